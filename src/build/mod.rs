@@ -1,0 +1,408 @@
+//! The `build` command's pipeline: discover → parse → resolve → identify → emit, for every deck
+//! of a source folder. Decks are read and written in parallel; identities are assigned in file
+//! order so the result does not depend on scheduling. One broken deck does not stop the others.
+
+pub mod recover;
+pub mod state;
+
+use crate::diagnostic::Diagnostic;
+use crate::discover::{self, DiscoverError, SourceFile};
+use crate::emit::{self, Compression, EmitError, collection::CollectionInput};
+use crate::identify::{self, Context, IdAllocator, IdentifiedDeck};
+use crate::lock::{DeckEntry, Lock, LockError, NoteEntry, NotetypeEntry};
+use crate::model::{self, Deck};
+use crate::notetype::Notetype;
+use crate::source;
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// What `build` is asked to do.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub source: PathBuf,
+    pub out: PathBuf,
+    pub lock: PathBuf,
+    pub csv: bool,
+    pub locked: bool,
+    pub force: bool,
+    pub compression: Compression,
+    /// The build time in seconds (`SOURCE_DATE_EPOCH` or the clock): the `mod` of what changes.
+    pub now_secs: i64,
+}
+
+/// What happened to one deck.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Built(Box<Built>),
+    UpToDate {
+        name: String,
+        cards: usize,
+    },
+    /// The source has errors (reported as diagnostics); nothing was written.
+    Invalid,
+    /// Reading or writing failed.
+    Failed(String),
+    /// `--locked` found the lock out of date, so the deck was not written.
+    NotWritten,
+}
+
+/// A deck that was written.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub name: String,
+    pub cards: usize,
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub removed: Vec<NoteEntry>,
+    pub outputs: Vec<PathBuf>,
+    /// The package identities were recovered from, when the lock had none for this deck.
+    pub recovered_from: Option<PathBuf>,
+}
+
+/// One deck's result.
+#[derive(Debug, Clone)]
+pub struct DeckResult {
+    pub file: PathBuf,
+    pub outcome: Outcome,
+}
+
+/// What became of the lock file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockStatus {
+    Unchanged,
+    Written,
+    /// `--locked` and the lock would change: nothing was written.
+    OutOfDate,
+}
+
+/// Everything a build did, for the printer.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub decks: Vec<DeckResult>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub lock: LockStatus,
+    /// Decks in the lock whose source file is gone (their entries were dropped).
+    pub forgotten: Vec<String>,
+}
+
+impl BuildReport {
+    /// Whether any deck had input errors or the lock was out of date.
+    pub fn has_input_errors(&self) -> bool {
+        self.lock == LockStatus::OutOfDate || self.decks.iter().any(|d| matches!(d.outcome, Outcome::Invalid))
+    }
+
+    /// Whether any deck failed for a reason outside the user's input.
+    pub fn has_failures(&self) -> bool {
+        self.decks.iter().any(|d| matches!(d.outcome, Outcome::Failed(_)))
+    }
+}
+
+/// Why a build could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Discover(#[from] DiscoverError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    Emit(#[from] EmitError),
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("no deck files (*.txt) in {0}")]
+    NoDecks(PathBuf),
+}
+
+/// A deck after the parallel read phase.
+enum Prepared {
+    UpToDate { name: String, cards: usize },
+    Ready { deck: Deck, source: Vec<u8> },
+    Invalid,
+    Failed(String),
+}
+
+/// Builds every deck of `opts.source` into `opts.out`.
+pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let files = discover::discover(&opts.source)?;
+    if files.is_empty() {
+        return Err(BuildError::NoDecks(opts.source.clone()));
+    }
+    let notetype = load_notetype(&opts.source)?;
+    let old_text = match std::fs::read_to_string(&opts.lock) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => return Err(BuildError::Read { path: opts.lock.clone(), source }),
+    };
+    let old_lock = match &old_text {
+        Some(text) => Lock::parse(&opts.lock, text)?,
+        None => Lock::default(),
+    };
+    let mut notetype_entry =
+        identify::identify_notetype(&notetype, old_lock.notetypes.get(&notetype.id.0), opts.now_secs);
+    std::fs::create_dir_all(&opts.out)
+        .map_err(|source| BuildError::Read { path: opts.out.clone(), source })?;
+
+    let settings = format!("compression={} csv={}", opts.compression.name(), opts.csv);
+    let prepared: Vec<(Prepared, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|file| prepare(file, opts, &notetype, &notetype_entry, &old_lock, &settings))
+        .collect();
+    let diagnostics: Vec<Diagnostic> = prepared.iter().flat_map(|(_, d)| d.clone()).collect();
+
+    // Identify in file order: ids and guids do not depend on scheduling.
+    let mut ids = IdAllocator::new(opts.now_secs, old_lock.max_id());
+    let mut guids: HashSet<String> = old_lock.notes.values().flatten().map(|n| n.guid.clone()).collect();
+    let mut new_lock = Lock::default();
+    let mut results: Vec<DeckResult> = Vec::with_capacity(files.len());
+    let mut to_emit: Vec<Pending> = Vec::new();
+    let mut recovered_notetype: Option<NotetypeEntry> = None;
+    for (file, (prepared, _)) in files.iter().zip(prepared) {
+        let stem = stem_of(&file.path);
+        let outcome = match prepared {
+            Prepared::Ready { deck, source } => {
+                let old = old_identities(opts, &old_lock, &deck, &notetype);
+                if let Some(entry) = old.notetype.filter(|_| !old_lock.notetypes.contains_key(&notetype.id.0))
+                {
+                    if recovered_notetype.as_ref().is_none_or(|r| entry.mtime > r.mtime) {
+                        notetype_entry = identify::identify_notetype(&notetype, Some(&entry), opts.now_secs);
+                        recovered_notetype = Some(entry);
+                    }
+                }
+                let max_id = old.notes.iter().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0);
+                ids.ensure_above(max_id);
+                guids.extend(old.notes.iter().map(|n| n.guid.clone()));
+                let identified = identify::identify_deck(
+                    deck,
+                    Context {
+                        old_notes: &old.notes,
+                        old_deck: old.deck.as_ref(),
+                        now_secs: opts.now_secs,
+                        ids: &mut ids,
+                        guids: &mut guids,
+                    },
+                );
+                new_lock.decks.insert(stem.clone(), identified.deck.clone());
+                new_lock.notes.insert(stem.clone(), identified.lock_entries());
+                to_emit.push(Pending {
+                    index: results.len(),
+                    deck: identified,
+                    recovered_from: old.from,
+                    source,
+                });
+                Outcome::NotWritten // until it is written
+            }
+            other => {
+                keep_old_entries(&old_lock, &stem, &mut new_lock);
+                match other {
+                    Prepared::UpToDate { name, cards } => Outcome::UpToDate { name, cards },
+                    Prepared::Failed(message) => Outcome::Failed(message),
+                    _ => Outcome::Invalid,
+                }
+            }
+        };
+        results.push(DeckResult { file: file.path.clone(), outcome });
+    }
+    new_lock.notetypes.insert(notetype_entry.id.0, notetype_entry.clone());
+    let stems: HashSet<String> = files.iter().map(|f| stem_of(&f.path)).collect();
+    let forgotten: Vec<String> = old_lock.decks.keys().filter(|k| !stems.contains(*k)).cloned().collect();
+
+    let new_text = new_lock.to_text();
+    if opts.locked && old_text.as_deref() != Some(new_text.as_str()) {
+        return Ok(BuildReport { decks: results, diagnostics, lock: LockStatus::OutOfDate, forgotten });
+    }
+
+    let emitted: Vec<Result<Built, String>> =
+        to_emit.par_iter().map(|p| emit_deck(opts, &notetype, &notetype_entry, p)).collect();
+    let notetype_line = notetype_fingerprint(&notetype_entry);
+    for (pending, result) in to_emit.iter().zip(emitted) {
+        let stem = &pending.deck.key;
+        results[pending.index].outcome = match result {
+            Ok(built) => {
+                let fingerprint = state::fingerprint(&state::FingerprintInput {
+                    source: &pending.source,
+                    settings: &settings,
+                    notetype: &notetype_line,
+                    lock_section: &new_lock.deck_section(stem),
+                });
+                if state::record(&opts.out, stem, &fingerprint, built.cards).is_err() {
+                    state::forget(&opts.out, stem);
+                }
+                Outcome::Built(Box::new(built))
+            }
+            Err(message) => {
+                // The package was not written: the lock keeps what matches the old one.
+                new_lock.decks.remove(stem);
+                new_lock.notes.remove(stem);
+                keep_old_entries(&old_lock, stem, &mut new_lock);
+                state::forget(&opts.out, stem);
+                Outcome::Failed(message)
+            }
+        };
+    }
+    for (file, result) in files.iter().zip(&results) {
+        if matches!(result.outcome, Outcome::Invalid | Outcome::Failed(_)) {
+            state::forget(&opts.out, &stem_of(&file.path));
+        }
+    }
+
+    let new_text = new_lock.to_text();
+    let lock = if old_text.as_deref() == Some(new_text.as_str()) {
+        LockStatus::Unchanged
+    } else {
+        emit::write_atomic(&opts.lock, new_text.as_bytes())?;
+        LockStatus::Written
+    };
+    Ok(BuildReport { decks: results, diagnostics, lock, forgotten })
+}
+
+/// The note type, with the project's `ankideck.css` if there is one.
+fn load_notetype(source: &Path) -> Result<Notetype, BuildError> {
+    let path = source.join(discover::STYLESHEET);
+    match std::fs::read_to_string(&path) {
+        Ok(css) => Ok(Notetype::flashcard(Some(&css))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Notetype::flashcard(None)),
+        Err(source) => Err(BuildError::Read { path, source }),
+    }
+}
+
+/// The deck key of a source file: its stem.
+fn stem_of(path: &Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// The output file name stem: never `collection` or `backup-*`, which Anki's importer treats as
+/// whole-collection backups (`qt/aqt/import_export/importing.py`).
+pub fn output_stem(stem: &str) -> String {
+    let lower = stem.to_lowercase();
+    if lower == "collection" || lower.starts_with("backup-") {
+        format!("deck-{stem}")
+    } else {
+        stem.to_string()
+    }
+}
+
+/// The notetype line and definition hash that decks' fingerprints include.
+fn notetype_fingerprint(entry: &NotetypeEntry) -> String {
+    format!("{}\t{}\t{:016x}", entry.id.0, entry.mtime, entry.hash)
+}
+
+/// Reads, checks for up-to-date and parses one source file.
+fn prepare(
+    file: &SourceFile,
+    opts: &BuildOptions,
+    notetype: &Notetype,
+    notetype_entry: &NotetypeEntry,
+    old_lock: &Lock,
+    settings: &str,
+) -> (Prepared, Vec<Diagnostic>) {
+    let bytes = match std::fs::read(&file.path) {
+        Ok(bytes) => bytes,
+        Err(e) => return (Prepared::Failed(format!("cannot read {}: {e}", file.path.display())), Vec::new()),
+    };
+    let stem = stem_of(&file.path);
+    if !opts.force && outputs_exist(opts, &stem) {
+        let fingerprint = state::fingerprint(&state::FingerprintInput {
+            source: &bytes,
+            settings,
+            notetype: &notetype_fingerprint(notetype_entry),
+            lock_section: &old_lock.deck_section(&stem),
+        });
+        if let Some(cards) = state::up_to_date_cards(&opts.out, &stem, &fingerprint) {
+            let name = old_lock.decks.get(&stem).map(|d| d.name.clone()).unwrap_or_default();
+            return (Prepared::UpToDate { name, cards }, Vec::new());
+        }
+    }
+    let parsed = source::parse(file.format, &file.path, &bytes);
+    let has_errors = parsed.has_errors();
+    match parsed.deck {
+        Some(deck) if !has_errors => {
+            let deck = model::resolve(&deck, notetype);
+            (Prepared::Ready { deck, source: bytes }, parsed.diagnostics)
+        }
+        _ => (Prepared::Invalid, parsed.diagnostics),
+    }
+}
+
+/// The package (and CSV) paths of a deck.
+fn output_paths(opts: &BuildOptions, stem: &str) -> Vec<PathBuf> {
+    let out_stem = output_stem(stem);
+    let mut paths = vec![opts.out.join(format!("{out_stem}.apkg"))];
+    if opts.csv {
+        paths.push(opts.out.join(format!("{out_stem}.csv")));
+    }
+    paths
+}
+
+fn outputs_exist(opts: &BuildOptions, stem: &str) -> bool {
+    output_paths(opts, stem).iter().all(|p| p.is_file())
+}
+
+/// A deck identified and waiting to be written.
+struct Pending {
+    index: usize,
+    deck: IdentifiedDeck,
+    recovered_from: Option<PathBuf>,
+    source: Vec<u8>,
+}
+
+/// The identities a deck is matched against.
+#[derive(Default)]
+struct OldIdentities {
+    notes: Vec<NoteEntry>,
+    deck: Option<DeckEntry>,
+    notetype: Option<NotetypeEntry>,
+    /// The package they were recovered from, if not from the lock.
+    from: Option<PathBuf>,
+}
+
+/// The lock entries a deck is matched against: the lock's, or, when the lock has none for it,
+/// those recovered from its previous package.
+fn old_identities(opts: &BuildOptions, old_lock: &Lock, deck: &Deck, notetype: &Notetype) -> OldIdentities {
+    if let Some(notes) = old_lock.notes.get(&deck.key).filter(|n| !n.is_empty()) {
+        let deck = old_lock.decks.get(&deck.key).cloned();
+        return OldIdentities { notes: notes.clone(), deck, ..OldIdentities::default() };
+    }
+    let package = opts.out.join(format!("{}.apkg", output_stem(&deck.key)));
+    match recover::from_package(&package, &deck.name, notetype) {
+        Ok(r) if package.is_file() => {
+            OldIdentities { notes: r.notes, deck: r.deck, notetype: r.notetype, from: Some(package) }
+        }
+        _ => OldIdentities::default(),
+    }
+}
+
+fn keep_old_entries(old_lock: &Lock, stem: &str, new_lock: &mut Lock) {
+    if let Some(deck) = old_lock.decks.get(stem) {
+        new_lock.decks.insert(stem.to_string(), deck.clone());
+    }
+    if let Some(notes) = old_lock.notes.get(stem) {
+        new_lock.notes.insert(stem.to_string(), notes.clone());
+    }
+}
+
+/// Writes a deck's package (and CSV).
+fn emit_deck(
+    opts: &BuildOptions,
+    notetype: &Notetype,
+    notetype_entry: &NotetypeEntry,
+    pending: &Pending,
+) -> Result<Built, String> {
+    let deck = &pending.deck;
+    let outputs = output_paths(opts, &deck.key);
+    let input = CollectionInput { deck, notetype, notetype_entry };
+    emit::apkg::write(&outputs[0], &input, opts.compression).map_err(|e| e.to_string())?;
+    if let Some(csv_path) = outputs.get(1) {
+        emit::csv::write(csv_path, deck, notetype).map_err(|e| e.to_string())?;
+    }
+    Ok(Built {
+        name: deck.name.clone(),
+        cards: deck.notes.len(),
+        new: deck.count(identify::Change::New),
+        updated: deck.count(identify::Change::Updated),
+        unchanged: deck.count(identify::Change::Unchanged),
+        removed: deck.removed.clone(),
+        outputs,
+        recovered_from: pending.recovered_from.clone(),
+    })
+}

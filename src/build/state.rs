@@ -1,0 +1,62 @@
+//! Incremental builds: a deck whose source, settings, lock entries and tool version are the same
+//! as at its last build is not rebuilt. Each built deck leaves a small state file in
+//! `out/.ankideck-state/` with the fingerprint of those inputs and its card count.
+
+use std::path::{Path, PathBuf};
+use xxhash_rust::xxh3::Xxh3;
+
+/// The folder in `out/` that holds the state files.
+pub const STATE_DIR: &str = ".ankideck-state";
+
+/// The inputs that decide a deck's outputs.
+pub struct FingerprintInput<'a> {
+    pub source: &'a [u8],
+    /// The settings that change the outputs (compression, CSV), as text.
+    pub settings: &'a str,
+    /// The note type's lock line and definition hash.
+    pub notetype: &'a str,
+    /// The deck's section of the lock file.
+    pub lock_section: &'a str,
+}
+
+/// A 128-bit fingerprint of everything a deck's outputs depend on.
+pub fn fingerprint(input: &FingerprintInput<'_>) -> String {
+    let mut h = Xxh3::new();
+    for part in [
+        env!("CARGO_PKG_VERSION").as_bytes(),
+        input.settings.as_bytes(),
+        input.notetype.as_bytes(),
+        input.lock_section.as_bytes(),
+        input.source,
+    ] {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    format!("{:032x}", h.digest128())
+}
+
+/// The state file of a deck.
+pub fn state_path(out: &Path, stem: &str) -> PathBuf {
+    out.join(STATE_DIR).join(format!("{stem}.state"))
+}
+
+/// The card count recorded with `fingerprint`, if the state file holds exactly that fingerprint.
+pub fn up_to_date_cards(out: &Path, stem: &str, fingerprint: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(state_path(out, stem)).ok()?;
+    let (stored, cards) = text.trim_end().split_once(' ')?;
+    (stored == fingerprint).then(|| cards.parse().ok()).flatten()
+}
+
+/// Records a finished build of a deck.
+pub fn record(out: &Path, stem: &str, fingerprint: &str, cards: usize) -> std::io::Result<()> {
+    let path = state_path(out, stem);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, format!("{fingerprint} {cards}\n"))
+}
+
+/// Forgets a deck's state, so the next build rebuilds it.
+pub fn forget(out: &Path, stem: &str) {
+    let _ = std::fs::remove_file(state_path(out, stem));
+}

@@ -1,0 +1,292 @@
+//! The command line: argument parsing (clap), the one printer of human messages (stderr), and
+//! exit codes: 0 success (warnings allowed), 1 the user's input is wrong, 2 the tool or the
+//! environment failed.
+
+use crate::build::{self, BuildOptions, BuildReport, LockStatus, Outcome};
+use crate::diagnostic::Diagnostic;
+use crate::emit::{Compression, dump};
+use crate::{discover, source};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Build Anki decks (.apkg and CSV) from plain text flashcard files.
+///
+/// Every `*.txt` file in the source folder is one deck. Rebuilt decks import into Anki as
+/// updates: the lock file keeps each note's identity between builds.
+#[derive(Debug, Parser)]
+#[command(name = "ankideck", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build every deck in the source folder into OUT/<deck-file-name>.apkg.
+    ///
+    /// Decks whose source, settings and lock entries have not changed since their last build are
+    /// not rebuilt. Set SOURCE_DATE_EPOCH to fix the build time used for new and changed notes.
+    Build(BuildArgs),
+    /// Parse and validate every deck; write nothing. Exits 0 when there are no errors.
+    Check(CheckArgs),
+    /// Print a canonical text dump of an .apkg (note types, decks, notes, cards) to stdout.
+    Dump {
+        /// The package to dump.
+        package: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    /// Folder holding the deck files.
+    #[arg(long, value_name = "DIR", default_value = "source-cards")]
+    pub source: PathBuf,
+    /// Folder the packages are written to (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// The lock file recording note identities; commit it next to the sources.
+    #[arg(long, value_name = "FILE", default_value = "ankideck.lock")]
+    pub lock: PathBuf,
+    /// Also write OUT/<deck>.csv for Anki's text import.
+    #[arg(long)]
+    pub csv: bool,
+    /// Fail (exit 1) without writing anything if the lock file would change (for CI).
+    #[arg(long)]
+    pub locked: bool,
+    /// Rebuild every deck, even those that are up to date.
+    #[arg(long)]
+    pub force: bool,
+    /// How the package is compressed.
+    #[arg(long, value_enum, default_value_t = Compression::Small)]
+    pub compression: Compression,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Folder holding the deck files.
+    #[arg(long, value_name = "DIR", default_value = "source-cards")]
+    pub source: PathBuf,
+    /// Output format: human-readable diagnostics, or JSON (decks and diagnostics) on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// How `check` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// Exit code: the user's input is wrong.
+const INPUT_ERROR: u8 = 1;
+/// Exit code: the tool or the environment failed.
+const TOOL_ERROR: u8 = 2;
+
+/// Runs the command line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build(args) => run_build(args),
+        Command::Check(args) => run_check(&args),
+        Command::Dump { package } => run_dump(&package),
+    }
+}
+
+fn run_build(args: BuildArgs) -> ExitCode {
+    let now_secs = match build_time() {
+        Ok(t) => t,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(INPUT_ERROR);
+        }
+    };
+    let opts = BuildOptions {
+        source: args.source,
+        out: args.out,
+        lock: args.lock,
+        csv: args.csv,
+        locked: args.locked,
+        force: args.force,
+        compression: args.compression,
+        now_secs,
+    };
+    let started = std::time::Instant::now();
+    eprintln!("Building decks from {} into {}", opts.source.display(), opts.out.display());
+    match build::build(&opts) {
+        Ok(report) => {
+            print_report(&opts, &report, started.elapsed());
+            if report.has_failures() {
+                ExitCode::from(TOOL_ERROR)
+            } else if report.has_input_errors() {
+                ExitCode::from(INPUT_ERROR)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            match err {
+                build::BuildError::NoDecks(_) | build::BuildError::Discover(_) => ExitCode::from(INPUT_ERROR),
+                _ => ExitCode::from(TOOL_ERROR),
+            }
+        }
+    }
+}
+
+/// The build time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else the clock.
+fn build_time() -> Result<i64, String> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(value) => {
+            value.trim().parse::<i64>().ok().filter(|t| *t > 0).ok_or_else(|| {
+                format!("SOURCE_DATE_EPOCH must be a positive number of seconds, not `{value}`")
+            })
+        }
+        Err(_) => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)),
+    }
+}
+
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        eprintln!("{d}");
+    }
+}
+
+fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: std::time::Duration) {
+    print_diagnostics(&report.diagnostics);
+    let (mut built, mut fresh, mut failed, mut cards) = (0, 0, 0, 0);
+    for deck in &report.decks {
+        let file = deck.file.display();
+        match &deck.outcome {
+            Outcome::Built(b) => {
+                built += 1;
+                cards += b.cards;
+                let outputs: Vec<String> = b.outputs.iter().map(|p| p.display().to_string()).collect();
+                eprintln!(
+                    "  {}: {} cards -> {} ({} new, {} updated, {} unchanged, {} removed)",
+                    b.name,
+                    b.cards,
+                    outputs.join(", "),
+                    b.new,
+                    b.updated,
+                    b.unchanged,
+                    b.removed.len()
+                );
+                if let Some(from) = &b.recovered_from {
+                    eprintln!(
+                        "    note identities recovered from {} (the lock file had none for this deck)",
+                        from.display()
+                    );
+                }
+                print_removed(b);
+            }
+            Outcome::UpToDate { name, cards: n } => {
+                fresh += 1;
+                cards += n;
+                eprintln!("  {name}: up to date ({n} cards, {file}); --force rebuilds it");
+            }
+            Outcome::Invalid => {
+                failed += 1;
+                eprintln!("  {file}: not built, the errors above must be fixed first");
+            }
+            Outcome::Failed(message) => {
+                failed += 1;
+                eprintln!("  {file}: failed: {message}");
+            }
+            Outcome::NotWritten => eprintln!("  {file}: not written (--locked)"),
+        }
+    }
+    for key in &report.forgotten {
+        eprintln!("  {key}: its source file is gone; dropped from {}", opts.lock.display());
+    }
+    let lock = match report.lock {
+        LockStatus::Unchanged => format!("{} unchanged", opts.lock.display()),
+        LockStatus::Written => format!("{} updated", opts.lock.display()),
+        LockStatus::OutOfDate => {
+            eprintln!(
+                "error: {} is out of date and --locked forbids changing it; run `ankideck build` and commit the lock file",
+                opts.lock.display()
+            );
+            format!("{} out of date", opts.lock.display())
+        }
+    };
+    eprintln!(
+        "{built} built, {fresh} up to date, {failed} failed: {cards} cards; {lock} ({:.2} s)",
+        elapsed.as_secs_f64()
+    );
+}
+
+/// Names the cards of the last build that are gone, and how to find them in Anki.
+fn print_removed(built: &build::Built) {
+    if built.removed.is_empty() {
+        return;
+    }
+    eprintln!("    removed since the last build (an import never deletes notes, they stay in Anki):");
+    for entry in &built.removed {
+        let line = if entry.line == 0 { "line ?".to_string() } else { format!("line {}", entry.line) };
+        eprintln!("      {line}: {}", entry.preview);
+    }
+    let ids: Vec<String> = built.removed.iter().map(|e| e.note_id.0.to_string()).collect();
+    eprintln!("    to find them in Anki's browser, search: nid:{}", ids.join(","));
+}
+
+fn run_check(args: &CheckArgs) -> ExitCode {
+    let files = match discover::discover(&args.source) {
+        Ok(files) => files,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(INPUT_ERROR);
+        }
+    };
+    let mut decks = Vec::new();
+    let mut diagnostics = Vec::new();
+    for file in &files {
+        let bytes = match std::fs::read(&file.path) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                eprintln!("error: cannot read {}: {err}", file.path.display());
+                return ExitCode::from(TOOL_ERROR);
+            }
+        };
+        let parsed = source::parse(file.format, &file.path, &bytes);
+        decks.extend(parsed.deck);
+        diagnostics.extend(parsed.diagnostics);
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    match args.format {
+        OutputFormat::Json => {
+            let json = serde_json::json!({ "decks": decks, "diagnostics": diagnostics });
+            println!("{json:#}");
+        }
+        OutputFormat::Text => {
+            print_diagnostics(&diagnostics);
+            let cards: usize = decks.iter().map(|d| d.cards.len()).sum();
+            eprintln!(
+                "{} decks, {cards} cards, {errors} errors, {} warnings",
+                files.len(),
+                diagnostics.len() - errors
+            );
+        }
+    }
+    if errors > 0 { ExitCode::from(INPUT_ERROR) } else { ExitCode::SUCCESS }
+}
+
+fn run_dump(package: &Path) -> ExitCode {
+    match dump::read(package) {
+        Ok(contents) => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(dump::dump(&contents).as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => ExitCode::from(TOOL_ERROR),
+                _ => ExitCode::SUCCESS,
+            }
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(INPUT_ERROR)
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Diagnostics: problems in the user's sources, collected across all files and rendered in one
+//! place (`file:line:column: severity[code]: message`, then a hint).
+
+use serde::Serialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// How bad a diagnostic is. Errors stop the deck they belong to from building.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// A stable, documented diagnostic code (see docs/format.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Code {
+    /// E001: the file is not valid UTF-8.
+    E001,
+    /// E002: the file has no text at all.
+    E002,
+    /// E003: the file has a title but no cards.
+    E003,
+    /// E004: body text before the first heading.
+    E004,
+    /// E005: a heading with no card text under it.
+    E005,
+    /// E006: a card with a single line, which cannot be split into front and back.
+    E006,
+    /// E007: more than one `---` separator in one card.
+    E007,
+    /// E008: a `---` separator with nothing before or after it.
+    E008,
+    /// E009: the deck title is not a usable Anki deck name.
+    E009,
+    /// W001: the title was empty after dropping `Flashcards`; the file name is used.
+    W001,
+}
+
+impl Code {
+    /// The severity every diagnostic with this code has.
+    pub fn severity(self) -> Severity {
+        match self {
+            Code::W001 => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
+}
+
+/// One problem found in a source file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: Code,
+    pub file: PathBuf,
+    /// 1-based line; 0 when the problem concerns the whole file.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic at the start of `line` of `file`.
+    pub fn new(code: Code, file: &Path, line: u32, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: code.severity(),
+            code,
+            file: file.to_path_buf(),
+            line,
+            column: 1,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Sets the column (1-based).
+    pub fn at_column(mut self, column: u32) -> Self {
+        self.column = column;
+        self
+    }
+
+    /// Adds a hint telling the user how to fix it.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Whether this diagnostic stops its deck from building.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        write!(
+            f,
+            "{}:{}:{}: {severity}[{:?}]: {}",
+            self.file.display(),
+            self.line.max(1),
+            self.column,
+            self.code,
+            self.message
+        )?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  = hint: {hint}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,87 @@
+//! Emit stage: writes an identified deck as a legacy `.apkg` (SQLite collection + zip) and as a
+//! CSV for Anki's text import. Every output is written to a temporary file in the destination
+//! folder and renamed into place, so a failed build never leaves a broken file where a good one
+//! was (as Anki's `atomic_rename`).
+
+pub mod apkg;
+pub mod collection;
+pub mod csv;
+pub mod dump;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Why an output could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum EmitError {
+    #[error("{action} {path}: {source}")]
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("SQLite failed on {path}: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("zip failed on {path}: {source}")]
+    Zip { path: PathBuf, source: zip::result::ZipError },
+}
+
+impl EmitError {
+    /// An I/O error with what was being done and to which path.
+    pub fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> EmitError + 'a {
+        move |source| EmitError::Io { action, path: path.to_path_buf(), source }
+    }
+}
+
+/// How the package's members are compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Compression {
+    /// Deflate at a low level: the fastest build, a slightly larger package.
+    Fast,
+    /// Deflate at the default level: a smaller package (the default).
+    #[default]
+    Small,
+    /// No compression: the largest package.
+    None,
+}
+
+impl Compression {
+    /// The name used in fingerprints and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::Fast => "fast",
+            Compression::Small => "small",
+            Compression::None => "none",
+        }
+    }
+}
+
+/// A temporary file in `dir`, removed unless it is persisted.
+pub fn temp_file_in(dir: &Path) -> Result<tempfile::NamedTempFile, EmitError> {
+    tempfile::Builder::new()
+        .prefix(".ankideck-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(EmitError::io("cannot create a temporary file in", dir))
+}
+
+/// Moves a finished temporary file to `dest`, replacing what was there in one step.
+pub fn persist(temp: tempfile::NamedTempFile, dest: &Path) -> Result<(), EmitError> {
+    // Temporary files are private (0600); outputs are ordinary files for the user to share.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let perms = std::fs::Permissions::from_mode(0o644);
+        temp.as_file().set_permissions(perms).map_err(EmitError::io("cannot set permissions of", dest))?;
+    }
+    temp.as_file().sync_all().map_err(EmitError::io("cannot flush", dest))?;
+    temp.persist(dest).map(|_| ()).map_err(|e| EmitError::Io {
+        action: "cannot move the finished file to",
+        path: dest.to_path_buf(),
+        source: e.error,
+    })
+}
+
+/// Writes `bytes` to `dest` atomically.
+pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), EmitError> {
+    let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut temp = temp_file_in(dir)?;
+    temp.write_all(bytes).map_err(EmitError::io("cannot write", dest))?;
+    persist(temp, dest)
+}

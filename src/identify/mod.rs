@@ -1,0 +1,242 @@
+//! Identify stage: gives every note, deck and note type of a build its identity (guid, ids) and
+//! `mod` time from the lock file, so a rebuilt deck imports into Anki as an update.
+//!
+//! `mod` policy: a note's `mod` is when its content last changed. A changed note gets a `mod`
+//! strictly greater than the lock's (Anki updates only when the incoming `mod` is newer,
+//! `rslib/src/import_export/package/apkg/import/notes.rs: should_update`); an unchanged one keeps
+//! its old `mod`, so Anki reports it unchanged. The same holds for the note type.
+
+pub mod matching;
+pub mod similar;
+
+use crate::html;
+use crate::ids::{self, CardId, NoteId};
+use crate::lock::{DeckEntry, NoteEntry, NotetypeEntry};
+use crate::model::{Deck, Note};
+use crate::notetype::Notetype;
+use matching::Probe;
+use similar::Sketch;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// How a note changed since the last build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    New,
+    Updated,
+    Unchanged,
+}
+
+/// A note with its identity.
+#[derive(Debug, Clone)]
+pub struct IdentifiedNote {
+    pub note: Note,
+    pub guid: String,
+    pub note_id: NoteId,
+    pub card_id: CardId,
+    /// Seconds.
+    pub mtime: i64,
+    /// 1-based position in the deck: the new card's `due`.
+    pub position: u32,
+    pub change: Change,
+    /// The note's lock entry after this build.
+    pub entry: NoteEntry,
+}
+
+/// A deck with its identity, its notes and the lock entries that no longer match a card.
+#[derive(Debug, Clone)]
+pub struct IdentifiedDeck {
+    pub key: String,
+    pub name: String,
+    pub file: PathBuf,
+    pub deck: DeckEntry,
+    pub notes: Vec<IdentifiedNote>,
+    /// Cards of the last build that this one no longer has.
+    pub removed: Vec<NoteEntry>,
+}
+
+impl IdentifiedDeck {
+    /// How many notes changed in each way.
+    pub fn count(&self, change: Change) -> usize {
+        self.notes.iter().filter(|n| n.change == change).count()
+    }
+
+    /// The deck's lock entries after this build, in source order.
+    pub fn lock_entries(&self) -> Vec<NoteEntry> {
+        self.notes.iter().map(|n| n.entry.clone()).collect()
+    }
+}
+
+/// Hands out note and card ids: millisecond timestamps from the build time on, above every id
+/// the lock already holds, so they are unique and never in the past of an existing note.
+#[derive(Debug, Clone)]
+pub struct IdAllocator {
+    next: i64,
+}
+
+impl IdAllocator {
+    /// Starts at the build time (ms) or just above the largest id in the lock.
+    pub fn new(now_secs: i64, max_lock_id: i64) -> Self {
+        IdAllocator { next: (now_secs * 1000).max(max_lock_id + 1) }
+    }
+
+    /// Makes sure every id handed out from now on is above `id`.
+    pub fn ensure_above(&mut self, id: i64) {
+        self.next = self.next.max(id + 1);
+    }
+
+    fn take(&mut self) -> i64 {
+        let id = self.next;
+        self.next += 1;
+        id
+    }
+}
+
+/// The `mod` for something whose content changed since `old` (or is new): now, and always
+/// strictly after the old time.
+fn bumped(old: Option<i64>, now_secs: i64) -> i64 {
+    old.map_or(now_secs, |old| now_secs.max(old + 1))
+}
+
+/// The note type's lock entry for this build.
+pub fn identify_notetype(notetype: &Notetype, old: Option<&NotetypeEntry>, now_secs: i64) -> NotetypeEntry {
+    let hash = notetype.definition_hash();
+    let mtime = match old {
+        Some(old) if old.hash == hash => old.mtime,
+        _ => bumped(old.map(|o| o.mtime), now_secs),
+    };
+    NotetypeEntry { id: notetype.id, mtime, hash, name: notetype.name.to_string() }
+}
+
+/// Everything the identify stage of one deck reads besides the deck itself.
+pub struct Context<'a> {
+    pub old_notes: &'a [NoteEntry],
+    pub old_deck: Option<&'a DeckEntry>,
+    pub now_secs: i64,
+    pub ids: &'a mut IdAllocator,
+    /// Every guid in use (lock and this build); new guids are kept out of it.
+    pub guids: &'a mut HashSet<String>,
+}
+
+/// Matches a deck's notes to the lock and assigns identities.
+pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
+    let probes: Vec<Probe> = deck
+        .notes
+        .iter()
+        .map(|n| Probe { front: hash(n.front()), back: hash(n.back()), sketch: Sketch::default() })
+        .collect();
+    let probes = with_sketches(&deck.notes, probes, cx.old_notes);
+    let matches = matching::match_notes(cx.old_notes, &probes);
+    let mut used = vec![false; cx.old_notes.len()];
+    let mut notes = Vec::with_capacity(deck.notes.len());
+    for (index, ((note, probe), matched)) in deck.notes.into_iter().zip(probes).zip(matches).enumerate() {
+        let old = matched.map(|i| {
+            used[i] = true;
+            &cx.old_notes[i]
+        });
+        let content = content_hash(&note);
+        let (guid, note_id, card_id, mtime, change) = match old {
+            Some(old) if old.content == content => {
+                (old.guid.clone(), old.note_id, old.card_id, old.mtime, Change::Unchanged)
+            }
+            Some(old) => (
+                old.guid.clone(),
+                old.note_id,
+                old.card_id,
+                bumped(Some(old.mtime), cx.now_secs),
+                Change::Updated,
+            ),
+            None => {
+                let guid = new_guid(&deck.key, &note, cx.guids);
+                (guid, NoteId(cx.ids.take()), CardId(cx.ids.take()), cx.now_secs, Change::New)
+            }
+        };
+        let sketch = match old {
+            Some(old) if old.front == probe.front && old.back == probe.back => old.sketch.clone(),
+            _ => sketch_of(&note),
+        };
+        let entry = NoteEntry {
+            guid: guid.clone(),
+            note_id,
+            card_id,
+            mtime,
+            content,
+            front: probe.front,
+            back: probe.back,
+            sketch,
+            line: note.line,
+            preview: preview(note.front()),
+        };
+        let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        notes.push(IdentifiedNote { note, guid, note_id, card_id, mtime, position, change, entry });
+    }
+    let removed = cx.old_notes.iter().zip(used).filter(|(_, u)| !u).map(|(e, _)| e.clone()).collect();
+    let deck_entry = match cx.old_deck {
+        Some(old) if old.name == deck.name => old.clone(),
+        _ => DeckEntry { id: ids::deck_id_for(&deck.name), mtime: cx.now_secs, name: deck.name.clone() },
+    };
+    IdentifiedDeck { key: deck.key, name: deck.name, file: deck.file, deck: deck_entry, notes, removed }
+}
+
+/// Fills in sketches only where the cheaper matching steps cannot decide: notes whose front and
+/// back both differ from every old card's.
+fn with_sketches(notes: &[Note], mut probes: Vec<Probe>, old: &[NoteEntry]) -> Vec<Probe> {
+    let known: HashSet<u64> = old.iter().flat_map(|e| [e.front, e.back]).collect();
+    for (probe, note) in probes.iter_mut().zip(notes) {
+        if !known.contains(&probe.front) && !known.contains(&probe.back) && !old.is_empty() {
+            probe.sketch = sketch_of(note);
+        }
+    }
+    probes
+}
+
+/// A fresh guid for a new note, unique among all guids in use.
+fn new_guid(deck_key: &str, note: &Note, guids: &mut HashSet<String>) -> String {
+    let mut occurrence = 1;
+    loop {
+        let guid = ids::guid_for(&ids::guid_key(deck_key, note.front(), note.back(), occurrence));
+        if guids.insert(guid.clone()) {
+            return guid;
+        }
+        occurrence += 1;
+    }
+}
+
+/// The hash of a field's HTML.
+pub fn hash(field: &str) -> u64 {
+    xxh3_64(field.as_bytes())
+}
+
+/// The hash of everything an Anki update of the note writes: fields and tags.
+pub fn content_hash(note: &Note) -> u64 {
+    let mut text = note.fields.join("\x1f");
+    text.push('\x1e');
+    text.push_str(&note.tags.join(" "));
+    xxh3_64(text.as_bytes())
+}
+
+/// The word sketch of a note's front and back.
+pub fn sketch_of(note: &Note) -> Sketch {
+    let text = format!("{} {}", plain(note.front()), plain(note.back()));
+    Sketch::of(&text)
+}
+
+/// Field HTML as plain text, line breaks as spaces.
+fn plain(field: &str) -> String {
+    html::strip_html_preserving_media_filenames(&field.replace("<br>", " "))
+}
+
+/// The first 60 characters of the front as text, to name a removed card.
+pub fn preview(front: &str) -> String {
+    let text = plain(front);
+    let mut chars = text.chars();
+    let mut out: String = chars.by_ref().take(60).collect();
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,131 @@
+//! Word sketches for matching lightly edited cards without keeping their text: a bottom-k MinHash
+//! of the lowercased words of a card's front and back. Two sketches estimate the Jaccard
+//! similarity of the two word sets; candidates are found through shared sketch values, so
+//! matching many changed cards is not quadratic.
+
+use std::fmt;
+use std::str::FromStr;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// How many of the smallest word hashes a sketch keeps.
+pub const K: usize = 16;
+
+/// Estimated word-set similarity at or above which an edited card keeps its old identity.
+pub const THRESHOLD: f64 = 0.6;
+
+/// The `K` smallest distinct 16-bit word hashes of a text, ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Sketch(Vec<u16>);
+
+impl Sketch {
+    /// The sketch of a plain text.
+    pub fn of(text: &str) -> Sketch {
+        let mut values: Vec<u16> = Vec::with_capacity(32);
+        let mut word = String::new();
+        for c in text.chars().chain(std::iter::once(' ')) {
+            if c.is_alphanumeric() {
+                word.extend(c.to_lowercase());
+            } else if !word.is_empty() {
+                values.push((xxh3_64(word.as_bytes()) >> 48) as u16);
+                word.clear();
+            }
+        }
+        values.sort_unstable();
+        values.dedup();
+        values.truncate(K);
+        Sketch(values)
+    }
+
+    /// The sketch values.
+    pub fn values(&self) -> &[u16] {
+        &self.0
+    }
+
+    /// Estimated Jaccard similarity of the two word sets: of the `K` smallest values of the
+    /// union, the share present in both.
+    pub fn similarity(&self, other: &Sketch) -> f64 {
+        let (a, b) = (&self.0, &other.0);
+        if a.is_empty() || b.is_empty() {
+            return 0.0;
+        }
+        let (mut i, mut j, mut seen, mut shared) = (0usize, 0usize, 0u32, 0u32);
+        while (seen as usize) < K && (i < a.len() || j < b.len()) {
+            match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) if x == y => {
+                    shared += 1;
+                    i += 1;
+                    j += 1;
+                }
+                (Some(x), Some(y)) if x < y => i += 1,
+                (Some(_), None) => i += 1,
+                _ => j += 1,
+            }
+            seen += 1;
+        }
+        f64::from(shared) / f64::from(seen)
+    }
+}
+
+impl fmt::Display for Sketch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("-");
+        }
+        self.0.iter().try_for_each(|v| write!(f, "{v:04x}"))
+    }
+}
+
+impl FromStr for Sketch {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "-" {
+            return Ok(Sketch::default());
+        }
+        if s.len() % 4 != 0 || s.len() / 4 > K || !s.is_ascii() {
+            return Err(());
+        }
+        (0..s.len() / 4)
+            .map(|i| u16::from_str_radix(&s[i * 4..i * 4 + 4], 16).map_err(|_| ()))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Sketch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CARD: &str = "The Shakhty show trial of 1928 was a clear indication of Stalin's \
+        determination to find a scapegoat for the chaos caused by his own economic policies";
+
+    #[test]
+    fn identical_texts_are_fully_similar() {
+        assert_eq!(Sketch::of(CARD).similarity(&Sketch::of(CARD)), 1.0);
+    }
+
+    #[test]
+    fn a_light_edit_stays_above_the_threshold() {
+        let edited = CARD.replace("clear", "plain").replace("1928", "1929");
+        assert!(Sketch::of(CARD).similarity(&Sketch::of(&edited)) >= THRESHOLD);
+    }
+
+    #[test]
+    fn unrelated_texts_fall_below_the_threshold() {
+        let other = "Kirov was murdered in December 1934 and the circumstances were suspicious";
+        assert!(Sketch::of(CARD).similarity(&Sketch::of(other)) < THRESHOLD);
+    }
+
+    #[test]
+    fn empty_text_matches_nothing() {
+        assert_eq!(Sketch::of("").similarity(&Sketch::of("")), 0.0);
+    }
+
+    #[test]
+    fn sketch_round_trips_through_text() {
+        let sketch = Sketch::of(CARD);
+        assert_eq!(sketch.to_string().parse::<Sketch>(), Ok(sketch));
+        assert_eq!("-".parse::<Sketch>(), Ok(Sketch::default()));
+        assert!("xyz".parse::<Sketch>().is_err());
+    }
+}

@@ -1,0 +1,166 @@
+//! Matching and `mod` policy.
+
+use super::*;
+use crate::model::Note;
+
+fn note(front: &str, back: &str, line: u32) -> Note {
+    Note { fields: vec![front.into(), back.into(), "S".into()], tags: vec!["S".into()], line }
+}
+
+fn deck(notes: Vec<Note>) -> Deck {
+    Deck { key: "d".into(), name: "D".into(), file: "d.txt".into(), notes }
+}
+
+/// Builds `notes` against `old` at time `now`, returning the identified deck.
+fn run(notes: Vec<Note>, old: &[NoteEntry], now: i64) -> IdentifiedDeck {
+    let max = old.iter().map(|e| e.card_id.0).max().unwrap_or(0);
+    let mut ids = IdAllocator::new(now, max);
+    let mut guids: HashSet<String> = old.iter().map(|e| e.guid.clone()).collect();
+    identify_deck(
+        deck(notes),
+        Context { old_notes: old, old_deck: None, now_secs: now, ids: &mut ids, guids: &mut guids },
+    )
+}
+
+const A: (&str, &str) = (
+    "The Shakhty show trial of 1928 was a clear indication of",
+    "Stalin's determination to find a scapegoat for the chaos.",
+);
+const B: (&str, &str) = (
+    "Kirov was murdered in December 1934 and the circumstances",
+    "were suspicious, and Stalin was quick to blame Trotskyites.",
+);
+const C: (&str, &str) = (
+    "In 1932 two opposition groups emerged within the Party elite and",
+    "Ryutin led the second group with a platform of criticism.",
+);
+
+fn v1() -> IdentifiedDeck {
+    run(vec![note(A.0, A.1, 2), note(B.0, B.1, 5), note(C.0, C.1, 8)], &[], 1_000)
+}
+
+#[test]
+fn first_build_gives_every_note_a_new_identity() {
+    let d = v1();
+    assert!(d.notes.iter().all(|n| n.change == Change::New && n.mtime == 1_000));
+    let guids: HashSet<&String> = d.notes.iter().map(|n| &n.guid).collect();
+    assert_eq!(guids.len(), 3);
+    assert_eq!(d.notes[0].note_id.0, 1_000_000);
+    assert_eq!(d.notes.iter().map(|n| n.position).collect::<Vec<_>>(), [1, 2, 3]);
+}
+
+#[test]
+fn unchanged_rebuild_keeps_everything() {
+    let first = v1();
+    let again =
+        run(vec![note(A.0, A.1, 2), note(B.0, B.1, 5), note(C.0, C.1, 8)], &first.lock_entries(), 2_000);
+    assert!(again.notes.iter().all(|n| n.change == Change::Unchanged && n.mtime == 1_000));
+    assert_eq!(again.lock_entries(), first.lock_entries());
+}
+
+#[test]
+fn edited_back_keeps_guid_and_bumps_mod() {
+    let first = v1();
+    let d = run(
+        vec![note(A.0, "A new back.", 2), note(B.0, B.1, 5), note(C.0, C.1, 8)],
+        &first.lock_entries(),
+        2_000,
+    );
+    assert_eq!(d.notes[0].guid, first.notes[0].guid);
+    assert_eq!(d.notes[0].change, Change::Updated);
+    assert_eq!(d.notes[0].mtime, 2_000);
+    assert_eq!(d.notes[0].note_id, first.notes[0].note_id);
+}
+
+#[test]
+fn edited_front_keeps_guid() {
+    let first = v1();
+    let d = run(
+        vec![note(A.0, A.1, 2), note("Who was murdered in 1934?", B.1, 5), note(C.0, C.1, 8)],
+        &first.lock_entries(),
+        2_000,
+    );
+    assert_eq!(d.notes[1].guid, first.notes[1].guid);
+    assert_eq!(d.notes[1].change, Change::Updated);
+}
+
+#[test]
+fn both_sides_lightly_edited_match_by_similarity() {
+    let first = v1();
+    let front = C.0.replace("1932", "1933");
+    let back = C.1.replace("criticism", "criticisms");
+    let d =
+        run(vec![note(A.0, A.1, 2), note(B.0, B.1, 5), note(&front, &back, 8)], &first.lock_entries(), 2_000);
+    assert_eq!(d.notes[2].guid, first.notes[2].guid);
+    assert_eq!(d.notes[2].change, Change::Updated);
+}
+
+#[test]
+fn inserted_moved_and_deleted_cards() {
+    let first = v1();
+    let notes =
+        vec![note(C.0, C.1, 2), note("A brand new card about", "the Great Purges.", 5), note(A.0, A.1, 8)];
+    let d = run(notes, &first.lock_entries(), 2_000);
+    assert_eq!(d.notes[0].guid, first.notes[2].guid);
+    assert_eq!(d.notes[0].change, Change::Unchanged, "moving a card is not a change of its note");
+    assert_eq!(d.notes[1].change, Change::New);
+    assert!(d.notes[1].note_id.0 > first.notes[2].card_id.0, "new ids go above the lock's");
+    assert_eq!(d.notes[1].mtime, 2_000);
+    assert_eq!(d.notes[2].guid, first.notes[0].guid);
+    assert_eq!(d.removed.len(), 1);
+    assert_eq!(d.removed[0].guid, first.notes[1].guid);
+}
+
+#[test]
+fn moving_to_another_section_updates_but_keeps_guid() {
+    let first = v1();
+    let mut moved = note(B.0, B.1, 5);
+    moved.fields[2] = "OTHER".into();
+    moved.tags = vec!["OTHER".into()];
+    let d = run(vec![note(A.0, A.1, 2), moved, note(C.0, C.1, 8)], &first.lock_entries(), 2_000);
+    assert_eq!(d.notes[1].guid, first.notes[1].guid);
+    assert_eq!(d.notes[1].change, Change::Updated);
+}
+
+#[test]
+fn identical_duplicates_keep_their_guids_in_order() {
+    let first = run(vec![note(A.0, A.1, 2), note(A.0, A.1, 5)], &[], 1_000);
+    assert_ne!(first.notes[0].guid, first.notes[1].guid);
+    let d = run(vec![note(A.0, A.1, 2), note(A.0, A.1, 5)], &first.lock_entries(), 2_000);
+    assert_eq!(d.notes[0].guid, first.notes[0].guid);
+    assert_eq!(d.notes[1].guid, first.notes[1].guid);
+}
+
+#[test]
+fn unrelated_replacement_is_new_not_an_update() {
+    let first = v1();
+    let d = run(
+        vec![
+            note(A.0, A.1, 2),
+            note(B.0, B.1, 5),
+            note("Completely different question", "Unrelated answer entirely.", 8),
+        ],
+        &first.lock_entries(),
+        2_000,
+    );
+    assert_eq!(d.notes[2].change, Change::New);
+    assert_eq!(d.removed.len(), 1);
+}
+
+#[test]
+fn changed_mod_is_strictly_newer_even_with_an_older_clock() {
+    let first = v1();
+    let d =
+        run(vec![note(A.0, "Changed.", 2), note(B.0, B.1, 5), note(C.0, C.1, 8)], &first.lock_entries(), 500);
+    assert_eq!(d.notes[0].mtime, 1_001);
+}
+
+#[test]
+fn notetype_mod_moves_only_when_its_definition_changes() {
+    let nt = Notetype::flashcard(None);
+    let first = identify_notetype(&nt, None, 1_000);
+    assert_eq!(first.mtime, 1_000);
+    assert_eq!(identify_notetype(&nt, Some(&first), 2_000).mtime, 1_000);
+    let styled = Notetype::flashcard(Some(".x{}"));
+    assert_eq!(identify_notetype(&styled, Some(&first), 2_000).mtime, 2_000);
+}

@@ -1,0 +1,26 @@
+//! ankideck builds Anki decks from plain text files.
+//!
+//! The library is a pipeline, one module per stage, each handing the next a plain data type:
+//!
+//! ```text
+//! discover  source-cards/ → source files, sorted              (discover)
+//! parse     one module per source format → cards + diagnostics (source)
+//! resolve   cards → decks of notes with HTML fields            (model)
+//! identify  stable guids, ids and mod times from the lock file (identify, lock)
+//! emit      .apkg (SQLite collection + zip), CSV                (emit)
+//! ```
+//!
+//! `build` runs the pipeline over a source folder; `cli` is the command line on top.
+
+pub mod build;
+pub mod cli;
+pub mod diagnostic;
+pub mod discover;
+pub mod emit;
+pub mod html;
+pub mod identify;
+pub mod ids;
+pub mod lock;
+pub mod model;
+pub mod notetype;
+pub mod source;

@@ -1,0 +1,70 @@
+//! Parse stage: one module per source format, each turning a file's bytes into the neutral
+//! [`SourceDeck`] plus diagnostics. Parsers never fail on bad content: they report it and return
+//! what they could read.
+
+pub mod txt;
+
+use crate::diagnostic::Diagnostic;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// A deck as read from one source file, before any Anki-specific mapping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceDeck {
+    /// The file it came from.
+    pub file: PathBuf,
+    /// The file name without extension: names the outputs and keys the lock file.
+    pub stem: String,
+    /// The deck name (the title line, `Flashcards` dropped).
+    pub name: String,
+    /// The cards in file order.
+    pub cards: Vec<SourceCard>,
+}
+
+/// One card: a section heading, the front lines and the back lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceCard {
+    /// 1-based line of the card's heading.
+    pub line: u32,
+    pub section: String,
+    pub front: Vec<String>,
+    pub back: Vec<String>,
+}
+
+/// What parsing one file gave: the deck if it could be read, and everything worth telling.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    pub deck: Option<SourceDeck>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Parsed {
+    /// Whether any diagnostic is an error (the deck must not be built).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// The source formats ankideck reads, chosen by file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `.txt`: the printed flashcard text format (headings, fronts cut mid-sentence).
+    Txt,
+}
+
+impl Format {
+    /// The format of a path, if ankideck reads it.
+    pub fn of(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "txt" => Some(Format::Txt),
+            _ => None,
+        }
+    }
+}
+
+/// Parses one file's bytes in the given format.
+pub fn parse(format: Format, file: &Path, bytes: &[u8]) -> Parsed {
+    match format {
+        Format::Txt => txt::parse(file, bytes),
+    }
+}

@@ -1,0 +1,255 @@
+//! The flashcard text format (`.txt`), as printed study sets are written: a title line, then cards
+//! that each start with an ALL-CAPS heading; a card's front runs to the first line that stops
+//! mid-sentence and the rest is the back. The rules are documented in `docs/format.md`.
+
+use super::{Parsed, SourceCard, SourceDeck};
+use crate::diagnostic::{Code, Diagnostic};
+use std::path::Path;
+use unicode_normalization::UnicodeNormalization;
+
+/// A line made only of this marks where the front ends, overriding the sentence rule.
+pub const SEPARATOR: &str = "---";
+
+/// Characters that may close a sentence after its final punctuation mark.
+const CLOSERS: &[char] = &['"', '\'', '’', '”', ')', ']', '»'];
+/// Characters that end a sentence.
+const SENTENCE_ENDS: &[char] = &['.', '!', '?', '…'];
+
+/// What one non-blank line of the file is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Line {
+    Heading(String),
+    Separator,
+    Text(String),
+}
+
+/// A non-blank line with its 1-based number.
+struct Numbered {
+    number: u32,
+    line: Line,
+}
+
+/// Parses the flashcard text format.
+pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
+    let mut parsed = Parsed::default();
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let (line, column) = position_of(bytes, err.valid_up_to());
+            parsed.diagnostics.push(
+                Diagnostic::new(Code::E001, file, line, "the file is not valid UTF-8")
+                    .at_column(column)
+                    .with_hint("save the file as UTF-8 (with or without a byte-order mark)"),
+            );
+            return parsed;
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = classify(text).into_iter();
+    let Some(title) = lines.next() else {
+        parsed.diagnostics.push(
+            Diagnostic::new(Code::E002, file, 1, "the file is empty")
+                .with_hint("the first line is the deck title; each card starts with an ALL-CAPS heading"),
+        );
+        return parsed;
+    };
+    let name = deck_name(file, &title, &mut parsed);
+    let cards = read_cards(file, title.number, lines, &mut parsed);
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    parsed.deck = Some(SourceDeck { file: file.to_path_buf(), stem, name, cards });
+    parsed
+}
+
+/// Turns the text into its non-blank lines: trimmed, NFC-normalised and classified.
+fn classify(text: &str) -> Vec<Numbered> {
+    let mut out = Vec::new();
+    for (index, raw) in text.split('\n').enumerate() {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        let line = if let Some(escaped) = trimmed.strip_prefix('\\') {
+            Line::Text(escaped.nfc().collect())
+        } else if trimmed == SEPARATOR {
+            Line::Separator
+        } else if is_heading(trimmed) {
+            Line::Heading(trimmed.nfc().collect())
+        } else {
+            Line::Text(trimmed.nfc().collect())
+        };
+        out.push(Numbered { number, line });
+    }
+    out
+}
+
+/// A heading has at least one letter and no lowercase letter.
+pub fn is_heading(line: &str) -> bool {
+    line.chars().any(char::is_alphabetic) && !line.chars().any(char::is_lowercase)
+}
+
+/// Whether a line ends a sentence: its last character, after closing quotes and brackets, is one
+/// of `. ! ? …`.
+pub fn ends_sentence(line: &str) -> bool {
+    line.trim_end_matches(CLOSERS).ends_with(SENTENCE_ENDS)
+}
+
+/// The deck name from the title line: a trailing word `Flashcards` (any case) is dropped.
+fn deck_name(file: &Path, title: &Numbered, parsed: &mut Parsed) -> String {
+    let text = match &title.line {
+        Line::Heading(t) | Line::Text(t) => t.as_str(),
+        Line::Separator => SEPARATOR,
+    };
+    let name = match text.rsplit_once(char::is_whitespace) {
+        Some((head, last)) if last.eq_ignore_ascii_case("flashcards") => head.trim_end(),
+        _ if text.eq_ignore_ascii_case("flashcards") => "",
+        _ => text,
+    };
+    let components: Vec<&str> = name.split("::").map(str::trim).filter(|c| !c.is_empty()).collect();
+    if components.is_empty() {
+        let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        parsed.diagnostics.push(
+            Diagnostic::new(Code::W001, file, title.number, "the title line gives no deck name")
+                .with_hint(format!("the deck is named after the file: `{stem}`")),
+        );
+        return stem;
+    }
+    let name = components.join("::");
+    if name.eq_ignore_ascii_case("default") {
+        parsed.diagnostics.push(
+            Diagnostic::new(Code::E009, file, title.number, "a deck cannot be named `Default`")
+                .with_hint("Anki would put these cards into the user's own Default deck; rename the title"),
+        );
+    }
+    name
+}
+
+/// Reads the cards that follow the title.
+fn read_cards(
+    file: &Path,
+    title_line: u32,
+    lines: impl Iterator<Item = Numbered>,
+    parsed: &mut Parsed,
+) -> Vec<SourceCard> {
+    let mut cards = Vec::new();
+    let mut current: Option<(u32, String, Vec<Numbered>)> = None;
+    let mut reported_orphan = false;
+    for numbered in lines {
+        if let Line::Heading(section) = &numbered.line {
+            if let Some((line, section, body)) = current.take() {
+                cards.extend(split_card(file, line, section, body, parsed));
+            }
+            current = Some((numbered.number, section.clone(), Vec::new()));
+        } else if let Some((_, _, body)) = current.as_mut() {
+            body.push(numbered);
+        } else if !reported_orphan {
+            reported_orphan = true;
+            parsed.diagnostics.push(
+                Diagnostic::new(Code::E004, file, numbered.number, "text before the first heading")
+                    .with_hint(
+                        "start each card with an ALL-CAPS heading line, e.g. `THE KIROV AFFAIR, 1934`",
+                    ),
+            );
+        }
+    }
+    if let Some((line, section, body)) = current {
+        cards.extend(split_card(file, line, section, body, parsed));
+    }
+    if cards.is_empty() && !parsed.has_errors() {
+        parsed.diagnostics.push(
+            Diagnostic::new(Code::E003, file, title_line, "the file has a title but no cards")
+                .with_hint("each card starts with an ALL-CAPS heading line followed by its text"),
+        );
+    }
+    cards
+}
+
+/// Splits one card's body into front and back, by the explicit separator or the sentence rule.
+fn split_card(
+    file: &Path,
+    line: u32,
+    section: String,
+    body: Vec<Numbered>,
+    parsed: &mut Parsed,
+) -> Option<SourceCard> {
+    let separators: Vec<usize> =
+        body.iter().enumerate().filter(|(_, n)| n.line == Line::Separator).map(|(i, _)| i).collect();
+    if body.is_empty() {
+        let message = format!("the heading `{section}` has no card text under it");
+        parsed.diagnostics.push(
+            Diagnostic::new(Code::E005, file, line, message)
+                .with_hint("write the front and the back on the lines after the heading"),
+        );
+        return None;
+    }
+    let split_at = match separators.as_slice() {
+        [] => sentence_split(&body, file, parsed)?,
+        [at] => {
+            if *at == 0 || *at == body.len() - 1 {
+                let side = if *at == 0 { "front" } else { "back" };
+                parsed.diagnostics.push(
+                    Diagnostic::new(
+                        Code::E008,
+                        file,
+                        body[*at].number,
+                        format!("the card's {side} is empty"),
+                    )
+                    .with_hint("put `---` on its own line between the front and the back"),
+                );
+                return None;
+            }
+            *at
+        }
+        [_, second, ..] => {
+            parsed.diagnostics.push(
+                Diagnostic::new(Code::E007, file, body[*second].number, "a second `---` in one card")
+                    .with_hint("a card has one `---` line, between its front and its back"),
+            );
+            return None;
+        }
+    };
+    let texts = |part: &[Numbered]| -> Vec<String> {
+        part.iter()
+            .filter_map(|n| match &n.line {
+                Line::Text(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let back_from = if separators.is_empty() { split_at } else { split_at + 1 };
+    Some(SourceCard { line, section, front: texts(&body[..split_at]), back: texts(&body[back_from..]) })
+}
+
+/// The index where the back starts by the sentence rule, or an error for a one-line card.
+fn sentence_split(body: &[Numbered], file: &Path, parsed: &mut Parsed) -> Option<usize> {
+    if body.len() == 1 {
+        parsed.diagnostics.push(
+            Diagnostic::new(
+                Code::E006,
+                file,
+                body[0].number,
+                "the card has one line: it cannot be split into front and back",
+            )
+            .with_hint("put the answer on its own line, after the line that ends the question"),
+        );
+        return None;
+    }
+    let last = body.len() - 1;
+    let cut = body.iter().position(|n| match &n.line {
+        Line::Text(t) => !ends_sentence(t),
+        _ => false,
+    });
+    Some(match cut {
+        Some(i) if i < last => i + 1,
+        _ => last,
+    })
+}
+
+/// The 1-based line and column of a byte offset.
+fn position_of(bytes: &[u8], offset: usize) -> (u32, u32) {
+    let before = &bytes[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(column).unwrap_or(u32::MAX))
+}

@@ -1,0 +1,490 @@
+#!/usr/bin/env python3
+"""Real-Anki check for ankideck.
+
+Builds decks with the release binary and imports them into the real Anki
+backend (the `anki` wheel pinned in requirements.txt): .apkg import, the
+collection file inside the package, CSV import, and the rebuild scenario
+(stable note identity across source edits, byte-stable rebuilds, CSS change).
+Expected field values are computed here from `ankideck check --format json`,
+independently of the binary's own HTML code.
+
+Usage: check.py --bin target/release/ankideck
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import unicodedata
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+from anki.collection import (
+    Collection,
+    ImportAnkiPackageOptions,
+    ImportAnkiPackageRequest,
+    ImportCsvRequest,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NOTETYPE = "ankideck Flashcard"
+FIELDS = ["Front", "Back", "Section"]
+SEED_DECK = "STALIN OPPOSITION 1924-41"
+SEED_SECTIONS = {
+    "OPPOSITION TO STALIN AND THE PURGES": 4,
+    "THE CRISIS OF 1932": 5,
+    "THE KIROV AFFAIR, 1934": 5,
+    "THE GREAT PURGES, 1936-38": 1,
+}
+EXTRA_CSS = ".card .ankideck-check-extra { border: 3px solid #123456; }"
+# mod times are in seconds: builds meant to be "later" are spaced by this much.
+BUILD_SPACING_S = 1.1
+LOG_KEYS = ("new", "updated", "duplicate", "conflicting", "first_field_match",
+            "missing_notetype", "missing_deck", "empty_first_field")
+
+_A, _B = "ALPHA SECTION", "BETA SECTION, 1930-35"
+# Fixture cards: label -> (section, front lines, back lines). "Cafe\u0301" is
+# deliberately not NFC; '<', '&', quotes exercise the escaping.
+_CARDS = {
+    "A1": (_A, ["The river that flows through the centre of Paris and into the English Channel is called the"],
+           ["Seine, which rises on the Langres plateua."]),
+    "A1fix": (_A, ["The river that flows through the centre of Paris and into the English Channel is called the"],
+              ["Seine, which rises on the Langres plateau."]),
+    "A2": (_A, ['In the expression a < b & c > d, the symbol "<" is read aloud as'],
+           ["less than, and '&' as and."]),
+    "A2moved": (_B, ['In the expression a < b & c > d, the symbol "<" is read aloud as'],
+                ["less than, and '&' as and."]),
+    "A3": (_A, ["The Cafe\u0301 de Flore on the Left Bank of Paris was frequented by"],
+           ["Sartre and de Beauvoir during the war."]),
+    "B1": (_B, ["The first Five-Year Plan of the Soviet Union was officially declared complete in"],
+           ["December 1932, a year ahead of schedule."]),
+    "B1new": (_B, ["The first Five-Year Plan of the USSR was officially declared complete in"],
+              ["December 1932, a year ahead of schedule."]),
+    "B2": (_B, ["The head of the NKVD who was replaced by Nikolai Yezhov in 1936 was"],
+           ["Genrikh Yagoda, later tried and shot."]),
+    "B3": (_B, ["The city renamed in honour of the murdered Leningrad Party Secretary was"],
+           ["Kirov, formerly known as Vyatka."]),
+    "N": (_A, ["The cathedral on the Ile de la Cite that burned in April 2019 is"],
+          ["Notre-Dame de Paris."]),
+}
+FIXTURE_V1 = ["A1", "A2", "A3", "B1", "B2", "B3"]
+# v2: typo fixed in A1's back, N inserted, B2 deleted, B3 moved within its
+# section, B1's front reworded, A2 moved to the end and into section B.
+FIXTURE_V2 = ["A1fix", "N", "A3", "B3", "B1new", "A2moved"]
+V2_SAME_NOTE = {"A1fix": "A1", "A3": "A3", "B3": "B3", "B1new": "B1", "A2moved": "A2"}
+V2_UPDATED = {"A1fix", "B1new", "A2moved"}
+
+
+class Report:
+    """Collects PASS/FAIL lines; one instance per run."""
+
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed: list[str] = []
+
+    def check(self, name: str, ok: bool, detail: str = "") -> bool:
+        """Record one check; `detail` says what Anki disagreed on."""
+        if ok:
+            self.passed += 1
+            print(f"PASS {name}")
+        else:
+            self.failed.append(name)
+            print(f"FAIL {name}: {detail}")
+        return ok
+
+    def equal(self, name: str, actual: object, expected: object) -> bool:
+        """Check `actual == expected`, showing both on failure."""
+        return self.check(name, actual == expected, f"expected {expected!r}, got {actual!r}")
+
+    def guard(self, name: str, func, *args) -> None:
+        """Run a group of checks; an exception fails the group but not the run."""
+        print(f"\n--- {name}")
+        try:
+            func(self, *args)
+        except Exception as err:  # noqa: BLE001 - any crash is a failed check
+            traceback.print_exc()
+            self.check(f"{name} (completed)", False, f"{type(err).__name__}: {err}")
+
+
+# ---------------------------------------------------------------- helpers
+
+def run_bin(binary: Path, args: list[str], cwd: Path, extra_env: dict | None = None) -> str:
+    """Run ankideck in `cwd`; raise with its stderr if it does not exit 0."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANKIDECK_")}
+    env.update(extra_env or {})
+    proc = subprocess.run([str(binary), *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"ankideck {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
+    return proc.stdout
+
+
+def parse_source(binary: Path, cwd: Path) -> dict[str, dict]:
+    """Parsed decks from `ankideck check --format json`, keyed by file stem."""
+    data = json.loads(run_bin(binary, ["check", "--format", "json"], cwd))
+    if data.get("diagnostics"):
+        print(f"note: check diagnostics: {data['diagnostics']}")
+    return {deck["stem"]: deck for deck in data["decks"]}
+
+
+def field_html(lines: list[str]) -> str:
+    """Expected field HTML: NFC, html.escape(quote=True), joined with <br>."""
+    return "<br>".join(html.escape(unicodedata.normalize("NFC", line), quote=True) for line in lines)
+
+
+def expected_note(card: dict) -> dict:
+    """Expected Front/Back/Section values and tags of a parsed card."""
+    section = unicodedata.normalize("NFC", card["section"])
+    return {
+        "fields": [field_html(card["front"]), field_html(card["back"]), html.escape(section, quote=True)],
+        "tags": [re.sub(r"\s+", "_", section.strip())],
+    }
+
+
+def import_apkg(col: Collection, path: Path):
+    """Import a package with the GUI defaults; return the import log."""
+    request = ImportAnkiPackageRequest(package_path=str(path), options=ImportAnkiPackageOptions())
+    return col.import_anki_package(request).log
+
+
+def import_csv(col: Collection, path: Path):
+    """Import a CSV file using the metadata Anki reads from its headers."""
+    meta = col.get_csv_metadata(str(path), None)
+    return col.import_csv(ImportCsvRequest(path=str(path), metadata=meta)).log
+
+
+def counts(log) -> dict[str, int]:
+    """The note outcome counts of an import log."""
+    return {key: len(getattr(log, key)) for key in LOG_KEYS}
+
+
+def counts_zero(**nonzero: int) -> dict[str, int]:
+    """An import log's counts: zero except `nonzero`."""
+    return {**dict.fromkeys(LOG_KEYS, 0), **nonzero}
+
+
+def check_integrity(report: Report, col: Collection, name: str) -> None:
+    """Anki's Check Database must find nothing to fix."""
+    message, ok = col.fix_integrity()
+    print(f"    fix_integrity: ok={ok} message={message!r}")
+    report.check(name, ok, f"Check Database reported problems: {message!r}")
+
+
+def notes_by_front(col: Collection) -> dict[str, list]:
+    """All notes of the collection grouped by their first field."""
+    grouped: dict[str, list] = {}
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        grouped.setdefault(note.fields[0], []).append(note)
+    return grouped
+
+
+# ---------------------------------------------------------- deck checks
+
+def verify_imported_deck(report: Report, col: Collection, deck: dict, tag: str) -> None:
+    """A fresh collection holds exactly the deck's notes, as the contract says."""
+    cards = deck["cards"]
+    report.equal(f"{tag}: note count", col.note_count(), len(cards))
+    report.equal(f"{tag}: card count", col.card_count(), len(cards))
+    anki_cards = sorted((col.get_card(cid) for cid in col.find_cards("")), key=lambda c: c.due)
+    dues = [c.due for c in anki_cards]
+    by_due = report.equal(f"{tag}: due == 1-based position", dues, list(range(1, len(cards) + 1)))
+    report.check(f"{tag}: all cards new (type 0, queue 0)",
+                 all(c.type == 0 and c.queue == 0 for c in anki_cards),
+                 str([(c.due, c.type, c.queue) for c in anki_cards if c.type or c.queue]))
+    decks = {col.decks.name(c.did) for c in anki_cards}
+    report.equal(f"{tag}: deck name", decks, {deck["name"]})
+    problems = []
+    fronts = notes_by_front(col)
+    for pos, card in enumerate(cards, start=1):
+        exp = expected_note(card)
+        if by_due:
+            note = anki_cards[pos - 1].note()
+        elif len(fronts.get(exp["fields"][0], [])) == 1:
+            note = fronts[exp["fields"][0]][0]
+        else:
+            problems.append(f"card {pos} (line {card['line']}): no unique note with front {exp['fields'][0]!r}")
+            continue
+        notetype = note.note_type()
+        names = [f["name"] for f in notetype["flds"]]
+        if notetype["name"] != NOTETYPE or names != FIELDS:
+            problems.append(f"card {pos}: notetype {notetype['name']!r} fields {names}")
+        if note.fields != exp["fields"]:
+            problems.append(f"card {pos} (line {card['line']}): fields {note.fields!r} != {exp['fields']!r}")
+        if note.tags != exp["tags"]:
+            problems.append(f"card {pos}: tags {note.tags} != {exp['tags']}")
+        if len(note.card_ids()) != 1:
+            problems.append(f"card {pos}: note has {len(note.card_ids())} cards")
+    report.check(f"{tag}: notetype, fields, tags of every note", not problems, "\n      ".join(problems))
+
+
+def verify_seed(report: Report, col: Collection, deck: dict) -> None:
+    """Facts about source-cards/stalin-opposition-1924-41.txt, read back from Anki."""
+    report.equal("seed: 15 notes", col.note_count(), 15)
+    report.equal("seed: deck name in json", deck["name"], SEED_DECK)
+    report.check("seed: deck exists in Anki", col.decks.by_name(SEED_DECK) is not None,
+                 f"decks: {[d.name for d in col.decks.all_names_and_ids()]}")
+    notes = [col.get_note(nid) for nid in col.find_notes("")]
+    report.equal("seed: section counts", Counter(n["Section"] for n in notes), Counter(SEED_SECTIONS))
+    first = [col.get_card(cid) for cid in col.find_cards("") if col.get_card(cid).due == 1]
+    if report.check("seed: a card with due 1 exists", len(first) == 1, f"{len(first)} cards"):
+        note = first[0].note()
+        report.check("seed: first front ends with 'He accomplished this by'",
+                     note["Front"].endswith("He accomplished this by"), repr(note["Front"][-60:]))
+        report.check("seed: first back starts with 'sending bourgeois managers'",
+                     note["Back"].startswith("sending bourgeois managers"), repr(note["Back"][:60]))
+    missing = []
+    for cid in col.find_cards(""):
+        card = col.get_card(cid)
+        if card.note()["Section"] not in card.question():
+            missing.append(f"due {card.due}: {card.question()[:200]!r}")
+    report.check("seed: question HTML shows the section", not missing, "; ".join(missing[:3]))
+
+
+def check_packages(report: Report, binary: Path, work: Path) -> None:
+    """(a)+(b)+(c): build source-cards/ and import every .apkg and .csv."""
+    project = work / "seed"
+    shutil.copytree(REPO_ROOT / "source-cards", project / "source-cards")
+    run_bin(binary, ["build", "--csv", "--out", "out"], project)
+    decks = parse_source(binary, project)
+    report.check("seed: source-cards parsed", "stalin-opposition-1924-41" in decks, f"stems {list(decks)}")
+    for stem, deck in decks.items():
+        apkg, csv = project / "out" / f"{stem}.apkg", project / "out" / f"{stem}.csv"
+        report.guard(f"(a) import {apkg.name}", check_apkg_import, apkg, deck, work / f"a-{stem}")
+        report.guard(f"(b) collection inside {apkg.name}", check_package_db, apkg, deck, work / f"b-{stem}")
+        report.guard(f"(c) import {csv.name}", check_csv_import, csv, apkg, deck, work / f"c-{stem}")
+
+
+def check_apkg_import(report: Report, apkg: Path, deck: dict, tmp: Path) -> None:
+    """Import an .apkg into a fresh collection and verify everything."""
+    tmp.mkdir()
+    col = Collection(str(tmp / "x.anki2"))
+    try:
+        tag = apkg.name
+        log = counts(import_apkg(col, apkg))
+        print(f"    import log: {log}")
+        report.equal(f"{tag}: import log", log, counts_zero(new=len(deck["cards"])))
+        verify_imported_deck(report, col, deck, tag)
+        if deck["stem"] == "stalin-opposition-1924-41":
+            verify_seed(report, col, deck)
+        check_integrity(report, col, f"{tag}: fix_integrity after import")
+    finally:
+        col.close()
+
+
+def check_package_db(report: Report, apkg: Path, deck: dict, tmp: Path) -> None:
+    """Open the package's collection.anki2 directly; Check Database finds nothing."""
+    tmp.mkdir()
+    with zipfile.ZipFile(apkg) as archive:
+        members = archive.namelist()
+        if not report.check(f"{apkg.name}: contains collection.anki2", "collection.anki2" in members,
+                            f"members: {members}"):
+            return
+        (tmp / "collection.anki2").write_bytes(archive.read("collection.anki2"))
+    db = sqlite3.connect(tmp / "collection.anki2")
+    raw = sorted(row[0] for row in db.execute("select flds from notes"))
+    db.close()
+    expected = sorted("\x1f".join(expected_note(c)["fields"]) for c in deck["cards"])
+    report.equal(f"{apkg.name}: raw notes.flds in the package", raw, expected)
+    col = Collection(str(tmp / "collection.anki2"))
+    try:
+        check_integrity(report, col, f"{apkg.name}: fix_integrity on the package's own collection")
+    finally:
+        col.close()
+
+
+def check_csv_import(report: Report, csv: Path, apkg: Path, deck: dict, tmp: Path) -> None:
+    """CSV into a fresh collection, then again on top of the .apkg import."""
+    tmp.mkdir()
+    expected = [expected_note(c) for c in deck["cards"]]
+    col = Collection(str(tmp / "fresh.anki2"))
+    try:
+        log = counts(import_csv(col, csv))
+        print(f"    fresh import log: {log}")
+        report.equal(f"{csv.name}: fresh import log", log, counts_zero(new=len(expected)))
+        notes = [col.get_note(nid) for nid in col.find_notes("")]
+        print(f"    (fresh collection has no '{NOTETYPE}'; Anki used {sorted({n.note_type()['name'] for n in notes})})")
+        got = sorted((n.fields[0], n.fields[1], tuple(n.tags)) for n in notes)
+        want = sorted((e["fields"][0], e["fields"][1], tuple(e["tags"])) for e in expected)
+        report.equal(f"{csv.name}: fresh fronts, backs, tags", got, want)
+        decks = {col.decks.name(col.get_card(cid).did) for cid in col.find_cards("")}
+        report.equal(f"{csv.name}: fresh deck", decks, {deck["name"]})
+    finally:
+        col.close()
+    col = Collection(str(tmp / "after-apkg.anki2"))
+    try:
+        import_apkg(col, apkg)
+        log = counts(import_csv(col, csv))
+        print(f"    import log after .apkg: {log}")
+        report.equal(f"{csv.name}: after .apkg all duplicate", log, counts_zero(duplicate=len(expected)))
+        report.equal(f"{csv.name}: after .apkg note count", col.note_count(), len(expected))
+        got = sorted((n.note_type()["name"], n.fields, n.tags) for n in map(col.get_note, col.find_notes("")))
+        want = sorted((NOTETYPE, e["fields"], e["tags"]) for e in expected)
+        report.equal(f"{csv.name}: after .apkg notes unchanged", got, want)
+    finally:
+        col.close()
+
+
+# ------------------------------------------------------ rebuild scenario
+
+def write_fixture(project: Path, labels: list[str]) -> None:
+    """Write source-cards/fixture.txt with the given cards, in order."""
+    lines = ["TEST FIXTURE 2024 Flashcards"]
+    for label in labels:
+        section, front, back = _CARDS[label]
+        lines += [section, *front, *back]
+    (project / "source-cards").mkdir(parents=True, exist_ok=True)
+    (project / "source-cards" / "fixture.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def label_fields(label: str) -> list[str]:
+    """Expected fields of a fixture card, straight from the fixture table."""
+    section, front, back = _CARDS[label]
+    return expected_note({"section": section, "front": front, "back": back})["fields"]
+
+
+def find_label_notes(report: Report, col: Collection, labels: list[str], tag: str) -> dict[str, int]:
+    """Note id of each labelled card; each must exist exactly once with its fields."""
+    found, problems = {}, []
+    grouped = notes_by_front(col)
+    for label in labels:
+        fields = label_fields(label)
+        matches = [n for n in grouped.get(fields[0], []) if n.fields == fields]
+        if len(matches) == 1:
+            found[label] = matches[0].id
+        else:
+            problems.append(f"{label}: {len(matches)} notes with fields {fields!r}")
+    report.check(f"{tag}: notes carry the expected content", not problems, "; ".join(problems))
+    return found
+
+
+def build_fixture(report: Report, binary: Path, project: Path, labels: list[str], tag: str) -> None:
+    """Write the fixture, build it with --csv, and check the binary parsed it as written."""
+    write_fixture(project, labels)
+    run_bin(binary, ["build", "--csv", "--out", "out"], project)
+    deck = parse_source(binary, project)["fixture"]
+    report.equal(f"{tag}: fixture parsed as written",
+                 [nfc_card(c["section"], c["front"], c["back"]) for c in deck["cards"]],
+                 [nfc_card(*_CARDS[label]) for label in labels])
+
+
+def nfc_card(section: str, front: list[str], back: list[str]) -> tuple:
+    """A card's texts, NFC-normalised, for comparing parses."""
+    nfc = lambda text: unicodedata.normalize("NFC", text)  # noqa: E731
+    return nfc(section), [nfc(x) for x in front], [nfc(x) for x in back]
+
+
+def describe_log(log, ids: dict[str, int]) -> dict[str, list[str]]:
+    """The import log's outcomes as fixture labels (note ids when unknown)."""
+    labels = {nid: label for label, nid in ids.items()}
+    return {key: [labels.get(n.id.nid, str(n.id.nid)) for n in getattr(log, key)]
+            for key in ("new", "updated", "duplicate", "conflicting") if getattr(log, key)}
+
+
+def check_rebuild(report: Report, binary: Path, work: Path) -> None:
+    """(d) v1 -> reviewed -> edited v2 -> unchanged v3 -> CSS change, into one collection."""
+    project = work / "rebuild"
+    apkg = project / "out" / "fixture.apkg"
+    build_fixture(report, binary, project, FIXTURE_V1, "rebuild v1")
+    col = Collection(str(work / "rebuild.anki2"))
+    try:
+        report.equal("rebuild v1: import log", counts(import_apkg(col, apkg)), counts_zero(new=len(FIXTURE_V1)))
+        v1_ids = find_label_notes(report, col, FIXTURE_V1, "rebuild v1")
+        v1_cards = list(col.find_cards(""))
+        col.sched.set_due_date(v1_cards, "7")
+        report.check("rebuild v1: cards made review cards", all(col.get_card(c).type == 2 for c in v1_cards),
+                     "set_due_date did not turn the cards into review cards")
+
+        time.sleep(BUILD_SPACING_S)
+        build_fixture(report, binary, project, FIXTURE_V2, "rebuild v2")
+        raw_log = import_apkg(col, apkg)
+        log = counts(raw_log)
+        v2_ids = find_label_notes(report, col, FIXTURE_V2, "rebuild v2")
+        outcome = describe_log(raw_log, v2_ids)
+        print(f"    v2 import log: {log}\n    by card: {outcome}")
+        report.check("rebuild v2: import log", log == counts_zero(
+            new=1, updated=len(V2_UPDATED), duplicate=len(V2_SAME_NOTE) - len(V2_UPDATED)),
+            f"got {log}; by card {outcome}; expected new [N], updated {sorted(V2_UPDATED)}, "
+            f"duplicate {sorted(set(V2_SAME_NOTE) - V2_UPDATED)}")
+        report.equal("rebuild v2: note count (deleted note stays)", col.note_count(), len(FIXTURE_V1) + 1)
+        kept = {new: (v2_ids.get(new), v1_ids.get(old)) for new, old in V2_SAME_NOTE.items()}
+        report.check("rebuild v2: edited/moved cards kept their note (identity)",
+                     all(a is not None and a == b for a, b in kept.values()), f"label: (v2 id, v1 id) {kept}")
+        not_review = [(c, col.get_card(c).type) for c in v1_cards if col.get_card(c).type != 2]
+        report.check("rebuild v2: surviving cards still review cards", not not_review, f"(card, type) {not_review}")
+        new_cards = [col.get_card(c) for c in col.find_cards("") if c not in v1_cards]
+        report.equal("rebuild v2: the new card is new, due at its position",
+                     [(c.type, c.due) for c in new_cards], [(0, FIXTURE_V2.index("N") + 1)])
+        report.guard("(d) rebuild without edits", check_rebuild_unchanged, binary, project, col)
+        report.guard("(d) CSS change", check_css_change, binary, project, col)
+        check_integrity(report, col, "rebuild: fix_integrity at the end")
+    finally:
+        col.close()
+
+
+def check_rebuild_unchanged(report: Report, binary: Path, project: Path, col: Collection) -> None:
+    """Rebuilding unchanged sources gives identical bytes and no updates."""
+    out = project / "out"
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    time.sleep(BUILD_SPACING_S)
+    run_bin(binary, ["build", "--csv", "--out", "out"], project)
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    report.check("rebuild v3 (no edits): .apkg and .csv byte-identical", not changed, f"changed: {changed}")
+    log = counts(import_apkg(col, out / "fixture.apkg"))
+    report.equal("rebuild v3: import log", log, counts_zero(duplicate=len(FIXTURE_V2)))
+
+
+def check_css_change(report: Report, binary: Path, project: Path, col: Collection) -> None:
+    """A CSS-only change updates the note type in place and touches no note."""
+    notetypes = sorted(nt.name for nt in col.models.all_names_and_ids())
+    time.sleep(BUILD_SPACING_S)
+    run_bin(binary, ["build", "--csv", "--out", "out"], project, {"ANKIDECK_EXTRA_CSS": EXTRA_CSS})
+    log = counts(import_apkg(col, project / "out" / "fixture.apkg"))
+    print(f"    css import log: {log}")
+    col.models._clear_cache()  # the Python-side cache does not see the backend's import
+    notetype = col.models.by_name(NOTETYPE)
+    report.check("css: note type css updated in place", notetype is not None and EXTRA_CSS in notetype["css"],
+                 f"css is {notetype['css']!r}" if notetype else "note type missing")
+    report.equal("css: no note type fork", sorted(nt.name for nt in col.models.all_names_and_ids()), notetypes)
+    report.equal("css: no note updated or conflicting", log, counts_zero(duplicate=len(FIXTURE_V2)))
+
+
+def main() -> int:
+    """Run every check group; exit 1 if any check failed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bin", required=True, type=Path, help="path to the ankideck binary")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir for debugging")
+    args = parser.parse_args()
+    binary = args.bin.resolve()
+    if not binary.is_file():
+        print(f"FAIL: binary {binary} not found (run cargo build --release)")
+        return 1
+    report = Report()
+    work = Path(tempfile.mkdtemp(prefix="ankideck-check-"))
+    try:
+        report.guard("(a)(b)(c) seed deck packages", check_packages, binary, work)
+        report.guard("(d) rebuild scenario", check_rebuild, binary, work)
+    finally:
+        if args.keep:
+            print(f"temp dir kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"\n{report.passed} passed, {len(report.failed)} failed")
+    for name in report.failed:
+        print(f"  FAILED: {name}")
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
