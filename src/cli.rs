@@ -215,9 +215,15 @@ fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: std::time::D
         }
     };
     eprintln!(
-        "{built} built, {fresh} up to date, {failed} failed: {cards} cards; {lock} ({:.2} s)",
+        "{built} built, {fresh} up to date, {failed} not built: {}; {lock} ({:.2} s)",
+        plural(cards, "card"),
         elapsed.as_secs_f64()
     );
+}
+
+/// `1 card`, `2 cards`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }
 
 /// Names the cards of the last build that are gone, and how to find them in Anki.
@@ -260,7 +266,13 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     match args.format {
         OutputFormat::Json => {
             let json = serde_json::json!({ "decks": decks, "diagnostics": diagnostics });
-            println!("{json:#}");
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = writeln!(stdout, "{json:#}")
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                eprintln!("error: cannot write to stdout: {e}");
+                return ExitCode::from(TOOL_ERROR);
+            }
         }
         OutputFormat::Text => {
             print_diagnostics(&diagnostics);

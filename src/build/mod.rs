@@ -140,8 +140,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     };
     let mut notetype_entry =
         identify::identify_notetype(&notetype, old_lock.notetypes.get(&notetype.id.0), opts.now_secs);
-    std::fs::create_dir_all(&opts.out)
-        .map_err(|source| BuildError::Read { path: opts.out.clone(), source })?;
 
     let settings = format!("compression={} csv={}", opts.compression.name(), opts.csv);
     let prepared: Vec<(Prepared, Vec<Diagnostic>)> = files
@@ -162,12 +160,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         let outcome = match prepared {
             Prepared::Ready { deck, source } => {
                 let old = old_identities(opts, &old_lock, &deck, &notetype);
-                if let Some(entry) = old.notetype.filter(|_| !old_lock.notetypes.contains_key(&notetype.id.0))
-                {
-                    if recovered_notetype.as_ref().is_none_or(|r| entry.mtime > r.mtime) {
-                        notetype_entry = identify::identify_notetype(&notetype, Some(&entry), opts.now_secs);
-                        recovered_notetype = Some(entry);
-                    }
+                if let Some(entry) = old.notetype.filter(|e| {
+                    !old_lock.notetypes.contains_key(&notetype.id.0)
+                        && recovered_notetype.as_ref().is_none_or(|r| e.mtime > r.mtime)
+                }) {
+                    notetype_entry = identify::identify_notetype(&notetype, Some(&entry), opts.now_secs);
+                    recovered_notetype = Some(entry);
                 }
                 let max_id = old.notes.iter().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0);
                 ids.ensure_above(max_id);
@@ -212,6 +210,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         return Ok(BuildReport { decks: results, diagnostics, lock: LockStatus::OutOfDate, forgotten });
     }
 
+    if !to_emit.is_empty() {
+        std::fs::create_dir_all(&opts.out)
+            .map_err(|source| BuildError::Read { path: opts.out.clone(), source })?;
+    }
     let emitted: Vec<Result<Built, String>> =
         to_emit.par_iter().map(|p| emit_deck(opts, &notetype, &notetype_entry, p)).collect();
     let notetype_line = notetype_fingerprint(&notetype_entry);

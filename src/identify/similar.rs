@@ -82,7 +82,7 @@ impl FromStr for Sketch {
         if s == "-" {
             return Ok(Sketch::default());
         }
-        if s.len() % 4 != 0 || s.len() / 4 > K || !s.is_ascii() {
+        if !s.len().is_multiple_of(4) || s.len() / 4 > K || !s.is_ascii() {
             return Err(());
         }
         (0..s.len() / 4)

@@ -245,11 +245,16 @@ fn sentence_split(body: &[Numbered], file: &Path, parsed: &mut Parsed) -> Option
     })
 }
 
-/// The 1-based line and column of a byte offset.
+/// The 1-based line and column of a byte offset. A byte-order mark is not text: it takes no column.
 fn position_of(bytes: &[u8], offset: usize) -> (u32, u32) {
     let before = &bytes[..offset];
+    let before = before.strip_prefix("\u{feff}".as_bytes()).unwrap_or(before);
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
     let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
     (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(column).unwrap_or(u32::MAX))
 }
+
+#[cfg(test)]
+#[path = "txt_tests.rs"]
+mod tests;

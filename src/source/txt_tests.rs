@@ -1,0 +1,662 @@
+//! Tests of the flashcard text format reader: one per rule of `docs/format.md`, each diagnostic
+//! code, and the whole reading of the seed deck.
+
+use super::*;
+use crate::diagnostic::Severity;
+
+const FILE: &str = "source-cards/history.txt";
+
+fn read_bytes(bytes: &[u8]) -> Parsed {
+    parse(Path::new(FILE), bytes)
+}
+
+fn read(text: &str) -> Parsed {
+    read_bytes(text.as_bytes())
+}
+
+/// Reads a file that must give a deck and no diagnostics at all.
+fn read_clean(text: &str) -> SourceDeck {
+    let parsed = read(text);
+    assert!(parsed.diagnostics.is_empty(), "unexpected diagnostics: {:#?}", parsed.diagnostics);
+    parsed.deck.expect("a file without diagnostics has a deck")
+}
+
+/// The code, line and column of every diagnostic.
+fn found(parsed: &Parsed) -> Vec<(Code, u32, u32)> {
+    parsed.diagnostics.iter().map(|d| (d.code, d.line, d.column)).collect()
+}
+
+fn card(line: u32, section: &str, front: &[&str], back: &[&str]) -> SourceCard {
+    SourceCard {
+        line,
+        section: section.to_string(),
+        front: front.iter().map(|s| s.to_string()).collect(),
+        back: back.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+/// Front and back of the only card of a deck.
+fn only_card(text: &str) -> (Vec<String>, Vec<String>) {
+    let mut cards = read_clean(text).cards;
+    assert_eq!(cards.len(), 1, "{cards:#?}");
+    let card = cards.remove(0);
+    (card.front, card.back)
+}
+
+// Rule 1: encoding, line endings, white space, blank lines.
+
+#[test]
+fn crlf_and_bom_read_like_plain_lf() {
+    let lf = "Deck Flashcards\nHEAD\nThe question runs on\ninto the answer.\n";
+    let crlf = "\u{feff}Deck Flashcards\r\nHEAD\r\nThe question runs on\r\ninto the answer.\r\n";
+    let plain = read_clean(lf);
+    let windows = read_clean(crlf);
+    assert_eq!(windows.name, "Deck");
+    assert_eq!(windows.cards, plain.cards);
+    assert_eq!(windows.cards, [card(2, "HEAD", &["The question runs on"], &["into the answer."])]);
+}
+
+#[test]
+fn bom_without_crlf_is_accepted() {
+    let deck = read_clean("\u{feff}Deck\nHEAD\nAsk\nAnswer.");
+    assert_eq!(deck.name, "Deck");
+    assert_eq!(deck.cards, [card(2, "HEAD", &["Ask"], &["Answer."])]);
+}
+
+#[test]
+fn surrounding_white_space_and_blank_lines_are_dropped() {
+    let deck = read_clean("\n  \t\n  Deck  \n\n   HEAD \t\n\n  Ask  \n \n\tAnswer.\t\n\n");
+    assert_eq!(deck.name, "Deck");
+    assert_eq!(deck.cards, [card(5, "HEAD", &["Ask"], &["Answer."])]);
+}
+
+#[test]
+fn card_line_counts_blank_lines() {
+    let deck = read_clean("Deck\n\n\nFIRST\nAsk\nAnswer.\n\n\nSECOND\nAsk again\nAnswer again.");
+    let lines: Vec<u32> = deck.cards.iter().map(|c| c.line).collect();
+    assert_eq!(lines, [4, 9]);
+}
+
+#[test]
+fn text_is_nfc_normalised() {
+    // `e` + combining acute accent (NFD) becomes the single code point `é` (NFC).
+    let deck = read_clean("Re\u{301}sume\u{301} Flashcards\nE\u{301}TAT\nCafe\u{301} on\nthe corner.\n");
+    assert_eq!(deck.name, "R\u{e9}sum\u{e9}");
+    assert_eq!(deck.cards, [card(2, "\u{c9}TAT", &["Caf\u{e9} on"], &["the corner."])]);
+}
+
+#[test]
+fn escaped_line_is_nfc_normalised() {
+    let (front, back) = only_card("Deck\nHEAD\n\\E\u{301}TAT\nAnswer.");
+    assert_eq!(front, ["\u{c9}TAT"]);
+    assert_eq!(back, ["Answer."]);
+}
+
+// Rule 2: the title.
+
+#[test]
+fn title_drops_trailing_flashcards_word() {
+    let deck = read_clean("STALIN OPPOSITION 1924-41 Flashcards\nHEAD\nAsk\nAnswer.");
+    assert_eq!(deck.name, "STALIN OPPOSITION 1924-41");
+    assert_eq!(deck.stem, "history");
+    assert_eq!(deck.file, Path::new(FILE));
+}
+
+#[test]
+fn flashcards_word_is_dropped_in_any_case() {
+    for title in ["History FLASHCARDS", "History flashcards", "History FlashCards", "History\tFlashcards"] {
+        let deck = read_clean(&format!("{title}\nHEAD\nAsk\nAnswer."));
+        assert_eq!(deck.name, "History", "title {title:?}");
+    }
+}
+
+#[test]
+fn flashcards_elsewhere_in_the_title_is_kept() {
+    assert_eq!(read_clean("Flashcards of history\nHEAD\nAsk\nAnswer.").name, "Flashcards of history");
+    assert_eq!(read_clean("History Flashcards2\nHEAD\nAsk\nAnswer.").name, "History Flashcards2");
+}
+
+#[test]
+fn title_is_the_first_line_even_when_it_looks_like_a_heading() {
+    let deck = read_clean("HISTORY\nHEAD\nAsk\nAnswer.");
+    assert_eq!(deck.name, "HISTORY");
+    assert_eq!(deck.cards, [card(2, "HEAD", &["Ask"], &["Answer."])]);
+}
+
+#[test]
+fn empty_title_falls_back_to_file_stem_with_a_warning() {
+    let parsed = read("  Flashcards  \nHEAD\nAsk\nAnswer.");
+    assert_eq!(found(&parsed), [(Code::W001, 1, 1)]);
+    assert_eq!(parsed.diagnostics[0].severity, Severity::Warning);
+    assert!(!parsed.has_errors());
+    let deck = parsed.deck.expect("a warning does not stop the deck");
+    assert_eq!(deck.name, "history");
+    assert_eq!(deck.cards.len(), 1);
+}
+
+#[test]
+fn empty_title_warning_is_on_the_title_line() {
+    let parsed = read("\n\nFLASHCARDS\nHEAD\nAsk\nAnswer.");
+    assert_eq!(found(&parsed), [(Code::W001, 3, 1)]);
+}
+
+#[test]
+fn deck_named_default_is_an_error() {
+    for title in ["Default", "default Flashcards", "DEFAULT"] {
+        let parsed = read(&format!("{title}\nHEAD\nAsk\nAnswer."));
+        assert_eq!(found(&parsed), [(Code::E009, 1, 1)], "title {title:?}");
+        assert!(parsed.has_errors());
+    }
+}
+
+#[test]
+fn default_as_part_of_a_name_is_allowed() {
+    assert_eq!(read_clean("Default values\nHEAD\nAsk\nAnswer.").name, "Default values");
+}
+
+// Rule 3: headings.
+
+#[test]
+fn heading_has_a_letter_and_no_lowercase_letter() {
+    assert!(is_heading("THE KIROV AFFAIR, 1934"));
+    assert!(is_heading("THE GREAT PURGES, 1936-38"));
+    assert!(is_heading("\u{c9}TAT"));
+    assert!(is_heading("A"));
+    assert!(!is_heading("1932"));
+    assert!(!is_heading("1936-38, 1941"));
+    assert!(!is_heading("THE KIROV Affair"));
+    assert!(!is_heading("\u{c9}tat"));
+}
+
+#[test]
+fn line_without_letters_is_body_text() {
+    let (front, back) = only_card("Deck\nHEAD\nIn the year\n1937\n");
+    assert_eq!(front, ["In the year"]);
+    assert_eq!(back, ["1937"]);
+}
+
+#[test]
+fn each_heading_starts_a_new_card_even_when_repeated() {
+    let deck = read_clean(
+        "Deck\nPART ONE\nAsk a\nAnswer a.\nPART ONE\nAsk b\nAnswer b.\nPART TWO\nAsk c\nAnswer c.",
+    );
+    assert_eq!(
+        deck.cards,
+        [
+            card(2, "PART ONE", &["Ask a"], &["Answer a."]),
+            card(5, "PART ONE", &["Ask b"], &["Answer b."]),
+            card(8, "PART TWO", &["Ask c"], &["Answer c."]),
+        ]
+    );
+}
+
+// Rule 4: the sentence rule.
+
+#[test]
+fn front_runs_to_the_first_line_that_stops_mid_sentence() {
+    let (front, back) =
+        only_card("Deck\nHEAD\nFirst sentence.\nSecond one stops at\nthe answer.\nMore answer.\n");
+    assert_eq!(front, ["First sentence.", "Second one stops at"]);
+    assert_eq!(back, ["the answer.", "More answer."]);
+}
+
+#[test]
+fn front_ends_at_the_first_unfinished_line_not_a_later_one() {
+    let (front, back) = only_card("Deck\nHEAD\nStops at\nthe answer, which stops at\nmore.\n");
+    assert_eq!(front, ["Stops at"]);
+    assert_eq!(back, ["the answer, which stops at", "more."]);
+}
+
+#[test]
+fn every_line_ending_a_sentence_puts_the_last_line_on_the_back() {
+    let (front, back) = only_card("Deck\nHEAD\nOne.\nTwo!\nThree?\nFour.\n");
+    assert_eq!(front, ["One.", "Two!", "Three?"]);
+    assert_eq!(back, ["Four."]);
+}
+
+#[test]
+fn only_the_last_line_unfinished_puts_the_last_line_on_the_back() {
+    let (front, back) = only_card("Deck\nHEAD\nOne.\nTwo.\nthree without a stop\n");
+    assert_eq!(front, ["One.", "Two."]);
+    assert_eq!(back, ["three without a stop"]);
+}
+
+#[test]
+fn two_line_card_splits_after_the_first_line() {
+    assert_eq!(only_card("Deck\nHEAD\nAsk.\nAnswer.\n"), (vec!["Ask.".into()], vec!["Answer.".into()]));
+    assert_eq!(only_card("Deck\nHEAD\nAsk\nAnswer\n"), (vec!["Ask".into()], vec!["Answer".into()]));
+}
+
+#[test]
+fn closing_quotes_and_brackets_after_a_stop_end_a_sentence() {
+    for line in [
+        "He said “no.”",
+        "Was it (really?)",
+        "It was ‘over.’",
+        "\"Done.\"",
+        "'Done!'",
+        "[See above.]",
+        "«Fini.»",
+        "Nested (“quote.”)",
+    ] {
+        assert!(ends_sentence(line), "{line:?}");
+    }
+    let (front, back) = only_card("Deck\nHEAD\nHe said “no.”\nWas it (really?)\nThen\nthe answer.\n");
+    assert_eq!(front, ["He said “no.”", "Was it (really?)", "Then"]);
+    assert_eq!(back, ["the answer."]);
+}
+
+#[test]
+fn ellipsis_ends_a_sentence() {
+    assert!(ends_sentence("And then…"));
+    assert!(ends_sentence("And then…”"));
+    assert!(ends_sentence("And then..."));
+    let (front, back) = only_card("Deck\nHEAD\nAnd then…\nit stopped at\nthe answer.\n");
+    assert_eq!(front, ["And then…", "it stopped at"]);
+    assert_eq!(back, ["the answer."]);
+}
+
+#[test]
+fn other_endings_do_not_end_a_sentence() {
+    for line in
+        ["the same year as", "Nevertheless,", "as follows:", "a list;", "a dash -", "(a bracket)", "“quoted”"]
+    {
+        assert!(!ends_sentence(line), "{line:?}");
+    }
+}
+
+// Rule 5: errors.
+
+#[test]
+fn single_line_card_is_an_error_at_that_line() {
+    let parsed = read("Deck\nHEAD\n\nOnly one line.\n");
+    assert_eq!(found(&parsed), [(Code::E006, 4, 1)]);
+    assert!(parsed.has_errors());
+}
+
+#[test]
+fn single_line_card_does_not_stop_the_other_cards() {
+    let parsed = read("Deck\nFIRST\nAsk\nAnswer.\nSECOND\nAlone.\nTHIRD\nAsk\nAnswer.");
+    assert_eq!(found(&parsed), [(Code::E006, 6, 1)]);
+    let sections: Vec<String> = parsed.deck.expect("deck").cards.into_iter().map(|c| c.section).collect();
+    assert_eq!(sections, ["FIRST", "THIRD"]);
+}
+
+#[test]
+fn title_without_cards_is_an_error() {
+    let parsed = read("\nDeck Flashcards\n\n");
+    assert_eq!(found(&parsed), [(Code::E003, 2, 1)]);
+    assert!(parsed.deck.expect("deck").cards.is_empty());
+}
+
+#[test]
+fn empty_file_is_an_error() {
+    for text in ["", "\n\n", "  \r\n\t\r\n", "\u{feff}", "\u{feff}\r\n"] {
+        let parsed = read(text);
+        assert_eq!(found(&parsed), [(Code::E002, 1, 1)], "{text:?}");
+        assert!(parsed.deck.is_none());
+    }
+}
+
+#[test]
+fn invalid_utf8_is_an_error_with_line_and_column() {
+    let parsed = read_bytes(b"Deck\nHEAD\nab\xffc\nAnswer.\n");
+    assert_eq!(found(&parsed), [(Code::E001, 3, 3)]);
+    assert!(parsed.deck.is_none());
+}
+
+#[test]
+fn invalid_utf8_column_counts_characters_not_bytes() {
+    // `é` and `’` are two and three bytes, one column each.
+    let mut bytes = "Deck\nHEAD\né’".as_bytes().to_vec();
+    bytes.extend_from_slice(b"\xc3(");
+    let parsed = read_bytes(&bytes);
+    assert_eq!(found(&parsed), [(Code::E001, 3, 3)]);
+}
+
+#[test]
+fn invalid_utf8_column_does_not_count_the_bom() {
+    let parsed = read_bytes(b"\xef\xbb\xbfab\xff\n");
+    assert_eq!(found(&parsed), [(Code::E001, 1, 3)]);
+}
+
+#[test]
+fn invalid_utf8_with_crlf_is_located_on_its_line() {
+    let parsed = read_bytes(b"Deck\r\nHEAD\r\n\xfe\r\n");
+    assert_eq!(found(&parsed), [(Code::E001, 3, 1)]);
+}
+
+// Also: text before the first heading, heading without body.
+
+#[test]
+fn text_before_the_first_heading_is_an_error_reported_once() {
+    let parsed = read("Deck\nStray text\nmore stray text\nHEAD\nAsk\nAnswer.");
+    assert_eq!(found(&parsed), [(Code::E004, 2, 1)]);
+    assert_eq!(parsed.deck.expect("deck").cards, [card(4, "HEAD", &["Ask"], &["Answer."])]);
+}
+
+#[test]
+fn text_before_any_heading_is_not_also_a_missing_cards_error() {
+    let parsed = read("Deck\nStray text");
+    assert_eq!(found(&parsed), [(Code::E004, 2, 1)]);
+}
+
+#[test]
+fn heading_without_body_is_an_error_at_the_heading() {
+    let parsed = read("Deck\nEMPTY\nHEAD\nAsk\nAnswer.\nLAST\n");
+    assert_eq!(found(&parsed), [(Code::E005, 2, 1), (Code::E005, 6, 1)]);
+    assert_eq!(parsed.deck.expect("deck").cards, [card(3, "HEAD", &["Ask"], &["Answer."])]);
+}
+
+// Rule 6: the separator and the escape.
+
+#[test]
+fn separator_wins_over_the_sentence_rule() {
+    // By the sentence rule the front would end at `stops at`.
+    let (front, back) = only_card(
+        "Deck\nHEAD\nOne sentence.\nThis line stops at\nthe end.\n---\nThe answer stops at\nnothing\n",
+    );
+    assert_eq!(front, ["One sentence.", "This line stops at", "the end."]);
+    assert_eq!(back, ["The answer stops at", "nothing"]);
+}
+
+#[test]
+fn separator_splits_lines_that_all_end_sentences() {
+    let (front, back) = only_card("Deck\nHEAD\nOne.\n---\nTwo.\nThree.\n");
+    assert_eq!(front, ["One."]);
+    assert_eq!(back, ["Two.", "Three."]);
+}
+
+#[test]
+fn separator_line_may_have_surrounding_white_space() {
+    let (front, back) = only_card("Deck\nHEAD\nOne.\n  ---\t\nTwo.\nThree.\n");
+    assert_eq!(front, ["One."]);
+    assert_eq!(back, ["Two.", "Three."]);
+}
+
+#[test]
+fn separator_is_not_part_of_either_side_nor_a_line_of_text() {
+    assert_eq!(only_card("Deck\nHEAD\nAsk\n---\nAnswer\n"), (vec!["Ask".into()], vec!["Answer".into()]));
+    assert_eq!(SEPARATOR, "---");
+}
+
+#[test]
+fn longer_dash_line_is_text_not_a_separator() {
+    let (front, back) = only_card("Deck\nHEAD\nAsk\n----\nAnswer.\n");
+    assert_eq!(front, ["Ask"]);
+    assert_eq!(back, ["----", "Answer."]);
+}
+
+#[test]
+fn two_separators_in_one_card_is_an_error_at_the_second() {
+    let parsed = read("Deck\nHEAD\nOne\n---\nTwo\n---\nThree\n");
+    assert_eq!(found(&parsed), [(Code::E007, 6, 1)]);
+}
+
+#[test]
+fn separator_with_empty_front_is_an_error() {
+    let parsed = read("Deck\nHEAD\n---\nAnswer one.\nAnswer two.\n");
+    assert_eq!(found(&parsed), [(Code::E008, 3, 1)]);
+    assert!(parsed.diagnostics[0].message.contains("front"), "{}", parsed.diagnostics[0].message);
+}
+
+#[test]
+fn separator_with_empty_back_is_an_error() {
+    let parsed = read("Deck\nHEAD\nAsk one\nAsk two\n\n---\n\nNEXT\nAsk\nAnswer.");
+    assert_eq!(found(&parsed), [(Code::E008, 6, 1)]);
+    assert!(parsed.diagnostics[0].message.contains("back"), "{}", parsed.diagnostics[0].message);
+    assert_eq!(parsed.deck.expect("deck").cards, [card(8, "NEXT", &["Ask"], &["Answer."])]);
+}
+
+#[test]
+fn separator_alone_under_a_heading_is_an_empty_side_error() {
+    let parsed = read("Deck\nHEAD\n---\n");
+    assert_eq!(found(&parsed), [(Code::E008, 3, 1)]);
+}
+
+#[test]
+fn backslash_makes_an_all_caps_line_text() {
+    let (front, back) = only_card("Deck\nHEAD\nWhat did the acronym stand for\n\\NKVD\n");
+    assert_eq!(front, ["What did the acronym stand for"]);
+    assert_eq!(back, ["NKVD"]);
+}
+
+#[test]
+fn backslash_makes_a_dash_line_text() {
+    let (front, back) = only_card("Deck\nHEAD\nAsk\n\\---\nAnswer.\n");
+    assert_eq!(front, ["Ask"]);
+    assert_eq!(back, ["---", "Answer."]);
+}
+
+#[test]
+fn backslash_is_removed_only_once_and_only_at_the_start() {
+    let (front, back) = only_card("Deck\nHEAD\n\\\\server\\share is\n  \\a path\\.\n");
+    assert_eq!(front, ["\\server\\share is"]);
+    assert_eq!(back, ["a path\\."]);
+}
+
+#[test]
+fn escaped_line_still_follows_the_sentence_rule() {
+    let (front, back) = only_card("Deck\nHEAD\n\\THE USSR.\n\\WAS FOUNDED IN\n1922.\n");
+    assert_eq!(front, ["THE USSR.", "WAS FOUNDED IN"]);
+    assert_eq!(back, ["1922."]);
+}
+
+// Rule 7: lines are kept.
+
+#[test]
+fn lines_of_front_and_back_are_kept_separate() {
+    let (front, back) = only_card("Deck\nHEAD\nFirst.\nSecond, and\nthird line\nfourth line.\n");
+    assert_eq!(front.len(), 2);
+    assert_eq!(back, ["third line", "fourth line."]);
+    assert!(front.iter().chain(&back).all(|l| !l.contains('\n')));
+}
+
+// The seed deck, read in full.
+
+#[test]
+fn seed_deck_reads_as_fifteen_cards() {
+    let bytes = include_bytes!("../../source-cards/stalin-opposition-1924-41.txt");
+    let parsed = parse(Path::new("source-cards/stalin-opposition-1924-41.txt"), bytes);
+    assert!(parsed.diagnostics.is_empty(), "{:#?}", parsed.diagnostics);
+    let deck = parsed.deck.expect("the seed deck reads");
+    assert_eq!(deck.name, "STALIN OPPOSITION 1924-41");
+    assert_eq!(deck.stem, "stalin-opposition-1924-41");
+    let expected: [(u32, &str, &[&str], &[&str]); 15] = [
+        (
+            2,
+            "OPPOSITION TO STALIN AND THE PURGES",
+            &["He extended the use of terror and class warfare, as practised by Lenin, to \
+                    enforce collectivisation through the destruction of the kulaks and maintain his \
+                    five-Year Plans for industry. He accomplished this by"],
+            &["sending bourgeois managers, specialists and engineers, whom he accused of \
+                    machine-breaking and sabotage, to labour camps."],
+        ),
+        (
+            5,
+            "OPPOSITION TO STALIN AND THE PURGES",
+            &["The Shakhty show trial of 1928 was a clear indication of Stalin’s determination \
+                    to find a scapegoat for the chaos caused by his own economic policies, while \
+                    delivering the message that the regime had to maintain its vigilance against \
+                    those who were set to destroy it. This heralded"],
+            &["an industrial terror which deprived hundreds of bourgeois specialists of their \
+                    jobs and, often, lives."],
+        ),
+        (
+            8,
+            "OPPOSITION TO STALIN AND THE PURGES",
+            &["By 1929, Soviet prisons could no longer cope with the numbers of kulaks, \
+                    bourgeois specialists, wreckers, saboteurs and other opponents’ that arrived \
+                    and Yagoda was commissioned to investigate ways in which the prison population \
+                    could be put to better use. This proposal involved building on the"],
+            &[
+                "corrective-labour camps established by Lenin by creating a series of new camps, \
+                    of c50,000 prisoners each, in remote areas of the north and Siberia, where \
+                    diamonds, gold, platinum, oil, nickel, coal and timber were all to be found.",
+                "these are the gulags",
+            ],
+        ),
+        (
+            12,
+            "OPPOSITION TO STALIN AND THE PURGES",
+            &["By offering minimum ‘per capita’ funding and imposing economies of scale it was \
+                    believed these ‘gulags’ could contribute to economic growth, while at the same \
+                    time offering appropriate correction’ for the prisoners. The camps were to be \
+                    placed under the direct authority of"],
+            &["the OGPU (the political police until 1934, when the NKVD took control). By \
+                    then, they housed a million people."],
+        ),
+        (
+            15,
+            "THE CRISIS OF 1932",
+            &[
+                "In November 1932, Stalin’s wife, Nadezhda, committed suicide. She left a note \
+                    criticising Stalin’s policy and showing her sympathy for Stalin’s political \
+                    enemies.",
+                "this ‘unhinged’ Stalin, who now felt that even those closest to him could be \
+                    betraying him behind his back - saying one thing but believing another. The \
+                    suicide, which was reported to the public as death from appendicitis, came at \
+                    the end of a bad year. In 1932 there had been",
+            ],
+            &["famine in the countryside and a spate of workers’ strikes in the industrial \
+                    towns, primarily driven by economic factors, but also bringing voiced \
+                    criticisms of the five year plan and Stalin’s leadership."],
+        ),
+        (
+            19,
+            "THE CRISIS OF 1932",
+            &["Stalin’s position was far from secure. His old opponent, Bukharin, had been \
+                    re-elected to the Central Committee in June 1930; the same year as"],
+            &["some of those who had formerly supported Stalin in the leadership struggle \
+                    against Bukharin were expelled for criticising the way collectivisation was \
+                    being carried out."],
+        ),
+        (
+            22,
+            "THE CRISIS OF 1932",
+            &[
+                "In 1932, two opposition groups emerged within the Party elite. An informal \
+                    group of old Bolsheviks, which included Smirnov, was discovered to have held \
+                    meetings at which they had debated Stalin’s removal. They were quickly arrested \
+                    by the OGPU and Smirnov expelled from the Party.",
+                "A second group was led by",
+            ],
+            &["Ryutin, (former Moscow Party Secretary and a ‘rightist’) and their criticisms \
+                    became known as the ‘Ryutin Platform’. They disapproved of Stalin’s political \
+                    direction and personality and some of their papers were found in Nadezhda’s \
+                    room."],
+        ),
+        (
+            26,
+            "THE CRISIS OF 1932",
+            &[
+                "Ryutin even sent an appeal, signed by a number of prominent communists, to the \
+                    Central Committee urging Stalin’s removal. Ryutin and his circle were arrested, \
+                    and it has been suggested that Stalin called for their immediate execution but \
+                    was over-ruled the Politburo and, in particular, by Kirov, the Leningrad Party \
+                    Secretary.",
+                "this again shows the precariousness of Stalin’s position at this time. \
+                    Nevertheless,",
+            ],
+            &["24 were expelled from the Party and exiled from Moscow, while several other old \
+                    Bolsheviks, including Zinoviev and Kamenev, were also expelled and exiled, \
+                    simply for knowing of the group’s existence and failing to report it to the \
+                    police. Ryutin was sentenced to ten years in prison. He was shot, on Stalin’s \
+                    orders, in 1937."],
+        ),
+        (
+            30,
+            "THE CRISIS OF 1932",
+            &["If Nadezhda’s suicide had not already ‘unhinged’ Stalin, the Ryutin affair \
+                    certainly did. In April 1933, he announced a general purge of the Party and \
+                    over the next two years, he conducted a paranoid struggle in which over"],
+            &[
+                "18% of the Party membership were branded ‘Ryutinites’ and purged.",
+                "Most of these were relatively new Party members whose loyalty Stalin felt \
+                    unsure of; he thought them mere careerists.",
+            ],
+        ),
+        (
+            34,
+            "THE KIROV AFFAIR, 1934",
+            &["At the 17th Party Congress in 1934, which coincided with the tenth anniversary \
+                    of Lenin’s death, Stalin announced that the anti-Leninist opposition’ (by which \
+                    he meant those that had opposed his own policies and leadership) had been \
+                    defeated."],
+            &["Bukharin, Rykov, and others who had challenged Stalin in the leadership \
+                    struggle, all admitted their errors’ to give the impression of unity at the top."],
+        ),
+        (
+            37,
+            "THE KIROV AFFAIR, 1934",
+            &["However, in the elections to the Central Committee, Stalin received c150 \
+                    negative votes (although only three were officially recorded). A split opened \
+                    up between those who wanted to maintain the pace of industrialisation, and \
+                    others within the Politburo, including Kirov, who spoke about stopping forcible \
+                    grain seizures and increasing workers’ rations. Nevertheless, only"],
+            &["two of the Politburo firmly supported Stalin (Molotov and Kaganovich), while \
+                    Kirov received a long, standing ovation for his speech advocating a more \
+                    moderate approach."],
+        ),
+        (
+            40,
+            "THE KIROV AFFAIR, 1934",
+            &["A further issue which also arose from the 17th Party Congress was the abolition \
+                    of the title of General Secretary. Stalin and Kirov, along with Zhdanov and \
+                    Kaganovich, were all given the title"],
+            &[
+                "what did it mean",
+                "Secretary of Equal Rank. Stalin may have supported this, in order to spread the \
+                    responsibility for the economic crisis; but it meant, in theory at least, that \
+                    Stalin was no more important than the other secretaries.",
+            ],
+        ),
+        (
+            44,
+            "THE KIROV AFFAIR, 1934",
+            &["Kirov was murdered in December 1934. The circumstances were suspicious and \
+                    Stalin (who may well have been implicated) was quick to claim that this was \
+                    part of a Trotskyite conspiracy, led by ‘Zinovievites, to overthrow the Party. \
+                    A decree was published a day after the assassination, giving Yagoda, head of \
+                    the NKVD,"],
+            &["powers to arrest and execute anyone found guilty of terrorist plotting. Around \
+                    6500 people were arrested under this law in December."],
+        ),
+        (
+            47,
+            "THE KIROV AFFAIR, 1934",
+            &["In January 1935, Zinoviev, Kamenev and 17 others were arrested and accused of \
+                    instigating terrorism and sentenced to between five and ten years imprisonment. \
+                    Some 843 former associates of Zinoviev were also arrested in January/February \
+                    1935. During the course of that year,"],
+            &["11,000 ‘former people were arrested, exiled or placed in camps and 250,000 \
+                    Party members were expelled (after investigation by the NKVD) as \
+                    ‘anti-Leninists."],
+        ),
+        (
+            50,
+            "THE GREAT PURGES, 1936-38",
+            &[
+                "While Stalin was creating a new, and seemingly more liberal, constitution for \
+                    the Soviet Union in 1936, he was also busy preparing for a new purge; one that \
+                    would be more far-reaching than ever before.",
+                "In August 1936,",
+            ],
+            &[
+                "a show trial involving Zinoviev, Kamenev and 14 others took place. Its purpose, \
+                    like that of others which followed, was not only to gain confessions and \
+                    convictions, but to ‘prove the existence of political conspiracies. All 16 were \
+                    found guilty of involvement in a Trotsky-inspired plot to murder Stalin and \
+                    other Politburo members. All were executed - together with 160 ‘accomplices.",
+                "A month later, Yagoda was replaced by Nikolai Yezhov as NKVD chief, as it was \
+                    claimed Yagoda had not been active enough in uncovering this conspiracy.",
+            ],
+        ),
+    ];
+    let want: Vec<SourceCard> =
+        expected.iter().map(|(line, section, front, back)| card(*line, section, front, back)).collect();
+    assert_eq!(deck.cards.len(), 15);
+    for (i, (got, want)) in deck.cards.iter().zip(&want).enumerate() {
+        assert_eq!(got, want, "card {}", i + 1);
+    }
+}
