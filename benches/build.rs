@@ -161,7 +161,7 @@ fn main() {
         .position(|a| a == "--compression")
         .and_then(|i| args.get(i + 1))
         .cloned()
-        .unwrap_or_else(|| "small".into());
+        .unwrap_or_else(|| "fast".into());
     let filters: Vec<&String> = args
         .iter()
         .filter(|a| !a.starts_with("--") && a.parse::<usize>().is_err() && **a != compression)
@@ -264,9 +264,9 @@ fn child_run(dir: &Path, compression: &str, quiet: bool) -> (f64, f64) {
 fn child(args: &[String]) {
     let dir = PathBuf::from(&args[0]);
     let compression = match args.get(1).map(String::as_str) {
-        Some("fast") => Compression::Fast,
+        Some("small") => Compression::Small,
         Some("none") => Compression::None,
-        _ => Compression::Small,
+        _ => Compression::Fast,
     };
     let opts = BuildOptions {
         source: dir.join("source-cards"),

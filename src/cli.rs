@@ -59,7 +59,7 @@ pub struct BuildArgs {
     #[arg(long)]
     pub force: bool,
     /// How the package is compressed.
-    #[arg(long, value_enum, default_value_t = Compression::Small)]
+    #[arg(long, value_enum, default_value_t = Compression::Fast)]
     pub compression: Compression,
 }
 

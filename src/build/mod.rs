@@ -117,7 +117,7 @@ pub enum BuildError {
 /// A deck after the parallel read phase.
 enum Prepared {
     UpToDate { name: String, cards: usize },
-    Ready { deck: Deck, source: Vec<u8> },
+    Ready { deck: Deck, source: u128 },
     Invalid,
     Failed(String),
 }
@@ -205,7 +205,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let stems: HashSet<String> = files.iter().map(|f| stem_of(&f.path)).collect();
     let forgotten: Vec<String> = old_lock.decks.keys().filter(|k| !stems.contains(*k)).cloned().collect();
 
-    let new_text = new_lock.to_text();
+    let mut new_text = new_lock.to_text();
     if opts.locked && old_text.as_deref() != Some(new_text.as_str()) {
         return Ok(BuildReport { decks: results, diagnostics, lock: LockStatus::OutOfDate, forgotten });
     }
@@ -222,7 +222,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         results[pending.index].outcome = match result {
             Ok(built) => {
                 let fingerprint = state::fingerprint(&state::FingerprintInput {
-                    source: &pending.source,
+                    source: pending.source,
                     settings: &settings,
                     notetype: &notetype_line,
                     lock_section: &new_lock.deck_section(stem),
@@ -248,7 +248,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         }
     }
 
-    let new_text = new_lock.to_text();
+    if results.iter().any(|r| matches!(r.outcome, Outcome::Failed(_))) {
+        new_text = new_lock.to_text();
+    }
     let lock = if old_text.as_deref() == Some(new_text.as_str()) {
         LockStatus::Unchanged
     } else {
@@ -303,9 +305,10 @@ fn prepare(
         Err(e) => return (Prepared::Failed(format!("cannot read {}: {e}", file.path.display())), Vec::new()),
     };
     let stem = stem_of(&file.path);
+    let digest = state::source_digest(&bytes);
     if !opts.force && outputs_exist(opts, &stem) {
         let fingerprint = state::fingerprint(&state::FingerprintInput {
-            source: &bytes,
+            source: digest,
             settings,
             notetype: &notetype_fingerprint(notetype_entry),
             lock_section: &old_lock.deck_section(&stem),
@@ -320,7 +323,7 @@ fn prepare(
     match parsed.deck {
         Some(deck) if !has_errors => {
             let deck = model::resolve(&deck, notetype);
-            (Prepared::Ready { deck, source: bytes }, parsed.diagnostics)
+            (Prepared::Ready { deck, source: digest }, parsed.diagnostics)
         }
         _ => (Prepared::Invalid, parsed.diagnostics),
     }
@@ -345,7 +348,8 @@ struct Pending {
     index: usize,
     deck: IdentifiedDeck,
     recovered_from: Option<PathBuf>,
-    source: Vec<u8>,
+    /// The digest of the source file, for its state fingerprint.
+    source: u128,
 }
 
 /// The identities a deck is matched against.

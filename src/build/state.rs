@@ -10,7 +10,8 @@ pub const STATE_DIR: &str = ".ankideck-state";
 
 /// The inputs that decide a deck's outputs.
 pub struct FingerprintInput<'a> {
-    pub source: &'a [u8],
+    /// The digest of the source file's bytes ([`source_digest`]).
+    pub source: u128,
     /// The settings that change the outputs (compression, CSV), as text.
     pub settings: &'a str,
     /// The note type's lock line and definition hash.
@@ -27,12 +28,17 @@ pub fn fingerprint(input: &FingerprintInput<'_>) -> String {
         input.settings.as_bytes(),
         input.notetype.as_bytes(),
         input.lock_section.as_bytes(),
-        input.source,
+        &input.source.to_le_bytes(),
     ] {
         h.update(&(part.len() as u64).to_le_bytes());
         h.update(part);
     }
     format!("{:032x}", h.digest128())
+}
+
+/// The digest of a source file's bytes.
+pub fn source_digest(bytes: &[u8]) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(bytes)
 }
 
 /// The state file of a deck.

@@ -15,6 +15,7 @@ use crate::lock::{DeckEntry, NoteEntry, NotetypeEntry};
 use crate::model::{Deck, Note};
 use crate::notetype::Notetype;
 use matching::Probe;
+use rayon::prelude::*;
 use similar::Sketch;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -121,40 +122,40 @@ pub struct Context<'a> {
 
 /// Matches a deck's notes to the lock and assigns identities.
 pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
-    let probes: Vec<Probe> = deck
-        .notes
-        .iter()
-        .map(|n| Probe { front: hash(n.front()), back: hash(n.back()), sketch: Sketch::default() })
-        .collect();
+    let hashes: Vec<(u64, u64, u64)> =
+        deck.notes.par_iter().map(|n| (hash(n.front()), hash(n.back()), content_hash(n))).collect();
+    let probes: Vec<Probe> =
+        hashes.iter().map(|&(front, back, _)| Probe { front, back, sketch: Sketch::default() }).collect();
     let probes = with_sketches(&deck.notes, probes, cx.old_notes);
     let matches = matching::match_notes(cx.old_notes, &probes);
+    let sketches: Vec<Sketch> = (&deck.notes, &probes, &matches)
+        .into_par_iter()
+        .map(|(note, probe, matched)| match matched.map(|i| &cx.old_notes[i]) {
+            Some(old) if old.front == probe.front && old.back == probe.back => old.sketch.clone(),
+            _ if !probe.sketch.values().is_empty() => probe.sketch.clone(),
+            _ => sketch_of(note),
+        })
+        .collect();
     let mut used = vec![false; cx.old_notes.len()];
     let mut notes = Vec::with_capacity(deck.notes.len());
-    for (index, ((note, probe), matched)) in deck.notes.into_iter().zip(probes).zip(matches).enumerate() {
+    let rows = deck.notes.into_iter().zip(hashes).zip(matches).zip(sketches);
+    for (index, (((note, (front, back, content)), matched), sketch)) in rows.enumerate() {
         let old = matched.map(|i| {
             used[i] = true;
             &cx.old_notes[i]
         });
-        let content = content_hash(&note);
         let (guid, note_id, card_id, mtime, change) = match old {
             Some(old) if old.content == content => {
                 (old.guid.clone(), old.note_id, old.card_id, old.mtime, Change::Unchanged)
             }
-            Some(old) => (
-                old.guid.clone(),
-                old.note_id,
-                old.card_id,
-                bumped(Some(old.mtime), cx.now_secs),
-                Change::Updated,
-            ),
+            Some(old) => {
+                let mtime = bumped(Some(old.mtime), cx.now_secs);
+                (old.guid.clone(), old.note_id, old.card_id, mtime, Change::Updated)
+            }
             None => {
                 let guid = new_guid(&deck.key, &note, cx.guids);
                 (guid, NoteId(cx.ids.take()), CardId(cx.ids.take()), cx.now_secs, Change::New)
             }
-        };
-        let sketch = match old {
-            Some(old) if old.front == probe.front && old.back == probe.back => old.sketch.clone(),
-            _ => sketch_of(&note),
         };
         let entry = NoteEntry {
             guid: guid.clone(),
@@ -162,8 +163,8 @@ pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
             card_id,
             mtime,
             content,
-            front: probe.front,
-            back: probe.back,
+            front,
+            back,
             sketch,
             line: note.line,
             preview: preview(note.front()),
@@ -182,12 +183,15 @@ pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
 /// Fills in sketches only where the cheaper matching steps cannot decide: notes whose front and
 /// back both differ from every old card's.
 fn with_sketches(notes: &[Note], mut probes: Vec<Probe>, old: &[NoteEntry]) -> Vec<Probe> {
+    if old.is_empty() {
+        return probes;
+    }
     let known: HashSet<u64> = old.iter().flat_map(|e| [e.front, e.back]).collect();
-    for (probe, note) in probes.iter_mut().zip(notes) {
-        if !known.contains(&probe.front) && !known.contains(&probe.back) && !old.is_empty() {
+    probes.par_iter_mut().zip(notes).for_each(|(probe, note)| {
+        if !known.contains(&probe.front) && !known.contains(&probe.back) {
             probe.sketch = sketch_of(note);
         }
-    }
+    });
     probes
 }
 

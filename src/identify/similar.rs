@@ -5,7 +5,6 @@
 
 use std::fmt;
 use std::str::FromStr;
-use xxhash_rust::xxh3::xxh3_64;
 
 /// How many of the smallest word hashes a sketch keeps.
 pub const K: usize = 16;
@@ -13,22 +12,39 @@ pub const K: usize = 16;
 /// Estimated word-set similarity at or above which an edited card keeps its old identity.
 pub const THRESHOLD: f64 = 0.6;
 
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// Folds a 64-bit word hash to the 16 bits a sketch keeps, mixing the high bits in.
+fn fold(hash: u64) -> u16 {
+    let mixed = (hash ^ (hash >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    (mixed >> 48) as u16
+}
+
 /// The `K` smallest distinct 16-bit word hashes of a text, ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Sketch(Vec<u16>);
 
 impl Sketch {
-    /// The sketch of a plain text.
+    /// The sketch of a plain text. Words are runs of letters and digits (any byte outside ASCII
+    /// counts as a letter); ASCII letters are compared without case. Each word is hashed with
+    /// FNV-1a, folded to 16 bits.
     pub fn of(text: &str) -> Sketch {
-        let mut values: Vec<u16> = Vec::with_capacity(32);
-        let mut word = String::new();
-        for c in text.chars().chain(std::iter::once(' ')) {
-            if c.is_alphanumeric() {
-                word.extend(c.to_lowercase());
-            } else if !word.is_empty() {
-                values.push((xxh3_64(word.as_bytes()) >> 48) as u16);
-                word.clear();
+        let mut values: Vec<u16> = Vec::with_capacity(64);
+        let mut hash: u64 = FNV_OFFSET;
+        let mut in_word = false;
+        for &b in text.as_bytes() {
+            if b.is_ascii_alphanumeric() || b >= 0x80 {
+                hash = (hash ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(FNV_PRIME);
+                in_word = true;
+            } else if in_word {
+                values.push(fold(hash));
+                hash = FNV_OFFSET;
+                in_word = false;
             }
+        }
+        if in_word {
+            values.push(fold(hash));
         }
         values.sort_unstable();
         values.dedup();

@@ -5,7 +5,7 @@
 use super::{Parsed, SourceCard, SourceDeck};
 use crate::diagnostic::{Code, Diagnostic};
 use std::path::Path;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
 /// A line made only of this marks where the front ends, overriding the sentence rule.
 pub const SEPARATOR: &str = "---";
@@ -70,17 +70,26 @@ fn classify(text: &str) -> Vec<Numbered> {
         }
         let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
         let line = if let Some(escaped) = trimmed.strip_prefix('\\') {
-            Line::Text(escaped.nfc().collect())
+            Line::Text(nfc(escaped))
         } else if trimmed == SEPARATOR {
             Line::Separator
         } else if is_heading(trimmed) {
-            Line::Heading(trimmed.nfc().collect())
+            Line::Heading(nfc(trimmed))
         } else {
-            Line::Text(trimmed.nfc().collect())
+            Line::Text(nfc(trimmed))
         };
         out.push(Numbered { number, line });
     }
     out
+}
+
+/// The line in Unicode NFC, as Anki stores note text; most lines already are, and are copied.
+fn nfc(line: &str) -> String {
+    if line.is_ascii() || unicode_normalization::is_nfc_quick(line.chars()) == IsNormalized::Yes {
+        line.to_string()
+    } else {
+        line.nfc().collect()
+    }
 }
 
 /// A heading has at least one letter and no lowercase letter.
