@@ -4,7 +4,7 @@
 
 use crate::identify::similar::Sketch;
 use crate::ids::{CardId, DeckId, NoteId, NotetypeId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -187,6 +187,47 @@ impl Lock {
     }
 }
 
+/// A lock file's text cut into sections without parsing it: the head (version and note types)
+/// and each deck's lines, keyed by deck key. For the incremental check, which must be cheap.
+#[derive(Debug, Default)]
+pub struct RawSections<'a> {
+    pub head: &'a str,
+    pub decks: HashMap<String, &'a str>,
+}
+
+impl<'a> RawSections<'a> {
+    /// Cuts canonical lock text into sections (a deck's lines are contiguous in canonical text).
+    pub fn of(text: &'a str) -> RawSections<'a> {
+        let mut sections = RawSections { head: text, decks: HashMap::new() };
+        let mut current: Option<(&'a str, usize)> = None;
+        let mut offset = 0;
+        let mut head_done = false;
+        for line in text.split_inclusive('\n') {
+            let key = (line.starts_with("deck\t") || line.starts_with("note\t"))
+                .then(|| line[5..].split('\t').next().unwrap_or(""));
+            if let Some(key) = key {
+                if !head_done {
+                    sections.head = &text[..offset];
+                    head_done = true;
+                }
+                match current {
+                    Some((k, _)) if k == key => {}
+                    Some((k, start)) => {
+                        sections.decks.insert(unescape(k), &text[start..offset]);
+                        current = Some((key, offset));
+                    }
+                    None => current = Some((key, offset)),
+                }
+            }
+            offset += line.len();
+        }
+        if let Some((k, start)) = current {
+            sections.decks.insert(unescape(k), &text[start..]);
+        }
+        sections
+    }
+}
+
 fn parse_notetype(cols: &[&str]) -> Option<NotetypeEntry> {
     let [_, id, mtime, hash, name] = cols else { return None };
     Some(NotetypeEntry {
@@ -297,6 +338,18 @@ mod tests {
     fn malformed_entry_names_the_line() {
         let err = Lock::parse(Path::new("ankideck.lock"), "version\t1\nnote\tx\n").unwrap_err();
         assert!(err.to_string().starts_with("ankideck.lock:2:"), "{err}");
+    }
+
+    #[test]
+    fn raw_sections_equal_the_canonical_deck_sections() {
+        let mut lock = sample();
+        lock.decks.insert("e".into(), DeckEntry { id: DeckId(10), mtime: 5, name: "E".into() });
+        let text = lock.to_text();
+        let raw = RawSections::of(&text);
+        assert_eq!(raw.decks.len(), 2);
+        assert_eq!(raw.decks["d\tx"], lock.deck_section("d\tx"));
+        assert_eq!(raw.decks["e"], lock.deck_section("e"));
+        assert_eq!(Lock::parse(Path::new("l"), raw.head).unwrap().notetypes, lock.notetypes);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::discover::{self, DiscoverError, SourceFile};
 use crate::emit::{self, Compression, EmitError, collection::CollectionInput};
 use crate::identify::{self, Context, IdAllocator, IdentifiedDeck};
-use crate::lock::{DeckEntry, Lock, LockError, NoteEntry, NotetypeEntry};
+use crate::lock::{DeckEntry, Lock, LockError, NoteEntry, NotetypeEntry, RawSections};
 use crate::model::{self, Deck};
 use crate::notetype::Notetype;
 use crate::source;
@@ -134,19 +134,43 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(source) => return Err(BuildError::Read { path: opts.lock.clone(), source }),
     };
+    // The incremental check reads the lock's raw sections; the whole lock is parsed only when a
+    // deck has to be built.
+    let raw = old_text.as_deref().map(RawSections::of).unwrap_or_default();
+    let head = Lock::parse(&opts.lock, raw.head)?;
+    let notetype_entry =
+        identify::identify_notetype(&notetype, head.notetypes.get(&notetype.id.0), opts.now_secs);
+
+    let settings = format!("compression={} csv={}", opts.compression.name(), opts.csv);
+    let prepared: Vec<(Prepared, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|file| prepare(file, opts, &notetype, &notetype_entry, &raw, &settings))
+        .collect();
+    let diagnostics: Vec<Diagnostic> = prepared.iter().flat_map(|(_, d)| d.clone()).collect();
+    let stems: HashSet<String> = files.iter().map(|f| stem_of(&f.path)).collect();
+    let mut forgotten: Vec<String> = raw.decks.keys().filter(|k| !stems.contains(*k)).cloned().collect();
+    forgotten.sort();
+    let all_fresh = prepared.iter().all(|(p, _)| matches!(p, Prepared::UpToDate { .. }));
+    if all_fresh && forgotten.is_empty() {
+        let decks = files
+            .iter()
+            .zip(prepared)
+            .map(|(file, (p, _))| DeckResult {
+                file: file.path.clone(),
+                outcome: match p {
+                    Prepared::UpToDate { name, cards } => Outcome::UpToDate { name, cards },
+                    _ => unreachable!("all decks are up to date"),
+                },
+            })
+            .collect();
+        return Ok(BuildReport { decks, diagnostics, lock: LockStatus::Unchanged, forgotten });
+    }
     let old_lock = match &old_text {
         Some(text) => Lock::parse(&opts.lock, text)?,
         None => Lock::default(),
     };
     let mut notetype_entry =
         identify::identify_notetype(&notetype, old_lock.notetypes.get(&notetype.id.0), opts.now_secs);
-
-    let settings = format!("compression={} csv={}", opts.compression.name(), opts.csv);
-    let prepared: Vec<(Prepared, Vec<Diagnostic>)> = files
-        .par_iter()
-        .map(|file| prepare(file, opts, &notetype, &notetype_entry, &old_lock, &settings))
-        .collect();
-    let diagnostics: Vec<Diagnostic> = prepared.iter().flat_map(|(_, d)| d.clone()).collect();
 
     // Identify in file order: ids and guids do not depend on scheduling.
     let mut ids = IdAllocator::new(opts.now_secs, old_lock.max_id());
@@ -202,8 +226,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         results.push(DeckResult { file: file.path.clone(), outcome });
     }
     new_lock.notetypes.insert(notetype_entry.id.0, notetype_entry.clone());
-    let stems: HashSet<String> = files.iter().map(|f| stem_of(&f.path)).collect();
-    let forgotten: Vec<String> = old_lock.decks.keys().filter(|k| !stems.contains(*k)).cloned().collect();
 
     let mut new_text = new_lock.to_text();
     if opts.locked && old_text.as_deref() != Some(new_text.as_str()) {
@@ -227,7 +249,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
                     notetype: &notetype_line,
                     lock_section: &new_lock.deck_section(stem),
                 });
-                if state::record(&opts.out, stem, &fingerprint, built.cards).is_err() {
+                if state::record(&opts.out, stem, &fingerprint, built.cards, &built.name).is_err() {
                     state::forget(&opts.out, stem);
                 }
                 Outcome::Built(Box::new(built))
@@ -297,7 +319,7 @@ fn prepare(
     opts: &BuildOptions,
     notetype: &Notetype,
     notetype_entry: &NotetypeEntry,
-    old_lock: &Lock,
+    raw_lock: &RawSections<'_>,
     settings: &str,
 ) -> (Prepared, Vec<Diagnostic>) {
     let bytes = match std::fs::read(&file.path) {
@@ -311,10 +333,9 @@ fn prepare(
             source: digest,
             settings,
             notetype: &notetype_fingerprint(notetype_entry),
-            lock_section: &old_lock.deck_section(&stem),
+            lock_section: raw_lock.decks.get(&stem).copied().unwrap_or_default(),
         });
-        if let Some(cards) = state::up_to_date_cards(&opts.out, &stem, &fingerprint) {
-            let name = old_lock.decks.get(&stem).map(|d| d.name.clone()).unwrap_or_default();
+        if let Some((cards, name)) = state::up_to_date(&opts.out, &stem, &fingerprint) {
             return (Prepared::UpToDate { name, cards }, Vec::new());
         }
     }

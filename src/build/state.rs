@@ -46,20 +46,22 @@ pub fn state_path(out: &Path, stem: &str) -> PathBuf {
     out.join(STATE_DIR).join(format!("{stem}.state"))
 }
 
-/// The card count recorded with `fingerprint`, if the state file holds exactly that fingerprint.
-pub fn up_to_date_cards(out: &Path, stem: &str, fingerprint: &str) -> Option<usize> {
+/// The card count and deck name recorded with `fingerprint`, if the state file holds exactly
+/// that fingerprint.
+pub fn up_to_date(out: &Path, stem: &str, fingerprint: &str) -> Option<(usize, String)> {
     let text = std::fs::read_to_string(state_path(out, stem)).ok()?;
-    let (stored, cards) = text.trim_end().split_once(' ')?;
-    (stored == fingerprint).then(|| cards.parse().ok()).flatten()
+    let mut parts = text.trim_end_matches('\n').splitn(3, ' ');
+    let (stored, cards, name) = (parts.next()?, parts.next()?, parts.next()?);
+    (stored == fingerprint).then(|| Some((cards.parse().ok()?, name.to_string()))).flatten()
 }
 
 /// Records a finished build of a deck.
-pub fn record(out: &Path, stem: &str, fingerprint: &str, cards: usize) -> std::io::Result<()> {
+pub fn record(out: &Path, stem: &str, fingerprint: &str, cards: usize, name: &str) -> std::io::Result<()> {
     let path = state_path(out, stem);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(path, format!("{fingerprint} {cards}\n"))
+    std::fs::write(path, format!("{fingerprint} {cards} {name}\n"))
 }
 
 /// Forgets a deck's state, so the next build rebuilds it.
