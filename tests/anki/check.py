@@ -54,29 +54,25 @@ LOG_KEYS = ("new", "updated", "duplicate", "conflicting", "first_field_match",
             "missing_notetype", "missing_deck", "empty_first_field")
 
 _A, _B = "ALPHA SECTION", "BETA SECTION, 1930-35"
+_SEINE = ["The river that flows through the centre of Paris and into the English Channel is called the"]
+_LESS = (['In the expression a < b & c > d, the symbol "<" is read aloud as'], ["less than, and '&' as and."])
+_PLAN = "The first Five-Year Plan of the {} was officially declared complete in"
 # Fixture cards: label -> (section, front lines, back lines). "Cafe\u0301" is
-# deliberately not NFC; '<', '&', quotes exercise the escaping.
+# deliberately not NFC; '<', '&' and quotes exercise the escaping.
 _CARDS = {
-    "A1": (_A, ["The river that flows through the centre of Paris and into the English Channel is called the"],
-           ["Seine, which rises on the Langres plateua."]),
-    "A1fix": (_A, ["The river that flows through the centre of Paris and into the English Channel is called the"],
-              ["Seine, which rises on the Langres plateau."]),
-    "A2": (_A, ['In the expression a < b & c > d, the symbol "<" is read aloud as'],
-           ["less than, and '&' as and."]),
-    "A2moved": (_B, ['In the expression a < b & c > d, the symbol "<" is read aloud as'],
-                ["less than, and '&' as and."]),
+    "A1": (_A, _SEINE, ["Seine, which rises on the Langres plateua."]),
+    "A1fix": (_A, _SEINE, ["Seine, which rises on the Langres plateau."]),
+    "A2": (_A, *_LESS),
+    "A2moved": (_B, *_LESS),
     "A3": (_A, ["The Cafe\u0301 de Flore on the Left Bank of Paris was frequented by"],
            ["Sartre and de Beauvoir during the war."]),
-    "B1": (_B, ["The first Five-Year Plan of the Soviet Union was officially declared complete in"],
-           ["December 1932, a year ahead of schedule."]),
-    "B1new": (_B, ["The first Five-Year Plan of the USSR was officially declared complete in"],
-              ["December 1932, a year ahead of schedule."]),
+    "B1": (_B, [_PLAN.format("Soviet Union")], ["December 1932, a year ahead of schedule."]),
+    "B1new": (_B, [_PLAN.format("USSR")], ["December 1932, a year ahead of schedule."]),
     "B2": (_B, ["The head of the NKVD who was replaced by Nikolai Yezhov in 1936 was"],
            ["Genrikh Yagoda, later tried and shot."]),
     "B3": (_B, ["The city renamed in honour of the murdered Leningrad Party Secretary was"],
            ["Kirov, formerly known as Vyatka."]),
-    "N": (_A, ["The cathedral on the Ile de la Cite that burned in April 2019 is"],
-          ["Notre-Dame de Paris."]),
+    "N": (_A, ["The cathedral on the Ile de la Cite that burned in April 2019 is"], ["Notre-Dame de Paris."]),
 }
 FIXTURE_V1 = ["A1", "A2", "A3", "B1", "B2", "B3"]
 # v2: typo fixed in A1's back, N inserted, B2 deleted, B3 moved within its
@@ -120,8 +116,9 @@ class Report:
 # ---------------------------------------------------------------- helpers
 
 def run_bin(binary: Path, args: list[str], cwd: Path, extra_env: dict | None = None) -> str:
-    """Run ankideck in `cwd`; raise with its stderr if it does not exit 0."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANKIDECK_")}
+    """Run ankideck in `cwd` at the real clock; raise with its stderr unless it exits 0."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("ANKIDECK_") and k != "SOURCE_DATE_EPOCH"}
     env.update(extra_env or {})
     proc = subprocess.run([str(binary), *args], cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -435,29 +432,44 @@ def check_rebuild(report: Report, binary: Path, work: Path) -> None:
 def check_rebuild_unchanged(report: Report, binary: Path, project: Path, col: Collection) -> None:
     """Rebuilding unchanged sources gives identical bytes and no updates."""
     out = project / "out"
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    outputs = ("fixture.apkg", "fixture.csv")
+    before = {name: (out / name).read_bytes() for name in outputs}
     time.sleep(BUILD_SPACING_S)
     run_bin(binary, ["build", "--csv", "--out", "out"], project)
-    after = {p.name: p.read_bytes() for p in out.iterdir()}
-    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    changed = [name for name in outputs if (out / name).read_bytes() != before[name]]
     report.check("rebuild v3 (no edits): .apkg and .csv byte-identical", not changed, f"changed: {changed}")
     log = counts(import_apkg(col, out / "fixture.apkg"))
     report.equal("rebuild v3: import log", log, counts_zero(duplicate=len(FIXTURE_V2)))
 
 
 def check_css_change(report: Report, binary: Path, project: Path, col: Collection) -> None:
-    """A CSS-only change updates the note type in place and touches no note."""
+    """A CSS-only change (the project's source-cards/ankideck.css) updates the note type in place
+    and touches no note."""
     notetypes = sorted(nt.name for nt in col.models.all_names_and_ids())
     time.sleep(BUILD_SPACING_S)
-    run_bin(binary, ["build", "--csv", "--out", "out"], project, {"ANKIDECK_EXTRA_CSS": EXTRA_CSS})
+    (project / "source-cards" / "ankideck.css").write_text(EXTRA_CSS + "\n", encoding="utf-8")
+    run_bin(binary, ["build", "--csv", "--out", "out"], project)
     log = counts(import_apkg(col, project / "out" / "fixture.apkg"))
     print(f"    css import log: {log}")
     col.models._clear_cache()  # the Python-side cache does not see the backend's import
-    notetype = col.models.by_name(NOTETYPE)
-    report.check("css: note type css updated in place", notetype is not None and EXTRA_CSS in notetype["css"],
-                 f"css is {notetype['css']!r}" if notetype else "note type missing")
+    notetype = col.models.by_name(NOTETYPE) or {"css": "", "mod": None}
+    package = package_notetype(project / "out" / "fixture.apkg")
+    report.check("css: note type css updated in place", EXTRA_CSS in notetype["css"],
+                 f"the collection's css lacks {EXTRA_CSS!r} (collection notetype mod {notetype['mod']}); "
+                 f"the package's css {'has' if EXTRA_CSS in package['css'] else 'LACKS'} it "
+                 f"(package notetype mod {package['mod']}, css ends {package['css'][-80:]!r})")
     report.equal("css: no note type fork", sorted(nt.name for nt in col.models.all_names_and_ids()), notetypes)
     report.equal("css: no note updated or conflicting", log, counts_zero(duplicate=len(FIXTURE_V2)))
+
+
+def package_notetype(apkg: Path) -> dict:
+    """The ankideck note type as written in the package's collection.anki2."""
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(apkg) as archive:
+        db_path = Path(archive.extract("collection.anki2", tmp))
+        db = sqlite3.connect(db_path)
+        models = json.loads(db.execute("select models from col").fetchone()[0])
+        db.close()
+    return next(m for m in models.values() if m["name"] == NOTETYPE)
 
 
 def main() -> int:
