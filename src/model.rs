@@ -39,12 +39,13 @@ impl Note {
     }
 }
 
-/// Maps a parsed text deck onto the flashcard note type: escaped fields, section tag.
-pub fn resolve(source: &SourceDeck, notetype: &Notetype) -> Deck {
+/// Maps a parsed text deck onto the flashcard note type: escaped fields, section tag. Consumes
+/// the source deck, so each card's lines are freed as its note is made.
+pub fn resolve(source: SourceDeck, notetype: &Notetype) -> Deck {
     debug_assert_eq!(notetype.fields.len(), 3, "Front, Back, Section");
     let notes = source
         .cards
-        .iter()
+        .into_iter()
         .map(|card| Note {
             fields: vec![
                 html::lines_to_field(&card.front),
@@ -55,7 +56,7 @@ pub fn resolve(source: &SourceDeck, notetype: &Notetype) -> Deck {
             line: card.line,
         })
         .collect();
-    Deck { key: source.stem.clone(), name: source.name.clone(), file: source.file.clone(), notes }
+    Deck { key: source.stem, name: source.name, file: source.file, notes }
 }
 
 /// A section heading as an Anki tag: white space and `"` (which Anki does not allow in tags)

@@ -16,6 +16,7 @@ use crate::source;
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use xxhash_rust::xxh3::xxh3_128;
 
 /// What `build` is asked to do.
 #[derive(Debug, Clone)]
@@ -169,6 +170,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         Some(text) => Lock::parse(&opts.lock, text)?,
         None => Lock::default(),
     };
+    // Only the digest of the old text is needed from here on: whether the lock changes.
+    let old_digest = old_text.as_deref().map(|t| xxh3_128(t.as_bytes()));
+    drop(old_text);
     let mut notetype_entry =
         identify::identify_notetype(&notetype, old_lock.notetypes.get(&notetype.id.0), opts.now_secs);
 
@@ -194,7 +198,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
                 let max_id = old.notes.iter().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0);
                 ids.ensure_above(max_id);
                 guids.extend(old.notes.iter().map(|n| n.guid.clone()));
-                let identified = identify::identify_deck(
+                let mut identified = identify::identify_deck(
                     deck,
                     Context {
                         old_notes: &old.notes,
@@ -205,7 +209,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
                     },
                 );
                 new_lock.decks.insert(stem.clone(), identified.deck.clone());
-                new_lock.notes.insert(stem.clone(), identified.lock_entries());
+                new_lock.notes.insert(stem.clone(), std::mem::take(&mut identified.entries));
                 to_emit.push(Pending {
                     index: results.len(),
                     deck: identified,
@@ -228,7 +232,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     new_lock.notetypes.insert(notetype_entry.id.0, notetype_entry.clone());
 
     let mut new_text = new_lock.to_text();
-    if opts.locked && old_text.as_deref() != Some(new_text.as_str()) {
+    if opts.locked && old_digest != Some(xxh3_128(new_text.as_bytes())) {
         return Ok(BuildReport { decks: results, diagnostics, lock: LockStatus::OutOfDate, forgotten });
     }
 
@@ -273,7 +277,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     if results.iter().any(|r| matches!(r.outcome, Outcome::Failed(_))) {
         new_text = new_lock.to_text();
     }
-    let lock = if old_text.as_deref() == Some(new_text.as_str()) {
+    let lock = if old_digest == Some(xxh3_128(new_text.as_bytes())) {
         LockStatus::Unchanged
     } else {
         emit::write_atomic(&opts.lock, new_text.as_bytes())?;
@@ -340,10 +344,11 @@ fn prepare(
         }
     }
     let parsed = source::parse(file.format, &file.path, &bytes);
+    drop(bytes);
     let has_errors = parsed.has_errors();
     match parsed.deck {
         Some(deck) if !has_errors => {
-            let deck = model::resolve(&deck, notetype);
+            let deck = model::resolve(deck, notetype);
             (Prepared::Ready { deck, source: digest }, parsed.diagnostics)
         }
         _ => (Prepared::Invalid, parsed.diagnostics),

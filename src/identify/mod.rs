@@ -41,8 +41,6 @@ pub struct IdentifiedNote {
     /// 1-based position in the deck: the new card's `due`.
     pub position: u32,
     pub change: Change,
-    /// The note's lock entry after this build.
-    pub entry: NoteEntry,
 }
 
 /// A deck with its identity, its notes and the lock entries that no longer match a card.
@@ -53,6 +51,8 @@ pub struct IdentifiedDeck {
     pub file: PathBuf,
     pub deck: DeckEntry,
     pub notes: Vec<IdentifiedNote>,
+    /// The notes' lock entries after this build, in note order.
+    pub entries: Vec<NoteEntry>,
     /// Cards of the last build that this one no longer has.
     pub removed: Vec<NoteEntry>,
 }
@@ -65,7 +65,7 @@ impl IdentifiedDeck {
 
     /// The deck's lock entries after this build, in source order.
     pub fn lock_entries(&self) -> Vec<NoteEntry> {
-        self.notes.iter().map(|n| n.entry.clone()).collect()
+        self.entries.clone()
     }
 }
 
@@ -138,6 +138,7 @@ pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
         .collect();
     let mut used = vec![false; cx.old_notes.len()];
     let mut notes = Vec::with_capacity(deck.notes.len());
+    let mut entries = Vec::with_capacity(deck.notes.len());
     let rows = deck.notes.into_iter().zip(hashes).zip(matches).zip(sketches);
     for (index, (((note, (front, back, content)), matched), sketch)) in rows.enumerate() {
         let old = matched.map(|i| {
@@ -157,7 +158,7 @@ pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
                 (guid, NoteId(cx.ids.take()), CardId(cx.ids.take()), cx.now_secs, Change::New)
             }
         };
-        let entry = NoteEntry {
+        entries.push(NoteEntry {
             guid: guid.clone(),
             note_id,
             card_id,
@@ -168,16 +169,24 @@ pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
             sketch,
             line: note.line,
             preview: preview(note.front()),
-        };
+        });
         let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        notes.push(IdentifiedNote { note, guid, note_id, card_id, mtime, position, change, entry });
+        notes.push(IdentifiedNote { note, guid, note_id, card_id, mtime, position, change });
     }
     let removed = cx.old_notes.iter().zip(used).filter(|(_, u)| !u).map(|(e, _)| e.clone()).collect();
     let deck_entry = match cx.old_deck {
         Some(old) if old.name == deck.name => old.clone(),
         _ => DeckEntry { id: ids::deck_id_for(&deck.name), mtime: cx.now_secs, name: deck.name.clone() },
     };
-    IdentifiedDeck { key: deck.key, name: deck.name, file: deck.file, deck: deck_entry, notes, removed }
+    IdentifiedDeck {
+        key: deck.key,
+        name: deck.name,
+        file: deck.file,
+        deck: deck_entry,
+        notes,
+        entries,
+        removed,
+    }
 }
 
 /// Fills in sketches only where the cheaper matching steps cannot decide: notes whose front and
