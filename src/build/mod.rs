@@ -231,8 +231,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
     new_lock.notetypes.insert(notetype_entry.id.0, notetype_entry.clone());
 
-    let mut new_text = new_lock.to_text();
-    if opts.locked && old_digest != Some(xxh3_128(new_text.as_bytes())) {
+    if opts.locked && old_digest != Some(new_lock.digest()) {
         return Ok(BuildReport { decks: results, diagnostics, lock: LockStatus::OutOfDate, forgotten });
     }
 
@@ -274,16 +273,24 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         }
     }
 
-    if results.iter().any(|r| matches!(r.outcome, Outcome::Failed(_))) {
-        new_text = new_lock.to_text();
-    }
-    let lock = if old_digest == Some(xxh3_128(new_text.as_bytes())) {
-        LockStatus::Unchanged
-    } else {
-        emit::write_atomic(&opts.lock, new_text.as_bytes())?;
-        LockStatus::Written
-    };
+    let lock = write_lock(&opts.lock, &new_lock, old_digest)?;
     Ok(BuildReport { decks: results, diagnostics, lock, forgotten })
+}
+
+/// Streams the lock to a temporary file beside it and puts it in place only if its text changed.
+fn write_lock(path: &Path, lock: &Lock, old_digest: Option<u128>) -> Result<LockStatus, EmitError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let temp = emit::temp_file_in(dir)?;
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::new(temp.as_file());
+    let digest = lock.write_to(&mut out).and_then(|d| out.flush().map(|()| d));
+    let digest = digest.map_err(EmitError::io("cannot write", path))?;
+    drop(out);
+    if old_digest == Some(digest) {
+        return Ok(LockStatus::Unchanged);
+    }
+    emit::persist(temp, path)?;
+    Ok(LockStatus::Written)
 }
 
 /// The note type, with the project's `ankideck.css` if there is one.
