@@ -217,16 +217,15 @@ fn split_card(
             return None;
         }
     };
-    let texts = |part: &[Numbered]| -> Vec<String> {
-        part.iter()
-            .filter_map(|n| match &n.line {
-                Line::Text(t) => Some(t.clone()),
-                _ => None,
-            })
-            .collect()
-    };
-    let back_from = if separators.is_empty() { split_at } else { split_at + 1 };
-    Some(SourceCard { line, section, front: texts(&body[..split_at]), back: texts(&body[back_from..]) })
+    // The lines are moved, not copied: a large deck is held once.
+    let mut texts = body.into_iter().map(|n| match n.line {
+        Line::Text(t) => t,
+        Line::Heading(h) => h,
+        Line::Separator => String::new(),
+    });
+    let front: Vec<String> = texts.by_ref().take(split_at).collect();
+    let back: Vec<String> = texts.skip(usize::from(!separators.is_empty())).collect();
+    Some(SourceCard { line, section, front, back })
 }
 
 /// The index where the back starts by the sentence rule, or an error for a one-line card.
