@@ -45,7 +45,7 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = classify(text).into_iter();
+    let mut lines = classify(text);
     let Some(title) = lines.next() else {
         parsed.diagnostics.push(
             Diagnostic::new(Code::E002, file, 1, "the file is empty")
@@ -60,13 +60,12 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
     parsed
 }
 
-/// Turns the text into its non-blank lines: trimmed, NFC-normalised and classified.
-fn classify(text: &str) -> Vec<Numbered> {
-    let mut out = Vec::new();
-    for (index, raw) in text.split('\n').enumerate() {
+/// Turns the text into its non-blank lines, lazily: trimmed, NFC-normalised and classified.
+fn classify(text: &str) -> impl Iterator<Item = Numbered> + '_ {
+    text.split('\n').enumerate().filter_map(|(index, raw)| {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
-            continue;
+            return None;
         }
         let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
         let line = if let Some(escaped) = trimmed.strip_prefix('\\') {
@@ -78,9 +77,8 @@ fn classify(text: &str) -> Vec<Numbered> {
         } else {
             Line::Text(nfc(trimmed))
         };
-        out.push(Numbered { number, line });
-    }
-    out
+        Some(Numbered { number, line })
+    })
 }
 
 /// The line in Unicode NFC, as Anki stores note text; most lines already are, and are copied.
