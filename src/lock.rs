@@ -149,6 +149,13 @@ impl Lock {
         out
     }
 
+    /// The digest of one deck's section, computed without holding the text.
+    pub fn deck_digest(&self, key: &str) -> u128 {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        self.write_lines(Some(key), &mut |line| hasher.update(line.as_bytes()));
+        hasher.digest128()
+    }
+
     /// The digest of the canonical text, computed without holding the text.
     pub fn digest(&self) -> u128 {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
@@ -398,6 +405,7 @@ mod tests {
         assert_eq!(raw.decks.len(), 2);
         assert_eq!(raw.decks["d\tx"], lock.deck_section("d\tx"));
         assert_eq!(raw.decks["e"], lock.deck_section("e"));
+        assert_eq!(xxhash_rust::xxh3::xxh3_128(raw.decks["e"].as_bytes()), lock.deck_digest("e"));
         assert_eq!(Lock::parse(Path::new("l"), raw.head).unwrap().notetypes, lock.notetypes);
     }
 

@@ -250,7 +250,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
                     source: pending.source,
                     settings: &settings,
                     notetype: &notetype_line,
-                    lock_section: &new_lock.deck_section(stem),
+                    lock_section: new_lock.deck_digest(stem),
                 });
                 if state::record(&opts.out, stem, &fingerprint, built.cards, &built.name).is_err() {
                     state::forget(&opts.out, stem);
@@ -344,7 +344,7 @@ fn prepare(
             source: digest,
             settings,
             notetype: &notetype_fingerprint(notetype_entry),
-            lock_section: raw_lock.decks.get(&stem).copied().unwrap_or_default(),
+            lock_section: state::section_digest(raw_lock.decks.get(&stem).copied().unwrap_or_default()),
         });
         if let Some((cards, name)) = state::up_to_date(&opts.out, &stem, &fingerprint) {
             return (Prepared::UpToDate { name, cards }, Vec::new());

@@ -16,8 +16,11 @@ pub struct FingerprintInput<'a> {
     pub settings: &'a str,
     /// The note type's lock line and definition hash.
     pub notetype: &'a str,
-    /// The deck's section of the lock file.
-    pub lock_section: &'a str,
+    /// The digest of the deck's section of the lock file ([`Lock::deck_digest`] or
+    /// [`section_digest`] of the raw text; the two agree on canonical text).
+    ///
+    /// [`Lock::deck_digest`]: crate::lock::Lock::deck_digest
+    pub lock_section: u128,
 }
 
 /// A 128-bit fingerprint of everything a deck's outputs depend on.
@@ -27,7 +30,7 @@ pub fn fingerprint(input: &FingerprintInput<'_>) -> String {
         env!("CARGO_PKG_VERSION").as_bytes(),
         input.settings.as_bytes(),
         input.notetype.as_bytes(),
-        input.lock_section.as_bytes(),
+        &input.lock_section.to_le_bytes(),
         &input.source.to_le_bytes(),
     ] {
         h.update(&(part.len() as u64).to_le_bytes());
@@ -39,6 +42,11 @@ pub fn fingerprint(input: &FingerprintInput<'_>) -> String {
 /// The digest of a source file's bytes.
 pub fn source_digest(bytes: &[u8]) -> u128 {
     xxhash_rust::xxh3::xxh3_128(bytes)
+}
+
+/// The digest of a raw lock section.
+pub fn section_digest(section: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(section.as_bytes())
 }
 
 /// The state file of a deck.

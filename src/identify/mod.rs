@@ -230,9 +230,11 @@ pub fn content_hash(note: &Note) -> u64 {
 }
 
 /// The word sketch of a note's front and back.
+///
+/// It reads the field HTML as it is: markup and entity names become words too, the same way on
+/// both builds, which is all a comparison needs.
 pub fn sketch_of(note: &Note) -> Sketch {
-    let text = format!("{} {}", plain(note.front()), plain(note.back()));
-    Sketch::of(&text)
+    Sketch::of_parts(&[note.front(), note.back()])
 }
 
 /// Field HTML as plain text, line breaks as spaces.
@@ -242,10 +244,15 @@ fn plain(field: &str) -> String {
 
 /// The first 60 characters of the front as text, to name a removed card.
 pub fn preview(front: &str) -> String {
-    let text = plain(front);
+    // 60 characters of text come from a short prefix of the HTML.
+    let mut cut = front.len().min(480);
+    while !front.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let text = plain(&front[..cut]);
     let mut chars = text.chars();
     let mut out: String = chars.by_ref().take(60).collect();
-    if chars.next().is_some() {
+    if chars.next().is_some() || cut < front.len() {
         out.push('…');
     }
     out

@@ -30,10 +30,15 @@ impl Sketch {
     /// counts as a letter); ASCII letters are compared without case. Each word is hashed with
     /// FNV-1a, folded to 16 bits.
     pub fn of(text: &str) -> Sketch {
+        Sketch::of_parts(&[text])
+    }
+
+    /// The sketch of several texts together, as if joined by spaces.
+    pub fn of_parts(parts: &[&str]) -> Sketch {
         let mut values: Vec<u16> = Vec::with_capacity(64);
         let mut hash: u64 = FNV_OFFSET;
         let mut in_word = false;
-        for &b in text.as_bytes() {
+        for &b in parts.iter().flat_map(|p| p.as_bytes().iter().chain(b" ")) {
             if b.is_ascii_alphanumeric() || b >= 0x80 {
                 hash = (hash ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(FNV_PRIME);
                 in_word = true;
