@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use similar::Sketch;
 use std::collections::HashSet;
 use std::path::PathBuf;
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 /// How a note changed since the last build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,19 +128,26 @@ pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
         hashes.iter().map(|&(front, back, _)| Probe { front, back, sketch: Sketch::default() }).collect();
     let probes = with_sketches(&deck.notes, probes, cx.old_notes);
     let matches = matching::match_notes(cx.old_notes, &probes);
-    let sketches: Vec<Sketch> = (&deck.notes, &probes, &matches)
+    // The per-note work that needs no shared state, in parallel: sketch, preview, and the guid a
+    // new note gets unless it collides.
+    let derived: Vec<(Sketch, String, Option<String>)> = (&deck.notes, &probes, &matches)
         .into_par_iter()
-        .map(|(note, probe, matched)| match matched.map(|i| &cx.old_notes[i]) {
-            Some(old) if old.front == probe.front && old.back == probe.back => old.sketch.clone(),
-            _ if !probe.sketch.values().is_empty() => probe.sketch.clone(),
-            _ => sketch_of(note),
+        .map(|(note, probe, matched)| {
+            let old = matched.map(|i| &cx.old_notes[i]);
+            let sketch = match old {
+                Some(old) if old.front == probe.front && old.back == probe.back => old.sketch.clone(),
+                _ if !probe.sketch.values().is_empty() => probe.sketch.clone(),
+                _ => sketch_of(note),
+            };
+            let guid = old.is_none().then(|| guid_candidate(&deck.key, note, 1));
+            (sketch, preview(note.front()), guid)
         })
         .collect();
     let mut used = vec![false; cx.old_notes.len()];
     let mut notes = Vec::with_capacity(deck.notes.len());
     let mut entries = Vec::with_capacity(deck.notes.len());
-    let rows = deck.notes.into_iter().zip(hashes).zip(matches).zip(sketches);
-    for (index, (((note, (front, back, content)), matched), sketch)) in rows.enumerate() {
+    let rows = deck.notes.into_iter().zip(hashes).zip(matches).zip(derived);
+    for (index, (((note, (front, back, content)), matched), (sketch, preview, guid))) in rows.enumerate() {
         let old = matched.map(|i| {
             used[i] = true;
             &cx.old_notes[i]
@@ -154,7 +161,7 @@ pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
                 (old.guid.clone(), old.note_id, old.card_id, mtime, Change::Updated)
             }
             None => {
-                let guid = new_guid(&deck.key, &note, cx.guids);
+                let guid = new_guid(&deck.key, &note, guid, cx.guids);
                 (guid, NoteId(cx.ids.take()), CardId(cx.ids.take()), cx.now_secs, Change::New)
             }
         };
@@ -168,7 +175,7 @@ pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
             back,
             sketch,
             line: note.line,
-            preview: preview(note.front()),
+            preview,
         });
         let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
         notes.push(IdentifiedNote { note, guid, note_id, card_id, mtime, position, change });
@@ -205,15 +212,20 @@ fn with_sketches(notes: &[Note], mut probes: Vec<Probe>, old: &[NoteEntry]) -> V
 }
 
 /// A fresh guid for a new note, unique among all guids in use.
-fn new_guid(deck_key: &str, note: &Note, guids: &mut HashSet<String>) -> String {
+/// `first` is the note's first-choice guid ([`guid_candidate`] with occurrence 1).
+fn new_guid(deck_key: &str, note: &Note, first: Option<String>, guids: &mut HashSet<String>) -> String {
     let mut occurrence = 1;
-    loop {
-        let guid = ids::guid_for(&ids::guid_key(deck_key, note.front(), note.back(), occurrence));
-        if guids.insert(guid.clone()) {
-            return guid;
-        }
+    let mut guid = first.unwrap_or_else(|| guid_candidate(deck_key, note, 1));
+    while !guids.insert(guid.clone()) {
         occurrence += 1;
+        guid = guid_candidate(deck_key, note, occurrence);
     }
+    guid
+}
+
+/// The guid of a new note for the n-th occurrence of its key.
+fn guid_candidate(deck_key: &str, note: &Note, occurrence: usize) -> String {
+    ids::guid_for(&ids::guid_key(deck_key, note.front(), note.back(), occurrence))
 }
 
 /// The hash of a field's HTML.
@@ -223,10 +235,21 @@ pub fn hash(field: &str) -> u64 {
 
 /// The hash of everything an Anki update of the note writes: fields and tags.
 pub fn content_hash(note: &Note) -> u64 {
-    let mut text = note.fields.join("\x1f");
-    text.push('\x1e');
-    text.push_str(&note.tags.join(" "));
-    xxh3_64(text.as_bytes())
+    let mut hasher = Xxh3::new();
+    for (i, field) in note.fields.iter().enumerate() {
+        if i > 0 {
+            hasher.update(b"\x1f");
+        }
+        hasher.update(field.as_bytes());
+    }
+    hasher.update(b"\x1e");
+    for (i, tag) in note.tags.iter().enumerate() {
+        if i > 0 {
+            hasher.update(b" ");
+        }
+        hasher.update(tag.as_bytes());
+    }
+    hasher.digest()
 }
 
 /// The word sketch of a note's front and back.
