@@ -5,7 +5,7 @@
 
 use super::EmitError;
 use crate::html;
-use crate::identify::IdentifiedDeck;
+use crate::identify::{IdentifiedDeck, IdentifiedNote};
 use crate::ids::{self, NotetypeId};
 use crate::lock::NotetypeEntry;
 use crate::notetype::Notetype;
@@ -103,30 +103,60 @@ fn insert_notes_and_cards(
     )?;
     let mid = input.notetype.id.0;
     let did = input.deck.deck.id.0;
-    let mut flds = String::new();
-    let mut tags = String::new();
-    for n in &input.deck.notes {
-        flds.clear();
-        for (i, field) in n.note.fields.iter().enumerate() {
-            if i > 0 {
-                flds.push('\x1f');
+    let notes = &input.deck.notes;
+    // A pipeline: one thread turns notes into rows while this one inserts them; the bounded
+    // channel keeps only a few batches in memory.
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<NoteRow>>(2);
+        scope.spawn(move || {
+            for batch in notes.chunks(ROW_BATCH) {
+                if sender.send(batch.iter().map(NoteRow::of).collect()).is_err() {
+                    break;
+                }
             }
-            flds.push_str(field);
-        }
-        tags.clear();
-        if !n.note.tags.is_empty() {
-            tags.push(' ');
-            for tag in &n.note.tags {
-                tags.push_str(tag);
-                tags.push(' ');
+        });
+        let mut index = 0;
+        for batch in receiver {
+            for row in batch {
+                let n = &notes[index];
+                index += 1;
+                note_stmt.execute(params![
+                    n.note_id.0,
+                    n.guid,
+                    mid,
+                    n.mtime,
+                    row.tags,
+                    row.flds,
+                    row.sfld,
+                    row.csum
+                ])?;
+                card_stmt.execute(params![n.card_id.0, n.note_id.0, did, n.mtime, n.position])?;
             }
         }
-        let stripped = html::strip_html_preserving_media_filenames(n.note.front());
-        let csum = html::field_checksum(&stripped);
-        note_stmt.execute(params![n.note_id.0, n.guid, mid, n.mtime, tags, flds, stripped, csum])?;
-        card_stmt.execute(params![n.card_id.0, n.note_id.0, did, n.mtime, n.position])?;
+        Ok(())
+    })
+}
+
+/// Notes per batch handed from the row builder to the inserter.
+const ROW_BATCH: usize = 256;
+
+/// The computed columns of a note row.
+struct NoteRow {
+    flds: String,
+    tags: String,
+    sfld: String,
+    csum: u32,
+}
+
+impl NoteRow {
+    fn of(n: &IdentifiedNote) -> NoteRow {
+        let flds = n.note.fields.join("\x1f");
+        let tags =
+            if n.note.tags.is_empty() { String::new() } else { format!(" {} ", n.note.tags.join(" ")) };
+        let sfld = html::strip_html_preserving_media_filenames(n.note.front());
+        let csum = html::field_checksum(&sfld);
+        NoteRow { flds, tags, sfld, csum }
     }
-    Ok(())
 }
 
 /// Collection config: genanki's keys plus `schedVer: 2` (a missing `schedVer` means the v1
