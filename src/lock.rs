@@ -207,21 +207,25 @@ impl Lock {
                 sink(&line);
             }
             for n in self.notes.get(key).map(Vec::as_slice).unwrap_or_default() {
+                // Pushed by hand rather than with `writeln!`: this runs once per note.
                 line.clear();
-                let _ = writeln!(
-                    line,
-                    "note\t{key_text}\t{}\t{}\t{}\t{}\t{}\t{:016x}\t{:016x}\t{:016x}\t{}\t{}",
-                    n.line,
-                    n.guid,
-                    n.note_id.0,
-                    n.card_id.0,
-                    n.mtime,
-                    n.content,
-                    n.front,
-                    n.back,
-                    n.sketch,
-                    escape(&n.preview)
-                );
+                line.push_str("note\t");
+                line.push_str(&key_text);
+                push_field_int(&mut line, i64::from(n.line));
+                line.push('\t');
+                line.push_str(&n.guid);
+                for number in [n.note_id.0, n.card_id.0, n.mtime] {
+                    push_field_int(&mut line, number);
+                }
+                for hash in [n.content, n.front, n.back] {
+                    line.push('\t');
+                    push_hex16(&mut line, hash);
+                }
+                line.push('\t');
+                n.sketch.push_hex(&mut line);
+                line.push('\t');
+                line.push_str(&escape(&n.preview));
+                line.push('\n');
                 sink(&line);
             }
         }
@@ -271,6 +275,34 @@ impl<'a> RawSections<'a> {
             sections.decks.insert(unescape(k), &text[start..]);
         }
         sections
+    }
+}
+
+/// Pushes a tab and a decimal number.
+fn push_field_int(out: &mut String, n: i64) {
+    out.push('\t');
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
+}
+
+/// Pushes a number as 16 lowercase hex digits.
+pub(crate) fn push_hex16(out: &mut String, n: u64) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for shift in (0..16).rev() {
+        out.push(HEX[((n >> (shift * 4)) & 0xf) as usize] as char);
     }
 }
 
@@ -381,6 +413,18 @@ mod tests {
         assert_eq!(String::from_utf8(out).unwrap(), lock.to_text());
         assert_eq!(digest, lock.digest());
         assert_eq!(digest, xxhash_rust::xxh3::xxh3_128(lock.to_text().as_bytes()));
+    }
+
+    #[test]
+    fn hand_formatting_matches_format() {
+        for n in [0i64, 7, -1, 1_764_000_000_000, i64::MIN, i64::MAX] {
+            let mut out = String::new();
+            push_field_int(&mut out, n);
+            assert_eq!(out, format!("\t{n}"));
+        }
+        let mut out = String::new();
+        push_hex16(&mut out, 0xab);
+        assert_eq!(out, format!("{:016x}", 0xab));
     }
 
     #[test]

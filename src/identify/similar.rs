@@ -87,6 +87,21 @@ impl Sketch {
     }
 }
 
+impl Sketch {
+    /// Appends the text form (as [`Display`](fmt::Display)) to `out`, without the formatter.
+    pub fn push_hex(&self, out: &mut String) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        if self.0.is_empty() {
+            out.push('-');
+        }
+        for v in &self.0 {
+            for shift in (0..4).rev() {
+                out.push(HEX[usize::from((v >> (shift * 4)) & 0xf)] as char);
+            }
+        }
+    }
+}
+
 impl fmt::Display for Sketch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0.is_empty() {
@@ -145,6 +160,9 @@ mod tests {
     #[test]
     fn sketch_round_trips_through_text() {
         let sketch = Sketch::of(CARD);
+        let mut pushed = String::new();
+        sketch.push_hex(&mut pushed);
+        assert_eq!(pushed, sketch.to_string());
         assert_eq!(sketch.to_string().parse::<Sketch>(), Ok(sketch));
         assert_eq!("-".parse::<Sketch>(), Ok(Sketch::default()));
         assert!("xyz".parse::<Sketch>().is_err());
