@@ -36,13 +36,16 @@ pub enum Code {
     E009,
     /// W001: the title was empty after dropping `Flashcards`; the file name is used.
     W001,
+    /// W002: control characters (other than tab) were removed; one of them, U+001F, is
+    /// Anki's field separator and would break the import.
+    W002,
 }
 
 impl Code {
     /// The severity every diagnostic with this code has.
     pub fn severity(self) -> Severity {
         match self {
-            Code::W001 => Severity::Warning,
+            Code::W001 | Code::W002 => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -29,7 +29,8 @@ pub fn discover(dir: &Path) -> Result<Vec<SourceFile>, DiscoverError> {
         let entry = entry.map_err(err)?;
         let path = entry.path();
         let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if hidden || !entry.file_type().map_err(err)?.is_file() {
+        // `is_file` follows symbolic links: a linked deck file is a deck file.
+        if hidden || !path.is_file() {
             continue;
         }
         if let Some(format) = Format::of(&path) {
@@ -57,6 +58,15 @@ mod tests {
             .map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["a.TXT", "b.txt"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinked_deck_files_are_deck_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("real.md"), "x").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("real.md"), dir.path().join("linked.txt")).unwrap();
+        assert_eq!(discover(dir.path()).unwrap().len(), 1);
     }
 
     #[test]

@@ -45,6 +45,14 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(offset) = first_control(text) {
+        let (line, column) = position_of(text.as_bytes(), offset);
+        parsed.diagnostics.push(
+            Diagnostic::new(Code::W002, file, line, "control characters were removed from the text")
+                .at_column(column)
+                .with_hint("they are invisible and one of them would break Anki's import; check what the file was saved from"),
+        );
+    }
     let mut lines = classify(text);
     let Some(title) = lines.next() else {
         parsed.diagnostics.push(
@@ -82,17 +90,40 @@ fn classify(text: &str) -> impl Iterator<Item = Numbered> + '_ {
 }
 
 /// The line in Unicode NFC, as Anki stores note text; most lines already are, and are copied.
+/// Control characters other than tab are dropped (U+001F is Anki's field separator).
 fn nfc(line: &str) -> String {
+    let line: std::borrow::Cow<'_, str> = if first_control(line).is_some() {
+        line.chars().filter(|c| !is_unwanted_control(*c)).collect::<String>().into()
+    } else {
+        line.into()
+    };
     if line.is_ascii() || unicode_normalization::is_nfc_quick(line.chars()) == IsNormalized::Yes {
-        line.to_string()
+        line.into_owned()
     } else {
         line.nfc().collect()
     }
 }
 
-/// A heading has at least one letter and no lowercase letter.
+fn is_unwanted_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// The byte offset of the first control character other than tab and line breaks, scanning
+/// bytes (C0, DEL, and C1 as `C2 80..9F` in UTF-8).
+fn first_control(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().position(|(i, &b)| {
+        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+            || b == 0x7f
+            || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
+    })
+}
+
+/// A heading has at least one capital letter and no lowercase letter. (Requiring a capital,
+/// not just a letter, keeps lines in scripts without case, such as Chinese, from reading as
+/// headings.)
 pub fn is_heading(line: &str) -> bool {
-    line.chars().any(char::is_alphabetic) && !line.chars().any(char::is_lowercase)
+    line.chars().any(char::is_uppercase) && !line.chars().any(char::is_lowercase)
 }
 
 /// Whether a line ends a sentence: its last character, after closing quotes and brackets, is one

@@ -660,3 +660,20 @@ fn seed_deck_reads_as_fifteen_cards() {
         assert_eq!(got, want, "card {}", i + 1);
     }
 }
+
+#[test]
+fn lines_without_letter_case_are_not_headings() {
+    assert!(!is_heading("東京は日本の首都です。"));
+    assert!(!is_heading("שלום"));
+    assert!(is_heading("ТЕРРОР 1937"));
+}
+
+#[test]
+fn control_characters_are_removed_with_a_warning() {
+    let parsed = parse(Path::new("c.txt"), "T\nSECTION\nfront\u{1f} is cut\nback.\n".as_bytes());
+    let deck = parsed.deck.as_ref().expect("deck");
+    assert_eq!(deck.cards[0].front, ["front is cut"]);
+    let warning = &parsed.diagnostics[0];
+    assert_eq!((warning.code, warning.line, warning.column), (Code::W002, 3, 6));
+    assert!(!parsed.has_errors());
+}
