@@ -177,10 +177,7 @@ fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: std::time::D
                     b.removed.len()
                 );
                 if let Some(from) = &b.recovered_from {
-                    eprintln!(
-                        "    note identities recovered from {} (the lock file had none for this deck)",
-                        from.display()
-                    );
+                    eprintln!("    note identities carried over from {from}");
                 }
                 print_removed(b);
             }

@@ -34,6 +34,8 @@ pub enum Code {
     E008,
     /// E009: the deck title is not a usable Anki deck name.
     E009,
+    /// E010: two deck files whose names differ only in case (their outputs would collide).
+    E010,
     /// W001: the title was empty after dropping `Flashcards`; the file name is used.
     W001,
     /// W002: control characters (other than tab) were removed; one of them, U+001F, is

@@ -377,7 +377,7 @@ fn lost_lock_is_recovered_from_the_packages() {
     std::fs::remove_file(project.path("ankideck.lock")).unwrap();
     let run = project.build(T2, &[], 0);
     insta::assert_snapshot!("lost_lock_build", run.transcript(&project));
-    assert!(run.stderr.contains("recovered from out/soviet-history.apkg"), "{}", run.stderr);
+    assert!(run.stderr.contains("carried over from out/soviet-history.apkg"), "{}", run.stderr);
     assert_eq!(project.dump(HISTORY_APKG), dump, "recovered identities differ");
     assert_eq!(project.read("ankideck.lock"), lock, "the recovered lock differs");
 }
@@ -533,4 +533,40 @@ fn build_help_names_the_defaults() {
     for default in ["[default: source-cards]", "[default: out]", "[default: ankideck.lock]"] {
         assert!(run.stdout.contains(default), "{default} missing from:\n{}", run.stdout);
     }
+}
+
+#[test]
+fn renamed_deck_file_keeps_its_identities() {
+    let project = Project::with_sources("edits/source-cards");
+    project.build(T1, &[], 0);
+    let before = notes(&project.dump(HISTORY_APKG));
+    std::fs::rename(project.path("source-cards/soviet-history.txt"), project.path("source-cards/ussr.txt"))
+        .unwrap();
+    let run = project.build(T2, &[], 0);
+    assert!(run.stderr.contains("carried over from the lock entries of `soviet-history`"), "{}", run.stderr);
+    assert!(run.stderr.contains("(0 new, 0 updated, 6 unchanged, 0 removed)"), "{}", run.stderr);
+    let after = notes(&project.dump("out/ussr.apkg"));
+    let guids = |ns: &[Note]| ns.iter().map(|n| n.guid.clone()).collect::<Vec<_>>();
+    assert_eq!(guids(&after), guids(&before));
+    assert!(!project.read("ankideck.lock").contains("soviet-history\t"), "the old key is gone from the lock");
+}
+
+#[test]
+fn deck_files_differing_only_in_case_are_not_built() {
+    let project = Project::with_sources("edits/source-cards");
+    project.copy(&fixture("edits/source-cards/soviet-history.txt"), "source-cards/Soviet-History.txt");
+    let run = project.build(T1, &[], 1);
+    assert!(run.stderr.contains("error[E010]"), "{}", run.stderr);
+    assert!(!project.exists("out/soviet-history.apkg"));
+}
+
+#[test]
+fn unreadable_previous_package_is_not_overwritten_without_a_lock() {
+    let project = Project::with_sources("edits/source-cards");
+    project.build(T1, &[], 0);
+    std::fs::remove_file(project.path("ankideck.lock")).unwrap();
+    project.write(HISTORY_APKG, b"not a zip");
+    let run = project.build(T2, &[], 2);
+    assert!(run.stderr.contains("cannot be read to recover them"), "{}", run.stderr);
+    assert_eq!(project.bytes(HISTORY_APKG), b"not a zip");
 }

@@ -59,7 +59,8 @@ pub struct Built {
     pub removed: Vec<NoteEntry>,
     pub outputs: Vec<PathBuf>,
     /// The package identities were recovered from, when the lock had none for this deck.
-    pub recovered_from: Option<PathBuf>,
+    /// Where the identities came from when the lock had none for this deck.
+    pub recovered_from: Option<String>,
 }
 
 /// One deck's result.
@@ -143,9 +144,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         identify::identify_notetype(&notetype, head.notetypes.get(&notetype.id.0), opts.now_secs);
 
     let settings = format!("compression={} csv={}", opts.compression.name(), opts.csv);
+    let clashing = clashing_names(&files);
     let prepared: Vec<(Prepared, Vec<Diagnostic>)> = files
         .par_iter()
-        .map(|file| prepare(file, opts, &notetype, &notetype_entry, &raw, &settings))
+        .map(|file| match clashing.iter().find(|(path, _)| path == &file.path) {
+            Some((_, diagnostic)) => (Prepared::Invalid, vec![diagnostic.clone()]),
+            None => prepare(file, opts, &notetype, &notetype_entry, &raw, &settings),
+        })
         .collect();
     let diagnostics: Vec<Diagnostic> = prepared.iter().flat_map(|(_, d)| d.clone()).collect();
     let stems: HashSet<String> = files.iter().map(|f| stem_of(&f.path)).collect();
@@ -176,28 +181,42 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let mut notetype_entry =
         identify::identify_notetype(&notetype, old_lock.notetypes.get(&notetype.id.0), opts.now_secs);
 
-    // Identify in file order: ids and guids do not depend on scheduling.
+    // First every deck's old identities, so that ids allocated for one deck stay clear of those
+    // recovered for another; then identify in file order, so ids and guids do not depend on
+    // scheduling.
+    let mut claimed: HashSet<String> = HashSet::new();
+    let mut olds: Vec<Option<Result<OldIdentities, String>>> = Vec::with_capacity(files.len());
+    for (prepared, _) in &prepared {
+        olds.push(match prepared {
+            Prepared::Ready { deck, .. } => {
+                Some(old_identities(opts, &old_lock, deck, &notetype, &forgotten, &mut claimed))
+            }
+            _ => None,
+        });
+    }
+    forgotten.retain(|key| !claimed.contains(key));
     let mut ids = IdAllocator::new(opts.now_secs, old_lock.max_id());
     let mut guids: HashSet<String> = old_lock.notes.values().flatten().map(|n| n.guid.clone()).collect();
+    for old in olds.iter().flatten().flatten() {
+        ids.ensure_above(old.notes.iter().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0));
+        guids.extend(old.notes.iter().map(|n| n.guid.clone()));
+    }
+    if !old_lock.notetypes.contains_key(&notetype.id.0) {
+        // No note type in the lock: take the newest one recovered from a package, if any.
+        let recovered =
+            olds.iter().flatten().flatten().filter_map(|o| o.notetype.as_ref()).max_by_key(|e| e.mtime);
+        if let Some(entry) = recovered {
+            notetype_entry = identify::identify_notetype(&notetype, Some(entry), opts.now_secs);
+        }
+    }
+
     let mut new_lock = Lock::default();
     let mut results: Vec<DeckResult> = Vec::with_capacity(files.len());
     let mut to_emit: Vec<Pending> = Vec::new();
-    let mut recovered_notetype: Option<NotetypeEntry> = None;
-    for (file, (prepared, _)) in files.iter().zip(prepared) {
+    for ((file, (prepared, _)), old) in files.iter().zip(prepared).zip(olds) {
         let stem = stem_of(&file.path);
-        let outcome = match prepared {
-            Prepared::Ready { deck, source } => {
-                let old = old_identities(opts, &old_lock, &deck, &notetype);
-                if let Some(entry) = old.notetype.filter(|e| {
-                    !old_lock.notetypes.contains_key(&notetype.id.0)
-                        && recovered_notetype.as_ref().is_none_or(|r| e.mtime > r.mtime)
-                }) {
-                    notetype_entry = identify::identify_notetype(&notetype, Some(&entry), opts.now_secs);
-                    recovered_notetype = Some(entry);
-                }
-                let max_id = old.notes.iter().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0);
-                ids.ensure_above(max_id);
-                guids.extend(old.notes.iter().map(|n| n.guid.clone()));
+        let outcome = match (prepared, old) {
+            (Prepared::Ready { deck, source }, Some(Ok(old))) => {
                 let mut identified = identify::identify_deck(
                     deck,
                     Context {
@@ -218,11 +237,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
                 });
                 Outcome::NotWritten // until it is written
             }
-            other => {
+            (other, old) => {
                 keep_old_entries(&old_lock, &stem, &mut new_lock);
-                match other {
-                    Prepared::UpToDate { name, cards } => Outcome::UpToDate { name, cards },
-                    Prepared::Failed(message) => Outcome::Failed(message),
+                match (other, old) {
+                    (_, Some(Err(message))) => Outcome::Failed(message),
+                    (Prepared::UpToDate { name, cards }, _) => Outcome::UpToDate { name, cards },
+                    (Prepared::Failed(message), _) => Outcome::Failed(message),
                     _ => Outcome::Invalid,
                 }
             }
@@ -275,6 +295,26 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     let lock = write_lock(&opts.lock, &new_lock, old_digest)?;
     Ok(BuildReport { decks: results, diagnostics, lock, forgotten })
+}
+
+/// Deck files whose names differ only in case: they would write the same outputs (and the same
+/// file on a case-insensitive file system), so none of them is built.
+fn clashing_names(files: &[SourceFile]) -> Vec<(PathBuf, Diagnostic)> {
+    let mut by_name: std::collections::BTreeMap<String, Vec<&SourceFile>> = Default::default();
+    for file in files {
+        by_name.entry(stem_of(&file.path).to_lowercase()).or_default().push(file);
+    }
+    let mut clashes = Vec::new();
+    for group in by_name.values().filter(|g| g.len() > 1) {
+        let names: Vec<String> = group.iter().map(|f| f.path.display().to_string()).collect();
+        for file in group {
+            let message = format!("deck files whose names differ only in case: {}", names.join(", "));
+            let diagnostic = Diagnostic::new(crate::diagnostic::Code::E010, &file.path, 0, message)
+                .with_hint("rename one of them: each deck file names its own out/<name>.apkg");
+            clashes.push((file.path.clone(), diagnostic));
+        }
+    }
+    clashes
 }
 
 /// Streams the lock to a temporary file beside it and puts it in place only if its text changed.
@@ -380,7 +420,7 @@ fn outputs_exist(opts: &BuildOptions, stem: &str) -> bool {
 struct Pending {
     index: usize,
     deck: IdentifiedDeck,
-    recovered_from: Option<PathBuf>,
+    recovered_from: Option<String>,
     /// The digest of the source file, for its state fingerprint.
     source: u128,
 }
@@ -391,23 +431,55 @@ struct OldIdentities {
     notes: Vec<NoteEntry>,
     deck: Option<DeckEntry>,
     notetype: Option<NotetypeEntry>,
-    /// The package they were recovered from, if not from the lock.
-    from: Option<PathBuf>,
+    /// Where they came from, when not from the lock's entries for this deck.
+    from: Option<String>,
 }
 
-/// The lock entries a deck is matched against: the lock's, or, when the lock has none for it,
-/// those recovered from its previous package.
-fn old_identities(opts: &BuildOptions, old_lock: &Lock, deck: &Deck, notetype: &Notetype) -> OldIdentities {
+/// The lock entries a deck is matched against: the lock's; or, when the lock has none for it,
+/// those of a deck with the same name whose file is gone (the file was renamed); or those
+/// recovered from its previous package. A package that exists but cannot be read is an error:
+/// building over it would lose the identities it holds.
+fn old_identities(
+    opts: &BuildOptions,
+    old_lock: &Lock,
+    deck: &Deck,
+    notetype: &Notetype,
+    forgotten: &[String],
+    claimed: &mut HashSet<String>,
+) -> Result<OldIdentities, String> {
     if let Some(notes) = old_lock.notes.get(&deck.key).filter(|n| !n.is_empty()) {
         let deck = old_lock.decks.get(&deck.key).cloned();
-        return OldIdentities { notes: notes.clone(), deck, ..OldIdentities::default() };
+        return Ok(OldIdentities { notes: notes.clone(), deck, ..OldIdentities::default() });
+    }
+    let renamed = forgotten.iter().find(|key| {
+        !claimed.contains(*key)
+            && old_lock.decks.get(*key).is_some_and(|d| d.name.eq_ignore_ascii_case(&deck.name))
+    });
+    if let Some(key) = renamed {
+        claimed.insert(key.clone());
+        return Ok(OldIdentities {
+            notes: old_lock.notes.get(key).cloned().unwrap_or_default(),
+            deck: old_lock.decks.get(key).cloned(),
+            notetype: None,
+            from: Some(format!("the lock entries of `{key}` (same deck name; its file is gone)")),
+        });
     }
     let package = opts.out.join(format!("{}.apkg", output_stem(&deck.key)));
+    if !package.is_file() {
+        return Ok(OldIdentities::default());
+    }
     match recover::from_package(&package, &deck.name, notetype) {
-        Ok(r) if package.is_file() => {
-            OldIdentities { notes: r.notes, deck: r.deck, notetype: r.notetype, from: Some(package) }
-        }
-        _ => OldIdentities::default(),
+        Ok(r) => Ok(OldIdentities {
+            notes: r.notes,
+            deck: r.deck,
+            notetype: r.notetype,
+            from: Some(package.display().to_string()),
+        }),
+        Err(e) => Err(format!(
+            "the lock has no entries for this deck and its previous package cannot be read to recover \
+             them ({e}); restore ankideck.lock, or move {} away to build the deck with new identities",
+            package.display()
+        )),
     }
 }
 
