@@ -5,6 +5,7 @@
 
 use super::similar::{self, Sketch};
 use crate::lock::NoteEntry;
+use rayon::prelude::*;
 use std::collections::{HashMap, VecDeque};
 
 /// What matching needs to know of a new note.
@@ -18,8 +19,14 @@ pub struct Probe {
 /// Past this many old cards sharing one sketch value, the value says nothing and is skipped.
 const MAX_POSTING: usize = 64;
 
-/// For each probe, the index of the old entry it matched, if any.
-pub fn match_notes(old: &[NoteEntry], probes: &[Probe]) -> Vec<Option<usize>> {
+/// For each probe, the index of the old entry it matched, if any. `sketch(i)` gives probe `i`'s
+/// sketch; it is asked only for probes that identical content did not match, and only when some
+/// old entry is still free.
+pub fn match_notes(
+    old: &[NoteEntry],
+    probes: &mut [Probe],
+    sketch: impl Fn(usize) -> Sketch + Sync,
+) -> Vec<Option<usize>> {
     let mut matched: Vec<Option<usize>> = vec![None; probes.len()];
     let mut taken = vec![false; old.len()];
 
@@ -33,19 +40,30 @@ pub fn match_notes(old: &[NoteEntry], probes: &[Probe]) -> Vec<Option<usize>> {
             taken[i] = true;
         }
     }
+    if taken.iter().all(|t| *t) {
+        return matched;
+    }
+    probes
+        .par_iter_mut()
+        .zip(&matched)
+        .enumerate()
+        .filter(|(_, (_, m))| m.is_none())
+        .for_each(|(p, (probe, _))| probe.sketch = sketch(p));
 
-    let mut fronts: HashMap<u64, VecDeque<usize>> = HashMap::new();
-    let mut backs: HashMap<u64, VecDeque<usize>> = HashMap::new();
+    // One side unchanged. Where several free old cards share that side, the one most like the
+    // card on the other side wins, so an edit next to a deleted twin keeps the right identity.
+    let mut fronts: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut backs: HashMap<u64, Vec<usize>> = HashMap::new();
     for (i, e) in old.iter().enumerate().filter(|(i, _)| !taken[*i]) {
-        fronts.entry(e.front).or_default().push_back(i);
-        backs.entry(e.back).or_default().push_back(i);
+        fronts.entry(e.front).or_default().push(i);
+        backs.entry(e.back).or_default().push(i);
     }
     for (p, probe) in probes.iter().enumerate() {
         if matched[p].is_some() {
             continue;
         }
-        let found = take_first(fronts.get_mut(&probe.front), &taken)
-            .or_else(|| take_first(backs.get_mut(&probe.back), &taken));
+        let found = best_free(fronts.get(&probe.front), old, probe, &taken)
+            .or_else(|| best_free(backs.get(&probe.back), old, probe, &taken));
         if let Some(i) = found {
             matched[p] = Some(i);
             taken[i] = true;
@@ -56,15 +74,24 @@ pub fn match_notes(old: &[NoteEntry], probes: &[Probe]) -> Vec<Option<usize>> {
     matched
 }
 
-/// Pops the first old index in the queue that is still free.
-fn take_first(queue: Option<&mut VecDeque<usize>>, taken: &[bool]) -> Option<usize> {
-    let queue = queue?;
-    while let Some(i) = queue.pop_front() {
-        if !taken[i] {
-            return Some(i);
+/// Of the free old entries in `candidates`, the one whose sketch is most like the probe's
+/// (the first in source order on a tie).
+fn best_free(
+    candidates: Option<&Vec<usize>>,
+    old: &[NoteEntry],
+    probe: &Probe,
+    taken: &[bool],
+) -> Option<usize> {
+    let mut free = candidates?.iter().copied().filter(|&i| !taken[i]);
+    let first = free.next()?;
+    let mut best = (probe.sketch.similarity(&old[first].sketch), first);
+    for i in free {
+        let score = probe.sketch.similarity(&old[i].sketch);
+        if score > best.0 {
+            best = (score, i);
         }
     }
-    None
+    Some(best.1)
 }
 
 /// Greedy best-first pairing of the remaining cards by sketch similarity.

@@ -124,10 +124,9 @@ pub struct Context<'a> {
 pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
     let hashes: Vec<(u64, u64, u64)> =
         deck.notes.par_iter().map(|n| (hash(n.front()), hash(n.back()), content_hash(n))).collect();
-    let probes: Vec<Probe> =
+    let mut probes: Vec<Probe> =
         hashes.iter().map(|&(front, back, _)| Probe { front, back, sketch: Sketch::default() }).collect();
-    let probes = with_sketches(&deck.notes, probes, cx.old_notes);
-    let matches = matching::match_notes(cx.old_notes, &probes);
+    let matches = matching::match_notes(cx.old_notes, &mut probes, |i| sketch_of(&deck.notes[i]));
     // The per-note work that needs no shared state, in parallel: sketch, preview, and the guid a
     // new note gets unless it collides.
     let derived: Vec<(Sketch, String, Option<String>)> = (&deck.notes, &probes, &matches)
@@ -194,21 +193,6 @@ pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
         entries,
         removed,
     }
-}
-
-/// Fills in sketches only where the cheaper matching steps cannot decide: notes whose front and
-/// back both differ from every old card's.
-fn with_sketches(notes: &[Note], mut probes: Vec<Probe>, old: &[NoteEntry]) -> Vec<Probe> {
-    if old.is_empty() {
-        return probes;
-    }
-    let known: HashSet<u64> = old.iter().flat_map(|e| [e.front, e.back]).collect();
-    probes.par_iter_mut().zip(notes).for_each(|(probe, note)| {
-        if !known.contains(&probe.front) && !known.contains(&probe.back) {
-            probe.sketch = sketch_of(note);
-        }
-    });
-    probes
 }
 
 /// A fresh guid for a new note, unique among all guids in use.

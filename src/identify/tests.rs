@@ -164,3 +164,46 @@ fn notetype_mod_moves_only_when_its_definition_changes() {
     let styled = Notetype::flashcard(Some(".x{}"));
     assert_eq!(identify_notetype(&styled, Some(&first), 2_000).mtime, 2_000);
 }
+
+#[test]
+fn edit_next_to_a_deleted_twin_with_the_same_back_keeps_its_own_guid() {
+    let first = run(
+        vec![
+            note("Who pushed collectivisation of the farms in the villages", "Stalin.", 2),
+            note("Who ordered the Great Purge of the party and the army", "Stalin.", 5),
+        ],
+        &[],
+        1_000,
+    );
+    // The first card is deleted; the second card's front gets a typo fixed.
+    let d = run(
+        vec![note("Who ordered the Great Purge of the Party and the army", "Stalin.", 2)],
+        &first.lock_entries(),
+        2_000,
+    );
+    assert_eq!(d.notes[0].guid, first.notes[1].guid);
+    assert_eq!(d.removed[0].guid, first.notes[0].guid);
+}
+
+#[test]
+fn both_sides_edited_to_a_back_another_card_has_still_match_by_similarity() {
+    let first = run(
+        vec![
+            note("Which Soviet leader launched the five year plans", "Stalin.", 2),
+            note("Which Soviet leader held the Red Army together in the civil war", "Trotsky.", 5),
+        ],
+        &[],
+        1_000,
+    );
+    let d = run(
+        vec![
+            note("Which Soviet leader launched the five year plans", "Stalin.", 2),
+            note("Which Soviet leader held the Red Army together after the civil war", "Stalin.", 5),
+        ],
+        &first.lock_entries(),
+        2_000,
+    );
+    assert_eq!(d.notes[1].guid, first.notes[1].guid);
+    assert_eq!(d.notes[1].change, Change::Updated);
+    assert!(d.removed.is_empty());
+}
