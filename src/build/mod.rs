@@ -502,9 +502,16 @@ fn emit_deck(
     let deck = &pending.deck;
     let outputs = output_paths(opts, &deck.key);
     let input = CollectionInput { deck, notetype, notetype_entry };
-    emit::apkg::write(&outputs[0], &input, opts.compression).map_err(|e| e.to_string())?;
-    if let Some(csv_path) = outputs.get(1) {
-        emit::csv::write(csv_path, deck, notetype).map_err(|e| e.to_string())?;
+    // Both files are finished before either replaces the old one, so the package and the CSV
+    // in out/ always come from the same build.
+    let package = emit::apkg::write_temp(&outputs[0], &input, opts.compression).map_err(|e| e.to_string())?;
+    let csv = match outputs.get(1) {
+        Some(path) => Some(emit::csv::write_temp(path, deck, notetype).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    emit::persist(package, &outputs[0]).map_err(|e| e.to_string())?;
+    if let (Some(csv), Some(path)) = (csv, outputs.get(1)) {
+        emit::persist(csv, path).map_err(|e| e.to_string())?;
     }
     Ok(Built {
         name: deck.name.clone(),

@@ -3,14 +3,18 @@
 //! Entry times and permissions are fixed so the same deck gives the same bytes.
 
 use super::collection::{self, CollectionInput};
-use super::{Compression, EmitError, persist, temp_file_in};
+use super::{Compression, EmitError, temp_file_in};
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
-/// Builds the package and moves it to `dest` when it is complete.
-pub fn write(dest: &Path, input: &CollectionInput<'_>, compression: Compression) -> Result<(), EmitError> {
+/// Builds the package in a temporary file beside `dest`, for the caller to move into place.
+pub fn write_temp(
+    dest: &Path,
+    input: &CollectionInput<'_>,
+    compression: Compression,
+) -> Result<tempfile::NamedTempFile, EmitError> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     let db_file = temp_file_in(dir)?;
     collection::write(db_file.path(), input)?;
@@ -26,7 +30,7 @@ pub fn write(dest: &Path, input: &CollectionInput<'_>, compression: Compression)
     let mut writer = zip.finish().map_err(zip_err)?;
     writer.flush().map_err(EmitError::io("cannot write", dest))?;
     drop(writer);
-    persist(package, dest)
+    Ok(package)
 }
 
 fn entry_options(compression: Compression) -> SimpleFileOptions {

@@ -3,19 +3,23 @@
 //! update rule, then one row per note. Fields containing `#` are quoted, because Anki reads a
 //! line starting with `#` as a comment.
 
-use super::{EmitError, persist, temp_file_in};
+use super::{EmitError, temp_file_in};
 use crate::identify::IdentifiedDeck;
 use crate::notetype::Notetype;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-/// Writes the CSV and moves it to `dest` when it is complete.
-pub fn write(dest: &Path, deck: &IdentifiedDeck, notetype: &Notetype) -> Result<(), EmitError> {
+/// Writes the CSV to a temporary file beside `dest`, for the caller to move into place.
+pub fn write_temp(
+    dest: &Path,
+    deck: &IdentifiedDeck,
+    notetype: &Notetype,
+) -> Result<tempfile::NamedTempFile, EmitError> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     let temp = temp_file_in(dir)?;
     let io = EmitError::io("cannot write", dest);
     write_to(BufWriter::new(temp.as_file()), deck, notetype).map_err(io)?;
-    persist(temp, dest)
+    Ok(temp)
 }
 
 fn write_to(mut out: impl Write, deck: &IdentifiedDeck, notetype: &Notetype) -> std::io::Result<()> {
