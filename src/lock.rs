@@ -59,6 +59,8 @@ pub struct Lock {
     pub notetypes: BTreeMap<i64, NotetypeEntry>,
     pub decks: BTreeMap<String, DeckEntry>,
     pub notes: BTreeMap<String, Vec<NoteEntry>>,
+    /// Deck sections carried over verbatim from the old lock (decks not rebuilt).
+    pub kept: BTreeMap<String, String>,
 }
 
 /// Why a lock file could not be used.
@@ -89,14 +91,52 @@ impl Lock {
     /// Parses lock text; `path` only names the file in errors.
     pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
         let mut lock = Lock::default();
-        let mut saw_version = false;
+        let saw_version = lock.parse_lines(path, text, 0, false)?;
+        if !saw_version && !text.trim().is_empty() {
+            return Err(LockError::Malformed {
+                path: path.to_path_buf(),
+                line: 1,
+                message: "no `version` line".into(),
+            });
+        }
+        Ok(lock)
+    }
+
+    /// Parses the head and the sections of the decks `parse_deck` selects; every other deck's
+    /// section is kept verbatim in [`Lock::kept`]. Rebuilding one deck of many then costs one
+    /// deck's share of the lock, not the whole lock.
+    pub fn parse_selected(
+        path: &Path,
+        raw: &RawSections<'_>,
+        parse_deck: impl Fn(&str) -> bool,
+    ) -> Result<Lock, LockError> {
+        let mut lock = Lock::parse(path, raw.head)?;
+        for (key, section) in &raw.decks {
+            if parse_deck(key) {
+                lock.parse_lines(path, section.text, section.first_line, true)?;
+            } else {
+                lock.kept.insert(key.clone(), section.text.to_string());
+            }
+        }
+        Ok(lock)
+    }
+
+    /// Parses lines into `self`; `first_line` is the 0-based number of the first line in the
+    /// file. Returns whether a version line has been seen.
+    fn parse_lines(
+        &mut self,
+        path: &Path,
+        text: &str,
+        first_line: usize,
+        mut saw_version: bool,
+    ) -> Result<bool, LockError> {
         for (index, line) in text.lines().enumerate() {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
             let malformed = |message: &str| LockError::Malformed {
                 path: path.to_path_buf(),
-                line: index + 1,
+                line: first_line + index + 1,
                 message: message.to_string(),
             };
             let cols: Vec<&str> = line.split('\t').collect();
@@ -111,27 +151,20 @@ impl Lock {
                 (_, false) => return Err(malformed("the first entry must be `version`")),
                 ("notetype", true) => {
                     let entry = parse_notetype(&cols).ok_or_else(|| malformed("bad notetype entry"))?;
-                    lock.notetypes.insert(entry.id.0, entry);
+                    self.notetypes.insert(entry.id.0, entry);
                 }
                 ("deck", true) => {
                     let (key, entry) = parse_deck(&cols).ok_or_else(|| malformed("bad deck entry"))?;
-                    lock.decks.insert(key, entry);
+                    self.decks.insert(key, entry);
                 }
                 ("note", true) => {
                     let (key, entry) = parse_note(&cols).ok_or_else(|| malformed("bad note entry"))?;
-                    lock.notes.entry(key).or_default().push(entry);
+                    self.notes.entry(key).or_default().push(entry);
                 }
                 _ => return Err(malformed(&format!("unknown entry `{}`", cols[0]))),
             }
         }
-        if !saw_version && !text.trim().is_empty() {
-            return Err(LockError::Malformed {
-                path: path.to_path_buf(),
-                line: 1,
-                message: "no `version` line".into(),
-            });
-        }
-        Ok(lock)
+        Ok(saw_version)
     }
 
     /// The canonical text of the lock.
@@ -194,11 +227,16 @@ impl Lock {
             }
             sink(&line);
         }
+        let all = self.decks.keys().chain(self.notes.keys()).chain(self.kept.keys());
         let keys: std::collections::BTreeSet<&String> = match only {
-            Some(key) => self.decks.keys().chain(self.notes.keys()).filter(|k| *k == key).collect(),
-            None => self.decks.keys().chain(self.notes.keys()).collect(),
+            Some(key) => all.filter(|k| *k == key).collect(),
+            None => all.collect(),
         };
         for key in keys {
+            if let Some(section) = self.kept.get(key) {
+                sink(section);
+                continue;
+            }
             let key_text = escape(key);
             if let Some(deck) = self.decks.get(key) {
                 line.clear();
@@ -233,7 +271,15 @@ impl Lock {
 
     /// The largest note or card id in the lock: new ids are allocated above it.
     pub fn max_id(&self) -> i64 {
-        self.notes.values().flatten().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0)
+        let parsed = self.notes.values().flatten().map(|n| n.note_id.0.max(n.card_id.0));
+        // Kept sections: only the id columns (note id, card id) of their note lines are read.
+        let kept = self.kept.values().flat_map(|section| section.lines()).filter_map(|line| {
+            let mut cols = line.strip_prefix("note\t")?.split('\t').skip(3);
+            let note: i64 = cols.next()?.parse().ok()?;
+            let card: i64 = cols.next()?.parse().ok()?;
+            Some(note.max(card))
+        });
+        parsed.chain(kept).max().unwrap_or(0)
     }
 }
 
@@ -242,17 +288,25 @@ impl Lock {
 #[derive(Debug, Default)]
 pub struct RawSections<'a> {
     pub head: &'a str,
-    pub decks: HashMap<String, &'a str>,
+    pub decks: HashMap<String, RawSection<'a>>,
+}
+
+/// One deck's lines of a lock file, as they are in the file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawSection<'a> {
+    pub text: &'a str,
+    /// The 0-based number of its first line in the file.
+    pub first_line: usize,
 }
 
 impl<'a> RawSections<'a> {
     /// Cuts canonical lock text into sections (a deck's lines are contiguous in canonical text).
     pub fn of(text: &'a str) -> RawSections<'a> {
         let mut sections = RawSections { head: text, decks: HashMap::new() };
-        let mut current: Option<(&'a str, usize)> = None;
+        let mut current: Option<(&'a str, usize, usize)> = None;
         let mut offset = 0;
         let mut head_done = false;
-        for line in text.split_inclusive('\n') {
+        for (number, line) in text.split_inclusive('\n').enumerate() {
             let key = (line.starts_with("deck\t") || line.starts_with("note\t"))
                 .then(|| line[5..].split('\t').next().unwrap_or(""));
             if let Some(key) = key {
@@ -261,18 +315,19 @@ impl<'a> RawSections<'a> {
                     head_done = true;
                 }
                 match current {
-                    Some((k, _)) if k == key => {}
-                    Some((k, start)) => {
-                        sections.decks.insert(unescape(k), &text[start..offset]);
-                        current = Some((key, offset));
+                    Some((k, _, _)) if k == key => {}
+                    Some((k, start, first_line)) => {
+                        let section = RawSection { text: &text[start..offset], first_line };
+                        sections.decks.insert(unescape(k), section);
+                        current = Some((key, offset, number));
                     }
-                    None => current = Some((key, offset)),
+                    None => current = Some((key, offset, number)),
                 }
             }
             offset += line.len();
         }
-        if let Some((k, start)) = current {
-            sections.decks.insert(unescape(k), &text[start..]);
+        if let Some((k, start, first_line)) = current {
+            sections.decks.insert(unescape(k), RawSection { text: &text[start..], first_line });
         }
         sections
     }
@@ -447,9 +502,15 @@ mod tests {
         let text = lock.to_text();
         let raw = RawSections::of(&text);
         assert_eq!(raw.decks.len(), 2);
-        assert_eq!(raw.decks["d\tx"], lock.deck_section("d\tx"));
-        assert_eq!(raw.decks["e"], lock.deck_section("e"));
-        assert_eq!(xxhash_rust::xxh3::xxh3_128(raw.decks["e"].as_bytes()), lock.deck_digest("e"));
+        assert_eq!(raw.decks["d\tx"].text, lock.deck_section("d\tx"));
+        assert_eq!(raw.decks["e"].text, lock.deck_section("e"));
+        assert_eq!(xxhash_rust::xxh3::xxh3_128(raw.decks["e"].text.as_bytes()), lock.deck_digest("e"));
+
+        let partial = Lock::parse_selected(Path::new("l"), &raw, |key| key == "e").unwrap();
+        assert_eq!(partial.kept.len(), 1);
+        assert_eq!(partial.to_text(), text, "kept sections are written back verbatim");
+        assert_eq!(partial.max_id(), lock.max_id());
+        assert_eq!(partial.decks["e"], lock.decks["e"]);
         assert_eq!(Lock::parse(Path::new("l"), raw.head).unwrap().notetypes, lock.notetypes);
     }
 

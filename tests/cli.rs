@@ -570,3 +570,18 @@ fn unreadable_previous_package_is_not_overwritten_without_a_lock() {
     assert!(run.stderr.contains("cannot be read to recover them"), "{}", run.stderr);
     assert_eq!(project.bytes(HISTORY_APKG), b"not a zip");
 }
+
+#[test]
+fn rebuilding_one_deck_of_several_keeps_the_others_lock_sections_exactly() {
+    let project = Project::with_sources("edits/source-cards");
+    project.copy(&fixture("good-and-broken/source-cards/good.txt"), "source-cards/good.txt");
+    project.build(T1, &[], 0);
+    project.copy(&fixture("edits/edited/soviet-history.txt"), "source-cards/soviet-history.txt");
+    let run = project.build(T2, &[], 0);
+    assert!(run.stderr.contains("up to date"), "{}", run.stderr);
+    let partial = project.read("ankideck.lock");
+    // A forced build parses and re-identifies every deck: the lock must come out the same.
+    project.build(T2, &["--force"], 0);
+    assert_eq!(project.read("ankideck.lock"), partial);
+    project.build(T2, &["--locked"], 0);
+}

@@ -171,10 +171,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             .collect();
         return Ok(BuildReport { decks, diagnostics, lock: LockStatus::Unchanged, forgotten });
     }
-    let old_lock = match &old_text {
-        Some(text) => Lock::parse(&opts.lock, text)?,
-        None => Lock::default(),
-    };
+    // Only the sections of decks to rebuild (and of decks whose file is gone, which a renamed
+    // file may take over) are parsed; the others are carried over verbatim.
+    let to_parse: HashSet<String> = files
+        .iter()
+        .zip(&prepared)
+        .filter(|(_, (p, _))| matches!(p, Prepared::Ready { .. }))
+        .map(|(f, _)| stem_of(&f.path))
+        .chain(forgotten.iter().cloned())
+        .collect();
+    let old_lock = Lock::parse_selected(&opts.lock, &raw, |key| to_parse.contains(key))?;
     // Only the digest of the old text is needed from here on: whether the lock changes.
     let old_digest = old_text.as_deref().map(|t| xxh3_128(t.as_bytes()));
     drop(old_text);
@@ -384,7 +390,7 @@ fn prepare(
             source: digest,
             settings,
             notetype: &notetype_fingerprint(notetype_entry),
-            lock_section: state::section_digest(raw_lock.decks.get(&stem).copied().unwrap_or_default()),
+            lock_section: state::section_digest(raw_lock.decks.get(&stem).map_or("", |s| s.text)),
         });
         if let Some((cards, name)) = state::up_to_date(&opts.out, &stem, &fingerprint) {
             return (Prepared::UpToDate { name, cards }, Vec::new());
@@ -484,6 +490,9 @@ fn old_identities(
 }
 
 fn keep_old_entries(old_lock: &Lock, stem: &str, new_lock: &mut Lock) {
+    if let Some(section) = old_lock.kept.get(stem) {
+        new_lock.kept.insert(stem.to_string(), section.clone());
+    }
     if let Some(deck) = old_lock.decks.get(stem) {
         new_lock.decks.insert(stem.to_string(), deck.clone());
     }
