@@ -431,10 +431,10 @@ struct Pending {
     source: u128,
 }
 
-/// The identities a deck is matched against.
+/// The identities a deck is matched against: borrowed from the lock, or recovered.
 #[derive(Default)]
-struct OldIdentities {
-    notes: Vec<NoteEntry>,
+struct OldIdentities<'a> {
+    notes: std::borrow::Cow<'a, [NoteEntry]>,
     deck: Option<DeckEntry>,
     notetype: Option<NotetypeEntry>,
     /// Where they came from, when not from the lock's entries for this deck.
@@ -445,17 +445,17 @@ struct OldIdentities {
 /// those of a deck with the same name whose file is gone (the file was renamed); or those
 /// recovered from its previous package. A package that exists but cannot be read is an error:
 /// building over it would lose the identities it holds.
-fn old_identities(
+fn old_identities<'a>(
     opts: &BuildOptions,
-    old_lock: &Lock,
+    old_lock: &'a Lock,
     deck: &Deck,
     notetype: &Notetype,
     forgotten: &[String],
     claimed: &mut HashSet<String>,
-) -> Result<OldIdentities, String> {
+) -> Result<OldIdentities<'a>, String> {
     if let Some(notes) = old_lock.notes.get(&deck.key).filter(|n| !n.is_empty()) {
         let deck = old_lock.decks.get(&deck.key).cloned();
-        return Ok(OldIdentities { notes: notes.clone(), deck, ..OldIdentities::default() });
+        return Ok(OldIdentities { notes: notes.as_slice().into(), deck, ..OldIdentities::default() });
     }
     let renamed = forgotten.iter().find(|key| {
         !claimed.contains(*key)
@@ -464,7 +464,7 @@ fn old_identities(
     if let Some(key) = renamed {
         claimed.insert(key.clone());
         return Ok(OldIdentities {
-            notes: old_lock.notes.get(key).cloned().unwrap_or_default(),
+            notes: old_lock.notes.get(key).map_or(&[][..], Vec::as_slice).into(),
             deck: old_lock.decks.get(key).cloned(),
             notetype: None,
             from: Some(format!("the lock entries of `{key}` (same deck name; its file is gone)")),
@@ -476,7 +476,7 @@ fn old_identities(
     }
     match recover::from_package(&package, &deck.name, notetype) {
         Ok(r) => Ok(OldIdentities {
-            notes: r.notes,
+            notes: r.notes.into(),
             deck: r.deck,
             notetype: r.notetype,
             from: Some(package.display().to_string()),
