@@ -23,7 +23,11 @@ fn fold(hash: u64) -> u16 {
 
 /// The `K` smallest distinct 16-bit word hashes of a text, ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct Sketch(Vec<u16>);
+pub struct Sketch {
+    // Inline, not a Vec: a lock of 100,000 notes holds 100,000 sketches.
+    values: [u16; K],
+    len: u8,
+}
 
 impl Sketch {
     /// The sketch of a plain text. Words are runs of letters and digits (any byte outside ASCII
@@ -54,18 +58,27 @@ impl Sketch {
         values.sort_unstable();
         values.dedup();
         values.truncate(K);
-        Sketch(values)
+        Sketch::from_sorted(&values)
+    }
+
+    /// A sketch of at most `K` ascending values.
+    fn from_sorted(sorted: &[u16]) -> Sketch {
+        let mut sketch = Sketch::default();
+        let len = sorted.len().min(K);
+        sketch.values[..len].copy_from_slice(&sorted[..len]);
+        sketch.len = len as u8;
+        sketch
     }
 
     /// The sketch values.
     pub fn values(&self) -> &[u16] {
-        &self.0
+        &self.values[..usize::from(self.len)]
     }
 
     /// Estimated Jaccard similarity of the two word sets: of the `K` smallest values of the
     /// union, the share present in both.
     pub fn similarity(&self, other: &Sketch) -> f64 {
-        let (a, b) = (&self.0, &other.0);
+        let (a, b) = (self.values(), other.values());
         if a.is_empty() || b.is_empty() {
             return 0.0;
         }
@@ -91,10 +104,10 @@ impl Sketch {
     /// Appends the text form (as [`Display`](fmt::Display)) to `out`, without the formatter.
     pub fn push_hex(&self, out: &mut String) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        if self.0.is_empty() {
+        if self.len == 0 {
             out.push('-');
         }
-        for v in &self.0 {
+        for v in self.values() {
             for shift in (0..4).rev() {
                 out.push(HEX[usize::from((v >> (shift * 4)) & 0xf)] as char);
             }
@@ -104,10 +117,10 @@ impl Sketch {
 
 impl fmt::Display for Sketch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
+        if self.len == 0 {
             return f.write_str("-");
         }
-        self.0.iter().try_for_each(|v| write!(f, "{v:04x}"))
+        self.values().iter().try_for_each(|v| write!(f, "{v:04x}"))
     }
 }
 
@@ -124,7 +137,7 @@ impl FromStr for Sketch {
         (0..s.len() / 4)
             .map(|i| u16::from_str_radix(&s[i * 4..i * 4 + 4], 16).map_err(|_| ()))
             .collect::<Result<Vec<_>, _>>()
-            .map(Sketch)
+            .map(|values| Sketch::from_sorted(&values))
     }
 }
 
