@@ -139,7 +139,17 @@ impl Lock {
                 line: first_line + index + 1,
                 message: message.to_string(),
             };
-            let cols: Vec<&str> = line.split('\t').collect();
+            // At most 12 columns, split without allocating: this runs once per note.
+            let mut buffer = [""; 13];
+            let mut count = 0;
+            for col in line.split('\t') {
+                if count == buffer.len() {
+                    return Err(malformed("too many columns"));
+                }
+                buffer[count] = col;
+                count += 1;
+            }
+            let cols = &buffer[..count];
             match (cols[0], saw_version) {
                 ("version", false) => {
                     if cols.get(1) != Some(&VERSION.to_string().as_str()) {
@@ -150,15 +160,15 @@ impl Lock {
                 }
                 (_, false) => return Err(malformed("the first entry must be `version`")),
                 ("notetype", true) => {
-                    let entry = parse_notetype(&cols).ok_or_else(|| malformed("bad notetype entry"))?;
+                    let entry = parse_notetype(cols).ok_or_else(|| malformed("bad notetype entry"))?;
                     self.notetypes.insert(entry.id.0, entry);
                 }
                 ("deck", true) => {
-                    let (key, entry) = parse_deck(&cols).ok_or_else(|| malformed("bad deck entry"))?;
+                    let (key, entry) = parse_deck(cols).ok_or_else(|| malformed("bad deck entry"))?;
                     self.decks.insert(key, entry);
                 }
                 ("note", true) => {
-                    let (key, entry) = parse_note(&cols).ok_or_else(|| malformed("bad note entry"))?;
+                    let (key, entry) = parse_note(cols).ok_or_else(|| malformed("bad note entry"))?;
                     self.notes.entry(key).or_default().push(entry);
                 }
                 _ => return Err(malformed(&format!("unknown entry `{}`", cols[0]))),

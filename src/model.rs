@@ -4,6 +4,7 @@
 use crate::html;
 use crate::notetype::Notetype;
 use crate::source::SourceDeck;
+use rayon::prelude::*;
 use std::path::PathBuf;
 
 /// A deck ready to be identified: its notes in source order.
@@ -45,7 +46,7 @@ pub fn resolve(source: SourceDeck, notetype: &Notetype) -> Deck {
     debug_assert_eq!(notetype.fields.len(), 3, "Front, Back, Section");
     let notes = source
         .cards
-        .into_iter()
+        .into_par_iter()
         .map(|card| Note {
             fields: vec![
                 html::lines_to_field(&card.front),

@@ -4,6 +4,7 @@
 
 use super::{Parsed, SourceCard, SourceDeck};
 use crate::diagnostic::{Code, Diagnostic};
+use rayon::prelude::*;
 use std::path::Path;
 use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
@@ -53,8 +54,7 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
                 .with_hint("they are invisible and one of them would break Anki's import; check what the file was saved from"),
         );
     }
-    let mut lines = classify(text);
-    let Some(title) = lines.next() else {
+    let Some((title, rest, rest_index)) = split_title(text) else {
         parsed.diagnostics.push(
             Diagnostic::new(Code::E002, file, 1, "the file is empty")
                 .with_hint("the first line is the deck title; each card starts with an ALL-CAPS heading"),
@@ -62,15 +62,91 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
         return parsed;
     };
     let name = deck_name(file, &title, &mut parsed);
-    let cards = read_cards(file, title.number, lines, &mut parsed);
+    // A large file is read in chunks that start at headings, in parallel; the cards and
+    // diagnostics come back in file order.
+    let chunks: Vec<(Vec<SourceCard>, Vec<Diagnostic>)> = chunks_at_headings(rest, rest_index)
+        .into_par_iter()
+        .map(|(chunk, first_index)| {
+            let mut part = Parsed::default();
+            let cards = read_cards(file, classify(chunk, first_index), &mut part);
+            (cards, part.diagnostics)
+        })
+        .collect();
+    let mut cards = Vec::with_capacity(chunks.iter().map(|(c, _)| c.len()).sum());
+    for (chunk_cards, diagnostics) in chunks {
+        cards.extend(chunk_cards);
+        parsed.diagnostics.extend(diagnostics);
+    }
+    if cards.is_empty() && !parsed.has_errors() {
+        parsed.diagnostics.push(
+            Diagnostic::new(Code::E003, file, title.number, "the file has a title but no cards")
+                .with_hint("each card starts with an ALL-CAPS heading line followed by its text"),
+        );
+    }
     let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     parsed.deck = Some(SourceDeck { file: file.to_path_buf(), stem, name, cards });
     parsed
 }
 
+/// The title line, the text after it, and the 0-based index of the first line of that text.
+fn split_title(text: &str) -> Option<(Numbered, &str, usize)> {
+    let mut offset = 0;
+    for (index, raw) in text.split_inclusive('\n').enumerate() {
+        offset += raw.len();
+        if !raw.trim().is_empty() {
+            let title = classify(raw, index).next()?;
+            return Some((title, &text[offset..], index + 1));
+        }
+    }
+    None
+}
+
+/// Below this size a file is read in one piece.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// Cuts the text into pieces of about [`CHUNK_BYTES`] that each start at a heading line, with
+/// the 0-based index of each piece's first line.
+fn chunks_at_headings(text: &str, first_index: usize) -> Vec<(&str, usize)> {
+    let mut starts = vec![0];
+    let mut target = CHUNK_BYTES;
+    while target < text.len() {
+        let Some(cut) = next_heading_start(text, target) else { break };
+        starts.push(cut);
+        target = cut + CHUNK_BYTES;
+    }
+    starts.push(text.len());
+    let pieces: Vec<&str> = starts.windows(2).map(|w| &text[w[0]..w[1]]).collect();
+    let newlines: Vec<usize> = pieces.par_iter().map(|p| p.bytes().filter(|&b| b == b'\n').count()).collect();
+    let mut index = first_index;
+    pieces
+        .into_iter()
+        .zip(newlines)
+        .map(|(piece, count)| {
+            let start = index;
+            index += count;
+            (piece, start)
+        })
+        .collect()
+}
+
+/// The byte offset of the first heading line that starts at or after `from`.
+fn next_heading_start(text: &str, from: usize) -> Option<usize> {
+    let mut offset = from + text.as_bytes()[from..].iter().position(|&b| b == b'\n')? + 1;
+    for line in text[offset..].split_inclusive('\n') {
+        let trimmed = line.trim();
+        if !trimmed.starts_with('\\') && trimmed != SEPARATOR && is_heading(trimmed) {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
 /// Turns the text into its non-blank lines, lazily: trimmed, NFC-normalised and classified.
-fn classify(text: &str) -> impl Iterator<Item = Numbered> + '_ {
-    text.split('\n').enumerate().filter_map(|(index, raw)| {
+/// `first_index` is the 0-based number of the text's first line in the file.
+fn classify(text: &str, first_index: usize) -> impl Iterator<Item = Numbered> + '_ {
+    text.split('\n').enumerate().filter_map(move |(index, raw)| {
+        let index = first_index + index;
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             return None;
@@ -163,12 +239,7 @@ fn deck_name(file: &Path, title: &Numbered, parsed: &mut Parsed) -> String {
 }
 
 /// Reads the cards that follow the title.
-fn read_cards(
-    file: &Path,
-    title_line: u32,
-    lines: impl Iterator<Item = Numbered>,
-    parsed: &mut Parsed,
-) -> Vec<SourceCard> {
+fn read_cards(file: &Path, lines: impl Iterator<Item = Numbered>, parsed: &mut Parsed) -> Vec<SourceCard> {
     let mut cards = Vec::new();
     let mut current: Option<(u32, String, Vec<Numbered>)> = None;
     let mut reported_orphan = false;
@@ -192,12 +263,6 @@ fn read_cards(
     }
     if let Some((line, section, body)) = current {
         cards.extend(split_card(file, line, section, body, parsed));
-    }
-    if cards.is_empty() && !parsed.has_errors() {
-        parsed.diagnostics.push(
-            Diagnostic::new(Code::E003, file, title_line, "the file has a title but no cards")
-                .with_hint("each card starts with an ALL-CAPS heading line followed by its text"),
-        );
     }
     cards
 }

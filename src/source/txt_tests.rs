@@ -677,3 +677,29 @@ fn control_characters_are_removed_with_a_warning() {
     assert_eq!((warning.code, warning.line, warning.column), (Code::W002, 3, 6));
     assert!(!parsed.has_errors());
 }
+
+#[test]
+fn large_files_read_in_chunks_keep_every_card_and_line_number() {
+    // Big enough for several chunks; blank lines and an escaped capital line on the way.
+    let mut text = String::from("BIG DECK Flashcards\n\n");
+    let mut expected_lines = Vec::new();
+    let mut line = 3;
+    for i in 0..30_000 {
+        expected_lines.push(line);
+        text.push_str(&format!("SECTION {}\n", i % 7));
+        text.push_str(&format!("Card {i} asks something long enough to fill the chunks of the reader and\n"));
+        text.push_str("\\NKVD\n");
+        text.push_str(&format!("answers it with a sentence that ends the card number {i}.\n\n"));
+        line += 5;
+    }
+    assert!(text.len() > 3 * CHUNK_BYTES);
+    let parsed = parse(Path::new("big.txt"), text.as_bytes());
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics.first());
+    let deck = parsed.deck.expect("deck");
+    assert_eq!(deck.cards.len(), 30_000);
+    let lines: Vec<u32> = deck.cards.iter().map(|c| c.line).collect();
+    assert_eq!(lines, expected_lines);
+    let last = &deck.cards[29_999];
+    assert_eq!(last.section, format!("SECTION {}", 29_999 % 7));
+    assert_eq!(last.back, ["NKVD", "answers it with a sentence that ends the card number 29999."]);
+}
