@@ -265,10 +265,17 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         std::fs::create_dir_all(&opts.out)
             .map_err(|source| BuildError::Read { path: opts.out.clone(), source })?;
     }
-    let emitted: Vec<Result<Built, String>> =
-        to_emit.par_iter().map(|p| emit_deck(opts, &notetype, &notetype_entry, p)).collect();
+    // The packages are written while the lock is streamed to a temporary file and the decks'
+    // lock sections are hashed for their state files: the two do not depend on each other.
+    let (emitted, (staged_lock, section_digests)) = rayon::join(
+        || to_emit.par_iter().map(|p| emit_deck(opts, &notetype, &notetype_entry, p)).collect::<Vec<_>>(),
+        || {
+            let digests: Vec<u128> = to_emit.par_iter().map(|p| new_lock.deck_digest(&p.deck.key)).collect();
+            (stage_lock(&opts.lock, &new_lock), digests)
+        },
+    );
     let notetype_line = notetype_fingerprint(&notetype_entry);
-    for (pending, result) in to_emit.iter().zip(emitted) {
+    for ((pending, result), section_digest) in to_emit.iter().zip(emitted).zip(section_digests) {
         let stem = &pending.deck.key;
         results[pending.index].outcome = match result {
             Ok(built) => {
@@ -276,7 +283,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
                     source: pending.source,
                     settings: &settings,
                     notetype: &notetype_line,
-                    lock_section: new_lock.deck_digest(stem),
+                    lock_section: section_digest,
                 });
                 if state::record(&opts.out, stem, &fingerprint, built.cards, &built.name).is_err() {
                     state::forget(&opts.out, stem);
@@ -299,7 +306,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         }
     }
 
-    let lock = write_lock(&opts.lock, &new_lock, old_digest)?;
+    // A deck that failed to write put its old entries back: the staged lock is stale then.
+    let any_failed = to_emit.iter().any(|p| matches!(results[p.index].outcome, Outcome::Failed(_)));
+    let staged = if any_failed { stage_lock(&opts.lock, &new_lock)? } else { staged_lock? };
+    let lock = commit_lock(&opts.lock, staged, old_digest)?;
     Ok(BuildReport { decks: results, diagnostics, lock, forgotten })
 }
 
@@ -323,8 +333,8 @@ fn clashing_names(files: &[SourceFile]) -> Vec<(PathBuf, Diagnostic)> {
     clashes
 }
 
-/// Streams the lock to a temporary file beside it and puts it in place only if its text changed.
-fn write_lock(path: &Path, lock: &Lock, old_digest: Option<u128>) -> Result<LockStatus, EmitError> {
+/// Streams the lock to a temporary file beside it; returns it with the digest of its text.
+fn stage_lock(path: &Path, lock: &Lock) -> Result<(tempfile::NamedTempFile, u128), EmitError> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let temp = emit::temp_file_in(dir)?;
     use std::io::Write as _;
@@ -332,6 +342,15 @@ fn write_lock(path: &Path, lock: &Lock, old_digest: Option<u128>) -> Result<Lock
     let digest = lock.write_to(&mut out).and_then(|d| out.flush().map(|()| d));
     let digest = digest.map_err(EmitError::io("cannot write", path))?;
     drop(out);
+    Ok((temp, digest))
+}
+
+/// Puts a staged lock in place, unless its text is the same as the old one's.
+fn commit_lock(
+    path: &Path,
+    (temp, digest): (tempfile::NamedTempFile, u128),
+    old_digest: Option<u128>,
+) -> Result<LockStatus, EmitError> {
     if old_digest == Some(digest) {
         return Ok(LockStatus::Unchanged);
     }
