@@ -8,7 +8,6 @@ pub mod collection;
 pub mod csv;
 pub mod dump;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Why an output could not be written.
@@ -76,12 +75,4 @@ pub fn persist(temp: tempfile::NamedTempFile, dest: &Path) -> Result<(), EmitErr
         path: dest.to_path_buf(),
         source: e.error,
     })
-}
-
-/// Writes `bytes` to `dest` atomically.
-pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), EmitError> {
-    let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut temp = temp_file_in(dir)?;
-    temp.write_all(bytes).map_err(EmitError::io("cannot write", dest))?;
-    persist(temp, dest)
 }
