@@ -9,19 +9,23 @@ use sha1::{Digest, Sha1};
 /// Escapes text for an HTML field: `&`, `<`, `>`, `"` and `'` (the same set as Python's
 /// `html.escape(s, quote=True)`).
 pub fn escape(text: &str, out: &mut String) {
-    let mut rest = text;
-    while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
-        out.push_str(&rest[..at]);
-        out.push_str(match rest.as_bytes()[at] {
+    // The five characters are ASCII, so every byte position where one stands is a character
+    // boundary: a byte scan is enough, and much faster than a char search.
+    let mut start = 0;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        let entity = match b {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
-            _ => "&#x27;",
-        });
-        rest = &rest[at + 1..];
+            b'\'' => "&#x27;",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(entity);
+        start = i + 1;
     }
-    out.push_str(rest);
+    out.push_str(&text[start..]);
 }
 
 /// Escapes each line and joins them with `<br>`: the field value of a multi-line side.

@@ -40,20 +40,22 @@ impl Sketch {
     /// The sketch of several texts together, as if joined by spaces.
     pub fn of_parts(parts: &[&str]) -> Sketch {
         let mut values: Vec<u16> = Vec::with_capacity(64);
-        let mut hash: u64 = FNV_OFFSET;
-        let mut in_word = false;
-        for &b in parts.iter().flat_map(|p| p.as_bytes().iter().chain(b" ")) {
-            if b.is_ascii_alphanumeric() || b >= 0x80 {
-                hash = (hash ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(FNV_PRIME);
-                in_word = true;
-            } else if in_word {
-                values.push(fold(hash));
-                hash = FNV_OFFSET;
-                in_word = false;
+        for part in parts {
+            let mut hash: u64 = FNV_OFFSET;
+            let mut in_word = false;
+            for &b in part.as_bytes() {
+                if b.is_ascii_alphanumeric() || b >= 0x80 {
+                    hash = (hash ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(FNV_PRIME);
+                    in_word = true;
+                } else if in_word {
+                    values.push(fold(hash));
+                    hash = FNV_OFFSET;
+                    in_word = false;
+                }
             }
-        }
-        if in_word {
-            values.push(fold(hash));
+            if in_word {
+                values.push(fold(hash));
+            }
         }
         values.sort_unstable();
         values.dedup();

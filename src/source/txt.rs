@@ -46,7 +46,8 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Some(offset) = first_control(text) {
+    let controls = first_control(text);
+    if let Some(offset) = controls {
         let (line, column) = position_of(text.as_bytes(), offset);
         parsed.diagnostics.push(
             Diagnostic::new(Code::W002, file, line, "control characters were removed from the text")
@@ -54,7 +55,8 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
                 .with_hint("they are invisible and one of them would break Anki's import; check what the file was saved from"),
         );
     }
-    let Some((title, rest, rest_index)) = split_title(text) else {
+    let clean = if controls.is_some() { Clean::Controls } else { Clean::Nothing };
+    let Some((title, rest, rest_index)) = split_title(text, clean) else {
         parsed.diagnostics.push(
             Diagnostic::new(Code::E002, file, 1, "the file is empty")
                 .with_hint("the first line is the deck title; each card starts with an ALL-CAPS heading"),
@@ -68,7 +70,7 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
         .into_par_iter()
         .map(|(chunk, first_index)| {
             let mut part = Parsed::default();
-            let cards = read_cards(file, classify(chunk, first_index), &mut part);
+            let cards = read_cards(file, classify(chunk, first_index, clean), &mut part);
             (cards, part.diagnostics)
         })
         .collect();
@@ -89,12 +91,12 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
 }
 
 /// The title line, the text after it, and the 0-based index of the first line of that text.
-fn split_title(text: &str) -> Option<(Numbered, &str, usize)> {
+fn split_title(text: &str, clean: Clean) -> Option<(Numbered, &str, usize)> {
     let mut offset = 0;
     for (index, raw) in text.split_inclusive('\n').enumerate() {
         offset += raw.len();
         if !raw.trim().is_empty() {
-            let title = classify(raw, index).next()?;
+            let title = classify(raw, index, clean).next()?;
             return Some((title, &text[offset..], index + 1));
         }
     }
@@ -144,7 +146,7 @@ fn next_heading_start(text: &str, from: usize) -> Option<usize> {
 
 /// Turns the text into its non-blank lines, lazily: trimmed, NFC-normalised and classified.
 /// `first_index` is the 0-based number of the text's first line in the file.
-fn classify(text: &str, first_index: usize) -> impl Iterator<Item = Numbered> + '_ {
+fn classify(text: &str, first_index: usize, clean: Clean) -> impl Iterator<Item = Numbered> + '_ {
     text.split('\n').enumerate().filter_map(move |(index, raw)| {
         let index = first_index + index;
         let trimmed = raw.trim();
@@ -153,22 +155,30 @@ fn classify(text: &str, first_index: usize) -> impl Iterator<Item = Numbered> + 
         }
         let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
         let line = if let Some(escaped) = trimmed.strip_prefix('\\') {
-            Line::Text(nfc(escaped))
+            Line::Text(nfc(escaped, clean))
         } else if trimmed == SEPARATOR {
             Line::Separator
         } else if is_heading(trimmed) {
-            Line::Heading(nfc(trimmed))
+            Line::Heading(nfc(trimmed, clean))
         } else {
-            Line::Text(nfc(trimmed))
+            Line::Text(nfc(trimmed, clean))
         };
         Some(Numbered { number, line })
     })
 }
 
 /// The line in Unicode NFC, as Anki stores note text; most lines already are, and are copied.
+/// Whether lines need control characters removed: known once for the whole file, so the common
+/// clean file is not scanned for them line by line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Clean {
+    Nothing,
+    Controls,
+}
+
 /// Control characters other than tab are dropped (U+001F is Anki's field separator).
-fn nfc(line: &str) -> String {
-    let line: std::borrow::Cow<'_, str> = if first_control(line).is_some() {
+fn nfc(line: &str, clean: Clean) -> String {
+    let line: std::borrow::Cow<'_, str> = if clean == Clean::Controls && first_control(line).is_some() {
         line.chars().filter(|c| !is_unwanted_control(*c)).collect::<String>().into()
     } else {
         line.into()
