@@ -16,7 +16,14 @@ use std::process::ExitCode;
 /// Every `*.txt` file in the source folder is one deck. Rebuilt decks import into Anki as
 /// updates: the lock file keeps each note's identity between builds.
 #[derive(Debug, Parser)]
-#[command(name = "ankideck", version, about, long_about)]
+#[command(
+    name = "ankideck",
+    version,
+    about,
+    long_about,
+    after_help = "Exit codes: 0 success (warnings allowed), 1 an input is wrong, 2 the tool or the environment failed.\n\
+                  The source format, the lock file and what a rebuild does in Anki are described in README.md."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -180,7 +180,7 @@ impl Lock {
     /// The canonical text of the lock.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
-        self.write_lines(None, &mut |line| out.push_str(line));
+        self.write_lines(None, &mut |_, line| out.push_str(line));
         out
     }
 
@@ -188,42 +188,59 @@ impl Lock {
     /// check hashes.
     pub fn deck_section(&self, key: &str) -> String {
         let mut out = String::new();
-        self.write_lines(Some(key), &mut |line| out.push_str(line));
+        self.write_lines(Some(key), &mut |_, line| out.push_str(line));
         out
     }
 
     /// The digest of one deck's section, computed without holding the text.
     pub fn deck_digest(&self, key: &str) -> u128 {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        self.write_lines(Some(key), &mut |line| hasher.update(line.as_bytes()));
+        self.write_lines(Some(key), &mut |_, line| hasher.update(line.as_bytes()));
         hasher.digest128()
     }
 
     /// The digest of the canonical text, computed without holding the text.
     pub fn digest(&self) -> u128 {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        self.write_lines(None, &mut |line| hasher.update(line.as_bytes()));
+        self.write_lines(None, &mut |_, line| hasher.update(line.as_bytes()));
         hasher.digest128()
     }
 
-    /// Streams the canonical text to `out`; returns its digest.
-    pub fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<u128> {
+    /// Streams the canonical text to `out`; returns its digest and the digest of every deck's
+    /// section (as [`Lock::deck_digest`] gives them), from the same pass.
+    pub fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<(u128, HashMap<String, u128>)> {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut sections: HashMap<String, u128> = HashMap::new();
+        let mut section: Option<(String, xxhash_rust::xxh3::Xxh3)> = None;
         let mut result = Ok(());
-        self.write_lines(None, &mut |line| {
+        self.write_lines(None, &mut |key, line| {
             hasher.update(line.as_bytes());
+            if let Some(key) = key {
+                if section.as_ref().is_none_or(|(current, _)| current != key) {
+                    if let Some((done, h)) = section.take() {
+                        sections.insert(done, h.digest128());
+                    }
+                    section = Some((key.to_string(), xxhash_rust::xxh3::Xxh3::new()));
+                }
+                if let Some((_, h)) = section.as_mut() {
+                    h.update(line.as_bytes());
+                }
+            }
             if result.is_ok() {
                 result = out.write_all(line.as_bytes());
             }
         });
-        result.map(|()| hasher.digest128())
+        if let Some((done, h)) = section {
+            sections.insert(done, h.digest128());
+        }
+        result.map(|()| (hasher.digest128(), sections))
     }
 
     /// Hands the canonical text to `sink` line by line: the whole lock, or one deck's section.
-    fn write_lines(&self, only: Option<&str>, sink: &mut impl FnMut(&str)) {
+    fn write_lines(&self, only: Option<&str>, sink: &mut impl FnMut(Option<&str>, &str)) {
         let mut line = String::with_capacity(256);
         if only.is_none() {
-            sink(HEADER);
+            sink(None, HEADER);
             let _ = writeln!(line, "version\t{VERSION}");
             for nt in self.notetypes.values() {
                 let _ = writeln!(
@@ -235,7 +252,7 @@ impl Lock {
                     escape(&nt.name)
                 );
             }
-            sink(&line);
+            sink(None, &line);
         }
         let all = self.decks.keys().chain(self.notes.keys()).chain(self.kept.keys());
         let keys: std::collections::BTreeSet<&String> = match only {
@@ -244,7 +261,7 @@ impl Lock {
         };
         for key in keys {
             if let Some(section) = self.kept.get(key) {
-                sink(section);
+                sink(Some(key), section);
                 continue;
             }
             let key_text = escape(key);
@@ -252,7 +269,7 @@ impl Lock {
                 line.clear();
                 let _ =
                     writeln!(line, "deck\t{key_text}\t{}\t{}\t{}", deck.id.0, deck.mtime, escape(&deck.name));
-                sink(&line);
+                sink(Some(key), &line);
             }
             for n in self.notes.get(key).map(Vec::as_slice).unwrap_or_default() {
                 // Pushed by hand rather than with `writeln!`: this runs once per note.
@@ -274,7 +291,7 @@ impl Lock {
                 line.push('\t');
                 line.push_str(&escape(&n.preview));
                 line.push('\n');
-                sink(&line);
+                sink(Some(key), &line);
             }
         }
     }
@@ -474,9 +491,10 @@ mod tests {
     fn digest_and_streamed_text_match_the_text() {
         let lock = sample();
         let mut out = Vec::new();
-        let digest = lock.write_to(&mut out).unwrap();
+        let (digest, sections) = lock.write_to(&mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), lock.to_text());
         assert_eq!(digest, lock.digest());
+        assert_eq!(sections["d\tx"], lock.deck_digest("d\tx"));
         assert_eq!(digest, xxhash_rust::xxh3::xxh3_128(lock.to_text().as_bytes()));
     }
 

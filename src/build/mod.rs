@@ -267,16 +267,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
     // The packages are written while the lock is streamed to a temporary file and the decks'
     // lock sections are hashed for their state files: the two do not depend on each other.
-    let (emitted, (staged_lock, section_digests)) = rayon::join(
+    let (emitted, staged_lock) = rayon::join(
         || to_emit.par_iter().map(|p| emit_deck(opts, &notetype, &notetype_entry, p)).collect::<Vec<_>>(),
-        || {
-            let digests: Vec<u128> = to_emit.par_iter().map(|p| new_lock.deck_digest(&p.deck.key)).collect();
-            (stage_lock(&opts.lock, &new_lock), digests)
-        },
+        || stage_lock(&opts.lock, &new_lock),
     );
+    let no_sections = std::collections::HashMap::new();
+    let section_digests = staged_lock.as_ref().map_or(&no_sections, |s| &s.sections);
     let notetype_line = notetype_fingerprint(&notetype_entry);
-    for ((pending, result), section_digest) in to_emit.iter().zip(emitted).zip(section_digests) {
+    for (pending, result) in to_emit.iter().zip(emitted) {
         let stem = &pending.deck.key;
+        let section_digest = section_digests.get(stem).copied().unwrap_or_else(|| new_lock.deck_digest(stem));
         results[pending.index].outcome = match result {
             Ok(built) => {
                 let fingerprint = state::fingerprint(&state::FingerprintInput {
@@ -334,27 +334,30 @@ fn clashing_names(files: &[SourceFile]) -> Vec<(PathBuf, Diagnostic)> {
 }
 
 /// Streams the lock to a temporary file beside it; returns it with the digest of its text.
-fn stage_lock(path: &Path, lock: &Lock) -> Result<(tempfile::NamedTempFile, u128), EmitError> {
+fn stage_lock(path: &Path, lock: &Lock) -> Result<StagedLock, EmitError> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let temp = emit::temp_file_in(dir)?;
     use std::io::Write as _;
     let mut out = std::io::BufWriter::new(temp.as_file());
-    let digest = lock.write_to(&mut out).and_then(|d| out.flush().map(|()| d));
-    let digest = digest.map_err(EmitError::io("cannot write", path))?;
+    let written = lock.write_to(&mut out).and_then(|d| out.flush().map(|()| d));
+    let (digest, sections) = written.map_err(EmitError::io("cannot write", path))?;
     drop(out);
-    Ok((temp, digest))
+    Ok(StagedLock { temp, digest, sections })
+}
+
+/// A lock written to a temporary file, with the digests of its text and of each deck's section.
+struct StagedLock {
+    temp: tempfile::NamedTempFile,
+    digest: u128,
+    sections: std::collections::HashMap<String, u128>,
 }
 
 /// Puts a staged lock in place, unless its text is the same as the old one's.
-fn commit_lock(
-    path: &Path,
-    (temp, digest): (tempfile::NamedTempFile, u128),
-    old_digest: Option<u128>,
-) -> Result<LockStatus, EmitError> {
-    if old_digest == Some(digest) {
+fn commit_lock(path: &Path, staged: StagedLock, old_digest: Option<u128>) -> Result<LockStatus, EmitError> {
+    if old_digest == Some(staged.digest) {
         return Ok(LockStatus::Unchanged);
     }
-    emit::persist(temp, path)?;
+    emit::persist(staged.temp, path)?;
     Ok(LockStatus::Written)
 }
 
