@@ -585,3 +585,17 @@ fn rebuilding_one_deck_of_several_keeps_the_others_lock_sections_exactly() {
     assert_eq!(project.read("ankideck.lock"), partial);
     project.build(T2, &["--locked"], 0);
 }
+
+#[test]
+fn every_compression_gives_the_same_package_contents() {
+    let project = Project::seed();
+    project.build(T1, &["--compression", "fast"], 0);
+    let fast = project.dump(SEED_APKG);
+    let fast_size = project.bytes(SEED_APKG).len();
+    for level in ["small", "none"] {
+        project.build(T1, &["--compression", level], 0);
+        assert_eq!(project.dump(SEED_APKG), fast, "--compression {level}");
+    }
+    let stored_size = project.bytes(SEED_APKG).len();
+    assert!(stored_size > fast_size, "stored {stored_size} vs deflated {fast_size}");
+}
