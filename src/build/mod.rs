@@ -2,6 +2,7 @@
 //! of a source folder. Decks are read and written in parallel; identities are assigned in file
 //! order so the result does not depend on scheduling. One broken deck does not stop the others.
 
+mod lockfile;
 pub mod recover;
 pub mod state;
 
@@ -9,7 +10,7 @@ use crate::diagnostic::Diagnostic;
 use crate::discover::{self, DiscoverError, SourceFile};
 use crate::emit::{self, Compression, EmitError, collection::CollectionInput};
 use crate::identify::{self, Context, IdAllocator, IdentifiedDeck};
-use crate::lock::{DeckEntry, Lock, LockError, NoteEntry, NotetypeEntry, RawSections};
+use crate::lock::{Lock, LockError, NoteEntry, NotetypeEntry, RawSections};
 use crate::model::{self, Deck};
 use crate::notetype::Notetype;
 use crate::source;
@@ -191,11 +192,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // recovered for another; then identify in file order, so ids and guids do not depend on
     // scheduling.
     let mut claimed: HashSet<String> = HashSet::new();
-    let mut olds: Vec<Option<Result<OldIdentities, String>>> = Vec::with_capacity(files.len());
+    let mut olds: Vec<Option<Result<recover::OldIdentities, String>>> = Vec::with_capacity(files.len());
     for (prepared, _) in &prepared {
         olds.push(match prepared {
             Prepared::Ready { deck, .. } => {
-                Some(old_identities(opts, &old_lock, deck, &notetype, &forgotten, &mut claimed))
+                Some(recover::old_identities(opts, &old_lock, deck, &notetype, &forgotten, &mut claimed))
             }
             _ => None,
         });
@@ -244,7 +245,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
                 Outcome::NotWritten // until it is written
             }
             (other, old) => {
-                keep_old_entries(&old_lock, &stem, &mut new_lock);
+                recover::keep_old_entries(&old_lock, &stem, &mut new_lock);
                 match (other, old) {
                     (_, Some(Err(message))) => Outcome::Failed(message),
                     (Prepared::UpToDate { name, cards }, _) => Outcome::UpToDate { name, cards },
@@ -269,7 +270,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // lock sections are hashed for their state files: the two do not depend on each other.
     let (emitted, staged_lock) = rayon::join(
         || to_emit.par_iter().map(|p| emit_deck(opts, &notetype, &notetype_entry, p)).collect::<Vec<_>>(),
-        || stage_lock(&opts.lock, &new_lock),
+        || lockfile::stage_lock(&opts.lock, &new_lock),
     );
     let no_sections = std::collections::HashMap::new();
     let section_digests = staged_lock.as_ref().map_or(&no_sections, |s| &s.sections);
@@ -294,7 +295,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
                 // The package was not written: the lock keeps what matches the old one.
                 new_lock.decks.remove(stem);
                 new_lock.notes.remove(stem);
-                keep_old_entries(&old_lock, stem, &mut new_lock);
+                recover::keep_old_entries(&old_lock, stem, &mut new_lock);
                 state::forget(&opts.out, stem);
                 Outcome::Failed(message)
             }
@@ -308,8 +309,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     // A deck that failed to write put its old entries back: the staged lock is stale then.
     let any_failed = to_emit.iter().any(|p| matches!(results[p.index].outcome, Outcome::Failed(_)));
-    let staged = if any_failed { stage_lock(&opts.lock, &new_lock)? } else { staged_lock? };
-    let lock = commit_lock(&opts.lock, staged, old_digest)?;
+    let staged = if any_failed { lockfile::stage_lock(&opts.lock, &new_lock)? } else { staged_lock? };
+    let lock = lockfile::commit_lock(&opts.lock, staged, old_digest)?;
     Ok(BuildReport { decks: results, diagnostics, lock, forgotten })
 }
 
@@ -331,34 +332,6 @@ fn clashing_names(files: &[SourceFile]) -> Vec<(PathBuf, Diagnostic)> {
         }
     }
     clashes
-}
-
-/// Streams the lock to a temporary file beside it; returns it with the digest of its text.
-fn stage_lock(path: &Path, lock: &Lock) -> Result<StagedLock, EmitError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let temp = emit::temp_file_in(dir)?;
-    use std::io::Write as _;
-    let mut out = std::io::BufWriter::new(temp.as_file());
-    let written = lock.write_to(&mut out).and_then(|d| out.flush().map(|()| d));
-    let (digest, sections) = written.map_err(EmitError::io("cannot write", path))?;
-    drop(out);
-    Ok(StagedLock { temp, digest, sections })
-}
-
-/// A lock written to a temporary file, with the digests of its text and of each deck's section.
-struct StagedLock {
-    temp: tempfile::NamedTempFile,
-    digest: u128,
-    sections: std::collections::HashMap<String, u128>,
-}
-
-/// Puts a staged lock in place, unless its text is the same as the old one's.
-fn commit_lock(path: &Path, staged: StagedLock, old_digest: Option<u128>) -> Result<LockStatus, EmitError> {
-    if old_digest == Some(staged.digest) {
-        return Ok(LockStatus::Unchanged);
-    }
-    emit::persist(staged.temp, path)?;
-    Ok(LockStatus::Written)
 }
 
 /// The note type, with the project's `ankideck.css` if there is one.
@@ -451,76 +424,6 @@ struct Pending {
     recovered_from: Option<String>,
     /// The digest of the source file, for its state fingerprint.
     source: u128,
-}
-
-/// The identities a deck is matched against: borrowed from the lock, or recovered.
-#[derive(Default)]
-struct OldIdentities<'a> {
-    notes: std::borrow::Cow<'a, [NoteEntry]>,
-    deck: Option<DeckEntry>,
-    notetype: Option<NotetypeEntry>,
-    /// Where they came from, when not from the lock's entries for this deck.
-    from: Option<String>,
-}
-
-/// The lock entries a deck is matched against: the lock's; or, when the lock has none for it,
-/// those of a deck with the same name whose file is gone (the file was renamed); or those
-/// recovered from its previous package. A package that exists but cannot be read is an error:
-/// building over it would lose the identities it holds.
-fn old_identities<'a>(
-    opts: &BuildOptions,
-    old_lock: &'a Lock,
-    deck: &Deck,
-    notetype: &Notetype,
-    forgotten: &[String],
-    claimed: &mut HashSet<String>,
-) -> Result<OldIdentities<'a>, String> {
-    if let Some(notes) = old_lock.notes.get(&deck.key).filter(|n| !n.is_empty()) {
-        let deck = old_lock.decks.get(&deck.key).cloned();
-        return Ok(OldIdentities { notes: notes.as_slice().into(), deck, ..OldIdentities::default() });
-    }
-    let renamed = forgotten.iter().find(|key| {
-        !claimed.contains(*key)
-            && old_lock.decks.get(*key).is_some_and(|d| d.name.eq_ignore_ascii_case(&deck.name))
-    });
-    if let Some(key) = renamed {
-        claimed.insert(key.clone());
-        return Ok(OldIdentities {
-            notes: old_lock.notes.get(key).map_or(&[][..], Vec::as_slice).into(),
-            deck: old_lock.decks.get(key).cloned(),
-            notetype: None,
-            from: Some(format!("the lock entries of `{key}` (same deck name; its file is gone)")),
-        });
-    }
-    let package = opts.out.join(format!("{}.apkg", output_stem(&deck.key)));
-    if !package.is_file() {
-        return Ok(OldIdentities::default());
-    }
-    match recover::from_package(&package, &deck.name, notetype) {
-        Ok(r) => Ok(OldIdentities {
-            notes: r.notes.into(),
-            deck: r.deck,
-            notetype: r.notetype,
-            from: Some(package.display().to_string()),
-        }),
-        Err(e) => Err(format!(
-            "the lock has no entries for this deck and its previous package cannot be read to recover \
-             them ({e}); restore ankideck.lock, or move {} away to build the deck with new identities",
-            package.display()
-        )),
-    }
-}
-
-fn keep_old_entries(old_lock: &Lock, stem: &str, new_lock: &mut Lock) {
-    if let Some(section) = old_lock.kept.get(stem) {
-        new_lock.kept.insert(stem.to_string(), section.clone());
-    }
-    if let Some(deck) = old_lock.decks.get(stem) {
-        new_lock.decks.insert(stem.to_string(), deck.clone());
-    }
-    if let Some(notes) = old_lock.notes.get(stem) {
-        new_lock.notes.insert(stem.to_string(), notes.clone());
-    }
 }
 
 /// Writes a deck's package (and CSV).

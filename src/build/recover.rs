@@ -1,14 +1,17 @@
 //! Recovering note identities from a previous package when the lock file has no entries for a
 //! deck (the lock was lost or deleted): the guids, ids and `mod` times are read back from
 //! `out/<deck>.apkg`, so the rebuild still updates the user's notes instead of duplicating them.
+//! Also where a deck's old identities come from in general: the lock, a renamed file's lock
+//! entries, or the previous package.
 
+use super::{BuildOptions, output_stem};
 use crate::emit::{EmitError, dump};
 use crate::identify;
 use crate::ids::{CardId, DeckId, NoteId};
-use crate::lock::{DeckEntry, NoteEntry, NotetypeEntry};
-use crate::model::Note;
+use crate::lock::{DeckEntry, Lock, NoteEntry, NotetypeEntry};
+use crate::model::{Deck, Note};
 use crate::notetype::Notetype;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// What a previous package tells about a deck.
@@ -70,4 +73,74 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
         }
     });
     Ok(Recovered { notes: notes.into_iter().map(|(_, e)| e).collect(), deck, notetype })
+}
+
+/// The identities a deck is matched against: borrowed from the lock, or recovered.
+#[derive(Default)]
+pub(super) struct OldIdentities<'a> {
+    pub(super) notes: std::borrow::Cow<'a, [NoteEntry]>,
+    pub(super) deck: Option<DeckEntry>,
+    pub(super) notetype: Option<NotetypeEntry>,
+    /// Where they came from, when not from the lock's entries for this deck.
+    pub(super) from: Option<String>,
+}
+
+/// The lock entries a deck is matched against: the lock's; or, when the lock has none for it,
+/// those of a deck with the same name whose file is gone (the file was renamed); or those
+/// recovered from its previous package. A package that exists but cannot be read is an error:
+/// building over it would lose the identities it holds.
+pub(super) fn old_identities<'a>(
+    opts: &BuildOptions,
+    old_lock: &'a Lock,
+    deck: &Deck,
+    notetype: &Notetype,
+    forgotten: &[String],
+    claimed: &mut HashSet<String>,
+) -> Result<OldIdentities<'a>, String> {
+    if let Some(notes) = old_lock.notes.get(&deck.key).filter(|n| !n.is_empty()) {
+        let deck = old_lock.decks.get(&deck.key).cloned();
+        return Ok(OldIdentities { notes: notes.as_slice().into(), deck, ..OldIdentities::default() });
+    }
+    let renamed = forgotten.iter().find(|key| {
+        !claimed.contains(*key)
+            && old_lock.decks.get(*key).is_some_and(|d| d.name.eq_ignore_ascii_case(&deck.name))
+    });
+    if let Some(key) = renamed {
+        claimed.insert(key.clone());
+        return Ok(OldIdentities {
+            notes: old_lock.notes.get(key).map_or(&[][..], Vec::as_slice).into(),
+            deck: old_lock.decks.get(key).cloned(),
+            notetype: None,
+            from: Some(format!("the lock entries of `{key}` (same deck name; its file is gone)")),
+        });
+    }
+    let package = opts.out.join(format!("{}.apkg", output_stem(&deck.key)));
+    if !package.is_file() {
+        return Ok(OldIdentities::default());
+    }
+    match from_package(&package, &deck.name, notetype) {
+        Ok(r) => Ok(OldIdentities {
+            notes: r.notes.into(),
+            deck: r.deck,
+            notetype: r.notetype,
+            from: Some(package.display().to_string()),
+        }),
+        Err(e) => Err(format!(
+            "the lock has no entries for this deck and its previous package cannot be read to recover \
+             them ({e}); restore ankideck.lock, or move {} away to build the deck with new identities",
+            package.display()
+        )),
+    }
+}
+
+pub(super) fn keep_old_entries(old_lock: &Lock, stem: &str, new_lock: &mut Lock) {
+    if let Some(section) = old_lock.kept.get(stem) {
+        new_lock.kept.insert(stem.to_string(), section.clone());
+    }
+    if let Some(deck) = old_lock.decks.get(stem) {
+        new_lock.decks.insert(stem.to_string(), deck.clone());
+    }
+    if let Some(notes) = old_lock.notes.get(stem) {
+        new_lock.notes.insert(stem.to_string(), notes.clone());
+    }
 }
