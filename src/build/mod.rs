@@ -143,33 +143,18 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let head = Lock::parse(&opts.lock, raw.head)?;
     let notetype_entry =
         identify::identify_notetype(&notetype, head.notetypes.get(&notetype.id.0), opts.now_secs);
-
-    let settings = format!("compression={} csv={}", opts.compression.name(), opts.csv);
-    let clashing = clashing_names(&files);
-    let prepared: Vec<(Prepared, Vec<Diagnostic>)> = files
-        .par_iter()
-        .map(|file| match clashing.iter().find(|(path, _)| path == &file.path) {
-            Some((_, diagnostic)) => (Prepared::Invalid, vec![diagnostic.clone()]),
-            None => prepare(file, opts, &notetype, &notetype_entry, &raw, &settings),
-        })
-        .collect();
+    let run = Run {
+        opts,
+        notetype: &notetype,
+        settings: format!("compression={} csv={}", opts.compression.name(), opts.csv),
+    };
+    let prepared = run.prepare_all(&files, &notetype_entry, &raw);
     let diagnostics: Vec<Diagnostic> = prepared.iter().flat_map(|(_, d)| d.clone()).collect();
     let stems: HashSet<String> = files.iter().map(|f| stem_of(&f.path)).collect();
     let mut forgotten: Vec<String> = raw.decks.keys().filter(|k| !stems.contains(*k)).cloned().collect();
     forgotten.sort();
-    let all_fresh = prepared.iter().all(|(p, _)| matches!(p, Prepared::UpToDate { .. }));
-    if all_fresh && forgotten.is_empty() {
-        let decks = files
-            .iter()
-            .zip(prepared)
-            .map(|(file, (p, _))| DeckResult {
-                file: file.path.clone(),
-                outcome: match p {
-                    Prepared::UpToDate { name, cards } => Outcome::UpToDate { name, cards },
-                    _ => unreachable!("all decks are up to date"),
-                },
-            })
-            .collect();
+    if forgotten.is_empty() && prepared.iter().all(|(p, _)| matches!(p, Prepared::UpToDate { .. })) {
+        let decks = files.iter().zip(prepared).map(|(file, (p, _))| DeckResult::unbuilt(file, p)).collect();
         return Ok(BuildReport { decks, diagnostics, lock: LockStatus::Unchanged, forgotten });
     }
     // Only the sections of decks to rebuild (and of decks whose file is gone, which a renamed
@@ -185,133 +170,201 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // Only the digest of the old text is needed from here on: whether the lock changes.
     let old_digest = old_text.as_deref().map(|t| xxh3_128(t.as_bytes()));
     drop(old_text);
-    let mut notetype_entry =
-        identify::identify_notetype(&notetype, old_lock.notetypes.get(&notetype.id.0), opts.now_secs);
 
-    // First every deck's old identities, so that ids allocated for one deck stay clear of those
-    // recovered for another; then identify in file order, so ids and guids do not depend on
-    // scheduling.
-    let mut claimed: HashSet<String> = HashSet::new();
-    let mut olds: Vec<Option<Result<recover::OldIdentities, String>>> = Vec::with_capacity(files.len());
-    for (prepared, _) in &prepared {
-        olds.push(match prepared {
-            Prepared::Ready { deck, .. } => {
-                Some(recover::old_identities(opts, &old_lock, deck, &notetype, &forgotten, &mut claimed))
-            }
-            _ => None,
-        });
+    let mut identified = run.identify_all(&files, prepared, &old_lock, &mut forgotten);
+    if opts.locked && old_digest != Some(identified.lock.digest()) {
+        let decks = identified.results;
+        return Ok(BuildReport { decks, diagnostics, lock: LockStatus::OutOfDate, forgotten });
     }
-    forgotten.retain(|key| !claimed.contains(key));
-    let mut ids = IdAllocator::new(opts.now_secs, old_lock.max_id());
-    let mut guids: HashSet<String> = old_lock.notes.values().flatten().map(|n| n.guid.clone()).collect();
-    for old in olds.iter().flatten().flatten() {
-        ids.ensure_above(old.notes.iter().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0));
-        guids.extend(old.notes.iter().map(|n| n.guid.clone()));
-    }
-    if !old_lock.notetypes.contains_key(&notetype.id.0) {
-        // No note type in the lock: take the newest one recovered from a package, if any.
-        let recovered =
-            olds.iter().flatten().flatten().filter_map(|o| o.notetype.as_ref()).max_by_key(|e| e.mtime);
-        if let Some(entry) = recovered {
-            notetype_entry = identify::identify_notetype(&notetype, Some(entry), opts.now_secs);
-        }
-    }
-
-    let mut new_lock = Lock::default();
-    let mut results: Vec<DeckResult> = Vec::with_capacity(files.len());
-    let mut to_emit: Vec<Pending> = Vec::new();
-    for ((file, (prepared, _)), old) in files.iter().zip(prepared).zip(olds) {
-        let stem = stem_of(&file.path);
-        let outcome = match (prepared, old) {
-            (Prepared::Ready { deck, source }, Some(Ok(old))) => {
-                let mut identified = identify::identify_deck(
-                    deck,
-                    Context {
-                        old_notes: &old.notes,
-                        old_deck: old.deck.as_ref(),
-                        now_secs: opts.now_secs,
-                        ids: &mut ids,
-                        guids: &mut guids,
-                    },
-                );
-                new_lock.decks.insert(stem.clone(), identified.deck.clone());
-                new_lock.notes.insert(stem.clone(), std::mem::take(&mut identified.entries));
-                to_emit.push(Pending {
-                    index: results.len(),
-                    deck: identified,
-                    recovered_from: old.from,
-                    source,
-                });
-                Outcome::NotWritten // until it is written
-            }
-            (other, old) => {
-                recover::keep_old_entries(&old_lock, &stem, &mut new_lock);
-                match (other, old) {
-                    (_, Some(Err(message))) => Outcome::Failed(message),
-                    (Prepared::UpToDate { name, cards }, _) => Outcome::UpToDate { name, cards },
-                    (Prepared::Failed(message), _) => Outcome::Failed(message),
-                    _ => Outcome::Invalid,
-                }
-            }
-        };
-        results.push(DeckResult { file: file.path.clone(), outcome });
-    }
-    new_lock.notetypes.insert(notetype_entry.id.0, notetype_entry.clone());
-
-    if opts.locked && old_digest != Some(new_lock.digest()) {
-        return Ok(BuildReport { decks: results, diagnostics, lock: LockStatus::OutOfDate, forgotten });
-    }
-
-    if !to_emit.is_empty() {
-        std::fs::create_dir_all(&opts.out)
-            .map_err(|source| BuildError::Read { path: opts.out.clone(), source })?;
-    }
-    // The packages are written while the lock is streamed to a temporary file and the decks'
-    // lock sections are hashed for their state files: the two do not depend on each other.
-    let (emitted, staged_lock) = rayon::join(
-        || to_emit.par_iter().map(|p| emit_deck(opts, &notetype, &notetype_entry, p)).collect::<Vec<_>>(),
-        || lockfile::stage_lock(&opts.lock, &new_lock),
-    );
-    let no_sections = std::collections::HashMap::new();
-    let section_digests = staged_lock.as_ref().map_or(&no_sections, |s| &s.sections);
-    let notetype_line = notetype_fingerprint(&notetype_entry);
-    for (pending, result) in to_emit.iter().zip(emitted) {
-        let stem = &pending.deck.key;
-        let section_digest = section_digests.get(stem).copied().unwrap_or_else(|| new_lock.deck_digest(stem));
-        results[pending.index].outcome = match result {
-            Ok(built) => {
-                let fingerprint = state::fingerprint(&state::FingerprintInput {
-                    source: pending.source,
-                    settings: &settings,
-                    notetype: &notetype_line,
-                    lock_section: section_digest,
-                });
-                if state::record(&opts.out, stem, &fingerprint, built.cards, &built.name).is_err() {
-                    state::forget(&opts.out, stem);
-                }
-                Outcome::Built(Box::new(built))
-            }
-            Err(message) => {
-                // The package was not written: the lock keeps what matches the old one.
-                new_lock.decks.remove(stem);
-                new_lock.notes.remove(stem);
-                recover::keep_old_entries(&old_lock, stem, &mut new_lock);
-                state::forget(&opts.out, stem);
-                Outcome::Failed(message)
-            }
-        };
-    }
-    for (file, result) in files.iter().zip(&results) {
+    let lock = run.emit_all(&mut identified, &old_lock, old_digest)?;
+    for (file, result) in files.iter().zip(&identified.results) {
         if matches!(result.outcome, Outcome::Invalid | Outcome::Failed(_)) {
             state::forget(&opts.out, &stem_of(&file.path));
         }
     }
+    Ok(BuildReport { decks: identified.results, diagnostics, lock, forgotten })
+}
 
-    // A deck that failed to write put its old entries back: the staged lock is stale then.
-    let any_failed = to_emit.iter().any(|p| matches!(results[p.index].outcome, Outcome::Failed(_)));
-    let staged = if any_failed { lockfile::stage_lock(&opts.lock, &new_lock)? } else { staged_lock? };
-    let lock = lockfile::commit_lock(&opts.lock, staged, old_digest)?;
-    Ok(BuildReport { decks: results, diagnostics, lock, forgotten })
+/// What every phase of one build reads.
+struct Run<'a> {
+    opts: &'a BuildOptions,
+    notetype: &'a Notetype,
+    /// The settings that change the outputs, as fingerprinted.
+    settings: String,
+}
+
+/// The decks after the identify phase: the new lock, a result per file, the decks to write.
+struct Identified {
+    lock: Lock,
+    results: Vec<DeckResult>,
+    to_emit: Vec<Pending>,
+    notetype_entry: NotetypeEntry,
+}
+
+impl DeckResult {
+    /// The result of a deck that is not written in this build.
+    fn unbuilt(file: &SourceFile, prepared: Prepared) -> DeckResult {
+        let outcome = match prepared {
+            Prepared::UpToDate { name, cards } => Outcome::UpToDate { name, cards },
+            Prepared::Failed(message) => Outcome::Failed(message),
+            Prepared::Invalid | Prepared::Ready { .. } => Outcome::Invalid,
+        };
+        DeckResult { file: file.path.clone(), outcome }
+    }
+}
+
+impl Run<'_> {
+    /// Reads, checks and parses every file, in parallel.
+    fn prepare_all(
+        &self,
+        files: &[SourceFile],
+        notetype_entry: &NotetypeEntry,
+        raw: &RawSections<'_>,
+    ) -> Vec<(Prepared, Vec<Diagnostic>)> {
+        let clashing = clashing_names(files);
+        files
+            .par_iter()
+            .map(|file| match clashing.iter().find(|(path, _)| path == &file.path) {
+                Some((_, diagnostic)) => (Prepared::Invalid, vec![diagnostic.clone()]),
+                None => prepare(file, self.opts, self.notetype, notetype_entry, raw, &self.settings),
+            })
+            .collect()
+    }
+
+    /// Gives every deck to build its identities. First every deck's old identities are found,
+    /// so that ids allocated for one deck stay clear of those recovered for another; then decks
+    /// are identified in file order, so ids and guids do not depend on scheduling.
+    fn identify_all(
+        &self,
+        files: &[SourceFile],
+        prepared: Vec<(Prepared, Vec<Diagnostic>)>,
+        old_lock: &Lock,
+        forgotten: &mut Vec<String>,
+    ) -> Identified {
+        let opts = self.opts;
+        let mut claimed: HashSet<String> = HashSet::new();
+        let olds: Vec<Option<Result<recover::OldIdentities, String>>> = prepared
+            .iter()
+            .map(|(p, _)| match p {
+                Prepared::Ready { deck, .. } => Some(recover::old_identities(
+                    opts,
+                    old_lock,
+                    deck,
+                    self.notetype,
+                    forgotten,
+                    &mut claimed,
+                )),
+                _ => None,
+            })
+            .collect();
+        forgotten.retain(|key| !claimed.contains(key));
+        let mut ids = IdAllocator::new(opts.now_secs, old_lock.max_id());
+        let mut guids: HashSet<String> = old_lock.notes.values().flatten().map(|n| n.guid.clone()).collect();
+        for old in olds.iter().flatten().flatten() {
+            ids.ensure_above(old.notes.iter().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0));
+            guids.extend(old.notes.iter().map(|n| n.guid.clone()));
+        }
+        let mut old_notetype = old_lock.notetypes.get(&self.notetype.id.0);
+        if old_notetype.is_none() {
+            // No note type in the lock: take the newest one recovered from a package, if any.
+            old_notetype =
+                olds.iter().flatten().flatten().filter_map(|o| o.notetype.as_ref()).max_by_key(|e| e.mtime);
+        }
+        let notetype_entry = identify::identify_notetype(self.notetype, old_notetype, opts.now_secs);
+
+        let mut lock = Lock::default();
+        let mut results: Vec<DeckResult> = Vec::with_capacity(files.len());
+        let mut to_emit: Vec<Pending> = Vec::new();
+        for ((file, (prepared, _)), old) in files.iter().zip(prepared).zip(olds) {
+            let stem = stem_of(&file.path);
+            let (deck, source, old) = match (prepared, old) {
+                (Prepared::Ready { deck, source }, Some(Ok(old))) => (deck, source, old),
+                (prepared, old) => {
+                    recover::keep_old_entries(old_lock, &stem, &mut lock);
+                    results.push(match old {
+                        Some(Err(message)) => {
+                            DeckResult { file: file.path.clone(), outcome: Outcome::Failed(message) }
+                        }
+                        _ => DeckResult::unbuilt(file, prepared),
+                    });
+                    continue;
+                }
+            };
+            let cx = Context {
+                old_notes: &old.notes,
+                old_deck: old.deck.as_ref(),
+                now_secs: opts.now_secs,
+                ids: &mut ids,
+                guids: &mut guids,
+            };
+            let mut deck = identify::identify_deck(deck, cx);
+            lock.decks.insert(stem.clone(), deck.deck.clone());
+            lock.notes.insert(stem, std::mem::take(&mut deck.entries));
+            to_emit.push(Pending { index: results.len(), deck, recovered_from: old.from, source });
+            results.push(DeckResult { file: file.path.clone(), outcome: Outcome::NotWritten });
+        }
+        lock.notetypes.insert(notetype_entry.id.0, notetype_entry.clone());
+        Identified { lock, results, to_emit, notetype_entry }
+    }
+
+    /// Writes the identified decks and the lock. The packages are written while the lock is
+    /// streamed to a temporary file and the decks' lock sections are hashed for their state
+    /// files: the two do not depend on each other.
+    fn emit_all(
+        &self,
+        identified: &mut Identified,
+        old_lock: &Lock,
+        old_digest: Option<u128>,
+    ) -> Result<LockStatus, BuildError> {
+        let opts = self.opts;
+        let Identified { lock, results, to_emit, notetype_entry } = identified;
+        if !to_emit.is_empty() {
+            std::fs::create_dir_all(&opts.out)
+                .map_err(|source| BuildError::Read { path: opts.out.clone(), source })?;
+        }
+        let (emitted, staged_lock) = rayon::join(
+            || {
+                to_emit
+                    .par_iter()
+                    .map(|p| emit_deck(opts, self.notetype, notetype_entry, p))
+                    .collect::<Vec<_>>()
+            },
+            || lockfile::stage_lock(&opts.lock, lock),
+        );
+        let no_sections = std::collections::HashMap::new();
+        let section_digests = staged_lock.as_ref().map_or(&no_sections, |s| &s.sections);
+        let notetype_line = notetype_fingerprint(notetype_entry);
+        for (pending, result) in to_emit.iter().zip(emitted) {
+            let stem = &pending.deck.key;
+            results[pending.index].outcome = match result {
+                Ok(built) => {
+                    let section =
+                        section_digests.get(stem).copied().unwrap_or_else(|| lock.deck_digest(stem));
+                    let fingerprint = state::fingerprint(&state::FingerprintInput {
+                        source: pending.source,
+                        settings: &self.settings,
+                        notetype: &notetype_line,
+                        lock_section: section,
+                    });
+                    if state::record(&opts.out, stem, &fingerprint, built.cards, &built.name).is_err() {
+                        state::forget(&opts.out, stem);
+                    }
+                    Outcome::Built(Box::new(built))
+                }
+                Err(message) => {
+                    // The package was not written: the lock keeps what matches the old one.
+                    lock.decks.remove(stem);
+                    lock.notes.remove(stem);
+                    recover::keep_old_entries(old_lock, stem, lock);
+                    Outcome::Failed(message)
+                }
+            };
+        }
+        // A deck that failed to write put its old entries back: the staged lock is stale then.
+        let any_failed = to_emit.iter().any(|p| matches!(results[p.index].outcome, Outcome::Failed(_)));
+        let staged = if any_failed { lockfile::stage_lock(&opts.lock, lock)? } else { staged_lock? };
+        Ok(lockfile::commit_lock(&opts.lock, staged, old_digest)?)
+    }
 }
 
 /// Deck files whose names differ only in case: they would write the same outputs (and the same
