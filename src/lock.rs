@@ -110,12 +110,19 @@ impl Lock {
         raw: &RawSections<'_>,
         parse_deck: impl Fn(&str) -> bool,
     ) -> Result<Lock, LockError> {
+        if !raw.canonical {
+            return Lock::parse(path, raw.text);
+        }
         let mut lock = Lock::parse(path, raw.head)?;
         for (key, section) in &raw.decks {
             if parse_deck(key) {
                 lock.parse_lines(path, section.text, section.first_line, true)?;
             } else {
-                lock.kept.insert(key.clone(), section.text.to_string());
+                let mut text = section.text.to_string();
+                if !text.ends_with('\n') {
+                    text.push('\n'); // the file's last line, without its line break
+                }
+                lock.kept.insert(key.clone(), text);
             }
         }
         Ok(lock)
@@ -296,6 +303,14 @@ impl Lock {
         }
     }
 
+    /// The guids of the kept (unparsed) sections, read from their note lines' guid column.
+    pub fn kept_guids(&self) -> impl Iterator<Item = &str> {
+        self.kept
+            .values()
+            .flat_map(|section| section.lines())
+            .filter_map(|line| line.strip_prefix("note\t")?.split('\t').nth(2))
+    }
+
     /// The largest note or card id in the lock: new ids are allocated above it.
     pub fn max_id(&self) -> i64 {
         let parsed = self.notes.values().flatten().map(|n| n.note_id.0.max(n.card_id.0));
@@ -316,6 +331,11 @@ impl Lock {
 pub struct RawSections<'a> {
     pub head: &'a str,
     pub decks: HashMap<String, RawSection<'a>>,
+    /// The whole text.
+    pub text: &'a str,
+    /// False when a deck's lines stand in more than one place (a hand-edited or merged lock):
+    /// then the sections are incomplete and the lock must be parsed whole.
+    pub canonical: bool,
 }
 
 /// One deck's lines of a lock file, as they are in the file.
@@ -329,7 +349,7 @@ pub struct RawSection<'a> {
 impl<'a> RawSections<'a> {
     /// Cuts canonical lock text into sections (a deck's lines are contiguous in canonical text).
     pub fn of(text: &'a str) -> RawSections<'a> {
-        let mut sections = RawSections { head: text, decks: HashMap::new() };
+        let mut sections = RawSections { head: text, decks: HashMap::new(), text, canonical: true };
         let mut current: Option<(&'a str, usize, usize)> = None;
         let mut offset = 0;
         let mut head_done = false;
@@ -346,6 +366,7 @@ impl<'a> RawSections<'a> {
                     Some((k, start, first_line)) => {
                         let section = RawSection { text: &text[start..offset], first_line };
                         sections.decks.insert(unescape(k), section);
+                        sections.canonical &= !sections.decks.contains_key(&unescape(key));
                         current = Some((key, offset, number));
                     }
                     None => current = Some((key, offset, number)),
@@ -540,6 +561,30 @@ mod tests {
         assert_eq!(partial.max_id(), lock.max_id());
         assert_eq!(partial.decks["e"], lock.decks["e"]);
         assert_eq!(Lock::parse(Path::new("l"), raw.head).unwrap().notetypes, lock.notetypes);
+    }
+
+    #[test]
+    fn a_deck_split_in_two_places_makes_the_lock_parse_whole() {
+        let mut lock = sample();
+        lock.decks.insert("e".into(), DeckEntry { id: DeckId(10), mtime: 5, name: "E".into() });
+        let text = lock.to_text();
+        // Move the deck line of `d\tx` to the end, after deck `e`.
+        let deck_line = text.lines().find(|l| l.starts_with("deck\td")).unwrap().to_string();
+        let moved = text.replace(&format!("{deck_line}\n"), "") + &deck_line + "\n";
+        let raw = RawSections::of(&moved);
+        assert!(!raw.canonical);
+        let parsed = Lock::parse_selected(Path::new("l"), &raw, |_| false).unwrap();
+        assert_eq!(parsed, Lock::parse(Path::new("l"), &text).unwrap());
+    }
+
+    #[test]
+    fn kept_section_without_final_line_break_gets_one() {
+        let lock = sample();
+        let text = lock.to_text();
+        let raw = RawSections::of(text.trim_end());
+        let kept = Lock::parse_selected(Path::new("l"), &raw, |_| false).unwrap();
+        assert_eq!(kept.to_text(), text);
+        assert_eq!(kept.kept_guids().collect::<Vec<_>>(), ["g#,1"]);
     }
 
     #[test]

@@ -599,3 +599,20 @@ fn every_compression_gives_the_same_package_contents() {
     let stored_size = project.bytes(SEED_APKG).len();
     assert!(stored_size > fast_size, "stored {stored_size} vs deflated {fast_size}");
 }
+
+#[test]
+fn a_new_deck_never_reuses_a_guid_of_a_deck_that_is_up_to_date() {
+    let project = Project::empty();
+    let deck = "FIRST DECK\nSECTION\nWho led the Soviet Union after\nLenin died? Stalin.\n";
+    project.write("source-cards/a.txt", deck.as_bytes());
+    project.build(T1, &[], 0);
+    std::fs::rename(project.path("source-cards/a.txt"), project.path("source-cards/b.txt")).unwrap();
+    project.build(T2, &[], 0); // b takes over a's identities
+    std::fs::remove_file(project.path("out/a.apkg")).unwrap();
+    project.write("source-cards/a.txt", deck.replacen("FIRST", "OTHER", 1).as_bytes());
+    let run = project.build(T2 + 100, &[], 0);
+    assert!(run.stderr.contains("up to date"), "b is not rebuilt: {}", run.stderr);
+    let a = notes(&project.dump("out/a.apkg"));
+    let b = notes(&project.dump("out/b.apkg"));
+    assert_ne!(a[0].guid, b[0].guid, "two decks share a guid");
+}

@@ -153,7 +153,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let stems: HashSet<String> = files.iter().map(|f| stem_of(&f.path)).collect();
     let mut forgotten: Vec<String> = raw.decks.keys().filter(|k| !stems.contains(*k)).cloned().collect();
     forgotten.sort();
-    if forgotten.is_empty() && prepared.iter().all(|(p, _)| matches!(p, Prepared::UpToDate { .. })) {
+    let all_fresh = prepared.iter().all(|(p, _)| matches!(p, Prepared::UpToDate { .. }));
+    if all_fresh && forgotten.is_empty() && raw.canonical {
         let decks = files.iter().zip(prepared).map(|(file, (p, _))| DeckResult::unbuilt(file, p)).collect();
         return Ok(BuildReport { decks, diagnostics, lock: LockStatus::Unchanged, forgotten });
     }
@@ -259,7 +260,9 @@ impl Run<'_> {
             .collect();
         forgotten.retain(|key| !claimed.contains(key));
         let mut ids = IdAllocator::new(opts.now_secs, old_lock.max_id());
+        // Every guid in the lock, parsed or kept, so a new note never takes one that is in use.
         let mut guids: HashSet<String> = old_lock.notes.values().flatten().map(|n| n.guid.clone()).collect();
+        guids.extend(old_lock.kept_guids().map(str::to_string));
         for old in olds.iter().flatten().flatten() {
             ids.ensure_above(old.notes.iter().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0));
             guids.extend(old.notes.iter().map(|n| n.guid.clone()));
@@ -300,7 +303,14 @@ impl Run<'_> {
             let mut deck = identify::identify_deck(deck, cx);
             lock.decks.insert(stem.clone(), deck.deck.clone());
             lock.notes.insert(stem, std::mem::take(&mut deck.entries));
-            to_emit.push(Pending { index: results.len(), deck, recovered_from: old.from, source });
+            let pending = Pending {
+                index: results.len(),
+                deck,
+                recovered_from: old.from,
+                taken_over: old.taken_over,
+                source,
+            };
+            to_emit.push(pending);
             results.push(DeckResult { file: file.path.clone(), outcome: Outcome::NotWritten });
         }
         lock.notetypes.insert(notetype_entry.id.0, notetype_entry.clone());
@@ -356,6 +366,10 @@ impl Run<'_> {
                     lock.decks.remove(stem);
                     lock.notes.remove(stem);
                     recover::keep_old_entries(old_lock, stem, lock);
+                    if let Some(renamed) = &pending.taken_over {
+                        // The entries of the renamed file stay too, for the next try.
+                        recover::keep_old_entries(old_lock, renamed, lock);
+                    }
                     Outcome::Failed(message)
                 }
             };
@@ -475,6 +489,8 @@ struct Pending {
     index: usize,
     deck: IdentifiedDeck,
     recovered_from: Option<String>,
+    /// The deck key whose lock entries this deck took over (its file was renamed).
+    taken_over: Option<String>,
     /// The digest of the source file, for its state fingerprint.
     source: u128,
 }

@@ -83,6 +83,8 @@ pub(super) struct OldIdentities<'a> {
     pub(super) notetype: Option<NotetypeEntry>,
     /// Where they came from, when not from the lock's entries for this deck.
     pub(super) from: Option<String>,
+    /// The key of a deck whose file is gone and whose entries these are.
+    pub(super) taken_over: Option<String>,
 }
 
 /// The lock entries a deck is matched against: the lock's; or, when the lock has none for it,
@@ -112,6 +114,7 @@ pub(super) fn old_identities<'a>(
             deck: old_lock.decks.get(key).cloned(),
             notetype: None,
             from: Some(format!("the lock entries of `{key}` (same deck name; its file is gone)")),
+            taken_over: Some(key.clone()),
         });
     }
     let package = opts.out.join(format!("{}.apkg", output_stem(&deck.key)));
@@ -124,6 +127,7 @@ pub(super) fn old_identities<'a>(
             deck: r.deck,
             notetype: r.notetype,
             from: Some(package.display().to_string()),
+            taken_over: None,
         }),
         Err(e) => Err(format!(
             "the lock has no entries for this deck and its previous package cannot be read to recover \

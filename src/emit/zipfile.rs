@@ -48,7 +48,7 @@ impl<W: Write + Seek> ZipWriter<W> {
         self.out.write_all(&local_header(name, method_code, 0, 0, 0))?;
         let data_start = self.out.stream_position()?;
         let crc = match method {
-            Method::Stored => copy_stored(input, &mut self.out)?,
+            Method::Stored => copy_stored(input, len, &mut self.out)?,
             Method::Deflate(level) => deflate_parallel(input, len, level, &mut self.out)?,
         };
         let end = self.out.stream_position()?;
@@ -120,17 +120,24 @@ fn central_header(name: &str, method: u16, crc: u32, compressed: u32, size: u32,
     h
 }
 
-fn copy_stored(mut input: impl Read, out: &mut impl Write) -> io::Result<u32> {
+fn copy_stored(mut input: impl Read, len: u64, out: &mut impl Write) -> io::Result<u32> {
     let mut crc = crc32fast::Hasher::new();
     let mut buffer = vec![0u8; CHUNK];
+    let mut copied = 0u64;
     loop {
         let n = input.read(&mut buffer)?;
         if n == 0 {
-            return Ok(crc.finalize());
+            return if copied == len { Ok(crc.finalize()) } else { Err(length_changed(len, copied)) };
         }
+        copied += n as u64;
         crc.update(&buffer[..n]);
         out.write_all(&buffer[..n])?;
     }
+}
+
+/// The input did not hold the number of bytes announced (the file changed while being read).
+fn length_changed(expected: u64, found: u64) -> io::Error {
+    io::Error::other(format!("expected {expected} bytes to pack, found {found}"))
 }
 
 /// Deflates `input` in chunks on all cores, a few chunks in flight at a time; returns the CRC.
@@ -143,7 +150,10 @@ fn deflate_parallel(mut input: impl Read, len: u64, level: u32, out: &mut impl W
         while chunks.len() < batch && remaining > 0 {
             let size = remaining.min(CHUNK as u64) as usize;
             let mut chunk = vec![0u8; size];
-            input.read_exact(&mut chunk)?;
+            input.read_exact(&mut chunk).map_err(|e| match e.kind() {
+                io::ErrorKind::UnexpectedEof => length_changed(len, len - remaining),
+                _ => e,
+            })?;
             remaining -= size as u64;
             crc.update(&chunk);
             chunks.push(chunk);
@@ -159,6 +169,9 @@ fn deflate_parallel(mut input: impl Read, len: u64, level: u32, out: &mut impl W
             out.write_all(&part?)?;
         }
         if last_batch {
+            if input.read(&mut [0u8; 1])? != 0 {
+                return Err(length_changed(len, len + 1));
+            }
             if count == 0 {
                 // Empty input: one final empty block.
                 out.write_all(&deflate_chunk(&[], level, true)?)?;
@@ -224,6 +237,17 @@ mod tests {
             let data = sample(len);
             assert_eq!(roundtrip(&data, Method::Deflate(1)), data, "len {len}");
             assert_eq!(roundtrip(&data, Method::Stored), data, "len {len}");
+        }
+    }
+
+    #[test]
+    fn input_of_another_length_than_announced_is_an_error() {
+        for method in [Method::Stored, Method::Deflate(1)] {
+            for announced in [5u64, 20] {
+                let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+                let err = zip.add("data", &b"hello world"[..], announced, method).unwrap_err();
+                assert!(err.to_string().contains("bytes to pack"), "{method:?} {announced}: {err}");
+            }
         }
     }
 
