@@ -191,8 +191,9 @@ impl Lock {
         out
     }
 
-    /// The lock lines of one deck: its deck entry and its notes. Also what the incremental
-    /// check hashes.
+    /// The lock lines of one deck: its deck entry and its notes (what [`Lock::deck_digest`]
+    /// hashes, as text, for tests).
+    #[cfg(test)]
     pub fn deck_section(&self, key: &str) -> String {
         let mut out = String::new();
         self.write_lines(Some(key), &mut |_, line| out.push_str(line));

@@ -34,10 +34,8 @@ fn write_to(mut out: impl Write, deck: &IdentifiedDeck, notetype: &Notetype) -> 
         field_names.join(","),
     )?;
     let mut rows = ::csv::WriterBuilder::new().comment(Some(b'#')).from_writer(out);
-    let mut tags = String::new();
     for n in &deck.notes {
-        tags.clear();
-        tags.push_str(&n.note.tags.join(" "));
+        let tags = n.note.tags.join(" ");
         rows.write_field(&n.guid)?;
         for field in &n.note.fields {
             rows.write_field(field)?;

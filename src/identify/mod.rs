@@ -63,7 +63,8 @@ impl IdentifiedDeck {
         self.notes.iter().filter(|n| n.change == change).count()
     }
 
-    /// The deck's lock entries after this build, in source order.
+    /// The deck's lock entries after this build, in source order (a copy, for tests).
+    #[cfg(test)]
     pub fn lock_entries(&self) -> Vec<NoteEntry> {
         self.entries.clone()
     }
@@ -139,7 +140,12 @@ pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
                 _ => sketch_of(note),
             };
             let guid = old.is_none().then(|| guid_candidate(&deck.key, note, 1));
-            (sketch, preview(note.front()), guid)
+            // The preview depends on the front only: an unchanged front keeps the old one.
+            let preview = match old {
+                Some(old) if old.front == probe.front => old.preview.clone(),
+                _ => preview(note.front()),
+            };
+            (sketch, preview, guid)
         })
         .collect();
     let mut used = vec![false; cx.old_notes.len()];
