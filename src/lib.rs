@@ -24,3 +24,4 @@ pub mod lock;
 pub mod model;
 pub mod notetype;
 pub mod source;
+pub mod timing;

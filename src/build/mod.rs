@@ -14,6 +14,7 @@ use crate::lock::{Lock, LockError, NoteEntry, NotetypeEntry, RawSections};
 use crate::model::{self, Deck};
 use crate::notetype::Notetype;
 use crate::source;
+use crate::timing::Phase;
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -127,6 +128,7 @@ enum Prepared {
 
 /// Builds every deck of `opts.source` into `opts.out`.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let _total = Phase::start("build", String::new);
     let files = discover::discover(&opts.source)?;
     if files.is_empty() {
         return Err(BuildError::NoDecks(opts.source.clone()));
@@ -148,7 +150,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         notetype: &notetype,
         settings: format!("compression={} csv={}", opts.compression.name(), opts.csv),
     };
+    let phase = Phase::start("prepare", String::new);
     let prepared = run.prepare_all(&files, &notetype_entry, &raw);
+    drop(phase);
     let diagnostics: Vec<Diagnostic> = prepared.iter().flat_map(|(_, d)| d.clone()).collect();
     let stems: HashSet<String> = files.iter().map(|f| stem_of(&f.path)).collect();
     let mut forgotten: Vec<String> = raw.decks.keys().filter(|k| !stems.contains(*k)).cloned().collect();
@@ -167,17 +171,26 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .map(|(f, _)| stem_of(&f.path))
         .chain(forgotten.iter().cloned())
         .collect();
+    let phase = Phase::start("lock parse", String::new);
     let old_lock = Lock::parse_selected(&opts.lock, &raw, |key| to_parse.contains(key))?;
     // Only the digest of the old text is needed from here on: whether the lock changes.
     let old_digest = old_text.as_deref().map(|t| xxh3_128(t.as_bytes()));
     drop(old_text);
 
+    drop(phase);
+    let phase = Phase::start("identify", String::new);
     let mut identified = run.identify_all(&files, prepared, &old_lock, &mut forgotten);
+    drop(phase);
+    if opts.locked {
+        identified.finish_entries();
+    }
     if opts.locked && old_digest != Some(identified.lock.digest()) {
         let decks = identified.results;
         return Ok(BuildReport { decks, diagnostics, lock: LockStatus::OutOfDate, forgotten });
     }
+    let phase = Phase::start("emit", String::new);
     let lock = run.emit_all(&mut identified, &old_lock, old_digest)?;
+    drop(phase);
     for (file, result) in files.iter().zip(&identified.results) {
         if matches!(result.outcome, Outcome::Invalid | Outcome::Failed(_)) {
             state::forget(&opts.out, &stem_of(&file.path));
@@ -200,6 +213,24 @@ struct Identified {
     results: Vec<DeckResult>,
     to_emit: Vec<Pending>,
     notetype_entry: NotetypeEntry,
+    /// Whether the lock entries of `to_emit` have their sketches and previews yet.
+    finished: bool,
+}
+
+impl Identified {
+    /// Completes the lock entries of the decks to write (see [`IdentifiedDeck::finish_entries`]).
+    fn finish_entries(&mut self) {
+        finish_entries(&mut self.lock, &self.to_emit);
+        self.finished = true;
+    }
+}
+
+fn finish_entries(lock: &mut Lock, to_emit: &[Pending]) {
+    for pending in to_emit {
+        if let Some(entries) = lock.notes.get_mut(&pending.deck.key) {
+            pending.deck.finish_entries(entries);
+        }
+    }
 }
 
 impl DeckResult {
@@ -261,7 +292,8 @@ impl Run<'_> {
         forgotten.retain(|key| !claimed.contains(key));
         let mut ids = IdAllocator::new(opts.now_secs, old_lock.max_id());
         // Every guid in the lock, parsed or kept, so a new note never takes one that is in use.
-        let mut guids: HashSet<String> = old_lock.notes.values().flatten().map(|n| n.guid.clone()).collect();
+        let mut guids: identify::GuidSet =
+            old_lock.notes.values().flatten().map(|n| n.guid.clone()).collect();
         guids.extend(old_lock.kept_guids().map(str::to_string));
         for old in olds.iter().flatten().flatten() {
             ids.ensure_above(old.notes.iter().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0));
@@ -314,7 +346,7 @@ impl Run<'_> {
             results.push(DeckResult { file: file.path.clone(), outcome: Outcome::NotWritten });
         }
         lock.notetypes.insert(notetype_entry.id.0, notetype_entry.clone());
-        Identified { lock, results, to_emit, notetype_entry }
+        Identified { lock, results, to_emit, notetype_entry, finished: false }
     }
 
     /// Writes the identified decks and the lock. The packages are written while the lock is
@@ -327,7 +359,7 @@ impl Run<'_> {
         old_digest: Option<u128>,
     ) -> Result<LockStatus, BuildError> {
         let opts = self.opts;
-        let Identified { lock, results, to_emit, notetype_entry } = identified;
+        let Identified { lock, results, to_emit, notetype_entry, finished } = identified;
         if !to_emit.is_empty() {
             std::fs::create_dir_all(&opts.out)
                 .map_err(|source| BuildError::Read { path: opts.out.clone(), source })?;
@@ -339,7 +371,14 @@ impl Run<'_> {
                     .map(|p| emit_deck(opts, self.notetype, notetype_entry, p))
                     .collect::<Vec<_>>()
             },
-            || lockfile::stage_lock(&opts.lock, lock),
+            || {
+                if !*finished {
+                    let _phase = Phase::start("lock entries", String::new);
+                    finish_entries(lock, to_emit);
+                }
+                let _phase = Phase::start("lock write", String::new);
+                lockfile::stage_lock(&opts.lock, lock)
+            },
         );
         let no_sections = std::collections::HashMap::new();
         let section_digests = staged_lock.as_ref().map_or(&no_sections, |s| &s.sections);
@@ -458,11 +497,14 @@ fn prepare(
             return (Prepared::UpToDate { name, cards }, Vec::new());
         }
     }
+    let phase = Phase::start("parse", || stem.clone());
     let parsed = source::parse(file.format, &file.path, &bytes);
+    drop(phase);
     drop(bytes);
     let has_errors = parsed.has_errors();
     match parsed.deck {
         Some(deck) if !has_errors => {
+            let _phase = Phase::start("resolve", || stem.clone());
             let deck = model::resolve(deck, notetype);
             (Prepared::Ready { deck, source: digest }, parsed.diagnostics)
         }

@@ -5,6 +5,7 @@
 use super::collection::{self, CollectionInput};
 use super::zipfile::{Method, ZipWriter};
 use super::{Compression, EmitError, temp_file_in};
+use crate::timing::Phase;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -16,7 +17,10 @@ pub fn write_temp(
 ) -> Result<tempfile::NamedTempFile, EmitError> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     let db_file = temp_file_in(dir)?;
+    let phase = Phase::start("collection", || input.deck.key.clone());
     collection::write(db_file.path(), input)?;
+    drop(phase);
+    let _phase = Phase::start("zip", || input.deck.key.clone());
     let package = temp_file_in(dir)?;
     let method = match compression {
         Compression::Fast => Method::Deflate(1),

@@ -9,6 +9,7 @@ use crate::identify::{IdentifiedDeck, IdentifiedNote};
 use crate::ids::{self, NotetypeId};
 use crate::lock::NotetypeEntry;
 use crate::notetype::Notetype;
+use crate::timing::Phase;
 use rusqlite::{Connection, params};
 use serde_json::{Map, Value, json};
 use std::path::Path;
@@ -58,8 +59,13 @@ pub fn write(path: &Path, input: &CollectionInput<'_>) -> Result<(), EmitError> 
     db.execute_batch(SCHEMA).map_err(sqlite)?;
     let tx = db.transaction().map_err(sqlite)?;
     insert_col(&tx, input).map_err(sqlite)?;
+    let phase = Phase::start("sqlite insert", String::new);
     insert_notes_and_cards(&tx, input).map_err(sqlite)?;
+    drop(phase);
+    let phase = Phase::start("sqlite index", String::new);
     tx.execute_batch(INDEXES).map_err(sqlite)?;
+    drop(phase);
+    let _phase = Phase::start("sqlite commit", String::new);
     tx.commit().map_err(sqlite)?;
     db.execute_batch("PRAGMA journal_mode = DELETE;").map_err(sqlite)?;
     db.close().map_err(|(_, source)| sqlite(source))

@@ -6,7 +6,8 @@
 use super::similar::{self, Sketch};
 use crate::lock::NoteEntry;
 use rayon::prelude::*;
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::VecDeque;
 
 /// What matching needs to know of a new note.
 #[derive(Debug, Clone)]
@@ -30,7 +31,7 @@ pub fn match_notes(
     let mut matched: Vec<Option<usize>> = vec![None; probes.len()];
     let mut taken = vec![false; old.len()];
 
-    let mut exact: HashMap<(u64, u64), VecDeque<usize>> = HashMap::new();
+    let mut exact: HashMap<(u64, u64), VecDeque<usize>> = HashMap::default();
     for (i, e) in old.iter().enumerate() {
         exact.entry((e.front, e.back)).or_default().push_back(i);
     }
@@ -52,8 +53,8 @@ pub fn match_notes(
 
     // One side unchanged. Where several free old cards share that side, the one most like the
     // card on the other side wins, so an edit next to a deleted twin keeps the right identity.
-    let mut fronts: HashMap<u64, Vec<usize>> = HashMap::new();
-    let mut backs: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut fronts: HashMap<u64, Vec<usize>> = HashMap::default();
+    let mut backs: HashMap<u64, Vec<usize>> = HashMap::default();
     for (i, e) in old.iter().enumerate().filter(|(i, _)| !taken[*i]) {
         fronts.entry(e.front).or_default().push(i);
         backs.entry(e.back).or_default().push(i);
@@ -96,7 +97,7 @@ fn best_free(
 
 /// Greedy best-first pairing of the remaining cards by sketch similarity.
 fn match_similar(old: &[NoteEntry], probes: &[Probe], matched: &mut [Option<usize>], taken: &mut [bool]) {
-    let mut postings: HashMap<u16, Vec<usize>> = HashMap::new();
+    let mut postings: HashMap<u16, Vec<usize>> = HashMap::default();
     for (i, e) in old.iter().enumerate().filter(|(i, _)| !taken[*i]) {
         for &v in e.sketch.values() {
             postings.entry(v).or_default().push(i);

@@ -17,9 +17,11 @@ use crate::notetype::Notetype;
 use matching::Probe;
 use rayon::prelude::*;
 use similar::Sketch;
-use std::collections::HashSet;
 use std::path::PathBuf;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
+
+/// The guids in use. Guids are hashes already, so a fast non-keyed hash serves.
+pub type GuidSet = rustc_hash::FxHashSet<String>;
 
 /// How a note changed since the last build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,8 +53,10 @@ pub struct IdentifiedDeck {
     pub file: PathBuf,
     pub deck: DeckEntry,
     pub notes: Vec<IdentifiedNote>,
-    /// The notes' lock entries after this build, in note order.
+    /// The notes' lock entries after this build, in note order. Those listed in `unfinished`
+    /// lack their sketch or preview until [`IdentifiedDeck::finish_entries`] fills them in.
     pub entries: Vec<NoteEntry>,
+    pub unfinished: Vec<Unfinished>,
     /// Cards of the last build that this one no longer has.
     pub removed: Vec<NoteEntry>,
 }
@@ -63,10 +67,35 @@ impl IdentifiedDeck {
         self.notes.iter().filter(|n| n.change == change).count()
     }
 
-    /// The deck's lock entries after this build, in source order (a copy, for tests).
+    /// Computes the sketches and previews that identification left out of `entries` (this
+    /// deck's lock entries, wherever they are now): they are needed for the lock file only, so
+    /// they are made while the package is being written.
+    pub fn finish_entries(&self, entries: &mut [NoteEntry]) {
+        let done: Vec<(u32, Option<Sketch>, Option<String>)> = self
+            .unfinished
+            .par_iter()
+            .map(|u| {
+                let note = &self.notes[u.index as usize].note;
+                (u.index, u.sketch.then(|| sketch_of(note)), u.preview.then(|| preview(note.front())))
+            })
+            .collect();
+        for (index, sketch, preview) in done {
+            let entry = &mut entries[index as usize];
+            if let Some(sketch) = sketch {
+                entry.sketch = sketch;
+            }
+            if let Some(preview) = preview {
+                entry.preview = preview;
+            }
+        }
+    }
+
+    /// The deck's finished lock entries after this build, in source order (a copy, for tests).
     #[cfg(test)]
     pub fn lock_entries(&self) -> Vec<NoteEntry> {
-        self.entries.clone()
+        let mut entries = self.entries.clone();
+        self.finish_entries(&mut entries);
+        entries
     }
 }
 
@@ -118,7 +147,7 @@ pub struct Context<'a> {
     pub now_secs: i64,
     pub ids: &'a mut IdAllocator,
     /// Every guid in use (lock and this build); new guids are kept out of it.
-    pub guids: &'a mut HashSet<String>,
+    pub guids: &'a mut GuidSet,
 }
 
 /// Matches a deck's notes to the lock and assigns identities.
@@ -128,35 +157,35 @@ pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
     let mut probes: Vec<Probe> =
         hashes.iter().map(|&(front, back, _)| Probe { front, back, sketch: Sketch::default() }).collect();
     let matches = matching::match_notes(cx.old_notes, &mut probes, |i| sketch_of(&deck.notes[i]));
-    // The per-note work that needs no shared state, in parallel: sketch, preview, and the guid a
-    // new note gets unless it collides.
-    let derived: Vec<(Sketch, String, Option<String>)> = (&deck.notes, &probes, &matches)
+    // The guid a new note gets unless it collides: hashing needs no shared state, so it is done
+    // in parallel. A sketch or preview that cannot be carried over is left for
+    // [`IdentifiedDeck::finish_entries`], off the path to the package.
+    let candidates: Vec<Option<String>> = (&deck.notes, &matches)
         .into_par_iter()
-        .map(|(note, probe, matched)| {
-            let old = matched.map(|i| &cx.old_notes[i]);
-            let sketch = match old {
-                Some(old) if old.front == probe.front && old.back == probe.back => old.sketch.clone(),
-                _ if !probe.sketch.values().is_empty() => probe.sketch.clone(),
-                _ => sketch_of(note),
-            };
-            let guid = old.is_none().then(|| guid_candidate(&deck.key, note, 1));
-            // The preview depends on the front only: an unchanged front keeps the old one.
-            let preview = match old {
-                Some(old) if old.front == probe.front => old.preview.clone(),
-                _ => preview(note.front()),
-            };
-            (sketch, preview, guid)
-        })
+        .map(|(note, matched)| matched.is_none().then(|| guid_candidate(&deck.key, note, 1)))
         .collect();
+    let mut unfinished = Vec::new();
     let mut used = vec![false; cx.old_notes.len()];
     let mut notes = Vec::with_capacity(deck.notes.len());
     let mut entries = Vec::with_capacity(deck.notes.len());
-    let rows = deck.notes.into_iter().zip(hashes).zip(matches).zip(derived);
-    for (index, (((note, (front, back, content)), matched), (sketch, preview, guid))) in rows.enumerate() {
+    let rows = deck.notes.into_iter().zip(hashes).zip(matches).zip(probes).zip(candidates);
+    for (index, ((((note, (front, back, content)), matched), probe), guid)) in rows.enumerate() {
         let old = matched.map(|i| {
             used[i] = true;
             &cx.old_notes[i]
         });
+        let sketch = match old {
+            Some(old) if old.front == front && old.back == back => Some(old.sketch.clone()),
+            _ if !probe.sketch.values().is_empty() => Some(probe.sketch),
+            _ => None,
+        };
+        // The preview depends on the front only: an unchanged front keeps the old one.
+        let preview = old.filter(|old| old.front == front).map(|old| old.preview.clone());
+        if sketch.is_none() || preview.is_none() {
+            let index = u32::try_from(index).unwrap_or(u32::MAX);
+            unfinished.push(Unfinished { index, sketch: sketch.is_none(), preview: preview.is_none() });
+        }
+        let (sketch, preview) = (sketch.unwrap_or_default(), preview.unwrap_or_default());
         let (guid, note_id, card_id, mtime, change) = match old {
             Some(old) if old.content == content => {
                 (old.guid.clone(), old.note_id, old.card_id, old.mtime, Change::Unchanged)
@@ -197,13 +226,22 @@ pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
         deck: deck_entry,
         notes,
         entries,
+        unfinished,
         removed,
     }
 }
 
+/// A lock entry whose sketch or preview is still to be computed from its note's text.
+#[derive(Debug, Clone, Copy)]
+pub struct Unfinished {
+    index: u32,
+    sketch: bool,
+    preview: bool,
+}
+
 /// A fresh guid for a new note, unique among all guids in use.
 /// `first` is the note's first-choice guid ([`guid_candidate`] with occurrence 1).
-fn new_guid(deck_key: &str, note: &Note, first: Option<String>, guids: &mut HashSet<String>) -> String {
+fn new_guid(deck_key: &str, note: &Note, first: Option<String>, guids: &mut GuidSet) -> String {
     let mut occurrence = 1;
     let mut guid = first.unwrap_or_else(|| guid_candidate(deck_key, note, 1));
     while !guids.insert(guid.clone()) {

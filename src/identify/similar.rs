@@ -39,7 +39,7 @@ impl Sketch {
 
     /// The sketch of several texts together, as if joined by spaces.
     pub fn of_parts(parts: &[&str]) -> Sketch {
-        let mut values: Vec<u16> = Vec::with_capacity(64);
+        let mut sketch = Sketch::default();
         for part in parts {
             let mut hash: u64 = FNV_OFFSET;
             let mut in_word = false;
@@ -48,19 +48,33 @@ impl Sketch {
                     hash = (hash ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(FNV_PRIME);
                     in_word = true;
                 } else if in_word {
-                    values.push(fold(hash));
+                    sketch.offer(fold(hash));
                     hash = FNV_OFFSET;
                     in_word = false;
                 }
             }
             if in_word {
-                values.push(fold(hash));
+                sketch.offer(fold(hash));
             }
         }
-        values.sort_unstable();
-        values.dedup();
-        values.truncate(K);
-        Sketch::from_sorted(&values)
+        sketch
+    }
+
+    /// Keeps `value` if it is one of the `K` smallest distinct values offered so far. Most
+    /// values of a long text are larger than the `K`-th smallest and cost one comparison.
+    fn offer(&mut self, value: u16) {
+        let len = usize::from(self.len);
+        if len == K && value >= self.values[K - 1] {
+            return;
+        }
+        let at = self.values[..len].partition_point(|&v| v < value);
+        if at < len && self.values[at] == value {
+            return;
+        }
+        let end = len.min(K - 1);
+        self.values.copy_within(at..end, at + 1);
+        self.values[at] = value;
+        self.len = (end + 1) as u8;
     }
 
     /// A sketch of at most `K` ascending values.
@@ -165,6 +179,57 @@ mod tests {
     fn unrelated_texts_fall_below_the_threshold() {
         let other = "Kirov was murdered in December 1934 and the circumstances were suspicious";
         assert!(Sketch::of(CARD).similarity(&Sketch::of(other)) < THRESHOLD);
+    }
+
+    /// The sketch as first defined: all word values, sorted, deduplicated, the `K` smallest.
+    fn sketch_by_sorting(parts: &[&str]) -> Sketch {
+        let mut values: Vec<u16> = Vec::new();
+        for part in parts {
+            for word in part.split(|c: char| c.is_ascii() && !c.is_ascii_alphanumeric()) {
+                if !word.is_empty() {
+                    let hash = word.bytes().fold(FNV_OFFSET, |h, b| {
+                        (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(FNV_PRIME)
+                    });
+                    values.push(fold(hash));
+                }
+            }
+        }
+        values.sort_unstable();
+        values.dedup();
+        values.truncate(K);
+        Sketch::from_sorted(&values)
+    }
+
+    #[test]
+    fn selection_gives_the_same_sketch_as_sorting() {
+        let mut seed = 0x1234_5678_9abc_def1_u64;
+        let words = ["a", "B", "a", "word", "Zürich", "1934", "x-y", "the", "The", "trial", "", "Ærø"];
+        let mut full = 0;
+        for _ in 0..500 {
+            let mut parts = vec![String::new(), String::new()];
+            for part in &mut parts {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                for i in 0..(seed % 90) {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    // Words from a small list and from a large space, so sketches fill up.
+                    match seed % 3 {
+                        0 => part.push_str(words[(seed >> 8) as usize % words.len()]),
+                        _ => part.push_str(&format!("w{}", (seed >> 8) % 500)),
+                    }
+                    part.push(if i % 7 == 0 { ',' } else { ' ' });
+                }
+            }
+            let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+            let sketch = Sketch::of_parts(&refs);
+            full += usize::from(sketch.values().len() == K);
+            assert_eq!(sketch, sketch_by_sorting(&refs), "{refs:?}");
+        }
+        assert!(full > 100, "too few full sketches: {full}");
+        assert_eq!(Sketch::of(CARD), sketch_by_sorting(&[CARD]));
     }
 
     #[test]

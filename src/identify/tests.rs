@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::model::Note;
+use std::collections::HashSet;
 
 fn note(front: &str, back: &str, line: u32) -> Note {
     Note { fields: vec![front.into(), back.into(), "S".into()], tags: vec!["S".into()], line }
@@ -15,7 +16,7 @@ fn deck(notes: Vec<Note>) -> Deck {
 fn run(notes: Vec<Note>, old: &[NoteEntry], now: i64) -> IdentifiedDeck {
     let max = old.iter().map(|e| e.card_id.0).max().unwrap_or(0);
     let mut ids = IdAllocator::new(now, max);
-    let mut guids: HashSet<String> = old.iter().map(|e| e.guid.clone()).collect();
+    let mut guids: GuidSet = old.iter().map(|e| e.guid.clone()).collect();
     identify_deck(
         deck(notes),
         Context { old_notes: old, old_deck: None, now_secs: now, ids: &mut ids, guids: &mut guids },

@@ -1,0 +1,35 @@
+//! Phase timings for profiling: with `ANKIDECK_TIMINGS` set, each phase's wall time goes to
+//! standard error when it ends. Off by default; it never changes what a build writes.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+fn enabled() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("ANKIDECK_TIMINGS").is_some_and(|v| !v.is_empty()))
+}
+
+/// Times a phase until it is dropped.
+pub struct Phase {
+    name: &'static str,
+    detail: String,
+    started: Option<Instant>,
+}
+
+impl Phase {
+    /// Starts timing `name` (for the deck or file named by `detail`, if any).
+    pub fn start(name: &'static str, detail: impl FnOnce() -> String) -> Phase {
+        let (started, detail) =
+            if enabled() { (Some(Instant::now()), detail()) } else { (None, String::new()) };
+        Phase { name, detail, started }
+    }
+}
+
+impl Drop for Phase {
+    fn drop(&mut self) {
+        if let Some(started) = self.started {
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            eprintln!("timing {:<24} {:>9.1} ms  {}", self.name, ms, self.detail);
+        }
+    }
+}
