@@ -31,13 +31,18 @@ pub fn escape(text: &str, out: &mut String) {
 /// Escapes each line and joins them with `<br>`: the field value of a multi-line side.
 pub fn lines_to_field(lines: &[String]) -> String {
     let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 4).sum());
+    push_lines_as_field(lines, &mut out);
+    out
+}
+
+/// Appends the lines as one field's HTML, as [`lines_to_field`] gives it, to `out`.
+pub fn push_lines_as_field(lines: &[String], out: &mut String) {
     for (i, line) in lines.iter().enumerate() {
         if i > 0 {
             out.push_str("<br>");
         }
-        escape(line, &mut out);
+        escape(line, out);
     }
-    out
 }
 
 /// Anki's `strip_html_preserving_media_filenames`: media tags become ` filename `, comments,

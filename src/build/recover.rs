@@ -31,11 +31,8 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
         .filter(|n| n.mid == notetype.id.0 && n.fields.len() == notetype.fields.len())
         .filter_map(|n| {
             let &(card_id, due) = card_of.get(&n.id)?;
-            let note = Note {
-                fields: n.fields.clone(),
-                tags: n.tags.split_whitespace().map(str::to_string).collect(),
-                line: 0,
-            };
+            let tags: Vec<&str> = n.tags.split_whitespace().collect();
+            let note = Note::new(&n.fields, &tags, 0);
             let entry = NoteEntry {
                 guid: n.guid.clone(),
                 note_id: NoteId(n.id),

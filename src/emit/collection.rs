@@ -132,7 +132,7 @@ fn insert_notes_and_cards(
                     mid,
                     n.mtime,
                     row.tags,
-                    row.flds,
+                    n.note.flds(),
                     row.sfld,
                     row.csum
                 ])?;
@@ -148,7 +148,6 @@ const ROW_BATCH: usize = 256;
 
 /// The computed columns of a note row.
 struct NoteRow {
-    flds: String,
     tags: String,
     sfld: String,
     csum: u32,
@@ -156,12 +155,11 @@ struct NoteRow {
 
 impl NoteRow {
     fn of(n: &IdentifiedNote) -> NoteRow {
-        let flds = n.note.fields.join("\x1f");
-        let tags =
-            if n.note.tags.is_empty() { String::new() } else { format!(" {} ", n.note.tags.join(" ")) };
+        let tags = n.note.tags_text();
+        let tags = if tags.is_empty() { String::new() } else { format!(" {tags} ") };
         let sfld = html::strip_html_preserving_media_filenames(n.note.front());
         let csum = html::field_checksum(&sfld);
-        NoteRow { flds, tags, sfld, csum }
+        NoteRow { tags, sfld, csum }
     }
 }
 
@@ -213,11 +211,8 @@ fn dconf_json(mtime: i64) -> Value {
 
 /// The tag registry: every tag the notes use.
 fn tags_json(deck: &IdentifiedDeck) -> Value {
-    let mut tags = Map::new();
-    for n in &deck.notes {
-        for tag in &n.note.tags {
-            tags.insert(tag.clone(), json!(-1));
-        }
-    }
-    Value::Object(tags)
+    let mut seen: Vec<&str> = deck.notes.iter().flat_map(|n| n.note.tags()).collect();
+    seen.sort_unstable();
+    seen.dedup();
+    Value::Object(seen.into_iter().map(|tag| (tag.to_string(), json!(-1))).collect())
 }

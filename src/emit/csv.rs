@@ -35,12 +35,11 @@ fn write_to(mut out: impl Write, deck: &IdentifiedDeck, notetype: &Notetype) -> 
     )?;
     let mut rows = ::csv::WriterBuilder::new().comment(Some(b'#')).from_writer(out);
     for n in &deck.notes {
-        let tags = n.note.tags.join(" ");
         rows.write_field(&n.guid)?;
-        for field in &n.note.fields {
+        for field in n.note.fields() {
             rows.write_field(field)?;
         }
-        rows.write_record(std::iter::once(&tags))?;
+        rows.write_record(std::iter::once(n.note.tags_text()))?;
     }
     rows.flush()
 }

@@ -263,20 +263,11 @@ pub fn hash(field: &str) -> u64 {
 
 /// The hash of everything an Anki update of the note writes: fields and tags.
 pub fn content_hash(note: &Note) -> u64 {
+    // The fields joined by U+001F, U+001E, the tags joined by spaces: the bytes as they are held.
     let mut hasher = Xxh3::new();
-    for (i, field) in note.fields.iter().enumerate() {
-        if i > 0 {
-            hasher.update(b"\x1f");
-        }
-        hasher.update(field.as_bytes());
-    }
+    hasher.update(note.flds().as_bytes());
     hasher.update(b"\x1e");
-    for (i, tag) in note.tags.iter().enumerate() {
-        if i > 0 {
-            hasher.update(b" ");
-        }
-        hasher.update(tag.as_bytes());
-    }
+    hasher.update(note.tags_text().as_bytes());
     hasher.digest()
 }
 

@@ -15,6 +15,21 @@ pub const THRESHOLD: f64 = 0.6;
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
+/// Each byte as it enters a word hash: ASCII letters lowercased, digits and bytes outside ASCII
+/// as they are; 0 for bytes that separate words.
+static WORD_BYTES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        if byte.is_ascii_alphanumeric() || byte >= 0x80 {
+            table[b] = byte.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    table
+};
+
 /// Folds a 64-bit word hash to the 16 bits a sketch keeps, mixing the high bits in.
 fn fold(hash: u64) -> u16 {
     let mixed = (hash ^ (hash >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -44,8 +59,9 @@ impl Sketch {
             let mut hash: u64 = FNV_OFFSET;
             let mut in_word = false;
             for &b in part.as_bytes() {
-                if b.is_ascii_alphanumeric() || b >= 0x80 {
-                    hash = (hash ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(FNV_PRIME);
+                let folded = WORD_BYTES[usize::from(b)];
+                if folded != 0 {
+                    hash = (hash ^ u64::from(folded)).wrapping_mul(FNV_PRIME);
                     in_word = true;
                 } else if in_word {
                     sketch.offer(fold(hash));

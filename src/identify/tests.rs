@@ -5,7 +5,7 @@ use crate::model::Note;
 use std::collections::HashSet;
 
 fn note(front: &str, back: &str, line: u32) -> Note {
-    Note { fields: vec![front.into(), back.into(), "S".into()], tags: vec!["S".into()], line }
+    Note::new(&[front, back, "S"], &["S"], line)
 }
 
 fn deck(notes: Vec<Note>) -> Deck {
@@ -115,9 +115,7 @@ fn inserted_moved_and_deleted_cards() {
 #[test]
 fn moving_to_another_section_updates_but_keeps_guid() {
     let first = v1();
-    let mut moved = note(B.0, B.1, 5);
-    moved.fields[2] = "OTHER".into();
-    moved.tags = vec!["OTHER".into()];
+    let moved = Note::new(&[B.0, B.1, "OTHER"], &["OTHER"], 5);
     let d = run(vec![note(A.0, A.1, 2), moved, note(C.0, C.1, 8)], &first.lock_entries(), 2_000);
     assert_eq!(d.notes[1].guid, first.notes[1].guid);
     assert_eq!(d.notes[1].change, Change::Updated);
