@@ -31,13 +31,13 @@ pub fn escape(text: &str, out: &mut String) {
 /// Escapes each line and joins them with `<br>`: the field value of a multi-line side.
 pub fn lines_to_field(lines: &[String]) -> String {
     let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 4).sum());
-    push_lines_as_field(lines, &mut out);
+    push_lines_as_field(lines.iter().map(String::as_str), &mut out);
     out
 }
 
-/// Appends the lines as one field's HTML, as [`lines_to_field`] gives it, to `out`.
-pub fn push_lines_as_field(lines: &[String], out: &mut String) {
-    for (i, line) in lines.iter().enumerate() {
+/// Appends lines as one field's HTML, as [`lines_to_field`] gives it, to `out`.
+pub fn push_lines_as_field<'a>(lines: impl IntoIterator<Item = &'a str>, out: &mut String) {
+    for (i, line) in lines.into_iter().enumerate() {
         if i > 0 {
             out.push_str("<br>");
         }
@@ -48,7 +48,7 @@ pub fn push_lines_as_field(lines: &[String], out: &mut String) {
 /// Anki's `strip_html_preserving_media_filenames`: media tags become ` filename `, comments,
 /// `<style>` and `<script>` blocks and all other tags are removed, then entities are decoded.
 pub fn strip_html_preserving_media_filenames(html: &str) -> String {
-    if !html.contains(['<', '&']) {
+    if !html.bytes().any(|b| b == b'<' || b == b'&') {
         return html.to_string();
     }
     let mut text = String::with_capacity(html.len());
@@ -129,7 +129,7 @@ fn media_filename(tag: &str) -> Option<String> {
 
 /// Decodes the named entities Anki's stripper knows best plus numeric ones; `&nbsp;` becomes a space.
 pub fn decode_entities(text: &str) -> String {
-    if !text.contains('&') {
+    if !text.bytes().any(|b| b == b'&') {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len());

@@ -108,11 +108,12 @@ pub fn resolve(source: SourceDeck, notetype: &Notetype) -> Deck {
         .cards
         .into_par_iter()
         .map(|card| {
-            let size = card.front.iter().chain(&card.back).map(|l| l.len() + 4).sum::<usize>();
-            let mut flds = String::with_capacity(size + 2 * card.section.len() + 8);
-            html::push_lines_as_field(&card.front, &mut flds);
+            // Escaping grows text a little; line breaks become `<br>`.
+            let size = card.front.len() + card.back.len() + card.section.len();
+            let mut flds = String::with_capacity(size + size / 8 + 16);
+            html::push_lines_as_field(card.front_lines(), &mut flds);
             flds.push(FIELD_SEPARATOR);
-            html::push_lines_as_field(&card.back, &mut flds);
+            html::push_lines_as_field(card.back_lines(), &mut flds);
             flds.push(FIELD_SEPARATOR);
             html::escape(&card.section, &mut flds);
             Note::from_flds(flds, section_tag(&card.section), card.line)

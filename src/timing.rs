@@ -29,7 +29,24 @@ impl Drop for Phase {
     fn drop(&mut self) {
         if let Some(started) = self.started {
             let ms = started.elapsed().as_secs_f64() * 1000.0;
-            eprintln!("timing {:<24} {:>9.1} ms  {}", self.name, ms, self.detail);
+            let (rss, peak) = memory_mib();
+            eprintln!(
+                "timing {:<24} {:>9.1} ms  rss {rss:>7.1} MiB  peak {peak:>7.1} MiB  {}",
+                self.name, ms, self.detail
+            );
         }
     }
+}
+
+/// The process's resident memory and its high-water mark, in MiB (0 where /proc is missing).
+fn memory_mib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }

@@ -27,8 +27,29 @@ pub struct SourceCard {
     /// 1-based line of the card's heading.
     pub line: u32,
     pub section: String,
-    pub front: Vec<String>,
-    pub back: Vec<String>,
+    /// The front's lines, joined by `\n` (one allocation per side, not one per line). In JSON,
+    /// a list of lines.
+    #[serde(serialize_with = "serialize_lines")]
+    pub front: String,
+    /// The back's lines, joined by `\n`.
+    #[serde(serialize_with = "serialize_lines")]
+    pub back: String,
+}
+
+impl SourceCard {
+    /// The front's lines.
+    pub fn front_lines(&self) -> std::str::Split<'_, char> {
+        self.front.split('\n')
+    }
+
+    /// The back's lines.
+    pub fn back_lines(&self) -> std::str::Split<'_, char> {
+        self.back.split('\n')
+    }
+}
+
+fn serialize_lines<S: serde::Serializer>(side: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(side.split('\n'))
 }
 
 /// What parsing one file gave: the deck if it could be read, and everything worth telling.

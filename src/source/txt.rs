@@ -5,6 +5,7 @@
 use super::{Parsed, SourceCard, SourceDeck};
 use crate::diagnostic::{Code, Diagnostic};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::path::Path;
 use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
@@ -16,18 +17,19 @@ const CLOSERS: &[char] = &['"', '\'', '’', '”', ')', ']', '»'];
 /// Characters that end a sentence.
 const SENTENCE_ENDS: &[char] = &['.', '!', '?', '…'];
 
-/// What one non-blank line of the file is.
+/// What one non-blank line of the file is. The text is borrowed from the file unless it had to
+/// be changed (normalised, or cleaned of control characters).
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Line {
-    Heading(String),
+enum Line<'a> {
+    Heading(Cow<'a, str>),
     Separator,
-    Text(String),
+    Text(Cow<'a, str>),
 }
 
 /// A non-blank line with its 1-based number.
-struct Numbered {
+struct Numbered<'a> {
     number: u32,
-    line: Line,
+    line: Line<'a>,
 }
 
 /// Parses the flashcard text format.
@@ -91,7 +93,7 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
 }
 
 /// The title line, the text after it, and the 0-based index of the first line of that text.
-fn split_title(text: &str, clean: Clean) -> Option<(Numbered, &str, usize)> {
+fn split_title(text: &str, clean: Clean) -> Option<(Numbered<'_>, &str, usize)> {
     let mut offset = 0;
     for (index, raw) in text.split_inclusive('\n').enumerate() {
         offset += raw.len();
@@ -146,7 +148,7 @@ fn next_heading_start(text: &str, from: usize) -> Option<usize> {
 
 /// Turns the text into its non-blank lines, lazily: trimmed, NFC-normalised and classified.
 /// `first_index` is the 0-based number of the text's first line in the file.
-fn classify(text: &str, first_index: usize, clean: Clean) -> impl Iterator<Item = Numbered> + '_ {
+fn classify(text: &str, first_index: usize, clean: Clean) -> impl Iterator<Item = Numbered<'_>> + '_ {
     text.split('\n').enumerate().filter_map(move |(index, raw)| {
         let index = first_index + index;
         let trimmed = raw.trim();
@@ -177,16 +179,26 @@ enum Clean {
 }
 
 /// Control characters other than tab are dropped (U+001F is Anki's field separator).
-fn nfc(line: &str, clean: Clean) -> String {
-    let line: std::borrow::Cow<'_, str> = if clean == Clean::Controls && first_control(line).is_some() {
+fn nfc(line: &str, clean: Clean) -> Cow<'_, str> {
+    let line: Cow<'_, str> = if clean == Clean::Controls && first_control(line).is_some() {
         line.chars().filter(|c| !is_unwanted_control(*c)).collect::<String>().into()
     } else {
         line.into()
     };
-    if line.is_ascii() || unicode_normalization::is_nfc_quick(line.chars()) == IsNormalized::Yes {
-        line.into_owned()
-    } else {
-        line.nfc().collect()
+    if is_nfc_quick(&line) { line } else { line.nfc().collect::<String>().into() }
+}
+
+/// Whether the text is certainly in NFC. Every character below U+0300 is NFC with a combining
+/// class of 0, so only the others are checked: leaving out class-0 characters can only make the
+/// ordering check stricter, so a "yes" here is a "yes" for the whole text.
+fn is_nfc_quick(text: &str) -> bool {
+    // In UTF-8 a character from U+0300 on starts with a byte of 0xCC or more.
+    match text.bytes().position(|b| b >= 0xcc) {
+        None => true,
+        Some(start) => {
+            let rest = text[start..].chars().filter(|&c| c >= '\u{300}');
+            unicode_normalization::is_nfc_quick(rest) == IsNormalized::Yes
+        }
     }
 }
 
@@ -219,9 +231,9 @@ pub fn ends_sentence(line: &str) -> bool {
 }
 
 /// The deck name from the title line: a trailing word `Flashcards` (any case) is dropped.
-fn deck_name(file: &Path, title: &Numbered, parsed: &mut Parsed) -> String {
+fn deck_name(file: &Path, title: &Numbered<'_>, parsed: &mut Parsed) -> String {
     let text = match &title.line {
-        Line::Heading(t) | Line::Text(t) => t.as_str(),
+        Line::Heading(t) | Line::Text(t) => t.as_ref(),
         Line::Separator => SEPARATOR,
     };
     let name = match text.rsplit_once(char::is_whitespace) {
@@ -249,17 +261,23 @@ fn deck_name(file: &Path, title: &Numbered, parsed: &mut Parsed) -> String {
 }
 
 /// Reads the cards that follow the title.
-fn read_cards(file: &Path, lines: impl Iterator<Item = Numbered>, parsed: &mut Parsed) -> Vec<SourceCard> {
+fn read_cards<'a>(
+    file: &Path,
+    lines: impl Iterator<Item = Numbered<'a>>,
+    parsed: &mut Parsed,
+) -> Vec<SourceCard> {
     let mut cards = Vec::new();
-    let mut current: Option<(u32, String, Vec<Numbered>)> = None;
+    // The heading and body of the card being read; the body's buffer is reused card to card.
+    let mut current: Option<(u32, Cow<'a, str>)> = None;
+    let mut body: Vec<Numbered<'a>> = Vec::new();
     let mut reported_orphan = false;
     for numbered in lines {
-        if let Line::Heading(section) = &numbered.line {
-            if let Some((line, section, body)) = current.take() {
-                cards.extend(split_card(file, line, section, body, parsed));
+        if let Line::Heading(section) = numbered.line {
+            if let Some((line, section)) = current.take() {
+                cards.extend(split_card(file, line, section, &mut body, parsed));
             }
-            current = Some((numbered.number, section.clone(), Vec::new()));
-        } else if let Some((_, _, body)) = current.as_mut() {
+            current = Some((numbered.number, section));
+        } else if current.is_some() {
             body.push(numbered);
         } else if !reported_orphan {
             reported_orphan = true;
@@ -271,22 +289,35 @@ fn read_cards(file: &Path, lines: impl Iterator<Item = Numbered>, parsed: &mut P
             );
         }
     }
-    if let Some((line, section, body)) = current {
-        cards.extend(split_card(file, line, section, body, parsed));
+    if let Some((line, section)) = current {
+        cards.extend(split_card(file, line, section, &mut body, parsed));
     }
     cards
 }
 
 /// Splits one card's body into front and back, by the explicit separator or the sentence rule.
+/// The body is emptied for the next card.
 fn split_card(
     file: &Path,
     line: u32,
-    section: String,
-    body: Vec<Numbered>,
+    section: Cow<'_, str>,
+    body: &mut Vec<Numbered<'_>>,
     parsed: &mut Parsed,
 ) -> Option<SourceCard> {
-    let separators: Vec<usize> =
-        body.iter().enumerate().filter(|(_, n)| n.line == Line::Separator).map(|(i, _)| i).collect();
+    let card = split_body(file, line, &section, body, parsed);
+    body.clear();
+    card
+}
+
+fn split_body(
+    file: &Path,
+    line: u32,
+    section: &str,
+    body: &[Numbered<'_>],
+    parsed: &mut Parsed,
+) -> Option<SourceCard> {
+    let mut separators = body.iter().enumerate().filter(|(_, n)| n.line == Line::Separator).map(|(i, _)| i);
+    let (first_separator, second_separator) = (separators.next(), separators.next());
     if body.is_empty() {
         let message = format!("the heading `{section}` has no card text under it");
         parsed.diagnostics.push(
@@ -295,45 +326,63 @@ fn split_card(
         );
         return None;
     }
-    let split_at = match separators.as_slice() {
-        [] => sentence_split(&body, file, parsed)?,
-        [at] => {
-            if *at == 0 || *at == body.len() - 1 {
-                let side = if *at == 0 { "front" } else { "back" };
+    let split_at = match (first_separator, second_separator) {
+        (None, _) => sentence_split(body, file, parsed)?,
+        (Some(at), None) => {
+            if at == 0 || at == body.len() - 1 {
+                let side = if at == 0 { "front" } else { "back" };
                 parsed.diagnostics.push(
                     Diagnostic::new(
                         Code::E008,
                         file,
-                        body[*at].number,
+                        body[at].number,
                         format!("the card's {side} is empty"),
                     )
                     .with_hint("put `---` on its own line between the front and the back"),
                 );
                 return None;
             }
-            *at
+            at
         }
-        [_, second, ..] => {
+        (Some(_), Some(second)) => {
             parsed.diagnostics.push(
-                Diagnostic::new(Code::E007, file, body[*second].number, "a second `---` in one card")
+                Diagnostic::new(Code::E007, file, body[second].number, "a second `---` in one card")
                     .with_hint("a card has one `---` line, between its front and its back"),
             );
             return None;
         }
     };
-    // The lines are moved, not copied: a large deck is held once.
-    let mut texts = body.into_iter().map(|n| match n.line {
-        Line::Text(t) => t,
-        Line::Heading(h) => h,
-        Line::Separator => String::new(),
-    });
-    let front: Vec<String> = texts.by_ref().take(split_at).collect();
-    let back: Vec<String> = texts.skip(usize::from(!separators.is_empty())).collect();
-    Some(SourceCard { line, section, front, back })
+    let back_start = split_at + usize::from(first_separator.is_some());
+    Some(SourceCard {
+        line,
+        section: section.to_string(),
+        front: join_lines(&body[..split_at]),
+        back: join_lines(&body[back_start..]),
+    })
+}
+
+/// The text of the lines, joined by `\n`.
+fn join_lines(lines: &[Numbered<'_>]) -> String {
+    let text = |n: &Numbered<'_>| -> usize {
+        match &n.line {
+            Line::Text(t) | Line::Heading(t) => t.len(),
+            Line::Separator => 0,
+        }
+    };
+    let mut out = String::with_capacity(lines.iter().map(|n| text(n) + 1).sum());
+    for (i, n) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if let Line::Text(t) | Line::Heading(t) = &n.line {
+            out.push_str(t);
+        }
+    }
+    out
 }
 
 /// The index where the back starts by the sentence rule, or an error for a one-line card.
-fn sentence_split(body: &[Numbered], file: &Path, parsed: &mut Parsed) -> Option<usize> {
+fn sentence_split(body: &[Numbered<'_>], file: &Path, parsed: &mut Parsed) -> Option<usize> {
     if body.len() == 1 {
         parsed.diagnostics.push(
             Diagnostic::new(

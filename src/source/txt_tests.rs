@@ -30,8 +30,8 @@ fn card(line: u32, section: &str, front: &[&str], back: &[&str]) -> SourceCard {
     SourceCard {
         line,
         section: section.to_string(),
-        front: front.iter().map(|s| s.to_string()).collect(),
-        back: back.iter().map(|s| s.to_string()).collect(),
+        front: front.join("\n"),
+        back: back.join("\n"),
     }
 }
 
@@ -40,7 +40,7 @@ fn only_card(text: &str) -> (Vec<String>, Vec<String>) {
     let mut cards = read_clean(text).cards;
     assert_eq!(cards.len(), 1, "{cards:#?}");
     let card = cards.remove(0);
-    (card.front, card.back)
+    (card.front_lines().map(str::to_string).collect(), card.back_lines().map(str::to_string).collect())
 }
 
 // Rule 1: encoding, line endings, white space, blank lines.
@@ -83,6 +83,27 @@ fn text_is_nfc_normalised() {
     let deck = read_clean("Re\u{301}sume\u{301} Flashcards\nE\u{301}TAT\nCafe\u{301} on\nthe corner.\n");
     assert_eq!(deck.name, "R\u{e9}sum\u{e9}");
     assert_eq!(deck.cards, [card(2, "\u{c9}TAT", &["Caf\u{e9} on"], &["the corner."])]);
+}
+
+#[test]
+fn nfc_fast_path_agrees_with_full_normalisation() {
+    let samples = [
+        "plain ascii",
+        "caf\u{e9} \u{2018}rightist\u{2019} Z\u{fc}rich",
+        "a\u{301}\u{316}",       // marks out of canonical order (230 then 220)
+        "\u{e9}\u{316}\u{301}", // a precomposed letter, then marks in order
+        "e\u{316}x\u{301}",     // marks separated by a class-0 letter
+        "\u{212b}ngstr\u{f6}m",  // the Angstrom sign is never NFC
+        "\u{1100}\u{1161}",      // Hangul jamo compose
+        "\u{ac00}\u{11a8}",      // a syllable and a trailing jamo compose
+        "\u{3b1}\u{313}\u{301}",
+        "\u{f900}",              // a CJK compatibility ideograph
+        "\u{1f600} \u{4e2d}\u{6587}",
+    ];
+    for sample in samples {
+        let expected: String = sample.nfc().collect();
+        assert_eq!(nfc(sample, Clean::Nothing), expected, "{sample:?}");
+    }
 }
 
 #[test]
@@ -672,7 +693,7 @@ fn lines_without_letter_case_are_not_headings() {
 fn control_characters_are_removed_with_a_warning() {
     let parsed = parse(Path::new("c.txt"), "T\nSECTION\nfront\u{1f} is cut\nback.\n".as_bytes());
     let deck = parsed.deck.as_ref().expect("deck");
-    assert_eq!(deck.cards[0].front, ["front is cut"]);
+    assert_eq!(deck.cards[0].front, "front is cut");
     let warning = &parsed.diagnostics[0];
     assert_eq!((warning.code, warning.line, warning.column), (Code::W002, 3, 6));
     assert!(!parsed.has_errors());
@@ -701,5 +722,5 @@ fn large_files_read_in_chunks_keep_every_card_and_line_number() {
     assert_eq!(lines, expected_lines);
     let last = &deck.cards[29_999];
     assert_eq!(last.section, format!("SECTION {}", 29_999 % 7));
-    assert_eq!(last.back, ["NKVD", "answers it with a sentence that ends the card number 29999."]);
+    assert_eq!(last.back_lines().collect::<Vec<_>>(), ["NKVD", "answers it with a sentence that ends the card number 29999."]);
 }
