@@ -3,8 +3,7 @@
 
 use crate::html;
 use crate::notetype::Notetype;
-use crate::source::SourceDeck;
-use rayon::prelude::*;
+use crate::source::{CardText, SourceDeck};
 use std::path::PathBuf;
 
 /// A deck ready to be identified: its notes in source order.
@@ -100,26 +99,24 @@ impl Note {
     }
 }
 
-/// Maps a parsed text deck onto the flashcard note type: escaped fields, section tag. Consumes
-/// the source deck, so each card's lines are freed as its note is made.
-pub fn resolve(source: SourceDeck, notetype: &Notetype) -> Deck {
+/// Maps one card, as the parser reads it, onto the flashcard note type (Front, Back, Section):
+/// escaped fields, the section as a tag.
+pub fn note_of(card: CardText<'_>) -> Note {
+    let size = card.front.iter().chain(card.back).map(|l| l.len() + 4).sum::<usize>() + card.section.len();
+    // Escaping grows text a little.
+    let mut flds = String::with_capacity(size + size / 16 + 8);
+    html::push_lines_as_field(card.front.iter().copied(), &mut flds);
+    flds.push(FIELD_SEPARATOR);
+    html::push_lines_as_field(card.back.iter().copied(), &mut flds);
+    flds.push(FIELD_SEPARATOR);
+    html::escape(card.section, &mut flds);
+    Note::from_flds(flds, section_tag(card.section), card.line)
+}
+
+/// The deck of a parsed file whose cards were mapped with [`note_of`].
+pub fn deck_of(source: SourceDeck<Note>, notetype: &Notetype) -> Deck {
     debug_assert_eq!(notetype.fields.len(), 3, "Front, Back, Section");
-    let notes = source
-        .cards
-        .into_par_iter()
-        .map(|card| {
-            // Escaping grows text a little; line breaks become `<br>`.
-            let size = card.front.len() + card.back.len() + card.section.len();
-            let mut flds = String::with_capacity(size + size / 8 + 16);
-            html::push_lines_as_field(card.front_lines(), &mut flds);
-            flds.push(FIELD_SEPARATOR);
-            html::push_lines_as_field(card.back_lines(), &mut flds);
-            flds.push(FIELD_SEPARATOR);
-            html::escape(&card.section, &mut flds);
-            Note::from_flds(flds, section_tag(&card.section), card.line)
-        })
-        .collect();
-    Deck { key: source.stem, name: source.name, file: source.file, notes }
+    Deck { key: source.stem, name: source.name, file: source.file, notes: source.cards }
 }
 
 /// A section heading as an Anki tag: white space and `"` (which Anki does not allow in tags)
@@ -157,6 +154,18 @@ mod tests {
         assert_eq!((one.front(), one.back(), one.tags().count()), ("x", "", 0));
         let two = Note::new(&["", "y"], &["t"], 1);
         assert_eq!((two.front(), two.back(), two.field(2)), ("", "y", ""));
+    }
+
+    #[test]
+    fn card_maps_to_escaped_fields_and_a_section_tag() {
+        let card =
+            CardText { line: 7, section: "A & B", front: &["Is 1 < 2", "or \"not\"?"], back: &["It's so."] };
+        let note = note_of(card);
+        assert_eq!(note.front(), "Is 1 &lt; 2<br>or &quot;not&quot;?");
+        assert_eq!(note.back(), "It&#x27;s so.");
+        assert_eq!(note.field(2), "A &amp; B");
+        assert_eq!(note.tags().collect::<Vec<_>>(), ["A_&_B"]);
+        assert_eq!(note.line, 7);
     }
 
     #[test]

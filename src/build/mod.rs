@@ -498,14 +498,13 @@ fn prepare(
         }
     }
     let phase = Phase::start("parse", || stem.clone());
-    let parsed = source::parse(file.format, &file.path, &bytes);
+    let parsed = source::parse_with(file.format, &file.path, &bytes, model::note_of);
     drop(phase);
     drop(bytes);
     let has_errors = parsed.has_errors();
     match parsed.deck {
         Some(deck) if !has_errors => {
-            let _phase = Phase::start("resolve", || stem.clone());
-            let deck = model::resolve(deck, notetype);
+            let deck = model::deck_of(deck, notetype);
             (Prepared::Ready { deck, source: digest }, parsed.diagnostics)
         }
         _ => (Prepared::Invalid, parsed.diagnostics),

@@ -8,9 +8,10 @@ use crate::diagnostic::Diagnostic;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-/// A deck as read from one source file, before any Anki-specific mapping.
+/// A deck as read from one source file, before any Anki-specific mapping. Its cards are
+/// [`SourceCard`]s, or whatever a caller of [`parse_with`] turned each card into.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SourceDeck {
+pub struct SourceDeck<C = SourceCard> {
     /// The file it came from.
     pub file: PathBuf,
     /// The file name without extension: names the outputs and keys the lock file.
@@ -18,7 +19,7 @@ pub struct SourceDeck {
     /// The deck name (the title line, `Flashcards` dropped).
     pub name: String,
     /// The cards in file order.
-    pub cards: Vec<SourceCard>,
+    pub cards: Vec<C>,
 }
 
 /// One card: a section heading, the front lines and the back lines.
@@ -53,13 +54,19 @@ fn serialize_lines<S: serde::Serializer>(side: &str, serializer: S) -> Result<S:
 }
 
 /// What parsing one file gave: the deck if it could be read, and everything worth telling.
-#[derive(Debug, Clone, Default)]
-pub struct Parsed {
-    pub deck: Option<SourceDeck>,
+#[derive(Debug, Clone)]
+pub struct Parsed<C = SourceCard> {
+    pub deck: Option<SourceDeck<C>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-impl Parsed {
+impl<C> Default for Parsed<C> {
+    fn default() -> Self {
+        Parsed { deck: None, diagnostics: Vec::new() }
+    }
+}
+
+impl<C> Parsed<C> {
     /// Whether any diagnostic is an error (the deck must not be built).
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
@@ -85,7 +92,39 @@ impl Format {
 
 /// Parses one file's bytes in the given format.
 pub fn parse(format: Format, file: &Path, bytes: &[u8]) -> Parsed {
+    parse_with(format, file, bytes, |card| card.to_card())
+}
+
+/// Parses one file's bytes, turning each card into a `C` as soon as it is read, while its text
+/// is still borrowed from the file: a large deck is never held as both text and cards.
+pub fn parse_with<C: Send>(
+    format: Format,
+    file: &Path,
+    bytes: &[u8],
+    map: impl Fn(CardText<'_>) -> C + Sync,
+) -> Parsed<C> {
     match format {
-        Format::Txt => txt::parse(file, bytes),
+        Format::Txt => txt::parse_with(file, bytes, map),
+    }
+}
+
+/// One card as a parser has just read it, its text borrowed.
+pub struct CardText<'a> {
+    /// 1-based line of the card's heading.
+    pub line: u32,
+    pub section: &'a str,
+    pub front: &'a [&'a str],
+    pub back: &'a [&'a str],
+}
+
+impl CardText<'_> {
+    /// The card as an owned [`SourceCard`].
+    pub fn to_card(self) -> SourceCard {
+        SourceCard {
+            line: self.line,
+            section: self.section.to_string(),
+            front: self.front.join("\n"),
+            back: self.back.join("\n"),
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! that each start with an ALL-CAPS heading; a card's front runs to the first line that stops
 //! mid-sentence and the rest is the back. The rules are documented in `docs/format.md`.
 
-use super::{Parsed, SourceCard, SourceDeck};
+use super::{CardText, Parsed, SourceDeck};
 use crate::diagnostic::{Code, Diagnostic};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -34,6 +34,11 @@ struct Numbered<'a> {
 
 /// Parses the flashcard text format.
 pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
+    parse_with(file, bytes, |card| card.to_card())
+}
+
+/// Parses the flashcard text format, turning each card into a `C` as it is read.
+pub fn parse_with<C: Send>(file: &Path, bytes: &[u8], map: impl Fn(CardText<'_>) -> C + Sync) -> Parsed<C> {
     let mut parsed = Parsed::default();
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
@@ -68,12 +73,12 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
     let name = deck_name(file, &title, &mut parsed);
     // A large file is read in chunks that start at headings, in parallel; the cards and
     // diagnostics come back in file order.
-    let chunks: Vec<(Vec<SourceCard>, Vec<Diagnostic>)> = chunks_at_headings(rest, rest_index)
+    let chunks: Vec<(Vec<C>, Vec<Diagnostic>)> = chunks_at_headings(rest, rest_index)
         .into_par_iter()
         .map(|(chunk, first_index)| {
-            let mut part = Parsed::default();
-            let cards = read_cards(file, classify(chunk, first_index, clean), &mut part);
-            (cards, part.diagnostics)
+            let mut diagnostics = Vec::new();
+            let cards = read_cards(file, classify(chunk, first_index, clean), &mut diagnostics, &map);
+            (cards, diagnostics)
         })
         .collect();
     let mut cards = Vec::with_capacity(chunks.iter().map(|(c, _)| c.len()).sum());
@@ -81,7 +86,7 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
         cards.extend(chunk_cards);
         parsed.diagnostics.extend(diagnostics);
     }
-    if cards.is_empty() && !parsed.has_errors() {
+    if cards.is_empty() && !parsed.diagnostics.iter().any(Diagnostic::is_error) {
         parsed.diagnostics.push(
             Diagnostic::new(Code::E003, file, title.number, "the file has a title but no cards")
                 .with_hint("each card starts with an ALL-CAPS heading line followed by its text"),
@@ -231,7 +236,7 @@ pub fn ends_sentence(line: &str) -> bool {
 }
 
 /// The deck name from the title line: a trailing word `Flashcards` (any case) is dropped.
-fn deck_name(file: &Path, title: &Numbered<'_>, parsed: &mut Parsed) -> String {
+fn deck_name<C>(file: &Path, title: &Numbered<'_>, parsed: &mut Parsed<C>) -> String {
     let text = match &title.line {
         Line::Heading(t) | Line::Text(t) => t.as_ref(),
         Line::Separator => SEPARATOR,
@@ -261,11 +266,12 @@ fn deck_name(file: &Path, title: &Numbered<'_>, parsed: &mut Parsed) -> String {
 }
 
 /// Reads the cards that follow the title.
-fn read_cards<'a>(
+fn read_cards<'a, C>(
     file: &Path,
     lines: impl Iterator<Item = Numbered<'a>>,
-    parsed: &mut Parsed,
-) -> Vec<SourceCard> {
+    diagnostics: &mut Vec<Diagnostic>,
+    map: &impl Fn(CardText<'_>) -> C,
+) -> Vec<C> {
     let mut cards = Vec::new();
     // The heading and body of the card being read; the body's buffer is reused card to card.
     let mut current: Option<(u32, Cow<'a, str>)> = None;
@@ -274,14 +280,14 @@ fn read_cards<'a>(
     for numbered in lines {
         if let Line::Heading(section) = numbered.line {
             if let Some((line, section)) = current.take() {
-                cards.extend(split_card(file, line, section, &mut body, parsed));
+                cards.extend(split_card(file, line, &section, &mut body, diagnostics, map));
             }
             current = Some((numbered.number, section));
         } else if current.is_some() {
             body.push(numbered);
         } else if !reported_orphan {
             reported_orphan = true;
-            parsed.diagnostics.push(
+            diagnostics.push(
                 Diagnostic::new(Code::E004, file, numbered.number, "text before the first heading")
                     .with_hint(
                         "start each card with an ALL-CAPS heading line, e.g. `THE KIROV AFFAIR, 1934`",
@@ -290,101 +296,85 @@ fn read_cards<'a>(
         }
     }
     if let Some((line, section)) = current {
-        cards.extend(split_card(file, line, section, &mut body, parsed));
+        cards.extend(split_card(file, line, &section, &mut body, diagnostics, map));
     }
     cards
 }
 
-/// Splits one card's body into front and back, by the explicit separator or the sentence rule.
-/// The body is emptied for the next card.
-fn split_card(
+/// Splits one card's body into front and back, by the explicit separator or the sentence rule,
+/// and maps it. The body is emptied for the next card.
+fn split_card<C>(
     file: &Path,
     line: u32,
-    section: Cow<'_, str>,
+    section: &str,
     body: &mut Vec<Numbered<'_>>,
-    parsed: &mut Parsed,
-) -> Option<SourceCard> {
-    let card = split_body(file, line, &section, body, parsed);
+    diagnostics: &mut Vec<Diagnostic>,
+    map: &impl Fn(CardText<'_>) -> C,
+) -> Option<C> {
+    let card = split_body(file, line, section, body, diagnostics).map(|(split_at, back_start)| {
+        let lines: Vec<&str> = body.iter().map(Numbered::text).collect();
+        map(CardText { line, section, front: &lines[..split_at], back: &lines[back_start..] })
+    });
     body.clear();
     card
 }
 
+/// Where a card's front ends and its back starts, or `None` after reporting why it has none.
 fn split_body(
     file: &Path,
     line: u32,
     section: &str,
     body: &[Numbered<'_>],
-    parsed: &mut Parsed,
-) -> Option<SourceCard> {
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<(usize, usize)> {
     let mut separators = body.iter().enumerate().filter(|(_, n)| n.line == Line::Separator).map(|(i, _)| i);
     let (first_separator, second_separator) = (separators.next(), separators.next());
     if body.is_empty() {
         let message = format!("the heading `{section}` has no card text under it");
-        parsed.diagnostics.push(
+        diagnostics.push(
             Diagnostic::new(Code::E005, file, line, message)
                 .with_hint("write the front and the back on the lines after the heading"),
         );
         return None;
     }
     let split_at = match (first_separator, second_separator) {
-        (None, _) => sentence_split(body, file, parsed)?,
+        (None, _) => sentence_split(body, file, diagnostics)?,
         (Some(at), None) => {
             if at == 0 || at == body.len() - 1 {
                 let side = if at == 0 { "front" } else { "back" };
-                parsed.diagnostics.push(
-                    Diagnostic::new(
-                        Code::E008,
-                        file,
-                        body[at].number,
-                        format!("the card's {side} is empty"),
-                    )
-                    .with_hint("put `---` on its own line between the front and the back"),
+                diagnostics.push(
+                    Diagnostic::new(Code::E008, file, body[at].number, format!("the card's {side} is empty"))
+                        .with_hint("put `---` on its own line between the front and the back"),
                 );
                 return None;
             }
             at
         }
         (Some(_), Some(second)) => {
-            parsed.diagnostics.push(
+            diagnostics.push(
                 Diagnostic::new(Code::E007, file, body[second].number, "a second `---` in one card")
                     .with_hint("a card has one `---` line, between its front and its back"),
             );
             return None;
         }
     };
-    let back_start = split_at + usize::from(first_separator.is_some());
-    Some(SourceCard {
-        line,
-        section: section.to_string(),
-        front: join_lines(&body[..split_at]),
-        back: join_lines(&body[back_start..]),
-    })
+    Some((split_at, split_at + usize::from(first_separator.is_some())))
 }
 
-/// The text of the lines, joined by `\n`.
-fn join_lines(lines: &[Numbered<'_>]) -> String {
-    let text = |n: &Numbered<'_>| -> usize {
-        match &n.line {
-            Line::Text(t) | Line::Heading(t) => t.len(),
-            Line::Separator => 0,
-        }
-    };
-    let mut out = String::with_capacity(lines.iter().map(|n| text(n) + 1).sum());
-    for (i, n) in lines.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        if let Line::Text(t) | Line::Heading(t) = &n.line {
-            out.push_str(t);
+impl Numbered<'_> {
+    /// The line's text ("" for a separator).
+    fn text(&self) -> &str {
+        match &self.line {
+            Line::Text(t) | Line::Heading(t) => t,
+            Line::Separator => "",
         }
     }
-    out
 }
 
 /// The index where the back starts by the sentence rule, or an error for a one-line card.
-fn sentence_split(body: &[Numbered<'_>], file: &Path, parsed: &mut Parsed) -> Option<usize> {
+fn sentence_split(body: &[Numbered<'_>], file: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<usize> {
     if body.len() == 1 {
-        parsed.diagnostics.push(
+        diagnostics.push(
             Diagnostic::new(
                 Code::E006,
                 file,

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::diagnostic::Severity;
+use crate::source::SourceCard;
 
 const FILE: &str = "source-cards/history.txt";
 
@@ -27,12 +28,7 @@ fn found(parsed: &Parsed) -> Vec<(Code, u32, u32)> {
 }
 
 fn card(line: u32, section: &str, front: &[&str], back: &[&str]) -> SourceCard {
-    SourceCard {
-        line,
-        section: section.to_string(),
-        front: front.join("\n"),
-        back: back.join("\n"),
-    }
+    SourceCard { line, section: section.to_string(), front: front.join("\n"), back: back.join("\n") }
 }
 
 /// Front and back of the only card of a deck.
@@ -90,14 +86,14 @@ fn nfc_fast_path_agrees_with_full_normalisation() {
     let samples = [
         "plain ascii",
         "caf\u{e9} \u{2018}rightist\u{2019} Z\u{fc}rich",
-        "a\u{301}\u{316}",       // marks out of canonical order (230 then 220)
+        "a\u{301}\u{316}",      // marks out of canonical order (230 then 220)
         "\u{e9}\u{316}\u{301}", // a precomposed letter, then marks in order
         "e\u{316}x\u{301}",     // marks separated by a class-0 letter
-        "\u{212b}ngstr\u{f6}m",  // the Angstrom sign is never NFC
-        "\u{1100}\u{1161}",      // Hangul jamo compose
-        "\u{ac00}\u{11a8}",      // a syllable and a trailing jamo compose
+        "\u{212b}ngstr\u{f6}m", // the Angstrom sign is never NFC
+        "\u{1100}\u{1161}",     // Hangul jamo compose
+        "\u{ac00}\u{11a8}",     // a syllable and a trailing jamo compose
         "\u{3b1}\u{313}\u{301}",
-        "\u{f900}",              // a CJK compatibility ideograph
+        "\u{f900}", // a CJK compatibility ideograph
         "\u{1f600} \u{4e2d}\u{6587}",
     ];
     for sample in samples {
@@ -722,5 +718,8 @@ fn large_files_read_in_chunks_keep_every_card_and_line_number() {
     assert_eq!(lines, expected_lines);
     let last = &deck.cards[29_999];
     assert_eq!(last.section, format!("SECTION {}", 29_999 % 7));
-    assert_eq!(last.back_lines().collect::<Vec<_>>(), ["NKVD", "answers it with a sentence that ends the card number 29999."]);
+    assert_eq!(
+        last.back_lines().collect::<Vec<_>>(),
+        ["NKVD", "answers it with a sentence that ends the card number 29999."]
+    );
 }
