@@ -15,6 +15,9 @@ pub(super) fn stage_lock(path: &Path, lock: &Lock) -> Result<StagedLock, EmitErr
     let written = lock.write_to(&mut out).and_then(|d| out.flush().map(|()| d));
     let (digest, sections) = written.map_err(EmitError::io("cannot write", path))?;
     drop(out);
+    // Flushed to disk here, while the packages are still being written; committing it later
+    // is then only a rename.
+    temp.as_file().sync_all().map_err(EmitError::io("cannot flush", path))?;
     Ok(StagedLock { temp, digest, sections })
 }
 
