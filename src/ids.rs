@@ -43,10 +43,26 @@ pub fn base91(mut n: u64) -> String {
 
 /// The guid for a stable key: base91 of the first 8 bytes of its SHA-256.
 pub fn guid_for(key: &str) -> String {
-    let digest = Sha256::digest(key.as_bytes());
+    guid_of_digest(&Sha256::digest(key.as_bytes()))
+}
+
+fn guid_of_digest(digest: &[u8]) -> String {
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     base91(u64::from_be_bytes(first))
+}
+
+/// The guid of a new note: [`guid_for`] of its [`guid_key`], hashed piece by piece rather than
+/// built as one string first.
+pub fn note_guid(deck_key: &str, front: &str, back: &str, occurrence: usize) -> String {
+    let mut hasher = Sha256::new();
+    for part in ["ankideck:1\x1f", deck_key, "\x1f", front, "\x1f", back] {
+        hasher.update(part.as_bytes());
+    }
+    if occurrence > 1 {
+        hasher.update(format!("\x1f{occurrence}").as_bytes());
+    }
+    guid_of_digest(&hasher.finalize())
 }
 
 /// The key of a new note's guid (see the module docs).
@@ -82,6 +98,13 @@ mod tests {
     fn guid_matches_genanki_for_the_same_key() {
         // genanki: guid_for("a") = base91 of the first 8 bytes of sha256("a").
         assert_eq!(guid_for("a"), base91(0xca97_8112_ca1b_bdca));
+    }
+
+    #[test]
+    fn note_guid_hashes_the_guid_key() {
+        for (front, back, n) in [("f", "b", 1), ("", "", 1), ("Zürich <br>", "x\x1fy", 2), ("f", "b", 17)] {
+            assert_eq!(note_guid("deck", front, back, n), guid_for(&guid_key("deck", front, back, n)));
+        }
     }
 
     #[test]

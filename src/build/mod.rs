@@ -296,11 +296,11 @@ impl Run<'_> {
         let mut ids = IdAllocator::new(opts.now_secs, old_lock.max_id());
         // Every guid in the lock, parsed or kept, so a new note never takes one that is in use.
         let mut guids: identify::GuidSet =
-            old_lock.notes.values().flatten().map(|n| n.guid.clone()).collect();
-        guids.extend(old_lock.kept_guids().map(str::to_string));
+            old_lock.notes.values().flatten().map(|n| n.guid.as_str()).collect();
+        guids.extend(old_lock.kept_guids());
         for old in olds.iter().flatten().flatten() {
             ids.ensure_above(old.notes.iter().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0));
-            guids.extend(old.notes.iter().map(|n| n.guid.clone()));
+            guids.extend(old.notes.iter().map(|n| n.guid.as_str()));
         }
         let mut old_notetype = old_lock.notetypes.get(&self.notetype.id.0);
         if old_notetype.is_none() {

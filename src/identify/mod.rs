@@ -20,8 +20,31 @@ use similar::Sketch;
 use std::path::PathBuf;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
-/// The guids in use. Guids are hashes already, so a fast non-keyed hash serves.
-pub type GuidSet = rustc_hash::FxHashSet<String>;
+/// The guids in use, held as 64-bit hashes (no copy of 100,000 strings). A hash collision can
+/// only make a new note's guid move on to its next occurrence, never give two notes one guid.
+#[derive(Debug, Clone, Default)]
+pub struct GuidSet(rustc_hash::FxHashSet<u64>);
+
+impl GuidSet {
+    /// Adds a guid; false if it (or one of the same hash) is already in use.
+    pub fn insert(&mut self, guid: &str) -> bool {
+        self.0.insert(xxh3_64(guid.as_bytes()))
+    }
+}
+
+impl<'a> Extend<&'a str> for GuidSet {
+    fn extend<I: IntoIterator<Item = &'a str>>(&mut self, guids: I) {
+        self.0.extend(guids.into_iter().map(|g| xxh3_64(g.as_bytes())));
+    }
+}
+
+impl<'a> FromIterator<&'a str> for GuidSet {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(guids: I) -> Self {
+        let mut set = GuidSet::default();
+        set.extend(guids);
+        set
+    }
+}
 
 /// How a note changed since the last build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,56 +187,79 @@ pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
         .into_par_iter()
         .map(|(note, matched)| matched.is_none().then(|| guid_candidate(&deck.key, note, 1)))
         .collect();
-    let mut unfinished = Vec::new();
+    // Which old entries are taken, and the guid and ids of each new note: in note order, as ids
+    // and guid collisions depend on it, but cheap.
     let mut used = vec![false; cx.old_notes.len()];
-    let mut notes = Vec::with_capacity(deck.notes.len());
-    let mut entries = Vec::with_capacity(deck.notes.len());
-    let rows = deck.notes.into_iter().zip(hashes).zip(matches).zip(probes).zip(candidates);
-    for (index, ((((note, (front, back, content)), matched), probe), guid)) in rows.enumerate() {
-        let old = matched.map(|i| {
-            used[i] = true;
-            &cx.old_notes[i]
-        });
-        let sketch = match old {
-            Some(old) if old.front == front && old.back == back => Some(old.sketch.clone()),
-            _ if !probe.sketch.values().is_empty() => Some(probe.sketch),
-            _ => None,
-        };
-        // The preview depends on the front only: an unchanged front keeps the old one.
-        let preview = old.filter(|old| old.front == front).map(|old| old.preview.clone());
-        if sketch.is_none() || preview.is_none() {
-            let index = u32::try_from(index).unwrap_or(u32::MAX);
-            unfinished.push(Unfinished { index, sketch: sketch.is_none(), preview: preview.is_none() });
-        }
-        let (sketch, preview) = (sketch.unwrap_or_default(), preview.unwrap_or_default());
-        let (guid, note_id, card_id, mtime, change) = match old {
-            Some(old) if old.content == content => {
-                (old.guid.clone(), old.note_id, old.card_id, old.mtime, Change::Unchanged)
-            }
-            Some(old) => {
-                let mtime = bumped(Some(old.mtime), cx.now_secs);
-                (old.guid.clone(), old.note_id, old.card_id, mtime, Change::Updated)
+    let mut fresh: Vec<Option<(String, NoteId, CardId)>> = Vec::with_capacity(deck.notes.len());
+    for ((note, matched), candidate) in deck.notes.iter().zip(&matches).zip(candidates) {
+        fresh.push(match matched {
+            Some(i) => {
+                used[*i] = true;
+                None
             }
             None => {
-                let guid = new_guid(&deck.key, &note, guid, cx.guids);
-                (guid, NoteId(cx.ids.take()), CardId(cx.ids.take()), cx.now_secs, Change::New)
+                let guid = new_guid(&deck.key, note, candidate, cx.guids);
+                Some((guid, NoteId(cx.ids.take()), CardId(cx.ids.take())))
             }
-        };
-        entries.push(NoteEntry {
-            guid: guid.clone(),
-            note_id,
-            card_id,
-            mtime,
-            content,
-            front,
-            back,
-            sketch,
-            line: note.line,
-            preview,
         });
-        let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        notes.push(IdentifiedNote { note, guid, note_id, card_id, mtime, position, change });
     }
+    // The rest of each note's identity and lock entry, in parallel.
+    let now_secs = cx.now_secs;
+    let old_notes = cx.old_notes;
+    let (notes, (entries, unfinished)): (Vec<IdentifiedNote>, (Vec<NoteEntry>, Vec<Option<Unfinished>>)) =
+        deck.notes
+            .into_par_iter()
+            .zip(hashes)
+            .zip(matches)
+            .zip(probes)
+            .zip(fresh)
+            .enumerate()
+            .map(|(index, ((((note, (front, back, content)), matched), probe), fresh))| {
+                let old = matched.map(|i| &old_notes[i]);
+                let sketch = match old {
+                    Some(old) if old.front == front && old.back == back => Some(old.sketch.clone()),
+                    _ if !probe.sketch.values().is_empty() => Some(probe.sketch),
+                    _ => None,
+                };
+                // The preview depends on the front only: an unchanged front keeps the old one.
+                let preview = old.filter(|old| old.front == front).map(|old| old.preview.clone());
+                let unfinished = (sketch.is_none() || preview.is_none()).then(|| Unfinished {
+                    index: u32::try_from(index).unwrap_or(u32::MAX),
+                    sketch: sketch.is_none(),
+                    preview: preview.is_none(),
+                });
+                let (sketch, preview) = (sketch.unwrap_or_default(), preview.unwrap_or_default());
+                let (guid, note_id, card_id, mtime, change) = match (old, fresh) {
+                    (Some(old), _) if old.content == content => {
+                        (old.guid.clone(), old.note_id, old.card_id, old.mtime, Change::Unchanged)
+                    }
+                    (Some(old), _) => {
+                        let mtime = bumped(Some(old.mtime), now_secs);
+                        (old.guid.clone(), old.note_id, old.card_id, mtime, Change::Updated)
+                    }
+                    (None, Some((guid, note_id, card_id))) => (guid, note_id, card_id, now_secs, Change::New),
+                    (None, None) => unreachable!("every unmatched note was given a fresh identity"),
+                };
+                let entry = NoteEntry {
+                    guid: guid.clone(),
+                    note_id,
+                    card_id,
+                    mtime,
+                    content,
+                    front,
+                    back,
+                    sketch,
+                    line: note.line,
+                    preview,
+                };
+                let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
+                (
+                    IdentifiedNote { note, guid, note_id, card_id, mtime, position, change },
+                    (entry, unfinished),
+                )
+            })
+            .unzip();
+    let unfinished: Vec<Unfinished> = unfinished.into_iter().flatten().collect();
     let removed = cx.old_notes.iter().zip(used).filter(|(_, u)| !u).map(|(e, _)| e.clone()).collect();
     let deck_entry = match cx.old_deck {
         Some(old) if old.name == deck.name => old.clone(),
@@ -244,7 +290,7 @@ pub struct Unfinished {
 fn new_guid(deck_key: &str, note: &Note, first: Option<String>, guids: &mut GuidSet) -> String {
     let mut occurrence = 1;
     let mut guid = first.unwrap_or_else(|| guid_candidate(deck_key, note, 1));
-    while !guids.insert(guid.clone()) {
+    while !guids.insert(&guid) {
         occurrence += 1;
         guid = guid_candidate(deck_key, note, occurrence);
     }
@@ -253,7 +299,7 @@ fn new_guid(deck_key: &str, note: &Note, first: Option<String>, guids: &mut Guid
 
 /// The guid of a new note for the n-th occurrence of its key.
 fn guid_candidate(deck_key: &str, note: &Note, occurrence: usize) -> String {
-    ids::guid_for(&ids::guid_key(deck_key, note.front(), note.back(), occurrence))
+    ids::note_guid(deck_key, note.front(), note.back(), occurrence)
 }
 
 /// The hash of a field's HTML.

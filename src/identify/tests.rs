@@ -16,7 +16,7 @@ fn deck(notes: Vec<Note>) -> Deck {
 fn run(notes: Vec<Note>, old: &[NoteEntry], now: i64) -> IdentifiedDeck {
     let max = old.iter().map(|e| e.card_id.0).max().unwrap_or(0);
     let mut ids = IdAllocator::new(now, max);
-    let mut guids: GuidSet = old.iter().map(|e| e.guid.clone()).collect();
+    let mut guids: GuidSet = old.iter().map(|e| e.guid.as_str()).collect();
     identify_deck(
         deck(notes),
         Context { old_notes: old, old_deck: None, now_secs: now, ids: &mut ids, guids: &mut guids },
