@@ -206,59 +206,57 @@ pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
     // The rest of each note's identity and lock entry, in parallel.
     let now_secs = cx.now_secs;
     let old_notes = cx.old_notes;
-    let (notes, (entries, unfinished)): (Vec<IdentifiedNote>, (Vec<NoteEntry>, Vec<Option<Unfinished>>)) =
-        deck.notes
-            .into_par_iter()
-            .zip(hashes)
-            .zip(matches)
-            .zip(probes)
-            .zip(fresh)
-            .enumerate()
-            .map(|(index, ((((note, (front, back, content)), matched), probe), fresh))| {
-                let old = matched.map(|i| &old_notes[i]);
-                let sketch = match old {
-                    Some(old) if old.front == front && old.back == back => Some(old.sketch.clone()),
-                    _ if !probe.sketch.values().is_empty() => Some(probe.sketch),
-                    _ => None,
-                };
-                // The preview depends on the front only: an unchanged front keeps the old one.
-                let preview = old.filter(|old| old.front == front).map(|old| old.preview.clone());
-                let unfinished = (sketch.is_none() || preview.is_none()).then(|| Unfinished {
-                    index: u32::try_from(index).unwrap_or(u32::MAX),
-                    sketch: sketch.is_none(),
-                    preview: preview.is_none(),
-                });
-                let (sketch, preview) = (sketch.unwrap_or_default(), preview.unwrap_or_default());
-                let (guid, note_id, card_id, mtime, change) = match (old, fresh) {
-                    (Some(old), _) if old.content == content => {
-                        (old.guid.clone(), old.note_id, old.card_id, old.mtime, Change::Unchanged)
-                    }
-                    (Some(old), _) => {
-                        let mtime = bumped(Some(old.mtime), now_secs);
-                        (old.guid.clone(), old.note_id, old.card_id, mtime, Change::Updated)
-                    }
-                    (None, Some((guid, note_id, card_id))) => (guid, note_id, card_id, now_secs, Change::New),
-                    (None, None) => unreachable!("every unmatched note was given a fresh identity"),
-                };
-                let entry = NoteEntry {
-                    guid: guid.clone(),
-                    note_id,
-                    card_id,
-                    mtime,
-                    content,
-                    front,
-                    back,
-                    sketch,
-                    line: note.line,
-                    preview,
-                };
-                let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
-                (
-                    IdentifiedNote { note, guid, note_id, card_id, mtime, position, change },
-                    (entry, unfinished),
-                )
-            })
-            .unzip();
+    type Entries = (Vec<NoteEntry>, Vec<Option<Unfinished>>);
+    let (notes, (entries, unfinished)): (Vec<IdentifiedNote>, Entries) = deck
+        .notes
+        .into_par_iter()
+        .zip(hashes)
+        .zip(matches)
+        .zip(probes)
+        .zip(fresh)
+        .enumerate()
+        .map(|(index, ((((note, (front, back, content)), matched), probe), fresh))| {
+            let old = matched.map(|i| &old_notes[i]);
+            let sketch = match old {
+                Some(old) if old.front == front && old.back == back => Some(old.sketch.clone()),
+                _ if !probe.sketch.values().is_empty() => Some(probe.sketch),
+                _ => None,
+            };
+            // The preview depends on the front only: an unchanged front keeps the old one.
+            let preview = old.filter(|old| old.front == front).map(|old| old.preview.clone());
+            let unfinished = (sketch.is_none() || preview.is_none()).then(|| Unfinished {
+                index: u32::try_from(index).unwrap_or(u32::MAX),
+                sketch: sketch.is_none(),
+                preview: preview.is_none(),
+            });
+            let (sketch, preview) = (sketch.unwrap_or_default(), preview.unwrap_or_default());
+            let (guid, note_id, card_id, mtime, change) = match (old, fresh) {
+                (Some(old), _) if old.content == content => {
+                    (old.guid.clone(), old.note_id, old.card_id, old.mtime, Change::Unchanged)
+                }
+                (Some(old), _) => {
+                    let mtime = bumped(Some(old.mtime), now_secs);
+                    (old.guid.clone(), old.note_id, old.card_id, mtime, Change::Updated)
+                }
+                (None, Some((guid, note_id, card_id))) => (guid, note_id, card_id, now_secs, Change::New),
+                (None, None) => unreachable!("every unmatched note was given a fresh identity"),
+            };
+            let entry = NoteEntry {
+                guid: guid.clone(),
+                note_id,
+                card_id,
+                mtime,
+                content,
+                front,
+                back,
+                sketch,
+                line: note.line,
+                preview,
+            };
+            let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
+            (IdentifiedNote { note, guid, note_id, card_id, mtime, position, change }, (entry, unfinished))
+        })
+        .unzip();
     let unfinished: Vec<Unfinished> = unfinished.into_iter().flatten().collect();
     let removed = cx.old_notes.iter().zip(used).filter(|(_, u)| !u).map(|(e, _)| e.clone()).collect();
     let deck_entry = match cx.old_deck {
