@@ -4,6 +4,7 @@
 
 use crate::identify::similar::Sketch;
 use crate::ids::{CardId, DeckId, NoteId, NotetypeId};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -116,7 +117,7 @@ impl Lock {
         let mut lock = Lock::parse(path, raw.head)?;
         for (key, section) in &raw.decks {
             if parse_deck(key) {
-                lock.parse_lines(path, section.text, section.first_line, true)?;
+                lock.parse_section(path, section.text, section.first_line)?;
             } else {
                 let mut text = section.text.to_string();
                 if !text.ends_with('\n') {
@@ -126,6 +127,45 @@ impl Lock {
             }
         }
         Ok(lock)
+    }
+
+    /// Parses the lines of a deck's section (after the version line) into `self`. A large
+    /// section is cut into pieces at line breaks that are parsed in parallel; the first error
+    /// in file order is the one reported, as if it had been read line by line.
+    fn parse_section(&mut self, path: &Path, text: &str, first_line: usize) -> Result<(), LockError> {
+        const PIECE: usize = 1 << 20;
+        if text.len() <= PIECE {
+            return self.parse_lines(path, text, first_line, true).map(|_| ());
+        }
+        let mut pieces: Vec<(&str, usize)> = Vec::new();
+        let (mut rest, mut line) = (text, first_line);
+        while !rest.is_empty() {
+            let cut =
+                match rest.as_bytes().get(PIECE..).and_then(|tail| tail.iter().position(|&b| b == b'\n')) {
+                    Some(at) => PIECE + at + 1,
+                    None => rest.len(),
+                };
+            let (piece, tail) = rest.split_at(cut);
+            pieces.push((piece, line));
+            line += piece.bytes().filter(|&b| b == b'\n').count();
+            rest = tail;
+        }
+        let parsed: Vec<Result<Lock, LockError>> = pieces
+            .into_par_iter()
+            .map(|(piece, line)| {
+                let mut part = Lock::default();
+                part.parse_lines(path, piece, line, true).map(|_| part)
+            })
+            .collect();
+        for part in parsed {
+            let part = part?;
+            self.notetypes.extend(part.notetypes);
+            self.decks.extend(part.decks);
+            for (key, notes) in part.notes {
+                self.notes.entry(key).or_default().extend(notes);
+            }
+        }
+        Ok(())
     }
 
     /// Parses lines into `self`; `first_line` is the 0-based number of the first line in the
@@ -498,6 +538,31 @@ mod tests {
             preview: "front \\ with\ttab".into(),
         });
         lock
+    }
+
+    #[test]
+    fn a_large_section_parses_in_pieces_as_it_does_whole() {
+        let mut lock = sample();
+        let template = lock.notes["d\tx"][0].clone();
+        let notes: Vec<NoteEntry> = (0..30_000i64)
+            .map(|i| NoteEntry {
+                guid: format!("g{i}"),
+                note_id: NoteId(2_000 + 2 * i),
+                card_id: CardId(2_001 + 2 * i),
+                line: u32::try_from(i).unwrap(),
+                ..template.clone()
+            })
+            .collect();
+        lock.notes.insert("d\tx".into(), notes);
+        let text = lock.to_text();
+        let raw = RawSections::of(&text);
+        assert!(raw.decks["d\tx"].text.len() > 2 << 20, "the section must span several pieces");
+        assert_eq!(Lock::parse_selected(Path::new("l"), &raw, |_| true).unwrap(), lock);
+        // An error deep in the section names its line in the file.
+        let broken_line = text.lines().position(|l| l.contains("\tg29000\t")).unwrap();
+        let broken = text.replace("\tg29000\t", "\tg29000\tx\t");
+        let err = Lock::parse_selected(Path::new("l"), &RawSections::of(&broken), |_| true).unwrap_err();
+        assert!(err.to_string().starts_with(&format!("l:{}:", broken_line + 1)), "{err}");
     }
 
     #[test]

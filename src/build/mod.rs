@@ -150,34 +150,43 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         notetype: &notetype,
         settings: format!("compression={} csv={}", opts.compression.name(), opts.csv),
     };
-    let phase = Phase::start("prepare", String::new);
-    let prepared = run.prepare_all(&files, &notetype_entry, &raw);
+    let phase = Phase::start("check", String::new);
+    let checked = run.check_all(&files, &notetype_entry, &raw);
     drop(phase);
-    let diagnostics: Vec<Diagnostic> = prepared.iter().flat_map(|(_, d)| d.clone()).collect();
     let stems: HashSet<String> = files.iter().map(|f| stem_of(&f.path)).collect();
     let mut forgotten: Vec<String> = raw.decks.keys().filter(|k| !stems.contains(*k)).cloned().collect();
     forgotten.sort();
-    let all_fresh = prepared.iter().all(|(p, _)| matches!(p, Prepared::UpToDate { .. }));
+    let all_fresh = checked.iter().all(|c| matches!(c, Checked::UpToDate { .. }));
     if all_fresh && forgotten.is_empty() && raw.canonical {
-        let decks = files.iter().zip(prepared).map(|(file, (p, _))| DeckResult::unbuilt(file, p)).collect();
-        return Ok(BuildReport { decks, diagnostics, lock: LockStatus::Unchanged, forgotten });
+        let decks = files.iter().zip(checked).map(|(file, c)| DeckResult::unbuilt(file, c.into())).collect();
+        return Ok(BuildReport { decks, diagnostics: Vec::new(), lock: LockStatus::Unchanged, forgotten });
     }
     // Only the sections of decks to rebuild (and of decks whose file is gone, which a renamed
-    // file may take over) are parsed; the others are carried over verbatim.
+    // file may take over) are parsed; the others are carried over verbatim. The lock and the
+    // sources are parsed at the same time.
     let to_parse: HashSet<String> = files
         .iter()
-        .zip(&prepared)
-        .filter(|(_, (p, _))| matches!(p, Prepared::Ready { .. }))
+        .zip(&checked)
+        .filter(|(_, c)| matches!(c, Checked::Build))
         .map(|(f, _)| stem_of(&f.path))
         .chain(forgotten.iter().cloned())
         .collect();
-    let phase = Phase::start("lock parse", String::new);
-    let old_lock = Lock::parse_selected(&opts.lock, &raw, |key| to_parse.contains(key))?;
+    let (prepared, old_lock) = rayon::join(
+        || {
+            let _phase = Phase::start("prepare", String::new);
+            run.prepare_all(&files, checked)
+        },
+        || {
+            let _phase = Phase::start("lock parse", String::new);
+            Lock::parse_selected(&opts.lock, &raw, |key| to_parse.contains(key))
+        },
+    );
+    let old_lock = old_lock?;
+    let diagnostics: Vec<Diagnostic> = prepared.iter().flat_map(|(_, d)| d.clone()).collect();
     // Only the digest of the old text is needed from here on: whether the lock changes.
     let old_digest = old_text.as_deref().map(|t| xxh3_128(t.as_bytes()));
     drop(old_text);
 
-    drop(phase);
     let phase = Phase::start("identify", String::new);
     let mut identified = run.identify_all(&files, prepared, &old_lock, &mut forgotten);
     drop(phase);
@@ -249,19 +258,32 @@ impl DeckResult {
 }
 
 impl Run<'_> {
-    /// Reads, checks and parses every file, in parallel.
-    fn prepare_all(
+    /// Finds, in parallel, which files must be built: the others are up to date.
+    fn check_all(
         &self,
         files: &[SourceFile],
         notetype_entry: &NotetypeEntry,
         raw: &RawSections<'_>,
-    ) -> Vec<(Prepared, Vec<Diagnostic>)> {
+    ) -> Vec<Checked> {
         let clashing = clashing_names(files);
         files
             .par_iter()
             .map(|file| match clashing.iter().find(|(path, _)| path == &file.path) {
-                Some((_, diagnostic)) => (Prepared::Invalid, vec![diagnostic.clone()]),
-                None => prepare(file, self.opts, self.notetype, notetype_entry, raw, &self.settings),
+                Some((_, diagnostic)) => Checked::Invalid(diagnostic.clone()),
+                None => check(file, self.opts, notetype_entry, raw, &self.settings),
+            })
+            .collect()
+    }
+
+    /// Reads and parses, in parallel, every file that must be built.
+    fn prepare_all(&self, files: &[SourceFile], checked: Vec<Checked>) -> Vec<(Prepared, Vec<Diagnostic>)> {
+        files
+            .par_iter()
+            .zip(checked)
+            .map(|(file, checked)| match checked {
+                Checked::Build => prepare(file, self.notetype),
+                Checked::Invalid(diagnostic) => (Prepared::Invalid, vec![diagnostic]),
+                other => (other.into(), Vec::new()),
             })
             .collect()
     }
@@ -489,33 +511,67 @@ fn notetype_fingerprint(entry: &NotetypeEntry) -> String {
     format!("{}\t{}\t{:016x}", entry.id.0, entry.mtime, entry.hash)
 }
 
-/// Reads, checks for up-to-date and parses one source file.
-fn prepare(
+/// What the incremental check found for one source file.
+enum Checked {
+    UpToDate {
+        name: String,
+        cards: usize,
+    },
+    /// The deck must be built.
+    Build,
+    /// Not built because of this error (found before parsing).
+    Invalid(Diagnostic),
+    Failed(String),
+}
+
+impl From<Checked> for Prepared {
+    fn from(checked: Checked) -> Prepared {
+        match checked {
+            Checked::UpToDate { name, cards } => Prepared::UpToDate { name, cards },
+            Checked::Build | Checked::Invalid(_) => Prepared::Invalid,
+            Checked::Failed(message) => Prepared::Failed(message),
+        }
+    }
+}
+
+/// Whether a deck's outputs are up to date: its source (read in pieces, not held), the lock
+/// section, the note type and the settings all have the fingerprint its last build recorded.
+fn check(
     file: &SourceFile,
     opts: &BuildOptions,
-    notetype: &Notetype,
     notetype_entry: &NotetypeEntry,
     raw_lock: &RawSections<'_>,
     settings: &str,
-) -> (Prepared, Vec<Diagnostic>) {
+) -> Checked {
+    let stem = stem_of(&file.path);
+    if opts.force || !outputs_exist(opts, &stem) {
+        return Checked::Build;
+    }
+    let digest = match state::file_digest(&file.path) {
+        Ok(digest) => digest,
+        Err(e) => return Checked::Failed(format!("cannot read {}: {e}", file.path.display())),
+    };
+    let fingerprint = state::fingerprint(&state::FingerprintInput {
+        source: digest,
+        settings,
+        notetype: &notetype_fingerprint(notetype_entry),
+        lock_section: state::section_digest(raw_lock.decks.get(&stem).map_or("", |s| s.text)),
+    });
+    match state::up_to_date(&opts.out, &stem, &fingerprint) {
+        Some((cards, name)) => Checked::UpToDate { name, cards },
+        None => Checked::Build,
+    }
+}
+
+/// Reads and parses one source file. The digest recorded for the next incremental check is of
+/// the bytes parsed here, so a file that changes during the build is built again next time.
+fn prepare(file: &SourceFile, notetype: &Notetype) -> (Prepared, Vec<Diagnostic>) {
     let bytes = match std::fs::read(&file.path) {
         Ok(bytes) => bytes,
         Err(e) => return (Prepared::Failed(format!("cannot read {}: {e}", file.path.display())), Vec::new()),
     };
-    let stem = stem_of(&file.path);
     let digest = state::source_digest(&bytes);
-    if !opts.force && outputs_exist(opts, &stem) {
-        let fingerprint = state::fingerprint(&state::FingerprintInput {
-            source: digest,
-            settings,
-            notetype: &notetype_fingerprint(notetype_entry),
-            lock_section: state::section_digest(raw_lock.decks.get(&stem).map_or("", |s| s.text)),
-        });
-        if let Some((cards, name)) = state::up_to_date(&opts.out, &stem, &fingerprint) {
-            return (Prepared::UpToDate { name, cards }, Vec::new());
-        }
-    }
-    let phase = Phase::start("parse", || stem.clone());
+    let phase = Phase::start("parse", || stem_of(&file.path));
     let parsed = source::parse_with(file.format, &file.path, &bytes, model::note_of);
     drop(phase);
     drop(bytes);
