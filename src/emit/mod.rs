@@ -7,6 +7,7 @@ pub mod apkg;
 pub mod collection;
 pub mod csv;
 pub mod dump;
+pub mod sqlite_file;
 pub mod zipfile;
 
 use std::path::{Path, PathBuf};
