@@ -4,7 +4,9 @@
 //! insert; the file is written once, so it needs no journal until it is closed.
 
 use super::EmitError;
-use super::sqlite_file::{DbFile, SchemaEntry, TableWriter, Value as Val, encode_record, write_index};
+use super::sqlite_file::{
+    DbFile, PAGE_SIZE, SchemaEntry, TableWriter, Value as Val, encode_record, write_index,
+};
 use crate::html;
 use crate::identify::{IdentifiedDeck, IdentifiedNote};
 use crate::ids::{self, NotetypeId};
@@ -57,9 +59,46 @@ pub struct CollectionInput<'a> {
 /// directly ([`sqlite_file`]), rows in id order and index entries sorted, which is several times
 /// faster than inserting the rows into SQLite and then sorting every index.
 pub fn write(path: &Path, input: &CollectionInput<'_>) -> Result<(), EmitError> {
+    use std::io::{Seek, SeekFrom, Write};
     let io = |source| EmitError::Io { action: "cannot write", path: path.to_path_buf(), source };
     let file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(path).map_err(io)?;
-    let mut db = DbFile::new(&file);
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    out.seek(SeekFrom::Start(PAGE_SIZE as u64)).map_err(io)?;
+    let (first, mut out) = write_to(out, input).map_err(|e| e.at(path))?;
+    out.seek(SeekFrom::Start(0)).map_err(io)?;
+    out.write_all(&first).map_err(io)?;
+    out.flush().map_err(io)
+}
+
+/// Why the collection could not be written, before the caller names the file.
+#[derive(Debug)]
+pub enum WriteError {
+    Io(std::io::Error),
+    Sqlite(rusqlite::Error),
+}
+
+impl WriteError {
+    /// The error, naming the file that was being written.
+    pub fn at(self, path: &Path) -> EmitError {
+        match self {
+            WriteError::Io(source) => {
+                EmitError::Io { action: "cannot write", path: path.to_path_buf(), source }
+            }
+            WriteError::Sqlite(source) => EmitError::Sqlite { path: path.to_path_buf(), source },
+        }
+    }
+}
+
+impl From<std::io::Error> for WriteError {
+    fn from(e: std::io::Error) -> Self {
+        WriteError::Io(e)
+    }
+}
+
+/// Writes the collection's pages from page 2 on to `out`, in order; returns page 1, which the
+/// caller puts first, and the output.
+pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Result<(Vec<u8>, W), WriteError> {
+    let mut db = DbFile::new(out);
     let mut record = Vec::new();
 
     let col = ColRow::of(input);
@@ -82,8 +121,8 @@ pub fn write(path: &Path, input: &CollectionInput<'_>) -> Result<(), EmitError> 
         ],
         &mut record,
     );
-    table.add(&mut db, 1, &record).map_err(io)?;
-    let col_root = table.finish(&mut db).map_err(io)?;
+    table.add(&mut db, 1, &record)?;
+    let col_root = table.finish(&mut db)?;
 
     let notes = &input.deck.notes;
     let mid = input.notetype.id.0;
@@ -102,9 +141,7 @@ pub fn write(path: &Path, input: &CollectionInput<'_>) -> Result<(), EmitError> 
         let rows: Vec<NoteRow> = batch.par_iter().map(|&i| NoteRow::of(&notes[i as usize])).collect();
         for (&i, row) in batch.iter().zip(&rows) {
             let n = &notes[i as usize];
-            let sfld = numeric
-                .of(&row.sfld)
-                .map_err(|source| EmitError::Sqlite { path: path.to_path_buf(), source })?;
+            let sfld = numeric.of(&row.sfld).map_err(WriteError::Sqlite)?;
             encode_record(
                 &[
                     Val::Null,
@@ -121,11 +158,11 @@ pub fn write(path: &Path, input: &CollectionInput<'_>) -> Result<(), EmitError> 
                 ],
                 &mut record,
             );
-            table.add(&mut db, n.note_id.0, &record).map_err(io)?;
+            table.add(&mut db, n.note_id.0, &record)?;
             checksums.push((i64::from(row.csum), n.note_id.0));
         }
     }
-    let notes_root = table.finish(&mut db).map_err(io)?;
+    let notes_root = table.finish(&mut db)?;
     drop(phase);
 
     let _phase = Phase::start("collection cards and indexes", String::new);
@@ -142,39 +179,30 @@ pub fn write(path: &Path, input: &CollectionInput<'_>) -> Result<(), EmitError> 
         values[8] = Val::Int(due);
         values[17] = Val::Text("{}");
         encode_record(&values, &mut record);
-        table.add(&mut db, n.card_id.0, &record).map_err(io)?;
+        table.add(&mut db, n.card_id.0, &record)?;
     }
-    let cards_root = table.finish(&mut db).map_err(io)?;
-    let revlog_root = TableWriter::default().finish(&mut db).map_err(io)?;
-    let graves_root = TableWriter::default().finish(&mut db).map_err(io)?;
+    let cards_root = table.finish(&mut db)?;
+    let revlog_root = TableWriter::default().finish(&mut db)?;
+    let graves_root = TableWriter::default().finish(&mut db)?;
 
     // Index entries: the indexed columns, then the rowid, sorted as SQLite compares integers.
-    let index = |db: &mut DbFile<'_>, mut keys: Vec<[i64; 4]>, width: usize| {
+    let index = |db: &mut DbFile<W>, mut keys: Vec<[i64; 4]>, width: usize| {
         keys.sort_unstable();
-        let entries: Vec<Vec<u8>> = keys
-            .iter()
-            .map(|key| {
-                let values: Vec<Val<'_>> = key[..width].iter().map(|&v| Val::Int(v)).collect();
-                let mut entry = Vec::with_capacity(24);
-                encode_record(&values, &mut entry);
-                entry
-            })
-            .collect();
-        write_index(db, &entries)
+        write_index(db, keys.len(), |i, out| {
+            let values = keys[i].map(Val::Int);
+            encode_record(&values[..width], out);
+        })
     };
     let note_ids = || by_note_id.iter().map(|&i| notes[i as usize].note_id.0);
     let cards = || by_card_id.iter().map(|&i| &notes[i as usize]);
-    let notes_usn = index(&mut db, note_ids().map(|id| [-1, id, 0, 0]).collect(), 2).map_err(io)?;
-    let cards_usn = index(&mut db, cards().map(|n| [-1, n.card_id.0, 0, 0]).collect(), 2).map_err(io)?;
-    let revlog_usn = index(&mut db, Vec::new(), 2).map_err(io)?;
-    let cards_nid =
-        index(&mut db, cards().map(|n| [n.note_id.0, n.card_id.0, 0, 0]).collect(), 2).map_err(io)?;
+    let notes_usn = index(&mut db, note_ids().map(|id| [-1, id, 0, 0]).collect(), 2)?;
+    let cards_usn = index(&mut db, cards().map(|n| [-1, n.card_id.0, 0, 0]).collect(), 2)?;
+    let revlog_usn = index(&mut db, Vec::new(), 2)?;
+    let cards_nid = index(&mut db, cards().map(|n| [n.note_id.0, n.card_id.0, 0, 0]).collect(), 2)?;
     let cards_sched =
-        index(&mut db, cards().map(|n| [did, 0, i64::from(n.position), n.card_id.0]).collect(), 4)
-            .map_err(io)?;
-    let revlog_cid = index(&mut db, Vec::new(), 2).map_err(io)?;
-    let notes_csum =
-        index(&mut db, checksums.into_iter().map(|(c, id)| [c, id, 0, 0]).collect(), 2).map_err(io)?;
+        index(&mut db, cards().map(|n| [did, 0, i64::from(n.position), n.card_id.0]).collect(), 4)?;
+    let revlog_cid = index(&mut db, Vec::new(), 2)?;
+    let notes_csum = index(&mut db, checksums.into_iter().map(|(c, id)| [c, id, 0, 0]).collect(), 2)?;
 
     let roots = [
         col_root,
@@ -195,7 +223,7 @@ pub fn write(path: &Path, input: &CollectionInput<'_>) -> Result<(), EmitError> 
         .zip(roots)
         .map(|(&(kind, name, table, sql), root)| SchemaEntry { kind, name, table, root, sql })
         .collect();
-    db.finish(&schema).map_err(io)
+    Ok(db.finish(&schema)?)
 }
 
 /// The schema as SQLite records it: (type, name, table, SQL), tables then indexes, the same

@@ -8,8 +8,7 @@
 //! Scope: a database of tables and indexes on integer and text values, in UTF-8, with the
 //! legacy (rollback journal) file format, no free pages and no auto-vacuum.
 
-use std::fs::File;
-use std::os::unix::fs::FileExt;
+use std::io::Write;
 
 /// The page size: SQLite's default, and what Anki's collections use.
 pub const PAGE_SIZE: usize = 4096;
@@ -134,21 +133,21 @@ fn local_size(size: usize, index: bool) -> usize {
     if k <= max_local { k } else { min_local }
 }
 
-/// The database file being written: pages go to their place by number; page 1 (the header and
-/// the schema table) is written last, when the root pages are known.
-pub struct DbFile<'f> {
-    file: &'f File,
-    /// Pages written so far, numbered from 2.
+/// The database being written, page by page in page order, to any output: a file, or the
+/// compressor of a package entry. Page 1 (the header and the schema table) can only be made
+/// when the root pages are known, so [`DbFile::finish`] returns it for the caller to put first.
+pub struct DbFile<W: Write> {
+    out: W,
+    /// The next page number to hand out (page 1 is kept back).
     next_page: u32,
-    /// Consecutive pages waiting to be written in one call.
-    buffer: Vec<u8>,
-    buffer_first: u32,
+    /// The next page number the output expects.
+    written: u32,
 }
 
-impl<'f> DbFile<'f> {
-    /// Starts a database in `file` (empty, or overwritten).
-    pub fn new(file: &'f File) -> DbFile<'f> {
-        DbFile { file, next_page: 2, buffer: Vec::with_capacity(1 << 20), buffer_first: 2 }
+impl<W: Write> DbFile<W> {
+    /// Starts a database whose pages from 2 on go to `out`.
+    pub fn new(out: W) -> DbFile<W> {
+        DbFile { out, next_page: 2, written: 2 }
     }
 
     /// Takes the next page number.
@@ -161,24 +160,19 @@ impl<'f> DbFile<'f> {
         page
     }
 
-    /// Writes a page at its number.
+    /// Writes a page; pages must come in the order they were allocated.
     fn write_page(&mut self, page: u32, data: &[u8]) -> std::io::Result<()> {
         debug_assert_eq!(data.len(), PAGE_SIZE);
-        let consecutive = self.buffer_first + (self.buffer.len() / PAGE_SIZE) as u32 == page;
-        if !consecutive || self.buffer.len() >= 1 << 20 {
-            self.flush()?;
-            self.buffer_first = page;
+        if page < self.written {
+            return Err(std::io::Error::other(format!("page {page} written out of order")));
         }
-        self.buffer.extend_from_slice(data);
-        Ok(())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        if !self.buffer.is_empty() {
-            let offset = u64::from(self.buffer_first - 1) * PAGE_SIZE as u64;
-            self.file.write_all_at(&self.buffer, offset)?;
-            self.buffer.clear();
+        while self.written < page {
+            // Only the lock-byte page is skipped: it holds nothing.
+            self.out.write_all(&[0u8; PAGE_SIZE])?;
+            self.written += 1;
         }
+        self.out.write_all(data)?;
+        self.written += 1;
         Ok(())
     }
 
@@ -202,11 +196,11 @@ impl<'f> DbFile<'f> {
         }
     }
 
-    /// Finishes the file: page 1 with the database header and the schema table, whose rows are
-    /// `(type, name, tbl_name, rootpage, sql)`.
-    pub fn finish(mut self, schema: &[SchemaEntry<'_>]) -> std::io::Result<()> {
-        self.flush()?;
-        let pages = self.next_page - 1;
+    /// Finishes the database: returns page 1, with the database header and the schema table
+    /// (rows of `(type, name, tbl_name, rootpage, sql)`), and the output, which has received
+    /// every other page.
+    pub fn finish(self, schema: &[SchemaEntry<'_>]) -> std::io::Result<(Vec<u8>, W)> {
+        let pages = self.written - 1;
         let mut page = Page::new(true, 100);
         let mut record = Vec::new();
         for (rowid, entry) in (1i64..).zip(schema) {
@@ -228,7 +222,7 @@ impl<'f> DbFile<'f> {
         }
         let mut data = page.finish(LEAF_TABLE, None);
         data[..100].copy_from_slice(&header(pages));
-        self.file.write_all_at(&data, 0)
+        Ok((data, self.out))
     }
 }
 
@@ -342,7 +336,7 @@ impl Default for TableWriter {
 
 impl TableWriter {
     /// Adds a row; rowids must ascend.
-    pub fn add(&mut self, db: &mut DbFile<'_>, rowid: i64, record: &[u8]) -> std::io::Result<()> {
+    pub fn add<W: Write>(&mut self, db: &mut DbFile<W>, rowid: i64, record: &[u8]) -> std::io::Result<()> {
         if self.last_rowid.is_some_and(|last| rowid <= last) {
             return Err(std::io::Error::other(format!("rowid {rowid} out of order")));
         }
@@ -365,7 +359,7 @@ impl TableWriter {
         Ok(())
     }
 
-    fn flush_leaf(&mut self, db: &mut DbFile<'_>) -> std::io::Result<()> {
+    fn flush_leaf<W: Write>(&mut self, db: &mut DbFile<W>) -> std::io::Result<()> {
         let leaf = std::mem::replace(&mut self.leaf, Page::new(true, 0));
         let page = db.allocate();
         db.write_page(page, &leaf.finish(LEAF_TABLE, None))?;
@@ -374,7 +368,7 @@ impl TableWriter {
     }
 
     /// Writes the remaining leaf and the interior pages; returns the root page.
-    pub fn finish(mut self, db: &mut DbFile<'_>) -> std::io::Result<u32> {
+    pub fn finish<W: Write>(mut self, db: &mut DbFile<W>) -> std::io::Result<u32> {
         if !self.leaf.is_empty() || self.leaves.is_empty() {
             self.flush_leaf(db)?;
         }
@@ -421,47 +415,62 @@ fn even_groups(n: usize, most: usize) -> Vec<std::ops::Range<usize>> {
         .collect()
 }
 
-/// Writes an index b-tree from its entries, which must be sorted as SQLite compares them (here:
-/// records of integers, compared column by column). Returns the root page.
-pub fn write_index(db: &mut DbFile<'_>, entries: &[Vec<u8>]) -> std::io::Result<u32> {
-    let cell_of = |record: &[u8], child: Option<u32>| -> std::io::Result<Vec<u8>> {
+/// Writes an index b-tree of `count` entries, which must come sorted as SQLite compares them
+/// (here: records of integers, compared column by column); `entry(i, out)` encodes the i-th
+/// entry's record into `out`. Returns the root page.
+pub fn write_index<W: Write>(
+    db: &mut DbFile<W>,
+    count: usize,
+    entry: impl Fn(usize, &mut Vec<u8>),
+) -> std::io::Result<u32> {
+    let mut record = Vec::with_capacity(64);
+    let mut cell = Vec::with_capacity(64);
+    // An index cell: [left child,] the record's size, the record.
+    let mut cell_of = |i: usize, child: Option<u32>, cell: &mut Vec<u8>| -> std::io::Result<()> {
+        entry(i, &mut record);
         if local_size(record.len(), true) < record.len() {
             return Err(std::io::Error::other("index entries here are small"));
         }
-        let mut cell = Vec::with_capacity(record.len() + 6);
+        cell.clear();
         if let Some(child) = child {
             cell.extend_from_slice(&child.to_be_bytes());
         }
-        put_varint(&mut cell, record.len() as u64);
-        cell.extend_from_slice(record);
-        Ok(cell)
+        put_varint(cell, record.len() as u64);
+        cell.extend_from_slice(&record);
+        Ok(())
     };
-    let largest = entries.iter().map(|e| e.len() + varint_len(e.len() as u64)).max().unwrap_or(0);
-    // Leaves: `count` entries each, with one entry between neighbours moved up as a divider.
+    let mut largest = 0;
+    for i in 0..count {
+        cell_of(i, None, &mut cell)?;
+        largest = largest.max(cell.len());
+    }
+    // Leaves hold runs of entries; the one entry between two neighbouring leaves moves up as
+    // their divider.
     let per_leaf = (USABLE - 8) / (2 + largest.max(1));
-    let leaves = (entries.len() + 1).div_ceil(per_leaf + 1).max(1);
-    let in_leaves = entries.len() - (leaves - 1);
+    let leaves = (count + 1).div_ceil(per_leaf + 1).max(1);
+    let in_leaves = count - (leaves - 1);
     let mut children: Vec<u32> = Vec::with_capacity(leaves);
-    let mut dividers: Vec<&[u8]> = Vec::with_capacity(leaves.saturating_sub(1));
+    let mut dividers: Vec<usize> = Vec::with_capacity(leaves.saturating_sub(1));
     let mut next = 0;
-    for group in
-        even_groups(in_leaves, per_leaf.max(1)).into_iter().chain(std::iter::repeat(0..0)).take(leaves)
-    {
+    let leaf_sizes =
+        even_groups(in_leaves, per_leaf.max(1)).into_iter().map(|g| g.len()).chain(std::iter::repeat(0));
+    for size in leaf_sizes.take(leaves) {
         let mut page = Page::new(true, 0);
-        for entry in &entries[next..next + group.len()] {
-            let added = page.add(&cell_of(entry, None)?);
+        for i in next..next + size {
+            cell_of(i, None, &mut cell)?;
+            let added = page.add(&cell);
             debug_assert!(added, "leaf capacity is computed for the largest entry");
         }
-        next += group.len();
+        next += size;
         let number = db.allocate();
         db.write_page(number, &page.finish(LEAF_INDEX, None))?;
         children.push(number);
         if children.len() < leaves {
-            dividers.push(&entries[next]);
+            dividers.push(next);
             next += 1;
         }
     }
-    debug_assert_eq!(next, entries.len());
+    debug_assert_eq!(next, count);
     // Interior levels: each page holds children and the dividers between them; the divider
     // between two pages moves up a level.
     let most_children = (USABLE - 12) / (2 + 4 + largest.max(1)) + 1;
@@ -473,7 +482,8 @@ pub fn write_index(db: &mut DbFile<'_>, entries: &[Vec<u8>]) -> std::io::Result<
         for (g, group) in groups.into_iter().enumerate() {
             let mut page = Page::new(false, 0);
             for i in group.start..group.end - 1 {
-                let added = page.add(&cell_of(dividers[i], Some(children[i]))?);
+                cell_of(dividers[i], Some(children[i]), &mut cell)?;
+                let added = page.add(&cell);
                 debug_assert!(added, "interior capacity is computed for the largest entry");
             }
             let number = db.allocate();
@@ -493,6 +503,20 @@ pub fn write_index(db: &mut DbFile<'_>, entries: &[Vec<u8>]) -> std::io::Result<
 mod tests {
     use super::*;
     use rusqlite::Connection;
+    use std::fs::File;
+    use std::io::{BufWriter, Seek, SeekFrom};
+
+    fn file_after_page_one(path: &std::path::Path) -> BufWriter<File> {
+        let mut out = BufWriter::new(File::create(path).unwrap());
+        out.seek(SeekFrom::Start(PAGE_SIZE as u64)).unwrap();
+        out
+    }
+
+    fn put_page_one((first, mut out): (Vec<u8>, BufWriter<File>)) {
+        out.seek(SeekFrom::Start(0)).unwrap();
+        out.write_all(&first).unwrap();
+        out.flush().unwrap();
+    }
 
     #[test]
     fn varints_match_sqlite() {
@@ -525,8 +549,7 @@ mod tests {
     fn write_and_check(rows: i64, long_every: i64) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        let file = File::create(&path).unwrap();
-        let mut db = DbFile::new(&file);
+        let mut db = DbFile::new(file_after_page_one(&path));
         let mut table = TableWriter::default();
         let mut record = Vec::new();
         let mut index: Vec<(i64, i64)> = Vec::new();
@@ -552,41 +575,42 @@ mod tests {
                 r
             })
             .collect();
-        let index_root = write_index(&mut db, &entries).unwrap();
+        let index_root = write_index(&mut db, entries.len(), |i, out| out.clone_from(&entries[i])).unwrap();
         let empty_root = TableWriter::default().finish(&mut db).unwrap();
-        let empty_index = write_index(&mut db, &[]).unwrap();
-        db.finish(&[
-            SchemaEntry {
-                kind: "table",
-                name: "t",
-                table: "t",
-                root,
-                sql: "CREATE TABLE t (id integer PRIMARY KEY, s text, k integer, r real)",
-            },
-            SchemaEntry {
-                kind: "index",
-                name: "t_k",
-                table: "t",
-                root: index_root,
-                sql: "CREATE INDEX t_k ON t (k)",
-            },
-            SchemaEntry {
-                kind: "table",
-                name: "e",
-                table: "e",
-                root: empty_root,
-                sql: "CREATE TABLE e (x integer NOT NULL)",
-            },
-            SchemaEntry {
-                kind: "index",
-                name: "e_x",
-                table: "e",
-                root: empty_index,
-                sql: "CREATE INDEX e_x ON e (x)",
-            },
-        ])
-        .unwrap();
-        drop(file);
+        let empty_index = write_index(&mut db, 0, |_, _| {}).unwrap();
+        let written = db
+            .finish(&[
+                SchemaEntry {
+                    kind: "table",
+                    name: "t",
+                    table: "t",
+                    root,
+                    sql: "CREATE TABLE t (id integer PRIMARY KEY, s text, k integer, r real)",
+                },
+                SchemaEntry {
+                    kind: "index",
+                    name: "t_k",
+                    table: "t",
+                    root: index_root,
+                    sql: "CREATE INDEX t_k ON t (k)",
+                },
+                SchemaEntry {
+                    kind: "table",
+                    name: "e",
+                    table: "e",
+                    root: empty_root,
+                    sql: "CREATE TABLE e (x integer NOT NULL)",
+                },
+                SchemaEntry {
+                    kind: "index",
+                    name: "e_x",
+                    table: "e",
+                    root: empty_index,
+                    sql: "CREATE INDEX e_x ON e (x)",
+                },
+            ])
+            .unwrap();
+        put_page_one(written);
         let conn = Connection::open(&path).unwrap();
         let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
         assert_eq!(check, "ok");
@@ -631,8 +655,7 @@ mod tests {
         // up two levels.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("i.db");
-        let file = File::create(&path).unwrap();
-        let mut db = DbFile::new(&file);
+        let mut db = DbFile::new(file_after_page_one(&path));
         let mut table = TableWriter::default();
         let mut record = Vec::new();
         let rows = 300_000i64;
@@ -649,25 +672,26 @@ mod tests {
                 r
             })
             .collect();
-        let index_root = write_index(&mut db, &entries).unwrap();
-        db.finish(&[
-            SchemaEntry {
-                kind: "table",
-                name: "t",
-                table: "t",
-                root,
-                sql: "CREATE TABLE t (id integer PRIMARY KEY, k integer)",
-            },
-            SchemaEntry {
-                kind: "index",
-                name: "t_k",
-                table: "t",
-                root: index_root,
-                sql: "CREATE INDEX t_k ON t (k)",
-            },
-        ])
-        .unwrap();
-        drop(file);
+        let index_root = write_index(&mut db, entries.len(), |i, out| out.clone_from(&entries[i])).unwrap();
+        let written = db
+            .finish(&[
+                SchemaEntry {
+                    kind: "table",
+                    name: "t",
+                    table: "t",
+                    root,
+                    sql: "CREATE TABLE t (id integer PRIMARY KEY, k integer)",
+                },
+                SchemaEntry {
+                    kind: "index",
+                    name: "t_k",
+                    table: "t",
+                    root: index_root,
+                    sql: "CREATE INDEX t_k ON t (k)",
+                },
+            ])
+            .unwrap();
+        put_page_one(written);
         let conn = Connection::open(&path).unwrap();
         let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
         assert_eq!(check, "ok");
