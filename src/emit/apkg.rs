@@ -3,6 +3,7 @@
 //! Entry times and permissions are fixed so the same deck gives the same bytes.
 
 use super::collection::{self, CollectionInput};
+use super::sqlite_file::PAGE_SIZE;
 use super::zipfile::{Method, ZipWriter};
 use super::{Compression, EmitError, temp_file_in};
 use crate::timing::Phase;
@@ -16,11 +17,6 @@ pub fn write_temp(
     compression: Compression,
 ) -> Result<tempfile::NamedTempFile, EmitError> {
     let dir = dest.parent().unwrap_or(Path::new("."));
-    let db_file = temp_file_in(dir)?;
-    let phase = Phase::start("collection", || input.deck.key.clone());
-    collection::write(db_file.path(), input)?;
-    drop(phase);
-    let _phase = Phase::start("zip", || input.deck.key.clone());
     let package = temp_file_in(dir)?;
     let method = match compression {
         Compression::Fast => Method::Deflate(1),
@@ -28,10 +24,25 @@ pub fn write_temp(
         Compression::None => Method::Stored,
     };
     let io = |action| EmitError::io(action, dest);
-    let db = std::fs::File::open(db_file.path()).map_err(EmitError::io("cannot read", db_file.path()))?;
-    let len = db.metadata().map_err(EmitError::io("cannot read", db_file.path()))?.len();
+    let _phase = Phase::start("collection and zip", || input.deck.key.clone());
     let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, package.as_file()));
-    zip.add("collection.anki2", std::io::BufReader::new(db), len, method).map_err(io("cannot write"))?;
+    // The collection goes straight into the compressor, page by page: it is never written out
+    // uncompressed. Its first page, made last, goes into the room kept for it.
+    let mut failure = None;
+    zip.add_with_late_prefix("collection.anki2", method, PAGE_SIZE, |sink| {
+        match collection::write_to(sink, input) {
+            Ok((first, _)) => Ok((first, ())),
+            Err(collection::WriteError::Io(e)) => Err(e),
+            Err(collection::WriteError::Sqlite(e)) => {
+                failure = Some(e);
+                Err(std::io::Error::other("numeric affinity check failed"))
+            }
+        }
+    })
+    .map_err(|e| match failure.take() {
+        Some(source) => EmitError::Sqlite { path: dest.to_path_buf(), source },
+        None => EmitError::Io { action: "cannot write", path: dest.to_path_buf(), source: e },
+    })?;
     zip.add("media", &b"{}"[..], 2, method).map_err(io("cannot write"))?;
     let mut writer = zip.finish().map_err(io("cannot write"))?;
     writer.flush().map_err(io("cannot write"))?;

@@ -13,7 +13,6 @@ use crate::ids::{self, NotetypeId};
 use crate::lock::NotetypeEntry;
 use crate::notetype::Notetype;
 use crate::timing::Phase;
-use rayon::prelude::*;
 use rusqlite::Connection;
 #[cfg(test)]
 use rusqlite::params;
@@ -132,13 +131,14 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
     let mut by_card_id = by_note_id.clone();
     by_card_id.sort_unstable_by_key(|&i| notes[i as usize].card_id.0);
 
-    // Notes, in id order; their computed columns are made in parallel a batch at a time.
+    // Notes, in id order. No rayon here: this runs on the package writer's own thread while a
+    // pool thread waits for its pages (see `zipfile::ZipWriter::add_with_late_prefix`).
     let phase = Phase::start("collection notes", String::new);
     let mut table = TableWriter::default();
     let mut checksums: Vec<(i64, i64)> = Vec::with_capacity(notes.len());
     let mut numeric = NumericAffinity::default();
     for batch in by_note_id.chunks(ROW_BATCH) {
-        let rows: Vec<NoteRow> = batch.par_iter().map(|&i| NoteRow::of(&notes[i as usize])).collect();
+        let rows: Vec<NoteRow> = batch.iter().map(|&i| NoteRow::of(&notes[i as usize])).collect();
         for (&i, row) in batch.iter().zip(&rows) {
             let n = &notes[i as usize];
             let sfld = numeric.of(&row.sfld).map_err(WriteError::Sqlite)?;

@@ -62,6 +62,74 @@ impl<W: Write + Seek> ZipWriter<W> {
         Ok(())
     }
 
+    /// Adds an entry that is produced as a stream whose first `prefix_len` bytes are known only
+    /// at its end (a database's first page): `body` writes everything after the prefix to the
+    /// writer it is given, on a thread of its own, and returns the prefix. The body is deflated
+    /// while it is being produced; the prefix goes into the space kept for it, as a stored
+    /// deflate block.
+    ///
+    /// `body` must not wait for the rayon pool (no `par_iter`): the calling thread, which may
+    /// be one of the pool's, waits for its chunks and compresses them with the pool.
+    pub fn add_with_late_prefix<T: Send>(
+        &mut self,
+        name: &str,
+        method: Method,
+        prefix_len: usize,
+        body: impl FnOnce(&mut ChunkWriter) -> io::Result<(Vec<u8>, T)> + Send,
+    ) -> io::Result<T> {
+        let prefix_len16 = u16::try_from(prefix_len).map_err(|_| io::Error::other("prefix over 64 KiB"))?;
+        let offset = self.out.stream_position()?;
+        let method_code: u16 = match method {
+            Method::Stored => 0,
+            Method::Deflate(_) => 8,
+        };
+        self.out.write_all(&local_header(name, method_code, 0, 0, 0))?;
+        let data_start = self.out.stream_position()?;
+        // Room for the prefix: as it is, or as a stored block (1 header byte, LEN, NLEN).
+        let reserved = prefix_len + if method == Method::Stored { 0 } else { 5 };
+        self.out.write_all(&vec![0u8; reserved])?;
+        let out = &mut self.out;
+        let (produced, consumed) = std::thread::scope(|scope| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+            let producer = scope.spawn(move || {
+                let mut writer = ChunkWriter { sender, chunk: Vec::with_capacity(CHUNK) };
+                let produced = body(&mut writer);
+                let flushed = writer.send_chunk();
+                produced.and_then(|p| flushed.map(|()| p))
+            });
+            let consumed = consume_chunks(receiver, method, out);
+            let produced =
+                producer.join().unwrap_or_else(|_| Err(io::Error::other("the package writer panicked")));
+            (produced, consumed)
+        });
+        let (prefix, value) = produced?;
+        let (body_crc, body_len) = consumed?;
+        if prefix.len() != prefix_len {
+            return Err(length_changed(prefix_len as u64, prefix.len() as u64));
+        }
+        let end = self.out.stream_position()?;
+        self.out.seek(SeekFrom::Start(data_start))?;
+        if method != Method::Stored {
+            // BFINAL 0, BTYPE 00 (stored), then LEN and its complement.
+            self.out.write_all(&[0])?;
+            self.out.write_all(&prefix_len16.to_le_bytes())?;
+            self.out.write_all(&(!prefix_len16).to_le_bytes())?;
+        }
+        self.out.write_all(&prefix)?;
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&prefix);
+        crc.combine(&body_crc);
+        let crc = crc.finalize();
+        let compressed = to_u32(end - data_start)?;
+        let size = to_u32(prefix_len as u64 + body_len)?;
+        self.out.seek(SeekFrom::Start(offset))?;
+        self.out.write_all(&local_header(name, method_code, crc, compressed, size))?;
+        self.out.seek(SeekFrom::Start(end))?;
+        self.central.extend(central_header(name, method_code, crc, compressed, size, to_u32(offset)?));
+        self.entries += 1;
+        Ok(value)
+    }
+
     /// Writes the central directory; returns the output.
     pub fn finish(mut self) -> io::Result<W> {
         let start = to_u32(self.out.stream_position()?)?;
@@ -77,6 +145,81 @@ impl<W: Write + Seek> ZipWriter<W> {
         self.out.write_all(&end)?;
         Ok(self.out)
     }
+}
+
+/// What a streamed entry's body is written to: it is cut into chunks that go to the thread that
+/// compresses and writes them.
+pub struct ChunkWriter {
+    sender: std::sync::mpsc::SyncSender<Vec<u8>>,
+    chunk: Vec<u8>,
+}
+
+impl ChunkWriter {
+    fn send_chunk(&mut self) -> io::Result<()> {
+        if self.chunk.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK));
+        self.sender.send(chunk).map_err(|_| io::Error::other("the package writer stopped"))
+    }
+}
+
+impl Write for ChunkWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let take = buf.len().min(CHUNK - self.chunk.len());
+        self.chunk.extend_from_slice(&buf[..take]);
+        if self.chunk.len() == CHUNK {
+            self.send_chunk()?;
+        }
+        Ok(take)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Compresses (or stores) chunks as they arrive, a few at a time on all cores, and writes them
+/// in order; ends the deflate stream with an empty final block. Returns the body's CRC and size.
+fn consume_chunks(
+    receiver: std::sync::mpsc::Receiver<Vec<u8>>,
+    method: Method,
+    out: &mut impl Write,
+) -> io::Result<(crc32fast::Hasher, u64)> {
+    let batch = 2 * rayon::current_num_threads().max(1);
+    let mut crc = crc32fast::Hasher::new();
+    let mut len = 0u64;
+    while let Ok(first) = receiver.recv() {
+        let mut chunks = vec![first];
+        while chunks.len() < batch {
+            match receiver.try_recv() {
+                Ok(chunk) => chunks.push(chunk),
+                Err(_) => break,
+            }
+        }
+        let done: Vec<io::Result<(Vec<u8>, crc32fast::Hasher)>> = chunks
+            .par_iter()
+            .map(|chunk| {
+                let mut crc = crc32fast::Hasher::new();
+                crc.update(chunk);
+                let data = match method {
+                    Method::Stored => Vec::new(),
+                    Method::Deflate(level) => deflate_chunk(chunk, level, false)?,
+                };
+                Ok((data, crc))
+            })
+            .collect();
+        for (chunk, part) in chunks.iter().zip(done) {
+            let (data, part_crc) = part?;
+            out.write_all(if method == Method::Stored { chunk } else { &data })?;
+            crc.combine(&part_crc);
+            len += chunk.len() as u64;
+        }
+    }
+    if let Method::Deflate(level) = method {
+        out.write_all(&deflate_chunk(&[], level, true)?)?;
+    }
+    Ok((crc, len))
 }
 
 fn to_u32(n: u64) -> io::Result<u32> {
@@ -249,6 +392,41 @@ mod tests {
                 assert!(err.to_string().contains("bytes to pack"), "{method:?} {announced}: {err}");
             }
         }
+    }
+
+    #[test]
+    fn streamed_entries_with_a_late_prefix_read_back_intact() {
+        for len in [0, 10, CHUNK - 1, CHUNK, 3 * CHUNK + 777] {
+            for method in [Method::Deflate(1), Method::Stored] {
+                let data = sample(4096 + len);
+                let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+                let value = zip
+                    .add_with_late_prefix("data", method, 4096, |w| {
+                        // Written in uneven pieces, as pages and buffers come.
+                        for piece in data[4096..].chunks(10_000) {
+                            w.write_all(piece)?;
+                        }
+                        Ok((data[..4096].to_vec(), 7))
+                    })
+                    .unwrap();
+                assert_eq!(value, 7);
+                zip.add("media", &b"{}"[..], 2, method).unwrap();
+                let bytes = zip.finish().unwrap().into_inner();
+                let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+                let mut read = Vec::new();
+                archive.by_name("data").unwrap().read_to_end(&mut read).unwrap();
+                assert!(read == data, "len {len} {method:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_late_prefix_of_the_wrong_size_is_an_error() {
+        let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+        let err = zip
+            .add_with_late_prefix("data", Method::Deflate(1), 4096, |_| Ok((vec![0; 10], ())))
+            .unwrap_err();
+        assert!(err.to_string().contains("bytes to pack"), "{err}");
     }
 
     #[test]
