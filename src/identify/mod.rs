@@ -335,7 +335,14 @@ pub fn preview(front: &str) -> String {
     while !front.is_char_boundary(cut) {
         cut -= 1;
     }
-    let text = plain(&front[..cut]);
+    let mut head = &front[..cut];
+    // A tag cut in two at the end of the prefix is left out, not shown as text.
+    if let Some(open) = head.rfind('<').filter(|&open| !head[open..].contains('>')) {
+        head = &head[..open];
+    }
+    // Most fronts are plain text: without markup or entities there is nothing to strip.
+    let text: std::borrow::Cow<'_, str> =
+        if head.bytes().any(|b| b == b'<' || b == b'&') { plain(head).into() } else { head.into() };
     let mut chars = text.chars();
     let mut out: String = chars.by_ref().take(60).collect();
     if chars.next().is_some() || cut < front.len() {

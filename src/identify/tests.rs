@@ -206,3 +206,18 @@ fn both_sides_edited_to_a_back_another_card_has_still_match_by_similarity() {
     assert_eq!(d.notes[1].change, Change::Updated);
     assert!(d.removed.is_empty());
 }
+
+#[test]
+fn previews_name_the_front_as_text() {
+    assert_eq!(preview("Who led the opposition?"), "Who led the opposition?");
+    assert_eq!(preview("Line one<br>line &amp; two"), "Line one line & two");
+    let long = "word ".repeat(30);
+    assert_eq!(preview(&long), format!("{}…", &long[..60]));
+    // A front longer than the prefix read says so even when its text is short.
+    let padded = format!("short{}", "<b></b>".repeat(100));
+    assert_eq!(preview(&padded), "short…");
+    // Plain text and the same text through the markup path agree.
+    for text in ["Zürich naïve café", "x".repeat(70).as_str(), ""] {
+        assert_eq!(preview(text), preview(&format!("<i>{text}</i>")));
+    }
+}
