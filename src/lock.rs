@@ -337,7 +337,7 @@ impl Lock {
                 line.push('\t');
                 n.sketch.push_hex(&mut line);
                 line.push('\t');
-                line.push_str(&escape(&n.preview));
+                push_escaped(&mut line, &n.preview);
                 line.push('\n');
                 sink(Some(key), &line);
             }
@@ -488,10 +488,28 @@ fn parse_note(cols: &[&str]) -> Option<(String, NoteEntry)> {
 
 /// Escapes `\`, tab and newlines so a value fits in one column.
 fn escape(text: &str) -> String {
-    if !text.contains(['\\', '\t', '\n', '\r']) {
-        return text.to_string();
+    let mut out = String::with_capacity(text.len());
+    push_escaped(&mut out, text);
+    out
+}
+
+/// Appends `text` with backslash, tab and line breaks escaped (as [`escape`]).
+fn push_escaped(out: &mut String, text: &str) {
+    // The four characters are ASCII: a byte scan finds them at character boundaries.
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let escaped = match b {
+            b'\\' => "\\\\",
+            b'\t' => "\\t",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(escaped);
+        start = i + 1;
     }
-    text.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n").replace('\r', "\\r")
+    out.push_str(&text[start..]);
 }
 
 fn unescape(text: &str) -> String {
