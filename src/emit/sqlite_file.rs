@@ -64,9 +64,12 @@ pub fn put_varint(out: &mut Vec<u8>, v: u64) {
 }
 
 fn varint_len(v: u64) -> usize {
-    let mut buf = Vec::with_capacity(9);
-    put_varint(&mut buf, v);
-    buf.len()
+    if v & (0xff00_0000_u64 << 32) != 0 {
+        return 9;
+    }
+    // 7 bits a byte.
+    let bits = 64 - v.leading_zeros() as usize;
+    bits.div_ceil(7).max(1)
 }
 
 /// The serial type and body size of an integer, smallest first, as SQLite chooses them
@@ -101,8 +104,8 @@ pub fn encode_record(values: &[Value<'_>], out: &mut Vec<u8>) {
     }
     // The header size counts its own varint.
     let mut header_len = header_body + 1;
-    if varint_len(header_len as u64) > 1 {
-        header_len = header_body + varint_len(header_body as u64 + 9);
+    while header_body + varint_len(header_len as u64) != header_len {
+        header_len = header_body + varint_len(header_len as u64);
     }
     put_varint(out, header_len as u64);
     for t in &types[..values.len()] {
@@ -527,6 +530,11 @@ mod tests {
             (16_383, &[0xff, 0x7f]),
             (u64::MAX, &[0xff; 9]),
         ];
+        for v in (0..64).map(|s| 1u64 << s).chain((0..64).map(|s| (1u64 << s) - 1)).chain([u64::MAX]) {
+            let mut out = Vec::new();
+            put_varint(&mut out, v);
+            assert_eq!(varint_len(v), out.len(), "{v}");
+        }
         for (v, bytes) in cases {
             let mut out = Vec::new();
             put_varint(&mut out, v);
