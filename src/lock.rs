@@ -177,6 +177,8 @@ impl Lock {
         first_line: usize,
         mut saw_version: bool,
     ) -> Result<bool, LockError> {
+        // The deck key (as written) and notes of the run of note lines being read.
+        let mut run: Option<(&str, Vec<NoteEntry>)> = None;
         for (index, line) in text.lines().enumerate() {
             if line.is_empty() || line.starts_with('#') {
                 continue;
@@ -216,10 +218,22 @@ impl Lock {
                 }
                 ("note", true) => {
                     let (key, entry) = parse_note(cols).ok_or_else(|| malformed("bad note entry"))?;
-                    self.notes.entry(key).or_default().push(entry);
+                    // Notes of one deck come together: the key is looked up once per run.
+                    if run.as_ref().is_none_or(|(run_key, _)| *run_key != key) {
+                        if let Some((run_key, notes)) = run.take() {
+                            self.notes.entry(unescape(run_key)).or_default().extend(notes);
+                        }
+                        run = Some((key, Vec::new()));
+                    }
+                    if let Some((_, notes)) = run.as_mut() {
+                        notes.push(entry);
+                    }
                 }
                 _ => return Err(malformed(&format!("unknown entry `{}`", cols[0]))),
             }
+        }
+        if let Some((run_key, notes)) = run {
+            self.notes.entry(unescape(run_key)).or_default().extend(notes);
         }
         Ok(saw_version)
     }
@@ -466,7 +480,8 @@ fn parse_deck(cols: &[&str]) -> Option<(String, DeckEntry)> {
     Some((unescape(key), entry))
 }
 
-fn parse_note(cols: &[&str]) -> Option<(String, NoteEntry)> {
+/// A note line: its deck key as written (escaped) and its entry.
+fn parse_note<'a>(cols: &[&'a str]) -> Option<(&'a str, NoteEntry)> {
     let [_, key, line, guid, nid, cid, mtime, content, front, back, sketch, preview] = cols else {
         return None;
     };
@@ -483,7 +498,7 @@ fn parse_note(cols: &[&str]) -> Option<(String, NoteEntry)> {
         line: line.parse().ok()?,
         preview: unescape(preview),
     };
-    Some((unescape(key), entry))
+    Some((key, entry))
 }
 
 /// Escapes `\`, tab and newlines so a value fits in one column.

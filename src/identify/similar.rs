@@ -166,10 +166,12 @@ impl FromStr for Sketch {
         if !s.len().is_multiple_of(4) || s.len() / 4 > K || !s.is_ascii() {
             return Err(());
         }
-        (0..s.len() / 4)
-            .map(|i| u16::from_str_radix(&s[i * 4..i * 4 + 4], 16).map_err(|_| ()))
-            .collect::<Result<Vec<_>, _>>()
-            .map(|values| Sketch::from_sorted(&values))
+        let mut values = [0u16; K];
+        let count = s.len() / 4;
+        for (i, value) in values[..count].iter_mut().enumerate() {
+            *value = u16::from_str_radix(&s[i * 4..i * 4 + 4], 16).map_err(|_| ())?;
+        }
+        Ok(Sketch::from_sorted(&values[..count]))
     }
 }
 
