@@ -708,6 +708,40 @@ mod tests {
         assert_eq!(k, rows - 12345);
     }
 
+    /// A database past 1 GiB skips the lock-byte page. Slow (it writes and checks 1.1 GB), so
+    /// it runs on request: `cargo test --release -- --ignored past_the_lock_byte_page`.
+    #[test]
+    #[ignore]
+    fn a_database_past_the_lock_byte_page_passes_integrity_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.db");
+        let mut db = DbFile::new(file_after_page_one(&path));
+        let mut table = TableWriter::default();
+        let mut record = Vec::new();
+        let text = "0123456789abcdef".repeat(1 << 16); // 1 MiB
+        for i in 1..=1100 {
+            encode_record(&[Value::Null, Value::Text(&text), Value::Int(i)], &mut record);
+            table.add(&mut db, i, &record).unwrap();
+        }
+        let root = table.finish(&mut db).unwrap();
+        let written = db
+            .finish(&[SchemaEntry {
+                kind: "table",
+                name: "t",
+                table: "t",
+                root,
+                sql: "CREATE TABLE t (id integer PRIMARY KEY, s text, k integer)",
+            }])
+            .unwrap();
+        put_page_one(written);
+        assert!(std::fs::metadata(&path).unwrap().len() > 1 << 30);
+        let conn = Connection::open(&path).unwrap();
+        let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(check, "ok");
+        let sum: i64 = conn.query_row("SELECT sum(length(s)) FROM t", [], |r| r.get(0)).unwrap();
+        assert_eq!(sum, 1100 << 20);
+    }
+
     #[test]
     fn even_groups_cover_and_balance() {
         assert_eq!(even_groups(5, 2), vec![0..2, 2..4, 4..5]);
