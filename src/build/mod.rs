@@ -167,7 +167,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let to_parse: HashSet<String> = files
         .iter()
         .zip(&checked)
-        .filter(|(_, c)| matches!(c, Checked::Build))
+        .filter(|(_, c)| matches!(c, Checked::Build(_)))
         .map(|(f, _)| stem_of(&f.path))
         .chain(forgotten.iter().cloned())
         .collect();
@@ -281,7 +281,7 @@ impl Run<'_> {
             .par_iter()
             .zip(checked)
             .map(|(file, checked)| match checked {
-                Checked::Build => prepare(file, self.notetype),
+                Checked::Build(read) => prepare(file, read, self.notetype),
                 Checked::Invalid(diagnostic) => (Prepared::Invalid, vec![diagnostic]),
                 other => (other.into(), Vec::new()),
             })
@@ -517,8 +517,8 @@ enum Checked {
         name: String,
         cards: usize,
     },
-    /// The deck must be built.
-    Build,
+    /// The deck must be built; the file's bytes and digest if the check read them.
+    Build(Option<(Vec<u8>, u128)>),
     /// Not built because of this error (found before parsing).
     Invalid(Diagnostic),
     Failed(String),
@@ -528,14 +528,15 @@ impl From<Checked> for Prepared {
     fn from(checked: Checked) -> Prepared {
         match checked {
             Checked::UpToDate { name, cards } => Prepared::UpToDate { name, cards },
-            Checked::Build | Checked::Invalid(_) => Prepared::Invalid,
+            Checked::Build(_) | Checked::Invalid(_) => Prepared::Invalid,
             Checked::Failed(message) => Prepared::Failed(message),
         }
     }
 }
 
-/// Whether a deck's outputs are up to date: its source (read in pieces, not held), the lock
-/// section, the note type and the settings all have the fingerprint its last build recorded.
+/// Whether a deck's outputs are up to date: its source, the lock section, the note type and the
+/// settings all have the fingerprint its last build recorded. A file to build keeps the bytes
+/// read here, for the parser.
 fn check(
     file: &SourceFile,
     opts: &BuildOptions,
@@ -545,12 +546,13 @@ fn check(
 ) -> Checked {
     let stem = stem_of(&file.path);
     if opts.force || !outputs_exist(opts, &stem) {
-        return Checked::Build;
+        return Checked::Build(None);
     }
-    let digest = match state::file_digest(&file.path) {
-        Ok(digest) => digest,
+    let bytes = match std::fs::read(&file.path) {
+        Ok(bytes) => bytes,
         Err(e) => return Checked::Failed(format!("cannot read {}: {e}", file.path.display())),
     };
+    let digest = state::source_digest(&bytes);
     let fingerprint = state::fingerprint(&state::FingerprintInput {
         source: digest,
         settings,
@@ -559,18 +561,29 @@ fn check(
     });
     match state::up_to_date(&opts.out, &stem, &fingerprint) {
         Some((cards, name)) => Checked::UpToDate { name, cards },
-        None => Checked::Build,
+        None => Checked::Build(Some((bytes, digest))),
     }
 }
 
-/// Reads and parses one source file. The digest recorded for the next incremental check is of
-/// the bytes parsed here, so a file that changes during the build is built again next time.
-fn prepare(file: &SourceFile, notetype: &Notetype) -> (Prepared, Vec<Diagnostic>) {
-    let bytes = match std::fs::read(&file.path) {
-        Ok(bytes) => bytes,
-        Err(e) => return (Prepared::Failed(format!("cannot read {}: {e}", file.path.display())), Vec::new()),
+/// Parses one source file (reading it, unless the check did). The digest recorded for the next
+/// incremental check is of the bytes parsed here.
+fn prepare(
+    file: &SourceFile,
+    read: Option<(Vec<u8>, u128)>,
+    notetype: &Notetype,
+) -> (Prepared, Vec<Diagnostic>) {
+    let (bytes, digest) = match read {
+        Some(read) => read,
+        None => match std::fs::read(&file.path) {
+            Ok(bytes) => {
+                let digest = state::source_digest(&bytes);
+                (bytes, digest)
+            }
+            Err(e) => {
+                return (Prepared::Failed(format!("cannot read {}: {e}", file.path.display())), Vec::new());
+            }
+        },
     };
-    let digest = state::source_digest(&bytes);
     let phase = Phase::start("parse", || stem_of(&file.path));
     let parsed = source::parse_with(file.format, &file.path, &bytes, model::note_of);
     drop(phase);

@@ -44,23 +44,6 @@ pub fn source_digest(bytes: &[u8]) -> u128 {
     xxhash_rust::xxh3::xxh3_128(bytes)
 }
 
-/// The digest of a file's bytes, as [`source_digest`] gives it, read in pieces rather than
-/// held whole.
-pub fn file_digest(path: &Path) -> std::io::Result<u128> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Xxh3::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        match file.read(&mut buffer) {
-            Ok(0) => return Ok(hasher.digest128()),
-            Ok(n) => hasher.update(&buffer[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-}
-
 /// The digest of a raw lock section.
 pub fn section_digest(section: &str) -> u128 {
     xxhash_rust::xxh3::xxh3_128(section.as_bytes())
@@ -92,18 +75,4 @@ pub fn record(out: &Path, stem: &str, fingerprint: &str, cards: usize, name: &st
 /// Forgets a deck's state, so the next build rebuilds it.
 pub fn forget(out: &Path, stem: &str) {
     let _ = std::fs::remove_file(state_path(out, stem));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_digest_is_the_digest_of_the_bytes() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("deck.txt");
-        let bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
-        std::fs::write(&path, &bytes).unwrap();
-        assert_eq!(file_digest(&path).unwrap(), source_digest(&bytes));
-    }
 }

@@ -7,7 +7,6 @@ use super::similar::{self, Sketch};
 use crate::lock::NoteEntry;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
-use std::collections::VecDeque;
 
 /// What matching needs to know of a new note.
 #[derive(Debug, Clone)]
@@ -31,12 +30,19 @@ pub fn match_notes(
     let mut matched: Vec<Option<usize>> = vec![None; probes.len()];
     let mut taken = vec![false; old.len()];
 
-    let mut exact: HashMap<(u64, u64), VecDeque<usize>> = HashMap::default();
-    for (i, e) in old.iter().enumerate() {
-        exact.entry((e.front, e.back)).or_default().push_back(i);
+    // Identical cards: each key leads to its first old entry, and each entry to the next one of
+    // the same key (no list per key: almost every key has one entry).
+    const NONE: usize = usize::MAX;
+    let mut exact: HashMap<(u64, u64), usize> = HashMap::default();
+    exact.reserve(old.len());
+    let mut next_same = vec![NONE; old.len()];
+    for (i, e) in old.iter().enumerate().rev() {
+        next_same[i] = exact.insert((e.front, e.back), i).unwrap_or(NONE);
     }
     for (p, probe) in probes.iter().enumerate() {
-        if let Some(i) = exact.get_mut(&(probe.front, probe.back)).and_then(VecDeque::pop_front) {
+        if let Some(head) = exact.get_mut(&(probe.front, probe.back)).filter(|head| **head != NONE) {
+            let i = *head;
+            *head = next_same[i];
             matched[p] = Some(i);
             taken[i] = true;
         }
