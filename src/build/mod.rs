@@ -134,7 +134,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         return Err(BuildError::NoDecks(opts.source.clone()));
     }
     let notetype = load_notetype(&opts.source)?;
-    let old_text = match std::fs::read_to_string(&opts.lock) {
+    // The lock and the sources whose outputs exist (the incremental check needs both) are read
+    // at the same time.
+    let (old_text, sources) = rayon::join(
+        || std::fs::read_to_string(&opts.lock),
+        || files.par_iter().map(|file| read_for_check(file, opts)).collect::<Vec<_>>(),
+    );
+    let old_text = match old_text {
         Ok(text) => Some(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(source) => return Err(BuildError::Read { path: opts.lock.clone(), source }),
@@ -151,7 +157,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         settings: format!("compression={} csv={}", opts.compression.name(), opts.csv),
     };
     let phase = Phase::start("check", String::new);
-    let checked = run.check_all(&files, &notetype_entry, &raw);
+    let checked = run.check_all(&files, sources, &notetype_entry, &raw);
     drop(phase);
     let stems: HashSet<String> = files.iter().map(|f| stem_of(&f.path)).collect();
     let mut forgotten: Vec<String> = raw.decks.keys().filter(|k| !stems.contains(*k)).cloned().collect();
@@ -262,15 +268,17 @@ impl Run<'_> {
     fn check_all(
         &self,
         files: &[SourceFile],
+        sources: Vec<Option<SourceRead>>,
         notetype_entry: &NotetypeEntry,
         raw: &RawSections<'_>,
     ) -> Vec<Checked> {
         let clashing = clashing_names(files);
         files
             .par_iter()
-            .map(|file| match clashing.iter().find(|(path, _)| path == &file.path) {
+            .zip(sources)
+            .map(|(file, source)| match clashing.iter().find(|(path, _)| path == &file.path) {
                 Some((_, diagnostic)) => Checked::Invalid(diagnostic.clone()),
-                None => check(file, self.opts, notetype_entry, raw, &self.settings),
+                None => check(file, source, notetype_entry, raw, &self.settings, &self.opts.out),
             })
             .collect()
     }
@@ -539,30 +547,46 @@ impl From<Checked> for Prepared {
 /// read here, for the parser.
 fn check(
     file: &SourceFile,
-    opts: &BuildOptions,
+    source: Option<SourceRead>,
     notetype_entry: &NotetypeEntry,
     raw_lock: &RawSections<'_>,
     settings: &str,
+    out: &Path,
 ) -> Checked {
     let stem = stem_of(&file.path);
-    if opts.force || !outputs_exist(opts, &stem) {
-        return Checked::Build(None);
-    }
-    let bytes = match std::fs::read(&file.path) {
-        Ok(bytes) => bytes,
-        Err(e) => return Checked::Failed(format!("cannot read {}: {e}", file.path.display())),
+    let (bytes, digest) = match source {
+        None => return Checked::Build(None),
+        Some(Err(message)) => return Checked::Failed(message),
+        Some(Ok(read)) => read,
     };
-    let digest = state::source_digest(&bytes);
     let fingerprint = state::fingerprint(&state::FingerprintInput {
         source: digest,
         settings,
         notetype: &notetype_fingerprint(notetype_entry),
         lock_section: state::section_digest(raw_lock.decks.get(&stem).map_or("", |s| s.text)),
     });
-    match state::up_to_date(&opts.out, &stem, &fingerprint) {
+    match state::up_to_date(out, &stem, &fingerprint) {
         Some((cards, name)) => Checked::UpToDate { name, cards },
         None => Checked::Build(Some((bytes, digest))),
     }
+}
+
+/// A source file's bytes and digest, or why it could not be read.
+type SourceRead = Result<(Vec<u8>, u128), String>;
+
+/// Reads a source file for the incremental check; `None` when there is nothing to check (the
+/// build is forced, or the outputs are missing).
+fn read_for_check(file: &SourceFile, opts: &BuildOptions) -> Option<SourceRead> {
+    if opts.force || !outputs_exist(opts, &stem_of(&file.path)) {
+        return None;
+    }
+    Some(match std::fs::read(&file.path) {
+        Ok(bytes) => {
+            let digest = state::source_digest(&bytes);
+            Ok((bytes, digest))
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", file.path.display())),
+    })
 }
 
 /// Parses one source file (reading it, unless the check did). The digest recorded for the next
