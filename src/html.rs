@@ -5,6 +5,7 @@
 //! checksum mirrors `field_checksum` in `rslib/src/notes/mod.rs`.
 
 use sha1::{Digest, Sha1};
+use std::borrow::Cow;
 
 /// Escapes text for an HTML field: `&`, `<`, `>`, `"` and `'` (the same set as Python's
 /// `html.escape(s, quote=True)`).
@@ -47,9 +48,9 @@ pub fn push_lines_as_field<'a>(lines: impl IntoIterator<Item = &'a str>, out: &m
 
 /// Anki's `strip_html_preserving_media_filenames`: media tags become ` filename `, comments,
 /// `<style>` and `<script>` blocks and all other tags are removed, then entities are decoded.
-pub fn strip_html_preserving_media_filenames(html: &str) -> String {
+pub fn strip_html_preserving_media_filenames(html: &str) -> Cow<'_, str> {
     if !html.bytes().any(|b| b == b'<' || b == b'&') {
-        return html.to_string();
+        return Cow::Borrowed(html);
     }
     let mut text = String::with_capacity(html.len());
     let mut rest = html;
@@ -81,7 +82,7 @@ pub fn strip_html_preserving_media_filenames(html: &str) -> String {
         }
     }
     text.push_str(rest);
-    decode_entities(&text)
+    Cow::Owned(decode_entities(&text))
 }
 
 /// Skips a `<style>…</style>` or `<script>…</script>` block at the start of `tail`.

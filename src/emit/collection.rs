@@ -419,14 +419,14 @@ fn insert_notes_and_cards(
 const ROW_BATCH: usize = 256;
 
 /// The computed columns of a note row.
-struct NoteRow {
+struct NoteRow<'a> {
     tags: String,
-    sfld: String,
+    sfld: std::borrow::Cow<'a, str>,
     csum: u32,
 }
 
-impl NoteRow {
-    fn of(n: &IdentifiedNote) -> NoteRow {
+impl NoteRow<'_> {
+    fn of(n: &IdentifiedNote) -> NoteRow<'_> {
         let tags = n.note.tags_text();
         let tags = if tags.is_empty() { String::new() } else { format!(" {tags} ") };
         let sfld = html::strip_html_preserving_media_filenames(n.note.front());

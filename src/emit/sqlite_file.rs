@@ -287,12 +287,22 @@ impl Page {
 
     /// Adds a cell if it fits.
     fn add(&mut self, cell: &[u8]) -> bool {
+        self.add_parts(&[cell])
+    }
+
+    /// Adds a cell made of these parts, copied straight into the page, if it fits.
+    fn add_parts(&mut self, parts: &[&[u8]]) -> bool {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
         let used = self.start + self.header_len + 2 * (self.pointers.len() + 1);
-        if used + cell.len() > self.content {
+        if used + len > self.content {
             return false;
         }
-        self.content -= cell.len();
-        self.data[self.content..self.content + cell.len()].copy_from_slice(cell);
+        self.content -= len;
+        let mut at = self.content;
+        for part in parts {
+            self.data[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
         self.pointers.push(self.content as u16);
         true
     }
@@ -344,20 +354,24 @@ impl TableWriter {
             return Err(std::io::Error::other(format!("rowid {rowid} out of order")));
         }
         let local = local_size(record.len(), false);
-        self.cell.clear();
-        put_varint(&mut self.cell, record.len() as u64);
-        put_varint(&mut self.cell, rowid as u64);
-        self.cell.extend_from_slice(&record[..local]);
-        if local < record.len() {
-            let first = db.write_overflow(&record[local..])?;
-            self.cell.extend_from_slice(&first.to_be_bytes());
-        }
-        if !self.leaf.add(&self.cell) {
+        // The cell: payload size, rowid, the payload's local part, the first overflow page.
+        // The cell buffer is taken for the call, so the leaf can be flushed while it is in use.
+        let mut head = std::mem::take(&mut self.cell);
+        head.clear();
+        put_varint(&mut head, record.len() as u64);
+        put_varint(&mut head, rowid as u64);
+        let overflow =
+            if local < record.len() { db.write_overflow(&record[local..])?.to_be_bytes() } else { [0; 4] };
+        let tail: &[u8] = if local < record.len() { &overflow } else { &[] };
+        let parts = [&head[..], &record[..local], tail];
+        let added = self.leaf.add_parts(&parts);
+        if !added {
             self.flush_leaf(db)?;
-            if !self.leaf.add(&self.cell) {
+            if !self.leaf.add_parts(&parts) {
                 return Err(std::io::Error::other("a cell larger than a page"));
             }
         }
+        self.cell = head;
         self.last_rowid = Some(rowid);
         Ok(())
     }

@@ -325,7 +325,7 @@ pub fn sketch_of(note: &Note) -> Sketch {
 
 /// Field HTML as plain text, line breaks as spaces.
 fn plain(field: &str) -> String {
-    html::strip_html_preserving_media_filenames(&field.replace("<br>", " "))
+    html::strip_html_preserving_media_filenames(&field.replace("<br>", " ")).into_owned()
 }
 
 /// The first 60 characters of the front as text, to name a removed card.
