@@ -402,8 +402,9 @@ impl TableWriter {
                     cell.clear();
                     cell.extend_from_slice(&child.to_be_bytes());
                     put_varint(&mut cell, key as u64);
-                    let added = page.add(&cell);
-                    debug_assert!(added, "interior capacity is computed for the largest cell");
+                    if !page.add(&cell) {
+                        return Err(overfull());
+                    }
                 }
                 let &(right, max_key) = children.last().expect("groups are not empty");
                 let number = db.allocate();
@@ -414,6 +415,11 @@ impl TableWriter {
         }
         Ok(level[0].0)
     }
+}
+
+/// A page planned to hold more than it can: a bug here, reported rather than a cell lost.
+fn overfull() -> std::io::Error {
+    std::io::Error::other("internal error: a b-tree page was planned past its capacity")
 }
 
 /// Splits `n` items into the fewest groups of at most `most` items, as even as possible (so
@@ -475,8 +481,9 @@ pub fn write_index<W: Write>(
         let mut page = Page::new(true, 0);
         for i in next..next + size {
             cell_of(i, None, &mut cell)?;
-            let added = page.add(&cell);
-            debug_assert!(added, "leaf capacity is computed for the largest entry");
+            if !page.add(&cell) {
+                return Err(overfull());
+            }
         }
         next += size;
         let number = db.allocate();
@@ -500,8 +507,9 @@ pub fn write_index<W: Write>(
             let mut page = Page::new(false, 0);
             for i in group.start..group.end - 1 {
                 cell_of(dividers[i], Some(children[i]), &mut cell)?;
-                let added = page.add(&cell);
-                debug_assert!(added, "interior capacity is computed for the largest entry");
+                if !page.add(&cell) {
+                    return Err(overfull());
+                }
             }
             let number = db.allocate();
             db.write_page(number, &page.finish(INTERIOR_INDEX, Some(children[group.end - 1])))?;
