@@ -102,8 +102,9 @@ impl<W: Write + Seek> ZipWriter<W> {
                 producer.join().unwrap_or_else(|_| Err(io::Error::other("the package writer panicked")));
             (produced, consumed)
         });
-        let (prefix, value) = produced?;
+        // A failed write stops the producer too: the write error is the one worth reporting.
         let (body_crc, body_len) = consumed?;
+        let (prefix, value) = produced?;
         if prefix.len() != prefix_len {
             return Err(length_changed(prefix_len as u64, prefix.len() as u64));
         }
