@@ -213,7 +213,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
     let decks = std::mem::take(&mut identified.results);
     // The old and new identities are large; freeing them is work nobody waits for.
-    std::thread::spawn(move || drop((identified, old_lock)));
+    free_in_background((identified, old_lock));
     Ok(BuildReport { decks, diagnostics, lock, forgotten })
 }
 
@@ -416,7 +416,7 @@ impl Run<'_> {
         // The notes are written out: free them on another thread while the packages are
         // flushed to disk (a deck of 100,000 notes takes tens of milliseconds to free).
         let notes: Vec<_> = to_emit.iter_mut().map(|p| std::mem::take(&mut p.deck.notes)).collect();
-        std::thread::spawn(move || drop(notes));
+        free_in_background(notes);
         let emitted: Vec<Result<Built, String>> = emitted
             .into_par_iter()
             .map(|written| {
@@ -466,6 +466,12 @@ impl Run<'_> {
         let _phase = Phase::start("lock commit", String::new);
         Ok(lockfile::commit_lock(&opts.lock, staged, old_digest)?)
     }
+}
+
+/// Frees a large value on a thread of its own. If no thread can be started, the closure, and the
+/// value with it, is dropped here.
+fn free_in_background<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new().name("ankideck-free".into()).spawn(move || drop(value));
 }
 
 /// Deck files whose names differ only in case: they would write the same outputs (and the same
