@@ -91,15 +91,21 @@ impl<W: Write + Seek> ZipWriter<W> {
         let out = &mut self.out;
         let (produced, consumed) = std::thread::scope(|scope| {
             let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
-            let producer = scope.spawn(move || {
-                let mut writer = ChunkWriter { sender, chunk: Vec::with_capacity(CHUNK) };
-                let produced = body(&mut writer);
-                let flushed = writer.send_chunk();
-                produced.and_then(|p| flushed.map(|()| p))
-            });
+            let producer =
+                std::thread::Builder::new().name("ankideck-package".into()).spawn_scoped(scope, move || {
+                    let mut writer = ChunkWriter { sender, chunk: Vec::with_capacity(CHUNK) };
+                    let produced = body(&mut writer);
+                    let flushed = writer.send_chunk();
+                    produced.and_then(|p| flushed.map(|()| p))
+                });
+            // If the thread cannot start, its sender is gone and the consumer ends at once.
             let consumed = consume_chunks(receiver, method, out);
-            let produced =
-                producer.join().unwrap_or_else(|_| Err(io::Error::other("the package writer panicked")));
+            let produced = match producer {
+                Ok(producer) => {
+                    producer.join().unwrap_or_else(|_| Err(io::Error::other("the package writer panicked")))
+                }
+                Err(e) => Err(e),
+            };
             (produced, consumed)
         });
         // A failed write stops the producer too: the write error is the one worth reporting.
