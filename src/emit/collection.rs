@@ -543,6 +543,34 @@ mod tests {
         out
     }
 
+    /// Every index answers a query that reads all of it, for deck sizes that fill index leaves
+    /// exactly (SQLite's integrity_check alone does not notice an empty leaf).
+    #[test]
+    fn every_index_answers_queries_for_many_deck_sizes() {
+        let notetype = Notetype::flashcard(None);
+        let entry = identify::identify_notetype(&notetype, None, NOW);
+        let dir = tempfile::tempdir().unwrap();
+        for size in [1usize, 2, 227, 228, 229, 314, 315, 316, 629, 630, 631] {
+            let notes = (0..size).map(|i| note(&format!("Q{i}"), &format!("A{i}"), "S")).collect();
+            let deck = identified(notes, &[]);
+            let input = CollectionInput { deck: &deck, notetype: &notetype, notetype_entry: &entry };
+            let path = dir.path().join(format!("{size}.anki2"));
+            write(&path, &input).unwrap();
+            let db = Connection::open(&path).unwrap();
+            for (_, index, table, sql) in SCHEMA_ENTRIES.iter().filter(|e| e.0 == "index") {
+                let column = sql.split('(').nth(1).and_then(|c| c.split([',', ')']).next()).unwrap().trim();
+                let query = format!(
+                    "SELECT count(*) FROM {table} INDEXED BY {index} WHERE {column} > -9223372036854775808"
+                );
+                let count: i64 = db
+                    .query_row(&query, [], |r| r.get(0))
+                    .unwrap_or_else(|e| panic!("{size} notes, {index}: {e}"));
+                let expected = if *table == "revlog" { 0 } else { size as i64 };
+                assert_eq!(count, expected, "{size} notes, {index}");
+            }
+        }
+    }
+
     #[test]
     fn written_collection_reads_back_as_sqlites_own() {
         let long = "A long answer that needs overflow pages. ".repeat(300);

@@ -475,9 +475,13 @@ pub fn write_index<W: Write>(
     let mut children: Vec<u32> = Vec::with_capacity(leaves);
     let mut dividers: Vec<usize> = Vec::with_capacity(leaves.saturating_sub(1));
     let mut next = 0;
-    let leaf_sizes =
-        even_groups(in_leaves, per_leaf.max(1)).into_iter().map(|g| g.len()).chain(std::iter::repeat(0));
-    for size in leaf_sizes.take(leaves) {
+    // Exactly `leaves` leaves, as even as possible; none may be empty (SQLite reads an empty
+    // leaf that is not the root as corruption, though integrity_check passes it).
+    if leaves > 1 && in_leaves < leaves {
+        return Err(overfull());
+    }
+    let leaf_sizes = (0..leaves).map(|g| in_leaves / leaves + usize::from(g < in_leaves % leaves));
+    for size in leaf_sizes {
         let mut page = Page::new(true, 0);
         for i in next..next + size {
             cell_of(i, None, &mut cell)?;
@@ -762,6 +766,65 @@ mod tests {
         assert_eq!(check, "ok");
         let sum: i64 = conn.query_row("SELECT sum(length(s)) FROM t", [], |r| r.get(0)).unwrap();
         assert_eq!(sum, 1100 << 20);
+    }
+
+    /// Index sizes at and around every multiple of a leaf's capacity plus one (where a divider
+    /// can leave a leaf empty), queried through the index, not only integrity-checked.
+    #[test]
+    fn indexes_of_every_size_near_a_leaf_boundary_answer_queries() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut record = Vec::new();
+        encode_record(&[Value::Int(-1), Value::Int(1_764_000_000_000)], &mut record);
+        let per_leaf = (USABLE - 8) / (2 + 1 + record.len());
+        let mut counts: Vec<i64> = vec![0, 1, 2, 3];
+        for k in 1..=3i64 {
+            let edge = k * (per_leaf as i64 + 1);
+            counts.extend([edge - 1, edge, edge + 1]);
+        }
+        for count in counts {
+            let path = dir.path().join(format!("n{count}.db"));
+            let mut db = DbFile::new(file_after_page_one(&path));
+            let mut table = TableWriter::default();
+            for i in 1..=count {
+                encode_record(&[Value::Null, Value::Int(-1)], &mut record);
+                table.add(&mut db, 1_764_000_000_000 + i, &record).unwrap();
+            }
+            let root = table.finish(&mut db).unwrap();
+            let index_root = write_index(&mut db, count as usize, |i, out| {
+                encode_record(&[Value::Int(-1), Value::Int(1_764_000_000_001 + i as i64)], out);
+            })
+            .unwrap();
+            let written = db
+                .finish(&[
+                    SchemaEntry {
+                        kind: "table",
+                        name: "t",
+                        table: "t",
+                        root,
+                        sql: "CREATE TABLE t (id integer PRIMARY KEY, usn integer)",
+                    },
+                    SchemaEntry {
+                        kind: "index",
+                        name: "t_usn",
+                        table: "t",
+                        root: index_root,
+                        sql: "CREATE INDEX t_usn ON t (usn)",
+                    },
+                ])
+                .unwrap();
+            put_page_one(written);
+            let conn = Connection::open(&path).unwrap();
+            let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+            assert_eq!(check, "ok", "{count}");
+            let found: i64 = conn
+                .query_row("SELECT count(*) FROM t INDEXED BY t_usn WHERE usn = -1", [], |r| r.get(0))
+                .unwrap_or_else(|e| panic!("{count} entries: {e}"));
+            assert_eq!(found, count);
+            let last: Option<i64> = conn
+                .query_row("SELECT max(id) FROM t INDEXED BY t_usn WHERE usn = -1", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(last, (count > 0).then_some(1_764_000_000_000 + count), "{count}");
+        }
     }
 
     #[test]

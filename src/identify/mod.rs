@@ -337,7 +337,9 @@ pub fn preview(front: &str) -> String {
     }
     let mut head = &front[..cut];
     // A tag cut in two at the end of the prefix is left out, not shown as text.
-    if let Some(open) = head.rfind('<').filter(|&open| !head[open..].contains('>')) {
+    if cut < front.len()
+        && let Some(open) = head.rfind('<').filter(|&open| !head[open..].contains('>'))
+    {
         head = &head[..open];
     }
     // Most fronts are plain text: without markup or entities there is nothing to strip.

@@ -211,6 +211,8 @@ fn both_sides_edited_to_a_back_another_card_has_still_match_by_similarity() {
 fn previews_name_the_front_as_text() {
     assert_eq!(preview("Who led the opposition?"), "Who led the opposition?");
     assert_eq!(preview("Line one<br>line &amp; two"), "Line one line & two");
+    // Escaped text never holds a bare `<`, but a front from an HTML deck can: it stays.
+    assert_eq!(preview("1 < 2 is true"), "1 < 2 is true");
     let long = "word ".repeat(30);
     assert_eq!(preview(&long), format!("{}…", &long[..60]));
     // A front longer than the prefix read says so even when its text is short.
