@@ -252,6 +252,10 @@ def check_packages(report: Report, binary: Path, work: Path) -> None:
     """(a)+(b)+(c): build source-cards/ and import every .apkg and .csv."""
     project = work / "seed"
     shutil.copytree(REPO_ROOT / "source-cards", project / "source-cards")
+    # A larger deck beside the seed: its collection has multi-level tables and indexes, overflow
+    # pages and numeric sort fields, which the 15-card seed does not exercise. 1,596 = 7 x 228
+    # fills the leaves of ix_cards_nid exactly, the size at which an index once got an empty leaf.
+    (project / "source-cards" / "generated-large.txt").write_text(large_deck_text(1596), encoding="utf-8")
     run_bin(binary, ["build", "--csv", "--out", "out"], project)
     decks = parse_source(binary, project)
     report.check("seed: source-cards parsed", "stalin-opposition-1924-41" in decks, f"stems {list(decks)}")
@@ -260,6 +264,17 @@ def check_packages(report: Report, binary: Path, work: Path) -> None:
         report.guard(f"(a) import {apkg.name}", check_apkg_import, apkg, deck, work / f"a-{stem}")
         report.guard(f"(b) collection inside {apkg.name}", check_package_db, apkg, deck, work / f"b-{stem}")
         report.guard(f"(c) import {csv.name}", check_csv_import, csv, apkg, deck, work / f"c-{stem}")
+
+
+def large_deck_text(cards: int) -> str:
+    """A deterministic deck of `cards` cards: some fronts are numbers, some backs are long."""
+    lines = ["GENERATED LARGE Flashcards"]
+    for i in range(cards):
+        lines.append(f"PART {i // 100 + 1}")
+        lines.append(str(1900 + i) if i % 97 == 0 else f"Card {i} asks about item {i * 7919 % 10007} and stops at")
+        back = f"the answer {i}, with <angle> & ampersand."
+        lines.append(back * 300 if i % 211 == 0 else back)
+    return "\n".join(lines) + "\n"
 
 
 def check_apkg_import(report: Report, apkg: Path, deck: dict, tmp: Path) -> None:
@@ -290,6 +305,20 @@ def check_package_db(report: Report, apkg: Path, deck: dict, tmp: Path) -> None:
         (tmp / "collection.anki2").write_bytes(archive.read("collection.anki2"))
     db = sqlite3.connect(tmp / "collection.anki2")
     raw = sorted(row[0] for row in db.execute("select flds from notes"))
+    report.equal(f"{apkg.name}: SQLite integrity_check", db.execute("pragma integrity_check").fetchone()[0], "ok")
+    # integrity_check does not read every index the way queries do: read each one whole.
+    unreadable = []
+    for name, table, sql in db.execute("select name, tbl_name, sql from sqlite_master where type = 'index'").fetchall():
+        column = sql.split("(")[1].split(",")[0].split(")")[0].strip()
+        try:
+            through_index = db.execute(
+                f"select count(*) from {table} indexed by {name} where {column} > -9223372036854775808").fetchone()[0]
+            rows = db.execute(f"select count(*) from {table}").fetchone()[0]
+            if through_index != rows:
+                unreadable.append(f"{name}: {through_index} of {rows} rows")
+        except sqlite3.DatabaseError as err:
+            unreadable.append(f"{name}: {err}")
+    report.check(f"{apkg.name}: every index reads back whole", not unreadable, "; ".join(unreadable))
     db.close()
     expected = sorted("\x1f".join(expected_note(c)["fields"]) for c in deck["cards"])
     report.equal(f"{apkg.name}: raw notes.flds in the package", raw, expected)
