@@ -359,24 +359,51 @@ impl Lock {
     }
 
     /// The guids of the kept (unparsed) sections, read from their note lines' guid column.
-    pub fn kept_guids(&self) -> impl Iterator<Item = &str> {
-        self.kept
-            .values()
-            .flat_map(|section| section.lines())
-            .filter_map(|line| line.strip_prefix("note\t")?.split('\t').nth(2))
+    pub fn kept_guids(&self) -> Vec<&str> {
+        self.kept_notes().0
     }
 
     /// The largest note or card id in the lock: new ids are allocated above it.
     pub fn max_id(&self) -> i64 {
-        let parsed = self.notes.values().flatten().map(|n| n.note_id.0.max(n.card_id.0));
-        // Kept sections: only the id columns (note id, card id) of their note lines are read.
-        let kept = self.kept.values().flat_map(|section| section.lines()).filter_map(|line| {
-            let mut cols = line.strip_prefix("note\t")?.split('\t').skip(3);
-            let note: i64 = cols.next()?.parse().ok()?;
-            let card: i64 = cols.next()?.parse().ok()?;
-            Some(note.max(card))
-        });
-        parsed.chain(kept).max().unwrap_or(0)
+        self.max_parsed_id().max(self.kept_notes().1)
+    }
+
+    fn max_parsed_id(&self) -> i64 {
+        self.notes.values().flatten().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0)
+    }
+
+    /// The guids in the lock's kept sections and the largest id in the whole lock, in one pass
+    /// over the kept text, its sections read in parallel: what a build needs of the decks it
+    /// does not rebuild.
+    pub fn kept_guids_and_max_id(&self) -> (Vec<&str>, i64) {
+        let (guids, max) = self.kept_notes();
+        (guids, max.max(self.max_parsed_id()))
+    }
+
+    /// The guid column of every note line of the kept sections, and the largest id among them
+    /// (only the guid and id columns are read).
+    fn kept_notes(&self) -> (Vec<&str>, i64) {
+        let sections: Vec<&String> = self.kept.values().collect();
+        let parts: Vec<(Vec<&str>, i64)> = sections
+            .par_iter()
+            .map(|section| {
+                let mut guids = Vec::new();
+                let mut max = 0i64;
+                for line in section.lines() {
+                    let Some(rest) = line.strip_prefix("note\t") else { continue };
+                    // Columns after `note`: key, line, guid, note id, card id, ...
+                    let mut cols = rest.split('\t').skip(2);
+                    let Some(guid) = cols.next() else { continue };
+                    guids.push(guid);
+                    let note = cols.next().and_then(|c| c.parse::<i64>().ok()).unwrap_or(0);
+                    let card = cols.next().and_then(|c| c.parse::<i64>().ok()).unwrap_or(0);
+                    max = max.max(note).max(card);
+                }
+                (guids, max)
+            })
+            .collect();
+        let max = parts.iter().map(|(_, m)| *m).max().unwrap_or(0);
+        (parts.into_iter().flat_map(|(g, _)| g).collect(), max)
     }
 }
 
@@ -683,7 +710,8 @@ mod tests {
         let raw = RawSections::of(text.trim_end());
         let kept = Lock::parse_selected(Path::new("l"), &raw, |_| false).unwrap();
         assert_eq!(kept.to_text(), text);
-        assert_eq!(kept.kept_guids().collect::<Vec<_>>(), ["g#,1"]);
+        assert_eq!(kept.kept_guids(), ["g#,1"]);
+        assert_eq!(kept.kept_guids_and_max_id(), (vec!["g#,1"], kept.max_id()));
     }
 
     #[test]

@@ -323,11 +323,12 @@ impl Run<'_> {
             })
             .collect();
         forgotten.retain(|key| !claimed.contains(key));
-        let mut ids = IdAllocator::new(opts.now_secs, old_lock.max_id());
+        let (kept_guids, max_id) = old_lock.kept_guids_and_max_id();
+        let mut ids = IdAllocator::new(opts.now_secs, max_id);
         // Every guid in the lock, parsed or kept, so a new note never takes one that is in use.
         let mut guids: identify::GuidSet =
             old_lock.notes.values().flatten().map(|n| n.guid.as_str()).collect();
-        guids.extend(old_lock.kept_guids());
+        guids.extend(kept_guids);
         for old in olds.iter().flatten().flatten() {
             ids.ensure_above(old.notes.iter().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0));
             guids.extend(old.notes.iter().map(|n| n.guid.as_str()));
