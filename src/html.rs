@@ -10,33 +10,33 @@ use std::borrow::Cow;
 /// Escapes text for an HTML field: `&`, `<`, `>`, `"` and `'` (the same set as Python's
 /// `html.escape(s, quote=True)`).
 pub fn escape(text: &str, out: &mut String) {
-    // The five characters are ASCII, so every byte position where one stands is a character
-    // boundary: a byte scan is enough, and much faster than a char search.
+    push_replacing_ascii(text, out, |b| match b {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&#x27;"),
+        _ => None,
+    });
+}
+
+/// Appends `text` to `out` with the ASCII bytes that `replacement` names replaced. Those bytes
+/// always stand at character boundaries, so a byte scan is enough, and much faster than a char
+/// search.
+pub fn push_replacing_ascii(text: &str, out: &mut String, replacement: impl Fn(u8) -> Option<&'static str>) {
     let mut start = 0;
     for (i, &b) in text.as_bytes().iter().enumerate() {
-        let entity = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#x27;",
-            _ => continue,
-        };
-        out.push_str(&text[start..i]);
-        out.push_str(entity);
-        start = i + 1;
+        if let Some(with) = replacement(b).filter(|_| b.is_ascii()) {
+            out.push_str(&text[start..i]);
+            out.push_str(with);
+            start = i + 1;
+        }
     }
     out.push_str(&text[start..]);
 }
 
-/// Escapes each line and joins them with `<br>`: the field value of a multi-line side.
-pub fn lines_to_field(lines: &[String]) -> String {
-    let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 4).sum());
-    push_lines_as_field(lines.iter().map(String::as_str), &mut out);
-    out
-}
-
-/// Appends lines as one field's HTML, as [`lines_to_field`] gives it, to `out`.
+/// Appends lines as one field's HTML to `out`: each escaped, joined with `<br>` (the field
+/// value of a multi-line side).
 pub fn push_lines_as_field<'a>(lines: impl IntoIterator<Item = &'a str>, out: &mut String) {
     for (i, line) in lines.into_iter().enumerate() {
         if i > 0 {
@@ -196,8 +196,9 @@ mod tests {
 
     #[test]
     fn lines_join_with_br() {
-        let lines = vec!["a & b".to_string(), "c".to_string()];
-        assert_eq!(lines_to_field(&lines), "a &amp; b<br>c");
+        let mut field = String::new();
+        push_lines_as_field(["a & b", "c"], &mut field);
+        assert_eq!(field, "a &amp; b<br>c");
     }
 
     #[test]

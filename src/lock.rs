@@ -359,11 +359,13 @@ impl Lock {
     }
 
     /// The guids of the kept (unparsed) sections, read from their note lines' guid column.
+    #[cfg(test)]
     pub fn kept_guids(&self) -> Vec<&str> {
         self.kept_notes().0
     }
 
     /// The largest note or card id in the lock: new ids are allocated above it.
+    #[cfg(test)]
     pub fn max_id(&self) -> i64 {
         self.max_parsed_id().max(self.kept_notes().1)
     }
@@ -537,21 +539,13 @@ fn escape(text: &str) -> String {
 
 /// Appends `text` with backslash, tab and line breaks escaped (as [`escape`]).
 fn push_escaped(out: &mut String, text: &str) {
-    // The four characters are ASCII: a byte scan finds them at character boundaries.
-    let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let escaped = match b {
-            b'\\' => "\\\\",
-            b'\t' => "\\t",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            _ => continue,
-        };
-        out.push_str(&text[start..i]);
-        out.push_str(escaped);
-        start = i + 1;
-    }
-    out.push_str(&text[start..]);
+    crate::html::push_replacing_ascii(text, out, |b| match b {
+        b'\\' => Some("\\\\"),
+        b'\t' => Some("\\t"),
+        b'\n' => Some("\\n"),
+        b'\r' => Some("\\r"),
+        _ => None,
+    });
 }
 
 fn unescape(text: &str) -> String {

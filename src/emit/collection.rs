@@ -137,30 +137,28 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
     let mut table = TableWriter::default();
     let mut checksums: Vec<(i64, i64)> = Vec::with_capacity(notes.len());
     let mut numeric = NumericAffinity::default();
-    for batch in by_note_id.chunks(ROW_BATCH) {
-        let rows: Vec<NoteRow> = batch.iter().map(|&i| NoteRow::of(&notes[i as usize])).collect();
-        for (&i, row) in batch.iter().zip(&rows) {
-            let n = &notes[i as usize];
-            let sfld = numeric.of(&row.sfld).map_err(WriteError::Sqlite)?;
-            encode_record(
-                &[
-                    Val::Null,
-                    Val::Text(&n.guid),
-                    Val::Int(mid),
-                    Val::Int(n.mtime),
-                    Val::Int(-1),
-                    Val::Text(&row.tags),
-                    Val::Text(n.note.flds()),
-                    sfld,
-                    Val::Int(i64::from(row.csum)),
-                    Val::Int(0),
-                    Val::Text(""),
-                ],
-                &mut record,
-            );
-            table.add(&mut db, n.note_id.0, &record)?;
-            checksums.push((i64::from(row.csum), n.note_id.0));
-        }
+    for &i in &by_note_id {
+        let n = &notes[i as usize];
+        let row = NoteRow::of(n);
+        let sfld = numeric.of(&row.sfld).map_err(WriteError::Sqlite)?;
+        encode_record(
+            &[
+                Val::Null,
+                Val::Text(&n.guid),
+                Val::Int(mid),
+                Val::Int(n.mtime),
+                Val::Int(-1),
+                Val::Text(&row.tags),
+                Val::Text(n.note.flds()),
+                sfld,
+                Val::Int(i64::from(row.csum)),
+                Val::Int(0),
+                Val::Text(""),
+            ],
+            &mut record,
+        );
+        table.add(&mut db, n.note_id.0, &record)?;
+        checksums.push((i64::from(row.csum), n.note_id.0));
     }
     let notes_root = table.finish(&mut db)?;
     drop(phase);
@@ -382,41 +380,22 @@ fn insert_notes_and_cards(
     let mid = input.notetype.id.0;
     let did = input.deck.deck.id.0;
     let notes = &input.deck.notes;
-    // A pipeline: one thread turns notes into rows while this one inserts them; the bounded
-    // channel keeps only a few batches in memory.
-    std::thread::scope(|scope| {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<NoteRow>>(2);
-        scope.spawn(move || {
-            for batch in notes.chunks(ROW_BATCH) {
-                if sender.send(batch.iter().map(NoteRow::of).collect()).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut index = 0;
-        for batch in receiver {
-            for row in batch {
-                let n = &notes[index];
-                index += 1;
-                note_stmt.execute(params![
-                    n.note_id.0,
-                    n.guid,
-                    mid,
-                    n.mtime,
-                    row.tags,
-                    n.note.flds(),
-                    row.sfld,
-                    row.csum
-                ])?;
-                card_stmt.execute(params![n.card_id.0, n.note_id.0, did, n.mtime, n.position])?;
-            }
-        }
-        Ok(())
-    })
+    for n in notes {
+        let row = NoteRow::of(n);
+        note_stmt.execute(params![
+            n.note_id.0,
+            n.guid,
+            mid,
+            n.mtime,
+            row.tags,
+            n.note.flds(),
+            row.sfld,
+            row.csum
+        ])?;
+        card_stmt.execute(params![n.card_id.0, n.note_id.0, did, n.mtime, n.position])?;
+    }
+    Ok(())
 }
-
-/// Notes per batch handed from the row builder to the inserter.
-const ROW_BATCH: usize = 256;
 
 /// The computed columns of a note row.
 struct NoteRow<'a> {

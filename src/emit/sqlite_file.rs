@@ -425,7 +425,11 @@ fn overfull() -> std::io::Error {
 /// Splits `n` items into the fewest groups of at most `most` items, as even as possible (so
 /// with `n >= 2` every group has at least 2 items, as an interior page needs).
 fn even_groups(n: usize, most: usize) -> Vec<std::ops::Range<usize>> {
-    let groups = n.div_ceil(most).max(1);
+    split_evenly(n, n.div_ceil(most).max(1))
+}
+
+/// Splits `n` items into exactly `groups` runs whose lengths differ by at most one.
+fn split_evenly(n: usize, groups: usize) -> Vec<std::ops::Range<usize>> {
     let (base, extra) = (n / groups, n % groups);
     let mut start = 0;
     (0..groups)
@@ -480,8 +484,7 @@ pub fn write_index<W: Write>(
     if leaves > 1 && in_leaves < leaves {
         return Err(overfull());
     }
-    let leaf_sizes = (0..leaves).map(|g| in_leaves / leaves + usize::from(g < in_leaves % leaves));
-    for size in leaf_sizes {
+    for size in split_evenly(in_leaves, leaves).into_iter().map(|g| g.len()) {
         let mut page = Page::new(true, 0);
         for i in next..next + size {
             cell_of(i, None, &mut cell)?;

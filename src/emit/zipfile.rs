@@ -38,28 +38,20 @@ impl<W: Write + Seek> ZipWriter<W> {
     }
 
     /// Adds an entry holding everything `input` yields (`len` bytes).
-    pub fn add(&mut self, name: &str, input: impl Read, len: u64, method: Method) -> io::Result<()> {
-        let offset = self.out.stream_position()?;
-        let method_code: u16 = match method {
-            Method::Stored => 0,
-            Method::Deflate(_) => 8,
-        };
-        // The local header is written first and its sizes and CRC filled in afterwards.
-        self.out.write_all(&local_header(name, method_code, 0, 0, 0))?;
-        let data_start = self.out.stream_position()?;
-        let crc = match method {
-            Method::Stored => copy_stored(input, len, &mut self.out)?,
-            Method::Deflate(level) => deflate_parallel(input, len, level, &mut self.out)?,
-        };
-        let end = self.out.stream_position()?;
-        let compressed = to_u32(end - data_start)?;
-        let size = to_u32(len)?;
-        self.out.seek(SeekFrom::Start(offset))?;
-        self.out.write_all(&local_header(name, method_code, crc, compressed, size))?;
-        self.out.seek(SeekFrom::Start(end))?;
-        self.central.extend(central_header(name, method_code, crc, compressed, size, to_u32(offset)?));
-        self.entries += 1;
-        Ok(())
+    pub fn add(
+        &mut self,
+        name: &str,
+        mut input: impl Read + Send,
+        len: u64,
+        method: Method,
+    ) -> io::Result<()> {
+        self.add_with_late_prefix(name, method, 0, move |writer| {
+            let copied = io::copy(&mut input, writer)?;
+            if copied != len {
+                return Err(length_changed(len, copied));
+            }
+            Ok((Vec::new(), ()))
+        })
     }
 
     /// Adds an entry that is produced as a stream whose first `prefix_len` bytes are known only
@@ -86,7 +78,8 @@ impl<W: Write + Seek> ZipWriter<W> {
         self.out.write_all(&local_header(name, method_code, 0, 0, 0))?;
         let data_start = self.out.stream_position()?;
         // Room for the prefix: as it is, or as a stored block (1 header byte, LEN, NLEN).
-        let reserved = prefix_len + if method == Method::Stored { 0 } else { 5 };
+        let stored_block = method != Method::Stored && prefix_len > 0;
+        let reserved = prefix_len + if stored_block { 5 } else { 0 };
         self.out.write_all(&vec![0u8; reserved])?;
         let out = &mut self.out;
         let (produced, consumed) = std::thread::scope(|scope| {
@@ -116,7 +109,7 @@ impl<W: Write + Seek> ZipWriter<W> {
         }
         let end = self.out.stream_position()?;
         self.out.seek(SeekFrom::Start(data_start))?;
-        if method != Method::Stored {
+        if stored_block {
             // BFINAL 0, BTYPE 00 (stored), then LEN and its complement.
             self.out.write_all(&[0])?;
             self.out.write_all(&prefix_len16.to_le_bytes())?;
@@ -270,65 +263,9 @@ fn central_header(name: &str, method: u16, crc: u32, compressed: u32, size: u32,
     h
 }
 
-fn copy_stored(mut input: impl Read, len: u64, out: &mut impl Write) -> io::Result<u32> {
-    let mut crc = crc32fast::Hasher::new();
-    let mut buffer = vec![0u8; CHUNK];
-    let mut copied = 0u64;
-    loop {
-        let n = input.read(&mut buffer)?;
-        if n == 0 {
-            return if copied == len { Ok(crc.finalize()) } else { Err(length_changed(len, copied)) };
-        }
-        copied += n as u64;
-        crc.update(&buffer[..n]);
-        out.write_all(&buffer[..n])?;
-    }
-}
-
 /// The input did not hold the number of bytes announced (the file changed while being read).
 fn length_changed(expected: u64, found: u64) -> io::Error {
     io::Error::other(format!("expected {expected} bytes to pack, found {found}"))
-}
-
-/// Deflates `input` in chunks on all cores, a few chunks in flight at a time; returns the CRC.
-fn deflate_parallel(mut input: impl Read, len: u64, level: u32, out: &mut impl Write) -> io::Result<u32> {
-    let batch = 2 * rayon::current_num_threads().max(1);
-    let mut crc = crc32fast::Hasher::new();
-    let mut remaining = len;
-    loop {
-        let mut chunks: Vec<Vec<u8>> = Vec::with_capacity(batch);
-        while chunks.len() < batch && remaining > 0 {
-            let size = remaining.min(CHUNK as u64) as usize;
-            let mut chunk = vec![0u8; size];
-            input.read_exact(&mut chunk).map_err(|e| match e.kind() {
-                io::ErrorKind::UnexpectedEof => length_changed(len, len - remaining),
-                _ => e,
-            })?;
-            remaining -= size as u64;
-            crc.update(&chunk);
-            chunks.push(chunk);
-        }
-        let last_batch = remaining == 0;
-        let count = chunks.len();
-        let compressed: Vec<io::Result<Vec<u8>>> = chunks
-            .par_iter()
-            .enumerate()
-            .map(|(i, chunk)| deflate_chunk(chunk, level, last_batch && i + 1 == count))
-            .collect();
-        for part in compressed {
-            out.write_all(&part?)?;
-        }
-        if last_batch {
-            if input.read(&mut [0u8; 1])? != 0 {
-                return Err(length_changed(len, len + 1));
-            }
-            if count == 0 {
-                // Empty input: one final empty block.
-                out.write_all(&deflate_chunk(&[], level, true)?)?;
-            }
-            return Ok(crc.finalize());
-        }
-    }
 }
 
 /// Raw deflate of one chunk: sync-flushed (byte-aligned, not final) unless it is the last.

@@ -86,7 +86,7 @@ pub fn parse_with<C: Send>(file: &Path, bytes: &[u8], map: impl Fn(CardText<'_>)
         cards.extend(chunk_cards);
         parsed.diagnostics.extend(diagnostics);
     }
-    if cards.is_empty() && !parsed.diagnostics.iter().any(Diagnostic::is_error) {
+    if cards.is_empty() && !parsed.has_errors() {
         parsed.diagnostics.push(
             Diagnostic::new(Code::E003, file, title.number, "the file has a title but no cards")
                 .with_hint("each card starts with an ALL-CAPS heading line followed by its text"),
