@@ -544,6 +544,24 @@ mod tests {
         out
     }
 
+    fn entry(
+        kind: &'static str,
+        name: &'static str,
+        table: &'static str,
+        root: u32,
+        sql: &'static str,
+    ) -> SchemaEntry<'static> {
+        SchemaEntry { kind, name, table, root, sql }
+    }
+
+    /// Opens a written database, asserting that SQLite's integrity_check finds nothing.
+    fn open_checked(path: &std::path::Path) -> Connection {
+        let conn = Connection::open(path).unwrap();
+        let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(check, "ok");
+        conn
+    }
+
     fn put_page_one((first, mut out): (Vec<u8>, BufWriter<File>)) {
         out.seek(SeekFrom::Start(0)).unwrap();
         out.write_all(&first).unwrap();
@@ -617,40 +635,20 @@ mod tests {
         let empty_index = write_index(&mut db, 0, |_, _| {}).unwrap();
         let written = db
             .finish(&[
-                SchemaEntry {
-                    kind: "table",
-                    name: "t",
-                    table: "t",
+                entry(
+                    "table",
+                    "t",
+                    "t",
                     root,
-                    sql: "CREATE TABLE t (id integer PRIMARY KEY, s text, k integer, r real)",
-                },
-                SchemaEntry {
-                    kind: "index",
-                    name: "t_k",
-                    table: "t",
-                    root: index_root,
-                    sql: "CREATE INDEX t_k ON t (k)",
-                },
-                SchemaEntry {
-                    kind: "table",
-                    name: "e",
-                    table: "e",
-                    root: empty_root,
-                    sql: "CREATE TABLE e (x integer NOT NULL)",
-                },
-                SchemaEntry {
-                    kind: "index",
-                    name: "e_x",
-                    table: "e",
-                    root: empty_index,
-                    sql: "CREATE INDEX e_x ON e (x)",
-                },
+                    "CREATE TABLE t (id integer PRIMARY KEY, s text, k integer, r real)",
+                ),
+                entry("index", "t_k", "t", index_root, "CREATE INDEX t_k ON t (k)"),
+                entry("table", "e", "e", empty_root, "CREATE TABLE e (x integer NOT NULL)"),
+                entry("index", "e_x", "e", empty_index, "CREATE INDEX e_x ON e (x)"),
             ])
             .unwrap();
         put_page_one(written);
-        let conn = Connection::open(&path).unwrap();
-        let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-        assert_eq!(check, "ok");
+        let conn = open_checked(&path);
         let count: i64 = conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
         assert_eq!(count, rows);
         let mut stmt = conn.prepare("SELECT id, s, k, r FROM t ORDER BY id").unwrap();
@@ -712,26 +710,12 @@ mod tests {
         let index_root = write_index(&mut db, entries.len(), |i, out| out.clone_from(&entries[i])).unwrap();
         let written = db
             .finish(&[
-                SchemaEntry {
-                    kind: "table",
-                    name: "t",
-                    table: "t",
-                    root,
-                    sql: "CREATE TABLE t (id integer PRIMARY KEY, k integer)",
-                },
-                SchemaEntry {
-                    kind: "index",
-                    name: "t_k",
-                    table: "t",
-                    root: index_root,
-                    sql: "CREATE INDEX t_k ON t (k)",
-                },
+                entry("table", "t", "t", root, "CREATE TABLE t (id integer PRIMARY KEY, k integer)"),
+                entry("index", "t_k", "t", index_root, "CREATE INDEX t_k ON t (k)"),
             ])
             .unwrap();
         put_page_one(written);
-        let conn = Connection::open(&path).unwrap();
-        let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-        assert_eq!(check, "ok");
+        let conn = open_checked(&path);
         let k: i64 =
             conn.query_row("SELECT id FROM t INDEXED BY t_k WHERE k = 12345", [], |r| r.get(0)).unwrap();
         assert_eq!(k, rows - 12345);
@@ -754,19 +738,17 @@ mod tests {
         }
         let root = table.finish(&mut db).unwrap();
         let written = db
-            .finish(&[SchemaEntry {
-                kind: "table",
-                name: "t",
-                table: "t",
+            .finish(&[entry(
+                "table",
+                "t",
+                "t",
                 root,
-                sql: "CREATE TABLE t (id integer PRIMARY KEY, s text, k integer)",
-            }])
+                "CREATE TABLE t (id integer PRIMARY KEY, s text, k integer)",
+            )])
             .unwrap();
         put_page_one(written);
         assert!(std::fs::metadata(&path).unwrap().len() > 1 << 30);
-        let conn = Connection::open(&path).unwrap();
-        let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-        assert_eq!(check, "ok");
+        let conn = open_checked(&path);
         let sum: i64 = conn.query_row("SELECT sum(length(s)) FROM t", [], |r| r.get(0)).unwrap();
         assert_eq!(sum, 1100 << 20);
     }
@@ -799,20 +781,8 @@ mod tests {
             .unwrap();
             let written = db
                 .finish(&[
-                    SchemaEntry {
-                        kind: "table",
-                        name: "t",
-                        table: "t",
-                        root,
-                        sql: "CREATE TABLE t (id integer PRIMARY KEY, usn integer)",
-                    },
-                    SchemaEntry {
-                        kind: "index",
-                        name: "t_usn",
-                        table: "t",
-                        root: index_root,
-                        sql: "CREATE INDEX t_usn ON t (usn)",
-                    },
+                    entry("table", "t", "t", root, "CREATE TABLE t (id integer PRIMARY KEY, usn integer)"),
+                    entry("index", "t_usn", "t", index_root, "CREATE INDEX t_usn ON t (usn)"),
                 ])
                 .unwrap();
             put_page_one(written);
