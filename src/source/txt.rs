@@ -97,6 +97,166 @@ pub fn parse_with<C: Send>(file: &Path, bytes: &[u8], map: impl Fn(CardText<'_>)
     parsed
 }
 
+/// Parses the flashcard text format from `reader` about `block` bytes at a time, so that a large
+/// file is never held whole: each card is mapped as it is read and the mapped cards are handed
+/// to `sink` in file order, a piece at a time. The cards and diagnostics are those
+/// [`parse_with`] gives for the whole file (the deck's `cards` only counts them: each is `()`);
+/// also returns the digest of every byte read ([`crate::build::state::source_digest`] of the
+/// file). When the result has errors, what `sink` was given is not a deck.
+pub fn parse_stream<C: Send>(
+    file: &Path,
+    reader: &mut impl std::io::Read,
+    block: usize,
+    map: impl Fn(CardText<'_>) -> C + Sync,
+    mut sink: impl FnMut(Vec<C>) -> std::io::Result<()>,
+) -> std::io::Result<(Parsed<()>, u128)> {
+    let mut parsed: Parsed<()> = Parsed::default();
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let block = block.max(1);
+    let mut buf: Vec<u8> = Vec::new();
+    let mut want = block;
+    let mut eof = false;
+    // The 0-based index of the line `buf` starts with (it always starts a line).
+    let mut line_index = 0usize;
+    let mut title: Option<(u32, String)> = None;
+    let mut cards = 0usize;
+    let mut control_reported = false;
+    loop {
+        while buf.len() < want && !eof {
+            let start = buf.len();
+            buf.resize(want, 0);
+            let read = read_full(reader, &mut buf[start..])?;
+            buf.truncate(start + read);
+            hasher.update(&buf[start..]);
+            eof = read < want - start;
+        }
+        let valid = match std::str::from_utf8(&buf) {
+            Ok(_) => buf.len(),
+            // A character cut in two at the end of the block: its rest comes with the next one.
+            Err(err) if err.error_len().is_none() && !eof => err.valid_up_to(),
+            Err(err) => {
+                let (line, column) = position_of(&buf, err.valid_up_to());
+                parsed.diagnostics = vec![
+                    Diagnostic::new(Code::E001, file, line_after(line_index, line), "the file is not valid UTF-8")
+                        .at_column(column)
+                        .with_hint("save the file as UTF-8 (with or without a byte-order mark)"),
+                ];
+                parsed.deck = None;
+                return Ok((parsed, hasher.digest128()));
+            }
+        };
+        let text = std::str::from_utf8(&buf[..valid]).expect("checked above");
+        // Only whole lines are read, until the end of the file.
+        let complete = if eof { text.len() } else { text.rfind('\n').map_or(0, |p| p + 1) };
+        let text = &text[..complete];
+        // Where the cards start in this block: after the title, in the first one.
+        let first = title.is_none();
+        let bom = if first && text.starts_with('\u{feff}') { 3 } else { 0 };
+        let cards_start = if first {
+            match split_title(&text[bom..], Clean::Controls) {
+                Some((_, rest, _)) => text.len() - rest.len(),
+                None if eof => {
+                    parsed.diagnostics.push(
+                        Diagnostic::new(Code::E002, file, 1, "the file is empty").with_hint(
+                            "the first line is the deck title; each card starts with an ALL-CAPS heading",
+                        ),
+                    );
+                    return Ok((parsed, hasher.digest128()));
+                }
+                None => {
+                    want = want.saturating_mul(2);
+                    continue;
+                }
+            }
+        } else {
+            0
+        };
+        // The block ends where a heading starts, in its last quarter; a block without one grows.
+        let cut = if eof {
+            text.len()
+        } else {
+            let from = cards_start.max(text.len() / 4 * 3);
+            match (from < text.len()).then(|| next_heading_start(text, from)).flatten() {
+                Some(cut) => cut,
+                None => {
+                    want = want.saturating_mul(2);
+                    continue;
+                }
+            }
+        };
+        let region = &text[..cut];
+        let controls = first_control(region);
+        if let (Some(offset), false) = (controls, control_reported) {
+            control_reported = true;
+            let (line, column) = position_of(region.as_bytes(), offset);
+            // As the whole-file parser reports it: before everything else.
+            parsed.diagnostics.insert(
+                0,
+                Diagnostic::new(Code::W002, file, line_after(line_index, line), "control characters were removed from the text")
+                    .at_column(column)
+                    .with_hint("they are invisible and one of them would break Anki's import; check what the file was saved from"),
+            );
+        }
+        let clean = if controls.is_some() { Clean::Controls } else { Clean::Nothing };
+        if first {
+            // The first block starts the file: line numbers need no offset.
+            let (line, _, _) = split_title(&region[bom..], clean).expect("found above");
+            let name = deck_name(file, &line, &mut parsed);
+            title = Some((line.number, name));
+        }
+        let rest_index = line_index + region[..cards_start].bytes().filter(|&b| b == b'\n').count();
+        let pieces: Vec<(Vec<C>, Vec<Diagnostic>)> = chunks_at_headings(&region[cards_start..], rest_index)
+            .into_par_iter()
+            .map(|(chunk, first_index)| {
+                let mut diagnostics = Vec::new();
+                let cards = read_cards(file, classify(chunk, first_index, clean), &mut diagnostics, &map);
+                (cards, diagnostics)
+            })
+            .collect();
+        for (piece, diagnostics) in pieces {
+            cards += piece.len();
+            parsed.diagnostics.extend(diagnostics);
+            sink(piece)?;
+        }
+        line_index += region.bytes().filter(|&b| b == b'\n').count();
+        buf.drain(..cut);
+        want = block;
+        if eof && buf.is_empty() {
+            break;
+        }
+    }
+    let (title_line, name) = title.expect("the loop ends after the title");
+    if cards == 0 && !parsed.has_errors() {
+        parsed.diagnostics.push(
+            Diagnostic::new(Code::E003, file, title_line, "the file has a title but no cards")
+                .with_hint("each card starts with an ALL-CAPS heading line followed by its text"),
+        );
+    }
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    parsed.deck = Some(SourceDeck { file: file.to_path_buf(), stem, name, cards: vec![(); cards] });
+    Ok((parsed, hasher.digest128()))
+}
+
+/// The 1-based line number of line `line` (1-based) of a block whose first line has the 0-based
+/// index `block_start`.
+fn line_after(block_start: usize, line: u32) -> u32 {
+    u32::try_from(block_start).unwrap_or(u32::MAX).saturating_add(line)
+}
+
+/// Fills `buf` from `reader`; fewer bytes only at the end of the input.
+fn read_full(reader: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
 /// The title line, the text after it, and the 0-based index of the first line of that text.
 fn split_title(text: &str, clean: Clean) -> Option<(Numbered<'_>, &str, usize)> {
     let mut offset = 0;

@@ -7,8 +7,34 @@ use crate::source::SourceCard;
 
 const FILE: &str = "source-cards/history.txt";
 
+/// Reads a file whole, and checks that reading it as a stream, in blocks of several sizes, gives
+/// the same cards and diagnostics: so every test here is a test of [`parse_stream`] too.
 fn read_bytes(bytes: &[u8]) -> Parsed {
-    parse(Path::new(FILE), bytes)
+    let parsed = parse(Path::new(FILE), bytes);
+    for block in [1, 5, 64, 1 << 20] {
+        assert_streams_alike(bytes, block, &parsed);
+    }
+    parsed
+}
+
+fn assert_streams_alike(bytes: &[u8], block: usize, whole: &Parsed) {
+    let mut cards = Vec::new();
+    let (streamed, digest) = parse_stream(Path::new(FILE), &mut &bytes[..], block, |c| c.to_card(), |piece| {
+        cards.extend(piece);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(streamed.diagnostics, whole.diagnostics, "block of {block} bytes");
+    match (&streamed.deck, &whole.deck) {
+        (Some(s), Some(w)) => {
+            assert_eq!((&s.name, &s.stem, s.cards.len()), (&w.name, &w.stem, w.cards.len()));
+            assert_eq!(digest, xxhash_rust::xxh3::xxh3_128(bytes), "the digest of every byte");
+            if !whole.has_errors() {
+                assert_eq!(cards, w.cards, "block of {block} bytes");
+            }
+        }
+        (s, w) => assert_eq!(s.is_some(), w.is_some(), "block of {block} bytes"),
+    }
 }
 
 fn read(text: &str) -> Parsed {
@@ -722,4 +748,48 @@ fn large_files_read_in_chunks_keep_every_card_and_line_number() {
         last.back_lines().collect::<Vec<_>>(),
         ["NKVD", "answers it with a sentence that ends the card number 29999."]
     );
+}
+
+/// Generated files of every kind of line (headings, sentences cut or not, separators, escapes,
+/// blank lines, CRLF, a byte-order mark, control characters, multi-byte text, sometimes a broken
+/// byte): read as a stream in blocks of any size, each gives what the whole-file reader gives.
+#[test]
+fn streamed_reading_matches_whole_file_reading() {
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let lines = [
+        "HEADING ONE", "THE KIROV AFFAIR, 1934", "A sentence that ends.", "A sentence cut off", "and its end.",
+        "---", "\\ESCAPED CAPS", "", "   ", "Zürich ĳ café", "日本語のテキスト", "CAF\u{301}E MENU", "tab\there",
+        "ctl\u{7}here", "«quoted.»", "PART 2: 中文",
+    ];
+    for case in 0..300 {
+        let mut text = String::new();
+        if next(5) == 0 {
+            text.push('\u{feff}');
+        }
+        text.push_str(["History Flashcards", "", "DECK", "Default"][next(4) as usize]);
+        let eol = if next(4) == 0 { "\r\n" } else { "\n" };
+        for _ in 0..next(40) {
+            text.push_str(eol);
+            text.push_str(lines[next(lines.len() as u64) as usize]);
+        }
+        if next(2) == 0 {
+            text.push_str(eol);
+        }
+        let mut bytes = text.into_bytes();
+        if next(10) == 0 && !bytes.is_empty() {
+            let at = next(bytes.len() as u64) as usize;
+            bytes[at] = 0xff;
+        }
+        let whole = parse(Path::new(FILE), &bytes);
+        for block in [1, 2, 3, 17, 100, 4096] {
+            assert_streams_alike(&bytes, block, &whole);
+        }
+        let _ = case;
+    }
 }
