@@ -55,6 +55,11 @@ fn guid_of_digest(digest: &[u8]) -> String {
 /// The guid of a new note: [`guid_for`] of its [`guid_key`], hashed piece by piece rather than
 /// built as one string first.
 pub fn note_guid(deck_key: &str, front: &str, back: &str, occurrence: usize) -> String {
+    base91(note_guid_value(deck_key, front, back, occurrence))
+}
+
+/// The number whose [`base91`] is [`note_guid`]: a guid held in 8 bytes.
+pub fn note_guid_value(deck_key: &str, front: &str, back: &str, occurrence: usize) -> u64 {
     let mut hasher = Sha256::new();
     for part in ["ankideck:1\x1f", deck_key, "\x1f", front, "\x1f", back] {
         hasher.update(part.as_bytes());
@@ -62,7 +67,20 @@ pub fn note_guid(deck_key: &str, front: &str, back: &str, occurrence: usize) -> 
     if occurrence > 1 {
         hasher.update(format!("\x1f{occurrence}").as_bytes());
     }
-    guid_of_digest(&hasher.finalize())
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&hasher.finalize()[..8]);
+    u64::from_be_bytes(first)
+}
+
+/// [`base91`] written into `buf`, without allocating: the guid text of a guid value.
+pub fn base91_in(mut n: u64, buf: &mut [u8; 11]) -> &str {
+    let mut start = buf.len();
+    while n > 0 {
+        start -= 1;
+        buf[start] = BASE91[(n % 91) as usize];
+        n /= 91;
+    }
+    std::str::from_utf8(&buf[start..]).expect("base91 alphabet is ASCII")
 }
 
 /// The key of a new note's guid (see the module docs).
@@ -92,6 +110,10 @@ mod tests {
         assert_eq!(base91(0), "");
         assert_eq!(base91(90), "~");
         assert_eq!(base91(91), "ba");
+        let mut buf = [0u8; 11];
+        for n in [0, 1, 90, 91, 8_281, u64::MAX / 3, u64::MAX] {
+            assert_eq!(base91_in(n, &mut buf), base91(n));
+        }
     }
 
     #[test]

@@ -5,7 +5,6 @@
 
 use super::similar::{self, Sketch};
 use crate::lock::NoteEntry;
-use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 /// What matching needs to know of a new note.
@@ -19,13 +18,13 @@ pub struct Probe {
 /// Past this many old cards sharing one sketch value, the value says nothing and is skipped.
 const MAX_POSTING: usize = 64;
 
-/// For each probe, the index of the old entry it matched, if any. `sketch(i)` gives probe `i`'s
-/// sketch; it is asked only for probes that identical content did not match, and only when some
-/// old entry is still free.
+/// For each probe, the index of the old entry it matched, if any. `sketches(indices)` gives the
+/// sketches of those probes; it is asked only for probes that identical content did not match,
+/// and only when some old entry is still free.
 pub fn match_notes(
     old: &[NoteEntry],
     probes: &mut [Probe],
-    sketch: impl Fn(usize) -> Sketch + Sync,
+    sketches: impl FnOnce(&[usize]) -> Vec<Sketch>,
 ) -> Vec<Option<usize>> {
     let mut matched: Vec<Option<usize>> = vec![None; probes.len()];
     let mut taken = vec![false; old.len()];
@@ -50,12 +49,10 @@ pub fn match_notes(
     if taken.iter().all(|t| *t) {
         return matched;
     }
-    probes
-        .par_iter_mut()
-        .zip(&matched)
-        .enumerate()
-        .filter(|(_, (_, m))| m.is_none())
-        .for_each(|(p, (probe, _))| probe.sketch = sketch(p));
+    let unmatched: Vec<usize> = (0..probes.len()).filter(|&p| matched[p].is_none()).collect();
+    for (p, sketch) in unmatched.iter().zip(sketches(&unmatched)) {
+        probes[*p].sketch = sketch;
+    }
 
     // One side unchanged. Where several free old cards share that side, the one most like the
     // card on the other side wins, so an edit next to a deleted twin keeps the right identity.

@@ -173,85 +173,187 @@ pub struct Context<'a> {
     pub guids: &'a mut GuidSet,
 }
 
-/// Matches a deck's notes to the lock and assigns identities.
-pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
-    let hashes: Vec<(u64, u64, u64)> =
-        deck.notes.par_iter().map(|n| (hash(n.front()), hash(n.back()), content_hash(n))).collect();
+/// What identification needs of a note besides its text: the hashes it is matched by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoteKey {
+    /// [`hash`] of the front field.
+    pub front: u64,
+    /// [`hash`] of the back field.
+    pub back: u64,
+    /// [`content_hash`] of the note.
+    pub content: u64,
+}
+
+impl NoteKey {
+    pub fn of(note: &Note) -> NoteKey {
+        NoteKey { front: hash(note.front()), back: hash(note.back()), content: content_hash(note) }
+    }
+}
+
+/// The text of a deck's notes, as identification asks for it: only for notes that matched no
+/// lock entry exactly, so a deck held on disk is read again only for those.
+pub trait NoteText: Sync {
+    /// The sketches ([`sketch_of`]) of the notes at `indices`, in that order.
+    fn sketches(&self, indices: &[usize]) -> Vec<Sketch>;
+    /// The guid value ([`ids::note_guid_value`]) of note `index` for the n-th occurrence of its key.
+    fn guid(&self, index: usize, occurrence: usize) -> u64;
+}
+
+/// Notes held in memory.
+struct InMemory<'a> {
+    key: &'a str,
+    notes: &'a [Note],
+}
+
+impl NoteText for InMemory<'_> {
+    fn sketches(&self, indices: &[usize]) -> Vec<Sketch> {
+        indices.par_iter().map(|&i| sketch_of(&self.notes[i])).collect()
+    }
+
+    fn guid(&self, index: usize, occurrence: usize) -> u64 {
+        let note = &self.notes[index];
+        ids::note_guid_value(self.key, note.front(), note.back(), occurrence)
+    }
+}
+
+/// The identity a note gets: an old lock entry's, or a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assigned {
+    Old(usize),
+    New { guid: u64, note_id: NoteId, card_id: CardId },
+}
+
+/// The first part of identifying a deck, shared by decks held in memory and on disk: matches
+/// the notes to the old entries and gives each unmatched note its guid and ids. Returns what
+/// each note got, the probes (with the sketches matching computed) and which old entries were
+/// taken.
+pub fn assign(
+    keys: &[NoteKey],
+    text: &impl NoteText,
+    cx: &mut Context<'_>,
+) -> (Vec<Assigned>, Vec<Probe>, Vec<bool>) {
     let mut probes: Vec<Probe> =
-        hashes.iter().map(|&(front, back, _)| Probe { front, back, sketch: Sketch::default() }).collect();
-    let matches = matching::match_notes(cx.old_notes, &mut probes, |i| sketch_of(&deck.notes[i]));
+        keys.iter().map(|k| Probe { front: k.front, back: k.back, sketch: Sketch::default() }).collect();
+    let matches = matching::match_notes(cx.old_notes, &mut probes, |indices| text.sketches(indices));
     // The guid a new note gets unless it collides: hashing needs no shared state, so it is done
-    // in parallel. A sketch or preview that cannot be carried over is left for
-    // [`IdentifiedDeck::finish_entries`], off the path to the package.
-    let candidates: Vec<Option<String>> = (&deck.notes, &matches)
-        .into_par_iter()
-        .map(|(note, matched)| matched.is_none().then(|| guid_candidate(&deck.key, note, 1)))
+    // in parallel.
+    let candidates: Vec<Option<u64>> = matches
+        .par_iter()
+        .enumerate()
+        .map(|(i, matched)| matched.is_none().then(|| text.guid(i, 1)))
         .collect();
     // Which old entries are taken, and the guid and ids of each new note: in note order, as ids
     // and guid collisions depend on it, but cheap.
     let mut used = vec![false; cx.old_notes.len()];
-    let mut fresh: Vec<Option<(String, NoteId, CardId)>> = Vec::with_capacity(deck.notes.len());
-    for ((note, matched), candidate) in deck.notes.iter().zip(&matches).zip(candidates) {
-        fresh.push(match matched {
-            Some(i) => {
-                used[*i] = true;
-                None
+    let mut buf = [0u8; 11];
+    let assigned = matches
+        .into_iter()
+        .zip(candidates)
+        .enumerate()
+        .map(|(i, (matched, candidate))| match (matched, candidate) {
+            (Some(old), _) => {
+                used[old] = true;
+                Assigned::Old(old)
             }
-            None => {
-                let guid = new_guid(&deck.key, note, candidate, cx.guids);
-                Some((guid, NoteId(cx.ids.take()), CardId(cx.ids.take())))
+            (None, candidate) => {
+                let mut occurrence = 1;
+                let mut guid = candidate.unwrap_or_else(|| text.guid(i, 1));
+                while !cx.guids.insert(ids::base91_in(guid, &mut buf)) {
+                    occurrence += 1;
+                    guid = text.guid(i, occurrence);
+                }
+                Assigned::New { guid, note_id: NoteId(cx.ids.take()), card_id: CardId(cx.ids.take()) }
             }
-        });
+        })
+        .collect();
+    (assigned, probes, used)
+}
+
+/// What a note keeps of its old lock entry: the sketch when neither side changed, the preview
+/// when the front did not. `None` where it must be computed from the text.
+pub fn carried<'a>(old: Option<&'a NoteEntry>, key: &NoteKey) -> (Option<&'a Sketch>, Option<&'a str>) {
+    let sketch = old.filter(|old| old.front == key.front && old.back == key.back).map(|old| &old.sketch);
+    let preview = old.filter(|old| old.front == key.front).map(|old| old.preview.as_str());
+    (sketch, preview)
+}
+
+/// The guid, ids, `mod` and change of a note from what [`assign`] gave it.
+pub fn identity_of(
+    assigned: Assigned,
+    old_notes: &[NoteEntry],
+    content: u64,
+    now_secs: i64,
+) -> (Option<&NoteEntry>, NoteId, CardId, i64, Change) {
+    match assigned {
+        Assigned::Old(i) => {
+            let old = &old_notes[i];
+            if old.content == content {
+                (Some(old), old.note_id, old.card_id, old.mtime, Change::Unchanged)
+            } else {
+                (Some(old), old.note_id, old.card_id, bumped(Some(old.mtime), now_secs), Change::Updated)
+            }
+        }
+        Assigned::New { note_id, card_id, .. } => (None, note_id, card_id, now_secs, Change::New),
     }
-    // The rest of each note's identity and lock entry, in parallel.
+}
+
+/// The deck's entry: the old one while the name is the same.
+pub fn deck_entry(old: Option<&DeckEntry>, name: &str, now_secs: i64) -> DeckEntry {
+    match old {
+        Some(old) if old.name == name => old.clone(),
+        _ => DeckEntry { id: ids::deck_id_for(name), mtime: now_secs, name: name.to_string() },
+    }
+}
+
+/// Matches a deck's notes to the lock and assigns identities.
+pub fn identify_deck(deck: Deck, mut cx: Context<'_>) -> IdentifiedDeck {
+    let keys: Vec<NoteKey> = deck.notes.par_iter().map(NoteKey::of).collect();
+    let text = InMemory { key: &deck.key, notes: &deck.notes };
+    let (assigned, probes, used) = assign(&keys, &text, &mut cx);
+    // The rest of each note's identity and lock entry, in parallel. A sketch or preview that
+    // cannot be carried over is left for [`IdentifiedDeck::finish_entries`], off the path to
+    // the package.
     let now_secs = cx.now_secs;
     let old_notes = cx.old_notes;
     type Entries = (Vec<NoteEntry>, Vec<Option<Unfinished>>);
     let (notes, (entries, unfinished)): (Vec<IdentifiedNote>, Entries) = deck
         .notes
         .into_par_iter()
-        .zip(hashes)
-        .zip(matches)
+        .zip(keys)
+        .zip(assigned)
         .zip(probes)
-        .zip(fresh)
         .enumerate()
-        .map(|(index, ((((note, (front, back, content)), matched), probe), fresh))| {
-            let old = matched.map(|i| &old_notes[i]);
-            let sketch = match old {
-                Some(old) if old.front == front && old.back == back => Some(old.sketch.clone()),
-                _ if !probe.sketch.values().is_empty() => Some(probe.sketch),
-                _ => None,
+        .map(|(index, (((note, key), assigned), probe))| {
+            let (old, note_id, card_id, mtime, change) =
+                identity_of(assigned, old_notes, key.content, now_secs);
+            let (sketch, preview) = carried(old, &key);
+            let sketch = match sketch {
+                Some(sketch) => Some(sketch.clone()),
+                None if !probe.sketch.values().is_empty() => Some(probe.sketch),
+                None => None,
             };
-            // The preview depends on the front only: an unchanged front keeps the old one.
-            let preview = old.filter(|old| old.front == front).map(|old| old.preview.clone());
+            let preview = preview.map(str::to_string);
             let unfinished = (sketch.is_none() || preview.is_none()).then(|| Unfinished {
                 index: u32::try_from(index).unwrap_or(u32::MAX),
                 sketch: sketch.is_none(),
                 preview: preview.is_none(),
             });
-            let (sketch, preview) = (sketch.unwrap_or_default(), preview.unwrap_or_default());
-            let (guid, note_id, card_id, mtime, change) = match (old, fresh) {
-                (Some(old), _) if old.content == content => {
-                    (old.guid.clone(), old.note_id, old.card_id, old.mtime, Change::Unchanged)
-                }
-                (Some(old), _) => {
-                    let mtime = bumped(Some(old.mtime), now_secs);
-                    (old.guid.clone(), old.note_id, old.card_id, mtime, Change::Updated)
-                }
-                (None, Some((guid, note_id, card_id))) => (guid, note_id, card_id, now_secs, Change::New),
-                (None, None) => unreachable!("every unmatched note was given a fresh identity"),
+            let guid = match (assigned, old) {
+                (Assigned::New { guid, .. }, _) => ids::base91(guid),
+                (_, Some(old)) => old.guid.clone(),
+                (Assigned::Old(_), None) => unreachable!("an old identity has its entry"),
             };
             let entry = NoteEntry {
                 guid: guid.clone(),
                 note_id,
                 card_id,
                 mtime,
-                content,
-                front,
-                back,
-                sketch,
+                content: key.content,
+                front: key.front,
+                back: key.back,
+                sketch: sketch.unwrap_or_default(),
                 line: note.line,
-                preview,
+                preview: preview.unwrap_or_default(),
             };
             let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
             (IdentifiedNote { note, guid, note_id, card_id, mtime, position, change }, (entry, unfinished))
@@ -259,10 +361,7 @@ pub fn identify_deck(deck: Deck, cx: Context<'_>) -> IdentifiedDeck {
         .unzip();
     let unfinished: Vec<Unfinished> = unfinished.into_iter().flatten().collect();
     let removed = cx.old_notes.iter().zip(used).filter(|(_, u)| !u).map(|(e, _)| e.clone()).collect();
-    let deck_entry = match cx.old_deck {
-        Some(old) if old.name == deck.name => old.clone(),
-        _ => DeckEntry { id: ids::deck_id_for(&deck.name), mtime: cx.now_secs, name: deck.name.clone() },
-    };
+    let deck_entry = deck_entry(cx.old_deck, &deck.name, cx.now_secs);
     IdentifiedDeck {
         key: deck.key,
         name: deck.name,
@@ -281,23 +380,6 @@ pub struct Unfinished {
     index: u32,
     sketch: bool,
     preview: bool,
-}
-
-/// A fresh guid for a new note, unique among all guids in use.
-/// `first` is the note's first-choice guid ([`guid_candidate`] with occurrence 1).
-fn new_guid(deck_key: &str, note: &Note, first: Option<String>, guids: &mut GuidSet) -> String {
-    let mut occurrence = 1;
-    let mut guid = first.unwrap_or_else(|| guid_candidate(deck_key, note, 1));
-    while !guids.insert(&guid) {
-        occurrence += 1;
-        guid = guid_candidate(deck_key, note, occurrence);
-    }
-    guid
-}
-
-/// The guid of a new note for the n-th occurrence of its key.
-fn guid_candidate(deck_key: &str, note: &Note, occurrence: usize) -> String {
-    ids::note_guid(deck_key, note.front(), note.back(), occurrence)
 }
 
 /// The hash of a field's HTML.

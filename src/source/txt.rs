@@ -137,9 +137,14 @@ pub fn parse_stream<C: Send>(
             Err(err) => {
                 let (line, column) = position_of(&buf, err.valid_up_to());
                 parsed.diagnostics = vec![
-                    Diagnostic::new(Code::E001, file, line_after(line_index, line), "the file is not valid UTF-8")
-                        .at_column(column)
-                        .with_hint("save the file as UTF-8 (with or without a byte-order mark)"),
+                    Diagnostic::new(
+                        Code::E001,
+                        file,
+                        line_after(line_index, line),
+                        "the file is not valid UTF-8",
+                    )
+                    .at_column(column)
+                    .with_hint("save the file as UTF-8 (with or without a byte-order mark)"),
                 ];
                 parsed.deck = None;
                 return Ok((parsed, hasher.digest128()));

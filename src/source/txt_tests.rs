@@ -19,10 +19,16 @@ fn read_bytes(bytes: &[u8]) -> Parsed {
 
 fn assert_streams_alike(bytes: &[u8], block: usize, whole: &Parsed) {
     let mut cards = Vec::new();
-    let (streamed, digest) = parse_stream(Path::new(FILE), &mut &bytes[..], block, |c| c.to_card(), |piece| {
-        cards.extend(piece);
-        Ok(())
-    })
+    let (streamed, digest) = parse_stream(
+        Path::new(FILE),
+        &mut &bytes[..],
+        block,
+        |c| c.to_card(),
+        |piece| {
+            cards.extend(piece);
+            Ok(())
+        },
+    )
     .unwrap();
     assert_eq!(streamed.diagnostics, whole.diagnostics, "block of {block} bytes");
     match (&streamed.deck, &whole.deck) {
@@ -763,9 +769,22 @@ fn streamed_reading_matches_whole_file_reading() {
         seed % n
     };
     let lines = [
-        "HEADING ONE", "THE KIROV AFFAIR, 1934", "A sentence that ends.", "A sentence cut off", "and its end.",
-        "---", "\\ESCAPED CAPS", "", "   ", "Zürich ĳ café", "日本語のテキスト", "CAF\u{301}E MENU", "tab\there",
-        "ctl\u{7}here", "«quoted.»", "PART 2: 中文",
+        "HEADING ONE",
+        "THE KIROV AFFAIR, 1934",
+        "A sentence that ends.",
+        "A sentence cut off",
+        "and its end.",
+        "---",
+        "\\ESCAPED CAPS",
+        "",
+        "   ",
+        "Zürich ĳ café",
+        "日本語のテキスト",
+        "CAF\u{301}E MENU",
+        "tab\there",
+        "ctl\u{7}here",
+        "«quoted.»",
+        "PART 2: 中文",
     ];
     for case in 0..300 {
         let mut text = String::new();
