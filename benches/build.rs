@@ -277,6 +277,7 @@ fn child(args: &[String]) {
         force: false,
         compression,
         now_secs: 1_764_000_000 + std::fs::read_dir(&dir).map(|d| d.count() as i64).unwrap_or(0),
+        stream_above: build::STREAM_ABOVE,
     };
     let started = Instant::now();
     let report = build::build(&opts).expect("build");

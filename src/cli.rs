@@ -68,6 +68,11 @@ pub struct BuildArgs {
     /// How the package is compressed.
     #[arg(long, value_enum, default_value_t = Compression::Fast)]
     pub compression: Compression,
+    /// Build a deck from disk instead of in memory when its source file is larger than this
+    /// many MiB (0: every deck). Memory then stays about the same however large the deck is;
+    /// the outputs are identical either way, the in-memory build is faster.
+    #[arg(long, value_name = "MIB", default_value_t = build::STREAM_ABOVE >> 20)]
+    pub stream_above: u64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -119,6 +124,7 @@ fn run_build(args: BuildArgs) -> ExitCode {
         force: args.force,
         compression: args.compression,
         now_secs,
+        stream_above: args.stream_above.saturating_mul(1 << 20),
     };
     let started = std::time::Instant::now();
     eprintln!("Building decks from {} into {}", opts.source.display(), opts.out.display());

@@ -24,4 +24,5 @@ pub mod lock;
 pub mod model;
 pub mod notetype;
 pub mod source;
+pub mod spill;
 pub mod timing;

@@ -62,6 +62,86 @@ pub struct Lock {
     pub notes: BTreeMap<String, Vec<NoteEntry>>,
     /// Deck sections carried over verbatim from the old lock (decks not rebuilt).
     pub kept: BTreeMap<String, String>,
+    /// Deck sections written to temporary files (decks too large to hold in memory).
+    pub spilled: BTreeMap<String, SpilledSection>,
+}
+
+/// A deck's section of the lock, written to a temporary file.
+#[derive(Debug, Clone)]
+pub struct SpilledSection {
+    file: std::sync::Arc<std::fs::File>,
+    len: u64,
+    digest: u128,
+}
+
+impl PartialEq for SpilledSection {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.file, &other.file)
+    }
+}
+
+impl Eq for SpilledSection {}
+
+impl SpilledSection {
+    /// Writes a deck's section to a temporary file in `dir`: its deck line, then the note lines
+    /// of the entries `entries` hands over, in order.
+    pub fn write(
+        dir: &Path,
+        key: &str,
+        deck: &DeckEntry,
+        entries: impl FnOnce(&mut dyn FnMut(&NoteEntry) -> std::io::Result<()>) -> std::io::Result<()>,
+    ) -> std::io::Result<SpilledSection> {
+        use std::io::Write as _;
+        let file = tempfile::tempfile_in(dir)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, &file);
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut len = 0u64;
+        let key_text = escape(key);
+        let mut line = String::with_capacity(256);
+        push_deck_line(&mut line, &key_text, deck);
+        let mut emit = |line: &str| {
+            hasher.update(line.as_bytes());
+            len += line.len() as u64;
+            out.write_all(line.as_bytes())
+        };
+        emit(&line)?;
+        entries(&mut |entry| {
+            line.clear();
+            push_note_line(&mut line, &key_text, entry);
+            emit(&line)
+        })?;
+        out.flush()?;
+        drop(out);
+        Ok(SpilledSection { file: std::sync::Arc::new(file), len, digest: hasher.digest128() })
+    }
+
+    /// Hands the section's text to `sink` in pieces of whole lines.
+    fn read(&self, sink: &mut dyn FnMut(&str)) -> std::io::Result<()> {
+        let mut buf = vec![0u8; 1 << 20];
+        let mut carry = 0;
+        let mut offset = 0u64;
+        while offset < self.len {
+            let want = usize::try_from((self.len - offset).min((buf.len() - carry) as u64)).unwrap_or(0);
+            crate::spill::read_exact_at(&self.file, &mut buf[carry..carry + want], offset)?;
+            offset += want as u64;
+            let filled = carry + want;
+            let end = if offset == self.len {
+                filled
+            } else {
+                buf[..filled].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)
+            };
+            if end == 0 {
+                buf.resize(buf.len() * 2, 0);
+                carry = filled;
+                continue;
+            }
+            let text = std::str::from_utf8(&buf[..end]).map_err(std::io::Error::other)?;
+            sink(text);
+            buf.copy_within(end..filled, 0);
+            carry = filled - end;
+        }
+        Ok(())
+    }
 }
 
 /// Why a lock file could not be used.
@@ -239,10 +319,10 @@ impl Lock {
     }
 
     /// The canonical text of the lock.
-    pub fn to_text(&self) -> String {
+    pub fn to_text(&self) -> std::io::Result<String> {
         let mut out = String::new();
-        self.write_lines(None, &mut |_, line| out.push_str(line));
-        out
+        self.write_lines(None, &mut |_, line| out.push_str(line))?;
+        Ok(out)
     }
 
     /// The lock lines of one deck: its deck entry and its notes (what [`Lock::deck_digest`]
@@ -250,22 +330,25 @@ impl Lock {
     #[cfg(test)]
     pub fn deck_section(&self, key: &str) -> String {
         let mut out = String::new();
-        self.write_lines(Some(key), &mut |_, line| out.push_str(line));
+        self.write_lines(Some(key), &mut |_, line| out.push_str(line)).unwrap();
         out
     }
 
     /// The digest of one deck's section, computed without holding the text.
-    pub fn deck_digest(&self, key: &str) -> u128 {
+    pub fn deck_digest(&self, key: &str) -> std::io::Result<u128> {
+        if let Some(section) = self.spilled.get(key) {
+            return Ok(section.digest);
+        }
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        self.write_lines(Some(key), &mut |_, line| hasher.update(line.as_bytes()));
-        hasher.digest128()
+        self.write_lines(Some(key), &mut |_, line| hasher.update(line.as_bytes()))?;
+        Ok(hasher.digest128())
     }
 
     /// The digest of the canonical text, computed without holding the text.
-    pub fn digest(&self) -> u128 {
+    pub fn digest(&self) -> std::io::Result<u128> {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        self.write_lines(None, &mut |_, line| hasher.update(line.as_bytes()));
-        hasher.digest128()
+        self.write_lines(None, &mut |_, line| hasher.update(line.as_bytes()))?;
+        Ok(hasher.digest128())
     }
 
     /// Streams the canonical text to `out`; returns its digest and the digest of every deck's
@@ -275,7 +358,7 @@ impl Lock {
         let mut sections: HashMap<String, u128> = HashMap::new();
         let mut section: Option<(String, xxhash_rust::xxh3::Xxh3)> = None;
         let mut result = Ok(());
-        self.write_lines(None, &mut |key, line| {
+        let read = self.write_lines(None, &mut |key, line| {
             hasher.update(line.as_bytes());
             if let Some(key) = key {
                 if section.as_ref().is_none_or(|(current, _)| current != key) {
@@ -292,6 +375,7 @@ impl Lock {
                 result = out.write_all(line.as_bytes());
             }
         });
+        read?;
         if let Some((done, h)) = section {
             sections.insert(done, h.digest128());
         }
@@ -299,7 +383,13 @@ impl Lock {
     }
 
     /// Hands the canonical text to `sink` line by line: the whole lock, or one deck's section.
-    fn write_lines(&self, only: Option<&str>, sink: &mut impl FnMut(Option<&str>, &str)) {
+    /// (A spilled section comes in pieces of whole lines.) Fails only if a spilled section
+    /// cannot be read back.
+    fn write_lines(
+        &self,
+        only: Option<&str>,
+        sink: &mut impl FnMut(Option<&str>, &str),
+    ) -> std::io::Result<()> {
         let mut line = String::with_capacity(256);
         if only.is_none() {
             sink(None, HEADER);
@@ -316,7 +406,8 @@ impl Lock {
             }
             sink(None, &line);
         }
-        let all = self.decks.keys().chain(self.notes.keys()).chain(self.kept.keys());
+        let all =
+            self.decks.keys().chain(self.notes.keys()).chain(self.kept.keys()).chain(self.spilled.keys());
         let keys: std::collections::BTreeSet<&String> = match only {
             Some(key) => all.filter(|k| *k == key).collect(),
             None => all.collect(),
@@ -326,36 +417,23 @@ impl Lock {
                 sink(Some(key), section);
                 continue;
             }
+            if let Some(section) = self.spilled.get(key) {
+                section.read(&mut |text| sink(Some(key), text))?;
+                continue;
+            }
             let key_text = escape(key);
             if let Some(deck) = self.decks.get(key) {
                 line.clear();
-                let _ =
-                    writeln!(line, "deck\t{key_text}\t{}\t{}\t{}", deck.id.0, deck.mtime, escape(&deck.name));
+                push_deck_line(&mut line, &key_text, deck);
                 sink(Some(key), &line);
             }
             for n in self.notes.get(key).map(Vec::as_slice).unwrap_or_default() {
-                // Pushed by hand rather than with `writeln!`: this runs once per note.
                 line.clear();
-                line.push_str("note\t");
-                line.push_str(&key_text);
-                push_field_int(&mut line, i64::from(n.line));
-                line.push('\t');
-                line.push_str(&n.guid);
-                for number in [n.note_id.0, n.card_id.0, n.mtime] {
-                    push_field_int(&mut line, number);
-                }
-                for hash in [n.content, n.front, n.back] {
-                    line.push('\t');
-                    push_hex16(&mut line, hash);
-                }
-                line.push('\t');
-                n.sketch.push_hex(&mut line);
-                line.push('\t');
-                push_escaped(&mut line, &n.preview);
-                line.push('\n');
+                push_note_line(&mut line, &key_text, n);
                 sink(Some(key), &line);
             }
         }
+        Ok(())
     }
 
     /// The guids of the kept (unparsed) sections, read from their note lines' guid column.
@@ -407,6 +485,33 @@ impl Lock {
         let max = parts.iter().map(|(_, m)| *m).max().unwrap_or(0);
         (parts.into_iter().flat_map(|(g, _)| g).collect(), max)
     }
+}
+
+/// A deck's lock line (`key_text` is the escaped deck key).
+fn push_deck_line(line: &mut String, key_text: &str, deck: &DeckEntry) {
+    let _ = writeln!(line, "deck\t{key_text}\t{}\t{}\t{}", deck.id.0, deck.mtime, escape(&deck.name));
+}
+
+/// A note's lock line (`key_text` is the escaped deck key). Pushed by hand rather than with
+/// `writeln!`: this runs once per note.
+fn push_note_line(line: &mut String, key_text: &str, n: &NoteEntry) {
+    line.push_str("note\t");
+    line.push_str(key_text);
+    push_field_int(line, i64::from(n.line));
+    line.push('\t');
+    line.push_str(&n.guid);
+    for number in [n.note_id.0, n.card_id.0, n.mtime] {
+        push_field_int(line, number);
+    }
+    for hash in [n.content, n.front, n.back] {
+        line.push('\t');
+        push_hex16(line, hash);
+    }
+    line.push('\t');
+    n.sketch.push_hex(line);
+    line.push('\t');
+    push_escaped(line, &n.preview);
+    line.push('\n');
 }
 
 /// A lock file's text cut into sections without parsing it: the head (version and note types)
@@ -608,7 +713,7 @@ mod tests {
             })
             .collect();
         lock.notes.insert("d\tx".into(), notes);
-        let text = lock.to_text();
+        let text = lock.to_text().unwrap();
         let raw = RawSections::of(&text);
         assert!(raw.decks["d\tx"].text.len() > 2 << 20, "the section must span several pieces");
         assert_eq!(Lock::parse_selected(Path::new("l"), &raw, |_| true).unwrap(), lock);
@@ -622,7 +727,7 @@ mod tests {
     #[test]
     fn lock_round_trips_through_text() {
         let lock = sample();
-        let text = lock.to_text();
+        let text = lock.to_text().unwrap();
         assert!(text.starts_with("# Generated by ankideck"));
         assert_eq!(Lock::parse(Path::new("l"), &text).unwrap(), lock);
         assert_eq!(lock.max_id(), 1001);
@@ -633,10 +738,10 @@ mod tests {
         let lock = sample();
         let mut out = Vec::new();
         let (digest, sections) = lock.write_to(&mut out).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), lock.to_text());
-        assert_eq!(digest, lock.digest());
-        assert_eq!(sections["d\tx"], lock.deck_digest("d\tx"));
-        assert_eq!(digest, xxhash_rust::xxh3::xxh3_128(lock.to_text().as_bytes()));
+        assert_eq!(String::from_utf8(out).unwrap(), lock.to_text().unwrap());
+        assert_eq!(digest, lock.digest().unwrap());
+        assert_eq!(sections["d\tx"], lock.deck_digest("d\tx").unwrap());
+        assert_eq!(digest, xxhash_rust::xxh3::xxh3_128(lock.to_text().unwrap().as_bytes()));
     }
 
     #[test]
@@ -668,16 +773,19 @@ mod tests {
     fn raw_sections_equal_the_canonical_deck_sections() {
         let mut lock = sample();
         lock.decks.insert("e".into(), DeckEntry { id: DeckId(10), mtime: 5, name: "E".into() });
-        let text = lock.to_text();
+        let text = lock.to_text().unwrap();
         let raw = RawSections::of(&text);
         assert_eq!(raw.decks.len(), 2);
         assert_eq!(raw.decks["d\tx"].text, lock.deck_section("d\tx"));
         assert_eq!(raw.decks["e"].text, lock.deck_section("e"));
-        assert_eq!(xxhash_rust::xxh3::xxh3_128(raw.decks["e"].text.as_bytes()), lock.deck_digest("e"));
+        assert_eq!(
+            xxhash_rust::xxh3::xxh3_128(raw.decks["e"].text.as_bytes()),
+            lock.deck_digest("e").unwrap()
+        );
 
         let partial = Lock::parse_selected(Path::new("l"), &raw, |key| key == "e").unwrap();
         assert_eq!(partial.kept.len(), 1);
-        assert_eq!(partial.to_text(), text, "kept sections are written back verbatim");
+        assert_eq!(partial.to_text().unwrap(), text, "kept sections are written back verbatim");
         assert_eq!(partial.max_id(), lock.max_id());
         assert_eq!(partial.decks["e"], lock.decks["e"]);
         assert_eq!(Lock::parse(Path::new("l"), raw.head).unwrap().notetypes, lock.notetypes);
@@ -687,7 +795,7 @@ mod tests {
     fn a_deck_split_in_two_places_makes_the_lock_parse_whole() {
         let mut lock = sample();
         lock.decks.insert("e".into(), DeckEntry { id: DeckId(10), mtime: 5, name: "E".into() });
-        let text = lock.to_text();
+        let text = lock.to_text().unwrap();
         // Move the deck line of `d\tx` to the end, after deck `e`.
         let deck_line = text.lines().find(|l| l.starts_with("deck\td")).unwrap().to_string();
         let moved = text.replace(&format!("{deck_line}\n"), "") + &deck_line + "\n";
@@ -700,10 +808,10 @@ mod tests {
     #[test]
     fn kept_section_without_final_line_break_gets_one() {
         let lock = sample();
-        let text = lock.to_text();
+        let text = lock.to_text().unwrap();
         let raw = RawSections::of(text.trim_end());
         let kept = Lock::parse_selected(Path::new("l"), &raw, |_| false).unwrap();
-        assert_eq!(kept.to_text(), text);
+        assert_eq!(kept.to_text().unwrap(), text);
         assert_eq!(kept.kept_guids(), ["g#,1"]);
         assert_eq!(kept.kept_guids_and_max_id(), (vec!["g#,1"], kept.max_id()));
     }

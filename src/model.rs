@@ -2,7 +2,6 @@
 //! decks of notes whose fields are already Anki HTML, before any identity is assigned.
 
 use crate::html;
-use crate::notetype::Notetype;
 use crate::source::{CardText, SourceDeck};
 use std::path::PathBuf;
 
@@ -113,9 +112,9 @@ pub fn note_of(card: CardText<'_>) -> Note {
     Note::from_flds(flds, section_tag(card.section), card.line)
 }
 
-/// The deck of a parsed file whose cards were mapped with [`note_of`].
-pub fn deck_of(source: SourceDeck<Note>, notetype: &Notetype) -> Deck {
-    debug_assert_eq!(notetype.fields.len(), 3, "Front, Back, Section");
+/// The deck of a parsed file whose cards were mapped with [`note_of`] (the flashcard note type's
+/// Front, Back and Section).
+pub fn deck_of(source: SourceDeck<Note>) -> Deck {
     Deck { key: source.stem, name: source.name, file: source.file, notes: source.cards }
 }
 

@@ -9,11 +9,13 @@ pub mod state;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{self, DiscoverError, SourceFile};
 use crate::emit::{self, Compression, EmitError, collection::CollectionInput};
-use crate::identify::{self, Context, IdAllocator, IdentifiedDeck};
-use crate::lock::{Lock, LockError, NoteEntry, NotetypeEntry, RawSections};
+use crate::identify::streamed::{self, ScannedDeck, StreamedDeck};
+use crate::identify::{self, Context, IdAllocator, IdentifiedDeck, NoteKey};
+use crate::lock::{Lock, LockError, NoteEntry, NotetypeEntry, RawSections, SpilledSection};
 use crate::model::{self, Deck};
 use crate::notetype::Notetype;
 use crate::source;
+use crate::spill::SpillWriter;
 use crate::timing::Phase;
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -32,7 +34,17 @@ pub struct BuildOptions {
     pub compression: Compression,
     /// The build time in seconds (`SOURCE_DATE_EPOCH` or the clock): the `mod` of what changes.
     pub now_secs: i64,
+    /// A source file larger than this many bytes is built from disk: read in blocks, its notes
+    /// kept in a temporary file in `out`, so memory does not grow with the deck's text.
+    pub stream_above: u64,
 }
+
+/// The default of [`BuildOptions::stream_above`]: 64 MiB, about 150,000 cards of the kind in the
+/// benchmarks. Smaller decks are built in memory, which is faster.
+pub const STREAM_ABOVE: u64 = 64 << 20;
+
+/// How many bytes of a streamed source are read at a time.
+const STREAM_BLOCK: usize = 8 << 20;
 
 /// What happened to one deck.
 #[derive(Debug, Clone)]
@@ -120,8 +132,19 @@ pub enum BuildError {
 
 /// A deck after the parallel read phase.
 enum Prepared {
-    UpToDate { name: String, cards: usize },
-    Ready { deck: Deck, source: u128 },
+    UpToDate {
+        name: String,
+        cards: usize,
+    },
+    Ready {
+        deck: Deck,
+        source: u128,
+    },
+    /// A deck too large to hold in memory, read once: its notes are on disk.
+    Streamed {
+        deck: ScannedDeck,
+        source: u128,
+    },
     Invalid,
     Failed(String),
 }
@@ -197,9 +220,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let mut identified = run.identify_all(&files, prepared, &old_lock, &mut forgotten);
     drop(phase);
     if opts.locked {
-        identified.finish_entries();
+        identified.finish_entries(&opts.out)?;
     }
-    if opts.locked && old_digest != Some(identified.lock.digest()) {
+    let new_digest =
+        || identified.lock.digest().map_err(|source| BuildError::Read { path: opts.lock.clone(), source });
+    if opts.locked && old_digest != Some(new_digest()?) {
         let decks = identified.results;
         return Ok(BuildReport { decks, diagnostics, lock: LockStatus::OutOfDate, forgotten });
     }
@@ -237,18 +262,32 @@ struct Identified {
 
 impl Identified {
     /// Completes the lock entries of the decks to write (see [`IdentifiedDeck::finish_entries`]).
-    fn finish_entries(&mut self) {
-        finish_entries(&mut self.lock, &self.to_emit);
+    fn finish_entries(&mut self, dir: &Path) -> Result<(), BuildError> {
+        finish_entries(&mut self.lock, &self.to_emit, dir)?;
         self.finished = true;
+        Ok(())
     }
 }
 
-fn finish_entries(lock: &mut Lock, to_emit: &[Pending]) {
+/// Completes the lock entries of the decks to write: the sketches and previews of a deck in
+/// memory; the whole section of a deck on disk, written to a temporary file in `dir`.
+fn finish_entries(lock: &mut Lock, to_emit: &[Pending], dir: &Path) -> Result<(), BuildError> {
     for pending in to_emit {
-        if let Some(entries) = lock.notes.get_mut(&pending.deck.key) {
-            pending.deck.finish_entries(entries);
+        match &pending.deck {
+            DeckBody::Memory(deck) => {
+                if let Some(entries) = lock.notes.get_mut(&deck.key) {
+                    deck.finish_entries(entries);
+                }
+            }
+            DeckBody::Streamed(deck) => {
+                let section =
+                    SpilledSection::write(dir, &deck.key, &deck.deck, |f| deck.for_each_lock_entry(f))
+                        .map_err(|source| BuildError::Read { path: dir.to_path_buf(), source })?;
+                lock.spilled.insert(deck.key.clone(), section);
+            }
         }
     }
+    Ok(())
 }
 
 impl DeckResult {
@@ -257,7 +296,7 @@ impl DeckResult {
         let outcome = match prepared {
             Prepared::UpToDate { name, cards } => Outcome::UpToDate { name, cards },
             Prepared::Failed(message) => Outcome::Failed(message),
-            Prepared::Invalid | Prepared::Ready { .. } => Outcome::Invalid,
+            Prepared::Invalid | Prepared::Ready { .. } | Prepared::Streamed { .. } => Outcome::Invalid,
         };
         DeckResult { file: file.path.clone(), outcome }
     }
@@ -289,7 +328,7 @@ impl Run<'_> {
             .par_iter()
             .zip(checked)
             .map(|(file, checked)| match checked {
-                Checked::Build(read) => prepare(file, read, self.notetype),
+                Checked::Build(read) => prepare(file, read, self.opts),
                 Checked::Invalid(diagnostic) => (Prepared::Invalid, vec![diagnostic]),
                 other => (other.into(), Vec::new()),
             })
@@ -310,16 +349,13 @@ impl Run<'_> {
         let mut claimed: HashSet<String> = HashSet::new();
         let olds: Vec<Option<Result<recover::OldIdentities, String>>> = prepared
             .iter()
-            .map(|(p, _)| match p {
-                Prepared::Ready { deck, .. } => Some(recover::old_identities(
-                    opts,
-                    old_lock,
-                    deck,
-                    self.notetype,
-                    forgotten,
-                    &mut claimed,
-                )),
-                _ => None,
+            .map(|(p, _)| {
+                let name = match p {
+                    Prepared::Ready { deck, .. } => recover::DeckName { key: &deck.key, name: &deck.name },
+                    Prepared::Streamed { deck, .. } => recover::DeckName { key: &deck.key, name: &deck.name },
+                    _ => return None,
+                };
+                Some(recover::old_identities(opts, old_lock, name, self.notetype, forgotten, &mut claimed))
             })
             .collect();
         forgotten.retain(|key| !claimed.contains(key));
@@ -347,7 +383,8 @@ impl Run<'_> {
         for ((file, (prepared, _)), old) in files.iter().zip(prepared).zip(olds) {
             let stem = stem_of(&file.path);
             let (deck, source, old) = match (prepared, old) {
-                (Prepared::Ready { deck, source }, Some(Ok(old))) => (deck, source, old),
+                (Prepared::Ready { deck, source }, Some(Ok(old))) => (Source::Memory(deck), source, old),
+                (Prepared::Streamed { deck, source }, Some(Ok(old))) => (Source::Disk(deck), source, old),
                 (prepared, old) => {
                     recover::keep_old_entries(old_lock, &stem, &mut lock);
                     results.push(match old {
@@ -366,9 +403,28 @@ impl Run<'_> {
                 ids: &mut ids,
                 guids: &mut guids,
             };
-            let mut deck = identify::identify_deck(deck, cx);
-            lock.decks.insert(stem.clone(), deck.deck.clone());
-            lock.notes.insert(stem, std::mem::take(&mut deck.entries));
+            let deck = match deck {
+                Source::Memory(deck) => {
+                    let mut deck = identify::identify_deck(deck, cx);
+                    lock.decks.insert(stem.clone(), deck.deck.clone());
+                    lock.notes.insert(stem, std::mem::take(&mut deck.entries));
+                    DeckBody::Memory(deck)
+                }
+                Source::Disk(deck) => match streamed::identify_streamed(deck, cx) {
+                    Ok(deck) => {
+                        // Its section is written to a file by `finish_entries`.
+                        lock.decks.insert(stem, deck.deck.clone());
+                        DeckBody::Streamed(deck)
+                    }
+                    Err(e) => {
+                        recover::keep_old_entries(old_lock, &stem, &mut lock);
+                        let message = format!("cannot read back the notes of {}: {e}", file.path.display());
+                        results
+                            .push(DeckResult { file: file.path.clone(), outcome: Outcome::Failed(message) });
+                        continue;
+                    }
+                },
+            };
             let pending = Pending {
                 index: results.len(),
                 deck,
@@ -408,15 +464,21 @@ impl Run<'_> {
             || {
                 if !*finished {
                     let _phase = Phase::start("lock entries", String::new);
-                    finish_entries(lock, to_emit);
+                    finish_entries(lock, to_emit, &opts.out)?;
                 }
                 let _phase = Phase::start("lock write", String::new);
-                lockfile::stage_lock(&opts.lock, lock)
+                Ok::<_, BuildError>(lockfile::stage_lock(&opts.lock, lock)?)
             },
         );
         // The notes are written out: free them on another thread while the packages are
         // flushed to disk (a deck of 100,000 notes takes tens of milliseconds to free).
-        let notes: Vec<_> = to_emit.iter_mut().map(|p| std::mem::take(&mut p.deck.notes)).collect();
+        let notes: Vec<_> = to_emit
+            .iter_mut()
+            .filter_map(|p| match &mut p.deck {
+                DeckBody::Memory(deck) => Some(std::mem::take(&mut deck.notes)),
+                DeckBody::Streamed(_) => None,
+            })
+            .collect();
         free_in_background(notes);
         let emitted: Vec<Result<Built, String>> = emitted
             .into_par_iter()
@@ -432,11 +494,15 @@ impl Run<'_> {
         let section_digests = staged_lock.as_ref().map_or(&no_sections, |s| &s.sections);
         let notetype_line = notetype_fingerprint(notetype_entry);
         for (pending, result) in to_emit.iter().zip(emitted) {
-            let stem = &pending.deck.key;
+            let stem = pending.deck.key();
             results[pending.index].outcome = match result {
                 Ok(built) => {
-                    let section =
-                        section_digests.get(stem).copied().unwrap_or_else(|| lock.deck_digest(stem));
+                    let section = match section_digests.get(stem) {
+                        Some(digest) => *digest,
+                        None => lock
+                            .deck_digest(stem)
+                            .map_err(|source| BuildError::Read { path: opts.lock.clone(), source })?,
+                    };
                     let fingerprint = state::fingerprint(&state::FingerprintInput {
                         source: pending.source,
                         settings: &self.settings,
@@ -452,6 +518,7 @@ impl Run<'_> {
                     // The package was not written: the lock keeps what matches the old one.
                     lock.decks.remove(stem);
                     lock.notes.remove(stem);
+                    lock.spilled.remove(stem);
                     recover::keep_old_entries(old_lock, stem, lock);
                     if let Some(renamed) = &pending.taken_over {
                         // The entries of the renamed file stay too, for the next try.
@@ -574,35 +641,67 @@ fn check(
     });
     match state::up_to_date(out, &stem, &fingerprint) {
         Some((cards, name)) => Checked::UpToDate { name, cards },
-        None => Checked::Build(Some((bytes, digest))),
+        None => Checked::Build(bytes.map(|bytes| (bytes, digest))),
     }
 }
 
-/// A source file's bytes and digest, or why it could not be read.
-type SourceRead = Result<(Vec<u8>, u128), String>;
+/// A source file's digest and its bytes (unless it is built from disk), or why it could not be
+/// read.
+type SourceRead = Result<(Option<Vec<u8>>, u128), String>;
 
 /// Reads a source file for the incremental check; `None` when there is nothing to check (the
-/// build is forced, or the outputs are missing).
+/// build is forced, or the outputs are missing). A file to build from disk is only hashed.
 fn read_for_check(file: &SourceFile, opts: &BuildOptions) -> Option<SourceRead> {
     if opts.force || !outputs_exist(opts, &stem_of(&file.path)) {
         return None;
     }
-    Some(match std::fs::read(&file.path) {
-        Ok(bytes) => {
-            let digest = state::source_digest(&bytes);
-            Ok((bytes, digest))
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", file.path.display());
+    Some(match std::fs::metadata(&file.path) {
+        Ok(meta) if meta.len() > opts.stream_above => {
+            std::fs::File::open(&file.path).and_then(digest_of).map(|digest| (None, digest)).map_err(cannot)
         }
-        Err(e) => Err(format!("cannot read {}: {e}", file.path.display())),
+        _ => match std::fs::read(&file.path) {
+            Ok(bytes) => {
+                let digest = state::source_digest(&bytes);
+                Ok((Some(bytes), digest))
+            }
+            Err(e) => Err(cannot(e)),
+        },
     })
 }
 
+/// [`state::source_digest`] of everything `reader` gives, read a block at a time.
+fn digest_of(mut reader: impl std::io::Read) -> std::io::Result<u128> {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => return Ok(hasher.digest128()),
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Parses one source file (reading it, unless the check did). The digest recorded for the next
-/// incremental check is of the bytes parsed here.
+/// incremental check is of the bytes parsed here. A file larger than
+/// [`BuildOptions::stream_above`] is read in blocks and its notes are kept on disk.
 fn prepare(
     file: &SourceFile,
     read: Option<(Vec<u8>, u128)>,
-    notetype: &Notetype,
+    opts: &BuildOptions,
 ) -> (Prepared, Vec<Diagnostic>) {
+    let cannot = |e: std::io::Error| {
+        (Prepared::Failed(format!("cannot read {}: {e}", file.path.display())), Vec::new())
+    };
+    if read.is_none() {
+        match std::fs::metadata(&file.path) {
+            Ok(meta) if meta.len() > opts.stream_above => return prepare_streamed(file, opts),
+            Ok(_) => {}
+            Err(e) => return cannot(e),
+        }
+    }
     let (bytes, digest) = match read {
         Some(read) => read,
         None => match std::fs::read(&file.path) {
@@ -622,11 +721,78 @@ fn prepare(
     let has_errors = parsed.has_errors();
     match parsed.deck {
         Some(deck) if !has_errors => {
-            let deck = model::deck_of(deck, notetype);
+            let deck = model::deck_of(deck);
             (Prepared::Ready { deck, source: digest }, parsed.diagnostics)
         }
         _ => (Prepared::Invalid, parsed.diagnostics),
     }
+}
+
+/// Reads a large source file once, in blocks: each note goes to a spill file in `out` as it is
+/// made, and only its hashes and first-choice guid stay in memory.
+fn prepare_streamed(file: &SourceFile, opts: &BuildOptions) -> (Prepared, Vec<Diagnostic>) {
+    let _phase = Phase::start("scan", || stem_of(&file.path));
+    let failed = |what: &str, path: &Path, e: std::io::Error| {
+        (Prepared::Failed(format!("cannot {what} {}: {e}", path.display())), Vec::new())
+    };
+    let mut reader = match std::fs::File::open(&file.path) {
+        Ok(f) => f,
+        Err(e) => return failed("read", &file.path, e),
+    };
+    let mut spill = match std::fs::create_dir_all(&opts.out).and_then(|()| SpillWriter::new(&opts.out)) {
+        Ok(spill) => spill,
+        Err(e) => return failed("create a temporary file in", &opts.out, e),
+    };
+    let key = stem_of(&file.path);
+    let mut keys: Vec<NoteKey> = Vec::new();
+    let mut guids: Vec<u64> = Vec::new();
+    let mut tags: std::collections::BTreeSet<String> = Default::default();
+    let map = |card: source::CardText<'_>| {
+        let note = model::note_of(card);
+        let guid = crate::ids::note_guid_value(&key, note.front(), note.back(), 1);
+        (NoteKey::of(&note), guid, note)
+    };
+    let mut spill_failed = None;
+    let streamed = match file.format {
+        source::Format::Txt => {
+            source::txt::parse_stream(&file.path, &mut reader, STREAM_BLOCK, map, |piece| {
+                for (key, guid, note) in piece {
+                    keys.push(key);
+                    guids.push(guid);
+                    for tag in note.tags() {
+                        if !tags.contains(tag) {
+                            tags.insert(tag.to_string());
+                        }
+                    }
+                    spill.push(&note).inspect_err(|_| spill_failed = Some(()))?;
+                }
+                Ok(())
+            })
+        }
+    };
+    let (parsed, digest) = match streamed {
+        Ok(done) => done,
+        Err(e) if spill_failed.is_some() => return failed("write a temporary file in", &opts.out, e),
+        Err(e) => return failed("read", &file.path, e),
+    };
+    let has_errors = parsed.has_errors();
+    let Some(deck) = parsed.deck.filter(|_| !has_errors) else {
+        return (Prepared::Invalid, parsed.diagnostics);
+    };
+    let notes = match spill.finish() {
+        Ok(notes) => notes,
+        Err(e) => return failed("write a temporary file in", &opts.out, e),
+    };
+    let deck = ScannedDeck {
+        key: deck.stem,
+        name: deck.name,
+        file: deck.file,
+        keys,
+        guids,
+        tags: tags.into_iter().collect(),
+        notes,
+    };
+    (Prepared::Streamed { deck, source: digest }, parsed.diagnostics)
 }
 
 /// The package (and CSV) paths of a deck.
@@ -643,10 +809,52 @@ fn outputs_exist(opts: &BuildOptions, stem: &str) -> bool {
     output_paths(opts, stem).iter().all(|p| p.is_file())
 }
 
+/// Where a deck to identify is: in memory, or (its notes) on disk.
+enum Source {
+    Memory(Deck),
+    Disk(ScannedDeck),
+}
+
+/// An identified deck: in memory, or (its notes) on disk.
+enum DeckBody {
+    Memory(IdentifiedDeck),
+    Streamed(StreamedDeck),
+}
+
+impl DeckBody {
+    fn key(&self) -> &str {
+        match self {
+            DeckBody::Memory(deck) => &deck.key,
+            DeckBody::Streamed(deck) => &deck.key,
+        }
+    }
+
+    fn notes(&self) -> &dyn emit::DeckNotes {
+        match self {
+            DeckBody::Memory(deck) => deck,
+            DeckBody::Streamed(deck) => deck,
+        }
+    }
+
+    fn count(&self, change: identify::Change) -> usize {
+        match self {
+            DeckBody::Memory(deck) => deck.count(change),
+            DeckBody::Streamed(deck) => deck.count(change),
+        }
+    }
+
+    fn removed(&self) -> &[NoteEntry] {
+        match self {
+            DeckBody::Memory(deck) => &deck.removed,
+            DeckBody::Streamed(deck) => &deck.removed,
+        }
+    }
+}
+
 /// A deck identified and waiting to be written.
 struct Pending {
     index: usize,
-    deck: IdentifiedDeck,
+    deck: DeckBody,
     recovered_from: Option<String>,
     /// The deck key whose lock entries this deck took over (its file was renamed).
     taken_over: Option<String>,
@@ -662,8 +870,8 @@ fn emit_deck(
     notetype_entry: &NotetypeEntry,
     pending: &Pending,
 ) -> Result<(Built, Vec<(tempfile::NamedTempFile, PathBuf)>), String> {
-    let deck = &pending.deck;
-    let outputs = output_paths(opts, &deck.key);
+    let deck = pending.deck.notes();
+    let outputs = output_paths(opts, pending.deck.key());
     let input = CollectionInput { deck, notetype, notetype_entry };
     // Both files are finished before either replaces the old one, so the package and the CSV
     // in out/ always come from the same build.
@@ -676,13 +884,14 @@ fn emit_deck(
     if let (Some(csv), Some(path)) = (csv, outputs.get(1)) {
         files.push((csv, path.clone()));
     }
+    let body = &pending.deck;
     let built = Built {
-        name: deck.name.clone(),
-        cards: deck.notes.len(),
-        new: deck.count(identify::Change::New),
-        updated: deck.count(identify::Change::Updated),
-        unchanged: deck.count(identify::Change::Unchanged),
-        removed: deck.removed.clone(),
+        name: deck.name().to_string(),
+        cards: deck.len(),
+        new: body.count(identify::Change::New),
+        updated: body.count(identify::Change::Updated),
+        unchanged: body.count(identify::Change::Unchanged),
+        removed: body.removed().to_vec(),
         outputs,
         recovered_from: pending.recovered_from.clone(),
     };

@@ -9,7 +9,7 @@ use crate::emit::{EmitError, dump};
 use crate::identify;
 use crate::ids::{CardId, DeckId, NoteId};
 use crate::lock::{DeckEntry, Lock, NoteEntry, NotetypeEntry};
-use crate::model::{Deck, Note};
+use crate::model::Note;
 use crate::notetype::Notetype;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -72,6 +72,13 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
     Ok(Recovered { notes: notes.into_iter().map(|(_, e)| e).collect(), deck, notetype })
 }
 
+/// The key (file stem) and the Anki name of a deck.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct DeckName<'a> {
+    pub(super) key: &'a str,
+    pub(super) name: &'a str,
+}
+
 /// The identities a deck is matched against: borrowed from the lock, or recovered.
 #[derive(Default)]
 pub(super) struct OldIdentities<'a> {
@@ -91,18 +98,18 @@ pub(super) struct OldIdentities<'a> {
 pub(super) fn old_identities<'a>(
     opts: &BuildOptions,
     old_lock: &'a Lock,
-    deck: &Deck,
+    deck: DeckName<'_>,
     notetype: &Notetype,
     forgotten: &[String],
     claimed: &mut HashSet<String>,
 ) -> Result<OldIdentities<'a>, String> {
-    if let Some(notes) = old_lock.notes.get(&deck.key).filter(|n| !n.is_empty()) {
-        let deck = old_lock.decks.get(&deck.key).cloned();
+    if let Some(notes) = old_lock.notes.get(deck.key).filter(|n| !n.is_empty()) {
+        let deck = old_lock.decks.get(deck.key).cloned();
         return Ok(OldIdentities { notes: notes.as_slice().into(), deck, ..OldIdentities::default() });
     }
     let renamed = forgotten.iter().find(|key| {
         !claimed.contains(*key)
-            && old_lock.decks.get(*key).is_some_and(|d| d.name.eq_ignore_ascii_case(&deck.name))
+            && old_lock.decks.get(*key).is_some_and(|d| d.name.eq_ignore_ascii_case(deck.name))
     });
     if let Some(key) = renamed {
         claimed.insert(key.clone());
@@ -114,11 +121,11 @@ pub(super) fn old_identities<'a>(
             taken_over: Some(key.clone()),
         });
     }
-    let package = opts.out.join(format!("{}.apkg", output_stem(&deck.key)));
+    let package = opts.out.join(format!("{}.apkg", output_stem(deck.key)));
     if !package.is_file() {
         return Ok(OldIdentities::default());
     }
-    match from_package(&package, &deck.name, notetype) {
+    match from_package(&package, deck.name, notetype) {
         Ok(r) => Ok(OldIdentities {
             notes: r.notes.into(),
             deck: r.deck,

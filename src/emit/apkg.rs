@@ -24,7 +24,7 @@ pub fn write_temp(
         Compression::None => Method::Stored,
     };
     let io = |action| EmitError::io(action, dest);
-    let _phase = Phase::start("collection and zip", || input.deck.key.clone());
+    let _phase = Phase::start("collection and zip", || input.deck.name().to_string());
     let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, package.as_file()));
     // The collection goes straight into the compressor, page by page: it is never written out
     // uncompressed. Its first page, made last, goes into the room kept for it.

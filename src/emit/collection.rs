@@ -3,14 +3,15 @@
 //! Rows go in through prepared statements in one transaction; indexes are built after the bulk
 //! insert; the file is written once, so it needs no journal until it is closed.
 
+use super::DeckNotes;
 use super::EmitError;
 use super::sqlite_file::{
     DbFile, PAGE_SIZE, SchemaEntry, TableWriter, Value as Val, encode_record, write_index,
 };
 use crate::html;
-use crate::identify::{IdentifiedDeck, IdentifiedNote};
 use crate::ids::{self, NotetypeId};
 use crate::lock::NotetypeEntry;
+use crate::model::Note;
 use crate::notetype::Notetype;
 use crate::timing::Phase;
 use rusqlite::Connection;
@@ -49,7 +50,7 @@ CREATE INDEX ix_notes_csum ON notes (csum);
 
 /// Everything one deck's collection is made of.
 pub struct CollectionInput<'a> {
-    pub deck: &'a IdentifiedDeck,
+    pub deck: &'a dyn DeckNotes,
     pub notetype: &'a Notetype,
     pub notetype_entry: &'a NotetypeEntry,
 }
@@ -123,33 +124,40 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
     table.add(&mut db, 1, &record)?;
     let col_root = table.finish(&mut db)?;
 
-    let notes = &input.deck.notes;
+    let deck = input.deck;
     let mid = input.notetype.id.0;
-    let did = input.deck.deck.id.0;
-    let mut by_note_id: Vec<u32> = (0..notes.len() as u32).collect();
-    by_note_id.sort_unstable_by_key(|&i| notes[i as usize].note_id.0);
-    let mut by_card_id = by_note_id.clone();
-    by_card_id.sort_unstable_by_key(|&i| notes[i as usize].card_id.0);
+    let did = deck.entry().id.0;
+    let sorted_by = |key: &dyn Fn(usize) -> i64| -> Vec<u32> {
+        let mut keyed: Vec<(i64, u32)> = (0..deck.len()).map(|i| (key(i), i as u32)).collect();
+        keyed.sort_unstable();
+        keyed.into_iter().map(|(_, i)| i).collect()
+    };
+    let by_note_id = sorted_by(&|i| deck.ids(i).note_id.0);
+    let by_card_id = sorted_by(&|i| deck.ids(i).card_id.0);
 
     // Notes, in id order. No rayon here: this runs on the package writer's own thread while a
     // pool thread waits for its pages (see `zipfile::ZipWriter::add_with_late_prefix`).
     let phase = Phase::start("collection notes", String::new);
     let mut table = TableWriter::default();
-    let mut checksums: Vec<(i64, i64)> = Vec::with_capacity(notes.len());
+    let mut checksums: Vec<[i64; 4]> = Vec::with_capacity(deck.len());
     let mut numeric = NumericAffinity::default();
-    for &i in &by_note_id {
-        let n = &notes[i as usize];
-        let row = NoteRow::of(n);
-        let sfld = numeric.of(&row.sfld).map_err(WriteError::Sqlite)?;
+    let mut affinity_failed = None;
+    deck.each_note(Some(&by_note_id), &mut |i, guid, note| {
+        let ids = deck.ids(i);
+        let row = NoteRow::of(note);
+        let sfld = numeric.of(&row.sfld).map_err(|e| {
+            affinity_failed = Some(e);
+            std::io::Error::other("numeric affinity check failed")
+        })?;
         encode_record(
             &[
                 Val::Null,
-                Val::Text(&n.guid),
+                Val::Text(guid),
                 Val::Int(mid),
-                Val::Int(n.mtime),
+                Val::Int(ids.mtime),
                 Val::Int(-1),
                 Val::Text(&row.tags),
-                Val::Text(n.note.flds()),
+                Val::Text(note.flds()),
                 sfld,
                 Val::Int(i64::from(row.csum)),
                 Val::Int(0),
@@ -157,27 +165,31 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
             ],
             &mut record,
         );
-        table.add(&mut db, n.note_id.0, &record)?;
-        checksums.push((i64::from(row.csum), n.note_id.0));
-    }
+        table.add(&mut db, ids.note_id.0, &record)?;
+        checksums.push([i64::from(row.csum), ids.note_id.0, 0, 0]);
+        Ok(())
+    })
+    .map_err(|e| match affinity_failed.take() {
+        Some(e) => WriteError::Sqlite(e),
+        None => WriteError::Io(e),
+    })?;
     let notes_root = table.finish(&mut db)?;
     drop(phase);
 
     let _phase = Phase::start("collection cards and indexes", String::new);
     let mut table = TableWriter::default();
     for &i in &by_card_id {
-        let n = &notes[i as usize];
-        let due = i64::from(n.position);
+        let ids = deck.ids(i as usize);
         let mut values = [Val::Int(0); 18];
         values[0] = Val::Null;
-        values[1] = Val::Int(n.note_id.0);
+        values[1] = Val::Int(ids.note_id.0);
         values[2] = Val::Int(did);
-        values[4] = Val::Int(n.mtime);
+        values[4] = Val::Int(ids.mtime);
         values[5] = Val::Int(-1);
-        values[8] = Val::Int(due);
+        values[8] = Val::Int(i64::from(i) + 1);
         values[17] = Val::Text("{}");
         encode_record(&values, &mut record);
-        table.add(&mut db, n.card_id.0, &record)?;
+        table.add(&mut db, ids.card_id.0, &record)?;
     }
     let cards_root = table.finish(&mut db)?;
     let revlog_root = TableWriter::default().finish(&mut db)?;
@@ -191,16 +203,15 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
             encode_record(&values[..width], out);
         })
     };
-    let note_ids = || by_note_id.iter().map(|&i| notes[i as usize].note_id.0);
-    let cards = || by_card_id.iter().map(|&i| &notes[i as usize]);
+    let note_ids = || by_note_id.iter().map(|&i| deck.ids(i as usize).note_id.0);
+    let cards = || by_card_id.iter().map(|&i| (i64::from(i) + 1, deck.ids(i as usize)));
     let notes_usn = index(&mut db, note_ids().map(|id| [-1, id, 0, 0]).collect(), 2)?;
-    let cards_usn = index(&mut db, cards().map(|n| [-1, n.card_id.0, 0, 0]).collect(), 2)?;
+    let cards_usn = index(&mut db, cards().map(|(_, n)| [-1, n.card_id.0, 0, 0]).collect(), 2)?;
     let revlog_usn = index(&mut db, Vec::new(), 2)?;
-    let cards_nid = index(&mut db, cards().map(|n| [n.note_id.0, n.card_id.0, 0, 0]).collect(), 2)?;
-    let cards_sched =
-        index(&mut db, cards().map(|n| [did, 0, i64::from(n.position), n.card_id.0]).collect(), 4)?;
+    let cards_nid = index(&mut db, cards().map(|(_, n)| [n.note_id.0, n.card_id.0, 0, 0]).collect(), 2)?;
+    let cards_sched = index(&mut db, cards().map(|(due, n)| [did, 0, due, n.card_id.0]).collect(), 4)?;
     let revlog_cid = index(&mut db, Vec::new(), 2)?;
-    let notes_csum = index(&mut db, checksums.into_iter().map(|(c, id)| [c, id, 0, 0]).collect(), 2)?;
+    let notes_csum = index(&mut db, checksums, 2)?;
 
     let roots = [
         col_root,
@@ -318,7 +329,7 @@ impl ColRow {
         let mut models = Map::new();
         models
             .insert(input.notetype.id.0.to_string(), input.notetype.to_schema11(input.notetype_entry.mtime));
-        let next_pos = input.deck.notes.len() + 1;
+        let next_pos = input.deck.len() + 1;
         ColRow {
             crt,
             mod_ms: mtime * 1000,
@@ -354,8 +365,9 @@ fn write_with_sqlite(path: &Path, input: &CollectionInput<'_>) -> Result<(), Emi
 
 /// The collection's change time: the newest `mod` of anything in it, in seconds.
 fn newest_mtime(input: &CollectionInput<'_>) -> i64 {
-    let notes = input.deck.notes.iter().map(|n| n.mtime).max().unwrap_or(0);
-    notes.max(input.notetype_entry.mtime).max(input.deck.deck.mtime)
+    let deck = input.deck;
+    let notes = (0..deck.len()).map(|i| deck.ids(i).mtime).max().unwrap_or(0);
+    notes.max(input.notetype_entry.mtime).max(deck.entry().mtime)
 }
 
 #[cfg(test)]
@@ -378,23 +390,35 @@ fn insert_notes_and_cards(
         "INSERT INTO cards VALUES (?1, ?2, ?3, 0, ?4, -1, 0, 0, ?5, 0, 0, 0, 0, 0, 0, 0, 0, '{}')",
     )?;
     let mid = input.notetype.id.0;
-    let did = input.deck.deck.id.0;
-    let notes = &input.deck.notes;
-    for n in notes {
-        let row = NoteRow::of(n);
+    let deck = input.deck;
+    let did = deck.entry().id.0;
+    let mut failed = None;
+    let mut insert = |i: usize, guid: &str, note: &Note| -> rusqlite::Result<()> {
+        let ids = deck.ids(i);
+        let row = NoteRow::of(note);
         note_stmt.execute(params![
-            n.note_id.0,
-            n.guid,
+            ids.note_id.0,
+            guid,
             mid,
-            n.mtime,
+            ids.mtime,
             row.tags,
-            n.note.flds(),
+            note.flds(),
             row.sfld,
             row.csum
         ])?;
-        card_stmt.execute(params![n.card_id.0, n.note_id.0, did, n.mtime, n.position])?;
+        card_stmt.execute(params![ids.card_id.0, ids.note_id.0, did, ids.mtime, i as i64 + 1])?;
+        Ok(())
+    };
+    let read = deck.each_note(None, &mut |i, guid, note| {
+        insert(i, guid, note).map_err(|e| {
+            failed = Some(e);
+            std::io::Error::other("insert failed")
+        })
+    });
+    match (failed, read) {
+        (Some(e), _) => Err(e),
+        (None, read) => read.map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e))),
     }
-    Ok(())
 }
 
 /// The computed columns of a note row.
@@ -405,10 +429,10 @@ struct NoteRow<'a> {
 }
 
 impl NoteRow<'_> {
-    fn of(n: &IdentifiedNote) -> NoteRow<'_> {
-        let tags = n.note.tags_text();
+    fn of(note: &Note) -> NoteRow<'_> {
+        let tags = note.tags_text();
         let tags = if tags.is_empty() { String::new() } else { format!(" {tags} ") };
-        let sfld = html::strip_html_preserving_media_filenames(n.note.front());
+        let sfld = html::strip_html_preserving_media_filenames(note.front());
         let csum = html::field_checksum(&sfld);
         NoteRow { tags, sfld, csum }
     }
@@ -426,16 +450,17 @@ fn conf_json(notetype: NotetypeId, next_pos: usize) -> Value {
 }
 
 /// The deck, its parents (a file opened directly reports missing parents) and Anki's Default.
-fn decks_json(deck: &IdentifiedDeck) -> Value {
+fn decks_json(deck: &dyn DeckNotes) -> Value {
     let mut decks = Map::new();
     decks.insert("1".into(), deck_json(1, "Default", 0));
-    let parts: Vec<&str> = deck.name.split("::").collect();
+    let (name, entry) = (deck.name(), deck.entry());
+    let parts: Vec<&str> = name.split("::").collect();
     for depth in 1..parts.len() {
         let parent = parts[..depth].join("::");
         let id = ids::deck_id_for(&parent).0;
-        decks.insert(id.to_string(), deck_json(id, &parent, deck.deck.mtime));
+        decks.insert(id.to_string(), deck_json(id, &parent, entry.mtime));
     }
-    decks.insert(deck.deck.id.0.to_string(), deck_json(deck.deck.id.0, &deck.name, deck.deck.mtime));
+    decks.insert(entry.id.0.to_string(), deck_json(entry.id.0, name, entry.mtime));
     Value::Object(decks)
 }
 
@@ -461,17 +486,14 @@ fn dconf_json(mtime: i64) -> Value {
 }
 
 /// The tag registry: every tag the notes use.
-fn tags_json(deck: &IdentifiedDeck) -> Value {
-    let mut seen: Vec<&str> = deck.notes.iter().flat_map(|n| n.note.tags()).collect();
-    seen.sort_unstable();
-    seen.dedup();
-    Value::Object(seen.into_iter().map(|tag| (tag.to_string(), json!(-1))).collect())
+fn tags_json(deck: &dyn DeckNotes) -> Value {
+    Value::Object(deck.tags().into_iter().map(|tag| (tag.to_string(), json!(-1))).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identify::{self, Context, GuidSet, IdAllocator};
+    use crate::identify::{self, Context, GuidSet, IdAllocator, IdentifiedDeck};
     use crate::model::{Deck, Note};
     use rusqlite::types::Value as SqlValue;
 

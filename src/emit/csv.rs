@@ -3,8 +3,8 @@
 //! update rule, then one row per note. Fields containing `#` are quoted, because Anki reads a
 //! line starting with `#` as a comment.
 
+use super::DeckNotes;
 use super::{EmitError, temp_file_in};
-use crate::identify::IdentifiedDeck;
 use crate::notetype::Notetype;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -12,7 +12,7 @@ use std::path::Path;
 /// Writes the CSV to a temporary file beside `dest`, for the caller to move into place.
 pub fn write_temp(
     dest: &Path,
-    deck: &IdentifiedDeck,
+    deck: &dyn DeckNotes,
     notetype: &Notetype,
 ) -> Result<tempfile::NamedTempFile, EmitError> {
     let dir = dest.parent().unwrap_or(Path::new("."));
@@ -22,7 +22,7 @@ pub fn write_temp(
     Ok(temp)
 }
 
-fn write_to(mut out: impl Write, deck: &IdentifiedDeck, notetype: &Notetype) -> std::io::Result<()> {
+fn write_to(mut out: impl Write, deck: &dyn DeckNotes, notetype: &Notetype) -> std::io::Result<()> {
     let field_names: Vec<&str> = notetype.fields.iter().map(|f| f.name).collect();
     let tags_column = field_names.len() + 2;
     write!(
@@ -30,16 +30,17 @@ fn write_to(mut out: impl Write, deck: &IdentifiedDeck, notetype: &Notetype) -> 
         "#separator:comma\n#html:true\n#notetype:{}\n#deck:{}\n#columns:guid,{},tags\n\
          #guid column:1\n#tags column:{tags_column}\n#if matches:update current\n#match scope:notetype\n",
         notetype.name,
-        deck.name,
+        deck.name(),
         field_names.join(","),
     )?;
     let mut rows = ::csv::WriterBuilder::new().comment(Some(b'#')).from_writer(out);
-    for n in &deck.notes {
-        rows.write_field(&n.guid)?;
-        for field in n.note.fields() {
+    deck.each_note(None, &mut |_, guid, note| {
+        rows.write_field(guid)?;
+        for field in note.fields() {
             rows.write_field(field)?;
         }
-        rows.write_record(std::iter::once(n.note.tags_text()))?;
-    }
+        rows.write_record(std::iter::once(note.tags_text()))?;
+        Ok(())
+    })?;
     rows.flush()
 }

@@ -10,7 +10,114 @@ pub mod dump;
 pub mod sqlite_file;
 pub mod zipfile;
 
+use crate::identify::IdentifiedDeck;
+use crate::identify::streamed::StreamedDeck;
+use crate::ids::{CardId, NoteId};
+use crate::lock::DeckEntry;
+use crate::model::Note;
 use std::path::{Path, PathBuf};
+
+/// An identified deck as the writers read it: held in memory ([`IdentifiedDeck`]) or on disk
+/// ([`StreamedDeck`]).
+pub trait DeckNotes: Sync {
+    /// The Anki deck name.
+    fn name(&self) -> &str;
+    fn entry(&self) -> &DeckEntry;
+    /// How many notes (each with one card) the deck has.
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The ids and `mod` of note `index` (in source order) and its card.
+    fn ids(&self, index: usize) -> NoteIds;
+    /// Every tag the notes use, sorted, each once.
+    fn tags(&self) -> Vec<&str>;
+    /// Calls `f` with each note's index, guid and note, in the order `order` gives (source
+    /// order when `None`).
+    fn each_note(
+        &self,
+        order: Option<&[u32]>,
+        f: &mut dyn FnMut(usize, &str, &Note) -> std::io::Result<()>,
+    ) -> std::io::Result<()>;
+}
+
+/// A note's ids and `mod`.
+#[derive(Debug, Clone, Copy)]
+pub struct NoteIds {
+    pub note_id: NoteId,
+    pub card_id: CardId,
+    pub mtime: i64,
+}
+
+impl DeckNotes for IdentifiedDeck {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn entry(&self) -> &DeckEntry {
+        &self.deck
+    }
+
+    fn len(&self) -> usize {
+        self.notes.len()
+    }
+
+    fn ids(&self, index: usize) -> NoteIds {
+        let n = &self.notes[index];
+        NoteIds { note_id: n.note_id, card_id: n.card_id, mtime: n.mtime }
+    }
+
+    fn tags(&self) -> Vec<&str> {
+        let mut seen: Vec<&str> = self.notes.iter().flat_map(|n| n.note.tags()).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen
+    }
+
+    fn each_note(
+        &self,
+        order: Option<&[u32]>,
+        f: &mut dyn FnMut(usize, &str, &Note) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut visit = |i: usize| f(i, &self.notes[i].guid, &self.notes[i].note);
+        match order {
+            Some(order) => order.iter().try_for_each(|&i| visit(i as usize)),
+            None => (0..self.notes.len()).try_for_each(visit),
+        }
+    }
+}
+
+impl DeckNotes for StreamedDeck {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn entry(&self) -> &DeckEntry {
+        &self.deck
+    }
+
+    fn len(&self) -> usize {
+        self.cards.len()
+    }
+
+    fn ids(&self, index: usize) -> NoteIds {
+        let c = &self.cards[index];
+        NoteIds { note_id: c.note_id, card_id: c.card_id, mtime: c.mtime }
+    }
+
+    fn tags(&self) -> Vec<&str> {
+        self.tags.iter().map(String::as_str).collect()
+    }
+
+    fn each_note(
+        &self,
+        order: Option<&[u32]>,
+        f: &mut dyn FnMut(usize, &str, &Note) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut buf = [0u8; 11];
+        self.notes.for_each(order, &mut |i, note| f(i, self.guid(i, &mut buf), note))
+    }
+}
 
 /// Why an output could not be written.
 #[derive(Debug, thiserror::Error)]

@@ -8,6 +8,7 @@
 
 pub mod matching;
 pub mod similar;
+pub mod streamed;
 
 use crate::html;
 use crate::ids::{self, CardId, NoteId};

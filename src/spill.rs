@@ -1,0 +1,194 @@
+//! Notes held on disk. A deck too large to hold in memory is parsed once; each note is written
+//! to a temporary file as it is read, and read back later, in whatever order is needed (id order
+//! for the collection, source order for the lock and the CSV). Only an offset per note stays in
+//! memory. The file has no name and disappears when it is closed.
+
+use crate::model::Note;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+/// How many notes are read back at a time.
+pub const BATCH: usize = 8192;
+
+/// Writes notes to a new spill file, in order.
+pub struct SpillWriter {
+    out: BufWriter<File>,
+    /// Where each record starts.
+    offsets: Vec<u64>,
+    end: u64,
+}
+
+impl SpillWriter {
+    /// A new spill file in `dir` (one on the same disk as the outputs: it holds as much as the
+    /// source does).
+    pub fn new(dir: &Path) -> io::Result<SpillWriter> {
+        let file = tempfile::tempfile_in(dir)?;
+        Ok(SpillWriter { out: BufWriter::with_capacity(1 << 20, file), offsets: Vec::new(), end: 0 })
+    }
+
+    /// Appends a note: its line, the lengths of its fields and tags, then their bytes.
+    pub fn push(&mut self, note: &Note) -> io::Result<()> {
+        let (flds, tags) = (note.flds().as_bytes(), note.tags_text().as_bytes());
+        let too_long = || io::Error::other("a note of more than 4 GiB");
+        let mut head = [0u8; 12];
+        head[..4].copy_from_slice(&note.line.to_le_bytes());
+        head[4..8].copy_from_slice(&u32::try_from(flds.len()).map_err(|_| too_long())?.to_le_bytes());
+        head[8..].copy_from_slice(&u32::try_from(tags.len()).map_err(|_| too_long())?.to_le_bytes());
+        self.out.write_all(&head)?;
+        self.out.write_all(flds)?;
+        self.out.write_all(tags)?;
+        self.offsets.push(self.end);
+        self.end += (head.len() + flds.len() + tags.len()) as u64;
+        Ok(())
+    }
+
+    /// The notes written so far, to read back.
+    pub fn finish(mut self) -> io::Result<Spill> {
+        self.out.flush()?;
+        let file = self.out.into_inner().map_err(|e| e.into_error())?;
+        self.offsets.push(self.end);
+        Ok(Spill { file, offsets: self.offsets })
+    }
+}
+
+/// Notes written by a [`SpillWriter`], read back by index.
+#[derive(Debug)]
+pub struct Spill {
+    file: File,
+    /// Where each record starts, and then where the last one ends.
+    offsets: Vec<u64>,
+}
+
+impl Spill {
+    /// How many notes it holds.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The notes at `indices`, in that order. Each run of consecutive indices is read at once,
+    /// so reading in source order, or in an order that mostly follows it, is sequential.
+    pub fn read(&self, indices: &[usize]) -> io::Result<Vec<Note>> {
+        let mut notes = Vec::with_capacity(indices.len());
+        let mut buf = Vec::new();
+        let mut start = 0;
+        while start < indices.len() {
+            let mut end = start + 1;
+            while end < indices.len() && indices[end] == indices[end - 1] + 1 {
+                end += 1;
+            }
+            let (first, last) = (indices[start], indices[end - 1]);
+            let (Some(&from), Some(&to)) = (self.offsets.get(first), self.offsets.get(last + 1)) else {
+                return Err(io::Error::other(format!("note {last} is not in the spill file")));
+            };
+            buf.resize(usize::try_from(to - from).map_err(io::Error::other)?, 0);
+            read_exact_at(&self.file, &mut buf, from)?;
+            let mut rest = &buf[..];
+            for _ in first..=last {
+                notes.push(decode(&mut rest)?);
+            }
+            start = end;
+        }
+        Ok(notes)
+    }
+
+    /// Calls `f` with every note, in the order `order` gives (source order when `None`), with
+    /// its index; [`BATCH`] notes are read at a time.
+    pub fn for_each(
+        &self,
+        order: Option<&[u32]>,
+        f: &mut dyn FnMut(usize, &Note) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let mut indices = Vec::with_capacity(BATCH);
+        let mut start = 0;
+        while start < self.len() {
+            let end = (start + BATCH).min(self.len());
+            indices.clear();
+            match order {
+                Some(order) => indices.extend(order[start..end].iter().map(|&i| i as usize)),
+                None => indices.extend(start..end),
+            }
+            for (&i, note) in indices.iter().zip(self.read(&indices)?) {
+                f(i, &note)?;
+            }
+            start = end;
+        }
+        Ok(())
+    }
+}
+
+/// One record, from the front of `rest`.
+fn decode(rest: &mut &[u8]) -> io::Result<Note> {
+    let corrupt = || io::Error::other("the spill file is corrupt");
+    let (head, tail) = rest.split_at_checked(12).ok_or_else(corrupt)?;
+    let word = |i: usize| u32::from_le_bytes(head[i..i + 4].try_into().expect("4 bytes"));
+    let (line, flds_len, tags_len) = (word(0), word(4) as usize, word(8) as usize);
+    let (flds, tail) = tail.split_at_checked(flds_len).ok_or_else(corrupt)?;
+    let (tags, tail) = tail.split_at_checked(tags_len).ok_or_else(corrupt)?;
+    *rest = tail;
+    let text = |bytes: &[u8]| String::from_utf8(bytes.to_vec()).map_err(|_| corrupt());
+    Ok(Note::from_flds(text(flds)?, text(tags)?, line))
+}
+
+/// Reads `buf.len()` bytes at `offset`, without moving the file's position (so threads may share
+/// the file).
+#[cfg(unix)]
+pub fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+pub fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notes(n: usize) -> Vec<Note> {
+        (0..n)
+            .map(|i| {
+                let tags: Vec<String> = (0..i % 3).map(|t| format!("t{t}")).collect();
+                Note::new(&[format!("Front {i} é"), "x".repeat(i % 7), String::new()], &tags, i as u32 + 1)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn notes_read_back_in_any_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let written = notes(20_000);
+        let mut writer = SpillWriter::new(dir.path()).unwrap();
+        for note in &written {
+            writer.push(note).unwrap();
+        }
+        let spill = writer.finish().unwrap();
+        assert_eq!(spill.len(), written.len());
+        let order = [5usize, 6, 7, 0, 19_999, 3, 4, 4, 12_000];
+        let read = spill.read(&order).unwrap();
+        assert_eq!(read, order.iter().map(|&i| written[i].clone()).collect::<Vec<_>>());
+        let mut seen = Vec::new();
+        spill.for_each(None, &mut |i, n| Ok(seen.push((i, n.clone())))).unwrap();
+        assert_eq!(seen, written.iter().cloned().enumerate().collect::<Vec<_>>());
+        let reversed: Vec<u32> = (0..written.len() as u32).rev().collect();
+        let mut back = Vec::new();
+        spill.for_each(Some(&reversed), &mut |i, n| Ok(back.push((i, n.clone())))).unwrap();
+        assert_eq!(back, written.iter().cloned().enumerate().rev().collect::<Vec<_>>());
+        assert!(spill.read(&[20_000]).is_err());
+    }
+}
