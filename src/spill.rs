@@ -183,11 +183,21 @@ mod tests {
         let read = spill.read(&order).unwrap();
         assert_eq!(read, order.iter().map(|&i| written[i].clone()).collect::<Vec<_>>());
         let mut seen = Vec::new();
-        spill.for_each(None, &mut |i, n| Ok(seen.push((i, n.clone())))).unwrap();
+        spill
+            .for_each(None, &mut |i, n| {
+                seen.push((i, n.clone()));
+                Ok(())
+            })
+            .unwrap();
         assert_eq!(seen, written.iter().cloned().enumerate().collect::<Vec<_>>());
         let reversed: Vec<u32> = (0..written.len() as u32).rev().collect();
         let mut back = Vec::new();
-        spill.for_each(Some(&reversed), &mut |i, n| Ok(back.push((i, n.clone())))).unwrap();
+        spill
+            .for_each(Some(&reversed), &mut |i, n| {
+                back.push((i, n.clone()));
+                Ok(())
+            })
+            .unwrap();
         assert_eq!(back, written.iter().cloned().enumerate().rev().collect::<Vec<_>>());
         assert!(spill.read(&[20_000]).is_err());
     }
