@@ -43,73 +43,140 @@ pub fn parse_with<C: Send>(file: &Path, bytes: &[u8], map: impl Fn(CardText<'_>)
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => {
-            let (line, column) = position_of(bytes, err.valid_up_to());
-            parsed.diagnostics.push(
-                Diagnostic::new(Code::E001, file, line, "the file is not valid UTF-8")
-                    .at_column(column)
-                    .with_hint("save the file as UTF-8 (with or without a byte-order mark)"),
-            );
+            parsed.diagnostics.push(not_utf8(file, bytes, err.valid_up_to(), 0));
             return parsed;
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let controls = first_control(text);
-    if let Some(offset) = controls {
-        let (line, column) = position_of(text.as_bytes(), offset);
-        parsed.diagnostics.push(
-            Diagnostic::new(Code::W002, file, line, "control characters were removed from the text")
-                .at_column(column)
-                .with_hint("they are invisible and one of them would break Anki's import; check what the file was saved from"),
-        );
-    }
-    let clean = if controls.is_some() { Clean::Controls } else { Clean::Nothing };
-    let Some((title, rest, rest_index)) = split_title(text, clean) else {
-        parsed.diagnostics.push(
-            Diagnostic::new(Code::E002, file, 1, "the file is empty")
-                .with_hint("the first line is the deck title; each card starts with an ALL-CAPS heading"),
-        );
+    let Some((title, rest, rest_index)) = split_title(text, Clean::Controls) else {
+        if let Some(offset) = first_control(text) {
+            parsed.diagnostics.push(controls_removed(file, text, offset, 0));
+        }
+        parsed.diagnostics.push(empty_file(file));
         return parsed;
     };
     let name = deck_name(file, &title, &mut parsed);
+    let cards_start = text.len() - rest.len();
     // A large file is read in chunks that start at headings, in parallel; the cards and
     // diagnostics come back in file order.
-    let chunks: Vec<(Vec<C>, Vec<Diagnostic>)> = chunks_at_headings(rest, rest_index)
-        .into_par_iter()
-        .map(|(chunk, first_index)| {
-            let mut diagnostics = Vec::new();
-            let cards = read_cards(file, classify(chunk, first_index, clean), &mut diagnostics, &map);
-            (cards, diagnostics)
-        })
-        .collect();
-    let mut cards = Vec::with_capacity(chunks.iter().map(|(c, _)| c.len()).sum());
-    for (chunk_cards, diagnostics) in chunks {
+    let region = read_region(file, rest, rest_index, &map);
+    let control = first_control(&text[..cards_start]).or(region.control.map(|c| cards_start + c));
+    if let Some(offset) = control {
+        parsed.diagnostics.insert(0, controls_removed(file, text, offset, 0));
+    }
+    let mut cards = Vec::with_capacity(region.pieces.iter().map(|(c, _)| c.len()).sum());
+    for (chunk_cards, diagnostics) in region.pieces {
         cards.extend(chunk_cards);
         parsed.diagnostics.extend(diagnostics);
     }
     if cards.is_empty() && !parsed.has_errors() {
-        parsed.diagnostics.push(
-            Diagnostic::new(Code::E003, file, title.number, "the file has a title but no cards")
-                .with_hint("each card starts with an ALL-CAPS heading line followed by its text"),
-        );
+        parsed.diagnostics.push(no_cards(file, title.number));
     }
     let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     parsed.deck = Some(SourceDeck { file: file.to_path_buf(), stem, name, cards });
     parsed
 }
 
+/// The cards of a run of text, read in chunks that start at headings, in parallel.
+struct Region<C> {
+    /// Each chunk's cards and diagnostics, in file order.
+    pieces: Vec<(Vec<C>, Vec<Diagnostic>)>,
+    /// The byte offset, in the text, of the first control character.
+    control: Option<usize>,
+}
+
+/// Reads the cards of `text`, whose first line has the 0-based index `first_index`. Each chunk
+/// looks for control characters itself, so that a clean file is not scanned on one core.
+fn read_region<C: Send>(
+    file: &Path,
+    text: &str,
+    first_index: usize,
+    map: &(impl Fn(CardText<'_>) -> C + Sync),
+) -> Region<C> {
+    let results: Vec<(Vec<C>, Vec<Diagnostic>, Option<usize>)> = chunks_at_headings(text, first_index)
+        .into_par_iter()
+        .map(|(chunk, first_index)| {
+            let control = first_control(chunk);
+            let clean = if control.is_some() { Clean::Controls } else { Clean::Nothing };
+            let mut diagnostics = Vec::new();
+            let cards = read_cards(file, classify(chunk, first_index, clean), &mut diagnostics, map);
+            let at = chunk.as_ptr() as usize - text.as_ptr() as usize;
+            (cards, diagnostics, control.map(|c| at + c))
+        })
+        .collect();
+    let control = results.iter().find_map(|(_, _, c)| *c);
+    Region { pieces: results.into_iter().map(|(c, d, _)| (c, d)).collect(), control }
+}
+
+fn not_utf8(file: &Path, bytes: &[u8], offset: usize, first_index: usize) -> Diagnostic {
+    let (line, column) = position_of(bytes, offset);
+    Diagnostic::new(Code::E001, file, line_after(first_index, line), "the file is not valid UTF-8")
+        .at_column(column)
+        .with_hint("save the file as UTF-8 (with or without a byte-order mark)")
+}
+
+/// W002 for the control character at `offset` of `text`, whose first line has the 0-based
+/// index `first_index`.
+fn controls_removed(file: &Path, text: &str, offset: usize, first_index: usize) -> Diagnostic {
+    let (line, column) = position_of(text.as_bytes(), offset);
+    Diagnostic::new(
+        Code::W002,
+        file,
+        line_after(first_index, line),
+        "control characters were removed from the text",
+    )
+    .at_column(column)
+    .with_hint(
+        "they are invisible and one of them would break Anki's import; check what the file was saved from",
+    )
+}
+
+fn empty_file(file: &Path) -> Diagnostic {
+    Diagnostic::new(Code::E002, file, 1, "the file is empty")
+        .with_hint("the first line is the deck title; each card starts with an ALL-CAPS heading")
+}
+
+fn no_cards(file: &Path, title_line: u32) -> Diagnostic {
+    Diagnostic::new(Code::E003, file, title_line, "the file has a title but no cards")
+        .with_hint("each card starts with an ALL-CAPS heading line followed by its text")
+}
+
 /// Parses the flashcard text format from `reader` about `block` bytes at a time, so that a large
 /// file is never held whole: each card is mapped as it is read and the mapped cards are handed
-/// to `sink` in file order, a piece at a time. The cards and diagnostics are those
-/// [`parse_with`] gives for the whole file (the deck's `cards` only counts them: each is `()`);
-/// also returns the digest of every byte read ([`crate::build::state::source_digest`] of the
-/// file). When the result has errors, what `sink` was given is not a deck.
+/// to `sink` in file order, a piece at a time, on a thread of its own (the next block is read
+/// meanwhile). The cards and diagnostics are those [`parse_with`] gives for the whole file (the
+/// deck's `cards` only counts them: each is `()`); also returns the digest of every byte read
+/// ([`crate::build::state::source_digest`] of the file). When the result has errors, what `sink`
+/// was given is not a deck. An error of `sink` stops the reading and is returned.
 pub fn parse_stream<C: Send>(
     file: &Path,
     reader: &mut impl std::io::Read,
     block: usize,
     map: impl Fn(CardText<'_>) -> C + Sync,
-    mut sink: impl FnMut(Vec<C>) -> std::io::Result<()>,
+    mut sink: impl FnMut(Vec<C>) -> std::io::Result<()> + Send,
 ) -> std::io::Result<(Parsed<()>, u128)> {
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<C>>(4);
+        let sinker = std::thread::Builder::new()
+            .name("ankideck-notes".into())
+            .spawn_scoped(scope, move || receiver.into_iter().try_for_each(&mut sink))?;
+        let read = read_blocks(file, reader, block, &map, &mut |piece| sender.send(piece).is_ok());
+        drop(sender);
+        let sunk = sinker.join().unwrap_or_else(|_| Err(std::io::Error::other("the note writer panicked")));
+        // A failed sink stops the reading: its error is the one worth reporting.
+        sunk.and(read)
+    })
+}
+
+/// The loop of [`parse_stream`]: `send` takes each piece of cards, and says false to stop.
+fn read_blocks<C: Send>(
+    file: &Path,
+    reader: &mut impl std::io::Read,
+    block: usize,
+    map: &(impl Fn(CardText<'_>) -> C + Sync),
+    send: &mut dyn FnMut(Vec<C>) -> bool,
+) -> std::io::Result<(Parsed<()>, u128)> {
+    let stopped = || std::io::Error::other("the note writer stopped");
     let mut parsed: Parsed<()> = Parsed::default();
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     let block = block.max(1);
@@ -120,7 +187,7 @@ pub fn parse_stream<C: Send>(
     let mut line_index = 0usize;
     let mut title: Option<(u32, String)> = None;
     let mut cards = 0usize;
-    let mut control_reported = false;
+    let mut control_seen = false;
     loop {
         while buf.len() < want && !eof {
             let start = buf.len();
@@ -130,27 +197,18 @@ pub fn parse_stream<C: Send>(
             hasher.update(&buf[start..]);
             eof = read < want - start;
         }
-        let valid = match std::str::from_utf8(&buf) {
-            Ok(_) => buf.len(),
+        let text = match std::str::from_utf8(&buf) {
+            Ok(text) => text,
             // A character cut in two at the end of the block: its rest comes with the next one.
-            Err(err) if err.error_len().is_none() && !eof => err.valid_up_to(),
+            Err(err) if err.error_len().is_none() && !eof => {
+                std::str::from_utf8(&buf[..err.valid_up_to()]).expect("valid up to here")
+            }
             Err(err) => {
-                let (line, column) = position_of(&buf, err.valid_up_to());
-                parsed.diagnostics = vec![
-                    Diagnostic::new(
-                        Code::E001,
-                        file,
-                        line_after(line_index, line),
-                        "the file is not valid UTF-8",
-                    )
-                    .at_column(column)
-                    .with_hint("save the file as UTF-8 (with or without a byte-order mark)"),
-                ];
+                parsed.diagnostics = vec![not_utf8(file, &buf, err.valid_up_to(), line_index)];
                 parsed.deck = None;
                 return Ok((parsed, hasher.digest128()));
             }
         };
-        let text = std::str::from_utf8(&buf[..valid]).expect("checked above");
         // Only whole lines are read, until the end of the file.
         let complete = if eof { text.len() } else { text.rfind('\n').map_or(0, |p| p + 1) };
         let text = &text[..complete];
@@ -161,11 +219,10 @@ pub fn parse_stream<C: Send>(
             match split_title(&text[bom..], Clean::Controls) {
                 Some((_, rest, _)) => text.len() - rest.len(),
                 None if eof => {
-                    parsed.diagnostics.push(
-                        Diagnostic::new(Code::E002, file, 1, "the file is empty").with_hint(
-                            "the first line is the deck title; each card starts with an ALL-CAPS heading",
-                        ),
-                    );
+                    if let Some(offset) = first_control(&text[bom..]) {
+                        parsed.diagnostics.push(controls_removed(file, &text[bom..], offset, 0));
+                    }
+                    parsed.diagnostics.push(empty_file(file));
                     return Ok((parsed, hasher.digest128()));
                 }
                 None => {
@@ -176,11 +233,11 @@ pub fn parse_stream<C: Send>(
         } else {
             0
         };
-        // The block ends where a heading starts, in its last quarter; a block without one grows.
+        // The block ends where a heading starts, in its last eighth; a block without one grows.
         let cut = if eof {
             text.len()
         } else {
-            let from = cards_start.max(text.len() / 4 * 3);
+            let from = cards_start.max(text.len() / 8 * 7);
             match (from < text.len()).then(|| next_heading_start(text, from)).flatten() {
                 Some(cut) => cut,
                 None => {
@@ -190,38 +247,27 @@ pub fn parse_stream<C: Send>(
             }
         };
         let region = &text[..cut];
-        let controls = first_control(region);
-        if let (Some(offset), false) = (controls, control_reported) {
-            control_reported = true;
-            let (line, column) = position_of(region.as_bytes(), offset);
-            // As the whole-file parser reports it: before everything else.
-            parsed.diagnostics.insert(
-                0,
-                Diagnostic::new(Code::W002, file, line_after(line_index, line), "control characters were removed from the text")
-                    .at_column(column)
-                    .with_hint("they are invisible and one of them would break Anki's import; check what the file was saved from"),
-            );
-        }
-        let clean = if controls.is_some() { Clean::Controls } else { Clean::Nothing };
         if first {
-            // The first block starts the file: line numbers need no offset.
-            let (line, _, _) = split_title(&region[bom..], clean).expect("found above");
+            // The first block starts the file: its line numbers need no offset.
+            let (line, _, _) = split_title(&region[bom..], Clean::Controls).expect("found above");
             let name = deck_name(file, &line, &mut parsed);
             title = Some((line.number, name));
         }
         let rest_index = line_index + region[..cards_start].bytes().filter(|&b| b == b'\n').count();
-        let pieces: Vec<(Vec<C>, Vec<Diagnostic>)> = chunks_at_headings(&region[cards_start..], rest_index)
-            .into_par_iter()
-            .map(|(chunk, first_index)| {
-                let mut diagnostics = Vec::new();
-                let cards = read_cards(file, classify(chunk, first_index, clean), &mut diagnostics, &map);
-                (cards, diagnostics)
-            })
-            .collect();
-        for (piece, diagnostics) in pieces {
+        let read = read_region(file, &region[cards_start..], rest_index, map);
+        let control = first_control(&region[bom..cards_start]).map(|c| bom + c);
+        if let (Some(offset), false) = (control.or(read.control.map(|c| cards_start + c)), control_seen) {
+            control_seen = true;
+            // As the whole-file reader reports it: before everything else.
+            let (from, offset) = if first { (bom, offset - bom) } else { (0, offset) };
+            parsed.diagnostics.insert(0, controls_removed(file, &region[from..], offset, line_index));
+        }
+        for (piece, diagnostics) in read.pieces {
             cards += piece.len();
             parsed.diagnostics.extend(diagnostics);
-            sink(piece)?;
+            if !send(piece) {
+                return Err(stopped());
+            }
         }
         line_index += region.bytes().filter(|&b| b == b'\n').count();
         buf.drain(..cut);
@@ -232,10 +278,7 @@ pub fn parse_stream<C: Send>(
     }
     let (title_line, name) = title.expect("the loop ends after the title");
     if cards == 0 && !parsed.has_errors() {
-        parsed.diagnostics.push(
-            Diagnostic::new(Code::E003, file, title_line, "the file has a title but no cards")
-                .with_hint("each card starts with an ALL-CAPS heading line followed by its text"),
-        );
+        parsed.diagnostics.push(no_cards(file, title_line));
     }
     let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     parsed.deck = Some(SourceDeck { file: file.to_path_buf(), stem, name, cards: vec![(); cards] });
