@@ -97,12 +97,12 @@ impl DeckNotes for StreamedDeck {
     }
 
     fn len(&self) -> usize {
-        self.cards.len()
+        StreamedDeck::len(self)
     }
 
     fn ids(&self, index: usize) -> NoteIds {
-        let c = &self.cards[index];
-        NoteIds { note_id: c.note_id, card_id: c.card_id, mtime: c.mtime }
+        let (_, note_id, card_id, mtime, _) = self.identity(index);
+        NoteIds { note_id, card_id, mtime }
     }
 
     fn tags(&self) -> Vec<&str> {

@@ -3,13 +3,16 @@
 //! similar remaining card above [`similar::THRESHOLD`] (both sides lightly edited). Ties go in
 //! source order, so identical duplicate cards keep their guids in order.
 
+use super::NoteKey;
 use super::similar::{self, Sketch};
 use crate::lock::NoteEntry;
 use rustc_hash::FxHashMap as HashMap;
 
-/// What matching needs to know of a new note.
+/// A new note that no old entry matched exactly, with its sketch.
 #[derive(Debug, Clone)]
 pub struct Probe {
+    /// Its index among the new notes.
+    pub index: usize,
     pub front: u64,
     pub back: u64,
     pub sketch: Sketch,
@@ -18,15 +21,16 @@ pub struct Probe {
 /// Past this many old cards sharing one sketch value, the value says nothing and is skipped.
 const MAX_POSTING: usize = 64;
 
-/// For each probe, the index of the old entry it matched, if any. `sketches(indices)` gives the
-/// sketches of those probes; it is asked only for probes that identical content did not match,
-/// and only when some old entry is still free.
+/// For each new note, the index of the old entry it matched, if any; and the notes that no old
+/// entry matched exactly, with their sketches. `sketches(indices)` gives the sketches of those
+/// notes; it is asked only for notes that identical content did not match, and only when some
+/// old entry is still free (otherwise no probe is returned).
 pub fn match_notes(
     old: &[NoteEntry],
-    probes: &mut [Probe],
+    keys: &[NoteKey],
     sketches: impl FnOnce(&[usize]) -> Vec<Sketch>,
-) -> Vec<Option<usize>> {
-    let mut matched: Vec<Option<usize>> = vec![None; probes.len()];
+) -> (Vec<Option<usize>>, Vec<Probe>) {
+    let mut matched: Vec<Option<usize>> = vec![None; keys.len()];
     let mut taken = vec![false; old.len()];
 
     // Identical cards: each key leads to its first old entry, and each entry to the next one of
@@ -38,8 +42,8 @@ pub fn match_notes(
     for (i, e) in old.iter().enumerate().rev() {
         next_same[i] = exact.insert((e.front, e.back), i).unwrap_or(NONE);
     }
-    for (p, probe) in probes.iter().enumerate() {
-        if let Some(head) = exact.get_mut(&(probe.front, probe.back)).filter(|head| **head != NONE) {
+    for (p, key) in keys.iter().enumerate() {
+        if let Some(head) = exact.get_mut(&(key.front, key.back)).filter(|head| **head != NONE) {
             let i = *head;
             *head = next_same[i];
             matched[p] = Some(i);
@@ -47,12 +51,14 @@ pub fn match_notes(
         }
     }
     if taken.iter().all(|t| *t) {
-        return matched;
+        return (matched, Vec::new());
     }
-    let unmatched: Vec<usize> = (0..probes.len()).filter(|&p| matched[p].is_none()).collect();
-    for (p, sketch) in unmatched.iter().zip(sketches(&unmatched)) {
-        probes[*p].sketch = sketch;
-    }
+    let unmatched: Vec<usize> = (0..keys.len()).filter(|&p| matched[p].is_none()).collect();
+    let probes: Vec<Probe> = unmatched
+        .iter()
+        .zip(sketches(&unmatched))
+        .map(|(&index, sketch)| Probe { index, front: keys[index].front, back: keys[index].back, sketch })
+        .collect();
 
     // One side unchanged. Where several free old cards share that side, the one most like the
     // card on the other side wins, so an edit next to a deleted twin keeps the right identity.
@@ -62,20 +68,17 @@ pub fn match_notes(
         fronts.entry(e.front).or_default().push(i);
         backs.entry(e.back).or_default().push(i);
     }
-    for (p, probe) in probes.iter().enumerate() {
-        if matched[p].is_some() {
-            continue;
-        }
+    for probe in &probes {
         let found = best_free(fronts.get(&probe.front), old, probe, &taken)
             .or_else(|| best_free(backs.get(&probe.back), old, probe, &taken));
         if let Some(i) = found {
-            matched[p] = Some(i);
+            matched[probe.index] = Some(i);
             taken[i] = true;
         }
     }
 
-    match_similar(old, probes, &mut matched, &mut taken);
-    matched
+    match_similar(old, &probes, &mut matched, &mut taken);
+    (matched, probes)
 }
 
 /// Of the free old entries in `candidates`, the one whose sketch is most like the probe's
@@ -111,7 +114,8 @@ fn match_similar(old: &[NoteEntry], probes: &[Probe], matched: &mut [Option<usiz
     }
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
     let mut candidates: Vec<usize> = Vec::new();
-    for (p, probe) in probes.iter().enumerate().filter(|(p, _)| matched[*p].is_none()) {
+    for probe in probes.iter().filter(|probe| matched[probe.index].is_none()) {
+        let p = probe.index;
         candidates.clear();
         for v in probe.sketch.values() {
             match postings.get(v) {

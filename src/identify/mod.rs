@@ -233,9 +233,7 @@ pub fn assign(
     text: &impl NoteText,
     cx: &mut Context<'_>,
 ) -> (Vec<Assigned>, Vec<Probe>, Vec<bool>) {
-    let mut probes: Vec<Probe> =
-        keys.iter().map(|k| Probe { front: k.front, back: k.back, sketch: Sketch::default() }).collect();
-    let matches = matching::match_notes(cx.old_notes, &mut probes, |indices| text.sketches(indices));
+    let (matches, probes) = matching::match_notes(cx.old_notes, keys, |indices| text.sketches(indices));
     // The guid a new note gets unless it collides: hashing needs no shared state, so it is done
     // in parallel.
     let candidates: Vec<Option<u64>> = matches
@@ -317,22 +315,22 @@ pub fn identify_deck(deck: Deck, mut cx: Context<'_>) -> IdentifiedDeck {
     let now_secs = cx.now_secs;
     let old_notes = cx.old_notes;
     type Entries = (Vec<NoteEntry>, Vec<Option<Unfinished>>);
+    // The sketches matching computed (of notes no old entry matched exactly), by note index.
+    let computed = |index: usize| {
+        let at = probes.binary_search_by_key(&index, |p| p.index).ok()?;
+        Some(probes[at].sketch.clone()).filter(|s| !s.values().is_empty())
+    };
     let (notes, (entries, unfinished)): (Vec<IdentifiedNote>, Entries) = deck
         .notes
         .into_par_iter()
         .zip(keys)
         .zip(assigned)
-        .zip(probes)
         .enumerate()
-        .map(|(index, (((note, key), assigned), probe))| {
+        .map(|(index, ((note, key), assigned))| {
             let (old, note_id, card_id, mtime, change) =
                 identity_of(assigned, old_notes, key.content, now_secs);
             let (sketch, preview) = carried(old, &key);
-            let sketch = match sketch {
-                Some(sketch) => Some(sketch.clone()),
-                None if !probe.sketch.values().is_empty() => Some(probe.sketch),
-                None => None,
-            };
+            let sketch = sketch.cloned().or_else(|| computed(index));
             let preview = preview.map(str::to_string);
             let unfinished = (sketch.is_none() || preview.is_none()).then(|| Unfinished {
                 index: u32::try_from(index).unwrap_or(u32::MAX),

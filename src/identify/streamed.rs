@@ -29,17 +29,6 @@ pub struct ScannedDeck {
     pub notes: Spill,
 }
 
-/// A card of a deck held on disk, with its identity.
-#[derive(Debug, Clone, Copy)]
-pub struct StreamedCard {
-    pub key: NoteKey,
-    pub assigned: Assigned,
-    pub note_id: NoteId,
-    pub card_id: CardId,
-    pub mtime: i64,
-    pub change: Change,
-}
-
 /// A deck held on disk, identified.
 #[derive(Debug)]
 pub struct StreamedDeck {
@@ -47,7 +36,11 @@ pub struct StreamedDeck {
     pub name: String,
     pub file: PathBuf,
     pub deck: DeckEntry,
-    pub cards: Vec<StreamedCard>,
+    /// Each card's hashes and what [`assign`] gave it, in source order: its ids, `mod` and change
+    /// follow from them ([`StreamedDeck::identity`]), so they are not held.
+    pub keys: Vec<NoteKey>,
+    pub assigned: Vec<Assigned>,
+    pub now_secs: i64,
     pub tags: Vec<String>,
     pub notes: Spill,
     /// The lock entries the cards were matched against (their guids, sketches and previews are
@@ -102,29 +95,22 @@ impl NoteText for OnDisk<'_> {
 
 /// Matches a scanned deck's notes to the lock and assigns identities, as
 /// [`super::identify_deck`] does for a deck in memory.
-pub fn identify_streamed(deck: ScannedDeck, mut cx: Context<'_>) -> io::Result<StreamedDeck> {
+pub fn identify_streamed(mut deck: ScannedDeck, mut cx: Context<'_>) -> io::Result<StreamedDeck> {
     let text = OnDisk { deck: &deck, failed: Mutex::new(None) };
     let (assigned, _, used) = assign(&deck.keys, &text, &mut cx);
     if let Some(e) = text.failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);
     }
-    let cards = deck
-        .keys
-        .iter()
-        .zip(assigned)
-        .map(|(key, assigned)| {
-            let (_, note_id, card_id, mtime, change) =
-                identity_of(assigned, cx.old_notes, key.content, cx.now_secs);
-            StreamedCard { key: *key, assigned, note_id, card_id, mtime, change }
-        })
-        .collect();
+    deck.guids = Vec::new();
     let removed = cx.old_notes.iter().zip(used).filter(|(_, u)| !u).map(|(e, _)| e.clone()).collect();
     Ok(StreamedDeck {
         deck: deck_entry(cx.old_deck, &deck.name, cx.now_secs),
         key: deck.key,
         name: deck.name,
         file: deck.file,
-        cards,
+        keys: deck.keys,
+        assigned,
+        now_secs: cx.now_secs,
         tags: deck.tags,
         notes: deck.notes,
         old_notes: cx.old_notes.to_vec(),
@@ -133,14 +119,28 @@ pub fn identify_streamed(deck: ScannedDeck, mut cx: Context<'_>) -> io::Result<S
 }
 
 impl StreamedDeck {
+    /// How many cards it has.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Card `index`'s old entry (if it had one), note id, card id, `mod` and change.
+    pub fn identity(&self, index: usize) -> (Option<&NoteEntry>, NoteId, CardId, i64, Change) {
+        identity_of(self.assigned[index], &self.old_notes, self.keys[index].content, self.now_secs)
+    }
+
     /// How many notes changed in each way.
     pub fn count(&self, change: Change) -> usize {
-        self.cards.iter().filter(|c| c.change == change).count()
+        (0..self.len()).filter(|&i| self.identity(i).4 == change).count()
     }
 
     /// The guid of card `index`, written into `buf` when it is new.
     pub fn guid<'a>(&'a self, index: usize, buf: &'a mut [u8; 11]) -> &'a str {
-        match self.cards[index].assigned {
+        match self.assigned[index] {
             Assigned::Old(old) => &self.old_notes[old].guid,
             Assigned::New { guid, .. } => ids::base91_in(guid, buf),
         }
@@ -148,21 +148,18 @@ impl StreamedDeck {
 
     /// The lock entry of card `index`, whose note is `note`.
     pub fn lock_entry(&self, index: usize, note: &Note) -> NoteEntry {
-        let card = &self.cards[index];
-        let old = match card.assigned {
-            Assigned::Old(i) => Some(&self.old_notes[i]),
-            Assigned::New { .. } => None,
-        };
-        let (sketch, preview) = carried(old, &card.key);
+        let key = &self.keys[index];
+        let (old, note_id, card_id, mtime, _) = self.identity(index);
+        let (sketch, preview) = carried(old, key);
         let mut buf = [0u8; 11];
         NoteEntry {
             guid: self.guid(index, &mut buf).to_string(),
-            note_id: card.note_id,
-            card_id: card.card_id,
-            mtime: card.mtime,
-            content: card.key.content,
-            front: card.key.front,
-            back: card.key.back,
+            note_id,
+            card_id,
+            mtime,
+            content: key.content,
+            front: key.front,
+            back: key.back,
             sketch: sketch.cloned().unwrap_or_else(|| super::sketch_of(note)),
             line: note.line,
             preview: preview.map_or_else(|| super::preview(note.front()), str::to_string),
@@ -173,8 +170,8 @@ impl StreamedDeck {
     /// are made in parallel).
     pub fn for_each_lock_entry(&self, f: &mut dyn FnMut(&NoteEntry) -> io::Result<()>) -> io::Result<()> {
         let mut start = 0;
-        while start < self.cards.len() {
-            let end = (start + BATCH).min(self.cards.len());
+        while start < self.len() {
+            let end = (start + BATCH).min(self.len());
             let indices: Vec<usize> = (start..end).collect();
             let notes = self.notes.read(&indices)?;
             let entries: Vec<NoteEntry> =
