@@ -84,12 +84,13 @@ impl Eq for SpilledSection {}
 
 impl SpilledSection {
     /// Writes a deck's section to a temporary file in `dir`: its deck line, then the note lines
-    /// of the entries `entries` hands over, in order.
+    /// of the entries `entries` hands over, a batch at a time, in order (each batch's lines are
+    /// formatted in parallel).
     pub fn write(
         dir: &Path,
         key: &str,
         deck: &DeckEntry,
-        entries: impl FnOnce(&mut dyn FnMut(&NoteEntry) -> std::io::Result<()>) -> std::io::Result<()>,
+        entries: impl FnOnce(&mut dyn FnMut(&[NoteEntry]) -> std::io::Result<()>) -> std::io::Result<()>,
     ) -> std::io::Result<SpilledSection> {
         use std::io::Write as _;
         let file = tempfile::tempfile_in(dir)?;
@@ -97,18 +98,26 @@ impl SpilledSection {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         let mut len = 0u64;
         let key_text = escape(key);
-        let mut line = String::with_capacity(256);
-        push_deck_line(&mut line, &key_text, deck);
-        let mut emit = |line: &str| {
-            hasher.update(line.as_bytes());
-            len += line.len() as u64;
-            out.write_all(line.as_bytes())
+        let mut emit = |text: &str| {
+            hasher.update(text.as_bytes());
+            len += text.len() as u64;
+            out.write_all(text.as_bytes())
         };
+        let mut line = String::new();
+        push_deck_line(&mut line, &key_text, deck);
         emit(&line)?;
-        entries(&mut |entry| {
-            line.clear();
-            push_note_line(&mut line, &key_text, entry);
-            emit(&line)
+        entries(&mut |batch| {
+            let texts: Vec<String> = batch
+                .par_chunks(1024)
+                .map(|chunk| {
+                    let mut text = String::with_capacity(chunk.len() * 256);
+                    for entry in chunk {
+                        push_note_line(&mut text, &key_text, entry);
+                    }
+                    text
+                })
+                .collect();
+            texts.iter().try_for_each(|text| emit(text))
         })?;
         out.flush()?;
         drop(out);

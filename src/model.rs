@@ -20,16 +20,22 @@ pub struct Deck {
 /// One note: HTML field values in the note type's field order, and tags. Held compactly, as Anki
 /// stores them: the fields joined by U+001F (the `flds` column), the tags joined by spaces; a
 /// deck of 100,000 notes is 200,000 allocations, not 600,000.
+///
+/// The text is a `String`, or, for a note read back from disk without copying, a `&str`
+/// ([`NoteView`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Note {
-    flds: String,
+pub struct Note<S = String> {
+    flds: S,
     /// Where the first and the second field end in `flds` (the hot fields, found once).
     front_end: usize,
     back_end: usize,
-    tags: String,
+    tags: S,
     /// 1-based source line where the note starts.
     pub line: u32,
 }
+
+/// A note whose text is borrowed.
+pub type NoteView<'a> = Note<&'a str>;
 
 /// Anki's field separator in `flds`.
 pub const FIELD_SEPARATOR: char = '\x1f';
@@ -48,11 +54,16 @@ impl Note {
         let tags = tags.iter().map(AsRef::as_ref).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ");
         Note::from_flds(flds, tags, line)
     }
+}
 
+impl<S: AsRef<str>> Note<S> {
     /// A note from fields already joined by U+001F and tags joined by single spaces.
-    pub fn from_flds(flds: String, tags: String, line: u32) -> Note {
-        debug_assert!(!tags.starts_with(' ') && !tags.ends_with(' ') && !tags.contains("  "));
-        let bytes = flds.as_bytes();
+    pub fn from_flds(flds: S, tags: S, line: u32) -> Note<S> {
+        debug_assert!({
+            let tags = tags.as_ref();
+            !tags.starts_with(' ') && !tags.ends_with(' ') && !tags.contains("  ")
+        });
+        let bytes = flds.as_ref().as_bytes();
         let front_end = bytes.iter().position(|&b| b == 0x1f).unwrap_or(bytes.len());
         let back_end = match bytes.get(front_end + 1..) {
             Some(rest) => front_end + 1 + rest.iter().position(|&b| b == 0x1f).unwrap_or(rest.len()),
@@ -61,14 +72,25 @@ impl Note {
         Note { flds, front_end, back_end, tags, line }
     }
 
+    /// The note with its text borrowed.
+    pub fn as_view(&self) -> NoteView<'_> {
+        Note {
+            flds: self.flds.as_ref(),
+            front_end: self.front_end,
+            back_end: self.back_end,
+            tags: self.tags.as_ref(),
+            line: self.line,
+        }
+    }
+
     /// The fields joined by U+001F, as Anki's `flds` column holds them.
     pub fn flds(&self) -> &str {
-        &self.flds
+        self.flds.as_ref()
     }
 
     /// The HTML of each field, in order.
     pub fn fields(&self) -> std::str::Split<'_, char> {
-        self.flds.split(FIELD_SEPARATOR)
+        self.flds().split(FIELD_SEPARATOR)
     }
 
     /// The HTML of field `index`, or "" past the last field.
@@ -78,23 +100,23 @@ impl Note {
 
     /// The HTML of the first field (the front).
     pub fn front(&self) -> &str {
-        &self.flds[..self.front_end]
+        &self.flds()[..self.front_end]
     }
 
     /// The HTML of the second field (the back), or "" for a note of one field.
     pub fn back(&self) -> &str {
         let start = (self.front_end + 1).min(self.back_end);
-        &self.flds[start..self.back_end]
+        &self.flds()[start..self.back_end]
     }
 
     /// The tags joined by single spaces ("" for none).
     pub fn tags_text(&self) -> &str {
-        &self.tags
+        self.tags.as_ref()
     }
 
     /// The tags, in order.
     pub fn tags(&self) -> impl Iterator<Item = &str> {
-        self.tags.split(' ').filter(|t| !t.is_empty())
+        self.tags_text().split(' ').filter(|t| !t.is_empty())
     }
 }
 

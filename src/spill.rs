@@ -3,7 +3,7 @@
 //! for the collection, source order for the lock and the CSV). Only an offset per note stays in
 //! memory. The file has no name and disappears when it is closed.
 
-use crate::model::Note;
+use crate::model::{Note, NoteView};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -70,11 +70,23 @@ impl Spill {
         self.len() == 0
     }
 
-    /// The notes at `indices`, in that order. Each run of consecutive indices is read at once,
-    /// so reading in source order, or in an order that mostly follows it, is sequential.
+    /// The notes at `indices`, in that order (see [`Spill::read_with`]).
     pub fn read(&self, indices: &[usize]) -> io::Result<Vec<Note>> {
-        let mut notes = Vec::with_capacity(indices.len());
-        let mut buf = Vec::new();
+        self.read_with(indices, |views| {
+            views
+                .iter()
+                .map(|v| Note::from_flds(v.flds().to_string(), v.tags_text().to_string(), v.line))
+                .collect()
+        })
+    }
+
+    /// Reads the notes at `indices` and hands them to `f`, in that order, their text borrowed
+    /// from one buffer. Each run of consecutive indices is read at once, so reading in source
+    /// order, or in an order that mostly follows it, is sequential.
+    pub fn read_with<R>(&self, indices: &[usize], f: impl FnOnce(&[NoteView<'_>]) -> R) -> io::Result<R> {
+        // The runs, as (first index, last index, where its bytes go in the buffer).
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+        let mut size = 0usize;
         let mut start = 0;
         while start < indices.len() {
             let mut end = start + 1;
@@ -85,23 +97,31 @@ impl Spill {
             let (Some(&from), Some(&to)) = (self.offsets.get(first), self.offsets.get(last + 1)) else {
                 return Err(io::Error::other(format!("note {last} is not in the spill file")));
             };
-            buf.resize(usize::try_from(to - from).map_err(io::Error::other)?, 0);
-            read_exact_at(&self.file, &mut buf, from)?;
-            let mut rest = &buf[..];
-            for _ in first..=last {
-                notes.push(decode(&mut rest)?);
-            }
+            runs.push((first, last, size));
+            size += usize::try_from(to - from).map_err(io::Error::other)?;
             start = end;
         }
-        Ok(notes)
+        let mut buf = vec![0u8; size];
+        for (i, &(first, _, at)) in runs.iter().enumerate() {
+            let until = runs.get(i + 1).map_or(size, |r| r.2);
+            read_exact_at(&self.file, &mut buf[at..until], self.offsets[first])?;
+        }
+        let mut views = Vec::with_capacity(indices.len());
+        for &(first, last, at) in &runs {
+            let mut rest = &buf[at..];
+            for _ in first..=last {
+                views.push(decode(&mut rest)?);
+            }
+        }
+        Ok(f(&views))
     }
 
     /// Calls `f` with every note, in the order `order` gives (source order when `None`), with
-    /// its index; [`BATCH`] notes are read at a time.
+    /// its index; [`BATCH`] notes are read at a time, their text borrowed.
     pub fn for_each(
         &self,
         order: Option<&[u32]>,
-        f: &mut dyn FnMut(usize, &Note) -> io::Result<()>,
+        f: &mut dyn FnMut(usize, &NoteView<'_>) -> io::Result<()>,
     ) -> io::Result<()> {
         let mut indices = Vec::with_capacity(BATCH);
         let mut start = 0;
@@ -112,17 +132,17 @@ impl Spill {
                 Some(order) => indices.extend(order[start..end].iter().map(|&i| i as usize)),
                 None => indices.extend(start..end),
             }
-            for (&i, note) in indices.iter().zip(self.read(&indices)?) {
-                f(i, &note)?;
-            }
+            self.read_with(&indices, |views| {
+                indices.iter().zip(views).try_for_each(|(&i, note)| f(i, note))
+            })??;
             start = end;
         }
         Ok(())
     }
 }
 
-/// One record, from the front of `rest`.
-fn decode(rest: &mut &[u8]) -> io::Result<Note> {
+/// One record, from the front of `rest`, its text borrowed.
+fn decode<'a>(rest: &mut &'a [u8]) -> io::Result<NoteView<'a>> {
     let corrupt = || io::Error::other("the spill file is corrupt");
     let (head, tail) = rest.split_at_checked(12).ok_or_else(corrupt)?;
     let word = |i: usize| u32::from_le_bytes(head[i..i + 4].try_into().expect("4 bytes"));
@@ -130,7 +150,7 @@ fn decode(rest: &mut &[u8]) -> io::Result<Note> {
     let (flds, tail) = tail.split_at_checked(flds_len).ok_or_else(corrupt)?;
     let (tags, tail) = tail.split_at_checked(tags_len).ok_or_else(corrupt)?;
     *rest = tail;
-    let text = |bytes: &[u8]| String::from_utf8(bytes.to_vec()).map_err(|_| corrupt());
+    let text = |bytes: &'a [u8]| std::str::from_utf8(bytes).map_err(|_| corrupt());
     Ok(Note::from_flds(text(flds)?, text(tags)?, line))
 }
 
@@ -185,7 +205,7 @@ mod tests {
         let mut seen = Vec::new();
         spill
             .for_each(None, &mut |i, n| {
-                seen.push((i, n.clone()));
+                seen.push((i, Note::from_flds(n.flds().to_string(), n.tags_text().to_string(), n.line)));
                 Ok(())
             })
             .unwrap();
@@ -194,7 +214,7 @@ mod tests {
         let mut back = Vec::new();
         spill
             .for_each(Some(&reversed), &mut |i, n| {
-                back.push((i, n.clone()));
+                back.push((i, Note::from_flds(n.flds().to_string(), n.tags_text().to_string(), n.line)));
                 Ok(())
             })
             .unwrap();

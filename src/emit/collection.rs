@@ -11,7 +11,7 @@ use super::sqlite_file::{
 use crate::html;
 use crate::ids::{self, NotetypeId};
 use crate::lock::NotetypeEntry;
-use crate::model::Note;
+use crate::model::NoteView;
 use crate::notetype::Notetype;
 use crate::timing::Phase;
 use rusqlite::Connection;
@@ -393,7 +393,7 @@ fn insert_notes_and_cards(
     let deck = input.deck;
     let did = deck.entry().id.0;
     let mut failed = None;
-    let mut insert = |i: usize, guid: &str, note: &Note| -> rusqlite::Result<()> {
+    let mut insert = |i: usize, guid: &str, note: &NoteView<'_>| -> rusqlite::Result<()> {
         let ids = deck.ids(i);
         let row = NoteRow::of(note);
         note_stmt.execute(params![
@@ -429,7 +429,7 @@ struct NoteRow<'a> {
 }
 
 impl NoteRow<'_> {
-    fn of(note: &Note) -> NoteRow<'_> {
+    fn of<'a>(note: &'a NoteView<'_>) -> NoteRow<'a> {
         let tags = note.tags_text();
         let tags = if tags.is_empty() { String::new() } else { format!(" {tags} ") };
         let sfld = html::strip_html_preserving_media_filenames(note.front());

@@ -14,7 +14,7 @@ use crate::identify::IdentifiedDeck;
 use crate::identify::streamed::StreamedDeck;
 use crate::ids::{CardId, NoteId};
 use crate::lock::DeckEntry;
-use crate::model::Note;
+use crate::model::NoteView;
 use std::path::{Path, PathBuf};
 
 /// An identified deck as the writers read it: held in memory ([`IdentifiedDeck`]) or on disk
@@ -37,7 +37,7 @@ pub trait DeckNotes: Sync {
     fn each_note(
         &self,
         order: Option<&[u32]>,
-        f: &mut dyn FnMut(usize, &str, &Note) -> std::io::Result<()>,
+        f: &mut dyn FnMut(usize, &str, &NoteView<'_>) -> std::io::Result<()>,
     ) -> std::io::Result<()>;
 }
 
@@ -77,9 +77,9 @@ impl DeckNotes for IdentifiedDeck {
     fn each_note(
         &self,
         order: Option<&[u32]>,
-        f: &mut dyn FnMut(usize, &str, &Note) -> std::io::Result<()>,
+        f: &mut dyn FnMut(usize, &str, &NoteView<'_>) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
-        let mut visit = |i: usize| f(i, &self.notes[i].guid, &self.notes[i].note);
+        let mut visit = |i: usize| f(i, &self.notes[i].guid, &self.notes[i].note.as_view());
         match order {
             Some(order) => order.iter().try_for_each(|&i| visit(i as usize)),
             None => (0..self.notes.len()).try_for_each(visit),
@@ -112,7 +112,7 @@ impl DeckNotes for StreamedDeck {
     fn each_note(
         &self,
         order: Option<&[u32]>,
-        f: &mut dyn FnMut(usize, &str, &Note) -> std::io::Result<()>,
+        f: &mut dyn FnMut(usize, &str, &NoteView<'_>) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
         let mut buf = [0u8; 11];
         self.notes.for_each(order, &mut |i, note| f(i, self.guid(i, &mut buf), note))

@@ -186,7 +186,7 @@ pub struct NoteKey {
 }
 
 impl NoteKey {
-    pub fn of(note: &Note) -> NoteKey {
+    pub fn of<S: AsRef<str>>(note: &Note<S>) -> NoteKey {
         NoteKey { front: hash(note.front()), back: hash(note.back()), content: content_hash(note) }
     }
 }
@@ -387,7 +387,7 @@ pub fn hash(field: &str) -> u64 {
 }
 
 /// The hash of everything an Anki update of the note writes: fields and tags.
-pub fn content_hash(note: &Note) -> u64 {
+pub fn content_hash<S: AsRef<str>>(note: &Note<S>) -> u64 {
     // The fields joined by U+001F, U+001E, the tags joined by spaces: the bytes as they are held.
     let mut hasher = Xxh3::new();
     hasher.update(note.flds().as_bytes());
@@ -400,7 +400,7 @@ pub fn content_hash(note: &Note) -> u64 {
 ///
 /// It reads the field HTML as it is: markup and entity names become words too, the same way on
 /// both builds, which is all a comparison needs.
-pub fn sketch_of(note: &Note) -> Sketch {
+pub fn sketch_of<S: AsRef<str>>(note: &Note<S>) -> Sketch {
     Sketch::of_parts(&[note.front(), note.back()])
 }
 

@@ -7,7 +7,7 @@
 use super::{Assigned, Change, Context, NoteKey, NoteText, Sketch, assign, carried, deck_entry, identity_of};
 use crate::ids::{self, CardId, NoteId};
 use crate::lock::{DeckEntry, NoteEntry};
-use crate::model::Note;
+use crate::model::NoteView;
 use crate::spill::{BATCH, Spill};
 use rayon::prelude::*;
 use std::io;
@@ -68,8 +68,12 @@ impl NoteText for OnDisk<'_> {
     fn sketches(&self, indices: &[usize]) -> Vec<Sketch> {
         let mut sketches = Vec::with_capacity(indices.len());
         for batch in indices.chunks(BATCH) {
-            match self.deck.notes.read(batch) {
-                Ok(notes) => sketches.par_extend(notes.par_iter().map(super::sketch_of)),
+            match self
+                .deck
+                .notes
+                .read_with(batch, |notes| notes.par_iter().map(super::sketch_of).collect::<Vec<_>>())
+            {
+                Ok(batch) => sketches.extend(batch),
                 Err(e) => {
                     self.fail(e);
                     sketches.extend(batch.iter().map(|_| Sketch::default()));
@@ -147,7 +151,7 @@ impl StreamedDeck {
     }
 
     /// The lock entry of card `index`, whose note is `note`.
-    pub fn lock_entry(&self, index: usize, note: &Note) -> NoteEntry {
+    pub fn lock_entry(&self, index: usize, note: &NoteView<'_>) -> NoteEntry {
         let key = &self.keys[index];
         let (old, note_id, card_id, mtime, _) = self.identity(index);
         let (sketch, preview) = carried(old, key);
@@ -168,17 +172,15 @@ impl StreamedDeck {
 
     /// Hands every lock entry, in source order, to `f`, a batch at a time (the entries of a batch
     /// are made in parallel).
-    pub fn for_each_lock_entry(&self, f: &mut dyn FnMut(&NoteEntry) -> io::Result<()>) -> io::Result<()> {
+    pub fn for_each_lock_entry(&self, f: &mut dyn FnMut(&[NoteEntry]) -> io::Result<()>) -> io::Result<()> {
         let mut start = 0;
         while start < self.len() {
             let end = (start + BATCH).min(self.len());
             let indices: Vec<usize> = (start..end).collect();
-            let notes = self.notes.read(&indices)?;
-            let entries: Vec<NoteEntry> =
-                notes.par_iter().enumerate().map(|(i, note)| self.lock_entry(start + i, note)).collect();
-            for entry in &entries {
-                f(entry)?;
-            }
+            let entries: Vec<NoteEntry> = self.notes.read_with(&indices, |notes| {
+                notes.par_iter().enumerate().map(|(i, note)| self.lock_entry(start + i, note)).collect()
+            })?;
+            f(&entries)?;
             start = end;
         }
         Ok(())
