@@ -139,7 +139,7 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
     // pool thread waits for its pages (see `zipfile::ZipWriter::add_with_late_prefix`).
     let phase = Phase::start("collection notes", String::new);
     let mut table = TableWriter::default();
-    let mut checksums: Vec<[i64; 4]> = Vec::with_capacity(deck.len());
+    let mut checksums: Vec<(u32, i64)> = Vec::with_capacity(deck.len());
     let mut numeric = NumericAffinity::default();
     let mut affinity_failed = None;
     deck.each_note(Some(&by_note_id), &mut |i, guid, note| {
@@ -166,7 +166,7 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
             &mut record,
         );
         table.add(&mut db, ids.note_id.0, &record)?;
-        checksums.push([i64::from(row.csum), ids.note_id.0, 0, 0]);
+        checksums.push((row.csum, ids.note_id.0));
         Ok(())
     })
     .map_err(|e| match affinity_failed.take() {
@@ -195,23 +195,26 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
     let revlog_root = TableWriter::default().finish(&mut db)?;
     let graves_root = TableWriter::default().finish(&mut db)?;
 
-    // Index entries: the indexed columns, then the rowid, sorted as SQLite compares integers.
-    let index = |db: &mut DbFile<W>, mut keys: Vec<[i64; 4]>, width: usize| {
-        keys.sort_unstable();
-        write_index(db, keys.len(), |i, out| {
-            let values = keys[i].map(Val::Int);
+    // Index entries: the indexed columns, then the rowid, in the order SQLite compares them.
+    // Each note has one card, so every index but the checksums' follows an order already at
+    // hand: note ids, card ids, or (for `due`, the position) the source.
+    let index = |db: &mut DbFile<W>, count: usize, key: &dyn Fn(usize) -> [i64; 4], width: usize| {
+        write_index(db, count, |i, out| {
+            let values = key(i).map(Val::Int);
             encode_record(&values[..width], out);
         })
     };
-    let note_ids = || by_note_id.iter().map(|&i| deck.ids(i as usize).note_id.0);
-    let cards = || by_card_id.iter().map(|&i| (i64::from(i) + 1, deck.ids(i as usize)));
-    let notes_usn = index(&mut db, note_ids().map(|id| [-1, id, 0, 0]).collect(), 2)?;
-    let cards_usn = index(&mut db, cards().map(|(_, n)| [-1, n.card_id.0, 0, 0]).collect(), 2)?;
-    let revlog_usn = index(&mut db, Vec::new(), 2)?;
-    let cards_nid = index(&mut db, cards().map(|(_, n)| [n.note_id.0, n.card_id.0, 0, 0]).collect(), 2)?;
-    let cards_sched = index(&mut db, cards().map(|(due, n)| [did, 0, due, n.card_id.0]).collect(), 4)?;
-    let revlog_cid = index(&mut db, Vec::new(), 2)?;
-    let notes_csum = index(&mut db, checksums, 2)?;
+    let n = deck.len();
+    let note = |i: usize| deck.ids(by_note_id[i] as usize);
+    let card = |i: usize| deck.ids(by_card_id[i] as usize);
+    let notes_usn = index(&mut db, n, &|i| [-1, note(i).note_id.0, 0, 0], 2)?;
+    let cards_usn = index(&mut db, n, &|i| [-1, card(i).card_id.0, 0, 0], 2)?;
+    let revlog_usn = index(&mut db, 0, &|_| [0; 4], 2)?;
+    let cards_nid = index(&mut db, n, &|i| [note(i).note_id.0, note(i).card_id.0, 0, 0], 2)?;
+    let cards_sched = index(&mut db, n, &|i| [did, 0, i as i64 + 1, deck.ids(i).card_id.0], 4)?;
+    let revlog_cid = index(&mut db, 0, &|_| [0; 4], 2)?;
+    checksums.sort_unstable();
+    let notes_csum = index(&mut db, n, &|i| [i64::from(checksums[i].0), checksums[i].1, 0, 0], 2)?;
 
     let roots = [
         col_root,
