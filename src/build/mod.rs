@@ -236,9 +236,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             state::forget(&opts.out, &stem_of(&file.path));
         }
     }
-    let decks = std::mem::take(&mut identified.results);
-    // The old and new identities are large; freeing them is work nobody waits for.
-    free_in_background((identified, old_lock));
+    let Identified { lock: new_lock, results: decks, to_emit, .. } = identified;
+    // The old and new identities are large; freeing them is work nobody waits for. (The decks
+    // written are freed here: their notes were freed while they were written, and a deck on
+    // disk borrows its old entries from the old lock.)
+    drop(to_emit);
+    free_in_background((new_lock, old_lock));
     Ok(BuildReport { decks, diagnostics, lock, forgotten })
 }
 
@@ -251,16 +254,16 @@ struct Run<'a> {
 }
 
 /// The decks after the identify phase: the new lock, a result per file, the decks to write.
-struct Identified {
+struct Identified<'a> {
     lock: Lock,
     results: Vec<DeckResult>,
-    to_emit: Vec<Pending>,
+    to_emit: Vec<Pending<'a>>,
     notetype_entry: NotetypeEntry,
     /// Whether the lock entries of `to_emit` have their sketches and previews yet.
     finished: bool,
 }
 
-impl Identified {
+impl Identified<'_> {
     /// Completes the lock entries of the decks to write (see [`IdentifiedDeck::finish_entries`]).
     fn finish_entries(&mut self, dir: &Path) -> Result<(), BuildError> {
         finish_entries(&mut self.lock, &self.to_emit, dir)?;
@@ -338,13 +341,13 @@ impl Run<'_> {
     /// Gives every deck to build its identities. First every deck's old identities are found,
     /// so that ids allocated for one deck stay clear of those recovered for another; then decks
     /// are identified in file order, so ids and guids do not depend on scheduling.
-    fn identify_all(
+    fn identify_all<'l>(
         &self,
         files: &[SourceFile],
         prepared: Vec<(Prepared, Vec<Diagnostic>)>,
-        old_lock: &Lock,
+        old_lock: &'l Lock,
         forgotten: &mut Vec<String>,
-    ) -> Identified {
+    ) -> Identified<'l> {
         let opts = self.opts;
         let mut claimed: HashSet<String> = HashSet::new();
         let olds: Vec<Option<Result<recover::OldIdentities, String>>> = prepared
@@ -411,9 +414,10 @@ impl Run<'_> {
                     DeckBody::Memory(deck)
                 }
                 Source::Disk(deck) => match streamed::identify_streamed(deck, cx) {
-                    Ok(deck) => {
+                    Ok(mut deck) => {
                         // Its section is written to a file by `finish_entries`.
                         lock.decks.insert(stem, deck.deck.clone());
+                        deck.old_notes = old.notes;
                         DeckBody::Streamed(deck)
                     }
                     Err(e) => {
@@ -444,7 +448,7 @@ impl Run<'_> {
     /// files: the two do not depend on each other.
     fn emit_all(
         &self,
-        identified: &mut Identified,
+        identified: &mut Identified<'_>,
         old_lock: &Lock,
         old_digest: Option<u128>,
     ) -> Result<LockStatus, BuildError> {
@@ -816,12 +820,12 @@ enum Source {
 }
 
 /// An identified deck: in memory, or (its notes) on disk.
-enum DeckBody {
+enum DeckBody<'a> {
     Memory(IdentifiedDeck),
-    Streamed(StreamedDeck),
+    Streamed(StreamedDeck<'a>),
 }
 
-impl DeckBody {
+impl DeckBody<'_> {
     fn key(&self) -> &str {
         match self {
             DeckBody::Memory(deck) => &deck.key,
@@ -852,9 +856,9 @@ impl DeckBody {
 }
 
 /// A deck identified and waiting to be written.
-struct Pending {
+struct Pending<'a> {
     index: usize,
-    deck: DeckBody,
+    deck: DeckBody<'a>,
     recovered_from: Option<String>,
     /// The deck key whose lock entries this deck took over (its file was renamed).
     taken_over: Option<String>,

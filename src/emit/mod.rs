@@ -87,7 +87,7 @@ impl DeckNotes for IdentifiedDeck {
     }
 }
 
-impl DeckNotes for StreamedDeck {
+impl DeckNotes for StreamedDeck<'_> {
     fn name(&self) -> &str {
         &self.name
     }

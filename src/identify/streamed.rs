@@ -10,6 +10,7 @@ use crate::lock::{DeckEntry, NoteEntry};
 use crate::model::NoteView;
 use crate::spill::{BATCH, Spill};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::io;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -31,7 +32,7 @@ pub struct ScannedDeck {
 
 /// A deck held on disk, identified.
 #[derive(Debug)]
-pub struct StreamedDeck {
+pub struct StreamedDeck<'a> {
     pub key: String,
     pub name: String,
     pub file: PathBuf,
@@ -44,8 +45,9 @@ pub struct StreamedDeck {
     pub tags: Vec<String>,
     pub notes: Spill,
     /// The lock entries the cards were matched against (their guids, sketches and previews are
-    /// carried over).
-    pub old_notes: Vec<NoteEntry>,
+    /// carried over). [`identify_streamed`] leaves it empty for the caller, whose entries these
+    /// are, to hand over: a large lock is not copied.
+    pub old_notes: Cow<'a, [NoteEntry]>,
     /// Cards of the last build that this one no longer has.
     pub removed: Vec<NoteEntry>,
 }
@@ -99,7 +101,7 @@ impl NoteText for OnDisk<'_> {
 
 /// Matches a scanned deck's notes to the lock and assigns identities, as
 /// [`super::identify_deck`] does for a deck in memory.
-pub fn identify_streamed(mut deck: ScannedDeck, mut cx: Context<'_>) -> io::Result<StreamedDeck> {
+pub fn identify_streamed(mut deck: ScannedDeck, mut cx: Context<'_>) -> io::Result<StreamedDeck<'static>> {
     let text = OnDisk { deck: &deck, failed: Mutex::new(None) };
     let (assigned, _, used) = assign(&deck.keys, &text, &mut cx);
     if let Some(e) = text.failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
@@ -117,12 +119,12 @@ pub fn identify_streamed(mut deck: ScannedDeck, mut cx: Context<'_>) -> io::Resu
         now_secs: cx.now_secs,
         tags: deck.tags,
         notes: deck.notes,
-        old_notes: cx.old_notes.to_vec(),
+        old_notes: Cow::Borrowed(&[]),
         removed,
     })
 }
 
-impl StreamedDeck {
+impl StreamedDeck<'_> {
     /// How many cards it has.
     pub fn len(&self) -> usize {
         self.keys.len()
