@@ -123,7 +123,12 @@ struct Scenario {
     cards: usize,
     kind: Kind,
     runs: usize,
+    /// Decks whose source is larger than this many bytes are built from disk.
+    stream_above: u64,
 }
+
+/// The default: what `ankideck build` does.
+const DEFAULT: u64 = build::STREAM_ABOVE;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
@@ -138,15 +143,83 @@ enum Kind {
 }
 
 const SCENARIOS: &[Scenario] = &[
-    Scenario { name: "full-1k", decks: 1, cards: 1_000, kind: Kind::Full, runs: 5 },
-    Scenario { name: "full-10k", decks: 1, cards: 10_000, kind: Kind::Full, runs: 5 },
-    Scenario { name: "full-100k", decks: 1, cards: 100_000, kind: Kind::Full, runs: 5 },
-    Scenario { name: "edit-one-100k", decks: 1, cards: 100_000, kind: Kind::EditOne, runs: 5 },
-    Scenario { name: "noop-100k", decks: 1, cards: 100_000, kind: Kind::NoOp, runs: 5 },
-    Scenario { name: "edit-all-100k", decks: 1, cards: 100_000, kind: Kind::EditAll, runs: 3 },
-    Scenario { name: "full-50x2k", decks: 50, cards: 2_000, kind: Kind::Full, runs: 5 },
-    Scenario { name: "edit-one-50x2k", decks: 50, cards: 2_000, kind: Kind::EditOne, runs: 5 },
-    Scenario { name: "full-1m", decks: 1, cards: 1_000_000, kind: Kind::Full, runs: 3 },
+    Scenario { name: "full-1k", decks: 1, cards: 1_000, kind: Kind::Full, runs: 5, stream_above: DEFAULT },
+    Scenario { name: "full-10k", decks: 1, cards: 10_000, kind: Kind::Full, runs: 5, stream_above: DEFAULT },
+    Scenario {
+        name: "full-100k",
+        decks: 1,
+        cards: 100_000,
+        kind: Kind::Full,
+        runs: 5,
+        stream_above: DEFAULT,
+    },
+    Scenario {
+        name: "edit-one-100k",
+        decks: 1,
+        cards: 100_000,
+        kind: Kind::EditOne,
+        runs: 5,
+        stream_above: DEFAULT,
+    },
+    Scenario {
+        name: "noop-100k",
+        decks: 1,
+        cards: 100_000,
+        kind: Kind::NoOp,
+        runs: 5,
+        stream_above: DEFAULT,
+    },
+    Scenario {
+        name: "edit-all-100k",
+        decks: 1,
+        cards: 100_000,
+        kind: Kind::EditAll,
+        runs: 3,
+        stream_above: DEFAULT,
+    },
+    Scenario {
+        name: "full-50x2k",
+        decks: 50,
+        cards: 2_000,
+        kind: Kind::Full,
+        runs: 5,
+        stream_above: DEFAULT,
+    },
+    Scenario {
+        name: "edit-one-50x2k",
+        decks: 50,
+        cards: 2_000,
+        kind: Kind::EditOne,
+        runs: 5,
+        stream_above: DEFAULT,
+    },
+    // The same 100,000 cards built from disk, as a deck above `--stream-above` is.
+    Scenario { name: "full-100k-disk", decks: 1, cards: 100_000, kind: Kind::Full, runs: 5, stream_above: 0 },
+    Scenario {
+        name: "full-1m",
+        decks: 1,
+        cards: 1_000_000,
+        kind: Kind::Full,
+        runs: 3,
+        stream_above: DEFAULT,
+    },
+    Scenario {
+        name: "edit-one-1m",
+        decks: 1,
+        cards: 1_000_000,
+        kind: Kind::EditOne,
+        runs: 3,
+        stream_above: DEFAULT,
+    },
+    // A million cards held in memory (`--stream-above` set past the deck's size), for comparison.
+    Scenario {
+        name: "full-1m-memory",
+        decks: 1,
+        cards: 1_000_000,
+        kind: Kind::Full,
+        runs: 3,
+        stream_above: u64::MAX,
+    },
 ];
 
 fn main() {
@@ -188,6 +261,9 @@ fn run_scenario(s: &Scenario, root: &Path, runs: usize, compression: &str) {
         let text = deck_text(d as u64 + 1, &format!("BENCH DECK {d}"), s.cards);
         std::fs::write(source.join(format!("deck-{d:02}.txt")), text).expect("write deck");
     }
+    let stream_above = s.stream_above.to_string();
+    let child_run =
+        |dir: &Path, compression: &str, quiet: bool| child_run(dir, compression, &stream_above, quiet);
     if s.kind != Kind::Full {
         child_run(&dir, compression, false);
         let _ = std::fs::copy(dir.join("ankideck.lock"), dir.join("lock.base"));
@@ -241,10 +317,10 @@ fn edit(path: &Path, run: usize, all: bool) {
 }
 
 /// Runs one build in a child process; returns (seconds, peak MiB).
-fn child_run(dir: &Path, compression: &str, quiet: bool) -> (f64, f64) {
+fn child_run(dir: &Path, compression: &str, stream_above: &str, quiet: bool) -> (f64, f64) {
     let exe = std::env::current_exe().expect("own path");
     let out = Command::new(exe)
-        .args(["--child", &dir.display().to_string(), compression])
+        .args(["--child", &dir.display().to_string(), compression, stream_above])
         .output()
         .expect("run child");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -277,7 +353,7 @@ fn child(args: &[String]) {
         force: false,
         compression,
         now_secs: 1_764_000_000 + std::fs::read_dir(&dir).map(|d| d.count() as i64).unwrap_or(0),
-        stream_above: build::STREAM_ABOVE,
+        stream_above: args.get(2).and_then(|a| a.parse().ok()).unwrap_or(build::STREAM_ABOVE),
     };
     let started = Instant::now();
     let report = build::build(&opts).expect("build");

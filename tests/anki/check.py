@@ -50,6 +50,9 @@ SEED_SECTIONS = {
 EXTRA_CSS = ".card .ankideck-check-extra { border: 3px solid #123456; }"
 # mod times are in seconds: builds meant to be "later" are spaced by this much.
 BUILD_SPACING_S = 1.1
+# Extra arguments of every `build` the checks run: the rebuild scenario runs once more with
+# `--stream-above 0`, every deck built from disk instead of in memory.
+EXTRA_BUILD_ARGS: list[str] = []
 LOG_KEYS = ("new", "updated", "duplicate", "conflicting", "first_field_match",
             "missing_notetype", "missing_deck", "empty_first_field")
 
@@ -88,9 +91,12 @@ class Report:
     def __init__(self) -> None:
         self.passed = 0
         self.failed: list[str] = []
+        # Put before every check's name (which run of a scenario it belongs to).
+        self.prefix = ""
 
     def check(self, name: str, ok: bool, detail: str = "") -> bool:
         """Record one check; `detail` says what Anki disagreed on."""
+        name = self.prefix + name
         if ok:
             self.passed += 1
             print(f"PASS {name}")
@@ -114,6 +120,10 @@ class Report:
 
 
 # ---------------------------------------------------------------- helpers
+
+def build_args() -> list[str]:
+    return ["build", "--csv", "--out", "out", *EXTRA_BUILD_ARGS]
+
 
 def run_bin(binary: Path, args: list[str], cwd: Path, extra_env: dict | None = None) -> str:
     """Run ankideck in `cwd` at the real clock; raise with its stderr unless it exits 0."""
@@ -256,7 +266,7 @@ def check_packages(report: Report, binary: Path, work: Path) -> None:
     # pages and numeric sort fields, which the 15-card seed does not exercise. 1,596 = 7 x 228
     # fills the leaves of ix_cards_nid exactly, the size at which an index once got an empty leaf.
     (project / "source-cards" / "generated-large.txt").write_text(large_deck_text(1596), encoding="utf-8")
-    run_bin(binary, ["build", "--csv", "--out", "out"], project)
+    run_bin(binary, build_args(), project)
     decks = parse_source(binary, project)
     report.check("seed: source-cards parsed", "stalin-opposition-1924-41" in decks, f"stems {list(decks)}")
     for stem, deck in decks.items():
@@ -264,6 +274,19 @@ def check_packages(report: Report, binary: Path, work: Path) -> None:
         report.guard(f"(a) import {apkg.name}", check_apkg_import, apkg, deck, work / f"a-{stem}")
         report.guard(f"(b) collection inside {apkg.name}", check_package_db, apkg, deck, work / f"b-{stem}")
         report.guard(f"(c) import {csv.name}", check_csv_import, csv, apkg, deck, work / f"c-{stem}")
+    # The same decks built from disk (as decks above --stream-above are) and again in memory, at
+    # one fixed build time: the same bytes, and Anki imports them.
+    epoch = {"SOURCE_DATE_EPOCH": str(int(time.time()))}
+    for side, extra in (("memory", []), ("disk", ["--stream-above", "0"])):
+        run_bin(binary, ["build", "--csv", "--out", f"out-{side}", "--lock", f"{side}.lock", *extra], project, epoch)
+    outputs = [f for f in sorted((project / "out-memory").iterdir()) if f.is_file()]
+    differ = [f.name for f in outputs if (project / "out-disk" / f.name).read_bytes() != f.read_bytes()]
+    differ += ["lock"] if (project / "disk.lock").read_bytes() != (project / "memory.lock").read_bytes() else []
+    report.check("from disk: every output and the lock byte-identical to the in-memory build",
+                 len(outputs) == 4 and not differ, f"outputs {[f.name for f in outputs]}, differ: {differ}")
+    apkg = project / "out-disk" / "generated-large.apkg"
+    report.guard(f"(a) import {apkg.name} built from disk", check_apkg_import, apkg, decks["generated-large"],
+                 work / "a-disk")
 
 
 def large_deck_text(cards: int) -> str:
@@ -397,7 +420,7 @@ def find_label_notes(report: Report, col: Collection, labels: list[str], tag: st
 def build_fixture(report: Report, binary: Path, project: Path, labels: list[str], tag: str) -> None:
     """Write the fixture, build it with --csv, and check the binary parsed it as written."""
     write_fixture(project, labels)
-    run_bin(binary, ["build", "--csv", "--out", "out"], project)
+    run_bin(binary, build_args(), project)
     deck = parse_source(binary, project)["fixture"]
     report.equal(f"{tag}: fixture parsed as written",
                  [nfc_card(c["section"], c["front"], c["back"]) for c in deck["cards"]],
@@ -464,7 +487,7 @@ def check_rebuild_unchanged(report: Report, binary: Path, project: Path, col: Co
     outputs = ("fixture.apkg", "fixture.csv")
     before = {name: (out / name).read_bytes() for name in outputs}
     time.sleep(BUILD_SPACING_S)
-    run_bin(binary, ["build", "--csv", "--out", "out"], project)
+    run_bin(binary, build_args(), project)
     changed = [name for name in outputs if (out / name).read_bytes() != before[name]]
     report.check("rebuild v3 (no edits): .apkg and .csv byte-identical", not changed, f"changed: {changed}")
     log = counts(import_apkg(col, out / "fixture.apkg"))
@@ -477,7 +500,7 @@ def check_css_change(report: Report, binary: Path, project: Path, col: Collectio
     notetypes = sorted(nt.name for nt in col.models.all_names_and_ids())
     time.sleep(BUILD_SPACING_S)
     (project / "source-cards" / "ankideck.css").write_text(EXTRA_CSS + "\n", encoding="utf-8")
-    run_bin(binary, ["build", "--csv", "--out", "out"], project)
+    run_bin(binary, build_args(), project)
     log = counts(import_apkg(col, project / "out" / "fixture.apkg"))
     print(f"    css import log: {log}")
     col.models._clear_cache()  # the Python-side cache does not see the backend's import
@@ -516,6 +539,12 @@ def main() -> int:
     try:
         report.guard("(a)(b)(c) seed deck packages", check_packages, binary, work)
         report.guard("(d) rebuild scenario", check_rebuild, binary, work)
+        global EXTRA_BUILD_ARGS
+        EXTRA_BUILD_ARGS = ["--stream-above", "0"]
+        (work / "from-disk").mkdir()
+        report.prefix = "from disk: "
+        report.guard("(d) rebuild scenario, decks built from disk", check_rebuild, binary, work / "from-disk")
+        report.prefix = ""
     finally:
         if args.keep:
             print(f"temp dir kept: {work}")
