@@ -283,9 +283,16 @@ fn finish_entries(lock: &mut Lock, to_emit: &[Pending], dir: &Path) -> Result<()
                 }
             }
             DeckBody::Streamed(deck) => {
-                let section =
-                    SpilledSection::write(dir, &deck.key, &deck.deck, |f| deck.for_each_lock_entry(f))
-                        .map_err(|source| BuildError::Read { path: dir.to_path_buf(), source })?;
+                let section = SpilledSection::write(dir, &deck.key, &deck.deck, |f| {
+                    deck.for_each_lock_entry(f)
+                })
+                .map_err(|source| {
+                    BuildError::Emit(EmitError::Io {
+                        action: "cannot write the lock entries of a large deck to a temporary file in",
+                        path: dir.to_path_buf(),
+                        source,
+                    })
+                })?;
                 lock.spilled.insert(deck.key.clone(), section);
             }
         }
@@ -422,6 +429,10 @@ impl Run<'_> {
                     }
                     Err(e) => {
                         recover::keep_old_entries(old_lock, &stem, &mut lock);
+                        if let Some(renamed) = &old.taken_over {
+                            // The entries of the renamed file stay too, for the next try.
+                            recover::keep_old_entries(old_lock, renamed, &mut lock);
+                        }
                         let message = format!("cannot read back the notes of {}: {e}", file.path.display());
                         results
                             .push(DeckResult { file: file.path.clone(), outcome: Outcome::Failed(message) });
@@ -484,6 +495,9 @@ impl Run<'_> {
             })
             .collect();
         free_in_background(notes);
+        // Without a lock to go with them, the new packages must not replace the old ones: the
+        // identities of their new notes would be lost. (Their temporary files are removed.)
+        let staged_lock = staged_lock?;
         let emitted: Vec<Result<Built, String>> = emitted
             .into_par_iter()
             .map(|written| {
@@ -494,8 +508,7 @@ impl Run<'_> {
                 Ok(built)
             })
             .collect();
-        let no_sections = std::collections::HashMap::new();
-        let section_digests = staged_lock.as_ref().map_or(&no_sections, |s| &s.sections);
+        let section_digests = &staged_lock.sections;
         let notetype_line = notetype_fingerprint(notetype_entry);
         for (pending, result) in to_emit.iter().zip(emitted) {
             let stem = pending.deck.key();
@@ -534,7 +547,7 @@ impl Run<'_> {
         }
         // A deck that failed to write put its old entries back: the staged lock is stale then.
         let any_failed = to_emit.iter().any(|p| matches!(results[p.index].outcome, Outcome::Failed(_)));
-        let staged = if any_failed { lockfile::stage_lock(&opts.lock, lock)? } else { staged_lock? };
+        let staged = if any_failed { lockfile::stage_lock(&opts.lock, lock)? } else { staged_lock };
         let _phase = Phase::start("lock commit", String::new);
         Ok(lockfile::commit_lock(&opts.lock, staged, old_digest)?)
     }

@@ -194,10 +194,12 @@ impl NoteKey {
 /// The text of a deck's notes, as identification asks for it: only for notes that matched no
 /// lock entry exactly, so a deck held on disk is read again only for those.
 pub trait NoteText: Sync {
+    /// Why the text could not be read.
+    type Error: Send;
     /// The sketches ([`sketch_of`]) of the notes at `indices`, in that order.
     fn sketches(&self, indices: &[usize]) -> Vec<Sketch>;
     /// The guid value ([`ids::note_guid_value`]) of note `index` for the n-th occurrence of its key.
-    fn guid(&self, index: usize, occurrence: usize) -> u64;
+    fn guid(&self, index: usize, occurrence: usize) -> Result<u64, Self::Error>;
 }
 
 /// Notes held in memory.
@@ -207,13 +209,15 @@ struct InMemory<'a> {
 }
 
 impl NoteText for InMemory<'_> {
+    type Error = std::convert::Infallible;
+
     fn sketches(&self, indices: &[usize]) -> Vec<Sketch> {
         indices.par_iter().map(|&i| sketch_of(&self.notes[i])).collect()
     }
 
-    fn guid(&self, index: usize, occurrence: usize) -> u64 {
+    fn guid(&self, index: usize, occurrence: usize) -> Result<u64, Self::Error> {
         let note = &self.notes[index];
-        ids::note_guid_value(self.key, note.front(), note.back(), occurrence)
+        Ok(ids::note_guid_value(self.key, note.front(), note.back(), occurrence))
     }
 }
 
@@ -224,48 +228,55 @@ pub enum Assigned {
     New { guid: u64, note_id: NoteId, card_id: CardId },
 }
 
+/// What [`assign`] gave a deck's notes.
+pub struct Assignment {
+    /// Each note's identity, in note order.
+    pub assigned: Vec<Assigned>,
+    /// The notes no old entry matched exactly, with the sketches matching computed.
+    pub probes: Vec<Probe>,
+    /// Which old entries were taken.
+    pub used: Vec<bool>,
+}
+
 /// The first part of identifying a deck, shared by decks held in memory and on disk: matches
 /// the notes to the old entries and gives each unmatched note its guid and ids. Returns what
 /// each note got, the probes (with the sketches matching computed) and which old entries were
-/// taken.
-pub fn assign(
-    keys: &[NoteKey],
-    text: &impl NoteText,
-    cx: &mut Context<'_>,
-) -> (Vec<Assigned>, Vec<Probe>, Vec<bool>) {
+/// taken. Fails only if the text cannot be read.
+pub fn assign<T: NoteText>(keys: &[NoteKey], text: &T, cx: &mut Context<'_>) -> Result<Assignment, T::Error> {
     let (matches, probes) = matching::match_notes(cx.old_notes, keys, |indices| text.sketches(indices));
     // The guid a new note gets unless it collides: hashing needs no shared state, so it is done
     // in parallel.
     let candidates: Vec<Option<u64>> = matches
         .par_iter()
         .enumerate()
-        .map(|(i, matched)| matched.is_none().then(|| text.guid(i, 1)))
-        .collect();
+        .map(|(i, matched)| matched.is_none().then(|| text.guid(i, 1)).transpose())
+        .collect::<Result<_, _>>()?;
     // Which old entries are taken, and the guid and ids of each new note: in note order, as ids
     // and guid collisions depend on it, but cheap.
     let mut used = vec![false; cx.old_notes.len()];
     let mut buf = [0u8; 11];
-    let assigned = matches
-        .into_iter()
-        .zip(candidates)
-        .enumerate()
-        .map(|(i, (matched, candidate))| match (matched, candidate) {
+    let mut assigned = Vec::with_capacity(matches.len());
+    for (i, (matched, candidate)) in matches.into_iter().zip(candidates).enumerate() {
+        assigned.push(match (matched, candidate) {
             (Some(old), _) => {
                 used[old] = true;
                 Assigned::Old(old)
             }
             (None, candidate) => {
                 let mut occurrence = 1;
-                let mut guid = candidate.unwrap_or_else(|| text.guid(i, 1));
+                let mut guid = match candidate {
+                    Some(guid) => guid,
+                    None => text.guid(i, 1)?,
+                };
                 while !cx.guids.insert(ids::base91_in(guid, &mut buf)) {
                     occurrence += 1;
-                    guid = text.guid(i, occurrence);
+                    guid = text.guid(i, occurrence)?;
                 }
                 Assigned::New { guid, note_id: NoteId(cx.ids.take()), card_id: CardId(cx.ids.take()) }
             }
-        })
-        .collect();
-    (assigned, probes, used)
+        });
+    }
+    Ok(Assignment { assigned, probes, used })
 }
 
 /// What a note keeps of its old lock entry: the sketch when neither side changed, the preview
@@ -308,7 +319,7 @@ pub fn deck_entry(old: Option<&DeckEntry>, name: &str, now_secs: i64) -> DeckEnt
 pub fn identify_deck(deck: Deck, mut cx: Context<'_>) -> IdentifiedDeck {
     let keys: Vec<NoteKey> = deck.notes.par_iter().map(NoteKey::of).collect();
     let text = InMemory { key: &deck.key, notes: &deck.notes };
-    let (assigned, probes, used) = assign(&keys, &text, &mut cx);
+    let Ok(Assignment { assigned, probes, used }) = assign(&keys, &text, &mut cx);
     // The rest of each note's identity and lock entry, in parallel. A sketch or preview that
     // cannot be carried over is left for [`IdentifiedDeck::finish_entries`], off the path to
     // the package.

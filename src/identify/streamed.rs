@@ -67,6 +67,8 @@ impl OnDisk<'_> {
 }
 
 impl NoteText for OnDisk<'_> {
+    type Error = io::Error;
+
     fn sketches(&self, indices: &[usize]) -> Vec<Sketch> {
         let mut sketches = Vec::with_capacity(indices.len());
         for batch in indices.chunks(BATCH) {
@@ -85,17 +87,12 @@ impl NoteText for OnDisk<'_> {
         sketches
     }
 
-    fn guid(&self, index: usize, occurrence: usize) -> u64 {
+    fn guid(&self, index: usize, occurrence: usize) -> io::Result<u64> {
         if occurrence == 1 {
-            return self.deck.guids[index];
+            return Ok(self.deck.guids[index]);
         }
-        match self.deck.notes.read(&[index]) {
-            Ok(notes) => ids::note_guid_value(&self.deck.key, notes[0].front(), notes[0].back(), occurrence),
-            Err(e) => {
-                self.fail(e);
-                0
-            }
-        }
+        let note = self.deck.notes.read(&[index])?;
+        Ok(ids::note_guid_value(&self.deck.key, note[0].front(), note[0].back(), occurrence))
     }
 }
 
@@ -103,10 +100,11 @@ impl NoteText for OnDisk<'_> {
 /// [`super::identify_deck`] does for a deck in memory.
 pub fn identify_streamed(mut deck: ScannedDeck, mut cx: Context<'_>) -> io::Result<StreamedDeck<'static>> {
     let text = OnDisk { deck: &deck, failed: Mutex::new(None) };
-    let (assigned, _, used) = assign(&deck.keys, &text, &mut cx);
+    let assigned = assign(&deck.keys, &text, &mut cx);
     if let Some(e) = text.failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);
     }
+    let super::Assignment { assigned, used, .. } = assigned?;
     deck.guids = Vec::new();
     let removed = cx.old_notes.iter().zip(used).filter(|(_, u)| !u).map(|(e, _)| e.clone()).collect();
     Ok(StreamedDeck {

@@ -223,3 +223,30 @@ fn previews_name_the_front_as_text() {
         assert_eq!(preview(text), preview(&format!("<i>{text}</i>")));
     }
 }
+
+/// Text that cannot be read past the first occurrence of a key (as a spill file that fails).
+struct Unreadable;
+
+impl NoteText for Unreadable {
+    type Error = &'static str;
+
+    fn sketches(&self, indices: &[usize]) -> Vec<Sketch> {
+        vec![Sketch::default(); indices.len()]
+    }
+
+    fn guid(&self, _: usize, occurrence: usize) -> Result<u64, Self::Error> {
+        if occurrence == 1 { Ok(42) } else { Err("cannot read") }
+    }
+}
+
+/// Identical cards need their text for the guid of each further occurrence: when it cannot be
+/// read, assigning fails (it used to retry the same guid for ever).
+#[test]
+fn unreadable_text_fails_assignment_instead_of_retrying() {
+    let key = NoteKey { front: 1, back: 2, content: 3 };
+    let mut ids = IdAllocator::new(1_000, 0);
+    let mut guids = GuidSet::default();
+    let mut cx =
+        Context { old_notes: &[], old_deck: None, now_secs: 1_000, ids: &mut ids, guids: &mut guids };
+    assert_eq!(assign(&[key; 3], &Unreadable, &mut cx).err(), Some("cannot read"));
+}

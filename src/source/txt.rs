@@ -109,7 +109,7 @@ fn read_region<C: Send>(
 }
 
 fn not_utf8(file: &Path, bytes: &[u8], offset: usize, first_index: usize) -> Diagnostic {
-    let (line, column) = position_of(bytes, offset);
+    let (line, column) = position_of(bytes, offset, first_index == 0);
     Diagnostic::new(Code::E001, file, line_after(first_index, line), "the file is not valid UTF-8")
         .at_column(column)
         .with_hint("save the file as UTF-8 (with or without a byte-order mark)")
@@ -118,7 +118,7 @@ fn not_utf8(file: &Path, bytes: &[u8], offset: usize, first_index: usize) -> Dia
 /// W002 for the control character at `offset` of `text`, whose first line has the 0-based
 /// index `first_index`.
 fn controls_removed(file: &Path, text: &str, offset: usize, first_index: usize) -> Diagnostic {
-    let (line, column) = position_of(text.as_bytes(), offset);
+    let (line, column) = position_of(text.as_bytes(), offset, first_index == 0);
     Diagnostic::new(
         Code::W002,
         file,
@@ -605,9 +605,16 @@ fn sentence_split(body: &[Numbered<'_>], file: &Path, diagnostics: &mut Vec<Diag
 }
 
 /// The 1-based line and column of a byte offset. A byte-order mark is not text: it takes no column.
-fn position_of(bytes: &[u8], offset: usize) -> (u32, u32) {
+///
+/// `starts_file` says whether `bytes` start the file: only there is a leading U+FEFF a byte-order
+/// mark. (A later block of a file read in blocks may start with a line that begins with one,
+/// and there it is a character like any other.)
+fn position_of(bytes: &[u8], offset: usize, starts_file: bool) -> (u32, u32) {
     let before = &bytes[..offset];
-    let before = before.strip_prefix("\u{feff}".as_bytes()).unwrap_or(before);
+    let before = match starts_file {
+        true => before.strip_prefix("\u{feff}".as_bytes()).unwrap_or(before),
+        false => before,
+    };
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
     let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;

@@ -785,6 +785,8 @@ fn streamed_reading_matches_whole_file_reading() {
         "ctl\u{7}here",
         "«quoted.»",
         "PART 2: 中文",
+        "\u{feff}HEAD\u{1}ING",
+        "\u{feff}a mark inside the file.",
     ];
     for case in 0..300 {
         let mut text = String::new();
@@ -806,9 +808,21 @@ fn streamed_reading_matches_whole_file_reading() {
             bytes[at] = 0xff;
         }
         let whole = parse(Path::new(FILE), &bytes);
-        for block in [1, 2, 3, 17, 100, 4096] {
+        for block in [1, 2, 3, 4, 5, 7, 11, 17, 30, 100, 4096] {
             assert_streams_alike(&bytes, block, &whole);
         }
         let _ = case;
+    }
+}
+
+/// A block of a file read in blocks can start with a heading that begins with U+FEFF (files
+/// saved with byte-order marks, then joined): there it is a character, counted in columns.
+#[test]
+fn a_byte_order_mark_inside_the_file_counts_as_a_column_when_read_in_blocks() {
+    let text = "Deck\nA\nq and\na.\n\u{feff}B\u{1}\nq and\na.\n";
+    let parsed = read(text);
+    assert_eq!(found(&parsed), [(Code::W002, 5, 3)]);
+    for block in 1..=text.len() {
+        assert_streams_alike(text.as_bytes(), block, &parsed);
     }
 }
