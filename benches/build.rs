@@ -196,6 +196,14 @@ const SCENARIOS: &[Scenario] = &[
     // The same 100,000 cards built from disk, as a deck above `--stream-above` is.
     Scenario { name: "full-100k-disk", decks: 1, cards: 100_000, kind: Kind::Full, runs: 5, stream_above: 0 },
     Scenario {
+        name: "edit-one-100k-disk",
+        decks: 1,
+        cards: 100_000,
+        kind: Kind::EditOne,
+        runs: 5,
+        stream_above: 0,
+    },
+    Scenario {
         name: "full-1m",
         decks: 1,
         cards: 1_000_000,
