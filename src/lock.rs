@@ -218,6 +218,55 @@ impl Lock {
         Ok(lock)
     }
 
+    /// [`Lock::parse_selected`] for a lock whose text is no longer held: the selected sections
+    /// are read again from the file at `path`, a block at a time, and checked against what was
+    /// read before. A large lock's text and its parsed entries are then never in memory together.
+    pub fn parse_detached(path: &Path, detached: Detached) -> Result<Lock, LockError> {
+        Lock::parse_detached_in_blocks(path, detached, 8 << 20)
+    }
+
+    fn parse_detached_in_blocks(path: &Path, detached: Detached, block: usize) -> Result<Lock, LockError> {
+        if let Some(text) = detached.whole {
+            return Lock::parse(path, &text);
+        }
+        let mut lock = Lock::parse(path, &detached.head)?;
+        lock.kept = detached.kept;
+        if detached.selected.is_empty() {
+            return Ok(lock);
+        }
+        let io = |source| LockError::Io { path: path.to_path_buf(), source };
+        let file = std::fs::File::open(path).map_err(io)?;
+        for section in detached.selected {
+            // Room for every entry at once (its lines, but for the deck line).
+            lock.notes.entry(section.key.clone()).or_default().reserve_exact(section.lines.saturating_sub(1));
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            let mut buf: Vec<u8> = Vec::new();
+            let (mut read, mut line) = (0usize, section.first_line);
+            while read < section.len {
+                let carry = buf.len();
+                let want = block.max(carry * 2).min(section.len - read + carry);
+                buf.resize(want, 0);
+                crate::spill::read_exact_at(&file, &mut buf[carry..], (section.offset + read) as u64)
+                    .map_err(io)?;
+                read += want - carry;
+                let end = if read == section.len {
+                    buf.len()
+                } else {
+                    buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)
+                };
+                let text = std::str::from_utf8(&buf[..end]).map_err(|_| changed(path))?;
+                hasher.update(text.as_bytes());
+                lock.parse_section(path, text, line)?;
+                line += text.bytes().filter(|&b| b == b'\n').count();
+                buf.drain(..end);
+            }
+            if hasher.digest128() != section.digest {
+                return Err(changed(path));
+            }
+        }
+        Ok(lock)
+    }
+
     /// Parses the lines of a deck's section (after the version line) into `self`. A large
     /// section is cut into pieces at line breaks that are parsed in parallel; the first error
     /// in file order is the one reported, as if it had been read line by line.
@@ -544,7 +593,65 @@ pub struct RawSection<'a> {
     pub first_line: usize,
 }
 
+/// What [`Lock::parse_detached`] needs of a lock's text: the head and the kept sections copied,
+/// and where the sections to parse are in the file.
+#[derive(Debug, Default)]
+pub struct Detached {
+    head: String,
+    kept: BTreeMap<String, String>,
+    selected: Vec<SelectedSection>,
+    /// The whole text, when it is not canonical (it is parsed whole).
+    whole: Option<String>,
+}
+
+/// A section to parse, by its place in the file and the digest of its text.
+#[derive(Debug)]
+struct SelectedSection {
+    key: String,
+    offset: usize,
+    len: usize,
+    first_line: usize,
+    lines: usize,
+    digest: u128,
+}
+
+/// The error for a lock whose text is not what it was when it was first read.
+fn changed(path: &Path) -> LockError {
+    LockError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other("the file changed while it was being read"),
+    }
+}
+
 impl<'a> RawSections<'a> {
+    /// What [`Lock::parse_detached`] needs to parse the sections `parse_deck` selects (as
+    /// [`Lock::parse_selected`] does) once this text is gone.
+    pub fn detach(&self, parse_deck: impl Fn(&str) -> bool) -> Detached {
+        if !self.canonical {
+            return Detached { whole: Some(self.text.to_string()), ..Detached::default() };
+        }
+        let mut detached = Detached { head: self.head.to_string(), ..Detached::default() };
+        for (key, section) in &self.decks {
+            if parse_deck(key) {
+                detached.selected.push(SelectedSection {
+                    key: key.clone(),
+                    offset: section.text.as_ptr() as usize - self.text.as_ptr() as usize,
+                    len: section.text.len(),
+                    first_line: section.first_line,
+                    lines: section.text.bytes().filter(|&b| b == b'\n').count() + 1,
+                    digest: xxhash_rust::xxh3::xxh3_128(section.text.as_bytes()),
+                });
+            } else {
+                let mut text = section.text.to_string();
+                if !text.ends_with('\n') {
+                    text.push('\n'); // the file's last line, without its line break
+                }
+                detached.kept.insert(key.clone(), text);
+            }
+        }
+        detached
+    }
+
     /// Cuts canonical lock text into sections (a deck's lines are contiguous in canonical text).
     pub fn of(text: &'a str) -> RawSections<'a> {
         let mut sections = RawSections { head: text, decks: HashMap::new(), text, canonical: true };
@@ -731,6 +838,39 @@ mod tests {
         let broken = text.replace("\tg29000\t", "\tg29000\tx\t");
         let err = Lock::parse_selected(Path::new("l"), &RawSections::of(&broken), |_| true).unwrap_err();
         assert!(err.to_string().starts_with(&format!("l:{}:", broken_line + 1)), "{err}");
+    }
+
+    /// Sections read again from the file, in blocks of any size, parse as they do from the text;
+    /// a file that changed since it was first read is an error, not a wrong lock.
+    #[test]
+    fn detached_sections_parse_from_the_file_as_from_the_text() {
+        let mut lock = sample();
+        let template = lock.notes.values().flatten().next().unwrap().clone();
+        let notes: Vec<NoteEntry> =
+            (0..3_000).map(|i| NoteEntry { guid: format!("h{i}"), line: i, ..template.clone() }).collect();
+        lock.notes.insert("big".into(), notes);
+        let text = lock.to_text().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ankideck.lock");
+        std::fs::write(&path, &text).unwrap();
+        let raw = RawSections::of(&text);
+        let keys: Vec<&String> = raw.decks.keys().collect();
+        assert!(keys.len() >= 2);
+        for selected in [keys[0].as_str(), "big"] {
+            let expected = Lock::parse_selected(&path, &raw, |key| key == selected).unwrap();
+            for block in [1, 100, 4096, 8 << 20] {
+                let detached = raw.detach(|key| key == selected);
+                assert_eq!(
+                    Lock::parse_detached_in_blocks(&path, detached, block).unwrap(),
+                    expected,
+                    "{block}"
+                );
+            }
+        }
+        let detached = raw.detach(|key| key == "big");
+        std::fs::write(&path, text.replace("\th1500\t", "\th1501\t")).unwrap();
+        let err = Lock::parse_detached(&path, detached).unwrap_err();
+        assert!(err.to_string().contains("changed while it was being read"), "{err}");
     }
 
     #[test]

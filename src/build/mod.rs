@@ -200,6 +200,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .map(|(f, _)| stem_of(&f.path))
         .chain(forgotten.iter().cloned())
         .collect();
+    // The text is let go before the sections to rebuild are parsed: they are read again from
+    // the file, so a large lock is not held both as text and as entries. Only its digest is
+    // needed from here on: whether the lock changes.
+    let detached = raw.detach(|key| to_parse.contains(key));
+    let old_digest = old_text.as_deref().map(|t| xxh3_128(t.as_bytes()));
+    drop(raw);
+    drop(old_text);
     let (prepared, old_lock) = rayon::join(
         || {
             let _phase = Phase::start("prepare", String::new);
@@ -207,14 +214,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         },
         || {
             let _phase = Phase::start("lock parse", String::new);
-            Lock::parse_selected(&opts.lock, &raw, |key| to_parse.contains(key))
+            Lock::parse_detached(&opts.lock, detached)
         },
     );
     let old_lock = old_lock?;
     let diagnostics: Vec<Diagnostic> = prepared.iter().flat_map(|(_, d)| d.clone()).collect();
-    // Only the digest of the old text is needed from here on: whether the lock changes.
-    let old_digest = old_text.as_deref().map(|t| xxh3_128(t.as_bytes()));
-    drop(old_text);
 
     let phase = Phase::start("identify", String::new);
     let mut identified = run.identify_all(&files, prepared, &old_lock, &mut forgotten);
