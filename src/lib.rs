@@ -10,7 +10,9 @@
 //! emit      .apkg (SQLite collection + zip), CSV                (emit)
 //! ```
 //!
-//! `build` runs the pipeline over a source folder; `cli` is the command line on top.
+//! `build` runs the pipeline over a source folder; `cli` is the command line on top. A deck too
+//! large to hold in memory goes through the same stages with its notes on disk (`spill`): read
+//! in blocks, identified from hashes, written from the spill file.
 
 pub mod build;
 pub mod cli;
