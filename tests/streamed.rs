@@ -300,3 +300,22 @@ fn a_broken_deck_read_from_disk_reports_what_the_memory_build_reports() {
     let report = pair.build(T1 + 100, 0, |_| {});
     assert!(report.diagnostics.iter().any(|d| d.message.contains("UTF-8")), "{}", summary(&report));
 }
+
+/// More notes than are read back at a time (8,192): batches meet in every reading order.
+#[test]
+fn a_deck_of_several_batches_reads_back_in_every_order() {
+    let mut rng = Rng(0xb17);
+    let pair = Pair::new();
+    let mut deck = cards(&mut rng, 9_000);
+    pair.write("many.txt", &text("Many", &deck));
+    assert_eq!(built(&pair.build(T1, 0, |_| {})), [(9_000, 0, 0)]);
+    // Blocks moved across the batch boundary: the notes' ids no longer follow source order.
+    let moved: Vec<Card> = deck.drain(8_000..8_500).collect();
+    for (i, card) in moved.into_iter().enumerate() {
+        deck.insert(i * 3, card);
+    }
+    deck[8_300].lines[1] = "Edited.".into();
+    pair.write("many.txt", &text("Many", &deck));
+    let (new, updated, unchanged) = built(&pair.build(T1 + 100, 0, |_| {}))[0];
+    assert_eq!((new, updated, unchanged), (0, 1, 8_999));
+}
