@@ -238,7 +238,12 @@ impl Lock {
         let file = std::fs::File::open(path).map_err(io)?;
         for section in detached.selected {
             // Room for every entry at once (its lines, but for the deck line).
-            lock.notes.entry(section.key.clone()).or_default().reserve_exact(section.lines.saturating_sub(1));
+            if section.lines > 1 {
+                lock.notes.entry(section.key.clone()).or_default().reserve_exact(section.lines - 1);
+            }
+            // A parse error counts only if the section is what was read before: a lock rewritten
+            // meanwhile is reported as changed, not as broken (whose advice is to delete it).
+            let mut failed: Option<LockError> = None;
             let mut hasher = xxhash_rust::xxh3::Xxh3::new();
             let mut buf: Vec<u8> = Vec::new();
             let (mut read, mut line) = (0usize, section.first_line);
@@ -246,22 +251,35 @@ impl Lock {
                 let carry = buf.len();
                 let want = block.max(carry * 2).min(section.len - read + carry);
                 buf.resize(want, 0);
-                crate::spill::read_exact_at(&file, &mut buf[carry..], (section.offset + read) as u64)
-                    .map_err(io)?;
+                if crate::spill::read_exact_at(&file, &mut buf[carry..], (section.offset + read) as u64)
+                    .is_err()
+                {
+                    return Err(changed(path));
+                }
                 read += want - carry;
                 let end = if read == section.len {
                     buf.len()
                 } else {
                     buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)
                 };
-                let text = std::str::from_utf8(&buf[..end]).map_err(|_| changed(path))?;
-                hasher.update(text.as_bytes());
-                lock.parse_section(path, text, line)?;
-                line += text.bytes().filter(|&b| b == b'\n').count();
+                hasher.update(&buf[..end]);
+                if failed.is_none() {
+                    let parsed = std::str::from_utf8(&buf[..end])
+                        .map_err(|_| changed(path))
+                        .and_then(|text| lock.parse_section(path, text, line));
+                    failed = parsed.err();
+                }
+                line += buf[..end].iter().filter(|&&b| b == b'\n').count();
                 buf.drain(..end);
             }
             if hasher.digest128() != section.digest {
                 return Err(changed(path));
+            }
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            if lock.notes.get(&section.key).is_some_and(Vec::is_empty) {
+                lock.notes.remove(&section.key);
             }
         }
         Ok(lock)
@@ -638,7 +656,8 @@ impl<'a> RawSections<'a> {
                     offset: section.text.as_ptr() as usize - self.text.as_ptr() as usize,
                     len: section.text.len(),
                     first_line: section.first_line,
-                    lines: section.text.bytes().filter(|&b| b == b'\n').count() + 1,
+                    lines: section.text.bytes().filter(|&b| b == b'\n').count()
+                        + usize::from(!section.text.ends_with('\n')),
                     digest: xxhash_rust::xxh3::xxh3_128(section.text.as_bytes()),
                 });
             } else {
@@ -849,6 +868,8 @@ mod tests {
         let notes: Vec<NoteEntry> =
             (0..3_000).map(|i| NoteEntry { guid: format!("h{i}"), line: i, ..template.clone() }).collect();
         lock.notes.insert("big".into(), notes);
+        // A deck without notes: its section is its deck line.
+        lock.decks.insert("empty".into(), DeckEntry { id: DeckId(11), mtime: 100, name: "E".into() });
         let text = lock.to_text().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ankideck.lock");
@@ -856,7 +877,7 @@ mod tests {
         let raw = RawSections::of(&text);
         let keys: Vec<&String> = raw.decks.keys().collect();
         assert!(keys.len() >= 2);
-        for selected in [keys[0].as_str(), "big"] {
+        for selected in [keys[0].as_str(), "big", "empty"] {
             let expected = Lock::parse_selected(&path, &raw, |key| key == selected).unwrap();
             for block in [1, 100, 4096, 8 << 20] {
                 let detached = raw.detach(|key| key == selected);
@@ -867,10 +888,16 @@ mod tests {
                 );
             }
         }
-        let detached = raw.detach(|key| key == "big");
-        std::fs::write(&path, text.replace("\th1500\t", "\th1501\t")).unwrap();
-        let err = Lock::parse_detached(&path, detached).unwrap_err();
-        assert!(err.to_string().contains("changed while it was being read"), "{err}");
+        // Changed in place, rewritten with a line more in front, cut short: all are "changed".
+        let edited = text.replace("\th1500\t", "\th1501\t");
+        let shifted = format!("# x\n{text}");
+        let cut = &text[..text.len() / 2];
+        for changed in [edited.as_str(), shifted.as_str(), cut] {
+            let detached = raw.detach(|key| key == "big");
+            std::fs::write(&path, changed).unwrap();
+            let err = Lock::parse_detached(&path, detached).unwrap_err();
+            assert!(err.to_string().contains("changed while it was being read"), "{err}");
+        }
     }
 
     #[test]

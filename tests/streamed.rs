@@ -319,3 +319,24 @@ fn a_deck_of_several_batches_reads_back_in_every_order() {
     let (new, updated, unchanged) = built(&pair.build(T1 + 100, 0, |_| {}))[0];
     assert_eq!((new, updated, unchanged), (0, 1, 8_999));
 }
+
+/// A renamed deck file with an error does not lose the old file's entries: once it is fixed,
+/// its notes keep their identities.
+#[test]
+fn a_renamed_deck_with_an_error_keeps_its_identities_until_it_builds() {
+    let mut rng = Rng(0x7e4a);
+    let pair = Pair::new();
+    let deck = text("History", &cards(&mut rng, 50));
+    pair.write("a.txt", &deck);
+    assert_eq!(built(&pair.build(T1, 0, |_| {})), [(50, 0, 0)]);
+    pair.remove("source-cards/a.txt");
+    pair.write("b.txt", &format!("{deck}\nA HEADING WITHOUT TEXT\n"));
+    let broken = pair.build(T1 + 100, 0, |_| {});
+    assert!(broken.has_input_errors() && broken.forgotten.is_empty(), "{}", summary(&broken));
+    let lock = std::fs::read_to_string(pair.root("disk").join("ankideck.lock")).unwrap();
+    assert_eq!(lock.lines().filter(|l| l.starts_with("note\ta\t")).count(), 50);
+    pair.write("b.txt", &deck);
+    let fixed = pair.build(T1 + 200, 0, |_| {});
+    assert_eq!(built(&fixed), [(0, 0, 50)]);
+    assert_eq!(fixed.forgotten, Vec::<String>::new());
+}

@@ -454,6 +454,14 @@ impl Run<'_> {
             to_emit.push(pending);
             results.push(DeckResult { file: file.path.clone(), outcome: Outcome::NotWritten });
         }
+        // A file that could not be read or has errors may be a renamed deck whose new name has
+        // no entries yet: until every file builds, the entries of decks whose file is gone stay
+        // in the lock, or the renamed deck's notes would all come back new.
+        if results.iter().any(|r| matches!(r.outcome, Outcome::Invalid | Outcome::Failed(_))) {
+            for key in forgotten.drain(..) {
+                recover::keep_old_entries(old_lock, &key, &mut lock);
+            }
+        }
         lock.notetypes.insert(notetype_entry.id.0, notetype_entry.clone());
         Identified { lock, results, to_emit, notetype_entry, finished: false }
     }

@@ -116,9 +116,10 @@ fn not_utf8(file: &Path, bytes: &[u8], offset: usize, first_index: usize) -> Dia
 }
 
 /// W002 for the control character at `offset` of `text`, whose first line has the 0-based
-/// index `first_index`.
+/// index `first_index`. The text comes after the byte-order mark, if the file has one: a
+/// U+FEFF at its start is a character.
 fn controls_removed(file: &Path, text: &str, offset: usize, first_index: usize) -> Diagnostic {
-    let (line, column) = position_of(text.as_bytes(), offset, first_index == 0);
+    let (line, column) = position_of(text.as_bytes(), offset, false);
     Diagnostic::new(
         Code::W002,
         file,

@@ -826,3 +826,13 @@ fn a_byte_order_mark_inside_the_file_counts_as_a_column_when_read_in_blocks() {
         assert_streams_alike(text.as_bytes(), block, &parsed);
     }
 }
+
+/// Only the first U+FEFF of a file is its byte-order mark: a second one is a character, counted
+/// in the column of a warning as in that of an error.
+#[test]
+fn a_second_byte_order_mark_is_a_column() {
+    let parsed = read("\u{feff}\u{feff}Deck\u{1}\nA\nq and\na.\n");
+    assert_eq!(found(&parsed), [(Code::W002, 1, 6)]);
+    let parsed = read_bytes(b"\xef\xbb\xbf\xef\xbb\xbfDeck\xff\n");
+    assert_eq!(found(&parsed), [(Code::E001, 1, 6)]);
+}
