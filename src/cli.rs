@@ -259,14 +259,36 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         }
     };
     let mut decks = Vec::new();
+    let mut cards = 0;
     let mut diagnostics = Vec::new();
     for file in &files {
+        let cannot_read = |err: std::io::Error| {
+            eprintln!("error: cannot read {}: {err}", file.path.display());
+            ExitCode::from(TOOL_ERROR)
+        };
+        if args.format == OutputFormat::Text {
+            // Only the diagnostics are printed: the file is read in blocks, its cards counted.
+            let read = std::fs::File::open(&file.path).and_then(|mut reader| {
+                source::parse_stream(
+                    file.format,
+                    &file.path,
+                    &mut reader,
+                    build::STREAM_BLOCK,
+                    |_| (),
+                    |_| Ok(()),
+                )
+            });
+            let (parsed, _) = match read {
+                Ok(read) => read,
+                Err(err) => return cannot_read(err),
+            };
+            cards += parsed.deck.map_or(0, |d| d.cards.len());
+            diagnostics.extend(parsed.diagnostics);
+            continue;
+        }
         let bytes = match std::fs::read(&file.path) {
             Ok(bytes) => bytes,
-            Err(err) => {
-                eprintln!("error: cannot read {}: {err}", file.path.display());
-                return ExitCode::from(TOOL_ERROR);
-            }
+            Err(err) => return cannot_read(err),
         };
         let parsed = source::parse(file.format, &file.path, &bytes);
         decks.extend(parsed.deck);
@@ -286,7 +308,6 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         }
         OutputFormat::Text => {
             print_diagnostics(&diagnostics);
-            let cards: usize = decks.iter().map(|d| d.cards.len()).sum();
             eprintln!(
                 "{} decks, {cards} cards, {errors} errors, {} warnings",
                 files.len(),

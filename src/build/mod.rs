@@ -44,7 +44,7 @@ pub struct BuildOptions {
 pub const STREAM_ABOVE: u64 = 64 << 20;
 
 /// How many bytes of a streamed source are read at a time.
-const STREAM_BLOCK: usize = 8 << 20;
+pub const STREAM_BLOCK: usize = 8 << 20;
 
 /// What happened to one deck.
 #[derive(Debug, Clone)]
@@ -782,23 +782,19 @@ fn prepare_streamed(file: &SourceFile, opts: &BuildOptions) -> (Prepared, Vec<Di
         (NoteKey::of(&note), guid, note)
     };
     let mut spill_failed = None;
-    let streamed = match file.format {
-        source::Format::Txt => {
-            source::txt::parse_stream(&file.path, &mut reader, STREAM_BLOCK, map, |piece| {
-                for (key, guid, note) in piece {
-                    keys.push(key);
-                    guids.push(guid);
-                    for tag in note.tags() {
-                        if !tags.contains(tag) {
-                            tags.insert(tag.to_string());
-                        }
-                    }
-                    spill.push(&note).inspect_err(|_| spill_failed = Some(()))?;
+    let streamed = source::parse_stream(file.format, &file.path, &mut reader, STREAM_BLOCK, map, |piece| {
+        for (key, guid, note) in piece {
+            keys.push(key);
+            guids.push(guid);
+            for tag in note.tags() {
+                if !tags.contains(tag) {
+                    tags.insert(tag.to_string());
                 }
-                Ok(())
-            })
+            }
+            spill.push(&note).inspect_err(|_| spill_failed = Some(()))?;
         }
-    };
+        Ok(())
+    });
     let (parsed, digest) = match streamed {
         Ok(done) => done,
         Err(e) if spill_failed.is_some() => return failed("write a temporary file in", &opts.out, e),

@@ -108,6 +108,22 @@ pub fn parse_with<C: Send>(
     }
 }
 
+/// Parses a file from `reader` a block of about `block` bytes at a time, handing the mapped cards
+/// to `sink` in file order; gives the same diagnostics as [`parse_with`] (the deck's cards are
+/// only counted) and the digest of the bytes read. See [`txt::parse_stream`].
+pub fn parse_stream<C: Send>(
+    format: Format,
+    file: &Path,
+    reader: &mut impl std::io::Read,
+    block: usize,
+    map: impl Fn(CardText<'_>) -> C + Sync,
+    sink: impl FnMut(Vec<C>) -> std::io::Result<()> + Send,
+) -> std::io::Result<(Parsed<()>, u128)> {
+    match format {
+        Format::Txt => txt::parse_stream(file, reader, block, map, sink),
+    }
+}
+
 /// One card as a parser has just read it, its text borrowed.
 pub struct CardText<'a> {
     /// 1-based line of the card's heading.
