@@ -109,7 +109,8 @@ fn read_region<C: Send>(
 }
 
 fn not_utf8(file: &Path, bytes: &[u8], offset: usize, first_index: usize) -> Diagnostic {
-    let (line, column) = position_of(bytes, offset, first_index == 0);
+    let start = if first_index == 0 { Start::File } else { Start::Inside };
+    let (line, column) = position_of(bytes, offset, start);
     Diagnostic::new(Code::E001, file, line_after(first_index, line), "the file is not valid UTF-8")
         .at_column(column)
         .with_hint("save the file as UTF-8 (with or without a byte-order mark)")
@@ -119,7 +120,7 @@ fn not_utf8(file: &Path, bytes: &[u8], offset: usize, first_index: usize) -> Dia
 /// index `first_index`. The text comes after the byte-order mark, if the file has one: a
 /// U+FEFF at its start is a character.
 fn controls_removed(file: &Path, text: &str, offset: usize, first_index: usize) -> Diagnostic {
-    let (line, column) = position_of(text.as_bytes(), offset, false);
+    let (line, column) = position_of(text.as_bytes(), offset, Start::Inside);
     Diagnostic::new(
         Code::W002,
         file,
@@ -605,16 +606,30 @@ fn sentence_split(body: &[Numbered<'_>], file: &Path, diagnostics: &mut Vec<Diag
     })
 }
 
+/// Where some bytes start: at the start of the file, or inside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    File,
+    Inside,
+}
+
+/// Where some bytes start: at the start of the file, or inside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    File,
+    Inside,
+}
+
 /// The 1-based line and column of a byte offset. A byte-order mark is not text: it takes no column.
 ///
-/// `starts_file` says whether `bytes` start the file: only there is a leading U+FEFF a byte-order
-/// mark. (A later block of a file read in blocks may start with a line that begins with one,
-/// and there it is a character like any other.)
-fn position_of(bytes: &[u8], offset: usize, starts_file: bool) -> (u32, u32) {
+/// Only at the start of the file is a leading U+FEFF a byte-order mark. (A later block of a file
+/// read in blocks may start with a line that begins with one, and there it is a character like
+/// any other.)
+fn position_of(bytes: &[u8], offset: usize, start: Start) -> (u32, u32) {
     let before = &bytes[..offset];
-    let before = match starts_file {
-        true => before.strip_prefix("\u{feff}".as_bytes()).unwrap_or(before),
-        false => before,
+    let before = match start {
+        Start::File => before.strip_prefix("\u{feff}".as_bytes()).unwrap_or(before),
+        Start::Inside => before,
     };
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
