@@ -613,13 +613,6 @@ enum Start {
     Inside,
 }
 
-/// Where some bytes start: at the start of the file, or inside it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Start {
-    File,
-    Inside,
-}
-
 /// The 1-based line and column of a byte offset. A byte-order mark is not text: it takes no column.
 ///
 /// Only at the start of the file is a leading U+FEFF a byte-order mark. (A later block of a file
