@@ -126,31 +126,40 @@ impl SpilledSection {
 
     /// Hands the section's text to `sink` in pieces of whole lines.
     fn read(&self, sink: &mut dyn FnMut(&str)) -> std::io::Result<()> {
-        let mut buf = vec![0u8; 1 << 20];
-        let mut carry = 0;
-        let mut offset = 0u64;
-        while offset < self.len {
-            let want = usize::try_from((self.len - offset).min((buf.len() - carry) as u64)).unwrap_or(0);
-            crate::spill::read_exact_at(&self.file, &mut buf[carry..carry + want], offset)?;
-            offset += want as u64;
-            let filled = carry + want;
-            let end = if offset == self.len {
-                filled
-            } else {
-                buf[..filled].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)
-            };
-            if end == 0 {
-                buf.resize(buf.len() * 2, 0);
-                carry = filled;
-                continue;
-            }
-            let text = std::str::from_utf8(&buf[..end]).map_err(std::io::Error::other)?;
-            sink(text);
-            buf.copy_within(end..filled, 0);
-            carry = filled - end;
-        }
-        Ok(())
+        let mut not_text = false;
+        let len = usize::try_from(self.len).map_err(std::io::Error::other)?;
+        read_line_blocks(&self.file, 0, len, 1 << 20, &mut |bytes| match std::str::from_utf8(bytes) {
+            Ok(text) if !not_text => sink(text),
+            _ => not_text = true,
+        })?;
+        if not_text { Err(std::io::Error::other("a spilled lock section is not UTF-8")) } else { Ok(()) }
     }
+}
+
+/// Reads `len` bytes of `file` from `offset`, about `block` at a time, and hands them to `f` in
+/// pieces of whole lines (the last piece ends where the range does). A line longer than a block
+/// grows the block.
+fn read_line_blocks(
+    file: &std::fs::File,
+    offset: usize,
+    len: usize,
+    block: usize,
+    f: &mut dyn FnMut(&[u8]),
+) -> std::io::Result<()> {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut read = 0usize;
+    while read < len {
+        let carry = buf.len();
+        let want = block.max(carry * 2).min(len - read + carry);
+        buf.resize(want, 0);
+        crate::spill::read_exact_at(file, &mut buf[carry..], (offset + read) as u64)?;
+        read += want - carry;
+        let end =
+            if read == len { buf.len() } else { buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) };
+        f(&buf[..end]);
+        buf.drain(..end);
+    }
+    Ok(())
 }
 
 /// Why a lock file could not be used.
@@ -194,7 +203,9 @@ impl Lock {
 
     /// Parses the head and the sections of the decks `parse_deck` selects; every other deck's
     /// section is kept verbatim in [`Lock::kept`]. Rebuilding one deck of many then costs one
-    /// deck's share of the lock, not the whole lock.
+    /// deck's share of the lock, not the whole lock. (Builds use [`Lock::parse_detached`], which
+    /// gives the same; the tests compare the two.)
+    #[cfg(test)]
     pub fn parse_selected(
         path: &Path,
         raw: &RawSections<'_>,
@@ -208,19 +219,17 @@ impl Lock {
             if parse_deck(key) {
                 lock.parse_section(path, section.text, section.first_line)?;
             } else {
-                let mut text = section.text.to_string();
-                if !text.ends_with('\n') {
-                    text.push('\n'); // the file's last line, without its line break
-                }
-                lock.kept.insert(key.clone(), text);
+                lock.kept.insert(key.clone(), kept_text(section.text));
             }
         }
         Ok(lock)
     }
 
-    /// [`Lock::parse_selected`] for a lock whose text is no longer held: the selected sections
-    /// are read again from the file at `path`, a block at a time, and checked against what was
-    /// read before. A large lock's text and its parsed entries are then never in memory together.
+    /// Parses the head and the sections [`RawSections::detach`] selected; every other deck's
+    /// section is kept verbatim in [`Lock::kept`], so rebuilding one deck of many costs one
+    /// deck's share of the lock. The lock's text is no longer held: the selected sections are
+    /// read again from the file at `path`, a block at a time, and checked against what was read
+    /// before. A large lock's text and its parsed entries are then never in memory together.
     pub fn parse_detached(path: &Path, detached: Detached) -> Result<Lock, LockError> {
         Lock::parse_detached_in_blocks(path, detached, 8 << 20)
     }
@@ -245,32 +254,19 @@ impl Lock {
             // meanwhile is reported as changed, not as broken (whose advice is to delete it).
             let mut failed: Option<LockError> = None;
             let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-            let mut buf: Vec<u8> = Vec::new();
-            let (mut read, mut line) = (0usize, section.first_line);
-            while read < section.len {
-                let carry = buf.len();
-                let want = block.max(carry * 2).min(section.len - read + carry);
-                buf.resize(want, 0);
-                if crate::spill::read_exact_at(&file, &mut buf[carry..], (section.offset + read) as u64)
-                    .is_err()
-                {
-                    return Err(changed(path));
-                }
-                read += want - carry;
-                let end = if read == section.len {
-                    buf.len()
-                } else {
-                    buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)
-                };
-                hasher.update(&buf[..end]);
+            let mut line = section.first_line;
+            let read = read_line_blocks(&file, section.offset, section.len, block, &mut |bytes| {
+                hasher.update(bytes);
                 if failed.is_none() {
-                    let parsed = std::str::from_utf8(&buf[..end])
+                    let parsed = std::str::from_utf8(bytes)
                         .map_err(|_| changed(path))
                         .and_then(|text| lock.parse_section(path, text, line));
                     failed = parsed.err();
                 }
-                line += buf[..end].iter().filter(|&&b| b == b'\n').count();
-                buf.drain(..end);
+                line += bytes.iter().filter(|&&b| b == b'\n').count();
+            });
+            if read.is_err() {
+                return Err(changed(path));
             }
             if hasher.digest128() != section.digest {
                 return Err(changed(path));
@@ -633,6 +629,15 @@ struct SelectedSection {
     digest: u128,
 }
 
+/// A section carried over verbatim, ending with a line break (the file's last line may not).
+fn kept_text(section: &str) -> String {
+    let mut text = section.to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
 /// The error for a lock whose text is not what it was when it was first read.
 fn changed(path: &Path) -> LockError {
     LockError::Io {
@@ -642,8 +647,8 @@ fn changed(path: &Path) -> LockError {
 }
 
 impl<'a> RawSections<'a> {
-    /// What [`Lock::parse_detached`] needs to parse the sections `parse_deck` selects (as
-    /// [`Lock::parse_selected`] does) once this text is gone.
+    /// What [`Lock::parse_detached`] needs to parse the sections `parse_deck` selects once this
+    /// text is gone.
     pub fn detach(&self, parse_deck: impl Fn(&str) -> bool) -> Detached {
         if !self.canonical {
             return Detached { whole: Some(self.text.to_string()), ..Detached::default() };
@@ -661,11 +666,7 @@ impl<'a> RawSections<'a> {
                     digest: xxhash_rust::xxh3::xxh3_128(section.text.as_bytes()),
                 });
             } else {
-                let mut text = section.text.to_string();
-                if !text.ends_with('\n') {
-                    text.push('\n'); // the file's last line, without its line break
-                }
-                detached.kept.insert(key.clone(), text);
+                detached.kept.insert(key.clone(), kept_text(section.text));
             }
         }
         detached

@@ -70,7 +70,8 @@ impl Spill {
         self.len() == 0
     }
 
-    /// The notes at `indices`, in that order (see [`Spill::read_with`]).
+    /// The notes at `indices`, in that order (see [`Spill::read_with`]), owned.
+    #[cfg(test)]
     pub fn read(&self, indices: &[usize]) -> io::Result<Vec<Note>> {
         self.read_with(indices, |views| {
             views
@@ -123,6 +124,18 @@ impl Spill {
         order: Option<&[u32]>,
         f: &mut dyn FnMut(usize, &NoteView<'_>) -> io::Result<()>,
     ) -> io::Result<()> {
+        self.for_each_batch(order, |indices, views| {
+            indices.iter().zip(views).try_for_each(|(&i, note)| f(i, note))
+        })
+    }
+
+    /// Calls `f` with every batch of [`BATCH`] notes, in the order `order` gives (source order
+    /// when `None`): their indices and the notes, their text borrowed.
+    pub fn for_each_batch(
+        &self,
+        order: Option<&[u32]>,
+        mut f: impl FnMut(&[usize], &[NoteView<'_>]) -> io::Result<()>,
+    ) -> io::Result<()> {
         let mut indices = Vec::with_capacity(BATCH);
         let mut start = 0;
         while start < self.len() {
@@ -132,9 +145,7 @@ impl Spill {
                 Some(order) => indices.extend(order[start..end].iter().map(|&i| i as usize)),
                 None => indices.extend(start..end),
             }
-            self.read_with(&indices, |views| {
-                indices.iter().zip(views).try_for_each(|(&i, note)| f(i, note))
-            })??;
+            self.read_with(&indices, |views| f(&indices, views))??;
             start = end;
         }
         Ok(())

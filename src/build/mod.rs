@@ -14,7 +14,7 @@ use crate::identify::{self, Context, IdAllocator, IdentifiedDeck, NoteKey};
 use crate::lock::{Lock, LockError, NoteEntry, NotetypeEntry, RawSections, SpilledSection};
 use crate::model::{self, Deck};
 use crate::notetype::Notetype;
-use crate::source;
+use crate::source::{self, stem_of};
 use crate::spill::SpillWriter;
 use crate::timing::Phase;
 use rayon::prelude::*;
@@ -432,11 +432,12 @@ impl Run<'_> {
                         DeckBody::Streamed(deck)
                     }
                     Err(e) => {
-                        recover::keep_old_entries(old_lock, &stem, &mut lock);
-                        if let Some(renamed) = &old.taken_over {
-                            // The entries of the renamed file stay too, for the next try.
-                            recover::keep_old_entries(old_lock, renamed, &mut lock);
-                        }
+                        recover::keep_entries_of_unbuilt(
+                            old_lock,
+                            &stem,
+                            old.taken_over.as_deref(),
+                            &mut lock,
+                        );
                         let message = format!("cannot read back the notes of {}: {e}", file.path.display());
                         results
                             .push(DeckResult { file: file.path.clone(), outcome: Outcome::Failed(message) });
@@ -548,11 +549,7 @@ impl Run<'_> {
                     lock.decks.remove(stem);
                     lock.notes.remove(stem);
                     lock.spilled.remove(stem);
-                    recover::keep_old_entries(old_lock, stem, lock);
-                    if let Some(renamed) = &pending.taken_over {
-                        // The entries of the renamed file stay too, for the next try.
-                        recover::keep_old_entries(old_lock, renamed, lock);
-                    }
+                    recover::keep_entries_of_unbuilt(old_lock, stem, pending.taken_over.as_deref(), lock);
                     Outcome::Failed(message)
                 }
             };
@@ -599,11 +596,6 @@ fn load_notetype(source: &Path) -> Result<Notetype, BuildError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Notetype::flashcard(None)),
         Err(source) => Err(BuildError::Read { path, source }),
     }
-}
-
-/// The deck key of a source file: its stem.
-fn stem_of(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// The output file name stem: never `collection` or `backup-*`, which Anki's importer treats as

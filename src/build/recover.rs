@@ -141,6 +141,20 @@ pub(super) fn old_identities<'a>(
     }
 }
 
+/// Keeps a deck's old entries in the new lock when it is not built after all, and those of the
+/// renamed file it took over (`taken_over`), for the next try.
+pub(super) fn keep_entries_of_unbuilt(
+    old_lock: &Lock,
+    stem: &str,
+    taken_over: Option<&str>,
+    new_lock: &mut Lock,
+) {
+    keep_old_entries(old_lock, stem, new_lock);
+    if let Some(renamed) = taken_over {
+        keep_old_entries(old_lock, renamed, new_lock);
+    }
+}
+
 pub(super) fn keep_old_entries(old_lock: &Lock, stem: &str, new_lock: &mut Lock) {
     if let Some(section) = old_lock.kept.get(stem) {
         new_lock.kept.insert(stem.to_string(), section.clone());

@@ -91,8 +91,9 @@ impl NoteText for OnDisk<'_> {
         if occurrence == 1 {
             return Ok(self.deck.guids[index]);
         }
-        let note = self.deck.notes.read(&[index])?;
-        Ok(ids::note_guid_value(&self.deck.key, note[0].front(), note[0].back(), occurrence))
+        self.deck.notes.read_with(&[index], |notes| {
+            ids::note_guid_value(&self.deck.key, notes[0].front(), notes[0].back(), occurrence)
+        })
     }
 }
 
@@ -173,16 +174,10 @@ impl StreamedDeck<'_> {
     /// Hands every lock entry, in source order, to `f`, a batch at a time (the entries of a batch
     /// are made in parallel).
     pub fn for_each_lock_entry(&self, f: &mut dyn FnMut(&[NoteEntry]) -> io::Result<()>) -> io::Result<()> {
-        let mut start = 0;
-        while start < self.len() {
-            let end = (start + BATCH).min(self.len());
-            let indices: Vec<usize> = (start..end).collect();
-            let entries: Vec<NoteEntry> = self.notes.read_with(&indices, |notes| {
-                notes.par_iter().enumerate().map(|(i, note)| self.lock_entry(start + i, note)).collect()
-            })?;
-            f(&entries)?;
-            start = end;
-        }
-        Ok(())
+        self.notes.for_each_batch(None, |indices, notes| {
+            let entries: Vec<NoteEntry> =
+                indices.par_iter().zip(notes).map(|(&i, note)| self.lock_entry(i, note)).collect();
+            f(&entries)
+        })
     }
 }

@@ -73,6 +73,11 @@ impl<C> Parsed<C> {
     }
 }
 
+/// The deck key of a source file: its name without extension.
+pub fn stem_of(path: &Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
 /// The source formats ankideck reads, chosen by file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

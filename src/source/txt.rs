@@ -72,7 +72,7 @@ pub fn parse_with<C: Send>(file: &Path, bytes: &[u8], map: impl Fn(CardText<'_>)
     if cards.is_empty() && !parsed.has_errors() {
         parsed.diagnostics.push(no_cards(file, title.number));
     }
-    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = super::stem_of(file);
     parsed.deck = Some(SourceDeck { file: file.to_path_buf(), stem, name, cards });
     parsed
 }
@@ -257,12 +257,13 @@ fn read_blocks<C: Send>(
         }
         let rest_index = line_index + region[..cards_start].bytes().filter(|&b| b == b'\n').count();
         let read = read_region(file, &region[cards_start..], rest_index, map);
-        let control = first_control(&region[bom..cards_start]).map(|c| bom + c);
-        if let (Some(offset), false) = (control.or(read.control.map(|c| cards_start + c)), control_seen) {
+        // The text after the byte-order mark (in the first block), as the whole-file reader has it.
+        let (text, cards_start) = (&region[bom..], cards_start - bom);
+        let control = first_control(&text[..cards_start]).or(read.control.map(|c| cards_start + c));
+        if let (Some(offset), false) = (control, control_seen) {
             control_seen = true;
             // As the whole-file reader reports it: before everything else.
-            let (from, offset) = if first { (bom, offset - bom) } else { (0, offset) };
-            parsed.diagnostics.insert(0, controls_removed(file, &region[from..], offset, line_index));
+            parsed.diagnostics.insert(0, controls_removed(file, text, offset, line_index));
         }
         for (piece, diagnostics) in read.pieces {
             cards += piece.len();
@@ -282,7 +283,7 @@ fn read_blocks<C: Send>(
     if cards == 0 && !parsed.has_errors() {
         parsed.diagnostics.push(no_cards(file, title_line));
     }
-    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = super::stem_of(file);
     parsed.deck = Some(SourceDeck { file: file.to_path_buf(), stem, name, cards: vec![(); cards] });
     Ok((parsed, hasher.digest128()))
 }
@@ -458,7 +459,7 @@ fn deck_name<C>(file: &Path, title: &Numbered<'_>, parsed: &mut Parsed<C>) -> St
     };
     let components: Vec<&str> = name.split("::").map(str::trim).filter(|c| !c.is_empty()).collect();
     if components.is_empty() {
-        let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = super::stem_of(file);
         parsed.diagnostics.push(
             Diagnostic::new(Code::W001, file, title.number, "the title line gives no deck name")
                 .with_hint(format!("the deck is named after the file: `{stem}`")),
