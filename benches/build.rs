@@ -367,15 +367,6 @@ fn child(args: &[String]) {
     let report = build::build(&opts).expect("build");
     let secs = started.elapsed().as_secs_f64();
     assert!(report.decks.iter().all(|d| matches!(d.outcome, Outcome::Built(_) | Outcome::UpToDate { .. })));
-    println!("{secs} {}", peak_mib());
-}
-
-/// The process's own peak resident memory (`VmHWM`), in MiB.
-fn peak_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
+    // The process's own peak resident memory.
+    println!("{secs} {}", ankideck::timing::memory_mib().1);
 }

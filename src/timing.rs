@@ -38,8 +38,9 @@ impl Drop for Phase {
     }
 }
 
-/// The process's resident memory and its high-water mark, in MiB (0 where /proc is missing).
-fn memory_mib() -> (f64, f64) {
+/// The process's resident memory and its high-water mark (`VmHWM`), in MiB (0 where /proc is
+/// missing). The benchmark reads the high-water mark of each build from here.
+pub fn memory_mib() -> (f64, f64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
         status

@@ -224,7 +224,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let mut identified = run.identify_all(&files, prepared, &old_lock, &mut forgotten);
     drop(phase);
     if opts.locked {
-        identified.finish_entries(&opts.out)?;
+        finish_entries(&mut identified.lock, &identified.to_emit, &opts.out)?;
     }
     let new_digest =
         || identified.lock.digest().map_err(|source| BuildError::Read { path: opts.lock.clone(), source });
@@ -263,17 +263,6 @@ struct Identified<'a> {
     results: Vec<DeckResult>,
     to_emit: Vec<Pending<'a>>,
     notetype_entry: NotetypeEntry,
-    /// Whether the lock entries of `to_emit` have their sketches and previews yet.
-    finished: bool,
-}
-
-impl Identified<'_> {
-    /// Completes the lock entries of the decks to write (see [`IdentifiedDeck::finish_entries`]).
-    fn finish_entries(&mut self, dir: &Path) -> Result<(), BuildError> {
-        finish_entries(&mut self.lock, &self.to_emit, dir)?;
-        self.finished = true;
-        Ok(())
-    }
 }
 
 /// Completes the lock entries of the decks to write: the sketches and previews of a deck in
@@ -379,7 +368,9 @@ impl Run<'_> {
         let mut guids: identify::GuidSet =
             old_lock.notes.values().flatten().map(|n| n.guid.as_str()).collect();
         guids.extend(kept_guids);
-        for old in olds.iter().flatten().flatten() {
+        // Identities recovered from a package are not in the lock: theirs count too. (Those
+        // borrowed from the lock are counted above.)
+        for old in olds.iter().flatten().flatten().filter(|o| matches!(o.notes, std::borrow::Cow::Owned(_))) {
             ids.ensure_above(old.notes.iter().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0));
             guids.extend(old.notes.iter().map(|n| n.guid.as_str()));
         }
@@ -464,7 +455,7 @@ impl Run<'_> {
             }
         }
         lock.notetypes.insert(notetype_entry.id.0, notetype_entry.clone());
-        Identified { lock, results, to_emit, notetype_entry, finished: false }
+        Identified { lock, results, to_emit, notetype_entry }
     }
 
     /// Writes the identified decks and the lock. The packages are written while the lock is
@@ -477,7 +468,7 @@ impl Run<'_> {
         old_digest: Option<u128>,
     ) -> Result<LockStatus, BuildError> {
         let opts = self.opts;
-        let Identified { lock, results, to_emit, notetype_entry, finished } = identified;
+        let Identified { lock, results, to_emit, notetype_entry } = identified;
         if !to_emit.is_empty() {
             std::fs::create_dir_all(&opts.out)
                 .map_err(|source| BuildError::Read { path: opts.out.clone(), source })?;
@@ -490,7 +481,8 @@ impl Run<'_> {
                     .collect::<Vec<_>>()
             },
             || {
-                if !*finished {
+                // `--locked` completed them before comparing the lock.
+                if !opts.locked {
                     let _phase = Phase::start("lock entries", String::new);
                     finish_entries(lock, to_emit, &opts.out)?;
                 }
@@ -681,14 +673,15 @@ fn read_for_check(file: &SourceFile, opts: &BuildOptions) -> Option<SourceRead> 
         Ok(meta) if meta.len() > opts.stream_above => {
             std::fs::File::open(&file.path).and_then(digest_of).map(|digest| (None, digest)).map_err(cannot)
         }
-        _ => match std::fs::read(&file.path) {
-            Ok(bytes) => {
-                let digest = state::source_digest(&bytes);
-                Ok((Some(bytes), digest))
-            }
-            Err(e) => Err(cannot(e)),
-        },
+        _ => read_source(file).map(|(bytes, digest)| (Some(bytes), digest)),
     })
+}
+
+/// A source file's bytes and their digest ([`state::source_digest`]), or why it could not be read.
+fn read_source(file: &SourceFile) -> Result<(Vec<u8>, u128), String> {
+    let bytes = std::fs::read(&file.path).map_err(|e| format!("cannot read {}: {e}", file.path.display()))?;
+    let digest = state::source_digest(&bytes);
+    Ok((bytes, digest))
 }
 
 /// [`state::source_digest`] of everything `reader` gives, read a block at a time.
@@ -723,17 +716,9 @@ fn prepare(
             Err(e) => return cannot(e),
         }
     }
-    let (bytes, digest) = match read {
-        Some(read) => read,
-        None => match std::fs::read(&file.path) {
-            Ok(bytes) => {
-                let digest = state::source_digest(&bytes);
-                (bytes, digest)
-            }
-            Err(e) => {
-                return (Prepared::Failed(format!("cannot read {}: {e}", file.path.display())), Vec::new());
-            }
-        },
+    let (bytes, digest) = match read.map_or_else(|| read_source(file), Ok) {
+        Ok(read) => read,
+        Err(message) => return (Prepared::Failed(message), Vec::new()),
     };
     let phase = Phase::start("parse", || stem_of(&file.path));
     let parsed = source::parse_with(file.format, &file.path, &bytes, model::note_of);

@@ -33,14 +33,15 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
             let &(card_id, due) = card_of.get(&n.id)?;
             let tags: Vec<&str> = n.tags.split_whitespace().collect();
             let note = Note::new(&n.fields, &tags, 0);
+            let key = identify::NoteKey::of(&note);
             let entry = NoteEntry {
                 guid: n.guid.clone(),
                 note_id: NoteId(n.id),
                 card_id: CardId(card_id),
                 mtime: n.mtime,
-                content: identify::content_hash(&note),
-                front: identify::hash(note.front()),
-                back: identify::hash(note.back()),
+                content: key.content,
+                front: key.front,
+                back: key.back,
                 sketch: identify::sketch_of(&note),
                 line: 0,
                 preview: identify::preview(note.front()),

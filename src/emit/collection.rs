@@ -302,9 +302,10 @@ impl NumericAffinity {
             self.db = Some(db);
         }
         let db = self.db.as_ref().expect("opened above");
-        db.execute("INSERT INTO a VALUES (?1)", [text])?;
-        let value = db.query_row("SELECT x FROM a", [], |r| r.get::<_, rusqlite::types::Value>(0))?;
-        db.execute("DELETE FROM a", [])?;
+        db.prepare_cached("INSERT INTO a VALUES (?1)")?.execute([text])?;
+        let value =
+            db.prepare_cached("SELECT x FROM a")?.query_row([], |r| r.get::<_, rusqlite::types::Value>(0))?;
+        db.prepare_cached("DELETE FROM a")?.execute([])?;
         Ok(match value {
             rusqlite::types::Value::Integer(i) => Val::Int(i),
             rusqlite::types::Value::Real(f) => Val::Real(f),
