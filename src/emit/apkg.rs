@@ -28,21 +28,10 @@ pub fn write_temp(
     let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, package.as_file()));
     // The collection goes straight into the compressor, page by page: it is never written out
     // uncompressed. Its first page, made last, goes into the room kept for it.
-    let mut failure = None;
     zip.add_with_late_prefix("collection.anki2", method, PAGE_SIZE, |sink| {
-        match collection::write_to(sink, input) {
-            Ok((first, _)) => Ok((first, ())),
-            Err(collection::WriteError::Io(e)) => Err(e),
-            Err(collection::WriteError::Sqlite(e)) => {
-                failure = Some(e);
-                Err(std::io::Error::other("numeric affinity check failed"))
-            }
-        }
+        collection::write_to(sink, input).map(|(first, _)| (first, ()))
     })
-    .map_err(|e| match failure.take() {
-        Some(source) => EmitError::Sqlite { path: dest.to_path_buf(), source },
-        None => EmitError::Io { action: "cannot write", path: dest.to_path_buf(), source: e },
-    })?;
+    .map_err(|e| e.at(dest))?;
     zip.add("media", &b"{}"[..], 2, method).map_err(io("cannot write"))?;
     let mut writer = zip.finish().map_err(io("cannot write"))?;
     writer.flush().map_err(io("cannot write"))?;

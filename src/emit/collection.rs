@@ -1,12 +1,13 @@
 //! The schema-11 SQLite collection inside a legacy `.apkg` (`rslib/src/storage/schema11.sql`):
 //! all five tables, the standard indexes, one row in `col`, the notes and cards of one deck.
-//! Rows go in through prepared statements in one transaction; indexes are built after the bulk
-//! insert; the file is written once, so it needs no journal until it is closed.
+//! The file is laid out page by page ([`super::sqlite_file`]): rows in id order, index entries in
+//! key order, streamed to the package's zip entry as they are made. The tests compare it with
+//! the same collection written through SQLite itself.
 
 use super::DeckNotes;
 use super::EmitError;
 use super::sqlite_file::{
-    DbFile, PAGE_SIZE, SchemaEntry, TableWriter, Value as Val, encode_record, write_index,
+    DbFile, SchemaEntry, TableWriter, Value as Val, encode_record, record_len, write_index,
 };
 use crate::html;
 use crate::ids::{self, NotetypeId};
@@ -20,34 +21,6 @@ use rusqlite::params;
 use serde_json::{Map, Value, json};
 use std::path::Path;
 
-#[cfg(test)]
-const SCHEMA: &str = "
-CREATE TABLE col (id integer PRIMARY KEY, crt integer NOT NULL, mod integer NOT NULL, scm integer NOT NULL,
-  ver integer NOT NULL, dty integer NOT NULL, usn integer NOT NULL, ls integer NOT NULL,
-  conf text NOT NULL, models text NOT NULL, decks text NOT NULL, dconf text NOT NULL, tags text NOT NULL);
-CREATE TABLE notes (id integer PRIMARY KEY, guid text NOT NULL, mid integer NOT NULL, mod integer NOT NULL,
-  usn integer NOT NULL, tags text NOT NULL, flds text NOT NULL, sfld integer NOT NULL, csum integer NOT NULL,
-  flags integer NOT NULL, data text NOT NULL);
-CREATE TABLE cards (id integer PRIMARY KEY, nid integer NOT NULL, did integer NOT NULL, ord integer NOT NULL,
-  mod integer NOT NULL, usn integer NOT NULL, type integer NOT NULL, queue integer NOT NULL, due integer NOT NULL,
-  ivl integer NOT NULL, factor integer NOT NULL, reps integer NOT NULL, lapses integer NOT NULL,
-  left integer NOT NULL, odue integer NOT NULL, odid integer NOT NULL, flags integer NOT NULL, data text NOT NULL);
-CREATE TABLE revlog (id integer PRIMARY KEY, cid integer NOT NULL, usn integer NOT NULL, ease integer NOT NULL,
-  ivl integer NOT NULL, lastIvl integer NOT NULL, factor integer NOT NULL, time integer NOT NULL, type integer NOT NULL);
-CREATE TABLE graves (usn integer NOT NULL, oid integer NOT NULL, type integer NOT NULL);
-";
-
-#[cfg(test)]
-const INDEXES: &str = "
-CREATE INDEX ix_notes_usn ON notes (usn);
-CREATE INDEX ix_cards_usn ON cards (usn);
-CREATE INDEX ix_revlog_usn ON revlog (usn);
-CREATE INDEX ix_cards_nid ON cards (nid);
-CREATE INDEX ix_cards_sched ON cards (did, queue, due);
-CREATE INDEX ix_revlog_cid ON revlog (cid);
-CREATE INDEX ix_notes_csum ON notes (csum);
-";
-
 /// Everything one deck's collection is made of.
 pub struct CollectionInput<'a> {
     pub deck: &'a dyn DeckNotes,
@@ -55,10 +28,11 @@ pub struct CollectionInput<'a> {
     pub notetype_entry: &'a NotetypeEntry,
 }
 
-/// Writes the collection file at `path` (an empty file, or none): the b-trees are laid out
-/// directly ([`sqlite_file`]), rows in id order and index entries sorted, which is several times
-/// faster than inserting the rows into SQLite and then sorting every index.
-pub fn write(path: &Path, input: &CollectionInput<'_>) -> Result<(), EmitError> {
+/// Writes the collection file at `path` (an empty file, or none), for the tests to open with
+/// SQLite; a package streams [`write_to`] into its zip entry instead.
+#[cfg(test)]
+fn write(path: &Path, input: &CollectionInput<'_>) -> Result<(), EmitError> {
+    use super::sqlite_file::PAGE_SIZE;
     use std::io::{Seek, SeekFrom, Write};
     let io = |source| EmitError::Io { action: "cannot write", path: path.to_path_buf(), source };
     let file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(path).map_err(io)?;
@@ -199,10 +173,12 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
     // Each note has one card, so every index but the checksums' follows an order already at
     // hand: note ids, card ids, or (for `due`, the position) the source.
     let index = |db: &mut DbFile<W>, count: usize, key: &dyn Fn(usize) -> [i64; 4], width: usize| {
-        write_index(db, count, |i, out| {
-            let values = key(i).map(Val::Int);
-            encode_record(&values[..width], out);
-        })
+        write_index(
+            db,
+            count,
+            |i, out| encode_record(&key(i).map(Val::Int)[..width], out),
+            |i| record_len(&key(i).map(Val::Int)[..width]),
+        )
     };
     let n = deck.len();
     let note = |i: usize| deck.ids(by_note_id[i] as usize);
@@ -239,7 +215,7 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
 }
 
 /// The schema as SQLite records it: (type, name, table, SQL), tables then indexes, the same
-/// definitions as `SCHEMA` and `INDEXES` (`rslib/src/storage/schema11.sql`).
+/// definitions as `rslib/src/storage/schema11.sql`.
 const SCHEMA_ENTRIES: [(&str, &str, &str, &str); 12] = [
     (
         "table",
@@ -357,11 +333,16 @@ fn write_with_sqlite(path: &Path, input: &CollectionInput<'_>) -> Result<(), Emi
          PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -16384;",
     )
     .map_err(sqlite)?;
-    db.execute_batch(SCHEMA).map_err(sqlite)?;
+    let (tables, indexes): (Vec<_>, Vec<_>) = SCHEMA_ENTRIES.iter().partition(|e| e.0 == "table");
+    for (_, _, _, sql) in tables {
+        db.execute_batch(sql).map_err(sqlite)?;
+    }
     let tx = db.transaction().map_err(sqlite)?;
     insert_col(&tx, input).map_err(sqlite)?;
     insert_notes_and_cards(&tx, input).map_err(sqlite)?;
-    tx.execute_batch(INDEXES).map_err(sqlite)?;
+    for (_, _, _, sql) in indexes {
+        tx.execute_batch(sql).map_err(sqlite)?;
+    }
     tx.commit().map_err(sqlite)?;
     db.execute_batch("PRAGMA journal_mode = DELETE;").map_err(sqlite)?;
     db.close().map_err(|(_, source)| sqlite(source))

@@ -90,6 +90,26 @@ fn int_type(i: i64) -> (u64, usize) {
 /// Encodes a record (header of serial types, then the values) into `out`, which is cleared.
 pub fn encode_record(values: &[Value<'_>], out: &mut Vec<u8>) {
     out.clear();
+    let (types, header_len) = record_header(values);
+    put_varint(out, header_len as u64);
+    for t in &types[..values.len()] {
+        put_varint(out, *t);
+    }
+    for value in values {
+        match *value {
+            Value::Null => {}
+            Value::Int(i) => {
+                let (_, size) = int_type(i);
+                out.extend_from_slice(&i.to_be_bytes()[8 - size..]);
+            }
+            Value::Real(f) => out.extend_from_slice(&f.to_bits().to_be_bytes()),
+            Value::Text(s) => out.extend_from_slice(s.as_bytes()),
+        }
+    }
+}
+
+/// Each value's serial type, and the size of the header that lists them.
+fn record_header(values: &[Value<'_>]) -> ([u64; 32], usize) {
     let mut types = [0u64; 32];
     assert!(values.len() <= types.len(), "records here have at most 32 columns");
     let mut header_body = 0;
@@ -107,21 +127,21 @@ pub fn encode_record(values: &[Value<'_>], out: &mut Vec<u8>) {
     while header_body + varint_len(header_len as u64) != header_len {
         header_len = header_body + varint_len(header_len as u64);
     }
-    put_varint(out, header_len as u64);
-    for t in &types[..values.len()] {
-        put_varint(out, *t);
-    }
-    for value in values {
-        match *value {
-            Value::Null => {}
-            Value::Int(i) => {
-                let (_, size) = int_type(i);
-                out.extend_from_slice(&i.to_be_bytes()[8 - size..]);
-            }
-            Value::Real(f) => out.extend_from_slice(&f.to_bits().to_be_bytes()),
-            Value::Text(s) => out.extend_from_slice(s.as_bytes()),
-        }
-    }
+    (types, header_len)
+}
+
+/// The size of the record [`encode_record`] makes of `values`, without making it.
+pub fn record_len(values: &[Value<'_>]) -> usize {
+    let body: usize = values
+        .iter()
+        .map(|value| match *value {
+            Value::Null => 0,
+            Value::Int(i) => int_type(i).1,
+            Value::Real(_) => 8,
+            Value::Text(s) => s.len(),
+        })
+        .sum();
+    record_header(values).1 + body
 }
 
 /// How much of a payload of `size` bytes stays on a b-tree page; the rest goes to overflow
@@ -444,11 +464,14 @@ fn split_evenly(n: usize, groups: usize) -> Vec<std::ops::Range<usize>> {
 
 /// Writes an index b-tree of `count` entries, which must come sorted as SQLite compares them
 /// (here: records of integers, compared column by column); `entry(i, out)` encodes the i-th
-/// entry's record into `out`. Returns the root page.
+/// entry's record into `out`, and `entry_len(i)` is its size (the page layout needs the largest
+/// before any entry is written: it is found without encoding them all twice). Returns the root
+/// page.
 pub fn write_index<W: Write>(
     db: &mut DbFile<W>,
     count: usize,
     entry: impl Fn(usize, &mut Vec<u8>),
+    entry_len: impl Fn(usize) -> usize,
 ) -> std::io::Result<u32> {
     let mut record = Vec::with_capacity(64);
     let mut cell = Vec::with_capacity(64);
@@ -466,11 +489,8 @@ pub fn write_index<W: Write>(
         cell.extend_from_slice(&record);
         Ok(())
     };
-    let mut largest = 0;
-    for i in 0..count {
-        cell_of(i, None, &mut cell)?;
-        largest = largest.max(cell.len());
-    }
+    // The largest leaf cell: the record's size as a varint, then the record.
+    let largest = (0..count).map(|i| entry_len(i)).map(|len| varint_len(len as u64) + len).max().unwrap_or(0);
     // Leaves hold runs of entries; the one entry between two neighbouring leaves moves up as
     // their divider.
     let per_leaf = (USABLE - 8) / (2 + largest.max(1));
@@ -534,6 +554,21 @@ pub fn write_index<W: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn record_len_is_the_encoded_size() {
+        let mut out = Vec::new();
+        let long = "x".repeat(300);
+        for values in [
+            vec![],
+            vec![Value::Null, Value::Int(0), Value::Int(1), Value::Int(-1)],
+            vec![Value::Int(i64::MAX), Value::Int(i64::MIN), Value::Int(1 << 40), Value::Real(0.5)],
+            vec![Value::Text(""), Value::Text("é"), Value::Text(&long), Value::Int(200)],
+        ] {
+            encode_record(&values, &mut out);
+            assert_eq!(record_len(&values), out.len(), "{values:?}");
+        }
+    }
     use rusqlite::Connection;
     use std::fs::File;
     use std::io::{BufWriter, Seek, SeekFrom};
@@ -630,9 +665,11 @@ mod tests {
                 r
             })
             .collect();
-        let index_root = write_index(&mut db, entries.len(), |i, out| out.clone_from(&entries[i])).unwrap();
+        let index_root =
+            write_index(&mut db, entries.len(), |i, out| out.clone_from(&entries[i]), |i| entries[i].len())
+                .unwrap();
         let empty_root = TableWriter::default().finish(&mut db).unwrap();
-        let empty_index = write_index(&mut db, 0, |_, _| {}).unwrap();
+        let empty_index = write_index(&mut db, 0, |_, _| {}, |_| 0).unwrap();
         let written = db
             .finish(&[
                 entry(
@@ -707,7 +744,9 @@ mod tests {
                 r
             })
             .collect();
-        let index_root = write_index(&mut db, entries.len(), |i, out| out.clone_from(&entries[i])).unwrap();
+        let index_root =
+            write_index(&mut db, entries.len(), |i, out| out.clone_from(&entries[i]), |i| entries[i].len())
+                .unwrap();
         let written = db
             .finish(&[
                 entry("table", "t", "t", root, "CREATE TABLE t (id integer PRIMARY KEY, k integer)"),
@@ -775,9 +814,13 @@ mod tests {
                 table.add(&mut db, 1_764_000_000_000 + i, &record).unwrap();
             }
             let root = table.finish(&mut db).unwrap();
-            let index_root = write_index(&mut db, count as usize, |i, out| {
-                encode_record(&[Value::Int(-1), Value::Int(1_764_000_000_001 + i as i64)], out);
-            })
+            let key = |i: usize| [Value::Int(-1), Value::Int(1_764_000_000_001 + i as i64)];
+            let index_root = write_index(
+                &mut db,
+                count as usize,
+                |i, out| encode_record(&key(i), out),
+                |i| record_len(&key(i)),
+            )
             .unwrap();
             let written = db
                 .finish(&[

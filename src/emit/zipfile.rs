@@ -62,13 +62,15 @@ impl<W: Write + Seek> ZipWriter<W> {
     ///
     /// `body` must not wait for the rayon pool (no `par_iter`): the calling thread, which may
     /// be one of the pool's, waits for its chunks and compresses them with the pool.
-    pub fn add_with_late_prefix<T: Send>(
+    ///
+    /// The body's errors are its own type, which this writer's I/O errors convert into.
+    pub fn add_with_late_prefix<T: Send, E: From<io::Error> + Send>(
         &mut self,
         name: &str,
         method: Method,
         prefix_len: usize,
-        body: impl FnOnce(&mut ChunkWriter) -> io::Result<(Vec<u8>, T)> + Send,
-    ) -> io::Result<T> {
+        body: impl FnOnce(&mut ChunkWriter) -> Result<(Vec<u8>, T), E> + Send,
+    ) -> Result<T, E> {
         let prefix_len16 = u16::try_from(prefix_len).map_err(|_| io::Error::other("prefix over 64 KiB"))?;
         let offset = self.out.stream_position()?;
         let method_code: u16 = match method {
@@ -89,15 +91,15 @@ impl<W: Write + Seek> ZipWriter<W> {
                     let mut writer = ChunkWriter { sender, chunk: Vec::with_capacity(CHUNK) };
                     let produced = body(&mut writer);
                     let flushed = writer.send_chunk();
-                    produced.and_then(|p| flushed.map(|()| p))
+                    produced.and_then(|p| flushed.map(|()| p).map_err(E::from))
                 });
             // If the thread cannot start, its sender is gone and the consumer ends at once.
             let consumed = consume_chunks(receiver, method, out);
             let produced = match producer {
-                Ok(producer) => {
-                    producer.join().unwrap_or_else(|_| Err(io::Error::other("the package writer panicked")))
-                }
-                Err(e) => Err(e),
+                Ok(producer) => producer
+                    .join()
+                    .unwrap_or_else(|_| Err(io::Error::other("the package writer panicked").into())),
+                Err(e) => Err(e.into()),
             };
             (produced, consumed)
         });
@@ -105,7 +107,7 @@ impl<W: Write + Seek> ZipWriter<W> {
         let (body_crc, body_len) = consumed?;
         let (prefix, value) = produced?;
         if prefix.len() != prefix_len {
-            return Err(length_changed(prefix_len as u64, prefix.len() as u64));
+            return Err(length_changed(prefix_len as u64, prefix.len() as u64).into());
         }
         let end = self.out.stream_position()?;
         self.out.seek(SeekFrom::Start(data_start))?;
@@ -350,7 +352,7 @@ mod tests {
                         for piece in data[4096..].chunks(10_000) {
                             w.write_all(piece)?;
                         }
-                        Ok((data[..4096].to_vec(), 7))
+                        Ok::<_, io::Error>((data[..4096].to_vec(), 7))
                     })
                     .unwrap();
                 assert_eq!(value, 7);
@@ -368,7 +370,7 @@ mod tests {
     fn a_late_prefix_of_the_wrong_size_is_an_error() {
         let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
         let err = zip
-            .add_with_late_prefix("data", Method::Deflate(1), 4096, |_| Ok((vec![0; 10], ())))
+            .add_with_late_prefix("data", Method::Deflate(1), 4096, |_| Ok::<_, io::Error>((vec![0; 10], ())))
             .unwrap_err();
         assert!(err.to_string().contains("bytes to pack"), "{err}");
     }
