@@ -490,7 +490,7 @@ pub fn write_index<W: Write>(
         Ok(())
     };
     // The largest leaf cell: the record's size as a varint, then the record.
-    let largest = (0..count).map(|i| entry_len(i)).map(|len| varint_len(len as u64) + len).max().unwrap_or(0);
+    let largest = (0..count).map(entry_len).map(|len| varint_len(len as u64) + len).max().unwrap_or(0);
     // Leaves hold runs of entries; the one entry between two neighbouring leaves moves up as
     // their divider.
     let per_leaf = (USABLE - 8) / (2 + largest.max(1));
