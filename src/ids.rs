@@ -41,24 +41,28 @@ pub fn base91(mut n: u64) -> String {
     String::from_utf8(digits).expect("base91 alphabet is ASCII")
 }
 
-/// The guid for a stable key: base91 of the first 8 bytes of its SHA-256.
-pub fn guid_for(key: &str) -> String {
-    guid_of_digest(&Sha256::digest(key.as_bytes()))
-}
-
-fn guid_of_digest(digest: &[u8]) -> String {
+/// The first 8 bytes of a digest, as a big-endian number.
+fn first_u64(digest: &[u8]) -> u64 {
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
-    base91(u64::from_be_bytes(first))
+    u64::from_be_bytes(first)
 }
 
-/// The guid of a new note: [`guid_for`] of its [`guid_key`], hashed piece by piece rather than
-/// built as one string first.
+/// The guid for a stable key: base91 of the first 8 bytes of its SHA-256 (the definition the
+/// tests check [`note_guid_value`] against).
+#[cfg(test)]
+pub fn guid_for(key: &str) -> String {
+    base91(first_u64(&Sha256::digest(key.as_bytes())))
+}
+
+/// The guid of a new note: [`guid_for`] of its [`guid_key`], as text.
+#[cfg(test)]
 pub fn note_guid(deck_key: &str, front: &str, back: &str, occurrence: usize) -> String {
     base91(note_guid_value(deck_key, front, back, occurrence))
 }
 
-/// The number whose [`base91`] is [`note_guid`]: a guid held in 8 bytes.
+/// The guid of a new note held in 8 bytes (its text is [`base91`] of it): the first 8 bytes of
+/// the SHA-256 of its guid key, hashed piece by piece rather than built as one string first.
 pub fn note_guid_value(deck_key: &str, front: &str, back: &str, occurrence: usize) -> u64 {
     let mut hasher = Sha256::new();
     for part in ["ankideck:1\x1f", deck_key, "\x1f", front, "\x1f", back] {
@@ -67,9 +71,7 @@ pub fn note_guid_value(deck_key: &str, front: &str, back: &str, occurrence: usiz
     if occurrence > 1 {
         hasher.update(format!("\x1f{occurrence}").as_bytes());
     }
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&hasher.finalize()[..8]);
-    u64::from_be_bytes(first)
+    first_u64(&hasher.finalize())
 }
 
 /// [`base91`] written into `buf`, without allocating: the guid text of a guid value.
@@ -84,6 +86,7 @@ pub fn base91_in(mut n: u64, buf: &mut [u8; 11]) -> &str {
 }
 
 /// The key of a new note's guid (see the module docs).
+#[cfg(test)]
 pub fn guid_key(deck_key: &str, front: &str, back: &str, occurrence: usize) -> String {
     let mut key = format!("ankideck:1\x1f{deck_key}\x1f{front}\x1f{back}");
     if occurrence > 1 {
@@ -94,11 +97,9 @@ pub fn guid_key(deck_key: &str, front: &str, back: &str, occurrence: usize) -> S
 
 /// A deck id derived from its name (case-insensitive, as Anki matches deck names); never 1.
 pub fn deck_id_for(name: &str) -> DeckId {
-    let digest = Sha256::digest(name.to_lowercase().as_bytes());
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
+    let first = first_u64(&Sha256::digest(name.to_lowercase().as_bytes()));
     // A millisecond-looking id between 2001 and 2033, as Anki's own deck ids are.
-    DeckId(1_000_000_000_000 + (u64::from_be_bytes(first) % 1_000_000_000_000) as i64)
+    DeckId(1_000_000_000_000 + (first % 1_000_000_000_000) as i64)
 }
 
 #[cfg(test)]
