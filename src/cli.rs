@@ -144,6 +144,7 @@ fn run_build(args: BuildArgs) -> ExitCode {
             eprintln!("error: {err}");
             match err {
                 build::BuildError::NoDecks(_) | build::BuildError::Discover(_) => ExitCode::from(INPUT_ERROR),
+                build::BuildError::Lock(e) if e.is_input() => ExitCode::from(INPUT_ERROR),
                 _ => ExitCode::from(TOOL_ERROR),
             }
         }
@@ -209,6 +210,10 @@ fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: std::time::D
                 eprintln!("  {file}: failed: {message}");
             }
             Outcome::NotWritten => eprintln!("  {file}: not written (--locked)"),
+            Outcome::DamagedLock(message) => {
+                failed += 1;
+                eprintln!("  {file}: not built: {message}");
+            }
         }
     }
     for key in &report.forgotten {

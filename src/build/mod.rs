@@ -58,6 +58,8 @@ pub enum Outcome {
     Invalid,
     /// Reading or writing failed.
     Failed(String),
+    /// The deck's lock section is damaged and no package holds its identities: not built.
+    DamagedLock(String),
     /// `--locked` found the lock out of date, so the deck was not written.
     NotWritten,
 }
@@ -106,7 +108,8 @@ pub struct BuildReport {
 impl BuildReport {
     /// Whether any deck had input errors or the lock was out of date.
     pub fn has_input_errors(&self) -> bool {
-        self.lock == LockStatus::OutOfDate || self.decks.iter().any(|d| matches!(d.outcome, Outcome::Invalid))
+        self.lock == LockStatus::OutOfDate
+            || self.decks.iter().any(|d| matches!(d.outcome, Outcome::Invalid | Outcome::DamagedLock(_)))
     }
 
     /// Whether any deck failed for a reason outside the user's input.
@@ -171,6 +174,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // The incremental check reads the lock's raw sections; the whole lock is parsed only when a
     // deck has to be built.
     let raw = old_text.as_deref().map(RawSections::of).unwrap_or_default();
+    // A merged lock with conflicts holds two versions of some identities: none is trusted.
+    if let Some(line) = raw.conflict {
+        return Err(LockError::Conflict { path: opts.lock.clone(), line }.into());
+    }
     let head = Lock::parse(&opts.lock, raw.head)?;
     let notetype_entry =
         identify::identify_notetype(&notetype, head.notetypes.get(&notetype.id.0), opts.now_secs);
@@ -236,7 +243,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let lock = run.emit_all(&mut identified, &old_lock, old_digest)?;
     drop(phase);
     for (file, result) in files.iter().zip(&identified.results) {
-        if matches!(result.outcome, Outcome::Invalid | Outcome::Failed(_)) {
+        if matches!(result.outcome, Outcome::Invalid | Outcome::Failed(_) | Outcome::DamagedLock(_)) {
             state::forget(&opts.out, &stem_of(&file.path));
         }
     }
@@ -350,7 +357,7 @@ impl Run<'_> {
     ) -> Identified<'l> {
         let opts = self.opts;
         let mut claimed: HashSet<String> = HashSet::new();
-        let olds: Vec<Option<Result<recover::OldIdentities, String>>> = prepared
+        let olds: Vec<Option<Result<recover::OldIdentities, recover::NotBuilt>>> = prepared
             .iter()
             .map(|(p, _)| {
                 let name = match p {
@@ -393,8 +400,11 @@ impl Run<'_> {
                 (prepared, old) => {
                     recover::keep_old_entries(old_lock, &stem, &mut lock);
                     results.push(match old {
-                        Some(Err(message)) => {
+                        Some(Err(recover::NotBuilt::Failed(message))) => {
                             DeckResult { file: file.path.clone(), outcome: Outcome::Failed(message) }
+                        }
+                        Some(Err(recover::NotBuilt::DamagedLock(message))) => {
+                            DeckResult { file: file.path.clone(), outcome: Outcome::DamagedLock(message) }
                         }
                         _ => DeckResult::unbuilt(file, prepared),
                     });
@@ -449,7 +459,10 @@ impl Run<'_> {
         // A file that could not be read or has errors may be a renamed deck whose new name has
         // no entries yet: until every file builds, the entries of decks whose file is gone stay
         // in the lock, or the renamed deck's notes would all come back new.
-        if results.iter().any(|r| matches!(r.outcome, Outcome::Invalid | Outcome::Failed(_))) {
+        if results
+            .iter()
+            .any(|r| matches!(r.outcome, Outcome::Invalid | Outcome::Failed(_) | Outcome::DamagedLock(_)))
+        {
             for key in forgotten.drain(..) {
                 recover::keep_old_entries(old_lock, &key, &mut lock);
             }

@@ -92,10 +92,21 @@ pub(super) struct OldIdentities<'a> {
     pub(super) taken_over: Option<String>,
 }
 
+/// Why a deck is not built for want of its old identities.
+#[derive(Debug, Clone)]
+pub(super) enum NotBuilt {
+    /// Its previous package cannot be read (the tool or the system failed).
+    Failed(String),
+    /// Its lock section is damaged and there is no package to read its identities from (the
+    /// user's input is wrong).
+    DamagedLock(String),
+}
+
 /// The lock entries a deck is matched against: the lock's; or, when the lock has none for it,
 /// those of a deck with the same name whose file is gone (the file was renamed); or those
 /// recovered from its previous package. A package that exists but cannot be read is an error:
-/// building over it would lose the identities it holds.
+/// building over it would lose the identities it holds. A damaged lock section is never used:
+/// the identities come from the package, or the deck is not built.
 pub(super) fn old_identities<'a>(
     opts: &BuildOptions,
     old_lock: &'a Lock,
@@ -103,7 +114,10 @@ pub(super) fn old_identities<'a>(
     notetype: &Notetype,
     forgotten: &[String],
     claimed: &mut HashSet<String>,
-) -> Result<OldIdentities<'a>, String> {
+) -> Result<OldIdentities<'a>, NotBuilt> {
+    if let Some(damage) = old_lock.damaged.get(deck.key) {
+        return from_damaged(opts, deck, notetype, damage);
+    }
     if let Some(notes) = old_lock.notes.get(deck.key).filter(|n| !n.is_empty()) {
         let deck = old_lock.decks.get(deck.key).cloned();
         return Ok(OldIdentities { notes: notes.as_slice().into(), deck, ..OldIdentities::default() });
@@ -127,18 +141,53 @@ pub(super) fn old_identities<'a>(
         return Ok(OldIdentities::default());
     }
     match from_package(&package, deck.name, notetype) {
-        Ok(r) => Ok(OldIdentities {
-            notes: r.notes.into(),
-            deck: r.deck,
-            notetype: r.notetype,
-            from: Some(package.display().to_string()),
-            taken_over: None,
-        }),
-        Err(e) => Err(format!(
+        Ok(r) => Ok(recovered(r, package.display().to_string())),
+        Err(e) => Err(NotBuilt::Failed(format!(
             "the lock has no entries for this deck and its previous package cannot be read to recover \
              them ({e}); restore ankideck.lock, or move {} away to build the deck with new identities",
             package.display()
-        )),
+        ))),
+    }
+}
+
+/// The identities of a deck whose lock section is damaged: read back from its package, as for a
+/// lost lock; without one, the deck is not built (new identities would duplicate its notes).
+fn from_damaged<'a>(
+    opts: &BuildOptions,
+    deck: DeckName<'_>,
+    notetype: &Notetype,
+    damage: &crate::lock::Damage,
+) -> Result<OldIdentities<'a>, NotBuilt> {
+    let lock = opts.lock.display();
+    let at = format!("{lock}:{}: {}", damage.line, damage.problem);
+    let package = opts.out.join(format!("{}.apkg", output_stem(deck.key)));
+    if !package.is_file() {
+        return Err(NotBuilt::DamagedLock(format!(
+            "{at}. The deck is not built: its cards' identities are in neither the lock nor {}. \
+             Restore the lock from version control (`git checkout -- {lock}`), or delete the lines \
+             of deck `{}` from it (its deck line through its `end` line) to give its cards new \
+             identities (new notes in Anki)",
+            package.display(),
+            deck.key
+        )));
+    }
+    match from_package(&package, deck.name, notetype) {
+        Ok(r) => Ok(recovered(r, format!("{}, because {at}", package.display()))),
+        Err(e) => Err(NotBuilt::Failed(format!(
+            "{at}; and the deck's previous package cannot be read to recover its identities ({e}): \
+             restore the lock from version control (`git checkout -- {lock}`)"
+        ))),
+    }
+}
+
+/// Identities recovered from a package, described by `from`.
+fn recovered<'a>(r: Recovered, from: String) -> OldIdentities<'a> {
+    OldIdentities {
+        notes: r.notes.into(),
+        deck: r.deck,
+        notetype: r.notetype,
+        from: Some(from),
+        taken_over: None,
     }
 }
 

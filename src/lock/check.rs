@@ -1,0 +1,249 @@
+//! Checks of a lock file read back: every deck section of a version-2 lock ends with an `end`
+//! line holding its note count and the xxh3-64 of its text, so a section cut short, merged badly
+//! or edited by hand is found before its identities are trusted. A damaged section is not used:
+//! the build reads its deck's identities back from the deck's package, or does not build it.
+//! Also: git merge-conflict markers, and a guid, note id or card id used twice.
+
+use super::{parse_deck, parse_note, unescape};
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// Why a deck's section of the lock cannot be trusted, and where (1-based line in the file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    pub line: usize,
+    pub problem: String,
+}
+
+/// Pushes a section's `end` line: its deck key (escaped), its note count and the xxh3-64 of its
+/// text from the deck line through the last note line.
+pub(super) fn push_trailer(out: &mut String, key_text: &str, count: u64, hash: u64) {
+    out.push_str("end\t");
+    out.push_str(key_text);
+    super::push_field_int(out, i64::try_from(count).unwrap_or(i64::MAX));
+    out.push('\t');
+    super::push_hex16(out, hash);
+    out.push('\n');
+}
+
+/// The line of a git merge-conflict marker, if `line` is one.
+pub(super) fn is_conflict_marker(line: &str) -> bool {
+    matches!(line.as_bytes().first(), Some(b'<' | b'=' | b'>' | b'|'))
+        && ["<<<<<<<", "=======", ">>>>>>>", "|||||||"].iter().any(|m| line.starts_with(m))
+}
+
+/// Counts the `\n` of `text`.
+fn newlines(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count()
+}
+
+/// Checks the `end` line of one deck's section (`text`, as it stands in the file from line
+/// `first_line` + 1, 1-based): present, naming the deck, with the right count and checksum. Only
+/// the trailer, count and checksum are checked here; [`diagnose`] says what is wrong in detail.
+pub(super) fn check_section(text: &str, key: &str, first_line: usize) -> Result<(), Damage> {
+    // Blank lines after the end line change nothing.
+    let content = text.trim_end_matches(['\n', '\r', ' ']);
+    let start = content.rfind('\n').map_or(0, |p| p + 1);
+    let last = &content[start..];
+    let last_line = first_line + newlines(&content[..start]) + 1;
+    if !last.starts_with("end\t") {
+        return Err(Damage {
+            line: last_line,
+            problem: format!(
+                "the section of deck `{key}` ends without its `end` line: the lock was cut short, \
+                 or lines were lost in a merge or an edit"
+            ),
+        });
+    }
+    let bad = |what: &str| Damage { line: last_line, problem: format!("a bad `end` line ({what})") };
+    let cols: Vec<&str> = last.split('\t').collect();
+    let [_, named, count, hash] = cols[..] else {
+        return Err(bad("it needs 4 columns: end, deck, note count, checksum"));
+    };
+    if unescape(named) != key {
+        return Err(Damage {
+            line: last_line,
+            problem: format!(
+                "the `end` line names deck `{}`, but it ends the section of deck `{key}`",
+                unescape(named)
+            ),
+        });
+    }
+    let count: usize = count.parse().map_err(|_| bad("its note count is not a number"))?;
+    let hash = (hash.len() == 16).then(|| u64::from_str_radix(hash, 16).ok()).flatten();
+    let hash = hash.ok_or_else(|| bad("its checksum is not 16 hex digits"))?;
+    let body = &text[..start];
+    let notes = newlines(body) - usize::from(body.starts_with("deck\t"));
+    if notes != count {
+        return Err(Damage {
+            line: last_line,
+            problem: format!(
+                "the section of deck `{key}` has {notes} note lines, its `end` line says {count}: \
+                 lines were lost or added (a cut, a merge or an edit)"
+            ),
+        });
+    }
+    if xxhash_rust::xxh3::xxh3_64(body.as_bytes()) != hash {
+        return Err(Damage {
+            line: last_line,
+            problem: format!(
+                "the section of deck `{key}` (lines {}-{}) does not match the checksum on its `end` \
+                 line: it was edited by hand",
+                first_line + 1,
+                last_line - 1
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// A more precise account of what is wrong in a damaged section, when there is one: a line cut
+/// short or not an entry, a line repeated, or a guid, note id or card id that another line of the
+/// lock (`whole`, in which the section starts at byte `offset`, line `first_line` + 1) also uses.
+/// Slow; for a section already known to be damaged.
+pub(super) fn diagnose(whole: &str, offset: usize, section: &str, first_line: usize) -> Option<Damage> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut ids: HashMap<(&str, String), usize> = HashMap::new();
+    let at = |index: usize, problem: String| Some(Damage { line: first_line + index + 1, problem });
+    for (index, line) in section.lines().enumerate() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        let problem = match cols[0] {
+            "end" => continue,
+            "deck" if parse_deck(&cols).is_none() => {
+                "a bad deck line (a column is missing or not a number)".into()
+            }
+            "note" if cols.len() < 12 => {
+                format!("a note line cut short: it has {} of its 12 columns", cols.len())
+            }
+            "note" if cols.len() > 12 => format!("a note line with {} columns, not 12", cols.len()),
+            "note" if parse_note(&cols).is_none() => {
+                "a bad note line (a number or a hash is not what it should be)".into()
+            }
+            "deck" | "note" => String::new(),
+            other => format!("unknown entry `{other}`"),
+        };
+        if !problem.is_empty() {
+            return at(index, problem);
+        }
+        if let Some(first) = seen.insert(line, index) {
+            return at(index, format!("a repeated line: it is the same as line {}", first_line + first + 1));
+        }
+        if let Some((_, entry)) = parse_note(&cols) {
+            for (what, value) in note_ids(&entry) {
+                if let Some(first) = ids.insert((what, value.clone()), index) {
+                    return at(
+                        index,
+                        format!("{what} {value} is also used on line {}", first_line + first + 1),
+                    );
+                }
+            }
+        }
+    }
+    // The same ids elsewhere in the lock.
+    for (number, line) in whole.lines().enumerate() {
+        let start = line.as_ptr() as usize - whole.as_ptr() as usize;
+        if (offset..offset + section.len()).contains(&start) {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        let Some((other, entry)) = parse_note(&cols) else { continue };
+        for (what, value) in note_ids(&entry) {
+            if let Some(index) = ids.get(&(what, value.clone())) {
+                let other = unescape(other);
+                return at(
+                    *index,
+                    format!("{what} {value} is also used on line {} (deck `{other}`)", number + 1),
+                );
+            }
+        }
+    }
+    None
+}
+
+/// The guid, note id and card id of a note, named.
+fn note_ids(entry: &super::NoteEntry) -> [(&'static str, String); 3] {
+    [
+        ("guid", format!("`{}`", entry.guid)),
+        ("note id", entry.note_id.0.to_string()),
+        ("card id", entry.card_id.0.to_string()),
+    ]
+}
+
+/// The guid (hashed), note id and card id of each note of a section, with its line number.
+pub(super) type NoteIds = Vec<(usize, [u64; 3])>;
+
+/// [`NoteIds`] of a section's text that starts on line `first_line` + 1.
+pub(super) fn ids_of_text(section: &str, first_line: usize) -> NoteIds {
+    section
+        .lines()
+        .enumerate()
+        .filter_map(|(index, line)| {
+            let rest = line.strip_prefix("note\t")?;
+            let mut cols = rest.split('\t').skip(2);
+            let guid = xxhash_rust::xxh3::xxh3_64(cols.next()?.as_bytes());
+            let note = cols.next()?.parse::<i64>().ok()?;
+            let card = cols.next()?.parse::<i64>().ok()?;
+            Some((first_line + index + 1, [guid, note as u64, card as u64]))
+        })
+        .collect()
+}
+
+/// [`NoteIds`] of parsed notes whose first note line is line `first`.
+pub(super) fn ids_of_entries(entries: &[super::NoteEntry], first: usize) -> NoteIds {
+    entries
+        .par_iter()
+        .enumerate()
+        .map(|(i, n)| {
+            (
+                first + i,
+                [xxhash_rust::xxh3::xxh3_64(n.guid.as_bytes()), n.note_id.0 as u64, n.card_id.0 as u64],
+            )
+        })
+        .collect()
+}
+
+/// A guid, note id or card id on two note lines, each named by its deck key and line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Duplicate {
+    pub what: &'static str,
+    pub first: (String, usize),
+    pub second: (String, usize),
+}
+
+/// Every guid, note id or card id used on more than one note line of `sections` (deck key and
+/// its notes). Fast when there is none (the usual case): the values are sorted in parallel, and
+/// only when two are equal are their lines looked for.
+pub(super) fn duplicates<K: AsRef<str> + Sync>(sections: &[(K, NoteIds)]) -> Vec<Duplicate> {
+    const WHAT: [&str; 3] = ["guid", "note id", "card id"];
+    let mut found = Vec::new();
+    for (column, what) in WHAT.iter().enumerate() {
+        let mut values: Vec<u64> = sections
+            .par_iter()
+            .flat_map_iter(|(_, notes)| notes.iter().map(move |(_, v)| v[column]))
+            .collect();
+        values.par_sort_unstable();
+        if values.windows(2).all(|w| w[0] != w[1]) {
+            continue;
+        }
+        let mut first: HashMap<u64, (&str, usize)> = HashMap::new();
+        for (key, notes) in sections {
+            let key = key.as_ref();
+            for (line, values) in notes {
+                match first.get(&values[column]) {
+                    Some(&(k, l)) => found.push(Duplicate {
+                        what,
+                        first: (k.to_string(), l),
+                        second: (key.to_string(), *line),
+                    }),
+                    None => {
+                        first.insert(values[column], (key, *line));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
