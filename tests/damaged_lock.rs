@@ -1,0 +1,460 @@
+//! End-to-end tests of a damaged or hand-edited lock file: the real `ankideck` binary on a temp
+//! project. A damaged deck section is found by its `end` line (count and checksum), by a bad or
+//! repeated line, or by a guid used twice; the deck's identities then come from its package in
+//! `out/`, or the deck is not built (exit 1). Merge-conflict markers stop the build.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const T1: i64 = 1_764_000_000;
+const T2: i64 = 1_764_100_000;
+const T3: i64 = 1_764_200_000;
+const LOCK: &str = "ankideck.lock";
+
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+struct Run {
+    code: i32,
+    stderr: String,
+}
+
+impl Project {
+    /// A project with one generated deck file per `(stem, cards)`.
+    fn with_decks(decks: &[(&str, usize)]) -> Project {
+        let project = Project { dir: tempfile::tempdir().unwrap() };
+        for (stem, cards) in decks {
+            project.write(&format!("source-cards/{stem}.txt"), deck_text(stem, *cards).as_bytes());
+        }
+        project
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn write(&self, rel: &str, bytes: &[u8]) {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
+    }
+
+    fn exists(&self, rel: &str) -> bool {
+        self.path(rel).exists()
+    }
+
+    fn run(&self, epoch: i64, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_ankideck"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("SOURCE_DATE_EPOCH", epoch.to_string())
+            .output()
+            .expect("the binary runs");
+        Run {
+            code: output.status.code().expect("exited, not killed"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
+    /// Runs `ankideck build ARGS` and expects exit code `code`.
+    fn build(&self, epoch: i64, args: &[&str], code: i32) -> Run {
+        let mut all = vec!["build"];
+        all.extend_from_slice(args);
+        let run = self.run(epoch, &all);
+        assert_eq!(run.code, code, "build {args:?}: unexpected exit code\n{}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        run
+    }
+
+    /// The identity of every note of a package: (guid, note id, mod, sort field), in id order.
+    fn notes(&self, apkg: &str) -> Vec<(String, i64, i64, String)> {
+        let run = Command::new(env!("CARGO_BIN_EXE_ankideck"))
+            .args(["dump", apkg])
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "dump {apkg}: {}", String::from_utf8_lossy(&run.stderr));
+        String::from_utf8(run.stdout)
+            .unwrap()
+            .lines()
+            .filter_map(|line| line.strip_prefix("note "))
+            .map(|line| {
+                let field = |name: &str| {
+                    let start = line.find(&format!(" {name}=")).unwrap() + name.len() + 2;
+                    line[start..].split(' ').next().unwrap().to_string()
+                };
+                let sfld =
+                    line[line.find(" sfld=\"").unwrap() + 7..line.rfind("\" csum=").unwrap()].to_string();
+                (
+                    field("guid"),
+                    line.split(' ').next().unwrap().parse().unwrap(),
+                    field("mod").parse().unwrap(),
+                    sfld,
+                )
+            })
+            .collect()
+    }
+
+    /// Every file under the project, to prove nothing was written.
+    fn files(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, root, out);
+                } else {
+                    out.insert(path.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
+                }
+            }
+        }
+        let mut out = BTreeMap::new();
+        walk(self.dir.path(), self.dir.path(), &mut out);
+        out
+    }
+}
+
+/// A deck of `cards` cards, each with a front and a back of its own.
+fn deck_text(stem: &str, cards: usize) -> String {
+    let mut text = format!("DECK {} Flashcards\n", stem.to_uppercase());
+    for i in 0..cards {
+        text.push_str(&format!(
+            "SECTION\nWhat is fact number {i} of deck {stem}?\nIt is answer {i} of {stem}.\n"
+        ));
+    }
+    text
+}
+
+/// The 1-based number of the first line of `text` that starts with `prefix`.
+fn line_of(text: &str, prefix: &str) -> usize {
+    text.lines()
+        .position(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line {prefix:?} in\n{text}"))
+        + 1
+}
+
+/// `text` without the lines whose 1-based numbers are in `lines`.
+fn without_lines(text: &str, lines: std::ops::RangeInclusive<usize>) -> String {
+    text.split_inclusive('\n')
+        .enumerate()
+        .filter(|(i, _)| !lines.contains(&(i + 1)))
+        .map(|(_, l)| l)
+        .collect()
+}
+
+/// The note lines of deck `key` in lock text.
+fn note_lines<'a>(lock: &'a str, key: &str) -> Vec<&'a str> {
+    lock.lines().filter(|l| l.starts_with(&format!("note\t{key}\t"))).collect()
+}
+
+/// A lock cut at a line boundary (the last 5 note lines and the `end` line lost), with the package
+/// still in out/: every identity comes back from the package, and the build names the line.
+#[test]
+fn cut_lock_with_its_package_keeps_every_identity() {
+    let project = Project::with_decks(&[("cut", 20)]);
+    project.build(T1, &[], 0);
+    let before = project.notes("out/cut.apkg");
+    let lock = project.read(LOCK);
+    let end = line_of(&lock, "end\tcut\t");
+    let cut = without_lines(&lock, end - 5..=end);
+    project.write(LOCK, cut.as_bytes());
+
+    let run = project.build(T2, &[], 0);
+    assert!(run.stderr.contains("(0 new, 0 updated, 20 unchanged, 0 removed)"), "{}", run.stderr);
+    let named = format!(
+        "note identities carried over from out/cut.apkg, because ankideck.lock:{}: the section of deck `cut` ends without its `end` line",
+        end - 6
+    );
+    assert!(run.stderr.contains(&named), "{}", run.stderr);
+    assert_eq!(project.notes("out/cut.apkg"), before, "identities changed");
+    assert_eq!(project.read(LOCK), lock, "the rebuilt lock section is not the sound one");
+    // Sound again: the next build is a no-op.
+    let run = project.build(T3, &[], 0);
+    assert!(run.stderr.contains("0 built, 1 up to date"), "{}", run.stderr);
+}
+
+/// The same cut without the package: the deck is not built (exit 1), the message names the lock
+/// line and what to do, its damaged section is written back as it was, and the other deck builds.
+#[test]
+fn cut_lock_without_its_package_is_not_built() {
+    let project = Project::with_decks(&[("a", 10), ("b", 3)]);
+    project.build(T1, &[], 0);
+    let lock = project.read(LOCK);
+    let end = line_of(&lock, "end\ta\t");
+    let cut = without_lines(&lock, end - 2..=end);
+    project.write(LOCK, cut.as_bytes());
+    std::fs::remove_file(project.path("out/a.apkg")).unwrap();
+    // b changes: it is built in the same run.
+    project.write("source-cards/b.txt", deck_text("b", 4).as_bytes());
+
+    let run = project.build(T2, &[], 1);
+    let named = format!(
+        "source-cards/a.txt: not built: ankideck.lock:{}: the section of deck `a` ends without",
+        end - 3
+    );
+    assert!(run.stderr.contains(&named), "{}", run.stderr);
+    assert!(run.stderr.contains("git checkout -- ankideck.lock"), "{}", run.stderr);
+    assert!(run.stderr.contains("delete the lines of deck `a`"), "{}", run.stderr);
+    assert!(!project.exists("out/a.apkg"), "a was built with new identities");
+    assert!(run.stderr.contains("(1 new, 0 updated, 3 unchanged, 0 removed)"), "b is built: {}", run.stderr);
+    // a's damaged lines are kept as they were: not laundered under a fresh checksum.
+    let after = project.read(LOCK);
+    let a_lines =
+        |text: &str| text.lines().filter(|l| l.contains("\ta\t")).map(String::from).collect::<Vec<_>>();
+    assert_eq!(a_lines(&after), a_lines(&cut));
+    assert!(!after.contains("end\ta\t"), "{after}");
+    // Still damaged on the next build.
+    let run = project.build(T3, &[], 1);
+    assert!(run.stderr.contains("not built: ankideck.lock:"), "{}", run.stderr);
+}
+
+/// A note line edited by hand (still well formed) no longer matches the checksum.
+#[test]
+fn hand_edited_line_is_found_by_the_checksum() {
+    let project = Project::with_decks(&[("edited", 5)]);
+    project.build(T1, &[], 0);
+    let before = project.notes("out/edited.apkg");
+    let lock = project.read(LOCK);
+    let line = note_lines(&lock, "edited")[2];
+    // A different guid: without the checksum it would be taken as this note's identity.
+    let cols: Vec<&str> = line.split('\t').collect();
+    let edited_line = line.replacen(cols[3], "hand-made", 1);
+    project.write(LOCK, lock.replacen(line, &edited_line, 1).as_bytes());
+
+    let run = project.build(T2, &[], 0);
+    let end = line_of(&lock, "end\tedited\t");
+    let deck = line_of(&lock, "deck\tedited\t");
+    let named = format!(
+        "because ankideck.lock:{end}: the section of deck `edited` (lines {deck}-{}) does not match the checksum",
+        end - 1
+    );
+    assert!(run.stderr.contains(&named), "{}", run.stderr);
+    assert_eq!(project.notes("out/edited.apkg"), before);
+    assert_eq!(project.read(LOCK), lock);
+}
+
+/// A repeated line (today: exit 2, `rowid … out of order`) is named with the line it repeats.
+#[test]
+fn duplicated_line_is_named_with_the_line_it_repeats() {
+    let project = Project::with_decks(&[("dup", 5)]);
+    project.build(T1, &[], 0);
+    let before = project.notes("out/dup.apkg");
+    let lock = project.read(LOCK);
+    let line = note_lines(&lock, "dup")[1];
+    let number = line_of(&lock, line);
+    project.write(LOCK, lock.replacen(line, &format!("{line}\n{line}"), 1).as_bytes());
+
+    let run = project.build(T2, &[], 0);
+    let named = format!("ankideck.lock:{}: a repeated line: it is the same as line {number}", number + 1);
+    assert!(run.stderr.contains(&named), "{}", run.stderr);
+    assert_eq!(project.notes("out/dup.apkg"), before);
+    assert_eq!(project.read(LOCK), lock);
+}
+
+/// A guid copied by hand into another deck's section: both lines are named; each deck keeps its
+/// own notes' guids, read back from its package.
+#[test]
+fn guid_used_in_two_decks_is_named_on_both_lines() {
+    let project = Project::with_decks(&[("a", 3), ("b", 3)]);
+    project.build(T1, &[], 0);
+    let (a, b) = (project.notes("out/a.apkg"), project.notes("out/b.apkg"));
+    let lock = project.read(LOCK);
+    let a_line = note_lines(&lock, "a")[0];
+    let b_line = note_lines(&lock, "b")[1];
+    let (a_guid, b_guid) = (a_line.split('\t').nth(3).unwrap(), b_line.split('\t').nth(3).unwrap());
+    let edited = b_line.replacen(&format!("\t{b_guid}\t"), &format!("\t{a_guid}\t"), 1);
+    project.write(LOCK, lock.replacen(b_line, &edited, 1).as_bytes());
+
+    let run = project.build(T2, &[], 0);
+    let named = format!(
+        "ankideck.lock:{}: guid `{a_guid}` is also used on line {} (deck `a`)",
+        line_of(&lock, b_line),
+        line_of(&lock, a_line)
+    );
+    assert!(run.stderr.contains(&named), "{}", run.stderr);
+    assert_eq!(project.notes("out/a.apkg"), a);
+    assert_eq!(project.notes("out/b.apkg"), b, "b's note took a's guid");
+    assert_eq!(project.read(LOCK), lock);
+}
+
+/// A lock cut in the middle of a line (a partial copy): the line cut short is named.
+#[test]
+fn line_cut_midway_is_named() {
+    let project = Project::with_decks(&[("half", 6)]);
+    project.build(T1, &[], 0);
+    let before = project.notes("out/half.apkg");
+    let lock = project.read(LOCK);
+    let line = note_lines(&lock, "half")[3];
+    // Cut two characters into the guid column: the line has 4 of its 12 columns.
+    let at = lock.find(line).unwrap() + line.split('\t').take(3).map(|c| c.len() + 1).sum::<usize>() + 2;
+    project.write(LOCK, &lock.as_bytes()[..at]);
+
+    let run = project.build(T2, &[], 0);
+    let named =
+        format!("ankideck.lock:{}: a note line cut short: it has 4 of its 12 columns", line_of(&lock, line));
+    assert!(run.stderr.contains(&named), "{}", run.stderr);
+    assert_eq!(project.notes("out/half.apkg"), before);
+    assert_eq!(project.read(LOCK), lock);
+}
+
+/// Git merge-conflict markers: the build stops (exit 1), writes nothing and says how to resolve.
+#[test]
+fn merge_conflict_markers_stop_the_build() {
+    let project = Project::with_decks(&[("a", 3), ("b", 3)]);
+    project.build(T1, &[], 0);
+    let lock = project.read(LOCK);
+    let a_end = line_of(&lock, "end\ta\t");
+    let theirs = note_lines(&lock, "b")[0].replace("\tb\t1\t", "\tb\t9\t");
+    let mut lines: Vec<String> = lock.lines().map(String::from).collect();
+    let b_first = line_of(&lock, "note\tb\t") - 1;
+    lines.splice(
+        b_first..=b_first,
+        [
+            "<<<<<<< HEAD".to_string(),
+            lines[b_first].clone(),
+            "=======".into(),
+            theirs,
+            ">>>>>>> other".into(),
+        ],
+    );
+    let conflicted = lines.join("\n") + "\n";
+    project.write(LOCK, conflicted.as_bytes());
+    project.write("source-cards/a.txt", deck_text("a", 4).as_bytes());
+    let before = project.files();
+
+    let run = project.build(T2, &[], 1);
+    assert!(a_end < b_first);
+    let named = format!("error: ankideck.lock:{}: a git merge-conflict marker", b_first + 1);
+    assert!(run.stderr.contains(&named), "{}", run.stderr);
+    assert!(run.stderr.contains("git checkout --theirs -- ankideck.lock"), "{}", run.stderr);
+    assert!(project.files() == before, "a build with conflict markers in the lock wrote something");
+}
+
+/// A damaged head (a note type line cut short): the build stops (exit 1) and writes nothing.
+#[test]
+fn damaged_head_stops_the_build() {
+    let project = Project::with_decks(&[("a", 3)]);
+    project.build(T1, &[], 0);
+    let lock = project.read(LOCK);
+    let line = lock.lines().find(|l| l.starts_with("notetype\t")).unwrap();
+    project.write(LOCK, lock.replacen(line, &line[..12], 1).as_bytes());
+    project.write("source-cards/a.txt", deck_text("a", 4).as_bytes());
+    let before = project.files();
+    let run = project.build(T2, &[], 1);
+    let named = format!("error: ankideck.lock:{}: bad notetype entry", line_of(&lock, "notetype\t"));
+    assert!(run.stderr.contains(&named), "{}", run.stderr);
+    assert!(project.files() == before);
+}
+
+/// A deck's lines moved to two places (a bad merge): damaged, recovered from the package.
+#[test]
+fn deck_lines_in_two_places_are_damaged() {
+    let project = Project::with_decks(&[("a", 3), ("b", 3)]);
+    project.build(T1, &[], 0);
+    let (a, b) = (project.notes("out/a.apkg"), project.notes("out/b.apkg"));
+    let lock = project.read(LOCK);
+    let moved_line = note_lines(&lock, "a")[0];
+    let moved = lock.replacen(&format!("{moved_line}\n"), "", 1) + moved_line + "\n";
+    project.write(LOCK, moved.as_bytes());
+    let run = project.build(T2, &[], 0);
+    assert!(run.stderr.contains("the lines of deck `a` stand in 2 places"), "{}", run.stderr);
+    assert_eq!(project.notes("out/a.apkg"), a);
+    assert_eq!(project.notes("out/b.apkg"), b);
+    assert_eq!(project.read(LOCK), lock);
+}
+
+/// Every `end` line of `lock` holds its section's note count and the xxh3-64 of its deck line
+/// through its last note line.
+fn assert_trailers_are_right(lock: &str) {
+    let mut section = String::new();
+    let mut ends = 0;
+    for line in lock.split_inclusive('\n') {
+        if line.starts_with("deck\t") {
+            section.clear();
+        }
+        if let Some(rest) = line.strip_prefix("end\t") {
+            let cols: Vec<&str> = rest.trim_end().split('\t').collect();
+            let count = section.lines().filter(|l| l.starts_with("note\t")).count();
+            assert_eq!(cols[1], count.to_string(), "count of {line}");
+            assert_eq!(cols[2], format!("{:016x}", xxhash_rust::xxh3::xxh3_64(section.as_bytes())), "{line}");
+            ends += 1;
+        } else if line.starts_with("deck\t") || line.starts_with("note\t") {
+            section.push_str(line);
+        }
+    }
+    assert_eq!(ends, lock.lines().filter(|l| l.starts_with("deck\t")).count(), "{lock}");
+}
+
+/// A v2 lock round-trips: a forced rebuild and a `--locked` build leave every byte as it is.
+#[test]
+fn version_2_lock_is_byte_stable() {
+    let project = Project::with_decks(&[("a", 4), ("b", 2)]);
+    project.build(T1, &["--csv"], 0);
+    let lock = project.read(LOCK);
+    assert!(lock.contains("\nversion\t2\n"), "{lock}");
+    assert_trailers_are_right(&lock);
+    let before = project.files();
+    project.build(T2, &["--csv", "--force"], 0);
+    assert!(
+        project
+            .files()
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with("out/.ankideck-state"))
+            .eq(before.into_iter().filter(|(p, _)| !p.starts_with("out/.ankideck-state")))
+    );
+    project.build(T2, &["--csv", "--locked"], 0);
+}
+
+/// Built from disk, a deck's lock section gets the same `end` line as in memory.
+#[test]
+fn streamed_build_writes_the_same_trailers() {
+    let memory = Project::with_decks(&[("a", 30), ("b", 5)]);
+    let disk = Project::with_decks(&[("a", 30), ("b", 5)]);
+    memory.build(T1, &[], 0);
+    disk.build(T1, &["--stream-above", "0"], 0);
+    let lock = disk.read(LOCK);
+    assert_trailers_are_right(&lock);
+    assert_eq!(lock, memory.read(LOCK));
+    // Damage is found in a deck built from disk too.
+    let end = line_of(&lock, "end\ta\t");
+    disk.write(LOCK, without_lines(&lock, end - 1..=end - 1).as_bytes());
+    let run = disk.build(T2, &["--stream-above", "0"], 0);
+    assert!(run.stderr.contains("has 29 note lines, its `end` line says 30"), "{}", run.stderr);
+    assert_eq!(disk.read(LOCK), lock);
+}
+
+/// A version-1 lock (no `end` lines) is read with every identity, and upgraded on the next write.
+#[test]
+fn version_1_lock_is_read_and_upgraded() {
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lock-v1");
+    let project = Project::with_decks(&[]);
+    project.write(
+        "source-cards/soviet-history.txt",
+        &std::fs::read(fixture.join("soviet-history.txt")).unwrap(),
+    );
+    let v1 = std::fs::read_to_string(fixture.join("ankideck.lock")).unwrap();
+    assert!(v1.contains("\nversion\t1\n") && !v1.contains("\nend\t"));
+    project.write(LOCK, v1.as_bytes());
+
+    let run = project.build(T2, &[], 0);
+    assert!(run.stderr.contains("(0 new, 0 updated, 6 unchanged, 0 removed)"), "{}", run.stderr);
+    let lock = project.read(LOCK);
+    assert!(lock.contains("\nversion\t2\n"), "{lock}");
+    assert_trailers_are_right(&lock);
+    // Every identity column is kept: the v2 lock is the v1 lock plus its `end` lines.
+    let without_end: String = lock.split_inclusive('\n').filter(|l| !l.starts_with("end\t")).collect();
+    assert_eq!(without_end.replace("\nversion\t2\n", "\nversion\t1\n"), v1);
+    let notes = project.notes("out/soviet-history.apkg");
+    for (guid, id, mtime, _) in &notes {
+        assert!(
+            v1.contains(&format!("\t{guid}\t{id}\t{}\t{mtime}\t", id + 1)),
+            "{guid} {id} not from the v1 lock"
+        );
+    }
+    assert_eq!(notes.len(), 6);
+}
