@@ -1263,6 +1263,90 @@ mod tests {
     }
 
     #[test]
+    fn every_section_ends_with_its_count_and_checksum() {
+        let mut lock = sample();
+        lock.decks.insert("e".into(), DeckEntry { id: DeckId(10), mtime: 5, name: "E".into() });
+        let text = lock.to_text().unwrap();
+        let section = lock.deck_section("d\tx");
+        let (body, end) = section.split_at(section.rfind("end\t").unwrap());
+        assert_eq!(end, format!("end\td\\tx\t1\t{:016x}\n", xxhash_rust::xxh3::xxh3_64(body.as_bytes())));
+        assert!(text.ends_with(&format!(
+            "deck\te\t10\t5\tE\nend\te\t0\t{:016x}\n",
+            xxhash_rust::xxh3::xxh3_64(b"deck\te\t10\t5\tE\n")
+        )));
+        let raw = RawSections::of(&text);
+        assert!(raw.canonical);
+        assert_eq!(raw.decks["d\tx"].text, section, "the end line belongs to its section");
+    }
+
+    #[test]
+    fn a_spilled_section_is_the_section_written_from_memory() {
+        let lock = sample();
+        let dir = tempfile::tempdir().unwrap();
+        let entries = &lock.notes["d\tx"];
+        let spilled = SpilledSection::write(dir.path(), "d\tx", &lock.decks["d\tx"], |f| f(entries)).unwrap();
+        let mut on_disk = Lock { spilled: [("d\tx".to_string(), spilled)].into(), ..Lock::default() };
+        on_disk.notetypes = lock.notetypes.clone();
+        assert_eq!(on_disk.to_text().unwrap(), lock.to_text().unwrap());
+        assert_eq!(on_disk.deck_digest("d\tx").unwrap(), lock.deck_digest("d\tx").unwrap());
+    }
+
+    #[test]
+    fn a_version_1_lock_is_read_and_written_as_version_2() {
+        let lock = sample();
+        let v2 = lock.to_text().unwrap();
+        let v1: String = v2
+            .replace("version\t2\n", "version\t1\n")
+            .lines()
+            .filter(|l| !l.starts_with("end\t"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let raw = RawSections::of(&v1);
+        assert!(!raw.canonical, "a version-1 lock is parsed whole");
+        let parsed = Lock::parse(Path::new("l"), &v1).unwrap();
+        assert_eq!(parsed, lock);
+        assert_eq!(parsed.to_text().unwrap(), v2);
+        // Without `end` lines, a version-2 lock is damaged.
+        let without = v1.replace("version\t1\n", "version\t2\n");
+        assert!(
+            Lock::parse(Path::new("l"), &without).unwrap().damaged["d\tx"]
+                .problem
+                .contains("without its `end` line")
+        );
+    }
+
+    #[test]
+    fn a_damaged_section_is_written_back_as_it_was() {
+        let mut lock = sample();
+        lock.decks.insert("e".into(), DeckEntry { id: DeckId(10), mtime: 5, name: "E".into() });
+        let text = lock.to_text().unwrap();
+        let edited = text.replace("\tg#,1\t", "\tg#,2\t");
+        for parsed in [
+            Lock::parse(Path::new("l"), &edited).unwrap(),
+            Lock::parse_selected(Path::new("l"), &RawSections::of(&edited), |_| true).unwrap(),
+        ] {
+            assert!(
+                parsed.damaged["d\tx"].problem.contains("does not match the checksum"),
+                "{:?}",
+                parsed.damaged
+            );
+            assert!(!parsed.notes.contains_key("d\tx") && !parsed.decks.contains_key("d\tx"));
+            assert_eq!(parsed.decks["e"], lock.decks["e"]);
+            assert_eq!(parsed.to_text().unwrap(), edited, "never under a fresh checksum");
+        }
+    }
+
+    #[test]
+    fn a_conflict_marker_is_an_input_error_naming_its_line() {
+        let text = sample().to_text().unwrap();
+        let conflicted = text.replacen("deck\t", "<<<<<<< HEAD\ndeck\t", 1);
+        let err = Lock::parse(Path::new("ankideck.lock"), &conflicted).unwrap_err();
+        assert!(err.is_input());
+        assert!(err.to_string().starts_with("ankideck.lock:5: a git merge-conflict marker"), "{err}");
+        assert_eq!(RawSections::of(&conflicted).conflict, Some(5));
+    }
+
+    #[test]
     fn empty_text_is_an_empty_lock() {
         assert_eq!(Lock::parse(Path::new("l"), "").unwrap(), Lock::default());
     }

@@ -247,3 +247,130 @@ pub(super) fn duplicates<K: AsRef<str> + Sync>(sections: &[(K, NoteIds)]) -> Vec
     }
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sound section of two notes, as the writer makes it, starting on line 5 (0-based 4).
+    fn section() -> String {
+        let body = "deck\td\t9\t100\tD\n\
+                    note\td\t3\tg1\t1000\t1001\t100\t01\t02\t03\t7750a39cf7e8\tone\n\
+                    note\td\t6\tg2\t1002\t1003\t100\t01\t02\t03\t7750a39cf7e8\ttwo\n";
+        let mut text = body.to_string();
+        push_trailer(&mut text, "d", 2, xxhash_rust::xxh3::xxh3_64(body.as_bytes()));
+        text
+    }
+
+    fn problem(text: &str) -> Damage {
+        check_section(text, "d", 4).unwrap_err()
+    }
+
+    #[test]
+    fn a_sound_section_passes_with_or_without_blank_lines_after_it() {
+        check_section(&section(), "d", 4).unwrap();
+        check_section(&(section() + "\n\n"), "d", 4).unwrap();
+        assert!(section().ends_with("\n") && section().lines().last().unwrap().starts_with("end\td\t2\t"));
+    }
+
+    #[test]
+    fn a_section_without_its_end_line_is_damaged_at_its_last_line() {
+        let text = section();
+        let cut: String = text.lines().take(2).map(|l| format!("{l}\n")).collect();
+        let damage = problem(&cut);
+        assert_eq!(damage.line, 6);
+        assert!(damage.problem.contains("ends without its `end` line"), "{damage:?}");
+    }
+
+    #[test]
+    fn a_lost_or_added_line_breaks_the_count() {
+        let text = section();
+        let lines: Vec<&str> = text.lines().collect();
+        let lost = format!("{}\n{}\n{}\n", lines[0], lines[1], lines[3]);
+        let damage = problem(&lost);
+        assert_eq!(damage.line, 7);
+        assert!(damage.problem.contains("has 1 note lines, its `end` line says 2"), "{damage:?}");
+    }
+
+    #[test]
+    fn an_edited_line_breaks_the_checksum() {
+        let damage = problem(&section().replace("\ttwo\n", "\tTwo\n"));
+        assert_eq!(damage.line, 8);
+        assert!(damage.problem.contains("(lines 5-7) does not match the checksum"), "{damage:?}");
+    }
+
+    #[test]
+    fn a_bad_end_line_is_damaged() {
+        let text = section();
+        let last = text.lines().last().unwrap().to_string();
+        for (bad, says) in [
+            (last.replace("end\td\t", "end\te\t"), "names deck `e`"),
+            (format!("{last}\tx"), "4 columns"),
+            (last.replace("\t2\t", "\ttwo\t"), "not a number"),
+            (last[..last.len() - 1].to_string(), "16 hex digits"),
+        ] {
+            let damage = problem(&text.replace(&last, &bad));
+            assert!(damage.problem.contains(says), "{bad}: {damage:?}");
+        }
+    }
+
+    #[test]
+    fn diagnose_names_a_line_cut_short_a_repeated_line_and_a_shared_id() {
+        let text = section();
+        let lines: Vec<&str> = text.lines().collect();
+        let at = |damaged: &str| {
+            let whole = format!("version\t2\n{damaged}");
+            diagnose(&whole, 10, &whole[10..], 1).map(|d| (d.line, d.problem))
+        };
+        let cut = format!("{}\n{}\n", lines[0], &lines[1][..20]);
+        let (line, problem) = at(&cut).unwrap();
+        assert_eq!(line, 3);
+        assert!(problem.contains("cut short: it has 6 of its 12 columns"), "{problem}");
+
+        let repeated = format!("{}\n{}\n{}\n", lines[0], lines[1], lines[1]);
+        assert_eq!(at(&repeated).unwrap(), (4, "a repeated line: it is the same as line 3".to_string()));
+
+        let shared = text.replace("\t1002\t", "\t1000\t");
+        assert_eq!(at(&shared).unwrap(), (4, "note id 1000 is also used on line 3".to_string()));
+
+        assert_eq!(at(&text), None, "nothing more precise to say about a sound section");
+        let unknown = text.replace("deck\t", "dekc\t");
+        assert!(at(&unknown).unwrap().1.contains("unknown entry `dekc`"));
+    }
+
+    #[test]
+    fn diagnose_finds_a_guid_of_another_deck() {
+        let other = "deck\te\t8\t100\tE\nnote\te\t3\tg2\t2000\t2001\t100\t01\t02\t03\t7750a39cf7e8\tx\n";
+        let whole = format!("version\t2\n{other}{}", section());
+        let offset = whole.find("deck\td").unwrap();
+        let damage = diagnose(&whole, offset, &whole[offset..], 3).unwrap();
+        assert_eq!(damage.line, 6);
+        assert_eq!(damage.problem, "guid `g2` is also used on line 3 (deck `e`)");
+    }
+
+    #[test]
+    fn duplicates_are_found_within_and_across_sections() {
+        let a = ids_of_text(&section(), 4);
+        assert_eq!(a.iter().map(|(line, _)| *line).collect::<Vec<_>>(), [6, 7]);
+        assert!(duplicates(&[("d", a.clone())]).is_empty());
+        let b = vec![(20, [a[1].1[0], 5000, 5001]), (21, [7, 5002, a[0].1[2]])];
+        let found = duplicates(&[("d", a), ("e", b)]);
+        assert_eq!(
+            found,
+            [
+                Duplicate { what: "guid", first: ("d".into(), 7), second: ("e".into(), 20) },
+                Duplicate { what: "card id", first: ("d".into(), 6), second: ("e".into(), 21) },
+            ]
+        );
+    }
+
+    #[test]
+    fn conflict_markers_are_recognised() {
+        for marker in ["<<<<<<< HEAD\n", "=======\n", ">>>>>>> branch\n", "||||||| base\n"] {
+            assert!(is_conflict_marker(marker), "{marker}");
+        }
+        for line in ["note\td\t=======\n", "<<<<\n", "# =======\n"] {
+            assert!(!is_conflict_marker(line), "{line}");
+        }
+    }
+}
