@@ -302,6 +302,31 @@ fn line_cut_midway_is_named() {
     assert_eq!(project.read(LOCK), lock);
 }
 
+/// A renamed deck file whose old lock section is damaged: its identities come from the package
+/// of its old name.
+#[test]
+fn renamed_deck_with_a_damaged_section_keeps_its_identities() {
+    let project = Project::with_decks(&[("old", 6)]);
+    project.build(T1, &[], 0);
+    let before = project.notes("out/old.apkg");
+    let lock = project.read(LOCK);
+    let end = line_of(&lock, "end\told\t");
+    project.write(LOCK, without_lines(&lock, end..=end).as_bytes());
+    std::fs::rename(project.path("source-cards/old.txt"), project.path("source-cards/new.txt")).unwrap();
+
+    let run = project.build(T2, &[], 0);
+    assert!(
+        run.stderr.contains(
+            "carried over from out/old.apkg (same deck name; its file is gone), because ankideck.lock:"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("(0 new, 0 updated, 6 unchanged, 0 removed)"), "{}", run.stderr);
+    assert_eq!(project.notes("out/new.apkg"), before);
+    assert!(!project.read(LOCK).contains("\told\t"), "the old section is gone");
+}
+
 /// Git merge-conflict markers: the build stops (exit 1), writes nothing and says how to resolve.
 #[test]
 fn merge_conflict_markers_stop_the_build() {

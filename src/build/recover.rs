@@ -136,6 +136,9 @@ pub(super) fn old_identities<'a>(
             taken_over: Some(key.clone()),
         });
     }
+    if let Some(old) = renamed_and_damaged(opts, old_lock, deck, notetype, forgotten, claimed) {
+        return Ok(old);
+    }
     let package = opts.out.join(format!("{}.apkg", output_stem(deck.key)));
     if !package.is_file() {
         return Ok(OldIdentities::default());
@@ -178,6 +181,36 @@ fn from_damaged<'a>(
              restore the lock from version control (`git checkout -- {lock}`)"
         ))),
     }
+}
+
+/// A deck whose file is gone and whose lock section is damaged may be this deck, renamed: when
+/// its package holds a deck of this name, the identities are read from there.
+fn renamed_and_damaged<'a>(
+    opts: &BuildOptions,
+    old_lock: &Lock,
+    deck: DeckName<'_>,
+    notetype: &Notetype,
+    forgotten: &[String],
+    claimed: &mut HashSet<String>,
+) -> Option<OldIdentities<'a>> {
+    for key in forgotten.iter().filter(|k| !claimed.contains(*k)) {
+        let Some(damage) = old_lock.damaged.get(key) else { continue };
+        let package = opts.out.join(format!("{}.apkg", output_stem(key)));
+        let Ok(r) = from_package(&package, deck.name, notetype) else { continue };
+        if r.deck.is_none() {
+            continue;
+        }
+        claimed.insert(key.clone());
+        let from = format!(
+            "{} (same deck name; its file is gone), because {}:{}: {}",
+            package.display(),
+            opts.lock.display(),
+            damage.line,
+            damage.problem
+        );
+        return Some(OldIdentities { taken_over: Some(key.clone()), ..recovered(r, from) });
+    }
+    None
 }
 
 /// Identities recovered from a package, described by `from`.
