@@ -340,7 +340,7 @@ impl Lock {
         let (mut parsed, mut kept_at) = (Vec::new(), BTreeMap::new());
         for (key, section) in &raw.decks {
             if parse_deck(key) {
-                if let Some(damage) = raw.damage_of(key, section) {
+                if let Err(damage) = raw.check(key, section) {
                     lock.kept.insert(key.clone(), kept_text(section.text));
                     lock.damaged.insert(key.clone(), damage);
                     continue;
@@ -841,19 +841,25 @@ impl<'a> RawSections<'a> {
         let mut detached = Detached { head: self.head.to_string(), ..Detached::default() };
         for (key, section) in &self.decks {
             if parse_deck(key) {
-                if let Some(damage) = self.damage_of(key, section) {
-                    detached.kept.insert(key.clone(), kept_text(section.text));
-                    detached.damaged.insert(key.clone(), damage);
-                    continue;
-                }
+                let (checked, digest) = rayon::join(
+                    || self.check(key, section),
+                    || xxhash_rust::xxh3::xxh3_128(section.text.as_bytes()),
+                );
+                let lines = match checked {
+                    Ok(lines) => lines,
+                    Err(damage) => {
+                        detached.kept.insert(key.clone(), kept_text(section.text));
+                        detached.damaged.insert(key.clone(), damage);
+                        continue;
+                    }
+                };
                 detached.selected.push(SelectedSection {
                     key: key.clone(),
                     offset: section.text.as_ptr() as usize - self.text.as_ptr() as usize,
                     len: section.text.len(),
                     first_line: section.first_line,
-                    lines: section.text.bytes().filter(|&b| b == b'\n').count()
-                        + usize::from(!section.text.ends_with('\n')),
-                    digest: xxhash_rust::xxh3::xxh3_128(section.text.as_bytes()),
+                    lines,
+                    digest,
                 });
             } else {
                 detached.kept.insert(key.clone(), kept_text(section.text));
@@ -863,11 +869,12 @@ impl<'a> RawSections<'a> {
         detached
     }
 
-    /// What is wrong with a deck's section (canonical version-2 text), if anything.
-    fn damage_of(&self, key: &str, section: &RawSection<'_>) -> Option<Damage> {
-        let damage = check::check_section(section.text, key, section.first_line).err()?;
-        let offset = section.text.as_ptr() as usize - self.text.as_ptr() as usize;
-        check::diagnose(self.text, offset, section.text, section.first_line).or(Some(damage))
+    /// Checks a deck's section (canonical version-2 text): its number of lines, or what is wrong.
+    fn check(&self, key: &str, section: &RawSection<'_>) -> Result<usize, Damage> {
+        check::check_section(section.text, key, section.first_line).map_err(|damage| {
+            let offset = section.text.as_ptr() as usize - self.text.as_ptr() as usize;
+            check::diagnose(self.text, offset, section.text, section.first_line).unwrap_or(damage)
+        })
     }
 
     /// Cuts lock text into sections (a deck's lines are contiguous in canonical text).

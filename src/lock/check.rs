@@ -40,12 +40,16 @@ fn newlines(text: &str) -> usize {
 /// Checks the `end` line of one deck's section (`text`, as it stands in the file from line
 /// `first_line` + 1, 1-based): present, naming the deck, with the right count and checksum. Only
 /// the trailer, count and checksum are checked here; [`diagnose`] says what is wrong in detail.
-pub(super) fn check_section(text: &str, key: &str, first_line: usize) -> Result<(), Damage> {
+/// Returns the number of lines of `text`.
+pub(super) fn check_section(text: &str, key: &str, first_line: usize) -> Result<usize, Damage> {
     // Blank lines after the end line change nothing.
     let content = text.trim_end_matches(['\n', '\r', ' ']);
     let start = content.rfind('\n').map_or(0, |p| p + 1);
-    let last = &content[start..];
-    let last_line = first_line + newlines(&content[..start]) + 1;
+    let (last, body) = (&content[start..], &text[..start]);
+    // Both passes over a large section at once: this is on the way of every rebuild.
+    let (body_lines, body_hash) =
+        rayon::join(|| newlines(body), || xxhash_rust::xxh3::xxh3_64(body.as_bytes()));
+    let last_line = first_line + body_lines + 1;
     if !last.starts_with("end\t") {
         return Err(Damage {
             line: last_line,
@@ -72,8 +76,7 @@ pub(super) fn check_section(text: &str, key: &str, first_line: usize) -> Result<
     let count: usize = count.parse().map_err(|_| bad("its note count is not a number"))?;
     let hash = (hash.len() == 16).then(|| u64::from_str_radix(hash, 16).ok()).flatten();
     let hash = hash.ok_or_else(|| bad("its checksum is not 16 hex digits"))?;
-    let body = &text[..start];
-    let notes = newlines(body) - usize::from(body.starts_with("deck\t"));
+    let notes = body_lines - usize::from(body.starts_with("deck\t"));
     if notes != count {
         return Err(Damage {
             line: last_line,
@@ -83,7 +86,7 @@ pub(super) fn check_section(text: &str, key: &str, first_line: usize) -> Result<
             ),
         });
     }
-    if xxhash_rust::xxh3::xxh3_64(body.as_bytes()) != hash {
+    if body_hash != hash {
         return Err(Damage {
             line: last_line,
             problem: format!(
@@ -94,7 +97,7 @@ pub(super) fn check_section(text: &str, key: &str, first_line: usize) -> Result<
             ),
         });
     }
-    Ok(())
+    Ok(body_lines + newlines(&text[start..]) + usize::from(!text.ends_with('\n')))
 }
 
 /// A more precise account of what is wrong in a damaged section, when there is one: a line cut
