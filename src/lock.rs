@@ -624,9 +624,9 @@ impl Lock {
         result.map(|()| (hasher.digest128(), sections))
     }
 
-    /// Hands the canonical text to `sink` line by line: the whole lock, or one deck's section.
-    /// (A spilled section comes in pieces of whole lines.) Fails only if a spilled section
-    /// cannot be read back.
+    /// Hands the canonical text to `sink` in pieces of whole lines, each of one deck's section or
+    /// of the head: the whole lock, or one deck's section. Fails only if a spilled section cannot
+    /// be read back.
     fn write_lines(
         &self,
         only: Option<&str>,
@@ -664,22 +664,28 @@ impl Lock {
                 continue;
             }
             let key_text = escape(key);
-            // The `end` line's checksum covers the deck line and the note lines.
+            // The `end` line's checksum covers the deck line and the note lines. They are handed
+            // over (and hashed) some 64 KiB at a time: fewer, larger pieces hash faster.
             let mut body = xxhash_rust::xxh3::Xxh3::new();
+            let mut flush = |text: &mut String| {
+                if !text.is_empty() {
+                    body.update(text.as_bytes());
+                    sink(Some(key), text);
+                    text.clear();
+                }
+            };
+            line.clear();
             if let Some(deck) = self.decks.get(key) {
-                line.clear();
                 push_deck_line(&mut line, &key_text, deck);
-                body.update(line.as_bytes());
-                sink(Some(key), &line);
             }
             let notes = self.notes.get(key).map(Vec::as_slice).unwrap_or_default();
             for n in notes {
-                line.clear();
                 push_note_line(&mut line, &key_text, n);
-                body.update(line.as_bytes());
-                sink(Some(key), &line);
+                if line.len() >= 1 << 16 {
+                    flush(&mut line);
+                }
             }
-            line.clear();
+            flush(&mut line);
             check::push_trailer(&mut line, &key_text, notes.len() as u64, body.digest());
             sink(Some(key), &line);
         }
