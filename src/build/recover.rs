@@ -166,10 +166,10 @@ fn from_damaged<'a>(
     let package = opts.out.join(format!("{}.apkg", output_stem(deck.key)));
     if !package.is_file() {
         return Err(NotBuilt::DamagedLock(format!(
-            "{at}. The deck is not built: its cards' identities are in neither the lock nor {}. \
-             Restore the lock from version control (`git checkout -- {lock}`), or delete the lines \
-             of deck `{}` from it (its deck line through its `end` line) to give its cards new \
-             identities (new notes in Anki)",
+            "{at}; and there is no {} to read the identities back from. Restore the lock from \
+             version control (`git checkout -- {lock}`), or delete the lines of deck `{}` from it \
+             (its deck line through its `end` line) to give its cards new identities (new notes \
+             in Anki)",
             package.display(),
             deck.key
         )));
