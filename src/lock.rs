@@ -1007,6 +1007,9 @@ fn parse_deck(cols: &[&str]) -> Option<(String, DeckEntry)> {
     Some((unescape(key), entry))
 }
 
+/// The number of columns of a note line, as [`parse_note`] reads them.
+const NOTE_COLUMNS: usize = 12;
+
 /// A note line: its deck key as written (escaped) and its entry.
 fn parse_note<'a>(cols: &[&'a str]) -> Option<(&'a str, NoteEntry)> {
     let [_, key, line, guid, nid, cid, mtime, content, front, back, sketch, preview] = cols else {

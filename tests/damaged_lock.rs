@@ -483,3 +483,18 @@ fn version_1_lock_is_read_and_upgraded() {
     }
     assert_eq!(notes.len(), 6);
 }
+
+/// A lock checked out with CRLF line ends (git's `core.autocrlf`) is sound, not damaged.
+#[test]
+fn lock_with_crlf_line_ends_is_sound() {
+    let project = Project::with_decks(&[("a", 4)]);
+    project.build(T1, &[], 0);
+    let before = project.notes("out/a.apkg");
+    let lock = project.read(LOCK);
+    project.write(LOCK, lock.replace('\n', "\r\n").as_bytes());
+    std::fs::remove_dir_all(project.path("out")).unwrap();
+    let run = project.build(T2, &[], 0);
+    assert!(run.stderr.contains("(0 new, 0 updated, 4 unchanged, 0 removed)"), "{}", run.stderr);
+    assert!(!run.stderr.contains("carried over"), "{}", run.stderr);
+    assert_eq!(project.notes("out/a.apkg"), before);
+}

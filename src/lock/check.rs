@@ -4,7 +4,7 @@
 //! the build reads its deck's identities back from the deck's package, or does not build it.
 //! Also: git merge-conflict markers, and a guid, note id or card id used twice.
 
-use super::{parse_deck, parse_note, unescape};
+use super::{NOTE_COLUMNS, parse_deck, parse_note, unescape};
 use rayon::prelude::*;
 use std::collections::HashMap;
 
@@ -46,9 +46,16 @@ pub(super) fn check_section(text: &str, key: &str, first_line: usize) -> Result<
     let content = text.trim_end_matches(['\n', '\r', ' ']);
     let start = content.rfind('\n').map_or(0, |p| p + 1);
     let (last, body) = (&content[start..], &text[..start]);
-    // Both passes over a large section at once: this is on the way of every rebuild.
-    let (body_lines, body_hash) =
-        rayon::join(|| newlines(body), || xxhash_rust::xxh3::xxh3_64(body.as_bytes()));
+    // Both passes over a large section at once: this is on the way of every rebuild. A lock
+    // checked out with CRLF line ends (git's `core.autocrlf`) is checked as written, with LF.
+    let crlf = text[start..].contains('\r');
+    let (body_lines, body_hash) = rayon::join(
+        || newlines(body),
+        || match crlf {
+            true => xxhash_rust::xxh3::xxh3_64(body.replace("\r\n", "\n").as_bytes()),
+            false => xxhash_rust::xxh3::xxh3_64(body.as_bytes()),
+        },
+    );
     let last_line = first_line + body_lines + 1;
     if !last.starts_with("end\t") {
         return Err(Damage {
@@ -118,10 +125,12 @@ pub(super) fn diagnose(whole: &str, offset: usize, section: &str, first_line: us
             "deck" if parse_deck(&cols).is_none() => {
                 "a bad deck line (a column is missing or not a number)".into()
             }
-            "note" if cols.len() < 12 => {
-                format!("a note line cut short: it has {} of its 12 columns", cols.len())
+            "note" if cols.len() < NOTE_COLUMNS => {
+                format!("a note line cut short: it has {} of its {NOTE_COLUMNS} columns", cols.len())
             }
-            "note" if cols.len() > 12 => format!("a note line with {} columns, not 12", cols.len()),
+            "note" if cols.len() > NOTE_COLUMNS => {
+                format!("a note line with {} columns, not {NOTE_COLUMNS}", cols.len())
+            }
             "note" if parse_note(&cols).is_none() => {
                 "a bad note line (a number or a hash is not what it should be)".into()
             }
@@ -274,6 +283,13 @@ mod tests {
         check_section(&section(), "d", 4).unwrap();
         check_section(&(section() + "\n\n"), "d", 4).unwrap();
         assert!(section().ends_with("\n") && section().lines().last().unwrap().starts_with("end\td\t2\t"));
+    }
+
+    #[test]
+    fn a_section_with_crlf_line_ends_passes() {
+        let crlf = section().replace('\n', "\r\n");
+        assert_eq!(check_section(&crlf, "d", 4), Ok(4));
+        assert!(check_section(&crlf.replace("\tone\r", "\tOne\r"), "d", 4).is_err());
     }
 
     #[test]
