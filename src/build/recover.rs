@@ -124,6 +124,7 @@ pub(super) fn old_identities<'a>(
     }
     let renamed = forgotten.iter().find(|key| {
         !claimed.contains(*key)
+            && !old_lock.damaged.contains_key(*key)
             && old_lock.decks.get(*key).is_some_and(|d| d.name.eq_ignore_ascii_case(deck.name))
     });
     if let Some(key) = renamed {
