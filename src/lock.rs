@@ -193,7 +193,7 @@ pub enum LockError {
     )]
     UnknownVersion { path: PathBuf, found: String },
     #[error(
-        "{path}:{line}: {message}; the lock file is generated: restore it from version control \
+        "{path}:{line}: {message}; nothing was built. The lock file is generated: restore it from version control \
          (`git checkout -- {path}`), or delete it (the next build then reads the identities back \
          from the packages in the output folder where they exist)"
     )]
