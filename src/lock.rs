@@ -1352,6 +1352,51 @@ mod tests {
         }
     }
 
+    /// Two sound sections (each matches its checksum) that share an id, as two branches that
+    /// each gave a new note the next free id and were merged: neither deck's entries are trusted.
+    #[test]
+    fn sound_sections_sharing_an_id_are_both_damaged() {
+        let mut lock = sample();
+        let mut other = lock.notes["d\tx"][0].clone();
+        other.guid = "other".into();
+        other.card_id = CardId(2001);
+        lock.decks.insert("e".into(), DeckEntry { id: DeckId(10), mtime: 5, name: "E".into() });
+        lock.notes.insert("e".into(), vec![other]);
+        let text = lock.to_text().unwrap();
+        let raw = RawSections::of(&text);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ankideck.lock");
+        std::fs::write(&path, &text).unwrap();
+        let d_line = text.lines().position(|l| l.starts_with("note\td")).unwrap() + 1;
+        let e_line = text.lines().position(|l| l.starts_with("note\te")).unwrap() + 1;
+        // Both parsed, or one parsed and the other kept: the same.
+        for selected in [&["d\tx", "e"][..], &["e"], &["d\tx"]] {
+            let parsed = Lock::parse_detached(&path, raw.detach(|k| selected.contains(&k))).unwrap();
+            let damaged: Vec<(&str, usize, &str)> =
+                parsed.damaged.iter().map(|(k, d)| (k.as_str(), d.line, d.problem.as_str())).collect();
+            assert_eq!(
+                damaged,
+                [
+                    (
+                        "d\tx",
+                        d_line,
+                        &*format!(
+                            "the note id on this line is also on line {e_line} (deck `e`): two notes cannot share one"
+                        )
+                    ),
+                    (
+                        "e",
+                        e_line,
+                        &*format!(
+                            "the note id on this line is also on line {d_line} (deck `d\tx`): two notes cannot share one"
+                        )
+                    ),
+                ],
+                "{selected:?}"
+            );
+        }
+    }
+
     #[test]
     fn a_conflict_marker_is_an_input_error_naming_its_line() {
         let text = sample().to_text().unwrap();
