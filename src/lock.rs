@@ -339,18 +339,18 @@ impl Lock {
         let mut lock = Lock::parse(path, raw.head)?;
         let (mut parsed, mut kept_at) = (Vec::new(), BTreeMap::new());
         for (key, section) in &raw.decks {
-            if parse_deck(key) {
-                if let Err(damage) = raw.check(key, section) {
-                    lock.kept.insert(key.clone(), kept_text(section.text));
-                    lock.damaged.insert(key.clone(), damage);
-                    continue;
-                }
-                lock.parse_section(path, section.text, section.first_line)?;
-                parsed.push((key.clone(), section.first_line));
-            } else {
-                lock.kept.insert(key.clone(), kept_text(section.text));
+            if let Some(text) = (!parse_deck(key)).then(|| raw.kept_section(key, section)).flatten() {
+                lock.kept.insert(key.clone(), text);
                 kept_at.insert(key.clone(), section.first_line);
+                continue;
             }
+            if let Err(damage) = raw.check(key, section) {
+                lock.kept.insert(key.clone(), kept_text(section.text));
+                lock.damaged.insert(key.clone(), damage);
+                continue;
+            }
+            lock.parse_section(path, section.text, section.first_line)?;
+            parsed.push((key.clone(), section.first_line));
         }
         lock.check_ids(parsed, &kept_at);
         Ok(lock)
@@ -778,10 +778,12 @@ pub struct RawSections<'a> {
     pub decks: HashMap<String, RawSection<'a>>,
     /// The whole text.
     pub text: &'a str,
-    /// False when a deck's lines stand in more than one place (a hand-edited or merged lock),
-    /// or when the lock is of version 1: then the lock must be parsed whole. (Such a deck's
-    /// section spans all its places, so it never passes for the one its last build wrote.)
+    /// False when a deck's lines stand in more than one place (a hand-edited or merged lock):
+    /// then the lock must be parsed whole. (Such a deck's section spans all its places, so it
+    /// never passes for the one its last build wrote.)
     pub canonical: bool,
+    /// A lock of version 1: its sections have no `end` lines to check.
+    pub version_1: bool,
     /// The line of the first git merge-conflict marker, if there is one.
     pub conflict: Option<usize>,
 }
@@ -846,7 +848,10 @@ impl<'a> RawSections<'a> {
         }
         let mut detached = Detached { head: self.head.to_string(), ..Detached::default() };
         for (key, section) in &self.decks {
-            if parse_deck(key) {
+            if let Some(text) = (!parse_deck(key)).then(|| self.kept_section(key, section)).flatten() {
+                detached.kept.insert(key.clone(), text);
+                detached.kept_at.insert(key.clone(), section.first_line);
+            } else {
                 let (checked, digest) = rayon::join(
                     || self.check(key, section),
                     || xxhash_rust::xxh3::xxh3_128(section.text.as_bytes()),
@@ -867,16 +872,36 @@ impl<'a> RawSections<'a> {
                     lines,
                     digest,
                 });
-            } else {
-                detached.kept.insert(key.clone(), kept_text(section.text));
-                detached.kept_at.insert(key.clone(), section.first_line);
             }
         }
         detached
     }
 
-    /// Checks a deck's section (canonical version-2 text): its number of lines, or what is wrong.
+    /// A section to carry over as it is. A version-1 section gets its `end` line (it is read as
+    /// sound, and so is written); one with lines other than its deck and note lines is parsed
+    /// instead (`None`).
+    fn kept_section(&self, key: &str, section: &RawSection<'_>) -> Option<String> {
+        let mut text = kept_text(section.text);
+        if !self.version_1 {
+            return Some(text);
+        }
+        let deck = usize::from(text.starts_with("deck\t"));
+        if !text.lines().skip(deck).all(|line| line.starts_with("note\t")) {
+            return None;
+        }
+        let notes = text.bytes().filter(|&b| b == b'\n').count() - deck;
+        let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+        check::push_trailer(&mut text, &escape(key), notes as u64, hash);
+        Some(text)
+    }
+
+    /// Checks a deck's section (canonical text): its number of lines, or what is wrong. A
+    /// version-1 section has no `end` line to check.
     fn check(&self, key: &str, section: &RawSection<'_>) -> Result<usize, Damage> {
+        if self.version_1 {
+            let text = section.text;
+            return Ok(text.bytes().filter(|&b| b == b'\n').count() + usize::from(!text.ends_with('\n')));
+        }
         check::check_section(section.text, key, section.first_line).map_err(|damage| {
             let offset = section.text.as_ptr() as usize - self.text.as_ptr() as usize;
             check::diagnose(self.text, offset, section.text, section.first_line).unwrap_or(damage)
@@ -891,8 +916,9 @@ impl<'a> RawSections<'a> {
             head,
             decks: HashMap::new(),
             text,
-            canonical: !is_version_1(head),
+            canonical: true,
             conflict: split.conflict,
+            version_1: is_version_1(head),
         };
         for run in split.runs {
             match sections.decks.entry(unescape(run.key)) {
@@ -1318,10 +1344,20 @@ mod tests {
             .map(|l| format!("{l}\n"))
             .collect();
         let raw = RawSections::of(&v1);
-        assert!(!raw.canonical, "a version-1 lock is parsed whole");
+        assert!(raw.canonical && raw.version_1);
         let parsed = Lock::parse(Path::new("l"), &v1).unwrap();
         assert_eq!(parsed, lock);
         assert_eq!(parsed.to_text().unwrap(), v2);
+        // Parsed or carried over as it is (then with its `end` line), the same version-2 text.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ankideck.lock");
+        std::fs::write(&path, &v1).unwrap();
+        for selected in [true, false] {
+            let detached = Lock::parse_detached(&path, raw.detach(|_| selected)).unwrap();
+            assert_eq!(detached.kept.len(), usize::from(!selected));
+            assert!(detached.damaged.is_empty());
+            assert_eq!(detached.to_text().unwrap(), v2, "{selected}");
+        }
         // Without `end` lines, a version-2 lock is damaged.
         let without = v1.replace("version\t1\n", "version\t2\n");
         assert!(
