@@ -380,16 +380,21 @@ fn builds_killed_at_random_moments_leave_consistent_projects() {
     let timed = scenario.edited();
     let started = Instant::now();
     timed.build(T2, &scenario.args);
-    let span = started.elapsed().as_micros() as u64 * 6 / 5;
+    let span = started.elapsed().as_micros() as u64;
     let mut rng = Rng::from_clock();
     let mut cache = GuidCache::default();
     let (mut killed, mut finished) = (0, 0);
+    // Kills before the lock was committed, after it but before the build was done, and after.
+    let mut stages = [0; 3];
     while killed < 50 {
         let project = scenario.edited();
         let mut args = vec!["build"];
         args.extend(&scenario.args);
         let mut child = project.command(T2, &args).stderr(Stdio::null()).spawn().unwrap();
-        std::thread::sleep(Duration::from_micros(rng.below(span)));
+        // Every other kill falls in the last fifth of the build, where the lock and the outputs
+        // are put in place (a few milliseconds of it).
+        let at = if killed % 2 == 0 { rng.below(span) } else { span * 4 / 5 + rng.below(span / 4) };
+        std::thread::sleep(Duration::from_micros(at));
         let what = match child.try_wait().unwrap() {
             Some(status) => {
                 assert!(status.success(), "the build failed: {status}");
@@ -400,12 +405,25 @@ fn builds_killed_at_random_moments_leave_consistent_projects() {
                 child.kill().unwrap();
                 child.wait().unwrap();
                 killed += 1;
+                let lock = std::fs::read(project.path("ankideck.lock")).unwrap();
+                let stage = match (
+                    Some(&lock) == scenario.built.get(Path::new("ankideck.lock")),
+                    project.tree() == scenario.rebuilt,
+                ) {
+                    (true, _) => 0,
+                    (false, false) => 1,
+                    (false, true) => 2,
+                };
+                stages[stage] += 1;
                 format!("kill {killed}")
             }
         };
         scenario.assert_recovers(&project, &mut cache, &what);
         assert!(finished < 50, "the builds finish before they can be killed");
     }
+    eprintln!(
+        "kills before the lock was committed, after, after the build: {stages:?}; finished: {finished}"
+    );
 }
 
 #[test]
