@@ -220,6 +220,13 @@ fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: std::time::D
             print_gone(gone);
         }
     }
+    // Decks whose file was renamed: their notes went with it, their old outputs are removed.
+    for gone in
+        report.gone.iter().filter(|g| !report.forgotten.contains(&g.key) && !g.removed_files.is_empty())
+    {
+        eprintln!("  {}: its deck file was renamed", gone.key);
+        print_gone(gone);
+    }
     let lock = match report.lock {
         LockStatus::Unchanged => format!("{} unchanged", opts.lock.display()),
         LockStatus::Written => format!("{} updated", opts.lock.display()),

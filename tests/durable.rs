@@ -597,3 +597,25 @@ impl Project {
         stderr
     }
 }
+
+#[test]
+fn a_renamed_deck_file_has_its_old_outputs_removed() {
+    let (v1, _) = small_project();
+    let project = Project::from_tree(&Tree::new());
+    std::fs::create_dir(project.path("source-cards")).unwrap();
+    project.set_sources(&v1);
+    project.build(T1, &["--csv"]);
+    let mut renamed = v1.clone();
+    let beta = renamed.remove("beta").unwrap();
+    renamed.insert("beta-2", beta);
+    project.set_sources(&renamed);
+    let stderr = project.build(T2, &["--csv"]);
+    assert!(stderr.contains("carried over from the lock entries of `beta`"), "{stderr}");
+    assert!(
+        stderr.contains("beta: its deck file was renamed\n    removed out/beta.apkg, out/beta.csv\n"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("nid:"), "the renamed deck's notes are not gone: {stderr}");
+    assert!(!project.path("out/beta.apkg").exists() && !project.path("out/beta.csv").exists());
+    assert!(project.path("out/beta-2.apkg").exists());
+}

@@ -257,6 +257,8 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let diagnostics: Vec<Diagnostic> = prepared.iter().flat_map(|(_, d)| d.clone()).collect();
 
     let phase = Phase::start("identify", String::new);
+    // Every deck whose file is gone: those the lock drops in the end have their outputs removed.
+    let files_gone = forgotten.clone();
     let mut identified = run.identify_all(&files, prepared, &old_lock, &mut forgotten);
     drop(phase);
     if opts.locked {
@@ -271,13 +273,17 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         return Ok(report);
     }
     let phase = Phase::start("emit", String::new);
-    // The decks the lock drops: no deck took their entries over, and no deck file with errors
-    // may be one of them renamed (then `identify_all` kept them).
-    let dropped: Vec<(&str, &[NoteEntry])> = forgotten
+    // The decks whose file is gone, with the entries no deck took over (a renamed deck's were
+    // all taken). Those the new lock still holds (a deck file with errors may be one of them
+    // renamed) keep their outputs.
+    let dropped: Vec<(&str, &[NoteEntry])> = files_gone
         .iter()
-        .map(|key| (key.as_str(), old_lock.notes.get(key).map_or(&[][..], Vec::as_slice)))
+        .map(|key| {
+            let left = forgotten.contains(key).then(|| old_lock.notes.get(key)).flatten();
+            (key.as_str(), left.map_or(&[][..], Vec::as_slice))
+        })
         .collect();
-    let (lock, gone) = run.emit_all(&mut identified, &old_lock, old_digest, &dropped)?;
+    let (lock, gone) = run.emit_all(&mut identified, &old_lock, old_digest, &dropped, &files)?;
     drop(phase);
     for (file, result) in files.iter().zip(&identified.results) {
         if matches!(result.outcome, Outcome::Invalid | Outcome::Failed(_)) {
@@ -518,6 +524,7 @@ impl Run<'_> {
         old_lock: &Lock,
         old_digest: Option<u128>,
         dropped: &[(&str, &[NoteEntry])],
+        files: &[SourceFile],
     ) -> Result<(LockStatus, Vec<stale::GoneDeck>), BuildError> {
         let opts = self.opts;
         let Identified { lock, results, to_emit, notetype_entry } = identified;
@@ -572,9 +579,11 @@ impl Run<'_> {
         } else {
             staged_lock
         };
+        let live = stale::LiveNames::of(files.iter().map(|f| stem_of(&f.path)));
         let gone = dropped
             .iter()
-            .map(|(key, entries)| stale::remove_gone_deck(&opts.out, key, entries))
+            .filter(|(key, _)| !lock.decks.contains_key(*key) && !lock.kept.contains_key(*key))
+            .map(|(key, entries)| stale::remove_gone_deck(&opts.out, key, entries, &live))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|(path, source)| BuildError::Remove { path, source })?;
         let section_digests = std::mem::take(&mut staged.sections);
