@@ -380,7 +380,7 @@ fn builds_killed_at_random_moments_leave_consistent_projects() {
     let timed = scenario.edited();
     let started = Instant::now();
     timed.build(T2, &scenario.args);
-    let span = started.elapsed().as_micros() as u64;
+    let mut span = started.elapsed().as_micros() as u64;
     let mut rng = Rng::from_clock();
     let mut cache = GuidCache::default();
     let (mut killed, mut finished) = (0, 0);
@@ -399,6 +399,8 @@ fn builds_killed_at_random_moments_leave_consistent_projects() {
             Some(status) => {
                 assert!(status.success(), "the build failed: {status}");
                 finished += 1;
+                // The builds run faster than when timed (a busy machine): aim earlier.
+                span = span * 3 / 4;
                 "a build that finished before the kill".to_string()
             }
             None => {
@@ -471,13 +473,11 @@ fn two_builds_at_once_never_interleave() {
         let tree = project.tree();
         for (rel, bytes) in tree.iter().filter(|(rel, _)| rel.extension().is_some_and(|e| e == "csv")) {
             let package = project.path(rel.with_extension("apkg"));
-            let from_package = cache.guids(&package, &std::fs::read(&package).unwrap());
-            assert_eq!(
-                cache.guids(&project.path(rel), bytes),
-                from_package,
-                "{what}: {} and its package differ",
-                rel.display()
-            );
+            let from_package: HashSet<String> =
+                cache.guids(&package, &std::fs::read(&package).unwrap()).into_iter().collect();
+            let from_csv: HashSet<String> = cache.guids(&project.path(rel), bytes).into_iter().collect();
+            let differ: Vec<&String> = from_csv.symmetric_difference(&from_package).collect();
+            assert!(differ.is_empty(), "{what}: {} and its package differ in {differ:?}", rel.display());
         }
         assert!(outcomes.contains(&tree), "{what}: the result is not that of one build after the other");
         assert_up_to_date(&project, &["--csv"], &what);
