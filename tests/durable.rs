@@ -619,3 +619,29 @@ fn a_renamed_deck_file_has_its_old_outputs_removed() {
     assert!(!project.path("out/beta.apkg").exists() && !project.path("out/beta.csv").exists());
     assert!(project.path("out/beta-2.apkg").exists());
 }
+
+#[test]
+fn a_package_that_cannot_be_put_in_place_fails_cleanly_and_the_next_build_recovers() {
+    let (v1, v2) = small_project();
+    let scenario = Scenario::new(&v1, v2, &["--csv"], &["--csv"]);
+    let project = scenario.edited();
+    // A folder where the package goes: the rename cannot replace it.
+    std::fs::remove_file(project.path("out/alpha.apkg")).unwrap();
+    project.write("out/alpha.apkg/blocker", b"x");
+    let output = project.command(T2, &["build", "--csv"]).output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("alpha.txt: failed: cannot move the finished file to out/alpha.apkg"),
+        "{stderr}"
+    );
+    let temps: Vec<PathBuf> = project.tree().into_keys().filter(|p| is_temp(p)).collect();
+    assert!(temps.is_empty(), "left: {temps:?}");
+    assert!(!project.path("out/.ankideck-state/alpha.state").exists(), "alpha is called up to date");
+    let mut cache = GuidCache::default();
+    assert_consistent(&project, &scenario.built, &mut cache, "a failed rename");
+    std::fs::remove_dir_all(project.path("out/alpha.apkg")).unwrap();
+    // As if the rename had failed over the old package: the next build replaces it.
+    std::fs::write(project.path("out/alpha.apkg"), &scenario.built[Path::new("out/alpha.apkg")]).unwrap();
+    scenario.assert_recovers(&project, &mut cache, "after a failed rename");
+}
