@@ -220,6 +220,9 @@ fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: std::time::D
             print_gone(gone);
         }
     }
+    for deck in &report.interrupted {
+        print_interrupted(deck);
+    }
     // Decks whose file was renamed: their notes went with it, their old outputs are removed.
     for gone in
         report.gone.iter().filter(|g| !report.forgotten.contains(&g.key) && !g.removed_files.is_empty())
@@ -261,6 +264,20 @@ fn print_removed(built: &build::Built) {
         eprintln!("      {line}: {}", entry.preview);
     }
     let ids: Vec<String> = built.removed.iter().map(|e| e.note_id.0.to_string()).collect();
+    eprintln!("    to find them in Anki's browser, search: nid:{}", ids.join(","));
+}
+
+/// Names the notes an interrupted build removed without reporting them.
+fn print_interrupted(deck: &build::journal::Unreported) {
+    eprintln!(
+        "  {}: removed by an earlier build that was interrupted before it reported them (an import never deletes notes, they stay in Anki):",
+        deck.key
+    );
+    for note in &deck.notes {
+        let line = if note.line == 0 { "line ?".to_string() } else { format!("line {}", note.line) };
+        eprintln!("      {line}: {}", note.preview);
+    }
+    let ids: Vec<String> = deck.notes.iter().map(|n| n.note_id.0.to_string()).collect();
     eprintln!("    to find them in Anki's browser, search: nid:{}", ids.join(","));
 }
 

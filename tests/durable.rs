@@ -6,7 +6,7 @@
 //! (unless the file is the previous build's, byte for byte), no temporary file may sit outside
 //! `out/`, and the next build must write exactly what an uninterrupted build writes.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -228,6 +228,15 @@ fn assert_same_tree(project: &Project, expected: &Tree, what: &str) {
     assert!(differ.is_empty(), "{what}: these files differ from an uninterrupted build: {differ:?}");
 }
 
+/// The note ids of every `nid:` search a build printed.
+fn reported_note_ids(stderr: &str) -> BTreeSet<String> {
+    stderr
+        .lines()
+        .filter_map(|line| line.split_once("search: nid:"))
+        .flat_map(|(_, ids)| ids.split(',').map(str::to_string))
+        .collect()
+}
+
 /// A following build finds every deck up to date and changes nothing.
 fn assert_up_to_date(project: &Project, args: &[&str], what: &str) {
     let before = project.tree();
@@ -236,6 +245,7 @@ fn assert_up_to_date(project: &Project, args: &[&str], what: &str) {
         stderr.lines().any(|l| l.starts_with("0 built, ")),
         "{what}: a following build rebuilt something:\n{stderr}"
     );
+    assert!(reported_note_ids(&stderr).is_empty(), "{what}: removed notes reported twice:\n{stderr}");
     assert_same_tree(project, &before, &format!("{what}, then a no-op build"));
 }
 
@@ -243,6 +253,8 @@ fn assert_up_to_date(project: &Project, args: &[&str], what: &str) {
 struct Scenario {
     built: Tree,
     rebuilt: Tree,
+    /// The note ids the uninterrupted rebuild reported removed (its `nid:` searches).
+    removed: BTreeSet<String>,
     v2: BTreeMap<&'static str, String>,
     args: Vec<&'static str>,
 }
@@ -260,10 +272,11 @@ impl Scenario {
         project.build(T1, first_args);
         let built = project.tree();
         project.set_sources(&v2);
-        project.build(T2, args);
+        let removed = reported_note_ids(&project.build(T2, args));
+        assert!(!removed.is_empty(), "the scenario removes no notes");
         let rebuilt = project.tree();
         assert!(!rebuilt.keys().any(|p| is_temp(p)), "an uninterrupted build left temporary files");
-        Scenario { built, rebuilt, v2, args: args.to_vec() }
+        Scenario { built, rebuilt, removed, v2, args: args.to_vec() }
     }
 
     /// The project as first built, with the sources edited to v2.
@@ -275,10 +288,16 @@ impl Scenario {
 
     /// After a crash: consistent, and the next build completes to exactly the uninterrupted
     /// result, which a later build finds up to date.
-    fn assert_recovers(&self, project: &Project, cache: &mut GuidCache, what: &str) {
+    /// `stopped` is what the stopped build printed: with the next build's report, it names every
+    /// note the uninterrupted build reported removed.
+    fn assert_recovers(&self, project: &Project, cache: &mut GuidCache, what: &str, stopped: &str) {
         assert_consistent(project, &self.built, cache, what);
-        project.build(T2, &self.args);
+        let stderr = project.build(T2, &self.args);
         assert_same_tree(project, &self.rebuilt, what);
+        let mut reported = reported_note_ids(stopped);
+        reported.extend(reported_note_ids(&stderr));
+        let lost: Vec<&String> = self.removed.difference(&reported).collect();
+        assert!(lost.is_empty(), "{what}: removed notes never reported: {lost:?}\n{stderr}");
         assert_up_to_date(project, &self.args, what);
     }
 }
@@ -306,18 +325,16 @@ fn crash_at_every_step(scenario: &Scenario) -> usize {
         let project = scenario.edited();
         let mut args = vec!["build"];
         args.extend(&scenario.args);
-        let status = project
-            .command(T2, &args)
-            .env("ANKIDECK_TEST_CRASH_AT", n.to_string())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
+        let output =
+            project.command(T2, &args).env("ANKIDECK_TEST_CRASH_AT", n.to_string()).output().unwrap();
+        let status = output.status;
         if status.success() {
             assert_same_tree(&project, &scenario.rebuilt, "a run with the hook past its last step");
             return n - 1;
         }
         assert_eq!(status.code(), None, "step {n}: the build failed instead of stopping: {status}");
-        scenario.assert_recovers(&project, &mut cache, &format!("crash before step {n}"));
+        let stopped = String::from_utf8(output.stderr).unwrap();
+        scenario.assert_recovers(&project, &mut cache, &format!("crash before step {n}"), &stopped);
     }
     unreachable!()
 }
@@ -390,7 +407,7 @@ fn builds_killed_at_random_moments_leave_consistent_projects() {
         let project = scenario.edited();
         let mut args = vec!["build"];
         args.extend(&scenario.args);
-        let mut child = project.command(T2, &args).stderr(Stdio::null()).spawn().unwrap();
+        let mut child = project.command(T2, &args).stderr(Stdio::piped()).spawn().unwrap();
         // Every other kill falls in the last fifth of the build, where the lock and the outputs
         // are put in place (a few milliseconds of it).
         let at = if killed % 2 == 0 { rng.below(span) } else { span * 4 / 5 + rng.below(span / 4) };
@@ -420,7 +437,9 @@ fn builds_killed_at_random_moments_leave_consistent_projects() {
                 format!("kill {killed}")
             }
         };
-        scenario.assert_recovers(&project, &mut cache, &what);
+        let mut stopped = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stopped).unwrap();
+        scenario.assert_recovers(&project, &mut cache, &what, &stopped);
         assert!(finished < 50, "the builds finish before they can be killed");
     }
     eprintln!(
@@ -643,5 +662,5 @@ fn a_package_that_cannot_be_put_in_place_fails_cleanly_and_the_next_build_recove
     std::fs::remove_dir_all(project.path("out/alpha.apkg")).unwrap();
     // As if the rename had failed over the old package: the next build replaces it.
     std::fs::write(project.path("out/alpha.apkg"), &scenario.built[Path::new("out/alpha.apkg")]).unwrap();
-    scenario.assert_recovers(&project, &mut cache, "after a failed rename");
+    scenario.assert_recovers(&project, &mut cache, "after a failed rename", &stderr);
 }

@@ -29,6 +29,13 @@ pub(super) struct StagedLock {
     digest: u128,
 }
 
+impl StagedLock {
+    /// The digest of the staged lock's text.
+    pub(super) fn digest(&self) -> u128 {
+        self.digest
+    }
+}
+
 /// Puts a staged lock in place, unless its text is the same as the old one's, and makes the
 /// rename durable before anything else is written.
 pub(super) fn commit_lock(

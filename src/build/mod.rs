@@ -4,6 +4,7 @@
 
 pub mod durable;
 pub mod guard;
+pub mod journal;
 mod lockfile;
 pub mod recover;
 pub mod stale;
@@ -106,6 +107,8 @@ pub struct BuildReport {
     pub forgotten: Vec<String>,
     /// Those of them whose outputs were removed from `out/`, with their notes.
     pub gone: Vec<stale::GoneDeck>,
+    /// Notes an earlier, interrupted build dropped from the lock without reporting them.
+    pub interrupted: Vec<journal::Unreported>,
 }
 
 impl BuildReport {
@@ -200,6 +203,7 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // The incremental check reads the lock's raw sections; the whole lock is parsed only when a
     // deck has to be built.
     let raw = old_text.as_deref().map(RawSections::of).unwrap_or_default();
+    let interrupted = journal::pending(&opts.out, old_text.as_deref());
     let head = Lock::parse(&opts.lock, raw.head)?;
     let notetype_entry =
         identify::identify_notetype(&notetype, head.notetypes.get(&notetype.id.0), opts.now_secs);
@@ -217,12 +221,17 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let all_fresh = checked.iter().all(|c| matches!(c, Checked::UpToDate { .. }));
     if all_fresh && forgotten.is_empty() && raw.canonical {
         let decks = files.iter().zip(checked).map(|(file, c)| DeckResult::unbuilt(file, c.into())).collect();
+        if !interrupted.is_empty() {
+            journal::clear(&opts.out)
+                .map_err(|source| BuildError::Remove { path: opts.out.clone(), source })?;
+        }
         let report = BuildReport {
             decks,
             diagnostics: Vec::new(),
             lock: LockStatus::Unchanged,
             forgotten,
             gone: Vec::new(),
+            interrupted,
         };
         return Ok(report);
     }
@@ -268,8 +277,14 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         || identified.lock.digest().map_err(|source| BuildError::Read { path: opts.lock.clone(), source });
     if opts.locked && old_digest != Some(new_digest()?) {
         let decks = identified.results;
-        let report =
-            BuildReport { decks, diagnostics, lock: LockStatus::OutOfDate, forgotten, gone: Vec::new() };
+        let report = BuildReport {
+            decks,
+            diagnostics,
+            lock: LockStatus::OutOfDate,
+            forgotten,
+            gone: Vec::new(),
+            interrupted: Vec::new(),
+        };
         return Ok(report);
     }
     let phase = Phase::start("emit", String::new);
@@ -283,7 +298,8 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             (key.as_str(), left.map_or(&[][..], Vec::as_slice))
         })
         .collect();
-    let (lock, gone) = run.emit_all(&mut identified, &old_lock, old_digest, &dropped, &files)?;
+    let (lock, gone) =
+        run.emit_all(&mut identified, &old_lock, old_digest, &dropped, &files, &interrupted)?;
     drop(phase);
     for (file, result) in files.iter().zip(&identified.results) {
         if matches!(result.outcome, Outcome::Invalid | Outcome::Failed(_)) {
@@ -296,7 +312,7 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // disk borrows its old entries from the old lock.)
     drop(to_emit);
     free_in_background((new_lock, old_lock));
-    Ok(BuildReport { decks, diagnostics, lock, forgotten, gone })
+    Ok(BuildReport { decks, diagnostics, lock, forgotten, gone, interrupted })
 }
 
 /// What every phase of one build reads.
@@ -525,6 +541,7 @@ impl Run<'_> {
         old_digest: Option<u128>,
         dropped: &[(&str, &[NoteEntry])],
         files: &[SourceFile],
+        interrupted: &[journal::Unreported],
     ) -> Result<(LockStatus, Vec<stale::GoneDeck>), BuildError> {
         let opts = self.opts;
         let Identified { lock, results, to_emit, notetype_entry } = identified;
@@ -580,12 +597,30 @@ impl Run<'_> {
             staged_lock
         };
         let live = stale::LiveNames::of(files.iter().map(|f| stem_of(&f.path)));
-        let gone = dropped
+        let dropped: Vec<&(&str, &[NoteEntry])> = dropped
             .iter()
             .filter(|(key, _)| !lock.decks.contains_key(*key) && !lock.kept.contains_key(*key))
+            .collect();
+        let gone = dropped
+            .iter()
             .map(|(key, entries)| stale::remove_gone_deck(&opts.out, key, entries, &live))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|(path, source)| BuildError::Remove { path, source })?;
+        // The notes this lock drops, reported only if the build gets to the end: kept on disk
+        // until then.
+        let mut unreported: Vec<journal::Unreported> = interrupted.to_vec();
+        let removed = written.iter().map(|(p, (built, _))| (p.deck.key(), &built.removed[..]));
+        for (key, entries) in removed.chain(dropped.iter().map(|(key, entries)| (*key, *entries))) {
+            if !entries.is_empty() {
+                let notes = entries.iter().map(journal::RemovedNote::from).collect();
+                unreported.push(journal::Unreported { key: key.to_string(), notes });
+            }
+        }
+        let journal_error = |source| BuildError::Remove { path: opts.out.join(state::STATE_DIR), source };
+        if !unreported.is_empty() {
+            journal::write(&opts.out, staged.digest(), &unreported).map_err(journal_error)?;
+        }
+        let lock_digest = staged.digest();
         let section_digests = std::mem::take(&mut staged.sections);
         let phase = Phase::start("lock commit", String::new);
         let status = lockfile::commit_lock(&opts.lock, staged, old_digest)?;
@@ -610,6 +645,20 @@ impl Run<'_> {
                 state::forget(&opts.out, stem);
             }
             results[pending.index].outcome = Outcome::Built(Box::new(built));
+        }
+        if !unreported.is_empty() {
+            // A deck whose outputs could not be put in place is not reported as built: its
+            // removed notes stay in the journal for the next build to report.
+            let failed: HashSet<&str> = to_emit
+                .iter()
+                .filter(|p| matches!(results[p.index].outcome, Outcome::Failed(_)))
+                .map(|p| p.deck.key())
+                .collect();
+            unreported.retain(|deck| failed.contains(deck.key.as_str()));
+            match unreported.is_empty() {
+                true => journal::clear(&opts.out).map_err(journal_error)?,
+                false => journal::write(&opts.out, lock_digest, &unreported).map_err(journal_error)?,
+            }
         }
         Ok((status, gone))
     }
