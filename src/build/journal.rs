@@ -38,6 +38,20 @@ pub struct Unreported {
     pub notes: Vec<RemovedNote>,
 }
 
+/// What a build must report: the notes an interrupted build did not, and those it drops itself
+/// (deck key and entries).
+pub(super) fn unreported<'a>(
+    interrupted: &[Unreported],
+    removed: impl Iterator<Item = (&'a str, &'a [NoteEntry])>,
+) -> Vec<Unreported> {
+    let mut decks = interrupted.to_vec();
+    for (key, entries) in removed.filter(|(_, entries)| !entries.is_empty()) {
+        let notes = entries.iter().map(RemovedNote::from).collect();
+        decks.push(Unreported { key: key.to_string(), notes });
+    }
+    decks
+}
+
 fn path(out: &Path) -> PathBuf {
     out.join(state::STATE_DIR).join("removed")
 }

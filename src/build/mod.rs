@@ -606,16 +606,11 @@ impl Run<'_> {
             .map(|(key, entries)| stale::remove_gone_deck(&opts.out, key, entries, &live))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|(path, source)| BuildError::Remove { path, source })?;
-        // The notes this lock drops, reported only if the build gets to the end: kept on disk
-        // until then.
-        let mut unreported: Vec<journal::Unreported> = interrupted.to_vec();
+        // The notes this lock drops are reported only if the build gets to the end: they are
+        // kept on disk until then.
         let removed = written.iter().map(|(p, (built, _))| (p.deck.key(), &built.removed[..]));
-        for (key, entries) in removed.chain(dropped.iter().map(|(key, entries)| (*key, *entries))) {
-            if !entries.is_empty() {
-                let notes = entries.iter().map(journal::RemovedNote::from).collect();
-                unreported.push(journal::Unreported { key: key.to_string(), notes });
-            }
-        }
+        let removed = removed.chain(dropped.iter().map(|(key, entries)| (*key, *entries)));
+        let mut unreported = journal::unreported(interrupted, removed);
         let journal_error = |source| BuildError::Remove { path: opts.out.join(state::STATE_DIR), source };
         if !unreported.is_empty() {
             journal::write(&opts.out, staged.digest(), &unreported).map_err(journal_error)?;
