@@ -606,6 +606,17 @@ impl Run<'_> {
             .map(|(key, entries)| stale::remove_gone_deck(&opts.out, key, entries, &live))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|(path, source)| BuildError::Remove { path, source })?;
+        if gone.iter().any(|g| !g.removed_files.is_empty()) {
+            // Removed for good before the lock forgets the deck (or a power cut could leave
+            // outputs that no later build knows to remove).
+            durable::sync_dir(&opts.out).map_err(|source| {
+                BuildError::Emit(EmitError::Io {
+                    action: "cannot flush the folder",
+                    path: opts.out.clone(),
+                    source,
+                })
+            })?;
+        }
         // The notes this lock drops are reported only if the build gets to the end: they are
         // kept on disk until then.
         let removed = written.iter().map(|(p, (built, _))| (p.deck.key(), &built.removed[..]));
