@@ -129,7 +129,10 @@ fn run_build(args: BuildArgs) -> ExitCode {
     };
     let started = std::time::Instant::now();
     eprintln!("Building decks from {} into {}", opts.source.display(), opts.out.display());
-    match build::build(&opts) {
+    let waiting = |guard: &Path| {
+        eprintln!("waiting for another ankideck build of this project to finish ({})", guard.display());
+    };
+    match build::build_with(&opts, &waiting) {
         Ok(report) => {
             print_report(&opts, &report, started.elapsed());
             if report.has_failures() {
@@ -218,6 +221,19 @@ fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: std::time::D
     }
     for key in &report.forgotten {
         eprintln!("  {key}: its source file is gone; dropped from {}", opts.lock.display());
+        if let Some(gone) = report.gone.iter().find(|g| &g.key == key) {
+            print_gone(gone);
+        }
+    }
+    for deck in &report.interrupted {
+        print_interrupted(deck);
+    }
+    // Decks whose file was renamed: their notes went with it, their old outputs are removed.
+    for gone in
+        report.gone.iter().filter(|g| !report.forgotten.contains(&g.key) && !g.removed_files.is_empty())
+    {
+        eprintln!("  {}: its deck file was renamed", gone.key);
+        print_gone(gone);
     }
     let lock = match report.lock {
         LockStatus::Unchanged => format!("{} unchanged", opts.lock.display()),
@@ -254,6 +270,36 @@ fn print_removed(built: &build::Built) {
     }
     let ids: Vec<String> = built.removed.iter().map(|e| e.note_id.0.to_string()).collect();
     eprintln!("    to find them in Anki's browser, search: nid:{}", ids.join(","));
+}
+
+/// Names the notes an interrupted build removed without reporting them.
+fn print_interrupted(deck: &build::journal::Unreported) {
+    eprintln!(
+        "  {}: removed by an earlier build that was interrupted before it reported them (an import never deletes notes, they stay in Anki):",
+        deck.key
+    );
+    for note in &deck.notes {
+        let line = if note.line == 0 { "line ?".to_string() } else { format!("line {}", note.line) };
+        eprintln!("      {line}: {}", note.preview);
+    }
+    let ids: Vec<String> = deck.notes.iter().map(|n| n.note_id.0.to_string()).collect();
+    eprintln!("    to find them in Anki's browser, search: nid:{}", ids.join(","));
+}
+
+/// Names the outputs of a deck whose source file is gone, and how to find its notes in Anki.
+fn print_gone(gone: &build::stale::GoneDeck) {
+    if !gone.removed_files.is_empty() {
+        let files: Vec<String> = gone.removed_files.iter().map(|p| p.display().to_string()).collect();
+        eprintln!("    removed {}", files.join(", "));
+    }
+    if !gone.note_ids.is_empty() {
+        let ids: Vec<String> = gone.note_ids.iter().map(|id| id.0.to_string()).collect();
+        eprintln!(
+            "    its {} stay in Anki (an import never deletes notes); to find them in Anki's browser, search: nid:{}",
+            plural(ids.len(), "note"),
+            ids.join(",")
+        );
+    }
 }
 
 fn run_check(args: &CheckArgs) -> ExitCode {

@@ -608,7 +608,7 @@ fn a_new_deck_never_reuses_a_guid_of_a_deck_that_is_up_to_date() {
     project.build(T1, &[], 0);
     std::fs::rename(project.path("source-cards/a.txt"), project.path("source-cards/b.txt")).unwrap();
     project.build(T2, &[], 0); // b takes over a's identities
-    std::fs::remove_file(project.path("out/a.apkg")).unwrap();
+    assert!(!project.exists("out/a.apkg"), "the renamed deck's old package was left");
     project.write("source-cards/a.txt", deck.replacen("FIRST", "OTHER", 1).as_bytes());
     let run = project.build(T2 + 100, &[], 0);
     assert!(run.stderr.contains("up to date"), "b is not rebuilt: {}", run.stderr);

@@ -2,8 +2,12 @@
 //! of a source folder. Decks are read and written in parallel; identities are assigned in file
 //! order so the result does not depend on scheduling. One broken deck does not stop the others.
 
+pub mod durable;
+pub mod guard;
+pub mod journal;
 mod lockfile;
 pub mod recover;
+pub mod stale;
 pub mod state;
 
 use crate::diagnostic::Diagnostic;
@@ -103,6 +107,10 @@ pub struct BuildReport {
     pub lock: LockStatus,
     /// Decks in the lock whose source file is gone (their entries were dropped).
     pub forgotten: Vec<String>,
+    /// Those of them whose outputs were removed from `out/`, with their notes.
+    pub gone: Vec<stale::GoneDeck>,
+    /// Notes an earlier, interrupted build dropped from the lock without reporting them.
+    pub interrupted: Vec<journal::Unreported>,
 }
 
 impl BuildReport {
@@ -131,6 +139,10 @@ pub enum BuildError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("no deck files (*.txt) in {0}")]
     NoDecks(PathBuf),
+    #[error("cannot take the build guard {path}: {source}")]
+    Guard { path: PathBuf, source: std::io::Error },
+    #[error("cannot remove {path}: {source}")]
+    Remove { path: PathBuf, source: std::io::Error },
 }
 
 /// A deck after the parallel read phase.
@@ -152,9 +164,29 @@ enum Prepared {
     Failed(String),
 }
 
-/// Builds every deck of `opts.source` into `opts.out`.
+/// Builds every deck of `opts.source` into `opts.out`, after any other build of the project.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    build_with(opts, &|_| {})
+}
+
+/// [`build`], calling `waiting` with the guard's path if it has to wait for another build of
+/// the project to finish. One build at a time: from before the lock is read until the state is
+/// recorded, the build holds the project's guard ([`guard`]); while it does, it removes what
+/// killed builds left: temporary files in `out/` and beside the lock (where they used to be).
+pub fn build_with(opts: &BuildOptions, waiting: &dyn Fn(&Path)) -> Result<BuildReport, BuildError> {
     let _total = Phase::start("build", String::new);
+    let guard = guard::BuildGuard::acquire(&opts.out, waiting)
+        .map_err(|source| BuildError::Guard { path: opts.out.join(guard::GUARD_FILE), source })?;
+    let leftovers = guard::remove_leftovers(&[&opts.out, durable::parent_of(&opts.lock)]);
+    let report = leftovers
+        .map_err(|source| BuildError::Remove { path: opts.out.clone(), source })
+        .and_then(|_| build_guarded(opts));
+    guard.release();
+    report
+}
+
+/// The build, once it holds the guard.
+fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let files = discover::discover(&opts.source)?;
     if files.is_empty() {
         return Err(BuildError::NoDecks(opts.source.clone()));
@@ -178,6 +210,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     if let Some(line) = raw.conflict {
         return Err(LockError::Conflict { path: opts.lock.clone(), line }.into());
     }
+    let interrupted = journal::pending(&opts.out, old_text.as_deref());
     let head = Lock::parse(&opts.lock, raw.head)?;
     let notetype_entry =
         identify::identify_notetype(&notetype, head.notetypes.get(&notetype.id.0), opts.now_secs);
@@ -195,7 +228,19 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let all_fresh = checked.iter().all(|c| matches!(c, Checked::UpToDate { .. }));
     if all_fresh && forgotten.is_empty() && raw.canonical {
         let decks = files.iter().zip(checked).map(|(file, c)| DeckResult::unbuilt(file, c.into())).collect();
-        return Ok(BuildReport { decks, diagnostics: Vec::new(), lock: LockStatus::Unchanged, forgotten });
+        if !interrupted.is_empty() {
+            journal::clear(&opts.out)
+                .map_err(|source| BuildError::Remove { path: opts.out.clone(), source })?;
+        }
+        let report = BuildReport {
+            decks,
+            diagnostics: Vec::new(),
+            lock: LockStatus::Unchanged,
+            forgotten,
+            gone: Vec::new(),
+            interrupted,
+        };
+        return Ok(report);
     }
     // Only the sections of decks to rebuild (and of decks whose file is gone, which a renamed
     // file may take over) are parsed; the others are carried over verbatim. The lock and the
@@ -228,6 +273,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let diagnostics: Vec<Diagnostic> = prepared.iter().flat_map(|(_, d)| d.clone()).collect();
 
     let phase = Phase::start("identify", String::new);
+    // Every deck whose file is gone: those the lock drops in the end have their outputs removed.
+    let files_gone = forgotten.clone();
     let mut identified = run.identify_all(&files, prepared, &old_lock, &mut forgotten);
     drop(phase);
     if opts.locked {
@@ -237,10 +284,29 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         || identified.lock.digest().map_err(|source| BuildError::Read { path: opts.lock.clone(), source });
     if opts.locked && old_digest != Some(new_digest()?) {
         let decks = identified.results;
-        return Ok(BuildReport { decks, diagnostics, lock: LockStatus::OutOfDate, forgotten });
+        let report = BuildReport {
+            decks,
+            diagnostics,
+            lock: LockStatus::OutOfDate,
+            forgotten,
+            gone: Vec::new(),
+            interrupted: Vec::new(),
+        };
+        return Ok(report);
     }
     let phase = Phase::start("emit", String::new);
-    let lock = run.emit_all(&mut identified, &old_lock, old_digest)?;
+    // The decks whose file is gone, with the entries no deck took over (a renamed deck's were
+    // all taken). Those the new lock still holds (a deck file with errors may be one of them
+    // renamed) keep their outputs.
+    let dropped: Vec<(&str, &[NoteEntry])> = files_gone
+        .iter()
+        .map(|key| {
+            let left = forgotten.contains(key).then(|| old_lock.notes.get(key)).flatten();
+            (key.as_str(), left.map_or(&[][..], Vec::as_slice))
+        })
+        .collect();
+    let (lock, gone) =
+        run.emit_all(&mut identified, &old_lock, old_digest, &dropped, &files, &interrupted)?;
     drop(phase);
     for (file, result) in files.iter().zip(&identified.results) {
         if matches!(result.outcome, Outcome::Invalid | Outcome::Failed(_) | Outcome::DamagedLock(_)) {
@@ -253,7 +319,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // disk borrows its old entries from the old lock.)
     drop(to_emit);
     free_in_background((new_lock, old_lock));
-    Ok(BuildReport { decks, diagnostics, lock, forgotten })
+    Ok(BuildReport { decks, diagnostics, lock, forgotten, gone, interrupted })
 }
 
 /// What every phase of one build reads.
@@ -471,21 +537,27 @@ impl Run<'_> {
         Identified { lock, results, to_emit, notetype_entry }
     }
 
-    /// Writes the identified decks and the lock. The packages are written while the lock is
-    /// streamed to a temporary file and the decks' lock sections are hashed for their state
-    /// files: the two do not depend on each other.
+    /// Writes the identified decks and the lock, in the order that keeps the lock on disk
+    /// knowing every identity that any output in `out/` holds, whenever the build is stopped:
+    /// 1. the packages and CSVs are written to temporary files and flushed while the lock is
+    ///    streamed to one (a deck whose files could not be written keeps its old lock entries);
+    /// 2. the outputs of decks whose source file is gone are removed (their entries are still
+    ///    in the lock on disk, so a crash here only repeats the removal), then the lock is put
+    ///    in place and the rename flushed;
+    /// 3. each deck's state file is removed, its package and CSV renamed into place (a CSV not
+    ///    asked for is removed) and `out/` flushed;
+    /// 4. only then the state files that say the decks are up to date are recorded.
     fn emit_all(
         &self,
         identified: &mut Identified<'_>,
         old_lock: &Lock,
         old_digest: Option<u128>,
-    ) -> Result<LockStatus, BuildError> {
+        dropped: &[(&str, &[NoteEntry])],
+        files: &[SourceFile],
+        interrupted: &[journal::Unreported],
+    ) -> Result<(LockStatus, Vec<stale::GoneDeck>), BuildError> {
         let opts = self.opts;
         let Identified { lock, results, to_emit, notetype_entry } = identified;
-        if !to_emit.is_empty() {
-            std::fs::create_dir_all(&opts.out)
-                .map_err(|source| BuildError::Read { path: opts.out.clone(), source })?;
-        }
         let (emitted, staged_lock) = rayon::join(
             || {
                 to_emit
@@ -500,7 +572,7 @@ impl Run<'_> {
                     finish_entries(lock, to_emit, &opts.out)?;
                 }
                 let _phase = Phase::start("lock write", String::new);
-                Ok::<_, BuildError>(lockfile::stage_lock(&opts.lock, lock)?)
+                Ok::<_, BuildError>(lockfile::stage_lock(&opts.lock, &opts.out, lock)?)
             },
         );
         // The notes are written out: free them on another thread while the packages are
@@ -516,55 +588,138 @@ impl Run<'_> {
         // Without a lock to go with them, the new packages must not replace the old ones: the
         // identities of their new notes would be lost. (Their temporary files are removed.)
         let staged_lock = staged_lock?;
-        let emitted: Vec<Result<Built, String>> = emitted
-            .into_par_iter()
-            .map(|written| {
-                let (built, files) = written?;
-                for (temp, dest) in files {
-                    emit::persist(temp, &dest).map_err(|e| e.to_string())?;
-                }
-                Ok(built)
-            })
-            .collect();
-        let section_digests = &staged_lock.sections;
-        let notetype_line = notetype_fingerprint(notetype_entry);
+        let mut written = Vec::with_capacity(to_emit.len());
         for (pending, result) in to_emit.iter().zip(emitted) {
-            let stem = pending.deck.key();
-            results[pending.index].outcome = match result {
-                Ok(built) => {
-                    let section = match section_digests.get(stem) {
-                        Some(digest) => *digest,
-                        None => lock
-                            .deck_digest(stem)
-                            .map_err(|source| BuildError::Read { path: opts.lock.clone(), source })?,
-                    };
-                    let fingerprint = state::fingerprint(&state::FingerprintInput {
-                        source: pending.source,
-                        settings: &self.settings,
-                        notetype: &notetype_line,
-                        lock_section: section,
-                    });
-                    if state::record(&opts.out, stem, &fingerprint, built.cards, &built.name).is_err() {
-                        state::forget(&opts.out, stem);
-                    }
-                    Outcome::Built(Box::new(built))
-                }
+            match result {
+                Ok(done) => written.push((pending, done)),
                 Err(message) => {
                     // The package was not written: the lock keeps what matches the old one.
+                    let stem = pending.deck.key();
                     lock.decks.remove(stem);
                     lock.notes.remove(stem);
                     lock.spilled.remove(stem);
                     recover::keep_entries_of_unbuilt(old_lock, stem, pending.taken_over.as_deref(), lock);
-                    Outcome::Failed(message)
+                    results[pending.index].outcome = Outcome::Failed(message);
                 }
-            };
+            }
         }
         // A deck that failed to write put its old entries back: the staged lock is stale then.
-        let any_failed = to_emit.iter().any(|p| matches!(results[p.index].outcome, Outcome::Failed(_)));
-        let staged = if any_failed { lockfile::stage_lock(&opts.lock, lock)? } else { staged_lock };
-        let _phase = Phase::start("lock commit", String::new);
-        Ok(lockfile::commit_lock(&opts.lock, staged, old_digest)?)
+        let mut staged = if written.len() < to_emit.len() {
+            lockfile::stage_lock(&opts.lock, &opts.out, lock)?
+        } else {
+            staged_lock
+        };
+        let live = stale::LiveNames::of(files.iter().map(|f| stem_of(&f.path)));
+        let dropped: Vec<&(&str, &[NoteEntry])> = dropped
+            .iter()
+            .filter(|(key, _)| !lock.decks.contains_key(*key) && !lock.kept.contains_key(*key))
+            .collect();
+        let gone = dropped
+            .iter()
+            .map(|(key, entries)| stale::remove_gone_deck(&opts.out, key, entries, &live))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|(path, source)| BuildError::Remove { path, source })?;
+        if gone.iter().any(|g| !g.removed_files.is_empty()) {
+            // Removed for good before the lock forgets the deck (or a power cut could leave
+            // outputs that no later build knows to remove).
+            durable::sync_dir(&opts.out).map_err(|source| {
+                BuildError::Emit(EmitError::Io {
+                    action: "cannot flush the folder",
+                    path: opts.out.clone(),
+                    source,
+                })
+            })?;
+        }
+        // The notes this lock drops are reported only if the build gets to the end: they are
+        // kept on disk until then.
+        let removed = written.iter().map(|(p, (built, _))| (p.deck.key(), &built.removed[..]));
+        let removed = removed.chain(dropped.iter().map(|(key, entries)| (*key, *entries)));
+        let mut unreported = journal::unreported(interrupted, removed);
+        let journal_error = |source| BuildError::Remove { path: opts.out.join(state::STATE_DIR), source };
+        if !unreported.is_empty() {
+            journal::write(&opts.out, staged.digest(), &unreported).map_err(journal_error)?;
+        }
+        let lock_digest = staged.digest();
+        let section_digests = std::mem::take(&mut staged.sections);
+        let phase = Phase::start("lock commit", String::new);
+        let status = lockfile::commit_lock(&opts.lock, staged, old_digest)?;
+        drop(phase);
+        let placed = place_outputs(opts, written, results)?;
+        let notetype_line = notetype_fingerprint(notetype_entry);
+        for (pending, built) in placed {
+            let stem = pending.deck.key();
+            let section = match section_digests.get(stem) {
+                Some(digest) => *digest,
+                None => lock
+                    .deck_digest(stem)
+                    .map_err(|source| BuildError::Read { path: opts.lock.clone(), source })?,
+            };
+            let fingerprint = state::fingerprint(&state::FingerprintInput {
+                source: pending.source,
+                settings: &self.settings,
+                notetype: &notetype_line,
+                lock_section: section,
+            });
+            if state::record(&opts.out, stem, &fingerprint, built.cards, &built.name).is_err() {
+                state::forget(&opts.out, stem);
+            }
+            results[pending.index].outcome = Outcome::Built(Box::new(built));
+        }
+        if !unreported.is_empty() {
+            // A deck whose outputs could not be put in place is not reported as built: its
+            // removed notes stay in the journal for the next build to report.
+            let failed: HashSet<&str> = to_emit
+                .iter()
+                .filter(|p| matches!(results[p.index].outcome, Outcome::Failed(_)))
+                .map(|p| p.deck.key())
+                .collect();
+            unreported.retain(|deck| failed.contains(deck.key.as_str()));
+            match unreported.is_empty() {
+                true => journal::clear(&opts.out).map_err(journal_error)?,
+                false => journal::write(&opts.out, lock_digest, &unreported).map_err(journal_error)?,
+            }
+        }
+        Ok((status, gone))
     }
+}
+
+/// The temporary files of a deck's outputs, with their destinations.
+type TempOutputs = Vec<(tempfile::NamedTempFile, PathBuf)>;
+
+/// Puts the written decks' outputs in place, once the lock that knows their identities is: a
+/// deck's state file is removed first (it vouched for the old outputs), and so is a CSV an
+/// earlier build left when this one writes none. A deck whose outputs could not be moved is
+/// marked failed; the others are returned with what was built.
+fn place_outputs<'p, 'a>(
+    opts: &BuildOptions,
+    written: Vec<(&'p Pending<'a>, (Built, TempOutputs))>,
+    results: &mut [DeckResult],
+) -> Result<Vec<(&'p Pending<'a>, Built)>, BuildError> {
+    let out = &opts.out;
+    let mut placed = Vec::with_capacity(written.len());
+    for (pending, (built, files)) in written {
+        let stem = pending.deck.key();
+        state::forget(out, stem);
+        let stale = match opts.csv {
+            true => Ok(None),
+            false => stale::remove_stale_csv(out, stem)
+                .map_err(|e| format!("cannot remove {}: {e}", stale::csv_path(out, stem).display())),
+        };
+        let moved = stale.and_then(|_| {
+            files.into_iter().try_for_each(|(temp, dest)| {
+                durable::step();
+                emit::put_in_place(temp, &dest).map_err(|e| e.to_string())
+            })
+        });
+        match moved {
+            Ok(()) => placed.push((pending, built)),
+            Err(message) => results[pending.index].outcome = Outcome::Failed(message),
+        }
+    }
+    durable::sync_dir(out).map_err(|source| {
+        BuildError::Emit(EmitError::Io { action: "cannot flush the folder", path: out.clone(), source })
+    })?;
+    Ok(placed)
 }
 
 /// Frees a large value on a thread of its own. If no thread can be started, the closure, and the
@@ -877,14 +1032,14 @@ struct Pending<'a> {
     source: u128,
 }
 
-/// Writes a deck's package (and CSV) to temporary files; returns them with their destinations,
-/// for [`emit::persist`] once both are finished.
+/// Writes a deck's package (and CSV) to temporary files and flushes them; returns them with
+/// their destinations, to be put in place once the lock is.
 fn emit_deck(
     opts: &BuildOptions,
     notetype: &Notetype,
     notetype_entry: &NotetypeEntry,
     pending: &Pending,
-) -> Result<(Built, Vec<(tempfile::NamedTempFile, PathBuf)>), String> {
+) -> Result<(Built, TempOutputs), String> {
     let deck = pending.deck.notes();
     let outputs = output_paths(opts, pending.deck.key());
     let input = CollectionInput { deck, notetype, notetype_entry };
@@ -898,6 +1053,10 @@ fn emit_deck(
     let mut files = vec![(package, outputs[0].clone())];
     if let (Some(csv), Some(path)) = (csv, outputs.get(1)) {
         files.push((csv, path.clone()));
+    }
+    // Flushed here, in parallel, so that putting them in place later is only a rename.
+    for (temp, dest) in &files {
+        emit::seal(temp, dest).map_err(|e| e.to_string())?;
     }
     let body = &pending.deck;
     let built = Built {

@@ -1,6 +1,8 @@
 //! Incremental builds: a deck whose source, settings, lock entries and tool version are the same
 //! as at its last build is not rebuilt. Each built deck leaves a small state file in
-//! `out/.ankideck-state/` with the fingerprint of those inputs and its card count.
+//! `out/.ankideck-state/` with the fingerprint of those inputs and its card count. A state file
+//! is removed before its deck's outputs are replaced and written after they are in place, so it
+//! never vouches for outputs it was not recorded with.
 
 use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::Xxh3;
@@ -63,16 +65,22 @@ pub fn up_to_date(out: &Path, stem: &str, fingerprint: &str) -> Option<(usize, S
     (stored == fingerprint).then(|| Some((cards.parse().ok()?, name.to_string()))).flatten()
 }
 
-/// Records a finished build of a deck.
+/// Records a finished build of a deck. The state file is written to a temporary file in `out`
+/// and renamed, so it is either the old one or the whole new one; call it only once the deck's
+/// outputs are in place and flushed.
 pub fn record(out: &Path, stem: &str, fingerprint: &str, cards: usize, name: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
     let path = state_path(out, stem);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(path, format!("{fingerprint} {cards} {name}\n"))
+    let mut temp = crate::emit::temp_file_in(out).map_err(std::io::Error::other)?;
+    temp.write_all(format!("{fingerprint} {cards} {name}\n").as_bytes())?;
+    super::durable::step();
+    temp.persist(path).map(|_| ()).map_err(|e| e.error)
 }
 
 /// Forgets a deck's state, so the next build rebuilds it.
 pub fn forget(out: &Path, stem: &str) {
-    let _ = std::fs::remove_file(state_path(out, stem));
+    let _ = super::durable::remove_file(&state_path(out, stem));
 }

@@ -171,6 +171,13 @@ pub fn temp_file_in(dir: &Path) -> Result<tempfile::NamedTempFile, EmitError> {
 
 /// Moves a finished temporary file to `dest`, replacing what was there in one step.
 pub fn persist(temp: tempfile::NamedTempFile, dest: &Path) -> Result<(), EmitError> {
+    seal(&temp, dest)?;
+    put_in_place(temp, dest)
+}
+
+/// Readies a finished temporary file for `dest`: its permissions, and its bytes flushed to disk,
+/// so that once renamed it is whole even after a power cut.
+pub fn seal(temp: &tempfile::NamedTempFile, dest: &Path) -> Result<(), EmitError> {
     // Temporary files are private (0600); outputs are ordinary files for the user to share.
     #[cfg(unix)]
     {
@@ -178,7 +185,12 @@ pub fn persist(temp: tempfile::NamedTempFile, dest: &Path) -> Result<(), EmitErr
         let perms = std::fs::Permissions::from_mode(0o644);
         temp.as_file().set_permissions(perms).map_err(EmitError::io("cannot set permissions of", dest))?;
     }
-    temp.as_file().sync_all().map_err(EmitError::io("cannot flush", dest))?;
+    temp.as_file().sync_all().map_err(EmitError::io("cannot flush", dest))
+}
+
+/// Renames a sealed temporary file to `dest`, replacing what was there in one step. If it
+/// fails, `dest` is as it was and the temporary file is removed.
+pub fn put_in_place(temp: tempfile::NamedTempFile, dest: &Path) -> Result<(), EmitError> {
     temp.persist(dest).map(|_| ()).map_err(|e| EmitError::Io {
         action: "cannot move the finished file to",
         path: dest.to_path_buf(),

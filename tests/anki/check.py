@@ -279,7 +279,8 @@ def check_packages(report: Report, binary: Path, work: Path) -> None:
     epoch = {"SOURCE_DATE_EPOCH": str(int(time.time()))}
     for side, extra in (("memory", []), ("disk", ["--stream-above", "0"])):
         run_bin(binary, ["build", "--csv", "--out", f"out-{side}", "--lock", f"{side}.lock", *extra], project, epoch)
-    outputs = [f for f in sorted((project / "out-memory").iterdir()) if f.is_file()]
+    # Hidden files (the build guard) are not outputs.
+    outputs = [f for f in sorted((project / "out-memory").iterdir()) if f.is_file() and not f.name.startswith(".")]
     differ = [f.name for f in outputs if (project / "out-disk" / f.name).read_bytes() != f.read_bytes()]
     differ += ["lock"] if (project / "disk.lock").read_bytes() != (project / "memory.lock").read_bytes() else []
     report.check("from disk: every output and the lock byte-identical to the in-memory build",

@@ -1,0 +1,179 @@
+//! One build at a time per project: a build holds an exclusive OS file lock on a file in `out/`
+//! from before it reads the lock file until after it has recorded its state. A second build
+//! waits for it (the caller is told, to say so), so two builds never interleave their writes.
+//! While it holds the guard, a build removes the temporary files that killed builds left.
+
+use super::durable;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
+
+/// The guard file in `out/`.
+pub const GUARD_FILE: &str = ".ankideck-build-guard";
+
+/// Holds the project's build guard until dropped.
+pub(crate) struct BuildGuard {
+    file: File,
+    path: PathBuf,
+    /// Whether `out/` was created to hold the guard (it is removed again if nothing else was
+    /// written into it).
+    created_out: bool,
+}
+
+impl BuildGuard {
+    /// Takes the guard of the project whose outputs go to `out`, creating `out` if needed.
+    /// If another build holds it, calls `waiting` with the guard's path once and waits.
+    pub(crate) fn acquire(out: &Path, waiting: &dyn Fn(&Path)) -> std::io::Result<BuildGuard> {
+        let path = out.join(GUARD_FILE);
+        let created_out = !out.is_dir();
+        let mut told = false;
+        loop {
+            std::fs::create_dir_all(out)?;
+            let file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path)?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(TryLockError::WouldBlock) => {
+                    if !told {
+                        waiting(&path);
+                        told = true;
+                    }
+                    file.lock()?;
+                }
+                Err(TryLockError::Error(e)) => return Err(e),
+            }
+            // The build that held it may have removed the file (and `out/`) before letting it
+            // go: a lock on a removed file guards nothing, so take the one now at the path.
+            if is_same_file(&file, &path) {
+                return Ok(BuildGuard { file, path, created_out });
+            }
+        }
+    }
+
+    /// The guard file's path.
+    #[cfg(test)]
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Lets the guard go; if this build created `out/` and wrote nothing else into it (a
+    /// `--locked` build that found the lock out of date), removes the guard file and `out/`.
+    pub(crate) fn release(self) {
+        let out = durable::parent_of(&self.path);
+        if self.created_out && only_holds_the_guard(out) {
+            // Removed while still held: a waiting build notices and takes a new one.
+            let _ = std::fs::remove_file(&self.path);
+            let _ = std::fs::remove_dir(out);
+        }
+        drop(self.file);
+    }
+}
+
+fn only_holds_the_guard(dir: &Path) -> bool {
+    std::fs::read_dir(dir)
+        .is_ok_and(|entries| entries.into_iter().all(|e| e.is_ok_and(|e| e.file_name() == GUARD_FILE)))
+}
+
+#[cfg(unix)]
+fn is_same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn is_same_file(_file: &File, path: &Path) -> bool {
+    // Windows does not remove a file that is open without delete sharing.
+    path.is_file()
+}
+
+/// Whether a file name is one of ankideck's temporary files (`.ankideck-*.tmp`).
+pub fn is_temp_name(name: &str) -> bool {
+    name.starts_with(".ankideck-") && name.ends_with(".tmp")
+}
+
+/// Removes the temporary files (`.ankideck-*.tmp`) that earlier, killed builds left in each of
+/// `dirs`; only call it while holding the guard. Returns how many were removed.
+pub(crate) fn remove_leftovers(dirs: &[&Path]) -> std::io::Result<usize> {
+    let mut removed = 0;
+    for dir in dirs {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let is_temp = entry.file_name().to_str().is_some_and(is_temp_name);
+            if is_temp && entry.file_type()?.is_file() && durable::remove_file(&entry.path())? {
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leftover_temp_files_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            ".ankideck-abc.tmp",
+            ".ankideck-x.tmp",
+            "deck.apkg",
+            ".ankideck-state",
+            "notes.tmp",
+            ".ankideck-y",
+        ] {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        assert_eq!(remove_leftovers(&[dir.path()]).unwrap(), 2);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".ankideck-state", ".ankideck-y", "deck.apkg", "notes.tmp"]);
+    }
+
+    #[test]
+    fn a_second_guard_waits_until_the_first_is_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let first = BuildGuard::acquire(&out, &|_| panic!("nobody holds it yet")).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let out2 = out.clone();
+        let second = std::thread::spawn(move || {
+            let told = std::cell::Cell::new(false);
+            let guard = BuildGuard::acquire(&out2, &|_| told.set(true)).unwrap();
+            tx.send(told.get()).unwrap();
+            guard.release();
+        });
+        assert!(rx.recv_timeout(std::time::Duration::from_millis(300)).is_err(), "took a held guard");
+        first.release();
+        assert!(rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap(), "was not told it waits");
+        second.join().unwrap();
+    }
+
+    #[test]
+    fn a_guard_removed_while_waited_for_is_taken_anew() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        // The first build created out/ and writes nothing else: it removes both on release.
+        let first = BuildGuard::acquire(&out, &|_| {}).unwrap();
+        let out2 = out.clone();
+        let second = std::thread::spawn(move || BuildGuard::acquire(&out2, &|_| {}).unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        first.release();
+        let second = second.join().unwrap();
+        assert!(is_same_file(&second.file, second.path()), "holds a removed guard file");
+        let other = File::open(second.path()).unwrap();
+        assert!(
+            matches!(other.try_lock(), Err(TryLockError::WouldBlock)),
+            "the file at the path is not locked"
+        );
+    }
+}
