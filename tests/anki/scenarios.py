@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,16 +211,21 @@ def measure(col: Collection, v1: dict[str, Card], v1_nids: dict[str, int], revie
                    duplicates, stolen, lost, kept, len(kept_keys), missing)
 
 
-def print_table(name: str, out: Outcome) -> None:
-    """The scenario's numbers in one small table."""
-    head = ("cards", "new notes", "expected new", "updated", "duplicates", "stolen", "lost updates",
-            "history kept")
-    row = (out.cards, out.new_notes, out.expected_new, out.updated, len(out.duplicates), len(out.stolen),
-           len(out.lost_updates), f"{out.history_kept}/{out.history_expected}")
-    widths = [max(len(h), len(str(v))) for h, v in zip(head, row)]
+# (tag, outcome) of every scenario run so far, for the summary table.
+RESULTS: list[tuple[str, Outcome]] = []
+
+
+def print_table(name: str, *outcomes: tuple[str, Outcome]) -> None:
+    """Scenario numbers in a small table, one row per scenario."""
+    head = ("scenario", "cards", "new notes", "expected new", "updated", "duplicates", "stolen",
+            "lost updates", "history kept")
+    rows = [(tag, out.cards, out.new_notes, out.expected_new, out.updated, len(out.duplicates), len(out.stolen),
+             len(out.lost_updates), f"{out.history_kept}/{out.history_expected}") for tag, out in outcomes]
+    widths = [max(len(str(x)) for x in column) for column in zip(head, *rows)]
     print(f"    {name}")
-    print("    | " + " | ".join(h.rjust(w) for h, w in zip(head, widths)) + " |")
-    print("    | " + " | ".join(str(v).rjust(w) for v, w in zip(row, widths)) + " |")
+    for row in (head, *rows):
+        print("    | " + " | ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w)
+                                   for i, (v, w) in enumerate(zip(row, widths))) + " |")
 
 
 def judge(report: Report, tag: str, out: Outcome, updated: int | None = None) -> None:
@@ -270,8 +276,9 @@ def run_scenario(report: Report, binary: Path, work: Path, tag: str, v1_sources:
         out = measure(col, v1, v1_nids, reviewed, v2, log2)
     finally:
         col.close()
-    print_table(tag, out)
+    print_table(tag, (tag, out))
     judge(report, tag, out, updated)
+    RESULTS.append((tag, out))
     return out
 
 
@@ -300,6 +307,25 @@ def scenario_moved_cards(report: Report, binary: Path, work: Path) -> None:
     run_scenario(report, binary, work, "2 20 cards moved between files",
                  {"a": ("VELTISH", a), "b": ("DORISH", b)},
                  {"a": ("VELTISH", a[:20]), "b": ("DORISH", b + a[20:])})
+
+
+def chronicle(key: str, n: int, typo: bool = False) -> Card:
+    """A card of long sentences; `typo` misspells one word of the back."""
+    ruled = "rulled" if typo else "ruled"
+    return Card(key, "CHRONICLES", f"The {pseudo_word(n)} chronicle says that the town of "
+                f"{pseudo_word(n + 1).capitalize()} was founded by",
+                f"{pseudo_word(n + 2).capitalize()} the Elder, who {ruled} it for {n % 40 + 10} years.")
+
+
+def scenario_moved_and_fixed(report: Report, binary: Path, work: Path) -> None:
+    """2b. 10 cards moved to another file, 5 of them with a typo fixed on the way: the moved
+    cards keep their notes, the fixed ones are updated in place."""
+    a = [chronicle(f"a{i}", 10 * i, typo=i >= 15) for i in range(20)]
+    b = [chronicle(f"b{i}", 10 * i + 1000) for i in range(20)]
+    moved = [chronicle(c.key, 10 * int(c.key[1:])) for c in a[10:]]
+    run_scenario(report, binary, work, "2b 10 cards moved, 5 of them fixed",
+                 {"a": ("CHRONICLES A", a), "b": ("CHRONICLES B", b)},
+                 {"a": ("CHRONICLES A", a[:10]), "b": ("CHRONICLES B", b + moved)}, updated=5)
 
 
 def scenario_split_file(report: Report, binary: Path, work: Path) -> None:
@@ -387,25 +413,50 @@ def scenario_cut_lock(report: Report, binary: Path, work: Path) -> None:
                  before_v1=build_v0, between=lambda project: _cut_lock(project, "veltish", 5), updated=0)
 
 
+def check_leftover_temp_files(report: Report, binary: Path, work: Path) -> None:
+    """Temporary files a killed build left (in out/, and in the project root where builds once
+    staged the lock) are removed by the next build, which itself leaves none."""
+    cards = vocab_deck("v", "Veltish", 0, 10)
+    sources = {"veltish": ("VELTISH", cards)}
+    project = Project(report, binary, work / "project", "leftovers")
+    project.write(sources)
+    project.build(sources, EPOCH_V1)
+    # Named as a build names them (tempfile's `.ankideck-XXXXXX.tmp`), an hour old. The next
+    # build has nothing to rebuild ("up to date") and must still remove them.
+    planted = [project.root / "out" / ".ankideck-Ab3xYz.tmp", project.root / ".ankideck-Qw7rTy.tmp"]
+    hour_ago = time.time() - 3600
+    for path in planted:
+        path.write_bytes(b"PK\x03\x04 half-written package of a killed build")
+        os.utime(path, (hour_ago, hour_ago))
+    project.build(sources, EPOCH_V1)
+
+
 SCENARIOS = [
     ("1 replaced answer", scenario_replaced_answer),
     ("2 moved cards", scenario_moved_cards),
+    ("2b moved and fixed cards", scenario_moved_and_fixed),
     ("3 split file", scenario_split_file),
     ("4 renamed and retitled file", scenario_renamed_retitled),
     ("5 swapped files", scenario_swapped_files),
     ("6 control edits", scenario_control_edits),
     ("7 cut lock", scenario_cut_lock),
+    ("tmp leftovers of a killed build", check_leftover_temp_files),
 ]
 
 
 def run_all(report: Report, binary: Path, work: Path, only: list[str] | None = None) -> None:
-    """Run every scenario (or those whose number is in `only`) in its own directory."""
+    """Run every scenario (or those whose number is in `only`) in its own directory, then print
+    one table of them all."""
+    RESULTS.clear()
     for name, func in SCENARIOS:
         if only and name.split()[0] not in only:
             continue
         directory = work / f"scenario-{name.split()[0]}"
         directory.mkdir()
         report.guard(f"(e) scenario {name}", func, binary, directory)
+    if RESULTS:
+        print()
+        print_table("identity scenarios in real Anki (issue 9)", *RESULTS)
 
 
 if __name__ == "__main__":  # pragma: no cover - run through check.py
