@@ -98,9 +98,9 @@ class Project:
         for stem, (title, cards) in sources.items():
             lines = [f"{title} Flashcards"]
             for card in cards:
-                # `---` ends the front explicitly: the text of a card never depends on the
-                # sentence rule.
-                lines += ["", card.section, card.front, "---", card.back]
+                # The front stops mid-sentence, which ends it; `---` only where it does not.
+                separator = ["---"] if card.front.rstrip("\"')]»’”").endswith((".", "!", "?", "…")) else []
+                lines += ["", card.section, card.front, *separator, card.back]
             (self.root / "source-cards" / f"{stem}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     def build(self, sources: Sources, epoch: int) -> str:
@@ -115,13 +115,16 @@ class Project:
         if proc.returncode != 0:
             raise RuntimeError(f"{name}: ankideck build exited {proc.returncode}:\n{proc.stderr}")
         parsed = parse_source(self.binary, self.root)
-        got = {stem: [(c["section"], c["front"], c["back"]) for c in deck["cards"]] for stem, deck in parsed.items()}
-        want = {stem: [(c.section, [c.front], [c.back]) for c in cards] for stem, (_, cards) in sources.items()}
+        got = {stem: (deck["name"], [(c["section"], c["front"], c["back"]) for c in deck["cards"]])
+               for stem, deck in parsed.items()}
+        want = {stem: (title, [(c.section, [c.front], [c.back]) for c in cards])
+                for stem, (title, cards) in sources.items()}
         self.report.equal(f"{name}: sources parsed as written", got, want)
         check_no_temp_files(self.report, self.root, name)
         return proc.stderr
 
     def package(self, stem: str) -> Path:
+        """The package of the deck file `stem`."""
         return self.root / "out" / f"{stem}.apkg"
 
 
@@ -165,9 +168,10 @@ def review(report: Report, col: Collection, nids: list[int], tag: str) -> set[in
     # times into the next second, past the card's own last review time; Check Database would then
     # "fix" that. Settle it now, so that the check after the v2 import judges the import alone.
     col.fix_integrity()
-    rated = set(col.find_cards("rated:1"))
+    # rated:2 (today or yesterday): a run that crosses Anki's day cutoff still finds them.
+    rated = set(col.find_cards("rated:2"))
     reviews = set(col.find_cards("is:review"))
-    report.check(f"{tag}: reviewed cards count as reviewed in Anki (rated:1, is:review)", set(cids) <= rated & reviews,
+    report.check(f"{tag}: reviewed cards count as reviewed in Anki (rated:2, is:review)", set(cids) <= rated & reviews,
                  f"{len(set(cids) - rated)} not rated, {len(set(cids) - reviews)} not review cards")
     return set(cids)
 
@@ -201,12 +205,12 @@ def measure(col: Collection, v1: dict[str, Card], v1_nids: dict[str, int], revie
     stolen = sorted(k for k in reviewed_keys if fields_of[v1_nids[k]] not in own[k])
     lost = sorted(k for k in same if v1[k] != v2[k] and fields_of[v1_nids[k]] != v2[k].fields())
     missing = sorted(k for k in v2 if v2[k].fields() not in by_fields)
-    rated = set(col.find_cards("rated:1"))
+    with_history = set(col.db.list("select distinct cid from revlog"))
     kept_keys = [k for k in reviewed_keys if k in v2]
     # Kept: the v2 text is on the reviewed v1 note and on no other note (a duplicate would be the
     # card the user studies from now on, without the history), and the reviews are still there.
-    kept = sum(1 for k in kept_keys
-               if by_fields.get(v2[k].fields()) == [v1_nids[k]] and set(col.get_note(v1_nids[k]).card_ids()) <= rated)
+    kept = sum(1 for k in kept_keys if by_fields.get(v2[k].fields()) == [v1_nids[k]]
+               and set(col.get_note(v1_nids[k]).card_ids()) <= with_history)
     return Outcome(len(v2), len(new_nids), sum(1 for k in v2 if k not in v1), log.get("updated", 0),
                    duplicates, stolen, lost, kept, len(kept_keys), missing)
 
@@ -289,6 +293,7 @@ _ANIMALS = [("dog", "Hund"), ("horse", "Pferd"), ("cow", "Kuh"), ("bird", "Vogel
 
 
 def german(animal: str, word: str) -> Card:
+    """`What is the German word for dog` / `Hund.`"""
     return Card(animal, "ANIMALS", f"What is the German word for {animal}", f"{word}.")
 
 
