@@ -6,9 +6,9 @@ backend (the `anki` wheel pinned in requirements.txt): .apkg import, the
 collection file inside the package, CSV import, and the rebuild scenario
 (stable note identity across source edits, byte-stable rebuilds, CSS change),
 and the identity scenarios of scenarios.py (a replaced answer, cards moved
-between files, a split, a rename with a new title, a swap, a cut lock: no
-duplicate, stolen history or lost update in Anki). After every build, no
-`.ankideck-*.tmp` file is left in out/ or the project root.
+between files, a split, a rename with a new title, a swap, a cut lock, a stale
+CSV: no duplicate, stolen history or lost update in Anki). After every build,
+no `.ankideck-*.tmp` file is left in out/ or the project root.
 Expected field values are computed here from `ankideck check --format json`,
 independently of the binary's own HTML code.
 

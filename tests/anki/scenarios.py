@@ -2,7 +2,8 @@
 
 Each scenario builds version 1 of a small project with the release binary, imports it into a
 fresh collection, reviews cards with Anki's scheduler, changes the sources to version 2 the way a
-user does (edit, move, split, rename, swap, a damaged lock), builds again with a later
+user does (edit, move, split, rename, swap, a damaged lock, a build without --csv after one
+with it), builds again with a later
 SOURCE_DATE_EPOCH, imports into the same collection, runs Check Database and counts:
 
 - duplicates: notes the v2 import added for a card that already existed in v1;
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from anki.collection import Collection
 
-from check import Report, check_no_temp_files, counts, expected_note, import_apkg, parse_source
+from check import Report, check_no_temp_files, counts, expected_note, import_apkg, import_csv, parse_source
 
 # Build times: v1 and v2 a day apart, both fixed so that every run writes the same bytes.
 EPOCH_V0 = 1_700_000_000
@@ -103,14 +104,14 @@ class Project:
                 lines += ["", card.section, card.front, *separator, card.back]
             (self.root / "source-cards" / f"{stem}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    def build(self, sources: Sources, epoch: int) -> str:
+    def build(self, sources: Sources, epoch: int, args: tuple[str, ...] = ()) -> str:
         """Build at a fixed time; check the binary read the cards as written and left no
         temporary file behind; return what the build printed (on stderr)."""
         self.builds += 1
         name = f"{self.tag}: build {self.builds}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANKIDECK_") and k != "SOURCE_DATE_EPOCH"}
         env["SOURCE_DATE_EPOCH"] = str(epoch)
-        proc = subprocess.run([str(self.binary), "build", "--out", "out"], cwd=self.root, env=env,
+        proc = subprocess.run([str(self.binary), "build", "--out", "out", *args], cwd=self.root, env=env,
                               capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"{name}: ankideck build exited {proc.returncode}:\n{proc.stderr}")
@@ -131,11 +132,15 @@ class Project:
 # ---------------------------------------------------------------- Anki side
 
 def import_all(col: Collection, project: Project, sources: Sources) -> dict[str, int]:
-    """Import the package of every deck of `sources` (not stale ones of deleted decks);
-    return the summed import log counts."""
+    """Import the package of every deck of `sources` (not stale ones of deleted decks), then its
+    CSV where out/ has one, as a user who imports what out/ holds; return the summed import log
+    counts."""
     total: dict[str, int] = {}
-    for stem in sorted(sources):
-        for key, value in counts(import_apkg(col, project.package(stem))).items():
+    logs = [import_apkg(col, project.package(stem)) for stem in sorted(sources)]
+    csvs = [project.root / "out" / f"{stem}.csv" for stem in sorted(sources)]
+    logs += [import_csv(col, csv) for csv in csvs if csv.exists()]
+    for log in logs:
+        for key, value in counts(log).items():
             total[key] = total.get(key, 0) + value
     return total
 
@@ -247,15 +252,16 @@ def judge(report: Report, tag: str, out: Outcome, updated: int | None = None) ->
 
 def run_scenario(report: Report, binary: Path, work: Path, tag: str, v1_sources: Sources, v2_sources: Sources,
                  reviewed_keys: set[str] | None = None, between=None, before_v1=None,
-                 updated: int | None = None) -> Outcome | None:
-    """Build v1, import, review (`reviewed_keys`, default all), run `between(project)`, build v2,
-    import into the same collection, Check Database, measure, print and judge."""
+                 updated: int | None = None, v1_args: tuple[str, ...] = ()) -> Outcome | None:
+    """Build v1 (with `v1_args`), import, review (`reviewed_keys`, default all), run
+    `between(project)`, build v2, import into the same collection, Check Database, measure, print
+    and judge."""
     project = Project(report, binary, work / "project", tag)
     if before_v1 is not None:
         before_v1(project)
     v1, v2 = all_cards(v1_sources), all_cards(v2_sources)
     project.write(v1_sources)
-    project.build(v1_sources, EPOCH_V1)
+    project.build(v1_sources, EPOCH_V1, v1_args)
     col = Collection(str(work / "collection.anki2"))
     try:
         log1 = import_all(col, project, v1_sources)
@@ -418,6 +424,16 @@ def scenario_cut_lock(report: Report, binary: Path, work: Path) -> None:
                  before_v1=build_v0, between=lambda project: _cut_lock(project, "veltish", 5), updated=0)
 
 
+def scenario_stale_csv(report: Report, binary: Path, work: Path) -> None:
+    """8. v1 built with --csv, v2 (a typo fixed) without: the v1 CSV must not be left in out/
+    to be imported after the new package, which would put the typo back."""
+    v1 = [Card(f"f{i}", "HISTORY", front, back) for i, (front, back) in enumerate(_FACTS)]
+    v2 = [Card("f0", "HISTORY", v1[0].front, "Seine, which rises on the Langres plateau."), *v1[1:]]
+    run_scenario(report, binary, work, "8 stale CSV of an earlier --csv build",
+                 {"history": ("HISTORY FACTS", v1)}, {"history": ("HISTORY FACTS", v2)}, updated=1,
+                 v1_args=("--csv",))
+
+
 def check_leftover_temp_files(report: Report, binary: Path, work: Path) -> None:
     """Temporary files a killed build left (in out/, and in the project root where builds once
     staged the lock) are removed by the next build, which itself leaves none."""
@@ -445,6 +461,7 @@ SCENARIOS = [
     ("5 swapped files", scenario_swapped_files),
     ("6 control edits", scenario_control_edits),
     ("7 cut lock", scenario_cut_lock),
+    ("8 stale CSV", scenario_stale_csv),
     ("tmp leftovers of a killed build", check_leftover_temp_files),
 ]
 
