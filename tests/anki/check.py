@@ -4,11 +4,15 @@
 Builds decks with the release binary and imports them into the real Anki
 backend (the `anki` wheel pinned in requirements.txt): .apkg import, the
 collection file inside the package, CSV import, and the rebuild scenario
-(stable note identity across source edits, byte-stable rebuilds, CSS change).
+(stable note identity across source edits, byte-stable rebuilds, CSS change),
+and the identity scenarios of scenarios.py (a replaced answer, cards moved
+between files, a split, a rename with a new title, a swap, a cut lock, a stale
+CSV: no duplicate, stolen history or lost update in Anki). After every build,
+no `.ankideck-*.tmp` file is left in out/ or the project root.
 Expected field values are computed here from `ankideck check --format json`,
 independently of the binary's own HTML code.
 
-Usage: check.py --bin target/release/ankideck
+Usage: check.py --bin target/release/ankideck [--scenario N ...]
 """
 
 from __future__ import annotations
@@ -187,6 +191,14 @@ def check_integrity(report: Report, col: Collection, name: str) -> None:
     report.check(name, ok, f"Check Database reported problems: {message!r}")
 
 
+def check_no_temp_files(report: Report, project: Path, name: str, out: str = "out") -> None:
+    """After a build, neither `out` nor the project root (where git would see it) holds a
+    `.ankideck-*.tmp` file."""
+    left = sorted(str(p.relative_to(project)) for p in (project / out).rglob(".ankideck-*.tmp"))
+    left += sorted(p.name for p in project.iterdir() if p.name.startswith(".ankideck-") and p.name.endswith(".tmp"))
+    report.check(f"{name}: no .ankideck-*.tmp file left in {out}/ or the project root", not left, f"left: {left}")
+
+
 def notes_by_front(col: Collection) -> dict[str, list]:
     """All notes of the collection grouped by their first field."""
     grouped: dict[str, list] = {}
@@ -267,6 +279,7 @@ def check_packages(report: Report, binary: Path, work: Path) -> None:
     # fills the leaves of ix_cards_nid exactly, the size at which an index once got an empty leaf.
     (project / "source-cards" / "generated-large.txt").write_text(large_deck_text(1596), encoding="utf-8")
     run_bin(binary, build_args(), project)
+    check_no_temp_files(report, project, "seed")
     decks = parse_source(binary, project)
     report.check("seed: source-cards parsed", "stalin-opposition-1924-41" in decks, f"stems {list(decks)}")
     for stem, deck in decks.items():
@@ -279,7 +292,8 @@ def check_packages(report: Report, binary: Path, work: Path) -> None:
     epoch = {"SOURCE_DATE_EPOCH": str(int(time.time()))}
     for side, extra in (("memory", []), ("disk", ["--stream-above", "0"])):
         run_bin(binary, ["build", "--csv", "--out", f"out-{side}", "--lock", f"{side}.lock", *extra], project, epoch)
-    # Hidden files (the build guard) are not outputs.
+        check_no_temp_files(report, project, f"seed built in {side}", f"out-{side}")
+    # Dot files in out/ are the build's own bookkeeping (state, the build guard), not outputs.
     outputs = [f for f in sorted((project / "out-memory").iterdir()) if f.is_file() and not f.name.startswith(".")]
     differ = [f.name for f in outputs if (project / "out-disk" / f.name).read_bytes() != f.read_bytes()]
     differ += ["lock"] if (project / "disk.lock").read_bytes() != (project / "memory.lock").read_bytes() else []
@@ -422,6 +436,7 @@ def build_fixture(report: Report, binary: Path, project: Path, labels: list[str]
     """Write the fixture, build it with --csv, and check the binary parsed it as written."""
     write_fixture(project, labels)
     run_bin(binary, build_args(), project)
+    check_no_temp_files(report, project, tag)
     deck = parse_source(binary, project)["fixture"]
     report.equal(f"{tag}: fixture parsed as written",
                  [nfc_card(c["section"], c["front"], c["back"]) for c in deck["cards"]],
@@ -530,22 +545,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", required=True, type=Path, help="path to the ankideck binary")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir for debugging")
+    parser.add_argument("--scenario", action="append", metavar="N",
+                        help="run only the identity scenario N of scenarios.py (repeatable), no other check")
     args = parser.parse_args()
     binary = args.bin.resolve()
     if not binary.is_file():
         print(f"FAIL: binary {binary} not found (run cargo build --release)")
         return 1
+    import scenarios  # noqa: PLC0415 - it imports this module's helpers
     report = Report()
     work = Path(tempfile.mkdtemp(prefix="ankideck-check-"))
     try:
-        report.guard("(a)(b)(c) seed deck packages", check_packages, binary, work)
-        report.guard("(d) rebuild scenario", check_rebuild, binary, work)
-        global EXTRA_BUILD_ARGS
-        EXTRA_BUILD_ARGS = ["--stream-above", "0"]
-        (work / "from-disk").mkdir()
-        report.prefix = "from disk: "
-        report.guard("(d) rebuild scenario, decks built from disk", check_rebuild, binary, work / "from-disk")
-        report.prefix = ""
+        if args.scenario:
+            scenarios.run_all(report, binary, work, args.scenario)
+        else:
+            run_every_check(report, binary, work, scenarios)
     finally:
         if args.keep:
             print(f"temp dir kept: {work}")
@@ -555,6 +569,21 @@ def main() -> int:
     for name in report.failed:
         print(f"  FAILED: {name}")
     return 1 if report.failed else 0
+
+
+def run_every_check(report: Report, binary: Path, work: Path, scenarios) -> None:
+    """Every check group, each in its own directory under `work`."""
+    report.guard("(a)(b)(c) seed deck packages", check_packages, binary, work)
+    report.guard("(d) rebuild scenario", check_rebuild, binary, work)
+    global EXTRA_BUILD_ARGS
+    EXTRA_BUILD_ARGS = ["--stream-above", "0"]
+    (work / "from-disk").mkdir()
+    report.prefix = "from disk: "
+    report.guard("(d) rebuild scenario, decks built from disk", check_rebuild, binary, work / "from-disk")
+    report.prefix = ""
+    EXTRA_BUILD_ARGS = []
+    # (e) issue 9: identity through replaced answers, moves, splits, renames, swaps, a cut lock.
+    scenarios.run_all(report, binary, work)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,485 @@
+"""Identity scenarios of issue 9, measured in real Anki.
+
+Each scenario builds version 1 of a small project with the release binary, imports it into a
+fresh collection, reviews cards with Anki's scheduler, changes the sources to version 2 the way a
+user does (edit, move, split, rename, swap, a damaged lock, a build without --csv after one with
+it), builds again with a later SOURCE_DATE_EPOCH, imports into the same collection, runs Check
+Database and counts:
+
+- duplicates: notes the v2 import added for a card that already existed in v1;
+- stolen: reviewed v1 notes that now show a different card's text;
+- lost updates: edited cards whose v1 note did not get the new text.
+
+The truth is in the scenario itself: every card has a key, and a card of v2 is the same card as
+the card of v1 with the same key (edited when its text differs). Keys never reach the sources:
+the binary sees only text. Cards are found in Anki by their exact fields, so every card text in
+a scenario is unique.
+
+check.py calls `run_all`; the helpers below come from it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from anki.collection import Collection
+
+from check import Report, check_no_temp_files, counts, expected_note, import_apkg, import_csv, parse_source
+
+# Build times: v1 and v2 a day apart, both fixed so that every run writes the same bytes.
+EPOCH_V0 = 1_700_000_000
+EPOCH_V1 = EPOCH_V0 + 86_400
+EPOCH_V2 = EPOCH_V1 + 86_400
+
+
+@dataclass(frozen=True)
+class Card:
+    """One card of a scenario: `key` is its identity, the rest is what the source says."""
+
+    key: str
+    section: str
+    front: str
+    back: str
+
+    def fields(self) -> tuple[str, ...]:
+        """The note fields Anki must show for this card."""
+        return tuple(expected_note({"section": self.section, "front": [self.front], "back": [self.back]})["fields"])
+
+
+# A deck file: (title, cards). Sources: file stem -> deck file.
+Deck = tuple[str, list[Card]]
+Sources = dict[str, Deck]
+
+_SYLLABLES = ["ka", "lo", "mi", "ne", "su", "ta", "ri", "vo", "ze", "pa", "du", "fe", "go", "hi", "ju", "bo"]
+
+
+def pseudo_word(n: int) -> str:
+    """A distinct made-up word for every n >= 0 (three or more syllables)."""
+    out = []
+    for _ in range(3):
+        out.append(_SYLLABLES[n % 16])
+        n //= 16
+    while n:
+        out.append(_SYLLABLES[n % 16])
+        n //= 16
+    return "".join(out)
+
+
+def vocab(key: str, language: str, n: int) -> Card:
+    """A template vocabulary card: every card of a language has the same front but one word,
+    and its own one-word answer, like `What is the German word for dog` / `Hund.`."""
+    section = f"{language.upper()} WORDS"
+    return Card(key, section, f"What is the {language} word for {pseudo_word(n)}",
+                f"{pseudo_word(n + 50_000).capitalize()}.")
+
+
+def vocab_deck(prefix: str, language: str, start: int, count: int) -> list[Card]:
+    """`count` vocabulary cards with keys prefix0, prefix1, ... and words from `start` on."""
+    return [vocab(f"{prefix}{i}", language, start + i) for i in range(count)]
+
+
+# ---------------------------------------------------------------- the project
+
+class Project:
+    """A temp project driven through the release binary; every build is checked for leftovers."""
+
+    def __init__(self, report: Report, binary: Path, root: Path, tag: str) -> None:
+        self.report, self.binary, self.root, self.tag = report, binary, root, tag
+        (root / "source-cards").mkdir(parents=True)
+        self.builds = 0
+
+    def write(self, sources: Sources) -> None:
+        """Make source-cards/ hold exactly these deck files."""
+        for old in (self.root / "source-cards").glob("*.txt"):
+            old.unlink()
+        for stem, (title, cards) in sources.items():
+            lines = [f"{title} Flashcards"]
+            for card in cards:
+                # The front stops mid-sentence, which ends it; `---` only where it does not.
+                separator = ["---"] if card.front.rstrip("\"')]»’”").endswith((".", "!", "?", "…")) else []
+                lines += ["", card.section, card.front, *separator, card.back]
+            (self.root / "source-cards" / f"{stem}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def build(self, sources: Sources, epoch: int, args: tuple[str, ...] = ()) -> str:
+        """Build at a fixed time; check the binary read the cards as written and left no
+        temporary file behind; return what the build printed (on stderr)."""
+        self.builds += 1
+        name = f"{self.tag}: build {self.builds}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ANKIDECK_") and k != "SOURCE_DATE_EPOCH"}
+        env["SOURCE_DATE_EPOCH"] = str(epoch)
+        proc = subprocess.run([str(self.binary), "build", "--out", "out", *args], cwd=self.root, env=env,
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{name}: ankideck build exited {proc.returncode}:\n{proc.stderr}")
+        parsed = parse_source(self.binary, self.root)
+        got = {stem: (deck["name"], [(c["section"], c["front"], c["back"]) for c in deck["cards"]])
+               for stem, deck in parsed.items()}
+        want = {stem: (title, [(c.section, [c.front], [c.back]) for c in cards])
+                for stem, (title, cards) in sources.items()}
+        self.report.equal(f"{name}: sources parsed as written", got, want)
+        check_no_temp_files(self.report, self.root, name)
+        return proc.stderr
+
+    def package(self, stem: str) -> Path:
+        """The package of the deck file `stem`."""
+        return self.root / "out" / f"{stem}.apkg"
+
+
+# ---------------------------------------------------------------- Anki side
+
+def import_all(col: Collection, project: Project, sources: Sources) -> dict[str, int]:
+    """Import the package of every deck of `sources` (not stale ones of deleted decks), then its
+    CSV where out/ has one, as a user who imports what out/ holds; return the summed import log
+    counts."""
+    total: dict[str, int] = {}
+    logs = [import_apkg(col, project.package(stem)) for stem in sorted(sources)]
+    csvs = [project.root / "out" / f"{stem}.csv" for stem in sorted(sources)]
+    logs += [import_csv(col, csv) for csv in csvs if csv.exists()]
+    for log in logs:
+        for key, value in counts(log).items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+def all_cards(sources: Sources) -> dict[str, Card]:
+    """Every card of the sources by key; keys and texts must be unique within a version."""
+    cards = {c.key: c for _, deck in sources.values() for c in deck}
+    texts = {c.fields() for c in cards.values()}
+    assert len(cards) == len(texts) == sum(len(deck) for _, deck in sources.values()), "scenario cards not unique"
+    return cards
+
+
+def notes_by_fields(col: Collection) -> dict[tuple[str, ...], list[int]]:
+    """Note ids of the collection by their fields."""
+    found: dict[tuple[str, ...], list[int]] = {}
+    for nid in col.find_notes(""):
+        found.setdefault(tuple(col.get_note(nid).fields), []).append(nid)
+    return found
+
+
+def review(report: Report, col: Collection, nids: list[int], tag: str) -> set[int]:
+    """Answer each note's card Easy with the scheduler (a revlog row; the card becomes a review
+    card) and confirm that Anki counts it as reviewed; return the card ids."""
+    cids = [cid for nid in nids for cid in col.get_note(nid).card_ids()]
+    for cid in cids:
+        card = col.get_card(cid)
+        card.start_timer()
+        col.sched.answerCard(card, 4)
+    # Answers faster than a person's share a millisecond, so Anki moves their revlog ids on, at
+    # times into the next second, past the card's own last review time; Check Database would then
+    # "fix" that. Settle it now, so that the check after the v2 import judges the import alone.
+    col.fix_integrity()
+    # rated:2 (today or yesterday): a run that crosses Anki's day cutoff still finds them.
+    rated = set(col.find_cards("rated:2"))
+    reviews = set(col.find_cards("is:review"))
+    report.check(f"{tag}: reviewed cards count as reviewed in Anki (rated:2, is:review)", set(cids) <= rated & reviews,
+                 f"{len(set(cids) - rated)} not rated, {len(set(cids) - reviews)} not review cards")
+    return set(cids)
+
+
+@dataclass
+class Outcome:
+    """What the v2 import did, by card key."""
+
+    cards: int
+    new_notes: int
+    expected_new: int
+    updated: int
+    duplicates: list[str]
+    stolen: list[str]
+    lost_updates: list[str]
+    history_kept: int
+    history_expected: int
+    missing: list[str]
+
+
+def measure(col: Collection, v1: dict[str, Card], v1_nids: dict[str, int], reviewed: set[int],
+            v2: dict[str, Card], log: dict[str, int]) -> Outcome:
+    """Compare the collection after the v2 import with the truth of the scenario."""
+    by_fields = notes_by_fields(col)
+    fields_of = {nid: f for f, nids in by_fields.items() for nid in nids}
+    new_nids = set(fields_of) - set(v1_nids.values())
+    same = [k for k in v2 if k in v1]
+    duplicates = sorted(k for k in same if any(n in new_nids for n in by_fields.get(v2[k].fields(), [])))
+    reviewed_keys = [k for k, nid in v1_nids.items() if set(col.get_note(nid).card_ids()) & reviewed]
+    own = {k: {v1[k].fields(), v2[k].fields() if k in v2 else None} for k in v1}
+    stolen = sorted(k for k in reviewed_keys if fields_of[v1_nids[k]] not in own[k])
+    lost = sorted(k for k in same if v1[k] != v2[k] and fields_of[v1_nids[k]] != v2[k].fields())
+    missing = sorted(k for k in v2 if v2[k].fields() not in by_fields)
+    with_history = set(col.db.list("select distinct cid from revlog"))
+    kept_keys = [k for k in reviewed_keys if k in v2]
+    # Kept: the v2 text is on the reviewed v1 note and on no other note (a duplicate would be the
+    # card the user studies from now on, without the history), and the reviews are still there.
+    kept = sum(1 for k in kept_keys if by_fields.get(v2[k].fields()) == [v1_nids[k]]
+               and set(col.get_note(v1_nids[k]).card_ids()) <= with_history)
+    return Outcome(len(v2), len(new_nids), sum(1 for k in v2 if k not in v1), log.get("updated", 0),
+                   duplicates, stolen, lost, kept, len(kept_keys), missing)
+
+
+# (tag, outcome) of every scenario run so far, for the summary table.
+RESULTS: list[tuple[str, Outcome]] = []
+
+
+def print_table(name: str, *outcomes: tuple[str, Outcome]) -> None:
+    """Scenario numbers in a small table, one row per scenario."""
+    head = ("scenario", "cards", "new notes", "expected new", "updated", "duplicates", "stolen",
+            "lost updates", "history kept")
+    rows = [(tag, out.cards, out.new_notes, out.expected_new, out.updated, len(out.duplicates), len(out.stolen),
+             len(out.lost_updates), f"{out.history_kept}/{out.history_expected}") for tag, out in outcomes]
+    widths = [max(len(str(x)) for x in column) for column in zip(head, *rows)]
+    print(f"    {name}")
+    for row in (head, *rows):
+        print("    | " + " | ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w)
+                                   for i, (v, w) in enumerate(zip(row, widths))) + " |")
+
+
+def judge(report: Report, tag: str, out: Outcome, updated: int | None = None) -> None:
+    """Fail on any duplicate, stolen history or lost update; optionally on the update count."""
+    show = lambda keys: f"{len(keys)}: {keys[:8]}{' ...' if len(keys) > 8 else ''}"  # noqa: E731
+    report.check(f"{tag}: 0 duplicates", not out.duplicates, show(out.duplicates))
+    report.check(f"{tag}: 0 stolen histories", not out.stolen, show(out.stolen))
+    report.check(f"{tag}: 0 lost updates", not out.lost_updates, show(out.lost_updates))
+    report.check(f"{tag}: every v2 card is in Anki", not out.missing, show(out.missing))
+    report.equal(f"{tag}: new notes are exactly the new cards", out.new_notes, out.expected_new)
+    report.equal(f"{tag}: reviewed cards in v2 keep note and history", out.history_kept, out.history_expected)
+    if updated is not None:
+        report.equal(f"{tag}: notes updated in place (import log)", out.updated, updated)
+
+
+def run_scenario(report: Report, binary: Path, work: Path, tag: str, v1_sources: Sources, v2_sources: Sources,
+                 reviewed_keys: set[str] | None = None, between=None, before_v1=None,
+                 updated: int | None = None, v1_args: tuple[str, ...] = ()) -> Outcome | None:
+    """Build v1 (with `v1_args`), import, review (`reviewed_keys`, default all), run
+    `between(project)`, build v2, import into the same collection, Check Database, measure, print
+    and judge."""
+    project = Project(report, binary, work / "project", tag)
+    if before_v1 is not None:
+        before_v1(project)
+    v1, v2 = all_cards(v1_sources), all_cards(v2_sources)
+    project.write(v1_sources)
+    project.build(v1_sources, EPOCH_V1, v1_args)
+    col = Collection(str(work / "collection.anki2"))
+    try:
+        log1 = import_all(col, project, v1_sources)
+        report.equal(f"{tag}: v1 import adds every card", log1.get("new"), len(v1))
+        by_fields = notes_by_fields(col)
+        v1_nids = {k: by_fields[c.fields()][0] for k, c in v1.items() if len(by_fields.get(c.fields(), [])) == 1}
+        if not report.equal(f"{tag}: v1 cards found in Anki", len(v1_nids), len(v1)):
+            return None
+        keys = sorted(v1) if reviewed_keys is None else sorted(reviewed_keys)
+        reviewed = review(report, col, [v1_nids[k] for k in keys], f"{tag} v1")
+        if between is not None:
+            between(project)
+        project.write(v2_sources)
+        printed = project.build(v2_sources, EPOCH_V2)
+        lines = printed.splitlines()[1:]
+        shown = lines if len(lines) <= 16 else [*lines[:12], f"... ({len(lines) - 14} lines more)", *lines[-2:]]
+        print("    v2 build:\n" + "".join(f"      {line[:160]}\n" for line in shown), end="")
+        log2 = import_all(col, project, v2_sources)
+        print(f"    v2 import log: { {k: v for k, v in log2.items() if v} }")
+        message, ok = col.fix_integrity()
+        report.check(f"{tag}: Check Database after the v2 import", ok, repr(message))
+        out = measure(col, v1, v1_nids, reviewed, v2, log2)
+    finally:
+        col.close()
+    print_table(tag, (tag, out))
+    judge(report, tag, out, updated)
+    RESULTS.append((tag, out))
+    return out
+
+
+# ---------------------------------------------------------------- scenarios
+
+_ANIMALS = [("dog", "Hund"), ("horse", "Pferd"), ("cow", "Kuh"), ("bird", "Vogel"), ("fish", "Fisch"),
+            ("mouse", "Maus"), ("pig", "Schwein"), ("sheep", "Schaf"), ("goat", "Ziege"), ("chicken", "Huhn")]
+
+
+def german(animal: str, word: str) -> Card:
+    """`What is the German word for dog` / `Hund.`"""
+    return Card(animal, "ANIMALS", f"What is the German word for {animal}", f"{word}.")
+
+
+def scenario_replaced_answer(report: Report, binary: Path, work: Path) -> None:
+    """1. A vocabulary card replaced by another (dog -> cat): a new card, the reviewed dog note
+    keeps its text and history."""
+    v1 = [german(a, w) for a, w in _ANIMALS]
+    v2 = [german("cat", "Katze") if c.key == "dog" else c for c in v1]
+    run_scenario(report, binary, work, "1 replaced answer (dog -> cat)",
+                 {"german": ("GERMAN ANIMALS", v1)}, {"german": ("GERMAN ANIMALS", v2)}, updated=0)
+
+
+def scenario_moved_cards(report: Report, binary: Path, work: Path) -> None:
+    """2. 20 cards moved from one deck file to another."""
+    a, b = vocab_deck("a", "Veltish", 0, 40), vocab_deck("b", "Dorish", 1000, 40)
+    run_scenario(report, binary, work, "2 20 cards moved between files",
+                 {"a": ("VELTISH", a), "b": ("DORISH", b)},
+                 {"a": ("VELTISH", a[:20]), "b": ("DORISH", b + a[20:])})
+
+
+def chronicle(key: str, n: int, typo: bool = False) -> Card:
+    """A card of long sentences; `typo` misspells one word of the back."""
+    ruled = "rulled" if typo else "ruled"
+    return Card(key, "CHRONICLES", f"The {pseudo_word(n)} chronicle says that the town of "
+                f"{pseudo_word(n + 1).capitalize()} was founded by",
+                f"{pseudo_word(n + 2).capitalize()} the Elder, who {ruled} it for {n % 40 + 10} years.")
+
+
+def scenario_moved_and_fixed(report: Report, binary: Path, work: Path) -> None:
+    """2b. 10 cards moved to another file, 5 of them with a typo fixed on the way: the moved
+    cards keep their notes, the fixed ones are updated in place."""
+    a = [chronicle(f"a{i}", 10 * i, typo=i >= 15) for i in range(20)]
+    b = [chronicle(f"b{i}", 10 * i + 1000) for i in range(20)]
+    moved = [chronicle(c.key, 10 * int(c.key[1:])) for c in a[10:]]
+    run_scenario(report, binary, work, "2b 10 cards moved, 5 of them fixed",
+                 {"a": ("CHRONICLES A", a), "b": ("CHRONICLES B", b)},
+                 {"a": ("CHRONICLES A", a[:10]), "b": ("CHRONICLES B", b + moved)}, updated=5)
+
+
+def scenario_split_file(report: Report, binary: Path, work: Path) -> None:
+    """3. A file of 50 cards split into two new files."""
+    cards = vocab_deck("v", "Veltish", 0, 50)
+    run_scenario(report, binary, work, "3 file split in two",
+                 {"veltish": ("VELTISH VOCABULARY", cards)},
+                 {"veltish-1": ("VELTISH VOCABULARY PART ONE", cards[:25]),
+                  "veltish-2": ("VELTISH VOCABULARY PART TWO", cards[25:])})
+
+
+def scenario_renamed_retitled(report: Report, binary: Path, work: Path) -> None:
+    """4. A file renamed and its title changed in the same commit."""
+    cards = vocab_deck("v", "Veltish", 0, 100)
+    run_scenario(report, binary, work, "4 file renamed and retitled",
+                 {"veltish": ("VELTISH", cards)}, {"veltish-words": ("VELTISH WORDS", cards)})
+
+
+def scenario_swapped_files(report: Report, binary: Path, work: Path) -> None:
+    """5. Two files swap names (each keeps its title and cards)."""
+    a, b = vocab_deck("a", "Veltish", 0, 100), vocab_deck("b", "Veltish", 1000, 100)
+    run_scenario(report, binary, work, "5 two files swap names",
+                 {"one": ("VELTISH ONE", a), "two": ("VELTISH TWO", b)},
+                 {"one": ("VELTISH TWO", b), "two": ("VELTISH ONE", a)})
+
+
+_FACTS = [
+    ("The river that flows through the centre of Paris is called the", "Seine, which rises on the Langres plateua."),
+    ("The head of the NKVD who was replaced by Nikolai Yezhov in 1936 was", "Genrikh Yagoda, later tried and shot."),
+    ("The city renamed in honour of the murdered Leningrad Party Secretary was",
+     "Kirov, formerly known as Vyatka."),
+    ("The first Five-Year Plan of the Soviet Union was officially declared complete in",
+     "December 1932, a year ahead of schedule."),
+    ("The cathedral on the Ile de la Cite that burned in April 2019 is", "Notre-Dame de Paris."),
+    ("The treaty that ended the First World War with Germany was signed at", "Versailles, in the Hall of Mirrors."),
+    ("The Russian revolutionary who led the Red Army in the Civil War was", "Leon Trotsky, exiled in 1929."),
+    ("The Soviet leader who denounced Stalin in the Secret Speech of 1956 was",
+     "Nikita Khrushchev, at the Twentieth Congress."),
+    ("The policy that let peasants sell surplus grain after 1921 was called the", "New Economic Policy, or NEP."),
+    ("The famine of 1932 and 1933 in Soviet Ukraine is remembered as the", "Holodomor, death by hunger."),
+]
+
+
+def scenario_control_edits(report: Report, binary: Path, work: Path) -> None:
+    """6. Control: a typo fix, a reworded front and a light rewording of both sides update
+    their notes in place (same note, new text, history kept); the check can tell an update
+    from a new note."""
+    v1 = [Card(f"f{i}", "HISTORY", front, back) for i, (front, back) in enumerate(_FACTS)]
+    v2 = list(v1)
+    v2[0] = Card("f0", "HISTORY", v1[0].front, "Seine, which rises on the Langres plateau.")
+    v2[3] = Card("f3", "HISTORY", "The first Five-Year Plan of the USSR was officially declared complete in",
+                 v1[3].back)
+    v2[5] = Card("f5", "HISTORY", "The treaty that ended the First World War with Germany was signed in",
+                 "Versailles, in its Hall of Mirrors.")
+    run_scenario(report, binary, work, "6 control: typo fix and light rewordings",
+                 {"history": ("HISTORY FACTS", v1)}, {"history": ("HISTORY FACTS", v2)}, updated=3)
+
+
+def _cut_lock(project: Project, stem: str, lines: int) -> None:
+    """Drop the last `lines` note lines of the deck `stem` from ankideck.lock, at line
+    boundaries, as a bad merge or a partial copy would; everything else stays as it is."""
+    path = project.root / "ankideck.lock"
+    text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    notes = [i for i, line in enumerate(text) if line.startswith(f"note\t{stem}\t")]
+    if len(notes) < lines:
+        raise AssertionError(f"ankideck.lock has {len(notes)} note lines of {stem!r}, fewer than {lines} to cut")
+    drop = set(notes[-lines:])
+    path.write_text("".join(line for i, line in enumerate(text) if i not in drop), encoding="utf-8")
+
+
+def scenario_cut_lock(report: Report, binary: Path, work: Path) -> None:
+    """7. A lock cut at a line boundary (the last 5 note lines of a 100-card deck), the
+    package in out/ still there. The 5 cut cards were edited once since they first appeared,
+    so their text alone no longer gives their guid."""
+    cards = vocab_deck("v", "Veltish", 0, 100)
+    first = cards[:95] + [Card(c.key, c.section, c.front.replace(" word ", " term "), c.back) for c in cards[95:]]
+
+    def build_v0(project: Project) -> None:
+        sources = {"veltish": ("VELTISH", first)}
+        project.write(sources)
+        project.build(sources, EPOCH_V0)
+
+    run_scenario(report, binary, work, "7 lock cut at a line boundary",
+                 {"veltish": ("VELTISH", cards)}, {"veltish": ("VELTISH", cards)},
+                 before_v1=build_v0, between=lambda project: _cut_lock(project, "veltish", 5), updated=0)
+
+
+def scenario_stale_csv(report: Report, binary: Path, work: Path) -> None:
+    """8. v1 built with --csv, v2 (a typo fixed) without: the v1 CSV must not be left in out/
+    to be imported after the new package, which would put the typo back."""
+    v1 = [Card(f"f{i}", "HISTORY", front, back) for i, (front, back) in enumerate(_FACTS)]
+    v2 = [Card("f0", "HISTORY", v1[0].front, "Seine, which rises on the Langres plateau."), *v1[1:]]
+    run_scenario(report, binary, work, "8 stale CSV of an earlier --csv build",
+                 {"history": ("HISTORY FACTS", v1)}, {"history": ("HISTORY FACTS", v2)}, updated=1,
+                 v1_args=("--csv",))
+
+
+def check_leftover_temp_files(report: Report, binary: Path, work: Path) -> None:
+    """Temporary files a killed build left (in out/, and in the project root where builds once
+    staged the lock) are removed by the next build, which itself leaves none."""
+    cards = vocab_deck("v", "Veltish", 0, 10)
+    sources = {"veltish": ("VELTISH", cards)}
+    project = Project(report, binary, work / "project", "leftovers")
+    project.write(sources)
+    project.build(sources, EPOCH_V1)
+    # Named as a build names them (tempfile's `.ankideck-XXXXXX.tmp`), an hour old. The next
+    # build has nothing to rebuild ("up to date") and must still remove them.
+    planted = [project.root / "out" / ".ankideck-Ab3xYz.tmp", project.root / ".ankideck-Qw7rTy.tmp"]
+    hour_ago = time.time() - 3600
+    for path in planted:
+        path.write_bytes(b"PK\x03\x04 half-written package of a killed build")
+        os.utime(path, (hour_ago, hour_ago))
+    project.build(sources, EPOCH_V1)
+
+
+SCENARIOS = [
+    ("1 replaced answer", scenario_replaced_answer),
+    ("2 moved cards", scenario_moved_cards),
+    ("2b moved and fixed cards", scenario_moved_and_fixed),
+    ("3 split file", scenario_split_file),
+    ("4 renamed and retitled file", scenario_renamed_retitled),
+    ("5 swapped files", scenario_swapped_files),
+    ("6 control edits", scenario_control_edits),
+    ("7 cut lock", scenario_cut_lock),
+    ("8 stale CSV", scenario_stale_csv),
+    ("tmp leftovers of a killed build", check_leftover_temp_files),
+]
+
+
+def run_all(report: Report, binary: Path, work: Path, only: list[str] | None = None) -> None:
+    """Run every scenario (or those whose number is in `only`) in its own directory, then print
+    one table of them all."""
+    RESULTS.clear()
+    for name, func in SCENARIOS:
+        if only and name.split()[0] not in only:
+            continue
+        directory = work / f"scenario-{name.split()[0]}"
+        directory.mkdir()
+        report.guard(f"(e) scenario {name}", func, binary, directory)
+    if RESULTS:
+        print()
+        print_table("identity scenarios in real Anki (issue 9)", *RESULTS)
+
+
+if __name__ == "__main__":  # pragma: no cover - run through check.py
+    raise SystemExit("run tests/anki/check.py (it runs these scenarios)")
