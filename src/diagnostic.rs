@@ -117,15 +117,20 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
             Severity::Error => "error",
         };
-        write!(
-            f,
-            "{}:{}:{}: {severity}[{:?}]: {}",
-            self.file.display(),
-            self.line.max(1),
-            self.column,
-            self.code,
-            self.message
-        )?;
+        // A problem of the whole file (line 0) has no position to show.
+        if self.line == 0 {
+            write!(f, "{}: {severity}[{:?}]: {}", self.file.display(), self.code, self.message)?;
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {severity}[{:?}]: {}",
+                self.file.display(),
+                self.line,
+                self.column,
+                self.code,
+                self.message
+            )?;
+        }
         if let Some(hint) = &self.hint {
             write!(f, "\n  = hint: {hint}")?;
         }

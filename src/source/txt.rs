@@ -559,7 +559,7 @@ fn read_cards<'a, C>(
         reader.finish(line, &section);
     }
     if let Some(question) = reader.lone.take() {
-        reader.diagnostics.push(one_line(file, question));
+        reader.diagnostics.push(one_line(file, question, None));
     }
     reader.cards
 }
@@ -587,7 +587,7 @@ impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
                 self.body.clear();
                 return;
             }
-            self.diagnostics.push(one_line(self.file, question));
+            self.diagnostics.push(one_line(self.file, question, Some(section)));
         }
         if is_lone {
             self.lone = Some(self.body[0].number);
@@ -605,9 +605,16 @@ impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
     }
 }
 
-fn one_line(file: &Path, line: u32) -> Diagnostic {
+/// E006 at `line`; `next` is the heading after the card, which may be its answer in capitals.
+fn one_line(file: &Path, line: u32, next: Option<&str>) -> Diagnostic {
+    let mut hint = String::from("put the answer on its own line, after the line that ends the question");
+    if let Some(next) = next {
+        hint.push_str(&format!(
+            "; if the next line, `{next}`, is the answer, write it as `\\{next}` (a line in capitals is a heading)"
+        ));
+    }
     Diagnostic::new(Code::E006, file, line, "the card has one line: it cannot be split into front and back")
-        .with_hint("put the answer on its own line, after the line that ends the question")
+        .with_hint(hint)
 }
 
 /// E011: the heading at `line` follows a card of one line and has no card of its own: it is

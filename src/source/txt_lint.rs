@@ -84,7 +84,7 @@ fn looks_like_heading(text: &str) -> Option<HeadingLike> {
 
 fn heading_like(file: &Path, line: u32, text: &str, kind: HeadingLike) -> Diagnostic {
     let message = format!(
-        "`{text}` looks like a heading but is read as text: the card above runs on into the next one"
+        "`{text}` looks like a heading but is read as text, so the card above runs on into the next one"
     );
     let capitals = text.to_uppercase();
     let hint = match kind {
@@ -110,10 +110,9 @@ pub(super) fn sentence_split(
 ) {
     let asks = |n: &Numbered<'_>| n.text().trim_end_matches(CLOSERS).ends_with(['?', ':']);
     if let Some(question) = body[..split_at - 1].iter().find(|n| asks(n)) {
-        let message = "the front runs on past the line that ends the question";
+        let message = format!("the front runs on past this question, to line {}", body[split_at - 1].number);
         let hint = format!(
-            "the front ends at line {} (the first line that stops mid-sentence); if the question ends here, put a line `{SEPARATOR}` after it",
-            body[split_at - 1].number
+            "if the question ends here, put a line `{SEPARATOR}` after it (`ankideck check --show` lists how each card was split)"
         );
         diagnostics.push(Diagnostic::new(Code::W003, file, question.number, message).with_hint(hint));
     } else if fallback && body.len() > 2 {

@@ -881,8 +881,11 @@ fn front_running_past_a_question_is_warned_at_the_question() {
     let (front, back) = only_card_warned(text, &[(Code::W003, 3, 1)]);
     assert_eq!(front, ["What did Stalin announce in 1933?", "A purge of the Party.", "It removed"]);
     assert_eq!(back, ["members."]);
-    let hint = read(text).diagnostics[0].hint.clone().unwrap();
-    assert!(hint.contains("line 5") && hint.contains("`---`"), "{hint}");
+    let warning = &read(text).diagnostics[0];
+    assert!(
+        warning.message.contains("to line 5") && warning.hint.as_deref().unwrap().contains("`---`"),
+        "{warning}"
+    );
 }
 
 #[test]
@@ -952,6 +955,8 @@ fn escaped_answer_in_capitals_is_a_card() {
 fn one_line_card_before_a_real_card_stays_a_one_line_error() {
     let parsed = read("Deck\nHEAD\nA question without its answer\nNEXT\nAsk\nAnswer.\n");
     assert_eq!(found(&parsed), [(Code::E006, 3, 1)]);
+    // The heading after it may still be the answer: the hint says how to write that.
+    assert!(parsed.diagnostics[0].hint.as_deref().unwrap().contains("write it as `\\NEXT`"));
 }
 
 #[test]
