@@ -151,7 +151,9 @@ fn empty_file(file: &Path) -> Diagnostic {
 
 fn no_cards(file: &Path, title_line: u32) -> Diagnostic {
     Diagnostic::new(Code::E003, file, title_line, "the file has a title but no cards")
-        .with_hint("each card starts with an ALL-CAPS heading line followed by its text")
+        .with_hint(
+            "each card starts with an ALL-CAPS heading line followed by its text; a file that is not a deck is skipped when its name starts with `_`",
+        )
 }
 
 /// Parses the flashcard text format from `reader` about `block` bytes at a time, so that a large
