@@ -42,20 +42,46 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
 
 /// Parses the flashcard text format, turning each card into a `C` as it is read.
 pub fn parse_with<C: Send>(file: &Path, bytes: &[u8], map: impl Fn(CardText<'_>) -> C + Sync) -> Parsed<C> {
+    read_whole(file, bytes, &map, LoneCrs::Stop).unwrap_or_else(|| {
+        // A CR that no LF follows ends a line (old Mac files): the text is read again with LF
+        // in its place. Finding one costs nothing more than the scan for control characters.
+        let mut converted = bytes.to_vec();
+        lone_crs_to_lf(&mut converted, true);
+        let parsed = read_whole(file, &converted, &map, LoneCrs::Ignore);
+        parsed.expect("only a lone CR stops the reading, and it is told to ignore them")
+    })
+}
+
+/// What [`read_whole`] does when it finds a CR that no LF follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoneCrs {
+    /// Stops: the bytes must be converted first.
+    Stop,
+    /// Reads on: the bytes were converted.
+    Ignore,
+}
+
+/// [`parse_with`] of bytes held whole, or `None` if they hold a CR that no LF follows and
+/// `lone_crs` says to stop there.
+fn read_whole<C: Send>(
+    file: &Path,
+    bytes: &[u8],
+    map: &(impl Fn(CardText<'_>) -> C + Sync),
+    lone_crs: LoneCrs,
+) -> Option<Parsed<C>> {
     let mut parsed = Parsed::default();
-    let mut owned = Vec::new();
-    let bytes = if has_lone_cr(bytes) {
-        owned.extend_from_slice(bytes);
-        lone_crs_to_lf(&mut owned, true);
-        &owned[..]
-    } else {
-        bytes
-    };
+    let stop = lone_crs == LoneCrs::Stop;
+    // A file of CR-only line endings is one long line: seen in its first "line".
+    let first_line = bytes.iter().position(|&b| b == b'\n').map_or(bytes, |end| &bytes[..=end]);
+    if stop && has_lone_cr(first_line) {
+        return None;
+    }
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
+        Err(_) if stop && has_lone_cr(bytes) => return None,
         Err(err) => {
             parsed.diagnostics.push(not_utf8(file, bytes, err.valid_up_to(), 0));
-            return parsed;
+            return Some(parsed);
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -64,13 +90,16 @@ pub fn parse_with<C: Send>(file: &Path, bytes: &[u8], map: impl Fn(CardText<'_>)
             parsed.diagnostics.push(controls_removed(file, text, offset, 0));
         }
         parsed.diagnostics.push(empty_file(file));
-        return parsed;
+        return Some(parsed);
     };
     let name = deck_name(file, &title, &mut parsed);
     let cards_start = text.len() - rest.len();
     // A large file is read in chunks that start at headings, in parallel; the cards and
     // diagnostics come back in file order.
-    let region = read_region(file, rest, rest_index, &map);
+    let region = read_region(file, rest, rest_index, map, lone_crs);
+    if stop && (region.lone_cr || has_lone_cr(&text.as_bytes()[..cards_start])) {
+        return None;
+    }
     let control = first_control(&text[..cards_start]).or(region.control.map(|c| cards_start + c));
     if let Some(offset) = control {
         parsed.diagnostics.insert(0, controls_removed(file, text, offset, 0));
@@ -85,7 +114,7 @@ pub fn parse_with<C: Send>(file: &Path, bytes: &[u8], map: impl Fn(CardText<'_>)
     }
     let stem = super::stem_of(file);
     parsed.deck = Some(SourceDeck { file: file.to_path_buf(), stem, name, cards });
-    parsed
+    Some(parsed)
 }
 
 /// The cards of a run of text, read in chunks that start at headings, in parallel.
@@ -94,29 +123,40 @@ struct Region<C> {
     pieces: Vec<(Vec<C>, Vec<Diagnostic>)>,
     /// The byte offset, in the text, of the first control character.
     control: Option<usize>,
+    /// Whether the text holds a CR that no LF follows (then it must be read again, converted).
+    lone_cr: bool,
 }
 
 /// Reads the cards of `text`, whose first line has the 0-based index `first_index`. Each chunk
-/// looks for control characters itself, so that a clean file is not scanned on one core.
+/// looks for control characters (and CRs that no LF follows) itself, so that a clean file is not
+/// scanned on one core; with [`LoneCrs::Stop`], a chunk holding such a CR is not read.
 fn read_region<C: Send>(
     file: &Path,
     text: &str,
     first_index: usize,
     map: &(impl Fn(CardText<'_>) -> C + Sync),
+    lone_crs: LoneCrs,
 ) -> Region<C> {
-    let results: Vec<(Vec<C>, Vec<Diagnostic>, Option<usize>)> = chunks_at_headings(text, first_index)
+    // Each chunk's cards and diagnostics, and where its first control character is.
+    type Chunk<C> = ((Vec<C>, Vec<Diagnostic>), Option<usize>);
+    let results: Vec<Option<Chunk<C>>> = chunks_at_headings(text, first_index)
         .into_par_iter()
         .map(|(chunk, first_index)| {
-            let control = first_control(chunk);
+            let (control, lone_cr) = scan_chunk(chunk);
+            if lone_cr && lone_crs == LoneCrs::Stop {
+                // The text is read again, converted: this reading would be thrown away.
+                return None;
+            }
             let clean = if control.is_some() { Clean::Controls } else { Clean::Nothing };
             let mut diagnostics = Vec::new();
             let cards = read_cards(file, classify(chunk, first_index, clean), &mut diagnostics, map);
             let at = chunk.as_ptr() as usize - text.as_ptr() as usize;
-            (cards, diagnostics, control.map(|c| at + c))
+            Some(((cards, diagnostics), control.map(|c| at + c)))
         })
         .collect();
-    let control = results.iter().find_map(|(_, _, c)| *c);
-    Region { pieces: results.into_iter().map(|(c, d, _)| (c, d)).collect(), control }
+    let lone_cr = results.iter().any(Option::is_none);
+    let control = results.iter().flatten().find_map(|(_, c)| *c);
+    Region { pieces: results.into_iter().flatten().map(|(piece, _)| piece).collect(), control, lone_cr }
 }
 
 fn not_utf8(file: &Path, bytes: &[u8], offset: usize, first_index: usize) -> Diagnostic {
@@ -273,7 +313,8 @@ fn read_blocks<C: Send>(
             title = Some((line.number, name));
         }
         let rest_index = line_index + region[..cards_start].bytes().filter(|&b| b == b'\n').count();
-        let read = read_region(file, &region[cards_start..], rest_index, map);
+        // Lone CRs were converted above.
+        let read = read_region(file, &region[cards_start..], rest_index, map, LoneCrs::Ignore);
         // The text after the byte-order mark (in the first block), as the whole-file reader has it.
         let (text, cards_start) = (&region[bom..], cards_start - bom);
         let control = first_control(&text[..cards_start]).or(read.control.map(|c| cards_start + c));
@@ -303,6 +344,18 @@ fn read_blocks<C: Send>(
     let stem = super::stem_of(file);
     parsed.deck = Some(SourceDeck { file: file.to_path_buf(), stem, name, cards: vec![(); cards] });
     Ok((parsed, hasher.digest128()))
+}
+
+/// The offset of the first control character of a chunk, and whether it holds a CR that no LF
+/// follows: one pass over the bytes, as the scan for control characters alone would be.
+fn scan_chunk(text: &str) -> (Option<usize>, bool) {
+    let bytes = text.as_bytes();
+    let lone_cr = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    match (0..bytes.len()).position(|i| is_control_at(bytes, i) || lone_cr(i)) {
+        None => (None, false),
+        Some(i) if lone_cr(i) => (first_control(&text[i..]).map(|c| i + c), true),
+        Some(i) => (Some(i), has_lone_cr(&bytes[i..])),
+    }
 }
 
 /// Whether the bytes hold a carriage return that is not followed by a line feed: a line ending
@@ -477,11 +530,15 @@ fn is_unwanted_control(c: char) -> bool {
 /// bytes (C0, DEL, and C1 as `C2 80..9F` in UTF-8).
 fn first_control(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
-    bytes.iter().enumerate().position(|(i, &b)| {
-        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-            || b == 0x7f
-            || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
-    })
+    (0..bytes.len()).position(|i| is_control_at(bytes, i))
+}
+
+/// Whether a control character other than tab and line breaks starts at byte `i`.
+fn is_control_at(bytes: &[u8], i: usize) -> bool {
+    let b = bytes[i];
+    (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+        || b == 0x7f
+        || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
 }
 
 /// A heading has at least one capital letter and no lowercase letter. (Requiring a capital,

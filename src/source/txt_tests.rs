@@ -1037,3 +1037,20 @@ fn looks_like_heading_accepts_titles_and_rejects_sentences() {
         assert!(!looks(text), "{text}");
     }
 }
+
+#[test]
+fn a_lone_cr_deep_in_a_large_file_is_a_line_break() {
+    let mut lf = String::from("Deck\n");
+    for i in 0..30_000 {
+        lf.push_str(&format!("HEAD\nCard {i} asks something long enough to fill a chunk and\nanswers it.\n"));
+    }
+    assert!(lf.len() > 2 * CHUNK_BYTES);
+    // One line ending of the third chunk is a lone CR: found by the chunk's scan, not the title's.
+    let at = lf[2 * CHUNK_BYTES + 100..].find('\n').unwrap() + 2 * CHUNK_BYTES + 100;
+    let mut cr = lf.clone().into_bytes();
+    cr[at] = b'\r';
+    let (plain, mixed) = (parse(Path::new(FILE), lf.as_bytes()), parse(Path::new(FILE), &cr));
+    assert!(plain.diagnostics.is_empty() && mixed.diagnostics.is_empty(), "{:?}", mixed.diagnostics.first());
+    assert_eq!(mixed.deck, plain.deck);
+    assert_streams_alike(&cr, 1 << 16, &plain);
+}
