@@ -22,8 +22,8 @@ const HEADING_WORDS: usize = 8;
 /// Lowercase words of at most this many letters may stand in a title (`of`, `and`, `the`).
 const SMALL_WORD: usize = 3;
 
-/// Warns about a line of `body` that looks like a heading but is read as text (W005). Returns
-/// whether it did: the split of such a card says nothing, so it gets no other warning.
+/// Warns about each line of `body` that looks like a heading but is read as text (W005).
+/// Returns whether it did: the split of such a card says nothing, so it gets no other warning.
 pub(super) fn heading_like_text(
     file: &Path,
     body: &[Numbered<'_>],
@@ -33,6 +33,7 @@ pub(super) fn heading_like_text(
     if body.len() < 5 {
         return false;
     }
+    let mut warned = false;
     for i in 2..body.len() - 2 {
         let Line::Text(text) = &body[i].line else { continue };
         let previous = &body[i - 1];
@@ -43,10 +44,10 @@ pub(super) fn heading_like_text(
         }
         if let Some(kind) = looks_like_heading(text) {
             diagnostics.push(heading_like(file, body[i].number, text, kind));
-            return true;
+            warned = true;
         }
     }
-    false
+    warned
 }
 
 /// Why a text line looks like a heading.

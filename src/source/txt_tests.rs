@@ -993,6 +993,12 @@ fn title_case_heading_between_cards_is_warned() {
 }
 
 #[test]
+fn every_heading_typo_in_one_card_is_warned() {
+    let text = "Deck\nBIOLOGY\nWhat divides?\nThe cell.\n\nCell Division\nHow many cells\nresult? Two.\n\nCell Growth\nWhat grows\nthe cell? Food.\n";
+    assert_eq!(found(&read(text)), [(Code::W005, 6, 1), (Code::W005, 10, 1)]);
+}
+
+#[test]
 fn heading_with_sharp_s_is_warned() {
     let parsed = read("Deck\nSTRASSEN\nWas ist eine Straße?\nEin Weg.\nSTRAßENBAU\nWer baut\ndie Straßen?\n");
     assert_eq!(found(&parsed), [(Code::W005, 5, 1)]);
