@@ -184,7 +184,8 @@ fn notes_built_with_escaped_quotes_are_updated_once_and_keep_their_guids() {
     for deck in ["chemistry", "history"] {
         std::fs::remove_file(project.dir.path().join(format!("source-cards/{deck}.txt"))).unwrap();
     }
-    // The lock of a build of the vocabulary deck by ankideck 0.1.0, which escaped quotes.
+    // The lock of a build of the vocabulary deck by an earlier ankideck (commit e472d55), which
+    // escaped quotes.
     let old_lock = std::fs::read_to_string(fixture("escaped-quotes.lock")).unwrap();
     project.write("ankideck.lock", &old_lock);
     let guids = |lock: &str| {
