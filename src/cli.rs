@@ -84,6 +84,10 @@ pub struct CheckArgs {
     /// Output format: human-readable diagnostics, or JSON (decks and diagnostics) on stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+    /// Also list every card on stdout, its front and back as they were split (to see a split
+    /// before building). JSON lists the cards anyway.
+    #[arg(long)]
+    pub show: bool,
 }
 
 /// How `check` reports.
@@ -109,6 +113,10 @@ pub fn main() -> ExitCode {
 }
 
 fn run_build(args: BuildArgs) -> ExitCode {
+    // Files of the source folder that are not decks are named before the build.
+    if let Ok((_, skipped)) = discover::discover_all(&args.source) {
+        print_diagnostics(&skipped);
+    }
     let now_secs = match build_time() {
         Ok(t) => t,
         Err(message) => {
@@ -168,9 +176,28 @@ fn build_time() -> Result<i64, String> {
     }
 }
 
+/// At most this many diagnostics of one file are printed; `check --format json` lists them all.
+const SHOWN_PER_FILE: usize = 20;
+
 fn print_diagnostics(diagnostics: &[Diagnostic]) {
-    for d in diagnostics {
-        eprintln!("{d}");
+    let mut stderr = std::io::stderr().lock();
+    for of_file in diagnostics.chunk_by(|a, b| a.file == b.file) {
+        for d in of_file.iter().take(SHOWN_PER_FILE) {
+            let _ = writeln!(stderr, "{d}");
+        }
+        if let Some(rest) = of_file.get(SHOWN_PER_FILE..).filter(|rest| !rest.is_empty()) {
+            let errors = rest.iter().filter(|d| d.is_error()).count();
+            let counts = [(errors, "error"), (rest.len() - errors, "warning")];
+            let counts: Vec<String> =
+                counts.iter().filter(|(n, _)| *n > 0).map(|(n, w)| plural(*n, w)).collect();
+            let _ = writeln!(
+                stderr,
+                "{}: and {} more ({}); `ankideck check --format json` lists them all",
+                of_file[0].file.display(),
+                rest.len(),
+                counts.join(", "),
+            );
+        }
     }
 }
 
@@ -303,8 +330,8 @@ fn print_gone(gone: &build::stale::GoneDeck) {
 }
 
 fn run_check(args: &CheckArgs) -> ExitCode {
-    let files = match discover::discover(&args.source) {
-        Ok(files) => files,
+    let (files, skipped) = match discover::discover_all(&args.source) {
+        Ok(found) => found,
         Err(err) => {
             eprintln!("error: {err}");
             return ExitCode::from(INPUT_ERROR);
@@ -312,26 +339,32 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     };
     let mut decks = Vec::new();
     let mut cards = 0;
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = skipped;
     for file in &files {
         let cannot_read = |err: std::io::Error| {
             eprintln!("error: cannot read {}: {err}", file.path.display());
             ExitCode::from(TOOL_ERROR)
         };
         if args.format == OutputFormat::Text {
-            // Only the diagnostics are printed: the file is read in blocks, its cards counted.
+            // Only the diagnostics (and with --show, the cards) are printed: the file is read in
+            // blocks, its cards counted.
+            let show = args.show;
             let read = std::fs::File::open(&file.path).and_then(|mut reader| {
                 source::parse_stream(
                     file.format,
                     &file.path,
                     &mut reader,
                     build::STREAM_BLOCK,
-                    |_| (),
-                    |_| Ok(()),
+                    |card| if show { shown(&file.path, &card) } else { String::new() },
+                    |piece| {
+                        let mut stdout = std::io::stdout().lock();
+                        piece.iter().try_for_each(|card| stdout.write_all(card.as_bytes()))
+                    },
                 )
             });
             let (parsed, _) = match read {
                 Ok(read) => read,
+                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
                 Err(err) => return cannot_read(err),
             };
             cards += parsed.deck.map_or(0, |d| d.cards.len());
@@ -368,6 +401,19 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         }
     }
     if errors > 0 { ExitCode::from(INPUT_ERROR) } else { ExitCode::SUCCESS }
+}
+
+/// A card as `check --show` lists it: where it starts, its section, its front and back.
+fn shown(file: &Path, card: &source::CardText<'_>) -> String {
+    let mut out = format!("{}:{}: {}\n", file.display(), card.line, card.section);
+    for (side, lines) in [("front", card.front), ("back", card.back)] {
+        for (i, line) in lines.iter().enumerate() {
+            let label = if i == 0 { side } else { "" };
+            out.push_str(&format!("  {label:<5} | {line}\n"));
+        }
+    }
+    out.push('\n');
+    out
 }
 
 fn run_dump(package: &Path) -> ExitCode {

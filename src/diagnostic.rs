@@ -36,18 +36,30 @@ pub enum Code {
     E009,
     /// E010: two deck files whose names differ only in case (their outputs would collide).
     E010,
+    /// E011: an answer in capitals read as a heading: a card of one line followed by a
+    /// "heading" with no card of its own.
+    E011,
     /// W001: the title was empty after dropping `Flashcards`; the file name is used.
     W001,
     /// W002: control characters (other than tab) were removed; one of them, U+001F, is
     /// Anki's field separator and would break the import.
     W002,
+    /// W003: the front runs on past a line ending with `?` or `:` (probably mis-split).
+    W003,
+    /// W004: every line of a card ends a sentence; the fallback put only the last on the back.
+    W004,
+    /// W005: a line that looks like a heading (title case, or capitals with `ß`) is read as
+    /// text, so two cards probably became one.
+    W005,
+    /// W006: a file or folder in the source folder that is not a deck was skipped.
+    W006,
 }
 
 impl Code {
     /// The severity every diagnostic with this code has.
     pub fn severity(self) -> Severity {
         match self {
-            Code::W001 | Code::W002 => Severity::Warning,
+            Code::W001 | Code::W002 | Code::W003 | Code::W004 | Code::W005 | Code::W006 => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -105,15 +117,20 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
             Severity::Error => "error",
         };
-        write!(
-            f,
-            "{}:{}:{}: {severity}[{:?}]: {}",
-            self.file.display(),
-            self.line.max(1),
-            self.column,
-            self.code,
-            self.message
-        )?;
+        // A problem of the whole file (line 0) has no position to show.
+        if self.line == 0 {
+            write!(f, "{}: {severity}[{:?}]: {}", self.file.display(), self.code, self.message)?;
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {severity}[{:?}]: {}",
+                self.file.display(),
+                self.line,
+                self.column,
+                self.code,
+                self.message
+            )?;
+        }
         if let Some(hint) = &self.hint {
             write!(f, "\n  = hint: {hint}")?;
         }

@@ -1,5 +1,10 @@
-//! Discover stage: the source files of a source folder, sorted by name.
+//! Discover stage: the source files of a source folder, sorted by name, and what else is in the
+//! folder (skipped, and said so: a file that is not read must not look as if it were).
+//!
+//! Names starting with `.` or `_` are not decks and are skipped silently: that is how other files
+//! (a `_README.txt`, notes) are kept next to the decks.
 
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Format;
 use std::path::{Path, PathBuf};
 
@@ -21,24 +26,44 @@ pub struct DiscoverError {
     pub source: std::io::Error,
 }
 
-/// Lists the deck files directly in `dir` (hidden files skipped), sorted by file name.
+/// Lists the deck files directly in `dir` (names starting with `.` or `_` skipped), sorted by
+/// file name.
 pub fn discover(dir: &Path) -> Result<Vec<SourceFile>, DiscoverError> {
+    Ok(discover_all(dir)?.0)
+}
+
+/// The deck files of `dir`, as [`discover`], and a warning (W006) for each other file or folder
+/// in it that is skipped without being asked to be, sorted by name.
+pub fn discover_all(dir: &Path) -> Result<(Vec<SourceFile>, Vec<Diagnostic>), DiscoverError> {
     let err = |source| DiscoverError { path: dir.to_path_buf(), source };
     let mut files = Vec::new();
+    let mut skipped = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(err)? {
         let entry = entry.map_err(err)?;
         let path = entry.path();
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        // `is_file` follows symbolic links: a linked deck file is a deck file.
-        if hidden || !path.is_file() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(['.', '_']) || name == STYLESHEET {
             continue;
         }
-        if let Some(format) = Format::of(&path) {
+        // `is_file` follows symbolic links: a linked deck file is a deck file.
+        let why = if path.is_dir() {
+            "a folder is not read: decks are the `.txt` files of the source folder itself"
+        } else if !path.is_file() {
+            "not a file that can be read (a broken link?)"
+        } else if let Some(format) = Format::of(&path) {
             files.push(SourceFile { path, format });
-        }
+            continue;
+        } else {
+            "not a deck: only `.txt` files are decks"
+        };
+        skipped.push(
+            Diagnostic::new(Code::W006, &path, 0, format!("skipped: {why}"))
+                .with_hint("rename it to start with `_` to keep it here without this warning"),
+        );
     }
     files.sort_by(|a, b| a.path.file_name().cmp(&b.path.file_name()));
-    Ok(files)
+    skipped.sort_by(|a, b| a.file.file_name().cmp(&b.file.file_name()));
+    Ok((files, skipped))
 }
 
 #[cfg(test)]
@@ -48,16 +73,32 @@ mod tests {
     #[test]
     fn lists_deck_files_sorted_and_skips_the_rest() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["b.txt", "a.TXT", ".hidden.txt", "notes.md", "ankideck.css"] {
+        for name in ["b.txt", "a.TXT", ".hidden.txt", "_README.txt", "notes.md", "deck.csv", "ankideck.css"] {
             std::fs::write(dir.path().join(name), "x").unwrap();
         }
         std::fs::create_dir(dir.path().join("sub.txt")).unwrap();
-        let names: Vec<String> = discover(dir.path())
-            .unwrap()
-            .iter()
-            .map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned())
-            .collect();
+        std::fs::create_dir(dir.path().join("_drafts")).unwrap();
+        let (files, skipped) = discover_all(dir.path()).unwrap();
+        let names: Vec<String> =
+            files.iter().map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned()).collect();
         assert_eq!(names, ["a.TXT", "b.txt"]);
+        // What was not asked to be skipped is named, with the reason.
+        let said: Vec<(String, &str)> = skipped
+            .iter()
+            .map(|d| (d.file.file_name().unwrap().to_string_lossy().into_owned(), d.message.as_str()))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                ("deck.csv".to_string(), "skipped: not a deck: only `.txt` files are decks"),
+                ("notes.md".to_string(), "skipped: not a deck: only `.txt` files are decks"),
+                (
+                    "sub.txt".to_string(),
+                    "skipped: a folder is not read: decks are the `.txt` files of the source folder itself"
+                ),
+            ]
+        );
+        assert!(skipped.iter().all(|d| d.code == Code::W006 && !d.is_error()));
     }
 
     #[cfg(unix)]

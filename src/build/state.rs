@@ -30,6 +30,7 @@ pub fn fingerprint(input: &FingerprintInput<'_>) -> String {
     let mut h = Xxh3::new();
     for part in [
         env!("CARGO_PKG_VERSION").as_bytes(),
+        crate::html::ESCAPE_RULE.as_bytes(),
         input.settings.as_bytes(),
         input.notetype.as_bytes(),
         &input.lock_section.to_le_bytes(),

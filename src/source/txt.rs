@@ -24,6 +24,9 @@ enum Line<'a> {
     Heading(Cow<'a, str>),
     Separator,
     Text(Cow<'a, str>),
+    /// Text written with a leading `\` (removed): text like any other, except that the writer
+    /// said so, so it is never warned about as a heading.
+    Escaped(Cow<'a, str>),
 }
 
 /// A non-blank line with its 1-based number.
@@ -39,12 +42,46 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
 
 /// Parses the flashcard text format, turning each card into a `C` as it is read.
 pub fn parse_with<C: Send>(file: &Path, bytes: &[u8], map: impl Fn(CardText<'_>) -> C + Sync) -> Parsed<C> {
+    read_whole(file, bytes, &map, LoneCrs::Stop).unwrap_or_else(|| {
+        // A CR that no LF follows ends a line (old Mac files): the text is read again with LF
+        // in its place. Finding one costs nothing more than the scan for control characters.
+        let mut converted = bytes.to_vec();
+        lone_crs_to_lf(&mut converted, true);
+        let parsed = read_whole(file, &converted, &map, LoneCrs::Ignore);
+        parsed.expect("only a lone CR stops the reading, and it is told to ignore them")
+    })
+}
+
+/// What [`read_whole`] does when it finds a CR that no LF follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoneCrs {
+    /// Stops: the bytes must be converted first.
+    Stop,
+    /// Reads on: the bytes were converted.
+    Ignore,
+}
+
+/// [`parse_with`] of bytes held whole, or `None` if they hold a CR that no LF follows and
+/// `lone_crs` says to stop there.
+fn read_whole<C: Send>(
+    file: &Path,
+    bytes: &[u8],
+    map: &(impl Fn(CardText<'_>) -> C + Sync),
+    lone_crs: LoneCrs,
+) -> Option<Parsed<C>> {
     let mut parsed = Parsed::default();
+    let stop = lone_crs == LoneCrs::Stop;
+    // A file of CR-only line endings is one long line: seen in its first "line".
+    let first_line = bytes.iter().position(|&b| b == b'\n').map_or(bytes, |end| &bytes[..=end]);
+    if stop && has_lone_cr(first_line) {
+        return None;
+    }
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
+        Err(_) if stop && has_lone_cr(bytes) => return None,
         Err(err) => {
             parsed.diagnostics.push(not_utf8(file, bytes, err.valid_up_to(), 0));
-            return parsed;
+            return Some(parsed);
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -53,13 +90,16 @@ pub fn parse_with<C: Send>(file: &Path, bytes: &[u8], map: impl Fn(CardText<'_>)
             parsed.diagnostics.push(controls_removed(file, text, offset, 0));
         }
         parsed.diagnostics.push(empty_file(file));
-        return parsed;
+        return Some(parsed);
     };
     let name = deck_name(file, &title, &mut parsed);
     let cards_start = text.len() - rest.len();
     // A large file is read in chunks that start at headings, in parallel; the cards and
     // diagnostics come back in file order.
-    let region = read_region(file, rest, rest_index, &map);
+    let region = read_region(file, rest, rest_index, map, lone_crs);
+    if stop && (region.lone_cr || has_lone_cr(&text.as_bytes()[..cards_start])) {
+        return None;
+    }
     let control = first_control(&text[..cards_start]).or(region.control.map(|c| cards_start + c));
     if let Some(offset) = control {
         parsed.diagnostics.insert(0, controls_removed(file, text, offset, 0));
@@ -74,7 +114,7 @@ pub fn parse_with<C: Send>(file: &Path, bytes: &[u8], map: impl Fn(CardText<'_>)
     }
     let stem = super::stem_of(file);
     parsed.deck = Some(SourceDeck { file: file.to_path_buf(), stem, name, cards });
-    parsed
+    Some(parsed)
 }
 
 /// The cards of a run of text, read in chunks that start at headings, in parallel.
@@ -83,29 +123,40 @@ struct Region<C> {
     pieces: Vec<(Vec<C>, Vec<Diagnostic>)>,
     /// The byte offset, in the text, of the first control character.
     control: Option<usize>,
+    /// Whether the text holds a CR that no LF follows (then it must be read again, converted).
+    lone_cr: bool,
 }
 
 /// Reads the cards of `text`, whose first line has the 0-based index `first_index`. Each chunk
-/// looks for control characters itself, so that a clean file is not scanned on one core.
+/// looks for control characters (and CRs that no LF follows) itself, so that a clean file is not
+/// scanned on one core; with [`LoneCrs::Stop`], a chunk holding such a CR is not read.
 fn read_region<C: Send>(
     file: &Path,
     text: &str,
     first_index: usize,
     map: &(impl Fn(CardText<'_>) -> C + Sync),
+    lone_crs: LoneCrs,
 ) -> Region<C> {
-    let results: Vec<(Vec<C>, Vec<Diagnostic>, Option<usize>)> = chunks_at_headings(text, first_index)
+    // Each chunk's cards and diagnostics, and where its first control character is.
+    type Chunk<C> = ((Vec<C>, Vec<Diagnostic>), Option<usize>);
+    let results: Vec<Option<Chunk<C>>> = chunks_at_headings(text, first_index)
         .into_par_iter()
         .map(|(chunk, first_index)| {
-            let control = first_control(chunk);
+            let (control, lone_cr) = scan_chunk(chunk);
+            if lone_cr && lone_crs == LoneCrs::Stop {
+                // The text is read again, converted: this reading would be thrown away.
+                return None;
+            }
             let clean = if control.is_some() { Clean::Controls } else { Clean::Nothing };
             let mut diagnostics = Vec::new();
             let cards = read_cards(file, classify(chunk, first_index, clean), &mut diagnostics, map);
             let at = chunk.as_ptr() as usize - text.as_ptr() as usize;
-            (cards, diagnostics, control.map(|c| at + c))
+            Some(((cards, diagnostics), control.map(|c| at + c)))
         })
         .collect();
-    let control = results.iter().find_map(|(_, _, c)| *c);
-    Region { pieces: results.into_iter().map(|(c, d, _)| (c, d)).collect(), control }
+    let lone_cr = results.iter().any(Option::is_none);
+    let control = results.iter().flatten().find_map(|(_, c)| *c);
+    Region { pieces: results.into_iter().flatten().map(|(piece, _)| piece).collect(), control, lone_cr }
 }
 
 fn not_utf8(file: &Path, bytes: &[u8], offset: usize, first_index: usize) -> Diagnostic {
@@ -140,7 +191,9 @@ fn empty_file(file: &Path) -> Diagnostic {
 
 fn no_cards(file: &Path, title_line: u32) -> Diagnostic {
     Diagnostic::new(Code::E003, file, title_line, "the file has a title but no cards")
-        .with_hint("each card starts with an ALL-CAPS heading line followed by its text")
+        .with_hint(
+            "each card starts with an ALL-CAPS heading line followed by its text; a file that is not a deck is skipped when its name starts with `_`",
+        )
 }
 
 /// Parses the flashcard text format from `reader` about `block` bytes at a time, so that a large
@@ -199,6 +252,10 @@ fn read_blocks<C: Send>(
             hasher.update(&buf[start..]);
             eof = read < want - start;
         }
+        // Converted in place: a line ending is a byte either way, so offsets do not move.
+        if has_lone_cr(&buf) {
+            lone_crs_to_lf(&mut buf, eof);
+        }
         let text = match std::str::from_utf8(&buf) {
             Ok(text) => text,
             // A character cut in two at the end of the block: its rest comes with the next one.
@@ -256,7 +313,8 @@ fn read_blocks<C: Send>(
             title = Some((line.number, name));
         }
         let rest_index = line_index + region[..cards_start].bytes().filter(|&b| b == b'\n').count();
-        let read = read_region(file, &region[cards_start..], rest_index, map);
+        // Lone CRs were converted above.
+        let read = read_region(file, &region[cards_start..], rest_index, map, LoneCrs::Ignore);
         // The text after the byte-order mark (in the first block), as the whole-file reader has it.
         let (text, cards_start) = (&region[bom..], cards_start - bom);
         let control = first_control(&text[..cards_start]).or(read.control.map(|c| cards_start + c));
@@ -286,6 +344,41 @@ fn read_blocks<C: Send>(
     let stem = super::stem_of(file);
     parsed.deck = Some(SourceDeck { file: file.to_path_buf(), stem, name, cards: vec![(); cards] });
     Ok((parsed, hasher.digest128()))
+}
+
+/// The offset of the first control character of a chunk, and whether it holds a CR that no LF
+/// follows: one pass over the bytes, as the scan for control characters alone would be.
+fn scan_chunk(text: &str) -> (Option<usize>, bool) {
+    let bytes = text.as_bytes();
+    let lone_cr = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    match (0..bytes.len()).position(|i| is_control_at(bytes, i) || lone_cr(i)) {
+        None => (None, false),
+        Some(i) if lone_cr(i) => (first_control(&text[i..]).map(|c| i + c), true),
+        Some(i) => (Some(i), has_lone_cr(&bytes[i..])),
+    }
+}
+
+/// Whether the bytes hold a carriage return that is not followed by a line feed: a line ending
+/// of old Mac files (or a CRLF cut in two at the end of a block).
+fn has_lone_cr(bytes: &[u8]) -> bool {
+    // A vectorised search from CR to CR: a file without CR costs one fast pass.
+    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
+}
+
+/// Turns each CR that is not followed by LF into LF, so that CR-only line endings are line
+/// endings. A CR at the very end is one only when nothing follows (`at_end`): otherwise its LF
+/// may come with the next block.
+fn lone_crs_to_lf(bytes: &mut [u8], at_end: bool) {
+    for i in 0..bytes.len() {
+        if bytes[i] == b'\r' {
+            match bytes.get(i + 1) {
+                Some(b'\n') => {}
+                Some(_) => bytes[i] = b'\n',
+                None if at_end => bytes[i] = b'\n',
+                None => {}
+            }
+        }
+    }
 }
 
 /// The 1-based line number of line `line` (1-based) of a block whose first line has the 0-based
@@ -349,13 +442,23 @@ fn chunks_at_headings(text: &str, first_index: usize) -> Vec<(&str, usize)> {
         .collect()
 }
 
-/// The byte offset of the first heading line that starts at or after `from`.
+/// The byte offset of the first heading line after `from` that follows a card of two lines or
+/// more. The text may be cut there: a card of one line is judged with the card after it (E011),
+/// and the two must be read together.
 fn next_heading_start(text: &str, from: usize) -> Option<usize> {
     let mut offset = from + text.as_bytes()[from..].iter().position(|&b| b == b'\n')? + 1;
+    // The lines of the card being passed over; none known before its heading is seen.
+    let mut body: Option<usize> = None;
     for line in text[offset..].split_inclusive('\n') {
         let trimmed = line.trim();
-        if !trimmed.starts_with('\\') && trimmed != SEPARATOR && is_heading(trimmed) {
-            return Some(offset);
+        if trimmed.is_empty() {
+        } else if !trimmed.starts_with('\\') && trimmed != SEPARATOR && is_heading(trimmed) {
+            if body.is_some_and(|lines| lines >= 2) {
+                return Some(offset);
+            }
+            body = Some(0);
+        } else if let Some(lines) = &mut body {
+            *lines += 1;
         }
         offset += line.len();
     }
@@ -373,7 +476,7 @@ fn classify(text: &str, first_index: usize, clean: Clean) -> impl Iterator<Item 
         }
         let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
         let line = if let Some(escaped) = trimmed.strip_prefix('\\') {
-            Line::Text(nfc(escaped, clean))
+            Line::Escaped(nfc(escaped, clean))
         } else if trimmed == SEPARATOR {
             Line::Separator
         } else if is_heading(trimmed) {
@@ -426,11 +529,15 @@ fn is_unwanted_control(c: char) -> bool {
 /// bytes (C0, DEL, and C1 as `C2 80..9F` in UTF-8).
 fn first_control(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
-    bytes.iter().enumerate().position(|(i, &b)| {
-        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-            || b == 0x7f
-            || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
-    })
+    (0..bytes.len()).position(|i| is_control_at(bytes, i))
+}
+
+/// Whether a control character other than tab and line breaks starts at byte `i`.
+fn is_control_at(bytes: &[u8], i: usize) -> bool {
+    let b = bytes[i];
+    (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+        || b == 0x7f
+        || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
 }
 
 /// A heading has at least one capital letter and no lowercase letter. (Requiring a capital,
@@ -449,7 +556,7 @@ pub fn ends_sentence(line: &str) -> bool {
 /// The deck name from the title line: a trailing word `Flashcards` (any case) is dropped.
 fn deck_name<C>(file: &Path, title: &Numbered<'_>, parsed: &mut Parsed<C>) -> String {
     let text = match &title.line {
-        Line::Heading(t) | Line::Text(t) => t.as_ref(),
+        Line::Heading(t) | Line::Text(t) | Line::Escaped(t) => t.as_ref(),
         Line::Separator => SEPARATOR,
     };
     let name = match text.rsplit_once(char::is_whitespace) {
@@ -483,51 +590,99 @@ fn read_cards<'a, C>(
     diagnostics: &mut Vec<Diagnostic>,
     map: &impl Fn(CardText<'_>) -> C,
 ) -> Vec<C> {
-    let mut cards = Vec::new();
-    // The heading and body of the card being read; the body's buffer is reused card to card.
+    let mut reader = CardReader { file, diagnostics, map, cards: Vec::new(), body: Vec::new(), lone: None };
+    // The heading of the card being read.
     let mut current: Option<(u32, Cow<'a, str>)> = None;
-    let mut body: Vec<Numbered<'a>> = Vec::new();
     let mut reported_orphan = false;
     for numbered in lines {
         if let Line::Heading(section) = numbered.line {
             if let Some((line, section)) = current.take() {
-                cards.extend(split_card(file, line, &section, &mut body, diagnostics, map));
+                reader.finish(line, &section);
             }
             current = Some((numbered.number, section));
         } else if current.is_some() {
-            body.push(numbered);
+            reader.body.push(numbered);
         } else if !reported_orphan {
             reported_orphan = true;
-            diagnostics.push(
+            reader.diagnostics.push(
                 Diagnostic::new(Code::E004, file, numbered.number, "text before the first heading")
                     .with_hint(
-                        "start each card with an ALL-CAPS heading line, e.g. `THE KIROV AFFAIR, 1934`",
+                        "start each card with an ALL-CAPS heading line, e.g. `THE KIROV AFFAIR, 1934`; \
+                     a file that is not a deck is skipped when its name starts with `_`",
                     ),
             );
         }
     }
     if let Some((line, section)) = current {
-        cards.extend(split_card(file, line, &section, &mut body, diagnostics, map));
+        reader.finish(line, &section);
     }
-    cards
+    if let Some(question) = reader.lone.take() {
+        reader.diagnostics.push(one_line(file, question, None));
+    }
+    reader.cards
 }
 
-/// Splits one card's body into front and back, by the explicit separator or the sentence rule,
-/// and maps it. The body is emptied for the next card.
-fn split_card<C>(
-    file: &Path,
-    line: u32,
-    section: &str,
-    body: &mut Vec<Numbered<'_>>,
-    diagnostics: &mut Vec<Diagnostic>,
-    map: &impl Fn(CardText<'_>) -> C,
-) -> Option<C> {
-    let card = split_body(file, line, section, body, diagnostics).map(|(split_at, back_start)| {
-        let lines: Vec<&str> = body.iter().map(Numbered::text).collect();
-        map(CardText { line, section, front: &lines[..split_at], back: &lines[back_start..] })
-    });
-    body.clear();
-    card
+/// The state of [`read_cards`]: the cards read so far and the body of the card being read.
+struct CardReader<'f, 'a, 'd, C, M> {
+    file: &'f Path,
+    diagnostics: &'d mut Vec<Diagnostic>,
+    map: &'f M,
+    cards: Vec<C>,
+    /// The body of the card being read; the buffer is reused card to card.
+    body: Vec<Numbered<'a>>,
+    /// The line of a card of one line, whose error waits for the next card: if that one has no
+    /// text of its own either, the "heading" between them is the answer, in capitals (E011).
+    lone: Option<u32>,
+}
+
+impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
+    /// Ends the card whose heading is `section` at `line`: its body is complete.
+    fn finish(&mut self, line: u32, section: &str) {
+        let is_lone = self.body.len() == 1 && self.body[0].line != Line::Separator;
+        if let Some(question) = self.lone.take() {
+            if self.body.is_empty() || is_lone {
+                self.diagnostics.push(capital_answer(self.file, line, section));
+                self.body.clear();
+                return;
+            }
+            self.diagnostics.push(one_line(self.file, question, Some(section)));
+        }
+        if is_lone {
+            self.lone = Some(self.body[0].number);
+            self.body.clear();
+            return;
+        }
+        let card = split_body(self.file, line, section, &self.body, self.diagnostics).map(
+            |(split_at, back_start)| {
+                let lines: Vec<&str> = self.body.iter().map(Numbered::text).collect();
+                (self.map)(CardText { line, section, front: &lines[..split_at], back: &lines[back_start..] })
+            },
+        );
+        self.cards.extend(card);
+        self.body.clear();
+    }
+}
+
+/// E006 at `line`; `next` is the heading after the card, which may be its answer in capitals.
+fn one_line(file: &Path, line: u32, next: Option<&str>) -> Diagnostic {
+    let mut hint = String::from("put the answer on its own line, after the line that ends the question");
+    if let Some(next) = next {
+        hint.push_str(&format!(
+            "; if the next line, `{next}`, is the answer, write it as `\\{next}` (a line in capitals is a heading)"
+        ));
+    }
+    Diagnostic::new(Code::E006, file, line, "the card has one line: it cannot be split into front and back")
+        .with_hint(hint)
+}
+
+/// E011: the heading at `line` follows a card of one line and has no card of its own: it is
+/// that card's answer, written in capitals.
+fn capital_answer(file: &Path, line: u32, text: &str) -> Diagnostic {
+    let message =
+        format!("`{text}` is in capitals, so it reads as a heading and the card above it has no answer");
+    Diagnostic::new(Code::E011, file, line, message).with_hint(format!(
+        "if `{text}` is the answer, write it as `\\{text}`: a line starting with `\\` is always text"
+    ))
 }
 
 /// Where a card's front ends and its back starts, or `None` after reporting why it has none.
@@ -544,12 +699,18 @@ fn split_body(
         let message = format!("the heading `{section}` has no card text under it");
         diagnostics.push(
             Diagnostic::new(Code::E005, file, line, message)
-                .with_hint("write the front and the back on the lines after the heading"),
+                .with_hint("write the front and the back on the lines after the heading; a line of capitals meant as text needs a `\\` in front"),
         );
         return None;
     }
     let split_at = match (first_separator, second_separator) {
-        (None, _) => sentence_split(body, file, diagnostics)?,
+        (None, _) => {
+            let (split_at, fallback) = sentence_split(body);
+            if !lint::heading_like_text(file, body, diagnostics) {
+                lint::sentence_split(file, body, split_at, fallback, diagnostics);
+            }
+            split_at
+        }
         (Some(at), None) => {
             if at == 0 || at == body.len() - 1 {
                 let side = if at == 0 { "front" } else { "back" };
@@ -559,6 +720,7 @@ fn split_body(
                 );
                 return None;
             }
+            lint::heading_like_text(file, body, diagnostics);
             at
         }
         (Some(_), Some(second)) => {
@@ -576,35 +738,24 @@ impl Numbered<'_> {
     /// The line's text ("" for a separator).
     fn text(&self) -> &str {
         match &self.line {
-            Line::Text(t) | Line::Heading(t) => t,
+            Line::Text(t) | Line::Heading(t) | Line::Escaped(t) => t,
             Line::Separator => "",
         }
     }
 }
 
-/// The index where the back starts by the sentence rule, or an error for a one-line card.
-fn sentence_split(body: &[Numbered<'_>], file: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<usize> {
-    if body.len() == 1 {
-        diagnostics.push(
-            Diagnostic::new(
-                Code::E006,
-                file,
-                body[0].number,
-                "the card has one line: it cannot be split into front and back",
-            )
-            .with_hint("put the answer on its own line, after the line that ends the question"),
-        );
-        return None;
-    }
+/// The index where the back starts by the sentence rule in a body of two lines or more, and
+/// whether the fallback decided it (no line but perhaps the last stops mid-sentence).
+fn sentence_split(body: &[Numbered<'_>]) -> (usize, bool) {
     let last = body.len() - 1;
     let cut = body.iter().position(|n| match &n.line {
-        Line::Text(t) => !ends_sentence(t),
+        Line::Text(t) | Line::Escaped(t) => !ends_sentence(t),
         _ => false,
     });
-    Some(match cut {
-        Some(i) if i < last => i + 1,
-        _ => last,
-    })
+    match cut {
+        Some(i) if i < last => (i + 1, false),
+        _ => (last, true),
+    }
 }
 
 /// Where some bytes start: at the start of the file, or inside it.
@@ -630,6 +781,9 @@ fn position_of(bytes: &[u8], offset: usize, start: Start) -> (u32, u32) {
     let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
     (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(column).unwrap_or(u32::MAX))
 }
+
+#[path = "txt_lint.rs"]
+mod lint;
 
 #[cfg(test)]
 #[path = "txt_tests.rs"]

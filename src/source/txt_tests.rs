@@ -65,7 +65,15 @@ fn card(line: u32, section: &str, front: &[&str], back: &[&str]) -> SourceCard {
 
 /// Front and back of the only card of a deck.
 fn only_card(text: &str) -> (Vec<String>, Vec<String>) {
-    let mut cards = read_clean(text).cards;
+    only_card_warned(text, &[])
+}
+
+/// Front and back of the only card of a deck that gives exactly the diagnostics `expected`
+/// (code, line, column).
+fn only_card_warned(text: &str, expected: &[(Code, u32, u32)]) -> (Vec<String>, Vec<String>) {
+    let parsed = read(text);
+    assert_eq!(found(&parsed), expected, "{:#?}", parsed.diagnostics);
+    let mut cards = parsed.deck.expect("a deck").cards;
     assert_eq!(cards.len(), 1, "{cards:#?}");
     let card = cards.remove(0);
     (card.front_lines().map(str::to_string).collect(), card.back_lines().map(str::to_string).collect())
@@ -258,14 +266,16 @@ fn front_ends_at_the_first_unfinished_line_not_a_later_one() {
 
 #[test]
 fn every_line_ending_a_sentence_puts_the_last_line_on_the_back() {
-    let (front, back) = only_card("Deck\nHEAD\nOne.\nTwo!\nThree?\nFour.\n");
+    // The fallback decided: a warning says so, and the third line is a question.
+    let (front, back) = only_card_warned("Deck\nHEAD\nOne.\nTwo!\nThree?\nFour.\n", &[(Code::W004, 3, 1)]);
     assert_eq!(front, ["One.", "Two!", "Three?"]);
     assert_eq!(back, ["Four."]);
 }
 
 #[test]
 fn only_the_last_line_unfinished_puts_the_last_line_on_the_back() {
-    let (front, back) = only_card("Deck\nHEAD\nOne.\nTwo.\nthree without a stop\n");
+    let (front, back) =
+        only_card_warned("Deck\nHEAD\nOne.\nTwo.\nthree without a stop\n", &[(Code::W004, 3, 1)]);
     assert_eq!(front, ["One.", "Two."]);
     assert_eq!(back, ["three without a stop"]);
 }
@@ -290,7 +300,10 @@ fn closing_quotes_and_brackets_after_a_stop_end_a_sentence() {
     ] {
         assert!(ends_sentence(line), "{line:?}");
     }
-    let (front, back) = only_card("Deck\nHEAD\nHe said “no.”\nWas it (really?)\nThen\nthe answer.\n");
+    let (front, back) = only_card_warned(
+        "Deck\nHEAD\nHe said “no.”\nWas it (really?)\nThen\nthe answer.\n",
+        &[(Code::W003, 4, 1)],
+    );
     assert_eq!(front, ["He said “no.”", "Was it (really?)", "Then"]);
     assert_eq!(back, ["the answer."]);
 }
@@ -787,6 +800,11 @@ fn streamed_reading_matches_whole_file_reading() {
         "PART 2: 中文",
         "\u{feff}HEAD\u{1}ING",
         "\u{feff}a mark inside the file.",
+        "What is it?",
+        "TV",
+        "H₂SO₄",
+        "Cell Division",
+        "STRAßE",
     ];
     for case in 0..300 {
         let mut text = String::new();
@@ -794,7 +812,7 @@ fn streamed_reading_matches_whole_file_reading() {
             text.push('\u{feff}');
         }
         text.push_str(["History Flashcards", "", "DECK", "Default"][next(4) as usize]);
-        let eol = if next(4) == 0 { "\r\n" } else { "\n" };
+        let eol = ["\r\n", "\n", "\n", "\r"][next(4) as usize];
         for _ in 0..next(40) {
             text.push_str(eol);
             text.push_str(lines[next(lines.len() as u64) as usize]);
@@ -835,4 +853,210 @@ fn a_second_byte_order_mark_is_a_column() {
     assert_eq!(found(&parsed), [(Code::W002, 1, 6)]);
     let parsed = read_bytes(b"\xef\xbb\xbf\xef\xbb\xbfDeck\xff\n");
     assert_eq!(found(&parsed), [(Code::E001, 1, 6)]);
+}
+
+// Line endings of old Macs.
+
+#[test]
+fn cr_only_line_endings_are_line_breaks() {
+    let lf = read_clean("Deck Flashcards\nHEAD\nThe question runs on\ninto the answer.\n");
+    let cr = read_clean("Deck Flashcards\rHEAD\rThe question runs on\rinto the answer.\r");
+    assert_eq!(cr, lf);
+    // Mixed with CRLF and LF, each ending counts once.
+    let mixed = read_clean("Deck Flashcards\r\nHEAD\rThe question runs on\ninto the answer.\r");
+    assert_eq!(mixed, lf);
+}
+
+#[test]
+fn cr_only_file_locates_its_diagnostics_on_their_lines() {
+    let parsed = read("Deck\rHEAD\rAsk\rAnswer.\rEMPTY\r");
+    assert_eq!(found(&parsed), [(Code::E005, 5, 1)]);
+}
+
+// Warnings: cards the sentence rule probably split wrongly (W003, W004).
+
+#[test]
+fn front_running_past_a_question_is_warned_at_the_question() {
+    let text = "Deck\nHEAD\nWhat did Stalin announce in 1933?\nA purge of the Party.\nIt removed\nmembers.\n";
+    let (front, back) = only_card_warned(text, &[(Code::W003, 3, 1)]);
+    assert_eq!(front, ["What did Stalin announce in 1933?", "A purge of the Party.", "It removed"]);
+    assert_eq!(back, ["members."]);
+    let warning = &read(text).diagnostics[0];
+    assert!(
+        warning.message.contains("to line 5") && warning.hint.as_deref().unwrap().contains("`---`"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn front_running_past_a_colon_is_warned() {
+    let text = "Deck\nHEAD\nName the three:\nTrotsky,\nZinoviev and Kamenev.\n---\nEnd.\n";
+    // With `---` the writer decided: nothing to warn.
+    assert!(read(text).diagnostics.is_empty());
+}
+
+#[test]
+fn fallback_split_of_three_lines_or_more_is_warned_at_the_first_line() {
+    let text = "Deck\nHEAD\nWhat is mitosis?\nCell division.\nIt gives two cells.\n";
+    let (front, back) = only_card_warned(text, &[(Code::W003, 3, 1)]);
+    assert_eq!((front.len(), back.len()), (2, 1));
+    let (front, _) = only_card_warned("Deck\nHEAD\nOne.\nTwo.\nThree.\n", &[(Code::W004, 3, 1)]);
+    assert_eq!(front, ["One.", "Two."]);
+}
+
+#[test]
+fn two_line_cards_and_separated_cards_are_not_warned() {
+    only_card("Deck\nHEAD\nWhat is mitosis?\nCell division.\n");
+    only_card("Deck\nHEAD\nWhat is mitosis?\n---\nCell division.\nIt gives two cells.\n");
+}
+
+#[test]
+fn the_fix_the_warning_shows_silences_it() {
+    let warned = "Deck\nHEAD\nWhat is mitosis?\nCell division.\nIt gives two cells.\n";
+    let fixed = "Deck\nHEAD\nWhat is mitosis?\n---\nCell division.\nIt gives two cells.\n";
+    assert!(!read(warned).diagnostics.is_empty());
+    let (front, back) = only_card(fixed);
+    assert_eq!((front, back.len()), (vec!["What is mitosis?".to_string()], 2));
+}
+
+// Answers in capitals (E011).
+
+#[test]
+fn answer_in_capitals_is_one_error_at_the_answer() {
+    for answer in ["TV", "H₂O", "I", "P(A|B) = P(B|A)·P(A) / P(B)"] {
+        let text = format!("Deck\nHEAD\nThe question?\n{answer}\n\nNEXT\nAsk\nAnswer.\n");
+        let parsed = read(&text);
+        assert_eq!(found(&parsed), [(Code::E011, 4, 1)], "{answer}");
+        let d = &parsed.diagnostics[0];
+        assert!(d.hint.as_deref().unwrap().contains(&format!("`\\{answer}`")), "{d}");
+        assert_eq!(parsed.deck.unwrap().cards.len(), 1, "the next card is read");
+    }
+}
+
+#[test]
+fn answer_in_capitals_followed_by_one_more_line_is_one_error() {
+    let parsed = read("Deck\nHEAD\nWhat is sulfuric acid?\nH₂SO₄\nA strong acid.\n");
+    assert_eq!(found(&parsed), [(Code::E011, 4, 1)]);
+}
+
+#[test]
+fn answer_in_capitals_at_the_end_of_the_file_is_one_error() {
+    let parsed = read("Deck\nHEAD\nAsk\nAnswer.\nHEAD\nWhat is its short name?\nTV");
+    assert_eq!(found(&parsed), [(Code::E011, 7, 1)]);
+}
+
+#[test]
+fn escaped_answer_in_capitals_is_a_card() {
+    let (front, back) = only_card("Deck\nHEAD\nWhat is its short name?\n\\TV\n");
+    assert_eq!((front, back), (vec!["What is its short name?".to_string()], vec!["TV".to_string()]));
+}
+
+#[test]
+fn one_line_card_before_a_real_card_stays_a_one_line_error() {
+    let parsed = read("Deck\nHEAD\nA question without its answer\nNEXT\nAsk\nAnswer.\n");
+    assert_eq!(found(&parsed), [(Code::E006, 3, 1)]);
+    // The heading after it may still be the answer: the hint says how to write that.
+    assert!(parsed.diagnostics[0].hint.as_deref().unwrap().contains("write it as `\\NEXT`"));
+}
+
+#[test]
+fn answers_in_capitals_are_found_wherever_a_large_file_is_cut() {
+    let mut text = String::from("Deck\n");
+    for i in 0..20_000 {
+        if i % 3 == 0 {
+            text.push_str("HEAD\nWhat is its short name?\nTV\n");
+        } else {
+            text.push_str(&format!(
+                "HEAD\nCard {i} asks something long enough to fill the chunks and\nends.\n"
+            ));
+        }
+    }
+    assert!(text.len() > CHUNK_BYTES);
+    let parsed = parse(Path::new(FILE), text.as_bytes());
+    assert_eq!(parsed.diagnostics.len(), 6_667);
+    assert!(parsed.diagnostics.iter().all(|d| d.code == Code::E011));
+    for block in [1000, 65_536] {
+        assert_streams_alike(text.as_bytes(), block, &parsed);
+    }
+}
+
+// Headings typed wrong (W005).
+
+#[test]
+fn title_case_heading_between_cards_is_warned() {
+    let text = "Deck\nBIOLOGY\nWhat divides?\nThe cell.\n\nCell Division\nHow many cells result\nfrom mitosis? Two.\n";
+    let parsed = read(text);
+    assert_eq!(found(&parsed), [(Code::W005, 6, 1)]);
+    let d = &parsed.diagnostics[0];
+    assert!(d.hint.as_deref().unwrap().contains("`CELL DIVISION`"), "{d}");
+    assert_eq!(parsed.deck.unwrap().cards.len(), 1, "the card is read as before");
+}
+
+#[test]
+fn every_heading_typo_in_one_card_is_warned() {
+    let text = "Deck\nBIOLOGY\nWhat divides?\nThe cell.\n\nCell Division\nHow many cells\nresult? Two.\n\nCell Growth\nWhat grows\nthe cell? Food.\n";
+    assert_eq!(found(&read(text)), [(Code::W005, 6, 1), (Code::W005, 10, 1)]);
+}
+
+#[test]
+fn heading_with_sharp_s_is_warned() {
+    let parsed = read("Deck\nSTRASSEN\nWas ist eine Straße?\nEin Weg.\nSTRAßENBAU\nWer baut\ndie Straßen?\n");
+    assert_eq!(found(&parsed), [(Code::W005, 5, 1)]);
+    assert!(parsed.diagnostics[0].hint.as_deref().unwrap().contains("`ß` is a lowercase letter"));
+}
+
+#[test]
+fn heading_like_line_after_an_unfinished_line_without_a_gap_is_text() {
+    // A list of names in an answer: each name follows one that does not end a sentence.
+    let text = "Deck\nHEAD\nWho opposed Stalin in 1926?\n---\nLeon Trotsky\nGrigory Zinoviev\nLev Kamenev\nand others.\n";
+    let (_, back) = only_card(text);
+    assert_eq!(back.len(), 4);
+}
+
+#[test]
+fn title_case_line_that_ends_a_card_is_text() {
+    let (_, back) = only_card("Deck\nHEAD\nWhich treaty ended the war?\nTreaty of Versailles\n");
+    assert_eq!(back, ["Treaty of Versailles"]);
+}
+
+#[test]
+fn escaped_heading_like_line_is_not_warned() {
+    only_card("Deck\nHEAD\nAsk\nanswer.\n\n\\Cell Division\nmore\ntext.\n");
+}
+
+#[test]
+fn looks_like_heading_accepts_titles_and_rejects_sentences() {
+    use lint::tests_looks_like_heading as looks;
+    for title in ["Cell Division", "The Treaty of Versailles", "GRÖßE", "Photosynthesis", "THE KIROV AFFAIr"]
+    {
+        assert!(looks(title), "{title}");
+    }
+    for text in [
+        "these are the gulags",
+        "A second group was led by",
+        "In August 1936,",
+        "what did it mean",
+        "The End.",
+        "1937",
+        "Anna Karenina is a novel by Leo Tolstoy published in eight parts in 1878 as a book",
+    ] {
+        assert!(!looks(text), "{text}");
+    }
+}
+
+#[test]
+fn a_lone_cr_deep_in_a_large_file_is_a_line_break() {
+    let mut lf = String::from("Deck\n");
+    for i in 0..30_000 {
+        lf.push_str(&format!("HEAD\nCard {i} asks something long enough to fill a chunk and\nanswers it.\n"));
+    }
+    assert!(lf.len() > 2 * CHUNK_BYTES);
+    // One line ending of the third chunk is a lone CR: found by the chunk's scan, not the title's.
+    let at = lf[2 * CHUNK_BYTES + 100..].find('\n').unwrap() + 2 * CHUNK_BYTES + 100;
+    let mut cr = lf.clone().into_bytes();
+    cr[at] = b'\r';
+    let (plain, mixed) = (parse(Path::new(FILE), lf.as_bytes()), parse(Path::new(FILE), &cr));
+    assert!(plain.diagnostics.is_empty() && mixed.diagnostics.is_empty(), "{:?}", mixed.diagnostics.first());
+    assert_eq!(mixed.deck, plain.deck);
+    assert_streams_alike(&cr, 1 << 16, &plain);
 }

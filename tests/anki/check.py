@@ -149,15 +149,16 @@ def parse_source(binary: Path, cwd: Path) -> dict[str, dict]:
 
 
 def field_html(lines: list[str]) -> str:
-    """Expected field HTML: NFC, html.escape(quote=True), joined with <br>."""
-    return "<br>".join(html.escape(unicodedata.normalize("NFC", line), quote=True) for line in lines)
+    """Expected field HTML: NFC, html.escape(quote=False) (only & < >, as Anki's editor stores
+    text), joined with <br>."""
+    return "<br>".join(html.escape(unicodedata.normalize("NFC", line), quote=False) for line in lines)
 
 
 def expected_note(card: dict) -> dict:
     """Expected Front/Back/Section values and tags of a parsed card."""
     section = unicodedata.normalize("NFC", card["section"])
     return {
-        "fields": [field_html(card["front"]), field_html(card["back"]), html.escape(section, quote=True)],
+        "fields": [field_html(card["front"]), field_html(card["back"]), html.escape(section, quote=False)],
         "tags": [re.sub(r"\s+", "_", section.strip())],
     }
 

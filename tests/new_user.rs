@@ -1,0 +1,248 @@
+//! End-to-end tests of what a new user meets in the text format: three decks written as a
+//! student would (`tests/fixtures/new-user/`: vocabulary with accents and apostrophes, chemistry
+//! with formulas in capitals, history with long answers), files that are not decks, old line
+//! endings, a flood of diagnostics, and the escaping of quotes. The real binary runs in a temp
+//! dir; messages are insta snapshots.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The build time of every run.
+const T1: i64 = 1_764_000_000;
+/// A later one.
+const T2: i64 = 1_764_100_000;
+
+fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/new-user").join(path)
+}
+
+/// A project folder in a temp dir.
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+/// What one run of the binary did.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Project {
+    /// A project whose `source-cards/` holds copies of the `.txt` files of a fixture folder,
+    /// each passed through `edit`.
+    fn with_decks(from: &str, edit: impl Fn(&str) -> String) -> Project {
+        let project = Project { dir: tempfile::tempdir().unwrap() };
+        for entry in std::fs::read_dir(fixture(from)).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            project.write(
+                &format!("source-cards/{}", path.file_name().unwrap().to_string_lossy()),
+                &edit(&text),
+            );
+        }
+        project
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let path = self.dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn run(&self, epoch: i64, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_ankideck"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("SOURCE_DATE_EPOCH", epoch.to_string())
+            .output()
+            .expect("the binary runs");
+        Run {
+            code: output.status.code().expect("exited"),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+
+    /// The text dump of a package.
+    fn dump(&self, apkg: &str) -> String {
+        let run = self.run(T1, &["dump", apkg]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout
+    }
+}
+
+impl Run {
+    /// Exit code, stderr and stdout, the elapsed time left out, for a snapshot.
+    fn transcript(&self) -> String {
+        let stderr: String = self
+            .stderr
+            .lines()
+            .map(|line| match line.rfind(" (") {
+                Some(open) if line.ends_with(" s)") => format!("{}([ELAPSED] s)\n", &line[..=open]),
+                _ => format!("{line}\n"),
+            })
+            .collect();
+        format!("exit: {}\n--- stderr\n{stderr}--- stdout\n{}", self.code, self.stdout)
+    }
+
+    fn json(&self) -> serde_json::Value {
+        assert_eq!(self.code, 0, "{}", self.stderr);
+        serde_json::from_str(&self.stdout).expect("JSON on stdout")
+    }
+}
+
+/// The decks as first written: answers in capitals without their `\`.
+fn unescaped(text: &str) -> String {
+    text.lines().map(|line| line.strip_prefix('\\').unwrap_or(line).to_string() + "\n").collect()
+}
+
+#[test]
+fn answers_in_capitals_give_one_error_each_with_the_fix() {
+    let project = Project::with_decks("source-cards", unescaped);
+    let run = project.run(T1, &["check"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!("first_try_check", run.transcript());
+}
+
+#[test]
+fn decks_check_with_a_warning_at_each_doubtful_card() {
+    let project = Project::with_decks("source-cards", str::to_string);
+    let run = project.run(T1, &["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("decks_check", run.transcript());
+}
+
+/// Every card of `source-cards/` that is not split as the writer meant (as `fixed/` says, with
+/// `---` and proper headings) has a warning in its lines, and no other card has one.
+#[test]
+fn every_card_split_wrongly_has_a_warning_and_no_other_card_has_one() {
+    let as_written =
+        Project::with_decks("source-cards", str::to_string).run(T1, &["check", "--format", "json"]).json();
+    let meant = Project::with_decks("fixed", str::to_string).run(T1, &["check", "--format", "json"]).json();
+    assert_eq!(meant["diagnostics"], serde_json::json!([]), "the fixed decks are clean");
+    let sides = |card: &serde_json::Value| (card["front"].clone(), card["back"].clone());
+    let meant_cards: Vec<_> = meant["decks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["cards"].as_array().unwrap())
+        .map(sides)
+        .collect();
+    let mut wrong = 0;
+    for deck in as_written["decks"].as_array().unwrap() {
+        let file = Path::new(deck["file"].as_str().unwrap()).file_name().unwrap().to_owned();
+        let cards = deck["cards"].as_array().unwrap();
+        for (i, card) in cards.iter().enumerate() {
+            let (start, end) = (
+                card["line"].as_u64().unwrap(),
+                cards.get(i + 1).map_or(u64::MAX, |c| c["line"].as_u64().unwrap()),
+            );
+            let warned = as_written["diagnostics"].as_array().unwrap().iter().any(|d| {
+                Path::new(d["file"].as_str().unwrap()).file_name().unwrap() == file
+                    && (start..end).contains(&d["line"].as_u64().unwrap())
+            });
+            let right = meant_cards.contains(&sides(card));
+            wrong += usize::from(!right);
+            assert_eq!(
+                warned, !right,
+                "{file:?} card at line {start}: split right: {right}, warned: {warned}"
+            );
+        }
+    }
+    assert!(wrong >= 8, "the fixture has mis-split cards to find: {wrong}");
+}
+
+#[test]
+fn decks_build_with_their_warnings_and_quotes_stay_searchable() {
+    let project = Project::with_decks("source-cards", str::to_string);
+    let run = project.run(T1, &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("decks_build", run.transcript());
+    let notes = project.dump("out/vocabulary.apkg");
+    assert!(notes.contains("Je m'appelle…"), "{notes}");
+    // The dump quotes the sort field, with `"` as `\"`.
+    assert!(notes.contains(r#"What is \"l'eau\" in English?"#), "{notes}");
+    assert!(!notes.contains("&#x27;") && !notes.contains("&quot;"), "{notes}");
+}
+
+#[test]
+fn check_show_lists_how_each_card_was_split() {
+    let project = Project::with_decks("source-cards", str::to_string);
+    std::fs::remove_file(project.dir.path().join("source-cards/chemistry.txt")).unwrap();
+    std::fs::remove_file(project.dir.path().join("source-cards/vocabulary.txt")).unwrap();
+    let run = project.run(T1, &["check", "--show"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("check_show", run.transcript());
+}
+
+/// Notes built when quotes were stored as `&#x27;` and `&quot;` keep their identities, and
+/// those whose HTML changes are updated once.
+#[test]
+fn notes_built_with_escaped_quotes_are_updated_once_and_keep_their_guids() {
+    let project = Project::with_decks("fixed", str::to_string);
+    for deck in ["chemistry", "history"] {
+        std::fs::remove_file(project.dir.path().join(format!("source-cards/{deck}.txt"))).unwrap();
+    }
+    // The lock of a build of the vocabulary deck by an earlier ankideck (commit e472d55), which
+    // escaped quotes.
+    let old_lock = std::fs::read_to_string(fixture("escaped-quotes.lock")).unwrap();
+    project.write("ankideck.lock", &old_lock);
+    let guids = |lock: &str| {
+        let mut guids: Vec<String> = lock
+            .lines()
+            .filter(|l| l.starts_with("note\t"))
+            .map(|l| l.split('\t').nth(3).unwrap().to_string())
+            .collect();
+        guids.sort();
+        guids
+    };
+    let run = project.run(T2, &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("(0 new, 9 updated, 1 unchanged, 0 removed)"), "{}", run.stderr);
+    let lock = std::fs::read_to_string(project.dir.path().join("ankideck.lock")).unwrap();
+    assert_eq!(guids(&lock), guids(&old_lock));
+    let run = project.run(T2 + 1, &["build", "--force"]);
+    assert!(run.stderr.contains("(0 new, 0 updated, 10 unchanged, 0 removed)"), "{}", run.stderr);
+}
+
+#[test]
+fn files_that_are_not_decks_are_named_with_the_reason() {
+    let project = Project::with_decks("fixed", str::to_string);
+    project.write("source-cards/notes.md", "# my notes\n");
+    project.write("source-cards/deck.csv", "front,back\n");
+    project.write("source-cards/old/history.txt", "Old\n");
+    project.write("source-cards/_README.txt", "These are my decks.\n");
+    project.write("source-cards/ankideck.css", ".card { color: red; }\n");
+    let check = project.run(T1, &["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    insta::assert_snapshot!("skipped_check", check.transcript());
+    let build = project.run(T1, &["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    assert!(
+        build.stderr.starts_with(&check.stderr.lines().take(6).map(|l| format!("{l}\n")).collect::<String>()),
+        "{}",
+        build.stderr
+    );
+}
+
+#[test]
+fn a_deck_with_old_mac_line_endings_builds() {
+    let project = Project::with_decks("fixed", |text| text.replace('\n', "\r"));
+    let run = project.run(T1, &["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.ends_with("3 decks, 24 cards, 0 errors, 0 warnings\n"), "{}", run.stderr);
+}
+
+#[test]
+fn each_files_diagnostics_are_capped_in_text_and_complete_in_json() {
+    let project = Project::with_decks("fixed", str::to_string);
+    let headings: String = (0..100).map(|i| format!("HEADING {i}\n")).collect();
+    project.write("source-cards/flood.txt", &format!("Flood\n{headings}"));
+    let run = project.run(T1, &["check"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!("capped_check", run.transcript());
+    let json = project.run(T1, &["check", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["diagnostics"].as_array().unwrap().len(), 100);
+}
