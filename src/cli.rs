@@ -140,9 +140,11 @@ fn run_build(args: BuildArgs) -> ExitCode {
     let waiting = |guard: &Path| {
         eprintln!("waiting for another ankideck build of this project to finish ({})", guard.display());
     };
-    match build::build_with(&opts, &waiting) {
+    // The report is printed while the build still holds the project's guard: what it reports
+    // for the first time is marked reported only once it is out.
+    let mut deliver = |report: &build::BuildReport| print_report(&opts, report, started.elapsed());
+    match build::build_with(&opts, &waiting, &mut deliver) {
         Ok(report) => {
-            print_report(&opts, &report, started.elapsed());
             if report.has_failures() {
                 ExitCode::from(TOOL_ERROR)
             } else if report.has_input_errors() {

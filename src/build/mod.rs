@@ -111,6 +111,20 @@ pub struct BuildReport {
     pub gone: Vec<stale::GoneDeck>,
     /// Notes an earlier, interrupted build dropped from the lock without reporting them.
     pub interrupted: Vec<journal::Unreported>,
+    /// What becomes of the journal of unreported removals once this report has been delivered
+    /// (see [`build_with`]): changed before, a kill between the two would lose removals.
+    journal_after: JournalAfter,
+}
+
+/// The journal of unreported removals, once a report is delivered.
+#[derive(Debug, Clone, Default)]
+enum JournalAfter {
+    #[default]
+    Keep,
+    Clear,
+    /// Only these are still unreported (their decks' outputs could not be put in place), with
+    /// the digest of the lock that dropped them.
+    Rewrite(u128, Vec<journal::Unreported>),
 }
 
 impl BuildReport {
@@ -166,21 +180,38 @@ enum Prepared {
 
 /// Builds every deck of `opts.source` into `opts.out`, after any other build of the project.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
-    build_with(opts, &|_| {})
+    build_with(opts, &|_| {}, &mut |_| {})
 }
 
 /// [`build`], calling `waiting` with the guard's path if it has to wait for another build of
-/// the project to finish. One build at a time: from before the lock is read until the state is
-/// recorded, the build holds the project's guard ([`guard`]); while it does, it removes what
-/// killed builds left: temporary files in `out/` and beside the lock (where they used to be).
-pub fn build_with(opts: &BuildOptions, waiting: &dyn Fn(&Path)) -> Result<BuildReport, BuildError> {
+/// the project to finish, and `deliver` with the report while the guard is still held. One
+/// build at a time: from before the lock is read until the report is delivered, the build holds
+/// the project's guard ([`guard`]); while it does, it removes what killed builds left:
+/// temporary files in `out/` and beside the lock (where they used to be). Removed notes an
+/// interrupted build left unreported are forgotten only after `deliver` returns, so a kill
+/// before the report is out means they are reported again, never lost.
+pub fn build_with(
+    opts: &BuildOptions,
+    waiting: &dyn Fn(&Path),
+    deliver: &mut dyn FnMut(&BuildReport),
+) -> Result<BuildReport, BuildError> {
     let _total = Phase::start("build", String::new);
     let guard = guard::BuildGuard::acquire(&opts.out, waiting)
         .map_err(|source| BuildError::Guard { path: opts.out.join(guard::GUARD_FILE), source })?;
     let leftovers = guard::remove_leftovers(&[&opts.out, durable::parent_of(&opts.lock)]);
     let report = leftovers
         .map_err(|source| BuildError::Remove { path: opts.out.clone(), source })
-        .and_then(|_| build_guarded(opts));
+        .and_then(|_| build_guarded(opts))
+        .and_then(|report| {
+            deliver(&report);
+            let done = match &report.journal_after {
+                JournalAfter::Keep => Ok(()),
+                JournalAfter::Clear => journal::clear(&opts.out),
+                JournalAfter::Rewrite(digest, decks) => journal::write(&opts.out, *digest, decks),
+            };
+            done.map_err(|source| BuildError::Remove { path: opts.out.join(state::STATE_DIR), source })?;
+            Ok(report)
+        });
     guard.release();
     report
 }
@@ -228,16 +259,13 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let all_fresh = checked.iter().all(|c| matches!(c, Checked::UpToDate { .. }));
     if all_fresh && forgotten.is_empty() && raw.canonical {
         let decks = files.iter().zip(checked).map(|(file, c)| DeckResult::unbuilt(file, c.into())).collect();
-        if !interrupted.is_empty() {
-            journal::clear(&opts.out)
-                .map_err(|source| BuildError::Remove { path: opts.out.clone(), source })?;
-        }
         let report = BuildReport {
             decks,
             diagnostics: Vec::new(),
             lock: LockStatus::Unchanged,
             forgotten,
             gone: Vec::new(),
+            journal_after: if interrupted.is_empty() { JournalAfter::Keep } else { JournalAfter::Clear },
             interrupted,
         };
         return Ok(report);
@@ -291,6 +319,7 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             forgotten,
             gone: Vec::new(),
             interrupted: Vec::new(),
+            journal_after: JournalAfter::Keep,
         };
         return Ok(report);
     }
@@ -305,7 +334,7 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             (key.as_str(), left.map_or(&[][..], Vec::as_slice))
         })
         .collect();
-    let (lock, gone) =
+    let (lock, gone, journal_after) =
         run.emit_all(&mut identified, &old_lock, old_digest, &dropped, &files, &interrupted)?;
     drop(phase);
     for (file, result) in files.iter().zip(&identified.results) {
@@ -319,7 +348,7 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // disk borrows its old entries from the old lock.)
     drop(to_emit);
     free_in_background((new_lock, old_lock));
-    Ok(BuildReport { decks, diagnostics, lock, forgotten, gone, interrupted })
+    Ok(BuildReport { decks, diagnostics, lock, forgotten, gone, interrupted, journal_after })
 }
 
 /// What every phase of one build reads.
@@ -555,7 +584,7 @@ impl Run<'_> {
         dropped: &[(&str, &[NoteEntry])],
         files: &[SourceFile],
         interrupted: &[journal::Unreported],
-    ) -> Result<(LockStatus, Vec<stale::GoneDeck>), BuildError> {
+    ) -> Result<(LockStatus, Vec<stale::GoneDeck>, JournalAfter), BuildError> {
         let opts = self.opts;
         let Identified { lock, results, to_emit, notetype_entry } = identified;
         let (emitted, staged_lock) = rayon::join(
@@ -635,6 +664,7 @@ impl Run<'_> {
         let removed = written.iter().map(|(p, (built, _))| (p.deck.key(), &built.removed[..]));
         let removed = removed.chain(dropped.iter().map(|(key, entries)| (*key, *entries)));
         let mut unreported = journal::unreported(interrupted, removed);
+        let mut journal_after = JournalAfter::Keep;
         let journal_error = |source| BuildError::Remove { path: opts.out.join(state::STATE_DIR), source };
         if !unreported.is_empty() {
             journal::write(&opts.out, staged.digest(), &unreported).map_err(journal_error)?;
@@ -674,12 +704,13 @@ impl Run<'_> {
                 .map(|p| p.deck.key())
                 .collect();
             unreported.retain(|deck| failed.contains(deck.key.as_str()));
-            match unreported.is_empty() {
-                true => journal::clear(&opts.out).map_err(journal_error)?,
-                false => journal::write(&opts.out, lock_digest, &unreported).map_err(journal_error)?,
-            }
+            // Changed once the report is out (see `build_with`).
+            journal_after = match unreported.is_empty() {
+                true => JournalAfter::Clear,
+                false => JournalAfter::Rewrite(lock_digest, unreported),
+            };
         }
-        Ok((status, gone))
+        Ok((status, gone, journal_after))
     }
 }
 
