@@ -3,6 +3,7 @@
 //! order so the result does not depend on scheduling. One broken deck does not stop the others.
 
 mod lockfile;
+pub mod moved;
 pub mod recover;
 pub mod state;
 
@@ -71,6 +72,8 @@ pub struct Built {
     pub updated: usize,
     pub unchanged: usize,
     pub removed: Vec<NoteEntry>,
+    /// Cards whose note was in another Anki deck in the last build, by that deck.
+    pub moved: Vec<moved::Moved>,
     pub outputs: Vec<PathBuf>,
     /// The package identities were recovered from, when the lock had none for this deck.
     /// Where the identities came from when the lock had none for this deck.
@@ -384,14 +387,15 @@ impl Run<'_> {
 
         let mut lock = Lock::default();
         let mut results: Vec<DeckResult> = Vec::with_capacity(files.len());
-        let mut to_emit: Vec<Pending> = Vec::new();
+        // The decks to identify, with the place of their result, their source digest and their
+        // old identities; the others keep their lock entries.
+        let mut decks: Vec<(usize, Source, u128, recover::OldIdentities<'l>)> = Vec::new();
         for ((file, (prepared, _)), old) in files.iter().zip(prepared).zip(olds) {
-            let stem = stem_of(&file.path);
             let (deck, source, old) = match (prepared, old) {
                 (Prepared::Ready { deck, source }, Some(Ok(old))) => (Source::Memory(deck), source, old),
                 (Prepared::Streamed { deck, source }, Some(Ok(old))) => (Source::Disk(deck), source, old),
                 (prepared, old) => {
-                    recover::keep_old_entries(old_lock, &stem, &mut lock);
+                    recover::keep_old_entries(old_lock, &stem_of(&file.path), &mut lock);
                     results.push(match old {
                         Some(Err(message)) => {
                             DeckResult { file: file.path.clone(), outcome: Outcome::Failed(message) }
@@ -401,57 +405,131 @@ impl Run<'_> {
                     continue;
                 }
             };
+            decks.push((results.len(), deck, source, old));
+            results.push(DeckResult { file: file.path.clone(), outcome: Outcome::NotWritten });
+        }
+        // Every deck's notes are matched against the old entries of every deck being built and
+        // of the decks whose file is gone: a card moved to another file keeps its identity.
+        let others: Vec<&[NoteEntry]> =
+            forgotten.iter().map(|key| old_lock.notes.get(key).map_or(&[][..], Vec::as_slice)).collect();
+        let keys: Vec<Option<Vec<NoteKey>>> = decks
+            .iter()
+            .map(|(_, deck, _, _)| match deck {
+                Source::Memory(deck) => Some(deck.notes.par_iter().map(NoteKey::of).collect()),
+                Source::Disk(_) => None,
+            })
+            .collect();
+        let texts: Vec<Text> = decks
+            .iter()
+            .map(|(_, deck, _, _)| match deck {
+                Source::Memory(deck) => Text::Memory(identify::InMemory::new(deck)),
+                Source::Disk(deck) => Text::Disk(streamed::OnDisk::new(deck)),
+            })
+            .collect();
+        let to_match: Vec<identify::ToMatch> = decks
+            .iter()
+            .zip(&keys)
+            .zip(&texts)
+            .map(|(((_, deck, _, old), keys), text)| identify::ToMatch {
+                keys: match (deck, keys) {
+                    (Source::Disk(deck), _) => &deck.keys,
+                    (_, Some(keys)) => keys,
+                    (Source::Memory(_), None) => unreachable!("a deck in memory has its keys"),
+                },
+                text: match text {
+                    Text::Memory(text) => text,
+                    Text::Disk(text) => text,
+                },
+                own: &old.notes,
+            })
+            .collect();
+        let matched = identify::match_decks(&to_match, &others);
+        drop(to_match);
+        let pools: Vec<&[NoteEntry]> =
+            decks.iter().map(|(_, _, _, old)| &*old.notes).chain(others.iter().copied()).collect();
+        let pool_names: Vec<Option<&str>> = decks
+            .iter()
+            .map(|(_, _, _, old)| old.deck.as_ref().map(|d| d.name.as_str()))
+            .chain(forgotten.iter().map(|key| old_lock.decks.get(key).map(|d| d.name.as_str())))
+            .collect();
+        // Guids and ids of new notes are given in file order, so they do not depend on scheduling.
+        let mut assignments = Vec::with_capacity(decks.len());
+        for (d, (deck_match, text)) in matched.decks.into_iter().zip(&texts).enumerate() {
+            let name = match &decks[d].1 {
+                Source::Memory(deck) => &deck.name,
+                Source::Disk(deck) => &deck.name,
+            };
+            let moved = moved::from_other_decks(&deck_match, &pools, &pool_names, name);
+            assignments.push(match text {
+                Text::Memory(text) => {
+                    let Ok(a) = identify::assign(deck_match, d, &pools, text, &mut ids, &mut guids);
+                    Ok((a, moved))
+                }
+                Text::Disk(text) => {
+                    identify::assign(deck_match, d, &pools, text, &mut ids, &mut guids).map(|a| (a, moved))
+                }
+            });
+        }
+        let failures: Vec<Option<std::io::Error>> = texts
+            .into_iter()
+            .map(|text| match text {
+                Text::Memory(_) => None,
+                Text::Disk(text) => text.failure(),
+            })
+            .collect();
+        let mut to_emit: Vec<Pending> = Vec::new();
+        let zipped = decks.into_iter().zip(keys).zip(assignments).zip(failures).enumerate();
+        for (d, ((((index, deck, source, old), keys), assignment), failure)) in zipped {
             let cx = Context {
                 old_notes: &old.notes,
+                taken: &matched.taken[d],
                 old_deck: old.deck.as_ref(),
                 now_secs: opts.now_secs,
-                ids: &mut ids,
-                guids: &mut guids,
             };
-            let deck = match deck {
-                Source::Memory(deck) => {
-                    let mut deck = identify::identify_deck(deck, cx);
-                    lock.decks.insert(stem.clone(), deck.deck.clone());
-                    lock.notes.insert(stem, std::mem::take(&mut deck.entries));
+            let (assignment, moved) = match (assignment, failure) {
+                (Ok(assignment), None) => assignment,
+                (Err(e), _) | (Ok(_), Some(e)) => {
+                    let stem = stem_of(&results[index].file);
+                    recover::keep_entries_of_unbuilt(old_lock, &stem, old.taken_over.as_deref(), &mut lock);
+                    let message =
+                        format!("cannot read back the notes of {}: {e}", results[index].file.display());
+                    results[index].outcome = Outcome::Failed(message);
+                    continue;
+                }
+            };
+            let deck = match (deck, keys) {
+                (Source::Memory(deck), Some(keys)) => {
+                    let mut deck = identify::identify_deck(deck, keys, assignment, cx);
+                    lock.decks.insert(deck.key.clone(), deck.deck.clone());
+                    lock.notes.insert(deck.key.clone(), std::mem::take(&mut deck.entries));
                     DeckBody::Memory(deck)
                 }
-                Source::Disk(deck) => match streamed::identify_streamed(deck, cx) {
-                    Ok(mut deck) => {
-                        // Its section is written to a file by `finish_entries`.
-                        lock.decks.insert(stem, deck.deck.clone());
-                        deck.old_notes = old.notes;
-                        DeckBody::Streamed(deck)
-                    }
-                    Err(e) => {
-                        recover::keep_entries_of_unbuilt(
-                            old_lock,
-                            &stem,
-                            old.taken_over.as_deref(),
-                            &mut lock,
-                        );
-                        let message = format!("cannot read back the notes of {}: {e}", file.path.display());
-                        results
-                            .push(DeckResult { file: file.path.clone(), outcome: Outcome::Failed(message) });
-                        continue;
-                    }
-                },
+                (Source::Disk(deck), _) => {
+                    let mut deck = streamed::identify_streamed(deck, assignment, cx);
+                    // Its section is written to a file by `finish_entries`.
+                    lock.decks.insert(deck.key.clone(), deck.deck.clone());
+                    deck.old_notes = old.notes;
+                    DeckBody::Streamed(deck)
+                }
+                (Source::Memory(_), None) => unreachable!("a deck in memory has its keys"),
             };
-            let pending = Pending {
-                index: results.len(),
+            to_emit.push(Pending {
+                index,
                 deck,
                 recovered_from: old.from,
                 taken_over: old.taken_over,
                 source,
-            };
-            to_emit.push(pending);
-            results.push(DeckResult { file: file.path.clone(), outcome: Outcome::NotWritten });
+                moved,
+            });
         }
         // A file that could not be read or has errors may be a renamed deck whose new name has
         // no entries yet: until every file builds, the entries of decks whose file is gone stay
-        // in the lock, or the renamed deck's notes would all come back new.
+        // in the lock (but for those another deck took: one guid is never in the lock twice), or
+        // the renamed deck's notes would all come back new.
         if results.iter().any(|r| matches!(r.outcome, Outcome::Invalid | Outcome::Failed(_))) {
-            for key in forgotten.drain(..) {
-                recover::keep_old_entries(old_lock, &key, &mut lock);
+            let first = matched.taken.len() - forgotten.len();
+            for (key, taken) in forgotten.drain(..).zip(&matched.taken[first..]) {
+                recover::keep_untaken_entries(old_lock, &key, taken, &mut lock);
             }
         }
         lock.notetypes.insert(notetype_entry.id.0, notetype_entry.clone());
@@ -817,6 +895,12 @@ enum Source {
     Disk(ScannedDeck),
 }
 
+/// The text of a deck to identify, as identification reads it.
+enum Text<'a> {
+    Memory(identify::InMemory<'a>),
+    Disk(streamed::OnDisk<'a>),
+}
+
 /// An identified deck: in memory, or (its notes) on disk.
 enum DeckBody<'a> {
     Memory(IdentifiedDeck),
@@ -862,6 +946,8 @@ struct Pending<'a> {
     taken_over: Option<String>,
     /// The digest of the source file, for its state fingerprint.
     source: u128,
+    /// The cards whose note was in another Anki deck before.
+    moved: Vec<moved::Moved>,
 }
 
 /// Writes a deck's package (and CSV) to temporary files; returns them with their destinations,
@@ -894,6 +980,7 @@ fn emit_deck(
         updated: body.count(identify::Change::Updated),
         unchanged: body.count(identify::Change::Unchanged),
         removed: body.removed().to_vec(),
+        moved: pending.moved.clone(),
         outputs,
         recovered_from: pending.recovered_from.clone(),
     };

@@ -34,6 +34,7 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
             let tags: Vec<&str> = n.tags.split_whitespace().collect();
             let note = Note::new(&n.fields, &tags, 0);
             let key = identify::NoteKey::of(&note);
+            let sketch = identify::sides_of(&note);
             let entry = NoteEntry {
                 guid: n.guid.clone(),
                 note_id: NoteId(n.id),
@@ -42,7 +43,8 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
                 content: key.content,
                 front: key.front,
                 back: key.back,
-                sketch: identify::sketch_of(&note),
+                front_sketch: sketch.front,
+                back_sketch: sketch.back,
                 line: 0,
                 preview: identify::preview(note.front()),
             };
@@ -165,5 +167,23 @@ pub(super) fn keep_old_entries(old_lock: &Lock, stem: &str, new_lock: &mut Lock)
     }
     if let Some(notes) = old_lock.notes.get(stem) {
         new_lock.notes.insert(stem.to_string(), notes.clone());
+    }
+}
+
+/// Keeps the old entries of a deck whose file is gone, but for those a deck of this build took
+/// (`taken`): one guid is never in the lock twice.
+pub(super) fn keep_untaken_entries(old_lock: &Lock, stem: &str, taken: &[bool], new_lock: &mut Lock) {
+    if let Some(section) = old_lock.kept.get(stem) {
+        new_lock.kept.insert(stem.to_string(), section.clone());
+    }
+    if let Some(deck) = old_lock.decks.get(stem) {
+        new_lock.decks.insert(stem.to_string(), deck.clone());
+    }
+    if let Some(notes) = old_lock.notes.get(stem) {
+        let kept: Vec<NoteEntry> =
+            notes.iter().zip(taken).filter(|(_, t)| !**t).map(|(e, _)| e.clone()).collect();
+        if !kept.is_empty() {
+            new_lock.notes.insert(stem.to_string(), kept);
+        }
     }
 }

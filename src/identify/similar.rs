@@ -1,7 +1,9 @@
 //! Word sketches for matching lightly edited cards without keeping their text: a bottom-k MinHash
-//! of the lowercased words of a card's front and back. Two sketches estimate the Jaccard
-//! similarity of the two word sets; candidates are found through shared sketch values, so
-//! matching many changed cards is not quadratic.
+//! of the lowercased words of one side of a card (front or back). Two sketches estimate the
+//! Jaccard similarity of the two word sets; candidates are found through shared sketch values, so
+//! matching many changed cards is not quadratic. Each side is sketched on its own: two cards of
+//! one template ("What is the German word for dog" / "Hund." and "… for cat" / "Katze.") share
+//! most words taken together, but not their backs.
 
 use std::fmt;
 use std::str::FromStr;
@@ -9,7 +11,8 @@ use std::str::FromStr;
 /// How many of the smallest word hashes a sketch keeps.
 pub const K: usize = 16;
 
-/// Estimated word-set similarity at or above which an edited card keeps its old identity.
+/// Estimated word-set similarity at or above which one side of an edited card counts as the same
+/// text lightly edited (each side is compared on its own; see [`super::matching`]).
 pub const THRESHOLD: f64 = 0.6;
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -129,6 +132,20 @@ impl Sketch {
             seen += 1;
         }
         f64::from(shared) / f64::from(seen)
+    }
+}
+
+/// The sketches of a note's two sides.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Sides {
+    pub front: Sketch,
+    pub back: Sketch,
+}
+
+impl Sides {
+    /// The sketches of a front and a back.
+    pub fn of(front: &str, back: &str) -> Sides {
+        Sides { front: Sketch::of(front), back: Sketch::of(back) }
     }
 }
 
