@@ -194,6 +194,7 @@ fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: std::time::D
                     eprintln!("    note identities carried over from {from}");
                 }
                 print_removed(b);
+                print_moved(b);
             }
             Outcome::UpToDate { name, cards: n } => {
                 fresh += 1;
@@ -249,6 +250,24 @@ fn print_removed(built: &build::Built) {
     }
     let ids: Vec<String> = built.removed.iter().map(|e| e.note_id.0.to_string()).collect();
     eprintln!("    to find them in Anki's browser, search: nid:{}", ids.join(","));
+}
+
+/// Names the cards whose note was in another Anki deck in the last build, and how to move them:
+/// an import never moves an existing card to another deck.
+fn print_moved(built: &build::Built) {
+    if built.moved.is_empty() {
+        return;
+    }
+    eprintln!("    cards that were in another Anki deck (an import leaves existing cards where they are):");
+    for moved in &built.moved {
+        eprintln!("      {} from \"{}\"", plural(moved.notes.len(), "card"), moved.from);
+    }
+    let ids: Vec<String> = built.moved.iter().flat_map(|m| &m.notes).map(|id| id.0.to_string()).collect();
+    eprintln!(
+        "    to move them to \"{}\": in Anki's browser, search nid:{}, select all, then Cards > Change Deck",
+        built.name,
+        ids.join(",")
+    );
 }
 
 fn run_check(args: &CheckArgs) -> ExitCode {

@@ -532,14 +532,51 @@ pub fn identify_alone(
     ids: &mut IdAllocator,
     guids: &mut GuidSet,
 ) -> IdentifiedDeck {
-    let keys: Vec<NoteKey> = deck.notes.iter().map(NoteKey::of).collect();
-    let text = InMemory::new(&deck);
-    let matched = match_decks(&[ToMatch { keys: &keys, text: &text, own: old }], &[]);
-    let Matched { decks, taken } = matched;
-    let deck_match = decks.into_iter().next().expect("one deck");
-    let Ok(assignment) = assign(deck_match, 0, &[old], &text, ids, guids);
-    let cx = Context { old_notes: old, taken: &taken[0], old_deck: None, now_secs };
-    identify_deck(deck, keys, assignment, cx)
+    let mut decks = identify_together(vec![(deck, old)], &[], now_secs, ids, guids);
+    decks.pop().expect("one deck")
+}
+
+/// Identifies decks together, as a build does: each with its own old entries, and `others` (the
+/// entries of decks whose file is gone) for any of them.
+#[cfg(test)]
+pub fn identify_together(
+    decks: Vec<(Deck, &[NoteEntry])>,
+    others: &[&[NoteEntry]],
+    now_secs: i64,
+    ids: &mut IdAllocator,
+    guids: &mut GuidSet,
+) -> Vec<IdentifiedDeck> {
+    let keys: Vec<Vec<NoteKey>> =
+        decks.iter().map(|(d, _)| d.notes.iter().map(NoteKey::of).collect()).collect();
+    let texts: Vec<InMemory> = decks.iter().map(|(d, _)| InMemory::new(d)).collect();
+    let to_match: Vec<ToMatch> = decks
+        .iter()
+        .zip(&keys)
+        .zip(&texts)
+        .map(|(((_, old), keys), text)| ToMatch { keys, text, own: old })
+        .collect();
+    let Matched { decks: matched, taken } = match_decks(&to_match, others);
+    let pools: Vec<&[NoteEntry]> = decks.iter().map(|(_, old)| *old).chain(others.iter().copied()).collect();
+    let assignments: Vec<Assignment> = matched
+        .into_iter()
+        .zip(&texts)
+        .enumerate()
+        .map(|(d, (m, text))| {
+            let Ok(a) = assign(m, d, &pools, text, ids, guids);
+            a
+        })
+        .collect();
+    drop(texts);
+    decks
+        .into_iter()
+        .zip(keys)
+        .zip(assignments)
+        .zip(&taken)
+        .map(|((((deck, old), keys), assignment), taken)| {
+            let cx = Context { old_notes: old, taken, old_deck: None, now_secs };
+            identify_deck(deck, keys, assignment, cx)
+        })
+        .collect()
 }
 
 /// A lock entry whose sketch or preview is still to be computed from its note's text.
@@ -603,5 +640,7 @@ pub fn preview(front: &str) -> String {
     out
 }
 
+#[cfg(test)]
+mod rule_tests;
 #[cfg(test)]
 mod tests;
