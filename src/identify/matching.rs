@@ -24,7 +24,7 @@ use rustc_hash::FxHashMap as HashMap;
 /// A back with at least this many distinct words, unchanged, identifies its card even when the
 /// front was rewritten (stage 3). Measured on the corpus in `tests.rs`
 /// (`corpus_of_real_edits_has_no_false_match`): vocabulary answers have 1 to 3 words.
-pub const LONG_BACK_WORDS: usize = 6;
+pub const LONG_BACK_WORDS: usize = 8;
 
 /// A new note that no old entry of its own deck matched exactly, with its sketches.
 #[derive(Debug, Clone)]

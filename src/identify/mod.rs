@@ -641,6 +641,8 @@ pub fn preview(front: &str) -> String {
 }
 
 #[cfg(test)]
+mod corpus;
+#[cfg(test)]
 mod rule_tests;
 #[cfg(test)]
 mod tests;
