@@ -4,7 +4,6 @@
 //! replaced by another of the same template is a new card, and the old one is reported removed.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Command;
 
 const T1: i64 = 1_764_000_000;
