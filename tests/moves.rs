@@ -332,3 +332,28 @@ fn a_version_1_lock_is_read_and_rewritten_as_version_2() {
     assert!(project.lock().contains("version\t2\n"));
     assert_eq!(project.lock().lines().find(|l| l.starts_with("note\t")).unwrap().split('\t').count(), 13);
 }
+
+#[test]
+fn a_deck_that_cannot_be_written_gives_back_what_it_took_and_keeps_what_it_gave() {
+    let project = Project::new();
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..20)]));
+    project.write("b.txt", &deck("Beta", &[("army", 0..5)]));
+    project.build(T1, &[], 0);
+    let before = project.all_guids(&["a", "b"]);
+
+    // Ten cards move from a to b, but b's package cannot be written (a folder is in its way).
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..10)]));
+    project.write("b.txt", &deck("Beta", &[("army", 0..5), ("farm", 10..20)]));
+    let blocked = project.dir.path().join("out/b.apkg");
+    std::fs::remove_file(&blocked).unwrap();
+    std::fs::create_dir(&blocked).unwrap();
+    let stderr = project.build(T2, &[], 2);
+    assert!(stderr.contains("failed"), "{stderr}");
+    let lock = project.lock();
+    assert!(guids_unique(&lock), "{lock}");
+    assert_eq!(lock.lines().filter(|l| l.starts_with("note\t")).count(), 25, "every identity is in the lock");
+
+    std::fs::remove_dir(&blocked).unwrap();
+    project.build(T3, &[], 0);
+    assert_eq!(kept(&before, &project.all_guids(&["a", "b"])), (25, 25));
+}

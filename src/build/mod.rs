@@ -452,6 +452,17 @@ impl Run<'_> {
             .map(|(_, _, _, old)| old.deck.as_ref().map(|d| d.name.as_str()))
             .chain(forgotten.iter().map(|key| old_lock.decks.get(key).map(|d| d.name.as_str())))
             .collect();
+        // What each deck took from another's pool, and gave: put back if it is not written.
+        let mut exchanges: Vec<recover::Exchange> = decks.iter().map(|_| Default::default()).collect();
+        for (d, deck_match) in matched.decks.iter().enumerate() {
+            for r in deck_match.matched.iter().flatten().filter(|r| r.pool != d) {
+                let entry = &pools[r.pool][r.index];
+                exchanges[d].adopted.push(entry.clone());
+                if let Some(giver) = exchanges.get_mut(r.pool) {
+                    giver.given_away.insert(entry.guid.clone());
+                }
+            }
+        }
         // Guids and ids of new notes are given in file order, so they do not depend on scheduling.
         let mut assignments = Vec::with_capacity(decks.len());
         for (d, (deck_match, text)) in matched.decks.into_iter().zip(&texts).enumerate() {
@@ -478,8 +489,8 @@ impl Run<'_> {
             })
             .collect();
         let mut to_emit: Vec<Pending> = Vec::new();
-        let zipped = decks.into_iter().zip(keys).zip(assignments).zip(failures).enumerate();
-        for (d, ((((index, deck, source, old), keys), assignment), failure)) in zipped {
+        let zipped = decks.into_iter().zip(keys).zip(assignments).zip(failures).zip(exchanges).enumerate();
+        for (d, (((((index, deck, source, old), keys), assignment), failure), exchange)) in zipped {
             let cx = Context {
                 old_notes: &old.notes,
                 taken: &matched.taken[d],
@@ -490,7 +501,8 @@ impl Run<'_> {
                 (Ok(assignment), None) => assignment,
                 (Err(e), _) | (Ok(_), Some(e)) => {
                     let stem = stem_of(&results[index].file);
-                    recover::keep_entries_of_unbuilt(old_lock, &stem, old.taken_over.as_deref(), &mut lock);
+                    let taken_over = old.taken_over.as_deref();
+                    recover::keep_entries_of_unbuilt(old_lock, &stem, taken_over, &exchange, &mut lock);
                     let message =
                         format!("cannot read back the notes of {}: {e}", results[index].file.display());
                     results[index].outcome = Outcome::Failed(message);
@@ -520,6 +532,7 @@ impl Run<'_> {
                 taken_over: old.taken_over,
                 source,
                 moved,
+                exchange,
             });
         }
         // A file that could not be read or has errors may be a renamed deck whose new name has
@@ -619,7 +632,8 @@ impl Run<'_> {
                     lock.decks.remove(stem);
                     lock.notes.remove(stem);
                     lock.spilled.remove(stem);
-                    recover::keep_entries_of_unbuilt(old_lock, stem, pending.taken_over.as_deref(), lock);
+                    let taken_over = pending.taken_over.as_deref();
+                    recover::keep_entries_of_unbuilt(old_lock, stem, taken_over, &pending.exchange, lock);
                     Outcome::Failed(message)
                 }
             };
@@ -948,6 +962,8 @@ struct Pending<'a> {
     source: u128,
     /// The cards whose note was in another Anki deck before.
     moved: Vec<moved::Moved>,
+    /// The entries it took from other decks and gave them.
+    exchange: recover::Exchange,
 }
 
 /// Writes a deck's package (and CSV) to temporary files; returns them with their destinations,

@@ -144,17 +144,32 @@ pub(super) fn old_identities<'a>(
     }
 }
 
+/// The entries a deck took from other decks of the build, and the guids of its own that other
+/// decks took: what must change hands back if it is not written after all.
+#[derive(Debug, Default)]
+pub(super) struct Exchange {
+    pub(super) adopted: Vec<NoteEntry>,
+    pub(super) given_away: HashSet<String>,
+}
+
 /// Keeps a deck's old entries in the new lock when it is not built after all, and those of the
-/// renamed file it took over (`taken_over`), for the next try.
+/// renamed file it took over (`taken_over`), for the next try; but for those another deck took,
+/// and with those it took from other decks: every identity stays in the lock, once.
 pub(super) fn keep_entries_of_unbuilt(
     old_lock: &Lock,
     stem: &str,
     taken_over: Option<&str>,
+    exchange: &Exchange,
     new_lock: &mut Lock,
 ) {
-    keep_old_entries(old_lock, stem, new_lock);
-    if let Some(renamed) = taken_over {
-        keep_old_entries(old_lock, renamed, new_lock);
+    for key in std::iter::once(stem).chain(taken_over) {
+        keep_old_entries(old_lock, key, new_lock);
+        if let Some(notes) = new_lock.notes.get_mut(key) {
+            notes.retain(|e| !exchange.given_away.contains(&e.guid));
+        }
+    }
+    if !exchange.adopted.is_empty() {
+        new_lock.notes.entry(stem.to_string()).or_default().extend(exchange.adopted.iter().cloned());
     }
 }
 
