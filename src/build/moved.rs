@@ -24,9 +24,15 @@ pub fn from_other_decks(
     names: &[Option<&str>],
     name: &str,
 ) -> Vec<Moved> {
+    // Compared once per pool, not once per card.
+    let other: Vec<Option<&str>> =
+        names.iter().map(|old| old.filter(|old| !same_anki_deck(old, name))).collect();
+    if other.iter().all(Option::is_none) {
+        return Vec::new();
+    }
     let mut by_deck: BTreeMap<&str, Vec<NoteId>> = BTreeMap::new();
     for r in matched.matched.iter().flatten() {
-        if let Some(old) = names[r.pool].filter(|old| !same_anki_deck(old, name)) {
+        if let Some(old) = other[r.pool] {
             by_deck.entry(old).or_default().push(pools[r.pool][r.index].note_id);
         }
     }
