@@ -988,6 +988,25 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_lock_is_read_without_its_sketches() {
+        let text = sample().to_text().unwrap();
+        // Version 1: one sketch column of both sides.
+        let v1 = text.replace("version\t2", "version\t1").replace(
+            &format!("\t{}\t{}\t", Sketch::of("a b c"), Sketch::of("d e")),
+            &format!("\t{}\t", Sketch::of("a b c d e")),
+        );
+        assert_ne!(v1, text);
+        let lock = Lock::parse(Path::new("l"), &v1).unwrap();
+        let mut expected = sample();
+        for note in expected.notes.values_mut().flatten() {
+            note.front_sketch = Sketch::default();
+            note.back_sketch = Sketch::default();
+        }
+        assert_eq!(lock, expected);
+        assert!(lock.to_text().unwrap().contains("version\t2\n"), "it is written as version 2");
+    }
+
+    #[test]
     fn unknown_version_is_a_clear_error() {
         let err = Lock::parse(Path::new("ankideck.lock"), "version\t99\n").unwrap_err();
         assert!(matches!(err, LockError::UnknownVersion { .. }));
