@@ -197,11 +197,8 @@ fn both_similar(
     let mut postings: HashMap<u16, Vec<OldRef>> = HashMap::default();
     for &r in free.iter().filter(|r| !pools[r.pool].taken[r.index]) {
         let e = &pools[r.pool].entries[r.index];
-        let mut values: Vec<u16> =
-            e.front_sketch.values().iter().chain(e.back_sketch.values()).copied().collect();
-        values.sort_unstable();
-        values.dedup();
-        for v in values {
+        // A word on both sides lists the entry twice under its value: candidates are deduplicated.
+        for &v in e.front_sketch.values().iter().chain(e.back_sketch.values()) {
             postings.entry(v).or_default().push(r);
         }
     }
