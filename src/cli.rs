@@ -258,13 +258,17 @@ fn print_moved(built: &build::Built) {
     if built.moved.is_empty() {
         return;
     }
-    eprintln!("    cards that were in another Anki deck (an import leaves existing cards where they are):");
+    let total: usize = built.moved.iter().map(|m| m.notes.len()).sum();
+    eprintln!(
+        "    {} in another Anki deck before; an import keeps existing cards in their old deck:",
+        if total == 1 { "1 card was".to_string() } else { format!("{total} cards were") }
+    );
     for moved in &built.moved {
-        eprintln!("      {} from \"{}\"", plural(moved.notes.len(), "card"), moved.from);
+        eprintln!("      {} from \"{}\"", moved.notes.len(), moved.from);
     }
     let ids: Vec<String> = built.moved.iter().flat_map(|m| &m.notes).map(|id| id.0.to_string()).collect();
     eprintln!(
-        "    to move them to \"{}\": in Anki's browser, search nid:{}, select all, then Cards > Change Deck",
+        "    to move them to \"{}\": in Anki, open Browse, search nid:{}, select all, then Cards > Change Deck",
         built.name,
         ids.join(",")
     );
