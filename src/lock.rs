@@ -73,6 +73,8 @@ pub struct Lock {
     pub kept: BTreeMap<String, String>,
     /// Deck sections written to temporary files (decks too large to hold in memory).
     pub spilled: BTreeMap<String, SpilledSection>,
+    /// Decks with note lines of lock version 1 (no sketch per side), among those parsed.
+    pub version_1: std::collections::BTreeSet<String>,
 }
 
 /// A deck's section of the lock, written to a temporary file.
@@ -322,6 +324,7 @@ impl Lock {
             let part = part?;
             self.notetypes.extend(part.notetypes);
             self.decks.extend(part.decks);
+            self.version_1.extend(part.version_1);
             for (key, notes) in part.notes {
                 self.notes.entry(key).or_default().extend(notes);
             }
@@ -380,6 +383,11 @@ impl Lock {
                 }
                 ("note", true) => {
                     let (key, entry) = parse_note(cols).ok_or_else(|| malformed("bad note entry"))?;
+                    if count == 12 && !self.version_1.contains(key) {
+                        // A version-1 line (see [`parse_note`]): rare, so no lookup by the
+                        // unescaped key on the path of every line.
+                        self.version_1.insert(unescape(key));
+                    }
                     // Notes of one deck come together: the key is looked up once per run.
                     if run.as_ref().is_none_or(|(run_key, _)| *run_key != key) {
                         if let Some((run_key, notes)) = run.take() {
@@ -764,8 +772,9 @@ fn parse_deck(cols: &[&str]) -> Option<(String, DeckEntry)> {
 
 /// A note line: its deck key as written (escaped) and its entry. A version-2 line has a sketch
 /// per side; a version-1 line (12 columns) has one sketch of both sides together, which is
-/// dropped: its entry keeps its identity and is matched by its unchanged sides only, until the
-/// next build writes its sketches. (Version-1 lines may stand in a version-2 file: the section of
+/// dropped: its entry keeps its identity, and the build computes its sketches from the deck's
+/// previous package ([`Lock::version_1`] names such decks) or matches it by its unchanged sides
+/// only. (Version-1 lines may stand in a version-2 file: the section of
 /// a deck that is not rebuilt is carried over as it is.)
 fn parse_note<'a>(cols: &[&'a str]) -> Option<(&'a str, NoteEntry)> {
     let (key, line, guid, nid, cid, mtime, content, front, back, front_sketch, back_sketch, preview) =
@@ -1002,6 +1011,7 @@ mod tests {
             note.front_sketch = Sketch::default();
             note.back_sketch = Sketch::default();
         }
+        expected.version_1.insert("d\tx".into());
         assert_eq!(lock, expected);
         assert!(lock.to_text().unwrap().contains("version\t2\n"), "it is written as version 2");
     }

@@ -304,15 +304,10 @@ fn while_a_deck_has_errors_an_entry_another_deck_took_is_not_kept_twice() {
     assert!(!project.exists("source-cards/a.txt"));
 }
 
-#[test]
-fn a_version_1_lock_is_read_and_rewritten_as_version_2() {
-    let project = Project::new();
-    project.write("a.txt", &deck("Alpha", &[("farm", 0..5)]));
-    project.build(T1, &[], 0);
-    let before = project.guids("a");
-    // The same lock as version 1 wrote it: one sketch column of both sides.
-    let v2 = project.lock();
-    let v1: String = v2
+/// The project's lock as lock version 1 wrote it: one sketch column of both sides.
+fn downgrade_lock(project: &Project) {
+    let v1: String = project
+        .lock()
         .lines()
         .map(|line| match line.strip_prefix("version\t") {
             Some(_) => "version\t1".to_string(),
@@ -327,12 +322,47 @@ fn a_version_1_lock_is_read_and_rewritten_as_version_2() {
         .map(|l| l + "\n")
         .collect();
     std::fs::write(project.dir.path().join("ankideck.lock"), &v1).unwrap();
+}
+
+#[test]
+fn a_version_1_lock_is_read_and_rewritten_as_version_2() {
+    let project = Project::new();
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..5)]));
+    project.build(T1, &[], 0);
+    let before = project.guids("a");
+    downgrade_lock(&project);
     project.write("a.txt", &deck("Alpha", &[("farm", 0..5)]).replace("plan 2 of", "plan two of"));
     let stderr = project.build(T2, &[], 0);
     assert!(stderr.contains("(0 new, 1 updated, 4 unchanged, 0 removed)"), "{stderr}");
     assert_eq!(kept(&before, &project.guids("a")), (5, 5), "the edited card keeps its guid by its front");
     assert!(project.lock().contains("version\t2\n"));
     assert_eq!(project.lock().lines().find(|l| l.starts_with("note\t")).unwrap().split('\t').count(), 13);
+}
+
+/// A version-1 lock has no sketch per side: they are taken from the text of the previous
+/// package, so a card edited on both sides keeps its note; without the package it cannot.
+#[test]
+fn a_version_1_lock_gets_its_sketches_from_the_previous_package() {
+    for package in [true, false] {
+        let project = Project::new();
+        project.write("a.txt", &deck("Alpha", &[("farm", 0..5)]));
+        project.build(T1, &[], 0);
+        downgrade_lock(&project);
+        if !package {
+            std::fs::remove_dir_all(project.dir.path().join("out")).unwrap();
+        }
+        let edited = deck("Alpha", &[("farm", 0..5)])
+            .replace("farm committee number 2", "farm council number 2")
+            .replace("plan 2 of the farm office", "plan 2 of the farm bureau");
+        project.write("a.txt", &edited);
+        let stderr = project.build(T2, &[], 0);
+        let expected = if package {
+            "(0 new, 1 updated, 4 unchanged, 0 removed)"
+        } else {
+            "(1 new, 0 updated, 4 unchanged, 1 removed)"
+        };
+        assert!(stderr.contains(expected), "package {package}: {stderr}");
+    }
 }
 
 #[test]

@@ -89,8 +89,27 @@ impl Run<'_> {
         }
         // Every deck's notes are matched against the old entries of every deck being built and
         // of the decks whose file is gone: a card moved to another file keeps its identity.
-        let others: Vec<&[NoteEntry]> =
-            forgotten.iter().map(|key| old_lock.notes.get(key).map_or(&[][..], Vec::as_slice)).collect();
+        // Entries of a version-1 lock get their sketches per side from the previous packages.
+        for (_, deck, _, old) in &mut decks {
+            let (key, name) = match deck {
+                Source::Memory(deck) => (deck.key.as_str(), deck.name.as_str()),
+                Source::Disk(deck) => (deck.key.as_str(), deck.name.as_str()),
+            };
+            let key = old.taken_over.as_deref().unwrap_or(key);
+            let name = old.deck.as_ref().map_or(name, |d| d.name.as_str());
+            let notes = std::mem::take(&mut old.notes);
+            old.notes =
+                recover::with_sketches(opts, old_lock, notes, recover::DeckName { key, name }, self.notetype);
+        }
+        let others: Vec<std::borrow::Cow<[NoteEntry]>> = forgotten
+            .iter()
+            .map(|key| {
+                let notes = old_lock.notes.get(key).map_or(&[][..], Vec::as_slice).into();
+                let name = old_lock.decks.get(key).map_or(key.as_str(), |d| d.name.as_str());
+                recover::with_sketches(opts, old_lock, notes, recover::DeckName { key, name }, self.notetype)
+            })
+            .collect();
+        let others: Vec<&[NoteEntry]> = others.iter().map(|notes| &**notes).collect();
         let keys: Vec<Option<Vec<NoteKey>>> = decks
             .iter()
             .map(|(_, deck, _, _)| match deck {

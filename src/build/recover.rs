@@ -75,6 +75,36 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
     Ok(Recovered { notes: notes.into_iter().map(|(_, e)| e).collect(), deck, notetype })
 }
 
+/// Fills in the sketches per side of lock entries read from a version-1 lock (which had one
+/// sketch of both sides) from the text of the deck's previous package, `out/<key>.apkg`, where an
+/// entry's content is its note's there: so the first build after an upgrade matches edited cards
+/// as every later one does. Without a readable package they stay without (such entries are then
+/// matched by an unchanged side only). Only the entries of decks the lock has version-1 lines for
+/// are looked at.
+pub(super) fn with_sketches<'a>(
+    opts: &BuildOptions,
+    old_lock: &Lock,
+    notes: std::borrow::Cow<'a, [NoteEntry]>,
+    deck: DeckName<'_>,
+    notetype: &Notetype,
+) -> std::borrow::Cow<'a, [NoteEntry]> {
+    let unsketched = |e: &NoteEntry| e.front_sketch.values().is_empty() && e.back_sketch.values().is_empty();
+    if !old_lock.version_1.contains(deck.key) || !notes.iter().any(unsketched) {
+        return notes;
+    }
+    let package = opts.out.join(format!("{}.apkg", output_stem(deck.key)));
+    let Ok(recovered) = from_package(&package, deck.name, notetype) else { return notes };
+    let by_guid: HashMap<&str, &NoteEntry> = recovered.notes.iter().map(|e| (e.guid.as_str(), e)).collect();
+    let mut notes = notes.into_owned();
+    for entry in notes.iter_mut().filter(|e| unsketched(e)) {
+        if let Some(text) = by_guid.get(entry.guid.as_str()).filter(|r| r.content == entry.content) {
+            entry.front_sketch = text.front_sketch.clone();
+            entry.back_sketch = text.back_sketch.clone();
+        }
+    }
+    notes.into()
+}
+
 /// The key (file stem) and the Anki name of a deck.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct DeckName<'a> {
