@@ -106,58 +106,84 @@ pub fn match_leftovers(pools: &mut [Pool<'_>], decks: &[Leftovers]) -> Vec<Vec<O
     if free.is_empty() || decks.iter().all(|d| d.probes.is_empty()) {
         return found;
     }
-    let mut exact: HashMap<(u64, u64), Vec<OldRef>> = HashMap::default();
-    let mut fronts: HashMap<u64, Vec<OldRef>> = HashMap::default();
-    let mut backs: HashMap<u64, Vec<OldRef>> = HashMap::default();
-    for &r in &free {
+    // With one pool (one deck, nothing else), a deck's own entries are all there is: one pass per
+    // stage, and [`match_exact`] has done stage 1.
+    let scopes: &[Scope] = if pools.len() > 1 { &[Scope::Own, Scope::Any] } else { &[Scope::Any] };
+    let entry = |pools: &[Pool<'_>], r: OldRef| -> (u64, u64) {
         let e = &pools[r.pool].entries[r.index];
-        exact.entry((e.front, e.back)).or_default().push(r);
-        fronts.entry(e.front).or_default().push(r);
-        backs.entry(e.back).or_default().push(r);
-    }
-    let threshold = similar::THRESHOLD;
-    for scope in [Scope::Own, Scope::Any] {
+        (e.front, e.back)
+    };
+    if pools.len() > 1 {
         // 1. Identical (within a deck, [`match_exact`] has done it already).
-        by_side(pools, decks, &mut found, scope, |p| exact.get(&(p.front, p.back)), |_, _| Some(1.0));
+        let exact = Chains::new(&free, |r| entry(pools, r));
+        for &scope in scopes {
+            let candidates = |p: &Probe| exact.get(&free, (p.front, p.back));
+            by_side(pools, decks, &mut found, scope, candidates, |_, _| Some(1.0));
+        }
     }
-    for scope in [Scope::Own, Scope::Any] {
-        // 2. The same front: the most similar back wins.
-        by_side(
-            pools,
-            decks,
-            &mut found,
-            scope,
-            |p| fronts.get(&p.front),
-            |p, e| Some(p.sketch.back.similarity(&e.back_sketch)),
-        );
+    // 2. The same front: the most similar back wins.
+    let fronts = Chains::new(&free, |r| entry(pools, r).0);
+    for &scope in scopes {
+        let candidates = |p: &Probe| fronts.get(&free, p.front);
+        by_side(pools, decks, &mut found, scope, candidates, |p, e| {
+            Some(p.sketch.back.similarity(&e.back_sketch))
+        });
     }
-    for scope in [Scope::Own, Scope::Any] {
-        // 3. The same back, and a similar front or a long back.
-        by_side(
-            pools,
-            decks,
-            &mut found,
-            scope,
-            |p| backs.get(&p.back),
-            |p, e| {
-                let score = p.sketch.front.similarity(&e.front_sketch);
-                (score >= threshold || p.sketch.back.values().len() >= LONG_BACK_WORDS).then_some(score)
-            },
-        );
+    drop(fronts);
+    // 3. The same back, and a similar front or a long back.
+    let backs = Chains::new(&free, |r| entry(pools, r).1);
+    for &scope in scopes {
+        let candidates = |p: &Probe| backs.get(&free, p.back);
+        by_side(pools, decks, &mut found, scope, candidates, |p, e| {
+            let score = p.sketch.front.similarity(&e.front_sketch);
+            (score >= similar::THRESHOLD || p.sketch.back.values().len() >= LONG_BACK_WORDS).then_some(score)
+        });
     }
+    drop(backs);
     both_similar(pools, decks, &mut found, &free);
     found
 }
 
+/// The free entries grouped by a key, without a list per key (almost every key has one entry):
+/// each key leads to its first entry in source order, each entry to the next one of its key.
+struct Chains<K> {
+    head: HashMap<K, u32>,
+    next: Vec<u32>,
+}
+
+const END: u32 = u32::MAX;
+
+impl<K: std::hash::Hash + Eq + Copy> Chains<K> {
+    fn new(free: &[OldRef], key: impl Fn(OldRef) -> K) -> Chains<K> {
+        let mut head: HashMap<K, u32> = HashMap::default();
+        head.reserve(free.len());
+        let mut next = vec![END; free.len()];
+        for (i, &r) in free.iter().enumerate().rev() {
+            next[i] = head.insert(key(r), i as u32).unwrap_or(END);
+        }
+        Chains { head, next }
+    }
+
+    /// The entries of `key`, in source order.
+    fn get<'a>(&'a self, free: &'a [OldRef], key: K) -> impl Iterator<Item = OldRef> + 'a {
+        let mut at = self.head.get(&key).copied().unwrap_or(END);
+        std::iter::from_fn(move || {
+            let i = usize::try_from(at).ok().filter(|_| at != END)?;
+            at = self.next[i];
+            Some(free[i])
+        })
+    }
+}
+
 /// One stage of matching by an unchanged side: each probe not yet matched, in deck and source
-/// order, takes the free candidate (from `candidates`) that `score` accepts with the highest
-/// score, the first in source order on a tie.
-fn by_side<'m>(
+/// order, takes the free candidate (from `candidates`, in source order) that `score` accepts
+/// with the highest score, the first on a tie.
+fn by_side<I: Iterator<Item = OldRef>>(
     pools: &mut [Pool<'_>],
     decks: &[Leftovers],
     found: &mut [Vec<Option<OldRef>>],
     scope: Scope,
-    candidates: impl Fn(&Probe) -> Option<&'m Vec<OldRef>>,
+    candidates: impl Fn(&Probe) -> I,
     score: impl Fn(&Probe, &NoteEntry) -> Option<f64>,
 ) {
     for (d, deck) in decks.iter().enumerate() {
@@ -165,14 +191,13 @@ fn by_side<'m>(
             if found[d][j].is_some() {
                 continue;
             }
-            let Some(list) = candidates(probe) else { continue };
             let mut best: Option<(f64, OldRef)> = None;
-            for &r in list {
+            for r in candidates(probe) {
                 if pools[r.pool].taken[r.index] || (scope == Scope::Own && deck.own != Some(r.pool)) {
                     continue;
                 }
                 let Some(s) = score(probe, &pools[r.pool].entries[r.index]) else { continue };
-                // `list` is in source order: a later candidate wins only with a higher score.
+                // A later candidate wins only with a higher score.
                 if best.is_none_or(|(b, _)| s > b) {
                     best = Some((s, r));
                 }
@@ -193,13 +218,13 @@ fn both_similar(
     found: &mut [Vec<Option<OldRef>>],
     free: &[OldRef],
 ) {
-    // Candidates share a sketch value of either side.
-    let mut postings: HashMap<u16, Vec<OldRef>> = HashMap::default();
-    for &r in free.iter().filter(|r| !pools[r.pool].taken[r.index]) {
+    // Candidates share a sketch value of either side. Postings hold places in `free` (4 bytes).
+    let mut postings: HashMap<u16, Vec<u32>> = HashMap::default();
+    for (i, &r) in free.iter().enumerate().filter(|(_, r)| !pools[r.pool].taken[r.index]) {
         let e = &pools[r.pool].entries[r.index];
         // A word on both sides lists the entry twice under its value: candidates are deduplicated.
         for &v in e.front_sketch.values().iter().chain(e.back_sketch.values()) {
-            postings.entry(v).or_default().push(r);
+            postings.entry(v).or_default().push(i as u32);
         }
     }
     if postings.is_empty() {
@@ -207,7 +232,7 @@ fn both_similar(
     }
     // (foreign, -score, deck, probe, entry): ascending is best first.
     let mut pairs: Vec<(bool, f64, usize, usize, OldRef)> = Vec::new();
-    let mut candidates: Vec<OldRef> = Vec::new();
+    let mut candidates: Vec<u32> = Vec::new();
     for (d, deck) in decks.iter().enumerate() {
         for (j, probe) in deck.probes.iter().enumerate().filter(|(j, _)| found[d][*j].is_none()) {
             candidates.clear();
@@ -219,11 +244,15 @@ fn both_similar(
             }
             candidates.sort_unstable();
             candidates.dedup();
-            for &r in &candidates {
+            for &i in &candidates {
+                let r = free[i as usize];
                 let e = &pools[r.pool].entries[r.index];
                 let front = probe.sketch.front.similarity(&e.front_sketch);
+                if front < similar::THRESHOLD {
+                    continue;
+                }
                 let back = probe.sketch.back.similarity(&e.back_sketch);
-                if front >= similar::THRESHOLD && back >= similar::THRESHOLD {
+                if back >= similar::THRESHOLD {
                     pairs.push((deck.own != Some(r.pool), -(front + back), d, j, r));
                 }
             }
