@@ -798,7 +798,13 @@ fn parse_note<'a>(cols: &[&'a str]) -> Option<(&'a str, NoteEntry)> {
                 (key, line, guid, nid, cid, mtime, content, front, back, sketches.0, sketches.1, preview)
             }
             [_, key, line, guid, nid, cid, mtime, content, front, back, sketch, preview] => {
-                sketch.parse::<Sketch>().ok()?;
+                // The old sketch is not used, but it must be one: up to 16 values of 4 hex digits.
+                let hex = sketch.len().is_multiple_of(4)
+                    && sketch.len() <= 64
+                    && sketch.bytes().all(|b| b.is_ascii_hexdigit());
+                if *sketch != "-" && !hex {
+                    return None;
+                }
                 (
                     key,
                     line,
