@@ -26,6 +26,9 @@ use rustc_hash::FxHashMap as HashMap;
 /// (`corpus_of_real_edits_has_no_false_match`): vocabulary answers have 1 to 3 words.
 pub const LONG_BACK_WORDS: usize = 8;
 
+// A back's sketch keeps at most `K_BACK` values: a longer limit could never be met.
+const _: () = assert!(LONG_BACK_WORDS <= similar::K_BACK);
+
 /// A new note that no old entry of its own deck matched exactly, with its sketches.
 #[derive(Debug, Clone)]
 pub struct Probe {
@@ -126,7 +129,7 @@ pub fn match_leftovers(pools: &mut [Pool<'_>], decks: &[Leftovers]) -> Vec<Vec<O
     for &scope in scopes {
         let candidates = |p: &Probe| fronts.get(&free, p.front);
         by_side(pools, decks, &mut found, scope, candidates, |p, e| {
-            Some(p.sketch.back.similarity(&e.back_sketch))
+            Some(Sides::backs(&p.sketch.back, &e.back_sketch))
         });
     }
     drop(fronts);
@@ -135,7 +138,7 @@ pub fn match_leftovers(pools: &mut [Pool<'_>], decks: &[Leftovers]) -> Vec<Vec<O
     for &scope in scopes {
         let candidates = |p: &Probe| backs.get(&free, p.back);
         by_side(pools, decks, &mut found, scope, candidates, |p, e| {
-            let score = p.sketch.front.similarity(&e.front_sketch);
+            let score = Sides::fronts(&p.sketch.front, &e.front_sketch);
             (score >= similar::THRESHOLD || p.sketch.back.values().len() >= LONG_BACK_WORDS).then_some(score)
         });
     }
@@ -247,11 +250,11 @@ fn both_similar(
             for &i in &candidates {
                 let r = free[i as usize];
                 let e = &pools[r.pool].entries[r.index];
-                let front = probe.sketch.front.similarity(&e.front_sketch);
+                let front = Sides::fronts(&probe.sketch.front, &e.front_sketch);
                 if front < similar::THRESHOLD {
                     continue;
                 }
-                let back = probe.sketch.back.similarity(&e.back_sketch);
+                let back = Sides::backs(&probe.sketch.back, &e.back_sketch);
                 if back >= similar::THRESHOLD {
                     pairs.push((deck.own != Some(r.pool), -(front + back), d, j, r));
                 }
