@@ -267,11 +267,12 @@ fn print_moved(built: &build::Built) {
         eprintln!("      {} from \"{}\"", moved.notes.len(), moved.from);
     }
     let ids: Vec<String> = built.moved.iter().flat_map(|m| &m.notes).map(|id| id.0.to_string()).collect();
+    // The search on a line of its own, so that it is copied without the sentence around it.
     eprintln!(
-        "    to move them to \"{}\": in Anki, open Browse, search nid:{}, select all, then Cards > Change Deck",
-        built.name,
-        ids.join(",")
+        "    to move them to \"{}\": in Anki, open Browse, search for the line below, select all, then Cards > Change Deck",
+        built.name
     );
+    eprintln!("      nid:{}", ids.join(","));
 }
 
 fn run_check(args: &CheckArgs) -> ExitCode {

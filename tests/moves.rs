@@ -136,7 +136,10 @@ fn cards_moved_to_another_deck_file_keep_their_notes() {
         stderr.contains("    20 cards were in another Anki deck before; an import keeps existing cards in their old deck:\n      20 from \"Alpha\"\n"),
         "{stderr}"
     );
-    assert!(stderr.contains("to move them to \"Beta\": in Anki, open Browse, search nid:"), "{stderr}");
+    assert!(
+        stderr.contains("to move them to \"Beta\": in Anki, open Browse, search for the line below, select all, then Cards > Change Deck\n      nid:"),
+        "{stderr}"
+    );
     assert!(guids_unique(&project.lock()));
     // Built again, nothing moves any more.
     let again = project.build(T3, &["--force"], 0);
