@@ -227,6 +227,7 @@ fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: std::time::D
                     eprintln!("    note identities carried over from {from}");
                 }
                 print_removed(b);
+                print_moved(b);
             }
             Outcome::UpToDate { name, cards: n } => {
                 fresh += 1;
@@ -329,6 +330,29 @@ fn print_gone(gone: &build::stale::GoneDeck) {
             ids.join(",")
         );
     }
+}
+
+/// Names the cards whose note was in another Anki deck in the last build, and how to move them:
+/// an import never moves an existing card to another deck.
+fn print_moved(built: &build::Built) {
+    if built.moved.is_empty() {
+        return;
+    }
+    let total: usize = built.moved.iter().map(|m| m.notes.len()).sum();
+    eprintln!(
+        "    {} in another Anki deck before; an import keeps existing cards in their old deck:",
+        if total == 1 { "1 card was".to_string() } else { format!("{total} cards were") }
+    );
+    for moved in &built.moved {
+        eprintln!("      {} from \"{}\"", moved.notes.len(), moved.from);
+    }
+    let ids: Vec<String> = built.moved.iter().flat_map(|m| &m.notes).map(|id| id.0.to_string()).collect();
+    // The search on a line of its own, so that it is copied without the sentence around it.
+    eprintln!(
+        "    to move them to \"{}\": in Anki, open Browse, search for the line below, select all, then Cards > Change Deck",
+        built.name
+    );
+    eprintln!("      nid:{}", ids.join(","));
 }
 
 fn run_check(args: &CheckArgs) -> ExitCode {

@@ -53,8 +53,12 @@ pub struct NoteEntry {
     pub front: u64,
     /// Hash of the back field's HTML.
     pub back: u64,
-    /// Word sketch of front and back, for matching lightly edited cards.
-    pub sketch: Sketch,
+    /// Word sketch of the front, for matching lightly edited cards side by side. Empty for an
+    /// entry read from a version-1 lock (it had one sketch of both sides, which the per-side
+    /// rule cannot use).
+    pub front_sketch: Sketch,
+    /// Word sketch of the back (as `front_sketch`).
+    pub back_sketch: Sketch,
     /// Source line in the build that wrote it (0 = unknown, e.g. recovered from a package).
     pub line: u32,
     /// The start of the front as text, to name removed cards.
@@ -75,6 +79,8 @@ pub struct Lock {
     /// to be trusted. Their text is in [`Lock::kept`], so it is written back as it was (never
     /// under a fresh checksum), unless the deck is built from its package.
     pub damaged: BTreeMap<String, Damage>,
+    /// Decks with note lines of lock version 1 (no sketch per side), among those parsed.
+    pub version_1: std::collections::BTreeSet<String>,
 }
 
 /// A deck's section of the lock, written to a temporary file.
@@ -298,6 +304,7 @@ impl Lock {
                 self.notetypes.extend(part.notetypes);
                 self.decks.extend(part.decks);
                 self.notes.extend(part.notes);
+                self.version_1.extend(part.version_1);
                 None
             }
             Err(LockError::Malformed { line, message, .. }) => diagnose(Damage { line, problem: message }),
@@ -481,6 +488,7 @@ impl Lock {
             let part = part?;
             self.notetypes.extend(part.notetypes);
             self.decks.extend(part.decks);
+            self.version_1.extend(part.version_1);
             for (key, notes) in part.notes {
                 self.notes.entry(key).or_default().extend(notes);
             }
@@ -508,8 +516,8 @@ impl Lock {
                 line: first_line + index + 1,
                 message: message.to_string(),
             };
-            // At most 12 columns, split without allocating: this runs once per note.
-            let mut buffer = [""; 13];
+            // At most 13 columns, split without allocating: this runs once per note.
+            let mut buffer = [""; 14];
             let mut count = 0;
             for col in line.split('\t') {
                 if count == buffer.len() {
@@ -540,6 +548,11 @@ impl Lock {
                 }
                 ("note", true) => {
                     let (key, entry) = parse_note(cols).ok_or_else(|| malformed("bad note entry"))?;
+                    if count == NOTE_COLUMNS_V1 && !self.version_1.contains(key) {
+                        // A version-1 line (see [`parse_note`]): rare, so no lookup by the
+                        // unescaped key on the path of every line.
+                        self.version_1.insert(unescape(key));
+                    }
                     // Notes of one deck come together: the key is looked up once per run.
                     if run.as_ref().is_none_or(|(run_key, _)| *run_key != key) {
                         if let Some((run_key, notes)) = run.take() {
@@ -764,7 +777,9 @@ fn push_note_line(line: &mut String, key_text: &str, n: &NoteEntry) {
         push_hex16(line, hash);
     }
     line.push('\t');
-    n.sketch.push_hex(line);
+    n.front_sketch.push_hex(line);
+    line.push('\t');
+    n.back_sketch.push_hex(line);
     line.push('\t');
     push_escaped(line, &n.preview);
     line.push('\n');
@@ -1033,14 +1048,63 @@ fn parse_deck(cols: &[&str]) -> Option<(String, DeckEntry)> {
     Some((unescape(key), entry))
 }
 
-/// The number of columns of a note line, as [`parse_note`] reads them.
-const NOTE_COLUMNS: usize = 12;
+/// The number of columns of a note line, as [`parse_note`] reads them (version 2), and of a
+/// version-1 note line.
+const NOTE_COLUMNS: usize = 13;
+const NOTE_COLUMNS_V1: usize = 12;
 
-/// A note line: its deck key as written (escaped) and its entry.
+/// A note line: its deck key as written (escaped) and its entry. A version-2 line has a sketch
+/// per side; a version-1 line (12 columns) has one sketch of both sides together, which is
+/// dropped: its entry keeps its identity, and the build computes its sketches from the deck's
+/// previous package ([`Lock::version_1`] names such decks) or matches it by its unchanged sides
+/// only. (Version-1 lines may stand in a version-2 file: the section of
+/// a deck that is not rebuilt is carried over as it is.)
 fn parse_note<'a>(cols: &[&'a str]) -> Option<(&'a str, NoteEntry)> {
-    let [_, key, line, guid, nid, cid, mtime, content, front, back, sketch, preview] = cols else {
-        return None;
-    };
+    let (key, line, guid, nid, cid, mtime, content, front, back, front_sketch, back_sketch, preview) =
+        match cols {
+            [
+                _,
+                key,
+                line,
+                guid,
+                nid,
+                cid,
+                mtime,
+                content,
+                front,
+                back,
+                front_sketch,
+                back_sketch,
+                preview,
+            ] => {
+                let sketches = (front_sketch.parse().ok()?, back_sketch.parse().ok()?);
+                (key, line, guid, nid, cid, mtime, content, front, back, sketches.0, sketches.1, preview)
+            }
+            [_, key, line, guid, nid, cid, mtime, content, front, back, sketch, preview] => {
+                // The old sketch is not used, but it must be one: up to 16 values of 4 hex digits.
+                let hex = sketch.len().is_multiple_of(4)
+                    && sketch.len() <= 64
+                    && sketch.bytes().all(|b| b.is_ascii_hexdigit());
+                if *sketch != "-" && !hex {
+                    return None;
+                }
+                (
+                    key,
+                    line,
+                    guid,
+                    nid,
+                    cid,
+                    mtime,
+                    content,
+                    front,
+                    back,
+                    Sketch::default(),
+                    Sketch::default(),
+                    preview,
+                )
+            }
+            _ => return None,
+        };
     let hex = |s: &str| u64::from_str_radix(s, 16).ok();
     let entry = NoteEntry {
         guid: (*guid).to_string(),
@@ -1050,7 +1114,8 @@ fn parse_note<'a>(cols: &[&'a str]) -> Option<(&'a str, NoteEntry)> {
         content: hex(content)?,
         front: hex(front)?,
         back: hex(back)?,
-        sketch: sketch.parse().ok()?,
+        front_sketch,
+        back_sketch,
         line: line.parse().ok()?,
         preview: unescape(preview),
     };
@@ -1114,7 +1179,8 @@ mod tests {
             content: 1,
             front: 2,
             back: 3,
-            sketch: Sketch::of("a b c"),
+            front_sketch: Sketch::of("a b c"),
+            back_sketch: Sketch::of("d e"),
             line: 3,
             preview: "front \\ with\ttab".into(),
         });
@@ -1145,7 +1211,7 @@ mod tests {
         let parsed = Lock::parse_selected(Path::new("l"), &RawSections::of(&broken), |_| true).unwrap();
         let damage = &parsed.damaged["d\tx"];
         assert_eq!(damage.line, broken_line + 1, "{damage:?}");
-        assert!(damage.problem.contains("13 columns"), "{damage:?}");
+        assert!(damage.problem.contains("14 columns, not 13"), "{damage:?}");
         assert!(parsed.notes.is_empty());
     }
 
@@ -1227,6 +1293,26 @@ mod tests {
         let mut out = String::new();
         push_hex16(&mut out, 0xab);
         assert_eq!(out, format!("{:016x}", 0xab));
+    }
+
+    #[test]
+    fn a_version_1_lock_is_read_without_its_sketches() {
+        let text = sample().to_text().unwrap();
+        // Version 1: one sketch column of both sides.
+        let v1 = text.replace("version\t2", "version\t1").replace(
+            &format!("\t{}\t{}\t", Sketch::of("a b c"), Sketch::of("d e")),
+            &format!("\t{}\t", Sketch::of("a b c d e")),
+        );
+        assert_ne!(v1, text);
+        let lock = Lock::parse(Path::new("l"), &v1).unwrap();
+        let mut expected = sample();
+        for note in expected.notes.values_mut().flatten() {
+            note.front_sketch = Sketch::default();
+            note.back_sketch = Sketch::default();
+        }
+        expected.version_1.insert("d\tx".into());
+        assert_eq!(lock, expected);
+        assert!(lock.to_text().unwrap().contains("version\t2\n"), "it is written as version 2");
     }
 
     #[test]

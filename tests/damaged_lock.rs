@@ -290,13 +290,13 @@ fn line_cut_midway_is_named() {
     let before = project.notes("out/half.apkg");
     let lock = project.read(LOCK);
     let line = note_lines(&lock, "half")[3];
-    // Cut two characters into the guid column: the line has 4 of its 12 columns.
+    // Cut two characters into the guid column: the line has 4 of its 13 columns.
     let at = lock.find(line).unwrap() + line.split('\t').take(3).map(|c| c.len() + 1).sum::<usize>() + 2;
     project.write(LOCK, &lock.as_bytes()[..at]);
 
     let run = project.build(T2, &[], 0);
     let named =
-        format!("ankideck.lock:{}: a note line cut short: it has 4 of its 12 columns", line_of(&lock, line));
+        format!("ankideck.lock:{}: a note line cut short: it has 4 of its 13 columns", line_of(&lock, line));
     assert!(run.stderr.contains(&named), "{}", run.stderr);
     assert_eq!(project.notes("out/half.apkg"), before);
     assert_eq!(project.read(LOCK), lock);

@@ -231,9 +231,11 @@ fn a_deck_built_from_disk_is_the_deck_built_in_memory_through_a_history_of_edits
     pair.write("history.txt", &text("History", &deck));
     let second = pair.build(T1 + 100, 0, |_| {});
     let (new, updated, unchanged) = built(&second)[0];
-    // The new duplicate may take a deleted card's identity (it is similar to it).
-    assert!((30..=31).contains(&new), "30 inserted cards and one more duplicate: {new}");
-    assert!(updated >= 3 && unchanged > 600, "{second:?}");
+    // The new duplicate may take a deleted card's identity (it is similar to it). Card 20's
+    // question is rewritten and its answer is a few words from a list of ten: no evidence that
+    // it is the same card, so it is new too.
+    assert!((31..=32).contains(&new), "30 inserted cards, card 20 and one more duplicate: {new}");
+    assert!(updated >= 2 && unchanged > 600, "{second:?}");
 
     // Nothing changed: nothing is rebuilt, on either side.
     let third = pair.build(T1 + 200, 0, |_| {});

@@ -4,8 +4,10 @@
 
 pub mod durable;
 pub mod guard;
+mod identities;
 pub mod journal;
 mod lockfile;
+pub mod moved;
 pub mod recover;
 pub mod stale;
 pub mod state;
@@ -13,8 +15,8 @@ pub mod state;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{self, DiscoverError, SourceFile};
 use crate::emit::{self, Compression, EmitError, collection::CollectionInput};
-use crate::identify::streamed::{self, ScannedDeck, StreamedDeck};
-use crate::identify::{self, Context, IdAllocator, IdentifiedDeck, NoteKey};
+use crate::identify::streamed::{ScannedDeck, StreamedDeck};
+use crate::identify::{self, IdentifiedDeck, NoteKey};
 use crate::lock::{Lock, LockError, NoteEntry, NotetypeEntry, RawSections, SpilledSection};
 use crate::model::{self, Deck};
 use crate::notetype::Notetype;
@@ -77,6 +79,8 @@ pub struct Built {
     pub updated: usize,
     pub unchanged: usize,
     pub removed: Vec<NoteEntry>,
+    /// Cards whose note was in another Anki deck in the last build, by that deck.
+    pub moved: Vec<moved::Moved>,
     pub outputs: Vec<PathBuf>,
     /// The package identities were recovered from, when the lock had none for this deck.
     /// Where the identities came from when the lock had none for this deck.
@@ -327,10 +331,11 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // The decks whose file is gone, with the entries no deck took over (a renamed deck's were
     // all taken). Those the new lock still holds (a deck file with errors may be one of them
     // renamed) keep their outputs.
+    let gone_left = std::mem::take(&mut identified.gone_left);
     let dropped: Vec<(&str, &[NoteEntry])> = files_gone
         .iter()
         .map(|key| {
-            let left = forgotten.contains(key).then(|| old_lock.notes.get(key)).flatten();
+            let left = forgotten.contains(key).then(|| gone_left.get(key)).flatten();
             (key.as_str(), left.map_or(&[][..], Vec::as_slice))
         })
         .collect();
@@ -365,6 +370,8 @@ struct Identified<'a> {
     results: Vec<DeckResult>,
     to_emit: Vec<Pending<'a>>,
     notetype_entry: NotetypeEntry,
+    /// For each deck whose file is gone, its entries that no deck took (its removed notes).
+    gone_left: std::collections::HashMap<String, Vec<NoteEntry>>,
 }
 
 /// Completes the lock entries of the decks to write: the sketches and previews of a deck in
@@ -440,132 +447,6 @@ impl Run<'_> {
             .collect()
     }
 
-    /// Gives every deck to build its identities. First every deck's old identities are found,
-    /// so that ids allocated for one deck stay clear of those recovered for another; then decks
-    /// are identified in file order, so ids and guids do not depend on scheduling.
-    fn identify_all<'l>(
-        &self,
-        files: &[SourceFile],
-        prepared: Vec<(Prepared, Vec<Diagnostic>)>,
-        old_lock: &'l Lock,
-        forgotten: &mut Vec<String>,
-    ) -> Identified<'l> {
-        let opts = self.opts;
-        let mut claimed: HashSet<String> = HashSet::new();
-        let olds: Vec<Option<Result<recover::OldIdentities, recover::NotBuilt>>> = prepared
-            .iter()
-            .map(|(p, _)| {
-                let name = match p {
-                    Prepared::Ready { deck, .. } => recover::DeckName { key: &deck.key, name: &deck.name },
-                    Prepared::Streamed { deck, .. } => recover::DeckName { key: &deck.key, name: &deck.name },
-                    _ => return None,
-                };
-                Some(recover::old_identities(opts, old_lock, name, self.notetype, forgotten, &mut claimed))
-            })
-            .collect();
-        forgotten.retain(|key| !claimed.contains(key));
-        let (kept_guids, max_id) = old_lock.kept_guids_and_max_id();
-        let mut ids = IdAllocator::new(opts.now_secs, max_id);
-        // Every guid in the lock, parsed or kept, so a new note never takes one that is in use.
-        let mut guids: identify::GuidSet =
-            old_lock.notes.values().flatten().map(|n| n.guid.as_str()).collect();
-        guids.extend(kept_guids);
-        // Identities recovered from a package are not in the lock: theirs count too. (Those
-        // borrowed from the lock are counted above.)
-        for old in olds.iter().flatten().flatten().filter(|o| matches!(o.notes, std::borrow::Cow::Owned(_))) {
-            ids.ensure_above(old.notes.iter().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0));
-            guids.extend(old.notes.iter().map(|n| n.guid.as_str()));
-        }
-        let mut old_notetype = old_lock.notetypes.get(&self.notetype.id.0);
-        if old_notetype.is_none() {
-            // No note type in the lock: take the newest one recovered from a package, if any.
-            old_notetype =
-                olds.iter().flatten().flatten().filter_map(|o| o.notetype.as_ref()).max_by_key(|e| e.mtime);
-        }
-        let notetype_entry = identify::identify_notetype(self.notetype, old_notetype, opts.now_secs);
-
-        let mut lock = Lock::default();
-        let mut results: Vec<DeckResult> = Vec::with_capacity(files.len());
-        let mut to_emit: Vec<Pending> = Vec::new();
-        for ((file, (prepared, _)), old) in files.iter().zip(prepared).zip(olds) {
-            let stem = stem_of(&file.path);
-            let (deck, source, old) = match (prepared, old) {
-                (Prepared::Ready { deck, source }, Some(Ok(old))) => (Source::Memory(deck), source, old),
-                (Prepared::Streamed { deck, source }, Some(Ok(old))) => (Source::Disk(deck), source, old),
-                (prepared, old) => {
-                    recover::keep_old_entries(old_lock, &stem, &mut lock);
-                    results.push(match old {
-                        Some(Err(recover::NotBuilt::Failed(message))) => {
-                            DeckResult { file: file.path.clone(), outcome: Outcome::Failed(message) }
-                        }
-                        Some(Err(recover::NotBuilt::DamagedLock(message))) => {
-                            DeckResult { file: file.path.clone(), outcome: Outcome::DamagedLock(message) }
-                        }
-                        _ => DeckResult::unbuilt(file, prepared),
-                    });
-                    continue;
-                }
-            };
-            let cx = Context {
-                old_notes: &old.notes,
-                old_deck: old.deck.as_ref(),
-                now_secs: opts.now_secs,
-                ids: &mut ids,
-                guids: &mut guids,
-            };
-            let deck = match deck {
-                Source::Memory(deck) => {
-                    let mut deck = identify::identify_deck(deck, cx);
-                    lock.decks.insert(stem.clone(), deck.deck.clone());
-                    lock.notes.insert(stem, std::mem::take(&mut deck.entries));
-                    DeckBody::Memory(deck)
-                }
-                Source::Disk(deck) => match streamed::identify_streamed(deck, cx) {
-                    Ok(mut deck) => {
-                        // Its section is written to a file by `finish_entries`.
-                        lock.decks.insert(stem, deck.deck.clone());
-                        deck.old_notes = old.notes;
-                        DeckBody::Streamed(deck)
-                    }
-                    Err(e) => {
-                        recover::keep_entries_of_unbuilt(
-                            old_lock,
-                            &stem,
-                            old.taken_over.as_deref(),
-                            &mut lock,
-                        );
-                        let message = format!("cannot read back the notes of {}: {e}", file.path.display());
-                        results
-                            .push(DeckResult { file: file.path.clone(), outcome: Outcome::Failed(message) });
-                        continue;
-                    }
-                },
-            };
-            let pending = Pending {
-                index: results.len(),
-                deck,
-                recovered_from: old.from,
-                taken_over: old.taken_over,
-                source,
-            };
-            to_emit.push(pending);
-            results.push(DeckResult { file: file.path.clone(), outcome: Outcome::NotWritten });
-        }
-        // A file that could not be read or has errors may be a renamed deck whose new name has
-        // no entries yet: until every file builds, the entries of decks whose file is gone stay
-        // in the lock, or the renamed deck's notes would all come back new.
-        if results
-            .iter()
-            .any(|r| matches!(r.outcome, Outcome::Invalid | Outcome::Failed(_) | Outcome::DamagedLock(_)))
-        {
-            for key in forgotten.drain(..) {
-                recover::keep_old_entries(old_lock, &key, &mut lock);
-            }
-        }
-        lock.notetypes.insert(notetype_entry.id.0, notetype_entry.clone());
-        Identified { lock, results, to_emit, notetype_entry }
-    }
-
     /// Writes the identified decks and the lock, in the order that keeps the lock on disk
     /// knowing every identity that any output in `out/` holds, whenever the build is stopped:
     /// 1. the packages and CSVs are written to temporary files and flushed while the lock is
@@ -586,7 +467,7 @@ impl Run<'_> {
         interrupted: &[journal::Unreported],
     ) -> Result<(LockStatus, Vec<stale::GoneDeck>, JournalAfter), BuildError> {
         let opts = self.opts;
-        let Identified { lock, results, to_emit, notetype_entry } = identified;
+        let Identified { lock, results, to_emit, notetype_entry, .. } = identified;
         let (emitted, staged_lock) = rayon::join(
             || {
                 to_emit
@@ -627,7 +508,8 @@ impl Run<'_> {
                     lock.decks.remove(stem);
                     lock.notes.remove(stem);
                     lock.spilled.remove(stem);
-                    recover::keep_entries_of_unbuilt(old_lock, stem, pending.taken_over.as_deref(), lock);
+                    let taken_over = pending.taken_over.as_deref();
+                    recover::keep_entries_of_unbuilt(old_lock, stem, taken_over, &pending.exchange, lock);
                     results[pending.index].outcome = Outcome::Failed(message);
                 }
             }
@@ -1061,6 +943,10 @@ struct Pending<'a> {
     taken_over: Option<String>,
     /// The digest of the source file, for its state fingerprint.
     source: u128,
+    /// The cards whose note was in another Anki deck before.
+    moved: Vec<moved::Moved>,
+    /// The entries it took from other decks and gave them.
+    exchange: recover::Exchange,
 }
 
 /// Writes a deck's package (and CSV) to temporary files and flushes them; returns them with
@@ -1097,6 +983,7 @@ fn emit_deck(
         updated: body.count(identify::Change::Updated),
         unchanged: body.count(identify::Change::Unchanged),
         removed: body.removed().to_vec(),
+        moved: pending.moved.clone(),
         outputs,
         recovered_from: pending.recovered_from.clone(),
     };

@@ -34,6 +34,7 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
             let tags: Vec<&str> = n.tags.split_whitespace().collect();
             let note = Note::new(&n.fields, &tags, 0);
             let key = identify::NoteKey::of(&note);
+            let sketch = identify::sides_of(&note);
             let entry = NoteEntry {
                 guid: n.guid.clone(),
                 note_id: NoteId(n.id),
@@ -42,7 +43,8 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
                 content: key.content,
                 front: key.front,
                 back: key.back,
-                sketch: identify::sketch_of(&note),
+                front_sketch: sketch.front,
+                back_sketch: sketch.back,
                 line: 0,
                 preview: identify::preview(note.front()),
             };
@@ -71,6 +73,36 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
         }
     });
     Ok(Recovered { notes: notes.into_iter().map(|(_, e)| e).collect(), deck, notetype })
+}
+
+/// Fills in the sketches per side of lock entries read from a version-1 lock (which had one
+/// sketch of both sides) from the text of the deck's previous package, `out/<key>.apkg`, where an
+/// entry's content is its note's there: so the first build after an upgrade matches edited cards
+/// as every later one does. Without a readable package they stay without (such entries are then
+/// matched by an unchanged side only). Only the entries of decks the lock has version-1 lines for
+/// are looked at.
+pub(super) fn with_sketches<'a>(
+    opts: &BuildOptions,
+    old_lock: &Lock,
+    notes: std::borrow::Cow<'a, [NoteEntry]>,
+    deck: DeckName<'_>,
+    notetype: &Notetype,
+) -> std::borrow::Cow<'a, [NoteEntry]> {
+    let unsketched = |e: &NoteEntry| e.front_sketch.values().is_empty() && e.back_sketch.values().is_empty();
+    if !old_lock.version_1.contains(deck.key) || !notes.iter().any(unsketched) {
+        return notes;
+    }
+    let package = opts.out.join(format!("{}.apkg", output_stem(deck.key)));
+    let Ok(recovered) = from_package(&package, deck.name, notetype) else { return notes };
+    let by_guid: HashMap<&str, &NoteEntry> = recovered.notes.iter().map(|e| (e.guid.as_str(), e)).collect();
+    let mut notes = notes.into_owned();
+    for entry in notes.iter_mut().filter(|e| unsketched(e)) {
+        if let Some(text) = by_guid.get(entry.guid.as_str()).filter(|r| r.content == entry.content) {
+            entry.front_sketch = text.front_sketch.clone();
+            entry.back_sketch = text.back_sketch.clone();
+        }
+    }
+    notes.into()
 }
 
 /// The key (file stem) and the Anki name of a deck.
@@ -225,17 +257,32 @@ fn recovered<'a>(r: Recovered, from: String) -> OldIdentities<'a> {
     }
 }
 
+/// The entries a deck took from other decks of the build, and the guids of its own that other
+/// decks took: what must change hands back if it is not written after all.
+#[derive(Debug, Default)]
+pub(super) struct Exchange {
+    pub(super) adopted: Vec<NoteEntry>,
+    pub(super) given_away: HashSet<String>,
+}
+
 /// Keeps a deck's old entries in the new lock when it is not built after all, and those of the
-/// renamed file it took over (`taken_over`), for the next try.
+/// renamed file it took over (`taken_over`), for the next try; but for those another deck took,
+/// and with those it took from other decks: every identity stays in the lock, once.
 pub(super) fn keep_entries_of_unbuilt(
     old_lock: &Lock,
     stem: &str,
     taken_over: Option<&str>,
+    exchange: &Exchange,
     new_lock: &mut Lock,
 ) {
-    keep_old_entries(old_lock, stem, new_lock);
-    if let Some(renamed) = taken_over {
-        keep_old_entries(old_lock, renamed, new_lock);
+    for key in std::iter::once(stem).chain(taken_over) {
+        keep_old_entries(old_lock, key, new_lock);
+        if let Some(notes) = new_lock.notes.get_mut(key) {
+            notes.retain(|e| !exchange.given_away.contains(&e.guid));
+        }
+    }
+    if !exchange.adopted.is_empty() {
+        new_lock.notes.entry(stem.to_string()).or_default().extend(exchange.adopted.iter().cloned());
     }
 }
 
@@ -248,5 +295,23 @@ pub(super) fn keep_old_entries(old_lock: &Lock, stem: &str, new_lock: &mut Lock)
     }
     if let Some(notes) = old_lock.notes.get(stem) {
         new_lock.notes.insert(stem.to_string(), notes.clone());
+    }
+}
+
+/// Keeps the old entries of a deck whose file is gone, but for those a deck of this build took
+/// (`taken`): one guid is never in the lock twice.
+pub(super) fn keep_untaken_entries(old_lock: &Lock, stem: &str, taken: &[bool], new_lock: &mut Lock) {
+    if let Some(section) = old_lock.kept.get(stem) {
+        new_lock.kept.insert(stem.to_string(), section.clone());
+    }
+    if let Some(deck) = old_lock.decks.get(stem) {
+        new_lock.decks.insert(stem.to_string(), deck.clone());
+    }
+    if let Some(notes) = old_lock.notes.get(stem) {
+        let kept: Vec<NoteEntry> =
+            notes.iter().zip(taken).filter(|(_, t)| !**t).map(|(e, _)| e.clone()).collect();
+        if !kept.is_empty() {
+            new_lock.notes.insert(stem.to_string(), kept);
+        }
     }
 }

@@ -478,7 +478,7 @@ fn tags_json(deck: &dyn DeckNotes) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identify::{self, Context, GuidSet, IdAllocator, IdentifiedDeck};
+    use crate::identify::{self, GuidSet, IdAllocator, IdentifiedDeck};
     use crate::model::{Deck, Note};
     use rusqlite::types::Value as SqlValue;
 
@@ -488,8 +488,7 @@ mod tests {
         let deck = Deck { key: "k".into(), name: "Parent::Deck".into(), file: "k.txt".into(), notes };
         let mut ids = IdAllocator::new(NOW, old.iter().map(|e| e.card_id.0).max().unwrap_or(0));
         let mut guids: GuidSet = old.iter().map(|e| e.guid.as_str()).collect();
-        let cx = Context { old_notes: old, old_deck: None, now_secs: NOW, ids: &mut ids, guids: &mut guids };
-        identify::identify_deck(deck, cx)
+        identify::identify_alone(deck, old, NOW, &mut ids, &mut guids)
     }
 
     fn note(front: &str, back: &str, section: &str) -> Note {

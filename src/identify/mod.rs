@@ -6,6 +6,7 @@
 //! `rslib/src/import_export/package/apkg/import/notes.rs: should_update`); an unchanged one keeps
 //! its old `mod`, so Anki reports it unchanged. The same holds for the note type.
 
+pub mod across;
 pub mod matching;
 pub mod similar;
 pub mod streamed;
@@ -15,9 +16,11 @@ use crate::ids::{self, CardId, NoteId};
 use crate::lock::{DeckEntry, NoteEntry, NotetypeEntry};
 use crate::model::{Deck, Note};
 use crate::notetype::Notetype;
-use matching::Probe;
+pub use across::{Assigned, Assignment, DeckMatch, Matched, Olds, ToMatch, assign, match_decks};
+#[cfg(test)]
+pub use across::{identify_alone, identify_together};
 use rayon::prelude::*;
-use similar::Sketch;
+use similar::Sides;
 use std::path::PathBuf;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
@@ -95,18 +98,19 @@ impl IdentifiedDeck {
     /// deck's lock entries, wherever they are now): they are needed for the lock file only, so
     /// they are made while the package is being written.
     pub fn finish_entries(&self, entries: &mut [NoteEntry]) {
-        let done: Vec<(u32, Option<Sketch>, Option<String>)> = self
+        let done: Vec<(u32, Option<Sides>, Option<String>)> = self
             .unfinished
             .par_iter()
             .map(|u| {
                 let note = &self.notes[u.index as usize].note;
-                (u.index, u.sketch.then(|| sketch_of(note)), u.preview.then(|| preview(note.front())))
+                (u.index, u.sketch.then(|| sides_of(note)), u.preview.then(|| preview(note.front())))
             })
             .collect();
         for (index, sketch, preview) in done {
             let entry = &mut entries[index as usize];
             if let Some(sketch) = sketch {
-                entry.sketch = sketch;
+                entry.front_sketch = sketch.front;
+                entry.back_sketch = sketch.back;
             }
             if let Some(preview) = preview {
                 entry.preview = preview;
@@ -164,14 +168,14 @@ pub fn identify_notetype(notetype: &Notetype, old: Option<&NotetypeEntry>, now_s
     NotetypeEntry { id: notetype.id, mtime, hash, name: notetype.name.to_string() }
 }
 
-/// Everything the identify stage of one deck reads besides the deck itself.
+/// Everything the identify stage of one deck reads besides the deck and its [`Assignment`].
 pub struct Context<'a> {
+    /// The deck's own old entries (its pool).
     pub old_notes: &'a [NoteEntry],
+    /// Which of them any deck of the build took ([`Matched::taken`]).
+    pub taken: &'a [bool],
     pub old_deck: Option<&'a DeckEntry>,
     pub now_secs: i64,
-    pub ids: &'a mut IdAllocator,
-    /// Every guid in use (lock and this build); new guids are kept out of it.
-    pub guids: &'a mut GuidSet,
 }
 
 /// What identification needs of a note besides its text: the hashes it is matched by.
@@ -191,29 +195,41 @@ impl NoteKey {
     }
 }
 
-/// The text of a deck's notes, as identification asks for it: only for notes that matched no
-/// lock entry exactly, so a deck held on disk is read again only for those.
-pub trait NoteText: Sync {
+/// The sketches of a deck's notes, as matching asks for them: only for notes that matched no
+/// lock entry of their deck exactly, so a deck held on disk is read again only for those.
+pub trait Sketches: Sync {
+    /// The sketches ([`sides_of`]) of the notes at `indices`, in that order.
+    fn sketches(&self, indices: &[usize]) -> Vec<Sides>;
+}
+
+/// The text of a deck's notes, as identification asks for it.
+pub trait NoteText: Sketches {
     /// Why the text could not be read.
     type Error: Send;
-    /// The sketches ([`sketch_of`]) of the notes at `indices`, in that order.
-    fn sketches(&self, indices: &[usize]) -> Vec<Sketch>;
     /// The guid value ([`ids::note_guid_value`]) of note `index` for the n-th occurrence of its key.
     fn guid(&self, index: usize, occurrence: usize) -> Result<u64, Self::Error>;
 }
 
 /// Notes held in memory.
-struct InMemory<'a> {
+pub struct InMemory<'a> {
     key: &'a str,
     notes: &'a [Note],
 }
 
+impl<'a> InMemory<'a> {
+    pub fn new(deck: &'a Deck) -> InMemory<'a> {
+        InMemory { key: &deck.key, notes: &deck.notes }
+    }
+}
+
+impl Sketches for InMemory<'_> {
+    fn sketches(&self, indices: &[usize]) -> Vec<Sides> {
+        indices.par_iter().map(|&i| sides_of(&self.notes[i])).collect()
+    }
+}
+
 impl NoteText for InMemory<'_> {
     type Error = std::convert::Infallible;
-
-    fn sketches(&self, indices: &[usize]) -> Vec<Sketch> {
-        indices.par_iter().map(|&i| sketch_of(&self.notes[i])).collect()
-    }
 
     fn guid(&self, index: usize, occurrence: usize) -> Result<u64, Self::Error> {
         let note = &self.notes[index];
@@ -221,68 +237,14 @@ impl NoteText for InMemory<'_> {
     }
 }
 
-/// The identity a note gets: an old lock entry's, or a new one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Assigned {
-    Old(usize),
-    New { guid: u64, note_id: NoteId, card_id: CardId },
-}
-
-/// What [`assign`] gave a deck's notes.
-pub struct Assignment {
-    /// Each note's identity, in note order.
-    pub assigned: Vec<Assigned>,
-    /// The notes no old entry matched exactly, with the sketches matching computed.
-    pub probes: Vec<Probe>,
-    /// Which old entries were taken.
-    pub used: Vec<bool>,
-}
-
-/// The first part of identifying a deck, shared by decks held in memory and on disk: matches
-/// the notes to the old entries and gives each unmatched note its guid and ids. Returns what
-/// each note got, the probes (with the sketches matching computed) and which old entries were
-/// taken. Fails only if the text cannot be read.
-pub fn assign<T: NoteText>(keys: &[NoteKey], text: &T, cx: &mut Context<'_>) -> Result<Assignment, T::Error> {
-    let (matches, probes) = matching::match_notes(cx.old_notes, keys, |indices| text.sketches(indices));
-    // The guid a new note gets unless it collides: hashing needs no shared state, so it is done
-    // in parallel.
-    let candidates: Vec<Option<u64>> = matches
-        .par_iter()
-        .enumerate()
-        .map(|(i, matched)| matched.is_none().then(|| text.guid(i, 1)).transpose())
-        .collect::<Result<_, _>>()?;
-    // Which old entries are taken, and the guid and ids of each new note: in note order, as ids
-    // and guid collisions depend on it, but cheap.
-    let mut used = vec![false; cx.old_notes.len()];
-    let mut buf = [0u8; 11];
-    let mut assigned = Vec::with_capacity(matches.len());
-    for (i, (matched, candidate)) in matches.into_iter().zip(candidates).enumerate() {
-        assigned.push(match (matched, candidate) {
-            (Some(old), _) => {
-                used[old] = true;
-                Assigned::Old(old)
-            }
-            (None, candidate) => {
-                let mut occurrence = 1;
-                let mut guid = match candidate {
-                    Some(guid) => guid,
-                    None => text.guid(i, 1)?,
-                };
-                while !cx.guids.insert(ids::base91_in(guid, &mut buf)) {
-                    occurrence += 1;
-                    guid = text.guid(i, occurrence)?;
-                }
-                Assigned::New { guid, note_id: NoteId(cx.ids.take()), card_id: CardId(cx.ids.take()) }
-            }
-        });
-    }
-    Ok(Assignment { assigned, probes, used })
-}
-
-/// What a note keeps of its old lock entry: the sketch when neither side changed, the preview
-/// when the front did not. `None` where it must be computed from the text.
-pub fn carried<'a>(old: Option<&'a NoteEntry>, key: &NoteKey) -> (Option<&'a Sketch>, Option<&'a str>) {
-    let sketch = old.filter(|old| old.front == key.front && old.back == key.back).map(|old| &old.sketch);
+/// What a note keeps of its old lock entry: the sketches when neither side changed (and the
+/// entry has them: one read from a version-1 lock has not), the preview when the front did not.
+/// `None` where it must be computed from the text.
+pub fn carried<'a>(old: Option<&'a NoteEntry>, key: &NoteKey) -> (Option<Sides>, Option<&'a str>) {
+    let sketch = old
+        .filter(|old| old.front == key.front && old.back == key.back)
+        .filter(|old| !old.front_sketch.values().is_empty() || !old.back_sketch.values().is_empty())
+        .map(|old| Sides { front: old.front_sketch.clone(), back: old.back_sketch.clone() });
     let preview = old.filter(|old| old.front == key.front).map(|old| old.preview.as_str());
     (sketch, preview)
 }
@@ -290,13 +252,13 @@ pub fn carried<'a>(old: Option<&'a NoteEntry>, key: &NoteKey) -> (Option<&'a Ske
 /// The guid, ids, `mod` and change of a note from what [`assign`] gave it.
 pub fn identity_of(
     assigned: Assigned,
-    old_notes: &[NoteEntry],
+    olds: Olds<'_>,
     content: u64,
     now_secs: i64,
 ) -> (Option<&NoteEntry>, NoteId, CardId, i64, Change) {
     match assigned {
         Assigned::Old(i) => {
-            let old = &old_notes[i];
+            let old = olds.get(i);
             if old.content == content {
                 (Some(old), old.note_id, old.card_id, old.mtime, Change::Unchanged)
             } else {
@@ -315,21 +277,30 @@ pub fn deck_entry(old: Option<&DeckEntry>, name: &str, now_secs: i64) -> DeckEnt
     }
 }
 
-/// Matches a deck's notes to the lock and assigns identities.
-pub fn identify_deck(deck: Deck, mut cx: Context<'_>) -> IdentifiedDeck {
-    let keys: Vec<NoteKey> = deck.notes.par_iter().map(NoteKey::of).collect();
-    let text = InMemory { key: &deck.key, notes: &deck.notes };
-    let Ok(Assignment { assigned, probes, used }) = assign(&keys, &text, &mut cx);
+/// The old entries of a deck that no note of the build took: cards removed since the last build.
+pub fn removed(own: &[NoteEntry], taken: &[bool]) -> Vec<NoteEntry> {
+    own.iter().zip(taken).filter(|(_, t)| !**t).map(|(e, _)| e.clone()).collect()
+}
+
+/// Makes a deck's identified notes and lock entries from what [`assign`] gave them (`keys` are
+/// its notes' keys, [`NoteKey::of`]).
+pub fn identify_deck(
+    deck: Deck,
+    keys: Vec<NoteKey>,
+    assignment: Assignment,
+    cx: Context<'_>,
+) -> IdentifiedDeck {
+    let Assignment { assigned, adopted, probes } = assignment;
     // The rest of each note's identity and lock entry, in parallel. A sketch or preview that
     // cannot be carried over is left for [`IdentifiedDeck::finish_entries`], off the path to
     // the package.
     let now_secs = cx.now_secs;
-    let old_notes = cx.old_notes;
+    let olds = Olds { own: cx.old_notes, adopted: &adopted };
     type Entries = (Vec<NoteEntry>, Vec<Option<Unfinished>>);
     // The sketches matching computed (of notes no old entry matched exactly), by note index.
     let computed = |index: usize| {
         let at = probes.binary_search_by_key(&index, |p| p.index).ok()?;
-        Some(probes[at].sketch.clone()).filter(|s| !s.values().is_empty())
+        Some(probes[at].sketch.clone())
     };
     let (notes, (entries, unfinished)): (Vec<IdentifiedNote>, Entries) = deck
         .notes
@@ -338,10 +309,9 @@ pub fn identify_deck(deck: Deck, mut cx: Context<'_>) -> IdentifiedDeck {
         .zip(assigned)
         .enumerate()
         .map(|(index, ((note, key), assigned))| {
-            let (old, note_id, card_id, mtime, change) =
-                identity_of(assigned, old_notes, key.content, now_secs);
+            let (old, note_id, card_id, mtime, change) = identity_of(assigned, olds, key.content, now_secs);
             let (sketch, preview) = carried(old, &key);
-            let sketch = sketch.cloned().or_else(|| computed(index));
+            let sketch = sketch.or_else(|| computed(index));
             let preview = preview.map(str::to_string);
             let unfinished = (sketch.is_none() || preview.is_none()).then(|| Unfinished {
                 index: u32::try_from(index).unwrap_or(u32::MAX),
@@ -353,6 +323,7 @@ pub fn identify_deck(deck: Deck, mut cx: Context<'_>) -> IdentifiedDeck {
                 (_, Some(old)) => old.guid.clone(),
                 (Assigned::Old(_), None) => unreachable!("an old identity has its entry"),
             };
+            let sketch = sketch.unwrap_or_default();
             let entry = NoteEntry {
                 guid: guid.clone(),
                 note_id,
@@ -361,7 +332,8 @@ pub fn identify_deck(deck: Deck, mut cx: Context<'_>) -> IdentifiedDeck {
                 content: key.content,
                 front: key.front,
                 back: key.back,
-                sketch: sketch.unwrap_or_default(),
+                front_sketch: sketch.front,
+                back_sketch: sketch.back,
                 line: note.line,
                 preview: preview.unwrap_or_default(),
             };
@@ -370,7 +342,7 @@ pub fn identify_deck(deck: Deck, mut cx: Context<'_>) -> IdentifiedDeck {
         })
         .unzip();
     let unfinished: Vec<Unfinished> = unfinished.into_iter().flatten().collect();
-    let removed = cx.old_notes.iter().zip(used).filter(|(_, u)| !u).map(|(e, _)| e.clone()).collect();
+    let removed = removed(cx.old_notes, cx.taken);
     let deck_entry = deck_entry(cx.old_deck, &deck.name, cx.now_secs);
     IdentifiedDeck {
         key: deck.key,
@@ -407,12 +379,12 @@ pub fn content_hash<S: AsRef<str>>(note: &Note<S>) -> u64 {
     hasher.digest()
 }
 
-/// The word sketch of a note's front and back.
+/// The word sketches of a note's front and of its back.
 ///
-/// It reads the field HTML as it is: markup and entity names become words too, the same way on
+/// They read the field HTML as it is: markup and entity names become words too, the same way on
 /// both builds, which is all a comparison needs.
-pub fn sketch_of<S: AsRef<str>>(note: &Note<S>) -> Sketch {
-    Sketch::of_parts(&[note.front(), note.back()])
+pub fn sides_of<S: AsRef<str>>(note: &Note<S>) -> Sides {
+    Sides::of(note.front(), note.back())
 }
 
 /// Field HTML as plain text, line breaks as spaces.
@@ -445,5 +417,9 @@ pub fn preview(front: &str) -> String {
     out
 }
 
+#[cfg(test)]
+mod corpus;
+#[cfg(test)]
+mod rule_tests;
 #[cfg(test)]
 mod tests;

@@ -1,15 +1,24 @@
 //! Word sketches for matching lightly edited cards without keeping their text: a bottom-k MinHash
-//! of the lowercased words of a card's front and back. Two sketches estimate the Jaccard
-//! similarity of the two word sets; candidates are found through shared sketch values, so
-//! matching many changed cards is not quadratic.
+//! of the lowercased words of one side of a card (front or back). Two sketches estimate the
+//! Jaccard similarity of the two word sets; candidates are found through shared sketch values, so
+//! matching many changed cards is not quadratic. Each side is sketched on its own: two cards of
+//! one template ("What is the German word for dog" / "Hund." and "… for cat" / "Katze.") share
+//! most words taken together, but not their backs.
 
 use std::fmt;
 use std::str::FromStr;
 
-/// How many of the smallest word hashes a sketch keeps.
+/// How many of the smallest word hashes a sketch keeps: a front's sketch.
 pub const K: usize = 16;
 
-/// Estimated word-set similarity at or above which an edited card keeps its old identity.
+/// How many a back's sketch keeps. Fewer than a front's: the lock holds both, and its size is
+/// what a rebuild with nothing changed costs. A front needs the finer estimate (stage 3 of the
+/// matching rule compares fronts alone); a back is compared alone only to rank cards with one
+/// front, and in stage 4 next to its front. Up to 8 words a back's similarity is exact.
+pub const K_BACK: usize = 8;
+
+/// Estimated word-set similarity at or above which one side of an edited card counts as the same
+/// text lightly edited (each side is compared on its own; see [`super::matching`]).
 pub const THRESHOLD: f64 = 0.6;
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -54,6 +63,12 @@ impl Sketch {
 
     /// The sketch of several texts together, as if joined by spaces.
     pub fn of_parts(parts: &[&str]) -> Sketch {
+        Sketch::of_k(parts, K)
+    }
+
+    /// The sketch of several texts together keeping the `k` (at most [`K`]) smallest values.
+    pub fn of_k(parts: &[&str], k: usize) -> Sketch {
+        let k = k.min(K);
         let mut sketch = Sketch::default();
         for part in parts {
             let mut hash: u64 = FNV_OFFSET;
@@ -64,30 +79,30 @@ impl Sketch {
                     hash = (hash ^ u64::from(folded)).wrapping_mul(FNV_PRIME);
                     in_word = true;
                 } else if in_word {
-                    sketch.offer(fold(hash));
+                    sketch.offer(fold(hash), k);
                     hash = FNV_OFFSET;
                     in_word = false;
                 }
             }
             if in_word {
-                sketch.offer(fold(hash));
+                sketch.offer(fold(hash), k);
             }
         }
         sketch
     }
 
-    /// Keeps `value` if it is one of the `K` smallest distinct values offered so far. Most
-    /// values of a long text are larger than the `K`-th smallest and cost one comparison.
-    fn offer(&mut self, value: u16) {
+    /// Keeps `value` if it is one of the `k` smallest distinct values offered so far. Most
+    /// values of a long text are larger than the `k`-th smallest and cost one comparison.
+    fn offer(&mut self, value: u16, k: usize) {
         let len = usize::from(self.len);
-        if len == K && value >= self.values[K - 1] {
+        if len == k && value >= self.values[k - 1] {
             return;
         }
         let at = self.values[..len].partition_point(|&v| v < value);
         if at < len && self.values[at] == value {
             return;
         }
-        let end = len.min(K - 1);
+        let end = len.min(k - 1);
         self.values.copy_within(at..end, at + 1);
         self.values[at] = value;
         self.len = (end + 1) as u8;
@@ -110,12 +125,18 @@ impl Sketch {
     /// Estimated Jaccard similarity of the two word sets: of the `K` smallest values of the
     /// union, the share present in both.
     pub fn similarity(&self, other: &Sketch) -> f64 {
+        self.similarity_k(other, K)
+    }
+
+    /// As [`Sketch::similarity`] for sketches of at most `k` values ([`Sketch::of_k`]): of the
+    /// `k` smallest values of the union, the share present in both.
+    pub fn similarity_k(&self, other: &Sketch, k: usize) -> f64 {
         let (a, b) = (self.values(), other.values());
         if a.is_empty() || b.is_empty() {
             return 0.0;
         }
         let (mut i, mut j, mut seen, mut shared) = (0usize, 0usize, 0u32, 0u32);
-        while (seen as usize) < K && (i < a.len() || j < b.len()) {
+        while (seen as usize) < k && (i < a.len() || j < b.len()) {
             match (a.get(i), b.get(j)) {
                 (Some(x), Some(y)) if x == y => {
                     shared += 1;
@@ -129,6 +150,30 @@ impl Sketch {
             seen += 1;
         }
         f64::from(shared) / f64::from(seen)
+    }
+}
+
+/// The sketches of a note's two sides.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Sides {
+    pub front: Sketch,
+    pub back: Sketch,
+}
+
+impl Sides {
+    /// The sketches of a front and a back.
+    pub fn of(front: &str, back: &str) -> Sides {
+        Sides { front: Sketch::of(front), back: Sketch::of_k(&[back], K_BACK) }
+    }
+
+    /// The estimated similarity of two fronts' sketches.
+    pub fn fronts(a: &Sketch, b: &Sketch) -> f64 {
+        a.similarity_k(b, K)
+    }
+
+    /// The estimated similarity of two backs' sketches.
+    pub fn backs(a: &Sketch, b: &Sketch) -> f64 {
+        a.similarity_k(b, K_BACK)
     }
 }
 
@@ -248,6 +293,18 @@ mod tests {
         }
         assert!(full > 100, "too few full sketches: {full}");
         assert_eq!(Sketch::of(CARD), sketch_by_sorting(&[CARD]));
+    }
+
+    #[test]
+    fn a_back_keeps_fewer_values_and_is_compared_on_them() {
+        let sides = Sides::of(CARD, CARD);
+        assert_eq!(sides.front.values().len(), K);
+        assert_eq!(sides.back.values().len(), K_BACK);
+        assert_eq!(&sides.front.values()[..K_BACK], sides.back.values(), "the smallest values");
+        assert_eq!(Sides::backs(&sides.back, &sides.back), 1.0);
+        // Up to `K_BACK` words the similarity of backs is the exact Jaccard similarity.
+        let (a, b) = (Sides::of("", "der Hund die Hunde"), Sides::of("", "der Hund"));
+        assert_eq!(Sides::backs(&a.back, &b.back), 0.5);
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //! cards that no lock entry matched exactly, a guid taken by another note, and, when the outputs
 //! are written, the notes themselves.
 
-use super::{Assigned, Change, Context, NoteKey, NoteText, Sketch, assign, carried, deck_entry, identity_of};
+use super::{
+    Assigned, Assignment, Change, Context, NoteKey, NoteText, Olds, Sides, Sketches, carried, deck_entry,
+    identity_of,
+};
 use crate::ids::{self, CardId, NoteId};
 use crate::lock::{DeckEntry, NoteEntry};
 use crate::model::NoteView;
@@ -37,7 +40,7 @@ pub struct StreamedDeck<'a> {
     pub name: String,
     pub file: PathBuf,
     pub deck: DeckEntry,
-    /// Each card's hashes and what [`assign`] gave it, in source order: its ids, `mod` and change
+    /// Each card's hashes and what [`super::assign`] gave it, in source order: its ids, `mod` and change
     /// follow from them ([`StreamedDeck::identity`]), so they are not held.
     pub keys: Vec<NoteKey>,
     pub assigned: Vec<Assigned>,
@@ -48,44 +51,57 @@ pub struct StreamedDeck<'a> {
     /// carried over). [`identify_streamed`] leaves it empty for the caller, whose entries these
     /// are, to hand over: a large lock is not copied.
     pub old_notes: Cow<'a, [NoteEntry]>,
+    /// The entries its cards took from other decks (numbered after `old_notes`).
+    pub adopted: Vec<NoteEntry>,
     /// Cards of the last build that this one no longer has.
     pub removed: Vec<NoteEntry>,
 }
 
 /// The text of a scanned deck, read back from its spill file. A read error is kept and reported
-/// once identification is over.
-struct OnDisk<'a> {
+/// once identification is over ([`OnDisk::failure`]).
+pub struct OnDisk<'a> {
     deck: &'a ScannedDeck,
     failed: Mutex<Option<io::Error>>,
 }
 
-impl OnDisk<'_> {
+impl<'a> OnDisk<'a> {
+    pub fn new(deck: &'a ScannedDeck) -> OnDisk<'a> {
+        OnDisk { deck, failed: Mutex::new(None) }
+    }
+
     fn fail(&self, e: io::Error) {
         let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
         failed.get_or_insert(e);
     }
+
+    /// The first read error, if reading the text failed.
+    pub fn failure(self) -> Option<io::Error> {
+        self.failed.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
-impl NoteText for OnDisk<'_> {
-    type Error = io::Error;
-
-    fn sketches(&self, indices: &[usize]) -> Vec<Sketch> {
+impl Sketches for OnDisk<'_> {
+    fn sketches(&self, indices: &[usize]) -> Vec<Sides> {
         let mut sketches = Vec::with_capacity(indices.len());
         for batch in indices.chunks(BATCH) {
             match self
                 .deck
                 .notes
-                .read_with(batch, |notes| notes.par_iter().map(super::sketch_of).collect::<Vec<_>>())
+                .read_with(batch, |notes| notes.par_iter().map(super::sides_of).collect::<Vec<_>>())
             {
                 Ok(batch) => sketches.extend(batch),
                 Err(e) => {
                     self.fail(e);
-                    sketches.extend(batch.iter().map(|_| Sketch::default()));
+                    sketches.extend(batch.iter().map(|_| Sides::default()));
                 }
             }
         }
         sketches
     }
+}
+
+impl NoteText for OnDisk<'_> {
+    type Error = io::Error;
 
     fn guid(&self, index: usize, occurrence: usize) -> io::Result<u64> {
         if occurrence == 1 {
@@ -97,18 +113,17 @@ impl NoteText for OnDisk<'_> {
     }
 }
 
-/// Matches a scanned deck's notes to the lock and assigns identities, as
+/// A scanned deck with the identities [`super::assign`] gave its notes, as
 /// [`super::identify_deck`] does for a deck in memory.
-pub fn identify_streamed(mut deck: ScannedDeck, mut cx: Context<'_>) -> io::Result<StreamedDeck<'static>> {
-    let text = OnDisk { deck: &deck, failed: Mutex::new(None) };
-    let assigned = assign(&deck.keys, &text, &mut cx);
-    if let Some(e) = text.failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        return Err(e);
-    }
-    let super::Assignment { assigned, used, .. } = assigned?;
+pub fn identify_streamed(
+    mut deck: ScannedDeck,
+    assignment: Assignment,
+    cx: Context<'_>,
+) -> StreamedDeck<'static> {
+    let Assignment { assigned, adopted, .. } = assignment;
     deck.guids = Vec::new();
-    let removed = cx.old_notes.iter().zip(used).filter(|(_, u)| !u).map(|(e, _)| e.clone()).collect();
-    Ok(StreamedDeck {
+    let removed = super::removed(cx.old_notes, cx.taken);
+    StreamedDeck {
         deck: deck_entry(cx.old_deck, &deck.name, cx.now_secs),
         key: deck.key,
         name: deck.name,
@@ -119,8 +134,9 @@ pub fn identify_streamed(mut deck: ScannedDeck, mut cx: Context<'_>) -> io::Resu
         tags: deck.tags,
         notes: deck.notes,
         old_notes: Cow::Borrowed(&[]),
+        adopted,
         removed,
-    })
+    }
 }
 
 impl StreamedDeck<'_> {
@@ -135,7 +151,8 @@ impl StreamedDeck<'_> {
 
     /// Card `index`'s old entry (if it had one), note id, card id, `mod` and change.
     pub fn identity(&self, index: usize) -> (Option<&NoteEntry>, NoteId, CardId, i64, Change) {
-        identity_of(self.assigned[index], &self.old_notes, self.keys[index].content, self.now_secs)
+        let olds = Olds { own: &self.old_notes, adopted: &self.adopted };
+        identity_of(self.assigned[index], olds, self.keys[index].content, self.now_secs)
     }
 
     /// How many notes changed in each way.
@@ -146,7 +163,7 @@ impl StreamedDeck<'_> {
     /// The guid of card `index`, written into `buf` when it is new.
     pub fn guid<'a>(&'a self, index: usize, buf: &'a mut [u8; 11]) -> &'a str {
         match self.assigned[index] {
-            Assigned::Old(old) => &self.old_notes[old].guid,
+            Assigned::Old(old) => &Olds { own: &self.old_notes, adopted: &self.adopted }.get(old).guid,
             Assigned::New { guid, .. } => ids::base91_in(guid, buf),
         }
     }
@@ -157,6 +174,7 @@ impl StreamedDeck<'_> {
         let (old, note_id, card_id, mtime, _) = self.identity(index);
         let (sketch, preview) = carried(old, key);
         let mut buf = [0u8; 11];
+        let sketch = sketch.unwrap_or_else(|| super::sides_of(note));
         NoteEntry {
             guid: self.guid(index, &mut buf).to_string(),
             note_id,
@@ -165,7 +183,8 @@ impl StreamedDeck<'_> {
             content: key.content,
             front: key.front,
             back: key.back,
-            sketch: sketch.cloned().unwrap_or_else(|| super::sketch_of(note)),
+            front_sketch: sketch.front,
+            back_sketch: sketch.back,
             line: note.line,
             preview: preview.map_or_else(|| super::preview(note.front()), str::to_string),
         }

@@ -4,7 +4,7 @@
 //! the build reads its deck's identities back from the deck's package, or does not build it.
 //! Also: git merge-conflict markers, and a guid, note id or card id used twice.
 
-use super::{NOTE_COLUMNS, parse_deck, parse_note, unescape};
+use super::{NOTE_COLUMNS, NOTE_COLUMNS_V1, parse_deck, parse_note, unescape};
 use rayon::prelude::*;
 use std::collections::HashMap;
 
@@ -125,7 +125,7 @@ pub(super) fn diagnose(whole: &str, offset: usize, section: &str, first_line: us
             "deck" if parse_deck(&cols).is_none() => {
                 "a bad deck line (a column is missing or not a number)".into()
             }
-            "note" if cols.len() < NOTE_COLUMNS => {
+            "note" if cols.len() < NOTE_COLUMNS_V1 => {
                 format!("a note line cut short: it has {} of its {NOTE_COLUMNS} columns", cols.len())
             }
             "note" if cols.len() > NOTE_COLUMNS => {
@@ -344,7 +344,7 @@ mod tests {
         let cut = format!("{}\n{}\n", lines[0], &lines[1][..20]);
         let (line, problem) = at(&cut).unwrap();
         assert_eq!(line, 3);
-        assert!(problem.contains("cut short: it has 6 of its 12 columns"), "{problem}");
+        assert!(problem.contains("cut short: it has 6 of its 13 columns"), "{problem}");
 
         let repeated = format!("{}\n{}\n{}\n", lines[0], lines[1], lines[1]);
         assert_eq!(at(&repeated).unwrap(), (4, "a repeated line: it is the same as line 3".to_string()));

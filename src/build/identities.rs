@@ -1,0 +1,265 @@
+//! The identify phase of a build: every deck to build gets its old identities (from the lock, a
+//! renamed file's entries or its previous package), then the decks are matched together against
+//! the old entries of all of them and of the decks whose file is gone, so a card moved to another
+//! deck file keeps its note; guids and ids of new notes are given in file order.
+
+use super::{DeckBody, DeckResult, Identified, Outcome, Pending, Prepared, Run, Source, moved, recover};
+use crate::diagnostic::Diagnostic;
+use crate::discover::SourceFile;
+use crate::identify::streamed;
+use crate::identify::{self, Context, IdAllocator, NoteKey};
+use crate::lock::{Lock, NoteEntry};
+use crate::source::stem_of;
+use rayon::prelude::*;
+use std::collections::HashSet;
+
+/// The text of a deck to identify, as identification reads it.
+enum Text<'a> {
+    Memory(identify::InMemory<'a>),
+    Disk(streamed::OnDisk<'a>),
+}
+
+impl Run<'_> {
+    /// Gives every deck to build its identities. First every deck's old identities are found,
+    /// so that ids allocated for one deck stay clear of those recovered for another; then decks
+    /// are identified in file order, so ids and guids do not depend on scheduling.
+    pub(super) fn identify_all<'l>(
+        &self,
+        files: &[SourceFile],
+        prepared: Vec<(Prepared, Vec<Diagnostic>)>,
+        old_lock: &'l Lock,
+        forgotten: &mut Vec<String>,
+    ) -> Identified<'l> {
+        let opts = self.opts;
+        let mut claimed: HashSet<String> = HashSet::new();
+        let olds: Vec<Option<Result<recover::OldIdentities, recover::NotBuilt>>> = prepared
+            .iter()
+            .map(|(p, _)| {
+                let name = match p {
+                    Prepared::Ready { deck, .. } => recover::DeckName { key: &deck.key, name: &deck.name },
+                    Prepared::Streamed { deck, .. } => recover::DeckName { key: &deck.key, name: &deck.name },
+                    _ => return None,
+                };
+                Some(recover::old_identities(opts, old_lock, name, self.notetype, forgotten, &mut claimed))
+            })
+            .collect();
+        forgotten.retain(|key| !claimed.contains(key));
+        let (kept_guids, max_id) = old_lock.kept_guids_and_max_id();
+        let mut ids = IdAllocator::new(opts.now_secs, max_id);
+        // Every guid in the lock, parsed or kept, so a new note never takes one that is in use.
+        let mut guids: identify::GuidSet =
+            old_lock.notes.values().flatten().map(|n| n.guid.as_str()).collect();
+        guids.extend(kept_guids);
+        // Identities recovered from a package are not in the lock: theirs count too. (Those
+        // borrowed from the lock are counted above.)
+        for old in olds.iter().flatten().flatten().filter(|o| matches!(o.notes, std::borrow::Cow::Owned(_))) {
+            ids.ensure_above(old.notes.iter().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0));
+            guids.extend(old.notes.iter().map(|n| n.guid.as_str()));
+        }
+        let mut old_notetype = old_lock.notetypes.get(&self.notetype.id.0);
+        if old_notetype.is_none() {
+            // No note type in the lock: take the newest one recovered from a package, if any.
+            old_notetype =
+                olds.iter().flatten().flatten().filter_map(|o| o.notetype.as_ref()).max_by_key(|e| e.mtime);
+        }
+        let notetype_entry = identify::identify_notetype(self.notetype, old_notetype, opts.now_secs);
+
+        let mut lock = Lock::default();
+        let mut results: Vec<DeckResult> = Vec::with_capacity(files.len());
+        // The decks to identify, with the place of their result, their source digest and their
+        // old identities; the others keep their lock entries.
+        let mut decks: Vec<(usize, Source, u128, recover::OldIdentities<'l>)> = Vec::new();
+        for ((file, (prepared, _)), old) in files.iter().zip(prepared).zip(olds) {
+            let (deck, source, old) = match (prepared, old) {
+                (Prepared::Ready { deck, source }, Some(Ok(old))) => (Source::Memory(deck), source, old),
+                (Prepared::Streamed { deck, source }, Some(Ok(old))) => (Source::Disk(deck), source, old),
+                (prepared, old) => {
+                    recover::keep_old_entries(old_lock, &stem_of(&file.path), &mut lock);
+                    results.push(match old {
+                        Some(Err(recover::NotBuilt::Failed(message))) => {
+                            DeckResult { file: file.path.clone(), outcome: Outcome::Failed(message) }
+                        }
+                        Some(Err(recover::NotBuilt::DamagedLock(message))) => {
+                            DeckResult { file: file.path.clone(), outcome: Outcome::DamagedLock(message) }
+                        }
+                        _ => DeckResult::unbuilt(file, prepared),
+                    });
+                    continue;
+                }
+            };
+            decks.push((results.len(), deck, source, old));
+            results.push(DeckResult { file: file.path.clone(), outcome: Outcome::NotWritten });
+        }
+        // Every deck's notes are matched against the old entries of every deck being built and
+        // of the decks whose file is gone: a card moved to another file keeps its identity.
+        // Entries of a version-1 lock get their sketches per side from the previous packages.
+        for (_, deck, _, old) in &mut decks {
+            let (key, name) = match deck {
+                Source::Memory(deck) => (deck.key.as_str(), deck.name.as_str()),
+                Source::Disk(deck) => (deck.key.as_str(), deck.name.as_str()),
+            };
+            let key = old.taken_over.as_deref().unwrap_or(key);
+            let name = old.deck.as_ref().map_or(name, |d| d.name.as_str());
+            let notes = std::mem::take(&mut old.notes);
+            old.notes =
+                recover::with_sketches(opts, old_lock, notes, recover::DeckName { key, name }, self.notetype);
+        }
+        let others: Vec<std::borrow::Cow<[NoteEntry]>> = forgotten
+            .iter()
+            .map(|key| {
+                let notes = old_lock.notes.get(key).map_or(&[][..], Vec::as_slice).into();
+                let name = old_lock.decks.get(key).map_or(key.as_str(), |d| d.name.as_str());
+                recover::with_sketches(opts, old_lock, notes, recover::DeckName { key, name }, self.notetype)
+            })
+            .collect();
+        let others: Vec<&[NoteEntry]> = others.iter().map(|notes| &**notes).collect();
+        let keys: Vec<Option<Vec<NoteKey>>> = decks
+            .iter()
+            .map(|(_, deck, _, _)| match deck {
+                Source::Memory(deck) => Some(deck.notes.par_iter().map(NoteKey::of).collect()),
+                Source::Disk(_) => None,
+            })
+            .collect();
+        let texts: Vec<Text> = decks
+            .iter()
+            .map(|(_, deck, _, _)| match deck {
+                Source::Memory(deck) => Text::Memory(identify::InMemory::new(deck)),
+                Source::Disk(deck) => Text::Disk(streamed::OnDisk::new(deck)),
+            })
+            .collect();
+        let to_match: Vec<identify::ToMatch> = decks
+            .iter()
+            .zip(&keys)
+            .zip(&texts)
+            .map(|(((_, deck, _, old), keys), text)| identify::ToMatch {
+                keys: match (deck, keys) {
+                    (Source::Disk(deck), _) => &deck.keys,
+                    (_, Some(keys)) => keys,
+                    (Source::Memory(_), None) => unreachable!("a deck in memory has its keys"),
+                },
+                text: match text {
+                    Text::Memory(text) => text,
+                    Text::Disk(text) => text,
+                },
+                own: &old.notes,
+            })
+            .collect();
+        let matched = identify::match_decks(&to_match, &others);
+        drop(to_match);
+        let pools: Vec<&[NoteEntry]> =
+            decks.iter().map(|(_, _, _, old)| &*old.notes).chain(others.iter().copied()).collect();
+        let pool_names: Vec<Option<&str>> = decks
+            .iter()
+            .map(|(_, _, _, old)| old.deck.as_ref().map(|d| d.name.as_str()))
+            .chain(forgotten.iter().map(|key| old_lock.decks.get(key).map(|d| d.name.as_str())))
+            .collect();
+        // What each deck took from another's pool, and gave: put back if it is not written.
+        let mut exchanges: Vec<recover::Exchange> = decks.iter().map(|_| Default::default()).collect();
+        for (d, deck_match) in matched.decks.iter().enumerate() {
+            for r in deck_match.matched.iter().flatten().filter(|r| r.pool != d) {
+                let entry = &pools[r.pool][r.index];
+                exchanges[d].adopted.push(entry.clone());
+                if let Some(giver) = exchanges.get_mut(r.pool) {
+                    giver.given_away.insert(entry.guid.clone());
+                }
+            }
+        }
+        // Guids and ids of new notes are given in file order, so they do not depend on scheduling.
+        let mut assignments = Vec::with_capacity(decks.len());
+        for (d, (deck_match, text)) in matched.decks.into_iter().zip(&texts).enumerate() {
+            let name = match &decks[d].1 {
+                Source::Memory(deck) => &deck.name,
+                Source::Disk(deck) => &deck.name,
+            };
+            let moved = moved::from_other_decks(&deck_match, &pools, &pool_names, name);
+            assignments.push(match text {
+                Text::Memory(text) => {
+                    let Ok(a) = identify::assign(deck_match, d, &pools, text, &mut ids, &mut guids);
+                    Ok((a, moved))
+                }
+                Text::Disk(text) => {
+                    identify::assign(deck_match, d, &pools, text, &mut ids, &mut guids).map(|a| (a, moved))
+                }
+            });
+        }
+        let failures: Vec<Option<std::io::Error>> = texts
+            .into_iter()
+            .map(|text| match text {
+                Text::Memory(_) => None,
+                Text::Disk(text) => text.failure(),
+            })
+            .collect();
+        let mut to_emit: Vec<Pending> = Vec::new();
+        let zipped = decks.into_iter().zip(keys).zip(assignments).zip(failures).zip(exchanges).enumerate();
+        for (d, (((((index, deck, source, old), keys), assignment), failure), exchange)) in zipped {
+            let cx = Context {
+                old_notes: &old.notes,
+                taken: &matched.taken[d],
+                old_deck: old.deck.as_ref(),
+                now_secs: opts.now_secs,
+            };
+            let (assignment, moved) = match (assignment, failure) {
+                (Ok(assignment), None) => assignment,
+                (Err(e), _) | (Ok(_), Some(e)) => {
+                    let stem = stem_of(&results[index].file);
+                    let taken_over = old.taken_over.as_deref();
+                    recover::keep_entries_of_unbuilt(old_lock, &stem, taken_over, &exchange, &mut lock);
+                    let message =
+                        format!("cannot read back the notes of {}: {e}", results[index].file.display());
+                    results[index].outcome = Outcome::Failed(message);
+                    continue;
+                }
+            };
+            let deck = match (deck, keys) {
+                (Source::Memory(deck), Some(keys)) => {
+                    let mut deck = identify::identify_deck(deck, keys, assignment, cx);
+                    lock.decks.insert(deck.key.clone(), deck.deck.clone());
+                    lock.notes.insert(deck.key.clone(), std::mem::take(&mut deck.entries));
+                    DeckBody::Memory(deck)
+                }
+                (Source::Disk(deck), _) => {
+                    let mut deck = streamed::identify_streamed(deck, assignment, cx);
+                    // Its section is written to a file by `finish_entries`.
+                    lock.decks.insert(deck.key.clone(), deck.deck.clone());
+                    deck.old_notes = old.notes;
+                    DeckBody::Streamed(deck)
+                }
+                (Source::Memory(_), None) => unreachable!("a deck in memory has its keys"),
+            };
+            to_emit.push(Pending {
+                index,
+                deck,
+                recovered_from: old.from,
+                taken_over: old.taken_over,
+                source,
+                moved,
+                exchange,
+            });
+        }
+        // A file that could not be read or has errors may be a renamed deck whose new name has
+        // no entries yet: until every file builds, the entries of decks whose file is gone stay
+        // in the lock (but for those another deck took: one guid is never in the lock twice), or
+        // the renamed deck's notes would all come back new.
+        // The entries of each deck whose file is gone that no deck took: its removed notes.
+        let first = matched.taken.len() - forgotten.len();
+        let gone_left = forgotten
+            .iter()
+            .zip(&matched.taken[first..])
+            .map(|(key, taken)| {
+                let notes = old_lock.notes.get(key).map_or(&[][..], Vec::as_slice);
+                let left = notes.iter().zip(taken).filter(|(_, t)| !**t).map(|(e, _)| e.clone()).collect();
+                (key.clone(), left)
+            })
+            .collect();
+        if results
+            .iter()
+            .any(|r| matches!(r.outcome, Outcome::Invalid | Outcome::Failed(_) | Outcome::DamagedLock(_)))
+        {
+            for (key, taken) in forgotten.drain(..).zip(&matched.taken[first..]) {
+                recover::keep_untaken_entries(old_lock, &key, taken, &mut lock);
+            }
+        }
+        lock.notetypes.insert(notetype_entry.id.0, notetype_entry.clone());
+        Identified { lock, results, to_emit, notetype_entry, gone_left }
+    }
+}

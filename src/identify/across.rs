@@ -1,0 +1,240 @@
+//! Identifying the decks of a build together: matching every deck's notes to the old entries
+//! of all of them ([`match_decks`]), then giving each deck's notes, in file order, their old
+//! entry or a new guid and ids ([`assign`]). A note may take an entry of another deck: the card
+//! moved between deck files.
+
+use super::matching::{self, Leftovers, OldRef, Pool, Probe};
+#[cfg(test)]
+use super::{Context, IdentifiedDeck, InMemory, identify_deck};
+use super::{GuidSet, IdAllocator, NoteKey, NoteText, Sketches};
+use crate::ids::{self, CardId, NoteId};
+use crate::lock::NoteEntry;
+#[cfg(test)]
+use crate::model::Deck;
+use rayon::prelude::*;
+
+/// One deck of a build, as matching sees it: its notes' keys, their sketches, its own old
+/// entries (its lock entries, or those it took over or recovered).
+pub struct ToMatch<'a> {
+    pub keys: &'a [NoteKey],
+    pub text: &'a dyn Sketches,
+    pub own: &'a [NoteEntry],
+}
+
+/// The old entry each note of a deck matched, and the sketches matching computed.
+#[derive(Debug)]
+pub struct DeckMatch {
+    /// Per note, in note order: pool `d` is deck `d`'s own entries, pool `decks + k` the k-th
+    /// group of other entries given to [`match_decks`].
+    pub matched: Vec<Option<OldRef>>,
+    /// The notes no entry of their own deck matched exactly, with their sketches (none when no
+    /// old entry was left to match them against).
+    pub probes: Vec<Probe>,
+}
+
+/// What [`match_decks`] found for a build.
+#[derive(Debug)]
+pub struct Matched {
+    pub decks: Vec<DeckMatch>,
+    /// Per pool, which of its entries a note took.
+    pub taken: Vec<Vec<bool>>,
+}
+
+/// Matches the notes of every deck of a build to the old entries (see [`matching`]): identical
+/// cards of each deck to its own entries first, in parallel; then the rest across the whole
+/// build. `others` are old entries that belong to no deck of the build (decks whose file is
+/// gone). Deterministic: decks and notes are visited in order.
+pub fn match_decks(decks: &[ToMatch<'_>], others: &[&[NoteEntry]]) -> Matched {
+    let exact: Vec<(Vec<Option<usize>>, Vec<bool>)> =
+        decks.par_iter().map(|d| matching::match_exact(d.own, d.keys)).collect();
+    let mut pools: Vec<Pool<'_>> = Vec::with_capacity(decks.len() + others.len());
+    let mut own_matches = Vec::with_capacity(decks.len());
+    for (deck, (matched, taken)) in decks.iter().zip(exact) {
+        pools.push(Pool { entries: deck.own, taken });
+        own_matches.push(matched);
+    }
+    pools.extend(others.iter().map(|entries| Pool { entries, taken: vec![false; entries.len()] }));
+    // Sketches are computed only when some old entry is left for them.
+    let any_free = pools.iter().any(|p| p.taken.iter().any(|t| !t));
+    let leftovers: Vec<Leftovers> = decks
+        .iter()
+        .zip(&own_matches)
+        .enumerate()
+        .map(|(d, (deck, matched))| {
+            if !any_free {
+                return Leftovers { own: Some(d), probes: Vec::new() };
+            }
+            let unmatched: Vec<usize> = (0..matched.len()).filter(|&i| matched[i].is_none()).collect();
+            let sketches = if unmatched.is_empty() { Vec::new() } else { deck.text.sketches(&unmatched) };
+            let probes = unmatched
+                .into_iter()
+                .zip(sketches)
+                .map(|(index, sketch)| Probe {
+                    index,
+                    front: deck.keys[index].front,
+                    back: deck.keys[index].back,
+                    sketch,
+                })
+                .collect();
+            Leftovers { own: Some(d), probes }
+        })
+        .collect();
+    let found = matching::match_leftovers(&mut pools, &leftovers);
+    let taken = pools.into_iter().map(|p| p.taken).collect();
+    let decks = own_matches
+        .into_iter()
+        .zip(leftovers)
+        .zip(found)
+        .enumerate()
+        .map(|(d, ((own, left), found))| {
+            let mut matched: Vec<Option<OldRef>> =
+                own.into_iter().map(|m| m.map(|index| OldRef { pool: d, index })).collect();
+            for (probe, found) in left.probes.iter().zip(found) {
+                matched[probe.index] = found;
+            }
+            DeckMatch { matched, probes: left.probes }
+        })
+        .collect();
+    Matched { decks, taken }
+}
+
+/// The identity a note gets: an old lock entry's ([`Olds::get`]), or a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assigned {
+    Old(usize),
+    New { guid: u64, note_id: NoteId, card_id: CardId },
+}
+
+/// The old entries a deck's notes took: its own, then those it took from other decks, numbered
+/// on from its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Olds<'a> {
+    pub own: &'a [NoteEntry],
+    pub adopted: &'a [NoteEntry],
+}
+
+impl<'a> Olds<'a> {
+    /// The entry of [`Assigned::Old`]`(index)`.
+    pub fn get(self, index: usize) -> &'a NoteEntry {
+        match self.own.get(index) {
+            Some(entry) => entry,
+            None => &self.adopted[index - self.own.len()],
+        }
+    }
+}
+
+/// What [`assign`] gave a deck's notes.
+pub struct Assignment {
+    /// Each note's identity, in note order.
+    pub assigned: Vec<Assigned>,
+    /// The entries taken from other decks (copies), numbered after the deck's own.
+    pub adopted: Vec<NoteEntry>,
+    /// The notes no old entry of their deck matched exactly, with their sketches.
+    pub probes: Vec<Probe>,
+}
+
+/// The second part of identifying a deck, in file order, shared by decks held in memory and on
+/// disk: gives each note its matched old entry (pool `own` is the deck's own), or a new guid and
+/// ids. Fails only if the text cannot be read.
+pub fn assign<T: NoteText>(
+    m: DeckMatch,
+    own: usize,
+    pools: &[&[NoteEntry]],
+    text: &T,
+    ids: &mut IdAllocator,
+    guids: &mut GuidSet,
+) -> Result<Assignment, T::Error> {
+    let DeckMatch { matched, probes } = m;
+    // The guid a new note gets unless it collides: hashing needs no shared state, so it is done
+    // in parallel.
+    let candidates: Vec<Option<u64>> = matched
+        .par_iter()
+        .enumerate()
+        .map(|(i, matched)| matched.is_none().then(|| text.guid(i, 1)).transpose())
+        .collect::<Result<_, _>>()?;
+    // The guid and ids of each new note: in note order, as ids and guid collisions depend on
+    // it, but cheap.
+    let own_len = pools[own].len();
+    let mut adopted = Vec::new();
+    let mut buf = [0u8; 11];
+    let mut assigned = Vec::with_capacity(matched.len());
+    for (i, (matched, candidate)) in matched.into_iter().zip(candidates).enumerate() {
+        assigned.push(match (matched, candidate) {
+            (Some(old), _) if old.pool == own => Assigned::Old(old.index),
+            (Some(old), _) => {
+                adopted.push(pools[old.pool][old.index].clone());
+                Assigned::Old(own_len + adopted.len() - 1)
+            }
+            (None, candidate) => {
+                let mut occurrence = 1;
+                let mut guid = match candidate {
+                    Some(guid) => guid,
+                    None => text.guid(i, 1)?,
+                };
+                while !guids.insert(ids::base91_in(guid, &mut buf)) {
+                    occurrence += 1;
+                    guid = text.guid(i, occurrence)?;
+                }
+                Assigned::New { guid, note_id: NoteId(ids.take()), card_id: CardId(ids.take()) }
+            }
+        });
+    }
+    Ok(Assignment { assigned, adopted, probes })
+}
+
+/// Identifies one deck on its own against `old` (its lock entries), as a build of that deck
+/// alone does.
+#[cfg(test)]
+pub fn identify_alone(
+    deck: Deck,
+    old: &[NoteEntry],
+    now_secs: i64,
+    ids: &mut IdAllocator,
+    guids: &mut GuidSet,
+) -> IdentifiedDeck {
+    let mut decks = identify_together(vec![(deck, old)], &[], now_secs, ids, guids);
+    decks.pop().expect("one deck")
+}
+
+/// Identifies decks together, as a build does: each with its own old entries, and `others` (the
+/// entries of decks whose file is gone) for any of them.
+#[cfg(test)]
+pub fn identify_together(
+    decks: Vec<(Deck, &[NoteEntry])>,
+    others: &[&[NoteEntry]],
+    now_secs: i64,
+    ids: &mut IdAllocator,
+    guids: &mut GuidSet,
+) -> Vec<IdentifiedDeck> {
+    let keys: Vec<Vec<NoteKey>> =
+        decks.iter().map(|(d, _)| d.notes.iter().map(NoteKey::of).collect()).collect();
+    let texts: Vec<InMemory> = decks.iter().map(|(d, _)| InMemory::new(d)).collect();
+    let to_match: Vec<ToMatch> = decks
+        .iter()
+        .zip(&keys)
+        .zip(&texts)
+        .map(|(((_, old), keys), text)| ToMatch { keys, text, own: old })
+        .collect();
+    let Matched { decks: matched, taken } = match_decks(&to_match, others);
+    let pools: Vec<&[NoteEntry]> = decks.iter().map(|(_, old)| *old).chain(others.iter().copied()).collect();
+    let assignments: Vec<Assignment> = matched
+        .into_iter()
+        .zip(&texts)
+        .enumerate()
+        .map(|(d, (m, text))| {
+            let Ok(a) = assign(m, d, &pools, text, ids, guids);
+            a
+        })
+        .collect();
+    drop(texts);
+    decks
+        .into_iter()
+        .zip(keys)
+        .zip(assignments)
+        .zip(&taken)
+        .map(|((((deck, old), keys), assignment), taken)| {
+            let cx = Context { old_notes: old, taken, old_deck: None, now_secs };
+            identify_deck(deck, keys, assignment, cx)
+        })
+        .collect()
+}

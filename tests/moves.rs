@@ -1,0 +1,394 @@
+//! End-to-end tests of identity across deck files: the real `ankideck` binary on a temporary
+//! project. Cards moved to another file, a file split in two, a file renamed with a new title,
+//! two files swapped: every card keeps its note (guid), in memory and built from disk. A card
+//! replaced by another of the same template is a new card, and the old one is reported removed.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+const T1: i64 = 1_764_000_000;
+const T2: i64 = 1_764_100_000;
+const T3: i64 = 1_764_200_000;
+
+/// A project folder in a temp dir.
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new() -> Project {
+        Project { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn write(&self, deck: &str, text: &str) {
+        let path = self.dir.path().join("source-cards").join(deck);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn remove(&self, deck: &str) {
+        std::fs::remove_file(self.dir.path().join("source-cards").join(deck)).unwrap();
+    }
+
+    /// Runs `ankideck ARGS` at `epoch`; returns the exit code and stderr.
+    fn run(&self, epoch: i64, args: &[&str]) -> (i32, String, String) {
+        let output = Command::new(env!("CARGO_BIN_EXE_ankideck"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("SOURCE_DATE_EPOCH", epoch.to_string())
+            .output()
+            .expect("the binary runs");
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+        (output.status.code().unwrap(), text(output.stdout), text(output.stderr))
+    }
+
+    /// Builds with `args` and expects exit code `code`; returns stderr.
+    fn build(&self, epoch: i64, args: &[&str], code: i32) -> String {
+        let mut all = vec!["build"];
+        all.extend_from_slice(args);
+        let (got, _, stderr) = self.run(epoch, &all);
+        assert_eq!(got, code, "build {args:?}:\n{stderr}");
+        stderr
+    }
+
+    /// The guid of every note of `out/<deck>.apkg`, by front (sort field).
+    fn guids(&self, deck: &str) -> BTreeMap<String, String> {
+        let (code, dump, stderr) = self.run(T1, &["dump", &format!("out/{deck}.apkg")]);
+        assert_eq!(code, 0, "{stderr}");
+        dump.lines()
+            .filter_map(|line| line.strip_prefix("note "))
+            .map(|line| {
+                let guid = line.split(" guid=").nth(1).unwrap().split(' ').next().unwrap().to_string();
+                let front =
+                    line.split(" sfld=\"").nth(1).unwrap().rsplit_once("\" csum=").unwrap().0.to_string();
+                (front, guid)
+            })
+            .collect()
+    }
+
+    /// The guids of several decks together.
+    fn all_guids(&self, decks: &[&str]) -> BTreeMap<String, String> {
+        decks.iter().flat_map(|d| self.guids(d)).collect()
+    }
+
+    fn lock(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("ankideck.lock")).unwrap()
+    }
+
+    fn exists(&self, rel: &str) -> bool {
+        self.dir.path().join(rel).exists()
+    }
+}
+
+/// A card: its front (a line that stops mid-sentence) and back.
+fn card(topic: &str, i: usize) -> String {
+    format!(
+        "SECTION\nIn {} the {topic} committee number {i} decided that\nplan {i} of the {topic} office would go ahead.\n",
+        1900 + i % 100
+    )
+}
+
+/// A deck file: its title and cards `range` of `topic`.
+fn deck(title: &str, cards: &[(&str, std::ops::Range<usize>)]) -> String {
+    let mut text = format!("{title} Flashcards\n");
+    for (topic, range) in cards {
+        for i in range.clone() {
+            text.push_str(&card(topic, i));
+        }
+    }
+    text
+}
+
+/// How many guids of `before` are in `after` for the same front, and how many notes `after` has.
+fn kept(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) -> (usize, usize) {
+    (before.iter().filter(|(front, guid)| after.get(*front) == Some(guid)).count(), after.len())
+}
+
+/// Whether every guid in the lock is there once.
+fn guids_unique(lock: &str) -> bool {
+    let guids: Vec<&str> =
+        lock.lines().filter(|l| l.starts_with("note\t")).map(|l| l.split('\t').nth(3).unwrap()).collect();
+    let set: std::collections::HashSet<&&str> = guids.iter().collect();
+    set.len() == guids.len()
+}
+
+#[test]
+fn cards_moved_to_another_deck_file_keep_their_notes() {
+    let project = Project::new();
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..40)]));
+    project.write("b.txt", &deck("Beta", &[("army", 0..20)]));
+    project.build(T1, &[], 0);
+    let before = project.all_guids(&["a", "b"]);
+
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..20)]));
+    project.write("b.txt", &deck("Beta", &[("army", 0..20), ("farm", 20..40)]));
+    let stderr = project.build(T2, &[], 0);
+    assert_eq!(kept(&before, &project.all_guids(&["a", "b"])), (60, 60), "{stderr}");
+    assert!(
+        stderr.contains("Alpha: 20 cards -> out/a.apkg (0 new, 0 updated, 20 unchanged, 0 removed)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Beta: 40 cards -> out/b.apkg (0 new, 0 updated, 40 unchanged, 0 removed)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("    20 cards were in another Anki deck before; an import keeps existing cards in their old deck:\n      20 from \"Alpha\"\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("to move them to \"Beta\": in Anki, open Browse, search for the line below, select all, then Cards > Change Deck\n      nid:"),
+        "{stderr}"
+    );
+    assert!(guids_unique(&project.lock()));
+    // Built again, nothing moves any more.
+    let again = project.build(T3, &["--force"], 0);
+    assert!(!again.contains("another Anki deck"), "{again}");
+}
+
+#[test]
+fn a_file_split_in_two_keeps_every_note() {
+    let project = Project::new();
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..50), ("army", 0..50)]));
+    project.build(T1, &[], 0);
+    let before = project.guids("a");
+
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..50)]));
+    project.write("c.txt", &deck("Gamma", &[("army", 0..50)]));
+    let stderr = project.build(T2, &[], 0);
+    assert_eq!(kept(&before, &project.all_guids(&["a", "c"])), (100, 100), "{stderr}");
+    assert!(
+        stderr.contains("Gamma: 50 cards -> out/c.apkg (0 new, 0 updated, 50 unchanged, 0 removed)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("      50 from \"Alpha\""), "{stderr}");
+}
+
+#[test]
+fn a_file_renamed_with_a_new_title_keeps_every_note() {
+    let project = Project::new();
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..100)]));
+    project.build(T1, &[], 0);
+    let before = project.guids("a");
+
+    project.remove("a.txt");
+    project.write("z.txt", &deck("Zeta", &[("farm", 0..100)]));
+    let stderr = project.build(T2, &[], 0);
+    assert_eq!(kept(&before, &project.guids("z")), (100, 100), "{stderr}");
+    assert!(
+        stderr.contains("Zeta: 100 cards -> out/z.apkg (0 new, 0 updated, 100 unchanged, 0 removed)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("      100 from \"Alpha\""), "{stderr}");
+    assert!(!project.lock().contains("note\ta\t"), "the old deck's entries are gone from the lock");
+}
+
+/// Two files swapped by name: every identity kept, and (the titles went with the text) no card
+/// changes its Anki deck.
+fn swap_two_files(args: &[&str]) {
+    let project = Project::new();
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..100)]));
+    project.write("b.txt", &deck("Beta", &[("army", 0..100)]));
+    project.build(T1, args, 0);
+    let before = project.all_guids(&["a", "b"]);
+
+    project.write("a.txt", &deck("Beta", &[("army", 0..100)]));
+    project.write("b.txt", &deck("Alpha", &[("farm", 0..100)]));
+    let stderr = project.build(T2, args, 0);
+    assert_eq!(kept(&before, &project.all_guids(&["a", "b"])), (200, 200), "{stderr}");
+    assert!(stderr.contains("(0 new, 0 updated, 100 unchanged, 0 removed)"), "{stderr}");
+    assert!(!stderr.contains("another Anki deck"), "{stderr}");
+    assert!(guids_unique(&project.lock()));
+}
+
+#[test]
+fn two_files_swapped_keep_every_note() {
+    swap_two_files(&[]);
+}
+
+#[test]
+fn two_files_swapped_keep_every_note_when_built_from_disk() {
+    swap_two_files(&["--stream-above", "0"]);
+}
+
+#[test]
+fn a_file_split_in_two_is_the_same_built_from_disk() {
+    let [memory, disk] = [&[][..], &["--stream-above", "0"][..]].map(|args| {
+        let project = Project::new();
+        project.write("a.txt", &deck("Alpha", &[("farm", 0..30), ("army", 0..30)]));
+        project.build(T1, args, 0);
+        project.write("a.txt", &deck("Alpha", &[("farm", 0..30)]));
+        project.write("c.txt", &deck("Gamma", &[("army", 0..25), ("navy", 0..3)]));
+        let stderr = project.build(T2, args, 0);
+        let out: Vec<Vec<u8>> = ["ankideck.lock", "out/a.apkg", "out/c.apkg"]
+            .iter()
+            .map(|f| std::fs::read(project.dir.path().join(f)).unwrap())
+            .collect();
+        (out, stderr.lines().filter(|l| l.starts_with("  ")).map(str::to_string).collect::<Vec<_>>())
+    });
+    assert_eq!(memory.1, disk.1);
+    assert!(memory.0 == disk.0, "the lock and the packages are the same bytes");
+}
+
+#[test]
+fn a_replaced_vocabulary_card_is_new_and_the_old_one_removed() {
+    let words = [
+        ("dog", "Hund"),
+        ("cat", "Katze"),
+        ("house", "Haus"),
+        ("tree", "Baum"),
+        ("water", "Wasser"),
+        ("bread", "Brot"),
+        ("car", "Auto"),
+        ("book", "Buch"),
+        ("table", "Tisch"),
+        ("chair", "Stuhl"),
+        ("door", "Tür"),
+    ];
+    let vocabulary = |range: std::ops::Range<usize>| {
+        let mut text = "German Flashcards\n".to_string();
+        for (en, de) in &words[range] {
+            text.push_str(&format!("WORDS\nWhat is the German word for {en}\n{de}.\n"));
+        }
+        text
+    };
+    let project = Project::new();
+    project.write("german.txt", &vocabulary(0..10).replace("for cat\nKatze.", "for door\nTür."));
+    project.build(T1, &[], 0);
+    let before = project.guids("german");
+
+    // The dog card becomes the cat card.
+    project.write(
+        "german.txt",
+        &vocabulary(0..10)
+            .replace("for cat\nKatze.", "for door\nTür.")
+            .replace("for dog\nHund.", "for cat\nKatze."),
+    );
+    let stderr = project.build(T2, &[], 0);
+    assert!(stderr.contains("(1 new, 0 updated, 9 unchanged, 1 removed)"), "{stderr}");
+    assert!(stderr.contains("line 2: What is the German word for dog"), "{stderr}");
+    let after = project.guids("german");
+    assert!(
+        !after.values().any(|g| *g == before["What is the German word for dog"]),
+        "the dog note's guid is gone"
+    );
+}
+
+#[test]
+fn while_a_deck_has_errors_an_entry_another_deck_took_is_not_kept_twice() {
+    let project = Project::new();
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..20)]));
+    project.write("b.txt", &deck("Beta", &[("army", 0..5)]));
+    project.build(T1, &[], 0);
+    let before = project.guids("a");
+
+    // a.txt is gone; half its cards went to c.txt; b.txt is broken (a card of one line).
+    project.remove("a.txt");
+    project.write("c.txt", &deck("Gamma", &[("farm", 0..10)]));
+    project.write("b.txt", "Beta Flashcards\nSECTION\nno back here\n");
+    let stderr = project.build(T2, &[], 1);
+    assert!(
+        stderr.contains("Gamma: 10 cards -> out/c.apkg (0 new, 0 updated, 10 unchanged, 0 removed)"),
+        "{stderr}"
+    );
+    let lock = project.lock();
+    assert!(guids_unique(&lock), "{lock}");
+    assert_eq!(
+        lock.lines().filter(|l| l.starts_with("note\ta\t")).count(),
+        10,
+        "a's other cards wait in the lock"
+    );
+
+    // The rest of a's cards come back in another file: they keep their notes too.
+    project.write("b.txt", &deck("Beta", &[("army", 0..5)]));
+    project.write("d.txt", &deck("Delta", &[("farm", 10..20)]));
+    project.build(T3, &[], 0);
+    assert_eq!(kept(&before, &project.all_guids(&["c", "d"])), (20, 20));
+    assert!(!project.exists("source-cards/a.txt"));
+}
+
+/// The project's lock as lock version 1 wrote it: one sketch column of both sides.
+fn downgrade_lock(project: &Project) {
+    let v1: String = project
+        .lock()
+        .lines()
+        .map(|line| match line.strip_prefix("version\t") {
+            Some(_) => "version\t1".to_string(),
+            None if line.starts_with("note\t") => {
+                let mut cols: Vec<&str> = line.split('\t').collect();
+                cols[10] = "0a0b";
+                cols.remove(11);
+                cols.join("\t")
+            }
+            None => line.to_string(),
+        })
+        .map(|l| l + "\n")
+        .collect();
+    std::fs::write(project.dir.path().join("ankideck.lock"), &v1).unwrap();
+}
+
+#[test]
+fn a_version_1_lock_is_read_and_rewritten_as_version_2() {
+    let project = Project::new();
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..5)]));
+    project.build(T1, &[], 0);
+    let before = project.guids("a");
+    downgrade_lock(&project);
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..5)]).replace("plan 2 of", "plan two of"));
+    let stderr = project.build(T2, &[], 0);
+    assert!(stderr.contains("(0 new, 1 updated, 4 unchanged, 0 removed)"), "{stderr}");
+    assert_eq!(kept(&before, &project.guids("a")), (5, 5), "the edited card keeps its guid by its front");
+    assert!(project.lock().contains("version\t2\n"));
+    assert_eq!(project.lock().lines().find(|l| l.starts_with("note\t")).unwrap().split('\t').count(), 13);
+}
+
+/// A version-1 lock has no sketch per side: they are taken from the text of the previous
+/// package, so a card edited on both sides keeps its note; without the package it cannot.
+#[test]
+fn a_version_1_lock_gets_its_sketches_from_the_previous_package() {
+    for package in [true, false] {
+        let project = Project::new();
+        project.write("a.txt", &deck("Alpha", &[("farm", 0..5)]));
+        project.build(T1, &[], 0);
+        downgrade_lock(&project);
+        if !package {
+            std::fs::remove_dir_all(project.dir.path().join("out")).unwrap();
+        }
+        let edited = deck("Alpha", &[("farm", 0..5)])
+            .replace("farm committee number 2", "farm council number 2")
+            .replace("plan 2 of the farm office", "plan 2 of the farm bureau");
+        project.write("a.txt", &edited);
+        let stderr = project.build(T2, &[], 0);
+        let expected = if package {
+            "(0 new, 1 updated, 4 unchanged, 0 removed)"
+        } else {
+            "(1 new, 0 updated, 4 unchanged, 1 removed)"
+        };
+        assert!(stderr.contains(expected), "package {package}: {stderr}");
+    }
+}
+
+#[test]
+fn a_deck_that_cannot_be_written_gives_back_what_it_took_and_keeps_what_it_gave() {
+    let project = Project::new();
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..20)]));
+    project.write("b.txt", &deck("Beta", &[("army", 0..5)]));
+    project.build(T1, &[], 0);
+    let before = project.all_guids(&["a", "b"]);
+
+    // Ten cards move from a to b, but b's package cannot be written (a folder is in its way).
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..10)]));
+    project.write("b.txt", &deck("Beta", &[("army", 0..5), ("farm", 10..20)]));
+    let blocked = project.dir.path().join("out/b.apkg");
+    std::fs::remove_file(&blocked).unwrap();
+    std::fs::create_dir(&blocked).unwrap();
+    let stderr = project.build(T2, &[], 2);
+    assert!(stderr.contains("failed"), "{stderr}");
+    let lock = project.lock();
+    assert!(guids_unique(&lock), "{lock}");
+    assert_eq!(lock.lines().filter(|l| l.starts_with("note\t")).count(), 25, "every identity is in the lock");
+
+    std::fs::remove_dir(&blocked).unwrap();
+    project.build(T3, &[], 0);
+    assert_eq!(kept(&before, &project.all_guids(&["a", "b"])), (25, 25));
+}
