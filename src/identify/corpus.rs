@@ -99,6 +99,63 @@ const YEARS: [(&str, &str); 8] = [
     ("did Germany invade the USSR", "1941"),
 ];
 
+/// Template cards whose answers share most of their words: replacing the country, capital and
+/// river is another card (a review history must not pass from France to Germany).
+const RIVERS: [(&str, &str, &str); 12] = [
+    ("France", "Paris", "Seine"),
+    ("Germany", "Berlin", "Spree"),
+    ("Italy", "Rome", "Tiber"),
+    ("Hungary", "Budapest", "Danube"),
+    ("Austria", "Vienna", "Danube"),
+    ("Czechia", "Prague", "Vltava"),
+    ("Poland", "Warsaw", "Vistula"),
+    ("England", "London", "Thames"),
+    ("Ireland", "Dublin", "Liffey"),
+    ("Portugal", "Lisbon", "Tagus"),
+    ("Spain", "Madrid", "Manzanares"),
+    ("Russia", "Moscow", "Moskva"),
+];
+
+const BATTLES: [(&str, &str); 8] = [
+    ("Hastings", "1066"),
+    ("Agincourt", "1415"),
+    ("Bosworth", "1485"),
+    ("Blenheim", "1704"),
+    ("Culloden", "1746"),
+    ("Waterloo", "1815"),
+    ("Trafalgar", "1805"),
+    ("Bannockburn", "1314"),
+];
+
+/// Parallel language decks share their prompts: the same question in another deck with another
+/// answer is another card.
+const FRENCH: [(&str, &str); 5] = [
+    ("horse", "Le cheval."),
+    ("dog", "Le chien."),
+    ("cat", "Le chat."),
+    ("house", "La maison."),
+    ("bread", "Le pain."),
+];
+const SPANISH: [(&str, &str); 3] = [("horse", "El caballo."), ("dog", "El perro."), ("cat", "El gato.")];
+
+fn river((country, capital, river): (&str, &str, &str)) -> (String, String) {
+    (
+        format!("What is the capital city of {country} and on which river does it lie"),
+        format!("The capital of {country} is {capital}, which lies on the river {river}."),
+    )
+}
+
+fn battle((name, year): (&str, &str)) -> (String, String) {
+    (
+        format!("In which year did the Battle of {name} take place"),
+        format!("The Battle of {name} took place in {year}."),
+    )
+}
+
+fn word_for((en, answer): (&str, &str)) -> (String, String) {
+    (format!("What is the word for {en}"), answer.to_string())
+}
+
 /// The seed deck's cards: long printed flashcards.
 fn history() -> Vec<(String, String)> {
     let text = include_str!("../../source-cards/stalin-opposition-1924-41.txt");
@@ -131,7 +188,23 @@ fn first_build() -> Vec<Vec<(String, String)>> {
         "Who formed the triumvirate against Trotsky in 1923?".into(),
         "Stalin, Zinoviev and Kamenev.".into(),
     ));
-    vec![history(), vocabulary(0..36), reverse, facts]
+    let rivers_west = RIVERS[..6].iter().copied().map(river).collect();
+    let rivers_central = RIVERS[6..10].iter().copied().map(river).collect();
+    let battles = BATTLES[..6].iter().copied().map(battle).collect();
+    let french = FRENCH.iter().copied().map(word_for).collect();
+    // Decks 4 and 5 are only in the second build.
+    vec![
+        history(),
+        vocabulary(0..36),
+        reverse,
+        facts,
+        Vec::new(),
+        Vec::new(),
+        rivers_west,
+        rivers_central,
+        battles,
+        french,
+    ]
 }
 
 /// Swaps two letters in the middle of the `n`-th word longer than 4 letters: a typo.
@@ -262,7 +335,57 @@ fn second_build(first: &[Vec<(String, String)>]) -> Vec<Vec<Card>> {
             _ => keep(3, i),
         });
     }
-    vec![history, vocab, reverse, facts, history_2, vocab_2]
+    // Template decks: cards replaced by others of the same template; a card moved to another
+    // file with a small edit, where a card of the same template was deleted.
+    let mut rivers_west: Vec<Card> = Vec::new();
+    let mut moved_river = None;
+    for (i, (front, back)) in first[6].iter().enumerate() {
+        match i {
+            0 | 1 => {
+                let (f, b) = river(RIVERS[10 + i]);
+                rivers_west.push(new("river template card replaced", f, b));
+            }
+            2 => {
+                let edited = back.replace(',', "").replace("river", "River");
+                moved_river = Some(same(6, i, "moved with a small edit", front.clone(), edited));
+            }
+            _ => rivers_west.push(keep(6, i)),
+        }
+    }
+    let mut rivers_central: Vec<Card> = (1..first[7].len()).map(|i| keep(7, i)).collect();
+    rivers_central.extend(moved_river);
+    let mut battles: Vec<Card> = Vec::new();
+    for (i, (front, back)) in first[8].iter().enumerate() {
+        battles.push(match i {
+            0 | 1 => {
+                let (f, b) = battle(BATTLES[6 + i]);
+                new("battle template card replaced", f, b)
+            }
+            2 => same(8, i, "typo on both sides of a template card", typo(front, 0), typo(back, 0)),
+            _ => keep(8, i),
+        });
+    }
+    let french: Vec<Card> = (1..first[9].len()).map(|i| keep(9, i)).collect();
+    let spanish: Vec<Card> = SPANISH
+        .iter()
+        .map(|&w| {
+            let (f, b) = word_for(w);
+            new("same question in another language deck", f, b)
+        })
+        .collect();
+    vec![
+        history,
+        vocab,
+        reverse,
+        facts,
+        history_2,
+        vocab_2,
+        rivers_west,
+        rivers_central,
+        battles,
+        french,
+        spanish,
+    ]
 }
 
 fn note(front: &str, back: &str) -> Note {
@@ -273,7 +396,19 @@ fn note(front: &str, back: &str) -> Note {
 fn corpus_of_real_edits_has_no_false_match() {
     let first = first_build();
     let second = second_build(&first);
-    let keys = ["history", "vocab", "reverse", "facts", "history-2", "vocab-2"];
+    let keys = [
+        "history",
+        "vocab",
+        "reverse",
+        "facts",
+        "history-2",
+        "vocab-2",
+        "rivers-west",
+        "rivers-central",
+        "battles",
+        "french",
+        "spanish",
+    ];
     let deck =
         |key: &str, notes: Vec<Note>| Deck { key: key.into(), name: key.into(), file: key.into(), notes };
 

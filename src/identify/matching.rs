@@ -7,10 +7,12 @@
 //! 3. the same back, and a front similar on its own (≥ [`similar::THRESHOLD`]), or a back of at
 //!    least [`LONG_BACK_WORDS`] distinct words: a short unchanged answer ("dog", "1924") is no
 //!    evidence that a replaced question is the same card;
-//! 4. both sides changed: each side similar on its own, best pairs first.
+//! 4. both sides changed: each side similar on its own (≥ [`BOTH_CHANGED_THRESHOLD`]), best
+//!    pairs first.
 //!
-//! Anything else is a new card. Within a stage a candidate from the note's own deck wins over one
-//! from another deck, then the more similar one, then the first in source order (so identical
+//! In another deck, stage 2 also needs a similar back. Anything else is a new card. Within
+//! stages 1 to 3 a candidate from the note's own deck wins over one from another deck, then the
+//! more similar one, then the first in source order (in stage 4 the more similar pair wins first) (so identical
 //! duplicate cards keep their guids in order). The pool of old entries holds every deck being
 //! rebuilt and the decks whose file is gone, so a card moved to another deck file keeps its
 //! identity. Identical cards are first matched within each deck on its own
@@ -32,6 +34,13 @@ pub const LONG_BACK_WORDS: usize = 8;
 /// revolution?" reworded to "... oppose to Trotsky's idea of permanent revolution?" over the same
 /// answer scores 0.57. Measured on the corpus (`corpus.rs`): no false match at this value.
 pub const SAME_BACK_FRONT_THRESHOLD: f64 = 0.5;
+
+/// The similarity each side needs when both changed (stage 4). Template cards share most of their
+/// words: "The Battle of Hastings took place in 1066." and "... of Culloden ... in 1746." have 6 of
+/// 10 words in common (0.6), "The capital of France is Paris, which lies on the river Seine." and
+/// its Germany card 8 of 14; a typo on each side of such a card keeps 0.78 or more. Measured on
+/// the corpus (`corpus.rs`): 0.6 gave template replacements another card's identity.
+pub const BOTH_CHANGED_THRESHOLD: f64 = 0.7;
 
 // A back's sketch keeps at most `K_BACK` values: a longer limit could never be met.
 const _: () = assert!(LONG_BACK_WORDS <= similar::K_BACK);
@@ -128,15 +137,18 @@ pub fn match_leftovers(pools: &mut [Pool<'_>], decks: &[Leftovers]) -> Vec<Vec<O
         let exact = Chains::new(&free, |r| entry(pools, r));
         for &scope in scopes {
             let candidates = |p: &Probe| exact.get(&free, (p.front, p.back));
-            by_side(pools, decks, &mut found, scope, candidates, |_, _| Some(1.0));
+            by_side(pools, decks, &mut found, scope, candidates, |_, _, _| Some(1.0));
         }
     }
-    // 2. The same front: the most similar back wins.
+    // 2. The same front: the most similar back wins. In another deck the back must be similar
+    //    too: parallel decks share their prompts ("What is the word for horse" in a French and a
+    //    Spanish deck), so a question alone says nothing across decks.
     let fronts = Chains::new(&free, |r| entry(pools, r).0);
     for &scope in scopes {
         let candidates = |p: &Probe| fronts.get(&free, p.front);
-        by_side(pools, decks, &mut found, scope, candidates, |p, e| {
-            Some(Sides::backs(&p.sketch.back, &e.back_sketch))
+        by_side(pools, decks, &mut found, scope, candidates, |p, e, foreign| {
+            let score = Sides::backs(&p.sketch.back, &e.back_sketch);
+            (!foreign || score >= similar::THRESHOLD).then_some(score)
         });
     }
     drop(fronts);
@@ -144,7 +156,7 @@ pub fn match_leftovers(pools: &mut [Pool<'_>], decks: &[Leftovers]) -> Vec<Vec<O
     let backs = Chains::new(&free, |r| entry(pools, r).1);
     for &scope in scopes {
         let candidates = |p: &Probe| backs.get(&free, p.back);
-        by_side(pools, decks, &mut found, scope, candidates, |p, e| {
+        by_side(pools, decks, &mut found, scope, candidates, |p, e, _| {
             let score = Sides::fronts(&p.sketch.front, &e.front_sketch);
             (score >= SAME_BACK_FRONT_THRESHOLD || p.sketch.back.values().len() >= LONG_BACK_WORDS)
                 .then_some(score)
@@ -195,7 +207,7 @@ fn by_side<I: Iterator<Item = OldRef>>(
     found: &mut [Vec<Option<OldRef>>],
     scope: Scope,
     candidates: impl Fn(&Probe) -> I,
-    score: impl Fn(&Probe, &NoteEntry) -> Option<f64>,
+    score: impl Fn(&Probe, &NoteEntry, bool) -> Option<f64>,
 ) {
     for (d, deck) in decks.iter().enumerate() {
         for (j, probe) in deck.probes.iter().enumerate() {
@@ -207,7 +219,8 @@ fn by_side<I: Iterator<Item = OldRef>>(
                 if pools[r.pool].taken[r.index] || (scope == Scope::Own && deck.own != Some(r.pool)) {
                     continue;
                 }
-                let Some(s) = score(probe, &pools[r.pool].entries[r.index]) else { continue };
+                let foreign = deck.own != Some(r.pool);
+                let Some(s) = score(probe, &pools[r.pool].entries[r.index], foreign) else { continue };
                 // A later candidate wins only with a higher score.
                 if best.is_none_or(|(b, _)| s > b) {
                     best = Some((s, r));
@@ -221,8 +234,9 @@ fn by_side<I: Iterator<Item = OldRef>>(
     }
 }
 
-/// Stage 4: pairs whose fronts and backs are each similar on their own, best first (own deck
-/// before other decks, then the higher similarity, then source order).
+/// Stage 4: pairs whose fronts and backs are each similar on their own, best first (the higher
+/// similarity, then own deck before other decks, then source order: a card moved to another
+/// file with a small edit keeps its own identity rather than a similar card deleted there).
 fn both_similar(
     pools: &mut [Pool<'_>],
     decks: &[Leftovers],
@@ -241,8 +255,8 @@ fn both_similar(
     if postings.is_empty() {
         return;
     }
-    // (foreign, -score, deck, probe, entry): ascending is best first.
-    let mut pairs: Vec<(bool, f64, usize, usize, OldRef)> = Vec::new();
+    // (-score, foreign, deck, probe, entry): ascending is best first.
+    let mut pairs: Vec<(f64, bool, usize, usize, OldRef)> = Vec::new();
     let mut candidates: Vec<u32> = Vec::new();
     for (d, deck) in decks.iter().enumerate() {
         for (j, probe) in deck.probes.iter().enumerate().filter(|(j, _)| found[d][*j].is_none()) {
@@ -259,18 +273,18 @@ fn both_similar(
                 let r = free[i as usize];
                 let e = &pools[r.pool].entries[r.index];
                 let front = Sides::fronts(&probe.sketch.front, &e.front_sketch);
-                if front < similar::THRESHOLD {
+                if front < BOTH_CHANGED_THRESHOLD {
                     continue;
                 }
                 let back = Sides::backs(&probe.sketch.back, &e.back_sketch);
-                if back >= similar::THRESHOLD {
-                    pairs.push((deck.own != Some(r.pool), -(front + back), d, j, r));
+                if back >= BOTH_CHANGED_THRESHOLD {
+                    pairs.push((-(front + back), deck.own != Some(r.pool), d, j, r));
                 }
             }
         }
     }
     pairs.sort_by(|a, b| {
-        a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)).then(a.4.cmp(&b.4))
+        a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)).then(a.4.cmp(&b.4))
     });
     for (_, _, d, j, r) in pairs {
         if found[d][j].is_none() && !pools[r.pool].taken[r.index] {
