@@ -497,4 +497,10 @@ fn lock_with_crlf_line_ends_is_sound() {
     assert!(run.stderr.contains("(0 new, 0 updated, 4 unchanged, 0 removed)"), "{}", run.stderr);
     assert!(!run.stderr.contains("carried over"), "{}", run.stderr);
     assert_eq!(project.notes("out/a.apkg"), before);
+    // The same lock with other line ends: `--locked` passes, and the lock is not rewritten (git
+    // would only turn it back to CRLF on the next checkout).
+    let crlf = project.read(LOCK);
+    assert!(crlf.contains("\r\n"), "the lock was left as it was");
+    project.build(T2, &["--locked"], 0);
+    assert_eq!(project.read(LOCK), crlf);
 }

@@ -288,7 +288,13 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // the file, so a large lock is not held both as text and as entries. Only its digest is
     // needed from here on: whether the lock changes.
     let detached = raw.detach(|key| to_parse.contains(key));
-    let old_digest = old_text.as_deref().map(|t| xxh3_128(t.as_bytes()));
+    // A lock checked out with CRLF line ends (git's `core.autocrlf`) is the same lock: compared
+    // with LF, so `--locked` passes and an unchanged lock is not rewritten (git would only turn
+    // it back).
+    let old_digest = old_text.as_deref().map(|t| match t.contains('\r') {
+        true => xxh3_128(t.replace("\r\n", "\n").as_bytes()),
+        false => xxh3_128(t.as_bytes()),
+    });
     drop(raw);
     drop(old_text);
     let (prepared, old_lock) = rayon::join(
