@@ -307,6 +307,33 @@ fn while_a_deck_has_errors_an_entry_another_deck_took_is_not_kept_twice() {
     assert!(!project.exists("source-cards/a.txt"));
 }
 
+/// A card moved into a file that has an error keeps its note once the error is fixed: while a
+/// deck is not built, the cards removed from the others stay in the lock (found by review: the
+/// moved card came back new, a duplicate in Anki).
+#[test]
+fn a_card_moved_into_a_file_with_an_error_keeps_its_note() {
+    let project = Project::new();
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..10)]));
+    project.write("b.txt", &deck("Beta", &[("army", 0..10)]));
+    project.build(T1, &[], 0);
+    let before = project.all_guids(&["a", "b"]);
+
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..9)]));
+    let broken = deck("Beta", &[("army", 0..10), ("farm", 9..10)]) + "SECTION\nno back here\n";
+    project.write("b.txt", &broken);
+    let stderr = project.build(T2, &[], 1);
+    assert!(stderr.contains("Alpha: 9 cards -> out/a.apkg"), "{stderr}");
+    assert!(guids_unique(&project.lock()));
+
+    project.write("b.txt", &deck("Beta", &[("army", 0..10), ("farm", 9..10)]));
+    let stderr = project.build(T3, &[], 0);
+    assert_eq!(kept(&before, &project.all_guids(&["a", "b"])), (20, 20), "{stderr}");
+    assert!(stderr.contains("1 card was in another Anki deck before"), "{stderr}");
+    // Nothing is left over: the next build finds everything up to date.
+    let again = project.build(T3, &[], 0);
+    assert!(again.contains("0 built, 2 up to date"), "{again}");
+}
+
 /// The project's lock as lock version 1 wrote it: one sketch column of both sides.
 fn downgrade_lock(project: &Project) {
     let v1: String = project

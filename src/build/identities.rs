@@ -234,6 +234,7 @@ impl Run<'_> {
                 source,
                 moved,
                 exchange,
+                kept_removed: false,
             });
         }
         // A file that could not be read or has errors may be a renamed deck whose new name has
@@ -255,6 +256,18 @@ impl Run<'_> {
             .iter()
             .any(|r| matches!(r.outcome, Outcome::Invalid | Outcome::Failed(_) | Outcome::DamagedLock(_)))
         {
+            // A card removed from a deck built now may have moved to a deck that is not built:
+            // its entry stays in the lock until that deck builds, or it would come back new.
+            // (Not for a deck built from disk, whose section is written from its notes alone.)
+            for pending in &mut to_emit {
+                if let DeckBody::Memory(deck) = &pending.deck
+                    && !deck.removed.is_empty()
+                    && let Some(entries) = lock.notes.get_mut(&deck.key)
+                {
+                    entries.extend(deck.removed.iter().cloned());
+                    pending.kept_removed = true;
+                }
+            }
             for (key, taken) in forgotten.drain(..).zip(&matched.taken[first..]) {
                 recover::keep_untaken_entries(old_lock, &key, taken, &mut lock);
             }

@@ -578,7 +578,9 @@ impl Run<'_> {
                 notetype: &notetype_line,
                 lock_section: section,
             });
-            if state::record(&opts.out, stem, &fingerprint, built.cards, &built.name).is_err() {
+            if pending.kept_removed
+                || state::record(&opts.out, stem, &fingerprint, built.cards, &built.name).is_err()
+            {
                 state::forget(&opts.out, stem);
             }
             results[pending.index].outcome = Outcome::Built(Box::new(built));
@@ -953,6 +955,10 @@ struct Pending<'a> {
     moved: Vec<moved::Moved>,
     /// The entries it took from other decks and gave them.
     exchange: recover::Exchange,
+    /// Its removed cards' entries stay in the lock (another deck was not built: a card may have
+    /// moved there), so the deck is not recorded up to date: the next build puts them up for
+    /// matching again.
+    kept_removed: bool,
 }
 
 /// Writes a deck's package (and CSV) to temporary files and flushes them; returns them with
