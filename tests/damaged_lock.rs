@@ -504,3 +504,33 @@ fn lock_with_crlf_line_ends_is_sound() {
     project.build(T2, &["--locked"], 0);
     assert_eq!(project.read(LOCK), crlf);
 }
+
+/// A `git revert` (or checkout) of an edit brings back the lock of before it, with the older
+/// `mod`: the rebuilt note must still look newer than the edited one Anki has, or the import
+/// skips it and Anki keeps the text the user went back from (found by review).
+#[test]
+fn reverted_edit_gets_a_mod_after_the_package_it_replaces() {
+    let project = Project::with_decks(&[("a", 4)]);
+    project.build(T1, &[], 0);
+    let (source_v1, lock_v1) = (project.read("source-cards/a.txt"), project.read(LOCK));
+    project.write("source-cards/a.txt", source_v1.replace("fact number 2 of", "fact no. 2 of").as_bytes());
+    project.build(T2, &[], 0);
+    let edited = project.notes("out/a.apkg");
+    // The revert: sources and lock as they were before the edit; out/ is not under version control.
+    project.write("source-cards/a.txt", source_v1.as_bytes());
+    project.write(LOCK, lock_v1.as_bytes());
+    let run = project.build(T3, &[], 0);
+    assert!(run.stderr.contains("(0 new, 1 updated, 3 unchanged, 0 removed)"), "{}", run.stderr);
+    let reverted = project.notes("out/a.apkg");
+    for (before, after) in edited.iter().zip(&reverted) {
+        assert_eq!(before.0, after.0, "same guids");
+        if before.3 == after.3 {
+            assert_eq!(before.2, after.2, "an unchanged note keeps its mod");
+        } else {
+            assert!(after.2 > before.2, "the reverted note is newer than the edited one: {after:?}");
+        }
+    }
+    // Built again, nothing changes.
+    let again = project.build(T3, &["--force"], 0);
+    assert!(again.stderr.contains("(0 new, 0 updated, 4 unchanged, 0 removed)"), "{}", again.stderr);
+}

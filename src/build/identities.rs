@@ -29,6 +29,7 @@ impl Run<'_> {
         prepared: Vec<(Prepared, Vec<Diagnostic>)>,
         old_lock: &'l Lock,
         forgotten: &mut Vec<String>,
+        lock_edited: &HashSet<String>,
     ) -> Identified<'l> {
         let opts = self.opts;
         let mut claimed: HashSet<String> = HashSet::new();
@@ -213,6 +214,9 @@ impl Run<'_> {
             let deck = match (deck, keys) {
                 (Source::Memory(deck), Some(keys)) => {
                     let mut deck = identify::identify_deck(deck, keys, assignment, cx);
+                    if lock_edited.contains(&deck.key) {
+                        super::reverted::newer_than_package(opts, self.notetype, &mut deck);
+                    }
                     lock.decks.insert(deck.key.clone(), deck.deck.clone());
                     lock.notes.insert(deck.key.clone(), std::mem::take(&mut deck.entries));
                     DeckBody::Memory(deck)

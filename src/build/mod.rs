@@ -9,6 +9,7 @@ pub mod journal;
 mod lockfile;
 pub mod moved;
 pub mod recover;
+mod reverted;
 pub mod stale;
 pub mod state;
 
@@ -257,6 +258,7 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let phase = Phase::start("check", String::new);
     let checked = run.check_all(&files, sources, &notetype_entry, &raw);
     drop(phase);
+    let lock_edited = reverted::lock_edited(&opts.out, &files, &checked, &raw);
     let stems: HashSet<String> = files.iter().map(|f| stem_of(&f.path)).collect();
     let mut forgotten: Vec<String> = raw.decks.keys().filter(|k| !stems.contains(*k)).cloned().collect();
     forgotten.sort();
@@ -313,7 +315,7 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let phase = Phase::start("identify", String::new);
     // Every deck whose file is gone: those the lock drops in the end have their outputs removed.
     let files_gone = forgotten.clone();
-    let mut identified = run.identify_all(&files, prepared, &old_lock, &mut forgotten);
+    let mut identified = run.identify_all(&files, prepared, &old_lock, &mut forgotten, &lock_edited);
     drop(phase);
     if opts.locked {
         finish_entries(&mut identified.lock, &identified.to_emit, &opts.out)?;
@@ -579,7 +581,7 @@ impl Run<'_> {
                 lock_section: section,
             });
             if pending.kept_removed
-                || state::record(&opts.out, stem, &fingerprint, built.cards, &built.name).is_err()
+                || state::record(&opts.out, stem, &fingerprint, built.cards, section, &built.name).is_err()
             {
                 state::forget(&opts.out, stem);
             }

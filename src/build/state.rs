@@ -61,22 +61,41 @@ pub fn state_path(out: &Path, stem: &str) -> PathBuf {
 /// that fingerprint.
 pub fn up_to_date(out: &Path, stem: &str, fingerprint: &str) -> Option<(usize, String)> {
     let text = std::fs::read_to_string(state_path(out, stem)).ok()?;
-    let mut parts = text.trim_end_matches('\n').splitn(3, ' ');
-    let (stored, cards, name) = (parts.next()?, parts.next()?, parts.next()?);
+    let (stored, cards, _, name) = fields(&text)?;
     (stored == fingerprint).then(|| Some((cards.parse().ok()?, name.to_string()))).flatten()
 }
 
-/// Records a finished build of a deck. The state file is written to a temporary file in `out`
-/// and renamed, so it is either the old one or the whole new one; call it only once the deck's
-/// outputs are in place and flushed.
-pub fn record(out: &Path, stem: &str, fingerprint: &str, cards: usize, name: &str) -> std::io::Result<()> {
+/// The digest of the lock section the deck's last build wrote ([`section_digest`] of its text),
+/// if its state file records one.
+pub fn recorded_section(out: &Path, stem: &str) -> Option<u128> {
+    let text = std::fs::read_to_string(state_path(out, stem)).ok()?;
+    u128::from_str_radix(fields(&text)?.2, 16).ok()
+}
+
+/// A state file's fields: fingerprint, card count, lock section digest, deck name.
+fn fields(text: &str) -> Option<(&str, &str, &str, &str)> {
+    let mut parts = text.trim_end_matches('\n').splitn(4, ' ');
+    Some((parts.next()?, parts.next()?, parts.next()?, parts.next()?))
+}
+
+/// Records a finished build of a deck, with the digest of the lock section it wrote. The state
+/// file is written to a temporary file in `out` and renamed, so it is either the old one or the
+/// whole new one; call it only once the deck's outputs are in place and flushed.
+pub fn record(
+    out: &Path,
+    stem: &str,
+    fingerprint: &str,
+    cards: usize,
+    section: u128,
+    name: &str,
+) -> std::io::Result<()> {
     use std::io::Write as _;
     let path = state_path(out, stem);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
     let mut temp = crate::emit::temp_file_in(out).map_err(std::io::Error::other)?;
-    temp.write_all(format!("{fingerprint} {cards} {name}\n").as_bytes())?;
+    temp.write_all(format!("{fingerprint} {cards} {section:032x} {name}\n").as_bytes())?;
     super::durable::step();
     temp.persist(path).map(|_| ()).map_err(|e| e.error)
 }

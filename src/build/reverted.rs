@@ -1,0 +1,56 @@
+//! A lock changed outside ankideck (a `git checkout`, `revert` or merge) can hold a note's older
+//! text and `mod` while Anki already has the newer text from the package last built into `out/`:
+//! rebuilt with the lock's `mod`, the note would look older than Anki's copy and the import would
+//! skip it, silently keeping the text the user went back from. A deck whose lock section is not
+//! the one its last build wrote (its state file records that section's digest) is compared with
+//! that package: a note whose text differs from the package's gets a `mod` after the package's.
+//! Only then is the package read, so an ordinary rebuild costs nothing more.
+
+use super::{BuildOptions, Checked, output_stem, recover, state};
+use crate::discover::SourceFile;
+use crate::identify::{Change, IdentifiedDeck};
+use crate::lock::RawSections;
+use crate::notetype::Notetype;
+use crate::source::stem_of;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// The decks to build whose lock section is not the one their last build recorded.
+pub(super) fn lock_edited(
+    out: &Path,
+    files: &[SourceFile],
+    checked: &[Checked],
+    raw: &RawSections<'_>,
+) -> HashSet<String> {
+    files
+        .iter()
+        .zip(checked)
+        .filter(|(_, c)| matches!(c, Checked::Build(_)))
+        .filter_map(|(file, _)| {
+            let stem = stem_of(&file.path);
+            let recorded = state::recorded_section(out, &stem)?;
+            let current = state::section_digest(raw.decks.get(&stem).map_or("", |s| s.text));
+            (recorded != current).then_some(stem)
+        })
+        .collect()
+}
+
+/// Gives every note of `deck` whose text differs from the previous package's a `mod` after the
+/// package's (in its lock entry too). A package that cannot be read changes nothing: the lock's
+/// times are all there is.
+pub(super) fn newer_than_package(opts: &BuildOptions, notetype: &Notetype, deck: &mut IdentifiedDeck) {
+    let path = opts.out.join(format!("{}.apkg", output_stem(&deck.key)));
+    let Ok(previous) = recover::from_package(&path, &deck.name, notetype) else { return };
+    let built: HashMap<&str, (u64, i64)> =
+        previous.notes.iter().map(|e| (e.guid.as_str(), (e.content, e.mtime))).collect();
+    for (note, entry) in deck.notes.iter_mut().zip(deck.entries.iter_mut()) {
+        let Some(&(content, mtime)) = built.get(note.guid.as_str()) else { continue };
+        if content != entry.content && mtime >= note.mtime {
+            note.mtime = opts.now_secs.max(mtime + 1);
+            entry.mtime = note.mtime;
+            if note.change == Change::Unchanged {
+                note.change = Change::Updated;
+            }
+        }
+    }
+}
