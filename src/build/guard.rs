@@ -67,6 +67,30 @@ impl BuildGuard {
     }
 }
 
+/// The lock file's folder, held too: two builds with different `--out` folders still share the
+/// lock file. The lock is on the folder itself, so the project gets no file for git to see; where
+/// the system cannot lock a folder, only `out/` is guarded.
+pub(crate) struct FolderGuard {
+    /// Held for its lock; `None` where the folder could not be locked.
+    _held: Option<File>,
+}
+
+impl FolderGuard {
+    /// Takes the folder's lock, calling `waiting` with its path once if another build holds it.
+    pub(crate) fn acquire(dir: &Path, waiting: &dyn Fn(&Path)) -> std::io::Result<FolderGuard> {
+        let Ok(file) = File::open(dir) else { return Ok(FolderGuard { _held: None }) };
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                waiting(dir);
+                file.lock()?;
+            }
+            Err(TryLockError::Error(_)) => return Ok(FolderGuard { _held: None }),
+        }
+        Ok(FolderGuard { _held: Some(file) })
+    }
+}
+
 fn only_holds_the_guard(dir: &Path) -> bool {
     std::fs::read_dir(dir)
         .is_ok_and(|entries| entries.into_iter().all(|e| e.is_ok_and(|e| e.file_name() == GUARD_FILE)))
@@ -116,6 +140,25 @@ pub(crate) fn remove_leftovers(dirs: &[&Path]) -> std::io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_build_waits_for_the_lock_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = FolderGuard::acquire(dir.path(), &|_| panic!("nobody holds it")).unwrap();
+        assert!(first._held.is_some(), "a folder can be locked here");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = dir.path().to_path_buf();
+        let second = std::thread::spawn(move || {
+            let told = std::cell::Cell::new(false);
+            let _guard = FolderGuard::acquire(&path, &|_| told.set(true)).unwrap();
+            tx.send(told.get()).unwrap();
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert!(rx.try_recv().is_err(), "the second waits while the first holds the folder");
+        drop(first);
+        assert!(rx.recv().unwrap(), "and was told it waits");
+        second.join().unwrap();
+    }
 
     #[test]
     fn leftover_temp_files_are_removed_and_nothing_else() {

@@ -203,6 +203,8 @@ pub fn build_with(
     let _total = Phase::start("build", String::new);
     let guard = guard::BuildGuard::acquire(&opts.out, waiting)
         .map_err(|source| BuildError::Guard { path: opts.out.join(guard::GUARD_FILE), source })?;
+    let lock_folder = guard::FolderGuard::acquire(durable::parent_of(&opts.lock), waiting)
+        .map_err(|source| BuildError::Guard { path: durable::parent_of(&opts.lock).to_path_buf(), source })?;
     let leftovers = guard::remove_leftovers(&[&opts.out, durable::parent_of(&opts.lock)]);
     let report = leftovers
         .map_err(|source| BuildError::Remove { path: opts.out.clone(), source })
@@ -217,6 +219,7 @@ pub fn build_with(
             done.map_err(|source| BuildError::Remove { path: opts.out.join(state::STATE_DIR), source })?;
             Ok(report)
         });
+    drop(lock_folder);
     guard.release();
     report
 }
