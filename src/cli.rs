@@ -214,9 +214,9 @@ fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: std::time::D
                 cards += b.cards;
                 let outputs: Vec<String> = b.outputs.iter().map(|p| p.display().to_string()).collect();
                 eprintln!(
-                    "  {}: {} cards -> {} ({} new, {} updated, {} unchanged, {} removed)",
+                    "  {}: {} -> {} ({} new, {} updated, {} unchanged, {} removed)",
                     b.name,
-                    b.cards,
+                    plural(b.cards, "card"),
                     outputs.join(", "),
                     b.new,
                     b.updated,
@@ -232,7 +232,7 @@ fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: std::time::D
             Outcome::UpToDate { name, cards: n } => {
                 fresh += 1;
                 cards += n;
-                eprintln!("  {name}: up to date ({n} cards, {file}); --force rebuilds it");
+                eprintln!("  {name}: up to date ({}, {file}); --force rebuilds it", plural(*n, "card"));
             }
             Outcome::Invalid => {
                 failed += 1;
@@ -420,9 +420,11 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         OutputFormat::Text => {
             print_diagnostics(&diagnostics);
             eprintln!(
-                "{} decks, {cards} cards, {errors} errors, {} warnings",
-                files.len(),
-                diagnostics.len() - errors
+                "{}, {}, {}, {}",
+                plural(files.len(), "deck"),
+                plural(cards, "card"),
+                plural(errors, "error"),
+                plural(diagnostics.len() - errors, "warning")
             );
         }
     }
