@@ -254,6 +254,15 @@ fn duplicated_line_is_named_with_the_line_it_repeats() {
     assert!(run.stderr.contains(&named), "{}", run.stderr);
     assert_eq!(project.notes("out/dup.apkg"), before);
     assert_eq!(project.read(LOCK), lock);
+
+    // Without the package, the advice is to delete the copy, not the deck's lines.
+    let damaged = lock.replacen(line, &format!("{line}\n{line}"), 1);
+    project.write(LOCK, damaged.as_bytes());
+    std::fs::remove_dir_all(project.path("out")).unwrap();
+    let run = project.build(T2, &[], 1);
+    let advice = format!("delete line {} of ankideck.lock (the copy)", number + 1);
+    assert!(run.stderr.contains(&advice), "{}", run.stderr);
+    assert_eq!(project.read(LOCK), damaged, "the damaged lines are left as they were");
 }
 
 /// A guid copied by hand into another deck's section: both lines are named; each deck keeps its

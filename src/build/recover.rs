@@ -197,6 +197,14 @@ fn from_damaged<'a>(
     let lock = opts.lock.display();
     let at = format!("{lock}:{}: {}", damage.line, damage.problem);
     let package = opts.out.join(format!("{}.apkg", output_stem(deck.key)));
+    if !package.is_file() && damage.problem.starts_with("a repeated line") {
+        // A line twice (a merge that took both sides' copy): the copy goes, nothing else.
+        return Err(NotBuilt::DamagedLock(format!(
+            "{at}; delete line {} of {lock} (the copy) and build again, or restore the lock from \
+             version control (`git checkout -- {lock}`)",
+            damage.line
+        )));
+    }
     if !package.is_file() {
         return Err(NotBuilt::DamagedLock(format!(
             "{at}; and there is no {} to read the identities back from. Restore the lock from \
