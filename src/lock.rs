@@ -399,6 +399,16 @@ impl Lock {
         }
     }
 
+    /// The Anki name of deck `key`, from its deck entry or the deck line of its kept section.
+    pub fn deck_name(&self, key: &str) -> Option<String> {
+        if let Some(deck) = self.decks.get(key) {
+            return Some(deck.name.clone());
+        }
+        let line = self.kept.get(key)?.lines().next()?;
+        let cols: Vec<&str> = line.split('\t').collect();
+        parse_deck(&cols).map(|(_, deck)| deck.name)
+    }
+
     /// Parses the kept section of a deck with an [`IdClash`], so that the deck can be rebuilt
     /// with new ids although its outputs are up to date. False if it cannot be parsed (then it
     /// stays kept, and its ids as they are).
@@ -1699,6 +1709,8 @@ mod tests {
         let whole = Lock::parse(&path, &text).unwrap();
         assert!(!kept.kept.contains_key("e"));
         assert_eq!((&kept.notes, &kept.decks), (&whole.notes, &whole.decks));
+        assert_eq!(kept.deck_name("d\tx").as_deref(), Some("D"), "from its kept section");
+        assert_eq!(kept.deck_name("e").as_deref(), Some("E"));
     }
 
     #[test]

@@ -340,10 +340,6 @@ pub(super) fn renew_clashing_ids(
         entry.card_id = CardId(ids.take());
         count += 1;
     }
-    let with = clash
-        .with
-        .iter()
-        .map(|k| old_lock.decks.get(k).map_or_else(|| k.clone(), |d| d.name.clone()))
-        .collect();
+    let with = clash.with.iter().map(|k| old_lock.deck_name(k).unwrap_or_else(|| k.clone())).collect();
     Some(super::NewIds { count, with })
 }
