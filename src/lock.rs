@@ -482,8 +482,8 @@ impl Lock {
         Ok(lock)
     }
 
-    /// Marks damaged the sections that share a guid, note id or card id, within a section or
-    /// across sections: the sections parsed (deck key and 0-based first line) and those kept
+    /// Marks damaged the sections that share a guid, or a note id or card id within a section,
+    /// and records the ids two sections share ([`IdClash`]): the sections parsed (deck key and 0-based first line) and those kept
     /// (0-based first line by key; damaged ones are not in it).
     fn check_ids(&mut self, parsed: Vec<(String, usize)>, kept_at: &BTreeMap<String, usize>) {
         let mut sections = Vec::new();
