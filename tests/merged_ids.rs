@@ -223,3 +223,27 @@ fn merged_branches_build_the_same_bytes_every_time() {
     let second = (read(&branches.merged, LOCK), std::fs::read(branches.merged.join("out/b.apkg")).unwrap());
     assert!(first == second, "not deterministic");
 }
+
+/// With `out/` holding both branches' packages (a CI cache, a copied folder), which hold the same
+/// ids again: before, both decks were damaged, their identities read back from those packages
+/// with the same ids, so the lock kept them and every build that read it said so again. Now the
+/// first build settles it, and a later change of the earlier deck builds without a word of it.
+#[test]
+fn merged_branches_with_both_packages_settle_in_one_build() {
+    let branches = Branches::new();
+    let lock = branches.merge(None);
+    std::fs::create_dir_all(branches.merged.join("out")).unwrap();
+    for (branch, stem) in [(&branches.a, "a"), (&branches.b, "b")] {
+        let package = format!("out/{stem}.apkg");
+        std::fs::copy(branch.join(&package), branches.merged.join(&package)).unwrap();
+    }
+    let stderr = build(&branches.merged, T3);
+    assert!(stderr.contains(NOTE), "{stderr}");
+    assert!(!stderr.contains("ankideck.lock:"), "reported as damage: {stderr}");
+    assert_merged_well(&branches, &lock);
+    std::fs::write(branches.merged.join("source-cards/a.txt"), deck_text("a", 5)).unwrap();
+    let stderr = build(&branches.merged, T4 + 1);
+    assert!(stderr.contains("DECK A: 5 cards -> out/a.apkg (1 new, 0 updated, 4 unchanged"), "{stderr}");
+    assert!(stderr.contains("DECK B: up to date"), "{stderr}");
+    assert!(!stderr.contains("ankideck.lock:") && !stderr.contains("had ids also used"), "{stderr}");
+}
