@@ -203,6 +203,21 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
     }
 }
 
+/// Says that notes of deck `name` got new ids because notes of other decks had the same: what
+/// a merge of two branches built at the same time gives. One line.
+fn new_ids_sentence(name: &str, new_ids: &build::NewIds) -> String {
+    let others: Vec<String> = new_ids.with.iter().map(|d| format!("`{d}`")).collect();
+    let (notes, they) = match new_ids.count {
+        1 => ("1 note".to_string(), "it gets"),
+        n => (format!("{n} notes"), "they get"),
+    };
+    format!(
+        "{notes} of deck `{name}` had ids also used in deck {} (a merge of two branches?); {they} new \
+         ids, which changes nothing in Anki",
+        others.join(" and ")
+    )
+}
+
 fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: std::time::Duration) {
     print_diagnostics(&report.diagnostics);
     let (mut built, mut fresh, mut failed, mut cards) = (0, 0, 0, 0);
@@ -225,6 +240,9 @@ fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: std::time::D
                 );
                 if let Some(from) = &b.recovered_from {
                     eprintln!("    note identities carried over from {from}");
+                }
+                if let Some(new_ids) = &b.new_ids {
+                    eprintln!("    {}", new_ids_sentence(&b.name, new_ids));
                 }
                 print_removed(b);
                 print_moved(b);

@@ -10,7 +10,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 mod check;
+mod clash;
 pub use check::Damage;
+pub use clash::IdClash;
 
 /// The lock format this build writes. Version 2 ends each deck's section with an `end` line
 /// (note count and checksum); version 1 files, which have none, are read and upgraded.
@@ -81,6 +83,9 @@ pub struct Lock {
     pub damaged: BTreeMap<String, Damage>,
     /// Decks with note lines of lock version 1 (no sketch per side), among those parsed.
     pub version_1: std::collections::BTreeSet<String>,
+    /// Sound decks with notes whose note id or card id a note of an earlier deck of the lock
+    /// (with another guid) also has: they get new ids in this build.
+    pub clashes: BTreeMap<String, IdClash>,
 }
 
 /// A deck's section of the lock, written to a temporary file.
@@ -275,7 +280,7 @@ impl Lock {
                     lock.kept.insert(key.clone(), kept);
                     lock.damaged.insert(key, damage);
                 }
-                None => sound.push((key, check::ids_of_text(section, first_line))),
+                None => sound.push((key, first_line, check::ids_of_text(section, first_line))),
             }
         }
         lock.mark_duplicates(sound);
@@ -309,24 +314,6 @@ impl Lock {
             }
             Err(LockError::Malformed { line, message, .. }) => diagnose(Damage { line, problem: message }),
             Err(e) => diagnose(Damage { line: first_line + 1, problem: e.to_string() }),
-        }
-    }
-
-    /// Marks damaged the sound sections that share a guid, note id or card id (`sections`: the
-    /// deck key and note ids of each): when unsure which of two notes is right, neither is.
-    fn mark_duplicates(&mut self, sections: Vec<(String, check::NoteIds)>) {
-        for dup in check::duplicates(&sections) {
-            let name = |(key, line): &(String, usize), other: &(String, usize)| {
-                let deck = if key == &other.0 { String::new() } else { format!(" (deck `{key}`)") };
-                format!(
-                    "the {} on this line is also on line {line}{deck}: two notes cannot share one",
-                    dup.what
-                )
-            };
-            let second = Damage { line: dup.second.1, problem: name(&dup.first, &dup.second) };
-            let first = Damage { line: dup.first.1, problem: name(&dup.second, &dup.first) };
-            self.damaged.entry(dup.second.0.clone()).or_insert(second);
-            self.damaged.entry(dup.first.0.clone()).or_insert(first);
         }
     }
 
@@ -386,8 +373,8 @@ impl Lock {
         Ok(lock)
     }
 
-    /// Marks damaged the sections that share a guid, note id or card id, within a section or
-    /// across sections: the sections parsed (deck key and 0-based first line) and those kept
+    /// Marks damaged the sections that share a guid, or a note id or card id within a section,
+    /// and records the ids two sections share ([`IdClash`]): the sections parsed (deck key and 0-based first line) and those kept
     /// (0-based first line by key; damaged ones are not in it).
     fn check_ids(&mut self, parsed: Vec<(String, usize)>, kept_at: &BTreeMap<String, usize>) {
         let mut sections = Vec::new();
@@ -396,12 +383,12 @@ impl Lock {
                 // A sound section: its deck line, then its notes.
                 let first = first_line + 1 + usize::from(self.decks.contains_key(&key));
                 let ids = check::ids_of_entries(notes, first);
-                sections.push((key, ids));
+                sections.push((key, first_line, ids));
             }
         }
         for (key, text) in &self.kept {
             if let Some(&first_line) = kept_at.get(key) {
-                sections.push((key.clone(), check::ids_of_text(text, first_line)));
+                sections.push((key.clone(), first_line, check::ids_of_text(text, first_line)));
             }
         }
         self.mark_duplicates(sections);
@@ -1166,7 +1153,7 @@ fn unescape(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn sample() -> Lock {
+    pub(super) fn sample() -> Lock {
         let mut lock = Lock::default();
         lock.notetypes
             .insert(7, NotetypeEntry { id: NotetypeId(7), mtime: 100, hash: 0xabc, name: "NT".into() });
@@ -1471,51 +1458,6 @@ mod tests {
             assert!(!parsed.notes.contains_key("d\tx") && !parsed.decks.contains_key("d\tx"));
             assert_eq!(parsed.decks["e"], lock.decks["e"]);
             assert_eq!(parsed.to_text().unwrap(), edited, "never under a fresh checksum");
-        }
-    }
-
-    /// Two sound sections (each matches its checksum) that share an id, as two branches that
-    /// each gave a new note the next free id and were merged: neither deck's entries are trusted.
-    #[test]
-    fn sound_sections_sharing_an_id_are_both_damaged() {
-        let mut lock = sample();
-        let mut other = lock.notes["d\tx"][0].clone();
-        other.guid = "other".into();
-        other.card_id = CardId(2001);
-        lock.decks.insert("e".into(), DeckEntry { id: DeckId(10), mtime: 5, name: "E".into() });
-        lock.notes.insert("e".into(), vec![other]);
-        let text = lock.to_text().unwrap();
-        let raw = RawSections::of(&text);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ankideck.lock");
-        std::fs::write(&path, &text).unwrap();
-        let d_line = text.lines().position(|l| l.starts_with("note\td")).unwrap() + 1;
-        let e_line = text.lines().position(|l| l.starts_with("note\te")).unwrap() + 1;
-        // Both parsed, or one parsed and the other kept: the same.
-        for selected in [&["d\tx", "e"][..], &["e"], &["d\tx"]] {
-            let parsed = Lock::parse_detached(&path, raw.detach(|k| selected.contains(&k))).unwrap();
-            let damaged: Vec<(&str, usize, &str)> =
-                parsed.damaged.iter().map(|(k, d)| (k.as_str(), d.line, d.problem.as_str())).collect();
-            assert_eq!(
-                damaged,
-                [
-                    (
-                        "d\tx",
-                        d_line,
-                        &*format!(
-                            "the note id on this line is also on line {e_line} (deck `e`): two notes cannot share one"
-                        )
-                    ),
-                    (
-                        "e",
-                        e_line,
-                        &*format!(
-                            "the note id on this line is also on line {d_line} (deck `d\tx`): two notes cannot share one"
-                        )
-                    ),
-                ],
-                "{selected:?}"
-            );
         }
     }
 

@@ -33,7 +33,7 @@ impl Run<'_> {
     ) -> Identified<'l> {
         let opts = self.opts;
         let mut claimed: HashSet<String> = HashSet::new();
-        let olds: Vec<Option<Result<recover::OldIdentities, recover::NotBuilt>>> = prepared
+        let mut olds: Vec<Option<Result<recover::OldIdentities, recover::NotBuilt>>> = prepared
             .iter()
             .map(|(p, _)| {
                 let name = match p {
@@ -56,6 +56,18 @@ impl Run<'_> {
         for old in olds.iter().flatten().flatten().filter(|o| matches!(o.notes, std::borrow::Cow::Owned(_))) {
             ids.ensure_above(old.notes.iter().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0));
             guids.extend(old.notes.iter().map(|n| n.guid.as_str()));
+        }
+        // Notes whose ids an earlier deck's notes also have get new ones, before any new note
+        // does, in file order: the same lock gives the same ids.
+        for ((p, _), old) in prepared.iter().zip(olds.iter_mut()) {
+            let key = match p {
+                Prepared::Ready { deck, .. } => &deck.key,
+                Prepared::Streamed { deck, .. } => &deck.key,
+                _ => continue,
+            };
+            let Some(Ok(old)) = old else { continue };
+            let key = old.taken_over.clone().unwrap_or_else(|| key.clone());
+            old.new_ids = recover::renew_clashing_ids(old_lock, &key, &mut old.notes, &mut ids);
         }
         let mut old_notetype = old_lock.notetypes.get(&self.notetype.id.0);
         if old_notetype.is_none() {
@@ -108,7 +120,8 @@ impl Run<'_> {
         let others: Vec<std::borrow::Cow<[NoteEntry]>> = forgotten
             .iter()
             .map(|key| {
-                let notes = old_lock.notes.get(key).map_or(&[][..], Vec::as_slice).into();
+                let mut notes = old_lock.notes.get(key).map_or(&[][..], Vec::as_slice).into();
+                recover::renew_clashing_ids(old_lock, key, &mut notes, &mut ids);
                 let name = old_lock.decks.get(key).map_or(key.as_str(), |d| d.name.as_str());
                 recover::with_sketches(opts, old_lock, notes, recover::DeckName { key, name }, self.notetype)
             })
@@ -239,6 +252,7 @@ impl Run<'_> {
                 moved,
                 exchange,
                 kept_removed: false,
+                new_ids: old.new_ids,
             });
         }
         // A file that could not be read or has errors may be a renamed deck whose new name has

@@ -86,6 +86,16 @@ pub struct Built {
     /// The package identities were recovered from, when the lock had none for this deck.
     /// Where the identities came from when the lock had none for this deck.
     pub recovered_from: Option<String>,
+    /// Notes that got new ids because notes of other decks had the same (a merge of two branches).
+    pub new_ids: Option<NewIds>,
+}
+
+/// How many of a deck's notes got new ids because notes of earlier decks of the lock (other
+/// guids) had the same ids, and the names of those decks ([`crate::lock::IdClash`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIds {
+    pub count: usize,
+    pub with: Vec<String>,
 }
 
 /// One deck's result.
@@ -312,7 +322,19 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             Lock::parse_detached(&opts.lock, detached)
         },
     );
-    let old_lock = old_lock?;
+    let mut old_lock = old_lock?;
+    let mut prepared = prepared;
+    // A deck with notes that get new ids (their ids are also an earlier deck's) is rebuilt even
+    // when its outputs are up to date: its package must hold the ids of its lock entries.
+    for (file, prepared) in files.iter().zip(prepared.iter_mut()) {
+        let key = stem_of(&file.path);
+        if matches!(prepared.0, Prepared::UpToDate { .. })
+            && old_lock.clashes.contains_key(&key)
+            && old_lock.parse_kept_clashing(&opts.lock, &key)
+        {
+            *prepared = prepare(file, None, opts);
+        }
+    }
     let diagnostics: Vec<Diagnostic> = prepared.iter().flat_map(|(_, d)| d.clone()).collect();
 
     let phase = Phase::start("identify", String::new);
@@ -964,6 +986,8 @@ struct Pending<'a> {
     /// moved there), so the deck is not recorded up to date: the next build puts them up for
     /// matching again.
     kept_removed: bool,
+    /// Its notes that got new ids.
+    new_ids: Option<NewIds>,
 }
 
 /// Writes a deck's package (and CSV) to temporary files and flushes them; returns them with
@@ -1003,6 +1027,7 @@ fn emit_deck(
         moved: pending.moved.clone(),
         outputs,
         recovered_from: pending.recovered_from.clone(),
+        new_ids: pending.new_ids.clone(),
     };
     Ok((built, files))
 }

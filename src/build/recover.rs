@@ -122,6 +122,9 @@ pub(super) struct OldIdentities<'a> {
     pub(super) from: Option<String>,
     /// The key of a deck whose file is gone and whose entries these are.
     pub(super) taken_over: Option<String>,
+    /// How many of them got new ids, because an earlier deck of the lock has notes with the same
+    /// ids ([`crate::lock::IdClash`]).
+    pub(super) new_ids: Option<super::NewIds>,
 }
 
 /// Why a deck is not built for want of its old identities.
@@ -167,6 +170,7 @@ pub(super) fn old_identities<'a>(
             notetype: None,
             from: Some(format!("the lock entries of `{key}` (same deck name; its file is gone)")),
             taken_over: Some(key.clone()),
+            new_ids: None,
         });
     }
     if let Some(old) = renamed_and_damaged(opts, old_lock, deck, notetype, forgotten, claimed) {
@@ -262,6 +266,7 @@ fn recovered<'a>(r: Recovered, from: String) -> OldIdentities<'a> {
         notetype: r.notetype,
         from: Some(from),
         taken_over: None,
+        new_ids: None,
     }
 }
 
@@ -322,4 +327,27 @@ pub(super) fn keep_untaken_entries(old_lock: &Lock, stem: &str, taken: &[bool], 
             new_lock.notes.insert(stem.to_string(), kept);
         }
     }
+}
+
+/// Gives new ids to the entries of deck `key` (`notes`) whose ids an earlier deck of the lock
+/// also has ([`crate::lock::IdClash`]), in their order, from `ids`: the note id, then the card
+/// id. Everything else, the guid first, stays. Says how many, and with which decks (by name).
+pub(super) fn renew_clashing_ids(
+    old_lock: &Lock,
+    key: &str,
+    notes: &mut std::borrow::Cow<'_, [NoteEntry]>,
+    ids: &mut identify::IdAllocator,
+) -> Option<super::NewIds> {
+    let clash = old_lock.clashes.get(key)?;
+    if !notes.iter().any(|e| clash.hits(e)) {
+        return None;
+    }
+    let mut count = 0;
+    for entry in notes.to_mut().iter_mut().filter(|e| clash.hits(e)) {
+        entry.note_id = NoteId(ids.take());
+        entry.card_id = CardId(ids.take());
+        count += 1;
+    }
+    let with = clash.with.iter().map(|k| old_lock.deck_name(k).unwrap_or_else(|| k.clone())).collect();
+    Some(super::NewIds { count, with })
 }

@@ -145,7 +145,8 @@ impl IdAllocator {
         self.next = self.next.max(id + 1);
     }
 
-    fn take(&mut self) -> i64 {
+    /// The next id.
+    pub fn take(&mut self) -> i64 {
         let id = self.next;
         self.next += 1;
         id

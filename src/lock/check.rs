@@ -108,8 +108,8 @@ pub(super) fn check_section(text: &str, key: &str, first_line: usize) -> Result<
 }
 
 /// A more precise account of what is wrong in a damaged section, when there is one: a line cut
-/// short or not an entry, a line repeated, or a guid, note id or card id that another line of the
-/// lock (`whole`, in which the section starts at byte `offset`, line `first_line` + 1) also uses.
+/// short or not an entry, a line repeated, a guid, note id or card id used twice in the section,
+/// or a guid that another deck's line of the lock (`whole`, in which the section starts at byte `offset`, line `first_line` + 1) also uses.
 /// Slow; for a section already known to be damaged.
 pub(super) fn diagnose(whole: &str, offset: usize, section: &str, first_line: usize) -> Option<Damage> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -154,7 +154,8 @@ pub(super) fn diagnose(whole: &str, offset: usize, section: &str, first_line: us
             }
         }
     }
-    // The same ids elsewhere in the lock.
+    // The same guid elsewhere in the lock. (A note id or card id of another deck is no damage:
+    // two merged branches can give the same ids; see [`super::IdClash`].)
     for (number, line) in whole.lines().enumerate() {
         let start = line.as_ptr() as usize - whole.as_ptr() as usize;
         if (offset..offset + section.len()).contains(&start) {
@@ -162,7 +163,7 @@ pub(super) fn diagnose(whole: &str, offset: usize, section: &str, first_line: us
         }
         let cols: Vec<&str> = line.split('\t').collect();
         let Some((other, entry)) = parse_note(&cols) else { continue };
-        for (what, value) in note_ids(&entry) {
+        for (what, value) in note_ids(&entry).into_iter().take(1) {
             if let Some(index) = ids.get(&(what, value.clone())) {
                 let other = unescape(other);
                 return at(
@@ -221,12 +222,14 @@ pub(super) fn ids_of_entries(entries: &[super::NoteEntry], first: usize) -> Note
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Duplicate {
     pub what: &'static str,
+    /// The value used twice (a guid's hash, or the id).
+    pub value: u64,
     pub first: (String, usize),
     pub second: (String, usize),
 }
 
 /// Every guid, note id or card id used on more than one note line of `sections` (deck key and
-/// its notes). Fast when there is none (the usual case): the values are sorted in parallel, and
+/// its notes); each is paired with its first use in the order of `sections`. Fast when there is none (the usual case): the values are sorted in parallel, and
 /// only when two are equal are their lines looked for.
 pub(super) fn duplicates<K: AsRef<str> + Sync>(sections: &[(K, NoteIds)]) -> Vec<Duplicate> {
     const WHAT: [&str; 3] = ["guid", "note id", "card id"];
@@ -247,6 +250,7 @@ pub(super) fn duplicates<K: AsRef<str> + Sync>(sections: &[(K, NoteIds)]) -> Vec
                 match first.get(&values[column]) {
                     Some(&(k, l)) => found.push(Duplicate {
                         what,
+                        value: values[column],
                         first: (k.to_string(), l),
                         second: (key.to_string(), *line),
                     }),
@@ -367,18 +371,29 @@ mod tests {
         assert_eq!(damage.problem, "guid `g2` is also used on line 3 (deck `e`)");
     }
 
+    /// Another deck's note with the same ids but its own guid (two merged branches) does not
+    /// explain the damage of a section: it is no damage.
+    #[test]
+    fn diagnose_does_not_blame_ids_shared_with_another_deck() {
+        let other = "deck\te\t8\t100\tE\nnote\te\t3\tg9\t1000\t1001\t100\t01\t02\t03\t7750a39cf7e8\tx\n";
+        let whole = format!("version\t2\n{other}{}", section());
+        let offset = whole.find("deck\td").unwrap();
+        assert_eq!(diagnose(&whole, offset, &whole[offset..], 3), None);
+    }
+
     #[test]
     fn duplicates_are_found_within_and_across_sections() {
         let a = ids_of_text(&section(), 4);
         assert_eq!(a.iter().map(|(line, _)| *line).collect::<Vec<_>>(), [6, 7]);
         assert!(duplicates(&[("d", a.clone())]).is_empty());
-        let b = vec![(20, [a[1].1[0], 5000, 5001]), (21, [7, 5002, a[0].1[2]])];
+        let g2 = a[1].1[0];
+        let b = vec![(20, [g2, 5000, 5001]), (21, [7, 5002, a[0].1[2]])];
         let found = duplicates(&[("d", a), ("e", b)]);
         assert_eq!(
             found,
             [
-                Duplicate { what: "guid", first: ("d".into(), 7), second: ("e".into(), 20) },
-                Duplicate { what: "card id", first: ("d".into(), 6), second: ("e".into(), 21) },
+                Duplicate { what: "guid", value: g2, first: ("d".into(), 7), second: ("e".into(), 20) },
+                Duplicate { what: "card id", value: 1001, first: ("d".into(), 6), second: ("e".into(), 21) },
             ]
         );
     }

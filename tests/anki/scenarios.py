@@ -434,6 +434,81 @@ def scenario_stale_csv(report: Report, binary: Path, work: Path) -> None:
                  v1_args=("--csv",))
 
 
+def _lock_section(lock: str, stem: str) -> str:
+    """The lines of deck `stem` in lock text: its deck line through its `end` line."""
+    lines = lock.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"deck\t{stem}\t"))
+    end = next(i for i, line in enumerate(lines) if line.startswith(f"end\t{stem}\t"))
+    return "".join(lines[start:end + 1])
+
+
+def _note_ids(lock: str, stem: str) -> set[str]:
+    """The note ids of the note lines of deck `stem` in lock text."""
+    return {line.split("\t")[4] for line in lock.splitlines() if line.startswith(f"note\t{stem}\t")}
+
+
+def scenario_merged_branches(report: Report, binary: Path, work: Path) -> None:
+    """9. Two git branches each add a card to a different deck and are built with the same
+    SOURCE_DATE_EPOCH: both new notes get the same ids. The user imports both branches' packages
+    and reviews every card; the branches are merged (each deck file and lock section from the
+    branch that changed it) and built on a fresh clone (no out/), with the new card of the later
+    deck fixed: the build succeeds, that note gets new ids, and the import updates the same note
+    (by guid), with no duplicate and every history kept."""
+    base_a, base_b = vocab_deck("a", "Veltish", 0, 10), vocab_deck("b", "Dorish", 1000, 10)
+    new_a, new_b = vocab("a-new", "Veltish", 500), vocab("b-new", "Dorish", 1500)
+    base: Sources = {"a": ("VELTISH", base_a), "b": ("DORISH", base_b)}
+    branch_a: Sources = {"a": ("VELTISH", base_a + [new_a]), "b": ("DORISH", base_b)}
+    branch_b: Sources = {"a": ("VELTISH", base_a), "b": ("DORISH", base_b + [new_b])}
+    locks = {}
+    for tag, sources in (("A", branch_a), ("B", branch_b)):
+        project = Project(report, binary, work / f"branch-{tag}", f"9 branch {tag}")
+        project.write(base)
+        project.build(base, EPOCH_V0)
+        project.write(sources)
+        project.build(sources, EPOCH_V1)
+        locks[tag] = (project, (project.root / "ankideck.lock").read_text(encoding="utf-8"))
+    (project_a, lock_a), (project_b, lock_b) = locks["A"], locks["B"]
+    shared = _note_ids(lock_a, "a") & _note_ids(lock_b, "b")
+    report.check("9 merged branches: the two branches gave their new notes the same ids", bool(shared),
+                 "no clash: the scenario does not test what it should")
+    fixed_b = Card(new_b.key, new_b.section, new_b.front, new_b.back.replace(".", "!"))
+    merged_sources: Sources = {"a": branch_a["a"], "b": ("DORISH", base_b + [fixed_b])}
+    merged = Project(report, binary, work / "merged", "9 merged branches")
+    merged.write(merged_sources)
+    lock = lock_a.replace(_lock_section(lock_a, "b"), _lock_section(lock_b, "b"))
+    (merged.root / "ankideck.lock").write_text(lock, encoding="utf-8")
+
+    v1 = {**all_cards(branch_a), **all_cards(branch_b)}
+    v2 = all_cards(merged_sources)
+    col = Collection(str(work / "collection.anki2"))
+    tag = "9 merged branches with the same ids"
+    try:
+        log1 = {"new": 0}
+        for project, stem in ((project_a, "a"), (project_b, "b")):
+            log1["new"] += counts(import_apkg(col, project.package(stem))).get("new", 0)
+        # A's deck a and B's deck b: every card once, the two new notes with the same ids.
+        report.equal(f"{tag}: both branches' imports add every card once", log1["new"], len(v1))
+        by_fields = notes_by_fields(col)
+        v1_nids = {k: by_fields[c.fields()][0] for k, c in v1.items() if len(by_fields.get(c.fields(), [])) == 1}
+        if not report.equal(f"{tag}: branch cards found in Anki", len(v1_nids), len(v1)):
+            return
+        reviewed = review(report, col, [v1_nids[k] for k in sorted(v1)], f"{tag} v1")
+        printed = merged.build(merged_sources, EPOCH_V2)
+        print("    merged build:\n" + "".join(f"      {line[:160]}\n" for line in printed.splitlines()[1:]), end="")
+        report.check(f"{tag}: the build says the later deck's note gets new ids",
+                     "had ids also used in deck `VELTISH`" in printed, printed)
+        log2 = import_all(col, merged, merged_sources)
+        print(f"    merged import log: { {k: v for k, v in log2.items() if v} }")
+        message, ok = col.fix_integrity()
+        report.check(f"{tag}: Check Database after the merged import", ok, repr(message))
+        out = measure(col, v1, v1_nids, reviewed, v2, log2)
+    finally:
+        col.close()
+    print_table(tag, (tag, out))
+    judge(report, tag, out, updated=1)
+    RESULTS.append((tag, out))
+
+
 def check_leftover_temp_files(report: Report, binary: Path, work: Path) -> None:
     """Temporary files a killed build left (in out/, and in the project root where builds once
     staged the lock) are removed by the next build, which itself leaves none."""
@@ -462,6 +537,7 @@ SCENARIOS = [
     ("6 control edits", scenario_control_edits),
     ("7 cut lock", scenario_cut_lock),
     ("8 stale CSV", scenario_stale_csv),
+    ("9 merged branches with the same ids", scenario_merged_branches),
     ("tmp leftovers of a killed build", check_leftover_temp_files),
 ]
 
