@@ -15,8 +15,14 @@
 //! rebuilt and the decks whose file is gone, so a card moved to another deck file keeps its
 //! identity. Identical cards are first matched within each deck on its own
 //! ([`match_exact`]): for an unchanged deck that is all the work there is.
+//!
+//! A note whose fields hold a quote is also looked up by its fields as earlier versions escaped
+//! them ([`super::escaping`]), in stages 1 to 3 after its own hashes found nothing in a scope,
+//! and in stage 4 by the better of its two sketches: the lock entries of those versions hold
+//! hashes of that text.
 
 use super::NoteKey;
+use super::escaping::OldForm;
 use super::similar::{self, Sides};
 use crate::lock::NoteEntry;
 use rustc_hash::FxHashMap as HashMap;
@@ -44,6 +50,15 @@ pub struct Probe {
     pub front: u64,
     pub back: u64,
     pub sketch: Sides,
+    /// Its fields as earlier versions escaped them, if they hold a quote.
+    pub old: Option<Box<OldForm>>,
+}
+
+impl Probe {
+    /// The sketches of its fields as earlier versions escaped them (its own if it has no quote).
+    fn old_sketch(&self) -> &Sides {
+        self.old.as_ref().map_or(&self.sketch, |o| &o.sketch)
+    }
 }
 
 /// An old entry of the build's pool: entry `index` of pool `pool`.
@@ -123,12 +138,26 @@ pub fn match_leftovers(pools: &mut [Pool<'_>], decks: &[Leftovers]) -> Vec<Vec<O
         let e = &pools[r.pool].entries[r.index];
         (e.front, e.back)
     };
-    if pools.len() > 1 {
+    // Whether any probe has an old form to look up: without quotes, no pass for them.
+    let quoted = decks.iter().any(|d| d.probes.iter().any(|p| p.old.is_some()));
+    // The old form's key of a probe, where it differs from its own (`None` otherwise).
+    let old_key = |p: &Probe, key: fn(&Probe) -> u64, old: fn(&OldForm) -> u64| {
+        p.old.as_deref().map(old).filter(|&k| k != key(p))
+    };
+    if pools.len() > 1 || quoted {
         // 1. Identical (within a deck, [`match_exact`] has done it already).
         let exact = Chains::new(&free, |r| entry(pools, r));
         for &scope in scopes {
-            let candidates = |p: &Probe| exact.get(&free, (p.front, p.back));
-            by_side(pools, decks, &mut found, scope, candidates, |_, _| Some(1.0));
+            if pools.len() > 1 {
+                let candidates = |p: &Probe| exact.get(&free, (p.front, p.back));
+                by_side(pools, decks, &mut found, scope, candidates, |_, _| Some(1.0));
+            }
+            if quoted {
+                let candidates = |p: &Probe| {
+                    p.old.as_deref().map(|o| exact.get(&free, (o.front, o.back))).into_iter().flatten()
+                };
+                by_side(pools, decks, &mut found, scope, candidates, |_, _| Some(1.0));
+            }
         }
     }
     // 2. The same front: the most similar back wins.
@@ -138,17 +167,32 @@ pub fn match_leftovers(pools: &mut [Pool<'_>], decks: &[Leftovers]) -> Vec<Vec<O
         by_side(pools, decks, &mut found, scope, candidates, |p, e| {
             Some(Sides::backs(&p.sketch.back, &e.back_sketch))
         });
+        if quoted {
+            let candidates = |p: &Probe| {
+                old_key(p, |p| p.front, |o| o.front).map(|k| fronts.get(&free, k)).into_iter().flatten()
+            };
+            by_side(pools, decks, &mut found, scope, candidates, |p, e| {
+                Some(Sides::backs(&p.old_sketch().back, &e.back_sketch))
+            });
+        }
     }
     drop(fronts);
     // 3. The same back, and a similar front or a long back.
     let backs = Chains::new(&free, |r| entry(pools, r).1);
+    let same_back = |front: &Sides, p: &Probe, e: &NoteEntry| {
+        let score = Sides::fronts(&front.front, &e.front_sketch);
+        (score >= SAME_BACK_FRONT_THRESHOLD || p.sketch.back.values().len() >= LONG_BACK_WORDS)
+            .then_some(score)
+    };
     for &scope in scopes {
         let candidates = |p: &Probe| backs.get(&free, p.back);
-        by_side(pools, decks, &mut found, scope, candidates, |p, e| {
-            let score = Sides::fronts(&p.sketch.front, &e.front_sketch);
-            (score >= SAME_BACK_FRONT_THRESHOLD || p.sketch.back.values().len() >= LONG_BACK_WORDS)
-                .then_some(score)
-        });
+        by_side(pools, decks, &mut found, scope, candidates, |p, e| same_back(&p.sketch, p, e));
+        if quoted {
+            let candidates = |p: &Probe| {
+                old_key(p, |p| p.back, |o| o.back).map(|k| backs.get(&free, k)).into_iter().flatten()
+            };
+            by_side(pools, decks, &mut found, scope, candidates, |p, e| same_back(p.old_sketch(), p, e));
+        }
     }
     drop(backs);
     both_similar(pools, decks, &mut found, &free);
@@ -247,7 +291,9 @@ fn both_similar(
     for (d, deck) in decks.iter().enumerate() {
         for (j, probe) in deck.probes.iter().enumerate().filter(|(j, _)| found[d][*j].is_none()) {
             candidates.clear();
-            for v in probe.sketch.front.values().iter().chain(probe.sketch.back.values()) {
+            // A probe with quotes is compared by its own sketches and by those of its old form.
+            let forms = std::iter::once(&probe.sketch).chain(probe.old.as_deref().map(|o| &o.sketch));
+            for v in forms.clone().flat_map(|s| s.front.values().iter().chain(s.back.values())) {
                 match postings.get(v) {
                     Some(list) if list.len() <= MAX_POSTING => candidates.extend(list),
                     _ => {}
@@ -258,13 +304,19 @@ fn both_similar(
             for &i in &candidates {
                 let r = free[i as usize];
                 let e = &pools[r.pool].entries[r.index];
-                let front = Sides::fronts(&probe.sketch.front, &e.front_sketch);
-                if front < similar::THRESHOLD {
-                    continue;
-                }
-                let back = Sides::backs(&probe.sketch.back, &e.back_sketch);
-                if back >= similar::THRESHOLD {
-                    pairs.push((deck.own != Some(r.pool), -(front + back), d, j, r));
+                let best = forms
+                    .clone()
+                    .filter_map(|s| {
+                        let front = Sides::fronts(&s.front, &e.front_sketch);
+                        if front < similar::THRESHOLD {
+                            return None;
+                        }
+                        let back = Sides::backs(&s.back, &e.back_sketch);
+                        (back >= similar::THRESHOLD).then_some(front + back)
+                    })
+                    .max_by(f64::total_cmp);
+                if let Some(score) = best {
+                    pairs.push((deck.own != Some(r.pool), -score, d, j, r));
                 }
             }
         }
