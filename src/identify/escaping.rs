@@ -63,7 +63,152 @@ pub fn old_escaped(field: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{
+        Change, Deck, GuidSet, IdAllocator, IdentifiedDeck, identify_alone, identify_together,
+    };
     use super::*;
+    use crate::lock::NoteEntry;
+    use crate::model::Note;
+
+    fn note(front: &str, back: &str) -> Note {
+        Note::new(&[front, back, "S"], &["S"], 1)
+    }
+
+    /// The note as an earlier version built it: quotes as entities.
+    fn old_note(front: &str, back: &str) -> Note {
+        let old = |field: &str| old_escaped(field).unwrap_or_else(|| field.to_string());
+        note(&old(front), &old(back))
+    }
+
+    fn deck(key: &str, notes: Vec<Note>) -> Deck {
+        Deck { key: key.into(), name: key.to_uppercase(), file: format!("{key}.txt").into(), notes }
+    }
+
+    /// Builds `before` at 1000, then `after` at 2000 against its lock entries (without their
+    /// sketches when `v1`, as read from a version-1 lock without its package).
+    fn rebuild(before: Vec<Note>, after: Vec<Note>, v1: bool) -> (IdentifiedDeck, IdentifiedDeck) {
+        let mut ids = IdAllocator::new(1_000, 0);
+        let first = identify_alone(deck("d", before), &[], 1_000, &mut ids, &mut GuidSet::default());
+        let mut old = first.lock_entries();
+        if v1 {
+            for e in &mut old {
+                e.front_sketch = Default::default();
+                e.back_sketch = Default::default();
+            }
+        }
+        let mut guids: GuidSet = old.iter().map(|e| e.guid.as_str()).collect();
+        let mut ids = IdAllocator::new(2_000, 10_000_000);
+        let second = identify_alone(deck("d", after), &old, 2_000, &mut ids, &mut guids);
+        (first, second)
+    }
+
+    /// Cards with quotes on short sides, and one without.
+    const QUOTED: [(&str, &str); 4] = [
+        ("Comment dit-on \"yes\" ?", "\"Oui.\""),
+        ("What is \"l'eau\"?", "Water."),
+        ("Hund?", "\"Dog.\""),
+        ("What is 70 in French?", "Soixante-dix."),
+    ];
+
+    #[test]
+    fn quoted_cards_built_with_escaped_quotes_keep_their_identity_and_are_updated_once() {
+        for v1 in [false, true] {
+            let before = QUOTED.iter().map(|(f, b)| old_note(f, b)).collect();
+            let after: Vec<Note> = QUOTED.iter().map(|(f, b)| note(f, b)).collect();
+            let (first, second) = rebuild(before, after.clone(), v1);
+            for i in 0..3 {
+                assert_eq!(second.notes[i].guid, first.notes[i].guid, "card {i}, v1 {v1}");
+                assert_eq!(second.notes[i].change, Change::Updated, "card {i}, v1 {v1}");
+            }
+            assert_eq!(second.notes[3].change, Change::Unchanged);
+            assert!(second.removed.is_empty());
+            // Once rebuilt, they are unchanged.
+            let old = second.lock_entries();
+            let mut ids = IdAllocator::new(3_000, 20_000_000);
+            let third = identify_alone(deck("d", after), &old, 3_000, &mut ids, &mut GuidSet::default());
+            assert!(third.notes.iter().all(|n| n.change == Change::Unchanged));
+        }
+    }
+
+    #[test]
+    fn a_quoted_card_edited_since_the_escaped_build_is_matched_by_each_stage() {
+        let before = vec![
+            // 2: the same front, the answer corrected.
+            old_note("What is \"l'eau\" in English?", "Water."),
+            // 3: the same short back, the front reworded a little.
+            old_note("How do you say \"yes\" in French", "\"Oui.\""),
+            // 4: both sides edited a little.
+            old_note("Translate \"J'ai faim\" into English", "\"I'm hungry\", said politely."),
+            // 4, short sides: only the sketches of the old form are similar enough.
+            old_note("\"Merci\"", "\"Thanks\""),
+        ];
+        let after = vec![
+            note("What is \"l'eau\" in English?", "Water (the drink)."),
+            note("How do you say \"yes\" in French?", "\"Oui.\""),
+            note("Translate \"J'ai faim\" into English, please", "\"I'm hungry\", said very politely."),
+            note("\"Merci\"!", "\"Thanks.\""),
+        ];
+        let (first, second) = rebuild(before, after, false);
+        for i in 0..4 {
+            assert_eq!(second.notes[i].guid, first.notes[i].guid, "card {i}");
+            assert_eq!(second.notes[i].change, Change::Updated);
+        }
+    }
+
+    #[test]
+    fn a_replaced_quoted_card_is_still_new() {
+        let (_, second) = rebuild(
+            vec![old_note("What is \"Hund\"?", "Dog.")],
+            vec![note("What is \"Katze\"?", "Cat.")],
+            true,
+        );
+        assert_eq!(second.notes[0].change, Change::New);
+        assert_eq!(second.removed.len(), 1);
+    }
+
+    #[test]
+    fn an_entry_with_the_cards_own_hashes_wins_over_one_built_with_escaped_quotes() {
+        let (first, second) = rebuild(
+            vec![old_note("Is it \"Oui\"?", "Yes."), note("Is it \"Oui\"?", "Yes.")],
+            vec![note("Is it \"Oui\"?", "Yes.")],
+            false,
+        );
+        assert_eq!(second.notes[0].guid, first.notes[1].guid);
+        assert_eq!(second.notes[0].change, Change::Unchanged);
+        assert_eq!(second.removed[0].guid, first.notes[0].guid);
+    }
+
+    #[test]
+    fn a_quoted_card_moved_to_another_deck_keeps_its_escaped_identity() {
+        let mut ids = IdAllocator::new(1_000, 0);
+        let first = identify_together(
+            vec![(deck("a", vec![old_note("\"Hund\"?", "\"Dog.\""), note("x", "y")]), &[][..])],
+            &[],
+            1_000,
+            &mut ids,
+            &mut GuidSet::default(),
+        );
+        // As read from a version-1 lock without its package: no sketches, only hashes.
+        let mut old: Vec<NoteEntry> = first[0].lock_entries();
+        for e in &mut old {
+            e.front_sketch = Default::default();
+            e.back_sketch = Default::default();
+        }
+        let mut ids = IdAllocator::new(2_000, 10_000_000);
+        let second = identify_together(
+            vec![
+                (deck("a", vec![note("x", "y")]), &old[..]),
+                (deck("b", vec![note("\"Hund\"?", "\"Dog.\"")]), &[][..]),
+            ],
+            &[],
+            2_000,
+            &mut ids,
+            &mut GuidSet::default(),
+        );
+        assert_eq!(second[1].notes[0].guid, first[0].notes[0].guid);
+        assert_eq!(second[1].notes[0].change, Change::Updated);
+        assert!(second[0].removed.is_empty());
+    }
 
     #[test]
     fn quotes_are_escaped_as_earlier_versions_did_and_nothing_else_changes() {
