@@ -456,6 +456,13 @@ fn streamed_build_writes_the_same_trailers() {
 /// A version-1 lock (no `end` lines) is read with every identity, and upgraded on the next write.
 #[test]
 fn version_1_lock_is_read_and_upgraded() {
+    let in_memory = version_1_lock_rebuilt(&[]);
+    // A deck read from disk is matched the same way, to the same lock.
+    assert_eq!(version_1_lock_rebuilt(&["--stream-above", "0"]), in_memory);
+}
+
+/// The `lock-v1` fixture's deck rebuilt (with `args`) over its version-1 lock: the lock written.
+fn version_1_lock_rebuilt(args: &[&str]) -> String {
     let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lock-v1");
     let project = Project::with_decks(&[]);
     project.write(
@@ -468,7 +475,7 @@ fn version_1_lock_is_read_and_upgraded() {
 
     // The card with a quote was built when quotes were stored as `&#x27;`: it keeps its identity
     // and is updated once, as its HTML changed.
-    let run = project.build(T2, &[], 0);
+    let run = project.build(T2, args, 0);
     assert!(run.stderr.contains("(0 new, 1 updated, 5 unchanged, 0 removed)"), "{}", run.stderr);
     let lock = project.read(LOCK);
     assert!(lock.contains("\nversion\t2\n"), "{lock}");
@@ -495,9 +502,10 @@ fn version_1_lock_is_read_and_upgraded() {
         assert!(v1.contains(&format!("\t{guid}\t{id}\t{}\t", id + 1)), "{guid} {id} not from the v1 lock");
     }
     assert_eq!(notes.len(), 6);
-    let run = project.build(T3, &["--force"], 0);
+    let run = project.build(T3, &[args, &["--force"]].concat(), 0);
     assert!(run.stderr.contains("(0 new, 0 updated, 6 unchanged, 0 removed)"), "{}", run.stderr);
     assert_eq!(project.read(LOCK), lock);
+    lock
 }
 
 /// A lock checked out with CRLF line ends (git's `core.autocrlf`) is sound, not damaged.
