@@ -292,8 +292,11 @@ fn both_similar(
         for (j, probe) in deck.probes.iter().enumerate().filter(|(j, _)| found[d][*j].is_none()) {
             candidates.clear();
             // A probe with quotes is compared by its own sketches and by those of its old form.
-            let forms = std::iter::once(&probe.sketch).chain(probe.old.as_deref().map(|o| &o.sketch));
-            for v in forms.clone().flat_map(|s| s.front.values().iter().chain(s.back.values())) {
+            let old = probe.old.as_deref().map(|o| &o.sketch);
+            for v in std::iter::once(&probe.sketch)
+                .chain(old)
+                .flat_map(|s| s.front.values().iter().chain(s.back.values()))
+            {
                 match postings.get(v) {
                     Some(list) if list.len() <= MAX_POSTING => candidates.extend(list),
                     _ => {}
@@ -304,17 +307,12 @@ fn both_similar(
             for &i in &candidates {
                 let r = free[i as usize];
                 let e = &pools[r.pool].entries[r.index];
-                let best = forms
-                    .clone()
-                    .filter_map(|s| {
-                        let front = Sides::fronts(&s.front, &e.front_sketch);
-                        if front < similar::THRESHOLD {
-                            return None;
-                        }
-                        let back = Sides::backs(&s.back, &e.back_sketch);
-                        (back >= similar::THRESHOLD).then_some(front + back)
-                    })
-                    .max_by(f64::total_cmp);
+                let mut best = both_sides(&probe.sketch, e);
+                if let Some(old) = old
+                    && let Some(o) = both_sides(old, e)
+                {
+                    best = Some(best.map_or(o, |b| b.max(o)));
+                }
                 if let Some(score) = best {
                     pairs.push((deck.own != Some(r.pool), -score, d, j, r));
                 }
@@ -330,4 +328,14 @@ fn both_similar(
             found[d][j] = Some(r);
         }
     }
+}
+
+/// The sum of a probe's front and back similarity to an entry's, if each is similar (stage 4).
+fn both_sides(probe: &Sides, e: &NoteEntry) -> Option<f64> {
+    let front = Sides::fronts(&probe.front, &e.front_sketch);
+    if front < similar::THRESHOLD {
+        return None;
+    }
+    let back = Sides::backs(&probe.back, &e.back_sketch);
+    (back >= similar::THRESHOLD).then_some(front + back)
 }
