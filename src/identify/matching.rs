@@ -293,13 +293,12 @@ fn both_similar(
             candidates.clear();
             // A probe with quotes is compared by its own sketches and by those of its old form.
             let old = probe.old.as_deref().map(|o| &o.sketch);
-            for v in std::iter::once(&probe.sketch)
-                .chain(old)
-                .flat_map(|s| s.front.values().iter().chain(s.back.values()))
-            {
-                match postings.get(v) {
-                    Some(list) if list.len() <= MAX_POSTING => candidates.extend(list),
-                    _ => {}
+            for sides in std::iter::once(&probe.sketch).chain(old) {
+                for v in sides.front.values().iter().chain(sides.back.values()) {
+                    match postings.get(v) {
+                        Some(list) if list.len() <= MAX_POSTING => candidates.extend(list),
+                        _ => {}
+                    }
                 }
             }
             candidates.sort_unstable();
