@@ -23,7 +23,7 @@
 
 use super::NoteKey;
 use super::escaping::OldForm;
-use super::similar::{self, Sides};
+use super::similar::{self, Sides, Sketch};
 use crate::lock::NoteEntry;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -285,6 +285,13 @@ fn both_similar(
     if postings.is_empty() {
         return;
     }
+    // The values of the words that quotes escaped the old way became: an entry whose sketches
+    // hold neither is no more like a probe's old form than like the probe (the old form's words
+    // are the probe's and these), so it is compared with the probe only.
+    let quote_words = [Sketch::of("quot").values()[0], Sketch::of("x27").values()[0]];
+    let from_quotes = |e: &NoteEntry| {
+        e.front_sketch.values().iter().chain(e.back_sketch.values()).any(|v| quote_words.contains(v))
+    };
     // (foreign, -score, deck, probe, entry): ascending is best first.
     let mut pairs: Vec<(bool, f64, usize, usize, OldRef)> = Vec::new();
     let mut candidates: Vec<u32> = Vec::new();
@@ -292,7 +299,9 @@ fn both_similar(
         for (j, probe) in deck.probes.iter().enumerate().filter(|(j, _)| found[d][*j].is_none()) {
             candidates.clear();
             // A probe with quotes is compared by its own sketches and by those of its old form.
-            let old = probe.old.as_deref().map(|o| &o.sketch);
+            // (An old form whose sketches are the probe's adds nothing: long sides, quotes' words
+            // not among the smallest values.)
+            let old = probe.old.as_deref().map(|o| &o.sketch).filter(|&o| *o != probe.sketch);
             for sides in std::iter::once(&probe.sketch).chain(old) {
                 for v in sides.front.values().iter().chain(sides.back.values()) {
                     match postings.get(v) {
@@ -308,6 +317,7 @@ fn both_similar(
                 let e = &pools[r.pool].entries[r.index];
                 let mut best = both_sides(&probe.sketch, e);
                 if let Some(old) = old
+                    && from_quotes(e)
                     && let Some(o) = both_sides(old, e)
                 {
                     best = Some(best.map_or(o, |b| b.max(o)));
