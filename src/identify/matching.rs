@@ -302,12 +302,21 @@ fn both_similar(
             // (An old form whose sketches are the probe's adds nothing: long sides, quotes' words
             // not among the smallest values.)
             let old = probe.old.as_deref().map(|o| &o.sketch).filter(|&o| *o != probe.sketch);
-            for sides in std::iter::once(&probe.sketch).chain(old) {
-                for v in sides.front.values().iter().chain(sides.back.values()) {
-                    match postings.get(v) {
-                        Some(list) if list.len() <= MAX_POSTING => candidates.extend(list),
-                        _ => {}
-                    }
+            let own =
+                |v: &u16| probe.sketch.front.values().contains(v) || probe.sketch.back.values().contains(v);
+            // The old form's values are mostly the probe's own: only the others find more.
+            let old_values = old.into_iter().flat_map(|o| o.front.values().iter().chain(o.back.values()));
+            for v in probe
+                .sketch
+                .front
+                .values()
+                .iter()
+                .chain(probe.sketch.back.values())
+                .chain(old_values.filter(|v| !own(v)))
+            {
+                match postings.get(v) {
+                    Some(list) if list.len() <= MAX_POSTING => candidates.extend(list),
+                    _ => {}
                 }
             }
             candidates.sort_unstable();
