@@ -465,6 +465,13 @@ fn streamed_build_writes_the_same_trailers() {
 /// A version-1 lock (no `end` lines) is read with every identity, and upgraded on the next write.
 #[test]
 fn version_1_lock_is_read_and_upgraded() {
+    let in_memory = version_1_lock_rebuilt(&[]);
+    // A deck read from disk is matched the same way, to the same lock.
+    assert_eq!(version_1_lock_rebuilt(&["--stream-above", "0"]), in_memory);
+}
+
+/// The `lock-v1` fixture's deck rebuilt (with `args`) over its version-1 lock: the lock written.
+fn version_1_lock_rebuilt(args: &[&str]) -> String {
     let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lock-v1");
     let project = Project::with_decks(&[]);
     project.write(
@@ -475,22 +482,39 @@ fn version_1_lock_is_read_and_upgraded() {
     assert!(v1.contains("\nversion\t1\n") && !v1.contains("\nend\t"));
     project.write(LOCK, v1.as_bytes());
 
-    let run = project.build(T2, &[], 0);
-    assert!(run.stderr.contains("(0 new, 0 updated, 6 unchanged, 0 removed)"), "{}", run.stderr);
+    // The card with a quote was built when quotes were stored as `&#x27;`: it keeps its identity
+    // and is updated once, as its HTML changed.
+    let run = project.build(T2, args, 0);
+    assert!(run.stderr.contains("(0 new, 1 updated, 5 unchanged, 0 removed)"), "{}", run.stderr);
     let lock = project.read(LOCK);
     assert!(lock.contains("\nversion\t2\n"), "{lock}");
     assert_trailers_are_right(&lock);
-    // Every identity column is kept: the v2 lock is the v1 lock plus its `end` lines.
-    let without_end: String = lock.split_inclusive('\n').filter(|l| !l.starts_with("end\t")).collect();
-    assert_eq!(without_end.replace("\nversion\t2\n", "\nversion\t1\n"), v1);
+    // Every note keeps its line, guid, ids; the five unchanged ones their time and hashes too
+    // (the sketch columns are version 2's).
+    let notes = |lock: &str| -> Vec<Vec<String>> {
+        let lines = lock.lines().filter(|l| l.starts_with("note\t"));
+        lines.map(|l| l.split('\t').take(10).map(str::to_string).collect()).collect()
+    };
+    let (old, new) = (notes(&v1), notes(&lock));
+    assert_eq!(old.len(), 6);
+    assert_eq!(new.len(), 6);
+    for (old, new) in old.iter().zip(&new) {
+        assert_eq!(old[..6], new[..6]);
+        if old[3] == "N]K&x}?i8Q" {
+            assert_eq!(new[6], T2.to_string(), "the quoted card is updated");
+        } else {
+            assert_eq!(old, new);
+        }
+    }
     let notes = project.notes("out/soviet-history.apkg");
-    for (guid, id, mtime, _) in &notes {
-        assert!(
-            v1.contains(&format!("\t{guid}\t{id}\t{}\t{mtime}\t", id + 1)),
-            "{guid} {id} not from the v1 lock"
-        );
+    for (guid, id, _, _) in &notes {
+        assert!(v1.contains(&format!("\t{guid}\t{id}\t{}\t", id + 1)), "{guid} {id} not from the v1 lock");
     }
     assert_eq!(notes.len(), 6);
+    let run = project.build(T3, &[args, &["--force"]].concat(), 0);
+    assert!(run.stderr.contains("(0 new, 0 updated, 6 unchanged, 0 removed)"), "{}", run.stderr);
+    assert_eq!(project.read(LOCK), lock);
+    lock
 }
 
 /// A lock checked out with CRLF line ends (git's `core.autocrlf`) is sound, not damaged.

@@ -180,6 +180,14 @@ fn check_show_lists_how_each_card_was_split() {
 /// those whose HTML changes are updated once.
 #[test]
 fn notes_built_with_escaped_quotes_are_updated_once_and_keep_their_guids() {
+    let in_memory = escaped_quotes_rebuilt(&[]);
+    // A deck read from disk is matched the same way, to the same lock.
+    assert_eq!(escaped_quotes_rebuilt(&["--stream-above", "0"]), in_memory);
+}
+
+/// The vocabulary deck rebuilt (with `args`) over the lock of a build by an earlier version: the
+/// lock written.
+fn escaped_quotes_rebuilt(args: &[&str]) -> String {
     let project = Project::with_decks("fixed", str::to_string);
     for deck in ["chemistry", "history"] {
         std::fs::remove_file(project.dir.path().join(format!("source-cards/{deck}.txt"))).unwrap();
@@ -197,13 +205,16 @@ fn notes_built_with_escaped_quotes_are_updated_once_and_keep_their_guids() {
         guids.sort();
         guids
     };
-    let run = project.run(T2, &["build"]);
+    let build = |epoch: i64, more: &[&str]| project.run(epoch, &[&["build"], args, more].concat());
+    let run = build(T2, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("(0 new, 9 updated, 1 unchanged, 0 removed)"), "{}", run.stderr);
     let lock = std::fs::read_to_string(project.dir.path().join("ankideck.lock")).unwrap();
     assert_eq!(guids(&lock), guids(&old_lock));
-    let run = project.run(T2 + 1, &["build", "--force"]);
+    let run = build(T2 + 1, &["--force"]);
     assert!(run.stderr.contains("(0 new, 0 updated, 10 unchanged, 0 removed)"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(project.dir.path().join("ankideck.lock")).unwrap(), lock);
+    lock
 }
 
 #[test]
@@ -245,4 +256,79 @@ fn each_files_diagnostics_are_capped_in_text_and_complete_in_json() {
     let json = project.run(T1, &["check", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(json["diagnostics"].as_array().unwrap().len(), 100);
+}
+
+/// A deck with quotes on short sides; its fields' HTML is its text (no `&`, `<` or `>`).
+const QUOTED_DECK: &str = "QUOTES Flashcards\n\nGREETINGS\nHow do you say \"yes\" in French?\n\"Oui.\"\n\n\
+GREETINGS\nWhat does \"Danke\" mean?\n\"Thanks.\"\n\nGERMAN WORDS\nWhat is \"Hund\"?\nDog.\n\n\
+NUMBERS\nWhat is 70 in French?\nSoixante-dix.\n";
+
+/// The cards of [`QUOTED_DECK`]: front, back, section.
+const QUOTED_CARDS: [(&str, &str, &str); 4] = [
+    ("How do you say \"yes\" in French?", "\"Oui.\"", "GREETINGS"),
+    ("What does \"Danke\" mean?", "\"Thanks.\"", "GREETINGS"),
+    ("What is \"Hund\"?", "Dog.", "GERMAN WORDS"),
+    ("What is 70 in French?", "Soixante-dix.", "NUMBERS"),
+];
+
+/// The lock an earlier version wrote for [`QUOTED_DECK`], made from this version's `lock`:
+/// version 1 (no `end` lines, one sketch column, here empty as it is not read), with the hashes
+/// of the fields as they were then, quotes as `&quot;` and `&#x27;`.
+fn as_written_with_escaped_quotes(lock: &str) -> String {
+    use ankideck::identify::{content_hash, hash};
+    let old = |text: &str| text.replace('"', "&quot;").replace('\'', "&#x27;");
+    let hashes = |front: &str, back: &str, section: &str| {
+        let note = ankideck::model::Note::new(&[front, back, section], &[section.replace(' ', "_")], 1);
+        [content_hash(&note), hash(front), hash(back)].map(|h| format!("{h:016x}"))
+    };
+    let mut out = String::new();
+    for line in lock.lines().filter(|l| !l.starts_with("end\t")) {
+        let mut cols: Vec<String> = line.split('\t').map(str::to_string).collect();
+        if line == "version\t2" {
+            cols[1] = "1".into();
+        } else if cols[0] == "note" {
+            let (front, back, section) = *QUOTED_CARDS.iter().find(|c| c.0 == cols[12]).expect("a card");
+            // The hashes are made here as the build makes them.
+            assert_eq!(hashes(front, back, section)[..], cols[7..10], "{line}");
+            cols.splice(7..12, hashes(&old(front), &old(back), section).into_iter().chain(["-".to_string()]));
+        }
+        out.push_str(&cols.join("\t"));
+        out.push('\n');
+    }
+    out
+}
+
+/// Cards with quotes on short sides built by an earlier version (a version-1 lock, no package in
+/// `out/`) keep their notes: those with quotes are updated once, in memory and from disk alike.
+#[test]
+fn short_quoted_cards_of_a_lock_with_escaped_quotes_are_updated_once_not_new() {
+    let first = Project { dir: tempfile::tempdir().unwrap() };
+    first.write("source-cards/quotes.txt", QUOTED_DECK);
+    assert_eq!(first.run(T1, &["build"]).code, 0);
+    let lock = std::fs::read_to_string(first.dir.path().join("ankideck.lock")).unwrap();
+    let old_lock = as_written_with_escaped_quotes(&lock);
+    assert_ne!(old_lock, lock);
+    let rebuilt = |args: &[&str]| {
+        let project = Project { dir: tempfile::tempdir().unwrap() };
+        project.write("source-cards/quotes.txt", QUOTED_DECK);
+        project.write("ankideck.lock", &old_lock);
+        let build = |epoch: i64, more: &[&str]| project.run(epoch, &[&["build"], args, more].concat());
+        let run = build(T2, &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stderr.contains("(0 new, 3 updated, 1 unchanged, 0 removed)"), "{}", run.stderr);
+        let rebuilt = std::fs::read_to_string(project.dir.path().join("ankideck.lock")).unwrap();
+        let run = build(T2 + 1, &["--force"]);
+        assert!(run.stderr.contains("(0 new, 0 updated, 4 unchanged, 0 removed)"), "{}", run.stderr);
+        assert_eq!(std::fs::read_to_string(project.dir.path().join("ankideck.lock")).unwrap(), rebuilt);
+        rebuilt
+    };
+    let in_memory = rebuilt(&[]);
+    assert_eq!(rebuilt(&["--stream-above", "0"]), in_memory);
+    // Every note keeps its guid and ids; only the `mod` of those with quotes moved on.
+    let identity = |lock: &str| -> Vec<String> {
+        let notes = lock.lines().filter(|l| l.starts_with("note\t"));
+        notes.map(|l| l.split('\t').take(6).collect::<Vec<_>>().join("\t")).collect()
+    };
+    assert_eq!(identity(&in_memory), identity(&lock));
+    assert_eq!(in_memory.lines().filter(|l| l.contains(&format!("\t{T2}\t"))).count(), 3);
 }

@@ -69,11 +69,12 @@ pub fn match_decks(decks: &[ToMatch<'_>], others: &[&[NoteEntry]]) -> Matched {
             let probes = unmatched
                 .into_iter()
                 .zip(sketches)
-                .map(|(index, sketch)| Probe {
+                .map(|(index, sketched)| Probe {
                     index,
                     front: deck.keys[index].front,
                     back: deck.keys[index].back,
-                    sketch,
+                    sketch: sketched.sides,
+                    old: sketched.old,
                 })
                 .collect();
             Leftovers { own: Some(d), probes }

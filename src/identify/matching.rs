@@ -17,9 +17,15 @@
 //! rebuilt and the decks whose file is gone, so a card moved to another deck file keeps its
 //! identity. Identical cards are first matched within each deck on its own
 //! ([`match_exact`]): for an unchanged deck that is all the work there is.
+//!
+//! A note whose fields hold a quote is also looked up by its fields as earlier versions escaped
+//! them ([`super::escaping`]), in stages 1 to 3 after its own hashes found nothing in a scope,
+//! and in stage 4 by the better of its two sketches: the lock entries of those versions hold
+//! hashes of that text.
 
 use super::NoteKey;
-use super::similar::{self, Sides};
+use super::escaping::OldForm;
+use super::similar::{self, Sides, Sketch};
 use crate::lock::NoteEntry;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -53,6 +59,15 @@ pub struct Probe {
     pub front: u64,
     pub back: u64,
     pub sketch: Sides,
+    /// Its fields as earlier versions escaped them, if they hold a quote.
+    pub old: Option<Box<OldForm>>,
+}
+
+impl Probe {
+    /// The sketches of its fields as earlier versions escaped them (its own if it has no quote).
+    fn old_sketch(&self) -> &Sides {
+        self.old.as_ref().map_or(&self.sketch, |o| &o.sketch)
+    }
 }
 
 /// An old entry of the build's pool: entry `index` of pool `pool`.
@@ -132,12 +147,26 @@ pub fn match_leftovers(pools: &mut [Pool<'_>], decks: &[Leftovers]) -> Vec<Vec<O
         let e = &pools[r.pool].entries[r.index];
         (e.front, e.back)
     };
-    if pools.len() > 1 {
+    // Whether any probe has an old form to look up: without quotes, no pass for them.
+    let quoted = decks.iter().any(|d| d.probes.iter().any(|p| p.old.is_some()));
+    // The old form's key of a probe, where it differs from its own (`None` otherwise).
+    let old_key = |p: &Probe, key: fn(&Probe) -> u64, old: fn(&OldForm) -> u64| {
+        p.old.as_deref().map(old).filter(|&k| k != key(p))
+    };
+    if pools.len() > 1 || quoted {
         // 1. Identical (within a deck, [`match_exact`] has done it already).
         let exact = Chains::new(&free, |r| entry(pools, r));
         for &scope in scopes {
-            let candidates = |p: &Probe| exact.get(&free, (p.front, p.back));
-            by_side(pools, decks, &mut found, scope, candidates, |_, _, _| Some(1.0));
+            if pools.len() > 1 {
+                let candidates = |p: &Probe| exact.get(&free, (p.front, p.back));
+                by_side(pools, decks, &mut found, scope, candidates, |_, _, _| Some(1.0));
+            }
+            if quoted {
+                let candidates = |p: &Probe| {
+                    p.old.as_deref().map(|o| exact.get(&free, (o.front, o.back))).into_iter().flatten()
+                };
+                by_side(pools, decks, &mut found, scope, candidates, |_, _, _| Some(1.0));
+            }
         }
     }
     // 2. The same front: the most similar back wins. In another deck the back must be similar
@@ -150,17 +179,33 @@ pub fn match_leftovers(pools: &mut [Pool<'_>], decks: &[Leftovers]) -> Vec<Vec<O
             let score = Sides::backs(&p.sketch.back, &e.back_sketch);
             (!foreign || score >= similar::THRESHOLD).then_some(score)
         });
+        if quoted {
+            let candidates = |p: &Probe| {
+                old_key(p, |p| p.front, |o| o.front).map(|k| fronts.get(&free, k)).into_iter().flatten()
+            };
+            by_side(pools, decks, &mut found, scope, candidates, |p, e, foreign| {
+                let score = Sides::backs(&p.old_sketch().back, &e.back_sketch);
+                (!foreign || score >= similar::THRESHOLD).then_some(score)
+            });
+        }
     }
     drop(fronts);
     // 3. The same back, and a similar front or a long back.
     let backs = Chains::new(&free, |r| entry(pools, r).1);
+    let same_back = |front: &Sides, p: &Probe, e: &NoteEntry| {
+        let score = Sides::fronts(&front.front, &e.front_sketch);
+        (score >= SAME_BACK_FRONT_THRESHOLD || p.sketch.back.values().len() >= LONG_BACK_WORDS)
+            .then_some(score)
+    };
     for &scope in scopes {
         let candidates = |p: &Probe| backs.get(&free, p.back);
-        by_side(pools, decks, &mut found, scope, candidates, |p, e, _| {
-            let score = Sides::fronts(&p.sketch.front, &e.front_sketch);
-            (score >= SAME_BACK_FRONT_THRESHOLD || p.sketch.back.values().len() >= LONG_BACK_WORDS)
-                .then_some(score)
-        });
+        by_side(pools, decks, &mut found, scope, candidates, |p, e, _| same_back(&p.sketch, p, e));
+        if quoted {
+            let candidates = |p: &Probe| {
+                old_key(p, |p| p.back, |o| o.back).map(|k| backs.get(&free, k)).into_iter().flatten()
+            };
+            by_side(pools, decks, &mut found, scope, candidates, |p, e, _| same_back(p.old_sketch(), p, e));
+        }
     }
     drop(backs);
     both_similar(pools, decks, &mut found, &free);
@@ -255,13 +300,35 @@ fn both_similar(
     if postings.is_empty() {
         return;
     }
+    // The values of the words that quotes escaped the old way became: an entry whose sketches
+    // hold neither is no more like a probe's old form than like the probe (the old form's words
+    // are the probe's and these), so it is compared with the probe only.
+    let quote_words = [Sketch::of("quot").values()[0], Sketch::of("x27").values()[0]];
+    let from_quotes = |e: &NoteEntry| {
+        e.front_sketch.values().iter().chain(e.back_sketch.values()).any(|v| quote_words.contains(v))
+    };
     // (-score, foreign, deck, probe, entry): ascending is best first.
     let mut pairs: Vec<(f64, bool, usize, usize, OldRef)> = Vec::new();
     let mut candidates: Vec<u32> = Vec::new();
     for (d, deck) in decks.iter().enumerate() {
         for (j, probe) in deck.probes.iter().enumerate().filter(|(j, _)| found[d][*j].is_none()) {
             candidates.clear();
-            for v in probe.sketch.front.values().iter().chain(probe.sketch.back.values()) {
+            // A probe with quotes is compared by its own sketches and by those of its old form.
+            // (An old form whose sketches are the probe's adds nothing: long sides, quotes' words
+            // not among the smallest values.)
+            let old = probe.old.as_deref().map(|o| &o.sketch).filter(|&o| *o != probe.sketch);
+            let own =
+                |v: &u16| probe.sketch.front.values().contains(v) || probe.sketch.back.values().contains(v);
+            // The old form's values are mostly the probe's own: only the others find more.
+            let old_values = old.into_iter().flat_map(|o| o.front.values().iter().chain(o.back.values()));
+            for v in probe
+                .sketch
+                .front
+                .values()
+                .iter()
+                .chain(probe.sketch.back.values())
+                .chain(old_values.filter(|v| !own(v)))
+            {
                 match postings.get(v) {
                     Some(list) if list.len() <= MAX_POSTING => candidates.extend(list),
                     _ => {}
@@ -272,13 +339,15 @@ fn both_similar(
             for &i in &candidates {
                 let r = free[i as usize];
                 let e = &pools[r.pool].entries[r.index];
-                let front = Sides::fronts(&probe.sketch.front, &e.front_sketch);
-                if front < BOTH_CHANGED_THRESHOLD {
-                    continue;
+                let mut best = both_sides(&probe.sketch, e);
+                if let Some(old) = old
+                    && from_quotes(e)
+                    && let Some(o) = both_sides(old, e)
+                {
+                    best = Some(best.map_or(o, |b| b.max(o)));
                 }
-                let back = Sides::backs(&probe.sketch.back, &e.back_sketch);
-                if back >= BOTH_CHANGED_THRESHOLD {
-                    pairs.push((-(front + back), deck.own != Some(r.pool), d, j, r));
+                if let Some(score) = best {
+                    pairs.push((-score, deck.own != Some(r.pool), d, j, r));
                 }
             }
         }
@@ -292,4 +361,14 @@ fn both_similar(
             found[d][j] = Some(r);
         }
     }
+}
+
+/// The sum of a probe's front and back similarity to an entry's, if each is similar (stage 4).
+fn both_sides(probe: &Sides, e: &NoteEntry) -> Option<f64> {
+    let front = Sides::fronts(&probe.front, &e.front_sketch);
+    if front < BOTH_CHANGED_THRESHOLD {
+        return None;
+    }
+    let back = Sides::backs(&probe.back, &e.back_sketch);
+    (back >= BOTH_CHANGED_THRESHOLD).then_some(front + back)
 }

@@ -7,6 +7,7 @@
 //! its old `mod`, so Anki reports it unchanged. The same holds for the note type.
 
 pub mod across;
+pub mod escaping;
 pub mod matching;
 pub mod similar;
 pub mod streamed;
@@ -19,6 +20,7 @@ use crate::notetype::Notetype;
 pub use across::{Assigned, Assignment, DeckMatch, Matched, Olds, ToMatch, assign, match_decks};
 #[cfg(test)]
 pub use across::{identify_alone, identify_together};
+use escaping::Sketched;
 use rayon::prelude::*;
 use similar::Sides;
 use std::path::PathBuf;
@@ -199,8 +201,9 @@ impl NoteKey {
 /// The sketches of a deck's notes, as matching asks for them: only for notes that matched no
 /// lock entry of their deck exactly, so a deck held on disk is read again only for those.
 pub trait Sketches: Sync {
-    /// The sketches ([`sides_of`]) of the notes at `indices`, in that order.
-    fn sketches(&self, indices: &[usize]) -> Vec<Sides>;
+    /// The sketches ([`sides_of`]) and old form ([`escaping`]) of the notes at `indices`, in that
+    /// order.
+    fn sketches(&self, indices: &[usize]) -> Vec<Sketched>;
 }
 
 /// The text of a deck's notes, as identification asks for it.
@@ -224,8 +227,8 @@ impl<'a> InMemory<'a> {
 }
 
 impl Sketches for InMemory<'_> {
-    fn sketches(&self, indices: &[usize]) -> Vec<Sides> {
-        indices.par_iter().map(|&i| sides_of(&self.notes[i])).collect()
+    fn sketches(&self, indices: &[usize]) -> Vec<Sketched> {
+        indices.par_iter().map(|&i| Sketched::of(&self.notes[i])).collect()
     }
 }
 

@@ -4,8 +4,9 @@
 //! cards that no lock entry matched exactly, a guid taken by another note, and, when the outputs
 //! are written, the notes themselves.
 
+use super::escaping::Sketched;
 use super::{
-    Assigned, Assignment, Change, Context, NoteKey, NoteText, Olds, Sides, Sketches, carried, deck_entry,
+    Assigned, Assignment, Change, Context, NoteKey, NoteText, Olds, Sketches, carried, deck_entry,
     identity_of,
 };
 use crate::ids::{self, CardId, NoteId};
@@ -81,18 +82,18 @@ impl<'a> OnDisk<'a> {
 }
 
 impl Sketches for OnDisk<'_> {
-    fn sketches(&self, indices: &[usize]) -> Vec<Sides> {
+    fn sketches(&self, indices: &[usize]) -> Vec<Sketched> {
         let mut sketches = Vec::with_capacity(indices.len());
         for batch in indices.chunks(BATCH) {
             match self
                 .deck
                 .notes
-                .read_with(batch, |notes| notes.par_iter().map(super::sides_of).collect::<Vec<_>>())
+                .read_with(batch, |notes| notes.par_iter().map(Sketched::of).collect::<Vec<_>>())
             {
                 Ok(batch) => sketches.extend(batch),
                 Err(e) => {
                     self.fail(e);
-                    sketches.extend(batch.iter().map(|_| Sides::default()));
+                    sketches.extend(batch.iter().map(|_| Sketched::default()));
                 }
             }
         }

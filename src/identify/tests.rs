@@ -227,8 +227,8 @@ fn previews_name_the_front_as_text() {
 struct Unreadable;
 
 impl Sketches for Unreadable {
-    fn sketches(&self, indices: &[usize]) -> Vec<Sides> {
-        vec![Sides::default(); indices.len()]
+    fn sketches(&self, indices: &[usize]) -> Vec<escaping::Sketched> {
+        vec![escaping::Sketched::default(); indices.len()]
     }
 }
 
