@@ -7,7 +7,9 @@ collection file inside the package, CSV import, and the rebuild scenario
 (stable note identity across source edits, byte-stable rebuilds, CSS change),
 and the identity scenarios of scenarios.py (a replaced answer, cards moved
 between files, a split, a rename with a new title, a swap, a cut lock, a stale
-CSV: no duplicate, stolen history or lost update in Anki). After every build,
+CSV, merged branches, template cards replaced, parallel language decks, a card
+moved into a file with an error, a git revert: no duplicate, stolen history or
+lost update in Anki). After every build,
 no `.ankideck-*.tmp` file is left in out/ or the project root.
 Expected field values are computed here from `ankideck check --format json`,
 independently of the binary's own HTML code.

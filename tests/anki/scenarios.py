@@ -3,7 +3,8 @@
 Each scenario builds version 1 of a small project with the release binary, imports it into a
 fresh collection, reviews cards with Anki's scheduler, changes the sources to version 2 the way a
 user does (edit, move, split, rename, swap, a damaged lock, a build without --csv after one with
-it), builds again with a later SOURCE_DATE_EPOCH, imports into the same collection, runs Check
+it, template cards replaced by others, a parallel deck, a move into a file with an error, a git
+revert), builds again with a later SOURCE_DATE_EPOCH, imports into the same collection, runs Check
 Database and counts:
 
 - duplicates: notes the v2 import added for a card that already existed in v1;
@@ -509,6 +510,128 @@ def scenario_merged_branches(report: Report, binary: Path, work: Path) -> None:
     RESULTS.append((tag, out))
 
 
+_CAPITALS = [("France", "Paris", "Seine"), ("Germany", "Berlin", "Spree"), ("Italy", "Rome", "Tiber"),
+             ("England", "London", "Thames"), ("Egypt", "Cairo", "Nile"), ("Austria", "Vienna", "Danube")]
+
+
+def capital(country: str, city: str, river: str) -> Card:
+    """A template card: every capital card has the same words but three."""
+    return Card(country, "CAPITALS", f"What is the capital city of {country} and on which river does it lie",
+                f"The capital of {country} is {city}, which lies on the river {river}.")
+
+
+def battle(name: str, year: int) -> Card:
+    """A template card: every battle card has the same words but two."""
+    return Card(name, "BATTLES", f"In which year did the Battle of {name} take place",
+                f"The Battle of {name} took place in {year}.")
+
+
+def scenario_template_replaced(report: Report, binary: Path, work: Path) -> None:
+    """10. Template cards replaced by others: France becomes Spain/Madrid/Manzanares (three
+    words of each side), and Hastings leaves medieval.txt while modern.txt gains Culloden/1746.
+    The new cards are new notes; the reviewed France and Hastings notes keep their text."""
+    capitals = [capital(*c) for c in _CAPITALS]
+    medieval = [battle(n, y) for n, y in (("Hastings", 1066), ("Bannockburn", 1314), ("Agincourt", 1415),
+                                          ("Bosworth", 1485))]
+    modern = [battle(n, y) for n, y in (("Blenheim", 1704), ("Trafalgar", 1805), ("Waterloo", 1815))]
+    run_scenario(report, binary, work, "10 template cards replaced",
+                 {"capitals": ("CAPITALS", capitals), "medieval": ("MEDIEVAL BATTLES", medieval),
+                  "modern": ("MODERN BATTLES", modern)},
+                 {"capitals": ("CAPITALS", [capital("Spain", "Madrid", "Manzanares"), *capitals[1:]]),
+                  "medieval": ("MEDIEVAL BATTLES", medieval[1:]),
+                  "modern": ("MODERN BATTLES", [*modern, battle("Culloden", 1746)])}, updated=0)
+
+
+def scenario_parallel_languages(report: Report, binary: Path, work: Path) -> None:
+    """11. Parallel language decks share their prompts: the horse card leaves french.txt and a
+    new spanish.txt has `What is the word for horse` / `El caballo.`: a new note, and the
+    reviewed French note keeps `Le cheval.`."""
+    horse = Card("fr-horse", "ANIMALS", "What is the word for horse", "Le cheval.")
+    dog = Card("fr-dog", "ANIMALS", "What is the word for dog", "Le chien.")
+    caballo = Card("es-horse", "ANIMALS", "What is the word for horse", "El caballo.")
+    run_scenario(report, binary, work, "11 parallel language decks",
+                 {"french": ("FRENCH", [horse, dog])},
+                 {"french": ("FRENCH", [dog]), "spanish": ("SPANISH", [caballo])}, updated=0)
+
+
+def scenario_moved_into_error(report: Report, binary: Path, work: Path) -> None:
+    """12. A card moved from a.txt into b.txt while b.txt has an error (a card of one line):
+    that build exits 1. Then b.txt is fixed (the card gets its answer) and built: the moved
+    card keeps its note and history, nothing is duplicated."""
+    a, b = vocab_deck("a", "Veltish", 0, 10), vocab_deck("b", "Dorish", 1000, 10)
+    broken = vocab("b-broken", "Dorish", 1500)
+    v2: Sources = {"a": ("VELTISH", a[:9]), "b": ("DORISH", [*b, a[9]])}
+
+    def build_with_error(project: Project) -> None:
+        project.write(v2)
+        path = project.root / "source-cards" / "b.txt"
+        with open(path, "a", encoding="utf-8") as deck:
+            deck.write(f"\n{broken.section}\n{broken.front}\n")
+        front_line = len(path.read_text(encoding="utf-8").splitlines())
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ANKIDECK_") and k != "SOURCE_DATE_EPOCH"}
+        env["SOURCE_DATE_EPOCH"] = str((EPOCH_V1 + EPOCH_V2) // 2)
+        proc = subprocess.run([str(project.binary), "build", "--out", "out"], cwd=project.root, env=env,
+                              capture_output=True, text=True)
+        print("    build with the error:\n" + "".join(f"      {line[:160]}\n" for line in proc.stderr.splitlines()),
+              end="")
+        report.equal("12 moved into a file with an error: the build exits 1", proc.returncode, 1)
+        report.check("12 moved into a file with an error: the build names the line of the error",
+                     f"b.txt:{front_line}:1: error[E006]" in proc.stderr, proc.stderr)
+
+    run_scenario(report, binary, work, "12 card moved into a file with an error",
+                 {"a": ("VELTISH", a), "b": ("DORISH", b)},
+                 {"a": v2["a"], "b": ("DORISH", [*b, a[9], broken])}, between=build_with_error)
+
+
+def scenario_git_revert(report: Report, binary: Path, work: Path) -> None:
+    """13. A git revert: v1 built and imported, the cards reviewed; v2 edits one card's front,
+    is built and imported (the note updated in place); then the sources and ankideck.lock go
+    back to v1's (out/ is not committed, so it stays) and are built and imported: the edited
+    note shows v1's text again, with its history."""
+    v1 = [Card(f"f{i}", "HISTORY", front, back) for i, (front, back) in enumerate(_FACTS)]
+    v2 = list(v1)
+    v2[3] = Card("f3", "HISTORY", "The first Five-Year Plan of the USSR was officially declared complete in",
+                 v1[3].back)
+    v1_sources: Sources = {"history": ("HISTORY FACTS", v1)}
+    v2_sources: Sources = {"history": ("HISTORY FACTS", v2)}
+    tag = "13 git revert of an edit"
+    project = Project(report, binary, work / "project", tag)
+    project.write(v1_sources)
+    project.build(v1_sources, EPOCH_V1)
+    v1_lock = (project.root / "ankideck.lock").read_bytes()
+    col = Collection(str(work / "collection.anki2"))
+    try:
+        log1 = import_all(col, project, v1_sources)
+        report.equal(f"{tag}: v1 import adds every card", log1.get("new"), len(v1))
+        by_fields = notes_by_fields(col)
+        nids = {c.key: by_fields[c.fields()][0] for c in v1 if len(by_fields.get(c.fields(), [])) == 1}
+        if not report.equal(f"{tag}: v1 cards found in Anki", len(nids), len(v1)):
+            return
+        reviewed = review(report, col, [nids[c.key] for c in v1], f"{tag} v1")
+        project.write(v2_sources)
+        project.build(v2_sources, (EPOCH_V1 + EPOCH_V2) // 2)
+        log2 = import_all(col, project, v2_sources)
+        report.equal(f"{tag}: the v2 import updates the edited note in place", log2.get("updated"), 1)
+        report.equal(f"{tag}: the edited note shows v2's text", tuple(col.get_note(nids["f3"]).fields),
+                     v2[3].fields())
+        # The revert: sources and lock as committed in v1; out/ keeps the v2 package.
+        (project.root / "ankideck.lock").write_bytes(v1_lock)
+        project.write(v1_sources)
+        printed = project.build(v1_sources, EPOCH_V2)
+        print("    revert build:\n" + "".join(f"      {line[:160]}\n" for line in printed.splitlines()[1:]), end="")
+        log3 = import_all(col, project, v1_sources)
+        print(f"    revert import log: { {k: v for k, v in log3.items() if v} }")
+        message, ok = col.fix_integrity()
+        report.check(f"{tag}: Check Database after the revert import", ok, repr(message))
+        # Measured from what Anki held before the revert (v2) to the reverted sources (v1).
+        out = measure(col, all_cards(v2_sources), nids, reviewed, all_cards(v1_sources), log3)
+    finally:
+        col.close()
+    print_table(tag, (tag, out))
+    judge(report, tag, out, updated=1)
+    RESULTS.append((tag, out))
+
+
 def check_leftover_temp_files(report: Report, binary: Path, work: Path) -> None:
     """Temporary files a killed build left (in out/, and in the project root where builds once
     staged the lock) are removed by the next build, which itself leaves none."""
@@ -538,6 +661,10 @@ SCENARIOS = [
     ("7 cut lock", scenario_cut_lock),
     ("8 stale CSV", scenario_stale_csv),
     ("9 merged branches with the same ids", scenario_merged_branches),
+    ("10 template cards replaced", scenario_template_replaced),
+    ("11 parallel language decks", scenario_parallel_languages),
+    ("12 card moved into a file with an error", scenario_moved_into_error),
+    ("13 git revert of an edit", scenario_git_revert),
     ("tmp leftovers of a killed build", check_leftover_temp_files),
 ]
 
