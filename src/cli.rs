@@ -311,6 +311,17 @@ fn print_removed(built: &build::Built) {
     if built.removed.is_empty() {
         return;
     }
+    if built.removed_kept {
+        // Not gone yet: a card may have moved to a deck file with errors, and keeps its note
+        // once that file builds. No search to delete them: the note may be needed.
+        eprintln!(
+            "    no longer in this deck; kept in the lock until every deck file builds (a card may have moved to one with errors):"
+        );
+        for entry in &built.removed {
+            eprintln!("      {}", entry.preview);
+        }
+        return;
+    }
     eprintln!("    removed since the last build (an import never deletes notes, they stay in Anki):");
     for entry in &built.removed {
         let line = if entry.line == 0 { "line ?".to_string() } else { format!("line {}", entry.line) };

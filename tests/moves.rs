@@ -323,6 +323,9 @@ fn a_card_moved_into_a_file_with_an_error_keeps_its_note() {
     project.write("b.txt", &broken);
     let stderr = project.build(T2, &[], 1);
     assert!(stderr.contains("Alpha: 9 cards -> out/a.apkg"), "{stderr}");
+    // Not reported as gone, with a search to delete its note: it is only waiting.
+    assert!(stderr.contains("kept in the lock until every deck file builds"), "{stderr}");
+    assert!(!stderr.contains("nid:"), "{stderr}");
     assert!(guids_unique(&project.lock()));
 
     project.write("b.txt", &deck("Beta", &[("army", 0..10), ("farm", 9..10)]));

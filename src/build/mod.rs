@@ -80,6 +80,9 @@ pub struct Built {
     pub updated: usize,
     pub unchanged: usize,
     pub removed: Vec<NoteEntry>,
+    /// Whether the removed cards stay in the lock (another deck was not built: they may have
+    /// moved there), so they are not reported as gone yet.
+    pub removed_kept: bool,
     /// Cards whose note was in another Anki deck in the last build, by that deck.
     pub moved: Vec<moved::Moved>,
     pub outputs: Vec<PathBuf>,
@@ -576,7 +579,11 @@ impl Run<'_> {
         }
         // The notes this lock drops are reported only if the build gets to the end: they are
         // kept on disk until then.
-        let removed = written.iter().map(|(p, (built, _))| (p.deck.key(), &built.removed[..]));
+        // (Removed cards kept in the lock are not dropped by it: nothing to report later.)
+        let removed = written
+            .iter()
+            .filter(|(p, _)| !p.kept_removed)
+            .map(|(p, (built, _))| (p.deck.key(), &built.removed[..]));
         let removed = removed.chain(dropped.iter().map(|(key, entries)| (*key, *entries)));
         let mut unreported = journal::unreported(interrupted, removed);
         let mut journal_after = JournalAfter::Keep;
@@ -1024,6 +1031,7 @@ fn emit_deck(
         updated: body.count(identify::Change::Updated),
         unchanged: body.count(identify::Change::Unchanged),
         removed: body.removed().to_vec(),
+        removed_kept: pending.kept_removed,
         moved: pending.moved.clone(),
         outputs,
         recovered_from: pending.recovered_from.clone(),
