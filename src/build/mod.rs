@@ -274,7 +274,7 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let phase = Phase::start("check", String::new);
     let checked = run.check_all(&files, sources, &notetype_entry, &raw);
     drop(phase);
-    let lock_edited = reverted::lock_edited(&opts.out, &files, &checked, &raw);
+    let as_written = reverted::as_written(&opts.out, &files, &checked, &raw);
     let stems: HashSet<String> = files.iter().map(|f| stem_of(&f.path)).collect();
     let mut forgotten: Vec<String> = raw.decks.keys().filter(|k| !stems.contains(*k)).cloned().collect();
     forgotten.sort();
@@ -306,10 +306,13 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // the file, so a large lock is not held both as text and as entries. Only its digest is
     // needed from here on: whether the lock changes.
     let detached = raw.detach(|key| to_parse.contains(key));
+    // Sections as their builds wrote them cannot share ids: their check is skipped (it reads
+    // every note line of the lock).
+    let detached = if as_written.all { detached.as_written() } else { detached };
     // A lock checked out with CRLF line ends (git's `core.autocrlf`) is the same lock: compared
     // with LF, so `--locked` passes and an unchanged lock is not rewritten (git would only turn
     // it back).
-    let old_digest = old_text.as_deref().map(|t| match t.contains('\r') {
+    let old_digest = old_text.as_deref().map(|t| match memchr::memchr(b'\r', t.as_bytes()).is_some() {
         true => xxh3_128(t.replace("\r\n", "\n").as_bytes()),
         false => xxh3_128(t.as_bytes()),
     });
@@ -343,7 +346,7 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let phase = Phase::start("identify", String::new);
     // Every deck whose file is gone: those the lock drops in the end have their outputs removed.
     let files_gone = forgotten.clone();
-    let mut identified = run.identify_all(&files, prepared, &old_lock, &mut forgotten, &lock_edited);
+    let mut identified = run.identify_all(&files, prepared, &old_lock, &mut forgotten, &as_written.edited);
     drop(phase);
     if opts.locked {
         finish_entries(&mut identified.lock, &identified.to_emit, &opts.out)?;

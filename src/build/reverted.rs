@@ -15,24 +15,42 @@ use crate::source::stem_of;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-/// The decks to build whose lock section is not the one their last build recorded.
-pub(super) fn lock_edited(
+/// How the lock's sections compare with those the decks' last builds wrote.
+pub(super) struct AsWritten {
+    /// The decks whose section is not the one their last build recorded.
+    pub(super) edited: HashSet<String>,
+    /// Whether every section is known to be as a build wrote it (then no two decks can share an
+    /// id or guid: each build wrote unique ones, and each section's `end` line vouches for its
+    /// text), so the lock's check of ids across decks can be skipped.
+    pub(super) all: bool,
+}
+
+/// Compares each section of the lock with the one its deck's last build recorded (a deck that is
+/// up to date was compared by its fingerprint already).
+pub(super) fn as_written(
     out: &Path,
     files: &[SourceFile],
     checked: &[Checked],
     raw: &RawSections<'_>,
-) -> HashSet<String> {
-    files
+) -> AsWritten {
+    let fresh: HashSet<String> = files
         .iter()
         .zip(checked)
-        .filter(|(_, c)| matches!(c, Checked::Build(_)))
-        .filter_map(|(file, _)| {
-            let stem = stem_of(&file.path);
-            let recorded = state::recorded_section(out, &stem)?;
-            let current = state::section_digest(raw.decks.get(&stem).map_or("", |s| s.text));
-            (recorded != current).then_some(stem)
-        })
-        .collect()
+        .filter(|(_, c)| matches!(c, Checked::UpToDate { .. }))
+        .map(|(file, _)| stem_of(&file.path))
+        .collect();
+    let mut result = AsWritten { edited: HashSet::new(), all: true };
+    for (key, section) in raw.decks.iter().filter(|(key, _)| !fresh.contains(*key)) {
+        match state::recorded_section(out, key) {
+            Some(recorded) if recorded == state::section_digest(section.text) => {}
+            Some(_) => {
+                result.edited.insert(key.clone());
+                result.all = false;
+            }
+            None => result.all = false,
+        }
+    }
+    result
 }
 
 /// Gives every note of `deck` whose text differs from the previous package's a `mod` after the
