@@ -11,12 +11,20 @@ use std::borrow::Cow;
 /// (and as Python's `html.escape(s, quote=False)` does). Quotes stay as they are: they need no
 /// escaping outside attributes, and a field holding `&#x27;` is not found by a search for `'`.
 pub fn escape(text: &str, out: &mut String) {
-    push_replacing_ascii(text, out, |b| match b {
-        b'&' => Some("&amp;"),
-        b'<' => Some("&lt;"),
-        b'>' => Some("&gt;"),
-        _ => None,
-    });
+    // Three bytes to find: memchr's vectorised search, not a byte loop (every field of every
+    // card goes through here).
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for i in memchr::memchr3_iter(b'&', b'<', b'>', bytes) {
+        out.push_str(&text[start..i]);
+        out.push_str(match bytes[i] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            _ => "&gt;",
+        });
+        start = i + 1;
+    }
+    out.push_str(&text[start..]);
 }
 
 /// Which rule [`escape`] follows, for the fingerprint of a deck's outputs: a deck built under an
