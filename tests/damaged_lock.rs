@@ -567,3 +567,36 @@ fn reverted_edit_gets_a_mod_after_the_package_it_replaces() {
     let again = project.build(T3, &["--force"], 0);
     assert!(again.stderr.contains("(0 new, 0 updated, 4 unchanged, 0 removed)"), "{}", again.stderr);
 }
+
+/// Only the lock goes back (a checkout of the lock file): the notes' text is what Anki already
+/// has, so they are unchanged and keep the package's `mod`, and the next edit gets a `mod` after
+/// it (found by review: the `mod` went back, and the next edit was lost in Anki).
+#[test]
+fn reverted_lock_alone_keeps_the_package_mods_and_the_next_edit_passes_them() {
+    let project = Project::with_decks(&[("a", 4)]);
+    project.build(T1, &[], 0);
+    let lock_v1 = project.read(LOCK);
+    let source = project.read("source-cards/a.txt");
+    let v2 = source.replace("fact number 2 of", "fact no. 2 of");
+    project.write("source-cards/a.txt", v2.as_bytes());
+    project.build(T1, &[], 0);
+    let v3 = source.replace("fact number 2 of", "fact nr. 2 of");
+    project.write("source-cards/a.txt", v3.as_bytes());
+    project.build(T1, &[], 0);
+    let in_anki = project.notes("out/a.apkg");
+
+    project.write(LOCK, lock_v1.as_bytes());
+    let run = project.build(T1, &[], 0);
+    assert!(run.stderr.contains("(0 new, 0 updated, 4 unchanged, 0 removed)"), "{}", run.stderr);
+    assert_eq!(project.notes("out/a.apkg"), in_anki, "the package Anki has, mods included");
+
+    let v4 = source.replace("fact number 2 of", "fact #2 of");
+    project.write("source-cards/a.txt", v4.as_bytes());
+    project.build(T1, &[], 0);
+    let after = project.notes("out/a.apkg");
+    for (before, after) in in_anki.iter().zip(&after) {
+        if before.3 != after.3 {
+            assert!(after.2 > before.2, "the edit is newer than what Anki has: {after:?} / {before:?}");
+        }
+    }
+}

@@ -214,10 +214,24 @@ pub fn build_with(
     deliver: &mut dyn FnMut(&BuildReport),
 ) -> Result<BuildReport, BuildError> {
     let _total = Phase::start("build", String::new);
+    // A lock reached through a symbolic link is the file it names: its folder is the one to
+    // guard, and it is replaced there (renaming onto the link would replace the link).
+    let resolved;
+    let opts = match std::fs::symlink_metadata(&opts.lock) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let lock = std::fs::canonicalize(&opts.lock)
+                .map_err(|source| BuildError::Read { path: opts.lock.clone(), source })?;
+            resolved = BuildOptions { lock, ..opts.clone() };
+            &resolved
+        }
+        _ => opts,
+    };
     let guard = guard::BuildGuard::acquire(&opts.out, waiting)
         .map_err(|source| BuildError::Guard { path: opts.out.join(guard::GUARD_FILE), source })?;
-    let lock_folder = guard::FolderGuard::acquire(durable::parent_of(&opts.lock), waiting)
-        .map_err(|source| BuildError::Guard { path: durable::parent_of(&opts.lock).to_path_buf(), source })?;
+    let lock_folder =
+        guard::FolderGuard::acquire(durable::parent_of(&opts.lock), &|_| waiting(&opts.lock)).map_err(
+            |source| BuildError::Guard { path: durable::parent_of(&opts.lock).to_path_buf(), source },
+        )?;
     let leftovers = guard::remove_leftovers(&[&opts.out, durable::parent_of(&opts.lock)]);
     let report = leftovers
         .map_err(|source| BuildError::Remove { path: opts.out.clone(), source })
@@ -308,7 +322,8 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let detached = raw.detach(|key| to_parse.contains(key));
     // Sections as their builds wrote them cannot share ids: their check is skipped (it reads
     // every note line of the lock).
-    let detached = if as_written.all { detached.as_written() } else { detached };
+    // (`--force` checks them all the same.)
+    let detached = if as_written.all && !opts.force { detached.as_written() } else { detached };
     // A lock checked out with CRLF line ends (git's `core.autocrlf`) is the same lock: compared
     // with LF, so `--locked` passes and an unchanged lock is not rewritten (git would only turn
     // it back).

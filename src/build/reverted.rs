@@ -3,7 +3,8 @@
 //! rebuilt with the lock's `mod`, the note would look older than Anki's copy and the import would
 //! skip it, silently keeping the text the user went back from. A deck whose lock section is not
 //! the one its last build wrote (its state file records that section's digest) is compared with
-//! that package: a note whose text differs from the package's gets a `mod` after the package's.
+//! that package: a note whose text differs from the package's gets a `mod` after the package's,
+//! and one whose text is the package's keeps the package's `mod` (unchanged for Anki).
 //! Only then is the package read, so an ordinary rebuild costs nothing more.
 
 use super::{BuildOptions, Checked, output_stem, recover, state};
@@ -63,12 +64,18 @@ pub(super) fn newer_than_package(opts: &BuildOptions, notetype: &Notetype, deck:
         previous.notes.iter().map(|e| (e.guid.as_str(), (e.content, e.mtime))).collect();
     for (note, entry) in deck.notes.iter_mut().zip(deck.entries.iter_mut()) {
         let Some(&(content, mtime)) = built.get(note.guid.as_str()) else { continue };
-        if content != entry.content && mtime >= note.mtime {
+        if content == entry.content {
+            // What Anki last got: unchanged for it, and never older than it (the next edit's
+            // `mod` must pass Anki's).
+            if mtime > note.mtime {
+                note.mtime = mtime;
+                entry.mtime = mtime;
+            }
+            note.change = Change::Unchanged;
+        } else if mtime >= note.mtime {
             note.mtime = opts.now_secs.max(mtime + 1);
             entry.mtime = note.mtime;
-            if note.change == Change::Unchanged {
-                note.change = Change::Updated;
-            }
+            note.change = Change::Updated;
         }
     }
 }
