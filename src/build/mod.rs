@@ -286,9 +286,13 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         settings: format!("compression={} csv={}", opts.compression.name(), opts.csv),
     };
     let phase = Phase::start("check", String::new);
-    let checked = run.check_all(&files, sources, &notetype_entry, &raw);
+    // Each lock section's digest, once: the incremental check and the comparison with what the
+    // decks' last builds wrote both need it.
+    let sections: std::collections::HashMap<&str, u128> =
+        raw.decks.par_iter().map(|(key, s)| (key.as_str(), state::section_digest(s.text))).collect();
+    let checked = run.check_all(&files, sources, &notetype_entry, &sections);
     drop(phase);
-    let as_written = reverted::as_written(&opts.out, &files, &checked, &raw);
+    let as_written = reverted::as_written(&opts.out, &files, &checked, &sections);
     let stems: HashSet<String> = files.iter().map(|f| stem_of(&f.path)).collect();
     let mut forgotten: Vec<String> = raw.decks.keys().filter(|k| !stems.contains(*k)).cloned().collect();
     forgotten.sort();
@@ -475,7 +479,7 @@ impl Run<'_> {
         files: &[SourceFile],
         sources: Vec<Option<SourceRead>>,
         notetype_entry: &NotetypeEntry,
-        raw: &RawSections<'_>,
+        sections: &std::collections::HashMap<&str, u128>,
     ) -> Vec<Checked> {
         let clashing = clashing_names(files);
         files
@@ -483,7 +487,7 @@ impl Run<'_> {
             .zip(sources)
             .map(|(file, source)| match clashing.iter().find(|(path, _)| path == &file.path) {
                 Some((_, diagnostic)) => Checked::Invalid(diagnostic.clone()),
-                None => check(file, source, notetype_entry, raw, &self.settings, &self.opts.out),
+                None => check(file, source, notetype_entry, sections, &self.settings, &self.opts.out),
             })
             .collect()
     }
@@ -777,7 +781,7 @@ fn check(
     file: &SourceFile,
     source: Option<SourceRead>,
     notetype_entry: &NotetypeEntry,
-    raw_lock: &RawSections<'_>,
+    sections: &std::collections::HashMap<&str, u128>,
     settings: &str,
     out: &Path,
 ) -> Checked {
@@ -791,7 +795,7 @@ fn check(
         source: digest,
         settings,
         notetype: &notetype_fingerprint(notetype_entry),
-        lock_section: state::section_digest(raw_lock.decks.get(&stem).map_or("", |s| s.text)),
+        lock_section: sections.get(stem.as_str()).copied().unwrap_or_else(|| state::section_digest("")),
     });
     match state::up_to_date(out, &stem, &fingerprint) {
         Some((cards, name)) => Checked::UpToDate { name, cards },

@@ -10,7 +10,6 @@
 use super::{BuildOptions, Checked, output_stem, recover, state};
 use crate::discover::SourceFile;
 use crate::identify::{Change, IdentifiedDeck};
-use crate::lock::RawSections;
 use crate::notetype::Notetype;
 use crate::source::stem_of;
 use std::collections::{HashMap, HashSet};
@@ -26,13 +25,13 @@ pub(super) struct AsWritten {
     pub(super) all: bool,
 }
 
-/// Compares each section of the lock with the one its deck's last build recorded (a deck that is
-/// up to date was compared by its fingerprint already).
+/// Compares each section of the lock (`sections`: its digest by deck key) with the one its deck's
+/// last build recorded (a deck that is up to date was compared by its fingerprint already).
 pub(super) fn as_written(
     out: &Path,
     files: &[SourceFile],
     checked: &[Checked],
-    raw: &RawSections<'_>,
+    sections: &HashMap<&str, u128>,
 ) -> AsWritten {
     let fresh: HashSet<String> = files
         .iter()
@@ -41,11 +40,11 @@ pub(super) fn as_written(
         .map(|(file, _)| stem_of(&file.path))
         .collect();
     let mut result = AsWritten { edited: HashSet::new(), all: true };
-    for (key, section) in raw.decks.iter().filter(|(key, _)| !fresh.contains(*key)) {
+    for (&key, &digest) in sections.iter().filter(|(key, _)| !fresh.contains(**key)) {
         match state::recorded_section(out, key) {
-            Some(recorded) if recorded == state::section_digest(section.text) => {}
+            Some(recorded) if recorded == digest => {}
             Some(_) => {
-                result.edited.insert(key.clone());
+                result.edited.insert(key.to_string());
                 result.all = false;
             }
             None => result.all = false,
