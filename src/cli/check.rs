@@ -1,0 +1,97 @@
+//! `ankideck check`: parse and validate every deck, write nothing; `--show` lists the cards.
+
+use super::report::{plural, print_diagnostics};
+use super::{CheckArgs, INPUT_ERROR, OutputFormat, TOOL_ERROR};
+use crate::{build, discover, source};
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub(super) fn run_check(args: &CheckArgs) -> ExitCode {
+    let (files, skipped) = match discover::discover_all(&args.source) {
+        Ok(found) => found,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(INPUT_ERROR);
+        }
+    };
+    let mut decks = Vec::new();
+    let mut cards = 0;
+    let mut diagnostics = skipped;
+    for file in &files {
+        let cannot_read = |err: std::io::Error| {
+            eprintln!("error: cannot read {}: {err}", file.path.display());
+            ExitCode::from(TOOL_ERROR)
+        };
+        if args.format == OutputFormat::Text {
+            // Only the diagnostics (and with --show, the cards) are printed: the file is read in
+            // blocks, its cards counted.
+            let show = args.show;
+            let read = std::fs::File::open(&file.path).and_then(|mut reader| {
+                source::parse_stream(
+                    file.format,
+                    &file.path,
+                    &mut reader,
+                    build::STREAM_BLOCK,
+                    |card| if show { shown(&file.path, &card) } else { String::new() },
+                    |piece| {
+                        let mut stdout = std::io::stdout().lock();
+                        piece.iter().try_for_each(|card| stdout.write_all(card.as_bytes()))
+                    },
+                )
+            });
+            let (parsed, _) = match read {
+                Ok(read) => read,
+                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+                Err(err) => return cannot_read(err),
+            };
+            cards += parsed.deck.map_or(0, |d| d.cards.len());
+            diagnostics.extend(parsed.diagnostics);
+            continue;
+        }
+        let bytes = match std::fs::read(&file.path) {
+            Ok(bytes) => bytes,
+            Err(err) => return cannot_read(err),
+        };
+        let parsed = source::parse(file.format, &file.path, &bytes);
+        decks.extend(parsed.deck);
+        diagnostics.extend(parsed.diagnostics);
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    match args.format {
+        OutputFormat::Json => {
+            let json = serde_json::json!({ "decks": decks, "diagnostics": diagnostics });
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = writeln!(stdout, "{json:#}")
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                eprintln!("error: cannot write to stdout: {e}");
+                return ExitCode::from(TOOL_ERROR);
+            }
+        }
+        OutputFormat::Text => {
+            print_diagnostics(&diagnostics);
+            eprintln!(
+                "{}, {}, {}, {}",
+                plural(files.len(), "deck"),
+                plural(cards, "card"),
+                plural(errors, "error"),
+                plural(diagnostics.len() - errors, "warning")
+            );
+        }
+    }
+    if errors > 0 { ExitCode::from(INPUT_ERROR) } else { ExitCode::SUCCESS }
+}
+
+/// A card as `check --show` lists it: where it starts, its section, its front and back.
+fn shown(file: &Path, card: &source::CardText<'_>) -> String {
+    let mut out = format!("{}:{}: {}\n", file.display(), card.line, card.section);
+    for (side, lines) in [("front", card.front), ("back", card.back)] {
+        for (i, line) in lines.iter().enumerate() {
+            let label = if i == 0 { side } else { "" };
+            out.push_str(&format!("  {label:<5} | {line}\n"));
+        }
+    }
+    out.push('\n');
+    out
+}
