@@ -1,0 +1,313 @@
+//! From the text of `ankideck.toml` to validated [`Settings`]: syntax, unknown keys (from the
+//! spanned tree, so the first one in the file is named), types (serde), then the values
+//! themselves (note type names, tags, deck names, paths), each error at its key.
+
+use super::error::{Position, Problem, SettingsError, did_you_mean, list};
+use super::file::{DeckKeys, File, Kind, NotetypeKeys};
+use super::tree::{Step, Tree, dotted};
+use super::{
+    BUILTIN_NOTETYPES, Builtin, CustomNotetype, DeckTable, Layer, NotetypeChoice, ProjectPath, Settings,
+    TemplateFiles,
+};
+use std::collections::BTreeMap;
+use std::path::{Component, Path};
+use std::sync::Arc;
+
+/// The error for a settings file that is not UTF-8.
+pub(super) fn not_utf8(path: &Path, e: &std::string::FromUtf8Error) -> SettingsError {
+    let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+    let at = Position::of(&String::from_utf8_lossy(valid), valid.len());
+    SettingsError::Invalid {
+        problem: Problem::Syntax,
+        file: path.to_path_buf(),
+        at,
+        key: None,
+        message: "the file is not valid UTF-8".into(),
+        hint: Some("save it as UTF-8 in your editor".into()),
+    }
+}
+
+/// The file being validated, for errors at a key.
+struct Checker<'t, 'i> {
+    tree: &'t Tree<'i>,
+    file: &'t Path,
+}
+
+impl Checker<'_, '_> {
+    /// An error at the key `path` (at its value when `at_value`).
+    fn error(
+        &self,
+        problem: Problem,
+        path: &[Step],
+        at_value: bool,
+        message: String,
+        hint: String,
+    ) -> SettingsError {
+        let offset = self.tree.span_of(path, at_value).map_or(0, |s| s.start);
+        SettingsError::Invalid {
+            problem,
+            file: self.file.to_path_buf(),
+            at: self.tree.position(offset),
+            key: Some(dotted(path)),
+            message,
+            hint: Some(hint),
+        }
+    }
+}
+
+fn key(k: &str) -> Step {
+    Step::Key(k.to_string())
+}
+
+pub(super) fn parse(text: &str, file: &Path) -> Result<Settings, SettingsError> {
+    let tree = Tree::parse(text).map_err(|(span, message)| SettingsError::Invalid {
+        problem: Problem::Syntax,
+        file: file.to_path_buf(),
+        at: Position::of(text, span.map_or(0, |s| s.start)),
+        key: None,
+        message: format!("not valid TOML: {message}"),
+        hint: Some("see the commented example that `ankideck init` writes, or https://toml.io".into()),
+    })?;
+    let check = Checker { tree: &tree, file };
+    if let Some(unknown) = tree.first_unknown_key() {
+        let at = tree.position(unknown.span.start);
+        let key = Some(dotted(&unknown.path));
+        let (message, hint) = (unknown.message, Some(unknown.hint));
+        return Err(SettingsError::Invalid {
+            problem: Problem::UnknownKey,
+            file: file.into(),
+            at,
+            key,
+            message,
+            hint,
+        });
+    }
+    let raw: File = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        let path = tree.path_at(offset);
+        SettingsError::Invalid {
+            problem: Problem::BadValue,
+            file: file.to_path_buf(),
+            at: tree.position(offset),
+            key: (!path.is_empty()).then(|| dotted(&path)),
+            message: e.message().trim_end().replace("missing field", "missing key"),
+            hint: Some(value_hint(&path)),
+        }
+    })?;
+    let base = file.parent().unwrap_or(Path::new(""));
+    let mut notetypes = BTreeMap::new();
+    for (name, keys) in raw.notetypes {
+        let custom = custom_notetype(&check, base, &name, keys)?;
+        notetypes.insert(name, Arc::new(custom));
+    }
+    let defaults = layer(&check, &notetypes, vec![key("defaults")], raw.defaults)?;
+    let positions: BTreeMap<String, usize> =
+        tree.deck_keys().into_iter().map(|(k, s)| (k, s.start)).collect();
+    let mut decks = BTreeMap::new();
+    for (stem, keys) in raw.decks {
+        let layer = layer(&check, &notetypes, vec![key("decks"), key(&stem)], keys)?;
+        let at = tree.position(positions.get(&stem).copied().unwrap_or(0));
+        decks.insert(stem, DeckTable { layer, at });
+    }
+    Ok(Settings { file: Some(file.to_path_buf()), defaults, decks, notetypes })
+}
+
+/// One `[defaults]` or `[decks.<stem>]` table, at `path`.
+fn layer(
+    check: &Checker<'_, '_>,
+    notetypes: &BTreeMap<String, Arc<CustomNotetype>>,
+    path: Vec<Step>,
+    keys: DeckKeys,
+) -> Result<Layer, SettingsError> {
+    let at = |k: &str| [path.as_slice(), &[key(k)]].concat();
+    let notetype = match keys.notetype {
+        None => None,
+        Some(name) => Some(match (Builtin::from_name(&name), notetypes.get(&name)) {
+            (Some(b), _) => NotetypeChoice::Builtin(b),
+            (None, Some(custom)) => NotetypeChoice::Custom(custom.clone()),
+            (None, None) => {
+                let known: Vec<&str> =
+                    BUILTIN_NOTETYPES.iter().copied().chain(notetypes.keys().map(String::as_str)).collect();
+                let hint = match did_you_mean(&name, known.iter().copied()) {
+                    Some(near) => format!("did you mean `{near}`? The note types are {}", list(&known)),
+                    None => format!(
+                        "the note types are {}; define your own in a [notetypes.{name}] table",
+                        list(&known)
+                    ),
+                };
+                let message = format!("unknown note type `{name}`");
+                return Err(check.error(Problem::UnknownNotetype, &at("notetype"), true, message, hint));
+            }
+        }),
+    };
+    let tags = keys.tags.unwrap_or_default();
+    for (i, tag) in tags.iter().enumerate() {
+        if tag.is_empty() || tag.chars().any(char::is_whitespace) {
+            let message = format!("the tag {tag:?} is empty or has a space");
+            let hint = "Anki separates tags with spaces: write `world_war` for two words".to_string();
+            return Err(check.error(
+                Problem::BadValue,
+                &[at("tags"), vec![Step::Index(i)]].concat(),
+                true,
+                message,
+                hint,
+            ));
+        }
+    }
+    if let Some(name) = &keys.name
+        && (name.trim().is_empty() || name.split("::").any(|part| part.trim().is_empty()))
+    {
+        let message = format!("the deck name {name:?} is empty or has an empty part");
+        let hint =
+            "write a name, and `::` only between two names to make a subdeck: `History::Stalin`".to_string();
+        return Err(check.error(Problem::BadValue, &at("name"), true, message, hint));
+    }
+    let (subdecks, html, name, description) = (keys.subdecks, keys.html, keys.name, keys.description);
+    Ok(Layer { notetype, tags, subdecks, html, name, description })
+}
+
+/// One `[notetypes.<name>]` table.
+fn custom_notetype(
+    check: &Checker<'_, '_>,
+    base: &Path,
+    name: &str,
+    keys: NotetypeKeys,
+) -> Result<CustomNotetype, SettingsError> {
+    let here = vec![key("notetypes"), key(name)];
+    let at = |k: &str| [here.as_slice(), &[key(k)]].concat();
+    if BUILTIN_NOTETYPES.iter().any(|b| b.eq_ignore_ascii_case(name)) {
+        let message = format!("a custom note type cannot be called `{name}`: that is a built-in note type");
+        let hint = format!("give yours another name; the built-in names are {}", list(BUILTIN_NOTETYPES));
+        return Err(check.error(Problem::BadValue, &here, false, message, hint));
+    }
+    unique_names(check, &at("fields"), keys.fields.iter().map(String::as_str), "field")?;
+    unique_names(check, &at("templates"), keys.templates.iter().map(|t| t.name.as_str()), "template")?;
+    if keys.kind == Kind::Cloze && keys.templates.len() != 1 {
+        let message =
+            format!("a cloze note type has exactly one template; `{name}` has {}", keys.templates.len());
+        let hint = "Anki makes one card per cloze number from that one template".to_string();
+        return Err(check.error(Problem::BadValue, &at("templates"), true, message, hint));
+    }
+    let css = match &keys.css {
+        Some(css) => Some(project_path(check, base, &at("css"), css)?),
+        None => None,
+    };
+    let mut templates = Vec::new();
+    for (i, t) in keys.templates.into_iter().enumerate() {
+        let side = |k: &str| [at("templates"), vec![Step::Index(i), key(k)]].concat();
+        let front = project_path(check, base, &side("front"), &t.front)?;
+        let back = project_path(check, base, &side("back"), &t.back)?;
+        templates.push(TemplateFiles { name: t.name, front, back });
+    }
+    Ok(CustomNotetype { name: name.to_string(), kind: keys.kind, fields: keys.fields, css, templates })
+}
+
+/// A list of field or template names: at least one, none empty, none twice (Anki compares
+/// them ignoring case).
+fn unique_names<'a>(
+    check: &Checker<'_, '_>,
+    path: &[Step],
+    names: impl Iterator<Item = &'a str>,
+    what: &str,
+) -> Result<(), SettingsError> {
+    let mut seen: Vec<String> = Vec::new();
+    for name in names {
+        let folded = name.trim().to_lowercase();
+        let problem = match () {
+            _ if folded.is_empty() => Some(format!("a {what} name is empty")),
+            _ if seen.contains(&folded) => Some(format!("the {what} name `{name}` is there twice")),
+            _ => None,
+        };
+        if let Some(message) = problem {
+            let hint =
+                format!("give every {what} its own name (names differing only in case are the same name)");
+            return Err(check.error(Problem::BadValue, path, true, message, hint));
+        }
+        seen.push(folded);
+    }
+    if seen.is_empty() {
+        let message = format!("the note type has no {what}");
+        return Err(check.error(Problem::BadValue, path, true, message, format!("list at least one {what}")));
+    }
+    Ok(())
+}
+
+/// A path from the settings, relative to `base` (the settings file's folder), which it must
+/// not leave. Checked on the text alone: a symbolic link inside the project is followed.
+fn project_path(
+    check: &Checker<'_, '_>,
+    base: &Path,
+    path: &[Step],
+    raw: &str,
+) -> Result<ProjectPath, SettingsError> {
+    let mut parts: Vec<&str> = Vec::new();
+    let mut why = None;
+    if raw.contains('\\') {
+        why = Some("it has a `\\`: write `/` between folders, on every system");
+    }
+    for component in Path::new(raw).components() {
+        match component {
+            Component::Normal(part) => parts.push(part.to_str().expect("the path came from a str")),
+            Component::CurDir => {}
+            Component::ParentDir if parts.pop().is_some() => {}
+            Component::ParentDir => why = why.or(Some("it leaves the project folder")),
+            Component::RootDir | Component::Prefix(_) => why = why.or(Some("it is absolute")),
+        }
+    }
+    if parts.is_empty() {
+        why = why.or(Some("it names no file"));
+    }
+    match why {
+        None => {
+            let relative = parts.join("/");
+            Ok(ProjectPath { path: base.join(&relative), relative })
+        }
+        Some(why) => Err(check.error(
+            Problem::BadPath,
+            path,
+            true,
+            format!("the path {raw:?} cannot be used: {why}"),
+            "give a path relative to the folder of ankideck.toml, inside it (`templates/front.html`)".into(),
+        )),
+    }
+}
+
+/// Tags sorted ignoring case, each once (the first spelling met wins).
+pub(super) fn merge_tags(tags: Vec<String>) -> Vec<String> {
+    let mut merged: Vec<String> = Vec::with_capacity(tags.len());
+    for tag in tags {
+        if !merged.iter().any(|t| t.to_lowercase() == tag.to_lowercase()) {
+            merged.push(tag);
+        }
+    }
+    merged.sort_by_cached_key(|t| (t.to_lowercase(), t.clone()));
+    merged
+}
+
+/// What the key at `path` takes, for an error about its value's type.
+fn value_hint(path: &[Step]) -> String {
+    let last_key = path.iter().rev().find_map(|s| match s {
+        Step::Key(k) => Some(k.as_str()),
+        Step::Index(_) => None,
+    });
+    let takes = match last_key {
+        Some("notetype") => "`notetype` takes a note type's name in quotes: `notetype = \"reversed\"`",
+        Some("tags") => "`tags` takes a list of words in quotes: `tags = [\"history\", \"ww2\"]`",
+        Some("subdecks") => "`subdecks` takes `true` or `false`",
+        Some("html") => "`html` takes `true` or `false`",
+        Some("name") if path.len() > 3 => "a template's `name` takes text in quotes",
+        Some("name") => "`name` takes a deck name in quotes: `name = \"History::Stalin\"`",
+        Some("description") => "`description` takes text in quotes",
+        Some("kind") => "`kind` takes \"standard\" or \"cloze\"",
+        Some("fields") => "`fields` takes a list of field names: `fields = [\"Word\", \"Meaning\"]`",
+        Some("css" | "front" | "back") => "a path in quotes, relative to the folder of ankideck.toml",
+        _ if matches!(path, [Step::Key(t), Step::Key(_)] if t == "notetypes") => {
+            "a note type needs `fields` and `templates`; `kind` and `css` are optional"
+        }
+        Some("templates") => {
+            "`templates` takes a list of `{ name = \"Card 1\", front = \"front.html\", back = \"back.html\" }`"
+        }
+        _ => "the README's section \"Settings (`ankideck.toml`)\" shows every key with what it takes",
+    };
+    takes.to_string()
+}
