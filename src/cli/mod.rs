@@ -5,6 +5,7 @@
 mod build;
 mod check;
 mod dump;
+mod init;
 mod report;
 
 use crate::emit::Compression;
@@ -43,6 +44,14 @@ pub enum Command {
     Dump {
         /// The package to dump.
         package: PathBuf,
+    },
+    /// Make a new project in DIR: a sample deck, a commented ankideck.toml, a .gitignore.
+    ///
+    /// Writes nothing if any of those files is already there.
+    Init {
+        /// The folder to make the project in (created if missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
     },
 }
 
@@ -110,5 +119,6 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run_build(args),
         Command::Check(args) => check::run_check(&args),
         Command::Dump { package } => dump::run_dump(&package),
+        Command::Init { dir } => init::run_init(&dir),
     }
 }

@@ -1,0 +1,116 @@
+//! `ankideck init [DIR]`: scaffolds a project (a sample deck, a commented `ankideck.toml` that
+//! changes nothing until edited, a `.gitignore` keeping `out/` out of git). It never overwrites:
+//! if any file it would write is there, it writes nothing, names them and exits 1.
+
+use super::{INPUT_ERROR, TOOL_ERROR};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The sample deck's file, relative to the project.
+pub const SAMPLE_DECK: &str = "source-cards/solar-system.txt";
+
+/// The files `init` writes: path relative to the project, content, what it is for.
+pub const FILES: [(&str, &str, &str); 3] = [
+    (
+        SAMPLE_DECK,
+        include_str!("init/solar-system.txt"),
+        "a sample deck: edit it, or add your own .txt decks beside it",
+    ),
+    (
+        crate::settings::FILE_NAME,
+        include_str!("init/ankideck.toml"),
+        "the settings, every key shown; as written it changes nothing",
+    ),
+    (".gitignore", "out/\n", "keeps out/ (the built packages) out of git"),
+];
+
+pub(super) fn run_init(dir: &Path) -> ExitCode {
+    if dir.exists() && !dir.is_dir() {
+        eprintln!("error: {} is not a folder; give the folder to make the project in", dir.display());
+        return ExitCode::from(INPUT_ERROR);
+    }
+    // `symlink_metadata`: a dangling link is something there too, which writing would follow.
+    let taken: Vec<PathBuf> = FILES
+        .iter()
+        .map(|(rel, _, _)| shown(dir, rel))
+        .filter(|path| std::fs::symlink_metadata(path).is_ok())
+        .collect();
+    if !taken.is_empty() {
+        return refuse(&taken);
+    }
+    let mut written = Vec::new();
+    for (rel, content, _) in FILES {
+        let path = shown(dir, rel);
+        if let Err(e) = write_new(&path, content) {
+            // Take back what this run wrote, so that a failed init leaves the folder as it was.
+            written.iter().for_each(|p: &PathBuf| drop(std::fs::remove_file(p)));
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                return refuse(&[path]);
+            }
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(TOOL_ERROR);
+        }
+        written.push(path);
+    }
+    eprint!("{}", made(dir));
+    ExitCode::SUCCESS
+}
+
+/// Writes `content` to a new file at `path` (never over an existing one), making its folder.
+fn write_new(path: &Path, content: &str) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    file.write_all(content.as_bytes())
+}
+
+fn refuse(taken: &[PathBuf]) -> ExitCode {
+    eprintln!("error: init writes nothing, because these files are already there:");
+    for path in taken {
+        eprintln!("  {}", path.display());
+    }
+    eprintln!(
+        "  = hint: init never overwrites a file: move them away, or init another folder (`ankideck init DIR`)"
+    );
+    ExitCode::from(INPUT_ERROR)
+}
+
+/// Whether `dir` is the current folder, as the user wrote it.
+fn is_here(dir: &Path) -> bool {
+    dir.as_os_str().is_empty() || dir == Path::new(".")
+}
+
+/// The path of `rel` in `dir`, as the user would write it (`ankideck.toml`, not `./ankideck.toml`).
+fn shown(dir: &Path, rel: &str) -> PathBuf {
+    match is_here(dir) {
+        true => PathBuf::from(rel),
+        false => dir.join(rel),
+    }
+}
+
+/// What init made and the next commands.
+fn made(dir: &Path) -> String {
+    let here = is_here(dir);
+    let mut text = match here {
+        true => "Made an ankideck project here:\n".to_string(),
+        false => format!("Made an ankideck project in {}:\n", dir.display()),
+    };
+    for (rel, _, what) in FILES {
+        text.push_str(&format!("  {rel:<31} {what}\n"));
+    }
+    text.push_str("\nNext:\n");
+    if !here {
+        text.push_str(&format!("  cd {}\n", dir.display()));
+    }
+    let apkg =
+        format!("out/{}.apkg", SAMPLE_DECK.trim_start_matches("source-cards/").trim_end_matches(".txt"));
+    text.push_str(&format!(
+        "  ankideck check                  shows how every card is split into front and back (`--show`)\n\
+         \x20 ankideck build                  writes {apkg}, and ankideck.lock: commit the lock with your decks\n\
+         \x20 then import {apkg} into Anki: File > Import (or open the file with AnkiDroid)\n\
+         \x20 after an edit, build and import again: the notes are updated, their reviews kept\n"
+    ));
+    text
+}
