@@ -20,7 +20,7 @@ pub(super) struct File {
 /// `[defaults]` and `[decks.<stem>]`; `name` and `description` are refused in `[defaults]` by
 /// the validation (a name for every deck would merge them all into one).
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", expecting = "a table")]
 pub(super) struct DeckKeys {
     pub notetype: Option<String>,
     pub tags: Option<Vec<String>>,
@@ -32,7 +32,7 @@ pub(super) struct DeckKeys {
 
 /// `[notetypes.<name>]`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", expecting = "a table")]
 pub(super) struct NotetypeKeys {
     #[serde(default)]
     pub kind: Kind,
@@ -54,7 +54,7 @@ pub enum Kind {
 
 /// One entry of a note type's `templates`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", expecting = "a table")]
 pub(super) struct TemplateKeys {
     pub name: String,
     pub front: String,

@@ -63,9 +63,13 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<Settings, SettingsError> 
     let tree = Tree::parse(text).map_err(|(span, message)| SettingsError::Invalid {
         problem: Problem::Syntax,
         file: file.to_path_buf(),
-        at: Position::of(text, span.map_or(0, |s| s.start)),
+        at: Position::of(text, span.as_ref().map_or(0, |s| s.start)),
         key: None,
-        message: format!("not valid TOML: {message}"),
+        message: match span.clone().and_then(|s| text.get(s)) {
+            // toml names no key in this one; the span is the second occurrence.
+            Some(key) if message == "duplicate key" => format!("not valid TOML: duplicate key `{key}`"),
+            _ => format!("not valid TOML: {message}"),
+        },
         hint: Some("see the commented example that `ankideck init` writes, or https://toml.io".into()),
     })?;
     let check = Checker { tree: &tree, file };
@@ -90,7 +94,7 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<Settings, SettingsError> 
             file: file.to_path_buf(),
             at: tree.position(offset),
             key: (!path.is_empty()).then(|| dotted(&path)),
-            message: e.message().trim_end().replace("missing field", "missing key"),
+            message: in_toml_words(e.message()),
             hint: Some(value_hint(&path)),
         }
     })?;
@@ -284,6 +288,15 @@ pub(super) fn merge_tags(tags: Vec<String>) -> Vec<String> {
     merged
 }
 
+/// serde's message in the words of TOML: tables and lists, not maps and sequences.
+fn in_toml_words(message: &str) -> String {
+    (message.trim_end())
+        .replace("missing field", "missing key")
+        .replace("a map", "a table")
+        .replace("sequence", "list")
+        .replace("unknown variant", "unknown value")
+}
+
 /// What the key at `path` takes, for an error about its value's type.
 fn value_hint(path: &[Step]) -> String {
     let last_key = path.iter().rev().find_map(|s| match s {
@@ -301,6 +314,12 @@ fn value_hint(path: &[Step]) -> String {
         Some("kind") => "`kind` takes \"standard\" or \"cloze\"",
         Some("fields") => "`fields` takes a list of field names: `fields = [\"Word\", \"Meaning\"]`",
         Some("css" | "front" | "back") => "a path in quotes, relative to the folder of ankideck.toml",
+        _ if matches!(path, [Step::Key(_)]) => {
+            "`[defaults]`, `[decks.<file stem>]` and `[notetypes.<name>]` are tables: the header on its own line, its keys under it"
+        }
+        _ if matches!(path, [Step::Key(t), Step::Key(_)] if t == "decks") => {
+            "a deck's settings are a table: `[decks.<file stem>]` on its own line, its keys under it"
+        }
         _ if matches!(path, [Step::Key(t), Step::Key(_)] if t == "notetypes") => {
             "a note type needs `fields` and `templates`; `kind` and `css` are optional"
         }

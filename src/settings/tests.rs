@@ -142,6 +142,7 @@ fn a_value_of_the_wrong_type_is_named_with_its_key() {
     insta::assert_snapshot!("bad_type_bool", error("[decks.history]\nsubdecks = \"yes\"\n"));
     insta::assert_snapshot!("bad_type_tag", error("[defaults]\ntags = [\"a\", 2]\n"));
     insta::assert_snapshot!("missing_fields", error("[notetypes.vocab]\nfields = [\"Word\"]\n"));
+    insta::assert_snapshot!("not_a_table", error("[decks]\nhistory = \"History\"\n"));
 }
 
 #[test]
