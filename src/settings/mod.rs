@@ -135,7 +135,10 @@ impl DeckSettings {
         match &self.notetype {
             NotetypeChoice::Builtin(b) => part(format!("builtin {}", b.name()).as_bytes()),
             NotetypeChoice::Custom(c) => {
-                part(format!("custom {} {:?} {}", c.name, c.kind, c.fields.len()).as_bytes());
+                part(b"custom");
+                part(c.name.as_bytes());
+                part(format!("{:?}", c.kind).as_bytes());
+                part(&(c.fields.len() as u64).to_le_bytes());
                 c.fields.iter().for_each(|f| part(f.as_bytes()));
                 part(c.css.as_ref().map_or("", |p| &p.relative).as_bytes());
                 part(&(c.templates.len() as u64).to_le_bytes());

@@ -158,16 +158,27 @@ fn layer(
             ));
         }
     }
-    if let Some(name) = &keys.name
-        && (name.trim().is_empty() || name.split("::").any(|part| part.trim().is_empty()))
-    {
-        let message = format!("the deck name {name:?} is empty or has an empty part");
-        let hint =
-            "write a name, and `::` only between two names to make a subdeck: `History::Stalin`".to_string();
-        return Err(check.error(Problem::BadValue, &at("name"), true, message, hint));
-    }
-    let (subdecks, html, name, description) = (keys.subdecks, keys.html, keys.name, keys.description);
+    let name = match keys.name {
+        Some(name) => Some(deck_name(check, &at("name"), &name)?),
+        None => None,
+    };
+    let (subdecks, html, description) = (keys.subdecks, keys.html, keys.description);
     Ok(Layer { notetype, tags, subdecks, html, name, description })
+}
+
+/// A deck name from the settings, each `::` part trimmed as the title's are.
+fn deck_name(check: &Checker<'_, '_>, path: &[Step], name: &str) -> Result<String, SettingsError> {
+    let parts: Vec<&str> = name.split("::").map(str::trim).collect();
+    let (message, hint) = if parts.iter().any(|p| p.is_empty()) {
+        let message = format!("the deck name {name:?} is empty or has an empty part");
+        (message, "write a name, and `::` only between two names to make a subdeck: `History::Stalin`")
+    } else if name.trim().eq_ignore_ascii_case("default") {
+        let message = "a deck cannot be named `Default`".to_string();
+        (message, "Anki would put these cards into the user's own Default deck; choose another name")
+    } else {
+        return Ok(parts.join("::"));
+    };
+    Err(check.error(Problem::BadValue, path, true, message, hint.to_string()))
 }
 
 /// One `[notetypes.<name>]` table.

@@ -84,36 +84,46 @@ fn a_custom_notetype_resolves_its_paths_inside_the_project() {
 
 #[test]
 fn digest_changes_exactly_when_a_decks_effective_settings_change() {
-    let base = format!("{VOCAB}\n[decks.a]\nname = \"A\"\n[decks.b]\nnotetype = \"vocab\"\n");
-    let before = settings(&base);
-    let digests = |s: &Settings| ["a", "b", "c"].map(|d| s.for_deck(d).digest());
-    let old = digests(&before);
-    // Each edit and the decks whose digest it must change.
-    let edits: [(&str, [bool; 3]); 7] = [
-        ("\n[defaults]\ntags = [\"x\"]\n", [true, true, true]),
-        ("\n[defaults]\nsubdecks = false\n", [false, false, false]),
-        ("\n[decks.c]\nhtml = true\n", [false, false, true]),
-        ("\n[decks.c]\ntags = []\n", [false, false, false]),
-        ("\n[decks.a]\ndescription = \"d\"\n", [true, false, false]),
-        ("\n[decks.a]\nnotetype = \"basic\"\n", [false, false, false]),
-        ("\n[decks.c]\nsubdecks = true\n", [false, false, true]),
+    let base = format!(
+        "[defaults]\ntags = [\"x\"]\nsubdecks = false\n\
+         [decks.a]\nname = \"A\"\ndescription = \"d\"\nhtml = false\n\
+         [decks.b]\nnotetype = \"vocab\"\ntags = [\"y\"]\n\
+         [decks.c]\nsubdecks = false\n{VOCAB}"
+    );
+    let digests = |text: &str| ["a", "b", "c"].map(|d| settings(text).for_deck(d).digest());
+    let old = digests(&base);
+    // Each edit (text replaced in the file) and the decks whose digest it must change.
+    let edits: &[(&str, &str, [bool; 3])] = &[
+        ("tags = [\"x\"]", "tags = [\"z\"]", [true, true, true]),
+        ("tags = [\"x\"]", "tags = [\"x\", \"X\"]", [false, false, false]),
+        ("tags = [\"y\"]", "tags = [\"z\"]", [false, true, false]),
+        ("tags = [\"y\"]", "tags = [\"x\"]", [false, true, false]),
+        ("tags = [\"y\"]", "tags = [\"y\", \"x\"]", [false, false, false]),
+        ("[defaults]\n", "[defaults]\nhtml = true\n", [false, true, true]),
+        ("subdecks = false\n[decks.a]", "subdecks = true\n[decks.a]", [true, true, false]),
+        ("[decks.c]\nsubdecks = false", "[decks.c]\nsubdecks = true", [false, false, true]),
+        ("name = \"A\"", "name = \"B\"", [true, false, false]),
+        ("description = \"d\"", "description = \"e\"", [true, false, false]),
+        ("description = \"d\"", "", [true, false, false]),
+        ("html = false\n", "html = false\nnotetype = \"basic\"\n", [false, false, false]),
+        ("html = false\n", "html = false\nnotetype = \"cloze\"\n", [true, false, false]),
+        ("\"Meaning\"", "\"Meanings\"", [false, true, false]),
+        ("\"Word\", \"Meaning\"", "\"Meaning\", \"Word\"", [false, true, false]),
+        ("styles/vocab.css", "styles/other.css", [false, true, false]),
+        ("templates/front.html", "templates/other.html", [false, true, false]),
+        ("name = \"Recognise\"", "name = \"Recognize\"", [false, true, false]),
+        ("fields", "kind = \"cloze\"\nfields", [false, true, false]),
+        // The same settings written differently.
+        ("./templates/back.html", "templates/../templates/back.html", [false, false, false]),
     ];
-    for (edit, changed) in edits {
-        // A table may appear only once: append the edit's keys to the table if it is there.
-        let text = match edit.find(']') {
-            Some(end) if base.contains(&edit[1..=end]) => base.replacen(&edit[1..=end], &edit[1..], 1),
-            _ => format!("{base}{edit}"),
-        };
-        let new = digests(&settings(&text));
-        let got = [0, 1, 2].map(|i| old[i] != new[i]);
-        assert_eq!(got, changed, "edit {edit:?}");
+    for (from, to, changed) in edits {
+        assert!(base.contains(from), "{from:?}");
+        let new = digests(&base.replacen(from, to, 1));
+        assert_eq!([0, 1, 2].map(|i| old[i] != new[i]), *changed, "{from:?} -> {to:?}");
     }
-    // The custom note type's definition is part of the digest of the decks using it only.
-    let renamed = base.replace("\"Meaning\"", "\"Meanings\"");
-    let new = digests(&settings(&renamed));
-    assert_eq!([0, 1, 2].map(|i| new[i] != old[i]), [false, true, false]);
-    // Stable across runs: the digest is of the settings, not of addresses or order in memory.
-    assert_eq!(digests(&settings(&base)), old);
+    // The digest is of the settings, not of addresses or order in memory: stable across runs.
+    assert_eq!(digests(&base), old);
+    assert_eq!(settings("").for_deck("a").digest(), DeckSettings::default().digest());
 }
 
 #[test]
@@ -149,6 +159,12 @@ fn a_value_of_the_wrong_type_is_named_with_its_key() {
 fn bad_values_are_errors_at_their_key() {
     insta::assert_snapshot!("tag_with_space", error("[defaults]\ntags = [\"world war\"]\n"));
     insta::assert_snapshot!("empty_deck_name_part", error("[decks.a]\nname = \"History::\"\n"));
+    assert_eq!(problem("[decks.a]\nname = \" default \"\n"), Problem::BadValue);
+    assert_eq!(
+        settings("[decks.a]\nname = \"History :: Stalin \"\n").for_deck("a").name.as_deref(),
+        Some("History::Stalin")
+    );
+    insta::assert_snapshot!("dotted_stem", error("[decks.my.deck]\nname = \"My deck\"\n"));
     insta::assert_snapshot!("duplicate_field", error(&VOCAB.replace("\"Meaning\"", "\"word\"")));
     insta::assert_snapshot!(
         "builtin_name_taken",

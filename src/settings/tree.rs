@@ -8,6 +8,9 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+/// What a deck's table is called in messages.
+const DECK_WHAT: &str = "a [decks.<file stem>] table";
+
 /// One step of a key path: a table key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Step {
@@ -78,7 +81,7 @@ impl<'i> Tree<'i> {
                 }
                 ("decks", DeValue::Table(decks)) => {
                     each_table(decks, &mut path, &mut found, |t, path, found| {
-                        check_keys(t, path, DECK_KEYS, "a [decks.<file stem>] table", found)
+                        check_keys(t, path, DECK_KEYS, DECK_WHAT, found)
                     })
                 }
                 ("notetypes", DeValue::Table(types)) => {
@@ -206,14 +209,18 @@ fn check_keys(
     what: &str,
     found: &mut Vec<UnknownKey>,
 ) {
-    for (key, _) in table.iter() {
+    for (key, value) in table.iter() {
         let name = key.get_ref().as_ref();
         if known.contains(&name) {
             continue;
         }
-        let hint = match (what, name) {
-            ("[defaults]", "name" | "description") => {
+        let hint = match (what, name, value.get_ref()) {
+            ("[defaults]", "name" | "description", _) => {
                 format!("`{name}` is set per deck: put it in the deck's [decks.<file stem>] table")
+            }
+            // `[decks.my.deck]` is the table `deck` inside the deck `my`.
+            (DECK_WHAT, _, DeValue::Table(_)) => {
+                "a file stem with a dot in it is quoted: `[decks.\"my.deck\"]`".to_string()
             }
             _ => match did_you_mean(name, known.iter().copied()) {
                 Some(near) => format!("did you mean `{near}`? The keys of {what} are {}", list(known)),
