@@ -146,8 +146,10 @@ fn layer(
     };
     let tags = keys.tags.unwrap_or_default();
     for (i, tag) in tags.iter().enumerate() {
-        if tag.is_empty() || tag.chars().any(char::is_whitespace) {
-            let message = format!("the tag {tag:?} is empty or has a space");
+        // Anki drops spaces and control characters from a tag and names an empty part between
+        // `::` "blank" (`rslib/src/tags/register.rs`): refuse what it would change.
+        if tag.chars().any(|c| c.is_whitespace() || c.is_control()) || tag.split("::").any(str::is_empty) {
+            let message = format!("the tag {tag:?} is empty, has a space or an empty part between `::`");
             let hint = "Anki separates tags with spaces: write `world_war` for two words".to_string();
             return Err(check.error(
                 Problem::BadValue,
@@ -217,8 +219,10 @@ fn custom_notetype(
     Ok(CustomNotetype { name: name.to_string(), kind: keys.kind, fields: keys.fields, css, templates })
 }
 
-/// A list of field or template names: at least one, none empty, none twice (Anki compares
-/// them ignoring case).
+/// A list of field or template names: at least one, each a name Anki keeps as it is (Anki
+/// renames a field with `:{}"` or a leading `#/^`, and a template with `"`:
+/// `rslib/src/notetype/fields.rs`, `templates.rs`), none twice ignoring case (Anki's
+/// `ensure_names_unique` compares with `UniCase` and appends `+` to the second).
 fn unique_names<'a>(
     check: &Checker<'_, '_>,
     path: &[Step],
@@ -226,17 +230,33 @@ fn unique_names<'a>(
     what: &str,
 ) -> Result<(), SettingsError> {
     let mut seen: Vec<String> = Vec::new();
-    for name in names {
-        let folded = name.trim().to_lowercase();
-        let problem = match () {
-            _ if folded.is_empty() => Some(format!("a {what} name is empty")),
-            _ if seen.contains(&folded) => Some(format!("the {what} name `{name}` is there twice")),
-            _ => None,
+    for (i, name) in names.enumerate() {
+        let folded = name.to_lowercase();
+        let bad: &[char] = if what == "field" { &[':', '{', '}', '"'] } else { &['"'] };
+        let problem = if name.trim().is_empty() {
+            Some((format!("a {what} name is empty"), format!("give every {what} a name")))
+        } else if name.contains(bad)
+            || name.trim() != name
+            || (what == "field" && name.starts_with(['#', '/', '^']))
+        {
+            let message = format!("Anki would rename the {what} `{name}`");
+            let rule = match what {
+                "field" => "no `:`, `{`, `}` or `\"`, no space at either end, and no `#`, `/` or `^` first",
+                _ => "no `\"`, and no space at either end",
+            };
+            Some((message, format!("a {what} name has {rule}")))
+        } else if seen.contains(&folded) {
+            let message = format!("the {what} name `{name}` is there twice");
+            Some((
+                message,
+                format!("give every {what} its own name (names differing only in case are the same)"),
+            ))
+        } else {
+            None
         };
-        if let Some(message) = problem {
-            let hint =
-                format!("give every {what} its own name (names differing only in case are the same name)");
-            return Err(check.error(Problem::BadValue, path, true, message, hint));
+        if let Some((message, hint)) = problem {
+            let at = [path, &[Step::Index(i)]].concat();
+            return Err(check.error(Problem::BadValue, &at, true, message, hint));
         }
         seen.push(folded);
     }

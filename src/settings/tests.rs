@@ -166,6 +166,13 @@ fn bad_values_are_errors_at_their_key() {
     );
     insta::assert_snapshot!("dotted_stem", error("[decks.my.deck]\nname = \"My deck\"\n"));
     insta::assert_snapshot!("duplicate_field", error(&VOCAB.replace("\"Meaning\"", "\"word\"")));
+    insta::assert_snapshot!("field_name_anki_renames", error(&VOCAB.replace("\"Meaning\"", "\"#Meaning\"")));
+    assert_eq!(problem(&VOCAB.replace("\"Meaning\"", "\"Mean:ing\"")), Problem::BadValue);
+    assert_eq!(problem(&VOCAB.replace("\"Meaning\"", "\" Meaning\"")), Problem::BadValue);
+    assert_eq!(problem(&VOCAB.replace("\"Recognise\"", "\"Re\\\"cognise\"")), Problem::BadValue);
+    assert_eq!(problem("[defaults]\ntags = [\"a::\"]\n"), Problem::BadValue);
+    assert!(parse("[defaults]\ntags = [\"a::b\", \"#x\"]\n").is_ok());
+    assert!(parse(&VOCAB.replace("\"Meaning\"", "\"Mea#n/ing^\"")).is_ok());
     insta::assert_snapshot!(
         "builtin_name_taken",
         error("[notetypes.Basic]\nfields = [\"A\"]\ntemplates = []\n")
