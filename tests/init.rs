@@ -72,7 +72,10 @@ fn init_makes_a_project_that_builds_without_warnings() {
 #[test]
 fn the_scaffolded_settings_parse_and_change_nothing_until_edited() {
     let tmp = tempfile::tempdir().unwrap();
-    assert_eq!(run(tmp.path(), &["init"]).code, 0);
+    let init = run(tmp.path(), &["init"]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    assert!(init.stderr.starts_with("Made an ankideck project here:\n"), "{}", init.stderr);
+    assert!(!init.stderr.contains("cd "), "no folder to change to: {}", init.stderr);
     let path = tmp.path().join("ankideck.toml");
     let settings = Settings::load(&path).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(settings.file(), Some(path.as_path()));
@@ -116,4 +119,16 @@ fn init_into_a_file_is_an_input_error() {
     let init = run(tmp.path(), &["init", "notes"]);
     assert_eq!(init.code, 1);
     assert!(init.stderr.contains("notes is not a folder"), "{}", init.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_dangling_link_where_init_would_write_counts_as_there() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("elsewhere.toml"), tmp.path().join("ankideck.toml")).unwrap();
+    let init = run(tmp.path(), &["init"]);
+    assert_eq!(init.code, 1, "{}", init.stderr);
+    assert!(init.stderr.contains("\n  ankideck.toml\n"), "{}", init.stderr);
+    assert!(!tmp.path().join("elsewhere.toml").exists(), "nothing written through the link");
+    assert!(!tmp.path().join(".gitignore").exists());
 }
