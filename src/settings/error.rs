@@ -59,6 +59,14 @@ pub enum SettingsError {
 }
 
 impl SettingsError {
+    /// Where in the file the error is (1:1 for one that is not in the file).
+    pub fn position(&self) -> (u32, u32) {
+        match self {
+            SettingsError::Invalid { at, .. } => (at.line, at.column),
+            SettingsError::Read { .. } => (1, 1),
+        }
+    }
+
     /// Whether the user's input is at fault (exit 1) rather than the environment (exit 2).
     pub fn is_input_error(&self) -> bool {
         matches!(self, SettingsError::Invalid { .. })

@@ -99,19 +99,37 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<Settings, SettingsError> 
         }
     })?;
     let base = file.parent().unwrap_or(Path::new(""));
+    // Tables are checked by name, not in file order: of their errors, the first in the file is
+    // reported, as it would be had they been checked in order.
+    let mut errors = Vec::new();
+    // A deck naming a note type whose table has an error is not a second error.
+    let declared: Vec<String> = raw.notetypes.keys().cloned().collect();
     let mut notetypes = BTreeMap::new();
     for (name, keys) in raw.notetypes {
-        let custom = custom_notetype(&check, base, &name, keys)?;
-        notetypes.insert(name, Arc::new(custom));
+        match custom_notetype(&check, base, &name, keys) {
+            Ok(custom) => drop(notetypes.insert(name, Arc::new(custom))),
+            Err(e) => errors.push(e),
+        }
     }
-    let defaults = layer(&check, &notetypes, vec![key("defaults")], raw.defaults)?;
+    let defaults = layer(&check, (&notetypes, &declared), vec![key("defaults")], raw.defaults)
+        .unwrap_or_else(|e| {
+            errors.push(e);
+            Layer::default()
+        });
     let positions: BTreeMap<String, usize> =
         tree.deck_keys().into_iter().map(|(k, s)| (k, s.start)).collect();
     let mut decks = BTreeMap::new();
     for (stem, keys) in raw.decks {
-        let layer = layer(&check, &notetypes, vec![key("decks"), key(&stem)], keys)?;
-        let at = tree.position(positions.get(&stem).copied().unwrap_or(0));
-        decks.insert(stem, DeckTable { layer, at });
+        match layer(&check, (&notetypes, &declared), vec![key("decks"), key(&stem)], keys) {
+            Ok(layer) => {
+                let at = tree.position(positions.get(&stem).copied().unwrap_or(0));
+                decks.insert(stem, DeckTable { layer, at });
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(first) = errors.into_iter().min_by_key(SettingsError::position) {
+        return Err(first);
     }
     Ok(Settings { file: Some(file.to_path_buf()), defaults, decks, notetypes })
 }
@@ -119,13 +137,14 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<Settings, SettingsError> 
 /// One `[defaults]` or `[decks.<stem>]` table, at `path`.
 fn layer(
     check: &Checker<'_, '_>,
-    notetypes: &BTreeMap<String, Arc<CustomNotetype>>,
+    (notetypes, declared): (&BTreeMap<String, Arc<CustomNotetype>>, &[String]),
     path: Vec<Step>,
     keys: DeckKeys,
 ) -> Result<Layer, SettingsError> {
     let at = |k: &str| [path.as_slice(), &[key(k)]].concat();
     let notetype = match keys.notetype {
         None => None,
+        Some(name) if declared.contains(&name) && !notetypes.contains_key(&name) => None,
         Some(name) => Some(match (Builtin::from_name(&name), notetypes.get(&name)) {
             (Some(b), _) => NotetypeChoice::Builtin(b),
             (None, Some(custom)) => NotetypeChoice::Custom(custom.clone()),

@@ -207,6 +207,19 @@ fn a_path_leaving_the_project_or_absolute_is_an_error() {
 }
 
 #[test]
+fn of_several_bad_values_the_first_in_the_file_is_reported() {
+    // Note types are checked before decks, and tables by name: the order of the file wins.
+    let text = format!(
+        "[decks.b]\nnotetype = \"nope\"\n[decks.a]\ntags = [\"a b\"]\n{}",
+        VOCAB.replace("styles/", "../")
+    );
+    assert!(matches!(parse(&text), Err(SettingsError::Invalid { at: Position { line: 2, .. }, .. })));
+    // A deck using a note type whose table is wrong: the table's error, not "unknown note type".
+    let text = format!("[decks.b]\nnotetype = \"vocab\"\n{}", VOCAB.replace("styles/", "../"));
+    assert_eq!(problem(&text), Problem::BadPath);
+}
+
+#[test]
 fn a_syntax_error_names_its_line() {
     insta::assert_snapshot!("syntax_error", error("[defaults]\ntags = [\"a\"\n"));
 }
