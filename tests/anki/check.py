@@ -307,6 +307,20 @@ def check_packages(report: Report, binary: Path, work: Path) -> None:
                  work / "a-disk")
 
 
+def check_init(report: Report, binary: Path, work: Path) -> None:
+    """`ankideck init` then `build`: Anki imports the sample deck as the source says."""
+    run_bin(binary, ["init", "init-project"], work)
+    project = work / "init-project"
+    run_bin(binary, build_args(), project)
+    check_no_temp_files(report, project, "init")
+    decks = parse_source(binary, project)
+    report.equal("init: the sample deck is the only deck", list(decks), ["solar-system"])
+    for stem, deck in decks.items():
+        report.check(f"init: {stem} has cards", len(deck["cards"]) > 0)
+        apkg = project / "out" / f"{stem}.apkg"
+        report.guard(f"(a) import {apkg.name} made by init", check_apkg_import, apkg, deck, work / f"init-{stem}")
+
+
 def large_deck_text(cards: int) -> str:
     """A deterministic deck of `cards` cards: some fronts are numbers, some backs are long."""
     lines = ["GENERATED LARGE Flashcards"]
@@ -578,6 +592,7 @@ def run_every_check(report: Report, binary: Path, work: Path, scenarios) -> None
     """Every check group, each in its own directory under `work`."""
     report.guard("(a)(b)(c) seed deck packages", check_packages, binary, work)
     report.guard("(d) rebuild scenario", check_rebuild, binary, work)
+    report.guard("init: the sample project", check_init, binary, work)
     global EXTRA_BUILD_ARGS
     EXTRA_BUILD_ARGS = ["--stream-above", "0"]
     (work / "from-disk").mkdir()
