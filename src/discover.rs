@@ -20,10 +20,75 @@ pub struct SourceFile {
 
 /// Why the source folder could not be listed.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read the source folder {path}: {source}")]
-pub struct DiscoverError {
-    pub path: PathBuf,
-    pub source: std::io::Error,
+pub enum DiscoverError {
+    /// Nothing at the path: usually ankideck was run from another folder than the project's.
+    #[error(
+        "there is no source folder {} here ({}){}",
+        path.display(),
+        here.display(),
+        missing_hint(path, inside)
+    )]
+    Missing {
+        path: PathBuf,
+        /// The current folder.
+        here: PathBuf,
+        /// The current folder looks like a source folder itself: run from the one above.
+        inside: bool,
+    },
+    #[error(
+        "the source folder {} is a file, not a folder\n  = hint: --source names the folder that holds the deck files (`*.txt`)",
+        path.display()
+    )]
+    NotAFolder { path: PathBuf },
+    #[error("cannot read the source folder {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+}
+
+impl DiscoverError {
+    /// Whether the user named the wrong folder (exit 1), not a failure to read one (exit 2).
+    pub fn is_input(&self) -> bool {
+        !matches!(self, DiscoverError::Read { .. })
+    }
+}
+
+fn missing_hint(path: &Path, inside: &bool) -> String {
+    if *inside {
+        "\n  = hint: this folder looks like the source folder itself; run ankideck from the project \
+         folder that holds it (`cd ..`), or name the folder with `--source .`"
+            .to_string()
+    } else {
+        format!(
+            "\n  = hint: run ankideck from the project folder, the one that holds {}/, or name the \
+             folder with `--source DIR`",
+            path.display()
+        )
+    }
+}
+
+/// The error for a source folder that cannot be listed: missing (with a hint when the current
+/// folder looks like a source folder: run from inside `source-cards/`), a file, or unreadable.
+fn folder_error(dir: &Path, source: std::io::Error) -> DiscoverError {
+    let path = dir.to_path_buf();
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let here = std::env::current_dir().unwrap_or_default();
+            DiscoverError::Missing { inside: looks_like_a_source_folder(&here, dir), here, path }
+        }
+        Ok(meta) if !meta.is_dir() => DiscoverError::NotAFolder { path },
+        _ => DiscoverError::Read { path, source },
+    }
+}
+
+/// Whether `here` is itself a source folder: it has the source folder's name, or deck files.
+fn looks_like_a_source_folder(here: &Path, source: &Path) -> bool {
+    if here.file_name().is_some_and(|name| Some(name) == source.file_name() || name == "source-cards") {
+        return true;
+    }
+    let Ok(entries) = std::fs::read_dir(here) else { return false };
+    entries.flatten().any(|entry| {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        !name.starts_with(['.', '_']) && Format::of(&entry.path()).is_some() && entry.path().is_file()
+    })
 }
 
 /// Lists the deck files directly in `dir` (names starting with `.` or `_` skipped), sorted by
@@ -35,11 +100,11 @@ pub fn discover(dir: &Path) -> Result<Vec<SourceFile>, DiscoverError> {
 /// The deck files of `dir`, as [`discover`], and a warning (W006) for each other file or folder
 /// in it that is skipped without being asked to be, sorted by name.
 pub fn discover_all(dir: &Path) -> Result<(Vec<SourceFile>, Vec<Diagnostic>), DiscoverError> {
-    let err = |source| DiscoverError { path: dir.to_path_buf(), source };
+    let err = |source| folder_error(dir, source);
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(err)? {
-        let entry = entry.map_err(err)?;
+        let entry = entry.map_err(|source| DiscoverError::Read { path: dir.to_path_buf(), source })?;
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with(['.', '_']) || name == STYLESHEET {

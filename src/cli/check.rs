@@ -1,20 +1,22 @@
 //! `ankideck check`: parse and validate every deck, write nothing; `--show` lists the cards.
 
-use super::report::{plural, print_diagnostics};
+use super::report::{no_decks, plural, print_diagnostics, source_files};
 use super::{CheckArgs, INPUT_ERROR, OutputFormat, TOOL_ERROR};
-use crate::{build, discover, source};
+use crate::{build, source};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
 pub(super) fn run_check(args: &CheckArgs) -> ExitCode {
-    let (files, skipped) = match discover::discover_all(&args.source) {
+    let (files, skipped) = match source_files(&args.source) {
         Ok(found) => found,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::from(INPUT_ERROR);
-        }
+        Err(code) => return code,
     };
+    if files.is_empty() {
+        // As `build`: a folder without decks is a mistake (the wrong folder, or `.md` files).
+        print_diagnostics(&skipped);
+        return no_decks(&args.source);
+    }
     let mut decks = Vec::new();
     let mut cards = 0;
     let mut diagnostics = skipped;

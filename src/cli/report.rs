@@ -3,10 +3,29 @@
 
 use crate::build::{self, BuildOptions, BuildReport, LockStatus, Outcome};
 use crate::diagnostic::Diagnostic;
+use crate::discover::{self, SourceFile};
 use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
 
 /// At most this many diagnostics of one file are printed; `check --format json` lists them all.
 const SHOWN_PER_FILE: usize = 20;
+
+/// The deck files of the source folder and the warnings for the files skipped there; or, when
+/// the folder cannot be listed, the error printed and the exit code (`build` and `check` alike).
+pub(super) fn source_files(source: &Path) -> Result<(Vec<SourceFile>, Vec<Diagnostic>), ExitCode> {
+    discover::discover_all(source).map_err(|err| {
+        eprintln!("error: {err}");
+        ExitCode::from(if err.is_input() { super::INPUT_ERROR } else { super::TOOL_ERROR })
+    })
+}
+
+/// A source folder without deck files: an input error, for `build` and `check` alike.
+pub(super) fn no_decks(source: &Path) -> ExitCode {
+    eprintln!("error: {}", build::BuildError::NoDecks(source.to_path_buf()));
+    eprintln!("  = hint: each `*.txt` file directly in {} is a deck", source.display());
+    ExitCode::from(super::INPUT_ERROR)
+}
 
 pub(super) fn print_diagnostics(diagnostics: &[Diagnostic]) {
     let mut stderr = std::io::stderr().lock();
