@@ -1,20 +1,23 @@
 //! `ankideck build`: the options, the build time, and the exit code of a build.
 
-use super::report::{no_decks, print_diagnostics, print_report, source_files};
+use super::report::{Verbosity, no_decks, print_diagnostics, print_report, source_files};
 use super::{BuildArgs, INPUT_ERROR, TOOL_ERROR};
 use crate::build::{self, BuildOptions};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-pub(super) fn run_build(args: BuildArgs) -> ExitCode {
+pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
     // The source and out folders are checked before the build takes its guard (which creates
     // the out folder): run from the wrong folder, a build says so and leaves nothing behind.
     let (files, skipped) = match source_files(&args.source) {
         Ok(found) => found,
         Err(code) => return code,
     };
-    // Files of the source folder that are not decks are named before the build.
-    print_diagnostics(&skipped);
+    // Files of the source folder that are not decks are named before the build (quiet, they
+    // are counted with the build's warnings).
+    if !verbosity.quiet() {
+        print_diagnostics(&skipped, verbosity);
+    }
     if files.is_empty() {
         return no_decks(&args.source);
     }
@@ -41,13 +44,16 @@ pub(super) fn run_build(args: BuildArgs) -> ExitCode {
         stream_above: args.stream_above.saturating_mul(1 << 20),
     };
     let started = std::time::Instant::now();
-    eprintln!("Building decks from {} into {}", opts.source.display(), opts.out.display());
+    if !verbosity.quiet() {
+        eprintln!("Building decks from {} into {}", opts.source.display(), opts.out.display());
+    }
     let waiting = |guard: &Path| {
         eprintln!("waiting for another ankideck build of this project to finish ({})", guard.display());
     };
     // The report is printed while the build still holds the project's guard: what it reports
     // for the first time is marked reported only once it is out.
-    let mut deliver = |report: &build::BuildReport| print_report(&opts, report, started.elapsed());
+    let mut deliver =
+        |report: &build::BuildReport| print_report(&opts, report, started.elapsed(), verbosity, &skipped);
     match build::build_with(&opts, &waiting, &mut deliver) {
         Ok(report) => {
             if report.has_failures() {
@@ -57,6 +63,12 @@ pub(super) fn run_build(args: BuildArgs) -> ExitCode {
             } else {
                 ExitCode::SUCCESS
             }
+        }
+        // The guard is the first thing a build writes, creating the out folder: if that
+        // fails, the folder is what to name.
+        Err(build::BuildError::Guard { source, .. }) if !opts.out.is_dir() => {
+            eprintln!("error: {}", OutError::Create { out: opts.out.clone(), source });
+            ExitCode::from(TOOL_ERROR)
         }
         Err(err) => {
             eprintln!("error: {err}");
@@ -105,13 +117,14 @@ enum OutError {
 
 impl OutError {
     /// A file where the folder should be is the user's to move (1); a folder that cannot be
-    /// created (permissions, a full disk) is the system's failure (2).
+    /// created (permissions, a read-only disk) is a failure to write (2).
     fn is_input(&self) -> bool {
         !matches!(self, OutError::Create { .. })
     }
 }
 
-/// Makes sure `out` is a folder, creating it if missing; a file at `out` or above it is named.
+/// Checks that `out` is a folder or can be one: a file at `out` or above it is named. (The
+/// build creates it, unless `--locked` refuses to write anything.)
 fn out_folder(out: &Path) -> Result<(), OutError> {
     for at in out.ancestors().filter(|p| !p.as_os_str().is_empty()) {
         match std::fs::metadata(at) {
@@ -121,5 +134,5 @@ fn out_folder(out: &Path) -> Result<(), OutError> {
             Err(_) => continue,
         }
     }
-    std::fs::create_dir_all(out).map_err(|source| OutError::Create { out: out.to_path_buf(), source })
+    Ok(())
 }

@@ -1,20 +1,20 @@
 //! `ankideck check`: parse and validate every deck, write nothing; `--show` lists the cards.
 
-use super::report::{no_decks, plural, print_diagnostics, source_files};
+use super::report::{Verbosity, no_decks, plural, print_diagnostics, source_files};
 use super::{CheckArgs, INPUT_ERROR, OutputFormat, TOOL_ERROR};
 use crate::{build, source};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub(super) fn run_check(args: &CheckArgs) -> ExitCode {
+pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
     let (files, skipped) = match source_files(&args.source) {
         Ok(found) => found,
         Err(code) => return code,
     };
     if files.is_empty() {
         // As `build`: a folder without decks is a mistake (the wrong folder, or `.md` files).
-        print_diagnostics(&skipped);
+        print_diagnostics(&skipped, verbosity);
         return no_decks(&args.source);
     }
     let mut decks = Vec::new();
@@ -72,7 +72,7 @@ pub(super) fn run_check(args: &CheckArgs) -> ExitCode {
             }
         }
         OutputFormat::Text => {
-            print_diagnostics(&diagnostics);
+            print_diagnostics(&diagnostics, verbosity);
             eprintln!(
                 "{}, {}, {}, {}",
                 plural(files.len(), "deck"),
