@@ -131,6 +131,28 @@ pub fn discover_all(dir: &Path) -> Result<(Vec<SourceFile>, Vec<Diagnostic>), Di
     Ok((files, skipped))
 }
 
+/// An error (E010) for each deck file whose name differs from another's only in case: they
+/// would write the same outputs (the same file on a case-insensitive file system, and decks
+/// Anki may take for one), so none of them is built. `check` and `build` both report them.
+pub fn case_clashes(files: &[SourceFile]) -> Vec<Diagnostic> {
+    let mut by_name: std::collections::BTreeMap<String, Vec<&SourceFile>> = Default::default();
+    for file in files {
+        by_name.entry(crate::source::stem_of(&file.path).to_lowercase()).or_default().push(file);
+    }
+    let mut clashes = Vec::new();
+    for group in by_name.values().filter(|g| g.len() > 1) {
+        let names: Vec<String> = group.iter().map(|f| f.path.display().to_string()).collect();
+        for file in group {
+            let message = format!("deck files whose names differ only in case: {}", names.join(", "));
+            clashes.push(
+                Diagnostic::new(Code::E010, &file.path, 0, message)
+                    .with_hint("rename one of them: each deck file names its own out/<name>.apkg"),
+            );
+        }
+    }
+    clashes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

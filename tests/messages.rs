@@ -361,3 +361,87 @@ fn one_card_is_one_card_and_thousands_are_grouped() {
     let check = project.run(&["check"]);
     assert!(check.stderr.contains("2 decks, 1,235 cards, 0 errors, 0 warnings"), "{}", check.stderr);
 }
+
+// `check` and `build` report the same problems.
+
+/// The diagnostic lines of a run (with their hints and the "and N more" lines), in order.
+fn diagnostic_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| {
+            l.contains(": error[")
+                || l.contains(": warning[")
+                || l.starts_with("  = hint:")
+                || l.contains(": and ")
+        })
+        .collect()
+}
+
+/// A source folder with a problem of every kind: files whose names differ only in case (each
+/// with problems of its own), text before the first heading, a one-line card, an empty file,
+/// invalid UTF-8, a title without cards, doubtful splits, a heading typo, an answer in
+/// capitals, a file with more diagnostics than are shown, files that are not decks.
+fn problem_project() -> Project {
+    let project = Project::good();
+    project.write("source-cards/Deck.txt", "Upper\nONE\nonly one line\n");
+    project
+        .write("source-cards/deck.txt", "Lower\nTWO\nWhat is this?\nIt is a card.\nThe end.\nTHREE\nalone\n");
+    project
+        .write("source-cards/before.txt", "Before\ntext before a heading\nHEAD\nWhat is it?\nAn answer.\n");
+    project.write("source-cards/empty.txt", "");
+    std::fs::write(project.path("source-cards/binary.txt"), b"Title\nHEAD\n\xff\xfe\n").unwrap();
+    project.write("source-cards/title.txt", "Only a title\n");
+    project.write(
+        "source-cards/doubtful.txt",
+        "Doubtful\nCHEMISTRY\nWhat is water?\nH₂O\nCell Division\nWhat is mitosis?\nIt is division.\nIt makes two cells.\nIt is common.\n",
+    );
+    let mut many = String::from("Many\n");
+    for i in 0..30 {
+        many += &format!("CARD\nWhat is card {i}?\nIt is a card.\nThe end.\n");
+    }
+    project.write("source-cards/many.txt", &many);
+    project.write("source-cards/notes.md", "not a deck");
+    std::fs::create_dir(project.path("source-cards/drafts")).unwrap();
+    project
+}
+
+#[test]
+fn check_and_build_report_the_same_problems() {
+    let project = problem_project();
+    let check = project.run(&["check"]);
+    let checked = diagnostic_lines(&check.stderr);
+    // Every kind is there (the folder is not accidentally clean).
+    for code in ["E010", "E006", "E004", "W006"] {
+        assert!(checked.iter().any(|l| l.contains(&format!("[{code}]"))), "no {code}:\n{}", check.stderr);
+    }
+    assert!(checked.iter().any(|l| l.contains(": and ")), "no capped file:\n{}", check.stderr);
+    let build = project.run(&["build"]);
+    assert_eq!(
+        diagnostic_lines(&build.stderr),
+        checked,
+        "build:\n{}\ncheck:\n{}",
+        build.stderr,
+        check.stderr
+    );
+    assert_eq!((check.code, build.code), (1, 1));
+    // A deck built from disk reports the same.
+    let streamed = project.run(&["build", "--force", "--stream-above", "0"]);
+    assert_eq!(diagnostic_lines(&streamed.stderr), checked, "build from disk:\n{}", streamed.stderr);
+    // JSON lists the same diagnostics.
+    let json = project.run(&["check", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let codes = json["diagnostics"].as_array().unwrap().len();
+    let shown = checked.iter().filter(|l| l.contains(": error[") || l.contains(": warning[")).count();
+    assert!(codes > shown, "JSON has every diagnostic, the text the first 20 of each file");
+}
+
+#[test]
+fn files_differing_only_in_case_do_not_hide_each_others_problems() {
+    let project = Project::good();
+    project.write("source-cards/Deck.txt", "Upper\nONE\nonly one line\n");
+    project.write("source-cards/deck.txt", "Lower\nTWO\nalso one line\n");
+    let build = project.run(&["build"]);
+    insta::assert_snapshot!("case_clash_build", project.transcript(&build));
+    let check = project.run(&["check"]);
+    assert_eq!(diagnostic_lines(&build.stderr), diagnostic_lines(&check.stderr));
+}

@@ -481,12 +481,12 @@ impl Run<'_> {
         notetype_entry: &NotetypeEntry,
         sections: &std::collections::HashMap<&str, u128>,
     ) -> Vec<Checked> {
-        let clashing = clashing_names(files);
+        let clashing = discover::case_clashes(files);
         files
             .par_iter()
             .zip(sources)
-            .map(|(file, source)| match clashing.iter().find(|(path, _)| path == &file.path) {
-                Some((_, diagnostic)) => Checked::Invalid(diagnostic.clone()),
+            .map(|(file, source)| match clashing.iter().find(|d| d.file == file.path) {
+                Some(diagnostic) => Checked::Invalid(diagnostic.clone()),
                 None => check(file, source, notetype_entry, sections, &self.settings, &self.opts.out),
             })
             .collect()
@@ -499,7 +499,12 @@ impl Run<'_> {
             .zip(checked)
             .map(|(file, checked)| match checked {
                 Checked::Build(read) => prepare(file, read, self.opts),
-                Checked::Invalid(diagnostic) => (Prepared::Invalid, vec![diagnostic]),
+                // Parsed all the same, so that build reports what check does: the clash does
+                // not hide the file's own problems.
+                Checked::Invalid(diagnostic) => {
+                    let (_, parsed) = prepare(file, None, self.opts);
+                    (Prepared::Invalid, std::iter::once(diagnostic).chain(parsed).collect())
+                }
                 other => (other.into(), Vec::new()),
             })
             .collect()
@@ -703,26 +708,6 @@ fn place_outputs<'p, 'a>(
 /// value with it, is dropped here.
 fn free_in_background<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new().name("ankideck-free".into()).spawn(move || drop(value));
-}
-
-/// Deck files whose names differ only in case: they would write the same outputs (and the same
-/// file on a case-insensitive file system), so none of them is built.
-fn clashing_names(files: &[SourceFile]) -> Vec<(PathBuf, Diagnostic)> {
-    let mut by_name: std::collections::BTreeMap<String, Vec<&SourceFile>> = Default::default();
-    for file in files {
-        by_name.entry(stem_of(&file.path).to_lowercase()).or_default().push(file);
-    }
-    let mut clashes = Vec::new();
-    for group in by_name.values().filter(|g| g.len() > 1) {
-        let names: Vec<String> = group.iter().map(|f| f.path.display().to_string()).collect();
-        for file in group {
-            let message = format!("deck files whose names differ only in case: {}", names.join(", "));
-            let diagnostic = Diagnostic::new(crate::diagnostic::Code::E010, &file.path, 0, message)
-                .with_hint("rename one of them: each deck file names its own out/<name>.apkg");
-            clashes.push((file.path.clone(), diagnostic));
-        }
-    }
-    clashes
 }
 
 /// The note type, with the project's `ankideck.css` if there is one.

@@ -2,7 +2,7 @@
 
 use super::report::{Verbosity, no_decks, plural, print_diagnostics, source_files};
 use super::{CheckArgs, INPUT_ERROR, OutputFormat, TOOL_ERROR};
-use crate::{build, source};
+use crate::{build, discover, source};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -20,7 +20,11 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
     let mut decks = Vec::new();
     let mut cards = 0;
     let mut diagnostics = skipped;
+    // As `build`: files whose names differ only in case are errors, each before its own
+    // problems.
+    let clashes = discover::case_clashes(&files);
     for file in &files {
+        diagnostics.extend(clashes.iter().filter(|d| d.file == file.path).cloned());
         let cannot_read = |err: std::io::Error| {
             eprintln!("error: cannot read {}: {err}", file.path.display());
             ExitCode::from(TOOL_ERROR)
