@@ -445,3 +445,45 @@ fn files_differing_only_in_case_do_not_hide_each_others_problems() {
     let check = project.run(&["check"]);
     assert_eq!(diagnostic_lines(&build.stderr), diagnostic_lines(&check.stderr));
 }
+
+// `--locked` says what would change.
+
+#[test]
+fn locked_lists_per_deck_what_would_change_and_counts_the_refused_decks() {
+    let project = Project::good();
+    project.write("source-cards/other.txt", "Other\nONE\nWhat is one?\nOne.\n");
+    project.write("source-cards/gone.txt", "Gone\nONE\nWhat is gone?\nThis.\n");
+    assert_eq!(project.run(&["build"]).code, 0);
+    let lock = project.read("ankideck.lock");
+    // An answer corrected and a card added in one deck, a deck file removed, one added, and
+    // the stylesheet changed.
+    project.write(
+        "source-cards/good.txt",
+        &(GOOD.replace("The first answer.", "The first answer, corrected.")
+            + "THIRD\nWhat is the third card?\nThe third answer.\n"),
+    );
+    std::fs::remove_file(project.path("source-cards/gone.txt")).unwrap();
+    project.write("source-cards/new.txt", "New\nONE\nWhat is new?\nThat.\nTWO\nWhat else?\nThis.\n");
+    project.write("source-cards/ankideck.css", ".card { color: red; }\n");
+    let run = project.run_in("", &["build", "--locked"], &[("SOURCE_DATE_EPOCH", &T2.to_string())]);
+    insta::assert_snapshot!("locked_refused", project.transcript(&run));
+    assert_eq!(project.read("ankideck.lock"), lock, "--locked changed the lock");
+    // Quiet, the refusal is an error: it is still listed.
+    let quiet = project.run_in("", &["-q", "build", "--locked"], &[("SOURCE_DATE_EPOCH", &T2.to_string())]);
+    assert!(quiet.stderr.contains("    deck `good`: notes: 1 new, 1 updated, 0 removed"), "{}", quiet.stderr);
+}
+
+#[test]
+fn locked_names_a_lock_of_an_older_version() {
+    let project = Project::new();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lock-v1");
+    project.write("ankideck.lock", &std::fs::read_to_string(fixtures.join("ankideck.lock")).unwrap());
+    project.write(
+        "source-cards/soviet-history.txt",
+        &std::fs::read_to_string(fixtures.join("soviet-history.txt")).unwrap(),
+    );
+    let run = project.run(&["build", "--locked"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("    it is rewritten as lock version "), "{}", run.stderr);
+    assert!(run.stderr.contains(", 1 deck refused by --locked: "), "{}", run.stderr);
+}

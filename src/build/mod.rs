@@ -6,12 +6,15 @@ pub mod durable;
 pub mod guard;
 mod identities;
 pub mod journal;
+mod locked;
 mod lockfile;
 pub mod moved;
 pub mod recover;
 mod reverted;
 pub mod stale;
 pub mod state;
+
+pub use locked::{DeckChange, DeckChangeKind, LockChanges};
 
 use crate::diagnostic::Diagnostic;
 use crate::discover::{self, DiscoverError, SourceFile};
@@ -129,6 +132,8 @@ pub struct BuildReport {
     pub gone: Vec<stale::GoneDeck>,
     /// Notes an earlier, interrupted build dropped from the lock without reporting them.
     pub interrupted: Vec<journal::Unreported>,
+    /// With `--locked` and a lock out of date: how the lock would change.
+    pub refused: Option<LockChanges>,
     /// What becomes of the journal of unreported removals once this report has been delivered
     /// (see [`build_with`]): changed before, a kill between the two would lose removals.
     journal_after: JournalAfter,
@@ -307,6 +312,7 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             gone: Vec::new(),
             journal_after: if interrupted.is_empty() { JournalAfter::Keep } else { JournalAfter::Clear },
             interrupted,
+            refused: None,
         };
         return Ok(report);
     }
@@ -335,6 +341,14 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         true => xxh3_128(t.replace("\r\n", "\n").as_bytes()),
         false => xxh3_128(t.as_bytes()),
     });
+    // With `--locked`, what a refusal has to compare: the old sections' digests, kept.
+    let old_lock_summary = opts.locked.then(|| locked::OldLock {
+        exists: old_text.is_some(),
+        older_version: raw.version_1,
+        sections: sections.iter().map(|(key, digest)| (key.to_string(), *digest)).collect(),
+        notetypes: head.notetypes.clone(),
+    });
+    drop(sections);
     drop(raw);
     drop(old_text);
     let (prepared, old_lock) = rayon::join(
@@ -370,9 +384,17 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     if opts.locked {
         finish_entries(&mut identified.lock, &identified.to_emit, &opts.out)?;
     }
-    let new_digest =
-        || identified.lock.digest().map_err(|source| BuildError::Read { path: opts.lock.clone(), source });
-    if opts.locked && old_digest != Some(new_digest()?) {
+    let new_digest = || {
+        identified
+            .lock
+            .write_to(&mut std::io::sink())
+            .map_err(|source| BuildError::Read { path: opts.lock.clone(), source })
+    };
+    if let Some(old) = &old_lock_summary
+        && let (digest, new_sections) = new_digest()?
+        && old_digest != Some(digest)
+    {
+        let refused = locked::changes(old, &new_sections, &identified.lock.notetypes, &identified.to_emit);
         let decks = identified.results;
         let report = BuildReport {
             decks,
@@ -381,6 +403,7 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             forgotten,
             gone: Vec::new(),
             interrupted: Vec::new(),
+            refused: Some(refused),
             journal_after: JournalAfter::Keep,
         };
         return Ok(report);
@@ -411,7 +434,7 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // disk borrows its old entries from the old lock.)
     drop(to_emit);
     free_in_background((new_lock, old_lock));
-    Ok(BuildReport { decks, diagnostics, lock, forgotten, gone, interrupted, journal_after })
+    Ok(BuildReport { decks, diagnostics, lock, forgotten, gone, interrupted, refused: None, journal_after })
 }
 
 /// What every phase of one build reads.

@@ -122,7 +122,7 @@ pub(super) fn print_report(
     } else {
         print_diagnostics(&report.diagnostics, verbosity);
     }
-    let (mut built, mut fresh, mut failed, mut cards) = (0, 0, 0, 0);
+    let (mut built, mut fresh, mut failed, mut refused, mut cards) = (0, 0, 0, 0, 0);
     for deck in &report.decks {
         let file = deck.file.display();
         match &deck.outcome {
@@ -170,15 +170,20 @@ pub(super) fn print_report(
                 failed += 1;
                 eprintln!("  {file}: failed: {message}");
             }
-            Outcome::NotWritten => eprintln!("  {file}: not written (--locked)"),
+            Outcome::NotWritten => {
+                refused += 1;
+                eprintln!("  {file}: not written (--locked)");
+            }
             Outcome::DamagedLock(message) => {
                 failed += 1;
                 eprintln!("  {file}: not built: {message}");
             }
         }
     }
-    // Quiet, what was removed or moved is left out with the rest of the per-deck lines.
-    for key in report.forgotten.iter().filter(|_| !verbosity.quiet()) {
+    // Quiet, what was removed or moved is left out with the rest of the per-deck lines. (When
+    // `--locked` refuses, nothing is dropped: the lock changes are listed below.)
+    let refused_lock = report.lock == LockStatus::OutOfDate;
+    for key in report.forgotten.iter().filter(|_| !verbosity.quiet() && !refused_lock) {
         eprintln!("  {key}: its source file is gone; dropped from {}", opts.lock.display());
         if let Some(gone) = report.gone.iter().find(|g| &g.key == key) {
             print_gone(gone);
@@ -204,14 +209,58 @@ pub(super) fn print_report(
                 "error: {} is out of date and --locked forbids changing it; run `ankideck build` and commit the lock file",
                 opts.lock.display()
             );
+            if let Some(changes) = &report.refused {
+                print_lock_changes(&opts.lock, changes);
+            }
             format!("{} out of date", opts.lock.display())
         }
     };
+    // The decks `--locked` refused are counted only when it refused (a CI log's last line).
+    let refused = match report.lock {
+        LockStatus::OutOfDate => format!(", {} refused by --locked", plural(refused, "deck")),
+        _ => String::new(),
+    };
     eprintln!(
-        "{built} built, {fresh} up to date, {failed} not built: {}; {lock} ({:.2} s)",
+        "{built} built, {fresh} up to date, {failed} not built{refused}: {}; {lock} ({:.2} s)",
         plural(cards, "card"),
         elapsed.as_secs_f64()
     );
+}
+
+/// Says how the lock would change, deck by deck, when `--locked` refused to change it.
+fn print_lock_changes(lock: &std::path::Path, changes: &build::LockChanges) {
+    eprintln!("  {} would change:", lock.display());
+    if changes.created {
+        eprintln!("    the file is created (there is no lock file yet)");
+    }
+    if changes.upgraded {
+        eprintln!(
+            "    it is rewritten as lock version {} (an older ankideck wrote it)",
+            crate::lock::VERSION
+        );
+    }
+    if changes.notetype {
+        eprintln!("    the note type's line (ankideck.css or this ankideck's card templates changed)");
+    }
+    for deck in &changes.decks {
+        let what = match deck.kind {
+            build::DeckChangeKind::Added { new, updated } if updated == 0 => {
+                format!("added, {}", plural(new, "new note"))
+            }
+            build::DeckChangeKind::Added { new, updated } => {
+                format!("added, {} and {} (from a deck file that is gone)", plural(new, "new note"), plural(updated, "updated note"))
+            }
+            build::DeckChangeKind::Dropped => "dropped (its deck file is gone)".to_string(),
+            build::DeckChangeKind::Changed { new: 0, updated: 0, removed: 0 } => {
+                "its lines are rewritten, no note is new, updated or removed (notes moved, ids renewed or an older format)"
+                    .to_string()
+            }
+            build::DeckChangeKind::Changed { new, updated, removed } => {
+                format!("notes: {} new, {} updated, {} removed", count(new), count(updated), count(removed))
+            }
+        };
+        eprintln!("    deck `{}`: {what}", deck.key);
+    }
 }
 
 /// `1 card`, `2 cards`, `100,000 cards`.
