@@ -487,3 +487,47 @@ fn locked_names_a_lock_of_an_older_version() {
     assert!(run.stderr.contains("    it is rewritten as lock version "), "{}", run.stderr);
     assert!(run.stderr.contains(", 1 deck refused by --locked: "), "{}", run.stderr);
 }
+
+// `-q` and `-v`.
+
+#[test]
+fn quiet_prints_only_errors_the_number_of_warnings_and_the_summary() {
+    let project = Project::good();
+    project.write("source-cards/notes.md", "not a deck");
+    project.write("source-cards/broken.txt", "Broken\nONE\nonly one line\n");
+    project.write("source-cards/warned.txt", "Warned\nTWO\nWhat is this?\nIt is a card.\nThe end.\n");
+    let build = project.run(&["build", "--quiet"]);
+    insta::assert_snapshot!("quiet_build", project.transcript(&build));
+    let check = project.run(&["-q", "check"]);
+    insta::assert_snapshot!("quiet_check", project.transcript(&check));
+    // Without errors or warnings, only the summary.
+    let clean = Project::good();
+    let run = clean.run(&["-q", "build"]);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.starts_with("1 built, 0 up to date, 0 not built: 2 cards; "), "{}", run.stderr);
+    assert_eq!(clean.run(&["-q", "-v", "build"]).code, 1, "--quiet and --verbose together are refused");
+}
+
+#[test]
+fn verbose_adds_phase_timings_and_the_notes_behind_the_counts() {
+    let project = Project::good();
+    assert_eq!(project.run(&["build"]).code, 0);
+    project.write(
+        "source-cards/good.txt",
+        &(GOOD.replace("The first answer.", "The first answer, corrected.")
+            + "THIRD\nWhat is the third card?\nThe third answer.\n"),
+    );
+    let run = project.run_in("", &["build", "--verbose"], &[("SOURCE_DATE_EPOCH", &T2.to_string())]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let said = run.stderr.as_str();
+    assert!(
+        said.contains("  Good Deck: 3 cards -> out/good.apkg (1 new, 1 updated, 1 unchanged, 0 removed)\n"),
+        "{said}"
+    );
+    assert!(said.contains("\n    updated line 2: What is the first card?\n"), "{said}");
+    assert!(said.contains("\n    new line 8: What is the third card?\n"), "{said}");
+    assert!(said.lines().any(|l| l.starts_with("timing identify ")), "{said}");
+    // Not verbose: neither.
+    let again = project.run_in("", &["build", "--force"], &[("SOURCE_DATE_EPOCH", &T2.to_string())]);
+    assert!(!again.stderr.contains("timing ") && !again.stderr.contains(" line "), "{}", again.stderr);
+}

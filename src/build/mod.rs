@@ -47,6 +47,8 @@ pub struct BuildOptions {
     /// A source file larger than this many bytes is built from disk: read in blocks, its notes
     /// kept in a temporary file in `out`, so memory does not grow with the deck's text.
     pub stream_above: u64,
+    /// Also list each new and updated note of the decks built in memory (`--verbose`).
+    pub detail: bool,
 }
 
 /// The default of [`BuildOptions::stream_above`]: 64 MiB, about 150,000 cards of the kind in the
@@ -94,6 +96,17 @@ pub struct Built {
     pub recovered_from: Option<String>,
     /// Notes that got new ids because notes of other decks had the same (a merge of two branches).
     pub new_ids: Option<NewIds>,
+    /// With [`BuildOptions::detail`], the new and updated notes of a deck built in memory.
+    pub changed: Vec<ChangedNote>,
+}
+
+/// A new or updated note, for `--verbose`.
+#[derive(Debug, Clone)]
+pub struct ChangedNote {
+    pub change: identify::Change,
+    /// Its source line.
+    pub line: u32,
+    pub preview: String,
 }
 
 /// How many of a deck's notes got new ids because notes of earlier decks of the lock (other
@@ -1066,6 +1079,19 @@ fn emit_deck(
         outputs,
         recovered_from: pending.recovered_from.clone(),
         new_ids: pending.new_ids.clone(),
+        changed: match body {
+            DeckBody::Memory(deck) if opts.detail => deck
+                .notes
+                .iter()
+                .filter(|n| n.change != identify::Change::Unchanged)
+                .map(|n| ChangedNote {
+                    change: n.change,
+                    line: n.note.line,
+                    preview: identify::preview(n.note.front()),
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
     };
     Ok((built, files))
 }

@@ -42,6 +42,7 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
         compression: args.compression,
         now_secs,
         stream_above: args.stream_above.saturating_mul(1 << 20),
+        detail: verbosity == Verbosity::Verbose,
     };
     let started = std::time::Instant::now();
     if !verbosity.quiet() {

@@ -154,6 +154,11 @@ pub(super) fn print_report(
                 if let Some(new_ids) = &b.new_ids {
                     eprintln!("    {}", new_ids_sentence(&b.name, new_ids));
                 }
+                // Verbose: the notes behind the counts (removed ones are always listed).
+                for note in &b.changed {
+                    let change = if note.change == crate::identify::Change::New { "new" } else { "updated" };
+                    eprintln!("    {change} line {}: {}", note.line, note.preview);
+                }
                 print_removed(b);
                 print_moved(b);
             }
@@ -244,7 +249,7 @@ fn print_lock_changes(lock: &std::path::Path, changes: &build::LockChanges) {
     }
     for deck in &changes.decks {
         let what = match deck.kind {
-            build::DeckChangeKind::Added { new, updated } if updated == 0 => {
+            build::DeckChangeKind::Added { new, updated: 0 } => {
                 format!("added, {}", plural(new, "new note"))
             }
             build::DeckChangeKind::Added { new, updated } => {
@@ -274,7 +279,7 @@ pub(super) fn count(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
