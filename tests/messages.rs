@@ -202,7 +202,20 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
             let project = good();
             // A folder where the lock file should be: reading it fails (even as root).
             std::fs::create_dir(project.path("ankideck.lock")).unwrap();
-            vec![("the lock", project.run(&["build"]))]
+            // A deck file whose reading fails (even as root): /proc/self/mem at offset 0.
+            let deck = Project::good();
+            std::os::unix::fs::symlink("/proc/self/mem", deck.path("source-cards/unreadable.txt")).unwrap();
+            let (build, check) = (deck.run(&["build"]), deck.run(&["check"]));
+            // Both name it and go on with the other decks.
+            for run in [&build, &check] {
+                assert!(run.stderr.contains("cannot read source-cards/unreadable.txt: "), "{}", run.stderr);
+            }
+            assert!(check.stderr.contains("2 decks, 2 cards, 0 errors"), "{}", check.stderr);
+            vec![
+                ("the lock", project.run(&["build"])),
+                ("a deck file, build", build),
+                ("a deck file, check", check),
+            ]
         }
         w if w.starts_with("a file or folder cannot be written") => {
             let project = good();

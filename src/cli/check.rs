@@ -20,15 +20,16 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
     let mut decks = Vec::new();
     let mut cards = 0;
     let mut diagnostics = skipped;
+    let mut unread: Vec<String> = Vec::new();
     // As `build`: files whose names differ only in case are errors, each before its own
     // problems.
     let clashes = discover::case_clashes(&files);
     for file in &files {
         diagnostics.extend(clashes.iter().filter(|d| d.file == file.path).cloned());
-        let cannot_read = |err: std::io::Error| {
-            eprintln!("error: cannot read {}: {err}", file.path.display());
-            ExitCode::from(TOOL_ERROR)
-        };
+        // As `build`: a file that cannot be read is named and the others are checked all the
+        // same; the exit code says so (2).
+        let mut cannot_read =
+            |err: std::io::Error| unread.push(format!("cannot read {}: {err}", file.path.display()));
         if args.format == OutputFormat::Text {
             // Only the diagnostics (and with --show, the cards) are printed: the file is read in
             // blocks, its cards counted.
@@ -49,7 +50,10 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             let (parsed, _) = match read {
                 Ok(read) => read,
                 Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
-                Err(err) => return cannot_read(err),
+                Err(err) => {
+                    cannot_read(err);
+                    continue;
+                }
             };
             cards += parsed.deck.map_or(0, |d| d.cards.len());
             diagnostics.extend(parsed.diagnostics);
@@ -57,7 +61,10 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         }
         let bytes = match std::fs::read(&file.path) {
             Ok(bytes) => bytes,
-            Err(err) => return cannot_read(err),
+            Err(err) => {
+                cannot_read(err);
+                continue;
+            }
         };
         let parsed = source::parse(file.format, &file.path, &bytes);
         decks.extend(parsed.deck);
@@ -77,6 +84,9 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         }
         OutputFormat::Text => {
             print_diagnostics(&diagnostics, verbosity);
+            for message in &unread {
+                eprintln!("error: {message}");
+            }
             eprintln!(
                 "{}, {}, {}, {}",
                 plural(files.len(), "deck"),
@@ -86,7 +96,16 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             );
         }
     }
-    if errors > 0 { ExitCode::from(INPUT_ERROR) } else { ExitCode::SUCCESS }
+    if !unread.is_empty() {
+        if args.format == OutputFormat::Json {
+            unread.iter().for_each(|message| eprintln!("error: {message}"));
+        }
+        ExitCode::from(TOOL_ERROR)
+    } else if errors > 0 {
+        ExitCode::from(INPUT_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// A card as `check --show` lists it: where it starts, its section, its front and back.
