@@ -211,10 +211,19 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
                 assert!(run.stderr.contains("cannot read source-cards/unreadable.txt: "), "{}", run.stderr);
             }
             assert!(check.stderr.contains("2 decks, 2 cards, 0 errors"), "{}", check.stderr);
+            // A stylesheet that cannot be read (a folder).
+            let css = Project::good();
+            std::fs::create_dir(css.path("source-cards/ankideck.css")).unwrap();
+            let (css_build, css_check) = (css.run(&["build"]), css.run(&["check"]));
+            for run in [&css_build, &css_check] {
+                assert!(run.stderr.contains("cannot read source-cards/ankideck.css: "), "{}", run.stderr);
+            }
             vec![
                 ("the lock", project.run(&["build"])),
                 ("a deck file, build", build),
                 ("a deck file, check", check),
+                ("the stylesheet, build", css_build),
+                ("the stylesheet, check", css_check),
             ]
         }
         w if w.starts_with("a file or folder cannot be written") => {

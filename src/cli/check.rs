@@ -21,6 +21,14 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
     let mut cards = 0;
     let mut diagnostics = skipped;
     let mut unread: Vec<String> = Vec::new();
+    // The stylesheet is part of every deck's note type: one `build` cannot read fails the
+    // build, so `check` says so too.
+    let css = args.source.join(discover::STYLESHEET);
+    if let Err(err) = std::fs::read_to_string(&css)
+        && err.kind() != std::io::ErrorKind::NotFound
+    {
+        unread.push(format!("cannot read {}: {err}", css.display()));
+    }
     // As `build`: files whose names differ only in case are errors, each before its own
     // problems.
     let clashes = discover::case_clashes(&files);
