@@ -22,12 +22,7 @@ pub struct SourceFile {
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoverError {
     /// Nothing at the path: usually ankideck was run from another folder than the project's.
-    #[error(
-        "there is no source folder {} here ({}){}",
-        path.display(),
-        here.display(),
-        missing_hint(path, inside)
-    )]
+    #[error("there is no source folder {}{}", where_missing(path, here), missing_hint(path, inside))]
     Missing {
         path: PathBuf,
         /// The current folder.
@@ -51,11 +46,21 @@ impl DiscoverError {
     }
 }
 
+/// The missing folder, and for a relative path, the folder it was looked for in.
+fn where_missing(path: &Path, here: &Path) -> String {
+    match path.is_relative() {
+        true => format!("{} here ({})", path.display(), here.display()),
+        false => path.display().to_string(),
+    }
+}
+
 fn missing_hint(path: &Path, inside: &bool) -> String {
     if *inside {
         "\n  = hint: this folder looks like the source folder itself; run ankideck from the project \
          folder that holds it (`cd ..`), or name the folder with `--source .`"
             .to_string()
+    } else if path.is_absolute() {
+        "\n  = hint: check the folder named with `--source`".to_string()
     } else {
         format!(
             "\n  = hint: run ankideck from the project folder, the one that holds {}/, or name the \
@@ -200,6 +205,26 @@ mod tests {
     #[test]
     fn missing_folder_is_an_error_naming_it() {
         let err = discover(Path::new("/nonexistent/cards")).unwrap_err();
-        assert!(err.to_string().contains("/nonexistent/cards"));
+        assert!(err.is_input());
+        assert_eq!(
+            err.to_string(),
+            "there is no source folder /nonexistent/cards\n  = hint: check the folder named with `--source`"
+        );
+    }
+
+    #[test]
+    fn a_folder_with_deck_files_or_named_source_cards_looks_like_a_source_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = Path::new("source-cards");
+        assert!(!looks_like_a_source_folder(dir.path(), source));
+        std::fs::write(dir.path().join("_README.txt"), "x").unwrap();
+        std::fs::write(dir.path().join("notes.md"), "x").unwrap();
+        assert!(!looks_like_a_source_folder(dir.path(), source), "only deck files count");
+        std::fs::write(dir.path().join("history.txt"), "x").unwrap();
+        assert!(looks_like_a_source_folder(dir.path(), source));
+        let named = dir.path().join("source-cards");
+        std::fs::create_dir(&named).unwrap();
+        assert!(looks_like_a_source_folder(&named, source), "an empty source-cards/");
+        assert!(looks_like_a_source_folder(&named, Path::new("decks/source-cards")));
     }
 }
