@@ -313,6 +313,11 @@ fn source_that_is_a_file_or_has_no_decks_is_named() {
         "source_without_decks",
         project.transcript(&project.run(&["check", "--source", "notes"]))
     );
+    let json = project.run(&["check", "--source", "notes", "--format", "json"]);
+    assert_eq!(json.code, 1);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["decks"].as_array().unwrap().len(), 0);
+    assert_eq!(json["diagnostics"][0]["code"], "W006", "{json}");
 }
 
 #[test]

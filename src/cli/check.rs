@@ -14,7 +14,13 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
     };
     if files.is_empty() {
         // As `build`: a folder without decks is a mistake (the wrong folder, or `.md` files).
-        print_diagnostics(&skipped, verbosity);
+        // JSON still lists what was skipped.
+        match args.format {
+            OutputFormat::Text => print_diagnostics(&skipped, verbosity),
+            OutputFormat::Json => {
+                println!("{:#}", serde_json::json!({ "decks": [], "diagnostics": skipped }))
+            }
+        }
         return no_decks(&args.source);
     }
     let mut decks = Vec::new();
