@@ -362,6 +362,7 @@ fn child(args: &[String]) {
         compression,
         now_secs: 1_764_000_000 + std::fs::read_dir(&dir).map(|d| d.count() as i64).unwrap_or(0),
         stream_above: args.get(2).and_then(|a| a.parse().ok()).unwrap_or(build::STREAM_ABOVE),
+        detail: false,
     };
     let started = Instant::now();
     let report = build::build(&opts).expect("build");

@@ -20,10 +20,80 @@ pub struct SourceFile {
 
 /// Why the source folder could not be listed.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read the source folder {path}: {source}")]
-pub struct DiscoverError {
-    pub path: PathBuf,
-    pub source: std::io::Error,
+pub enum DiscoverError {
+    /// Nothing at the path: usually ankideck was run from another folder than the project's.
+    #[error("there is no source folder {}{}", where_missing(path, here), missing_hint(path, inside))]
+    Missing {
+        path: PathBuf,
+        /// The current folder.
+        here: PathBuf,
+        /// The current folder looks like a source folder itself: run from the one above.
+        inside: bool,
+    },
+    #[error(
+        "the source folder {} is a file, not a folder\n  = hint: --source names the folder that holds the deck files (`*.txt`)",
+        path.display()
+    )]
+    NotAFolder { path: PathBuf },
+    #[error("cannot read the source folder {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+}
+
+impl DiscoverError {
+    /// Whether the user named the wrong folder (exit 1), not a failure to read one (exit 2).
+    pub fn is_input(&self) -> bool {
+        !matches!(self, DiscoverError::Read { .. })
+    }
+}
+
+/// The missing folder, and for a relative path, the folder it was looked for in.
+fn where_missing(path: &Path, here: &Path) -> String {
+    match path.is_relative() {
+        true => format!("{} here ({})", path.display(), here.display()),
+        false => path.display().to_string(),
+    }
+}
+
+fn missing_hint(path: &Path, inside: &bool) -> String {
+    if *inside {
+        "\n  = hint: this folder looks like the source folder itself; run ankideck from the project \
+         folder that holds it (`cd ..`), or name the folder with `--source .`"
+            .to_string()
+    } else if path.is_absolute() {
+        "\n  = hint: check the folder named with `--source`".to_string()
+    } else {
+        format!(
+            "\n  = hint: run ankideck from the project folder, the one that holds {}/, or name the \
+             folder with `--source DIR`",
+            path.display()
+        )
+    }
+}
+
+/// The error for a source folder that cannot be listed: missing (with a hint when the current
+/// folder looks like a source folder: run from inside `source-cards/`), a file, or unreadable.
+fn folder_error(dir: &Path, source: std::io::Error) -> DiscoverError {
+    let path = dir.to_path_buf();
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let here = std::env::current_dir().unwrap_or_default();
+            DiscoverError::Missing { inside: looks_like_a_source_folder(&here, dir), here, path }
+        }
+        Ok(meta) if !meta.is_dir() => DiscoverError::NotAFolder { path },
+        _ => DiscoverError::Read { path, source },
+    }
+}
+
+/// Whether `here` is itself a source folder: it has the source folder's name, or deck files.
+fn looks_like_a_source_folder(here: &Path, source: &Path) -> bool {
+    if here.file_name().is_some_and(|name| Some(name) == source.file_name() || name == "source-cards") {
+        return true;
+    }
+    let Ok(entries) = std::fs::read_dir(here) else { return false };
+    entries.flatten().any(|entry| {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        !name.starts_with(['.', '_']) && Format::of(&entry.path()).is_some() && entry.path().is_file()
+    })
 }
 
 /// Lists the deck files directly in `dir` (names starting with `.` or `_` skipped), sorted by
@@ -35,11 +105,11 @@ pub fn discover(dir: &Path) -> Result<Vec<SourceFile>, DiscoverError> {
 /// The deck files of `dir`, as [`discover`], and a warning (W006) for each other file or folder
 /// in it that is skipped without being asked to be, sorted by name.
 pub fn discover_all(dir: &Path) -> Result<(Vec<SourceFile>, Vec<Diagnostic>), DiscoverError> {
-    let err = |source| DiscoverError { path: dir.to_path_buf(), source };
+    let err = |source| folder_error(dir, source);
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(err)? {
-        let entry = entry.map_err(err)?;
+        let entry = entry.map_err(|source| DiscoverError::Read { path: dir.to_path_buf(), source })?;
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with(['.', '_']) || name == STYLESHEET {
@@ -64,6 +134,28 @@ pub fn discover_all(dir: &Path) -> Result<(Vec<SourceFile>, Vec<Diagnostic>), Di
     files.sort_by(|a, b| a.path.file_name().cmp(&b.path.file_name()));
     skipped.sort_by(|a, b| a.file.file_name().cmp(&b.file.file_name()));
     Ok((files, skipped))
+}
+
+/// An error (E010) for each deck file whose name differs from another's only in case: they
+/// would write the same outputs (the same file on a case-insensitive file system, and decks
+/// Anki may take for one), so none of them is built. `check` and `build` both report them.
+pub fn case_clashes(files: &[SourceFile]) -> Vec<Diagnostic> {
+    let mut by_name: std::collections::BTreeMap<String, Vec<&SourceFile>> = Default::default();
+    for file in files {
+        by_name.entry(crate::source::stem_of(&file.path).to_lowercase()).or_default().push(file);
+    }
+    let mut clashes = Vec::new();
+    for group in by_name.values().filter(|g| g.len() > 1) {
+        let names: Vec<String> = group.iter().map(|f| f.path.display().to_string()).collect();
+        for file in group {
+            let message = format!("deck files whose names differ only in case: {}", names.join(", "));
+            clashes.push(
+                Diagnostic::new(Code::E010, &file.path, 0, message)
+                    .with_hint("rename one of them: each deck file names its own out/<name>.apkg"),
+            );
+        }
+    }
+    clashes
 }
 
 #[cfg(test)]
@@ -113,6 +205,26 @@ mod tests {
     #[test]
     fn missing_folder_is_an_error_naming_it() {
         let err = discover(Path::new("/nonexistent/cards")).unwrap_err();
-        assert!(err.to_string().contains("/nonexistent/cards"));
+        assert!(err.is_input());
+        assert_eq!(
+            err.to_string(),
+            "there is no source folder /nonexistent/cards\n  = hint: check the folder named with `--source`"
+        );
+    }
+
+    #[test]
+    fn a_folder_with_deck_files_or_named_source_cards_looks_like_a_source_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = Path::new("source-cards");
+        assert!(!looks_like_a_source_folder(dir.path(), source));
+        std::fs::write(dir.path().join("_README.txt"), "x").unwrap();
+        std::fs::write(dir.path().join("notes.md"), "x").unwrap();
+        assert!(!looks_like_a_source_folder(dir.path(), source), "only deck files count");
+        std::fs::write(dir.path().join("history.txt"), "x").unwrap();
+        assert!(looks_like_a_source_folder(dir.path(), source));
+        let named = dir.path().join("source-cards");
+        std::fs::create_dir(&named).unwrap();
+        assert!(looks_like_a_source_folder(&named, source), "an empty source-cards/");
+        assert!(looks_like_a_source_folder(&named, Path::new("decks/source-cards")));
     }
 }

@@ -1,12 +1,19 @@
 //! Phase timings for profiling: with `ANKIDECK_TIMINGS` set, each phase's wall time goes to
-//! standard error when it ends. Off by default; it never changes what a build writes.
+//! standard error when it ends (also with `--verbose`). Off by default; it never changes what a
+//! build writes.
 
 use std::sync::OnceLock;
 use std::time::Instant;
 
+static ON: OnceLock<bool> = OnceLock::new();
+
 fn enabled() -> bool {
-    static ON: OnceLock<bool> = OnceLock::new();
     *ON.get_or_init(|| std::env::var_os("ANKIDECK_TIMINGS").is_some_and(|v| !v.is_empty()))
+}
+
+/// Turns the timings on (`--verbose`), as `ANKIDECK_TIMINGS` does; before any phase starts.
+pub fn enable() {
+    let _ = ON.set(true);
 }
 
 /// Times a phase until it is dropped.

@@ -110,6 +110,7 @@ impl Pair {
             compression: Compression::Fast,
             now_secs,
             stream_above,
+            detail: false,
         }
     }
 

@@ -6,12 +6,15 @@ pub mod durable;
 pub mod guard;
 mod identities;
 pub mod journal;
+mod locked;
 mod lockfile;
 pub mod moved;
 pub mod recover;
 mod reverted;
 pub mod stale;
 pub mod state;
+
+pub use locked::{DeckChange, DeckChangeKind, LockChanges};
 
 use crate::diagnostic::Diagnostic;
 use crate::discover::{self, DiscoverError, SourceFile};
@@ -44,6 +47,8 @@ pub struct BuildOptions {
     /// A source file larger than this many bytes is built from disk: read in blocks, its notes
     /// kept in a temporary file in `out`, so memory does not grow with the deck's text.
     pub stream_above: u64,
+    /// Also list each new and updated note of the decks built in memory (`--verbose`).
+    pub detail: bool,
 }
 
 /// The default of [`BuildOptions::stream_above`]: 64 MiB, about 150,000 cards of the kind in the
@@ -91,6 +96,17 @@ pub struct Built {
     pub recovered_from: Option<String>,
     /// Notes that got new ids because notes of other decks had the same (a merge of two branches).
     pub new_ids: Option<NewIds>,
+    /// With [`BuildOptions::detail`], the new and updated notes of a deck built in memory.
+    pub changed: Vec<ChangedNote>,
+}
+
+/// A new or updated note, for `--verbose`.
+#[derive(Debug, Clone)]
+pub struct ChangedNote {
+    pub change: identify::Change,
+    /// Its source line.
+    pub line: u32,
+    pub preview: String,
 }
 
 /// How many of a deck's notes got new ids because notes of earlier decks of the lock (other
@@ -129,6 +145,8 @@ pub struct BuildReport {
     pub gone: Vec<stale::GoneDeck>,
     /// Notes an earlier, interrupted build dropped from the lock without reporting them.
     pub interrupted: Vec<journal::Unreported>,
+    /// With `--locked` and a lock out of date: how the lock would change.
+    pub refused: Option<LockChanges>,
     /// What becomes of the journal of unreported removals once this report has been delivered
     /// (see [`build_with`]): changed before, a kill between the two would lose removals.
     journal_after: JournalAfter,
@@ -307,6 +325,7 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             gone: Vec::new(),
             journal_after: if interrupted.is_empty() { JournalAfter::Keep } else { JournalAfter::Clear },
             interrupted,
+            refused: None,
         };
         return Ok(report);
     }
@@ -335,6 +354,14 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         true => xxh3_128(t.replace("\r\n", "\n").as_bytes()),
         false => xxh3_128(t.as_bytes()),
     });
+    // With `--locked`, what a refusal has to compare: the old sections' digests, kept.
+    let old_lock_summary = opts.locked.then(|| locked::OldLock {
+        exists: old_text.is_some(),
+        older_version: raw.version_1,
+        sections: sections.iter().map(|(key, digest)| (key.to_string(), *digest)).collect(),
+        notetypes: head.notetypes.clone(),
+    });
+    drop(sections);
     drop(raw);
     drop(old_text);
     let (prepared, old_lock) = rayon::join(
@@ -370,9 +397,17 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     if opts.locked {
         finish_entries(&mut identified.lock, &identified.to_emit, &opts.out)?;
     }
-    let new_digest =
-        || identified.lock.digest().map_err(|source| BuildError::Read { path: opts.lock.clone(), source });
-    if opts.locked && old_digest != Some(new_digest()?) {
+    let new_digest = || {
+        identified
+            .lock
+            .write_to(&mut std::io::sink())
+            .map_err(|source| BuildError::Read { path: opts.lock.clone(), source })
+    };
+    if let Some(old) = &old_lock_summary
+        && let (digest, new_sections) = new_digest()?
+        && old_digest != Some(digest)
+    {
+        let refused = locked::changes(old, &new_sections, &identified.lock.notetypes, &identified.to_emit);
         let decks = identified.results;
         let report = BuildReport {
             decks,
@@ -381,6 +416,7 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             forgotten,
             gone: Vec::new(),
             interrupted: Vec::new(),
+            refused: Some(refused),
             journal_after: JournalAfter::Keep,
         };
         return Ok(report);
@@ -411,7 +447,7 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // disk borrows its old entries from the old lock.)
     drop(to_emit);
     free_in_background((new_lock, old_lock));
-    Ok(BuildReport { decks, diagnostics, lock, forgotten, gone, interrupted, journal_after })
+    Ok(BuildReport { decks, diagnostics, lock, forgotten, gone, interrupted, refused: None, journal_after })
 }
 
 /// What every phase of one build reads.
@@ -481,12 +517,12 @@ impl Run<'_> {
         notetype_entry: &NotetypeEntry,
         sections: &std::collections::HashMap<&str, u128>,
     ) -> Vec<Checked> {
-        let clashing = clashing_names(files);
+        let clashing = discover::case_clashes(files);
         files
             .par_iter()
             .zip(sources)
-            .map(|(file, source)| match clashing.iter().find(|(path, _)| path == &file.path) {
-                Some((_, diagnostic)) => Checked::Invalid(diagnostic.clone()),
+            .map(|(file, source)| match clashing.iter().find(|d| d.file == file.path) {
+                Some(diagnostic) => Checked::Invalid(diagnostic.clone()),
                 None => check(file, source, notetype_entry, sections, &self.settings, &self.opts.out),
             })
             .collect()
@@ -499,7 +535,12 @@ impl Run<'_> {
             .zip(checked)
             .map(|(file, checked)| match checked {
                 Checked::Build(read) => prepare(file, read, self.opts),
-                Checked::Invalid(diagnostic) => (Prepared::Invalid, vec![diagnostic]),
+                // Parsed all the same, so that build reports what check does: the clash does
+                // not hide the file's own problems.
+                Checked::Invalid(diagnostic) => {
+                    let (_, parsed) = prepare(file, None, self.opts);
+                    (Prepared::Invalid, std::iter::once(diagnostic).chain(parsed).collect())
+                }
                 other => (other.into(), Vec::new()),
             })
             .collect()
@@ -703,26 +744,6 @@ fn place_outputs<'p, 'a>(
 /// value with it, is dropped here.
 fn free_in_background<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new().name("ankideck-free".into()).spawn(move || drop(value));
-}
-
-/// Deck files whose names differ only in case: they would write the same outputs (and the same
-/// file on a case-insensitive file system), so none of them is built.
-fn clashing_names(files: &[SourceFile]) -> Vec<(PathBuf, Diagnostic)> {
-    let mut by_name: std::collections::BTreeMap<String, Vec<&SourceFile>> = Default::default();
-    for file in files {
-        by_name.entry(stem_of(&file.path).to_lowercase()).or_default().push(file);
-    }
-    let mut clashes = Vec::new();
-    for group in by_name.values().filter(|g| g.len() > 1) {
-        let names: Vec<String> = group.iter().map(|f| f.path.display().to_string()).collect();
-        for file in group {
-            let message = format!("deck files whose names differ only in case: {}", names.join(", "));
-            let diagnostic = Diagnostic::new(crate::diagnostic::Code::E010, &file.path, 0, message)
-                .with_hint("rename one of them: each deck file names its own out/<name>.apkg");
-            clashes.push((file.path.clone(), diagnostic));
-        }
-    }
-    clashes
 }
 
 /// The note type, with the project's `ankideck.css` if there is one.
@@ -1058,6 +1079,19 @@ fn emit_deck(
         outputs,
         recovered_from: pending.recovered_from.clone(),
         new_ids: pending.new_ids.clone(),
+        changed: match body {
+            DeckBody::Memory(deck) if opts.detail => deck
+                .notes
+                .iter()
+                .filter(|n| n.change != identify::Change::Unchanged)
+                .map(|n| ChangedNote {
+                    change: n.change,
+                    line: n.note.line,
+                    preview: identify::preview(n.note.front()),
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
     };
     Ok((built, files))
 }

@@ -1,16 +1,25 @@
 //! `ankideck build`: the options, the build time, and the exit code of a build.
 
-use super::report::{print_diagnostics, print_report};
+use super::report::{Verbosity, no_decks, print_diagnostics, print_report, source_files};
 use super::{BuildArgs, INPUT_ERROR, TOOL_ERROR};
 use crate::build::{self, BuildOptions};
-use crate::discover;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-pub(super) fn run_build(args: BuildArgs) -> ExitCode {
-    // Files of the source folder that are not decks are named before the build.
-    if let Ok((_, skipped)) = discover::discover_all(&args.source) {
-        print_diagnostics(&skipped);
+pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
+    // The source and out folders are checked before the build takes its guard (which creates
+    // the out folder): run from the wrong folder, a build says so and leaves nothing behind.
+    let (files, skipped) = match source_files(&args.source) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    // Files of the source folder that are not decks are named before the build (quiet, they
+    // are counted with the build's warnings).
+    if !verbosity.quiet() {
+        print_diagnostics(&skipped, verbosity);
+    }
+    if files.is_empty() {
+        return no_decks(&args.source);
     }
     let now_secs = match build_time() {
         Ok(t) => t,
@@ -19,6 +28,10 @@ pub(super) fn run_build(args: BuildArgs) -> ExitCode {
             return ExitCode::from(INPUT_ERROR);
         }
     };
+    if let Err(err) = out_folder(&args.out) {
+        eprintln!("error: {err}");
+        return ExitCode::from(if err.is_input() { INPUT_ERROR } else { TOOL_ERROR });
+    }
     let opts = BuildOptions {
         source: args.source,
         out: args.out,
@@ -29,15 +42,19 @@ pub(super) fn run_build(args: BuildArgs) -> ExitCode {
         compression: args.compression,
         now_secs,
         stream_above: args.stream_above.saturating_mul(1 << 20),
+        detail: verbosity == Verbosity::Verbose,
     };
     let started = std::time::Instant::now();
-    eprintln!("Building decks from {} into {}", opts.source.display(), opts.out.display());
+    if !verbosity.quiet() {
+        eprintln!("Building decks from {} into {}", opts.source.display(), opts.out.display());
+    }
     let waiting = |guard: &Path| {
         eprintln!("waiting for another ankideck build of this project to finish ({})", guard.display());
     };
     // The report is printed while the build still holds the project's guard: what it reports
     // for the first time is marked reported only once it is out.
-    let mut deliver = |report: &build::BuildReport| print_report(&opts, report, started.elapsed());
+    let mut deliver =
+        |report: &build::BuildReport| print_report(&opts, report, started.elapsed(), verbosity, &skipped);
     match build::build_with(&opts, &waiting, &mut deliver) {
         Ok(report) => {
             if report.has_failures() {
@@ -48,10 +65,17 @@ pub(super) fn run_build(args: BuildArgs) -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
+        // The guard is the first thing a build writes, creating the out folder: if that
+        // fails, the folder is what to name.
+        Err(build::BuildError::Guard { source, .. }) if !opts.out.is_dir() => {
+            eprintln!("error: {}", OutError::Create { out: opts.out.clone(), source });
+            ExitCode::from(TOOL_ERROR)
+        }
         Err(err) => {
             eprintln!("error: {err}");
             match err {
-                build::BuildError::NoDecks(_) | build::BuildError::Discover(_) => ExitCode::from(INPUT_ERROR),
+                build::BuildError::NoDecks(_) => ExitCode::from(INPUT_ERROR),
+                build::BuildError::Discover(e) if e.is_input() => ExitCode::from(INPUT_ERROR),
                 build::BuildError::Lock(e) if e.is_input() => ExitCode::from(INPUT_ERROR),
                 _ => ExitCode::from(TOOL_ERROR),
             }
@@ -71,4 +95,45 @@ fn build_time() -> Result<i64, String> {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64)),
     }
+}
+
+/// Why the out folder cannot hold the packages.
+#[derive(Debug, thiserror::Error)]
+enum OutError {
+    #[error(
+        "the out folder {} is a file, not a folder\n  = hint: --out names the folder the packages are \
+         written to: name another one with `--out DIR`, or move the file {} away",
+        out.display(), out.display()
+    )]
+    IsAFile { out: PathBuf },
+    #[error(
+        "the out folder {} cannot be made: {} is a file, not a folder\n  = hint: name another folder \
+         with `--out DIR`, or move the file {} away",
+        out.display(), file.display(), file.display()
+    )]
+    UnderAFile { out: PathBuf, file: PathBuf },
+    #[error("cannot create the out folder {}: {source}", out.display())]
+    Create { out: PathBuf, source: std::io::Error },
+}
+
+impl OutError {
+    /// A file where the folder should be is the user's to move (1); a folder that cannot be
+    /// created (permissions, a read-only disk) is a failure to write (2).
+    fn is_input(&self) -> bool {
+        !matches!(self, OutError::Create { .. })
+    }
+}
+
+/// Checks that `out` is a folder or can be one: a file at `out` or above it is named. (The
+/// build creates it, unless `--locked` refuses to write anything.)
+fn out_folder(out: &Path) -> Result<(), OutError> {
+    for at in out.ancestors().filter(|p| !p.as_os_str().is_empty()) {
+        match std::fs::metadata(at) {
+            Ok(meta) if meta.is_dir() => break,
+            Ok(_) if at == out => return Err(OutError::IsAFile { out: out.to_path_buf() }),
+            Ok(_) => return Err(OutError::UnderAFile { out: out.to_path_buf(), file: at.to_path_buf() }),
+            Err(_) => continue,
+        }
+    }
+    Ok(())
 }

@@ -1,28 +1,49 @@
 //! `ankideck check`: parse and validate every deck, write nothing; `--show` lists the cards.
 
-use super::report::{plural, print_diagnostics};
+use super::report::{Verbosity, no_decks, plural, print_diagnostics, source_files};
 use super::{CheckArgs, INPUT_ERROR, OutputFormat, TOOL_ERROR};
 use crate::{build, discover, source};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub(super) fn run_check(args: &CheckArgs) -> ExitCode {
-    let (files, skipped) = match discover::discover_all(&args.source) {
+pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
+    let (files, skipped) = match source_files(&args.source) {
         Ok(found) => found,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::from(INPUT_ERROR);
-        }
+        Err(code) => return code,
     };
+    if files.is_empty() {
+        // As `build`: a folder without decks is a mistake (the wrong folder, or `.md` files).
+        // JSON still lists what was skipped.
+        match args.format {
+            OutputFormat::Text => print_diagnostics(&skipped, verbosity),
+            OutputFormat::Json => {
+                println!("{:#}", serde_json::json!({ "decks": [], "diagnostics": skipped }))
+            }
+        }
+        return no_decks(&args.source);
+    }
     let mut decks = Vec::new();
     let mut cards = 0;
     let mut diagnostics = skipped;
+    let mut unread: Vec<String> = Vec::new();
+    // The stylesheet is part of every deck's note type: one `build` cannot read fails the
+    // build, so `check` says so too.
+    let css = args.source.join(discover::STYLESHEET);
+    if let Err(err) = std::fs::read_to_string(&css)
+        && err.kind() != std::io::ErrorKind::NotFound
+    {
+        unread.push(format!("cannot read {}: {err}", css.display()));
+    }
+    // As `build`: files whose names differ only in case are errors, each before its own
+    // problems.
+    let clashes = discover::case_clashes(&files);
     for file in &files {
-        let cannot_read = |err: std::io::Error| {
-            eprintln!("error: cannot read {}: {err}", file.path.display());
-            ExitCode::from(TOOL_ERROR)
-        };
+        diagnostics.extend(clashes.iter().filter(|d| d.file == file.path).cloned());
+        // As `build`: a file that cannot be read is named and the others are checked all the
+        // same; the exit code says so (2).
+        let mut cannot_read =
+            |err: std::io::Error| unread.push(format!("cannot read {}: {err}", file.path.display()));
         if args.format == OutputFormat::Text {
             // Only the diagnostics (and with --show, the cards) are printed: the file is read in
             // blocks, its cards counted.
@@ -43,7 +64,10 @@ pub(super) fn run_check(args: &CheckArgs) -> ExitCode {
             let (parsed, _) = match read {
                 Ok(read) => read,
                 Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
-                Err(err) => return cannot_read(err),
+                Err(err) => {
+                    cannot_read(err);
+                    continue;
+                }
             };
             cards += parsed.deck.map_or(0, |d| d.cards.len());
             diagnostics.extend(parsed.diagnostics);
@@ -51,7 +75,10 @@ pub(super) fn run_check(args: &CheckArgs) -> ExitCode {
         }
         let bytes = match std::fs::read(&file.path) {
             Ok(bytes) => bytes,
-            Err(err) => return cannot_read(err),
+            Err(err) => {
+                cannot_read(err);
+                continue;
+            }
         };
         let parsed = source::parse(file.format, &file.path, &bytes);
         decks.extend(parsed.deck);
@@ -70,7 +97,10 @@ pub(super) fn run_check(args: &CheckArgs) -> ExitCode {
             }
         }
         OutputFormat::Text => {
-            print_diagnostics(&diagnostics);
+            print_diagnostics(&diagnostics, verbosity);
+            for message in &unread {
+                eprintln!("error: {message}");
+            }
             eprintln!(
                 "{}, {}, {}, {}",
                 plural(files.len(), "deck"),
@@ -80,7 +110,16 @@ pub(super) fn run_check(args: &CheckArgs) -> ExitCode {
             );
         }
     }
-    if errors > 0 { ExitCode::from(INPUT_ERROR) } else { ExitCode::SUCCESS }
+    if !unread.is_empty() {
+        if args.format == OutputFormat::Json {
+            unread.iter().for_each(|message| eprintln!("error: {message}"));
+        }
+        ExitCode::from(TOOL_ERROR)
+    } else if errors > 0 {
+        ExitCode::from(INPUT_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// A card as `check --show` lists it: where it starts, its section, its front and back.

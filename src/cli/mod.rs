@@ -23,12 +23,18 @@ use std::process::ExitCode;
     version,
     about,
     long_about,
-    after_help = "Exit codes: 0 success (warnings allowed), 1 an input is wrong, 2 the tool or the environment failed.\n\
+    after_help = "Exit codes: 0 success (warnings allowed), 1 an input is wrong (the message says what to change), 2 reading or writing failed.\n\
                   The source format, the lock file and what a rebuild does in Anki are described in README.md."
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print only errors, the number of warnings and the summary line.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print each phase's time and, per deck, the line of every new, updated and removed note.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,10 +120,19 @@ pub(crate) const TOOL_ERROR: u8 = 2;
 
 /// Runs the command line.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // A wrong command line is an input error (1), as the exit code table says; clap's own
+    // code for it would be 2, which means a failure to read or write here.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() { ExitCode::from(INPUT_ERROR) } else { ExitCode::SUCCESS };
+        }
+    };
+    let verbosity = report::Verbosity::of(cli.quiet, cli.verbose);
     match cli.command {
-        Command::Build(args) => build::run_build(args),
-        Command::Check(args) => check::run_check(&args),
+        Command::Build(args) => build::run_build(args, verbosity),
+        Command::Check(args) => check::run_check(&args, verbosity),
         Command::Dump { package } => dump::run_dump(&package),
         Command::Init { dir } => init::run_init(&dir),
     }

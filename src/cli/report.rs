@@ -3,12 +3,74 @@
 
 use crate::build::{self, BuildOptions, BuildReport, LockStatus, Outcome};
 use crate::diagnostic::Diagnostic;
+use crate::discover::{self, SourceFile};
 use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// How much the commands print (`-q`, `-v`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Verbosity {
+    /// Errors, the number of warnings and the summary line.
+    Quiet,
+    Normal,
+    /// Also each phase's time and the notes behind each deck's counts.
+    Verbose,
+}
+
+impl Verbosity {
+    /// The verbosity of the flags; `--verbose` turns the phase timings on.
+    pub(super) fn of(quiet: bool, verbose: bool) -> Verbosity {
+        if quiet {
+            Verbosity::Quiet
+        } else if verbose {
+            crate::timing::enable();
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        }
+    }
+
+    pub(super) fn quiet(self) -> bool {
+        self == Verbosity::Quiet
+    }
+}
 
 /// At most this many diagnostics of one file are printed; `check --format json` lists them all.
 const SHOWN_PER_FILE: usize = 20;
 
-pub(super) fn print_diagnostics(diagnostics: &[Diagnostic]) {
+/// The deck files of the source folder and the warnings for the files skipped there; or, when
+/// the folder cannot be listed, the error printed and the exit code (`build` and `check` alike).
+pub(super) fn source_files(source: &Path) -> Result<(Vec<SourceFile>, Vec<Diagnostic>), ExitCode> {
+    discover::discover_all(source).map_err(|err| {
+        eprintln!("error: {err}");
+        ExitCode::from(if err.is_input() { super::INPUT_ERROR } else { super::TOOL_ERROR })
+    })
+}
+
+/// A source folder without deck files: an input error, for `build` and `check` alike.
+pub(super) fn no_decks(source: &Path) -> ExitCode {
+    eprintln!("error: {}", build::BuildError::NoDecks(source.to_path_buf()));
+    eprintln!("  = hint: each `*.txt` file directly in {} is a deck", source.display());
+    ExitCode::from(super::INPUT_ERROR)
+}
+
+/// Prints the diagnostics, capped per file; quiet, only the errors and how many warnings there
+/// were.
+pub(super) fn print_diagnostics(diagnostics: &[Diagnostic], verbosity: Verbosity) {
+    if verbosity.quiet() {
+        let errors: Vec<Diagnostic> = diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+        print_capped(&errors);
+        let warnings = diagnostics.len() - errors.len();
+        if warnings > 0 {
+            eprintln!("{} not shown (--quiet)", plural(warnings, "warning"));
+        }
+    } else {
+        print_capped(diagnostics);
+    }
+}
+
+fn print_capped(diagnostics: &[Diagnostic]) {
     let mut stderr = std::io::stderr().lock();
     for of_file in diagnostics.chunk_by(|a, b| a.file == b.file) {
         for d in of_file.iter().take(SHOWN_PER_FILE) {
@@ -23,7 +85,7 @@ pub(super) fn print_diagnostics(diagnostics: &[Diagnostic]) {
                 stderr,
                 "{}: and {} more ({}); `ankideck check --format json` lists them all",
                 of_file[0].file.display(),
-                rest.len(),
+                count(rest.len()),
                 counts.join(", "),
             );
         }
@@ -36,7 +98,7 @@ fn new_ids_sentence(name: &str, new_ids: &build::NewIds) -> String {
     let others: Vec<String> = new_ids.with.iter().map(|d| format!("`{d}`")).collect();
     let (notes, they) = match new_ids.count {
         1 => ("1 note".to_string(), "it gets"),
-        n => (format!("{n} notes"), "they get"),
+        n => (plural(n, "note"), "they get"),
     };
     format!(
         "{notes} of deck `{name}` had ids also used in deck {} (a merge of two branches?); {they} new \
@@ -45,12 +107,33 @@ fn new_ids_sentence(name: &str, new_ids: &build::NewIds) -> String {
     )
 }
 
-pub(super) fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: std::time::Duration) {
-    print_diagnostics(&report.diagnostics);
-    let (mut built, mut fresh, mut failed, mut cards) = (0, 0, 0, 0);
+/// Prints a build's report. `skipped` are the warnings for files of the source folder that are
+/// not decks: printed before the build, except when quiet (they count with the others then).
+pub(super) fn print_report(
+    opts: &BuildOptions,
+    report: &BuildReport,
+    elapsed: std::time::Duration,
+    verbosity: Verbosity,
+    skipped: &[Diagnostic],
+) {
+    if verbosity.quiet() {
+        let all: Vec<Diagnostic> = skipped.iter().chain(&report.diagnostics).cloned().collect();
+        print_diagnostics(&all, verbosity);
+    } else {
+        print_diagnostics(&report.diagnostics, verbosity);
+    }
+    let (mut built, mut fresh, mut failed, mut refused, mut cards) = (0, 0, 0, 0, 0);
     for deck in &report.decks {
         let file = deck.file.display();
         match &deck.outcome {
+            Outcome::Built(b) if verbosity.quiet() => {
+                built += 1;
+                cards += b.cards;
+            }
+            Outcome::UpToDate { cards: n, .. } if verbosity.quiet() => {
+                fresh += 1;
+                cards += n;
+            }
             Outcome::Built(b) => {
                 built += 1;
                 cards += b.cards;
@@ -60,16 +143,21 @@ pub(super) fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: s
                     b.name,
                     plural(b.cards, "card"),
                     outputs.join(", "),
-                    b.new,
-                    b.updated,
-                    b.unchanged,
-                    b.removed.len()
+                    count(b.new),
+                    count(b.updated),
+                    count(b.unchanged),
+                    count(b.removed.len())
                 );
                 if let Some(from) = &b.recovered_from {
                     eprintln!("    note identities carried over from {from}");
                 }
                 if let Some(new_ids) = &b.new_ids {
                     eprintln!("    {}", new_ids_sentence(&b.name, new_ids));
+                }
+                // Verbose: the notes behind the counts (removed ones are always listed).
+                for note in &b.changed {
+                    let change = if note.change == crate::identify::Change::New { "new" } else { "updated" };
+                    eprintln!("    {change} line {}: {}", note.line, note.preview);
                 }
                 print_removed(b);
                 print_moved(b);
@@ -87,25 +175,33 @@ pub(super) fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: s
                 failed += 1;
                 eprintln!("  {file}: failed: {message}");
             }
-            Outcome::NotWritten => eprintln!("  {file}: not written (--locked)"),
+            Outcome::NotWritten => {
+                refused += 1;
+                eprintln!("  {file}: not written (--locked)");
+            }
             Outcome::DamagedLock(message) => {
                 failed += 1;
                 eprintln!("  {file}: not built: {message}");
             }
         }
     }
-    for key in &report.forgotten {
+    // Quiet, what was removed or moved is left out with the rest of the per-deck lines. (When
+    // `--locked` refuses, nothing is dropped: the lock changes are listed below.)
+    let refused_lock = report.lock == LockStatus::OutOfDate;
+    for key in report.forgotten.iter().filter(|_| !verbosity.quiet() && !refused_lock) {
         eprintln!("  {key}: its source file is gone; dropped from {}", opts.lock.display());
         if let Some(gone) = report.gone.iter().find(|g| &g.key == key) {
             print_gone(gone);
         }
     }
-    for deck in &report.interrupted {
+    for deck in report.interrupted.iter().filter(|_| !verbosity.quiet()) {
         print_interrupted(deck);
     }
     // Decks whose file was renamed: their notes went with it, their old outputs are removed.
-    for gone in
-        report.gone.iter().filter(|g| !report.forgotten.contains(&g.key) && !g.removed_files.is_empty())
+    for gone in report
+        .gone
+        .iter()
+        .filter(|g| !verbosity.quiet() && !report.forgotten.contains(&g.key) && !g.removed_files.is_empty())
     {
         eprintln!("  {}: its deck file was renamed", gone.key);
         print_gone(gone);
@@ -118,19 +214,77 @@ pub(super) fn print_report(opts: &BuildOptions, report: &BuildReport, elapsed: s
                 "error: {} is out of date and --locked forbids changing it; run `ankideck build` and commit the lock file",
                 opts.lock.display()
             );
+            if let Some(changes) = &report.refused {
+                print_lock_changes(&opts.lock, changes);
+            }
             format!("{} out of date", opts.lock.display())
         }
     };
+    // The decks `--locked` refused are counted only when it refused (a CI log's last line).
+    let refused = match report.lock {
+        LockStatus::OutOfDate => format!(", {} refused by --locked", plural(refused, "deck")),
+        _ => String::new(),
+    };
     eprintln!(
-        "{built} built, {fresh} up to date, {failed} not built: {}; {lock} ({:.2} s)",
+        "{built} built, {fresh} up to date, {failed} not built{refused}: {}; {lock} ({:.2} s)",
         plural(cards, "card"),
         elapsed.as_secs_f64()
     );
 }
 
-/// `1 card`, `2 cards`.
+/// Says how the lock would change, deck by deck, when `--locked` refused to change it.
+fn print_lock_changes(lock: &std::path::Path, changes: &build::LockChanges) {
+    eprintln!("  {} would change:", lock.display());
+    if changes.created {
+        eprintln!("    the file is created (there is no lock file yet)");
+    }
+    if changes.upgraded {
+        eprintln!(
+            "    it is rewritten as lock version {} (an older ankideck wrote it)",
+            crate::lock::VERSION
+        );
+    }
+    if changes.notetype {
+        eprintln!("    the note type's line (ankideck.css or this ankideck's card templates changed)");
+    }
+    for deck in &changes.decks {
+        let what = match deck.kind {
+            build::DeckChangeKind::Added { new, updated: 0 } => {
+                format!("added, {}", plural(new, "new note"))
+            }
+            build::DeckChangeKind::Added { new, updated } => {
+                format!("added, {} and {} (from a deck file that is gone)", plural(new, "new note"), plural(updated, "updated note"))
+            }
+            build::DeckChangeKind::Dropped => "dropped (its deck file is gone)".to_string(),
+            build::DeckChangeKind::Changed { new: 0, updated: 0, removed: 0 } => {
+                "its lines are rewritten, no note is new, updated or removed (notes moved, ids renewed or an older format)"
+                    .to_string()
+            }
+            build::DeckChangeKind::Changed { new, updated, removed } => {
+                format!("notes: {} new, {} updated, {} removed", count(new), count(updated), count(removed))
+            }
+        };
+        eprintln!("    deck `{}`: {what}", deck.key);
+    }
+}
+
+/// `1 card`, `2 cards`, `100,000 cards`.
 pub(super) fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 { format!("1 {word}") } else { format!("{} {word}s", count(n)) }
+}
+
+/// A count as the messages print it: thousands grouped with `,` (`100,000`). Lists of counts
+/// are separated by `, ` (with a space), so a grouped count never reads as two.
+pub(super) fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Names the cards of the last build that are gone, and how to find them in Anki.
@@ -197,10 +351,10 @@ fn print_moved(built: &build::Built) {
     let total: usize = built.moved.iter().map(|m| m.notes.len()).sum();
     eprintln!(
         "    {} in another Anki deck before; an import keeps existing cards in their old deck:",
-        if total == 1 { "1 card was".to_string() } else { format!("{total} cards were") }
+        if total == 1 { "1 card was".to_string() } else { format!("{} cards were", count(total)) }
     );
     for moved in &built.moved {
-        eprintln!("      {} from \"{}\"", moved.notes.len(), moved.from);
+        eprintln!("      {} from \"{}\"", count(moved.notes.len()), moved.from);
     }
     let ids: Vec<String> = built.moved.iter().flat_map(|m| &m.notes).map(|id| id.0.to_string()).collect();
     // The search on a line of its own, so that it is copied without the sentence around it.
@@ -209,4 +363,19 @@ fn print_moved(built: &build::Built) {
         built.name
     );
     eprintln!("      nid:{}", ids.join(","));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands_and_one_is_singular() {
+        let said: Vec<String> =
+            [0, 1, 2, 999, 1000, 100_000, 1_234_567].iter().map(|n| plural(*n, "card")).collect();
+        assert_eq!(
+            said,
+            ["0 cards", "1 card", "2 cards", "999 cards", "1,000 cards", "100,000 cards", "1,234,567 cards"]
+        );
+    }
 }

@@ -46,6 +46,53 @@ pub struct Package {
     pub cards: Vec<CardRow>,
 }
 
+/// Why `ankideck dump` cannot read a package.
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    /// The file is not a package: the user named the wrong file (exit 1).
+    #[error("{}: not an Anki package ({reason})", path.display())]
+    NotAPackage { path: std::path::PathBuf, reason: String },
+    /// Nothing at the path the user named (exit 1).
+    #[error("{}: no such file", path.display())]
+    Missing { path: std::path::PathBuf },
+    /// Reading or extracting failed (exit 2).
+    #[error(transparent)]
+    Failed(EmitError),
+}
+
+/// Reads a package as [`read`], telling a file that is not a package (a folder, not a zip, a
+/// zip without a collection, a collection that is not a database) from a failure to read one.
+pub fn read_package(path: &Path) -> Result<Package, PackageError> {
+    let not = |reason: &str| PackageError::NotAPackage { path: path.to_path_buf(), reason: reason.into() };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => return Err(not("a folder, not a file")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(PackageError::Missing { path: path.to_path_buf() });
+        }
+        _ => {}
+    }
+    read(path).map_err(|err| match err {
+        EmitError::Zip { source: zip::result::ZipError::FileNotFound, .. } => {
+            not("a zip file without collection.anki2")
+        }
+        EmitError::Zip { source: zip::result::ZipError::InvalidArchive(_), .. } => not("not a zip file"),
+        EmitError::Zip { source: zip::result::ZipError::UnsupportedArchive(why), .. } => {
+            not(&format!("a zip file ankideck cannot read: {why}"))
+        }
+        EmitError::Sqlite { source: rusqlite::Error::SqliteFailure(e, _), .. }
+            if matches!(e.code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) =>
+        {
+            not("its collection.anki2 is not an SQLite database")
+        }
+        EmitError::Sqlite { source: rusqlite::Error::SqliteFailure(_, Some(message)), .. }
+            if message.starts_with("no such table") || message.starts_with("no such column") =>
+        {
+            not("its collection.anki2 is not an Anki collection")
+        }
+        other => PackageError::Failed(other),
+    })
+}
+
 /// Reads a legacy package (`collection.anki2` + JSON `media`).
 pub fn read(path: &Path) -> Result<Package, EmitError> {
     let zip_err = |source| EmitError::Zip { path: path.to_path_buf(), source };
