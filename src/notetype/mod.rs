@@ -8,6 +8,8 @@ mod builtin;
 mod cardgen;
 mod cloze;
 mod custom;
+#[cfg(test)]
+mod custom_tests;
 pub mod template;
 
 pub use builtin::{BUILTIN_NAMES, FLASHCARD_ID, FLASHCARD_NAME};
