@@ -10,6 +10,8 @@ mod cloze;
 mod custom;
 #[cfg(test)]
 mod custom_tests;
+#[cfg(test)]
+mod fixture_tests;
 pub mod template;
 
 pub use builtin::{BUILTIN_NAMES, FLASHCARD_ID, FLASHCARD_NAME};
