@@ -66,6 +66,27 @@ impl Notetype {
         CardOrds { ords, none_rendered }
     }
 
+    /// For a cloze type, the fields holding a cloze deletion that the question does not pass
+    /// through `cloze:`. Anki still makes a card for each of their numbers, and its question
+    /// hides nothing (Anki's editor warns about the same thing); callers should warn.
+    pub fn stray_cloze_fields<S: AsRef<str>>(&self, fields: &[S]) -> Vec<&str> {
+        if self.kind != NotetypeKind::Cloze {
+            return Vec::new();
+        }
+        let clozed = self.templates.first().map(|t| t.parsed_question().cloze_fields()).unwrap_or_default();
+        let mut numbers = Vec::new();
+        self.fields
+            .iter()
+            .zip(fields)
+            .filter(|(f, value)| {
+                numbers.clear();
+                add_cloze_numbers(value.as_ref(), &mut numbers);
+                !numbers.is_empty() && !clozed.contains(&f.name.as_str())
+            })
+            .map(|(f, _)| f.name.as_str())
+            .collect()
+    }
+
     /// Anki's legacy `req` list (`Notetype::updated_requirements`): per template, the fields any
     /// one of which renders its question, else the fields all needed, else none.
     pub fn requirements(&self) -> Value {
@@ -145,6 +166,18 @@ mod tests {
             ords("cloze", &["{{c1,3::a}} {{c499::b}} {{c500::c}} {{c9999::d}}"]),
             vec![0, 2, 498, 499]
         );
+    }
+
+    #[test]
+    fn deletions_outside_the_cloze_field_are_reported() {
+        let cloze = Notetype::builtin("cloze", None).unwrap();
+        assert_eq!(
+            cloze.stray_cloze_fields(&["{{c1::a}}", "{{c2::b}}", "{{c3::c}}"]),
+            vec!["Back Extra", "Section"]
+        );
+        assert!(cloze.stray_cloze_fields(&["{{c1::a}}", "plain {{c1:x}}", ""]).is_empty());
+        let reversed = Notetype::builtin("reversed", None).unwrap();
+        assert!(reversed.stray_cloze_fields(&["{{c1::a}}", "", ""]).is_empty());
     }
 
     #[test]

@@ -108,9 +108,17 @@ fn card_generation_matches_every_fixture_case() {
         let has_tags = case.get("tags").and_then(Value::as_array).is_some_and(|t| !t.is_empty());
         let expected: Vec<u16> =
             case["expect"].as_array().unwrap().iter().map(|n| n.as_u64().unwrap() as u16).collect();
+        let blank = case.get("blank").and_then(Value::as_bool).unwrap_or(false);
         let got = nt.card_ords(&values, has_tags);
-        if got.ords != expected {
-            failures.push(format!("{}: expected {expected:?}, got {:?}", case["why"], got.ords));
+        let hides_nothing = case.get("hides_nothing").is_some();
+        if hides_nothing == nt.stray_cloze_fields(&values).is_empty() {
+            failures.push(format!("{}: stray cloze fields not reported as the fixture says", case["why"]));
+        }
+        if got.ords != expected || got.none_rendered != blank {
+            failures.push(format!(
+                "{}: expected {expected:?} (blank: {blank}), got {:?} (blank: {})",
+                case["why"], got.ords, got.none_rendered
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

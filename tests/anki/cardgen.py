@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -21,6 +22,10 @@ from pathlib import Path
 from anki.collection import Collection
 
 FIXTURE = Path(__file__).resolve().parent / "cardgen_cases.json"
+# The links Anki puts in a rendered card instead of a question (language-independent).
+TEMPLATE_ERROR = "#template-syntax-error"
+BLANK = ("#front-of-card-is-blank", "#no-cloze-filter-on-cloze-note-type")
+ACTIVE_CLOZE = re.compile(r'<span class="cloze" data-cloze="[^"]*" data-ordinal="([\d,]+)">')
 
 
 def add_notetypes(col: Collection, notetypes: dict, failures: list[str]) -> dict:
@@ -64,6 +69,29 @@ def check_case(col: Collection, notetype: dict, case: dict) -> str | None:
         return f"Anki created a duplicate ordinal: {ords}"
     if len(ords) == len(distinct) and case.get("anki_adds_duplicates"):
         return f"the fixture says Anki duplicates an ordinal, it did not: {ords}"
+    for card in note.cards():
+        hides = notetype["type"] == 1 and card.ord not in case.get("hides_nothing", [])
+        problem = check_rendered(card, hides, case.get("blank", False))
+        if problem:
+            return f"card {card.ord + 1}: {problem}"
+    return None
+
+
+def check_rendered(card, hides: bool, blank: bool) -> str | None:
+    """The card renders without a template error, is blank exactly when the case says so, and a
+    cloze card's question hides exactly its own deletions (`hides`) or nothing."""
+    question, answer = card.question(), card.answer()
+    if TEMPLATE_ERROR in question or TEMPLATE_ERROR in answer:
+        return "Anki reports a template error"
+    if any(link in question for link in BLANK) != blank:
+        return f"Anki shows it {'not ' if blank else ''}blank"
+    active = ACTIVE_CLOZE.findall(question)
+    number = str(card.ord + 1)
+    if hides and not blank:
+        if not active or any(number not in ords.split(",") for ords in active):
+            return f"the question hides {active}, not deletion {number}"
+    elif active:
+        return f"the question hides {active}, expected nothing hidden"
     return None
 
 
