@@ -16,6 +16,14 @@ fn fixture_path() -> PathBuf {
 fn fixture_notetypes() -> Vec<(String, Notetype)> {
     let mut out: Vec<(String, Notetype)> =
         BUILTIN_NAMES.iter().map(|name| (name.to_string(), Notetype::builtin(name, None).unwrap())).collect();
+    for def in custom_definitions() {
+        out.push((def.name.clone(), Notetype::custom(&def).unwrap()));
+    }
+    out
+}
+
+/// The fixture's two custom note types.
+fn custom_definitions() -> [CustomNotetype; 2] {
     let template = |name: &str, front: &str, back: &str| CustomTemplate {
         name: name.into(),
         front: SourceText::new(format!("templates/{name}-front.html"), front),
@@ -52,10 +60,7 @@ fn fixture_notetypes() -> Vec<(String, Notetype)> {
             "{{cloze:Text}}<br>{{cloze:Text2}}<hr id=answer>{{Source}}",
         )],
     };
-    for def in [vocab, cloze] {
-        out.push((def.name.clone(), Notetype::custom(&def).unwrap()));
-    }
-    out
+    [vocab, cloze]
 }
 
 fn generated_notetypes() -> Value {
@@ -122,4 +127,29 @@ fn card_generation_matches_every_fixture_case() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The fixture's `refusals`: a custom note type with one template side replaced, which Anki
+/// refuses to add (checked by cardgen.py) and `Notetype::custom` refuses with the given message.
+#[test]
+fn custom_types_anki_refuses_are_refused() {
+    let fixture = read_fixture();
+    let refusals = fixture["refusals"].as_array().expect("refusals is a list");
+    assert!(refusals.len() >= 5, "the fixture lost its refusals");
+    for refusal in refusals {
+        let base = refusal["notetype"].as_str().unwrap();
+        let mut def = custom_definitions().into_iter().find(|d| d.name == base).expect("a custom base");
+        let template = &mut def.templates[refusal["template"].as_u64().unwrap() as usize];
+        let text = refusal["text"].as_str().unwrap().to_string();
+        match refusal["side"].as_str().unwrap() {
+            "qfmt" => template.front.text = text,
+            "afmt" => template.back.text = text,
+            other => panic!("side {other}"),
+        }
+        let error = refusal["error"].as_str().unwrap();
+        match Notetype::custom(&def) {
+            Ok(_) => panic!("{}: accepted", refusal["why"]),
+            Err(e) => assert!(e.to_string().contains(error), "{}: {e}", refusal["why"]),
+        }
+    }
 }

@@ -4,8 +4,9 @@
 For tests/anki/cardgen_cases.json: adds each note type (the schema-11 JSON ankideck writes,
 generated from the Rust definitions) to a fresh collection with Anki's own validation, checks
 Anki kept every field and template name, then adds each case's note and checks Anki created
-cards for exactly the expected ordinals. src/notetype/fixture_tests.rs checks the same cases
-against ankideck's Rust function, so the two agree through Anki.
+cards for exactly the expected ordinals, each rendering as expected; and checks Anki refuses
+each of the invalid custom note types ankideck refuses. src/notetype/fixture_tests.rs checks
+the same cases against ankideck's Rust function, so the two agree through Anki.
 
 Usage: cardgen.py  (exit 1 if any check failed; check.py runs it too)
 """
@@ -95,6 +96,24 @@ def check_rendered(card, hides: bool, blank: bool) -> str | None:
     return None
 
 
+def check_refusals(col: Collection, notetypes: dict, refusals: list[dict], failures: list[str]) -> int:
+    """Each refusal: a custom note type with one template side replaced; Anki must refuse it, as
+    ankideck does (src/notetype/fixture_tests.rs). Return how many Anki refused."""
+    refused = 0
+    for refusal in refusals:
+        nt = copy.deepcopy(notetypes[refusal["notetype"]])
+        nt["id"] = 0
+        nt["name"] += " (refused)"
+        nt["tmpls"][refusal["template"]][refusal["side"]] = refusal["text"]
+        try:
+            col.models.add_dict(nt)
+        except Exception:  # noqa: BLE001 - any refusal will do; its wording is Anki's
+            refused += 1
+        else:
+            failures.append(f"refusal {refusal['why']}: Anki accepted the note type")
+    return refused
+
+
 def run() -> tuple[int, list[str]]:
     """Run every case in a fresh collection; return (cases passed, failures)."""
     fixture = json.loads(FIXTURE.read_text(encoding="utf-8"))
@@ -114,6 +133,7 @@ def run() -> tuple[int, list[str]]:
                     failures.append(f"{case['why']}: {problem}")
                 else:
                     passed += 1
+            passed += check_refusals(col, fixture["notetypes"], fixture["refusals"], failures)
         finally:
             col.close()
     return passed, failures
@@ -121,7 +141,7 @@ def run() -> tuple[int, list[str]]:
 
 def main() -> int:
     passed, failures = run()
-    print(f"cardgen: {passed} cases as Anki generates them, {len(failures)} failed")
+    print(f"cardgen: {passed} cases and refusals as Anki has them, {len(failures)} failed")
     for failure in failures:
         print(f"  FAILED: {failure}")
     return 1 if failures else 0

@@ -596,7 +596,7 @@ def check_cardgen(report: Report) -> None:
     import cardgen  # noqa: PLC0415 - a sibling script, found through sys.path[0]
 
     passed, failures = cardgen.run()
-    print(f"    {passed} cases as Anki generates them")
+    print(f"    {passed} cases and refusals as Anki has them")
     report.check("cardgen: every case creates exactly the expected cards", not failures, "; ".join(failures))
 
 
