@@ -12,11 +12,13 @@ mod custom;
 mod custom_tests;
 #[cfg(test)]
 mod fixture_tests;
+mod schema;
 pub mod template;
 
 pub use builtin::{BUILTIN_NAMES, FLASHCARD_ID, FLASHCARD_NAME};
 pub use cardgen::{CardOrds, MAX_CLOZE_ORD};
 pub use custom::{CustomNotetype, CustomTemplate, NotetypeError, SourceText, custom_notetype_id};
+pub use schema::{ListChange, Schema, SchemaChange};
 
 use crate::ids::NotetypeId;
 use serde_json::{Value, json};
