@@ -53,7 +53,8 @@ impl ListChange {
         ListChange { added, removed, reordered: kept_old != kept_new }
     }
 
-    fn is_empty(&self) -> bool {
+    /// True if nothing changed.
+    pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty() && !self.reordered
     }
 
