@@ -33,12 +33,13 @@ pub struct Field {
 }
 
 /// A card template, with its stable id and its parsed question (what card generation reads).
+/// The texts are read-only so the parsed question always matches the question.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
     pub name: String,
     pub id: i64,
-    pub question: String,
-    pub answer: String,
+    question: String,
+    answer: String,
     parsed_question: ParsedTemplate,
 }
 
@@ -52,6 +53,16 @@ impl Template {
             answer: answer.to_string(),
             parsed_question: ParsedTemplate::parse(question)?,
         })
+    }
+
+    /// The question side (`qfmt`).
+    pub fn question(&self) -> &str {
+        &self.question
+    }
+
+    /// The answer side (`afmt`).
+    pub fn answer(&self) -> &str {
+        &self.answer
     }
 
     /// The parsed question side.
@@ -201,7 +212,7 @@ mod tests {
                 nt.css.contains(".nightMode") && nt.css.contains(".night_mode") && nt.css.contains("@media")
             );
             for t in &nt.templates {
-                template::ParsedTemplate::parse(&t.answer).unwrap();
+                template::ParsedTemplate::parse(t.answer()).unwrap();
             }
         }
         let count = ids.len();
