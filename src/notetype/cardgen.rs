@@ -8,6 +8,8 @@
 //! - Cloze type: a card for each cloze number found in **any** field of the note (Anki reads
 //!   every field here, not only those the template passes through `cloze:`); number n is card
 //!   ordinal n-1, capped at `MAX_CLOZE_ORD` (Anki files every number above 500 under ordinal 499).
+//! - Before either, Anki removes ASCII control characters other than tab and newline from every
+//!   field (`normalize_field`), so `<b\x01r>` is an empty field and `{{c\x011::…}}` a deletion.
 //! - No card at all: Anki still adds card 1 (ordinal 0), which its Empty Cards tool then lists;
 //!   `CardOrds::none_rendered` says so, for a warning.
 
@@ -15,6 +17,7 @@ use super::cloze::add_cloze_numbers;
 use super::template::field_is_empty;
 use super::{Notetype, NotetypeKind};
 use serde_json::{Value, json};
+use std::borrow::Cow;
 
 /// The highest card ordinal Anki gives a cloze card (cloze number 500 and above).
 pub const MAX_CLOZE_ORD: u16 = 499;
@@ -38,7 +41,7 @@ impl Notetype {
         let mut ords: Vec<u16> = match self.kind {
             NotetypeKind::Normal => {
                 let filled: Vec<bool> = (0..self.fields.len())
-                    .map(|i| fields.get(i).is_some_and(|v| !field_is_empty(v.as_ref())))
+                    .map(|i| fields.get(i).is_some_and(|v| !field_is_empty(&anki_normalized(v.as_ref()))))
                     .collect();
                 let nonempty = |key: &str| match self.fields.iter().position(|f| f.name == key) {
                     Some(i) => filled[i],
@@ -52,7 +55,7 @@ impl Notetype {
             NotetypeKind::Cloze => {
                 let mut numbers = Vec::new();
                 for value in fields {
-                    add_cloze_numbers(value.as_ref(), &mut numbers);
+                    add_cloze_numbers(&anki_normalized(value.as_ref()), &mut numbers);
                 }
                 numbers.into_iter().map(|n| (n - 1).min(MAX_CLOZE_ORD)).collect()
             }
@@ -80,7 +83,7 @@ impl Notetype {
             .zip(fields)
             .filter(|(f, value)| {
                 numbers.clear();
-                add_cloze_numbers(value.as_ref(), &mut numbers);
+                add_cloze_numbers(&anki_normalized(value.as_ref()), &mut numbers);
                 !numbers.is_empty() && !clozed.contains(&f.name.as_str())
             })
             .map(|(f, _)| f.name.as_str())
@@ -119,6 +122,12 @@ impl Notetype {
             .collect();
         Value::Array(reqs)
     }
+}
+
+/// The field as Anki stores it: without ASCII control characters other than tab and newline.
+fn anki_normalized(value: &str) -> Cow<'_, str> {
+    let removed = |c: char| c.is_ascii_control() && c != '\n' && c != '\t';
+    if value.contains(removed) { Cow::Owned(value.replace(removed, "")) } else { Cow::Borrowed(value) }
 }
 
 /// A special field counts as filled unless it is `FrontSide`, or `Tags` on a note without tags.
@@ -166,6 +175,13 @@ mod tests {
             ords("cloze", &["{{c1,3::a}} {{c499::b}} {{c500::c}} {{c9999::d}}"]),
             vec![0, 2, 498, 499]
         );
+    }
+
+    #[test]
+    fn control_characters_are_removed_first_as_anki_does() {
+        assert_eq!(ords("reversed", &["\u{1}", "<b\u{7f}r>", "\r"]).len(), 1);
+        assert_eq!(ords("reversed", &["\u{1}x", "b", ""]), vec![0, 1]);
+        assert_eq!(ords("cloze", &["{{c\u{1}2::a}} {{c3\u{1b}::b}}", "", ""]), vec![1, 2]);
     }
 
     #[test]
