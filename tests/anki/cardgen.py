@@ -46,6 +46,9 @@ def add_notetypes(col: Collection, notetypes: dict, failures: list[str]) -> dict
             anki = [x["name"] for x in got[attr]]
             if ours != anki:
                 failures.append(f"{key}: Anki changed the {what}: {ours} -> {anki}")
+        # Anki recomputes the legacy `req` list when it adds a note type: ours must be the same.
+        if got["req"] != schema11["req"]:
+            failures.append(f"{key}: Anki computes req {got['req']}, ankideck wrote {schema11['req']}")
         if got["type"] != schema11["type"]:
             failures.append(f"{key}: Anki changed the type {schema11['type']} -> {got['type']}")
         added[key] = got
