@@ -76,19 +76,32 @@ fn tokenize(template: &str) -> Vec<(Offset, Token<'_>)> {
         // `rest` is always a suffix of `template`.
         let start = template.len() - rest.len();
         let mut found = None;
+        // Once no closing tag follows an opening one, none follows a later one either: stop
+        // looking (keeps a long template with a stray `{{` linear).
+        let (mut tags_possible, mut comments_possible) = (true, true);
         for (i, _) in rest.char_indices() {
             let here = &rest[i..];
-            if let Some(inner) = here.strip_prefix(open_tag)
-                && let Some(end) = inner.find(close_tag)
-            {
-                found = Some((i, classify(&inner[..end]), open_tag.len() + end + close_tag.len()));
-                break;
+            if tags_possible && let Some(inner) = here.strip_prefix(open_tag) {
+                match inner.find(close_tag) {
+                    Some(end) => {
+                        let len = open_tag.len() + end + close_tag.len();
+                        found = Some((i, classify(&inner[..end]), len));
+                        break;
+                    }
+                    None => tags_possible = false,
+                }
             }
-            if let Some(inner) = here.strip_prefix(COMMENT_START)
-                && let Some(end) = inner.find(COMMENT_END)
-            {
-                let len = COMMENT_START.len() + end + COMMENT_END.len();
-                found = Some((i, Token::Comment(&inner[..end]), len));
+            if comments_possible && let Some(inner) = here.strip_prefix(COMMENT_START) {
+                match inner.find(COMMENT_END) {
+                    Some(end) => {
+                        let len = COMMENT_START.len() + end + COMMENT_END.len();
+                        found = Some((i, Token::Comment(&inner[..end]), len));
+                        break;
+                    }
+                    None => comments_possible = false,
+                }
+            }
+            if !tags_possible && !comments_possible {
                 break;
             }
         }
@@ -370,6 +383,13 @@ mod tests {
         ));
         assert!(matches!(ParsedTemplate::parse("x\n{{^A}}"), Err(ParseError::NotClosed { at: 2, .. })));
         assert!(matches!(ParsedTemplate::parse("{{/A}}"), Err(ParseError::NotOpen { open: None, .. })));
+    }
+
+    #[test]
+    fn a_stray_opening_tag_keeps_the_rest_as_text() {
+        let text = format!("{}{{{{Front}}", "{{ x ".repeat(20_000));
+        assert_eq!(parse(&text).0, vec![Node::Text(text.clone())]);
+        assert_eq!(parse("<!-- a {{Front}}").0.len(), 2);
     }
 
     #[test]
