@@ -4,8 +4,8 @@
 //!
 //! Every type keeps ankideck's `Section` field (the heading a card sits under in its source
 //! file), last, and shows it above the question. A card whose question would show only the
-//! section is not generated: the reverse cards sit inside `{{#Back}}` so that a note with an
-//! empty back gets no card with an empty question. `basic` keeps its historical question, where
+//! section is not generated: each new type's question sits inside `{{#Front}}` (`{{#Back}}` for
+//! a reverse card), so an empty side makes no card. `basic` keeps its historical question, where
 //! the section alone makes card 1 (Anki makes card 1 of every note anyway).
 
 use super::{Field, Notetype, NotetypeKind, Template};
@@ -27,6 +27,11 @@ const QUESTION: &str = "<div class=\"ankideck\">\n\
 <div class=\"front\">{{Front}}</div>\n\
 </div>";
 
+/// The Front→Back card of the new types: `basic`'s question inside `{{#Front}}`.
+fn front_question() -> String {
+    format!("{{{{#Front}}}}{QUESTION}{{{{/Front}}}}")
+}
+
 const ANSWER: &str = "{{FrontSide}}\n\n<hr id=answer>\n\n<div class=\"ankideck back\">{{Back}}</div>";
 
 /// The Back→Front card, inside `{{#Back}}` (see the module docs).
@@ -46,10 +51,10 @@ const REVERSE_ANSWER: &str =
 /// `{{type:Back}}` on both sides; the answer repeats the front instead of `{{FrontSide}}`,
 /// because Anki shows the typed-answer comparison only where the answer side has its own
 /// `{{type:Back}}` (as Anki's stock "Basic (type in the answer)").
-const TYPE_IN_QUESTION: &str = "<div class=\"ankideck\">\n\
+const TYPE_IN_QUESTION: &str = "{{#Front}}<div class=\"ankideck\">\n\
 {{#Section}}<div class=\"section\">{{Section}}</div>{{/Section}}\n\
 <div class=\"front\">{{Front}}</div>\n\
-</div>\n\n{{type:Back}}";
+</div>\n\n{{type:Back}}{{/Front}}";
 
 const TYPE_IN_ANSWER: &str = "<div class=\"ankideck\">\n\
 {{#Section}}<div class=\"section\">{{Section}}</div>{{/Section}}\n\
@@ -129,7 +134,7 @@ impl Notetype {
                     ("Section", 2_105_532_263_498_801_062),
                 ],
                 vec![
-                    template("Card 1", 9_209_640_132_468_941_347, QUESTION, ANSWER),
+                    template("Card 1", 9_209_640_132_468_941_347, &front_question(), ANSWER),
                     template("Card 2", -2_951_064_996_162_583_976, &reverse_question(None), REVERSE_ANSWER),
                 ],
             ),
@@ -143,7 +148,7 @@ impl Notetype {
                     ("Section", -2_234_626_117_059_599_864),
                 ],
                 vec![
-                    template("Card 1", 156_610_422_733_878_928, QUESTION, ANSWER),
+                    template("Card 1", 156_610_422_733_878_928, &front_question(), ANSWER),
                     template(
                         "Card 2",
                         -4_996_772_378_727_681_663,

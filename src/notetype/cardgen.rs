@@ -213,7 +213,7 @@ mod tests {
     fn requirements_are_ankis_legacy_list() {
         assert_eq!(Notetype::flashcard(None).requirements(), json!([[0, "any", [0, 2]]]));
         let nt = Notetype::builtin("optional-reversed", None).unwrap();
-        assert_eq!(nt.requirements(), json!([[0, "any", [0, 3]], [1, "all", [1, 2]]]));
+        assert_eq!(nt.requirements(), json!([[0, "any", [0]], [1, "all", [1, 2]]]));
         let mut all = Notetype::flashcard(None);
         all.templates = vec![super::super::Template::new("T", 1, "{{#Back}}{{Front}}{{/Back}}", "").unwrap()];
         assert_eq!(all.requirements(), json!([[0, "all", [0, 1]]]));
