@@ -3,6 +3,13 @@
 //! a package carries. A note type's id and the ids of its fields and templates never change for
 //! the same definition, so every build updates the user's copy in place instead of forking it
 //! (`rslib/src/notetype/merge.rs` compares fields and templates by id when both sides have one).
+//!
+//! For the build: `Notetype::builtin(name, ankideck_css)` or `Notetype::custom(&definition)`
+//! gives the note type; `card_ords(field values, has_tags)` the cards Anki makes for a note (one
+//! card id per ordinal), `stray_cloze_fields` what to warn about, `to_schema11` and
+//! `definition_hash` what the package and the lock hold, and `Schema` what Anki will do when
+//! the fields or templates changed since the last build. Nothing here reads files or knows the
+//! pipeline. Not here: rendering a card (a preview can walk `template::ParsedTemplate` later).
 
 mod builtin;
 mod cardgen;
