@@ -23,7 +23,7 @@ pub fn write_temp(
 }
 
 fn write_to(mut out: impl Write, deck: &dyn DeckNotes, notetype: &Notetype) -> std::io::Result<()> {
-    let field_names: Vec<&str> = notetype.fields.iter().map(|f| f.name).collect();
+    let field_names: Vec<&str> = notetype.fields.iter().map(|f| f.name.as_str()).collect();
     let tags_column = field_names.len() + 2;
     write!(
         out,

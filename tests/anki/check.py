@@ -9,7 +9,8 @@ and the identity scenarios of scenarios.py (a replaced answer, cards moved
 between files, a split, a rename with a new title, a swap, a cut lock, a stale
 CSV, merged branches, template cards replaced, parallel language decks, a card
 moved into a file with an error, a git revert: no duplicate, stolen history or
-lost update in Anki). After every build,
+lost update in Anki), and the card generation cases of cardgen.py (every note
+type: the cards Anki creates are the ones ankideck expects). After every build,
 no `.ankideck-*.tmp` file is left in out/ or the project root.
 Expected field values are computed here from `ankideck check --format json`,
 independently of the binary's own HTML code.
@@ -602,6 +603,16 @@ def run_every_check(report: Report, binary: Path, work: Path, scenarios) -> None
     EXTRA_BUILD_ARGS = []
     # (e) issue 9: identity through replaced answers, moves, splits, renames, swaps, a cut lock.
     scenarios.run_all(report, binary, work)
+    report.guard("(f) card generation of every note type", check_cardgen)
+
+
+def check_cardgen(report: Report) -> None:
+    """(f) issue 11: tests/anki/cardgen.py, the cards Anki creates for each note type's cases."""
+    import cardgen  # noqa: PLC0415 - a sibling script, found through sys.path[0]
+
+    passed, failures = cardgen.run()
+    print(f"    {passed} cases and refusals as Anki has them")
+    report.check("cardgen: every case creates exactly the expected cards", not failures, "; ".join(failures))
 
 
 if __name__ == "__main__":
