@@ -1,5 +1,6 @@
 //! `ankideck build`: the options, the build time, and the exit code of a build.
 
+use super::progress::{TerminalProgress, When};
 use super::report::{print_diagnostics, print_report};
 use super::{BuildArgs, INPUT_ERROR, TOOL_ERROR};
 use crate::build::{self, BuildOptions};
@@ -14,6 +15,13 @@ pub(super) fn run_build(args: BuildArgs) -> ExitCode {
     }
     let now_secs = match build_time() {
         Ok(t) => t,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(INPUT_ERROR);
+        }
+    };
+    let when = match When::from_env() {
+        Ok(when) => when,
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::from(INPUT_ERROR);
@@ -37,8 +45,14 @@ pub(super) fn run_build(args: BuildArgs) -> ExitCode {
     };
     // The report is printed while the build still holds the project's guard: what it reports
     // for the first time is marked reported only once it is out.
-    let mut deliver = |report: &build::BuildReport| print_report(&opts, report, started.elapsed());
-    match build::build_with(&opts, &waiting, &mut deliver) {
+    let progress = TerminalProgress::new(when);
+    let mut deliver = |report: &build::BuildReport| {
+        progress.finish();
+        print_report(&opts, report, started.elapsed())
+    };
+    let result = build::build_with(&opts, &waiting, &progress, &mut deliver);
+    progress.finish();
+    match result {
         Ok(report) => {
             if report.has_failures() {
                 ExitCode::from(TOOL_ERROR)

@@ -5,6 +5,7 @@
 mod build;
 mod check;
 mod dump;
+mod progress;
 mod report;
 
 use crate::emit::Compression;
