@@ -9,6 +9,7 @@ pub mod journal;
 mod locked;
 mod lockfile;
 pub mod moved;
+pub mod progress;
 pub mod recover;
 mod reverted;
 pub mod stale;
@@ -27,6 +28,7 @@ use crate::notetype::Notetype;
 use crate::source::{self, stem_of};
 use crate::spill::SpillWriter;
 use crate::timing::Phase;
+use progress::{Progress, Stage};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -214,21 +216,33 @@ enum Prepared {
     Failed(String),
 }
 
+impl Prepared {
+    /// How many cards the deck has to identify (none when it is not built).
+    fn cards(&self) -> usize {
+        match self {
+            Prepared::Ready { deck, .. } => deck.notes.len(),
+            Prepared::Streamed { deck, .. } => deck.keys.len(),
+            _ => 0,
+        }
+    }
+}
+
 /// Builds every deck of `opts.source` into `opts.out`, after any other build of the project.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
-    build_with(opts, &|_| {}, &mut |_| {})
+    build_with(opts, &|_| {}, &progress::NoProgress, &mut |_| {})
 }
 
 /// [`build`], calling `waiting` with the guard's path if it has to wait for another build of
-/// the project to finish, and `deliver` with the report while the guard is still held. One
-/// build at a time: from before the lock is read until the report is delivered, the build holds
-/// the project's guard ([`guard`]); while it does, it removes what killed builds left:
-/// temporary files in `out/` and beside the lock (where they used to be). Removed notes an
-/// interrupted build left unreported are forgotten only after `deliver` returns, so a kill
-/// before the report is out means they are reported again, never lost.
+/// the project to finish, `progress` at each phase, and `deliver` with the report while the
+/// guard is still held. One build at a time: from before the lock is read until the report is
+/// delivered, the build holds the project's guard ([`guard`]); while it does, it removes what
+/// killed builds left: temporary files in `out/` and beside the lock (where they used to be).
+/// Removed notes an interrupted build left unreported are forgotten only after `deliver`
+/// returns, so a kill before the report is out means they are reported again, never lost.
 pub fn build_with(
     opts: &BuildOptions,
     waiting: &dyn Fn(&Path),
+    progress: &dyn Progress,
     deliver: &mut dyn FnMut(&BuildReport),
 ) -> Result<BuildReport, BuildError> {
     let _total = Phase::start("build", String::new);
@@ -253,7 +267,7 @@ pub fn build_with(
     let leftovers = guard::remove_leftovers(&[&opts.out, durable::parent_of(&opts.lock)]);
     let report = leftovers
         .map_err(|source| BuildError::Remove { path: opts.out.clone(), source })
-        .and_then(|_| build_guarded(opts))
+        .and_then(|_| build_guarded(opts, progress))
         .and_then(|report| {
             deliver(&report);
             let done = match &report.journal_after {
@@ -270,7 +284,7 @@ pub fn build_with(
 }
 
 /// The build, once it holds the guard.
-fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport, BuildError> {
     let files = discover::discover(&opts.source)?;
     if files.is_empty() {
         return Err(BuildError::NoDecks(opts.source.clone()));
@@ -302,7 +316,9 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         opts,
         notetype: &notetype,
         settings: format!("compression={} csv={}", opts.compression.name(), opts.csv),
+        progress,
     };
+    progress.begin(Stage::Reading, files.len() as u64);
     let phase = Phase::start("check", String::new);
     // Each lock section's digest, once: the incremental check and the comparison with what the
     // decks' last builds wrote both need it.
@@ -389,6 +405,8 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
     let diagnostics: Vec<Diagnostic> = prepared.iter().flat_map(|(_, d)| d.clone()).collect();
 
+    let cards = prepared.iter().map(|(p, _)| p.cards()).sum::<usize>();
+    progress.begin(Stage::Identifying, cards as u64);
     let phase = Phase::start("identify", String::new);
     // Every deck whose file is gone: those the lock drops in the end have their outputs removed.
     let files_gone = forgotten.clone();
@@ -421,6 +439,8 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         };
         return Ok(report);
     }
+    let cards = identified.to_emit.iter().map(|p| p.deck.notes().len()).sum::<usize>();
+    progress.begin(Stage::Writing, cards as u64);
     let phase = Phase::start("emit", String::new);
     // The decks whose file is gone, with the entries no deck took over (a renamed deck's were
     // all taken). Those the new lock still holds (a deck file with errors may be one of them
@@ -456,6 +476,7 @@ struct Run<'a> {
     notetype: &'a Notetype,
     /// The settings that change the outputs, as fingerprinted.
     settings: String,
+    progress: &'a dyn Progress,
 }
 
 /// The decks after the identify phase: the new lock, a result per file, the decks to write.
@@ -533,15 +554,19 @@ impl Run<'_> {
         files
             .par_iter()
             .zip(checked)
-            .map(|(file, checked)| match checked {
-                Checked::Build(read) => prepare(file, read, self.opts),
-                // Parsed all the same, so that build reports what check does: the clash does
-                // not hide the file's own problems.
-                Checked::Invalid(diagnostic) => {
-                    let (_, parsed) = prepare(file, None, self.opts);
-                    (Prepared::Invalid, std::iter::once(diagnostic).chain(parsed).collect())
-                }
-                other => (other.into(), Vec::new()),
+            .map(|(file, checked)| {
+                let prepared = match checked {
+                    Checked::Build(read) => prepare(file, read, self.opts),
+                    // Parsed all the same, so that build reports what check does: the clash
+                    // does not hide the file's own problems.
+                    Checked::Invalid(diagnostic) => {
+                        let (_, parsed) = prepare(file, None, self.opts);
+                        (Prepared::Invalid, std::iter::once(diagnostic).chain(parsed).collect())
+                    }
+                    other => (other.into(), Vec::new()),
+                };
+                self.progress.advance(1);
+                prepared
             })
             .collect()
     }
@@ -571,7 +596,11 @@ impl Run<'_> {
             || {
                 to_emit
                     .par_iter()
-                    .map(|p| emit_deck(opts, self.notetype, notetype_entry, p))
+                    .map(|p| {
+                        let emitted = emit_deck(opts, self.notetype, notetype_entry, p);
+                        self.progress.advance(p.deck.notes().len() as u64);
+                        emitted
+                    })
                     .collect::<Vec<_>>()
             },
             || {

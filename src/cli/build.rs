@@ -1,5 +1,6 @@
 //! `ankideck build`: the options, the build time, and the exit code of a build.
 
+use super::progress::{TerminalProgress, When};
 use super::report::{Verbosity, no_decks, print_diagnostics, print_report, source_files};
 use super::{BuildArgs, INPUT_ERROR, TOOL_ERROR};
 use crate::build::{self, BuildOptions};
@@ -32,6 +33,13 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
         eprintln!("error: {err}");
         return ExitCode::from(if err.is_input() { INPUT_ERROR } else { TOOL_ERROR });
     }
+    let when = match When::from_env() {
+        Ok(when) => when,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(INPUT_ERROR);
+        }
+    };
     let opts = BuildOptions {
         source: args.source,
         out: args.out,
@@ -53,9 +61,14 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
     };
     // The report is printed while the build still holds the project's guard: what it reports
     // for the first time is marked reported only once it is out.
-    let mut deliver =
-        |report: &build::BuildReport| print_report(&opts, report, started.elapsed(), verbosity, &skipped);
-    match build::build_with(&opts, &waiting, &mut deliver) {
+    let progress = TerminalProgress::new(if verbosity.quiet() { When::Never } else { when });
+    let mut deliver = |report: &build::BuildReport| {
+        progress.finish();
+        print_report(&opts, report, started.elapsed(), verbosity, &skipped)
+    };
+    let result = build::build_with(&opts, &waiting, &progress, &mut deliver);
+    progress.finish();
+    match result {
         Ok(report) => {
             if report.has_failures() {
                 ExitCode::from(TOOL_ERROR)

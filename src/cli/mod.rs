@@ -6,6 +6,7 @@ mod build;
 mod check;
 mod dump;
 mod init;
+mod progress;
 mod report;
 
 use crate::emit::Compression;
@@ -15,16 +16,32 @@ use std::process::ExitCode;
 
 /// Build Anki decks (.apkg and CSV) from plain text flashcard files.
 ///
-/// Every `*.txt` file in the source folder is one deck. Rebuilt decks import into Anki as
-/// updates: the lock file keeps each note's identity between builds.
+/// A deck file is a `.txt` file directly in the source folder (`source-cards/` by default): its
+/// first line is the deck's title; a line in capitals starts a card and names its section; the
+/// lines down to the first one that stops mid-sentence are the card's front, the rest its back
+/// (a line `---` ends the front where that rule would not). `ankideck check --show` shows how
+/// every card was split.
+///
+/// `ankideck build` writes `out/<deck>.apkg` for every deck (and `out/<deck>.csv` with `--csv`):
+/// import it in Anki with File > Import. A deck rebuilt after an edit imports as an update: the
+/// notes keep their review history and nothing is duplicated.
+///
+/// The lock file, `ankideck.lock`, records each note's identity between builds: commit it with
+/// the deck files and do not edit it by hand. Without it, a rebuild's notes are new notes in Anki.
 #[derive(Debug, Parser)]
 #[command(
     name = "ankideck",
     version,
     about,
     long_about,
-    after_help = "Exit codes: 0 success (warnings allowed), 1 an input is wrong (the message says what to change), 2 reading or writing failed.\n\
-                  The source format, the lock file and what a rebuild does in Anki are described in README.md."
+    max_term_width = 100,
+    after_help = "Exit codes: 0 success, 1 an input is wrong, 2 reading or writing failed (more with '--help').",
+    after_long_help = "Exit codes: 0 success, 1 an input is wrong, 2 reading or writing failed:\n  \
+                       0  success (warnings allowed)\n  \
+                       1  an input is wrong: a deck has errors, the lock file is damaged, or\n     \
+                       `build --locked` found it out of date\n  \
+                       2  the tool or the environment failed: a file could not be read or written\n\n\
+                       `ankideck <COMMAND> --help` describes a command's options; `build --help` has examples."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -39,14 +56,26 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Build every deck in the source folder into OUT/<deck-file-name>.apkg.
+    /// Build every deck in the source folder into OUT/<deck>.apkg.
     ///
-    /// Decks whose source, settings and lock entries have not changed since their last build are
-    /// not rebuilt. Set SOURCE_DATE_EPOCH to fix the build time used for new and changed notes.
+    /// Every `.txt` file directly in the source folder is a deck. A deck with errors is not built
+    /// (its previous package stays as it was; the other decks are built) and the build exits 1.
+    /// A deck whose source, settings and lock entries have not changed since its last build is
+    /// not rebuilt ("up to date"). Every output is written to a temporary file and renamed into
+    /// place, so a failed build never leaves a half-written package. The build reads and
+    /// updates the lock file; one build of a project runs at a time (a second one waits).
+    #[command(after_long_help = BUILD_EXAMPLES)]
     Build(BuildArgs),
-    /// Parse and validate every deck; write nothing. Exits 0 when there are no errors.
+    /// Parse and validate every deck; write nothing.
+    ///
+    /// Exits 0 when no deck has errors (warnings allowed), 1 when one has. Each problem is
+    /// reported with its file, line and column, and a hint on how to fix it. `--show` lists how
+    /// every card was split into front and back.
     Check(CheckArgs),
-    /// Print a canonical text dump of an .apkg (note types, decks, notes, cards) to stdout.
+    /// Print a canonical text dump of an .apkg to stdout.
+    ///
+    /// The note types, decks, notes and cards of the package, in a stable order: compare two
+    /// builds with `diff`.
     Dump {
         /// The package to dump.
         package: PathBuf,
@@ -61,21 +90,53 @@ pub enum Command {
     },
 }
 
+/// The end of `build --help`: the environment and examples.
+const BUILD_EXAMPLES: &str = "\
+Environment:
+  SOURCE_DATE_EPOCH  the build time (seconds since 1970) used for new and changed notes
+  ANKIDECK_PROGRESS  `always` or `never`; by default a build longer than a second shows its
+                     progress on stderr when stderr is a terminal
+
+Examples:
+  First build, from the project folder (the one that holds source-cards/):
+    ankideck build
+  In CI: fail, writing nothing, when the committed lock file is out of date:
+    ankideck build --locked
+  Also write out/<deck>.csv for Anki's text import:
+    ankideck build --csv
+  A large deck with less memory: build every deck above 16 MiB from disk:
+    ankideck build --stream-above 16
+  Reproducible outputs: the time of the last commit as the build time:
+    SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) ankideck build";
+
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
     /// Folder holding the deck files.
     #[arg(long, value_name = "DIR", default_value = "source-cards")]
     pub source: PathBuf,
-    /// Folder the packages are written to (created if missing).
+    /// Folder the packages are written to.
+    ///
+    /// Created if missing. ankideck removes from it only files it writes: the `.apkg` and `.csv`
+    /// of the decks in the lock, its state in OUT/.ankideck-state/ and its temporary files.
     #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
-    /// The lock file recording note identities; commit it next to the sources.
+    /// The lock file of note identities; commit it.
+    ///
+    /// Commit it next to the deck files. Without it (and without the previous packages in OUT)
+    /// every note gets a new identity, which Anki imports as new notes. A lock edited by hand or
+    /// merged badly is detected, and the build names the line.
     #[arg(long, value_name = "FILE", default_value = "ankideck.lock")]
     pub lock: PathBuf,
     /// Also write OUT/<deck>.csv for Anki's text import.
+    ///
+    /// Its rows carry the same guids as the package, so importing it updates the same notes.
+    /// Import the .apkg once first: a CSV import cannot create the note type.
     #[arg(long)]
     pub csv: bool,
-    /// Fail (exit 1) without writing anything if the lock file would change (for CI).
+    /// Fail if the lock file would change (for CI).
+    ///
+    /// Writes nothing and exits 1 when the build would change the lock file, that is when the
+    /// committed lock is not the one the committed deck files build with.
     #[arg(long)]
     pub locked: bool,
     /// Rebuild every deck, even those that are up to date.
@@ -84,8 +145,9 @@ pub struct BuildArgs {
     /// How the package is compressed.
     #[arg(long, value_enum, default_value_t = Compression::Fast)]
     pub compression: Compression,
-    /// Build a deck from disk instead of in memory when its source file is larger than this
-    /// many MiB (0: every deck). A deck built from disk needs about 100 bytes of memory a card
+    /// Build decks whose source is larger than this many MiB from disk (0: every deck).
+    ///
+    /// A deck built from disk needs about 100 bytes of memory a card
     /// instead of about 1 KiB, and a temporary file in OUT about the size of its source; the
     /// outputs are the same bytes either way. Rebuilds are faster in memory.
     #[arg(long, value_name = "MIB", default_value_t = crate::build::STREAM_ABOVE >> 20)]
@@ -97,11 +159,15 @@ pub struct CheckArgs {
     /// Folder holding the deck files.
     #[arg(long, value_name = "DIR", default_value = "source-cards")]
     pub source: PathBuf,
-    /// Output format: human-readable diagnostics, or JSON (decks and diagnostics) on stdout.
+    /// Output format: text diagnostics, or JSON on stdout.
+    ///
+    /// `text` prints the problems on stderr (the first 20 of each file). `json` prints the
+    /// parsed decks, their cards and every problem on stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
-    /// Also list every card on stdout, its front and back as they were split (to see a split
-    /// before building). JSON lists the cards anyway.
+    /// Also list every card's front and back, as they were split.
+    ///
+    /// The cards are listed on stdout, to see a split before building. JSON lists them anyway.
     #[arg(long)]
     pub show: bool,
 }

@@ -140,7 +140,7 @@ impl EmitError {
 /// How the package's members are compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Compression {
-    /// Deflate at level 1: the fastest build; about a third larger than `small` (the default).
+    /// The default: deflate at level 1, the fastest build; about a third larger than `small`.
     #[default]
     Fast,
     /// Deflate at level 6: a smaller package, about three times slower to compress.
