@@ -71,6 +71,11 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
             eprintln!("error: {}", OutError::Create { out: opts.out.clone(), source });
             ExitCode::from(TOOL_ERROR)
         }
+        // A settings error names its file, line and column itself, as a diagnostic does.
+        Err(build::BuildError::Settings(err)) => {
+            eprintln!("{err}");
+            ExitCode::from(if err.is_input_error() { INPUT_ERROR } else { TOOL_ERROR })
+        }
         Err(err) => {
             eprintln!("error: {err}");
             match err {

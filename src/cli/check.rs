@@ -23,9 +23,19 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         }
         return no_decks(&args.source);
     }
+    // As `build`: a wrong ankideck.toml stops everything, its warnings come first.
+    let project = match build::settings::load(&args.lock) {
+        Ok(project) => project,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(if err.is_input_error() { INPUT_ERROR } else { TOOL_ERROR });
+        }
+    };
+    let stems: Vec<String> = files.iter().map(|f| source::stem_of(&f.path)).collect();
     let mut decks = Vec::new();
     let mut cards = 0;
     let mut diagnostics = skipped;
+    diagnostics.extend(build::settings::warnings(&project, stems.iter().map(String::as_str)));
     let mut unread: Vec<String> = Vec::new();
     // The stylesheet is part of every deck's note type: one `build` cannot read fails the
     // build, so `check` says so too.

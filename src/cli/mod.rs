@@ -104,6 +104,10 @@ pub struct CheckArgs {
     /// before building). JSON lists the cards anyway.
     #[arg(long)]
     pub show: bool,
+    /// The project's lock file, as for `build`: ankideck.toml is read from its folder (the
+    /// lock itself is not read).
+    #[arg(long, value_name = "FILE", default_value = "ankideck.lock")]
+    pub lock: PathBuf,
 }
 
 /// How `check` reports.

@@ -26,6 +26,8 @@ pub struct CollectionInput<'a> {
     pub deck: &'a dyn DeckNotes,
     pub notetype: &'a Notetype,
     pub notetype_entry: &'a NotetypeEntry,
+    /// The deck's description (`ankideck.toml`), "" for none.
+    pub description: &'a str,
 }
 
 /// Writes the collection file at `path` (an empty file, or none), for the tests to open with
@@ -315,7 +317,7 @@ impl ColRow {
             mod_ms: mtime * 1000,
             conf: conf_json(input.notetype.id, next_pos).to_string(),
             models: Value::Object(models).to_string(),
-            decks: decks_json(input.deck).to_string(),
+            decks: decks_json(input.deck, input.description).to_string(),
             dconf: dconf_json(mtime).to_string(),
             tags: tags_json(input.deck).to_string(),
         }
@@ -435,25 +437,25 @@ fn conf_json(notetype: NotetypeId, next_pos: usize) -> Value {
 }
 
 /// The deck, its parents (a file opened directly reports missing parents) and Anki's Default.
-fn decks_json(deck: &dyn DeckNotes) -> Value {
+fn decks_json(deck: &dyn DeckNotes, description: &str) -> Value {
     let mut decks = Map::new();
-    decks.insert("1".into(), deck_json(1, "Default", 0));
+    decks.insert("1".into(), deck_json(1, "Default", 0, ""));
     let (name, entry) = (deck.name(), deck.entry());
     let parts: Vec<&str> = name.split("::").collect();
     for depth in 1..parts.len() {
         let parent = parts[..depth].join("::");
         let id = ids::deck_id_for(&parent).0;
-        decks.insert(id.to_string(), deck_json(id, &parent, entry.mtime));
+        decks.insert(id.to_string(), deck_json(id, &parent, entry.mtime, ""));
     }
-    decks.insert(entry.id.0.to_string(), deck_json(entry.id.0, name, entry.mtime));
+    decks.insert(entry.id.0.to_string(), deck_json(entry.id.0, name, entry.mtime, description));
     Value::Object(decks)
 }
 
-fn deck_json(id: i64, name: &str, mtime: i64) -> Value {
+fn deck_json(id: i64, name: &str, mtime: i64, description: &str) -> Value {
     json!({
         "id": id, "mod": mtime, "name": name, "usn": -1, "lrnToday": [0, 0], "revToday": [0, 0],
         "newToday": [0, 0], "timeToday": [0, 0], "collapsed": false, "browserCollapsed": false,
-        "desc": "", "dyn": 0, "conf": 1, "extendNew": 0, "extendRev": 0,
+        "desc": description, "dyn": 0, "conf": 1, "extendNew": 0, "extendRev": 0,
     })
 }
 
@@ -538,7 +540,7 @@ mod tests {
         for size in [1usize, 2, 227, 228, 229, 314, 315, 316, 629, 630, 631] {
             let notes = (0..size).map(|i| note(&format!("Q{i}"), &format!("A{i}"), "S")).collect();
             let deck = identified(notes, &[]);
-            let input = CollectionInput { deck: &deck, notetype: &notetype, notetype_entry: &entry };
+            let input = CollectionInput { deck: &deck, notetype: &notetype, notetype_entry: &entry, description: "" };
             let path = dir.path().join(format!("{size}.anki2"));
             write(&path, &input).unwrap();
             let db = Connection::open(&path).unwrap();
@@ -579,7 +581,7 @@ mod tests {
         let deck = identified(notes, &first.entries);
         let notetype = Notetype::flashcard(None);
         let entry = identify::identify_notetype(&notetype, None, NOW);
-        let input = CollectionInput { deck: &deck, notetype: &notetype, notetype_entry: &entry };
+        let input = CollectionInput { deck: &deck, notetype: &notetype, notetype_entry: &entry, description: "" };
         let dir = tempfile::tempdir().unwrap();
         let (ours, theirs) = (dir.path().join("ours.anki2"), dir.path().join("sqlite.anki2"));
         write(&ours, &input).unwrap();
