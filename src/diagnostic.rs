@@ -63,7 +63,7 @@ impl Code {
         match self {
             Code::W001 | Code::W002 | Code::W003 | Code::W004 | Code::W005 | Code::W006 | Code::W007 => {
                 Severity::Warning
-            },
+            }
             _ => Severity::Error,
         }
     }

@@ -554,7 +554,9 @@ impl Run<'_> {
             .par_iter()
             .zip(checked)
             .map(|(file, checked)| match checked {
-                Checked::Build(read) => prepare(file, read, self.opts, &self.project.for_deck(&stem_of(&file.path))),
+                Checked::Build(read) => {
+                    prepare(file, read, self.opts, &self.project.for_deck(&stem_of(&file.path)))
+                }
                 // Parsed all the same, so that build reports what check does: the clash does
                 // not hide the file's own problems.
                 Checked::Invalid(diagnostic) => {
@@ -593,8 +595,8 @@ impl Run<'_> {
                 to_emit
                     .par_iter()
                     .map(|p| {
-                        let description = self.project.for_deck(p.deck.key()).description.unwrap_or_default();
-                        emit_deck(opts, self.notetype, notetype_entry, &description, p)
+                        let deck_settings = self.project.for_deck(p.deck.key());
+                        emit_deck(opts, self.notetype, notetype_entry, &deck_settings, p)
                     })
                     .collect::<Vec<_>>()
             },
@@ -912,7 +914,8 @@ fn prepare(
         Err(message) => return (Prepared::Failed(message), Vec::new()),
     };
     let phase = Phase::start("parse", || stem_of(&file.path));
-    let parsed = source::parse_with(file.format, &file.path, &bytes, |card| settings::note_of(card, deck_settings));
+    let parsed =
+        source::parse_with(file.format, &file.path, &bytes, |card| settings::note_of(card, deck_settings));
     drop(phase);
     drop(bytes);
     let has_errors = parsed.has_errors();
@@ -1076,12 +1079,17 @@ fn emit_deck(
     opts: &BuildOptions,
     notetype: &Notetype,
     notetype_entry: &NotetypeEntry,
-    description: &str,
+    deck_settings: &crate::settings::DeckSettings,
     pending: &Pending,
 ) -> Result<(Built, TempOutputs), String> {
     let deck = pending.deck.notes();
     let outputs = output_paths(opts, pending.deck.key());
-    let input = CollectionInput { deck, notetype, notetype_entry, description };
+    let subdecks = match deck_settings.subdecks {
+        true => Some(emit::subdecks::Subdecks::of(deck).map_err(|e| e.to_string())?),
+        false => None,
+    };
+    let description = deck_settings.description.as_deref().unwrap_or("");
+    let input = CollectionInput { deck, notetype, notetype_entry, description, subdecks: subdecks.as_ref() };
     // Both files are finished before either replaces the old one, so the package and the CSV
     // in out/ always come from the same build.
     let package = emit::apkg::write_temp(&outputs[0], &input, opts.compression).map_err(|e| e.to_string())?;

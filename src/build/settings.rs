@@ -39,7 +39,8 @@ pub fn warnings<'a>(settings: &Settings, stems: impl IntoIterator<Item = &'a str
     let stems: Vec<&str> = stems.into_iter().collect();
     (settings.warnings(&stems).into_iter())
         .map(|w| {
-            let d = Diagnostic::new(Code::W007, &w.file, w.at.line, format!("{} (key `{}`)", w.message, w.key));
+            let d =
+                Diagnostic::new(Code::W007, &w.file, w.at.line, format!("{} (key `{}`)", w.message, w.key));
             let d = d.at_column(w.at.column);
             match w.hint {
                 Some(hint) => d.with_hint(hint),
@@ -124,7 +125,10 @@ mod tests {
 
     #[test]
     fn extra_tags_are_sorted_with_the_section_tag_as_anki_stores_them() {
-        let deck = DeckSettings { tags: vec!["zoo".into(), "Alpha".into(), "war_time".into()], ..Default::default() };
+        let deck = DeckSettings {
+            tags: vec!["zoo".into(), "Alpha".into(), "war_time".into()],
+            ..Default::default()
+        };
         let (front, back) = (["q"], ["a"]);
         let note = note_of(card(&front, &back), &deck);
         assert_eq!(note.tags_text(), "Alpha WAR_TIME zoo");
