@@ -33,6 +33,15 @@ pub fn load(lock: &Path) -> Result<Settings, SettingsError> {
     }
 }
 
+/// A settings error as `check` and `build` print it: one that is in the file names its place
+/// itself (`ankideck.toml:3:1: error: …`), one reading it gets the usual `error: ` first.
+pub fn error_text(error: &SettingsError) -> String {
+    match error.is_input_error() {
+        true => error.to_string(),
+        false => format!("error: {error}"),
+    }
+}
+
 /// The settings warnings (a `[decks.X]` table with no deck file `X.txt` among `stems`) as
 /// diagnostics W007.
 pub fn warnings<'a>(settings: &Settings, stems: impl IntoIterator<Item = &'a str>) -> Vec<Diagnostic> {

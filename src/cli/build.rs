@@ -73,7 +73,7 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
         }
         // A settings error names its file, line and column itself, as a diagnostic does.
         Err(build::BuildError::Settings(err)) => {
-            eprintln!("{err}");
+            eprintln!("{}", build::settings::error_text(&err));
             ExitCode::from(if err.is_input_error() { INPUT_ERROR } else { TOOL_ERROR })
         }
         Err(err) => {

@@ -27,7 +27,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
     let project = match build::settings::load(&args.lock) {
         Ok(project) => project,
         Err(err) => {
-            eprintln!("{err}");
+            eprintln!("{}", build::settings::error_text(&err));
             return ExitCode::from(if err.is_input_error() { INPUT_ERROR } else { TOOL_ERROR });
         }
     };
