@@ -364,7 +364,7 @@ def check_settings(report: Report, binary: Path, work: Path) -> None:
         log = counts(import_apkg(col, project / "out" / "hist.apkg"))
         report.equal("settings: a tag changed updates every note", log, counts_zero(updated=3))
         tags = sorted(" ".join(col.get_note(nid).tags) for nid in col.find_notes(""))
-        report.equal("settings: the new tags in Anki", tags, ["PEACE bb zz", "WAR_TIME bb zz", "WAR_TIME bb zz"])
+        report.equal("settings: the new tags in Anki", tags, ["bb PEACE zz", "bb WAR_TIME zz", "bb WAR_TIME zz"])
         report.equal("settings: a changed description replaces the old one",
                      col.decks.by_name("History::Modern")["desc"], "Second edition")
         check_integrity(report, col, "settings: fix_integrity after the update")
