@@ -226,3 +226,19 @@ fn a_settings_file_that_changes_nothing_builds_the_same_bytes_as_none() {
     std::fs::write(without.path().join("ankideck.toml"), "[defaults]\nhtml = false\n").unwrap();
     assert_eq!(rebuilt(&run(without.path(), &["build", "--csv"])), Vec::<String>::new());
 }
+
+#[test]
+fn a_deck_built_from_disk_gets_the_same_settings_as_one_in_memory() {
+    let toml = "[defaults]\ntags = [\"zz\"]\nsubdecks = true\nhtml = true\n\n[decks.hist]\nname = \"H::M\"\n\
+                description = \"D\"\n";
+    let (memory, disk) = (project(Some(toml)), project(Some(toml)));
+    assert_eq!(run(memory.path(), &["build", "--csv"]).code, 0);
+    let build = run(disk.path(), &["build", "--csv", "--stream-above", "0"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let strip = |dir: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        out_files(dir).into_iter().map(|(p, b)| (p.strip_prefix(dir).unwrap().to_path_buf(), b)).collect()
+    };
+    assert_eq!(strip(disk.path()), strip(memory.path()));
+    let hist = dump(disk.path(), "out/hist.apkg");
+    assert!(hist.contains("\"H::M::WAR TIME\"") && hist.contains("tags=\" WAR_TIME zz \""), "{hist}");
+}
