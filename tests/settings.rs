@@ -151,6 +151,8 @@ fn name_description_tags_html_and_subdecks_reach_the_package() {
     let build = run(tmp.path(), &["build", "--csv"]);
     assert_eq!(build.code, 0, "{}", build.stderr);
     assert!(build.stderr.contains("  History::Modern: 3 cards -> out/hist.apkg"), "{}", build.stderr);
+    let json = run(tmp.path(), &["check", "--format", "json"]);
+    assert!(json.stdout.contains("\"name\": \"History::Modern\""), "{}", json.stdout);
     let hist = dump(tmp.path(), "out/hist.apkg");
     let war = ids_of_deck(&hist, "History::Modern::WAR TIME");
     let peace = ids_of_deck(&hist, "History::Modern::PEACE");

@@ -91,7 +91,11 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             }
         };
         let parsed = source::parse(file.format, &file.path, &bytes);
-        decks.extend(parsed.deck);
+        // The deck's name in Anki, as `build` makes it: the settings' `name` wins over the title.
+        decks.extend(parsed.deck.map(|mut deck| {
+            deck.name = build::settings::deck_name(deck.name, &project.for_deck(&deck.stem));
+            deck
+        }));
         diagnostics.extend(parsed.diagnostics);
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
