@@ -53,13 +53,17 @@ pub enum Code {
     W005,
     /// W006: a file or folder in the source folder that is not a deck was skipped.
     W006,
+    /// W007: a `[decks.X]` table of `ankideck.toml` for which there is no deck file `X.txt`.
+    W007,
 }
 
 impl Code {
     /// The severity every diagnostic with this code has.
     pub fn severity(self) -> Severity {
         match self {
-            Code::W001 | Code::W002 | Code::W003 | Code::W004 | Code::W005 | Code::W006 => Severity::Warning,
+            Code::W001 | Code::W002 | Code::W003 | Code::W004 | Code::W005 | Code::W006 | Code::W007 => {
+                Severity::Warning
+            }
             _ => Severity::Error,
         }
     }

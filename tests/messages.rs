@@ -181,6 +181,11 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
             let negative = project.run_in("", &["build"], &[("SOURCE_DATE_EPOCH", "-5")]);
             vec![("words", words), ("negative", negative)]
         }
+        w if w.starts_with("`ankideck.toml` has an error") => {
+            let project = good();
+            project.write("ankideck.toml", "[defaults]\nsubdecks = \"yes\"\n");
+            vec![("build", project.run(&["build"])), ("check", project.run(&["check"]))]
+        }
         w if w.starts_with("`dump`") => {
             let project = good();
             project.write("text.apkg", "not a zip");
@@ -218,8 +223,21 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
             for run in [&css_build, &css_check] {
                 assert!(run.stderr.contains("cannot read source-cards/ankideck.css: "), "{}", run.stderr);
             }
+            // A settings file that cannot be read (a folder).
+            let toml = Project::good();
+            std::fs::create_dir(toml.path("ankideck.toml")).unwrap();
+            let (toml_build, toml_check) = (toml.run(&["build"]), toml.run(&["check"]));
+            for run in [&toml_build, &toml_check] {
+                assert!(
+                    run.stderr.lines().any(|l| l.starts_with("error: cannot read ankideck.toml: ")),
+                    "{}",
+                    run.stderr
+                );
+            }
             vec![
                 ("the lock", project.run(&["build"])),
+                ("the settings, build", toml_build),
+                ("the settings, check", toml_check),
                 ("a deck file, build", build),
                 ("a deck file, check", check),
                 ("the stylesheet, build", css_build),

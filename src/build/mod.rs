@@ -12,6 +12,7 @@ pub mod moved;
 pub mod progress;
 pub mod recover;
 mod reverted;
+pub mod settings;
 pub mod stale;
 pub mod state;
 
@@ -195,6 +196,9 @@ pub enum BuildError {
     Guard { path: PathBuf, source: std::io::Error },
     #[error("cannot remove {path}: {source}")]
     Remove { path: PathBuf, source: std::io::Error },
+    /// `ankideck.toml` is wrong or cannot be read: nothing is built.
+    #[error(transparent)]
+    Settings(#[from] crate::settings::SettingsError),
 }
 
 /// A deck after the parallel read phase.
@@ -290,6 +294,9 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
         return Err(BuildError::NoDecks(opts.source.clone()));
     }
     let notetype = load_notetype(&opts.source)?;
+    let project = settings::load(&opts.lock)?;
+    let file_stems: Vec<String> = files.iter().map(|f| stem_of(&f.path)).collect();
+    let settings_warnings = settings::warnings(&project, file_stems.iter().map(String::as_str));
     // The lock and the sources whose outputs exist (the incremental check needs both) are read
     // at the same time.
     let (old_text, sources) = rayon::join(
@@ -315,6 +322,7 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     let run = Run {
         opts,
         notetype: &notetype,
+        project: &project,
         settings: format!("compression={} csv={}", opts.compression.name(), opts.csv),
         progress,
     };
@@ -335,7 +343,7 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
         let decks = files.iter().zip(checked).map(|(file, c)| DeckResult::unbuilt(file, c.into())).collect();
         let report = BuildReport {
             decks,
-            diagnostics: Vec::new(),
+            diagnostics: settings_warnings,
             lock: LockStatus::Unchanged,
             forgotten,
             gone: Vec::new(),
@@ -400,10 +408,11 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
             && old_lock.clashes.contains_key(&key)
             && old_lock.parse_kept_clashing(&opts.lock, &key)
         {
-            *prepared = prepare(file, None, opts);
+            *prepared = prepare(file, None, opts, &project.for_deck(&key));
         }
     }
-    let diagnostics: Vec<Diagnostic> = prepared.iter().flat_map(|(_, d)| d.clone()).collect();
+    let diagnostics: Vec<Diagnostic> =
+        settings_warnings.into_iter().chain(prepared.iter().flat_map(|(_, d)| d.clone())).collect();
 
     let cards = prepared.iter().map(|(p, _)| p.cards()).sum::<usize>();
     progress.begin(Stage::Identifying, cards as u64);
@@ -474,6 +483,8 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
 struct Run<'a> {
     opts: &'a BuildOptions,
     notetype: &'a Notetype,
+    /// The project's `ankideck.toml`.
+    project: &'a crate::settings::Settings,
     /// The settings that change the outputs, as fingerprinted.
     settings: String,
     progress: &'a dyn Progress,
@@ -530,6 +541,12 @@ impl DeckResult {
 }
 
 impl Run<'_> {
+    /// The settings of deck `stem` that change its outputs, as fingerprinted: the build's
+    /// and the deck's own from `ankideck.toml`.
+    fn deck_fingerprint(&self, stem: &str) -> String {
+        self.settings.clone() + &settings::fingerprint_part(&self.project.for_deck(stem))
+    }
+
     /// Finds, in parallel, which files must be built: the others are up to date.
     fn check_all(
         &self,
@@ -544,7 +561,10 @@ impl Run<'_> {
             .zip(sources)
             .map(|(file, source)| match clashing.iter().find(|d| d.file == file.path) {
                 Some(diagnostic) => Checked::Invalid(diagnostic.clone()),
-                None => check(file, source, notetype_entry, sections, &self.settings, &self.opts.out),
+                None => {
+                    let settings = self.deck_fingerprint(&stem_of(&file.path));
+                    check(file, source, notetype_entry, sections, &settings, &self.opts.out)
+                }
             })
             .collect()
     }
@@ -555,12 +575,13 @@ impl Run<'_> {
             .par_iter()
             .zip(checked)
             .map(|(file, checked)| {
+                let settings = self.project.for_deck(&stem_of(&file.path));
                 let prepared = match checked {
-                    Checked::Build(read) => prepare(file, read, self.opts),
+                    Checked::Build(read) => prepare(file, read, self.opts, &settings),
                     // Parsed all the same, so that build reports what check does: the clash
                     // does not hide the file's own problems.
                     Checked::Invalid(diagnostic) => {
-                        let (_, parsed) = prepare(file, None, self.opts);
+                        let (_, parsed) = prepare(file, None, self.opts, &settings);
                         (Prepared::Invalid, std::iter::once(diagnostic).chain(parsed).collect())
                     }
                     other => (other.into(), Vec::new()),
@@ -597,7 +618,8 @@ impl Run<'_> {
                 to_emit
                     .par_iter()
                     .map(|p| {
-                        let emitted = emit_deck(opts, self.notetype, notetype_entry, p);
+                        let deck_settings = self.project.for_deck(p.deck.key());
+                        let emitted = emit_deck(opts, self.notetype, notetype_entry, &deck_settings, p);
                         self.progress.advance(p.deck.notes().len() as u64);
                         emitted
                     })
@@ -700,7 +722,7 @@ impl Run<'_> {
             };
             let fingerprint = state::fingerprint(&state::FingerprintInput {
                 source: pending.source,
-                settings: &self.settings,
+                settings: &self.deck_fingerprint(stem),
                 notetype: &notetype_line,
                 lock_section: section,
             });
@@ -900,13 +922,14 @@ fn prepare(
     file: &SourceFile,
     read: Option<(Vec<u8>, u128)>,
     opts: &BuildOptions,
+    deck_settings: &crate::settings::DeckSettings,
 ) -> (Prepared, Vec<Diagnostic>) {
     let cannot = |e: std::io::Error| {
         (Prepared::Failed(format!("cannot read {}: {e}", file.path.display())), Vec::new())
     };
     if read.is_none() {
         match std::fs::metadata(&file.path) {
-            Ok(meta) if meta.len() > opts.stream_above => return prepare_streamed(file, opts),
+            Ok(meta) if meta.len() > opts.stream_above => return prepare_streamed(file, opts, deck_settings),
             Ok(_) => {}
             Err(e) => return cannot(e),
         }
@@ -916,13 +939,15 @@ fn prepare(
         Err(message) => return (Prepared::Failed(message), Vec::new()),
     };
     let phase = Phase::start("parse", || stem_of(&file.path));
-    let parsed = source::parse_with(file.format, &file.path, &bytes, model::note_of);
+    let parsed =
+        source::parse_with(file.format, &file.path, &bytes, |card| settings::note_of(card, deck_settings));
     drop(phase);
     drop(bytes);
     let has_errors = parsed.has_errors();
     match parsed.deck {
         Some(deck) if !has_errors => {
-            let deck = model::deck_of(deck);
+            let mut deck = model::deck_of(deck);
+            deck.name = settings::deck_name(deck.name, deck_settings);
             (Prepared::Ready { deck, source: digest }, parsed.diagnostics)
         }
         _ => (Prepared::Invalid, parsed.diagnostics),
@@ -931,7 +956,11 @@ fn prepare(
 
 /// Reads a large source file once, in blocks: each note goes to a spill file in `out` as it is
 /// made, and only its hashes and first-choice guid stay in memory.
-fn prepare_streamed(file: &SourceFile, opts: &BuildOptions) -> (Prepared, Vec<Diagnostic>) {
+fn prepare_streamed(
+    file: &SourceFile,
+    opts: &BuildOptions,
+    deck_settings: &crate::settings::DeckSettings,
+) -> (Prepared, Vec<Diagnostic>) {
     let _phase = Phase::start("scan", || stem_of(&file.path));
     let failed = |what: &str, path: &Path, e: std::io::Error| {
         (Prepared::Failed(format!("cannot {what} {}: {e}", path.display())), Vec::new())
@@ -949,7 +978,7 @@ fn prepare_streamed(file: &SourceFile, opts: &BuildOptions) -> (Prepared, Vec<Di
     let mut guids: Vec<u64> = Vec::new();
     let mut tags: std::collections::BTreeSet<String> = Default::default();
     let map = |card: source::CardText<'_>| {
-        let note = model::note_of(card);
+        let note = settings::note_of(card, deck_settings);
         let guid = crate::ids::note_guid_value(&key, note.front(), note.back(), 1);
         (NoteKey::of(&note), guid, note)
     };
@@ -982,7 +1011,7 @@ fn prepare_streamed(file: &SourceFile, opts: &BuildOptions) -> (Prepared, Vec<Di
     };
     let deck = ScannedDeck {
         key: deck.stem,
-        name: deck.name,
+        name: settings::deck_name(deck.name, deck_settings),
         file: deck.file,
         keys,
         guids,
@@ -1075,11 +1104,17 @@ fn emit_deck(
     opts: &BuildOptions,
     notetype: &Notetype,
     notetype_entry: &NotetypeEntry,
+    deck_settings: &crate::settings::DeckSettings,
     pending: &Pending,
 ) -> Result<(Built, TempOutputs), String> {
     let deck = pending.deck.notes();
     let outputs = output_paths(opts, pending.deck.key());
-    let input = CollectionInput { deck, notetype, notetype_entry };
+    let subdecks = match deck_settings.subdecks {
+        true => Some(emit::subdecks::Subdecks::of(deck).map_err(|e| e.to_string())?),
+        false => None,
+    };
+    let description = deck_settings.description.as_deref().unwrap_or("");
+    let input = CollectionInput { deck, notetype, notetype_entry, description, subdecks: subdecks.as_ref() };
     // Both files are finished before either replaces the old one, so the package and the CSV
     // in out/ always come from the same build.
     let package = emit::apkg::write_temp(&outputs[0], &input, opts.compression).map_err(|e| e.to_string())?;

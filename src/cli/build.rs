@@ -84,6 +84,11 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
             eprintln!("error: {}", OutError::Create { out: opts.out.clone(), source });
             ExitCode::from(TOOL_ERROR)
         }
+        // A settings error names its file, line and column itself, as a diagnostic does.
+        Err(build::BuildError::Settings(err)) => {
+            eprintln!("{}", build::settings::error_text(&err));
+            ExitCode::from(if err.is_input_error() { INPUT_ERROR } else { TOOL_ERROR })
+        }
         Err(err) => {
             eprintln!("error: {err}");
             match err {

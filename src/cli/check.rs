@@ -23,9 +23,19 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         }
         return no_decks(&args.source);
     }
+    // As `build`: a wrong ankideck.toml stops everything, its warnings come first.
+    let project = match build::settings::load(&args.lock) {
+        Ok(project) => project,
+        Err(err) => {
+            eprintln!("{}", build::settings::error_text(&err));
+            return ExitCode::from(if err.is_input_error() { INPUT_ERROR } else { TOOL_ERROR });
+        }
+    };
+    let stems: Vec<String> = files.iter().map(|f| source::stem_of(&f.path)).collect();
     let mut decks = Vec::new();
     let mut cards = 0;
     let mut diagnostics = skipped;
+    diagnostics.extend(build::settings::warnings(&project, stems.iter().map(String::as_str)));
     let mut unread: Vec<String> = Vec::new();
     // The stylesheet is part of every deck's note type: one `build` cannot read fails the
     // build, so `check` says so too.
@@ -81,7 +91,11 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             }
         };
         let parsed = source::parse(file.format, &file.path, &bytes);
-        decks.extend(parsed.deck);
+        // The deck's name in Anki, as `build` makes it: the settings' `name` wins over the title.
+        decks.extend(parsed.deck.map(|mut deck| {
+            deck.name = build::settings::deck_name(deck.name, &project.for_deck(&deck.stem));
+            deck
+        }));
         diagnostics.extend(parsed.diagnostics);
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();

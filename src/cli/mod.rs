@@ -170,6 +170,10 @@ pub struct CheckArgs {
     /// The cards are listed on stdout, to see a split before building. JSON lists them anyway.
     #[arg(long)]
     pub show: bool,
+    /// The project's lock file, as for `build`: ankideck.toml is read from its folder (the
+    /// lock itself is not read).
+    #[arg(long, value_name = "FILE", default_value = "ankideck.lock")]
+    pub lock: PathBuf,
 }
 
 /// How `check` reports.

@@ -9,6 +9,7 @@ use super::EmitError;
 use super::sqlite_file::{
     DbFile, SchemaEntry, TableWriter, Value as Val, encode_record, record_len, write_index,
 };
+use super::subdecks::Subdecks;
 use crate::html;
 use crate::ids::{self, NotetypeId};
 use crate::lock::NotetypeEntry;
@@ -26,6 +27,10 @@ pub struct CollectionInput<'a> {
     pub deck: &'a dyn DeckNotes,
     pub notetype: &'a Notetype,
     pub notetype_entry: &'a NotetypeEntry,
+    /// The deck's description (`ankideck.toml`), "" for none.
+    pub description: &'a str,
+    /// With `subdecks = true`, each card's subdeck; `None`: every card in the deck.
+    pub subdecks: Option<&'a Subdecks>,
 }
 
 /// Writes the collection file at `path` (an empty file, or none), for the tests to open with
@@ -157,7 +162,7 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
         let mut values = [Val::Int(0); 18];
         values[0] = Val::Null;
         values[1] = Val::Int(ids.note_id.0);
-        values[2] = Val::Int(did);
+        values[2] = Val::Int(input.subdecks.map_or(did, |s| s.dids[i as usize]));
         values[4] = Val::Int(ids.mtime);
         values[5] = Val::Int(-1);
         values[8] = Val::Int(i64::from(i) + 1);
@@ -187,7 +192,19 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
     let cards_usn = index(&mut db, n, &|i| [-1, card(i).card_id.0, 0, 0], 2)?;
     let revlog_usn = index(&mut db, 0, &|_| [0; 4], 2)?;
     let cards_nid = index(&mut db, n, &|i| [note(i).note_id.0, note(i).card_id.0, 0, 0], 2)?;
-    let cards_sched = index(&mut db, n, &|i| [did, 0, i as i64 + 1, deck.ids(i).card_id.0], 4)?;
+    let cards_sched = match input.subdecks {
+        None => index(&mut db, n, &|i| [did, 0, i as i64 + 1, deck.ids(i).card_id.0], 4)?,
+        // By subdeck, then position.
+        Some(subdecks) => {
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            order.sort_by_key(|&i| (subdecks.dids[i as usize], i));
+            let key = |i: usize| {
+                let at = order[i] as usize;
+                [subdecks.dids[at], 0, at as i64 + 1, deck.ids(at).card_id.0]
+            };
+            index(&mut db, n, &key, 4)?
+        }
+    };
     let revlog_cid = index(&mut db, 0, &|_| [0; 4], 2)?;
     checksums.sort_unstable();
     let notes_csum = index(&mut db, n, &|i| [i64::from(checksums[i].0), checksums[i].1, 0, 0], 2)?;
@@ -315,7 +332,7 @@ impl ColRow {
             mod_ms: mtime * 1000,
             conf: conf_json(input.notetype.id, next_pos).to_string(),
             models: Value::Object(models).to_string(),
-            decks: decks_json(input.deck).to_string(),
+            decks: decks_json(input.deck, input.description, input.subdecks).to_string(),
             dconf: dconf_json(mtime).to_string(),
             tags: tags_json(input.deck).to_string(),
         }
@@ -391,6 +408,7 @@ fn insert_notes_and_cards(
             row.sfld,
             row.csum
         ])?;
+        let did = input.subdecks.map_or(did, |s| s.dids[i]);
         card_stmt.execute(params![ids.card_id.0, ids.note_id.0, did, ids.mtime, i as i64 + 1])?;
         Ok(())
     };
@@ -435,25 +453,28 @@ fn conf_json(notetype: NotetypeId, next_pos: usize) -> Value {
 }
 
 /// The deck, its parents (a file opened directly reports missing parents) and Anki's Default.
-fn decks_json(deck: &dyn DeckNotes) -> Value {
+fn decks_json(deck: &dyn DeckNotes, description: &str, subdecks: Option<&Subdecks>) -> Value {
     let mut decks = Map::new();
-    decks.insert("1".into(), deck_json(1, "Default", 0));
+    decks.insert("1".into(), deck_json(1, "Default", 0, ""));
     let (name, entry) = (deck.name(), deck.entry());
     let parts: Vec<&str> = name.split("::").collect();
     for depth in 1..parts.len() {
         let parent = parts[..depth].join("::");
         let id = ids::deck_id_for(&parent).0;
-        decks.insert(id.to_string(), deck_json(id, &parent, entry.mtime));
+        decks.insert(id.to_string(), deck_json(id, &parent, entry.mtime, ""));
     }
-    decks.insert(entry.id.0.to_string(), deck_json(entry.id.0, name, entry.mtime));
+    decks.insert(entry.id.0.to_string(), deck_json(entry.id.0, name, entry.mtime, description));
+    for (id, subdeck) in subdecks.iter().flat_map(|s| &s.decks) {
+        decks.entry(id.to_string()).or_insert_with(|| deck_json(*id, subdeck, entry.mtime, ""));
+    }
     Value::Object(decks)
 }
 
-fn deck_json(id: i64, name: &str, mtime: i64) -> Value {
+fn deck_json(id: i64, name: &str, mtime: i64, description: &str) -> Value {
     json!({
         "id": id, "mod": mtime, "name": name, "usn": -1, "lrnToday": [0, 0], "revToday": [0, 0],
         "newToday": [0, 0], "timeToday": [0, 0], "collapsed": false, "browserCollapsed": false,
-        "desc": "", "dyn": 0, "conf": 1, "extendNew": 0, "extendRev": 0,
+        "desc": description, "dyn": 0, "conf": 1, "extendNew": 0, "extendRev": 0,
     })
 }
 
@@ -538,7 +559,13 @@ mod tests {
         for size in [1usize, 2, 227, 228, 229, 314, 315, 316, 629, 630, 631] {
             let notes = (0..size).map(|i| note(&format!("Q{i}"), &format!("A{i}"), "S")).collect();
             let deck = identified(notes, &[]);
-            let input = CollectionInput { deck: &deck, notetype: &notetype, notetype_entry: &entry };
+            let input = CollectionInput {
+                deck: &deck,
+                notetype: &notetype,
+                notetype_entry: &entry,
+                description: "",
+                subdecks: None,
+            };
             let path = dir.path().join(format!("{size}.anki2"));
             write(&path, &input).unwrap();
             let db = Connection::open(&path).unwrap();
@@ -552,6 +579,55 @@ mod tests {
                     .unwrap_or_else(|e| panic!("{size} notes, {index}: {e}"));
                 let expected = if *table == "revlog" { 0 } else { size as i64 };
                 assert_eq!(count, expected, "{size} notes, {index}");
+            }
+        }
+    }
+
+    #[test]
+    fn subdecks_collection_reads_back_as_sqlites_own_and_its_indexes_answer() {
+        // Sections interleaved, so the cards' deck order is not their source order.
+        let sections = ["S", "T", "S", "U", "T"];
+        let notetype = Notetype::flashcard(None);
+        let entry = identify::identify_notetype(&notetype, None, NOW);
+        let dir = tempfile::tempdir().unwrap();
+        for size in [5usize, 631] {
+            let notes = (0..size).map(|i| note(&format!("Q{i}"), "A", sections[i % 5])).collect();
+            let deck = identified(notes, &[]);
+            let subdecks = Subdecks::of(&deck).unwrap();
+            assert_eq!(subdecks.decks.len(), 3);
+            let input = CollectionInput {
+                deck: &deck,
+                notetype: &notetype,
+                notetype_entry: &entry,
+                description: "About",
+                subdecks: Some(&subdecks),
+            };
+            let (ours, theirs) = (dir.path().join("ours.anki2"), dir.path().join("sqlite.anki2"));
+            let _ = std::fs::remove_file(&ours);
+            let _ = std::fs::remove_file(&theirs);
+            write(&ours, &input).unwrap();
+            write_with_sqlite(&theirs, &input).unwrap();
+            let db = Connection::open(&ours).unwrap();
+            let sched: i64 = db
+                .query_row(
+                    "SELECT count(*) FROM cards INDEXED BY ix_cards_sched WHERE did > 0 AND queue = 0",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(sched, size as i64);
+            let in_t: i64 = db
+                .query_row(
+                    "SELECT count(*) FROM cards INDEXED BY ix_cards_sched WHERE did = ?1",
+                    [ids::deck_id_for("Parent::Deck::T").0],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(in_t, (size as i64 + 3) / 5 + size as i64 / 5);
+            assert_eq!(contents(&ours), contents(&theirs));
+            let decks: String = db.query_row("SELECT decks FROM col", [], |r| r.get(0)).unwrap();
+            for name in ["Parent::Deck::S", "Parent::Deck::T", "Parent::Deck::U", "\"desc\":\"About\""] {
+                assert!(decks.contains(name), "{name} in {decks}");
             }
         }
     }
@@ -579,7 +655,13 @@ mod tests {
         let deck = identified(notes, &first.entries);
         let notetype = Notetype::flashcard(None);
         let entry = identify::identify_notetype(&notetype, None, NOW);
-        let input = CollectionInput { deck: &deck, notetype: &notetype, notetype_entry: &entry };
+        let input = CollectionInput {
+            deck: &deck,
+            notetype: &notetype,
+            notetype_entry: &entry,
+            description: "",
+            subdecks: None,
+        };
         let dir = tempfile::tempdir().unwrap();
         let (ours, theirs) = (dir.path().join("ours.anki2"), dir.path().join("sqlite.anki2"));
         write(&ours, &input).unwrap();

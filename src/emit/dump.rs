@@ -175,6 +175,10 @@ pub fn dump(package: &Package) -> String {
     if let Some(decks) = package.decks.as_object() {
         for deck in decks.values() {
             let _ = writeln!(out, "deck {} {}", deck["id"], deck["name"]);
+            // Shown only when set, so dumps of decks without one read as before.
+            if let Some(desc) = deck["desc"].as_str().filter(|d| !d.is_empty()) {
+                let _ = writeln!(out, "  desc: {desc:?}");
+            }
         }
     }
     for n in &package.notes {

@@ -8,6 +8,7 @@ pub mod collection;
 pub mod csv;
 pub mod dump;
 pub mod sqlite_file;
+pub mod subdecks;
 pub mod zipfile;
 
 use crate::identify::IdentifiedDeck;

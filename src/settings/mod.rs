@@ -16,6 +16,7 @@ mod tree;
 
 pub use error::{Position, Problem, SettingsError, SettingsWarning};
 pub use file::Kind;
+pub use resolve::merge_tags;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -164,6 +165,8 @@ impl DeckSettings {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Layer {
     notetype: Option<NotetypeChoice>,
+    /// Where `notetype` is set (its value).
+    notetype_at: Option<Position>,
     tags: Vec<String>,
     subdecks: Option<bool>,
     html: Option<bool>,
@@ -228,6 +231,36 @@ impl Settings {
         }
         deck.tags = resolve::merge_tags(deck.tags);
         deck
+    }
+
+    /// An error at the first `notetype` key (in file order) whose note type `supported` refuses:
+    /// for a build that cannot make every note type yet, said at the key rather than ignored.
+    pub fn unsupported_notetype(&self, supported: impl Fn(&NotetypeChoice) -> bool) -> Option<SettingsError> {
+        let file = self.file.as_ref()?;
+        let layers = std::iter::once((None, &self.defaults))
+            .chain(self.decks.iter().map(|(stem, table)| (Some(stem), &table.layer)));
+        let (stem, choice, at) = layers
+            .filter_map(|(stem, layer)| Some((stem, layer.notetype.as_ref()?, layer.notetype_at?)))
+            .filter(|(_, choice, _)| !supported(choice))
+            .min_by_key(|(_, _, at)| (at.line, at.column))?;
+        let name = match choice {
+            NotetypeChoice::Builtin(b) => b.name(),
+            NotetypeChoice::Custom(c) => c.name.as_str(),
+        };
+        Some(SettingsError::Invalid {
+            problem: Problem::BadValue,
+            file: file.clone(),
+            at,
+            key: Some(match stem {
+                Some(stem) => format!("decks.{stem}.notetype"),
+                None => "defaults.notetype".to_string(),
+            }),
+            message: format!("the note type `{name}` is not supported by the build yet"),
+            hint: Some(
+                "this version builds only `basic` cards: remove the key or write `notetype = \"basic\"`"
+                    .to_string(),
+            ),
+        })
     }
 
     /// The custom note types, by name.

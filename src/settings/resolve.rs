@@ -184,7 +184,12 @@ fn layer(
         None => None,
     };
     let (subdecks, html, description) = (keys.subdecks, keys.html, keys.description);
-    Ok(Layer { notetype, tags, subdecks, html, name, description })
+    // Kept so that a note type the build cannot make yet is reported at its key.
+    let notetype_at = notetype.as_ref().and_then(|_| {
+        let span = check.tree.span_of(&at("notetype"), true)?;
+        Some(check.tree.position(span.start))
+    });
+    Ok(Layer { notetype, notetype_at, tags, subdecks, html, name, description })
 }
 
 /// A deck name from the settings, each `::` part trimmed as the title's are.
@@ -327,7 +332,7 @@ fn project_path(
 }
 
 /// Tags sorted ignoring case, each once (the first spelling met wins).
-pub(super) fn merge_tags(tags: Vec<String>) -> Vec<String> {
+pub fn merge_tags(tags: Vec<String>) -> Vec<String> {
     let mut merged: Vec<String> = Vec::with_capacity(tags.len());
     for tag in tags {
         if !merged.iter().any(|t| t.to_lowercase() == tag.to_lowercase()) {

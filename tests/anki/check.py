@@ -322,6 +322,56 @@ def check_init(report: Report, binary: Path, work: Path) -> None:
         report.guard(f"(a) import {apkg.name} made by init", check_apkg_import, apkg, deck, work / f"init-{stem}")
 
 
+SETTINGS_HISTORY = ("History Flashcards\n\nWAR TIME\nWhen did it <b>start</b>?\n1939 &amp; later\n\n"
+                    "PEACE\nWhen did it end?\n1945\n\nWAR TIME\nWho invaded Poland?\nGermany\n")
+SETTINGS_TOML = ('[defaults]\ntags = ["zz", "Aa"]\n\n[decks.hist]\nname = "History::Modern"\n'
+                 'description = "Printed set"\nhtml = true\nsubdecks = true\n')
+
+
+def check_settings(report: Report, binary: Path, work: Path) -> None:
+    """issue 11 settings: a deck's name, description, extra tags, HTML and subdecks from
+    ankideck.toml are what Anki has after import; a change of tags updates every note."""
+    project = work / "settings-project"
+    (project / "source-cards").mkdir(parents=True)
+    (project / "source-cards" / "hist.txt").write_text(SETTINGS_HISTORY, encoding="utf-8")
+    (project / "ankideck.toml").write_text(SETTINGS_TOML, encoding="utf-8")
+    run_bin(binary, build_args(), project)
+    (work / "settings-col").mkdir()
+    col = Collection(str(work / "settings-col" / "x.anki2"))
+    try:
+        log = counts(import_apkg(col, project / "out" / "hist.apkg"))
+        report.equal("settings: import log", log, counts_zero(new=3))
+        deck = col.decks.by_name("History::Modern")
+        report.check("settings: the deck has the name of the settings", deck is not None)
+        report.equal("settings: the deck's description", deck and deck["desc"], "Printed set")
+        by_deck = Counter(col.decks.name(col.get_card(cid).did) for cid in col.find_cards(""))
+        report.equal("settings: each section's cards in its subdeck", dict(by_deck),
+                     {"History::Modern::WAR TIME": 2, "History::Modern::PEACE": 1})
+        notes = {col.get_note(nid)["Front"]: col.get_note(nid) for nid in col.find_notes("")}
+        start = notes.get("When did it <b>start</b>?")
+        report.check("settings: html = true keeps the markup", start is not None, f"fronts: {list(notes)}")
+        report.equal("settings: the back's HTML as written", start and start["Back"], "1939 &amp; later")
+        report.equal("settings: tags as Anki stores them (sorted, the section's among the extra)",
+                     start and start.tags, ["Aa", "WAR_TIME", "zz"])
+        check_integrity(report, col, "settings: fix_integrity after import")
+        # The package's tags are already in Anki's order: re-importing the same package is a
+        # duplicate, not an update.
+        log = counts(import_apkg(col, project / "out" / "hist.apkg"))
+        report.equal("settings: re-import of the same package", log, counts_zero(duplicate=3))
+        time.sleep(BUILD_SPACING_S)
+        (project / "ankideck.toml").write_text(SETTINGS_TOML.replace('"Aa"', '"bb"').replace("Printed set", "Second edition"), encoding="utf-8")
+        run_bin(binary, build_args(), project)
+        log = counts(import_apkg(col, project / "out" / "hist.apkg"))
+        report.equal("settings: a tag changed updates every note", log, counts_zero(updated=3))
+        tags = sorted(" ".join(col.get_note(nid).tags) for nid in col.find_notes(""))
+        report.equal("settings: the new tags in Anki", tags, ["bb PEACE zz", "bb WAR_TIME zz", "bb WAR_TIME zz"])
+        report.equal("settings: a changed description replaces the old one",
+                     col.decks.by_name("History::Modern")["desc"], "Second edition")
+        check_integrity(report, col, "settings: fix_integrity after the update")
+    finally:
+        col.close()
+
+
 def large_deck_text(cards: int) -> str:
     """A deterministic deck of `cards` cards: some fronts are numbers, some backs are long."""
     lines = ["GENERATED LARGE Flashcards"]
@@ -594,6 +644,7 @@ def run_every_check(report: Report, binary: Path, work: Path, scenarios) -> None
     report.guard("(a)(b)(c) seed deck packages", check_packages, binary, work)
     report.guard("(d) rebuild scenario", check_rebuild, binary, work)
     report.guard("init: the sample project", check_init, binary, work)
+    report.guard("settings: ankideck.toml in the package", check_settings, binary, work)
     global EXTRA_BUILD_ARGS
     EXTRA_BUILD_ARGS = ["--stream-above", "0"]
     (work / "from-disk").mkdir()

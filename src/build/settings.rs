@@ -1,0 +1,155 @@
+//! How the build (and `check`) use `ankideck.toml`: where it is read from, its warnings as
+//! diagnostics, a deck's settings in its notes (extra tags, HTML kept as written), its name and
+//! description, and in the deck's fingerprint.
+//!
+//! The project root is the folder of the lock file (the parent of `--lock`, the current folder
+//! by default): the settings file sits beside `ankideck.lock`, as `ankideck init` writes them.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::html;
+use crate::model::{self, FIELD_SEPARATOR, Note};
+use crate::settings::{self, Builtin, DeckSettings, NotetypeChoice, Settings, SettingsError};
+use crate::source::CardText;
+use std::path::{Path, PathBuf};
+
+/// The settings file of the project whose lock file is `lock`.
+pub fn settings_path(lock: &Path) -> PathBuf {
+    // `ankideck.toml`, not `./ankideck.toml`, in messages when the lock is in the current folder.
+    match lock.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(folder) => folder.join(settings::FILE_NAME),
+        None => PathBuf::from(settings::FILE_NAME),
+    }
+}
+
+/// Reads the project's settings (the defaults when there is no file). A note type the build
+/// cannot make yet is an error at its key: building `basic` cards for a deck that asks for
+/// cloze would give the user notes of the wrong type, under identities that would then stick.
+pub fn load(lock: &Path) -> Result<Settings, SettingsError> {
+    let settings = Settings::load(&settings_path(lock))?;
+    let supported = |choice: &NotetypeChoice| matches!(choice, NotetypeChoice::Builtin(Builtin::Basic));
+    match settings.unsupported_notetype(supported) {
+        Some(error) => Err(error),
+        None => Ok(settings),
+    }
+}
+
+/// A settings error as `check` and `build` print it: one that is in the file names its place
+/// itself (`ankideck.toml:3:1: error: …`), one reading it gets the usual `error: ` first.
+pub fn error_text(error: &SettingsError) -> String {
+    match error.is_input_error() {
+        true => error.to_string(),
+        false => format!("error: {error}"),
+    }
+}
+
+/// The settings warnings (a `[decks.X]` table with no deck file `X.txt` among `stems`) as
+/// diagnostics W007.
+pub fn warnings<'a>(settings: &Settings, stems: impl IntoIterator<Item = &'a str>) -> Vec<Diagnostic> {
+    let stems: Vec<&str> = stems.into_iter().collect();
+    (settings.warnings(&stems).into_iter())
+        .map(|w| {
+            let d =
+                Diagnostic::new(Code::W007, &w.file, w.at.line, format!("{} (key `{}`)", w.message, w.key));
+            let d = d.at_column(w.at.column);
+            match w.hint {
+                Some(hint) => d.with_hint(hint),
+                None => d,
+            }
+        })
+        .collect()
+}
+
+/// What a deck's settings add to its fingerprint: nothing for the settings a deck has without
+/// a file (so a project without `ankideck.toml`, or with one that changes nothing for the deck,
+/// keeps the state files it had), else their digest.
+pub fn fingerprint_part(deck: &DeckSettings) -> String {
+    match *deck == DeckSettings::default() {
+        true => String::new(),
+        false => format!(" deck-settings={:032x}", deck.digest()),
+    }
+}
+
+/// Maps one card onto the flashcard note type as [`model::note_of`] does, with the deck's
+/// settings: its text kept as HTML (`html = true`), its extra tags added.
+pub fn note_of(card: CardText<'_>, deck: &DeckSettings) -> Note {
+    if !deck.html && deck.tags.is_empty() {
+        return model::note_of(card);
+    }
+    let (section, line) = (card.section, card.line);
+    let mut flds = String::new();
+    if deck.html {
+        for (i, side) in [card.front, card.back].into_iter().enumerate() {
+            if i > 0 {
+                flds.push(FIELD_SEPARATOR);
+            }
+            // Lines are joined as in a text deck, so a multi-line answer shows on several lines.
+            flds.push_str(&side.join("<br>"));
+        }
+        flds.push(FIELD_SEPARATOR);
+        // The section is a heading of the file's own format, not the user's HTML.
+        html::escape(card.section, &mut flds);
+    } else {
+        flds = model::note_of(card).flds().to_string();
+    }
+    Note::from_flds(flds, tags_of(section, &deck.tags), line)
+}
+
+/// The section tag and the deck's tags, as Anki stores a note's tags: sorted ignoring case,
+/// each once ignoring case (`canonify_tags` in `rslib/src/tags/register.rs`), so that what the
+/// package holds is what Anki keeps and an import does not change it. The section's spelling
+/// wins over an extra tag that differs only in case.
+fn tags_of(section: &str, extra: &[String]) -> String {
+    let section = model::section_tag(section);
+    let all = std::iter::once(section).filter(|t| !t.is_empty()).chain(extra.iter().cloned()).collect();
+    settings::merge_tags(all).join(" ")
+}
+
+/// The Anki deck name: the settings' `name`, else the file's title.
+pub fn deck_name(title: String, deck: &DeckSettings) -> String {
+    deck.name.clone().unwrap_or(title)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card<'a>(front: &'a [&'a str], back: &'a [&'a str]) -> CardText<'a> {
+        CardText { line: 3, section: "WAR TIME", front, back }
+    }
+
+    #[test]
+    fn without_settings_a_note_is_the_plain_flashcard_note() {
+        let (front, back) = (["a < b"], ["c & d"]);
+        let note = note_of(card(&front, &back), &DeckSettings::default());
+        assert_eq!(note, model::note_of(card(&front, &back)));
+    }
+
+    #[test]
+    fn html_setting_keeps_markup_and_escapes_only_the_section() {
+        let deck = DeckSettings { html: true, ..DeckSettings::default() };
+        let (front, back) = (["<b>bold</b> &amp; more", "line 2"], ["<i>x</i>"]);
+        let note = note_of(CardText { section: "A<B", ..card(&front, &back) }, &deck);
+        assert_eq!(note.flds(), "<b>bold</b> &amp; more<br>line 2\x1f<i>x</i>\x1fA&lt;B");
+    }
+
+    #[test]
+    fn extra_tags_are_sorted_with_the_section_tag_as_anki_stores_them() {
+        let deck = DeckSettings {
+            tags: vec!["zoo".into(), "Alpha".into(), "war_time".into()],
+            ..Default::default()
+        };
+        let (front, back) = (["q"], ["a"]);
+        let note = note_of(card(&front, &back), &deck);
+        assert_eq!(note.tags_text(), "Alpha WAR_TIME zoo");
+        assert_eq!(note.flds(), model::note_of(card(&front, &back)).flds());
+    }
+
+    #[test]
+    fn default_settings_add_nothing_to_the_fingerprint_and_any_change_does() {
+        assert_eq!(fingerprint_part(&DeckSettings::default()), "");
+        let tagged = DeckSettings { tags: vec!["x".into()], ..Default::default() };
+        let named = DeckSettings { name: Some("X".into()), ..Default::default() };
+        assert_ne!(fingerprint_part(&tagged), "");
+        assert_ne!(fingerprint_part(&tagged), fingerprint_part(&named));
+    }
+}

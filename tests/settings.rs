@@ -1,0 +1,246 @@
+//! End-to-end tests of `ankideck.toml` in `check` and `build`: errors stop both, warnings show
+//! in both, each deck setting reaches the package, and changing a setting rebuilds exactly the
+//! decks it touches.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// What one run of the binary did.
+struct Run {
+    code: i32,
+    stderr: String,
+    stdout: String,
+}
+
+fn run(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_ankideck"))
+        .args(args)
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", "1764000000")
+        .output()
+        .expect("the binary runs");
+    Run {
+        code: output.status.code().expect("exited"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+const HISTORY: &str = "History Flashcards\n\nWAR TIME\nWhen did it start? <b>\n1939 & later\n\n\
+                       PEACE\nWhen did it end?\n1945\n\nWAR TIME\nWho invaded Poland?\nGermany\n";
+const GEO: &str = "Geo Flashcards\n\nCAPITALS\nCapital of France?\nParis\n";
+
+/// A project with two decks, `hist` and `geo`, and the settings file `toml` (none for `None`).
+fn project(toml: Option<&str>) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("source-cards")).unwrap();
+    std::fs::write(tmp.path().join("source-cards/hist.txt"), HISTORY).unwrap();
+    std::fs::write(tmp.path().join("source-cards/geo.txt"), GEO).unwrap();
+    if let Some(toml) = toml {
+        std::fs::write(tmp.path().join("ankideck.toml"), toml).unwrap();
+    }
+    tmp
+}
+
+fn dump(dir: &Path, package: &str) -> String {
+    let dump = run(dir, &["dump", package]);
+    assert_eq!(dump.code, 0, "{}", dump.stderr);
+    dump.stdout
+}
+
+/// The decks a build wrote (not up to date), by the name it reports.
+fn rebuilt(build: &Run) -> Vec<String> {
+    let mut names: Vec<String> = (build.stderr.lines())
+        .filter(|l| l.starts_with("  ") && l.contains(" -> out/"))
+        .map(|l| l.trim().split(':').next().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+fn out_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(dir.join("out"))
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.is_file())
+                .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.push((dir.join("ankideck.lock"), std::fs::read(dir.join("ankideck.lock")).unwrap_or_default()));
+    files.sort();
+    files
+}
+
+#[test]
+fn a_settings_error_stops_check_and_build_at_its_file_line_and_key() {
+    let tmp = project(Some("[defaults]\ntags = [\"ok\"]\nsubdecks = \"yes\"\n"));
+    for args in [&["check"][..], &["build"]] {
+        let r = run(tmp.path(), args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("ankideck.toml:3:12: error: "), "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("(key `defaults.subdecks`)"), "{}", r.stderr);
+        assert!(r.stderr.contains("  = hint: `subdecks` takes `true` or `false`"), "{}", r.stderr);
+        assert!(!r.stderr.contains("error: ankideck.toml"), "one `error:` only: {}", r.stderr);
+    }
+    assert!(!tmp.path().join("out/hist.apkg").exists() && !tmp.path().join("ankideck.lock").exists());
+}
+
+#[test]
+fn the_settings_are_read_from_the_folder_of_the_lock_file() {
+    let tmp = project(None);
+    std::fs::create_dir(tmp.path().join("elsewhere")).unwrap();
+    std::fs::write(tmp.path().join("elsewhere/ankideck.toml"), "[defaults]\nhtml = 3\n").unwrap();
+    assert_eq!(run(tmp.path(), &["check"]).code, 0);
+    let check = run(tmp.path(), &["check", "--lock", "elsewhere/ankideck.lock"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert!(check.stderr.contains("elsewhere/ankideck.toml:2:8: error: "), "{}", check.stderr);
+    let build = run(tmp.path(), &["build", "--lock", "elsewhere/ankideck.lock"]);
+    assert_eq!(build.code, 1, "{}", build.stderr);
+    assert!(build.stderr.contains("elsewhere/ankideck.toml:2:8: error: "), "{}", build.stderr);
+}
+
+#[test]
+fn a_note_type_the_build_cannot_make_yet_is_an_error_at_its_key_and_basic_is_accepted() {
+    let tmp = project(Some("[defaults]\nnotetype = \"basic\"\n\n[decks.geo]\n\nnotetype = \"cloze\"\n"));
+    for args in [&["check"][..], &["build"]] {
+        let r = run(tmp.path(), args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(
+                "ankideck.toml:6:12: error: the note type `cloze` is not supported by the build yet \
+                 (key `decks.geo.notetype`)"
+            ),
+            "{}",
+            r.stderr
+        );
+    }
+    assert!(!tmp.path().join("out/geo.apkg").exists());
+    std::fs::write(tmp.path().join("ankideck.toml"), "[defaults]\nnotetype = \"basic\"\n").unwrap();
+    assert_eq!(run(tmp.path(), &["check"]).code, 0);
+    let build = run(tmp.path(), &["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+}
+
+#[test]
+fn a_deck_table_without_a_deck_file_is_warning_w007_in_check_and_build() {
+    let tmp = project(Some("[decks.geo]\ntags = [\"x\"]\n\n[decks.histo]\nhtml = true\n"));
+    let warning = "ankideck.toml:4:8: warning[W007]: there is no deck file `histo.txt`";
+    let check = run(tmp.path(), &["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(check.stderr.contains(warning), "{}", check.stderr);
+    assert!(check.stderr.contains("did you mean [decks.hist]?"), "{}", check.stderr);
+    assert!(check.stderr.contains("0 errors, 1 warning"), "{}", check.stderr);
+    let json = run(tmp.path(), &["check", "--format", "json"]);
+    assert!(json.stdout.contains("\"W007\""), "{}", json.stdout);
+    let build = run(tmp.path(), &["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    assert!(build.stderr.contains(warning), "{}", build.stderr);
+    // Also when every deck is up to date.
+    let again = run(tmp.path(), &["build"]);
+    assert_eq!(rebuilt(&again), Vec::<String>::new());
+    assert!(again.stderr.contains(warning), "{}", again.stderr);
+}
+
+#[test]
+fn name_description_tags_html_and_subdecks_reach_the_package() {
+    let toml = "[defaults]\ntags = [\"zz\", \"Aa\"]\n\n[decks.hist]\nname = \"History::Modern\"\n\
+                description = \"Printed set\"\nhtml = true\nsubdecks = true\n";
+    let tmp = project(Some(toml));
+    let build = run(tmp.path(), &["build", "--csv"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    assert!(build.stderr.contains("  History::Modern: 3 cards -> out/hist.apkg"), "{}", build.stderr);
+    let json = run(tmp.path(), &["check", "--format", "json"]);
+    assert!(json.stdout.contains("\"name\": \"History::Modern\""), "{}", json.stdout);
+    let hist = dump(tmp.path(), "out/hist.apkg");
+    let war = ids_of_deck(&hist, "History::Modern::WAR TIME");
+    let peace = ids_of_deck(&hist, "History::Modern::PEACE");
+    assert!(
+        hist.contains("deck ") && hist.contains("\"History::Modern\"\n  desc: \"Printed set\"\n"),
+        "{hist}"
+    );
+    assert_eq!(hist.matches(&format!("did={war} ")).count(), 2, "{hist}");
+    assert_eq!(hist.matches(&format!("did={peace} ")).count(), 1, "{hist}");
+    // Kept as HTML; the tags sorted ignoring case, as Anki stores them.
+    assert!(hist.contains("  When did it start? <b>\n  1939 & later\n"), "{hist}");
+    assert!(hist.contains("tags=\" Aa WAR_TIME zz \""), "{hist}");
+    // The other deck: only the default tags, its title, text escaped, no subdecks.
+    let geo = dump(tmp.path(), "out/geo.apkg");
+    assert!(geo.contains("tags=\" Aa CAPITALS zz \"") && geo.contains("\"Geo\""), "{geo}");
+    assert!(!geo.contains("desc:") && !geo.contains("Geo::"), "{geo}");
+    let csv = std::fs::read_to_string(tmp.path().join("out/hist.csv")).unwrap();
+    assert!(csv.contains("#deck:History::Modern\n") && csv.contains("Aa WAR_TIME zz"), "{csv}");
+}
+
+/// The id of the deck named `name` in a dump.
+fn ids_of_deck(dump: &str, name: &str) -> String {
+    let line = dump.lines().find(|l| l.starts_with("deck ") && l.ends_with(&format!("\"{name}\""))).unwrap();
+    line.split(' ').nth(1).unwrap().to_string()
+}
+
+#[test]
+fn changing_a_setting_rebuilds_exactly_the_decks_it_touches() {
+    let tmp = project(Some("[defaults]\ntags = [\"a\"]\n\n[decks.geo]\ndescription = \"One\"\n"));
+    let first = run(tmp.path(), &["build"]);
+    assert_eq!(rebuilt(&first), ["Geo", "History"], "{}", first.stderr);
+    let before = out_files(tmp.path());
+    let noop = run(tmp.path(), &["build"]);
+    assert_eq!(rebuilt(&noop), Vec::<String>::new(), "{}", noop.stderr);
+    assert_eq!(out_files(tmp.path()), before, "a no-op rebuild changes no byte");
+    // Comments and order do not change a deck's settings.
+    std::fs::write(
+        tmp.path().join("ankideck.toml"),
+        "# mine\n[decks.geo]\ndescription = \"One\"\n[defaults]\ntags = [\"a\"]\n",
+    )
+    .unwrap();
+    assert_eq!(rebuilt(&run(tmp.path(), &["build"])), Vec::<String>::new());
+    std::fs::write(
+        tmp.path().join("ankideck.toml"),
+        "[defaults]\ntags = [\"a\"]\n\n[decks.geo]\ndescription = \"Two\"\n",
+    )
+    .unwrap();
+    let one = run(tmp.path(), &["build"]);
+    assert_eq!(rebuilt(&one), ["Geo"], "{}", one.stderr);
+    assert!(dump(tmp.path(), "out/geo.apkg").contains("desc: \"Two\""));
+    std::fs::write(
+        tmp.path().join("ankideck.toml"),
+        "[defaults]\ntags = [\"b\"]\n\n[decks.geo]\ndescription = \"Two\"\n",
+    )
+    .unwrap();
+    let all = run(tmp.path(), &["build"]);
+    assert_eq!(rebuilt(&all), ["Geo", "History"], "{}", all.stderr);
+    assert!(all.stderr.contains("0 new, 3 updated"), "new tags update the notes: {}", all.stderr);
+}
+
+#[test]
+fn a_settings_file_that_changes_nothing_builds_the_same_bytes_as_none() {
+    let without = project(None);
+    assert_eq!(run(without.path(), &["build", "--csv"]).code, 0);
+    let with = project(Some("# nothing yet\n[defaults]\nnotetype = \"basic\"\nsubdecks = false\n"));
+    let build = run(with.path(), &["build", "--csv"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let strip = |dir: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        out_files(dir).into_iter().map(|(p, b)| (p.strip_prefix(dir).unwrap().to_path_buf(), b)).collect()
+    };
+    assert_eq!(strip(with.path()), strip(without.path()));
+    // And the state files agree too: adding such a file rebuilds nothing.
+    std::fs::write(without.path().join("ankideck.toml"), "[defaults]\nhtml = false\n").unwrap();
+    assert_eq!(rebuilt(&run(without.path(), &["build", "--csv"])), Vec::<String>::new());
+}
+
+#[test]
+fn a_deck_built_from_disk_gets_the_same_settings_as_one_in_memory() {
+    let toml = "[defaults]\ntags = [\"zz\"]\nsubdecks = true\nhtml = true\n\n[decks.hist]\nname = \"H::M\"\n\
+                description = \"D\"\n";
+    let (memory, disk) = (project(Some(toml)), project(Some(toml)));
+    assert_eq!(run(memory.path(), &["build", "--csv"]).code, 0);
+    let build = run(disk.path(), &["build", "--csv", "--stream-above", "0"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let strip = |dir: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        out_files(dir).into_iter().map(|(p, b)| (p.strip_prefix(dir).unwrap().to_path_buf(), b)).collect()
+    };
+    assert_eq!(strip(disk.path()), strip(memory.path()));
+    let hist = dump(disk.path(), "out/hist.apkg");
+    assert!(hist.contains("\"H::M::WAR TIME\"") && hist.contains("tags=\" WAR_TIME zz \""), "{hist}");
+}
