@@ -56,8 +56,10 @@ fn where_missing(path: &Path, here: &Path) -> String {
 
 fn missing_hint(path: &Path, inside: &bool) -> String {
     if *inside {
+        // Not `--source .`: a build would then put its own ankideck.lock and out/ inside the
+        // source folder, and give every card a new identity (duplicates in Anki).
         "\n  = hint: this folder looks like the source folder itself; run ankideck from the project \
-         folder that holds it (`cd ..`), or name the folder with `--source .`"
+         folder that holds it (`cd ..`), next to its ankideck.lock and out/"
             .to_string()
     } else if path.is_absolute() {
         "\n  = hint: check the folder named with `--source`".to_string()

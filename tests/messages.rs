@@ -287,6 +287,9 @@ fn run_from_inside_the_source_folder_hints_to_cd_up() {
     let env = [("SOURCE_DATE_EPOCH", "1764000000")];
     let build = project.run_in("source-cards", &["build"], &env);
     insta::assert_snapshot!("inside_source_build", project.transcript(&build));
+    // Following the hint must not make a second project inside the source folder: `build
+    // --source .` there writes a new lock and out/ beside the decks, every note new in Anki.
+    assert!(!build.stderr.contains("--source ."), "{}", build.stderr);
     let check = project.run_in("source-cards", &["check"], &env);
     assert!(check.stderr.contains("(`cd ..`)"), "{}", check.stderr);
     assert_eq!(check.code, 1);
