@@ -346,6 +346,17 @@ fn out_naming_a_file_says_so_and_writes_nothing() {
 }
 
 #[test]
+fn lock_under_a_file_names_that_file_not_the_out_folder() {
+    let project = Project::good();
+    project.write("packages", "a file");
+    let run = project.run(&["build", "--lock", "packages/ankideck.lock"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    // The folder that could not be read is the lock's, not out/ (which is fine).
+    assert!(run.stderr.contains("error: cannot read packages: "), "{}", run.stderr);
+    assert!(!run.stderr.contains(" out:"), "{}", run.stderr);
+}
+
+#[test]
 fn dump_of_something_else_than_a_package_says_not_an_anki_package() {
     let project = Project::good();
     project.write("text.apkg", "not a zip");

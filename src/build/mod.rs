@@ -251,19 +251,16 @@ pub fn build_with(
             |source| BuildError::Guard { path: durable::parent_of(&opts.lock).to_path_buf(), source },
         )?;
     let leftovers = guard::remove_leftovers(&[&opts.out, durable::parent_of(&opts.lock)]);
-    let report = leftovers
-        .map_err(|source| BuildError::Remove { path: opts.out.clone(), source })
-        .and_then(|_| build_guarded(opts))
-        .and_then(|report| {
-            deliver(&report);
-            let done = match &report.journal_after {
-                JournalAfter::Keep => Ok(()),
-                JournalAfter::Clear => journal::clear(&opts.out),
-                JournalAfter::Rewrite(digest, decks) => journal::write(&opts.out, *digest, decks),
-            };
-            done.map_err(|source| BuildError::Remove { path: opts.out.join(state::STATE_DIR), source })?;
-            Ok(report)
-        });
+    let report = leftovers.and_then(|_| build_guarded(opts)).and_then(|report| {
+        deliver(&report);
+        let done = match &report.journal_after {
+            JournalAfter::Keep => Ok(()),
+            JournalAfter::Clear => journal::clear(&opts.out),
+            JournalAfter::Rewrite(digest, decks) => journal::write(&opts.out, *digest, decks),
+        };
+        done.map_err(|source| BuildError::Remove { path: opts.out.join(state::STATE_DIR), source })?;
+        Ok(report)
+    });
     drop(lock_folder);
     guard.release();
     report
