@@ -6,7 +6,8 @@
 //!   probably became part of the question).
 //! - W004: every line ends a sentence, so the fallback rule put only the last line on the back.
 //! - W005: a line that looks like a heading (short, title-like, between two cards) is read as
-//!   text, so two cards became one.
+//!   text, so two cards became one. Between two cards: after a blank line, a finished sentence,
+//!   or a card with a back when the lines around it do not look like headings.
 
 use super::{Line, Numbered, SEPARATOR, ends_sentence};
 use crate::diagnostic::{Code, Diagnostic};
@@ -36,18 +37,29 @@ pub(super) fn heading_like_text(
     let mut warned = false;
     for i in 2..body.len() - 2 {
         let Line::Text(text) = &body[i].line else { continue };
+        let Some(kind) = looks_like_heading(text) else { continue };
         let previous = &body[i - 1];
         // Alone between cards: a blank line above it, or a card that was finished above it.
         let blank_above = body[i].number > previous.number + 1;
-        if !(blank_above || ends_sentence(previous.text())) {
-            continue;
-        }
-        if let Some(kind) = looks_like_heading(text) {
+        if blank_above || ends_sentence(previous.text()) || stands_out_after_a_back(body, i) {
             diagnostics.push(heading_like(file, body[i].number, text, kind));
             warned = true;
         }
     }
     warned
+}
+
+/// Whether the heading-like line `i` follows a card that already has a back (its front ended
+/// above the line before it) and stands out from its neighbours, which do not look like
+/// headings: `die Straße` / `Adjectives` / `big` in a deck written without full stops or gaps.
+/// A list of names in an answer (`Leon Trotsky` / `Grigory Zinoviev`) is spared: its
+/// neighbours look like headings too.
+fn stands_out_after_a_back(body: &[Numbered<'_>], i: usize) -> bool {
+    let front_ended =
+        body[..i - 1].iter().any(|n| matches!(n.line, Line::Separator) || !ends_sentence(n.text()));
+    let plain =
+        |n: &Numbered<'_>| matches!(n.line, Line::Escaped(_)) || looks_like_heading(n.text()).is_none();
+    front_ended && plain(&body[i - 1]) && plain(&body[i + 1])
 }
 
 /// Why a text line looks like a heading.

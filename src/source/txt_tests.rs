@@ -1014,6 +1014,22 @@ fn heading_like_line_after_an_unfinished_line_without_a_gap_is_text() {
 }
 
 #[test]
+fn heading_typo_in_a_deck_without_full_stops_or_gaps_is_warned() {
+    // A vocabulary deck as students write it: no full stops, no blank lines.
+    let text = "Deck\nNOUNS\nthe street\ndie Straße\nAdjectives\nbig\ngroß\nVERBS\nto be\nsein\nVerbs\nto have\nhaben\n";
+    let parsed = read(text);
+    assert_eq!(found(&parsed), [(Code::W005, 5, 1), (Code::W005, 11, 1)]);
+    assert_eq!(parsed.deck.unwrap().cards.len(), 2, "the cards are read as before");
+}
+
+#[test]
+fn title_case_answer_line_after_a_question_without_mark_is_text() {
+    // The back's first line is an answer, and a name in a list of names is not a heading.
+    only_card("Deck\nHEAD\nWho painted the Mona Lisa\nLeonardo da Vinci\nin Florence\naround 1503\n");
+    only_card("Deck\nHEAD\nName three cities of Germany\nBerlin\nHamburg\nMunich\nCologne\n");
+}
+
+#[test]
 fn title_case_line_that_ends_a_card_is_text() {
     let (_, back) = only_card("Deck\nHEAD\nWhich treaty ended the war?\nTreaty of Versailles\n");
     assert_eq!(back, ["Treaty of Versailles"]);
