@@ -128,6 +128,17 @@ fn init_in_a_folder_with_decks_adds_no_sample_deck() {
 }
 
 #[test]
+fn quiet_init_prints_only_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let init = run(tmp.path(), &["init", "-q", "deck"]);
+    assert_eq!((init.code, init.stderr.as_str(), init.stdout.as_str()), (0, "", ""));
+    assert!(tmp.path().join("deck/ankideck.toml").is_file());
+    let again = run(tmp.path(), &["init", "-q", "deck"]);
+    assert_eq!(again.code, 1);
+    assert!(again.stderr.contains("error: init writes nothing"), "{}", again.stderr);
+}
+
+#[test]
 fn init_into_a_file_is_an_input_error() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("notes"), "").unwrap();

@@ -27,7 +27,8 @@ pub const FILES: [(&str, &str, &str); 3] = [
     (".gitignore", "out/\n", "keeps out/ (the built packages) out of git"),
 ];
 
-pub(super) fn run_init(dir: &Path) -> ExitCode {
+/// Makes the project; `-q` prints only errors (what was made and the next steps are not errors).
+pub(super) fn run_init(dir: &Path, verbosity: super::report::Verbosity) -> ExitCode {
     if dir.exists() && !dir.is_dir() {
         eprintln!("error: {} is not a folder; give the folder to make the project in", dir.display());
         return ExitCode::from(INPUT_ERROR);
@@ -57,7 +58,9 @@ pub(super) fn run_init(dir: &Path) -> ExitCode {
         }
         written.push(path);
     }
-    eprint!("{}", made(dir, has_decks));
+    if verbosity != super::report::Verbosity::Quiet {
+        eprint!("{}", made(dir, has_decks));
+    }
     ExitCode::SUCCESS
 }
 
