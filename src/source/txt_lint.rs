@@ -3,7 +3,8 @@
 //! depends on it); they say where to look and how to make the meaning explicit.
 //!
 //! - W003: the front runs on past a line that ends with `?` or `:` (the answer's first lines
-//!   probably became part of the question).
+//!   probably became part of the question), or ends above a line of the back that ends with `?`
+//!   and is followed by more (the question's last line probably became part of the answer).
 //! - W004: every line ends a sentence, so the fallback rule put only the last line on the back.
 //! - W005: a line that looks like a heading (short, title-like, between two cards) is read as
 //!   text, so two cards became one. Between two cards: after a blank line, a finished sentence,
@@ -124,6 +125,17 @@ pub(super) fn sentence_split(
     let asks = |n: &Numbered<'_>| n.text().trim_end_matches(CLOSERS).ends_with(['?', ':']);
     if let Some(question) = body[..split_at - 1].iter().find(|n| asks(n)) {
         let message = format!("the front runs on past this question, to line {}", body[split_at - 1].number);
+        let hint = format!(
+            "if the question ends here, put a line `{SEPARATOR}` after it (`ankideck check --show` lists how each card was split)"
+        );
+        diagnostics.push(Diagnostic::new(Code::W003, file, question.number, message).with_hint(hint));
+    } else if let Some(question) =
+        body[split_at..body.len() - 1].iter().find(|n| n.text().trim_end_matches(CLOSERS).ends_with('?'))
+    {
+        // The front stopped mid-sentence above a question, and an answer follows it: `In 1917,`
+        // / `who led the Bolsheviks?` / `Lenin.`, `Translate:` / `How are you?` / `Ça va ?`.
+        // Only `?`: a `:` on the back usually introduces a list that is the answer.
+        let message = format!("the front ends at line {}, before this question", body[split_at - 1].number);
         let hint = format!(
             "if the question ends here, put a line `{SEPARATOR}` after it (`ankideck check --show` lists how each card was split)"
         );

@@ -1030,6 +1030,26 @@ fn title_case_answer_line_after_a_question_without_mark_is_text() {
 }
 
 #[test]
+fn question_that_ends_on_the_back_is_warned() {
+    // The question's first line stops mid-sentence, so the front ends there.
+    for (text, line) in [
+        ("Deck\nHEAD\nIn 1917,\nwho led the Bolsheviks?\nLenin.\n", 4),
+        ("Deck\nHEAD\nTranslate:\nHow are you?\nComment allez-vous ?\n", 4),
+    ] {
+        let parsed = read(text);
+        assert_eq!(found(&parsed), [(Code::W003, line, 1)], "{text}");
+        assert!(
+            parsed.diagnostics[0].message.contains("the front ends at line 3"),
+            "{}",
+            parsed.diagnostics[0]
+        );
+    }
+    // A last line ending with `?` is the answer's own; `:` on the back introduces the answer.
+    only_card("Deck\nHEAD\nWhat did the sign say\nWho goes there?\n");
+    only_card("Deck\nHEAD\nThe three causes were\nas follows:\nmilitarism, alliances, empire.\n");
+}
+
+#[test]
 fn title_case_line_that_ends_a_card_is_text() {
     let (_, back) = only_card("Deck\nHEAD\nWhich treaty ended the war?\nTreaty of Versailles\n");
     assert_eq!(back, ["Treaty of Versailles"]);
