@@ -136,6 +136,19 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
             assert!(project.path("out/good.apkg").exists(), "the good deck is built");
             vec![("build", build), ("check", project.run(&["check"]))]
         }
+        "`ankideck.css` is not valid UTF-8 (nothing is built)" => {
+            // The user's file is wrong, not unreadable: say what to do, as for a deck file.
+            let project = good();
+            std::fs::write(project.path("source-cards/ankideck.css"), b".card { color: \xff }").unwrap();
+            let (build, check) = (project.run(&["build"]), project.run(&["check"]));
+            for run in [&build, &check] {
+                let expected =
+                    "error: source-cards/ankideck.css is not valid UTF-8\n  = hint: save it as UTF-8";
+                assert!(run.stderr.contains(expected), "{}", run.stderr);
+            }
+            assert!(!project.path("out/good.apkg").exists());
+            vec![("build", build), ("check", check)]
+        }
         w if w.starts_with("the lock is damaged") => {
             let damaged = good();
             assert_eq!(damaged.run(&["build"]).code, 0);

@@ -187,6 +187,8 @@ pub enum BuildError {
     Emit(#[from] EmitError),
     #[error("cannot read {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Stylesheet(#[from] discover::StylesheetError),
     #[error("no deck files (*.txt) in {0}")]
     NoDecks(PathBuf),
     #[error("cannot take the build guard {path}: {source}")]
@@ -745,12 +747,7 @@ fn free_in_background<T: Send + 'static>(value: T) {
 
 /// The note type, with the project's `ankideck.css` if there is one.
 fn load_notetype(source: &Path) -> Result<Notetype, BuildError> {
-    let path = source.join(discover::STYLESHEET);
-    match std::fs::read_to_string(&path) {
-        Ok(css) => Ok(Notetype::flashcard(Some(&css))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Notetype::flashcard(None)),
-        Err(source) => Err(BuildError::Read { path, source }),
-    }
+    Ok(Notetype::flashcard(discover::read_stylesheet(source)?.as_deref()))
 }
 
 /// The output file name stem: never `collection` or `backup-*`, which Anki's importer treats as

@@ -77,6 +77,7 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
                 build::BuildError::NoDecks(_) => ExitCode::from(INPUT_ERROR),
                 build::BuildError::Discover(e) if e.is_input() => ExitCode::from(INPUT_ERROR),
                 build::BuildError::Lock(e) if e.is_input() => ExitCode::from(INPUT_ERROR),
+                build::BuildError::Stylesheet(e) if e.is_input() => ExitCode::from(INPUT_ERROR),
                 _ => ExitCode::from(TOOL_ERROR),
             }
         }
