@@ -385,6 +385,32 @@ fn dump_of_something_else_than_a_package_says_not_an_anki_package() {
         transcript += &project.transcript(&project.run(&["dump", path]));
     }
     insta::assert_snapshot!("dump_not_a_package", transcript);
+    // What Anki 2.1.50+ exports: the real collection in collection.anki21b, and a placeholder
+    // collection.anki2 asking to update Anki, which must not be dumped as if it were the deck.
+    let good = project.run(&["build"]);
+    assert_eq!(good.code, 0, "{}", good.stderr);
+    let placeholder = {
+        let mut package =
+            zip::ZipArchive::new(std::fs::File::open(project.path("out/good.apkg")).unwrap()).unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut package.by_name("collection.anki2").unwrap(), &mut bytes).unwrap();
+        bytes
+    };
+    let mut newer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in
+        [("collection.anki2", placeholder), ("collection.anki21b", b"zstd".to_vec()), ("meta", vec![8, 3])]
+    {
+        newer.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut newer, &bytes).unwrap();
+    }
+    std::fs::write(project.path("newer.apkg"), newer.finish().unwrap().into_inner()).unwrap();
+    let run = project.run(&["dump", "newer.apkg"]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("error: newer.apkg: an Anki package in a newer format (collection.anki21b)"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
