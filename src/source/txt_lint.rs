@@ -112,6 +112,16 @@ fn heading_like(file: &Path, line: u32, text: &str, kind: HeadingLike) -> Diagno
     Diagnostic::new(Code::W005, file, line, message).with_hint(hint)
 }
 
+/// The fix for a line that looks like a heading typed wrong (`Greetings`, `STRAßE`), if it does.
+pub(super) fn heading_typo_hint(text: &str) -> Option<String> {
+    let kind = looks_like_heading(text)?;
+    let fix = match kind {
+        HeadingLike::SharpS => "`ß` is a lowercase letter: write it with `ẞ` or `SS`",
+        HeadingLike::TitleCase => "a heading has no lowercase letters",
+    };
+    Some(format!("`{text}` looks like a heading, but {fix}: write `{}`", text.to_uppercase()))
+}
+
 /// Warns when the sentence rule probably cut a card in the wrong place: the front runs on past a
 /// question (W003), or every line ends a sentence and the fallback decided (W004). `split_at` is
 /// where the back starts; `fallback` whether no line stopped mid-sentence before the last one.

@@ -398,6 +398,20 @@ fn text_before_the_first_heading_is_an_error_reported_once() {
 }
 
 #[test]
+fn first_heading_in_title_case_is_named_with_its_fix() {
+    let parsed = read("French\nGreetings\nHow do you say hello?\nBonjour.\nFOOD\nWhat is bread?\nLe pain.\n");
+    assert_eq!(found(&parsed), [(Code::E004, 2, 1)]);
+    let hint = parsed.diagnostics[0].hint.as_deref().unwrap();
+    assert!(
+        hint.contains("`Greetings` looks like a heading") && hint.contains("write `GREETINGS`"),
+        "{hint}"
+    );
+    // Other stray text keeps the general hint.
+    let stray = read("Deck\nStray text\nHEAD\nAsk\nAnswer.");
+    assert!(stray.diagnostics[0].hint.as_deref().unwrap().contains("ALL-CAPS heading line"));
+}
+
+#[test]
 fn text_before_any_heading_is_not_also_a_missing_cards_error() {
     let parsed = read("Deck\nStray text");
     assert_eq!(found(&parsed), [(Code::E004, 2, 1)]);
