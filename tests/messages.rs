@@ -186,6 +186,8 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
             vec![
                 ("a file", project.run(&["build", "--out", "a-file"])),
                 ("under a file", project.run(&["build", "--out", "a-file/out"])),
+                ("lock under a file", project.run(&["build", "--lock", "a-file/ankideck.lock"])),
+                ("lock in no folder", project.run(&["build", "--lock", "no-folder/ankideck.lock"])),
             ]
         }
         w if w.starts_with("`SOURCE_DATE_EPOCH`") => {
@@ -359,14 +361,28 @@ fn out_naming_a_file_says_so_and_writes_nothing() {
 }
 
 #[test]
-fn lock_under_a_file_names_that_file_not_the_out_folder() {
+fn lock_in_a_folder_that_is_a_file_or_missing_is_named_before_anything_is_written() {
     let project = Project::good();
     project.write("packages", "a file");
     let run = project.run(&["build", "--lock", "packages/ankideck.lock"]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    // The folder that could not be read is the lock's, not out/ (which is fine).
-    assert!(run.stderr.contains("error: cannot read packages: "), "{}", run.stderr);
-    assert!(!run.stderr.contains(" out:"), "{}", run.stderr);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // The path at fault is the lock's folder, not out/ (which is fine).
+    assert!(
+        run.stderr.starts_with(
+            "error: the lock file packages/ankideck.lock cannot be written: packages is a file, not a folder\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = project.run(&["build", "--lock", "locks/ankideck.lock"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("there is no folder locks\n  = hint: --lock names the lock file"),
+        "{}",
+        run.stderr
+    );
+    // Found before the build: no package was written for a lock that could not be.
+    assert!(!project.path("out").exists());
 }
 
 #[test]
