@@ -11,6 +11,36 @@ use std::path::{Path, PathBuf};
 /// The optional project stylesheet in the source folder, appended to the note type's CSS.
 pub const STYLESHEET: &str = "ankideck.css";
 
+/// Why the project's stylesheet (`ankideck.css`) cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StylesheetError {
+    /// The user's file is wrong (exit 1), not unreadable.
+    #[error(
+        "{} is not valid UTF-8\n  = hint: save it as UTF-8: it is added to the cards' style as text",
+        path.display()
+    )]
+    NotUtf8 { path: PathBuf },
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+}
+
+impl StylesheetError {
+    /// Whether the file's content is wrong (exit 1), not a failure to read it (exit 2).
+    pub fn is_input(&self) -> bool {
+        matches!(self, StylesheetError::NotUtf8 { .. })
+    }
+}
+
+/// The project's stylesheet in `source`, if there is one.
+pub fn read_stylesheet(source: &Path) -> Result<Option<String>, StylesheetError> {
+    let path = source.join(STYLESHEET);
+    match std::fs::read(&path) {
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| StylesheetError::NotUtf8 { path }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(StylesheetError::Read { path, source }),
+    }
+}
+
 /// A source file and its format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
@@ -56,8 +86,10 @@ fn where_missing(path: &Path, here: &Path) -> String {
 
 fn missing_hint(path: &Path, inside: &bool) -> String {
     if *inside {
+        // Not `--source .`: a build would then put its own ankideck.lock and out/ inside the
+        // source folder, and give every card a new identity (duplicates in Anki).
         "\n  = hint: this folder looks like the source folder itself; run ankideck from the project \
-         folder that holds it (`cd ..`), or name the folder with `--source .`"
+         folder that holds it (`cd ..`), next to its ankideck.lock and out/"
             .to_string()
     } else if path.is_absolute() {
         "\n  = hint: check the folder named with `--source`".to_string()

@@ -113,6 +113,32 @@ fn init_refuses_and_writes_nothing_when_a_file_is_there() {
 }
 
 #[test]
+fn init_in_a_folder_with_decks_adds_no_sample_deck() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deck = "History\nTHE COLD WAR\nThe Cold War began after\n1945.\n";
+    std::fs::create_dir(tmp.path().join("source-cards")).unwrap();
+    std::fs::write(tmp.path().join("source-cards/history.txt"), deck).unwrap();
+    let init = run(tmp.path(), &["init"]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    // The sample would be built and imported into the user's collection beside their decks.
+    assert!(!tmp.path().join("source-cards/solar-system.txt").exists(), "{}", init.stderr);
+    assert!(tmp.path().join("ankideck.toml").is_file());
+    assert!(init.stderr.contains("no sample deck was added"), "{}", init.stderr);
+    assert!(!init.stderr.contains("solar-system"), "{}", init.stderr);
+}
+
+#[test]
+fn quiet_init_prints_only_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let init = run(tmp.path(), &["init", "-q", "deck"]);
+    assert_eq!((init.code, init.stderr.as_str(), init.stdout.as_str()), (0, "", ""));
+    assert!(tmp.path().join("deck/ankideck.toml").is_file());
+    let again = run(tmp.path(), &["init", "-q", "deck"]);
+    assert_eq!(again.code, 1);
+    assert!(again.stderr.contains("error: init writes nothing"), "{}", again.stderr);
+}
+
+#[test]
 fn init_into_a_file_is_an_input_error() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("notes"), "").unwrap();

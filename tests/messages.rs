@@ -136,6 +136,19 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
             assert!(project.path("out/good.apkg").exists(), "the good deck is built");
             vec![("build", build), ("check", project.run(&["check"]))]
         }
+        "`ankideck.css` is not valid UTF-8 (nothing is built)" => {
+            // The user's file is wrong, not unreadable: say what to do, as for a deck file.
+            let project = good();
+            std::fs::write(project.path("source-cards/ankideck.css"), b".card { color: \xff }").unwrap();
+            let (build, check) = (project.run(&["build"]), project.run(&["check"]));
+            for run in [&build, &check] {
+                let expected =
+                    "error: source-cards/ankideck.css is not valid UTF-8\n  = hint: save it as UTF-8";
+                assert!(run.stderr.contains(expected), "{}", run.stderr);
+            }
+            assert!(!project.path("out/good.apkg").exists());
+            vec![("build", build), ("check", check)]
+        }
         w if w.starts_with("the lock is damaged") => {
             let damaged = good();
             assert_eq!(damaged.run(&["build"]).code, 0);
@@ -173,6 +186,8 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
             vec![
                 ("a file", project.run(&["build", "--out", "a-file"])),
                 ("under a file", project.run(&["build", "--out", "a-file/out"])),
+                ("lock under a file", project.run(&["build", "--lock", "a-file/ankideck.lock"])),
+                ("lock in no folder", project.run(&["build", "--lock", "no-folder/ankideck.lock"])),
             ]
         }
         w if w.starts_with("`SOURCE_DATE_EPOCH`") => {
@@ -305,6 +320,9 @@ fn run_from_inside_the_source_folder_hints_to_cd_up() {
     let env = [("SOURCE_DATE_EPOCH", "1764000000")];
     let build = project.run_in("source-cards", &["build"], &env);
     insta::assert_snapshot!("inside_source_build", project.transcript(&build));
+    // Following the hint must not make a second project inside the source folder: `build
+    // --source .` there writes a new lock and out/ beside the decks, every note new in Anki.
+    assert!(!build.stderr.contains("--source ."), "{}", build.stderr);
     let check = project.run_in("source-cards", &["check"], &env);
     assert!(check.stderr.contains("(`cd ..`)"), "{}", check.stderr);
     assert_eq!(check.code, 1);
@@ -361,6 +379,31 @@ fn out_naming_a_file_says_so_and_writes_nothing() {
 }
 
 #[test]
+fn lock_in_a_folder_that_is_a_file_or_missing_is_named_before_anything_is_written() {
+    let project = Project::good();
+    project.write("packages", "a file");
+    let run = project.run(&["build", "--lock", "packages/ankideck.lock"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // The path at fault is the lock's folder, not out/ (which is fine).
+    assert!(
+        run.stderr.starts_with(
+            "error: the lock file packages/ankideck.lock cannot be written: packages is a file, not a folder\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = project.run(&["build", "--lock", "locks/ankideck.lock"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("there is no folder locks\n  = hint: --lock names the lock file"),
+        "{}",
+        run.stderr
+    );
+    // Found before the build: no package was written for a lock that could not be.
+    assert!(!project.path("out").exists());
+}
+
+#[test]
 fn dump_of_something_else_than_a_package_says_not_an_anki_package() {
     let project = Project::good();
     project.write("text.apkg", "not a zip");
@@ -376,6 +419,32 @@ fn dump_of_something_else_than_a_package_says_not_an_anki_package() {
         transcript += &project.transcript(&project.run(&["dump", path]));
     }
     insta::assert_snapshot!("dump_not_a_package", transcript);
+    // What Anki 2.1.50+ exports: the real collection in collection.anki21b, and a placeholder
+    // collection.anki2 asking to update Anki, which must not be dumped as if it were the deck.
+    let good = project.run(&["build"]);
+    assert_eq!(good.code, 0, "{}", good.stderr);
+    let placeholder = {
+        let mut package =
+            zip::ZipArchive::new(std::fs::File::open(project.path("out/good.apkg")).unwrap()).unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut package.by_name("collection.anki2").unwrap(), &mut bytes).unwrap();
+        bytes
+    };
+    let mut newer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in
+        [("collection.anki2", placeholder), ("collection.anki21b", b"zstd".to_vec()), ("meta", vec![8, 3])]
+    {
+        newer.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut newer, &bytes).unwrap();
+    }
+    std::fs::write(project.path("newer.apkg"), newer.finish().unwrap().into_inner()).unwrap();
+    let run = project.run(&["dump", "newer.apkg"]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("error: newer.apkg: an Anki package in a newer format (collection.anki21b)"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

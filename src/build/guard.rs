@@ -118,18 +118,26 @@ pub fn is_temp_name(name: &str) -> bool {
 
 /// Removes the temporary files (`.ankideck-*.tmp`) that earlier, killed builds left in each of
 /// `dirs`; only call it while holding the guard. Returns how many were removed.
-pub(crate) fn remove_leftovers(dirs: &[&Path]) -> std::io::Result<usize> {
+pub(crate) fn remove_leftovers(dirs: &[&Path]) -> Result<usize, super::BuildError> {
     let mut removed = 0;
     for dir in dirs {
+        // Errors name the folder or file at fault: the lock's folder may be a file (`--lock
+        // notes.txt/ankideck.lock`) while out/ is fine.
+        let read = |source| super::BuildError::Read { path: dir.to_path_buf(), source };
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
+            Err(e) => return Err(read(e)),
         };
         for entry in entries {
-            let entry = entry?;
+            let entry = entry.map_err(read)?;
             let is_temp = entry.file_name().to_str().is_some_and(is_temp_name);
-            if is_temp && entry.file_type()?.is_file() && durable::remove_file(&entry.path())? {
+            let path = entry.path();
+            let remove = |source| super::BuildError::Remove { path: path.clone(), source };
+            if is_temp
+                && entry.file_type().map_err(remove)?.is_file()
+                && durable::remove_file(&path).map_err(remove)?
+            {
                 removed += 1;
             }
         }

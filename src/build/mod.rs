@@ -190,6 +190,8 @@ pub enum BuildError {
     Emit(#[from] EmitError),
     #[error("cannot read {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Stylesheet(#[from] discover::StylesheetError),
     #[error("no deck files (*.txt) in {0}")]
     NoDecks(PathBuf),
     #[error("cannot take the build guard {path}: {source}")]
@@ -269,19 +271,16 @@ pub fn build_with(
             |source| BuildError::Guard { path: durable::parent_of(&opts.lock).to_path_buf(), source },
         )?;
     let leftovers = guard::remove_leftovers(&[&opts.out, durable::parent_of(&opts.lock)]);
-    let report = leftovers
-        .map_err(|source| BuildError::Remove { path: opts.out.clone(), source })
-        .and_then(|_| build_guarded(opts, progress))
-        .and_then(|report| {
-            deliver(&report);
-            let done = match &report.journal_after {
-                JournalAfter::Keep => Ok(()),
-                JournalAfter::Clear => journal::clear(&opts.out),
-                JournalAfter::Rewrite(digest, decks) => journal::write(&opts.out, *digest, decks),
-            };
-            done.map_err(|source| BuildError::Remove { path: opts.out.join(state::STATE_DIR), source })?;
-            Ok(report)
-        });
+    let report = leftovers.and_then(|_| build_guarded(opts, progress)).and_then(|report| {
+        deliver(&report);
+        let done = match &report.journal_after {
+            JournalAfter::Keep => Ok(()),
+            JournalAfter::Clear => journal::clear(&opts.out),
+            JournalAfter::Rewrite(digest, decks) => journal::write(&opts.out, *digest, decks),
+        };
+        done.map_err(|source| BuildError::Remove { path: opts.out.join(state::STATE_DIR), source })?;
+        Ok(report)
+    });
     drop(lock_folder);
     guard.release();
     report
@@ -799,12 +798,7 @@ fn free_in_background<T: Send + 'static>(value: T) {
 
 /// The note type, with the project's `ankideck.css` if there is one.
 fn load_notetype(source: &Path) -> Result<Notetype, BuildError> {
-    let path = source.join(discover::STYLESHEET);
-    match std::fs::read_to_string(&path) {
-        Ok(css) => Ok(Notetype::flashcard(Some(&css))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Notetype::flashcard(None)),
-        Err(source) => Err(BuildError::Read { path, source }),
-    }
+    Ok(Notetype::flashcard(discover::read_stylesheet(source)?.as_deref()))
 }
 
 /// The output file name stem: never `collection` or `backup-*`, which Anki's importer treats as

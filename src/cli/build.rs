@@ -33,6 +33,10 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
         eprintln!("error: {err}");
         return ExitCode::from(if err.is_input() { INPUT_ERROR } else { TOOL_ERROR });
     }
+    if let Err(message) = lock_folder(&args.lock) {
+        eprintln!("error: {message}");
+        return ExitCode::from(INPUT_ERROR);
+    }
     let when = match When::from_env() {
         Ok(when) => when,
         Err(message) => {
@@ -95,6 +99,7 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
                 build::BuildError::NoDecks(_) => ExitCode::from(INPUT_ERROR),
                 build::BuildError::Discover(e) if e.is_input() => ExitCode::from(INPUT_ERROR),
                 build::BuildError::Lock(e) if e.is_input() => ExitCode::from(INPUT_ERROR),
+                build::BuildError::Stylesheet(e) if e.is_input() => ExitCode::from(INPUT_ERROR),
                 _ => ExitCode::from(TOOL_ERROR),
             }
         }
@@ -139,6 +144,31 @@ impl OutError {
     /// created (permissions, a read-only disk) is a failure to write (2).
     fn is_input(&self) -> bool {
         !matches!(self, OutError::Create { .. })
+    }
+}
+
+/// Checks that the folder of the lock file is there (ankideck makes no folder for it). The lock
+/// is written last: without this, every package would be written first and the build would
+/// then fail on the lock.
+fn lock_folder(lock: &Path) -> Result<(), String> {
+    let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) else { return Ok(()) };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let hint = "--lock names the lock file (default: ankideck.lock in the project folder), in a \
+                folder that exists";
+    let file = dir.ancestors().filter(|p| !p.as_os_str().is_empty()).find(|p| p.exists());
+    match file {
+        Some(file) if !file.is_dir() => Err(format!(
+            "the lock file {} cannot be written: {} is a file, not a folder\n  = hint: {hint}",
+            lock.display(),
+            file.display()
+        )),
+        Some(_) | None => Err(format!(
+            "the lock file {} cannot be written: there is no folder {}\n  = hint: {hint}",
+            lock.display(),
+            dir.display()
+        )),
     }
 }
 

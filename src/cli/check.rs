@@ -37,13 +37,13 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
     let mut diagnostics = skipped;
     diagnostics.extend(build::settings::warnings(&project, stems.iter().map(String::as_str)));
     let mut unread: Vec<String> = Vec::new();
-    // The stylesheet is part of every deck's note type: one `build` cannot read fails the
-    // build, so `check` says so too.
-    let css = args.source.join(discover::STYLESHEET);
-    if let Err(err) = std::fs::read_to_string(&css)
-        && err.kind() != std::io::ErrorKind::NotFound
-    {
-        unread.push(format!("cannot read {}: {err}", css.display()));
+    // The stylesheet is part of every deck's note type: one `build` cannot use fails the
+    // build, so `check` says so too (exit 1 for a wrong file, as `build`).
+    let mut bad_css = None;
+    match discover::read_stylesheet(&args.source) {
+        Err(err) if err.is_input() => bad_css = Some(err.to_string()),
+        Err(err) => unread.push(err.to_string()),
+        Ok(_) => {}
     }
     // As `build`: files whose names differ only in case are errors, each before its own
     // problems.
@@ -112,7 +112,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         }
         OutputFormat::Text => {
             print_diagnostics(&diagnostics, verbosity);
-            for message in &unread {
+            for message in bad_css.iter().chain(&unread) {
                 eprintln!("error: {message}");
             }
             eprintln!(
@@ -126,10 +126,13 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
     }
     if !unread.is_empty() {
         if args.format == OutputFormat::Json {
-            unread.iter().for_each(|message| eprintln!("error: {message}"));
+            bad_css.iter().chain(&unread).for_each(|message| eprintln!("error: {message}"));
         }
         ExitCode::from(TOOL_ERROR)
-    } else if errors > 0 {
+    } else if errors > 0 || bad_css.is_some() {
+        if args.format == OutputFormat::Json {
+            bad_css.iter().for_each(|message| eprintln!("error: {message}"));
+        }
         ExitCode::from(INPUT_ERROR)
     } else {
         ExitCode::SUCCESS

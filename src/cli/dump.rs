@@ -21,9 +21,9 @@ pub(super) fn run_dump(package: &Path) -> ExitCode {
         Err(err) => {
             eprintln!("error: {err}");
             match err {
-                dump::PackageError::NotAPackage { .. } | dump::PackageError::Missing { .. } => {
-                    ExitCode::from(INPUT_ERROR)
-                }
+                dump::PackageError::NotAPackage { .. }
+                | dump::PackageError::Missing { .. }
+                | dump::PackageError::NewerFormat { .. } => ExitCode::from(INPUT_ERROR),
                 dump::PackageError::Failed(_) => ExitCode::from(TOOL_ERROR),
             }
         }

@@ -1,6 +1,8 @@
 //! `ankideck init [DIR]`: scaffolds a project (a sample deck, a commented `ankideck.toml` that
 //! changes nothing until edited, a `.gitignore` keeping `out/` out of git). It never overwrites:
-//! if any file it would write is there, it writes nothing, names them and exits 1.
+//! if any file it would write is there, it writes nothing, names them and exits 1. In a folder
+//! whose `source-cards/` already holds decks it adds no sample deck: the next build would put it
+//! in the user's Anki collection beside their own.
 
 use super::{INPUT_ERROR, TOOL_ERROR};
 use std::io::Write;
@@ -25,13 +27,16 @@ pub const FILES: [(&str, &str, &str); 3] = [
     (".gitignore", "out/\n", "keeps out/ (the built packages) out of git"),
 ];
 
-pub(super) fn run_init(dir: &Path) -> ExitCode {
+/// Makes the project; `-q` prints only errors (what was made and the next steps are not errors).
+pub(super) fn run_init(dir: &Path, verbosity: super::report::Verbosity) -> ExitCode {
     if dir.exists() && !dir.is_dir() {
         eprintln!("error: {} is not a folder; give the folder to make the project in", dir.display());
         return ExitCode::from(INPUT_ERROR);
     }
+    let has_decks = crate::discover::discover(&dir.join("source-cards")).is_ok_and(|decks| !decks.is_empty());
+    let files: Vec<_> = FILES.iter().filter(|(rel, _, _)| !(has_decks && *rel == SAMPLE_DECK)).collect();
     // `symlink_metadata`: a dangling link is something there too, which writing would follow.
-    let taken: Vec<PathBuf> = FILES
+    let taken: Vec<PathBuf> = files
         .iter()
         .map(|(rel, _, _)| shown(dir, rel))
         .filter(|path| std::fs::symlink_metadata(path).is_ok())
@@ -40,7 +45,7 @@ pub(super) fn run_init(dir: &Path) -> ExitCode {
         return refuse(&taken);
     }
     let mut written = Vec::new();
-    for (rel, content, _) in FILES {
+    for (rel, content, _) in &files {
         let path = shown(dir, rel);
         if let Err(e) = write_new(&path, content) {
             // Take back what this run wrote, so that a failed init leaves the folder as it was.
@@ -53,7 +58,9 @@ pub(super) fn run_init(dir: &Path) -> ExitCode {
         }
         written.push(path);
     }
-    eprint!("{}", made(dir));
+    if verbosity != super::report::Verbosity::Quiet {
+        eprint!("{}", made(dir, has_decks));
+    }
     ExitCode::SUCCESS
 }
 
@@ -90,24 +97,31 @@ fn shown(dir: &Path, rel: &str) -> PathBuf {
     }
 }
 
-/// What init made and the next commands.
-fn made(dir: &Path) -> String {
+/// What init made and the next commands; `has_decks`: the source folder had decks, so no sample.
+fn made(dir: &Path, has_decks: bool) -> String {
     let here = is_here(dir);
     let mut text = match here {
         true => "Made an ankideck project here:\n".to_string(),
         false => format!("Made an ankideck project in {}:\n", dir.display()),
     };
     for (rel, _, what) in FILES {
-        text.push_str(&format!("  {rel:<31} {what}\n"));
+        match has_decks && rel == SAMPLE_DECK {
+            true => text.push_str("  source-cards/ already holds your decks, so no sample deck was added\n"),
+            false => text.push_str(&format!("  {rel:<31} {what}\n")),
+        }
     }
     text.push_str("\nNext:\n");
     if !here {
         text.push_str(&format!("  cd {}\n", dir.display()));
     }
-    let apkg =
-        format!("out/{}.apkg", SAMPLE_DECK.trim_start_matches("source-cards/").trim_end_matches(".txt"));
+    let apkg = match has_decks {
+        true => "out/<deck>.apkg".to_string(),
+        false => {
+            format!("out/{}.apkg", SAMPLE_DECK.trim_start_matches("source-cards/").trim_end_matches(".txt"))
+        }
+    };
     text.push_str(&format!(
-        "  ankideck check                  shows how every card is split into front and back (`--show`)\n\
+        "  ankideck check --show           shows how every card is split into front and back\n\
          \x20 ankideck build                  writes {apkg}, and ankideck.lock: commit the lock with your decks\n\
          \x20 then import {apkg} into Anki: File > Import (or open the file with AnkiDroid)\n\
          \x20 after an edit, build and import again: the notes are updated, their reviews kept\n"

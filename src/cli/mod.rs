@@ -204,6 +204,6 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run_build(args, verbosity),
         Command::Check(args) => check::run_check(&args, verbosity),
         Command::Dump { package } => dump::run_dump(&package),
-        Command::Init { dir } => init::run_init(&dir),
+        Command::Init { dir } => init::run_init(&dir, verbosity),
     }
 }

@@ -55,6 +55,15 @@ pub enum PackageError {
     /// Nothing at the path the user named (exit 1).
     #[error("{}: no such file", path.display())]
     Missing { path: std::path::PathBuf },
+    /// A package Anki exported in a newer format (exit 1). Its `collection.anki2`, if any, is a
+    /// placeholder asking to update Anki: dumping it would show a note that is not in the deck.
+    #[error(
+        "{}: an Anki package in a newer format ({member}), which dump does not read\n  = hint: dump reads \
+         packages with a collection.anki2, as ankideck writes them (and Anki exports them with \
+         \"Support older Anki versions\" ticked)",
+        path.display()
+    )]
+    NewerFormat { path: std::path::PathBuf, member: String },
     /// Reading or extracting failed (exit 2).
     #[error(transparent)]
     Failed(EmitError),
@@ -70,6 +79,9 @@ pub fn read_package(path: &Path) -> Result<Package, PackageError> {
             return Err(PackageError::Missing { path: path.to_path_buf() });
         }
         _ => {}
+    }
+    if let Some(member) = newer_collection(path) {
+        return Err(PackageError::NewerFormat { path: path.to_path_buf(), member });
     }
     read(path).map_err(|err| match err {
         EmitError::Zip { source: zip::result::ZipError::FileNotFound, .. } => {
@@ -91,6 +103,14 @@ pub fn read_package(path: &Path) -> Result<Package, PackageError> {
         }
         other => PackageError::Failed(other),
     })
+}
+
+/// The collection of a newer package format in the zip at `path` (`collection.anki21b`, or
+/// `collection.anki21` of Anki 2.1 before 2.1.50), if it is a zip that has one.
+fn newer_collection(path: &Path) -> Option<String> {
+    let archive = zip::ZipArchive::new(std::fs::File::open(path).ok()?).ok()?;
+    let newer = ["collection.anki21b", "collection.anki21"];
+    newer.into_iter().find(|name| archive.index_for_name(name).is_some()).map(str::to_string)
 }
 
 /// Reads a legacy package (`collection.anki2` + JSON `media`).

@@ -604,12 +604,19 @@ fn read_cards<'a, C>(
             reader.body.push(numbered);
         } else if !reported_orphan {
             reported_orphan = true;
+            // The first heading typed in title case (`Greetings`) is the usual cause: name it.
+            let hint = match &numbered.line {
+                Line::Text(text) => lint::heading_typo_hint(text),
+                _ => None,
+            };
+            let hint = hint.unwrap_or_else(|| {
+                "start each card with an ALL-CAPS heading line, e.g. `THE KIROV AFFAIR, 1934`; \
+                 a file that is not a deck is skipped when its name starts with `_`"
+                    .to_string()
+            });
             reader.diagnostics.push(
                 Diagnostic::new(Code::E004, file, numbered.number, "text before the first heading")
-                    .with_hint(
-                        "start each card with an ALL-CAPS heading line, e.g. `THE KIROV AFFAIR, 1934`; \
-                     a file that is not a deck is skipped when its name starts with `_`",
-                    ),
+                    .with_hint(hint),
             );
         }
     }

@@ -3,10 +3,12 @@
 //! depends on it); they say where to look and how to make the meaning explicit.
 //!
 //! - W003: the front runs on past a line that ends with `?` or `:` (the answer's first lines
-//!   probably became part of the question).
+//!   probably became part of the question), or ends above a line of the back that ends with `?`
+//!   and is followed by more (the question's last line probably became part of the answer).
 //! - W004: every line ends a sentence, so the fallback rule put only the last line on the back.
 //! - W005: a line that looks like a heading (short, title-like, between two cards) is read as
-//!   text, so two cards became one.
+//!   text, so two cards became one. Between two cards: after a blank line, a finished sentence,
+//!   or a card with a back when the lines around it do not look like headings.
 
 use super::{Line, Numbered, SEPARATOR, ends_sentence};
 use crate::diagnostic::{Code, Diagnostic};
@@ -36,18 +38,29 @@ pub(super) fn heading_like_text(
     let mut warned = false;
     for i in 2..body.len() - 2 {
         let Line::Text(text) = &body[i].line else { continue };
+        let Some(kind) = looks_like_heading(text) else { continue };
         let previous = &body[i - 1];
         // Alone between cards: a blank line above it, or a card that was finished above it.
         let blank_above = body[i].number > previous.number + 1;
-        if !(blank_above || ends_sentence(previous.text())) {
-            continue;
-        }
-        if let Some(kind) = looks_like_heading(text) {
+        if blank_above || ends_sentence(previous.text()) || stands_out_after_a_back(body, i) {
             diagnostics.push(heading_like(file, body[i].number, text, kind));
             warned = true;
         }
     }
     warned
+}
+
+/// Whether the heading-like line `i` follows a card that already has a back (its front ended
+/// above the line before it) and stands out from its neighbours, which do not look like
+/// headings: `die Straße` / `Adjectives` / `big` in a deck written without full stops or gaps.
+/// A list of names in an answer (`Leon Trotsky` / `Grigory Zinoviev`) is spared: its
+/// neighbours look like headings too.
+fn stands_out_after_a_back(body: &[Numbered<'_>], i: usize) -> bool {
+    let front_ended =
+        body[..i - 1].iter().any(|n| matches!(n.line, Line::Separator) || !ends_sentence(n.text()));
+    let plain =
+        |n: &Numbered<'_>| matches!(n.line, Line::Escaped(_)) || looks_like_heading(n.text()).is_none();
+    front_ended && plain(&body[i - 1]) && plain(&body[i + 1])
 }
 
 /// Why a text line looks like a heading.
@@ -99,6 +112,16 @@ fn heading_like(file: &Path, line: u32, text: &str, kind: HeadingLike) -> Diagno
     Diagnostic::new(Code::W005, file, line, message).with_hint(hint)
 }
 
+/// The fix for a line that looks like a heading typed wrong (`Greetings`, `STRAßE`), if it does.
+pub(super) fn heading_typo_hint(text: &str) -> Option<String> {
+    let kind = looks_like_heading(text)?;
+    let fix = match kind {
+        HeadingLike::SharpS => "`ß` is a lowercase letter: write it with `ẞ` or `SS`",
+        HeadingLike::TitleCase => "a heading has no lowercase letters",
+    };
+    Some(format!("`{text}` looks like a heading, but {fix}: write `{}`", text.to_uppercase()))
+}
+
 /// Warns when the sentence rule probably cut a card in the wrong place: the front runs on past a
 /// question (W003), or every line ends a sentence and the fallback decided (W004). `split_at` is
 /// where the back starts; `fallback` whether no line stopped mid-sentence before the last one.
@@ -112,6 +135,17 @@ pub(super) fn sentence_split(
     let asks = |n: &Numbered<'_>| n.text().trim_end_matches(CLOSERS).ends_with(['?', ':']);
     if let Some(question) = body[..split_at - 1].iter().find(|n| asks(n)) {
         let message = format!("the front runs on past this question, to line {}", body[split_at - 1].number);
+        let hint = format!(
+            "if the question ends here, put a line `{SEPARATOR}` after it (`ankideck check --show` lists how each card was split)"
+        );
+        diagnostics.push(Diagnostic::new(Code::W003, file, question.number, message).with_hint(hint));
+    } else if let Some(question) =
+        body[split_at..body.len() - 1].iter().find(|n| n.text().trim_end_matches(CLOSERS).ends_with('?'))
+    {
+        // The front stopped mid-sentence above a question, and an answer follows it: `In 1917,`
+        // / `who led the Bolsheviks?` / `Lenin.`, `Translate:` / `How are you?` / `Ça va ?`.
+        // Only `?`: a `:` on the back usually introduces a list that is the answer.
+        let message = format!("the front ends at line {}, before this question", body[split_at - 1].number);
         let hint = format!(
             "if the question ends here, put a line `{SEPARATOR}` after it (`ankideck check --show` lists how each card was split)"
         );

@@ -398,6 +398,20 @@ fn text_before_the_first_heading_is_an_error_reported_once() {
 }
 
 #[test]
+fn first_heading_in_title_case_is_named_with_its_fix() {
+    let parsed = read("French\nGreetings\nHow do you say hello?\nBonjour.\nFOOD\nWhat is bread?\nLe pain.\n");
+    assert_eq!(found(&parsed), [(Code::E004, 2, 1)]);
+    let hint = parsed.diagnostics[0].hint.as_deref().unwrap();
+    assert!(
+        hint.contains("`Greetings` looks like a heading") && hint.contains("write `GREETINGS`"),
+        "{hint}"
+    );
+    // Other stray text keeps the general hint.
+    let stray = read("Deck\nStray text\nHEAD\nAsk\nAnswer.");
+    assert!(stray.diagnostics[0].hint.as_deref().unwrap().contains("ALL-CAPS heading line"));
+}
+
+#[test]
 fn text_before_any_heading_is_not_also_a_missing_cards_error() {
     let parsed = read("Deck\nStray text");
     assert_eq!(found(&parsed), [(Code::E004, 2, 1)]);
@@ -1011,6 +1025,42 @@ fn heading_like_line_after_an_unfinished_line_without_a_gap_is_text() {
     let text = "Deck\nHEAD\nWho opposed Stalin in 1926?\n---\nLeon Trotsky\nGrigory Zinoviev\nLev Kamenev\nand others.\n";
     let (_, back) = only_card(text);
     assert_eq!(back.len(), 4);
+}
+
+#[test]
+fn heading_typo_in_a_deck_without_full_stops_or_gaps_is_warned() {
+    // A vocabulary deck as students write it: no full stops, no blank lines.
+    let text = "Deck\nNOUNS\nthe street\ndie Straße\nAdjectives\nbig\ngroß\nVERBS\nto be\nsein\nVerbs\nto have\nhaben\n";
+    let parsed = read(text);
+    assert_eq!(found(&parsed), [(Code::W005, 5, 1), (Code::W005, 11, 1)]);
+    assert_eq!(parsed.deck.unwrap().cards.len(), 2, "the cards are read as before");
+}
+
+#[test]
+fn title_case_answer_line_after_a_question_without_mark_is_text() {
+    // The back's first line is an answer, and a name in a list of names is not a heading.
+    only_card("Deck\nHEAD\nWho painted the Mona Lisa\nLeonardo da Vinci\nin Florence\naround 1503\n");
+    only_card("Deck\nHEAD\nName three cities of Germany\nBerlin\nHamburg\nMunich\nCologne\n");
+}
+
+#[test]
+fn question_that_ends_on_the_back_is_warned() {
+    // The question's first line stops mid-sentence, so the front ends there.
+    for (text, line) in [
+        ("Deck\nHEAD\nIn 1917,\nwho led the Bolsheviks?\nLenin.\n", 4),
+        ("Deck\nHEAD\nTranslate:\nHow are you?\nComment allez-vous ?\n", 4),
+    ] {
+        let parsed = read(text);
+        assert_eq!(found(&parsed), [(Code::W003, line, 1)], "{text}");
+        assert!(
+            parsed.diagnostics[0].message.contains("the front ends at line 3"),
+            "{}",
+            parsed.diagnostics[0]
+        );
+    }
+    // A last line ending with `?` is the answer's own; `:` on the back introduces the answer.
+    only_card("Deck\nHEAD\nWhat did the sign say\nWho goes there?\n");
+    only_card("Deck\nHEAD\nThe three causes were\nas follows:\nmilitarism, alliances, empire.\n");
 }
 
 #[test]
