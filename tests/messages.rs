@@ -188,6 +188,8 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
                 ("under a file", project.run(&["build", "--out", "a-file/out"])),
                 ("lock under a file", project.run(&["build", "--lock", "a-file/ankideck.lock"])),
                 ("lock in no folder", project.run(&["build", "--lock", "no-folder/ankideck.lock"])),
+                ("out is the source", project.run(&["build", "--out", "source-cards"])),
+                ("out inside the source", project.run(&["build", "--out", "source-cards/out"])),
             ]
         }
         w if w.starts_with("`SOURCE_DATE_EPOCH`") => {
@@ -585,6 +587,16 @@ fn locked_lists_per_deck_what_would_change_and_counts_the_refused_decks() {
     // Quiet, the refusal is an error: it is still listed.
     let quiet = project.run_in("", &["-q", "build", "--locked"], &[("SOURCE_DATE_EPOCH", &T2.to_string())]);
     assert!(quiet.stderr.contains("    deck `good`: notes: 1 new, 1 updated, 0 removed"), "{}", quiet.stderr);
+}
+
+#[test]
+fn out_in_the_source_folder_is_refused_before_anything_is_written() {
+    let project = Project::good();
+    let run = project.run(&["build", "--out", "source-cards/out"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!("out_inside_source", project.transcript(&run));
+    assert!(!project.path("source-cards/out").exists());
+    assert!(!project.path("ankideck.lock").exists());
 }
 
 #[test]

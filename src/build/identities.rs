@@ -100,8 +100,15 @@ impl Run<'_> {
                     continue;
                 }
             };
+            // Until written, the deck is one `--locked` refuses (the outcome is replaced when
+            // it is built).
+            let (name, cards) = match &deck {
+                Source::Memory(deck) => (deck.name.clone(), deck.notes.len()),
+                Source::Disk(deck) => (deck.name.clone(), deck.keys.len()),
+            };
             decks.push((results.len(), deck, source, old));
-            results.push(DeckResult { file: file.path.clone(), outcome: Outcome::NotWritten });
+            results
+                .push(DeckResult { file: file.path.clone(), outcome: Outcome::NotWritten { name, cards } });
         }
         // Every deck's notes are matched against the old entries of every deck being built and
         // of the decks whose file is gone: a card moved to another file keeps its identity.

@@ -75,8 +75,12 @@ pub enum Outcome {
     Failed(String),
     /// The deck's lock section is damaged and no package holds its identities: not built.
     DamagedLock(String),
-    /// `--locked` found the lock out of date, so the deck was not written.
-    NotWritten,
+    /// `--locked` found the lock out of date, so the deck (its Anki name and cards) was not
+    /// written.
+    NotWritten {
+        name: String,
+        cards: usize,
+    },
 }
 
 /// A deck that was written.

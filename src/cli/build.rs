@@ -29,7 +29,7 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
             return ExitCode::from(INPUT_ERROR);
         }
     };
-    if let Err(err) = out_folder(&args.out) {
+    if let Err(err) = out_folder(&args.out).and_then(|()| out_apart_from_source(&args.out, &args.source)) {
         eprintln!("error: {err}");
         return ExitCode::from(if err.is_input() { INPUT_ERROR } else { TOOL_ERROR });
     }
@@ -135,6 +135,12 @@ enum OutError {
         out.display(), file.display(), file.display()
     )]
     UnderAFile { out: PathBuf, file: PathBuf },
+    #[error(
+        "the out folder {} is {} source folder {}: the packages would be taken for files of the \
+         source folder\n  = hint: write them elsewhere, e.g. `--out out` (the default) from the project folder",
+        out.display(), if *same { "the" } else { "inside the" }, sources.display()
+    )]
+    InSource { out: PathBuf, sources: PathBuf, same: bool },
     #[error("cannot create the out folder {}: {source}", out.display())]
     Create { out: PathBuf, source: std::io::Error },
 }
@@ -145,6 +151,25 @@ impl OutError {
     fn is_input(&self) -> bool {
         !matches!(self, OutError::Create { .. })
     }
+}
+
+/// Checks that the out folder is neither the source folder nor inside it: the packages and
+/// state written there would be taken for (or warned about as) files of the source folder.
+fn out_apart_from_source(out: &Path, source: &Path) -> Result<(), OutError> {
+    let Ok(source_real) = source.canonicalize() else { return Ok(()) };
+    // The out folder may not exist yet: its nearest existing ancestor decides.
+    let Some((existing, _)) = out
+        .ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .find_map(|p| p.canonicalize().ok().map(|real| (real, p)))
+    else {
+        return Ok(());
+    };
+    let same = existing == source_real && out.canonicalize().is_ok();
+    if existing.starts_with(&source_real) {
+        return Err(OutError::InSource { out: out.to_path_buf(), sources: source.to_path_buf(), same });
+    }
+    Ok(())
 }
 
 /// Checks that the folder of the lock file is there (ankideck makes no folder for it). The lock

@@ -49,7 +49,7 @@ pub struct Cli {
     /// Print only errors, the number of warnings and the summary line.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Also print each phase's time and, per deck, the line of every new, updated and removed note.
+    /// Print more: for `build`, each phase's time and, per deck, the line of every new and updated note.
     #[arg(short, long, global = true)]
     pub verbose: bool,
 }

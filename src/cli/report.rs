@@ -175,9 +175,10 @@ pub(super) fn print_report(
                 failed += 1;
                 eprintln!("  {file}: failed: {message}");
             }
-            Outcome::NotWritten => {
+            Outcome::NotWritten { name, cards: n } => {
                 refused += 1;
-                eprintln!("  {file}: not written (--locked)");
+                cards += n;
+                eprintln!("  {name}: {}, not written (--locked) ({file})", plural(*n, "card"));
             }
             Outcome::DamagedLock(message) => {
                 failed += 1;
