@@ -46,7 +46,9 @@ fn forced_progress_names_each_stage_and_is_cleared_before_the_report() {
     let out = build(project.path(), Some("always"));
     assert!(out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
-    for stage in ["reading deck files: 0/1", "identifying 15 cards", "writing decks", "/15 cards"] {
+    // The first drawing may come after the file was read (the reading runs in parallel with the
+    // drawing), so the count read is not checked, only its total.
+    for stage in ["reading deck files: ", "/1  [", "identifying 15 cards", "writing decks", "/15 cards"] {
         assert!(stderr.contains(stage), "no `{stage}` in:\n{stderr:?}");
     }
     // Once the line is cleared, what is left is the report of a build without progress.
