@@ -103,13 +103,29 @@ fn the_scaffolded_settings_parse_and_change_nothing_until_edited() {
 #[test]
 fn init_refuses_and_writes_nothing_when_a_file_is_there() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join(".gitignore"), "target/\n").unwrap();
+    std::fs::write(tmp.path().join("ankideck.toml"), "[defaults]\n").unwrap();
     let before = files(tmp.path());
     let init = run(tmp.path(), &["init", "."]);
     assert_eq!(init.code, 1);
     insta::assert_snapshot!("init_refused", init.stderr);
     assert_eq!(files(tmp.path()), before);
     assert!(!tmp.path().join("source-cards").exists(), "no folder made either");
+}
+
+#[test]
+fn an_existing_gitignore_is_left_as_it_was_and_named() {
+    for (content, says) in [
+        ("target/\n", "add a line `out/` to it"),
+        ("target/\n/out/\n", "was already there, and ignores out/"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join(".gitignore"), content).unwrap();
+        let init = run(tmp.path(), &["init"]);
+        assert_eq!(init.code, 0, "{}", init.stderr);
+        assert!(init.stderr.contains(says), "{}", init.stderr);
+        assert_eq!(std::fs::read_to_string(tmp.path().join(".gitignore")).unwrap(), content);
+        assert!(tmp.path().join("ankideck.toml").exists() && tmp.path().join("source-cards").exists());
+    }
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! `ankideck init [DIR]`: scaffolds a project (a sample deck, a commented `ankideck.toml` that
 //! changes nothing until edited, a `.gitignore` keeping `out/` out of git). It never overwrites:
-//! if any file it would write is there, it writes nothing, names them and exits 1. In a folder
+//! if any file it would write is there, it writes nothing, names them and exits 1. A
+//! `.gitignore` already there (the usual case in a git repository) is left as it is, and the
+//! user told to add `out/` to it when it does not ignore it yet. In a folder
 //! whose `source-cards/` already holds decks it adds no sample deck: the next build would put it
 //! in the user's Anki collection beside their own.
 
@@ -24,8 +26,19 @@ pub const FILES: [(&str, &str, &str); 3] = [
         include_str!("init/ankideck.toml"),
         "the settings, every key shown; as written it changes nothing",
     ),
-    (".gitignore", "out/\n", "keeps out/ (the built packages) out of git"),
+    (GITIGNORE, "out/\n", "keeps out/ (the built packages) out of git"),
 ];
+
+const GITIGNORE: &str = ".gitignore";
+
+/// A `.gitignore` already in `dir`: whether it ignores `out/` (a line `out`, `out/`, `/out` or
+/// `/out/`). `None` when there is none (a link counts as one: it is not written through).
+fn existing_gitignore(dir: &Path) -> Option<bool> {
+    let path = dir.join(GITIGNORE);
+    std::fs::symlink_metadata(&path).ok()?;
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    Some(text.lines().map(str::trim).any(|line| matches!(line, "out" | "out/" | "/out" | "/out/")))
+}
 
 /// Makes the project; `-q` prints only errors (what was made and the next steps are not errors).
 pub(super) fn run_init(dir: &Path, verbosity: super::report::Verbosity) -> ExitCode {
@@ -34,7 +47,12 @@ pub(super) fn run_init(dir: &Path, verbosity: super::report::Verbosity) -> ExitC
         return ExitCode::from(INPUT_ERROR);
     }
     let has_decks = crate::discover::discover(&dir.join("source-cards")).is_ok_and(|decks| !decks.is_empty());
-    let files: Vec<_> = FILES.iter().filter(|(rel, _, _)| !(has_decks && *rel == SAMPLE_DECK)).collect();
+    let gitignore = existing_gitignore(dir);
+    let files: Vec<_> = FILES
+        .iter()
+        .filter(|(rel, _, _)| !(has_decks && *rel == SAMPLE_DECK))
+        .filter(|(rel, _, _)| !(gitignore.is_some() && *rel == GITIGNORE))
+        .collect();
     // `symlink_metadata`: a dangling link is something there too, which writing would follow.
     let taken: Vec<PathBuf> = files
         .iter()
@@ -59,7 +77,7 @@ pub(super) fn run_init(dir: &Path, verbosity: super::report::Verbosity) -> ExitC
         written.push(path);
     }
     if verbosity != super::report::Verbosity::Quiet {
-        eprint!("{}", made(dir, has_decks));
+        eprint!("{}", made(dir, has_decks, gitignore));
     }
     ExitCode::SUCCESS
 }
@@ -98,16 +116,26 @@ fn shown(dir: &Path, rel: &str) -> PathBuf {
 }
 
 /// What init made and the next commands; `has_decks`: the source folder had decks, so no sample.
-fn made(dir: &Path, has_decks: bool) -> String {
+fn made(dir: &Path, has_decks: bool, gitignore: Option<bool>) -> String {
     let here = is_here(dir);
     let mut text = match here {
         true => "Made an ankideck project here:\n".to_string(),
         false => format!("Made an ankideck project in {}:\n", dir.display()),
     };
     for (rel, _, what) in FILES {
-        match has_decks && rel == SAMPLE_DECK {
-            true => text.push_str("  source-cards/ already holds your decks, so no sample deck was added\n"),
-            false => text.push_str(&format!("  {rel:<31} {what}\n")),
+        match (rel, gitignore) {
+            (SAMPLE_DECK, _) if has_decks => {
+                text.push_str("  source-cards/ already holds your decks, so no sample deck was added\n")
+            }
+            (GITIGNORE, Some(true)) => {
+                text.push_str(&format!("  {rel:<31} was already there, and ignores out/\n"))
+            }
+            (GITIGNORE, Some(false)) => text.push_str(&format!(
+                "  {rel:<31} was already there and is left as it was: add a line `out/` to it, to keep\n\
+                 \x20 {:<31} the built packages out of git\n",
+                ""
+            )),
+            _ => text.push_str(&format!("  {rel:<31} {what}\n")),
         }
     }
     text.push_str("\nNext:\n");
