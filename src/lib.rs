@@ -25,6 +25,7 @@ pub mod ids;
 pub mod lock;
 pub mod model;
 pub mod notetype;
+pub mod sketch;
 pub mod source;
 pub mod spill;
 pub mod timing;

@@ -2,8 +2,8 @@
 //! built, so a rebuild keeps guids, ids and `mod` times. Canonical, sorted, tab-separated text
 //! that diffs well; rewritten only when its content changes.
 
-use crate::identify::similar::Sketch;
 use crate::ids::{CardId, DeckId, NoteId, NotetypeId};
+use crate::sketch::Sketch;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
