@@ -26,6 +26,68 @@ id_newtype!(
     NotetypeId
 );
 
+/// Every card id of a note, by template ordinal (`ord`). The first is held inline: every note
+/// has a card, and a note type with one template then costs no allocation per note.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CardIds {
+    first: CardId,
+    more: Vec<CardId>,
+}
+
+impl CardIds {
+    /// The id of a note's only card.
+    pub fn one(id: CardId) -> CardIds {
+        CardIds { first: id, more: Vec::new() }
+    }
+
+    /// The ids of `count` (at least one) cards numbered on from `first`, as the id allocator
+    /// hands them out.
+    pub fn consecutive(first: i64, count: usize) -> CardIds {
+        let more = (1..count.max(1)).map(|i| CardId(first + i as i64)).collect();
+        CardIds { first: CardId(first), more }
+    }
+
+    /// The ids in ordinal order; `None` for none.
+    pub fn from_ids(ids: impl IntoIterator<Item = CardId>) -> Option<CardIds> {
+        let mut ids = ids.into_iter();
+        let first = ids.next()?;
+        Some(CardIds { first, more: ids.collect() })
+    }
+
+    /// The id of the card of ordinal 0.
+    pub fn first(&self) -> CardId {
+        self.first
+    }
+
+    /// How many cards (at least one).
+    pub fn len(&self) -> usize {
+        1 + self.more.len()
+    }
+
+    /// Never empty (as [`CardIds::len`] says); for clippy's sake.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The ids by ordinal.
+    pub fn iter(&self) -> impl Iterator<Item = CardId> + '_ {
+        std::iter::once(self.first).chain(self.more.iter().copied())
+    }
+
+    /// The largest id.
+    pub fn max(&self) -> i64 {
+        self.iter().map(|c| c.0).max().unwrap_or(self.first.0)
+    }
+
+    /// The text form: the ids by ordinal, in decimal, separated by commas (`1001,1002`).
+    pub fn parse(text: &str) -> Option<CardIds> {
+        let mut ids = text.split(',').map(|id| id.parse::<i64>().ok().map(CardId));
+        let first = ids.next()??;
+        let more = ids.collect::<Option<Vec<CardId>>>()?;
+        Some(CardIds { first, more })
+    }
+}
+
 /// Anki's base91 alphabet for guids.
 const BASE91: &[u8] =
     b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~";
@@ -134,6 +196,18 @@ mod tests {
     fn guid_key_distinguishes_repeats() {
         assert_ne!(guid_key("d", "f", "b", 1), guid_key("d", "f", "b", 2));
         assert_eq!(guid_key("d", "f", "b", 0), guid_key("d", "f", "b", 1));
+    }
+
+    #[test]
+    fn card_ids_read_their_text_form_by_ordinal() {
+        let two = CardIds::parse("1001,1002").unwrap();
+        assert_eq!(two.iter().collect::<Vec<_>>(), [CardId(1001), CardId(1002)]);
+        assert_eq!((two.len(), two.max()), (2, 1002));
+        assert_eq!(CardIds::consecutive(1001, 2), two);
+        assert_eq!(CardIds::parse("7"), Some(CardIds::one(CardId(7))));
+        for bad in ["", ",", "1,", "1,,2", "x", "1;2"] {
+            assert_eq!(CardIds::parse(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -290,8 +290,18 @@ fn build_guarded(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // decks' last builds wrote both need it.
     let sections: std::collections::HashMap<&str, u128> =
         raw.decks.par_iter().map(|(key, s)| (key.as_str(), state::section_digest(s.text))).collect();
-    let checked = run.check_all(&files, sources, &notetype_entry, &sections);
+    let mut checked = run.check_all(&files, sources, &notetype_entry, &sections);
     drop(phase);
+    // A lock of an earlier version is written anew, each section parsed (none carried over as
+    // it is): every deck is rebuilt once, so that each records the digest of its new section
+    // (and one with version-1 lines gets its sketches from its package).
+    if old_text.is_some() && raw.version < crate::lock::VERSION {
+        for c in &mut checked {
+            if matches!(c, Checked::UpToDate { .. }) {
+                *c = Checked::Build(None);
+            }
+        }
+    }
     let as_written = reverted::as_written(&opts.out, &files, &checked, &sections);
     let stems: HashSet<String> = files.iter().map(|f| stem_of(&f.path)).collect();
     let mut forgotten: Vec<String> = raw.decks.keys().filter(|k| !stems.contains(*k)).cloned().collect();

@@ -486,7 +486,7 @@ mod tests {
 
     fn identified(notes: Vec<Note>, old: &[crate::lock::NoteEntry]) -> IdentifiedDeck {
         let deck = Deck { key: "k".into(), name: "Parent::Deck".into(), file: "k.txt".into(), notes };
-        let mut ids = IdAllocator::new(NOW, old.iter().map(|e| e.card_id.0).max().unwrap_or(0));
+        let mut ids = IdAllocator::new(NOW, old.iter().map(|e| e.card_ids.max()).max().unwrap_or(0));
         let mut guids: GuidSet = old.iter().map(|e| e.guid.as_str()).collect();
         identify::identify_alone(deck, old, NOW, &mut ids, &mut guids)
     }

@@ -64,7 +64,7 @@ impl DeckNotes for IdentifiedDeck {
 
     fn ids(&self, index: usize) -> NoteIds {
         let n = &self.notes[index];
-        NoteIds { note_id: n.note_id, card_id: n.card_id, mtime: n.mtime }
+        NoteIds { note_id: n.note_id, card_id: n.card_ids.first(), mtime: n.mtime }
     }
 
     fn tags(&self) -> Vec<&str> {
@@ -101,8 +101,8 @@ impl DeckNotes for StreamedDeck<'_> {
     }
 
     fn ids(&self, index: usize) -> NoteIds {
-        let (_, note_id, card_id, mtime, _) = self.identity(index);
-        NoteIds { note_id, card_id, mtime }
+        let (_, note_id, card_ids, mtime, _) = self.identity(index);
+        NoteIds { note_id, card_id: card_ids.first(), mtime }
     }
 
     fn tags(&self) -> Vec<&str> {

@@ -2,7 +2,7 @@
 //! parsed, with the escaping of text columns. Pushed and split by hand: a note line is written
 //! and read once per note of every deck a build touches.
 
-use crate::ids::{CardId, DeckId, NoteId, NotetypeId};
+use crate::ids::{CardIds, DeckId, NoteId, NotetypeId};
 use crate::sketch::Sketch;
 use std::fmt::Write as _;
 
@@ -28,7 +28,8 @@ pub struct DeckEntry {
 pub struct NoteEntry {
     pub guid: String,
     pub note_id: NoteId,
-    pub card_id: CardId,
+    /// Every card's id, by template ordinal.
+    pub card_ids: CardIds,
     /// Seconds: when its content last changed.
     pub mtime: i64,
     /// Hash of the fields and tags (what an Anki update would write).
@@ -43,8 +44,6 @@ pub struct NoteEntry {
     pub front_sketch: Sketch,
     /// Word sketch of the back (as `front_sketch`).
     pub back_sketch: Sketch,
-    /// Source line in the build that wrote it (0 = unknown, e.g. recovered from a package).
-    pub line: u32,
     /// The start of the front as text, to name removed cards.
     pub preview: String,
 }
@@ -54,17 +53,23 @@ pub(super) fn push_deck_line(line: &mut String, key_text: &str, deck: &DeckEntry
     let _ = writeln!(line, "deck\t{key_text}\t{}\t{}\t{}", deck.id.0, deck.mtime, escape(&deck.name));
 }
 
-/// A note's lock line (`key_text` is the escaped deck key). Pushed by hand rather than with
-/// `writeln!`: this runs once per note.
+/// A note's lock line (`key_text` is the escaped deck key): key, guid, note id, card ids by
+/// ordinal (`1001,1002`), mod, the content, front and back hashes, the two sketches, preview.
+/// No source line number: a line changes only when its note does. Pushed by hand rather than
+/// with `writeln!`: this runs once per note.
 pub(super) fn push_note_line(line: &mut String, key_text: &str, n: &NoteEntry) {
     line.push_str("note\t");
     line.push_str(key_text);
-    push_field_int(line, i64::from(n.line));
     line.push('\t');
     line.push_str(&n.guid);
-    for number in [n.note_id.0, n.card_id.0, n.mtime] {
-        push_field_int(line, number);
+    push_field_int(line, n.note_id.0);
+    let mut separator = '\t';
+    for card in n.card_ids.iter() {
+        line.push(separator);
+        push_int(line, card.0);
+        separator = ',';
     }
+    push_field_int(line, n.mtime);
     for hash in [n.content, n.front, n.back] {
         line.push('\t');
         push_hex16(line, hash);
@@ -81,6 +86,11 @@ pub(super) fn push_note_line(line: &mut String, key_text: &str, n: &NoteEntry) {
 /// Pushes a tab and a decimal number.
 pub(super) fn push_field_int(out: &mut String, n: i64) {
     out.push('\t');
+    push_int(out, n);
+}
+
+/// Pushes a decimal number.
+fn push_int(out: &mut String, n: i64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut rest = n.unsigned_abs();
@@ -122,78 +132,53 @@ pub(super) fn parse_deck(cols: &[&str]) -> Option<(String, DeckEntry)> {
     Some((unescape(key), entry))
 }
 
-/// The number of columns of a note line, as [`parse_note`] reads them (version 2), and of a
-/// version-1 note line.
-pub(super) const NOTE_COLUMNS: usize = 13;
-pub(super) const NOTE_COLUMNS_V1: usize = 12;
+/// The number of columns of a note line, as [`parse_note`] reads them (version 3).
+pub(super) const NOTE_COLUMNS: usize = 12;
 
-/// A note line: its deck key as written (escaped) and its entry. A version-2 line has a sketch
-/// per side; a version-1 line (12 columns) has one sketch of both sides together, which is
-/// dropped: its entry keeps its identity, and the build computes its sketches from the deck's
-/// previous package ([`Lock::version_1`] names such decks) or matches it by its unchanged sides
-/// only. (Version-1 lines may stand in a version-2 file: the section of
-/// a deck that is not rebuilt is carried over as it is.)
-pub(super) fn parse_note<'a>(cols: &[&'a str]) -> Option<(&'a str, NoteEntry)> {
-    let (key, line, guid, nid, cid, mtime, content, front, back, front_sketch, back_sketch, preview) =
-        match cols {
-            [
-                _,
-                key,
-                line,
-                guid,
-                nid,
-                cid,
-                mtime,
-                content,
-                front,
-                back,
-                front_sketch,
-                back_sketch,
-                preview,
-            ] => {
-                let sketches = (front_sketch.parse().ok()?, back_sketch.parse().ok()?);
-                (key, line, guid, nid, cid, mtime, content, front, back, sketches.0, sketches.1, preview)
-            }
-            [_, key, line, guid, nid, cid, mtime, content, front, back, sketch, preview] => {
-                // The old sketch is not used, but it must be one: up to 16 values of 4 hex digits.
-                let hex = sketch.len().is_multiple_of(4)
-                    && sketch.len() <= 64
-                    && sketch.bytes().all(|b| b.is_ascii_hexdigit());
-                if *sketch != "-" && !hex {
-                    return None;
-                }
-                (
-                    key,
-                    line,
-                    guid,
-                    nid,
-                    cid,
-                    mtime,
-                    content,
-                    front,
-                    back,
-                    Sketch::default(),
-                    Sketch::default(),
-                    preview,
-                )
-            }
-            _ => return None,
-        };
-    let hex = |s: &str| u64::from_str_radix(s, 16).ok();
-    let entry = NoteEntry {
-        guid: (*guid).to_string(),
-        note_id: NoteId(nid.parse().ok()?),
-        card_id: CardId(cid.parse().ok()?),
-        mtime: mtime.parse().ok()?,
-        content: hex(content)?,
-        front: hex(front)?,
-        back: hex(back)?,
-        front_sketch,
-        back_sketch,
-        line: line.parse().ok()?,
-        preview: unescape(preview),
+/// A note line of a lock of version `version`: its deck key as written (escaped) and its entry.
+/// Lines of older versions are read by [`super::upgrade`].
+pub(super) fn parse_note<'a>(cols: &[&'a str], version: u32) -> Option<(&'a str, NoteEntry)> {
+    if version < 3 {
+        return super::upgrade::parse_old_note(cols);
+    }
+    let [_, key, guid, nid, cids, mtime, content, front, back, front_sketch, back_sketch, preview] = cols
+    else {
+        return None;
     };
-    Some((key, entry))
+    let fields = NoteFields { guid, nid, cids, mtime, content, front, back, preview };
+    Some((key, fields.entry(front_sketch.parse().ok()?, back_sketch.parse().ok()?)?))
+}
+
+/// The text columns of a note line that every version has.
+pub(super) struct NoteFields<'a> {
+    pub guid: &'a str,
+    pub nid: &'a str,
+    /// The card ids (one, before version 3).
+    pub cids: &'a str,
+    pub mtime: &'a str,
+    pub content: &'a str,
+    pub front: &'a str,
+    pub back: &'a str,
+    pub preview: &'a str,
+}
+
+impl NoteFields<'_> {
+    /// The entry, if every number and hash is one.
+    pub fn entry(&self, front_sketch: Sketch, back_sketch: Sketch) -> Option<NoteEntry> {
+        let hex = |s: &str| u64::from_str_radix(s, 16).ok();
+        Some(NoteEntry {
+            guid: self.guid.to_string(),
+            note_id: NoteId(self.nid.parse().ok()?),
+            card_ids: CardIds::parse(self.cids)?,
+            mtime: self.mtime.parse().ok()?,
+            content: hex(self.content)?,
+            front: hex(self.front)?,
+            back: hex(self.back)?,
+            front_sketch,
+            back_sketch,
+            preview: unescape(self.preview),
+        })
+    }
 }
 
 /// Escapes `\`, tab and newlines so a value fits in one column.

@@ -1,7 +1,7 @@
 //! A lock's text cut into deck sections without parsing it: what the incremental check needs,
 //! and what a build carries over verbatim for the decks it does not rebuild.
 
-use super::{Damage, LockError, check, escape, unescape};
+use super::{Damage, LockError, VERSION, check, unescape};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -17,8 +17,10 @@ pub struct RawSections<'a> {
     /// then the lock must be parsed whole. (Such a deck's section spans all its places, so it
     /// never passes for the one its last build wrote.)
     pub canonical: bool,
-    /// A lock of version 1: its sections have no `end` lines to check.
-    pub version_1: bool,
+    /// The lock's version ([`super::VERSION`] when it names none). Before version 2 sections
+    /// have no `end` lines to check; before the current version every section is parsed (and
+    /// written anew), none carried over as it is.
+    pub version: u32,
     /// The line of the first git merge-conflict marker, if there is one.
     pub conflict: Option<usize>,
 }
@@ -46,6 +48,8 @@ pub struct Detached {
     pub(super) whole: Option<String>,
     /// Whether every section is known to be as ankideck wrote it ([`Detached::as_written`]).
     pub(super) as_written: bool,
+    /// The lock's version.
+    pub(super) version: u32,
 }
 
 impl Detached {
@@ -93,7 +97,8 @@ impl<'a> RawSections<'a> {
         if !self.canonical {
             return Detached { whole: Some(self.text.to_string()), ..Detached::default() };
         }
-        let mut detached = Detached { head: self.head.to_string(), ..Detached::default() };
+        let mut detached =
+            Detached { head: self.head.to_string(), version: self.version, ..Detached::default() };
         for (key, section) in &self.decks {
             if let Some(text) = (!parse_deck(key)).then(|| self.kept_section(key, section)).flatten() {
                 detached.kept.insert(key.clone(), text);
@@ -124,34 +129,23 @@ impl<'a> RawSections<'a> {
         detached
     }
 
-    /// A section to carry over as it is. A version-1 section gets its `end` line (it is read as
-    /// sound, and so is written); one with lines other than its deck and note lines is parsed
-    /// instead (`None`).
-    pub(super) fn kept_section(&self, key: &str, section: &RawSection<'_>) -> Option<String> {
-        let mut text = kept_text(section.text);
-        if !self.version_1 {
-            return Some(text);
-        }
-        let deck = usize::from(text.starts_with("deck\t"));
-        if !text.lines().skip(deck).all(|line| line.starts_with("note\t")) {
-            return None;
-        }
-        let notes = text.bytes().filter(|&b| b == b'\n').count() - deck;
-        let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
-        check::push_trailer(&mut text, &escape(key), notes as u64, hash);
-        Some(text)
+    /// A section to carry over as it is; `None` for a section of a lock of an earlier version,
+    /// which is parsed instead, to be written in the current form.
+    pub(super) fn kept_section(&self, _key: &str, section: &RawSection<'_>) -> Option<String> {
+        (self.version == VERSION).then(|| kept_text(section.text))
     }
 
     /// Checks a deck's section (canonical text): its number of lines, or what is wrong. A
     /// version-1 section has no `end` line to check.
     pub(super) fn check(&self, key: &str, section: &RawSection<'_>) -> Result<usize, Damage> {
-        if self.version_1 {
+        if self.version < 2 {
             let text = section.text;
             return Ok(text.bytes().filter(|&b| b == b'\n').count() + usize::from(!text.ends_with('\n')));
         }
         check::check_section(section.text, key, section.first_line).map_err(|damage| {
             let offset = section.text.as_ptr() as usize - self.text.as_ptr() as usize;
-            check::diagnose(self.text, offset, section.text, section.first_line).unwrap_or(damage)
+            check::diagnose(self.text, offset, section.text, section.first_line, self.version)
+                .unwrap_or(damage)
         })
     }
 
@@ -165,7 +159,7 @@ impl<'a> RawSections<'a> {
             text,
             canonical: true,
             conflict: split.conflict,
-            version_1: is_version_1(head),
+            version: super::upgrade::version_of(head).unwrap_or(VERSION),
         };
         for run in split.runs {
             match sections.decks.entry(unescape(run.key)) {
@@ -229,9 +223,4 @@ pub(super) fn split(text: &str) -> Split<'_> {
         }
     }
     split
-}
-
-/// Whether a lock's head says version 1 (no `end` lines).
-pub(super) fn is_version_1(head: &str) -> bool {
-    head.lines().any(|line| line.trim_end() == "version\t1")
 }

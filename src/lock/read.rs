@@ -1,12 +1,13 @@
 //! Reading a lock: the whole text, or the head and the few sections a build needs read again
 //! from the file; each deck's section checked before it is trusted.
 
-use super::entry::{NOTE_COLUMNS_V1, parse_deck, parse_note, parse_notetype};
+use super::entry::{parse_deck, parse_note, parse_notetype};
 #[cfg(test)]
 use super::raw::RawSections;
-use super::raw::{Detached, Run, SelectedSection, changed, is_version_1, kept_text, split};
+use super::raw::{Detached, Run, SelectedSection, changed, kept_text, split};
+use super::upgrade::NOTE_COLUMNS_V1;
 use super::write::read_line_blocks;
-use super::{Damage, Lock, LockError, NoteEntry, READS, check, unescape};
+use super::{Damage, Lock, LockError, NoteEntry, READS, VERSION, check, unescape};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -31,15 +32,16 @@ impl Lock {
         }
         let head = &text[..split.head_end];
         let mut lock = Lock::default();
-        let saw_version = lock.parse_lines(path, head, 0, false)?;
-        if !saw_version && !text.trim().is_empty() {
+        let version = lock.parse_lines(path, head, 0, None)?;
+        if version.is_none() && !text.trim().is_empty() {
             return Err(LockError::Malformed {
                 path: path.to_path_buf(),
                 line: 1,
                 message: "no `version` line".into(),
             });
         }
-        let with_trailers = !is_version_1(head);
+        let version = version.unwrap_or(VERSION);
+        let with_trailers = version > 1;
         let mut by_key: BTreeMap<String, Vec<&Run>> = BTreeMap::new();
         for run in &split.runs {
             by_key.entry(unescape(run.key)).or_default().push(run);
@@ -48,7 +50,7 @@ impl Lock {
         for (key, runs) in by_key {
             let (section, first_line) = (&text[runs[0].start..runs[0].end], runs[0].first_line);
             let damage = match runs[..] {
-                [_] => lock.parse_checked(path, text, section, &key, first_line, with_trailers),
+                [_] => lock.parse_checked(path, text, section, &key, first_line, (version, with_trailers)),
                 _ => Some(Damage {
                     line: runs[1].first_line + 1,
                     problem: format!(
@@ -66,7 +68,7 @@ impl Lock {
                     lock.kept.insert(key.clone(), kept);
                     lock.damaged.insert(key, damage);
                 }
-                None => sound.push((key, first_line, check::ids_of_text(section, first_line))),
+                None => sound.push((key, first_line, check::ids_of_text(section, first_line, version))),
             }
         }
         lock.mark_duplicates(sound);
@@ -74,7 +76,8 @@ impl Lock {
     }
 
     /// Checks one deck's section (its `end` line, when the lock has them) and parses it into
-    /// `self` if it is sound; else says what is wrong. `whole` is the lock's text.
+    /// `self` if it is sound; else says what is wrong. `whole` is the lock's text, `version` its
+    /// version and whether it has `end` lines.
     pub(super) fn parse_checked(
         &mut self,
         path: &Path,
@@ -82,15 +85,16 @@ impl Lock {
         section: &str,
         key: &str,
         first_line: usize,
-        with_trailers: bool,
+        (version, with_trailers): (u32, bool),
     ) -> Option<Damage> {
         let offset = section.as_ptr() as usize - whole.as_ptr() as usize;
-        let diagnose = |damage: Damage| check::diagnose(whole, offset, section, first_line).or(Some(damage));
+        let diagnose =
+            |damage: Damage| check::diagnose(whole, offset, section, first_line, version).or(Some(damage));
         if with_trailers && let Err(damage) = check::check_section(section, key, first_line) {
             return diagnose(damage);
         }
         let mut part = Lock::default();
-        match part.parse_section(path, section, first_line) {
+        match part.parse_section(path, section, first_line, version) {
             Ok(()) => {
                 self.notetypes.extend(part.notetypes);
                 self.decks.extend(part.decks);
@@ -117,6 +121,7 @@ impl Lock {
             return Lock::parse(path, raw.text);
         }
         let mut lock = Lock::parse(path, raw.head)?;
+        let version = raw.version;
         let (mut parsed, mut kept_at) = (Vec::new(), BTreeMap::new());
         for (key, section) in &raw.decks {
             if let Some(text) = (!parse_deck(key)).then(|| raw.kept_section(key, section)).flatten() {
@@ -129,10 +134,10 @@ impl Lock {
                 lock.damaged.insert(key.clone(), damage);
                 continue;
             }
-            lock.parse_section(path, section.text, section.first_line)?;
+            lock.parse_section(path, section.text, section.first_line, version)?;
             parsed.push((key.clone(), section.first_line));
         }
-        lock.check_ids(parsed, &kept_at);
+        lock.check_ids(parsed, &kept_at, version);
         Ok(lock)
     }
 
@@ -158,17 +163,22 @@ impl Lock {
         lock.damaged = detached.damaged;
         let parsed: Vec<(String, usize)> =
             detached.selected.iter().map(|s| (s.key.clone(), s.first_line)).collect();
-        lock.read_sections(path, detached.selected, block)?;
+        lock.read_sections(path, detached.selected, block, detached.version)?;
         if !detached.as_written {
-            lock.check_ids(parsed, &detached.kept_at);
+            lock.check_ids(parsed, &detached.kept_at, detached.version);
         }
         Ok(lock)
     }
 
     /// Marks damaged the sections that share a guid, or a note id or card id within a section,
     /// and records the ids two sections share ([`IdClash`]): the sections parsed (deck key and 0-based first line) and those kept
-    /// (0-based first line by key; damaged ones are not in it).
-    pub(super) fn check_ids(&mut self, parsed: Vec<(String, usize)>, kept_at: &BTreeMap<String, usize>) {
+    /// (0-based first line by key; damaged ones are not in it), of a lock of version `version`.
+    pub(super) fn check_ids(
+        &mut self,
+        parsed: Vec<(String, usize)>,
+        kept_at: &BTreeMap<String, usize>,
+        version: u32,
+    ) {
         let mut sections = Vec::new();
         for (key, first_line) in parsed {
             if let Some(notes) = self.notes.get(&key) {
@@ -180,7 +190,7 @@ impl Lock {
         }
         for (key, text) in &self.kept {
             if let Some(&first_line) = kept_at.get(key) {
-                sections.push((key.clone(), first_line, check::ids_of_text(text, first_line)));
+                sections.push((key.clone(), first_line, check::ids_of_text(text, first_line, version)));
             }
         }
         self.mark_duplicates(sections);
@@ -192,6 +202,7 @@ impl Lock {
         path: &Path,
         selected: Vec<SelectedSection>,
         block: usize,
+        version: u32,
     ) -> Result<(), LockError> {
         let lock = self;
         if selected.is_empty() {
@@ -214,7 +225,7 @@ impl Lock {
                 if failed.is_none() {
                     let parsed = std::str::from_utf8(bytes)
                         .map_err(|_| changed(path))
-                        .and_then(|text| lock.parse_section(path, text, line));
+                        .and_then(|text| lock.parse_section(path, text, line, version));
                     failed = parsed.err();
                 }
                 line += bytes.iter().filter(|&&b| b == b'\n').count();
@@ -235,7 +246,7 @@ impl Lock {
         Ok(())
     }
 
-    /// Parses the lines of a deck's section (after the version line) into `self`. A large
+    /// Parses the lines of a deck's section of a lock of version `version` into `self`. A large
     /// section is cut into pieces at line breaks that are parsed in parallel; the first error
     /// in file order is the one reported, as if it had been read line by line.
     pub(super) fn parse_section(
@@ -243,10 +254,11 @@ impl Lock {
         path: &Path,
         text: &str,
         first_line: usize,
+        version: u32,
     ) -> Result<(), LockError> {
         const PIECE: usize = 1 << 20;
         if text.len() <= PIECE {
-            return self.parse_lines(path, text, first_line, true).map(|_| ());
+            return self.parse_lines(path, text, first_line, Some(version)).map(|_| ());
         }
         let mut pieces: Vec<(&str, usize)> = Vec::new();
         let (mut rest, mut line) = (text, first_line);
@@ -265,7 +277,7 @@ impl Lock {
             .into_par_iter()
             .map(|(piece, line)| {
                 let mut part = Lock::default();
-                part.parse_lines(path, piece, line, true).map(|_| part)
+                part.parse_lines(path, piece, line, Some(version)).map(|_| part)
             })
             .collect();
         for part in parsed {
@@ -281,14 +293,15 @@ impl Lock {
     }
 
     /// Parses lines into `self`; `first_line` is the 0-based number of the first line in the
-    /// file. Returns whether a version line has been seen.
+    /// file; `version` is the lock's, once its `version` line has been read. Returns the
+    /// version.
     pub(super) fn parse_lines(
         &mut self,
         path: &Path,
         text: &str,
         first_line: usize,
-        mut saw_version: bool,
-    ) -> Result<bool, LockError> {
+        mut version: Option<u32>,
+    ) -> Result<Option<u32>, LockError> {
         // The deck key (as written) and notes of the run of note lines being read.
         let mut run: Option<(&str, Vec<NoteEntry>)> = None;
         for (index, line) in text.lines().enumerate() {
@@ -311,28 +324,29 @@ impl Lock {
                 count += 1;
             }
             let cols = &buffer[..count];
-            match (cols[0], saw_version) {
-                ("version", false) => {
-                    if !cols.get(1).is_some_and(|v| READS.contains(v)) {
+            match (cols[0], version) {
+                ("version", None) => {
+                    let Some(read) = cols.get(1).filter(|v| READS.contains(v)) else {
                         let found = cols.get(1).unwrap_or(&"").to_string();
                         return Err(LockError::UnknownVersion { path: path.to_path_buf(), found });
-                    }
-                    saw_version = true;
+                    };
+                    version = read.parse().ok();
                 }
-                (_, false) => return Err(malformed("the first entry must be `version`")),
-                ("notetype", true) => {
+                (_, None) => return Err(malformed("the first entry must be `version`")),
+                ("notetype", Some(_)) => {
                     let entry = parse_notetype(cols).ok_or_else(|| malformed("bad notetype entry"))?;
                     self.notetypes.insert(entry.id.0, entry);
                 }
                 // Checked with its section ([`check::check_section`]), before it is parsed.
-                ("end", true) => {}
-                ("deck", true) => {
+                ("end", Some(_)) => {}
+                ("deck", Some(_)) => {
                     let (key, entry) = parse_deck(cols).ok_or_else(|| malformed("bad deck entry"))?;
                     self.decks.insert(key, entry);
                 }
-                ("note", true) => {
-                    let (key, entry) = parse_note(cols).ok_or_else(|| malformed("bad note entry"))?;
-                    if count == NOTE_COLUMNS_V1 && !self.version_1.contains(key) {
+                ("note", Some(version)) => {
+                    let (key, entry) =
+                        parse_note(cols, version).ok_or_else(|| malformed("bad note entry"))?;
+                    if version < 3 && count == NOTE_COLUMNS_V1 && !self.version_1.contains(key) {
                         // A version-1 line (see [`parse_note`]): rare, so no lookup by the
                         // unescaped key on the path of every line.
                         self.version_1.insert(unescape(key));
@@ -354,7 +368,7 @@ impl Lock {
         if let Some((run_key, notes)) = run {
             self.notes.entry(unescape(run_key)).or_default().extend(notes);
         }
-        Ok(saw_version)
+        Ok(version)
     }
 
     /// The guids of the kept (unparsed) sections, read from their note lines' guid column.
@@ -370,7 +384,7 @@ impl Lock {
     }
 
     pub(super) fn max_parsed_id(&self) -> i64 {
-        self.notes.values().flatten().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0)
+        self.notes.values().flatten().map(|n| n.note_id.0.max(n.card_ids.max())).max().unwrap_or(0)
     }
 
     /// The guids in the lock's kept sections and the largest id in the whole lock, in one pass
@@ -392,12 +406,10 @@ impl Lock {
                 let mut max = 0i64;
                 for line in section.lines() {
                     let Some(rest) = line.strip_prefix("note\t") else { continue };
-                    // Columns after `note`: key, line, guid, note id, card id, ...
-                    let mut cols = rest.split('\t').skip(2);
-                    let Some(guid) = cols.next() else { continue };
+                    let Some((guid, note, cards)) = check::id_columns(rest) else { continue };
                     guids.push(guid);
-                    let note = cols.next().and_then(|c| c.parse::<i64>().ok()).unwrap_or(0);
-                    let card = cols.next().and_then(|c| c.parse::<i64>().ok()).unwrap_or(0);
+                    let note = note.parse::<i64>().unwrap_or(0);
+                    let card = cards.split(',').filter_map(|c| c.parse::<i64>().ok()).max().unwrap_or(0);
                     max = max.max(note).max(card);
                 }
                 (guids, max)

@@ -1,5 +1,5 @@
 use super::*;
-use crate::ids::{CardId, DeckId, NoteId, NotetypeId};
+use crate::ids::{CardId, CardIds, DeckId, NoteId, NotetypeId};
 use crate::sketch::Sketch;
 use entry::push_field_int;
 use std::path::Path;
@@ -11,14 +11,13 @@ pub(super) fn sample() -> Lock {
     lock.notes.entry("d\tx".into()).or_default().push(NoteEntry {
         guid: "g#,1".into(),
         note_id: NoteId(1000),
-        card_id: CardId(1001),
+        card_ids: CardIds::one(CardId(1001)),
         mtime: 100,
         content: 1,
         front: 2,
         back: 3,
         front_sketch: Sketch::of("a b c"),
         back_sketch: Sketch::of("d e"),
-        line: 3,
         preview: "front \\ with\ttab".into(),
     });
     lock
@@ -32,8 +31,7 @@ fn a_large_section_parses_in_pieces_as_it_does_whole() {
         .map(|i| NoteEntry {
             guid: format!("g{i}"),
             note_id: NoteId(2_000 + 2 * i),
-            card_id: CardId(2_001 + 2 * i),
-            line: u32::try_from(i).unwrap(),
+            card_ids: CardIds::one(CardId(2_001 + 2 * i)),
             ..template.clone()
         })
         .collect();
@@ -48,7 +46,7 @@ fn a_large_section_parses_in_pieces_as_it_does_whole() {
     let parsed = Lock::parse_selected(Path::new("l"), &RawSections::of(&broken), |_| true).unwrap();
     let damage = &parsed.damaged["d\tx"];
     assert_eq!(damage.line, broken_line + 1, "{damage:?}");
-    assert!(damage.problem.contains("14 columns, not 13"), "{damage:?}");
+    assert!(damage.problem.contains("13 columns, not 12"), "{damage:?}");
     assert!(parsed.notes.is_empty());
 }
 
@@ -62,8 +60,7 @@ fn detached_sections_parse_from_the_file_as_from_the_text() {
         .map(|i| NoteEntry {
             guid: format!("h{i}"),
             note_id: NoteId(2_000 + 2 * i64::from(i)),
-            card_id: CardId(2_001 + 2 * i64::from(i)),
-            line: i,
+            card_ids: CardIds::one(CardId(2_001 + 2 * i64::from(i))),
             ..template.clone()
         })
         .collect();
@@ -96,6 +93,24 @@ fn detached_sections_parse_from_the_file_as_from_the_text() {
     }
 }
 
+/// A note of a note type with two templates holds a card id per template, in one column.
+#[test]
+fn a_two_card_entry_round_trips() {
+    let mut lock = sample();
+    let note = &mut lock.notes.get_mut("d\tx").unwrap()[0];
+    note.card_ids = CardIds::parse("1001,1002").unwrap();
+    let text = lock.to_text().unwrap();
+    let line = text.lines().find(|l| l.starts_with("note\t")).unwrap();
+    assert!(line.starts_with("note\td\\tx\tg#,1\t1000\t1001,1002\t100\t"), "{line}");
+    let parsed = Lock::parse(Path::new("l"), &text).unwrap();
+    assert_eq!(parsed, lock);
+    assert_eq!(parsed.notes["d\tx"][0].card_ids.len(), 2);
+    assert_eq!(parsed.max_id(), 1002, "new ids go above every card's");
+    // The kept section's ids count as well.
+    let kept = Lock::parse_selected(Path::new("l"), &RawSections::of(&text), |_| false).unwrap();
+    assert_eq!(kept.kept_guids_and_max_id(), (vec!["g#,1"], 1002));
+}
+
 #[test]
 fn lock_round_trips_through_text() {
     let lock = sample();
@@ -126,26 +141,6 @@ fn hand_formatting_matches_format() {
     let mut out = String::new();
     push_hex16(&mut out, 0xab);
     assert_eq!(out, format!("{:016x}", 0xab));
-}
-
-#[test]
-fn a_version_1_lock_is_read_without_its_sketches() {
-    let text = sample().to_text().unwrap();
-    // Version 1: one sketch column of both sides.
-    let v1 = text.replace("version\t2", "version\t1").replace(
-        &format!("\t{}\t{}\t", Sketch::of("a b c"), Sketch::of("d e")),
-        &format!("\t{}\t", Sketch::of("a b c d e")),
-    );
-    assert_ne!(v1, text);
-    let lock = Lock::parse(Path::new("l"), &v1).unwrap();
-    let mut expected = sample();
-    for note in expected.notes.values_mut().flatten() {
-        note.front_sketch = Sketch::default();
-        note.back_sketch = Sketch::default();
-    }
-    expected.version_1.insert("d\tx".into());
-    assert_eq!(lock, expected);
-    assert!(lock.to_text().unwrap().contains("version\t2\n"), "it is written as version 2");
 }
 
 #[test]
@@ -247,40 +242,6 @@ fn a_spilled_section_is_the_section_written_from_memory() {
     on_disk.notetypes = lock.notetypes.clone();
     assert_eq!(on_disk.to_text().unwrap(), lock.to_text().unwrap());
     assert_eq!(on_disk.deck_digest("d\tx").unwrap(), lock.deck_digest("d\tx").unwrap());
-}
-
-#[test]
-fn a_version_1_lock_is_read_and_written_as_version_2() {
-    let lock = sample();
-    let v2 = lock.to_text().unwrap();
-    let v1: String = v2
-        .replace("version\t2\n", "version\t1\n")
-        .lines()
-        .filter(|l| !l.starts_with("end\t"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let raw = RawSections::of(&v1);
-    assert!(raw.canonical && raw.version_1);
-    let parsed = Lock::parse(Path::new("l"), &v1).unwrap();
-    assert_eq!(parsed, lock);
-    assert_eq!(parsed.to_text().unwrap(), v2);
-    // Parsed or carried over as it is (then with its `end` line), the same version-2 text.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ankideck.lock");
-    std::fs::write(&path, &v1).unwrap();
-    for selected in [true, false] {
-        let detached = Lock::parse_detached(&path, raw.detach(|_| selected)).unwrap();
-        assert_eq!(detached.kept.len(), usize::from(!selected));
-        assert!(detached.damaged.is_empty());
-        assert_eq!(detached.to_text().unwrap(), v2, "{selected}");
-    }
-    // Without `end` lines, a version-2 lock is damaged.
-    let without = v1.replace("version\t1\n", "version\t2\n");
-    assert!(
-        Lock::parse(Path::new("l"), &without).unwrap().damaged["d\tx"]
-            .problem
-            .contains("without its `end` line")
-    );
 }
 
 #[test]
