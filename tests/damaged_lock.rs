@@ -578,6 +578,48 @@ fn version_1_lock_rebuilt(args: &[&str]) -> String {
     lock
 }
 
+/// A version-2 lock, as ankideck before version 3 wrote it (the `lock-v2` fixture, with the
+/// source it was built from and no `out/`): every note keeps its guid, ids, `mod` and hashes,
+/// the lock is written as version 3 without line numbers, and a forced rebuild changes nothing.
+#[test]
+fn version_2_lock_is_read_and_upgraded() {
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lock-v2");
+    let project = Project::with_decks(&[]);
+    let source = std::fs::read(fixture.join("soviet-history.txt")).unwrap();
+    project.write("source-cards/soviet-history.txt", &source);
+    let v2 = std::fs::read_to_string(fixture.join("ankideck.lock")).unwrap();
+    assert!(v2.contains("\nversion\t2\n") && v2.contains("\nend\t"));
+    project.write(LOCK, v2.as_bytes());
+
+    let run = project.build(T2, &[], 0);
+    assert!(run.stderr.contains("(0 new, 0 updated, 6 unchanged, 0 removed)"), "{}", run.stderr);
+    let v3 = project.read(LOCK);
+    assert!(v3.contains("\nversion\t3\n"), "{v3}");
+    assert_trailers_are_right(&v3);
+    // A version-2 note line less its line number (the third column) is the version-3 line.
+    let notes = |lock: &str, line_column: bool| -> Vec<String> {
+        let lines = lock.lines().filter(|l| l.starts_with("note\t"));
+        let cols = lines.map(|l| l.split('\t').map(str::to_string).collect::<Vec<_>>());
+        cols.map(|mut c| {
+            if line_column {
+                c.remove(2);
+            }
+            c.join("\t")
+        })
+        .collect()
+    };
+    assert_eq!(notes(&v3, false), notes(&v2, true));
+    assert_eq!(notes(&v2, true).len(), 6);
+    let head = |lock: &str| {
+        lock.lines().filter(|l| !l.starts_with("version\t")).take(4).collect::<Vec<_>>().join("\n")
+    };
+    assert_eq!(head(&v3), head(&v2), "the note type and deck lines are as they were");
+    let run = project.build(T3, &["--force"], 0);
+    assert!(run.stderr.contains("(0 new, 0 updated, 6 unchanged, 0 removed)"), "{}", run.stderr);
+    assert_eq!(project.read(LOCK), v3);
+    project.build(T3, &["--locked"], 0);
+}
+
 /// A lock checked out with CRLF line ends (git's `core.autocrlf`) is sound, not damaged.
 #[test]
 fn lock_with_crlf_line_ends_is_sound() {
