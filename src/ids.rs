@@ -27,17 +27,18 @@ id_newtype!(
 );
 
 /// Every card id of a note, by template ordinal (`ord`). The first is held inline: every note
-/// has a card, and a note type with one template then costs no allocation per note.
+/// has a card, and a note type with one template then costs no allocation per note (an empty
+/// boxed slice allocates nothing; 24 bytes in all, as lock entries are held by the 100,000).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CardIds {
     first: CardId,
-    more: Vec<CardId>,
+    more: Box<[CardId]>,
 }
 
 impl CardIds {
     /// The id of a note's only card.
     pub fn one(id: CardId) -> CardIds {
-        CardIds { first: id, more: Vec::new() }
+        CardIds { first: id, more: Box::default() }
     }
 
     /// The ids of `count` (at least one) cards numbered on from `first`, as the id allocator
@@ -83,7 +84,7 @@ impl CardIds {
     pub fn parse(text: &str) -> Option<CardIds> {
         let mut ids = text.split(',').map(|id| id.parse::<i64>().ok().map(CardId));
         let first = ids.next()??;
-        let more = ids.collect::<Option<Vec<CardId>>>()?;
+        let more = ids.collect::<Option<Box<[CardId]>>>()?;
         Some(CardIds { first, more })
     }
 }
