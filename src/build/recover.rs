@@ -52,18 +52,8 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
             let note = Note::new(&n.fields, &tags, 0);
             let key = identify::NoteKey::of(&note);
             let sketch = identify::sides_of(&note);
-            let entry = NoteEntry {
-                guid: n.guid.clone(),
-                note_id: NoteId(n.id),
-                card_ids: card_ids.clone(),
-                mtime: n.mtime,
-                content: key.content,
-                front: key.front,
-                back: key.back,
-                front_sketch: sketch.front,
-                back_sketch: sketch.back,
-                preview: identify::preview(note.front()),
-            };
+            let ids = (NoteId(n.id), card_ids.clone(), n.mtime);
+            let entry = key.entry(n.guid.clone(), ids, sketch, identify::preview(note.front()));
             Some((*due, entry))
         })
         .collect();

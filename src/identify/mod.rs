@@ -204,6 +204,30 @@ impl NoteKey {
     pub fn of<S: AsRef<str>>(note: &Note<S>) -> NoteKey {
         NoteKey { front: hash(note.front()), back: hash(note.back()), content: content_hash(note) }
     }
+
+    /// The lock entry of a note with this key: its guid, its note id, card ids and `mod`, the
+    /// sketches of its sides and its preview. Every lock entry is made here (from a deck in
+    /// memory, on disk, or a package).
+    pub fn entry(
+        &self,
+        guid: String,
+        (note_id, card_ids, mtime): (NoteId, CardIds, i64),
+        sketch: Sides,
+        preview: String,
+    ) -> NoteEntry {
+        NoteEntry {
+            guid,
+            note_id,
+            card_ids,
+            mtime,
+            content: self.content,
+            front: self.front,
+            back: self.back,
+            front_sketch: sketch.front,
+            back_sketch: sketch.back,
+            preview,
+        }
+    }
 }
 
 /// The sketches of a deck's notes, as matching asks for them: only for notes that matched no
@@ -336,19 +360,8 @@ pub fn identify_deck(
                 (_, Some(old)) => old.guid.clone(),
                 (Assigned::Old(_), None) => unreachable!("an old identity has its entry"),
             };
-            let sketch = sketch.unwrap_or_default();
-            let entry = NoteEntry {
-                guid: guid.clone(),
-                note_id,
-                card_ids: card_ids.clone(),
-                mtime,
-                content: key.content,
-                front: key.front,
-                back: key.back,
-                front_sketch: sketch.front,
-                back_sketch: sketch.back,
-                preview: preview.unwrap_or_default(),
-            };
+            let ids = (note_id, card_ids.clone(), mtime);
+            let entry = key.entry(guid.clone(), ids, sketch.unwrap_or_default(), preview.unwrap_or_default());
             let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
             (IdentifiedNote { note, guid, note_id, card_ids, mtime, position, change }, (entry, unfinished))
         })

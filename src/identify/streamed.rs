@@ -176,18 +176,8 @@ impl StreamedDeck<'_> {
         let (sketch, preview) = carried(old, key);
         let mut buf = [0u8; 11];
         let sketch = sketch.unwrap_or_else(|| super::sides_of(note));
-        NoteEntry {
-            guid: self.guid(index, &mut buf).to_string(),
-            note_id,
-            card_ids,
-            mtime,
-            content: key.content,
-            front: key.front,
-            back: key.back,
-            front_sketch: sketch.front,
-            back_sketch: sketch.back,
-            preview: preview.map_or_else(|| super::preview(note.front()), str::to_string),
-        }
+        let preview = preview.map_or_else(|| super::preview(note.front()), str::to_string);
+        key.entry(self.guid(index, &mut buf).to_string(), (note_id, card_ids, mtime), sketch, preview)
     }
 
     /// Hands every lock entry, in source order, to `f`, a batch at a time (the entries of a batch
