@@ -19,7 +19,7 @@ use crate::emit::{self, Compression, EmitError, collection::CollectionInput};
 use crate::identify::streamed::{ScannedDeck, StreamedDeck};
 use crate::identify::{self, IdentifiedDeck, NoteKey};
 use crate::lock::{Lock, LockError, NoteEntry, NotetypeEntry, RawSections, SpilledSection};
-use crate::model::{self, Deck};
+use crate::model::Deck;
 use crate::notetype::Notetype;
 use crate::source::{self, stem_of};
 use crate::spill::SpillWriter;
@@ -876,13 +876,13 @@ fn prepare(
         Err(message) => return (Prepared::Failed(message), Vec::new()),
     };
     let phase = Phase::start("parse", || stem_of(&file.path));
-    let parsed = source::parse_with(file.format, &file.path, &bytes, model::note_of);
+    let parsed = source::parse_with(file.format, &file.path, &bytes, source::note_of);
     drop(phase);
     drop(bytes);
     let has_errors = parsed.has_errors();
     match parsed.deck {
         Some(deck) if !has_errors => {
-            let deck = model::deck_of(deck);
+            let deck = source::deck_of(deck);
             (Prepared::Ready { deck, source: digest }, parsed.diagnostics)
         }
         _ => (Prepared::Invalid, parsed.diagnostics),
@@ -909,7 +909,7 @@ fn prepare_streamed(file: &SourceFile, opts: &BuildOptions) -> (Prepared, Vec<Di
     let mut guids: Vec<u64> = Vec::new();
     let mut tags: std::collections::BTreeSet<String> = Default::default();
     let map = |card: source::CardText<'_>| {
-        let note = model::note_of(card);
+        let note = source::note_of(card);
         let guid = crate::ids::note_guid_value(&key, note.front(), note.back(), 1);
         (NoteKey::of(&note), guid, note)
     };
