@@ -232,29 +232,34 @@ impl Cards {
     /// id order needs a sort: the others follow note orders at hand, a note's few cards sorted
     /// among themselves.
     fn of(deck: &dyn DeckNotes, note_order: &[u32]) -> Cards {
-        let ids: Vec<NoteIds> = (0..deck.len()).map(|i| deck.ids(i)).collect();
-        let count = ids.iter().map(|n| n.card_ids.len()).sum();
-        let mut by_id = Vec::with_capacity(count);
-        for (i, note) in ids.iter().enumerate() {
-            by_id.extend(note.card_ids.iter().enumerate().map(|(ord, c)| (c.0, i as u32, ord as u32)));
+        // The ids are asked for again rather than held: a deck's ids are many.
+        let mut by_id = Vec::with_capacity(deck.len());
+        for i in 0..deck.len() {
+            let ids = deck.ids(i);
+            by_id.extend(ids.card_ids.iter().enumerate().map(|(ord, c)| (c.0, i as u32, ord as u32)));
         }
         by_id.sort_unstable();
-        let sorted = |note: &NoteIds| {
-            let mut cards: Vec<i64> = note.card_ids.iter().map(|c| c.0).collect();
-            cards.sort_unstable();
-            cards
-        };
-        let mut by_note_id = Vec::with_capacity(count);
+        let mut by_note_id = Vec::with_capacity(by_id.len());
         for &i in note_order {
-            let note = &ids[i as usize];
-            by_note_id.extend(sorted(note).into_iter().map(|c| (note.note_id.0, c)));
+            let note = deck.ids(i as usize);
+            each_sorted(&note, |c| by_note_id.push((note.note_id.0, c)));
         }
-        let mut by_due = Vec::with_capacity(count);
-        for (i, note) in ids.iter().enumerate() {
-            by_due.extend(sorted(note).into_iter().map(|c| (i as i64 + 1, c)));
+        let mut by_due = Vec::with_capacity(by_id.len());
+        for i in 0..deck.len() {
+            each_sorted(&deck.ids(i), |c| by_due.push((i as i64 + 1, c)));
         }
         Cards { by_id, by_note_id, by_due }
     }
+}
+
+/// Hands a note's card ids to `f` in ascending order (a note of one card allocates nothing).
+fn each_sorted(note: &NoteIds, mut f: impl FnMut(i64)) {
+    if note.card_ids.len() == 1 {
+        return f(note.card_ids.first().0);
+    }
+    let mut cards: Vec<i64> = note.card_ids.iter().map(|c| c.0).collect();
+    cards.sort_unstable();
+    cards.into_iter().for_each(f);
 }
 
 /// The schema as SQLite records it: (type, name, table, SQL), tables then indexes, the same
