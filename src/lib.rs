@@ -26,6 +26,7 @@ pub mod lock;
 pub mod model;
 pub mod notetype;
 pub mod settings;
+pub mod sketch;
 pub mod source;
 pub mod spill;
 pub mod timing;

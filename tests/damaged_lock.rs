@@ -223,7 +223,7 @@ fn hand_edited_line_is_found_by_the_checksum() {
     let line = note_lines(&lock, "edited")[2];
     // A different guid: without the checksum it would be taken as this note's identity.
     let cols: Vec<&str> = line.split('\t').collect();
-    let edited_line = line.replacen(cols[3], "hand-made", 1);
+    let edited_line = line.replacen(cols[2], "hand-made", 1);
     project.write(LOCK, lock.replacen(line, &edited_line, 1).as_bytes());
 
     let run = project.build(T2, &[], 0);
@@ -275,7 +275,7 @@ fn guid_used_in_two_decks_is_named_on_both_lines() {
     let lock = project.read(LOCK);
     let a_line = note_lines(&lock, "a")[0];
     let b_line = note_lines(&lock, "b")[1];
-    let (a_guid, b_guid) = (a_line.split('\t').nth(3).unwrap(), b_line.split('\t').nth(3).unwrap());
+    let (a_guid, b_guid) = (a_line.split('\t').nth(2).unwrap(), b_line.split('\t').nth(2).unwrap());
     let edited = b_line.replacen(&format!("\t{b_guid}\t"), &format!("\t{a_guid}\t"), 1);
     project.write(LOCK, lock.replacen(b_line, &edited, 1).as_bytes());
 
@@ -299,13 +299,13 @@ fn line_cut_midway_is_named() {
     let before = project.notes("out/half.apkg");
     let lock = project.read(LOCK);
     let line = note_lines(&lock, "half")[3];
-    // Cut two characters into the guid column: the line has 4 of its 13 columns.
+    // Cut two characters into the note id column: the line has 4 of its 12 columns.
     let at = lock.find(line).unwrap() + line.split('\t').take(3).map(|c| c.len() + 1).sum::<usize>() + 2;
     project.write(LOCK, &lock.as_bytes()[..at]);
 
     let run = project.build(T2, &[], 0);
     let named =
-        format!("ankideck.lock:{}: a note line cut short: it has 4 of its 13 columns", line_of(&lock, line));
+        format!("ankideck.lock:{}: a note line cut short: it has 4 of its 12 columns", line_of(&lock, line));
     assert!(run.stderr.contains(&named), "{}", run.stderr);
     assert_eq!(project.notes("out/half.apkg"), before);
     assert_eq!(project.read(LOCK), lock);
@@ -424,13 +424,13 @@ fn assert_trailers_are_right(lock: &str) {
     assert_eq!(ends, lock.lines().filter(|l| l.starts_with("deck\t")).count(), "{lock}");
 }
 
-/// A v2 lock round-trips: a forced rebuild and a `--locked` build leave every byte as it is.
+/// A v3 lock round-trips: a forced rebuild and a `--locked` build leave every byte as it is.
 #[test]
-fn version_2_lock_is_byte_stable() {
+fn version_3_lock_is_byte_stable() {
     let project = Project::with_decks(&[("a", 4), ("b", 2)]);
     project.build(T1, &["--csv"], 0);
     let lock = project.read(LOCK);
-    assert!(lock.contains("\nversion\t2\n"), "{lock}");
+    assert!(lock.contains("\nversion\t3\n"), "{lock}");
     assert_trailers_are_right(&lock);
     let before = project.files();
     project.build(T2, &["--csv", "--force"], 0);
@@ -442,6 +442,59 @@ fn version_2_lock_is_byte_stable() {
             .eq(before.into_iter().filter(|(p, _)| !p.starts_with("out/.ankideck-state")))
     );
     project.build(T2, &["--csv", "--locked"], 0);
+}
+
+/// The lines only in `old` and the lines only in `new`, as a line diff (`git diff --numstat`)
+/// counts them: what is not in their longest common subsequence.
+fn line_diff<'a>(old: &'a str, new: &'a str) -> (Vec<&'a str>, Vec<&'a str>) {
+    let (a, b): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
+    // common[i][j]: the longest common subsequence of a[i..] and b[j..].
+    let mut common = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            common[i][j] =
+                if a[i] == b[j] { common[i + 1][j + 1] + 1 } else { common[i + 1][j].max(common[i][j + 1]) };
+        }
+    }
+    let (mut removed, mut added, mut i, mut j) = (Vec::new(), Vec::new(), 0, 0);
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            (i, j) = (i + 1, j + 1);
+        } else if j < b.len() && (i == a.len() || common[i][j + 1] >= common[i + 1][j]) {
+            added.push(b[j]);
+            j += 1;
+        } else {
+            removed.push(a[i]);
+            i += 1;
+        }
+    }
+    (removed, added)
+}
+
+/// The lock diffs well: a card inserted at the top of a deck of 50 changes two lines, the new
+/// note's (added) and the deck's `end` line (its count and checksum), not every line below it.
+#[test]
+fn inserting_a_card_at_the_top_changes_two_lock_lines() {
+    let project = Project::with_decks(&[("fifty", 50)]);
+    project.build(T1, &[], 0);
+    let before = project.read(LOCK);
+    let text = deck_text("fifty", 50);
+    let (title, cards) = text.split_at(text.find('\n').unwrap() + 1);
+    project.write(
+        "source-cards/fifty.txt",
+        format!("{title}SECTION\nWhat is the fact inserted at the top?\nIt is new.\n{cards}").as_bytes(),
+    );
+    let run = project.build(T2, &[], 0);
+    assert!(run.stderr.contains("(1 new, 0 updated, 50 unchanged, 0 removed)"), "{}", run.stderr);
+    let after = project.read(LOCK);
+    let (removed, added) = line_diff(&before, &after);
+    assert_eq!(removed.len() + added.len(), 3, "-{removed:#?}\n+{added:#?}");
+    assert!(removed[0].starts_with("end\tfifty\t50\t"), "{removed:?}");
+    assert!(
+        added[0].starts_with("note\tfifty\t")
+            && added[0].ends_with("\tWhat is the fact inserted at the top?")
+    );
+    assert!(added[1].starts_with("end\tfifty\t51\t"), "{added:?}");
 }
 
 /// Built from disk, a deck's lock section gets the same `end` line as in memory.
@@ -487,21 +540,29 @@ fn version_1_lock_rebuilt(args: &[&str]) -> String {
     let run = project.build(T2, args, 0);
     assert!(run.stderr.contains("(0 new, 1 updated, 5 unchanged, 0 removed)"), "{}", run.stderr);
     let lock = project.read(LOCK);
-    assert!(lock.contains("\nversion\t2\n"), "{lock}");
+    assert!(lock.contains("\nversion\t3\n"), "{lock}");
     assert_trailers_are_right(&lock);
-    // Every note keeps its line, guid, ids; the five unchanged ones their time and hashes too
-    // (the sketch columns are version 2's).
-    let notes = |lock: &str| -> Vec<Vec<String>> {
+    // Every note keeps its guid and ids; the five unchanged ones their time and hashes too (the
+    // sketch columns are version 3's; the line number is gone).
+    let notes = |lock: &str, line_column: bool| -> Vec<Vec<String>> {
         let lines = lock.lines().filter(|l| l.starts_with("note\t"));
-        lines.map(|l| l.split('\t').take(10).map(str::to_string).collect()).collect()
+        let cols = lines.map(|l| l.split('\t').map(str::to_string).collect::<Vec<_>>());
+        cols.map(|mut c| {
+            if line_column {
+                c.remove(2);
+            }
+            c.truncate(9);
+            c
+        })
+        .collect()
     };
-    let (old, new) = (notes(&v1), notes(&lock));
+    let (old, new) = (notes(&v1, true), notes(&lock, false));
     assert_eq!(old.len(), 6);
     assert_eq!(new.len(), 6);
     for (old, new) in old.iter().zip(&new) {
-        assert_eq!(old[..6], new[..6]);
-        if old[3] == "N]K&x}?i8Q" {
-            assert_eq!(new[6], T2.to_string(), "the quoted card is updated");
+        assert_eq!(old[..5], new[..5]);
+        if old[2] == "N]K&x}?i8Q" {
+            assert_eq!(new[5], T2.to_string(), "the quoted card is updated");
         } else {
             assert_eq!(old, new);
         }
@@ -515,6 +576,48 @@ fn version_1_lock_rebuilt(args: &[&str]) -> String {
     assert!(run.stderr.contains("(0 new, 0 updated, 6 unchanged, 0 removed)"), "{}", run.stderr);
     assert_eq!(project.read(LOCK), lock);
     lock
+}
+
+/// A version-2 lock, as ankideck before version 3 wrote it (the `lock-v2` fixture, with the
+/// source it was built from and no `out/`): every note keeps its guid, ids, `mod` and hashes,
+/// the lock is written as version 3 without line numbers, and a forced rebuild changes nothing.
+#[test]
+fn version_2_lock_is_read_and_upgraded() {
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lock-v2");
+    let project = Project::with_decks(&[]);
+    let source = std::fs::read(fixture.join("soviet-history.txt")).unwrap();
+    project.write("source-cards/soviet-history.txt", &source);
+    let v2 = std::fs::read_to_string(fixture.join("ankideck.lock")).unwrap();
+    assert!(v2.contains("\nversion\t2\n") && v2.contains("\nend\t"));
+    project.write(LOCK, v2.as_bytes());
+
+    let run = project.build(T2, &[], 0);
+    assert!(run.stderr.contains("(0 new, 0 updated, 6 unchanged, 0 removed)"), "{}", run.stderr);
+    let v3 = project.read(LOCK);
+    assert!(v3.contains("\nversion\t3\n"), "{v3}");
+    assert_trailers_are_right(&v3);
+    // A version-2 note line less its line number (the third column) is the version-3 line.
+    let notes = |lock: &str, line_column: bool| -> Vec<String> {
+        let lines = lock.lines().filter(|l| l.starts_with("note\t"));
+        let cols = lines.map(|l| l.split('\t').map(str::to_string).collect::<Vec<_>>());
+        cols.map(|mut c| {
+            if line_column {
+                c.remove(2);
+            }
+            c.join("\t")
+        })
+        .collect()
+    };
+    assert_eq!(notes(&v3, false), notes(&v2, true));
+    assert_eq!(notes(&v2, true).len(), 6);
+    let head = |lock: &str| {
+        lock.lines().filter(|l| !l.starts_with("version\t")).take(4).collect::<Vec<_>>().join("\n")
+    };
+    assert_eq!(head(&v3), head(&v2), "the note type and deck lines are as they were");
+    let run = project.build(T3, &["--force"], 0);
+    assert!(run.stderr.contains("(0 new, 0 updated, 6 unchanged, 0 removed)"), "{}", run.stderr);
+    assert_eq!(project.read(LOCK), v3);
+    project.build(T3, &["--locked"], 0);
 }
 
 /// A lock checked out with CRLF line ends (git's `core.autocrlf`) is sound, not damaged.

@@ -266,7 +266,7 @@ fn a_replaced_vocabulary_card_is_new_and_the_old_one_removed() {
     );
     let stderr = project.build(T2, &[], 0);
     assert!(stderr.contains("(1 new, 0 updated, 9 unchanged, 1 removed)"), "{stderr}");
-    assert!(stderr.contains("line 2: What is the German word for dog"), "{stderr}");
+    assert!(stderr.contains("\n      What is the German word for dog"), "{stderr}");
     let after = project.guids("german");
     assert!(
         !after.values().any(|g| *g == before["What is the German word for dog"]),
@@ -337,15 +337,19 @@ fn a_card_moved_into_a_file_with_an_error_keeps_its_note() {
     assert!(again.contains("0 built, 2 up to date"), "{again}");
 }
 
-/// The project's lock as lock version 1 wrote it: one sketch column of both sides.
+/// The project's lock as lock version 1 wrote it: a source line column, one sketch column of
+/// both sides.
 fn downgrade_lock(project: &Project) {
     let v1: String = project
         .lock()
         .lines()
-        .map(|line| match line.strip_prefix("version\t") {
+        .enumerate()
+        .map(|(number, line)| match line.strip_prefix("version\t") {
             Some(_) => "version\t1".to_string(),
             None if line.starts_with("note\t") => {
                 let mut cols: Vec<&str> = line.split('\t').collect();
+                let number = number.to_string();
+                cols.insert(2, &number);
                 cols[10] = "0a0b";
                 cols.remove(11);
                 cols.join("\t")
@@ -358,7 +362,7 @@ fn downgrade_lock(project: &Project) {
 }
 
 #[test]
-fn a_version_1_lock_is_read_and_rewritten_as_version_2() {
+fn a_version_1_lock_is_read_and_rewritten_as_version_3() {
     let project = Project::new();
     project.write("a.txt", &deck("Alpha", &[("farm", 0..5)]));
     project.build(T1, &[], 0);
@@ -368,8 +372,8 @@ fn a_version_1_lock_is_read_and_rewritten_as_version_2() {
     let stderr = project.build(T2, &[], 0);
     assert!(stderr.contains("(0 new, 1 updated, 4 unchanged, 0 removed)"), "{stderr}");
     assert_eq!(kept(&before, &project.guids("a")), (5, 5), "the edited card keeps its guid by its front");
-    assert!(project.lock().contains("version\t2\n"));
-    assert_eq!(project.lock().lines().find(|l| l.starts_with("note\t")).unwrap().split('\t').count(), 13);
+    assert!(project.lock().contains("version\t3\n"));
+    assert_eq!(project.lock().lines().find(|l| l.starts_with("note\t")).unwrap().split('\t').count(), 12);
 }
 
 /// A version-1 lock has no sketch per side: they are taken from the text of the previous

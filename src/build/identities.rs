@@ -54,7 +54,7 @@ impl Run<'_> {
         // Identities recovered from a package are not in the lock: theirs count too. (Those
         // borrowed from the lock are counted above.)
         for old in olds.iter().flatten().flatten().filter(|o| matches!(o.notes, std::borrow::Cow::Owned(_))) {
-            ids.ensure_above(old.notes.iter().map(|n| n.note_id.0.max(n.card_id.0)).max().unwrap_or(0));
+            ids.ensure_above(old.notes.iter().map(|n| n.note_id.0.max(n.card_ids.max())).max().unwrap_or(0));
             guids.extend(old.notes.iter().map(|n| n.guid.as_str()));
         }
         // Notes whose ids an earlier deck's notes also have get new ones, before any new note
@@ -186,6 +186,8 @@ impl Run<'_> {
             }
         }
         // Guids and ids of new notes are given in file order, so they do not depend on scheduling.
+        // A new note gets a card id per template.
+        let cards = self.notetype.templates.len();
         let mut assignments = Vec::with_capacity(decks.len());
         for (d, (deck_match, text)) in matched.decks.into_iter().zip(&texts).enumerate() {
             let name = match &decks[d].1 {
@@ -195,11 +197,12 @@ impl Run<'_> {
             let moved = moved::from_other_decks(&deck_match, &pools, &pool_names, name);
             assignments.push(match text {
                 Text::Memory(text) => {
-                    let Ok(a) = identify::assign(deck_match, d, &pools, text, &mut ids, &mut guids);
+                    let Ok(a) = identify::assign(deck_match, d, &pools, text, (&mut ids, cards), &mut guids);
                     Ok((a, moved))
                 }
                 Text::Disk(text) => {
-                    identify::assign(deck_match, d, &pools, text, &mut ids, &mut guids).map(|a| (a, moved))
+                    identify::assign(deck_match, d, &pools, text, (&mut ids, cards), &mut guids)
+                        .map(|a| (a, moved))
                 }
             });
         }

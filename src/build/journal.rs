@@ -20,14 +20,15 @@ const HEADER: &str = "ankideck removed 1";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemovedNote {
     pub note_id: NoteId,
-    /// Its source line in the build that last wrote it (0: unknown).
+    /// Its source line in the build that last wrote it (0: unknown; the lock holds no line
+    /// numbers since version 3, so a note removed from a built deck has none).
     pub line: u32,
     pub preview: String,
 }
 
 impl From<&NoteEntry> for RemovedNote {
     fn from(entry: &NoteEntry) -> RemovedNote {
-        RemovedNote { note_id: entry.note_id, line: entry.line, preview: entry.preview.clone() }
+        RemovedNote { note_id: entry.note_id, line: 0, preview: entry.preview.clone() }
     }
 }
 

@@ -24,7 +24,7 @@ use crate::emit::{self, Compression, EmitError, collection::CollectionInput};
 use crate::identify::streamed::{ScannedDeck, StreamedDeck};
 use crate::identify::{self, IdentifiedDeck, NoteKey};
 use crate::lock::{Lock, LockError, NoteEntry, NotetypeEntry, RawSections, SpilledSection};
-use crate::model::{self, Deck};
+use crate::model::Deck;
 use crate::notetype::Notetype;
 use crate::source::{self, stem_of};
 use crate::spill::SpillWriter;
@@ -335,8 +335,18 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     // decks' last builds wrote both need it.
     let sections: std::collections::HashMap<&str, u128> =
         raw.decks.par_iter().map(|(key, s)| (key.as_str(), state::section_digest(s.text))).collect();
-    let checked = run.check_all(&files, sources, &notetype_entry, &sections);
+    let mut checked = run.check_all(&files, sources, &notetype_entry, &sections);
     drop(phase);
+    // A lock of an earlier version is written anew, each section parsed (none carried over as
+    // it is): every deck is rebuilt once, so that each records the digest of its new section
+    // (and one with version-1 lines gets its sketches from its package).
+    if old_text.is_some() && raw.version < crate::lock::VERSION {
+        for c in &mut checked {
+            if matches!(c, Checked::UpToDate { .. }) {
+                *c = Checked::Build(None);
+            }
+        }
+    }
     let as_written = reverted::as_written(&opts.out, &files, &checked, &sections);
     let stems: HashSet<String> = files.iter().map(|f| stem_of(&f.path)).collect();
     let mut forgotten: Vec<String> = raw.decks.keys().filter(|k| !stems.contains(*k)).cloned().collect();
@@ -384,7 +394,7 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     // With `--locked`, what a refusal has to compare: the old sections' digests, kept.
     let old_lock_summary = opts.locked.then(|| locked::OldLock {
         exists: old_text.is_some(),
-        older_version: raw.version_1,
+        older_version: raw.version < crate::lock::VERSION,
         sections: sections.iter().map(|(key, digest)| (key.to_string(), *digest)).collect(),
         notetypes: head.notetypes.clone(),
     });
@@ -944,7 +954,7 @@ fn prepare(
     let has_errors = parsed.has_errors();
     match parsed.deck {
         Some(deck) if !has_errors => {
-            let mut deck = model::deck_of(deck);
+            let mut deck = source::deck_of(deck);
             deck.name = settings::deck_name(deck.name, deck_settings);
             (Prepared::Ready { deck, source: digest }, parsed.diagnostics)
         }

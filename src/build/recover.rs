@@ -7,7 +7,7 @@
 use super::{BuildOptions, output_stem};
 use crate::emit::{EmitError, dump};
 use crate::identify;
-use crate::ids::{CardId, DeckId, NoteId};
+use crate::ids::{CardId, CardIds, DeckId, NoteId};
 use crate::lock::{DeckEntry, Lock, NoteEntry, NotetypeEntry};
 use crate::model::Note;
 use crate::notetype::Notetype;
@@ -24,31 +24,37 @@ pub struct Recovered {
 /// Reads the identities of `notetype`'s notes from the package at `path`.
 pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result<Recovered, EmitError> {
     let package = dump::read(path)?;
-    let card_of: HashMap<i64, (i64, i64)> = package.cards.iter().map(|c| (c.nid, (c.id, c.due))).collect();
+    // Each note's cards by ordinal, and the due of its first: the note's place in the deck.
+    let mut cards_of: HashMap<i64, Vec<(i64, i64, i64)>> = HashMap::new();
+    for c in &package.cards {
+        cards_of.entry(c.nid).or_default().push((c.ord, c.id, c.due));
+    }
+    let card_of: HashMap<i64, (CardIds, i64)> = cards_of
+        .into_iter()
+        .filter_map(|(nid, mut cards)| {
+            cards.sort_unstable();
+            // Card ids are kept by ordinal: a note whose ordinals are not 0, 1, ... is not
+            // recovered (when unsure, a new identity).
+            if cards.iter().enumerate().any(|(i, c)| c.0 != i as i64) {
+                return None;
+            }
+            let due = cards[0].2;
+            Some((nid, (CardIds::from_ids(cards.into_iter().map(|c| CardId(c.1)))?, due)))
+        })
+        .collect();
     let mut notes: Vec<(i64, NoteEntry)> = package
         .notes
         .iter()
         .filter(|n| n.mid == notetype.id.0 && n.fields.len() == notetype.fields.len())
         .filter_map(|n| {
-            let &(card_id, due) = card_of.get(&n.id)?;
+            let (card_ids, due) = card_of.get(&n.id)?;
             let tags: Vec<&str> = n.tags.split_whitespace().collect();
             let note = Note::new(&n.fields, &tags, 0);
             let key = identify::NoteKey::of(&note);
             let sketch = identify::sides_of(&note);
-            let entry = NoteEntry {
-                guid: n.guid.clone(),
-                note_id: NoteId(n.id),
-                card_id: CardId(card_id),
-                mtime: n.mtime,
-                content: key.content,
-                front: key.front,
-                back: key.back,
-                front_sketch: sketch.front,
-                back_sketch: sketch.back,
-                line: 0,
-                preview: identify::preview(note.front()),
-            };
-            Some((due, entry))
+            let ids = (NoteId(n.id), card_ids.clone(), n.mtime);
+            let entry = key.entry(n.guid.clone(), ids, sketch, identify::preview(note.front()));
+            Some((*due, entry))
         })
         .collect();
     notes.sort_by_key(|(due, e)| (*due, e.note_id));
@@ -331,7 +337,7 @@ pub(super) fn keep_untaken_entries(old_lock: &Lock, stem: &str, taken: &[bool], 
 
 /// Gives new ids to the entries of deck `key` (`notes`) whose ids an earlier deck of the lock
 /// also has ([`crate::lock::IdClash`]), in their order, from `ids`: the note id, then the card
-/// id. Everything else, the guid first, stays. Says how many, and with which decks (by name).
+/// ids. Everything else, the guid first, stays. Says how many, and with which decks (by name).
 pub(super) fn renew_clashing_ids(
     old_lock: &Lock,
     key: &str,
@@ -345,7 +351,7 @@ pub(super) fn renew_clashing_ids(
     let mut count = 0;
     for entry in notes.to_mut().iter_mut().filter(|e| clash.hits(e)) {
         entry.note_id = NoteId(ids.take());
-        entry.card_id = CardId(ids.take());
+        entry.card_ids = ids.take_cards(entry.card_ids.len());
         count += 1;
     }
     let with = clash.with.iter().map(|k| old_lock.deck_name(k).unwrap_or_else(|| k.clone())).collect();

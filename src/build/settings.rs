@@ -7,7 +7,7 @@
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::html;
-use crate::model::{self, FIELD_SEPARATOR, Note};
+use crate::model::{FIELD_SEPARATOR, Note};
 use crate::settings::{self, Builtin, DeckSettings, NotetypeChoice, Settings, SettingsError};
 use crate::source::CardText;
 use std::path::{Path, PathBuf};
@@ -73,7 +73,7 @@ pub fn fingerprint_part(deck: &DeckSettings) -> String {
 /// settings: its text kept as HTML (`html = true`), its extra tags added.
 pub fn note_of(card: CardText<'_>, deck: &DeckSettings) -> Note {
     if !deck.html && deck.tags.is_empty() {
-        return model::note_of(card);
+        return crate::source::note_of(card);
     }
     let (section, line) = (card.section, card.line);
     let mut flds = String::new();
@@ -89,7 +89,7 @@ pub fn note_of(card: CardText<'_>, deck: &DeckSettings) -> Note {
         // The section is a heading of the file's own format, not the user's HTML.
         html::escape(card.section, &mut flds);
     } else {
-        flds = model::note_of(card).flds().to_string();
+        flds = crate::source::note_of(card).flds().to_string();
     }
     Note::from_flds(flds, tags_of(section, &deck.tags), line)
 }
@@ -99,7 +99,7 @@ pub fn note_of(card: CardText<'_>, deck: &DeckSettings) -> Note {
 /// package holds is what Anki keeps and an import does not change it. The section's spelling
 /// wins over an extra tag that differs only in case.
 fn tags_of(section: &str, extra: &[String]) -> String {
-    let section = model::section_tag(section);
+    let section = crate::source::section_tag(section);
     let all = std::iter::once(section).filter(|t| !t.is_empty()).chain(extra.iter().cloned()).collect();
     settings::merge_tags(all).join(" ")
 }
@@ -121,7 +121,7 @@ mod tests {
     fn without_settings_a_note_is_the_plain_flashcard_note() {
         let (front, back) = (["a < b"], ["c & d"]);
         let note = note_of(card(&front, &back), &DeckSettings::default());
-        assert_eq!(note, model::note_of(card(&front, &back)));
+        assert_eq!(note, crate::source::note_of(card(&front, &back)));
     }
 
     #[test]
@@ -141,7 +141,7 @@ mod tests {
         let (front, back) = (["q"], ["a"]);
         let note = note_of(card(&front, &back), &deck);
         assert_eq!(note.tags_text(), "Alpha WAR_TIME zoo");
-        assert_eq!(note.flds(), model::note_of(card(&front, &back)).flds());
+        assert_eq!(note.flds(), crate::source::note_of(card(&front, &back)).flds());
     }
 
     #[test]

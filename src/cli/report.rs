@@ -305,9 +305,10 @@ fn print_removed(built: &build::Built) {
         return;
     }
     eprintln!("    removed since the last build (an import never deletes notes, they stay in Anki):");
+    // No line number: the lock does not keep them (a note's line changes with every card
+    // inserted above it).
     for entry in &built.removed {
-        let line = if entry.line == 0 { "line ?".to_string() } else { format!("line {}", entry.line) };
-        eprintln!("      {line}: {}", entry.preview);
+        eprintln!("      {}", entry.preview);
     }
     let ids: Vec<String> = built.removed.iter().map(|e| e.note_id.0.to_string()).collect();
     eprintln!("    to find them in Anki's browser, search: nid:{}", ids.join(","));
@@ -320,8 +321,10 @@ fn print_interrupted(deck: &build::journal::Unreported) {
         deck.key
     );
     for note in &deck.notes {
-        let line = if note.line == 0 { "line ?".to_string() } else { format!("line {}", note.line) };
-        eprintln!("      {line}: {}", note.preview);
+        match note.line {
+            0 => eprintln!("      {}", note.preview),
+            line => eprintln!("      line {line}: {}", note.preview),
+        }
     }
     let ids: Vec<String> = deck.notes.iter().map(|n| n.note_id.0.to_string()).collect();
     eprintln!("    to find them in Anki's browser, search: nid:{}", ids.join(","));

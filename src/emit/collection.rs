@@ -4,12 +4,12 @@
 //! key order, streamed to the package's zip entry as they are made. The tests compare it with
 //! the same collection written through SQLite itself.
 
-use super::DeckNotes;
 use super::EmitError;
 use super::sqlite_file::{
     DbFile, SchemaEntry, TableWriter, Value as Val, encode_record, record_len, write_index,
 };
 use super::subdecks::Subdecks;
+use super::{DeckNotes, NoteIds};
 use crate::html;
 use crate::ids::{self, NotetypeId};
 use crate::lock::NotetypeEntry;
@@ -112,7 +112,7 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
         keyed.into_iter().map(|(_, i)| i).collect()
     };
     let by_note_id = sorted_by(&|i| deck.ids(i).note_id.0);
-    let by_card_id = sorted_by(&|i| deck.ids(i).card_id.0);
+    let cards = Cards::of(deck, &by_note_id);
 
     // Notes, in id order. No rayon here: this runs on the package writer's own thread while a
     // pool thread waits for its pages (see `zipfile::ZipWriter::add_with_late_prefix`).
@@ -157,26 +157,28 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
 
     let _phase = Phase::start("collection cards and indexes", String::new);
     let mut table = TableWriter::default();
-    for &i in &by_card_id {
+    for &(card_id, i, ord) in &cards.by_id {
         let ids = deck.ids(i as usize);
         let mut values = [Val::Int(0); 18];
         values[0] = Val::Null;
         values[1] = Val::Int(ids.note_id.0);
         values[2] = Val::Int(input.subdecks.map_or(did, |s| s.dids[i as usize]));
+        values[3] = Val::Int(i64::from(ord));
         values[4] = Val::Int(ids.mtime);
         values[5] = Val::Int(-1);
+        // A new card's due is its note's position: a note's cards share it.
         values[8] = Val::Int(i64::from(i) + 1);
         values[17] = Val::Text("{}");
         encode_record(&values, &mut record);
-        table.add(&mut db, ids.card_id.0, &record)?;
+        table.add(&mut db, card_id, &record)?;
     }
     let cards_root = table.finish(&mut db)?;
     let revlog_root = TableWriter::default().finish(&mut db)?;
     let graves_root = TableWriter::default().finish(&mut db)?;
 
     // Index entries: the indexed columns, then the rowid, in the order SQLite compares them.
-    // Each note has one card, so every index but the checksums' follows an order already at
-    // hand: note ids, card ids, or (for `due`, the position) the source.
+    // Every index but the checksums' follows an order already at hand ([`Cards`]): note ids,
+    // card ids, or (for `due`, the position) the source.
     let index = |db: &mut DbFile<W>, count: usize, key: &dyn Fn(usize) -> [i64; 4], width: usize| {
         write_index(
             db,
@@ -187,22 +189,22 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
     };
     let n = deck.len();
     let note = |i: usize| deck.ids(by_note_id[i] as usize);
-    let card = |i: usize| deck.ids(by_card_id[i] as usize);
     let notes_usn = index(&mut db, n, &|i| [-1, note(i).note_id.0, 0, 0], 2)?;
-    let cards_usn = index(&mut db, n, &|i| [-1, card(i).card_id.0, 0, 0], 2)?;
+    let c = cards.by_id.len();
+    let cards_usn = index(&mut db, c, &|i| [-1, cards.by_id[i].0, 0, 0], 2)?;
     let revlog_usn = index(&mut db, 0, &|_| [0; 4], 2)?;
-    let cards_nid = index(&mut db, n, &|i| [note(i).note_id.0, note(i).card_id.0, 0, 0], 2)?;
+    let cards_nid = index(&mut db, c, &|i| [cards.by_note_id[i].0, cards.by_note_id[i].1, 0, 0], 2)?;
     let cards_sched = match input.subdecks {
-        None => index(&mut db, n, &|i| [did, 0, i as i64 + 1, deck.ids(i).card_id.0], 4)?,
-        // By subdeck, then position.
+        None => index(&mut db, c, &|i| [did, 0, cards.by_due[i].0, cards.by_due[i].1], 4)?,
+        // By subdeck, then position (a card's due is its note's position: note index + 1).
         Some(subdecks) => {
-            let mut order: Vec<u32> = (0..n as u32).collect();
-            order.sort_by_key(|&i| (subdecks.dids[i as usize], i));
-            let key = |i: usize| {
-                let at = order[i] as usize;
-                [subdecks.dids[at], 0, at as i64 + 1, deck.ids(at).card_id.0]
-            };
-            index(&mut db, n, &key, 4)?
+            let mut order: Vec<(i64, i64, i64)> = cards
+                .by_due
+                .iter()
+                .map(|&(due, cid)| (subdecks.dids[(due - 1) as usize], due, cid))
+                .collect();
+            order.sort_unstable();
+            index(&mut db, c, &|i| [order[i].0, 0, order[i].1, order[i].2], 4)?
         }
     };
     let revlog_cid = index(&mut db, 0, &|_| [0; 4], 2)?;
@@ -229,6 +231,52 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
         .map(|(&(kind, name, table, sql), root)| SchemaEntry { kind, name, table, root, sql })
         .collect();
     Ok(db.finish(&schema)?)
+}
+
+/// Every card of a deck's notes, in the orders the cards table and its indexes need. A note has
+/// a card per id of its identity, its ordinal (`ord`) the id's place.
+struct Cards {
+    /// (card id, note index, ord), by card id.
+    by_id: Vec<(i64, u32, u32)>,
+    /// (note id, card id), by note id then card id.
+    by_note_id: Vec<(i64, i64)>,
+    /// (due, card id), by due (the note's position) then card id.
+    by_due: Vec<(i64, i64)>,
+}
+
+impl Cards {
+    /// The cards of `deck`, whose note indices in note id order are `note_order`. Only the card
+    /// id order needs a sort: the others follow note orders at hand, a note's few cards sorted
+    /// among themselves.
+    fn of(deck: &dyn DeckNotes, note_order: &[u32]) -> Cards {
+        // The ids are asked for again rather than held: a deck's ids are many.
+        let mut by_id = Vec::with_capacity(deck.len());
+        for i in 0..deck.len() {
+            let ids = deck.ids(i);
+            by_id.extend(ids.card_ids.iter().enumerate().map(|(ord, c)| (c.0, i as u32, ord as u32)));
+        }
+        by_id.sort_unstable();
+        let mut by_note_id = Vec::with_capacity(by_id.len());
+        for &i in note_order {
+            let note = deck.ids(i as usize);
+            each_sorted(&note, |c| by_note_id.push((note.note_id.0, c)));
+        }
+        let mut by_due = Vec::with_capacity(by_id.len());
+        for i in 0..deck.len() {
+            each_sorted(&deck.ids(i), |c| by_due.push((i as i64 + 1, c)));
+        }
+        Cards { by_id, by_note_id, by_due }
+    }
+}
+
+/// Hands a note's card ids to `f` in ascending order (a note of one card allocates nothing).
+fn each_sorted(note: &NoteIds, mut f: impl FnMut(i64)) {
+    if note.card_ids.len() == 1 {
+        return f(note.card_ids.first().0);
+    }
+    let mut cards: Vec<i64> = note.card_ids.iter().map(|c| c.0).collect();
+    cards.sort_unstable();
+    cards.into_iter().for_each(f);
 }
 
 /// The schema as SQLite records it: (type, name, table, SQL), tables then indexes, the same
@@ -389,7 +437,7 @@ fn insert_notes_and_cards(
 ) -> rusqlite::Result<()> {
     let mut note_stmt = tx.prepare("INSERT INTO notes VALUES (?1, ?2, ?3, ?4, -1, ?5, ?6, ?7, ?8, 0, '')")?;
     let mut card_stmt = tx.prepare(
-        "INSERT INTO cards VALUES (?1, ?2, ?3, 0, ?4, -1, 0, 0, ?5, 0, 0, 0, 0, 0, 0, 0, 0, '{}')",
+        "INSERT INTO cards VALUES (?1, ?2, ?3, ?4, ?5, -1, 0, 0, ?6, 0, 0, 0, 0, 0, 0, 0, 0, '{}')",
     )?;
     let mid = input.notetype.id.0;
     let deck = input.deck;
@@ -409,7 +457,9 @@ fn insert_notes_and_cards(
             row.csum
         ])?;
         let did = input.subdecks.map_or(did, |s| s.dids[i]);
-        card_stmt.execute(params![ids.card_id.0, ids.note_id.0, did, ids.mtime, i as i64 + 1])?;
+        for (ord, card) in ids.card_ids.iter().enumerate() {
+            card_stmt.execute(params![card.0, ids.note_id.0, did, ord as i64, ids.mtime, i as i64 + 1])?;
+        }
         Ok(())
     };
     let read = deck.each_note(None, &mut |i, guid, note| {
@@ -500,6 +550,7 @@ fn tags_json(deck: &dyn DeckNotes) -> Value {
 mod tests {
     use super::*;
     use crate::identify::{self, GuidSet, IdAllocator, IdentifiedDeck};
+    use crate::ids::{CardId, CardIds};
     use crate::model::{Deck, Note};
     use rusqlite::types::Value as SqlValue;
 
@@ -507,7 +558,7 @@ mod tests {
 
     fn identified(notes: Vec<Note>, old: &[crate::lock::NoteEntry]) -> IdentifiedDeck {
         let deck = Deck { key: "k".into(), name: "Parent::Deck".into(), file: "k.txt".into(), notes };
-        let mut ids = IdAllocator::new(NOW, old.iter().map(|e| e.card_id.0).max().unwrap_or(0));
+        let mut ids = IdAllocator::new(NOW, old.iter().map(|e| e.card_ids.max()).max().unwrap_or(0));
         let mut guids: GuidSet = old.iter().map(|e| e.guid.as_str()).collect();
         identify::identify_alone(deck, old, NOW, &mut ids, &mut guids)
     }
@@ -581,6 +632,58 @@ mod tests {
                 assert_eq!(count, expected, "{size} notes, {index}");
             }
         }
+    }
+
+    /// A note type with two templates: each note has two cards (ord 0 and 1), in every index,
+    /// as SQLite itself writes them; a note's second card may have the smaller id.
+    #[test]
+    fn notes_with_two_cards_get_a_card_row_per_card_id() {
+        let notes = (0..300).map(|i| note(&format!("Q{i}"), &format!("A{i}"), "S")).collect();
+        let mut deck = identified(notes, &[]);
+        for (k, n) in deck.notes.iter_mut().enumerate() {
+            let base = 9_000_000 - 2 * k as i64;
+            let (first, second) = if k % 7 == 3 { (base + 1, base) } else { (base, base + 1) };
+            n.card_ids = CardIds::from_ids([CardId(first), CardId(second)]).unwrap();
+        }
+        let notetype = Notetype::flashcard(None);
+        let entry = identify::identify_notetype(&notetype, None, NOW);
+        let input = CollectionInput {
+            deck: &deck,
+            notetype: &notetype,
+            notetype_entry: &entry,
+            description: "",
+            subdecks: None,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let (ours, theirs) = (dir.path().join("ours.anki2"), dir.path().join("sqlite.anki2"));
+        write(&ours, &input).unwrap();
+        write_with_sqlite(&theirs, &input).unwrap();
+        let db = Connection::open(&ours).unwrap();
+        let per_ord: Vec<(i64, i64)> = db
+            .prepare("SELECT ord, count(*) FROM cards GROUP BY ord ORDER BY ord")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(per_ord, [(0, 300), (1, 300)]);
+        let swapped: (i64, i64) = db
+            .query_row(
+                "SELECT id, due FROM cards WHERE ord = 1 AND nid = ?1",
+                [deck.notes[3].note_id.0],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(swapped, (9_000_000 - 6, 4), "the second card's id, the note's position as due");
+        for (_, index, table, sql) in SCHEMA_ENTRIES.iter().filter(|e| e.0 == "index" && e.2 == "cards") {
+            let column = sql.split('(').nth(1).and_then(|c| c.split([',', ')']).next()).unwrap().trim();
+            let query = format!(
+                "SELECT count(*) FROM {table} INDEXED BY {index} WHERE {column} > -9223372036854775808"
+            );
+            let count: i64 = db.query_row(&query, [], |r| r.get(0)).unwrap();
+            assert_eq!(count, 600, "{index}");
+        }
+        assert_eq!(contents(&ours), contents(&theirs));
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub mod zipfile;
 
 use crate::identify::IdentifiedDeck;
 use crate::identify::streamed::StreamedDeck;
-use crate::ids::{CardId, NoteId};
+use crate::ids::{CardIds, NoteId};
 use crate::lock::DeckEntry;
 use crate::model::NoteView;
 use std::path::{Path, PathBuf};
@@ -43,10 +43,11 @@ pub trait DeckNotes: Sync {
 }
 
 /// A note's ids and `mod`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct NoteIds {
     pub note_id: NoteId,
-    pub card_id: CardId,
+    /// Its cards' ids by template ordinal: the package has a card per id.
+    pub card_ids: CardIds,
     pub mtime: i64,
 }
 
@@ -65,7 +66,7 @@ impl DeckNotes for IdentifiedDeck {
 
     fn ids(&self, index: usize) -> NoteIds {
         let n = &self.notes[index];
-        NoteIds { note_id: n.note_id, card_id: n.card_id, mtime: n.mtime }
+        NoteIds { note_id: n.note_id, card_ids: n.card_ids.clone(), mtime: n.mtime }
     }
 
     fn tags(&self) -> Vec<&str> {
@@ -102,8 +103,8 @@ impl DeckNotes for StreamedDeck<'_> {
     }
 
     fn ids(&self, index: usize) -> NoteIds {
-        let (_, note_id, card_id, mtime, _) = self.identity(index);
-        NoteIds { note_id, card_id, mtime }
+        let (_, note_id, card_ids, mtime, _) = self.identity(index);
+        NoteIds { note_id, card_ids, mtime }
     }
 
     fn tags(&self) -> Vec<&str> {

@@ -7,7 +7,7 @@ use super::matching::{self, Leftovers, OldRef, Pool, Probe};
 #[cfg(test)]
 use super::{Context, IdentifiedDeck, InMemory, identify_deck};
 use super::{GuidSet, IdAllocator, NoteKey, NoteText, Sketches};
-use crate::ids::{self, CardId, NoteId};
+use crate::ids::{self, CardIds, NoteId};
 use crate::lock::NoteEntry;
 #[cfg(test)]
 use crate::model::Deck;
@@ -100,10 +100,10 @@ pub fn match_decks(decks: &[ToMatch<'_>], others: &[&[NoteEntry]]) -> Matched {
 }
 
 /// The identity a note gets: an old lock entry's ([`Olds::get`]), or a new one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Assigned {
     Old(usize),
-    New { guid: u64, note_id: NoteId, card_id: CardId },
+    New { guid: u64, note_id: NoteId, card_ids: CardIds },
 }
 
 /// The old entries a deck's notes took: its own, then those it took from other decks, numbered
@@ -136,13 +136,14 @@ pub struct Assignment {
 
 /// The second part of identifying a deck, in file order, shared by decks held in memory and on
 /// disk: gives each note its matched old entry (pool `own` is the deck's own), or a new guid and
-/// ids. Fails only if the text cannot be read.
+/// ids (`cards` card ids for each: one per template of the note type). Fails only if the text
+/// cannot be read.
 pub fn assign<T: NoteText>(
     m: DeckMatch,
     own: usize,
     pools: &[&[NoteEntry]],
     text: &T,
-    ids: &mut IdAllocator,
+    (ids, cards): (&mut IdAllocator, usize),
     guids: &mut GuidSet,
 ) -> Result<Assignment, T::Error> {
     let DeckMatch { matched, probes } = m;
@@ -176,7 +177,7 @@ pub fn assign<T: NoteText>(
                     occurrence += 1;
                     guid = text.guid(i, occurrence)?;
                 }
-                Assigned::New { guid, note_id: NoteId(ids.take()), card_id: CardId(ids.take()) }
+                Assigned::New { guid, note_id: NoteId(ids.take()), card_ids: ids.take_cards(cards) }
             }
         });
     }
@@ -223,7 +224,7 @@ pub fn identify_together(
         .zip(&texts)
         .enumerate()
         .map(|(d, (m, text))| {
-            let Ok(a) = assign(m, d, &pools, text, ids, guids);
+            let Ok(a) = assign(m, d, &pools, text, (&mut *ids, 1), guids);
             a
         })
         .collect();

@@ -163,7 +163,7 @@ fn history() -> Vec<(String, String)> {
         crate::source::Format::Txt,
         std::path::Path::new("history.txt"),
         text.as_bytes(),
-        crate::model::note_of,
+        crate::source::note_of,
     );
     let deck = parsed.deck.expect("the seed deck parses");
     deck.cards.iter().map(|n| (n.front().to_string(), n.back().to_string())).collect()

@@ -13,7 +13,7 @@ pub mod similar;
 pub mod streamed;
 
 use crate::html;
-use crate::ids::{self, CardId, NoteId};
+use crate::ids::{self, CardIds, NoteId};
 use crate::lock::{DeckEntry, NoteEntry, NotetypeEntry};
 use crate::model::{Deck, Note};
 use crate::notetype::Notetype;
@@ -66,7 +66,8 @@ pub struct IdentifiedNote {
     pub note: Note,
     pub guid: String,
     pub note_id: NoteId,
-    pub card_id: CardId,
+    /// Every card's id, by template ordinal.
+    pub card_ids: CardIds,
     /// Seconds.
     pub mtime: i64,
     /// 1-based position in the deck: the new card's `due`.
@@ -153,6 +154,13 @@ impl IdAllocator {
         self.next += 1;
         id
     }
+
+    /// The ids of a note's `count` cards (at least one), one per card, by template ordinal.
+    pub fn take_cards(&mut self, count: usize) -> CardIds {
+        let first = self.next;
+        self.next += count.max(1) as i64;
+        CardIds::consecutive(first, count)
+    }
 }
 
 /// The `mod` for something whose content changed since `old` (or is new): now, and always
@@ -195,6 +203,30 @@ pub struct NoteKey {
 impl NoteKey {
     pub fn of<S: AsRef<str>>(note: &Note<S>) -> NoteKey {
         NoteKey { front: hash(note.front()), back: hash(note.back()), content: content_hash(note) }
+    }
+
+    /// The lock entry of a note with this key: its guid, its note id, card ids and `mod`, the
+    /// sketches of its sides and its preview. Every lock entry is made here (from a deck in
+    /// memory, on disk, or a package).
+    pub fn entry(
+        &self,
+        guid: String,
+        (note_id, card_ids, mtime): (NoteId, CardIds, i64),
+        sketch: Sides,
+        preview: String,
+    ) -> NoteEntry {
+        NoteEntry {
+            guid,
+            note_id,
+            card_ids,
+            mtime,
+            content: self.content,
+            front: self.front,
+            back: self.back,
+            front_sketch: sketch.front,
+            back_sketch: sketch.back,
+            preview,
+        }
     }
 }
 
@@ -254,22 +286,23 @@ pub fn carried<'a>(old: Option<&'a NoteEntry>, key: &NoteKey) -> (Option<Sides>,
 }
 
 /// The guid, ids, `mod` and change of a note from what [`assign`] gave it.
-pub fn identity_of(
-    assigned: Assigned,
-    olds: Olds<'_>,
+pub fn identity_of<'a>(
+    assigned: &Assigned,
+    olds: Olds<'a>,
     content: u64,
     now_secs: i64,
-) -> (Option<&NoteEntry>, NoteId, CardId, i64, Change) {
+) -> (Option<&'a NoteEntry>, NoteId, CardIds, i64, Change) {
     match assigned {
         Assigned::Old(i) => {
-            let old = olds.get(i);
+            let old = olds.get(*i);
+            let ids = old.card_ids.clone();
             if old.content == content {
-                (Some(old), old.note_id, old.card_id, old.mtime, Change::Unchanged)
+                (Some(old), old.note_id, ids, old.mtime, Change::Unchanged)
             } else {
-                (Some(old), old.note_id, old.card_id, bumped(Some(old.mtime), now_secs), Change::Updated)
+                (Some(old), old.note_id, ids, bumped(Some(old.mtime), now_secs), Change::Updated)
             }
         }
-        Assigned::New { note_id, card_id, .. } => (None, note_id, card_id, now_secs, Change::New),
+        Assigned::New { note_id, card_ids, .. } => (None, *note_id, card_ids.clone(), now_secs, Change::New),
     }
 }
 
@@ -313,7 +346,7 @@ pub fn identify_deck(
         .zip(assigned)
         .enumerate()
         .map(|(index, ((note, key), assigned))| {
-            let (old, note_id, card_id, mtime, change) = identity_of(assigned, olds, key.content, now_secs);
+            let (old, note_id, card_ids, mtime, change) = identity_of(&assigned, olds, key.content, now_secs);
             let (sketch, preview) = carried(old, &key);
             let sketch = sketch.or_else(|| computed(index));
             let preview = preview.map(str::to_string);
@@ -322,27 +355,15 @@ pub fn identify_deck(
                 sketch: sketch.is_none(),
                 preview: preview.is_none(),
             });
-            let guid = match (assigned, old) {
-                (Assigned::New { guid, .. }, _) => ids::base91(guid),
+            let guid = match (&assigned, old) {
+                (Assigned::New { guid, .. }, _) => ids::base91(*guid),
                 (_, Some(old)) => old.guid.clone(),
                 (Assigned::Old(_), None) => unreachable!("an old identity has its entry"),
             };
-            let sketch = sketch.unwrap_or_default();
-            let entry = NoteEntry {
-                guid: guid.clone(),
-                note_id,
-                card_id,
-                mtime,
-                content: key.content,
-                front: key.front,
-                back: key.back,
-                front_sketch: sketch.front,
-                back_sketch: sketch.back,
-                line: note.line,
-                preview: preview.unwrap_or_default(),
-            };
+            let ids = (note_id, card_ids.clone(), mtime);
+            let entry = key.entry(guid.clone(), ids, sketch.unwrap_or_default(), preview.unwrap_or_default());
             let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
-            (IdentifiedNote { note, guid, note_id, card_id, mtime, position, change }, (entry, unfinished))
+            (IdentifiedNote { note, guid, note_id, card_ids, mtime, position, change }, (entry, unfinished))
         })
         .unzip();
     let unfinished: Vec<Unfinished> = unfinished.into_iter().flatten().collect();

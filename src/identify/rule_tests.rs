@@ -18,7 +18,7 @@ fn rebuild(before: Vec<Note>, after: Vec<Note>) -> (IdentifiedDeck, IdentifiedDe
     let first = identify_alone(deck("d", before), &[], 1_000, &mut ids, &mut GuidSet::default());
     let old = first.lock_entries();
     let mut guids: GuidSet = old.iter().map(|e| e.guid.as_str()).collect();
-    let mut ids = IdAllocator::new(2_000, old.iter().map(|e| e.card_id.0).max().unwrap_or(0));
+    let mut ids = IdAllocator::new(2_000, old.iter().map(|e| e.card_ids.max()).max().unwrap_or(0));
     let second = identify_alone(deck("d", after), &old, 2_000, &mut ids, &mut guids);
     (first, second)
 }

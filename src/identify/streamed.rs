@@ -9,7 +9,7 @@ use super::{
     Assigned, Assignment, Change, Context, NoteKey, NoteText, Olds, Sketches, carried, deck_entry,
     identity_of,
 };
-use crate::ids::{self, CardId, NoteId};
+use crate::ids::{self, CardIds, NoteId};
 use crate::lock::{DeckEntry, NoteEntry};
 use crate::model::NoteView;
 use crate::spill::{BATCH, Spill};
@@ -151,9 +151,9 @@ impl StreamedDeck<'_> {
     }
 
     /// Card `index`'s old entry (if it had one), note id, card id, `mod` and change.
-    pub fn identity(&self, index: usize) -> (Option<&NoteEntry>, NoteId, CardId, i64, Change) {
+    pub fn identity(&self, index: usize) -> (Option<&NoteEntry>, NoteId, CardIds, i64, Change) {
         let olds = Olds { own: &self.old_notes, adopted: &self.adopted };
-        identity_of(self.assigned[index], olds, self.keys[index].content, self.now_secs)
+        identity_of(&self.assigned[index], olds, self.keys[index].content, self.now_secs)
     }
 
     /// How many notes changed in each way.
@@ -163,32 +163,21 @@ impl StreamedDeck<'_> {
 
     /// The guid of card `index`, written into `buf` when it is new.
     pub fn guid<'a>(&'a self, index: usize, buf: &'a mut [u8; 11]) -> &'a str {
-        match self.assigned[index] {
-            Assigned::Old(old) => &Olds { own: &self.old_notes, adopted: &self.adopted }.get(old).guid,
-            Assigned::New { guid, .. } => ids::base91_in(guid, buf),
+        match &self.assigned[index] {
+            Assigned::Old(old) => &Olds { own: &self.old_notes, adopted: &self.adopted }.get(*old).guid,
+            Assigned::New { guid, .. } => ids::base91_in(*guid, buf),
         }
     }
 
     /// The lock entry of card `index`, whose note is `note`.
     pub fn lock_entry(&self, index: usize, note: &NoteView<'_>) -> NoteEntry {
         let key = &self.keys[index];
-        let (old, note_id, card_id, mtime, _) = self.identity(index);
+        let (old, note_id, card_ids, mtime, _) = self.identity(index);
         let (sketch, preview) = carried(old, key);
         let mut buf = [0u8; 11];
         let sketch = sketch.unwrap_or_else(|| super::sides_of(note));
-        NoteEntry {
-            guid: self.guid(index, &mut buf).to_string(),
-            note_id,
-            card_id,
-            mtime,
-            content: key.content,
-            front: key.front,
-            back: key.back,
-            front_sketch: sketch.front,
-            back_sketch: sketch.back,
-            line: note.line,
-            preview: preview.map_or_else(|| super::preview(note.front()), str::to_string),
-        }
+        let preview = preview.map_or_else(|| super::preview(note.front()), str::to_string);
+        key.entry(self.guid(index, &mut buf).to_string(), (note_id, card_ids, mtime), sketch, preview)
     }
 
     /// Hands every lock entry, in source order, to `f`, a batch at a time (the entries of a batch

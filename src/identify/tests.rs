@@ -14,7 +14,7 @@ fn deck(notes: Vec<Note>) -> Deck {
 
 /// Builds `notes` against `old` at time `now`, returning the identified deck.
 fn run(notes: Vec<Note>, old: &[NoteEntry], now: i64) -> IdentifiedDeck {
-    let max = old.iter().map(|e| e.card_id.0).max().unwrap_or(0);
+    let max = old.iter().map(|e| e.card_ids.max()).max().unwrap_or(0);
     let mut ids = IdAllocator::new(now, max);
     let mut guids: GuidSet = old.iter().map(|e| e.guid.as_str()).collect();
     identify_alone(deck(notes), old, now, &mut ids, &mut guids)
@@ -102,7 +102,7 @@ fn inserted_moved_and_deleted_cards() {
     assert_eq!(d.notes[0].guid, first.notes[2].guid);
     assert_eq!(d.notes[0].change, Change::Unchanged, "moving a card is not a change of its note");
     assert_eq!(d.notes[1].change, Change::New);
-    assert!(d.notes[1].note_id.0 > first.notes[2].card_id.0, "new ids go above the lock's");
+    assert!(d.notes[1].note_id.0 > first.notes[2].card_ids.max(), "new ids go above the lock's");
     assert_eq!(d.notes[1].mtime, 2_000);
     assert_eq!(d.notes[2].guid, first.notes[0].guid);
     assert_eq!(d.removed.len(), 1);
@@ -249,5 +249,8 @@ fn unreadable_text_fails_assignment_instead_of_retrying() {
     let mut guids = GuidSet::default();
     let matched = match_decks(&[ToMatch { keys: &[key; 3], text: &Unreadable, own: &[] }], &[]);
     let deck_match = matched.decks.into_iter().next().unwrap();
-    assert_eq!(assign(deck_match, 0, &[&[]], &Unreadable, &mut ids, &mut guids).err(), Some("cannot read"));
+    assert_eq!(
+        assign(deck_match, 0, &[&[]], &Unreadable, (&mut ids, 1), &mut guids).err(),
+        Some("cannot read")
+    );
 }

@@ -4,7 +4,8 @@
 //! the build reads its deck's identities back from the deck's package, or does not build it.
 //! Also: git merge-conflict markers, and a guid, note id or card id used twice.
 
-use super::{NOTE_COLUMNS, NOTE_COLUMNS_V1, parse_deck, parse_note, unescape};
+use super::upgrade::{NOTE_COLUMNS_V1, NOTE_COLUMNS_V2};
+use super::{NOTE_COLUMNS, parse_deck, parse_note, unescape};
 use rayon::prelude::*;
 use std::collections::HashMap;
 
@@ -110,9 +111,19 @@ pub(super) fn check_section(text: &str, key: &str, first_line: usize) -> Result<
 
 /// A more precise account of what is wrong in a damaged section, when there is one: a line cut
 /// short or not an entry, a line repeated, a guid, note id or card id used twice in the section,
-/// or a guid that another deck's line of the lock (`whole`, in which the section starts at byte `offset`, line `first_line` + 1) also uses.
+/// or a guid that another deck's line of the lock (`whole`, of version `version`, in which the
+/// section starts at byte `offset`, line `first_line` + 1) also uses.
 /// Slow; for a section already known to be damaged.
-pub(super) fn diagnose(whole: &str, offset: usize, section: &str, first_line: usize) -> Option<Damage> {
+pub(super) fn diagnose(
+    whole: &str,
+    offset: usize,
+    section: &str,
+    first_line: usize,
+    version: u32,
+) -> Option<Damage> {
+    // The columns a note line has in this version (before version 3, 12 or 13).
+    let (fewest, most) =
+        if version < 3 { (NOTE_COLUMNS_V1, NOTE_COLUMNS_V2) } else { (NOTE_COLUMNS, NOTE_COLUMNS) };
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut ids: HashMap<(&str, String), usize> = HashMap::new();
     let at = |index: usize, problem: String| Some(Damage { line: first_line + index + 1, problem });
@@ -126,13 +137,11 @@ pub(super) fn diagnose(whole: &str, offset: usize, section: &str, first_line: us
             "deck" if parse_deck(&cols).is_none() => {
                 "a bad deck line (a column is missing or not a number)".into()
             }
-            "note" if cols.len() < NOTE_COLUMNS_V1 => {
-                format!("a note line cut short: it has {} of its {NOTE_COLUMNS} columns", cols.len())
+            "note" if cols.len() < fewest => {
+                format!("a note line cut short: it has {} of its {most} columns", cols.len())
             }
-            "note" if cols.len() > NOTE_COLUMNS => {
-                format!("a note line with {} columns, not {NOTE_COLUMNS}", cols.len())
-            }
-            "note" if parse_note(&cols).is_none() => {
+            "note" if cols.len() > most => format!("a note line with {} columns, not {most}", cols.len()),
+            "note" if parse_note(&cols, version).is_none() => {
                 "a bad note line (a number or a hash is not what it should be)".into()
             }
             "deck" | "note" => String::new(),
@@ -144,7 +153,7 @@ pub(super) fn diagnose(whole: &str, offset: usize, section: &str, first_line: us
         if let Some(first) = seen.insert(line, index) {
             return at(index, format!("a repeated line: it is the same as line {}", first_line + first + 1));
         }
-        if let Some((_, entry)) = parse_note(&cols) {
+        if let Some((_, entry)) = parse_note(&cols, version) {
             for (what, value) in note_ids(&entry) {
                 if let Some(first) = ids.insert((what, value.clone()), index) {
                     return at(
@@ -163,7 +172,7 @@ pub(super) fn diagnose(whole: &str, offset: usize, section: &str, first_line: us
             continue;
         }
         let cols: Vec<&str> = line.split('\t').collect();
-        let Some((other, entry)) = parse_note(&cols) else { continue };
+        let Some((other, entry)) = parse_note(&cols, version) else { continue };
         for (what, value) in note_ids(&entry).into_iter().take(1) {
             if let Some(index) = ids.get(&(what, value.clone())) {
                 let other = unescape(other);
@@ -177,46 +186,82 @@ pub(super) fn diagnose(whole: &str, offset: usize, section: &str, first_line: us
     None
 }
 
-/// The guid, note id and card id of a note, named.
-fn note_ids(entry: &super::NoteEntry) -> [(&'static str, String); 3] {
-    [
-        ("guid", format!("`{}`", entry.guid)),
-        ("note id", entry.note_id.0.to_string()),
-        ("card id", entry.card_id.0.to_string()),
-    ]
+/// The guid, note id and card ids of a note, named.
+fn note_ids(entry: &super::NoteEntry) -> Vec<(&'static str, String)> {
+    let mut ids = vec![("guid", format!("`{}`", entry.guid)), ("note id", entry.note_id.0.to_string())];
+    ids.extend(entry.card_ids.iter().map(|card| ("card id", card.0.to_string())));
+    ids
 }
 
-/// The guid (hashed), note id and card id of each note of a section, with its line number.
-pub(super) type NoteIds = Vec<(usize, [u64; 3])>;
+/// The guid (hashed) and note id of each note of a section, and each of its card ids, with the
+/// note's line number.
+#[derive(Debug, Default)]
+pub(super) struct NoteIds {
+    pub notes: Vec<(usize, [u64; 2])>,
+    pub cards: Vec<(usize, u64)>,
+}
 
-/// [`NoteIds`] of a section's text that starts on line `first_line` + 1.
-pub(super) fn ids_of_text(section: &str, first_line: usize) -> NoteIds {
-    section
-        .lines()
-        .enumerate()
-        .filter_map(|(index, line)| {
-            let rest = line.strip_prefix("note\t")?;
-            let mut cols = rest.split('\t').skip(2);
-            let guid = xxhash_rust::xxh3::xxh3_64(cols.next()?.as_bytes());
-            let note = cols.next()?.parse::<i64>().ok()?;
-            let card = cols.next()?.parse::<i64>().ok()?;
-            Some((first_line + index + 1, [guid, note as u64, card as u64]))
-        })
-        .collect()
+impl NoteIds {
+    /// The values of one kind (0: guids, 1: note ids, 2: card ids), with their lines.
+    fn column(&self, column: usize) -> Box<dyn Iterator<Item = (usize, u64)> + Send + '_> {
+        match column {
+            2 => Box::new(self.cards.iter().copied()),
+            _ => Box::new(self.notes.iter().map(move |(line, v)| (*line, v[column]))),
+        }
+    }
+}
+
+/// The guid, note id and card ids columns of a note line (`rest` follows `note\t`), of any
+/// version: a version-3 line has its content hash (16 hex digits) where an older one has its
+/// mod (a number of seconds, far fewer digits). Damaged sections of an older lock stand
+/// verbatim in a newer one, and their guids are still in use.
+pub(super) fn id_columns(rest: &str) -> Option<(&str, &str, &str)> {
+    let mut cols = [""; 6];
+    let mut count = 0;
+    for (slot, col) in cols.iter_mut().zip(rest.split('\t')) {
+        *slot = col;
+        count += 1;
+    }
+    if count < 6 {
+        return None;
+    }
+    match cols[5].len() {
+        16 => Some((cols[1], cols[2], cols[3])),
+        _ => Some((cols[2], cols[3], cols[4])),
+    }
+}
+
+/// [`NoteIds`] of a section's text that starts on line `first_line` + 1, of a lock of version
+/// `version`.
+pub(super) fn ids_of_text(section: &str, first_line: usize, version: u32) -> NoteIds {
+    let mut ids = NoteIds::default();
+    for (index, line) in section.lines().enumerate() {
+        let Some(rest) = line.strip_prefix("note\t") else { continue };
+        let mut cols = rest.split('\t').skip(if version < 3 { 2 } else { 1 });
+        let (Some(guid), Some(note), Some(cards)) = (cols.next(), cols.next(), cols.next()) else { continue };
+        let Ok(note) = note.parse::<i64>() else { continue };
+        let cards: Option<Vec<i64>> = cards.split(',').map(|c| c.parse::<i64>().ok()).collect();
+        let Some(cards) = cards else { continue };
+        let line = first_line + index + 1;
+        ids.notes.push((line, [xxhash_rust::xxh3::xxh3_64(guid.as_bytes()), note as u64]));
+        ids.cards.extend(cards.into_iter().map(|c| (line, c as u64)));
+    }
+    ids
 }
 
 /// [`NoteIds`] of parsed notes whose first note line is line `first`.
 pub(super) fn ids_of_entries(entries: &[super::NoteEntry], first: usize) -> NoteIds {
-    entries
+    let notes = entries
         .par_iter()
         .enumerate()
-        .map(|(i, n)| {
-            (
-                first + i,
-                [xxhash_rust::xxh3::xxh3_64(n.guid.as_bytes()), n.note_id.0 as u64, n.card_id.0 as u64],
-            )
-        })
-        .collect()
+        .map(|(i, n)| (first + i, [xxhash_rust::xxh3::xxh3_64(n.guid.as_bytes()), n.note_id.0 as u64]))
+        .collect();
+    let cards = entries
+        .iter()
+        .enumerate()
+        .flat_map(|(i, n)| n.card_ids.iter().map(move |c| (first + i, c.0 as u64)))
+        .collect();
+    NoteIds { notes, cards }
 }
 
 /// A guid, note id or card id on two note lines, each named by its deck key and line.
@@ -236,10 +281,8 @@ pub(super) fn duplicates<K: AsRef<str> + Sync>(sections: &[(K, NoteIds)]) -> Vec
     const WHAT: [&str; 3] = ["guid", "note id", "card id"];
     let mut found = Vec::new();
     for (column, what) in WHAT.iter().enumerate() {
-        let mut values: Vec<u64> = sections
-            .par_iter()
-            .flat_map_iter(|(_, notes)| notes.iter().map(move |(_, v)| v[column]))
-            .collect();
+        let mut values: Vec<u64> =
+            sections.par_iter().flat_map_iter(|(_, notes)| notes.column(column).map(|(_, v)| v)).collect();
         values.par_sort_unstable();
         if values.windows(2).all(|w| w[0] != w[1]) {
             continue;
@@ -247,16 +290,16 @@ pub(super) fn duplicates<K: AsRef<str> + Sync>(sections: &[(K, NoteIds)]) -> Vec
         let mut first: HashMap<u64, (&str, usize)> = HashMap::new();
         for (key, notes) in sections {
             let key = key.as_ref();
-            for (line, values) in notes {
-                match first.get(&values[column]) {
+            for (line, value) in notes.column(column) {
+                match first.get(&value) {
                     Some(&(k, l)) => found.push(Duplicate {
                         what,
-                        value: values[column],
+                        value,
                         first: (k.to_string(), l),
-                        second: (key.to_string(), *line),
+                        second: (key.to_string(), line),
                     }),
                     None => {
-                        first.insert(values[column], (key, *line));
+                        first.insert(value, (key, line));
                     }
                 }
             }
@@ -272,8 +315,8 @@ mod tests {
     /// A sound section of two notes, as the writer makes it, starting on line 5 (0-based 4).
     fn section() -> String {
         let body = "deck\td\t9\t100\tD\n\
-                    note\td\t3\tg1\t1000\t1001\t100\t01\t02\t03\t7750a39cf7e8\tone\n\
-                    note\td\t6\tg2\t1002\t1003\t100\t01\t02\t03\t7750a39cf7e8\ttwo\n";
+                    note\td\tg1\t1000\t1001\t100\t01\t02\t03\t7750a39cf7e8\t-\tone\n\
+                    note\td\tg2\t1002\t1003,1004\t100\t01\t02\t03\t7750a39cf7e8\t-\ttwo\n";
         let mut text = body.to_string();
         push_trailer(&mut text, "d", 2, xxhash_rust::xxh3::xxh3_64(body.as_bytes()));
         text
@@ -343,19 +386,22 @@ mod tests {
         let text = section();
         let lines: Vec<&str> = text.lines().collect();
         let at = |damaged: &str| {
-            let whole = format!("version\t2\n{damaged}");
-            diagnose(&whole, 10, &whole[10..], 1).map(|d| (d.line, d.problem))
+            let whole = format!("version\t3\n{damaged}");
+            diagnose(&whole, 10, &whole[10..], 1, 3).map(|d| (d.line, d.problem))
         };
         let cut = format!("{}\n{}\n", lines[0], &lines[1][..20]);
         let (line, problem) = at(&cut).unwrap();
         assert_eq!(line, 3);
-        assert!(problem.contains("cut short: it has 6 of its 13 columns"), "{problem}");
+        assert!(problem.contains("cut short: it has 6 of its 12 columns"), "{problem}");
 
         let repeated = format!("{}\n{}\n{}\n", lines[0], lines[1], lines[1]);
         assert_eq!(at(&repeated).unwrap(), (4, "a repeated line: it is the same as line 3".to_string()));
 
         let shared = text.replace("\t1002\t", "\t1000\t");
         assert_eq!(at(&shared).unwrap(), (4, "note id 1000 is also used on line 3".to_string()));
+        // Any card id of a note counts, not only its first.
+        let shared_card = text.replace(",1004\t", ",1001\t");
+        assert_eq!(at(&shared_card).unwrap(), (4, "card id 1001 is also used on line 3".to_string()));
 
         assert_eq!(at(&text), None, "nothing more precise to say about a sound section");
         let unknown = text.replace("deck\t", "dekc\t");
@@ -364,10 +410,10 @@ mod tests {
 
     #[test]
     fn diagnose_finds_a_guid_of_another_deck() {
-        let other = "deck\te\t8\t100\tE\nnote\te\t3\tg2\t2000\t2001\t100\t01\t02\t03\t7750a39cf7e8\tx\n";
-        let whole = format!("version\t2\n{other}{}", section());
+        let other = "deck\te\t8\t100\tE\nnote\te\tg2\t2000\t2001\t100\t01\t02\t03\t7750a39cf7e8\t-\tx\n";
+        let whole = format!("version\t3\n{other}{}", section());
         let offset = whole.find("deck\td").unwrap();
-        let damage = diagnose(&whole, offset, &whole[offset..], 3).unwrap();
+        let damage = diagnose(&whole, offset, &whole[offset..], 3, 3).unwrap();
         assert_eq!(damage.line, 6);
         assert_eq!(damage.problem, "guid `g2` is also used on line 3 (deck `e`)");
     }
@@ -376,25 +422,28 @@ mod tests {
     /// explain the damage of a section: it is no damage.
     #[test]
     fn diagnose_does_not_blame_ids_shared_with_another_deck() {
-        let other = "deck\te\t8\t100\tE\nnote\te\t3\tg9\t1000\t1001\t100\t01\t02\t03\t7750a39cf7e8\tx\n";
-        let whole = format!("version\t2\n{other}{}", section());
+        let other = "deck\te\t8\t100\tE\nnote\te\tg9\t1000\t1001\t100\t01\t02\t03\t7750a39cf7e8\t-\tx\n";
+        let whole = format!("version\t3\n{other}{}", section());
         let offset = whole.find("deck\td").unwrap();
-        assert_eq!(diagnose(&whole, offset, &whole[offset..], 3), None);
+        assert_eq!(diagnose(&whole, offset, &whole[offset..], 3, 3), None);
     }
 
     #[test]
     fn duplicates_are_found_within_and_across_sections() {
-        let a = ids_of_text(&section(), 4);
-        assert_eq!(a.iter().map(|(line, _)| *line).collect::<Vec<_>>(), [6, 7]);
-        assert!(duplicates(&[("d", a.clone())]).is_empty());
-        let g2 = a[1].1[0];
-        let b = vec![(20, [g2, 5000, 5001]), (21, [7, 5002, a[0].1[2]])];
+        let ids = || ids_of_text(&section(), 4, 3);
+        let a = ids();
+        assert_eq!(a.notes.iter().map(|(line, _)| *line).collect::<Vec<_>>(), [6, 7]);
+        assert_eq!(a.cards, [(6, 1001), (7, 1003), (7, 1004)], "every card id of a note");
+        assert!(duplicates(&[("d", ids())]).is_empty());
+        let g2 = a.notes[1].1[0];
+        let b =
+            NoteIds { notes: vec![(20, [g2, 5000]), (21, [7, 5002])], cards: vec![(20, 5001), (21, 1004)] };
         let found = duplicates(&[("d", a), ("e", b)]);
         assert_eq!(
             found,
             [
                 Duplicate { what: "guid", value: g2, first: ("d".into(), 7), second: ("e".into(), 20) },
-                Duplicate { what: "card id", value: 1001, first: ("d".into(), 6), second: ("e".into(), 21) },
+                Duplicate { what: "card id", value: 1004, first: ("d".into(), 7), second: ("e".into(), 21) },
             ]
         );
     }

@@ -26,7 +26,8 @@ pub struct IdClash {
 impl IdClash {
     /// Whether `entry` is one of the notes that get new ids.
     pub fn hits(&self, entry: &NoteEntry) -> bool {
-        self.note_ids.contains(&entry.note_id.0) || self.card_ids.contains(&entry.card_id.0)
+        self.note_ids.contains(&entry.note_id.0)
+            || entry.card_ids.iter().any(|c| self.card_ids.contains(&c.0))
     }
 }
 
@@ -109,7 +110,8 @@ impl Lock {
         let Some(first_line) = self.clashes.get(key).map(|c| c.first_line) else { return false };
         let Some(text) = self.kept.get(key) else { return true };
         let mut part = Lock::default();
-        if part.parse_section(path, text, first_line).is_err() {
+        // A kept section is of the current version (those of earlier ones are all parsed).
+        if part.parse_section(path, text, first_line, super::VERSION).is_err() {
             return false;
         }
         self.kept.remove(key);
@@ -124,7 +126,7 @@ impl Lock {
 mod tests {
     use super::super::tests::sample;
     use super::*;
-    use crate::ids::{CardId, DeckId, NoteId};
+    use crate::ids::{CardId, CardIds, DeckId, NoteId};
     use crate::lock::{DeckEntry, RawSections};
     use std::collections::BTreeMap;
 
@@ -193,7 +195,7 @@ mod tests {
             let (_dir, path, text, d_line, e_line) = two_decks(|e| {
                 if new_ids {
                     e.note_id = NoteId(5000);
-                    e.card_id = CardId(5001);
+                    e.card_ids = CardIds::one(CardId(5001));
                 }
             });
             for parsed in parsed_every_way(&path, &text) {
@@ -229,10 +231,10 @@ mod tests {
         let mut lock = sample();
         let mut one = lock.notes["d\tx"][0].clone();
         one.guid = "one".into();
-        one.card_id = CardId(2001);
+        one.card_ids = CardIds::one(CardId(2001));
         let mut two = one.clone();
         two.guid = "two".into();
-        two.card_id = CardId(2002);
+        two.card_ids = CardIds::one(CardId(2002));
         lock.decks.insert("e".into(), DeckEntry { id: DeckId(10), mtime: 5, name: "E".into() });
         lock.notes.insert("e".into(), vec![one, two]);
         let text = lock.to_text().unwrap();

@@ -2,7 +2,10 @@
 //! [`SourceDeck`] plus diagnostics. Parsers never fail on bad content: they report it and return
 //! what they could read.
 
+mod neutral;
 pub mod txt;
+
+pub use neutral::{deck_of, note_of, section_tag};
 
 use crate::diagnostic::Diagnostic;
 use serde::Serialize;

@@ -1,0 +1,222 @@
+//! The lock's entry types (note type, deck, note) and their lines: how each is written and
+//! parsed, with the escaping of text columns. Pushed and split by hand: a note line is written
+//! and read once per note of every deck a build touches.
+
+use crate::ids::{CardIds, DeckId, NoteId, NotetypeId};
+use crate::sketch::Sketch;
+use std::fmt::Write as _;
+
+/// A note type's identity and the hash of the definition its `mod` belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotetypeEntry {
+    pub id: NotetypeId,
+    pub mtime: i64,
+    pub hash: u64,
+    pub name: String,
+}
+
+/// A deck's identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeckEntry {
+    pub id: DeckId,
+    pub mtime: i64,
+    pub name: String,
+}
+
+/// A note's identity and what is needed to match it against the next build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteEntry {
+    pub guid: String,
+    pub note_id: NoteId,
+    /// Every card's id, by template ordinal.
+    pub card_ids: CardIds,
+    /// Seconds: when its content last changed.
+    pub mtime: i64,
+    /// Hash of the fields and tags (what an Anki update would write).
+    pub content: u64,
+    /// Hash of the front field's HTML.
+    pub front: u64,
+    /// Hash of the back field's HTML.
+    pub back: u64,
+    /// Word sketch of the front, for matching lightly edited cards side by side. Empty for an
+    /// entry read from a version-1 lock (it had one sketch of both sides, which the per-side
+    /// rule cannot use).
+    pub front_sketch: Sketch,
+    /// Word sketch of the back (as `front_sketch`).
+    pub back_sketch: Sketch,
+    /// The start of the front as text, to name removed cards.
+    pub preview: String,
+}
+
+/// A deck's lock line (`key_text` is the escaped deck key).
+pub(super) fn push_deck_line(line: &mut String, key_text: &str, deck: &DeckEntry) {
+    let _ = writeln!(line, "deck\t{key_text}\t{}\t{}\t{}", deck.id.0, deck.mtime, escape(&deck.name));
+}
+
+/// A note's lock line (`key_text` is the escaped deck key): key, guid, note id, card ids by
+/// ordinal (`1001,1002`), mod, the content, front and back hashes, the two sketches, preview.
+/// No source line number: a line changes only when its note does. Pushed by hand rather than
+/// with `writeln!`: this runs once per note.
+pub(super) fn push_note_line(line: &mut String, key_text: &str, n: &NoteEntry) {
+    line.push_str("note\t");
+    line.push_str(key_text);
+    line.push('\t');
+    line.push_str(&n.guid);
+    push_field_int(line, n.note_id.0);
+    let mut separator = '\t';
+    for card in n.card_ids.iter() {
+        line.push(separator);
+        push_int(line, card.0);
+        separator = ',';
+    }
+    push_field_int(line, n.mtime);
+    for hash in [n.content, n.front, n.back] {
+        line.push('\t');
+        push_hex16(line, hash);
+    }
+    line.push('\t');
+    n.front_sketch.push_hex(line);
+    line.push('\t');
+    n.back_sketch.push_hex(line);
+    line.push('\t');
+    push_escaped(line, &n.preview);
+    line.push('\n');
+}
+
+/// Pushes a tab and a decimal number.
+pub(super) fn push_field_int(out: &mut String, n: i64) {
+    out.push('\t');
+    push_int(out, n);
+}
+
+/// Pushes a decimal number.
+fn push_int(out: &mut String, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
+}
+
+/// Pushes a number as 16 lowercase hex digits.
+pub(crate) fn push_hex16(out: &mut String, n: u64) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for shift in (0..16).rev() {
+        out.push(HEX[((n >> (shift * 4)) & 0xf) as usize] as char);
+    }
+}
+
+pub(super) fn parse_notetype(cols: &[&str]) -> Option<NotetypeEntry> {
+    let [_, id, mtime, hash, name] = cols else { return None };
+    Some(NotetypeEntry {
+        id: NotetypeId(id.parse().ok()?),
+        mtime: mtime.parse().ok()?,
+        hash: u64::from_str_radix(hash, 16).ok()?,
+        name: unescape(name),
+    })
+}
+
+pub(super) fn parse_deck(cols: &[&str]) -> Option<(String, DeckEntry)> {
+    let [_, key, id, mtime, name] = cols else { return None };
+    let entry = DeckEntry { id: DeckId(id.parse().ok()?), mtime: mtime.parse().ok()?, name: unescape(name) };
+    Some((unescape(key), entry))
+}
+
+/// The number of columns of a note line, as [`parse_note`] reads them (version 3).
+pub(super) const NOTE_COLUMNS: usize = 12;
+
+/// A note line of a lock of version `version`: its deck key as written (escaped) and its entry.
+/// Lines of older versions are read by [`super::upgrade`].
+pub(super) fn parse_note<'a>(cols: &[&'a str], version: u32) -> Option<(&'a str, NoteEntry)> {
+    if version < 3 {
+        return super::upgrade::parse_old_note(cols);
+    }
+    let [_, key, guid, nid, cids, mtime, content, front, back, front_sketch, back_sketch, preview] = cols
+    else {
+        return None;
+    };
+    let fields = NoteFields { guid, nid, cids, mtime, content, front, back, preview };
+    Some((key, fields.entry(front_sketch.parse().ok()?, back_sketch.parse().ok()?)?))
+}
+
+/// The text columns of a note line that every version has.
+pub(super) struct NoteFields<'a> {
+    pub guid: &'a str,
+    pub nid: &'a str,
+    /// The card ids (one, before version 3).
+    pub cids: &'a str,
+    pub mtime: &'a str,
+    pub content: &'a str,
+    pub front: &'a str,
+    pub back: &'a str,
+    pub preview: &'a str,
+}
+
+impl NoteFields<'_> {
+    /// The entry, if every number and hash is one.
+    pub fn entry(&self, front_sketch: Sketch, back_sketch: Sketch) -> Option<NoteEntry> {
+        let hex = |s: &str| u64::from_str_radix(s, 16).ok();
+        Some(NoteEntry {
+            guid: self.guid.to_string(),
+            note_id: NoteId(self.nid.parse().ok()?),
+            card_ids: CardIds::parse(self.cids)?,
+            mtime: self.mtime.parse().ok()?,
+            content: hex(self.content)?,
+            front: hex(self.front)?,
+            back: hex(self.back)?,
+            front_sketch,
+            back_sketch,
+            preview: unescape(self.preview),
+        })
+    }
+}
+
+/// Escapes `\`, tab and newlines so a value fits in one column.
+pub(super) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    push_escaped(&mut out, text);
+    out
+}
+
+/// Appends `text` with backslash, tab and line breaks escaped (as [`escape`]).
+pub(super) fn push_escaped(out: &mut String, text: &str) {
+    crate::html::push_replacing_ascii(text, out, |b| match b {
+        b'\\' => Some("\\\\"),
+        b'\t' => Some("\\t"),
+        b'\n' => Some("\\n"),
+        b'\r' => Some("\\r"),
+        _ => None,
+    });
+}
+
+pub(super) fn unescape(text: &str) -> String {
+    if !text.contains('\\') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
