@@ -96,7 +96,7 @@ fn missing_hint(path: &Path, inside: &bool) -> String {
     } else {
         format!(
             "\n  = hint: run ankideck from the project folder, the one that holds {}/, or name the \
-             folder with `--source DIR`",
+             folder with `--source DIR`; to start a new project here, run `ankideck init`",
             path.display()
         )
     }
