@@ -703,3 +703,30 @@ fn reverted_lock_alone_keeps_the_package_mods_and_the_next_edit_passes_them() {
         }
     }
 }
+
+/// A note added after the lock that comes back (a checkout of an older lock) is new to that lock
+/// but already in Anki from the last package: it keeps that package's `mod`, so the build's
+/// "unchanged" is what Anki reports too (found by review: it got the build's time, and Anki
+/// reported it updated).
+#[test]
+fn reverted_lock_without_an_added_note_keeps_its_package_mod() {
+    let project = Project::with_decks(&[("a", 4)]);
+    project.build(T1, &[], 0);
+    let lock_v1 = project.read(LOCK);
+    let source = project.read("source-cards/a.txt");
+    project.write("source-cards/a.txt", format!("{source}SECTION\nAn added card?\nIts answer.\n").as_bytes());
+    let run = project.build(T2, &[], 0);
+    assert!(run.stderr.contains("(1 new, 0 updated, 4 unchanged, 0 removed)"), "{}", run.stderr);
+    let in_anki = project.notes("out/a.apkg");
+
+    project.write(LOCK, lock_v1.as_bytes());
+    let run = project.build(T3, &[], 0);
+    assert!(run.stderr.contains("(0 new, 0 updated, 5 unchanged, 0 removed)"), "{}", run.stderr);
+    let guid_mod = |notes: &[(String, i64, i64, String)]| {
+        let mut v: Vec<(String, i64, String)> =
+            notes.iter().map(|n| (n.0.clone(), n.2, n.3.clone())).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(guid_mod(&project.notes("out/a.apkg")), guid_mod(&in_anki), "guids and mods Anki has");
+}
