@@ -4,8 +4,8 @@ Each scenario builds version 1 of a small project with the release binary, impor
 fresh collection, reviews cards with Anki's scheduler, changes the sources to version 2 the way a
 user does (edit, move, split, rename, swap, a damaged lock, a build without --csv after one with
 it, template cards replaced by others, a parallel deck, a move into a file with an error, a git
-revert), builds again with a later SOURCE_DATE_EPOCH, imports into the same collection, runs Check
-Database and counts:
+revert, an older lock checked out), builds again with a later SOURCE_DATE_EPOCH, imports into the
+same collection, runs Check Database and counts:
 
 - duplicates: notes the v2 import added for a card that already existed in v1;
 - stolen: reviewed v1 notes that now show a different card's text;
