@@ -737,12 +737,22 @@ fn reverted_lock_without_an_added_note_keeps_its_package_mod() {
 /// kept the old text).
 #[test]
 fn reverted_lock_then_an_edit_of_a_card_added_since_updates_its_note() {
+    reverted_lock_then_an_edit(&[]);
+}
+
+/// The same for a deck built from disk.
+#[test]
+fn reverted_lock_then_an_edit_of_a_card_added_since_updates_its_note_from_disk() {
+    reverted_lock_then_an_edit(&["--stream-above", "0"]);
+}
+
+fn reverted_lock_then_an_edit(args: &[&str]) {
     let project = Project::with_decks(&[("a", 4)]);
-    project.build(T1, &[], 0);
+    project.build(T1, args, 0);
     let lock_v1 = project.read(LOCK);
     let source = project.read("source-cards/a.txt");
     project.write("source-cards/a.txt", format!("{source}SECTION\nAn added card?\nIts answer.\n").as_bytes());
-    project.build(T2, &[], 0);
+    project.build(T2, args, 0);
     let in_anki = project.notes("out/a.apkg");
     let added = in_anki.iter().find(|n| n.3 == "An added card?").unwrap().clone();
 
@@ -751,7 +761,7 @@ fn reverted_lock_then_an_edit_of_a_card_added_since_updates_its_note() {
         "source-cards/a.txt",
         format!("{source}SECTION\nAn added card?\nIts answer, edited.\n").as_bytes(),
     );
-    let run = project.build(T3, &[], 0);
+    let run = project.build(T3, args, 0);
     assert!(run.stderr.contains("(0 new, 1 updated, 4 unchanged, 0 removed)"), "{}", run.stderr);
     let after = project.notes("out/a.apkg");
     let edited = after.iter().find(|n| n.3 == "An added card?").unwrap();
