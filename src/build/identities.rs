@@ -8,6 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::discover::SourceFile;
 use crate::identify::streamed;
 use crate::identify::{self, Context, IdAllocator, NoteKey};
+use crate::ids::NoteId;
 use crate::lock::{Lock, NoteEntry};
 use crate::source::stem_of;
 use rayon::prelude::*;
@@ -51,11 +52,41 @@ impl Run<'_> {
         let mut guids: identify::GuidSet =
             old_lock.notes.values().flatten().map(|n| n.guid.as_str()).collect();
         guids.extend(kept_guids);
+        // A deck whose lock section is not the one its last build wrote (an older lock checked
+        // out) is also matched against the notes that build gave Anki and the lock lacks. Their
+        // ids are kept when above every id of the lock (given after it); else they are renewed
+        // once every recovered id is known (Anki finds a note by its guid).
+        let mut to_renew: Vec<(usize, NoteEntry)> = Vec::new();
+        for (d, ((p, _), old)) in prepared.iter().zip(olds.iter_mut()).enumerate() {
+            let name = match p {
+                Prepared::Ready { deck, .. } => recover::DeckName { key: &deck.key, name: &deck.name },
+                Prepared::Streamed { deck, .. } => recover::DeckName { key: &deck.key, name: &deck.name },
+                _ => continue,
+            };
+            let Some(Ok(old)) = old else { continue };
+            if old.from.is_some() || old.taken_over.is_some() || !lock_edited.contains(name.key) {
+                continue;
+            }
+            for entry in recover::forgotten_by_lock(opts, name, self.notetype, &mut guids) {
+                if entry.note_id.0 > max_id && entry.card_ids.iter().all(|c| c.0 > max_id) {
+                    old.notes.to_mut().push(entry);
+                } else {
+                    to_renew.push((d, entry));
+                }
+            }
+        }
         // Identities recovered from a package are not in the lock: theirs count too. (Those
         // borrowed from the lock are counted above.)
         for old in olds.iter().flatten().flatten().filter(|o| matches!(o.notes, std::borrow::Cow::Owned(_))) {
             ids.ensure_above(old.notes.iter().map(|n| n.note_id.0.max(n.card_ids.max())).max().unwrap_or(0));
             guids.extend(old.notes.iter().map(|n| n.guid.as_str()));
+        }
+        for (d, mut entry) in to_renew {
+            entry.note_id = NoteId(ids.take());
+            entry.card_ids = ids.take_cards(entry.card_ids.len());
+            if let Some(Some(Ok(old))) = olds.get_mut(d) {
+                old.notes.to_mut().push(entry);
+            }
         }
         // Notes whose ids an earlier deck's notes also have get new ones, before any new note
         // does, in file order: the same lock gives the same ids.

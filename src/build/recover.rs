@@ -111,6 +111,22 @@ pub(super) fn with_sketches<'a>(
     notes.into()
 }
 
+/// The notes of a deck's previous package that no section of the lock holds, for a deck whose
+/// lock section is not the one its last build wrote (an older lock checked out): Anki has them
+/// from that package, so a card of theirs, even edited, must update its note rather than come
+/// back as a new one (a duplicate in Anki). Each guid taken is added to `guids`; one already
+/// there is left out (the lock knows that note). Without a readable package there are none.
+pub(super) fn forgotten_by_lock(
+    opts: &BuildOptions,
+    deck: DeckName<'_>,
+    notetype: &Notetype,
+    guids: &mut identify::GuidSet,
+) -> Vec<NoteEntry> {
+    let package = opts.out.join(format!("{}.apkg", output_stem(deck.key)));
+    let Ok(recovered) = from_package(&package, deck.name, notetype) else { return Vec::new() };
+    recovered.notes.into_iter().filter(|e| guids.insert(&e.guid)).collect()
+}
+
 /// The key (file stem) and the Anki name of a deck.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct DeckName<'a> {

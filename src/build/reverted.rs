@@ -64,12 +64,11 @@ pub(super) fn newer_than_package(opts: &BuildOptions, notetype: &Notetype, deck:
     for (note, entry) in deck.notes.iter_mut().zip(deck.entries.iter_mut()) {
         let Some(&(content, mtime)) = built.get(note.guid.as_str()) else { continue };
         if content == entry.content {
-            // What Anki last got: unchanged for it, and never older than it (the next edit's
-            // `mod` must pass Anki's).
-            if mtime > note.mtime {
-                note.mtime = mtime;
-                entry.mtime = mtime;
-            }
+            // What Anki last got: unchanged for it, so exactly its `mod` (an older one would let
+            // the next edit fall behind Anki's; a newer one, e.g. a note added after the lock
+            // that came back, which got fresh ids now, would make Anki report it updated).
+            note.mtime = mtime;
+            entry.mtime = mtime;
             note.change = Change::Unchanged;
         } else if mtime >= note.mtime {
             note.mtime = opts.now_secs.max(mtime + 1);

@@ -198,6 +198,13 @@ fn deck_name(check: &Checker<'_, '_>, path: &[Step], name: &str) -> Result<Strin
     let (message, hint) = if parts.iter().any(|p| p.is_empty()) {
         let message = format!("the deck name {name:?} is empty or has an empty part");
         (message, "write a name, and `::` only between two names to make a subdeck: `History::Stalin`")
+    } else if name.chars().any(|c| c.is_ascii_control()) {
+        // Anki drops them from a deck name, so the deck would not have the name written here.
+        let message = format!("the deck name {name:?} has a control character (a tab, a line break…)");
+        (
+            message,
+            "Anki removes them from deck names: write the name on one line, with spaces instead of tabs",
+        )
     } else if name.trim().eq_ignore_ascii_case("default") {
         let message = "a deck cannot be named `Default`".to_string();
         (message, "Anki would put these cards into the user's own Default deck; choose another name")

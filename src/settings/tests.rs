@@ -160,6 +160,9 @@ fn bad_values_are_errors_at_their_key() {
     insta::assert_snapshot!("tag_with_space", error("[defaults]\ntags = [\"world war\"]\n"));
     insta::assert_snapshot!("empty_deck_name_part", error("[decks.a]\nname = \"History::\"\n"));
     assert_eq!(problem("[decks.a]\nname = \" default \"\n"), Problem::BadValue);
+    // Anki drops ASCII control characters from deck names (checked with Anki's backend).
+    assert_eq!(problem("[decks.a]\nname = \"History\\tModern\"\n"), Problem::BadValue);
+    assert_eq!(problem("[decks.a]\nname = \"History\\u007f\"\n"), Problem::BadValue);
     assert_eq!(
         settings("[decks.a]\nname = \"History :: Stalin \"\n").for_deck("a").name.as_deref(),
         Some("History::Stalin")

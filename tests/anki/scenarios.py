@@ -4,8 +4,8 @@ Each scenario builds version 1 of a small project with the release binary, impor
 fresh collection, reviews cards with Anki's scheduler, changes the sources to version 2 the way a
 user does (edit, move, split, rename, swap, a damaged lock, a build without --csv after one with
 it, template cards replaced by others, a parallel deck, a move into a file with an error, a git
-revert), builds again with a later SOURCE_DATE_EPOCH, imports into the same collection, runs Check
-Database and counts:
+revert, an older lock checked out), builds again with a later SOURCE_DATE_EPOCH, imports into the
+same collection, runs Check Database and counts:
 
 - duplicates: notes the v2 import added for a card that already existed in v1;
 - stolen: reviewed v1 notes that now show a different card's text;
@@ -632,6 +632,50 @@ def scenario_git_revert(report: Report, binary: Path, work: Path) -> None:
     RESULTS.append((tag, out))
 
 
+def scenario_older_lock_checked_out(report: Report, binary: Path, work: Path) -> None:
+    """14. An older lock checked out: v1 built and imported; v2 adds a card, is built and
+    imported, every card reviewed; then ankideck.lock alone goes back to v1's (the added card is
+    not in it) while the added card's answer is edited. The edit updates the added card's note in
+    place: no duplicate, its history kept (found by review: it came back as a new note)."""
+    v1 = [Card(f"f{i}", "HISTORY", front, back) for i, (front, back) in enumerate(_FACTS[:-1])]
+    added = Card("added", "HISTORY", *_FACTS[-1])
+    v2 = [*v1, added]
+    v3 = [*v1, Card("added", "HISTORY", added.front, added.back + " (edited)")]
+    v1_sources: Sources = {"history": ("HISTORY FACTS", v1)}
+    v2_sources: Sources = {"history": ("HISTORY FACTS", v2)}
+    v3_sources: Sources = {"history": ("HISTORY FACTS", v3)}
+    tag = "14 older lock checked out"
+    project = Project(report, binary, work / "project", tag)
+    project.write(v1_sources)
+    project.build(v1_sources, EPOCH_V0)
+    v1_lock = (project.root / "ankideck.lock").read_bytes()
+    col = Collection(str(work / "collection.anki2"))
+    try:
+        import_all(col, project, v1_sources)
+        project.write(v2_sources)
+        project.build(v2_sources, EPOCH_V1)
+        log2 = import_all(col, project, v2_sources)
+        report.equal(f"{tag}: the v2 import adds the added card", log2.get("new"), 1)
+        by_fields = notes_by_fields(col)
+        nids = {c.key: by_fields[c.fields()][0] for c in v2 if len(by_fields.get(c.fields(), [])) == 1}
+        if not report.equal(f"{tag}: v2 cards found in Anki", len(nids), len(v2)):
+            return
+        reviewed = review(report, col, [nids[c.key] for c in v2], f"{tag} v2")
+        (project.root / "ankideck.lock").write_bytes(v1_lock)
+        project.write(v3_sources)
+        printed = project.build(v3_sources, EPOCH_V2)
+        print("    build over the older lock:\n" + "".join(f"      {line[:160]}\n" for line in printed.splitlines()[1:]), end="")
+        log3 = import_all(col, project, v3_sources)
+        message, ok = col.fix_integrity()
+        report.check(f"{tag}: Check Database after the import", ok, repr(message))
+        out = measure(col, all_cards(v2_sources), nids, reviewed, all_cards(v3_sources), log3)
+    finally:
+        col.close()
+    print_table(tag, (tag, out))
+    judge(report, tag, out, updated=1)
+    RESULTS.append((tag, out))
+
+
 def check_leftover_temp_files(report: Report, binary: Path, work: Path) -> None:
     """Temporary files a killed build left (in out/, and in the project root where builds once
     staged the lock) are removed by the next build, which itself leaves none."""
@@ -665,6 +709,7 @@ SCENARIOS = [
     ("11 parallel language decks", scenario_parallel_languages),
     ("12 card moved into a file with an error", scenario_moved_into_error),
     ("13 git revert of an edit", scenario_git_revert),
+    ("14 older lock checked out", scenario_older_lock_checked_out),
     ("tmp leftovers of a killed build", check_leftover_temp_files),
 ]
 
