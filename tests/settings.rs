@@ -244,3 +244,84 @@ fn a_deck_built_from_disk_gets_the_same_settings_as_one_in_memory() {
     let hist = dump(disk.path(), "out/hist.apkg");
     assert!(hist.contains("\"H::M::WAR TIME\"") && hist.contains("tags=\" WAR_TIME zz \""), "{hist}");
 }
+
+/// The `card` lines of a dump: (card id, note id, ord) of each card.
+fn cards_of(dump: &str) -> Vec<(String, String, String)> {
+    (dump.lines().filter(|l| l.starts_with("card ")))
+        .map(|l| {
+            let field = |key: &str| l.split(' ').find_map(|w| w.strip_prefix(key)).unwrap().to_string();
+            (l.split(' ').nth(1).unwrap().to_string(), field("nid="), field("ord="))
+        })
+        .collect()
+}
+
+#[test]
+fn reversed_decks_get_two_cards_per_note_of_the_reversed_note_type_and_an_edit_keeps_both() {
+    let tmp = project(Some("[defaults]\nnotetype = \"reversed\"\n"));
+    let build = run(tmp.path(), &["build", "--csv"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let geo = dump(tmp.path(), "out/geo.apkg");
+    assert!(geo.contains("notetype 1732999311602 \"ankideck Reversed\""), "{geo}");
+    assert!(geo.contains("mid=1732999311602"), "{geo}");
+    let cards = cards_of(&geo);
+    assert_eq!(cards.len(), 2, "{geo}");
+    assert_eq!((cards[0].1 == cards[1].1, cards[0].2.as_str(), cards[1].2.as_str()), (true, "0", "1"));
+    assert_eq!(cards_of(&dump(tmp.path(), "out/hist.apkg")).len(), 6);
+    let csv = std::fs::read_to_string(tmp.path().join("out/geo.csv")).unwrap();
+    assert!(
+        csv.contains("#notetype:ankideck Reversed\n")
+            && csv.contains("#columns:guid,Front,Back,Section,tags\n")
+    );
+    // An edited answer updates the note: the same note and both card ids.
+    std::fs::write(tmp.path().join("source-cards/geo.txt"), GEO.replace("Paris", "Paris, on the Seine"))
+        .unwrap();
+    assert_eq!(run(tmp.path(), &["build"]).code, 0);
+    let edited = dump(tmp.path(), "out/geo.apkg");
+    assert!(edited.contains("Paris, on the Seine"), "{edited}");
+    assert_eq!(cards_of(&edited), cards);
+}
+
+#[test]
+fn type_in_decks_get_one_card_of_the_type_in_note_type() {
+    let tmp = project(Some("[defaults]\nnotetype = \"type-in\"\n"));
+    let build = run(tmp.path(), &["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let geo = dump(tmp.path(), "out/geo.apkg");
+    assert!(
+        geo.contains("notetype 1732999311604 \"ankideck Type-in\"") && geo.contains("{{type:Back}}"),
+        "{geo}"
+    );
+    assert!(geo.contains("mid=1732999311604"), "{geo}");
+    assert_eq!(cards_of(&geo).len(), 1, "{geo}");
+}
+
+#[test]
+fn decks_of_different_note_types_in_one_project_are_an_error_at_the_odd_decks_key() {
+    let tmp = project(Some("[defaults]\nnotetype = \"reversed\"\n\n[decks.hist]\nnotetype = \"basic\"\n"));
+    let build = run(tmp.path(), &["build"]);
+    assert_eq!(build.code, 1, "{}", build.stderr);
+    assert!(
+        build.stderr.contains("ankideck.toml:5:12: error: the deck `hist` is of the note type `basic` and the deck `geo` of `reversed`"),
+        "{}",
+        build.stderr
+    );
+    assert!(!tmp.path().join("out/geo.apkg").exists());
+}
+
+#[test]
+fn switching_the_note_type_of_built_decks_is_refused_and_writes_nothing() {
+    let tmp = project(None);
+    assert_eq!(run(tmp.path(), &["build"]).code, 0);
+    let before = out_files(tmp.path());
+    std::fs::write(tmp.path().join("ankideck.toml"), "[defaults]\nnotetype = \"reversed\"\n").unwrap();
+    let build = run(tmp.path(), &["build"]);
+    assert_eq!(build.code, 1, "{}", build.stderr);
+    assert!(
+        build.stderr.contains(
+            "are of the note type `ankideck Flashcard`, and the settings now ask for `ankideck Reversed`"
+        ),
+        "{}",
+        build.stderr
+    );
+    assert_eq!(out_files(tmp.path()), before);
+}

@@ -205,6 +205,16 @@ pub enum BuildError {
     /// `ankideck.toml` is wrong or cannot be read: nothing is built.
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
+    /// The decks' note type is not the one their notes in the lock were built with.
+    #[error(
+        "the notes in {} are of the note type `{old}`, and the settings now ask for `{new}`: \
+         switching a deck's note type is not supported yet (Anki keeps a note's type on import, \
+         so the notes would not be updated)\n  hint: set `notetype` back; or, to start over, \
+         delete {0} (every note gets a new identity: Anki imports them as new notes and the old \
+         ones keep their review history under `{old}`)",
+        lock.display()
+    )]
+    NotetypeSwitch { lock: PathBuf, old: String, new: String },
 }
 
 /// A deck after the parallel read phase.
@@ -296,9 +306,9 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     if files.is_empty() {
         return Err(BuildError::NoDecks(opts.source.clone()));
     }
-    let notetype = load_notetype(&opts.source)?;
     let project = settings::load(&opts.lock)?;
     let file_stems: Vec<String> = files.iter().map(|f| stem_of(&f.path)).collect();
+    let notetype = load_notetype(&opts.source, &project, &file_stems)?;
     let settings_warnings = settings::warnings(&project, file_stems.iter().map(String::as_str));
     // The lock and the sources whose outputs exist (the incremental check needs both) are read
     // at the same time.
@@ -320,6 +330,16 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     }
     let interrupted = journal::pending(&opts.out, old_text.as_deref());
     let head = Lock::parse(&opts.lock, raw.head)?;
+    // Notes built under one note type cannot move to another by rebuilding: Anki keeps a note's
+    // type on import, and the lock's card ids are the old type's cards.
+    if !raw.decks.is_empty() && !head.notetypes.is_empty() && !head.notetypes.contains_key(&notetype.id.0) {
+        let old = head.notetypes.values().max_by_key(|e| e.mtime).expect("not empty");
+        return Err(BuildError::NotetypeSwitch {
+            lock: opts.lock.clone(),
+            old: old.name.clone(),
+            new: notetype.name.clone(),
+        });
+    }
     let notetype_entry =
         identify::identify_notetype(&notetype, head.notetypes.get(&notetype.id.0), opts.now_secs);
     let run = Run {
@@ -810,9 +830,15 @@ fn free_in_background<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new().name("ankideck-free".into()).spawn(move || drop(value));
 }
 
-/// The note type, with the project's `ankideck.css` if there is one.
-fn load_notetype(source: &Path) -> Result<Notetype, BuildError> {
-    Ok(Notetype::flashcard(discover::read_stylesheet(source)?.as_deref()))
+/// The decks' note type (their settings'), with the project's `ankideck.css` if there is one.
+fn load_notetype(
+    source: &Path,
+    project: &crate::settings::Settings,
+    stems: &[String],
+) -> Result<Notetype, BuildError> {
+    let css = discover::read_stylesheet(source)?;
+    let stems: Vec<&str> = stems.iter().map(String::as_str).collect();
+    Ok(settings::notetype_of(project, &stems, css.as_deref())?)
 }
 
 /// The output file name stem: never `collection` or `backup-*`, which Anki's importer treats as

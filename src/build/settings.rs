@@ -8,6 +8,7 @@
 use crate::diagnostic::{Code, Diagnostic};
 use crate::html;
 use crate::model::{FIELD_SEPARATOR, Note};
+use crate::notetype::Notetype;
 use crate::settings::{self, Builtin, DeckSettings, NotetypeChoice, Settings, SettingsError};
 use crate::source::CardText;
 use std::path::{Path, PathBuf};
@@ -26,11 +27,33 @@ pub fn settings_path(lock: &Path) -> PathBuf {
 /// cloze would give the user notes of the wrong type, under identities that would then stick.
 pub fn load(lock: &Path) -> Result<Settings, SettingsError> {
     let settings = Settings::load(&settings_path(lock))?;
-    let supported = |choice: &NotetypeChoice| matches!(choice, NotetypeChoice::Builtin(Builtin::Basic));
-    match settings.unsupported_notetype(supported) {
+    // Each of these makes, for every card of the text format (both sides non-empty), a card per
+    // template: the card ids a note gets (one per template) are exactly Anki's cards.
+    let supported = |choice: &NotetypeChoice| {
+        matches!(choice, NotetypeChoice::Builtin(Builtin::Basic | Builtin::Reversed | Builtin::TypeIn))
+    };
+    match settings.unsupported_notetype(supported, "`basic`, `reversed` and `type-in` cards") {
         Some(error) => Err(error),
         None => Ok(settings),
     }
+}
+
+/// The note type of the decks `stems` (one for all of them; a project that mixes them is an
+/// error at the odd deck's key), with the project's `ankideck.css`.
+pub fn notetype_of(
+    settings: &Settings,
+    stems: &[&str],
+    extra_css: Option<&str>,
+) -> Result<Notetype, SettingsError> {
+    if let Some(error) = settings.mixed_notetypes(stems) {
+        return Err(error);
+    }
+    let choice = stems.first().map(|stem| settings.for_deck(stem).notetype);
+    Ok(match choice {
+        Some(NotetypeChoice::Builtin(b)) => Notetype::builtin(b.name(), extra_css).expect("a built-in name"),
+        // `load` refuses custom types.
+        Some(NotetypeChoice::Custom(_)) | None => Notetype::flashcard(extra_css),
+    })
 }
 
 /// A settings error as `check` and `build` print it: one that is in the file names its place
