@@ -372,6 +372,70 @@ def check_settings(report: Report, binary: Path, work: Path) -> None:
         col.close()
 
 
+NOTETYPES_DECK = "Words\n\nGREETINGS\nhola\n---\nhello\n\nGREETINGS\nadios\n---\nbye, <b>goodbye</b>\n"
+
+
+def anki_ords(col: Collection, note) -> list[int]:
+    """The card ordinals Anki itself creates for a note of this note type with these fields:
+    a copy added to the collection, read, and removed again."""
+    copy = col.new_note(note.note_type())
+    for i, value in enumerate(note.fields):
+        copy.fields[i] = value
+    copy.tags = list(note.tags)
+    col.add_note(copy, col.decks.id("ankideck-check scratch"))
+    ords = sorted(card.ord for card in copy.cards())
+    col.remove_notes([copy.id])
+    return ords
+
+
+def check_notetype(report: Report, binary: Path, work: Path, name: str, anki_name: str, ords: list[int]) -> None:
+    """issue 11 note types: a deck of the built-in type `name` imports as `anki_name` with exactly
+    the cards Anki makes for each note (`ords`), Check Database has nothing to fix, and a rebuild
+    after an edit of a note updates it, every card keeping its id and review history."""
+    tag = f"notetype {name}"
+    project = work / f"notetype-{name}"
+    (project / "source-cards").mkdir(parents=True)
+    (project / "source-cards" / "words.txt").write_text(NOTETYPES_DECK, encoding="utf-8")
+    (project / "ankideck.toml").write_text(f'[defaults]\nnotetype = "{name}"\n', encoding="utf-8")
+    run_bin(binary, build_args(), project)
+    (work / f"notetype-{name}-col").mkdir()
+    col = Collection(str(work / f"notetype-{name}-col" / "x.anki2"))
+    try:
+        apkg = project / "out" / "words.apkg"
+        report.equal(f"{tag}: import log", counts(import_apkg(col, apkg)), counts_zero(new=2))
+        notes = [col.get_note(nid) for nid in col.find_notes("")]
+        report.equal(f"{tag}: note type", sorted({n.note_type()["name"] for n in notes}), [anki_name])
+        ours = {n["Front"]: sorted(c.ord for c in n.cards()) for n in notes}
+        report.equal(f"{tag}: card ords of each note", ours, {"hola": ords, "adios": ords})
+        theirs = {n["Front"]: anki_ords(col, n) for n in notes}
+        report.equal(f"{tag}: the cards Anki itself makes for the same notes", theirs, ours)
+        cards_before = sorted(col.find_cards(""))
+        check_integrity(report, col, f"{tag}: fix_integrity after import")
+        report.equal(f"{tag}: Check Database adds or removes no card", sorted(col.find_cards("")), cards_before)
+        # Every card of every note reviewed, then the answer of one note edited and rebuilt.
+        col.sched.set_due_date(cards_before, "7")
+        time.sleep(BUILD_SPACING_S)
+        edited = NOTETYPES_DECK.replace("hello", "hello, hi")
+        (project / "source-cards" / "words.txt").write_text(edited, encoding="utf-8")
+        run_bin(binary, build_args(), project)
+        report.equal(f"{tag}: an edit imports as an update", counts(import_apkg(col, apkg)),
+                     counts_zero(updated=1, duplicate=1))
+        report.equal(f"{tag}: the same cards after the update", sorted(col.find_cards("")), cards_before)
+        hola = [col.get_note(nid) for nid in col.find_notes("") if col.get_note(nid)["Front"] == "hola"]
+        report.equal(f"{tag}: the edit reached the note", [n["Back"] for n in hola], ["hello, hi"])
+        not_review = [c for c in cards_before if col.get_card(c).type != 2]
+        report.check(f"{tag}: every card keeps its review history", not not_review, f"not review cards: {not_review}")
+        check_integrity(report, col, f"{tag}: fix_integrity after the update")
+    finally:
+        col.close()
+
+
+def check_notetypes(report: Report, binary: Path, work: Path) -> None:
+    """Each built-in note type the build makes (see check_notetype)."""
+    check_notetype(report, binary, work, "reversed", "ankideck Reversed", [0, 1])
+    check_notetype(report, binary, work, "type-in", "ankideck Type-in", [0])
+
+
 def large_deck_text(cards: int) -> str:
     """A deterministic deck of `cards` cards: some fronts are numbers, some backs are long."""
     lines = ["GENERATED LARGE Flashcards"]
@@ -645,6 +709,7 @@ def run_every_check(report: Report, binary: Path, work: Path, scenarios) -> None
     report.guard("(d) rebuild scenario", check_rebuild, binary, work)
     report.guard("init: the sample project", check_init, binary, work)
     report.guard("settings: ankideck.toml in the package", check_settings, binary, work)
+    report.guard("note types: reversed and type-in decks in Anki", check_notetypes, binary, work)
     global EXTRA_BUILD_ARGS
     EXTRA_BUILD_ARGS = ["--stream-above", "0"]
     (work / "from-disk").mkdir()
