@@ -325,3 +325,32 @@ fn switching_the_note_type_of_built_decks_is_refused_and_writes_nothing() {
     );
     assert_eq!(out_files(tmp.path()), before);
 }
+
+#[test]
+fn a_reversed_note_whose_back_anki_sees_as_empty_has_no_reverse_card_until_it_gets_one() {
+    let tmp = project(Some("[defaults]\nnotetype = \"reversed\"\nhtml = true\n"));
+    std::fs::write(
+        tmp.path().join("source-cards/geo.txt"),
+        "Geo Flashcards\n\nCAPITALS\nCapital of France?\n<br>\n",
+    )
+    .unwrap();
+    assert_eq!(run(tmp.path(), &["build"]).code, 0);
+    let first = cards_of(&dump(tmp.path(), "out/geo.apkg"));
+    assert_eq!(
+        first.iter().map(|c| c.2.as_str()).collect::<Vec<_>>(),
+        ["0"],
+        "Anki makes no card 2: {first:?}"
+    );
+    // The back filled in: the note keeps its card 1 and gets a card 2.
+    std::fs::write(
+        tmp.path().join("source-cards/geo.txt"),
+        "Geo Flashcards\n\nCAPITALS\nCapital of France?\nParis\n",
+    )
+    .unwrap();
+    let build = run(tmp.path(), &["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let second = cards_of(&dump(tmp.path(), "out/geo.apkg"));
+    assert_eq!(second.iter().map(|c| c.2.as_str()).collect::<Vec<_>>(), ["0", "1"], "{second:?}");
+    assert_eq!((&second[0].0, &second[0].1), (&first[0].0, &first[0].1), "card 1 keeps its id and note");
+    assert!(second[1].0 > second[0].0, "card 2 has a new id");
+}

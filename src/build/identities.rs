@@ -186,8 +186,13 @@ impl Run<'_> {
             }
         }
         // Guids and ids of new notes are given in file order, so they do not depend on scheduling.
-        // A new note gets a card id per template.
-        let cards = self.notetype.templates.len();
+        // A new note gets a card id per card Anki makes for it. A note type of one template
+        // makes card 1 of every note (Anki adds it even when it renders empty): no need to
+        // look at the fields.
+        let cards = match (self.notetype.kind, self.notetype.templates.len()) {
+            (crate::notetype::NotetypeKind::Normal, 1) => identify::CardShape::Every(1),
+            _ => identify::CardShape::PerNote(self.notetype),
+        };
         let mut assignments = Vec::with_capacity(decks.len());
         for (d, (deck_match, text)) in matched.decks.into_iter().zip(&texts).enumerate() {
             let name = match &decks[d].1 {
