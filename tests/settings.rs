@@ -103,13 +103,15 @@ fn the_settings_are_read_from_the_folder_of_the_lock_file() {
 
 #[test]
 fn a_note_type_the_build_cannot_make_yet_is_an_error_at_its_key_and_basic_is_accepted() {
-    let tmp = project(Some("[defaults]\nnotetype = \"basic\"\n\n[decks.geo]\n\nnotetype = \"cloze\"\n"));
+    let tmp = project(Some(
+        "[defaults]\nnotetype = \"basic\"\n\n[decks.geo]\n\nnotetype = \"optional-reversed\"\n",
+    ));
     for args in [&["check"][..], &["build"]] {
         let r = run(tmp.path(), args);
         assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
         assert!(
             r.stderr.contains(
-                "ankideck.toml:6:12: error: the note type `cloze` is not supported by the build yet \
+                "ankideck.toml:6:12: error: the note type `optional-reversed` is not supported by the build yet \
                  (key `decks.geo.notetype`)"
             ),
             "{}",
@@ -353,4 +355,53 @@ fn a_reversed_note_whose_back_anki_sees_as_empty_has_no_reverse_card_until_it_ge
     assert_eq!(second.iter().map(|c| c.2.as_str()).collect::<Vec<_>>(), ["0", "1"], "{second:?}");
     assert_eq!((&second[0].0, &second[0].1), (&first[0].0, &first[0].1), "card 1 keeps its id and note");
     assert!(second[1].0 > second[0].0, "card 2 has a new id");
+}
+
+const CLOZE: &str = "Capitals\n\nEUROPE\n{{c1::Paris}} is the capital of {{c3::France}}.\nIn Europe.\n\n\
+                     EUROPE\n{{c2::Rome}} is in {{c1,2::Italy::a country}}.\n---\nOld.\n";
+
+#[test]
+fn cloze_notes_get_a_card_per_cloze_number_at_its_ordinal_and_keep_them_through_edits() {
+    let toml = "[defaults]\nnotetype = \"cloze\"\n";
+    let (memory, disk) = (project(Some(toml)), project(Some(toml)));
+    for tmp in [&memory, &disk] {
+        std::fs::write(tmp.path().join("source-cards/geo.txt"), CLOZE).unwrap();
+    }
+    assert_eq!(run(memory.path(), &["build", "--csv"]).code, 0);
+    let build = run(disk.path(), &["build", "--csv", "--stream-above", "0"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let strip = |dir: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        out_files(dir).into_iter().map(|(p, b)| (p.strip_prefix(dir).unwrap().to_path_buf(), b)).collect()
+    };
+    assert_eq!(strip(disk.path()), strip(memory.path()), "from disk as in memory");
+    let tmp = memory;
+    let geo = dump(tmp.path(), "out/geo.apkg");
+    assert!(geo.contains("notetype 1732999311605 \"ankideck Cloze\" type=1"), "{geo}");
+    let cards = cards_of(&geo);
+    let ords: Vec<&str> = cards.iter().map(|c| c.2.as_str()).collect();
+    assert_eq!(ords, ["0", "2", "0", "1"], "c1 and c3; c2 and c1,2: {geo}");
+    let lock = std::fs::read_to_string(tmp.path().join("ankideck.lock")).unwrap();
+    assert!(lock.contains(&format!("\t{},,{}\t", cards[0].0, cards[1].0)), "no card at ordinal 1: {lock}");
+    let csv = std::fs::read_to_string(tmp.path().join("out/geo.csv")).unwrap();
+    assert!(
+        csv.contains("#notetype:ankideck Cloze\n")
+            && csv.contains("#columns:guid,Text,Back Extra,Section,tags\n")
+    );
+    // Unchanged: up to date, the same bytes.
+    let before = out_files(tmp.path());
+    assert_eq!(run(tmp.path(), &["build", "--csv"]).code, 0);
+    assert_eq!(out_files(tmp.path()), before);
+    // A deletion c2 added to the first note: its cards 1 and 3 keep their ids, card 2 is new.
+    std::fs::write(
+        tmp.path().join("source-cards/geo.txt"),
+        CLOZE.replace("capital of", "{{c2::capital}} of"),
+    )
+    .unwrap();
+    assert_eq!(run(tmp.path(), &["build"]).code, 0);
+    let edited = cards_of(&dump(tmp.path(), "out/geo.apkg"));
+    let mut first: Vec<_> = edited.iter().filter(|c| c.1 == cards[0].1).collect();
+    first.sort_by(|a, b| a.2.cmp(&b.2));
+    assert_eq!(first.iter().map(|c| c.2.as_str()).collect::<Vec<_>>(), ["0", "1", "2"], "{edited:?}");
+    assert_eq!((&first[0].0, &first[2].0), (&cards[0].0, &cards[1].0), "cards 1 and 3 keep their ids");
+    assert!(!cards.iter().any(|c| c.0 == first[1].0), "card 2 has a new id");
 }

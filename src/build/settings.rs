@@ -27,12 +27,16 @@ pub fn settings_path(lock: &Path) -> PathBuf {
 /// cloze would give the user notes of the wrong type, under identities that would then stick.
 pub fn load(lock: &Path) -> Result<Settings, SettingsError> {
     let settings = Settings::load(&settings_path(lock))?;
-    // Each of these makes, for every card of the text format (both sides non-empty), a card per
-    // template: the card ids a note gets (one per template) are exactly Anki's cards.
+    // The text format fills these types' fields (front, back, section) without a way to ask
+    // for more: `optional-reversed` needs one (its `Add Reverse` field), custom types their
+    // files read.
     let supported = |choice: &NotetypeChoice| {
-        matches!(choice, NotetypeChoice::Builtin(Builtin::Basic | Builtin::Reversed | Builtin::TypeIn))
+        matches!(
+            choice,
+            NotetypeChoice::Builtin(Builtin::Basic | Builtin::Reversed | Builtin::TypeIn | Builtin::Cloze)
+        )
     };
-    match settings.unsupported_notetype(supported, "`basic`, `reversed` and `type-in` cards") {
+    match settings.unsupported_notetype(supported, "`basic`, `reversed`, `type-in` and `cloze` cards") {
         Some(error) => Err(error),
         None => Ok(settings),
     }
