@@ -405,3 +405,30 @@ fn cloze_notes_get_a_card_per_cloze_number_at_its_ordinal_and_keep_them_through_
     assert_eq!((&first[0].0, &first[2].0), (&cards[0].0, &cards[1].0), "cards 1 and 3 keep their ids");
     assert!(!cards.iter().any(|c| c.0 == first[1].0), "card 2 has a new id");
 }
+
+#[test]
+fn check_and_build_warn_about_a_cloze_card_without_deletion_and_a_deletion_in_the_back() {
+    let tmp = project(Some("[defaults]\nnotetype = \"cloze\"\n"));
+    let text = "Geo\n\nEUROPE\nNo deletion here.\n---\nIn Europe.\n\nEUROPE\n{{c1::Rome}} is in Italy.\n---\nIn {{c2::Europe}}.\n";
+    std::fs::write(tmp.path().join("source-cards/geo.txt"), text).unwrap();
+    std::fs::write(tmp.path().join("source-cards/hist.txt"), CLOZE).unwrap();
+    let w008 = "source-cards/geo.txt:3:1: warning[W008]: the card has no cloze deletion: Anki makes its card 1, blank";
+    let w009 = "source-cards/geo.txt:8:1: warning[W009]: a cloze deletion in the field `Back Extra`";
+    for args in [
+        &["check"][..],
+        &["check", "--format", "json"],
+        &["build"],
+        &["build", "--force", "--stream-above", "0"],
+    ] {
+        let r = run(tmp.path(), args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        let out = format!("{}{}", r.stdout, r.stderr);
+        if args.contains(&"json") {
+            assert_eq!((out.matches("\"W008\"").count(), out.matches("\"W009\"").count()), (1, 1), "{out}");
+        } else {
+            assert!(out.contains(w008) && out.contains(w009), "{args:?}: {out}");
+            assert!(out.find(w008) < out.find(w009), "in line order: {out}");
+        }
+        assert!(!out.contains("hist.txt:"), "a deck with deletions in the front only: no warning: {out}");
+    }
+}

@@ -982,7 +982,13 @@ fn prepare(
         Some(deck) if !has_errors => {
             let mut deck = source::deck_of(deck);
             deck.name = settings::deck_name(deck.name, deck_settings);
-            (Prepared::Ready { deck, source: digest }, parsed.diagnostics)
+            let mut diagnostics = parsed.diagnostics;
+            if let Some(notetype) = settings::card_lint(deck_settings) {
+                diagnostics.extend(
+                    deck.notes.iter().flat_map(|n| settings::card_warnings(&notetype, &file.path, n)),
+                );
+            }
+            (Prepared::Ready { deck, source: digest }, diagnostics)
         }
         _ => (Prepared::Invalid, parsed.diagnostics),
     }
@@ -1017,8 +1023,13 @@ fn prepare_streamed(
         (NoteKey::of(&note), guid, note)
     };
     let mut spill_failed = None;
+    let lint = settings::card_lint(deck_settings);
+    let mut warnings = Vec::new();
     let streamed = source::parse_stream(file.format, &file.path, &mut reader, STREAM_BLOCK, map, |piece| {
         for (key, guid, note) in piece {
+            if let Some(notetype) = &lint {
+                warnings.extend(settings::card_warnings(notetype, &file.path, &note));
+            }
             keys.push(key);
             guids.push(guid);
             for tag in note.tags() {
@@ -1052,7 +1063,9 @@ fn prepare_streamed(
         tags: tags.into_iter().collect(),
         notes,
     };
-    (Prepared::Streamed { deck, source: digest }, parsed.diagnostics)
+    let mut diagnostics = parsed.diagnostics;
+    diagnostics.extend(warnings);
+    (Prepared::Streamed { deck, source: digest }, diagnostics)
 }
 
 /// The package (and CSV) paths of a deck.

@@ -131,6 +131,46 @@ fn tags_of(section: &str, extra: &[String]) -> String {
     settings::merge_tags(all).join(" ")
 }
 
+/// The note type whose cards need a look for a deck of these settings: `cloze`, where a card's
+/// text decides which cards Anki makes ([`card_warnings`]); `None` for the others, whose cards
+/// every card of the text format makes (so the hot path of a `basic` deck does nothing more).
+pub fn card_lint(deck: &DeckSettings) -> Option<Notetype> {
+    matches!(deck.notetype, NotetypeChoice::Builtin(Builtin::Cloze))
+        .then(|| Notetype::builtin("cloze", None).expect("a built-in name"))
+}
+
+/// What to warn about in the cards Anki makes for `note` (of the file `file`) as a note of
+/// `notetype`: W008 when it makes none (Anki then adds card 1, blank, which its "Empty Cards"
+/// lists), W009 for cloze deletions in a field the template does not hide.
+pub fn card_warnings<S: AsRef<str>>(notetype: &Notetype, file: &Path, note: &Note<S>) -> Vec<Diagnostic> {
+    let fields: Vec<&str> = note.fields().collect();
+    let mut warnings = Vec::new();
+    if notetype.card_ords(&fields, note.tags().next().is_some()).none_rendered {
+        warnings.push(
+            Diagnostic::new(
+                Code::W008,
+                file,
+                note.line,
+                "the card has no cloze deletion: Anki makes its card 1, blank",
+            )
+            .with_hint(
+                "mark what to hide in the front as `{{c1::text}}`, or use another note type for the deck",
+            ),
+        );
+    }
+    for field in notetype.stray_cloze_fields(&fields) {
+        let message = format!(
+            "a cloze deletion in the field `{field}`, which the cloze template does not hide: Anki makes a \
+             card for its number that hides nothing"
+        );
+        warnings.push(
+            Diagnostic::new(Code::W009, file, note.line, message)
+                .with_hint("put cloze deletions in the front (the field `Text`) only"),
+        );
+    }
+    warnings
+}
+
 /// The Anki deck name: the settings' `name`, else the file's title.
 pub fn deck_name(title: String, deck: &DeckSettings) -> String {
     deck.name.clone().unwrap_or(title)
