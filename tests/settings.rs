@@ -432,3 +432,21 @@ fn check_and_build_warn_about_a_cloze_card_without_deletion_and_a_deletion_in_th
         assert!(!out.contains("hist.txt:"), "a deck with deletions in the front only: no warning: {out}");
     }
 }
+
+#[test]
+fn a_lost_lock_of_a_cloze_deck_is_recovered_from_its_package_with_each_card_at_its_ordinal() {
+    let tmp = project(Some("[defaults]\nnotetype = \"cloze\"\n"));
+    std::fs::write(tmp.path().join("source-cards/geo.txt"), CLOZE).unwrap();
+    assert_eq!(run(tmp.path(), &["build"]).code, 0);
+    let lock = std::fs::read_to_string(tmp.path().join("ankideck.lock")).unwrap();
+    let before = cards_of(&dump(tmp.path(), "out/geo.apkg"));
+    std::fs::remove_file(tmp.path().join("ankideck.lock")).unwrap();
+    let build = run(tmp.path(), &["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    assert!(build.stderr.contains("note identities carried over from out/geo.apkg"), "{}", build.stderr);
+    assert_eq!(cards_of(&dump(tmp.path(), "out/geo.apkg")), before);
+    let notes = |lock: &str| {
+        lock.lines().filter(|l| l.starts_with("note\tgeo\t")).map(str::to_string).collect::<Vec<_>>()
+    };
+    assert_eq!(notes(&std::fs::read_to_string(tmp.path().join("ankideck.lock")).unwrap()), notes(&lock));
+}
