@@ -60,6 +60,9 @@ pub enum Code {
     /// W009: a cloze deletion in a field the cloze template does not hide (the back): Anki
     /// makes a card for its number that hides nothing.
     W009,
+    /// W010: a note lost cards since the last build (a cloze deletion removed): Anki keeps them,
+    /// blank, until its "Empty Cards" removes them.
+    W010,
 }
 
 impl Code {
@@ -74,7 +77,8 @@ impl Code {
             | Code::W006
             | Code::W007
             | Code::W008
-            | Code::W009 => Severity::Warning,
+            | Code::W009
+            | Code::W010 => Severity::Warning,
             _ => Severity::Error,
         }
     }

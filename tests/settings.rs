@@ -450,3 +450,23 @@ fn a_lost_lock_of_a_cloze_deck_is_recovered_from_its_package_with_each_card_at_i
     };
     assert_eq!(notes(&std::fs::read_to_string(tmp.path().join("ankideck.lock")).unwrap()), notes(&lock));
 }
+
+#[test]
+fn a_note_that_loses_a_cloze_deletion_is_warning_w010_naming_the_card_anki_keeps_blank() {
+    let tmp = project(Some("[defaults]\nnotetype = \"cloze\"\n"));
+    std::fs::write(tmp.path().join("source-cards/geo.txt"), CLOZE).unwrap();
+    assert_eq!(run(tmp.path(), &["build"]).code, 0);
+    std::fs::write(tmp.path().join("source-cards/geo.txt"), CLOZE.replace("{{c3::France}}", "France"))
+        .unwrap();
+    let build = run(tmp.path(), &["build", "--stream-above", "0"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let w010 =
+        "source-cards/geo.txt:3:1: warning[W010]: this note no longer makes its card 3: Anki keeps it blank";
+    assert!(build.stderr.contains(w010), "{}", build.stderr);
+    assert_eq!(build.stderr.matches("W010").count(), 1, "{}", build.stderr);
+    let ords: Vec<String> = cards_of(&dump(tmp.path(), "out/geo.apkg")).into_iter().map(|c| c.2).collect();
+    assert_eq!(ords, ["0", "0", "1"]);
+    // Reported once: the next build has nothing to say.
+    let again = run(tmp.path(), &["build", "--force"]);
+    assert!(!again.stderr.contains("W010"), "{}", again.stderr);
+}

@@ -454,6 +454,8 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     let files_gone = forgotten.clone();
     let mut identified = run.identify_all(&files, prepared, &old_lock, &mut forgotten, &as_written.edited);
     drop(phase);
+    let mut diagnostics = diagnostics;
+    diagnostics.append(&mut identified.warnings);
     if opts.locked {
         finish_entries(&mut identified.lock, &identified.to_emit, &opts.out)?;
     }
@@ -531,6 +533,8 @@ struct Identified<'a> {
     notetype_entry: NotetypeEntry,
     /// For each deck whose file is gone, its entries that no deck took (its removed notes).
     gone_left: std::collections::HashMap<String, Vec<NoteEntry>>,
+    /// What identifying found to warn about (W010: cards a note no longer makes).
+    warnings: Vec<Diagnostic>,
 }
 
 /// Completes the lock entries of the decks to write: the sketches and previews of a deck in

@@ -162,6 +162,9 @@ pub struct Assignment {
     pub adopted: Vec<NoteEntry>,
     /// The notes no old entry of their deck matched exactly, with their sketches.
     pub probes: Vec<Probe>,
+    /// The notes that lost cards since their old entry (index, the ordinals gone): Anki keeps
+    /// such a card, blank, until "Empty Cards" removes it.
+    pub gone_cards: Vec<(usize, Vec<u16>)>,
 }
 
 /// The second part of identifying a deck, in file order, shared by decks held in memory and on
@@ -228,7 +231,19 @@ pub fn assign<T: NoteText>(
             }
         });
     }
-    Ok(Assignment { assigned, adopted, probes })
+    let olds = Olds { own: pools[own], adopted: &adopted };
+    let gone_cards = (assigned.iter().enumerate())
+        .filter_map(|(i, a)| match a {
+            Assigned::Reshaped { old, card_ids } => {
+                let now = card_ids.ords();
+                let gone: Vec<u16> =
+                    olds.get(*old).card_ids.ords().into_iter().filter(|o| !now.contains(o)).collect();
+                (!gone.is_empty()).then_some((i, gone))
+            }
+            _ => None,
+        })
+        .collect();
+    Ok(Assignment { assigned, adopted, probes, gone_cards })
 }
 
 /// Identifies one deck on its own against `old` (its lock entries), as a build of that deck

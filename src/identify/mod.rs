@@ -363,7 +363,7 @@ pub fn identify_deck(
     assignment: Assignment,
     cx: Context<'_>,
 ) -> IdentifiedDeck {
-    let Assignment { assigned, adopted, probes } = assignment;
+    let Assignment { assigned, adopted, probes, .. } = assignment;
     // The rest of each note's identity and lock entry, in parallel. A sketch or preview that
     // cannot be carried over is left for [`IdentifiedDeck::finish_entries`], off the path to
     // the package.

@@ -482,6 +482,16 @@ def check_cloze(report: Report, binary: Path, work: Path) -> None:
         new = [col.get_card(c) for c in col.find_cards("") if c not in cards_before]
         report.equal(f"{tag}: the added card is new, card 2", [(c.ord, c.type) for c in new], [(1, 0)])
         check_integrity(report, col, f"{tag}: fix_integrity after the update")
+        # The deletion c3 removed: the note is updated, Anki keeps card 3 (what W010 says), and
+        # its Empty Cards lists exactly that card.
+        card3 = [c.id for c in paris.cards() if c.ord == 2]
+        time.sleep(BUILD_SPACING_S)
+        (project / "source-cards" / "capitals.txt").write_text(edited.replace("{{c3::France}}", "France"), encoding="utf-8")
+        run_bin(binary, build_args(), project)
+        report.equal(f"{tag}: a removed deletion imports as an update", counts(import_apkg(col, apkg)),
+                     counts_zero(updated=1, duplicate=1))
+        empty = [cid for note in col.get_empty_cards().notes for cid in note.card_ids]
+        report.equal(f"{tag}: the card stays, and Empty Cards lists exactly it", empty, card3)
     finally:
         col.close()
 
