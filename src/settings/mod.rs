@@ -289,8 +289,8 @@ impl Settings {
                 None => "defaults.notetype".to_string(),
             }),
             message: format!(
-                "the deck `{other}` is of the note type `{}` and the deck `{}` of `{}`: one build makes \
-                 one note type for all its decks yet",
+                "the deck `{other}` is of the note type `{}` and the deck `{}` of `{}`: this version builds \
+                 one note type for all the decks of a project",
                 name(&self.for_deck(other).notetype),
                 stems[0],
                 name(&first),
