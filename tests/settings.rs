@@ -470,3 +470,89 @@ fn a_note_that_loses_a_cloze_deletion_is_warning_w010_naming_the_card_anki_keeps
     let again = run(tmp.path(), &["build", "--force"]);
     assert!(!again.stderr.contains("W010"), "{}", again.stderr);
 }
+
+const VOCAB_TOML: &str = "[defaults]\nnotetype = \"vocab\"\n\n[notetypes.vocab]\n\
+    fields = [\"Word\", \"Section\", \"Meaning\", \"Example\"]\ncss = \"t/v.css\"\n\
+    templates = [{ name = \"Recognise\", front = \"t/f.html\", back = \"t/b.html\" }, \
+    { name = \"Recall\", front = \"t/f2.html\", back = \"t/b2.html\" }]\n";
+
+/// A project with the custom note type `vocab` (fields Word, Section, Meaning, Example; the
+/// card Recall only for a note with an Example).
+fn vocab_project() -> tempfile::TempDir {
+    let tmp = project(Some(VOCAB_TOML));
+    std::fs::create_dir(tmp.path().join("t")).unwrap();
+    for (name, text) in [
+        ("v.css", ".card { color: #123; }\n"),
+        ("f.html", "{{Section}}: {{Word}}"),
+        ("b.html", "{{FrontSide}}<hr id=answer>{{Meaning}}"),
+        ("f2.html", "{{#Example}}{{Example}}{{/Example}}"),
+        ("b2.html", "{{FrontSide}}<hr id=answer>{{Word}}"),
+    ] {
+        std::fs::write(tmp.path().join("t").join(name), text).unwrap();
+    }
+    tmp
+}
+
+#[test]
+fn a_custom_note_type_gets_front_back_and_section_in_its_fields_and_the_cards_anki_makes() {
+    let tmp = vocab_project();
+    let build = run(tmp.path(), &["build", "--csv"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let geo = dump(tmp.path(), "out/geo.apkg");
+    assert!(geo.contains("\"vocab\" type=0") && geo.contains("field 3 \"Example\""), "{geo}");
+    // The second value is the section, the third the back, the fourth empty.
+    assert!(geo.contains("  Capital of France?\n  CAPITALS\n  Paris\n  \n"), "{geo}");
+    // An empty Example: only the card Recognise.
+    assert_eq!(cards_of(&geo).iter().map(|c| c.2.as_str()).collect::<Vec<_>>(), ["0"], "{geo}");
+    let csv = std::fs::read_to_string(tmp.path().join("out/geo.csv")).unwrap();
+    assert!(
+        csv.contains("#notetype:vocab\n#deck:Geo\n#columns:guid,Word,Section,Meaning,Example,tags\n"),
+        "{csv}"
+    );
+    // A template edited: the note type changes in place, the notes keep their identity.
+    let lock = std::fs::read_to_string(tmp.path().join("ankideck.lock")).unwrap();
+    std::fs::write(tmp.path().join("t/b.html"), "{{FrontSide}}<hr id=answer><b>{{Meaning}}</b>").unwrap();
+    assert_eq!(run(tmp.path(), &["build"]).code, 0);
+    let after = std::fs::read_to_string(tmp.path().join("ankideck.lock")).unwrap();
+    let notes =
+        |lock: &str| lock.lines().filter(|l| l.starts_with("note\t")).map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(notes(&after), notes(&lock));
+    assert!(dump(tmp.path(), "out/geo.apkg").contains("<b>{{Meaning}}</b>"));
+}
+
+#[test]
+fn a_wrong_custom_template_stops_check_and_build_at_its_file_and_line() {
+    let tmp = vocab_project();
+    std::fs::write(tmp.path().join("t/f.html"), "{{Section}}\n{{Wort}}").unwrap();
+    for args in [&["check"][..], &["build"]] {
+        let r = run(tmp.path(), args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("t/f.html:2: `Wort` is not a field of note type `vocab`"), "{}", r.stderr);
+    }
+    assert!(!tmp.path().join("out/geo.apkg").exists());
+    std::fs::remove_file(tmp.path().join("t/f.html")).unwrap();
+    for args in [&["check"][..], &["build"]] {
+        let r = run(tmp.path(), args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("cannot read t/f.html"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn a_custom_note_type_without_a_field_for_the_back_is_an_error() {
+    let tmp = vocab_project();
+    let toml =
+        VOCAB_TOML.replace("[\"Word\", \"Section\", \"Meaning\", \"Example\"]", "[\"Word\", \"Section\"]");
+    std::fs::write(tmp.path().join("ankideck.toml"), toml.replace("{{Meaning}}", "")).unwrap();
+    std::fs::write(tmp.path().join("t/b.html"), "{{FrontSide}}").unwrap();
+    std::fs::write(tmp.path().join("t/f2.html"), "{{Word}}!").unwrap();
+    for args in [&["check"][..], &["build"]] {
+        let r = run(tmp.path(), args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("ankideck.toml: the note type `vocab` has 1 field(s) besides `Section`"),
+            "{}",
+            r.stderr
+        );
+    }
+}

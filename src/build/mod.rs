@@ -215,6 +215,9 @@ pub enum BuildError {
         lock.display()
     )]
     NotetypeSwitch { lock: PathBuf, old: String, new: String },
+    /// A custom note type of `ankideck.toml` is wrong (the message names the file).
+    #[error("{0}")]
+    Notetype(String),
 }
 
 /// A deck after the parallel read phase.
@@ -842,7 +845,12 @@ fn load_notetype(
 ) -> Result<Notetype, BuildError> {
     let css = discover::read_stylesheet(source)?;
     let stems: Vec<&str> = stems.iter().map(String::as_str).collect();
-    Ok(settings::notetype_of(project, &stems, css.as_deref())?)
+    settings::notetype_of(project, &stems, css.as_deref()).map_err(|e| match e {
+        settings::NotetypeOfError::Settings(e) => BuildError::Settings(e),
+        settings::NotetypeOfError::Read { path, source } => BuildError::Read { path, source },
+        settings::NotetypeOfError::Custom(e) => BuildError::Notetype(e.to_string()),
+        e @ settings::NotetypeOfError::TooFewFields { .. } => BuildError::Notetype(e.to_string()),
+    })
 }
 
 /// The output file name stem: never `collection` or `backup-*`, which Anki's importer treats as

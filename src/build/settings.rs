@@ -27,36 +27,95 @@ pub fn settings_path(lock: &Path) -> PathBuf {
 /// cloze would give the user notes of the wrong type, under identities that would then stick.
 pub fn load(lock: &Path) -> Result<Settings, SettingsError> {
     let settings = Settings::load(&settings_path(lock))?;
-    // The text format fills these types' fields (front, back, section) without a way to ask
-    // for more: `optional-reversed` needs one (its `Add Reverse` field), custom types their
-    // files read.
-    let supported = |choice: &NotetypeChoice| {
-        matches!(
-            choice,
-            NotetypeChoice::Builtin(Builtin::Basic | Builtin::Reversed | Builtin::TypeIn | Builtin::Cloze)
-        )
-    };
-    match settings.unsupported_notetype(supported, "`basic`, `reversed`, `type-in` and `cloze` cards") {
+    // The text format has no way yet to ask for `optional-reversed`'s reverse card (its `Add
+    // Reverse` field).
+    let supported =
+        |choice: &NotetypeChoice| !matches!(choice, NotetypeChoice::Builtin(Builtin::OptionalReversed));
+    match settings.unsupported_notetype(supported, "`basic`, `reversed`, `type-in`, `cloze` and custom cards")
+    {
         Some(error) => Err(error),
         None => Ok(settings),
     }
 }
 
+/// Why the decks' note type cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum NotetypeOfError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// A file of a custom note type cannot be read (exit 2).
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    /// A custom note type is wrong (exit 1); its message names the file (and line).
+    #[error(transparent)]
+    Custom(#[from] crate::notetype::NotetypeError),
+    /// A custom note type with no field for the back: a card's back would be lost (exit 1).
+    #[error(
+        "{}: the note type `{name}` has {count} field(s) besides `Section`, and a card has a front and a back; give it a second field (key `notetypes.{name}.fields`)",
+        file.display()
+    )]
+    TooFewFields { file: PathBuf, name: String, count: usize },
+}
+
 /// The note type of the decks `stems` (one for all of them; a project that mixes them is an
-/// error at the odd deck's key), with the project's `ankideck.css`.
+/// error at the odd deck's key), with the project's `ankideck.css` (a built-in one) or its own
+/// files read (a custom one).
 pub fn notetype_of(
     settings: &Settings,
     stems: &[&str],
     extra_css: Option<&str>,
-) -> Result<Notetype, SettingsError> {
+) -> Result<Notetype, NotetypeOfError> {
     if let Some(error) = settings.mixed_notetypes(stems) {
-        return Err(error);
+        return Err(error.into());
     }
     let choice = stems.first().map(|stem| settings.for_deck(stem).notetype);
     Ok(match choice {
         Some(NotetypeChoice::Builtin(b)) => Notetype::builtin(b.name(), extra_css).expect("a built-in name"),
-        // `load` refuses custom types.
-        Some(NotetypeChoice::Custom(_)) | None => Notetype::flashcard(extra_css),
+        Some(NotetypeChoice::Custom(custom)) => {
+            let count = custom.fields.iter().filter(|f| *f != "Section").count();
+            if count < 2 {
+                let file = settings.file().unwrap_or(Path::new(settings::FILE_NAME)).to_path_buf();
+                return Err(NotetypeOfError::TooFewFields { file, name: custom.name.clone(), count });
+            }
+            Notetype::custom(&read_custom(&custom)?)?
+        }
+        None => Notetype::flashcard(extra_css),
+    })
+}
+
+/// A custom note type with its files read.
+fn read_custom(
+    custom: &settings::CustomNotetype,
+) -> Result<crate::notetype::CustomNotetype, NotetypeOfError> {
+    use crate::notetype::{CustomTemplate, NotetypeKind, SourceText};
+    let read = |path: &Path| {
+        std::fs::read_to_string(path)
+            .map(|text| SourceText::new(path, &text))
+            .map_err(|source| NotetypeOfError::Read { path: path.to_path_buf(), source })
+    };
+    let css = match &custom.css {
+        Some(css) => read(&css.path)?.text,
+        None => String::new(),
+    };
+    let templates = (custom.templates.iter())
+        .map(|t| {
+            Ok(CustomTemplate {
+                name: t.name.clone(),
+                front: read(&t.front.path)?,
+                back: read(&t.back.path)?,
+            })
+        })
+        .collect::<Result<Vec<_>, NotetypeOfError>>()?;
+    let kind = match custom.kind {
+        settings::Kind::Standard => NotetypeKind::Normal,
+        settings::Kind::Cloze => NotetypeKind::Cloze,
+    };
+    Ok(crate::notetype::CustomNotetype {
+        name: custom.name.clone(),
+        kind,
+        fields: custom.fields.clone(),
+        css,
+        templates,
     })
 }
 
@@ -99,6 +158,37 @@ pub fn fingerprint_part(deck: &DeckSettings) -> String {
 /// Maps one card onto the flashcard note type as [`model::note_of`] does, with the deck's
 /// settings: its text kept as HTML (`html = true`), its extra tags added.
 pub fn note_of(card: CardText<'_>, deck: &DeckSettings) -> Note {
+    match custom_layout(deck) {
+        Some(layout) => custom_note(note_of_flashcard(card, deck), &layout),
+        None => note_of_flashcard(card, deck),
+    }
+}
+
+/// For a custom note type whose fields are not (front, back, `Section`): which of the text
+/// format's three values (0 front, 1 back, 2 section) each field takes, `None` for empty. The
+/// field named `Section` takes the section; the first two others, the front and the back.
+fn custom_layout(deck: &DeckSettings) -> Option<Vec<Option<usize>>> {
+    let NotetypeChoice::Custom(custom) = &deck.notetype else { return None };
+    let mut sides = 0..2;
+    let layout: Vec<Option<usize>> = (custom.fields.iter())
+        .map(|name| match name.as_str() {
+            "Section" => Some(2),
+            _ => sides.next(),
+        })
+        .collect();
+    (layout != [Some(0), Some(1), Some(2)]).then_some(layout)
+}
+
+/// The flashcard note `note` laid out in a custom note type's fields ([`custom_layout`]).
+fn custom_note(note: Note, layout: &[Option<usize>]) -> Note {
+    let values: Vec<&str> = note.fields().collect();
+    let fields: Vec<&str> = layout.iter().map(|at| at.map_or("", |at| values[at])).collect();
+    let tags: Vec<&str> = note.tags().collect();
+    Note::new(&fields, &tags, note.line)
+}
+
+/// Maps one card onto the flashcard fields (front, back, section), with the deck's settings.
+fn note_of_flashcard(card: CardText<'_>, deck: &DeckSettings) -> Note {
     if !deck.html && deck.tags.is_empty() {
         return crate::source::note_of(card);
     }

@@ -32,6 +32,24 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         }
     };
     let stems: Vec<String> = files.iter().map(|f| source::stem_of(&f.path)).collect();
+    // As `build`: the decks' note type must be one that can be made (one for all decks, a
+    // custom one's files readable and valid).
+    let stem_refs: Vec<&str> = stems.iter().map(String::as_str).collect();
+    match build::settings::notetype_of(&project, &stem_refs, None) {
+        Ok(_) => {}
+        Err(build::settings::NotetypeOfError::Settings(err)) => {
+            eprintln!("{}", build::settings::error_text(&err));
+            return ExitCode::from(if err.is_input_error() { INPUT_ERROR } else { TOOL_ERROR });
+        }
+        Err(err @ build::settings::NotetypeOfError::Read { .. }) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(TOOL_ERROR);
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(INPUT_ERROR);
+        }
+    }
     let mut decks = Vec::new();
     let mut cards = 0;
     let mut diagnostics = skipped;

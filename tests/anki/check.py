@@ -388,6 +388,24 @@ def anki_ords(col: Collection, note) -> list[int]:
     return ords
 
 
+CUSTOM_TOML = """[defaults]
+notetype = "vocab"
+
+[notetypes.vocab]
+fields = ["Front", "Back", "Example", "Section"]
+css = "t/v.css"
+templates = [{ name = "Recognise", front = "t/f.html", back = "t/b.html" },
+             { name = "Recall", front = "t/f2.html", back = "t/b2.html" }]
+"""
+CUSTOM_FILES = {
+    "v.css": ".card { color: #123456; }\n",
+    "f.html": "{{Section}}: {{Front}}",
+    "b.html": "{{FrontSide}}<hr id=answer>{{Back}}",
+    "f2.html": "{{Back}}",
+    "b2.html": "{{FrontSide}}<hr id=answer>{{Front}}",
+}
+
+
 def check_notetype(report: Report, binary: Path, work: Path, name: str, anki_name: str, ords: list[int]) -> None:
     """issue 11 note types: a deck of the built-in type `name` imports as `anki_name` with exactly
     the cards Anki makes for each note (`ords`), Check Database has nothing to fix, and a rebuild
@@ -396,7 +414,13 @@ def check_notetype(report: Report, binary: Path, work: Path, name: str, anki_nam
     project = work / f"notetype-{name}"
     (project / "source-cards").mkdir(parents=True)
     (project / "source-cards" / "words.txt").write_text(NOTETYPES_DECK, encoding="utf-8")
-    (project / "ankideck.toml").write_text(f'[defaults]\nnotetype = "{name}"\n', encoding="utf-8")
+    if name == "vocab":
+        (project / "ankideck.toml").write_text(CUSTOM_TOML, encoding="utf-8")
+        (project / "t").mkdir()
+        for file, text in CUSTOM_FILES.items():
+            (project / "t" / file).write_text(text, encoding="utf-8")
+    else:
+        (project / "ankideck.toml").write_text(f'[defaults]\nnotetype = "{name}"\n', encoding="utf-8")
     run_bin(binary, build_args(), project)
     (work / f"notetype-{name}-col").mkdir()
     col = Collection(str(work / f"notetype-{name}-col" / "x.anki2"))
@@ -501,6 +525,7 @@ def check_notetypes(report: Report, binary: Path, work: Path) -> None:
     check_notetype(report, binary, work, "reversed", "ankideck Reversed", [0, 1])
     check_notetype(report, binary, work, "type-in", "ankideck Type-in", [0])
     check_cloze(report, binary, work)
+    check_notetype(report, binary, work, "vocab", "vocab", [0, 1])
 
 
 def large_deck_text(cards: int) -> str:
@@ -776,7 +801,7 @@ def run_every_check(report: Report, binary: Path, work: Path, scenarios) -> None
     report.guard("(d) rebuild scenario", check_rebuild, binary, work)
     report.guard("init: the sample project", check_init, binary, work)
     report.guard("settings: ankideck.toml in the package", check_settings, binary, work)
-    report.guard("note types: reversed, type-in and cloze decks in Anki", check_notetypes, binary, work)
+    report.guard("note types: reversed, type-in, cloze and custom decks in Anki", check_notetypes, binary, work)
     global EXTRA_BUILD_ARGS
     EXTRA_BUILD_ARGS = ["--stream-above", "0"]
     (work / "from-disk").mkdir()
