@@ -55,15 +55,30 @@ pub enum Code {
     W006,
     /// W007: a `[decks.X]` table of `ankideck.toml` for which there is no deck file `X.txt`.
     W007,
+    /// W008: a card of a cloze deck without a cloze deletion: Anki makes its card 1, blank.
+    W008,
+    /// W009: a cloze deletion in a field the cloze template does not hide (the back): Anki
+    /// makes a card for its number that hides nothing.
+    W009,
+    /// W010: a note lost cards since the last build (a cloze deletion removed): Anki keeps them,
+    /// blank, until its "Empty Cards" removes them.
+    W010,
 }
 
 impl Code {
     /// The severity every diagnostic with this code has.
     pub fn severity(self) -> Severity {
         match self {
-            Code::W001 | Code::W002 | Code::W003 | Code::W004 | Code::W005 | Code::W006 | Code::W007 => {
-                Severity::Warning
-            }
+            Code::W001
+            | Code::W002
+            | Code::W003
+            | Code::W004
+            | Code::W005
+            | Code::W006
+            | Code::W007
+            | Code::W008
+            | Code::W009
+            | Code::W010 => Severity::Warning,
             _ => Severity::Error,
         }
     }

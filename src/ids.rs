@@ -26,17 +26,22 @@ id_newtype!(
     NotetypeId
 );
 
-/// Every card id of a note, by template ordinal (`ord`). The first is held inline: every note
-/// has a card, and a note type with one template then costs no allocation per note (16 bytes in
-/// all: lock entries are held by the 100,000).
+/// Every card id of a note, by template ordinal (`ord`). A note may have no card at some
+/// ordinals (a cloze note with `c1` and `c3`, an optional reverse card not asked for): that slot
+/// holds [`NO_CARD`]. The first slot is held inline: every note has a card, and a note type with
+/// one template then costs no allocation per note (16 bytes in all: lock entries are held by the
+/// 100,000).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CardIds {
     first: CardId,
-    /// The ids after the first; `None` for none. Boxed: a thin pointer (8 bytes, not a `Vec`'s
+    /// The slots after the first; `None` for none. Boxed: a thin pointer (8 bytes, not a `Vec`'s
     /// 24) for the one-card notes, the extra allocation only for notes of several cards.
     #[allow(clippy::box_collection)]
     more: Option<Box<Vec<CardId>>>,
 }
+
+/// The slot of an ordinal without a card (ids are millisecond timestamps, never 0).
+const NO_CARD: CardId = CardId(0);
 
 impl CardIds {
     /// The id of a note's only card.
@@ -50,7 +55,7 @@ impl CardIds {
         CardIds::from_ids((0..count.max(1)).map(|i| CardId(first + i as i64))).expect("at least one")
     }
 
-    /// The ids in ordinal order; `None` for none.
+    /// The ids in ordinal order (ordinals 0, 1, …); `None` for none.
     pub fn from_ids(ids: impl IntoIterator<Item = CardId>) -> Option<CardIds> {
         let mut ids = ids.into_iter();
         let first = ids.next()?;
@@ -58,14 +63,40 @@ impl CardIds {
         Some(CardIds { first, more: (!more.is_empty()).then(|| Box::new(more)) })
     }
 
-    /// The id of the card of ordinal 0.
+    /// The ids at these ordinals (ascending, each once), none at the others; `None` for none,
+    /// or for an id that is not positive.
+    pub fn at_ords(cards: impl IntoIterator<Item = (u16, CardId)>) -> Option<CardIds> {
+        let mut slots = Vec::new();
+        for (ord, id) in cards {
+            let ord = usize::from(ord);
+            if id.0 <= 0 || ord < slots.len() {
+                return None;
+            }
+            slots.resize(ord, NO_CARD);
+            slots.push(id);
+        }
+        let mut slots = slots.into_iter();
+        let first = slots.next()?;
+        let more: Vec<CardId> = slots.collect();
+        Some(CardIds { first, more: (!more.is_empty()).then(|| Box::new(more)) })
+    }
+
+    /// The slots by ordinal, [`NO_CARD`] where there is no card.
+    fn slots(&self) -> impl Iterator<Item = CardId> + '_ {
+        std::iter::once(self.first).chain(self.more.iter().flat_map(|more| more.iter().copied()))
+    }
+
+    /// The id of the card of ordinal 0, or of the note's first card.
     pub fn first(&self) -> CardId {
-        self.first
+        self.iter().next().expect("a note has a card")
     }
 
     /// How many cards (at least one).
     pub fn len(&self) -> usize {
-        1 + self.more.as_ref().map_or(0, |more| more.len())
+        match &self.more {
+            None => 1,
+            Some(_) => self.iter().count(),
+        }
     }
 
     /// Never empty (as [`CardIds::len`] says); for clippy's sake.
@@ -75,7 +106,17 @@ impl CardIds {
 
     /// The ids by ordinal.
     pub fn iter(&self) -> impl Iterator<Item = CardId> + '_ {
-        std::iter::once(self.first).chain(self.more.iter().flat_map(|more| more.iter().copied()))
+        self.slots().filter(|c| *c != NO_CARD)
+    }
+
+    /// Each card's ordinal and id, by ordinal.
+    pub fn iter_ords(&self) -> impl Iterator<Item = (u16, CardId)> + '_ {
+        self.slots().enumerate().filter(|(_, c)| *c != NO_CARD).map(|(ord, c)| (ord as u16, c))
+    }
+
+    /// The ordinals that have a card, ascending.
+    pub fn ords(&self) -> Vec<u16> {
+        self.iter_ords().map(|(ord, _)| ord).collect()
     }
 
     /// The largest id.
@@ -83,16 +124,37 @@ impl CardIds {
         self.iter().map(|c| c.0).max().unwrap_or(self.first.0)
     }
 
-    /// The text form: the ids by ordinal, in decimal, separated by commas (`1001,1002`).
+    /// The text form: the ids by ordinal, in decimal, separated by commas (`1001,1002`); an
+    /// ordinal without a card is an empty place (`1001,,1003`: ordinals 0 and 2), never the
+    /// last one.
     pub fn parse(text: &str) -> Option<CardIds> {
         // Read once per note line of the lock: a single id allocates nothing.
+        let slot = |id: &str| match id {
+            "" => Some(NO_CARD),
+            id => Some(CardId(id.parse().ok().filter(|&id: &i64| id != 0)?)),
+        };
         let mut ids = text.split(',');
-        let first = CardId(ids.next()?.parse().ok()?);
+        let first = slot(ids.next()?)?;
         let mut more = Vec::new();
         for id in ids {
-            more.push(CardId(id.parse().ok()?));
+            more.push(slot(id)?);
+        }
+        if more.last().unwrap_or(&first) == &NO_CARD {
+            return None;
         }
         Some(CardIds { first, more: (!more.is_empty()).then(|| Box::new(more)) })
+    }
+
+    /// Appends the text form ([`CardIds::parse`]) to `out`.
+    pub fn write_to(&self, out: &mut String, push_int: impl Fn(&mut String, i64)) {
+        for (i, slot) in self.slots().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            if slot != NO_CARD {
+                push_int(out, slot.0);
+            }
+        }
     }
 }
 
@@ -207,6 +269,21 @@ mod tests {
     }
 
     #[test]
+    fn card_ids_of_sparse_ordinals_keep_each_id_at_its_ordinal() {
+        let sparse = CardIds::at_ords([(0, CardId(1001)), (2, CardId(1003))]).unwrap();
+        assert_eq!(sparse.iter_ords().collect::<Vec<_>>(), [(0, CardId(1001)), (2, CardId(1003))]);
+        assert_eq!((sparse.len(), sparse.ords(), sparse.max()), (2, vec![0, 2], 1003));
+        let mut text = String::new();
+        sparse.write_to(&mut text, |out, id| out.push_str(&id.to_string()));
+        assert_eq!(text, "1001,,1003");
+        assert_eq!(CardIds::parse(&text), Some(sparse));
+        let late = CardIds::parse(",,5").unwrap();
+        assert_eq!((late.first(), late.len(), late.ords()), (CardId(5), 1, vec![2]));
+        assert_eq!(CardIds::at_ords([(1, CardId(5)), (1, CardId(6))]), None, "an ordinal twice");
+        assert_eq!(CardIds::at_ords([(0, CardId(1)), (1, CardId(2))]), CardIds::parse("1,2"));
+    }
+
+    #[test]
     fn card_ids_read_their_text_form_by_ordinal() {
         let two = CardIds::parse("1001,1002").unwrap();
         assert_eq!(two.iter().collect::<Vec<_>>(), [CardId(1001), CardId(1002)]);
@@ -215,7 +292,7 @@ mod tests {
         assert_eq!(CardIds::parse("7"), Some(CardIds::one(CardId(7))));
         assert_eq!(CardIds::consecutive(7, 1), CardIds::one(CardId(7)), "one card: nothing after it");
         assert_eq!(std::mem::size_of::<CardIds>(), 16);
-        for bad in ["", ",", "1,", "1,,2", "x", "1;2"] {
+        for bad in ["", ",", "1,", "1,,", ",", "0", "1,0", "x", "1;2"] {
             assert_eq!(CardIds::parse(bad), None, "{bad:?}");
         }
     }

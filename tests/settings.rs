@@ -103,13 +103,15 @@ fn the_settings_are_read_from_the_folder_of_the_lock_file() {
 
 #[test]
 fn a_note_type_the_build_cannot_make_yet_is_an_error_at_its_key_and_basic_is_accepted() {
-    let tmp = project(Some("[defaults]\nnotetype = \"basic\"\n\n[decks.geo]\n\nnotetype = \"cloze\"\n"));
+    let tmp = project(Some(
+        "[defaults]\nnotetype = \"basic\"\n\n[decks.geo]\n\nnotetype = \"optional-reversed\"\n",
+    ));
     for args in [&["check"][..], &["build"]] {
         let r = run(tmp.path(), args);
         assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
         assert!(
             r.stderr.contains(
-                "ankideck.toml:6:12: error: the note type `cloze` is not supported by the build yet \
+                "ankideck.toml:6:12: error: the note type `optional-reversed` is not supported by the build yet \
                  (key `decks.geo.notetype`)"
             ),
             "{}",
@@ -243,4 +245,314 @@ fn a_deck_built_from_disk_gets_the_same_settings_as_one_in_memory() {
     assert_eq!(strip(disk.path()), strip(memory.path()));
     let hist = dump(disk.path(), "out/hist.apkg");
     assert!(hist.contains("\"H::M::WAR TIME\"") && hist.contains("tags=\" WAR_TIME zz \""), "{hist}");
+}
+
+/// The `card` lines of a dump: (card id, note id, ord) of each card.
+fn cards_of(dump: &str) -> Vec<(String, String, String)> {
+    (dump.lines().filter(|l| l.starts_with("card ")))
+        .map(|l| {
+            let field = |key: &str| l.split(' ').find_map(|w| w.strip_prefix(key)).unwrap().to_string();
+            (l.split(' ').nth(1).unwrap().to_string(), field("nid="), field("ord="))
+        })
+        .collect()
+}
+
+#[test]
+fn reversed_decks_get_two_cards_per_note_of_the_reversed_note_type_and_an_edit_keeps_both() {
+    let tmp = project(Some("[defaults]\nnotetype = \"reversed\"\n"));
+    let build = run(tmp.path(), &["build", "--csv"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let geo = dump(tmp.path(), "out/geo.apkg");
+    assert!(geo.contains("notetype 1732999311602 \"ankideck Reversed\""), "{geo}");
+    assert!(geo.contains("mid=1732999311602"), "{geo}");
+    let cards = cards_of(&geo);
+    assert_eq!(cards.len(), 2, "{geo}");
+    assert_eq!((cards[0].1 == cards[1].1, cards[0].2.as_str(), cards[1].2.as_str()), (true, "0", "1"));
+    assert_eq!(cards_of(&dump(tmp.path(), "out/hist.apkg")).len(), 6);
+    let csv = std::fs::read_to_string(tmp.path().join("out/geo.csv")).unwrap();
+    assert!(
+        csv.contains("#notetype:ankideck Reversed\n")
+            && csv.contains("#columns:guid,Front,Back,Section,tags\n")
+    );
+    // An edited answer updates the note: the same note and both card ids.
+    std::fs::write(tmp.path().join("source-cards/geo.txt"), GEO.replace("Paris", "Paris, on the Seine"))
+        .unwrap();
+    assert_eq!(run(tmp.path(), &["build"]).code, 0);
+    let edited = dump(tmp.path(), "out/geo.apkg");
+    assert!(edited.contains("Paris, on the Seine"), "{edited}");
+    assert_eq!(cards_of(&edited), cards);
+}
+
+#[test]
+fn type_in_decks_get_one_card_of_the_type_in_note_type() {
+    let tmp = project(Some("[defaults]\nnotetype = \"type-in\"\n"));
+    let build = run(tmp.path(), &["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let geo = dump(tmp.path(), "out/geo.apkg");
+    assert!(
+        geo.contains("notetype 1732999311604 \"ankideck Type-in\"") && geo.contains("{{type:Back}}"),
+        "{geo}"
+    );
+    assert!(geo.contains("mid=1732999311604"), "{geo}");
+    assert_eq!(cards_of(&geo).len(), 1, "{geo}");
+}
+
+#[test]
+fn decks_of_different_note_types_in_one_project_are_an_error_at_the_odd_decks_key() {
+    let tmp = project(Some("[defaults]\nnotetype = \"reversed\"\n\n[decks.hist]\nnotetype = \"basic\"\n"));
+    let build = run(tmp.path(), &["build"]);
+    assert_eq!(build.code, 1, "{}", build.stderr);
+    assert!(
+        build.stderr.contains("ankideck.toml:5:12: error: the deck `hist` is of the note type `basic` and the deck `geo` of `reversed`"),
+        "{}",
+        build.stderr
+    );
+    assert!(!tmp.path().join("out/geo.apkg").exists());
+}
+
+#[test]
+fn switching_the_note_type_of_built_decks_is_refused_and_writes_nothing() {
+    let tmp = project(None);
+    assert_eq!(run(tmp.path(), &["build"]).code, 0);
+    let before = out_files(tmp.path());
+    std::fs::write(tmp.path().join("ankideck.toml"), "[defaults]\nnotetype = \"reversed\"\n").unwrap();
+    let build = run(tmp.path(), &["build"]);
+    assert_eq!(build.code, 1, "{}", build.stderr);
+    assert!(
+        build.stderr.contains(
+            "are of the note type `ankideck Flashcard`, and the settings now ask for `ankideck Reversed`"
+        ),
+        "{}",
+        build.stderr
+    );
+    assert_eq!(out_files(tmp.path()), before);
+}
+
+#[test]
+fn a_reversed_note_whose_back_anki_sees_as_empty_has_no_reverse_card_until_it_gets_one() {
+    let tmp = project(Some("[defaults]\nnotetype = \"reversed\"\nhtml = true\n"));
+    std::fs::write(
+        tmp.path().join("source-cards/geo.txt"),
+        "Geo Flashcards\n\nCAPITALS\nCapital of France?\n<br>\n",
+    )
+    .unwrap();
+    assert_eq!(run(tmp.path(), &["build"]).code, 0);
+    let first = cards_of(&dump(tmp.path(), "out/geo.apkg"));
+    assert_eq!(
+        first.iter().map(|c| c.2.as_str()).collect::<Vec<_>>(),
+        ["0"],
+        "Anki makes no card 2: {first:?}"
+    );
+    // The back filled in: the note keeps its card 1 and gets a card 2.
+    std::fs::write(
+        tmp.path().join("source-cards/geo.txt"),
+        "Geo Flashcards\n\nCAPITALS\nCapital of France?\nParis\n",
+    )
+    .unwrap();
+    let build = run(tmp.path(), &["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let second = cards_of(&dump(tmp.path(), "out/geo.apkg"));
+    assert_eq!(second.iter().map(|c| c.2.as_str()).collect::<Vec<_>>(), ["0", "1"], "{second:?}");
+    assert_eq!((&second[0].0, &second[0].1), (&first[0].0, &first[0].1), "card 1 keeps its id and note");
+    assert!(second[1].0 > second[0].0, "card 2 has a new id");
+}
+
+const CLOZE: &str = "Capitals\n\nEUROPE\n{{c1::Paris}} is the capital of {{c3::France}}.\nIn Europe.\n\n\
+                     EUROPE\n{{c2::Rome}} is in {{c1,2::Italy::a country}}.\n---\nOld.\n";
+
+#[test]
+fn cloze_notes_get_a_card_per_cloze_number_at_its_ordinal_and_keep_them_through_edits() {
+    let toml = "[defaults]\nnotetype = \"cloze\"\n";
+    let (memory, disk) = (project(Some(toml)), project(Some(toml)));
+    for tmp in [&memory, &disk] {
+        std::fs::write(tmp.path().join("source-cards/geo.txt"), CLOZE).unwrap();
+    }
+    assert_eq!(run(memory.path(), &["build", "--csv"]).code, 0);
+    let build = run(disk.path(), &["build", "--csv", "--stream-above", "0"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let strip = |dir: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        out_files(dir).into_iter().map(|(p, b)| (p.strip_prefix(dir).unwrap().to_path_buf(), b)).collect()
+    };
+    assert_eq!(strip(disk.path()), strip(memory.path()), "from disk as in memory");
+    let tmp = memory;
+    let geo = dump(tmp.path(), "out/geo.apkg");
+    assert!(geo.contains("notetype 1732999311605 \"ankideck Cloze\" type=1"), "{geo}");
+    let cards = cards_of(&geo);
+    let ords: Vec<&str> = cards.iter().map(|c| c.2.as_str()).collect();
+    assert_eq!(ords, ["0", "2", "0", "1"], "c1 and c3; c2 and c1,2: {geo}");
+    let lock = std::fs::read_to_string(tmp.path().join("ankideck.lock")).unwrap();
+    assert!(lock.contains(&format!("\t{},,{}\t", cards[0].0, cards[1].0)), "no card at ordinal 1: {lock}");
+    let csv = std::fs::read_to_string(tmp.path().join("out/geo.csv")).unwrap();
+    assert!(
+        csv.contains("#notetype:ankideck Cloze\n")
+            && csv.contains("#columns:guid,Text,Back Extra,Section,tags\n")
+    );
+    // Unchanged: up to date, the same bytes.
+    let before = out_files(tmp.path());
+    assert_eq!(run(tmp.path(), &["build", "--csv"]).code, 0);
+    assert_eq!(out_files(tmp.path()), before);
+    // A deletion c2 added to the first note: its cards 1 and 3 keep their ids, card 2 is new.
+    std::fs::write(
+        tmp.path().join("source-cards/geo.txt"),
+        CLOZE.replace("capital of", "{{c2::capital}} of"),
+    )
+    .unwrap();
+    assert_eq!(run(tmp.path(), &["build"]).code, 0);
+    let edited = cards_of(&dump(tmp.path(), "out/geo.apkg"));
+    let mut first: Vec<_> = edited.iter().filter(|c| c.1 == cards[0].1).collect();
+    first.sort_by(|a, b| a.2.cmp(&b.2));
+    assert_eq!(first.iter().map(|c| c.2.as_str()).collect::<Vec<_>>(), ["0", "1", "2"], "{edited:?}");
+    assert_eq!((&first[0].0, &first[2].0), (&cards[0].0, &cards[1].0), "cards 1 and 3 keep their ids");
+    assert!(!cards.iter().any(|c| c.0 == first[1].0), "card 2 has a new id");
+}
+
+#[test]
+fn check_and_build_warn_about_a_cloze_card_without_deletion_and_a_deletion_in_the_back() {
+    let tmp = project(Some("[defaults]\nnotetype = \"cloze\"\n"));
+    let text = "Geo\n\nEUROPE\nNo deletion here.\n---\nIn Europe.\n\nEUROPE\n{{c1::Rome}} is in Italy.\n---\nIn {{c2::Europe}}.\n";
+    std::fs::write(tmp.path().join("source-cards/geo.txt"), text).unwrap();
+    std::fs::write(tmp.path().join("source-cards/hist.txt"), CLOZE).unwrap();
+    let w008 = "source-cards/geo.txt:3:1: warning[W008]: the card has no cloze deletion: Anki makes its card 1, blank";
+    let w009 = "source-cards/geo.txt:8:1: warning[W009]: a cloze deletion in the field `Back Extra`";
+    for args in [
+        &["check"][..],
+        &["check", "--format", "json"],
+        &["build"],
+        &["build", "--force", "--stream-above", "0"],
+    ] {
+        let r = run(tmp.path(), args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        let out = format!("{}{}", r.stdout, r.stderr);
+        if args.contains(&"json") {
+            assert_eq!((out.matches("\"W008\"").count(), out.matches("\"W009\"").count()), (1, 1), "{out}");
+        } else {
+            assert!(out.contains(w008) && out.contains(w009), "{args:?}: {out}");
+            assert!(out.find(w008) < out.find(w009), "in line order: {out}");
+        }
+        assert!(!out.contains("hist.txt:"), "a deck with deletions in the front only: no warning: {out}");
+    }
+}
+
+#[test]
+fn a_lost_lock_of_a_cloze_deck_is_recovered_from_its_package_with_each_card_at_its_ordinal() {
+    let tmp = project(Some("[defaults]\nnotetype = \"cloze\"\n"));
+    std::fs::write(tmp.path().join("source-cards/geo.txt"), CLOZE).unwrap();
+    assert_eq!(run(tmp.path(), &["build"]).code, 0);
+    let lock = std::fs::read_to_string(tmp.path().join("ankideck.lock")).unwrap();
+    let before = cards_of(&dump(tmp.path(), "out/geo.apkg"));
+    std::fs::remove_file(tmp.path().join("ankideck.lock")).unwrap();
+    let build = run(tmp.path(), &["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    assert!(build.stderr.contains("note identities carried over from out/geo.apkg"), "{}", build.stderr);
+    assert_eq!(cards_of(&dump(tmp.path(), "out/geo.apkg")), before);
+    let notes = |lock: &str| {
+        lock.lines().filter(|l| l.starts_with("note\tgeo\t")).map(str::to_string).collect::<Vec<_>>()
+    };
+    assert_eq!(notes(&std::fs::read_to_string(tmp.path().join("ankideck.lock")).unwrap()), notes(&lock));
+}
+
+#[test]
+fn a_note_that_loses_a_cloze_deletion_is_warning_w010_naming_the_card_anki_keeps_blank() {
+    let tmp = project(Some("[defaults]\nnotetype = \"cloze\"\n"));
+    std::fs::write(tmp.path().join("source-cards/geo.txt"), CLOZE).unwrap();
+    assert_eq!(run(tmp.path(), &["build"]).code, 0);
+    std::fs::write(tmp.path().join("source-cards/geo.txt"), CLOZE.replace("{{c3::France}}", "France"))
+        .unwrap();
+    let build = run(tmp.path(), &["build", "--stream-above", "0"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let w010 =
+        "source-cards/geo.txt:3:1: warning[W010]: this note no longer makes its card 3: Anki keeps it blank";
+    assert!(build.stderr.contains(w010), "{}", build.stderr);
+    assert_eq!(build.stderr.matches("W010").count(), 1, "{}", build.stderr);
+    let ords: Vec<String> = cards_of(&dump(tmp.path(), "out/geo.apkg")).into_iter().map(|c| c.2).collect();
+    assert_eq!(ords, ["0", "0", "1"]);
+    // Reported once: the next build has nothing to say.
+    let again = run(tmp.path(), &["build", "--force"]);
+    assert!(!again.stderr.contains("W010"), "{}", again.stderr);
+}
+
+const VOCAB_TOML: &str = "[defaults]\nnotetype = \"vocab\"\n\n[notetypes.vocab]\n\
+    fields = [\"Word\", \"Section\", \"Meaning\", \"Example\"]\ncss = \"t/v.css\"\n\
+    templates = [{ name = \"Recognise\", front = \"t/f.html\", back = \"t/b.html\" }, \
+    { name = \"Recall\", front = \"t/f2.html\", back = \"t/b2.html\" }]\n";
+
+/// A project with the custom note type `vocab` (fields Word, Section, Meaning, Example; the
+/// card Recall only for a note with an Example).
+fn vocab_project() -> tempfile::TempDir {
+    let tmp = project(Some(VOCAB_TOML));
+    std::fs::create_dir(tmp.path().join("t")).unwrap();
+    for (name, text) in [
+        ("v.css", ".card { color: #123; }\n"),
+        ("f.html", "{{Section}}: {{Word}}"),
+        ("b.html", "{{FrontSide}}<hr id=answer>{{Meaning}}"),
+        ("f2.html", "{{#Example}}{{Example}}{{/Example}}"),
+        ("b2.html", "{{FrontSide}}<hr id=answer>{{Word}}"),
+    ] {
+        std::fs::write(tmp.path().join("t").join(name), text).unwrap();
+    }
+    tmp
+}
+
+#[test]
+fn a_custom_note_type_gets_front_back_and_section_in_its_fields_and_the_cards_anki_makes() {
+    let tmp = vocab_project();
+    let build = run(tmp.path(), &["build", "--csv"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let geo = dump(tmp.path(), "out/geo.apkg");
+    assert!(geo.contains("\"vocab\" type=0") && geo.contains("field 3 \"Example\""), "{geo}");
+    // The second value is the section, the third the back, the fourth empty.
+    assert!(geo.contains("  Capital of France?\n  CAPITALS\n  Paris\n  \n"), "{geo}");
+    // An empty Example: only the card Recognise.
+    assert_eq!(cards_of(&geo).iter().map(|c| c.2.as_str()).collect::<Vec<_>>(), ["0"], "{geo}");
+    let csv = std::fs::read_to_string(tmp.path().join("out/geo.csv")).unwrap();
+    assert!(
+        csv.contains("#notetype:vocab\n#deck:Geo\n#columns:guid,Word,Section,Meaning,Example,tags\n"),
+        "{csv}"
+    );
+    // A template edited: the note type changes in place, the notes keep their identity.
+    let lock = std::fs::read_to_string(tmp.path().join("ankideck.lock")).unwrap();
+    std::fs::write(tmp.path().join("t/b.html"), "{{FrontSide}}<hr id=answer><b>{{Meaning}}</b>").unwrap();
+    assert_eq!(run(tmp.path(), &["build"]).code, 0);
+    let after = std::fs::read_to_string(tmp.path().join("ankideck.lock")).unwrap();
+    let notes =
+        |lock: &str| lock.lines().filter(|l| l.starts_with("note\t")).map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(notes(&after), notes(&lock));
+    assert!(dump(tmp.path(), "out/geo.apkg").contains("<b>{{Meaning}}</b>"));
+}
+
+#[test]
+fn a_wrong_custom_template_stops_check_and_build_at_its_file_and_line() {
+    let tmp = vocab_project();
+    std::fs::write(tmp.path().join("t/f.html"), "{{Section}}\n{{Wort}}").unwrap();
+    for args in [&["check"][..], &["build"]] {
+        let r = run(tmp.path(), args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("t/f.html:2: `Wort` is not a field of note type `vocab`"), "{}", r.stderr);
+    }
+    assert!(!tmp.path().join("out/geo.apkg").exists());
+    std::fs::remove_file(tmp.path().join("t/f.html")).unwrap();
+    for args in [&["check"][..], &["build"]] {
+        let r = run(tmp.path(), args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("cannot read t/f.html"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn a_custom_note_type_without_a_field_for_the_back_is_an_error() {
+    let tmp = vocab_project();
+    let toml =
+        VOCAB_TOML.replace("[\"Word\", \"Section\", \"Meaning\", \"Example\"]", "[\"Word\", \"Section\"]");
+    std::fs::write(tmp.path().join("ankideck.toml"), toml.replace("{{Meaning}}", "")).unwrap();
+    std::fs::write(tmp.path().join("t/b.html"), "{{FrontSide}}").unwrap();
+    std::fs::write(tmp.path().join("t/f2.html"), "{{Word}}!").unwrap();
+    for args in [&["check"][..], &["build"]] {
+        let r = run(tmp.path(), args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("ankideck.toml: the note type `vocab` has 1 field(s) besides `Section`"),
+            "{}",
+            r.stderr
+        );
+    }
 }

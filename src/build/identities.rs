@@ -4,7 +4,7 @@
 //! deck file keeps its note; guids and ids of new notes are given in file order.
 
 use super::{DeckBody, DeckResult, Identified, Outcome, Pending, Prepared, Run, Source, moved, recover};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::discover::SourceFile;
 use crate::identify::streamed;
 use crate::identify::{self, Context, IdAllocator, NoteKey};
@@ -217,8 +217,13 @@ impl Run<'_> {
             }
         }
         // Guids and ids of new notes are given in file order, so they do not depend on scheduling.
-        // A new note gets a card id per template.
-        let cards = self.notetype.templates.len();
+        // A new note gets a card id per card Anki makes for it. A note type of one template
+        // makes card 1 of every note (Anki adds it even when it renders empty): no need to
+        // look at the fields.
+        let cards = match (self.notetype.kind, self.notetype.templates.len()) {
+            (crate::notetype::NotetypeKind::Normal, 1) => identify::CardShape::Every(1),
+            _ => identify::CardShape::PerNote(self.notetype),
+        };
         let mut assignments = Vec::with_capacity(decks.len());
         for (d, (deck_match, text)) in matched.decks.into_iter().zip(&texts).enumerate() {
             let name = match &decks[d].1 {
@@ -245,6 +250,7 @@ impl Run<'_> {
             })
             .collect();
         let mut to_emit: Vec<Pending> = Vec::new();
+        let mut warnings = Vec::new();
         let zipped = decks.into_iter().zip(keys).zip(assignments).zip(failures).zip(exchanges).enumerate();
         for (d, (((((index, deck, source, old), keys), assignment), failure), exchange)) in zipped {
             let cx = Context {
@@ -265,6 +271,21 @@ impl Run<'_> {
                     continue;
                 }
             };
+            for (i, gone) in &assignment.gone_cards {
+                let line = match &deck {
+                    Source::Memory(deck) => Ok(deck.notes[*i].line),
+                    Source::Disk(deck) => deck.notes.read_with(&[*i], |notes| notes[0].line),
+                };
+                let cards: Vec<String> = gone.iter().map(|ord| format!("card {}", ord + 1)).collect();
+                let message = format!(
+                    "this note no longer makes its {}: Anki keeps {} blank after the import",
+                    cards.join(", "),
+                    if gone.len() == 1 { "it" } else { "them" }
+                );
+                let hint = "in Anki, Tools > Empty Cards removes blank cards (with their review history)";
+                let at = line.unwrap_or(1);
+                warnings.push(Diagnostic::new(Code::W010, &results[index].file, at, message).with_hint(hint));
+            }
             let deck = match (deck, keys) {
                 (Source::Memory(deck), Some(keys)) => {
                     let mut deck = identify::identify_deck(deck, keys, assignment, cx);
@@ -332,6 +353,6 @@ impl Run<'_> {
             }
         }
         lock.notetypes.insert(notetype_entry.id.0, notetype_entry.clone());
-        Identified { lock, results, to_emit, notetype_entry, gone_left }
+        Identified { lock, results, to_emit, notetype_entry, gone_left, warnings }
     }
 }

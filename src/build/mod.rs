@@ -205,6 +205,19 @@ pub enum BuildError {
     /// `ankideck.toml` is wrong or cannot be read: nothing is built.
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
+    /// The decks' note type is not the one their notes in the lock were built with.
+    #[error(
+        "the notes in {} are of the note type `{old}`, and the settings now ask for `{new}`: \
+         switching a deck's note type is not supported yet (Anki keeps a note's type on import, \
+         so the notes would not be updated)\n  hint: set `notetype` back; or, to start over, \
+         delete {0} (every note gets a new identity: Anki imports them as new notes and the old \
+         ones keep their review history under `{old}`)",
+        lock.display()
+    )]
+    NotetypeSwitch { lock: PathBuf, old: String, new: String },
+    /// A custom note type of `ankideck.toml` is wrong (the message names the file).
+    #[error("{0}")]
+    Notetype(String),
 }
 
 /// A deck after the parallel read phase.
@@ -296,9 +309,9 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     if files.is_empty() {
         return Err(BuildError::NoDecks(opts.source.clone()));
     }
-    let notetype = load_notetype(&opts.source)?;
     let project = settings::load(&opts.lock)?;
     let file_stems: Vec<String> = files.iter().map(|f| stem_of(&f.path)).collect();
+    let notetype = load_notetype(&opts.source, &project, &file_stems)?;
     let settings_warnings = settings::warnings(&project, file_stems.iter().map(String::as_str));
     // The lock and the sources whose outputs exist (the incremental check needs both) are read
     // at the same time.
@@ -320,6 +333,16 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     }
     let interrupted = journal::pending(&opts.out, old_text.as_deref());
     let head = Lock::parse(&opts.lock, raw.head)?;
+    // Notes built under one note type cannot move to another by rebuilding: Anki keeps a note's
+    // type on import, and the lock's card ids are the old type's cards.
+    if !raw.decks.is_empty() && !head.notetypes.is_empty() && !head.notetypes.contains_key(&notetype.id.0) {
+        let old = head.notetypes.values().max_by_key(|e| e.mtime).expect("not empty");
+        return Err(BuildError::NotetypeSwitch {
+            lock: opts.lock.clone(),
+            old: old.name.clone(),
+            new: notetype.name.clone(),
+        });
+    }
     let notetype_entry =
         identify::identify_notetype(&notetype, head.notetypes.get(&notetype.id.0), opts.now_secs);
     let run = Run {
@@ -434,6 +457,8 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     let files_gone = forgotten.clone();
     let mut identified = run.identify_all(&files, prepared, &old_lock, &mut forgotten, &as_written.edited);
     drop(phase);
+    let mut diagnostics = diagnostics;
+    diagnostics.append(&mut identified.warnings);
     if opts.locked {
         finish_entries(&mut identified.lock, &identified.to_emit, &opts.out)?;
     }
@@ -511,6 +536,8 @@ struct Identified<'a> {
     notetype_entry: NotetypeEntry,
     /// For each deck whose file is gone, its entries that no deck took (its removed notes).
     gone_left: std::collections::HashMap<String, Vec<NoteEntry>>,
+    /// What identifying found to warn about (W010: cards a note no longer makes).
+    warnings: Vec<Diagnostic>,
 }
 
 /// Completes the lock entries of the decks to write: the sketches and previews of a deck in
@@ -810,9 +837,20 @@ fn free_in_background<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new().name("ankideck-free".into()).spawn(move || drop(value));
 }
 
-/// The note type, with the project's `ankideck.css` if there is one.
-fn load_notetype(source: &Path) -> Result<Notetype, BuildError> {
-    Ok(Notetype::flashcard(discover::read_stylesheet(source)?.as_deref()))
+/// The decks' note type (their settings'), with the project's `ankideck.css` if there is one.
+fn load_notetype(
+    source: &Path,
+    project: &crate::settings::Settings,
+    stems: &[String],
+) -> Result<Notetype, BuildError> {
+    let css = discover::read_stylesheet(source)?;
+    let stems: Vec<&str> = stems.iter().map(String::as_str).collect();
+    settings::notetype_of(project, &stems, css.as_deref()).map_err(|e| match e {
+        settings::NotetypeOfError::Settings(e) => BuildError::Settings(e),
+        settings::NotetypeOfError::Read { path, source } => BuildError::Read { path, source },
+        settings::NotetypeOfError::Custom(e) => BuildError::Notetype(e.to_string()),
+        e @ settings::NotetypeOfError::TooFewFields { .. } => BuildError::Notetype(e.to_string()),
+    })
 }
 
 /// The output file name stem: never `collection` or `backup-*`, which Anki's importer treats as
@@ -956,7 +994,13 @@ fn prepare(
         Some(deck) if !has_errors => {
             let mut deck = source::deck_of(deck);
             deck.name = settings::deck_name(deck.name, deck_settings);
-            (Prepared::Ready { deck, source: digest }, parsed.diagnostics)
+            let mut diagnostics = parsed.diagnostics;
+            if let Some(notetype) = settings::card_lint(deck_settings) {
+                diagnostics.extend(
+                    deck.notes.iter().flat_map(|n| settings::card_warnings(&notetype, &file.path, n)),
+                );
+            }
+            (Prepared::Ready { deck, source: digest }, diagnostics)
         }
         _ => (Prepared::Invalid, parsed.diagnostics),
     }
@@ -991,8 +1035,13 @@ fn prepare_streamed(
         (NoteKey::of(&note), guid, note)
     };
     let mut spill_failed = None;
+    let lint = settings::card_lint(deck_settings);
+    let mut warnings = Vec::new();
     let streamed = source::parse_stream(file.format, &file.path, &mut reader, STREAM_BLOCK, map, |piece| {
         for (key, guid, note) in piece {
+            if let Some(notetype) = &lint {
+                warnings.extend(settings::card_warnings(notetype, &file.path, &note));
+            }
             keys.push(key);
             guids.push(guid);
             for tag in note.tags() {
@@ -1026,7 +1075,9 @@ fn prepare_streamed(
         tags: tags.into_iter().collect(),
         notes,
     };
-    (Prepared::Streamed { deck, source: digest }, parsed.diagnostics)
+    let mut diagnostics = parsed.diagnostics;
+    diagnostics.extend(warnings);
+    (Prepared::Streamed { deck, source: digest }, diagnostics)
 }
 
 /// The package (and CSV) paths of a deck.

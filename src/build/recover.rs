@@ -33,13 +33,11 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
         .into_iter()
         .filter_map(|(nid, mut cards)| {
             cards.sort_unstable();
-            // Card ids are kept by ordinal: a note whose ordinals are not 0, 1, ... is not
+            // Card ids are kept by ordinal: a note with an ordinal twice or out of range is not
             // recovered (when unsure, a new identity).
-            if cards.iter().enumerate().any(|(i, c)| c.0 != i as i64) {
-                return None;
-            }
             let due = cards[0].2;
-            Some((nid, (CardIds::from_ids(cards.into_iter().map(|c| CardId(c.1)))?, due)))
+            let ords = cards.into_iter().map(|c| Some((u16::try_from(c.0).ok()?, CardId(c.1))));
+            Some((nid, (CardIds::at_ords(ords.collect::<Option<Vec<_>>>()?)?, due)))
         })
         .collect();
     let mut notes: Vec<(i64, NoteEntry)> = package
@@ -367,7 +365,7 @@ pub(super) fn renew_clashing_ids(
     let mut count = 0;
     for entry in notes.to_mut().iter_mut().filter(|e| clash.hits(e)) {
         entry.note_id = NoteId(ids.take());
-        entry.card_ids = ids.take_cards(entry.card_ids.len());
+        entry.card_ids = ids.take_cards_at(&entry.card_ids.ords());
         count += 1;
     }
     let with = clash.with.iter().map(|k| old_lock.deck_name(k).unwrap_or_else(|| k.clone())).collect();

@@ -8,6 +8,7 @@
 use crate::diagnostic::{Code, Diagnostic};
 use crate::html;
 use crate::model::{FIELD_SEPARATOR, Note};
+use crate::notetype::Notetype;
 use crate::settings::{self, Builtin, DeckSettings, NotetypeChoice, Settings, SettingsError};
 use crate::source::CardText;
 use std::path::{Path, PathBuf};
@@ -26,11 +27,96 @@ pub fn settings_path(lock: &Path) -> PathBuf {
 /// cloze would give the user notes of the wrong type, under identities that would then stick.
 pub fn load(lock: &Path) -> Result<Settings, SettingsError> {
     let settings = Settings::load(&settings_path(lock))?;
-    let supported = |choice: &NotetypeChoice| matches!(choice, NotetypeChoice::Builtin(Builtin::Basic));
-    match settings.unsupported_notetype(supported) {
+    // The text format has no way yet to ask for `optional-reversed`'s reverse card (its `Add
+    // Reverse` field).
+    let supported =
+        |choice: &NotetypeChoice| !matches!(choice, NotetypeChoice::Builtin(Builtin::OptionalReversed));
+    match settings.unsupported_notetype(supported, "`basic`, `reversed`, `type-in`, `cloze` and custom cards")
+    {
         Some(error) => Err(error),
         None => Ok(settings),
     }
+}
+
+/// Why the decks' note type cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum NotetypeOfError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// A file of a custom note type cannot be read (exit 2).
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    /// A custom note type is wrong (exit 1); its message names the file (and line).
+    #[error(transparent)]
+    Custom(#[from] crate::notetype::NotetypeError),
+    /// A custom note type with no field for the back: a card's back would be lost (exit 1).
+    #[error(
+        "{}: the note type `{name}` has {count} field(s) besides `Section`, and a card has a front and a back; give it a second field (key `notetypes.{name}.fields`)",
+        file.display()
+    )]
+    TooFewFields { file: PathBuf, name: String, count: usize },
+}
+
+/// The note type of the decks `stems` (one for all of them; a project that mixes them is an
+/// error at the odd deck's key), with the project's `ankideck.css` (a built-in one) or its own
+/// files read (a custom one).
+pub fn notetype_of(
+    settings: &Settings,
+    stems: &[&str],
+    extra_css: Option<&str>,
+) -> Result<Notetype, NotetypeOfError> {
+    if let Some(error) = settings.mixed_notetypes(stems) {
+        return Err(error.into());
+    }
+    let choice = stems.first().map(|stem| settings.for_deck(stem).notetype);
+    Ok(match choice {
+        Some(NotetypeChoice::Builtin(b)) => Notetype::builtin(b.name(), extra_css).expect("a built-in name"),
+        Some(NotetypeChoice::Custom(custom)) => {
+            let count = custom.fields.iter().filter(|f| *f != "Section").count();
+            if count < 2 {
+                let file = settings.file().unwrap_or(Path::new(settings::FILE_NAME)).to_path_buf();
+                return Err(NotetypeOfError::TooFewFields { file, name: custom.name.clone(), count });
+            }
+            Notetype::custom(&read_custom(&custom)?)?
+        }
+        None => Notetype::flashcard(extra_css),
+    })
+}
+
+/// A custom note type with its files read.
+fn read_custom(
+    custom: &settings::CustomNotetype,
+) -> Result<crate::notetype::CustomNotetype, NotetypeOfError> {
+    use crate::notetype::{CustomTemplate, NotetypeKind, SourceText};
+    let read = |path: &Path| {
+        std::fs::read_to_string(path)
+            .map(|text| SourceText::new(path, &text))
+            .map_err(|source| NotetypeOfError::Read { path: path.to_path_buf(), source })
+    };
+    let css = match &custom.css {
+        Some(css) => read(&css.path)?.text,
+        None => String::new(),
+    };
+    let templates = (custom.templates.iter())
+        .map(|t| {
+            Ok(CustomTemplate {
+                name: t.name.clone(),
+                front: read(&t.front.path)?,
+                back: read(&t.back.path)?,
+            })
+        })
+        .collect::<Result<Vec<_>, NotetypeOfError>>()?;
+    let kind = match custom.kind {
+        settings::Kind::Standard => NotetypeKind::Normal,
+        settings::Kind::Cloze => NotetypeKind::Cloze,
+    };
+    Ok(crate::notetype::CustomNotetype {
+        name: custom.name.clone(),
+        kind,
+        fields: custom.fields.clone(),
+        css,
+        templates,
+    })
 }
 
 /// A settings error as `check` and `build` print it: one that is in the file names its place
@@ -72,6 +158,37 @@ pub fn fingerprint_part(deck: &DeckSettings) -> String {
 /// Maps one card onto the flashcard note type as [`model::note_of`] does, with the deck's
 /// settings: its text kept as HTML (`html = true`), its extra tags added.
 pub fn note_of(card: CardText<'_>, deck: &DeckSettings) -> Note {
+    match custom_layout(deck) {
+        Some(layout) => custom_note(note_of_flashcard(card, deck), &layout),
+        None => note_of_flashcard(card, deck),
+    }
+}
+
+/// For a custom note type whose fields are not (front, back, `Section`): which of the text
+/// format's three values (0 front, 1 back, 2 section) each field takes, `None` for empty. The
+/// field named `Section` takes the section; the first two others, the front and the back.
+fn custom_layout(deck: &DeckSettings) -> Option<Vec<Option<usize>>> {
+    let NotetypeChoice::Custom(custom) = &deck.notetype else { return None };
+    let mut sides = 0..2;
+    let layout: Vec<Option<usize>> = (custom.fields.iter())
+        .map(|name| match name.as_str() {
+            "Section" => Some(2),
+            _ => sides.next(),
+        })
+        .collect();
+    (layout != [Some(0), Some(1), Some(2)]).then_some(layout)
+}
+
+/// The flashcard note `note` laid out in a custom note type's fields ([`custom_layout`]).
+fn custom_note(note: Note, layout: &[Option<usize>]) -> Note {
+    let values: Vec<&str> = note.fields().collect();
+    let fields: Vec<&str> = layout.iter().map(|at| at.map_or("", |at| values[at])).collect();
+    let tags: Vec<&str> = note.tags().collect();
+    Note::new(&fields, &tags, note.line)
+}
+
+/// Maps one card onto the flashcard fields (front, back, section), with the deck's settings.
+fn note_of_flashcard(card: CardText<'_>, deck: &DeckSettings) -> Note {
     if !deck.html && deck.tags.is_empty() {
         return crate::source::note_of(card);
     }
@@ -102,6 +219,46 @@ fn tags_of(section: &str, extra: &[String]) -> String {
     let section = crate::source::section_tag(section);
     let all = std::iter::once(section).filter(|t| !t.is_empty()).chain(extra.iter().cloned()).collect();
     settings::merge_tags(all).join(" ")
+}
+
+/// The note type whose cards need a look for a deck of these settings: `cloze`, where a card's
+/// text decides which cards Anki makes ([`card_warnings`]); `None` for the others, whose cards
+/// every card of the text format makes (so the hot path of a `basic` deck does nothing more).
+pub fn card_lint(deck: &DeckSettings) -> Option<Notetype> {
+    matches!(deck.notetype, NotetypeChoice::Builtin(Builtin::Cloze))
+        .then(|| Notetype::builtin("cloze", None).expect("a built-in name"))
+}
+
+/// What to warn about in the cards Anki makes for `note` (of the file `file`) as a note of
+/// `notetype`: W008 when it makes none (Anki then adds card 1, blank, which its "Empty Cards"
+/// lists), W009 for cloze deletions in a field the template does not hide.
+pub fn card_warnings<S: AsRef<str>>(notetype: &Notetype, file: &Path, note: &Note<S>) -> Vec<Diagnostic> {
+    let fields: Vec<&str> = note.fields().collect();
+    let mut warnings = Vec::new();
+    if notetype.card_ords(&fields, note.tags().next().is_some()).none_rendered {
+        warnings.push(
+            Diagnostic::new(
+                Code::W008,
+                file,
+                note.line,
+                "the card has no cloze deletion: Anki makes its card 1, blank",
+            )
+            .with_hint(
+                "mark what to hide in the front as `{{c1::text}}`, or use another note type for the deck",
+            ),
+        );
+    }
+    for field in notetype.stray_cloze_fields(&fields) {
+        let message = format!(
+            "a cloze deletion in the field `{field}`, which the cloze template does not hide: Anki makes a \
+             card for its number that hides nothing"
+        );
+        warnings.push(
+            Diagnostic::new(Code::W009, file, note.line, message)
+                .with_hint("put cloze deletions in the front (the field `Text`) only"),
+        );
+    }
+    warnings
 }
 
 /// The Anki deck name: the settings' `name`, else the file's title.

@@ -32,6 +32,24 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         }
     };
     let stems: Vec<String> = files.iter().map(|f| source::stem_of(&f.path)).collect();
+    // As `build`: the decks' note type must be one that can be made (one for all decks, a
+    // custom one's files readable and valid).
+    let stem_refs: Vec<&str> = stems.iter().map(String::as_str).collect();
+    match build::settings::notetype_of(&project, &stem_refs, None) {
+        Ok(_) => {}
+        Err(build::settings::NotetypeOfError::Settings(err)) => {
+            eprintln!("{}", build::settings::error_text(&err));
+            return ExitCode::from(if err.is_input_error() { INPUT_ERROR } else { TOOL_ERROR });
+        }
+        Err(err @ build::settings::NotetypeOfError::Read { .. }) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(TOOL_ERROR);
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(INPUT_ERROR);
+        }
+    }
     let mut decks = Vec::new();
     let mut cards = 0;
     let mut diagnostics = skipped;
@@ -54,6 +72,26 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         // same; the exit code says so (2).
         let mut cannot_read =
             |err: std::io::Error| unread.push(format!("cannot read {}: {err}", file.path.display()));
+        // As `build`: for a deck whose cards decide which cards Anki makes (cloze), what to
+        // warn about in them, after the file's own diagnostics when it has no error.
+        let deck_settings = project.for_deck(&source::stem_of(&file.path));
+        let lint = build::settings::card_lint(&deck_settings);
+        let card_warnings = std::sync::Mutex::new(Vec::new());
+        let lint_card = |card: &source::CardText<'_>| {
+            if let Some(notetype) = &lint {
+                let card = source::CardText { ..*card };
+                let note = build::settings::note_of(card, &deck_settings);
+                let found = build::settings::card_warnings(notetype, &file.path, &note);
+                if !found.is_empty() {
+                    card_warnings.lock().unwrap_or_else(|p| p.into_inner()).extend(found);
+                }
+            }
+        };
+        let card_warnings = || {
+            let mut found = std::mem::take(&mut *card_warnings.lock().unwrap_or_else(|p| p.into_inner()));
+            found.sort_by_key(|d| d.line);
+            found
+        };
         if args.format == OutputFormat::Text {
             // Only the diagnostics (and with --show, the cards) are printed: the file is read in
             // blocks, its cards counted.
@@ -64,7 +102,10 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                     &file.path,
                     &mut reader,
                     build::STREAM_BLOCK,
-                    |card| if show { shown(&file.path, &card) } else { String::new() },
+                    |card| {
+                        lint_card(&card);
+                        if show { shown(&file.path, &card) } else { String::new() }
+                    },
                     |piece| {
                         let mut stdout = std::io::stdout().lock();
                         piece.iter().try_for_each(|card| stdout.write_all(card.as_bytes()))
@@ -79,8 +120,10 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                     continue;
                 }
             };
+            let has_errors = parsed.has_errors();
             cards += parsed.deck.map_or(0, |d| d.cards.len());
             diagnostics.extend(parsed.diagnostics);
+            diagnostics.extend(card_warnings().into_iter().filter(|_| !has_errors));
             continue;
         }
         let bytes = match std::fs::read(&file.path) {
@@ -90,13 +133,18 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                 continue;
             }
         };
-        let parsed = source::parse(file.format, &file.path, &bytes);
+        let parsed = source::parse_with(file.format, &file.path, &bytes, |card| {
+            lint_card(&card);
+            card.to_card()
+        });
+        let has_errors = parsed.has_errors();
         // The deck's name in Anki, as `build` makes it: the settings' `name` wins over the title.
         decks.extend(parsed.deck.map(|mut deck| {
             deck.name = build::settings::deck_name(deck.name, &project.for_deck(&deck.stem));
             deck
         }));
         diagnostics.extend(parsed.diagnostics);
+        diagnostics.extend(card_warnings().into_iter().filter(|_| !has_errors));
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     match args.format {

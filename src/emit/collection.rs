@@ -234,7 +234,7 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
 }
 
 /// Every card of a deck's notes, in the orders the cards table and its indexes need. A note has
-/// a card per id of its identity, its ordinal (`ord`) the id's place.
+/// a card per id of its identity, its ordinal (`ord`) the id's place: the template's ordinal.
 struct Cards {
     /// (card id, note index, ord), by card id.
     by_id: Vec<(i64, u32, u32)>,
@@ -253,7 +253,7 @@ impl Cards {
         let mut by_id = Vec::with_capacity(deck.len());
         for i in 0..deck.len() {
             let ids = deck.ids(i);
-            by_id.extend(ids.card_ids.iter().enumerate().map(|(ord, c)| (c.0, i as u32, ord as u32)));
+            by_id.extend(ids.card_ids.iter_ords().map(|(ord, c)| (c.0, i as u32, u32::from(ord))));
         }
         by_id.sort_unstable();
         let mut by_note_id = Vec::with_capacity(by_id.len());
@@ -457,7 +457,7 @@ fn insert_notes_and_cards(
             row.csum
         ])?;
         let did = input.subdecks.map_or(did, |s| s.dids[i]);
-        for (ord, card) in ids.card_ids.iter().enumerate() {
+        for (ord, card) in ids.card_ids.iter_ords() {
             card_stmt.execute(params![card.0, ids.note_id.0, did, ord as i64, ids.mtime, i as i64 + 1])?;
         }
         Ok(())
@@ -631,6 +631,39 @@ mod tests {
                 let expected = if *table == "revlog" { 0 } else { size as i64 };
                 assert_eq!(count, expected, "{size} notes, {index}");
             }
+        }
+    }
+
+    /// A note without a card at some ordinals (a cloze note with c1 and c3): each card row's
+    /// `ord` is its template ordinal, not its place among the note's cards.
+    #[test]
+    fn a_card_row_has_its_template_ordinal_when_ordinals_are_sparse() {
+        let mut deck = identified(vec![note("Q", "A", "S"), note("Q2", "A2", "S")], &[]);
+        deck.notes[0].card_ids = CardIds::at_ords([(0, CardId(9_001)), (2, CardId(9_002))]).unwrap();
+        deck.notes[1].card_ids = CardIds::at_ords([(1, CardId(9_003))]).unwrap();
+        let notetype = Notetype::flashcard(None);
+        let entry = identify::identify_notetype(&notetype, None, NOW);
+        let input = CollectionInput {
+            deck: &deck,
+            notetype: &notetype,
+            notetype_entry: &entry,
+            description: "",
+            subdecks: None,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let (ours, theirs) = (dir.path().join("ours.anki2"), dir.path().join("sqlite.anki2"));
+        write(&ours, &input).unwrap();
+        write_with_sqlite(&theirs, &input).unwrap();
+        for path in [&ours, &theirs] {
+            let db = Connection::open(path).unwrap();
+            let cards: Vec<(i64, i64)> = db
+                .prepare("SELECT id, ord FROM cards ORDER BY id")
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(cards, [(9_001, 0), (9_002, 2), (9_003, 1)], "{}", path.display());
         }
     }
 

@@ -11,6 +11,7 @@ use crate::ids::{self, CardIds, NoteId};
 use crate::lock::NoteEntry;
 #[cfg(test)]
 use crate::model::Deck;
+use crate::notetype::Notetype;
 use rayon::prelude::*;
 
 /// One deck of a build, as matching sees it: its notes' keys, their sketches, its own old
@@ -103,7 +104,36 @@ pub fn match_decks(decks: &[ToMatch<'_>], others: &[&[NoteEntry]]) -> Matched {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Assigned {
     Old(usize),
-    New { guid: u64, note_id: NoteId, card_ids: CardIds },
+    /// The old entry, with the card ids of the note's cards now (some of its cards came or went).
+    Reshaped {
+        old: usize,
+        card_ids: CardIds,
+    },
+    New {
+        guid: u64,
+        note_id: NoteId,
+        card_ids: CardIds,
+    },
+}
+
+impl Assigned {
+    /// The old entry's index ([`Olds::get`]), for a note that has one.
+    pub fn old(&self) -> Option<usize> {
+        match self {
+            Assigned::Old(old) | Assigned::Reshaped { old, .. } => Some(*old),
+            Assigned::New { .. } => None,
+        }
+    }
+}
+
+/// Which cards a deck's notes get.
+#[derive(Debug, Clone, Copy)]
+pub enum CardShape<'a> {
+    /// Every note the same cards: this many, one per template (for a note type of one
+    /// template, whose card 1 Anki always makes).
+    Every(usize),
+    /// Each note the cards Anki makes for its fields (`Notetype::card_ords`).
+    PerNote(&'a Notetype),
 }
 
 /// The old entries a deck's notes took: its own, then those it took from other decks, numbered
@@ -132,21 +162,35 @@ pub struct Assignment {
     pub adopted: Vec<NoteEntry>,
     /// The notes no old entry of their deck matched exactly, with their sketches.
     pub probes: Vec<Probe>,
+    /// The notes that lost cards since their old entry (index, the ordinals gone): Anki keeps
+    /// such a card, blank, until "Empty Cards" removes it.
+    pub gone_cards: Vec<(usize, Vec<u16>)>,
 }
 
 /// The second part of identifying a deck, in file order, shared by decks held in memory and on
 /// disk: gives each note its matched old entry (pool `own` is the deck's own), or a new guid and
-/// ids (`cards` card ids for each: one per template of the note type). Fails only if the text
-/// cannot be read.
+/// ids (a card id per card `shape` gives it; an old entry whose cards differ gets its kept
+/// cards' ids and new ones). Fails only if the text cannot be read.
 pub fn assign<T: NoteText>(
     m: DeckMatch,
     own: usize,
     pools: &[&[NoteEntry]],
     text: &T,
-    (ids, cards): (&mut IdAllocator, usize),
+    (ids, shape): (&mut IdAllocator, CardShape<'_>),
     guids: &mut GuidSet,
 ) -> Result<Assignment, T::Error> {
     let DeckMatch { matched, probes } = m;
+    // Each note's cards, when they depend on its fields.
+    let ords = match shape {
+        CardShape::Every(_) => None,
+        CardShape::PerNote(notetype) => Some(text.card_ords(matched.len(), notetype)?),
+    };
+    let reshaped = |i: usize, old: &NoteEntry, old_index: usize, ids: &mut IdAllocator| match &ords {
+        Some(ords) if old.card_ids.ords() != ords[i] => {
+            Assigned::Reshaped { old: old_index, card_ids: ids.reshape(&old.card_ids, &ords[i]) }
+        }
+        _ => Assigned::Old(old_index),
+    };
     // The guid a new note gets unless it collides: hashing needs no shared state, so it is done
     // in parallel.
     let candidates: Vec<Option<u64>> = matched
@@ -162,10 +206,10 @@ pub fn assign<T: NoteText>(
     let mut assigned = Vec::with_capacity(matched.len());
     for (i, (matched, candidate)) in matched.into_iter().zip(candidates).enumerate() {
         assigned.push(match (matched, candidate) {
-            (Some(old), _) if old.pool == own => Assigned::Old(old.index),
+            (Some(old), _) if old.pool == own => reshaped(i, &pools[own][old.index], old.index, ids),
             (Some(old), _) => {
                 adopted.push(pools[old.pool][old.index].clone());
-                Assigned::Old(own_len + adopted.len() - 1)
+                reshaped(i, &pools[old.pool][old.index], own_len + adopted.len() - 1, ids)
             }
             (None, candidate) => {
                 let mut occurrence = 1;
@@ -177,11 +221,29 @@ pub fn assign<T: NoteText>(
                     occurrence += 1;
                     guid = text.guid(i, occurrence)?;
                 }
-                Assigned::New { guid, note_id: NoteId(ids.take()), card_ids: ids.take_cards(cards) }
+                let note_id = NoteId(ids.take());
+                let card_ids = match (&ords, shape) {
+                    (Some(ords), _) => ids.take_cards_at(&ords[i]),
+                    (None, CardShape::Every(cards)) => ids.take_cards(cards),
+                    (None, CardShape::PerNote(_)) => unreachable!("ords are computed for PerNote"),
+                };
+                Assigned::New { guid, note_id, card_ids }
             }
         });
     }
-    Ok(Assignment { assigned, adopted, probes })
+    let olds = Olds { own: pools[own], adopted: &adopted };
+    let gone_cards = (assigned.iter().enumerate())
+        .filter_map(|(i, a)| match a {
+            Assigned::Reshaped { old, card_ids } => {
+                let now = card_ids.ords();
+                let gone: Vec<u16> =
+                    olds.get(*old).card_ids.ords().into_iter().filter(|o| !now.contains(o)).collect();
+                (!gone.is_empty()).then_some((i, gone))
+            }
+            _ => None,
+        })
+        .collect();
+    Ok(Assignment { assigned, adopted, probes, gone_cards })
 }
 
 /// Identifies one deck on its own against `old` (its lock entries), as a build of that deck
@@ -224,7 +286,7 @@ pub fn identify_together(
         .zip(&texts)
         .enumerate()
         .map(|(d, (m, text))| {
-            let Ok(a) = assign(m, d, &pools, text, (&mut *ids, 1), guids);
+            let Ok(a) = assign(m, d, &pools, text, (&mut *ids, CardShape::Every(1)), guids);
             a
         })
         .collect();

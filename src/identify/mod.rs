@@ -13,11 +13,11 @@ pub mod similar;
 pub mod streamed;
 
 use crate::html;
-use crate::ids::{self, CardIds, NoteId};
+use crate::ids::{self, CardId, CardIds, NoteId};
 use crate::lock::{DeckEntry, NoteEntry, NotetypeEntry};
 use crate::model::{Deck, Note};
 use crate::notetype::Notetype;
-pub use across::{Assigned, Assignment, DeckMatch, Matched, Olds, ToMatch, assign, match_decks};
+pub use across::{Assigned, Assignment, CardShape, DeckMatch, Matched, Olds, ToMatch, assign, match_decks};
 #[cfg(test)]
 pub use across::{identify_alone, identify_together};
 use escaping::Sketched;
@@ -161,6 +161,26 @@ impl IdAllocator {
         self.next += count.max(1) as i64;
         CardIds::consecutive(first, count)
     }
+
+    /// New ids for the cards of these ordinals (ascending, each once; none: ordinal 0, as Anki
+    /// makes card 1 of a note with no card).
+    pub fn take_cards_at(&mut self, ords: &[u16]) -> CardIds {
+        let ords = if ords.is_empty() { &[0][..] } else { ords };
+        let cards = ords.iter().map(|&ord| (ord, CardId(self.take())));
+        CardIds::at_ords(cards.collect::<Vec<_>>()).expect("ascending ordinals, positive ids")
+    }
+
+    /// The ids of a note's cards at `ords`: the old id where the old identity had a card at
+    /// that ordinal, a new one where not; the old cards at other ordinals are dropped.
+    pub fn reshape(&mut self, old: &CardIds, ords: &[u16]) -> CardIds {
+        let ords = if ords.is_empty() { &[0][..] } else { ords };
+        let kept: Vec<(u16, CardId)> = old.iter_ords().collect();
+        let cards = ords.iter().map(|&ord| match kept.iter().find(|(o, _)| *o == ord) {
+            Some(&(_, id)) => (ord, id),
+            None => (ord, CardId(self.take())),
+        });
+        CardIds::at_ords(cards.collect::<Vec<_>>()).expect("ascending ordinals, positive ids")
+    }
 }
 
 /// The `mod` for something whose content changed since `old` (or is new): now, and always
@@ -244,6 +264,14 @@ pub trait NoteText: Sketches {
     type Error: Send;
     /// The guid value ([`ids::note_guid_value`]) of note `index` for the n-th occurrence of its key.
     fn guid(&self, index: usize, occurrence: usize) -> Result<u64, Self::Error>;
+    /// The card ordinals Anki makes for each of the first `count` notes, as `notetype`'s.
+    fn card_ords(&self, count: usize, notetype: &Notetype) -> Result<Vec<Vec<u16>>, Self::Error>;
+}
+
+/// The card ordinals Anki makes for `note` as a note of `notetype`.
+pub fn card_ords_of<S: AsRef<str>>(note: &crate::model::Note<S>, notetype: &Notetype) -> Vec<u16> {
+    let fields: Vec<&str> = note.fields().collect();
+    notetype.card_ords(&fields, note.tags().next().is_some()).ords
 }
 
 /// Notes held in memory.
@@ -271,6 +299,10 @@ impl NoteText for InMemory<'_> {
         let note = &self.notes[index];
         Ok(ids::note_guid_value(self.key, note.front(), note.back(), occurrence))
     }
+
+    fn card_ords(&self, count: usize, notetype: &Notetype) -> Result<Vec<Vec<u16>>, Self::Error> {
+        Ok(self.notes[..count].par_iter().map(|note| card_ords_of(note, notetype)).collect())
+    }
 }
 
 /// What a note keeps of its old lock entry: the sketches when neither side changed (and the
@@ -293,6 +325,10 @@ pub fn identity_of<'a>(
     now_secs: i64,
 ) -> (Option<&'a NoteEntry>, NoteId, CardIds, i64, Change) {
     match assigned {
+        Assigned::Reshaped { old, card_ids } => {
+            let old = olds.get(*old);
+            (Some(old), old.note_id, card_ids.clone(), bumped(Some(old.mtime), now_secs), Change::Updated)
+        }
         Assigned::Old(i) => {
             let old = olds.get(*i);
             let ids = old.card_ids.clone();
@@ -327,7 +363,7 @@ pub fn identify_deck(
     assignment: Assignment,
     cx: Context<'_>,
 ) -> IdentifiedDeck {
-    let Assignment { assigned, adopted, probes } = assignment;
+    let Assignment { assigned, adopted, probes, .. } = assignment;
     // The rest of each note's identity and lock entry, in parallel. A sketch or preview that
     // cannot be carried over is left for [`IdentifiedDeck::finish_entries`], off the path to
     // the package.
@@ -358,7 +394,7 @@ pub fn identify_deck(
             let guid = match (&assigned, old) {
                 (Assigned::New { guid, .. }, _) => ids::base91(*guid),
                 (_, Some(old)) => old.guid.clone(),
-                (Assigned::Old(_), None) => unreachable!("an old identity has its entry"),
+                (_, None) => unreachable!("an old identity has its entry"),
             };
             let ids = (note_id, card_ids.clone(), mtime);
             let entry = key.entry(guid.clone(), ids, sketch.unwrap_or_default(), preview.unwrap_or_default());

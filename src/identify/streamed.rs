@@ -12,6 +12,7 @@ use super::{
 use crate::ids::{self, CardIds, NoteId};
 use crate::lock::{DeckEntry, NoteEntry};
 use crate::model::NoteView;
+use crate::notetype::Notetype;
 use crate::spill::{BATCH, Spill};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -112,6 +113,19 @@ impl NoteText for OnDisk<'_> {
             ids::note_guid_value(&self.deck.key, notes[0].front(), notes[0].back(), occurrence)
         })
     }
+
+    fn card_ords(&self, count: usize, notetype: &Notetype) -> io::Result<Vec<Vec<u16>>> {
+        let indices: Vec<usize> = (0..count).collect();
+        let mut ords = Vec::with_capacity(count);
+        // In batches, as the sketches are read: the whole deck need not be in memory at once.
+        for batch in indices.chunks(BATCH) {
+            let batch = self.deck.notes.read_with(batch, |notes| {
+                notes.par_iter().map(|note| super::card_ords_of(note, notetype)).collect::<Vec<_>>()
+            })?;
+            ords.extend(batch);
+        }
+        Ok(ords)
+    }
 }
 
 /// A scanned deck with the identities [`super::assign`] gave its notes, as
@@ -164,7 +178,9 @@ impl StreamedDeck<'_> {
     /// The guid of card `index`, written into `buf` when it is new.
     pub fn guid<'a>(&'a self, index: usize, buf: &'a mut [u8; 11]) -> &'a str {
         match &self.assigned[index] {
-            Assigned::Old(old) => &Olds { own: &self.old_notes, adopted: &self.adopted }.get(*old).guid,
+            Assigned::Old(old) | Assigned::Reshaped { old, .. } => {
+                &Olds { own: &self.old_notes, adopted: &self.adopted }.get(*old).guid
+            }
             Assigned::New { guid, .. } => ids::base91_in(*guid, buf),
         }
     }

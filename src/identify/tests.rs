@@ -238,6 +238,10 @@ impl NoteText for Unreadable {
     fn guid(&self, _: usize, occurrence: usize) -> Result<u64, Self::Error> {
         if occurrence == 1 { Ok(42) } else { Err("cannot read") }
     }
+
+    fn card_ords(&self, _: usize, _: &Notetype) -> Result<Vec<Vec<u16>>, Self::Error> {
+        Err("cannot read")
+    }
 }
 
 /// Identical cards need their text for the guid of each further occurrence: when it cannot be
@@ -250,7 +254,7 @@ fn unreadable_text_fails_assignment_instead_of_retrying() {
     let matched = match_decks(&[ToMatch { keys: &[key; 3], text: &Unreadable, own: &[] }], &[]);
     let deck_match = matched.decks.into_iter().next().unwrap();
     assert_eq!(
-        assign(deck_match, 0, &[&[]], &Unreadable, (&mut ids, 1), &mut guids).err(),
+        assign(deck_match, 0, &[&[]], &Unreadable, (&mut ids, CardShape::Every(1)), &mut guids).err(),
         Some("cannot read")
     );
 }

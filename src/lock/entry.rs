@@ -63,12 +63,8 @@ pub(super) fn push_note_line(line: &mut String, key_text: &str, n: &NoteEntry) {
     line.push('\t');
     line.push_str(&n.guid);
     push_field_int(line, n.note_id.0);
-    let mut separator = '\t';
-    for card in n.card_ids.iter() {
-        line.push(separator);
-        push_int(line, card.0);
-        separator = ',';
-    }
+    line.push('\t');
+    n.card_ids.write_to(line, push_int);
     push_field_int(line, n.mtime);
     for hash in [n.content, n.front, n.back] {
         line.push('\t');

@@ -372,6 +372,162 @@ def check_settings(report: Report, binary: Path, work: Path) -> None:
         col.close()
 
 
+NOTETYPES_DECK = "Words\n\nGREETINGS\nhola\n---\nhello\n\nGREETINGS\nadios\n---\nbye, <b>goodbye</b>\n"
+
+
+def anki_ords(col: Collection, note) -> list[int]:
+    """The card ordinals Anki itself creates for a note of this note type with these fields:
+    a copy added to the collection, read, and removed again."""
+    copy = col.new_note(note.note_type())
+    for i, value in enumerate(note.fields):
+        copy.fields[i] = value
+    copy.tags = list(note.tags)
+    col.add_note(copy, col.decks.id("ankideck-check scratch"))
+    ords = sorted(card.ord for card in copy.cards())
+    col.remove_notes([copy.id])
+    return ords
+
+
+CUSTOM_TOML = """[defaults]
+notetype = "vocab"
+
+[notetypes.vocab]
+fields = ["Front", "Back", "Example", "Section"]
+css = "t/v.css"
+templates = [{ name = "Recognise", front = "t/f.html", back = "t/b.html" },
+             { name = "Recall", front = "t/f2.html", back = "t/b2.html" }]
+"""
+CUSTOM_FILES = {
+    "v.css": ".card { color: #123456; }\n",
+    "f.html": "{{Section}}: {{Front}}",
+    "b.html": "{{FrontSide}}<hr id=answer>{{Back}}",
+    "f2.html": "{{Back}}",
+    "b2.html": "{{FrontSide}}<hr id=answer>{{Front}}",
+}
+
+
+def check_notetype(report: Report, binary: Path, work: Path, name: str, anki_name: str, ords: list[int]) -> None:
+    """issue 11 note types: a deck of the built-in type `name` imports as `anki_name` with exactly
+    the cards Anki makes for each note (`ords`), Check Database has nothing to fix, and a rebuild
+    after an edit of a note updates it, every card keeping its id and review history."""
+    tag = f"notetype {name}"
+    project = work / f"notetype-{name}"
+    (project / "source-cards").mkdir(parents=True)
+    (project / "source-cards" / "words.txt").write_text(NOTETYPES_DECK, encoding="utf-8")
+    if name == "vocab":
+        (project / "ankideck.toml").write_text(CUSTOM_TOML, encoding="utf-8")
+        (project / "t").mkdir()
+        for file, text in CUSTOM_FILES.items():
+            (project / "t" / file).write_text(text, encoding="utf-8")
+    else:
+        (project / "ankideck.toml").write_text(f'[defaults]\nnotetype = "{name}"\n', encoding="utf-8")
+    run_bin(binary, build_args(), project)
+    (work / f"notetype-{name}-col").mkdir()
+    col = Collection(str(work / f"notetype-{name}-col" / "x.anki2"))
+    try:
+        apkg = project / "out" / "words.apkg"
+        report.equal(f"{tag}: import log", counts(import_apkg(col, apkg)), counts_zero(new=2))
+        notes = [col.get_note(nid) for nid in col.find_notes("")]
+        report.equal(f"{tag}: note type", sorted({n.note_type()["name"] for n in notes}), [anki_name])
+        ours = {n["Front"]: sorted(c.ord for c in n.cards()) for n in notes}
+        report.equal(f"{tag}: card ords of each note", ours, {"hola": ords, "adios": ords})
+        theirs = {n["Front"]: anki_ords(col, n) for n in notes}
+        report.equal(f"{tag}: the cards Anki itself makes for the same notes", theirs, ours)
+        cards_before = sorted(col.find_cards(""))
+        check_integrity(report, col, f"{tag}: fix_integrity after import")
+        report.equal(f"{tag}: Check Database adds or removes no card", sorted(col.find_cards("")), cards_before)
+        # Every card of every note reviewed, then the answer of one note edited and rebuilt.
+        col.sched.set_due_date(cards_before, "7")
+        time.sleep(BUILD_SPACING_S)
+        edited = NOTETYPES_DECK.replace("hello", "hello, hi")
+        (project / "source-cards" / "words.txt").write_text(edited, encoding="utf-8")
+        run_bin(binary, build_args(), project)
+        report.equal(f"{tag}: an edit imports as an update", counts(import_apkg(col, apkg)),
+                     counts_zero(updated=1, duplicate=1))
+        report.equal(f"{tag}: the same cards after the update", sorted(col.find_cards("")), cards_before)
+        hola = [col.get_note(nid) for nid in col.find_notes("") if col.get_note(nid)["Front"] == "hola"]
+        report.equal(f"{tag}: the edit reached the note", [n["Back"] for n in hola], ["hello, hi"])
+        not_review = [c for c in cards_before if col.get_card(c).type != 2]
+        report.check(f"{tag}: every card keeps its review history", not not_review, f"not review cards: {not_review}")
+        check_integrity(report, col, f"{tag}: fix_integrity after the update")
+    finally:
+        col.close()
+
+
+CLOZE_DECK = ("Capitals\n\nEUROPE\n{{c1::Paris}} is the capital of {{c3::France}}.\nIn Europe.\n\n"
+              "EUROPE\n{{c2::Rome}} is in {{c1,2::Italy::a country}}.\n---\nOld.\n")
+
+
+def check_cloze(report: Report, binary: Path, work: Path) -> None:
+    """issue 11 cloze: a card per cloze number at its ordinal (c1 and c3: ordinals 0 and 2), the
+    cards Anki itself makes, each question hiding exactly its deletion; an edit that adds a
+    deletion updates the note, its old cards keep their review history and the new one is new."""
+    tag = "notetype cloze"
+    project = work / "notetype-cloze"
+    (project / "source-cards").mkdir(parents=True)
+    (project / "source-cards" / "capitals.txt").write_text(CLOZE_DECK, encoding="utf-8")
+    (project / "ankideck.toml").write_text('[defaults]\nnotetype = "cloze"\n', encoding="utf-8")
+    run_bin(binary, build_args(), project)
+    (work / "notetype-cloze-col").mkdir()
+    col = Collection(str(work / "notetype-cloze-col" / "x.anki2"))
+    try:
+        apkg = project / "out" / "capitals.apkg"
+        report.equal(f"{tag}: import log", counts(import_apkg(col, apkg)), counts_zero(new=2))
+        notes = {col.get_note(nid)["Text"].split(" ")[0]: col.get_note(nid) for nid in col.find_notes("")}
+        report.equal(f"{tag}: note type", sorted({n.note_type()["name"] for n in notes.values()}), ["ankideck Cloze"])
+        ours = {k: sorted(c.ord for c in n.cards()) for k, n in notes.items()}
+        report.equal(f"{tag}: card ords of each note", ours, {"{{c1::Paris}}": [0, 2], "{{c2::Rome}}": [0, 1]})
+        theirs = {k: anki_ords(col, n) for k, n in notes.items()}
+        report.equal(f"{tag}: the cards Anki itself makes for the same notes", theirs, ours)
+        hidden = {}
+        for key, note in notes.items():
+            for card in sorted(note.cards(), key=lambda c: c.ord):
+                question = re.sub(r"<[^>]+>", "", card.question())
+                hidden[f"{key} c{card.ord + 1}"] = [word for word in ("Paris", "France", "Rome", "Italy")
+                                                   if word in note["Text"] and word not in question]
+        report.equal(f"{tag}: each card's question hides exactly its deletion", hidden, {
+            "{{c1::Paris}} c1": ["Paris"], "{{c1::Paris}} c3": ["France"],
+            "{{c2::Rome}} c1": ["Italy"], "{{c2::Rome}} c2": ["Rome", "Italy"]})
+        cards_before = sorted(col.find_cards(""))
+        check_integrity(report, col, f"{tag}: fix_integrity after import")
+        report.equal(f"{tag}: Check Database adds or removes no card", sorted(col.find_cards("")), cards_before)
+        col.sched.set_due_date(cards_before, "7")
+        time.sleep(BUILD_SPACING_S)
+        edited = CLOZE_DECK.replace("capital of", "{{c2::capital}} of")
+        (project / "source-cards" / "capitals.txt").write_text(edited, encoding="utf-8")
+        run_bin(binary, build_args(), project)
+        report.equal(f"{tag}: an added deletion imports as an update", counts(import_apkg(col, apkg)),
+                     counts_zero(updated=1, duplicate=1))
+        paris = col.get_note(notes["{{c1::Paris}}"].id)
+        report.equal(f"{tag}: the note has its three cards", sorted(c.ord for c in paris.cards()), [0, 1, 2])
+        report.equal(f"{tag}: as Anki itself makes them", anki_ords(col, paris), [0, 1, 2])
+        not_review = [c for c in cards_before if col.get_card(c).type != 2]
+        report.check(f"{tag}: the old cards keep their review history", not not_review, f"not review: {not_review}")
+        new = [col.get_card(c) for c in col.find_cards("") if c not in cards_before]
+        report.equal(f"{tag}: the added card is new, card 2", [(c.ord, c.type) for c in new], [(1, 0)])
+        check_integrity(report, col, f"{tag}: fix_integrity after the update")
+        # The deletion c3 removed: the note is updated, Anki keeps card 3 (what W010 says), and
+        # its Empty Cards lists exactly that card.
+        card3 = [c.id for c in paris.cards() if c.ord == 2]
+        time.sleep(BUILD_SPACING_S)
+        (project / "source-cards" / "capitals.txt").write_text(edited.replace("{{c3::France}}", "France"), encoding="utf-8")
+        run_bin(binary, build_args(), project)
+        report.equal(f"{tag}: a removed deletion imports as an update", counts(import_apkg(col, apkg)),
+                     counts_zero(updated=1, duplicate=1))
+        empty = [cid for note in col.get_empty_cards().notes for cid in note.card_ids]
+        report.equal(f"{tag}: the card stays, and Empty Cards lists exactly it", empty, card3)
+    finally:
+        col.close()
+
+
+def check_notetypes(report: Report, binary: Path, work: Path) -> None:
+    """Each built-in note type the build makes (see check_notetype)."""
+    check_notetype(report, binary, work, "reversed", "ankideck Reversed", [0, 1])
+    check_notetype(report, binary, work, "type-in", "ankideck Type-in", [0])
+    check_cloze(report, binary, work)
+    check_notetype(report, binary, work, "vocab", "vocab", [0, 1])
+
+
 def large_deck_text(cards: int) -> str:
     """A deterministic deck of `cards` cards: some fronts are numbers, some backs are long."""
     lines = ["GENERATED LARGE Flashcards"]
@@ -645,6 +801,7 @@ def run_every_check(report: Report, binary: Path, work: Path, scenarios) -> None
     report.guard("(d) rebuild scenario", check_rebuild, binary, work)
     report.guard("init: the sample project", check_init, binary, work)
     report.guard("settings: ankideck.toml in the package", check_settings, binary, work)
+    report.guard("note types: reversed, type-in, cloze and custom decks in Anki", check_notetypes, binary, work)
     global EXTRA_BUILD_ARGS
     EXTRA_BUILD_ARGS = ["--stream-above", "0"]
     (work / "from-disk").mkdir()
