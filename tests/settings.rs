@@ -269,6 +269,12 @@ fn reversed_decks_get_two_cards_per_note_of_the_reversed_note_type_and_an_edit_k
     assert_eq!(cards.len(), 2, "{geo}");
     assert_eq!((cards[0].1 == cards[1].1, cards[0].2.as_str(), cards[1].2.as_str()), (true, "0", "1"));
     assert_eq!(cards_of(&dump(tmp.path(), "out/hist.apkg")).len(), 6);
+    // The deck's line counts what Anki will show: cards, and the notes its changes count.
+    assert!(
+        build.stderr.contains(": 6 cards of 3 notes -> out/hist.apkg, out/hist.csv (3 new,"),
+        "{}",
+        build.stderr
+    );
     let csv = std::fs::read_to_string(tmp.path().join("out/geo.csv")).unwrap();
     assert!(
         csv.contains("#notetype:ankideck Reversed\n")

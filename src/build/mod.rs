@@ -87,6 +87,9 @@ pub enum Outcome {
 #[derive(Debug, Clone)]
 pub struct Built {
     pub name: String,
+    /// The deck's notes, and the cards they make (more than the notes for note types of
+    /// several cards).
+    pub notes: usize,
     pub cards: usize,
     pub new: usize,
     pub updated: usize,
@@ -1190,9 +1193,16 @@ fn emit_deck(
         emit::seal(temp, dest).map_err(|e| e.to_string())?;
     }
     let body = &pending.deck;
+    // One card a note unless the note type makes several (counted only then: it asks for
+    // every note's ids).
+    let cards = match notetype.templates.len() == 1 && notetype.kind != crate::notetype::NotetypeKind::Cloze {
+        true => deck.len(),
+        false => (0..deck.len()).map(|i| deck.ids(i).card_ids.len()).sum(),
+    };
     let built = Built {
         name: deck.name().to_string(),
-        cards: deck.len(),
+        notes: deck.len(),
+        cards,
         new: body.count(identify::Change::New),
         updated: body.count(identify::Change::Updated),
         unchanged: body.count(identify::Change::Unchanged),

@@ -138,10 +138,15 @@ pub(super) fn print_report(
                 built += 1;
                 cards += b.cards;
                 let outputs: Vec<String> = b.outputs.iter().map(|p| p.display().to_string()).collect();
+                // The changes count notes: named when a note makes several cards.
+                let size = match b.notes == b.cards {
+                    true => plural(b.cards, "card"),
+                    false => format!("{} of {}", plural(b.cards, "card"), plural(b.notes, "note")),
+                };
                 eprintln!(
                     "  {}: {} -> {} ({} new, {} updated, {} unchanged, {} removed)",
                     b.name,
-                    plural(b.cards, "card"),
+                    size,
                     outputs.join(", "),
                     count(b.new),
                     count(b.updated),
