@@ -40,6 +40,11 @@ pub type NoteView<'a> = Note<&'a str>;
 pub const FIELD_SEPARATOR: char = '\x1f';
 
 impl Note {
+    /// The fields joined by U+001F, taken out of the note (no copy).
+    pub fn into_flds(self) -> String {
+        self.flds
+    }
+
     /// A note of these fields and tags. Fields must not contain U+001F and tags no white
     /// space (the readers, e.g. [`crate::source::section_tag`], see to both).
     pub fn new<F: AsRef<str>, T: AsRef<str>>(fields: &[F], tags: &[T], line: u32) -> Note {

@@ -988,8 +988,8 @@ fn prepare(
         Err(message) => return (Prepared::Failed(message), Vec::new()),
     };
     let phase = Phase::start("parse", || stem_of(&file.path));
-    let parsed =
-        source::parse_with(file.format, &file.path, &bytes, |card| settings::note_of(card, deck_settings));
+    let mapping = settings::NoteMapping::of(deck_settings);
+    let parsed = source::parse_with(file.format, &file.path, &bytes, |card| mapping.note_of(card));
     drop(phase);
     drop(bytes);
     let has_errors = parsed.has_errors();
@@ -1032,8 +1032,9 @@ fn prepare_streamed(
     let mut keys: Vec<NoteKey> = Vec::new();
     let mut guids: Vec<u64> = Vec::new();
     let mut tags: std::collections::BTreeSet<String> = Default::default();
+    let mapping = settings::NoteMapping::of(deck_settings);
     let map = |card: source::CardText<'_>| {
-        let note = settings::note_of(card, deck_settings);
+        let note = mapping.note_of(card);
         let guid = crate::ids::note_guid_value(&key, note.front(), note.back(), 1);
         (NoteKey::of(&note), guid, note)
     };

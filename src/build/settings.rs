@@ -156,11 +156,30 @@ pub fn fingerprint_part(deck: &DeckSettings) -> String {
 }
 
 /// Maps one card onto the flashcard note type as [`model::note_of`] does, with the deck's
-/// settings: its text kept as HTML (`html = true`), its extra tags added.
+/// settings: its text kept as HTML (`html = true`), its extra tags added. For one card; a
+/// deck's cards go through one [`NoteMapping`].
 pub fn note_of(card: CardText<'_>, deck: &DeckSettings) -> Note {
-    match custom_layout(deck) {
-        Some(layout) => custom_note(note_of_flashcard(card, deck), &layout),
-        None => note_of_flashcard(card, deck),
+    NoteMapping::of(deck).note_of(card)
+}
+
+/// How a deck's cards become notes: its settings and, for a custom note type, the field layout
+/// ([`custom_layout`]), worked out once per deck rather than once per card.
+pub struct NoteMapping<'a> {
+    deck: &'a DeckSettings,
+    layout: Option<Vec<Option<usize>>>,
+}
+
+impl<'a> NoteMapping<'a> {
+    pub fn of(deck: &'a DeckSettings) -> NoteMapping<'a> {
+        NoteMapping { deck, layout: custom_layout(deck) }
+    }
+
+    /// The note of one card, as [`note_of`] maps it.
+    pub fn note_of(&self, card: CardText<'_>) -> Note {
+        match &self.layout {
+            Some(layout) => custom_note(note_of_flashcard(card, self.deck), layout),
+            None => note_of_flashcard(card, self.deck),
+        }
     }
 }
 
@@ -206,7 +225,7 @@ fn note_of_flashcard(card: CardText<'_>, deck: &DeckSettings) -> Note {
         // The section is a heading of the file's own format, not the user's HTML.
         html::escape(card.section, &mut flds);
     } else {
-        flds = crate::source::note_of(card).flds().to_string();
+        flds = crate::source::note_of(card).into_flds();
     }
     Note::from_flds(flds, tags_of(section, &deck.tags), line)
 }

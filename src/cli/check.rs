@@ -76,11 +76,12 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         // warn about in them, after the file's own diagnostics when it has no error.
         let deck_settings = project.for_deck(&source::stem_of(&file.path));
         let lint = build::settings::card_lint(&deck_settings);
+        let mapping = build::settings::NoteMapping::of(&deck_settings);
         let card_warnings = std::sync::Mutex::new(Vec::new());
         let lint_card = |card: &source::CardText<'_>| {
             if let Some(notetype) = &lint {
                 let card = source::CardText { ..*card };
-                let note = build::settings::note_of(card, &deck_settings);
+                let note = mapping.note_of(card);
                 let found = build::settings::card_warnings(notetype, &file.path, &note);
                 if !found.is_empty() {
                     card_warnings.lock().unwrap_or_else(|p| p.into_inner()).extend(found);
