@@ -3,28 +3,10 @@
 
 use ankideck::settings::{DeckSettings, NotetypeChoice, Settings};
 use std::path::Path;
-use std::process::Command;
 
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
 
-fn run(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_ankideck"))
-        .args(args)
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", "1764000000")
-        .output()
-        .expect("the binary runs");
-    Run {
-        code: output.status.code().expect("exited"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
+use common::run;
 
 /// Every file under `dir` with its content, sorted.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {

@@ -3,28 +3,10 @@
 //! decks it touches.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stderr: String,
-    stdout: String,
-}
+mod common;
 
-fn run(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_ankideck"))
-        .args(args)
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", "1764000000")
-        .output()
-        .expect("the binary runs");
-    Run {
-        code: output.status.code().expect("exited"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
+use common::{Run, run};
 
 const HISTORY: &str = "History Flashcards\n\nWAR TIME\nWhen did it start? <b>\n1939 & later\n\n\
                        PEACE\nWhen did it end?\n1945\n\nWAR TIME\nWho invaded Poland?\nGermany\n";
