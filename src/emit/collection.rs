@@ -556,6 +556,15 @@ mod tests {
 
     const NOW: i64 = 1_764_000_000;
 
+    /// The input of a deck without description or subdecks.
+    fn plain_input<'a>(
+        deck: &'a IdentifiedDeck,
+        notetype: &'a Notetype,
+        entry: &'a crate::lock::NotetypeEntry,
+    ) -> CollectionInput<'a> {
+        CollectionInput { deck, notetype, notetype_entry: entry, description: "", subdecks: None }
+    }
+
     fn identified(notes: Vec<Note>, old: &[crate::lock::NoteEntry]) -> IdentifiedDeck {
         let deck = Deck { key: "k".into(), name: "Parent::Deck".into(), file: "k.txt".into(), notes };
         let mut ids = IdAllocator::new(NOW, old.iter().map(|e| e.card_ids.max()).max().unwrap_or(0));
@@ -610,13 +619,7 @@ mod tests {
         for size in [1usize, 2, 227, 228, 229, 314, 315, 316, 629, 630, 631] {
             let notes = (0..size).map(|i| note(&format!("Q{i}"), &format!("A{i}"), "S")).collect();
             let deck = identified(notes, &[]);
-            let input = CollectionInput {
-                deck: &deck,
-                notetype: &notetype,
-                notetype_entry: &entry,
-                description: "",
-                subdecks: None,
-            };
+            let input = plain_input(&deck, &notetype, &entry);
             let path = dir.path().join(format!("{size}.anki2"));
             write(&path, &input).unwrap();
             let db = Connection::open(&path).unwrap();
@@ -643,13 +646,7 @@ mod tests {
         deck.notes[1].card_ids = CardIds::at_ords([(1, CardId(9_003))]).unwrap();
         let notetype = Notetype::flashcard(None);
         let entry = identify::identify_notetype(&notetype, None, NOW);
-        let input = CollectionInput {
-            deck: &deck,
-            notetype: &notetype,
-            notetype_entry: &entry,
-            description: "",
-            subdecks: None,
-        };
+        let input = plain_input(&deck, &notetype, &entry);
         let dir = tempfile::tempdir().unwrap();
         let (ours, theirs) = (dir.path().join("ours.anki2"), dir.path().join("sqlite.anki2"));
         write(&ours, &input).unwrap();
@@ -680,13 +677,7 @@ mod tests {
         }
         let notetype = Notetype::flashcard(None);
         let entry = identify::identify_notetype(&notetype, None, NOW);
-        let input = CollectionInput {
-            deck: &deck,
-            notetype: &notetype,
-            notetype_entry: &entry,
-            description: "",
-            subdecks: None,
-        };
+        let input = plain_input(&deck, &notetype, &entry);
         let dir = tempfile::tempdir().unwrap();
         let (ours, theirs) = (dir.path().join("ours.anki2"), dir.path().join("sqlite.anki2"));
         write(&ours, &input).unwrap();
@@ -791,13 +782,7 @@ mod tests {
         let deck = identified(notes, &first.entries);
         let notetype = Notetype::flashcard(None);
         let entry = identify::identify_notetype(&notetype, None, NOW);
-        let input = CollectionInput {
-            deck: &deck,
-            notetype: &notetype,
-            notetype_entry: &entry,
-            description: "",
-            subdecks: None,
-        };
+        let input = plain_input(&deck, &notetype, &entry);
         let dir = tempfile::tempdir().unwrap();
         let (ours, theirs) = (dir.path().join("ours.anki2"), dir.path().join("sqlite.anki2"));
         write(&ours, &input).unwrap();
