@@ -315,8 +315,16 @@ fn print_removed(built: &build::Built) {
     for entry in &built.removed {
         eprintln!("      {}", entry.preview);
     }
-    let ids: Vec<String> = built.removed.iter().map(|e| e.note_id.0.to_string()).collect();
-    eprintln!("    to find them in Anki's browser, search: nid:{}", ids.join(","));
+    eprintln!(
+        "    to find them in Anki's browser, search: {}",
+        nid_search(built.removed.iter().map(|e| e.note_id))
+    );
+}
+
+/// Anki's browser search for these notes: `nid:1,2,3`.
+fn nid_search(ids: impl Iterator<Item = crate::ids::NoteId>) -> String {
+    let ids: Vec<String> = ids.map(|id| id.0.to_string()).collect();
+    format!("nid:{}", ids.join(","))
 }
 
 /// Names the notes an interrupted build removed without reporting them.
@@ -331,8 +339,10 @@ fn print_interrupted(deck: &build::journal::Unreported) {
             line => eprintln!("      line {line}: {}", note.preview),
         }
     }
-    let ids: Vec<String> = deck.notes.iter().map(|n| n.note_id.0.to_string()).collect();
-    eprintln!("    to find them in Anki's browser, search: nid:{}", ids.join(","));
+    eprintln!(
+        "    to find them in Anki's browser, search: {}",
+        nid_search(deck.notes.iter().map(|n| n.note_id))
+    );
 }
 
 /// Names the outputs of a deck whose source file is gone, and how to find its notes in Anki.
@@ -342,11 +352,10 @@ fn print_gone(gone: &build::stale::GoneDeck) {
         eprintln!("    removed {}", files.join(", "));
     }
     if !gone.note_ids.is_empty() {
-        let ids: Vec<String> = gone.note_ids.iter().map(|id| id.0.to_string()).collect();
         eprintln!(
-            "    its {} stay in Anki (an import never deletes notes); to find them in Anki's browser, search: nid:{}",
-            plural(ids.len(), "note"),
-            ids.join(",")
+            "    its {} stay in Anki (an import never deletes notes); to find them in Anki's browser, search: {}",
+            plural(gone.note_ids.len(), "note"),
+            nid_search(gone.note_ids.iter().copied())
         );
     }
 }
@@ -365,13 +374,12 @@ fn print_moved(built: &build::Built) {
     for moved in &built.moved {
         eprintln!("      {} from \"{}\"", count(moved.notes.len()), moved.from);
     }
-    let ids: Vec<String> = built.moved.iter().flat_map(|m| &m.notes).map(|id| id.0.to_string()).collect();
     // The search on a line of its own, so that it is copied without the sentence around it.
     eprintln!(
         "    to move them to \"{}\": in Anki, open Browse, search for the line below, select all, then Cards > Change Deck",
         built.name
     );
-    eprintln!("      nid:{}", ids.join(","));
+    eprintln!("      {}", nid_search(built.moved.iter().flat_map(|m| m.notes.iter().copied())));
 }
 
 #[cfg(test)]
