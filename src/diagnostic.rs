@@ -63,6 +63,9 @@ pub enum Code {
     /// W010: a note lost cards since the last build (a cloze deletion removed): Anki keeps them,
     /// blank, until its "Empty Cards" removes them.
     W010,
+    /// W011: a card asks for its reverse card (`<->`) in a deck whose note type does not make
+    /// one on request (every type but `optional-reversed`).
+    W011,
 }
 
 impl Code {
@@ -78,7 +81,8 @@ impl Code {
             | Code::W007
             | Code::W008
             | Code::W009
-            | Code::W010 => Severity::Warning,
+            | Code::W010
+            | Code::W011 => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -84,30 +84,6 @@ fn the_settings_are_read_from_the_folder_of_the_lock_file() {
 }
 
 #[test]
-fn a_note_type_the_build_cannot_make_yet_is_an_error_at_its_key_and_basic_is_accepted() {
-    let tmp = project(Some(
-        "[defaults]\nnotetype = \"basic\"\n\n[decks.geo]\n\nnotetype = \"optional-reversed\"\n",
-    ));
-    for args in [&["check"][..], &["build"]] {
-        let r = run(tmp.path(), args);
-        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
-        assert!(
-            r.stderr.contains(
-                "ankideck.toml:6:12: error: the note type `optional-reversed` is not supported by the build yet \
-                 (key `decks.geo.notetype`)"
-            ),
-            "{}",
-            r.stderr
-        );
-    }
-    assert!(!tmp.path().join("out/geo.apkg").exists());
-    std::fs::write(tmp.path().join("ankideck.toml"), "[defaults]\nnotetype = \"basic\"\n").unwrap();
-    assert_eq!(run(tmp.path(), &["check"]).code, 0);
-    let build = run(tmp.path(), &["build"]);
-    assert_eq!(build.code, 0, "{}", build.stderr);
-}
-
-#[test]
 fn a_deck_table_without_a_deck_file_is_warning_w007_in_check_and_build() {
     let tmp = project(Some("[decks.geo]\ntags = [\"x\"]\n\n[decks.histo]\nhtml = true\n"));
     let warning = "ankideck.toml:4:8: warning[W007]: there is no deck file `histo.txt`";

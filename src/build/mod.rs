@@ -998,6 +998,7 @@ fn prepare(
             let mut deck = source::deck_of(deck);
             deck.name = settings::deck_name(deck.name, deck_settings);
             let mut diagnostics = parsed.diagnostics;
+            diagnostics.extend(mapping.take_warnings(&file.path));
             if let Some(notetype) = settings::card_lint(deck_settings) {
                 diagnostics.extend(
                     deck.notes.iter().flat_map(|n| settings::card_warnings(&notetype, &file.path, n)),
@@ -1080,6 +1081,7 @@ fn prepare_streamed(
         notes,
     };
     let mut diagnostics = parsed.diagnostics;
+    diagnostics.extend(mapping.take_warnings(&file.path));
     diagnostics.extend(warnings);
     (Prepared::Streamed { deck, source: digest }, diagnostics)
 }

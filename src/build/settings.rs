@@ -22,20 +22,10 @@ pub fn settings_path(lock: &Path) -> PathBuf {
     }
 }
 
-/// Reads the project's settings (the defaults when there is no file). A note type the build
-/// cannot make yet is an error at its key: building `basic` cards for a deck that asks for
-/// cloze would give the user notes of the wrong type, under identities that would then stick.
+/// Reads the project's settings (the defaults when there is no file). Every note type it can
+/// name is built: the text format asks for `optional-reversed`'s reverse card with `<->`.
 pub fn load(lock: &Path) -> Result<Settings, SettingsError> {
-    let settings = Settings::load(&settings_path(lock))?;
-    // The text format has no way yet to ask for `optional-reversed`'s reverse card (its `Add
-    // Reverse` field).
-    let supported =
-        |choice: &NotetypeChoice| !matches!(choice, NotetypeChoice::Builtin(Builtin::OptionalReversed));
-    match settings.unsupported_notetype(supported, "`basic`, `reversed`, `type-in`, `cloze` and custom cards")
-    {
-        Some(error) => Err(error),
-        None => Ok(settings),
-    }
+    Settings::load(&settings_path(lock))
 }
 
 /// Why the decks' note type cannot be made.
@@ -167,20 +157,84 @@ pub fn note_of(card: CardText<'_>, deck: &DeckSettings) -> Note {
 pub struct NoteMapping<'a> {
     deck: &'a DeckSettings,
     layout: Option<Vec<Option<usize>>>,
+    /// Whether the note type has the field `Add Reverse` that a card's `<->` fills
+    /// (`optional-reversed`).
+    add_reverse: bool,
+    /// The heading lines of the cards that ask for a reverse card the note type does not make
+    /// on request (W011), in the order the (parallel) parser mapped them.
+    unused_reverse: std::sync::Mutex<Vec<u32>>,
 }
+
+/// What `optional-reversed`'s field `Add Reverse` holds for a card that asks for its reverse
+/// card: Anki makes card 2 for any non-empty value (its manual suggests `y`).
+pub const ADD_REVERSE: &str = "y";
 
 impl<'a> NoteMapping<'a> {
     pub fn of(deck: &'a DeckSettings) -> NoteMapping<'a> {
-        NoteMapping { deck, layout: custom_layout(deck) }
+        NoteMapping {
+            deck,
+            layout: custom_layout(deck),
+            add_reverse: matches!(deck.notetype, NotetypeChoice::Builtin(Builtin::OptionalReversed)),
+            unused_reverse: Default::default(),
+        }
     }
 
     /// The note of one card, as [`note_of`] maps it.
     pub fn note_of(&self, card: CardText<'_>) -> Note {
+        let reverse = card.reverse;
+        if reverse && !self.add_reverse {
+            self.unused_reverse.lock().unwrap_or_else(|p| p.into_inner()).push(card.line);
+        }
         match &self.layout {
             Some(layout) => custom_note(note_of_flashcard(card, self.deck), layout),
+            None if self.add_reverse => with_add_reverse(note_of_flashcard(card, self.deck), reverse),
             None => note_of_flashcard(card, self.deck),
         }
     }
+
+    /// W011 for each card mapped so far that asked for a reverse card (`<->`) the deck's note
+    /// type does not make on request, in line order; taken, so a second call gives none.
+    pub fn take_warnings(&self, file: &Path) -> Vec<Diagnostic> {
+        let mut lines = std::mem::take(&mut *self.unused_reverse.lock().unwrap_or_else(|p| p.into_inner()));
+        lines.sort_unstable();
+        let name = match &self.deck.notetype {
+            NotetypeChoice::Builtin(b) => b.name(),
+            NotetypeChoice::Custom(c) => c.name.as_str(),
+        };
+        let already = matches!(self.deck.notetype, NotetypeChoice::Builtin(Builtin::Reversed));
+        let (message, hint) = match already {
+            true => (
+                format!(
+                    "`<->` asks for a reverse card, and every card of a `{name}` deck has one: it only ends the front"
+                ),
+                "write `---` to end the front",
+            ),
+            false => (
+                format!(
+                    "`<->` asks for a reverse card, which a deck of note type `{name}` does not make: it only ends the front"
+                ),
+                "write `---` to end the front; or, to make a reverse card for each card with `<->`, set \
+                 `notetype = \"optional-reversed\"` for the deck in ankideck.toml",
+            ),
+        };
+        (lines.into_iter())
+            .map(|line| Diagnostic::new(Code::W011, file, line, message.clone()).with_hint(hint))
+            .collect()
+    }
+}
+
+/// A flashcard note (Front, Back, Section) in `optional-reversed`'s fields: Front, Back, Add
+/// Reverse ([`ADD_REVERSE`] when the card asks for its reverse card, else empty), Section.
+fn with_add_reverse(note: Note, reverse: bool) -> Note {
+    let (tags, line) = (note.tags_text().to_string(), note.line);
+    let mut flds = note.into_flds();
+    // The section is the last field, and no field holds a separator.
+    let at = flds.rfind(FIELD_SEPARATOR).expect("a flashcard note has three fields");
+    flds.insert(at, FIELD_SEPARATOR);
+    if reverse {
+        flds.insert_str(at + FIELD_SEPARATOR.len_utf8(), ADD_REVERSE);
+    }
+    Note::from_flds(flds, tags, line)
 }
 
 /// For a custom note type whose fields are not (front, back, `Section`): which of the text
@@ -290,7 +344,7 @@ mod tests {
     use super::*;
 
     fn card<'a>(front: &'a [&'a str], back: &'a [&'a str]) -> CardText<'a> {
-        CardText { line: 3, section: "WAR TIME", front, back }
+        CardText { line: 3, section: "WAR TIME", front, back, reverse: false }
     }
 
     #[test]
@@ -318,6 +372,52 @@ mod tests {
         let note = note_of(card(&front, &back), &deck);
         assert_eq!(note.tags_text(), "Alpha WAR_TIME zoo");
         assert_eq!(note.flds(), crate::source::note_of(card(&front, &back)).flds());
+    }
+
+    fn deck_of_type(builtin: Builtin) -> DeckSettings {
+        DeckSettings { notetype: NotetypeChoice::Builtin(builtin), ..Default::default() }
+    }
+
+    #[test]
+    fn optional_reversed_fills_add_reverse_only_for_a_card_asking_for_its_reverse() {
+        let deck = DeckSettings { tags: vec!["t".into()], ..deck_of_type(Builtin::OptionalReversed) };
+        let mapping = NoteMapping::of(&deck);
+        let (front, back) = (["a < b"], ["c"]);
+        let asks = mapping.note_of(CardText { reverse: true, ..card(&front, &back) });
+        let plain = mapping.note_of(card(&front, &back));
+        assert_eq!(asks.flds(), "a &lt; b\x1fc\x1fy\x1fWAR TIME");
+        assert_eq!(plain.flds(), "a &lt; b\x1fc\x1f\x1fWAR TIME");
+        assert_eq!(
+            (asks.front(), asks.back(), asks.tags_text(), asks.line),
+            ("a &lt; b", "c", "t WAR_TIME", 3)
+        );
+        // Anki's card generation: card 2 only for the note that asks.
+        let notetype = Notetype::builtin("optional-reversed", None).unwrap();
+        let ords = |n: &Note| notetype.card_ords(&n.fields().collect::<Vec<_>>(), true).ords;
+        assert_eq!((ords(&asks), ords(&plain)), (vec![0, 1], vec![0]));
+        assert!(mapping.take_warnings(Path::new("f.txt")).is_empty());
+    }
+
+    #[test]
+    fn a_reverse_marker_in_a_deck_that_makes_no_reverse_card_on_request_is_w011_per_card() {
+        for builtin in [Builtin::Basic, Builtin::Reversed, Builtin::TypeIn, Builtin::Cloze] {
+            let deck = deck_of_type(builtin);
+            let mapping = NoteMapping::of(&deck);
+            let (front, back) = (["a"], ["b"]);
+            let asks = mapping.note_of(CardText { reverse: true, line: 9, ..card(&front, &back) });
+            // The card is the card `---` makes.
+            assert_eq!(asks, mapping.note_of(CardText { line: 9, ..card(&front, &back) }));
+            mapping.note_of(CardText { reverse: true, ..card(&front, &back) });
+            let warnings = mapping.take_warnings(Path::new("f.txt"));
+            let found: Vec<(Code, u32)> = warnings.iter().map(|d| (d.code, d.line)).collect();
+            assert_eq!(found, [(Code::W011, 3), (Code::W011, 9)], "{builtin:?}");
+            assert!(
+                warnings[0].message.contains(&format!("`{}`", builtin.name())),
+                "{}",
+                warnings[0].message
+            );
+            assert!(mapping.take_warnings(Path::new("f.txt")).is_empty(), "taken once");
+        }
     }
 
     #[test]

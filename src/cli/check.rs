@@ -78,20 +78,27 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         let lint = build::settings::card_lint(&deck_settings);
         let mapping = build::settings::NoteMapping::of(&deck_settings);
         let card_warnings = std::sync::Mutex::new(Vec::new());
+        // A card asking for a reverse card is mapped too: the mapping notes those its deck does
+        // not make (W011).
         let lint_card = |card: &source::CardText<'_>| {
+            if lint.is_none() && !card.reverse {
+                return;
+            }
+            let note = mapping.note_of(source::CardText { ..*card });
             if let Some(notetype) = &lint {
-                let card = source::CardText { ..*card };
-                let note = mapping.note_of(card);
                 let found = build::settings::card_warnings(notetype, &file.path, &note);
                 if !found.is_empty() {
                     card_warnings.lock().unwrap_or_else(|p| p.into_inner()).extend(found);
                 }
             }
         };
+        // In `build`'s order: W011, then the warnings of each card in file order.
         let card_warnings = || {
             let mut found = std::mem::take(&mut *card_warnings.lock().unwrap_or_else(|p| p.into_inner()));
             found.sort_by_key(|d| d.line);
-            found
+            let mut all = mapping.take_warnings(&file.path);
+            all.extend(found);
+            all
         };
         if args.format == OutputFormat::Text {
             // Only the diagnostics (and with --show, the cards) are printed: the file is read in
@@ -192,6 +199,9 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
 fn shown(file: &Path, card: &source::CardText<'_>) -> String {
     let mut out = format!("{}:{}: {}\n", file.display(), card.line, card.section);
     for (side, lines) in [("front", card.front), ("back", card.back)] {
+        if side == "back" && card.reverse {
+            out.push_str("  <->   | and a reverse card, back to front\n");
+        }
         for (i, line) in lines.iter().enumerate() {
             let label = if i == 0 { side } else { "" };
             out.push_str(&format!("  {label:<5} | {line}\n"));

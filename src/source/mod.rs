@@ -38,6 +38,9 @@ pub struct SourceCard {
     /// The back's lines, joined by `\n`.
     #[serde(serialize_with = "serialize_lines")]
     pub back: String,
+    /// Whether the card asks for its reverse card (a `<->` separator). In JSON only when it does.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reverse: bool,
 }
 
 impl SourceCard {
@@ -139,6 +142,8 @@ pub struct CardText<'a> {
     pub section: &'a str,
     pub front: &'a [&'a str],
     pub back: &'a [&'a str],
+    /// Whether the card asks for its reverse card (back → front): the text format's `<->`.
+    pub reverse: bool,
 }
 
 impl CardText<'_> {
@@ -149,6 +154,7 @@ impl CardText<'_> {
             section: self.section.to_string(),
             front: self.front.join("\n"),
             back: self.back.join("\n"),
+            reverse: self.reverse,
         }
     }
 }

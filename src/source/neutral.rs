@@ -51,8 +51,13 @@ mod tests {
 
     #[test]
     fn card_maps_to_escaped_fields_and_a_section_tag() {
-        let card =
-            CardText { line: 7, section: "A & B", front: &["Is 1 < 2", "or \"not\"?"], back: &["It's so."] };
+        let card = CardText {
+            line: 7,
+            section: "A & B",
+            front: &["Is 1 < 2", "or \"not\"?"],
+            back: &["It's so."],
+            reverse: false,
+        };
         let note = note_of(card);
         assert_eq!(note.front(), "Is 1 &lt; 2<br>or \"not\"?");
         assert_eq!(note.back(), "It's so.");

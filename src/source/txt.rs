@@ -11,6 +11,10 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
 /// A line made only of this marks where the front ends, overriding the sentence rule.
 pub const SEPARATOR: &str = "---";
+/// A line made only of this marks where the front ends, as [`SEPARATOR`] does, and asks for the
+/// reverse card (back → front) of an `optional-reversed` deck: the front and the back go both
+/// ways.
+pub const REVERSE_SEPARATOR: &str = "<->";
 
 /// Characters that may close a sentence after its final punctuation mark.
 const CLOSERS: &[char] = &['"', '\'', '’', '”', ')', ']', '»'];
@@ -23,6 +27,8 @@ const SENTENCE_ENDS: &[char] = &['.', '!', '?', '…'];
 enum Line<'a> {
     Heading(Cow<'a, str>),
     Separator,
+    /// [`REVERSE_SEPARATOR`]: a separator that asks for the reverse card.
+    Reverse,
     Text(Cow<'a, str>),
     /// Text written with a leading `\` (removed): text like any other, except that the writer
     /// said so, so it is never warned about as a heading.
@@ -452,7 +458,7 @@ fn next_heading_start(text: &str, from: usize) -> Option<usize> {
     for line in text[offset..].split_inclusive('\n') {
         let trimmed = line.trim();
         if trimmed.is_empty() {
-        } else if !trimmed.starts_with('\\') && trimmed != SEPARATOR && is_heading(trimmed) {
+        } else if !trimmed.starts_with('\\') && is_heading(trimmed) {
             if body.is_some_and(|lines| lines >= 2) {
                 return Some(offset);
             }
@@ -479,6 +485,8 @@ fn classify(text: &str, first_index: usize, clean: Clean) -> impl Iterator<Item 
             Line::Escaped(nfc(escaped, clean))
         } else if trimmed == SEPARATOR {
             Line::Separator
+        } else if trimmed == REVERSE_SEPARATOR {
+            Line::Reverse
         } else if is_heading(trimmed) {
             Line::Heading(nfc(trimmed, clean))
         } else {
@@ -558,6 +566,7 @@ fn deck_name<C>(file: &Path, title: &Numbered<'_>, parsed: &mut Parsed<C>) -> St
     let text = match &title.line {
         Line::Heading(t) | Line::Text(t) | Line::Escaped(t) => t.as_ref(),
         Line::Separator => SEPARATOR,
+        Line::Reverse => REVERSE_SEPARATOR,
     };
     let name = match text.rsplit_once(char::is_whitespace) {
         Some((head, last)) if last.eq_ignore_ascii_case("flashcards") => head.trim_end(),
@@ -645,7 +654,7 @@ struct CardReader<'f, 'a, 'd, C, M> {
 impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
     /// Ends the card whose heading is `section` at `line`: its body is complete.
     fn finish(&mut self, line: u32, section: &str) {
-        let is_lone = self.body.len() == 1 && self.body[0].line != Line::Separator;
+        let is_lone = self.body.len() == 1 && !self.body[0].is_separator();
         if let Some(question) = self.lone.take() {
             if self.body.is_empty() || is_lone {
                 self.diagnostics.push(capital_answer(self.file, line, section));
@@ -659,12 +668,11 @@ impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
             self.body.clear();
             return;
         }
-        let card = split_body(self.file, line, section, &self.body, self.diagnostics).map(
-            |(split_at, back_start)| {
-                let lines: Vec<&str> = self.body.iter().map(Numbered::text).collect();
-                (self.map)(CardText { line, section, front: &lines[..split_at], back: &lines[back_start..] })
-            },
-        );
+        let card = split_body(self.file, line, section, &self.body, self.diagnostics).map(|split| {
+            let lines: Vec<&str> = self.body.iter().map(Numbered::text).collect();
+            let (front, back) = (&lines[..split.front_end], &lines[split.back_start..]);
+            (self.map)(CardText { line, section, front, back, reverse: split.reverse })
+        });
         self.cards.extend(card);
         self.body.clear();
     }
@@ -692,6 +700,16 @@ fn capital_answer(file: &Path, line: u32, text: &str) -> Diagnostic {
     ))
 }
 
+/// Where a card's body splits into front and back.
+struct Split {
+    /// The index of the line after the front.
+    front_end: usize,
+    /// The index of the back's first line (after the separator, if there is one).
+    back_start: usize,
+    /// Whether the separator was [`REVERSE_SEPARATOR`].
+    reverse: bool,
+}
+
 /// Where a card's front ends and its back starts, or `None` after reporting why it has none.
 fn split_body(
     file: &Path,
@@ -699,8 +717,8 @@ fn split_body(
     section: &str,
     body: &[Numbered<'_>],
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<(usize, usize)> {
-    let mut separators = body.iter().enumerate().filter(|(_, n)| n.line == Line::Separator).map(|(i, _)| i);
+) -> Option<Split> {
+    let mut separators = body.iter().enumerate().filter(|(_, n)| n.is_separator()).map(|(i, _)| i);
     let (first_separator, second_separator) = (separators.next(), separators.next());
     if body.is_empty() {
         let message = format!("the heading `{section}` has no card text under it");
@@ -721,33 +739,57 @@ fn split_body(
         (Some(at), None) => {
             if at == 0 || at == body.len() - 1 {
                 let side = if at == 0 { "front" } else { "back" };
+                let marker = body[at].text();
                 diagnostics.push(
                     Diagnostic::new(Code::E008, file, body[at].number, format!("the card's {side} is empty"))
-                        .with_hint("put `---` on its own line between the front and the back"),
+                        .with_hint(format!("put `{marker}` on its own line between the front and the back")),
                 );
                 return None;
             }
             lint::heading_like_text(file, body, diagnostics);
             at
         }
-        (Some(_), Some(second)) => {
-            diagnostics.push(
-                Diagnostic::new(Code::E007, file, body[second].number, "a second `---` in one card")
-                    .with_hint("a card has one `---` line, between its front and its back"),
-            );
+        (Some(first), Some(second)) => {
+            let at = body[second].number;
+            let (first, second) = (body[first].text(), body[second].text());
+            let (message, hint) = if first == second {
+                (
+                    format!("a second `{second}` in one card"),
+                    format!("a card has one `{second}` line, between its front and its back"),
+                )
+            } else {
+                (
+                    format!("a `{second}` after a `{first}` in one card"),
+                    format!(
+                        "a card has one separator line between its front and its back: `{REVERSE_SEPARATOR}` to ask for the reverse card, else `{SEPARATOR}`"
+                    ),
+                )
+            };
+            diagnostics.push(Diagnostic::new(Code::E007, file, at, message).with_hint(hint));
             return None;
         }
     };
-    Some((split_at, split_at + usize::from(first_separator.is_some())))
+    let reverse = first_separator.is_some_and(|at| body[at].line == Line::Reverse);
+    Some(Split {
+        front_end: split_at,
+        back_start: split_at + usize::from(first_separator.is_some()),
+        reverse,
+    })
 }
 
 impl Numbered<'_> {
-    /// The line's text ("" for a separator).
+    /// The line's text (the marker for a separator).
     fn text(&self) -> &str {
         match &self.line {
             Line::Text(t) | Line::Heading(t) | Line::Escaped(t) => t,
-            Line::Separator => "",
+            Line::Separator => SEPARATOR,
+            Line::Reverse => REVERSE_SEPARATOR,
         }
+    }
+
+    /// Whether the line is a separator (`---` or `<->`).
+    fn is_separator(&self) -> bool {
+        matches!(self.line, Line::Separator | Line::Reverse)
     }
 }
 

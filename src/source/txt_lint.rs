@@ -56,8 +56,7 @@ pub(super) fn heading_like_text(
 /// A list of names in an answer (`Leon Trotsky` / `Grigory Zinoviev`) is spared: its
 /// neighbours look like headings too.
 fn stands_out_after_a_back(body: &[Numbered<'_>], i: usize) -> bool {
-    let front_ended =
-        body[..i - 1].iter().any(|n| matches!(n.line, Line::Separator) || !ends_sentence(n.text()));
+    let front_ended = body[..i - 1].iter().any(|n| n.is_separator() || !ends_sentence(n.text()));
     let plain =
         |n: &Numbered<'_>| matches!(n.line, Line::Escaped(_)) || looks_like_heading(n.text()).is_none();
     front_ended && plain(&body[i - 1]) && plain(&body[i + 1])

@@ -60,7 +60,13 @@ fn found(parsed: &Parsed) -> Vec<(Code, u32, u32)> {
 }
 
 fn card(line: u32, section: &str, front: &[&str], back: &[&str]) -> SourceCard {
-    SourceCard { line, section: section.to_string(), front: front.join("\n"), back: back.join("\n") }
+    SourceCard {
+        line,
+        section: section.to_string(),
+        front: front.join("\n"),
+        back: back.join("\n"),
+        reverse: false,
+    }
 }
 
 /// Front and back of the only card of a deck.
@@ -1109,4 +1115,69 @@ fn a_lone_cr_deep_in_a_large_file_is_a_line_break() {
     assert!(plain.diagnostics.is_empty() && mixed.diagnostics.is_empty(), "{:?}", mixed.diagnostics.first());
     assert_eq!(mixed.deck, plain.deck);
     assert_streams_alike(&cr, 1 << 16, &plain);
+}
+
+// The reverse separator `<->`: a `---` that asks for the reverse card.
+
+/// The cards of a deck that must read without diagnostics.
+fn reverse_cards(text: &str) -> Vec<SourceCard> {
+    read_clean(text).cards
+}
+
+#[test]
+fn reverse_separator_splits_like_the_separator_and_asks_for_the_reverse_card() {
+    let cards = reverse_cards(
+        "Deck\nWORDS\nthe house\n<->\ndas Haus\n\nWORDS\nthe tree\n---\nder Baum\n\nWORDS\nthe dog is\nder Hund.\n",
+    );
+    let reverse: Vec<bool> = cards.iter().map(|c| c.reverse).collect();
+    assert_eq!(reverse, [true, false, false]);
+    assert_eq!((cards[0].front.as_str(), cards[0].back.as_str()), ("the house", "das Haus"));
+    assert_eq!(cards[1], card(7, "WORDS", &["the tree"], &["der Baum"]));
+}
+
+#[test]
+fn reverse_separator_wins_over_the_sentence_rule_and_may_have_surrounding_white_space() {
+    let deck = reverse_cards("Deck\nHEAD\nOne.\n \t<->  \nTwo.\nThree.\n");
+    assert_eq!(deck, [SourceCard { reverse: true, ..card(2, "HEAD", &["One."], &["Two.", "Three."]) }]);
+    assert_eq!(REVERSE_SEPARATOR, "<->");
+}
+
+#[test]
+fn escaped_or_longer_reverse_markers_are_text() {
+    let (front, back) = only_card("Deck\nHEAD\nAsk\n\\<->\nAnswer.\n");
+    assert_eq!((front, back), (vec!["Ask".to_string()], vec!["<->".to_string(), "Answer.".to_string()]));
+    let deck = reverse_cards("Deck\nHEAD\nAsk\n<-->\nAnswer.\n\nHEAD\nAsk\n<-> x\nAnswer.\n");
+    assert!(deck.iter().all(|c| !c.reverse), "{deck:#?}");
+    assert_eq!(deck[0].back, "<-->\nAnswer.");
+}
+
+#[test]
+fn reverse_separator_first_or_last_is_an_empty_side_error_naming_it() {
+    let parsed = read("Deck\nHEAD\n<->\nAnswer one.\nAnswer two.\n\nNEXT\nAsk one\nAsk two\n<->\n");
+    assert_eq!(found(&parsed), [(Code::E008, 3, 1), (Code::E008, 10, 1)]);
+    for diagnostic in &parsed.diagnostics {
+        assert!(diagnostic.hint.as_deref().unwrap().contains("`<->`"), "{diagnostic:?}");
+    }
+}
+
+#[test]
+fn a_card_with_both_separators_is_an_error_at_the_second_naming_both() {
+    let parsed = read("Deck\nHEAD\nOne\n---\nTwo\n<->\nThree\n\nNEXT\nOne\n<->\nTwo\n<->\nThree\n");
+    assert_eq!(found(&parsed), [(Code::E007, 6, 1), (Code::E007, 13, 1)]);
+    assert_eq!(parsed.diagnostics[0].message, "a `<->` after a `---` in one card");
+    assert_eq!(parsed.diagnostics[1].message, "a second `<->` in one card");
+}
+
+#[test]
+fn a_card_of_one_line_with_a_reverse_separator_is_an_empty_side_error_not_a_lone_line() {
+    let parsed = read("Deck\nHEAD\n<->\n");
+    assert_eq!(found(&parsed), [(Code::E008, 3, 1)]);
+}
+
+#[test]
+fn in_json_a_card_says_reverse_only_when_it_asks_for_the_reverse_card() {
+    let cards = reverse_cards("Deck\nHEAD\nAsk\n<->\nAnswer\n\nHEAD\nAsk\n---\nAnswer\n");
+    let json = serde_json::to_value(&cards).unwrap();
+    assert_eq!(json[0]["reverse"], serde_json::json!(true));
+    assert!(json[1].get("reverse").is_none(), "{json}");
 }
