@@ -6,7 +6,9 @@
 //!    whose back is most similar;
 //! 3. the same back, and a front similar on its own (≥ [`similar::THRESHOLD`]), or a back of at
 //!    least [`LONG_BACK_WORDS`] distinct words: a short unchanged answer ("dog", "1924") is no
-//!    evidence that a replaced question is the same card;
+//!    evidence that a replaced question is the same card, and a back without words (the empty
+//!    `Back Extra` of a cloze card of one line) none at all: the front alone must then be as
+//!    similar as each side must be in stage 4;
 //! 4. both sides changed: each side similar on its own (≥ [`BOTH_CHANGED_THRESHOLD`]), best
 //!    pairs first.
 //!
@@ -194,8 +196,11 @@ pub fn match_leftovers(pools: &mut [Pool<'_>], decks: &[Leftovers]) -> Vec<Vec<O
     let backs = Chains::new(&free, |r| entry(pools, r).1);
     let same_back = |front: &Sides, p: &Probe, e: &NoteEntry| {
         let score = Sides::fronts(&front.front, &e.front_sketch);
-        (score >= SAME_BACK_FRONT_THRESHOLD || p.sketch.back.values().len() >= LONG_BACK_WORDS)
-            .then_some(score)
+        let needed = match front.back.values().is_empty() {
+            true => BOTH_CHANGED_THRESHOLD,
+            false => SAME_BACK_FRONT_THRESHOLD,
+        };
+        (score >= needed || p.sketch.back.values().len() >= LONG_BACK_WORDS).then_some(score)
     };
     for &scope in scopes {
         let candidates = |p: &Probe| backs.get(&free, p.back);

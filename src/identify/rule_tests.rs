@@ -98,6 +98,21 @@ fn the_same_back_with_a_similar_front_keeps_the_card() {
 }
 
 #[test]
+fn an_empty_back_is_no_evidence_so_a_replaced_one_line_cloze_is_a_new_card_and_an_edited_one_is_not() {
+    let before = vec![
+        note("{{c1::Paris}} is the capital of {{c2::France}}.", ""),
+        note("The {{c1::Seine}} flows through Paris and into the English Channel.", ""),
+    ];
+    let after = vec![
+        note("{{c1::Rome}} is the capital of {{c2::Italy}}.", ""),
+        note("The {{c1::Seine}} flows through Paris and on into the English Channel.", ""),
+    ];
+    let (first, second) = rebuild(before, after);
+    assert_eq!(second.notes[0].change, Change::New);
+    assert_eq!(origin(&first, &second, 1), Some(1));
+}
+
+#[test]
 fn a_long_unchanged_answer_keeps_a_rewritten_question() {
     let back = "sending bourgeois managers, specialists and engineers, whom he accused of sabotage, to labour camps.";
     let before = vec![note("He extended the use of terror to enforce collectivisation by", back)];
