@@ -989,7 +989,8 @@ fn prepare(
     };
     let phase = Phase::start("parse", || stem_of(&file.path));
     let mapping = settings::NoteMapping::of(deck_settings);
-    let parsed = source::parse_with(file.format, &file.path, &bytes, |card| mapping.note_of(card));
+    let parsed =
+        source::parse_with(file.format, &file.path, &bytes, mapping.rules(), |card| mapping.note_of(card));
     drop(phase);
     drop(bytes);
     let has_errors = parsed.has_errors();
@@ -1042,22 +1043,24 @@ fn prepare_streamed(
     let mut spill_failed = None;
     let lint = settings::card_lint(deck_settings);
     let mut warnings = Vec::new();
-    let streamed = source::parse_stream(file.format, &file.path, &mut reader, STREAM_BLOCK, map, |piece| {
-        for (key, guid, note) in piece {
-            if let Some(notetype) = &lint {
-                warnings.extend(settings::card_warnings(notetype, &file.path, &note));
-            }
-            keys.push(key);
-            guids.push(guid);
-            for tag in note.tags() {
-                if !tags.contains(tag) {
-                    tags.insert(tag.to_string());
+    let rules = mapping.rules();
+    let streamed =
+        source::parse_stream(file.format, &file.path, &mut reader, STREAM_BLOCK, rules, map, |piece| {
+            for (key, guid, note) in piece {
+                if let Some(notetype) = &lint {
+                    warnings.extend(settings::card_warnings(notetype, &file.path, &note));
                 }
+                keys.push(key);
+                guids.push(guid);
+                for tag in note.tags() {
+                    if !tags.contains(tag) {
+                        tags.insert(tag.to_string());
+                    }
+                }
+                spill.push(&note).inspect_err(|_| spill_failed = Some(()))?;
             }
-            spill.push(&note).inspect_err(|_| spill_failed = Some(()))?;
-        }
-        Ok(())
-    });
+            Ok(())
+        });
     let (parsed, digest) = match streamed {
         Ok(done) => done,
         Err(e) if spill_failed.is_some() => return failed("write a temporary file in", &opts.out, e),

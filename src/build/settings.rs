@@ -179,6 +179,16 @@ impl<'a> NoteMapping<'a> {
         }
     }
 
+    /// What the reader accepts for this deck: a card of one line holding a cloze deletion in a
+    /// deck of a cloze note type (built-in or custom).
+    pub fn rules(&self) -> crate::source::Rules {
+        let cloze = match &self.deck.notetype {
+            NotetypeChoice::Builtin(b) => *b == Builtin::Cloze,
+            NotetypeChoice::Custom(c) => c.kind == settings::Kind::Cloze,
+        };
+        crate::source::Rules { one_line_cloze: cloze }
+    }
+
     /// The note of one card, as [`note_of`] maps it.
     pub fn note_of(&self, card: CardText<'_>) -> Note {
         let reverse = card.reverse;

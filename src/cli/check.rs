@@ -110,6 +110,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                     &file.path,
                     &mut reader,
                     build::STREAM_BLOCK,
+                    mapping.rules(),
                     |card| {
                         lint_card(&card);
                         if show { shown(&file.path, &card) } else { String::new() }
@@ -141,7 +142,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                 continue;
             }
         };
-        let parsed = source::parse_with(file.format, &file.path, &bytes, |card| {
+        let parsed = source::parse_with(file.format, &file.path, &bytes, mapping.rules(), |card| {
             lint_card(&card);
             card.to_card()
         });

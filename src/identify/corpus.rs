@@ -163,6 +163,7 @@ fn history() -> Vec<(String, String)> {
         crate::source::Format::Txt,
         std::path::Path::new("history.txt"),
         text.as_bytes(),
+        Default::default(),
         crate::source::note_of,
     );
     let deck = parsed.deck.expect("the seed deck parses");

@@ -24,6 +24,7 @@ pub mod template;
 
 pub use builtin::{BUILTIN_NAMES, FLASHCARD_ID, FLASHCARD_NAME};
 pub use cardgen::{CardOrds, MAX_CLOZE_ORD};
+pub use cloze::add_cloze_numbers;
 pub use custom::{CustomNotetype, CustomTemplate, NotetypeError, SourceText, custom_notetype_id};
 pub use schema::{ListChange, Schema, SchemaChange};
 

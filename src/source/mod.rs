@@ -101,9 +101,18 @@ impl Format {
     }
 }
 
+/// What a reader accepts that depends on the deck's note type (the defaults: what every deck
+/// accepts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rules {
+    /// The deck is a cloze deck: a card of one line holding a cloze deletion is a card with an
+    /// empty back (`Back Extra`), not an error: the deletion is its question and its answer.
+    pub one_line_cloze: bool,
+}
+
 /// Parses one file's bytes in the given format.
 pub fn parse(format: Format, file: &Path, bytes: &[u8]) -> Parsed {
-    parse_with(format, file, bytes, |card| card.to_card())
+    parse_with(format, file, bytes, Rules::default(), |card| card.to_card())
 }
 
 /// Parses one file's bytes, turning each card into a `C` as soon as it is read, while its text
@@ -112,10 +121,11 @@ pub fn parse_with<C: Send>(
     format: Format,
     file: &Path,
     bytes: &[u8],
+    rules: Rules,
     map: impl Fn(CardText<'_>) -> C + Sync,
 ) -> Parsed<C> {
     match format {
-        Format::Txt => txt::parse_with(file, bytes, map),
+        Format::Txt => txt::parse_with(file, bytes, rules, map),
     }
 }
 
@@ -127,11 +137,12 @@ pub fn parse_stream<C: Send>(
     file: &Path,
     reader: &mut impl std::io::Read,
     block: usize,
+    rules: Rules,
     map: impl Fn(CardText<'_>) -> C + Sync,
     sink: impl FnMut(Vec<C>) -> std::io::Result<()> + Send,
 ) -> std::io::Result<(Parsed<()>, u128)> {
     match format {
-        Format::Txt => txt::parse_stream(file, reader, block, map, sink),
+        Format::Txt => txt::parse_stream(file, reader, block, rules, map, sink),
     }
 }
 

@@ -2,7 +2,7 @@
 //! that each start with an ALL-CAPS heading; a card's front runs to the first line that stops
 //! mid-sentence and the rest is the back. The rules are documented in `docs/format.md`.
 
-use super::{CardText, Parsed, SourceDeck};
+use super::{CardText, Parsed, Rules, SourceDeck};
 use crate::diagnostic::{Code, Diagnostic};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -43,17 +43,22 @@ struct Numbered<'a> {
 
 /// Parses the flashcard text format.
 pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
-    parse_with(file, bytes, |card| card.to_card())
+    parse_with(file, bytes, Rules::default(), |card| card.to_card())
 }
 
 /// Parses the flashcard text format, turning each card into a `C` as it is read.
-pub fn parse_with<C: Send>(file: &Path, bytes: &[u8], map: impl Fn(CardText<'_>) -> C + Sync) -> Parsed<C> {
-    read_whole(file, bytes, &map, LoneCrs::Stop).unwrap_or_else(|| {
+pub fn parse_with<C: Send>(
+    file: &Path,
+    bytes: &[u8],
+    rules: Rules,
+    map: impl Fn(CardText<'_>) -> C + Sync,
+) -> Parsed<C> {
+    read_whole(file, bytes, rules, &map, LoneCrs::Stop).unwrap_or_else(|| {
         // A CR that no LF follows ends a line (old Mac files): the text is read again with LF
         // in its place. Finding one costs nothing more than the scan for control characters.
         let mut converted = bytes.to_vec();
         lone_crs_to_lf(&mut converted, true);
-        let parsed = read_whole(file, &converted, &map, LoneCrs::Ignore);
+        let parsed = read_whole(file, &converted, rules, &map, LoneCrs::Ignore);
         parsed.expect("only a lone CR stops the reading, and it is told to ignore them")
     })
 }
@@ -72,6 +77,7 @@ enum LoneCrs {
 fn read_whole<C: Send>(
     file: &Path,
     bytes: &[u8],
+    rules: Rules,
     map: &(impl Fn(CardText<'_>) -> C + Sync),
     lone_crs: LoneCrs,
 ) -> Option<Parsed<C>> {
@@ -102,7 +108,7 @@ fn read_whole<C: Send>(
     let cards_start = text.len() - rest.len();
     // A large file is read in chunks that start at headings, in parallel; the cards and
     // diagnostics come back in file order.
-    let region = read_region(file, rest, rest_index, map, lone_crs);
+    let region = read_region(file, rest, rest_index, rules, map, lone_crs);
     if stop && (region.lone_cr || has_lone_cr(&text.as_bytes()[..cards_start])) {
         return None;
     }
@@ -140,12 +146,13 @@ fn read_region<C: Send>(
     file: &Path,
     text: &str,
     first_index: usize,
+    rules: Rules,
     map: &(impl Fn(CardText<'_>) -> C + Sync),
     lone_crs: LoneCrs,
 ) -> Region<C> {
     // Each chunk's cards and diagnostics, and where its first control character is.
     type Chunk<C> = ((Vec<C>, Vec<Diagnostic>), Option<usize>);
-    let results: Vec<Option<Chunk<C>>> = chunks_at_headings(text, first_index)
+    let results: Vec<Option<Chunk<C>>> = chunks_at_headings(text, first_index, rules)
         .into_par_iter()
         .map(|(chunk, first_index)| {
             let (control, lone_cr) = scan_chunk(chunk);
@@ -155,7 +162,8 @@ fn read_region<C: Send>(
             }
             let clean = if control.is_some() { Clean::Controls } else { Clean::Nothing };
             let mut diagnostics = Vec::new();
-            let cards = read_cards(file, classify(chunk, first_index, clean), &mut diagnostics, map);
+            let lines = classify(chunk, first_index, clean);
+            let cards = read_cards(file, lines, &mut diagnostics, rules, map);
             let at = chunk.as_ptr() as usize - text.as_ptr() as usize;
             Some(((cards, diagnostics), control.map(|c| at + c)))
         })
@@ -213,6 +221,7 @@ pub fn parse_stream<C: Send>(
     file: &Path,
     reader: &mut impl std::io::Read,
     block: usize,
+    rules: Rules,
     map: impl Fn(CardText<'_>) -> C + Sync,
     mut sink: impl FnMut(Vec<C>) -> std::io::Result<()> + Send,
 ) -> std::io::Result<(Parsed<()>, u128)> {
@@ -221,7 +230,7 @@ pub fn parse_stream<C: Send>(
         let sinker = std::thread::Builder::new()
             .name("ankideck-notes".into())
             .spawn_scoped(scope, move || receiver.into_iter().try_for_each(&mut sink))?;
-        let read = read_blocks(file, reader, block, &map, &mut |piece| sender.send(piece).is_ok());
+        let read = read_blocks(file, reader, block, rules, &map, &mut |piece| sender.send(piece).is_ok());
         drop(sender);
         let sunk = sinker.join().unwrap_or_else(|_| Err(std::io::Error::other("the note writer panicked")));
         // A failed sink stops the reading: its error is the one worth reporting.
@@ -234,6 +243,7 @@ fn read_blocks<C: Send>(
     file: &Path,
     reader: &mut impl std::io::Read,
     block: usize,
+    rules: Rules,
     map: &(impl Fn(CardText<'_>) -> C + Sync),
     send: &mut dyn FnMut(Vec<C>) -> bool,
 ) -> std::io::Result<(Parsed<()>, u128)> {
@@ -303,7 +313,7 @@ fn read_blocks<C: Send>(
             text.len()
         } else {
             let from = cards_start.max(text.len() / 8 * 7);
-            match (from < text.len()).then(|| next_heading_start(text, from)).flatten() {
+            match (from < text.len()).then(|| next_heading_start(text, from, rules)).flatten() {
                 Some(cut) => cut,
                 None => {
                     want = want.saturating_mul(2);
@@ -320,7 +330,7 @@ fn read_blocks<C: Send>(
         }
         let rest_index = line_index + region[..cards_start].bytes().filter(|&b| b == b'\n').count();
         // Lone CRs were converted above.
-        let read = read_region(file, &region[cards_start..], rest_index, map, LoneCrs::Ignore);
+        let read = read_region(file, &region[cards_start..], rest_index, rules, map, LoneCrs::Ignore);
         // The text after the byte-order mark (in the first block), as the whole-file reader has it.
         let (text, cards_start) = (&region[bom..], cards_start - bom);
         let control = first_control(&text[..cards_start]).or(read.control.map(|c| cards_start + c));
@@ -425,11 +435,11 @@ const CHUNK_BYTES: usize = 1 << 20;
 
 /// Cuts the text into pieces of about [`CHUNK_BYTES`] that each start at a heading line, with
 /// the 0-based index of each piece's first line.
-fn chunks_at_headings(text: &str, first_index: usize) -> Vec<(&str, usize)> {
+fn chunks_at_headings(text: &str, first_index: usize, rules: Rules) -> Vec<(&str, usize)> {
     let mut starts = vec![0];
     let mut target = CHUNK_BYTES;
     while target < text.len() {
-        let Some(cut) = next_heading_start(text, target) else { break };
+        let Some(cut) = next_heading_start(text, target, rules) else { break };
         starts.push(cut);
         target = cut + CHUNK_BYTES;
     }
@@ -449,26 +459,38 @@ fn chunks_at_headings(text: &str, first_index: usize) -> Vec<(&str, usize)> {
 }
 
 /// The byte offset of the first heading line after `from` that follows a card of two lines or
-/// more. The text may be cut there: a card of one line is judged with the card after it (E011),
-/// and the two must be read together.
-fn next_heading_start(text: &str, from: usize) -> Option<usize> {
+/// more (or of one line that is a card by `rules`: a cloze). The text may be cut there: a card of
+/// one line is judged with the card after it (E011), and the two must be read together.
+fn next_heading_start(text: &str, from: usize, rules: Rules) -> Option<usize> {
     let mut offset = from + text.as_bytes()[from..].iter().position(|&b| b == b'\n')? + 1;
-    // The lines of the card being passed over; none known before its heading is seen.
-    let mut body: Option<usize> = None;
+    // The lines of the card being passed over, and whether they make a card whatever follows;
+    // none known before its heading is seen.
+    let mut body: Option<(usize, bool)> = None;
     for line in text[offset..].split_inclusive('\n') {
         let trimmed = line.trim();
         if trimmed.is_empty() {
         } else if !trimmed.starts_with('\\') && is_heading(trimmed) {
-            if body.is_some_and(|lines| lines >= 2) {
+            if body.is_some_and(|(_, whole)| whole) {
                 return Some(offset);
             }
-            body = Some(0);
-        } else if let Some(lines) = &mut body {
+            body = Some((0, false));
+        } else if let Some((lines, whole)) = &mut body {
             *lines += 1;
+            *whole = *lines >= 2 || is_one_line_card(trimmed.strip_prefix('\\').unwrap_or(trimmed), rules);
         }
         offset += line.len();
     }
     None
+}
+
+/// Whether a line alone under its heading is a card by `rules`: in a cloze deck, a line holding
+/// a cloze deletion that makes a card (`{{c1::…}}`, not `{{c0::…}}`).
+fn is_one_line_card(text: &str, rules: Rules) -> bool {
+    rules.one_line_cloze && {
+        let mut numbers = Vec::new();
+        crate::notetype::add_cloze_numbers(text, &mut numbers);
+        !numbers.is_empty()
+    }
 }
 
 /// Turns the text into its non-blank lines, lazily: trimmed, NFC-normalised and classified.
@@ -597,9 +619,11 @@ fn read_cards<'a, C>(
     file: &Path,
     lines: impl Iterator<Item = Numbered<'a>>,
     diagnostics: &mut Vec<Diagnostic>,
+    rules: Rules,
     map: &impl Fn(CardText<'_>) -> C,
 ) -> Vec<C> {
-    let mut reader = CardReader { file, diagnostics, map, cards: Vec::new(), body: Vec::new(), lone: None };
+    let mut reader =
+        CardReader { file, diagnostics, rules, map, cards: Vec::new(), body: Vec::new(), lone: None };
     // The heading of the card being read.
     let mut current: Option<(u32, Cow<'a, str>)> = None;
     let mut reported_orphan = false;
@@ -642,6 +666,7 @@ fn read_cards<'a, C>(
 struct CardReader<'f, 'a, 'd, C, M> {
     file: &'f Path,
     diagnostics: &'d mut Vec<Diagnostic>,
+    rules: Rules,
     map: &'f M,
     cards: Vec<C>,
     /// The body of the card being read; the buffer is reused card to card.
@@ -654,7 +679,9 @@ struct CardReader<'f, 'a, 'd, C, M> {
 impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
     /// Ends the card whose heading is `section` at `line`: its body is complete.
     fn finish(&mut self, line: u32, section: &str) {
-        let is_lone = self.body.len() == 1 && !self.body[0].is_separator();
+        // A line alone that is a card by the rules (a cloze) is a card with an empty back.
+        let one_line_card = self.body.len() == 1 && is_one_line_card(self.body[0].text(), self.rules);
+        let is_lone = self.body.len() == 1 && !self.body[0].is_separator() && !one_line_card;
         if let Some(question) = self.lone.take() {
             if self.body.is_empty() || is_lone {
                 self.diagnostics.push(capital_answer(self.file, line, section));
@@ -665,6 +692,12 @@ impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
         }
         if is_lone {
             self.lone = Some(self.body[0].number);
+            self.body.clear();
+            return;
+        }
+        if one_line_card {
+            let card = CardText { line, section, front: &[self.body[0].text()], back: &[], reverse: false };
+            self.cards.push((self.map)(card));
             self.body.clear();
             return;
         }

@@ -10,19 +10,25 @@ const FILE: &str = "source-cards/history.txt";
 /// Reads a file whole, and checks that reading it as a stream, in blocks of several sizes, gives
 /// the same cards and diagnostics: so every test here is a test of [`parse_stream`] too.
 fn read_bytes(bytes: &[u8]) -> Parsed {
-    let parsed = parse(Path::new(FILE), bytes);
+    read_by(bytes, Rules::default())
+}
+
+/// [`read_bytes`] with the rules of a deck's note type.
+fn read_by(bytes: &[u8], rules: Rules) -> Parsed {
+    let parsed = parse_with(Path::new(FILE), bytes, rules, |card| card.to_card());
     for block in [1, 5, 64, 1 << 20] {
-        assert_streams_alike(bytes, block, &parsed);
+        assert_streams_alike(bytes, block, rules, &parsed);
     }
     parsed
 }
 
-fn assert_streams_alike(bytes: &[u8], block: usize, whole: &Parsed) {
+fn assert_streams_alike(bytes: &[u8], block: usize, rules: Rules, whole: &Parsed) {
     let mut cards = Vec::new();
     let (streamed, digest) = parse_stream(
         Path::new(FILE),
         &mut &bytes[..],
         block,
+        rules,
         |c| c.to_card(),
         |piece| {
             cards.extend(piece);
@@ -825,6 +831,10 @@ fn streamed_reading_matches_whole_file_reading() {
         "H₂SO₄",
         "Cell Division",
         "STRAßE",
+        "<->",
+        "{{c1::Paris}} is in France.",
+        "\\{{c2::Rome}}",
+        "{{c0::none}}",
     ];
     for case in 0..300 {
         let mut text = String::new();
@@ -845,9 +855,11 @@ fn streamed_reading_matches_whole_file_reading() {
             let at = next(bytes.len() as u64) as usize;
             bytes[at] = 0xff;
         }
-        let whole = parse(Path::new(FILE), &bytes);
-        for block in [1, 2, 3, 4, 5, 7, 11, 17, 30, 100, 4096] {
-            assert_streams_alike(&bytes, block, &whole);
+        for rules in [Rules::default(), Rules { one_line_cloze: true }] {
+            let whole = parse_with(Path::new(FILE), &bytes, rules, |card| card.to_card());
+            for block in [1, 2, 3, 4, 5, 7, 11, 17, 30, 100, 4096] {
+                assert_streams_alike(&bytes, block, rules, &whole);
+            }
         }
         let _ = case;
     }
@@ -861,7 +873,7 @@ fn a_byte_order_mark_inside_the_file_counts_as_a_column_when_read_in_blocks() {
     let parsed = read(text);
     assert_eq!(found(&parsed), [(Code::W002, 5, 3)]);
     for block in 1..=text.len() {
-        assert_streams_alike(text.as_bytes(), block, &parsed);
+        assert_streams_alike(text.as_bytes(), block, Rules::default(), &parsed);
     }
 }
 
@@ -996,7 +1008,7 @@ fn answers_in_capitals_are_found_wherever_a_large_file_is_cut() {
     assert_eq!(parsed.diagnostics.len(), 6_667);
     assert!(parsed.diagnostics.iter().all(|d| d.code == Code::E011));
     for block in [1000, 65_536] {
-        assert_streams_alike(text.as_bytes(), block, &parsed);
+        assert_streams_alike(text.as_bytes(), block, Rules::default(), &parsed);
     }
 }
 
@@ -1114,7 +1126,7 @@ fn a_lone_cr_deep_in_a_large_file_is_a_line_break() {
     let (plain, mixed) = (parse(Path::new(FILE), lf.as_bytes()), parse(Path::new(FILE), &cr));
     assert!(plain.diagnostics.is_empty() && mixed.diagnostics.is_empty(), "{:?}", mixed.diagnostics.first());
     assert_eq!(mixed.deck, plain.deck);
-    assert_streams_alike(&cr, 1 << 16, &plain);
+    assert_streams_alike(&cr, 1 << 16, Rules::default(), &plain);
 }
 
 // The reverse separator `<->`: a `---` that asks for the reverse card.
@@ -1180,4 +1192,69 @@ fn in_json_a_card_says_reverse_only_when_it_asks_for_the_reverse_card() {
     let json = serde_json::to_value(&cards).unwrap();
     assert_eq!(json[0]["reverse"], serde_json::json!(true));
     assert!(json[1].get("reverse").is_none(), "{json}");
+}
+
+// Rule 5 in a cloze deck: a card of one line holding a cloze deletion has an empty back.
+
+const CLOZE: Rules = Rules { one_line_cloze: true };
+
+#[test]
+fn in_a_cloze_deck_a_card_of_one_line_with_a_deletion_is_a_card_with_an_empty_back() {
+    let text = "Capitals\nEUROPE\n{{c1::Paris}} is the capital of {{c2::France}}.\nEUROPE\n\\{{c1::ROME}}\n\
+                EUROPE\nThe capital of Spain is\n{{c1::Madrid}}.\n";
+    let parsed = read_by(text.as_bytes(), CLOZE);
+    assert_eq!(found(&parsed), []);
+    let cards = parsed.deck.unwrap().cards;
+    assert_eq!(
+        cards,
+        [
+            card(2, "EUROPE", &["{{c1::Paris}} is the capital of {{c2::France}}."], &[]),
+            card(4, "EUROPE", &["{{c1::ROME}}"], &[]),
+            card(6, "EUROPE", &["The capital of Spain is"], &["{{c1::Madrid}}."]),
+        ]
+    );
+    // The same file in a deck of another note type: a card of one line is an error, as always
+    // (here E011: the heading between two cards of one line reads as the first one's answer).
+    let basic = read_by(text.as_bytes(), Rules::default());
+    assert_eq!(found(&basic), [(Code::E011, 4, 1)]);
+}
+
+#[test]
+fn in_a_cloze_deck_a_card_of_one_line_without_a_deletion_that_makes_a_card_is_still_e006() {
+    for line in ["Paris is the capital.", "{{c0::Paris}} is the capital.", "{{c1:Paris}}", "{{c1::Paris"] {
+        let parsed = read_by(format!("Capitals\nEUROPE\n{line}\nASIA\nAsk\nAnswer.\n").as_bytes(), CLOZE);
+        assert_eq!(found(&parsed), [(Code::E006, 3, 1)], "{line}");
+    }
+    // The answer in capitals of a card of one line is still E011.
+    let parsed = read_by(b"Capitals\nEUROPE\nThe police were the\nNKVD\nASIA\nAsk\nAnswer.\n", CLOZE);
+    assert_eq!(found(&parsed), [(Code::E011, 4, 1)]);
+}
+
+#[test]
+fn a_file_of_one_line_cloze_cards_is_read_in_blocks_and_chunks_that_start_at_its_headings() {
+    let mut text = String::from("Capitals\n");
+    for i in 0..50_000 {
+        text.push_str(&format!("PART {}\n{{{{c1::City {i}}}}} is a capital.\n", i / 100));
+    }
+    // A chunk (and a streamed block) may end after a card of one line when it is a card.
+    let body = &text["Capitals\n".len()..];
+    assert!(chunks_at_headings(body, 1, CLOZE).len() > 1);
+    assert_eq!(next_heading_start(body, 0, Rules::default()), None);
+    let whole = parse_with(Path::new(FILE), text.as_bytes(), CLOZE, |card| card.to_card());
+    assert_eq!((found(&whole), whole.deck.as_ref().unwrap().cards.len()), (vec![], 50_000));
+    let mut pieces = 0;
+    let (streamed, _) = parse_stream(
+        Path::new(FILE),
+        &mut text.as_bytes(),
+        1 << 12,
+        CLOZE,
+        |c| c.line,
+        |_| {
+            pieces += 1;
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert_eq!(streamed.diagnostics, whole.diagnostics);
+    assert!(pieces > 100, "read in blocks of 4 KiB, not whole: {pieces} pieces");
 }

@@ -7,6 +7,9 @@
   card 1 keeps its review history; the one that no longer asks keeps its card 2 in Anki, blank,
   and Anki's Empty Cards lists exactly that card. Asking again makes that card 2 whole again,
   with no second card 2.
+- cloze cards of one line: a card whose only line holds a deletion has an empty Back Extra; after
+  import each note has the cards Anki makes, each question hides exactly its deletion, Check
+  Database changes nothing.
 
 check.py calls `run`; the helpers come from it.
 """
@@ -30,6 +33,7 @@ OPTIONAL_REVERSED_DECK = ("German nouns\n\nHOUSE\nthe house\n<->\ndas Haus\n\n"
 def run(report: Report, binary: Path, work: Path) -> None:
     """Every check of this module, each in its own directory under `work`."""
     report.guard("text format: optional-reversed decks with <->", check_optional_reversed, binary, work)
+    report.guard("text format: cloze cards of one line", check_one_line_cloze, binary, work)
 
 
 def cards_by_front(col: Collection) -> dict[str, list[tuple[int, int]]]:
@@ -104,5 +108,46 @@ def check_optional_reversed(report: Report, binary: Path, work: Path) -> None:
                      [cid for note in col.get_empty_cards().notes for cid in note.card_ids], [])
         check_integrity(report, col, f"{tag}: fix_integrity after asking again")
         report.equal(f"{tag}: Check Database adds or removes no card after asking again", cards_by_front(col), again)
+    finally:
+        col.close()
+
+
+ONE_LINE_CLOZE_DECK = ("Capitals\n\nEUROPE\n{{c1::Paris}} is the capital of {{c2::France}}.\n\n"
+                       "EUROPE\n{{c1::Rome}} is the capital of\nItaly.\n")
+
+
+def check_one_line_cloze(report: Report, binary: Path, work: Path) -> None:
+    tag = "one-line cloze"
+    project = work / "txt-one-line-cloze"
+    (project / "source-cards").mkdir(parents=True)
+    (project / "source-cards" / "capitals.txt").write_text(ONE_LINE_CLOZE_DECK, encoding="utf-8")
+    (project / "ankideck.toml").write_text('[defaults]\nnotetype = "cloze"\n', encoding="utf-8")
+    run_bin(binary, build_args(), project)
+    (work / "txt-one-line-cloze-col").mkdir()
+    col = Collection(str(work / "txt-one-line-cloze-col" / "x.anki2"))
+    try:
+        apkg = project / "out" / "capitals.apkg"
+        report.equal(f"{tag}: import log", counts(import_apkg(col, apkg)), counts_zero(new=2))
+        notes = {col.get_note(nid)["Text"].split("::")[1].split("}")[0]: col.get_note(nid) for nid in col.find_notes("")}
+        report.equal(f"{tag}: Back Extra", {k: n["Back Extra"] for k, n in notes.items()},
+                     {"Paris": "", "Rome": "Italy."})
+        ours = {k: sorted(c.ord for c in n.cards()) for k, n in notes.items()}
+        report.equal(f"{tag}: card ords of each note", ours, {"Paris": [0, 1], "Rome": [0]})
+        theirs = {k: anki_ords(col, n) for k, n in notes.items()}
+        report.equal(f"{tag}: the cards Anki itself makes for the same notes", theirs, ours)
+        hidden = {}
+        for key, note in notes.items():
+            for card in sorted(note.cards(), key=lambda c: c.ord):
+                question = re.sub(r"<[^>]+>", "", card.question())
+                hidden[f"{key} c{card.ord + 1}"] = [w for w in ("Paris", "France", "Rome")
+                                                   if w in note["Text"] and w not in question]
+        report.equal(f"{tag}: each card's question hides exactly its deletion", hidden,
+                     {"Paris c1": ["Paris"], "Paris c2": ["France"], "Rome c1": ["Rome"]})
+        paris_answer = [c.answer() for c in notes["Paris"].cards() if c.ord == 0][0]
+        report.check(f"{tag}: the answer shows the deletion and no empty back",
+                     "Paris" in paris_answer and "ankideck back" not in paris_answer, f"answer: {paris_answer!r}")
+        before = sorted(col.find_cards(""))
+        check_integrity(report, col, f"{tag}: fix_integrity after import")
+        report.equal(f"{tag}: Check Database adds or removes no card", sorted(col.find_cards("")), before)
     finally:
         col.close()
