@@ -96,6 +96,22 @@ fn build_every_example(doc: &str) {
             example.says,
             build.stderr
         );
+        // The package holds notes of the note type the example is about.
+        let deck = example.files.iter().find_map(|(path, _)| path.strip_prefix("source-cards/")).unwrap();
+        let dump = run(tmp.path(), &["dump", &format!("out/{}", deck.replace(".txt", ".apkg"))]);
+        let name = match notetype(example).as_str() {
+            "basic" => "ankideck Flashcard",
+            "reversed" => "ankideck Reversed",
+            "optional-reversed" => "ankideck Optional Reversed",
+            "type-in" => "ankideck Type-in",
+            "cloze" => "ankideck Cloze",
+            _ => "vocab",
+        };
+        assert!(
+            dump.stdout.contains(&format!(" \"{name}\" type=")),
+            "{at}: not of `{name}`:\n{}",
+            dump.stdout
+        );
     }
 }
 
