@@ -156,3 +156,67 @@ fn made(dir: &Path, has_decks: bool, gitignore: Option<bool>) -> String {
     ));
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The settings file `init` writes.
+    fn settings_text() -> &'static str {
+        FILES.iter().find(|(rel, _, _)| *rel == crate::settings::FILE_NAME).unwrap().1
+    }
+
+    #[test]
+    fn the_settings_show_every_built_in_note_type_with_a_card_of_it() {
+        let text = settings_text();
+        for name in crate::notetype::BUILTIN_NAMES {
+            let line = text.lines().find(|l| l.starts_with(&format!("#   {name} ")));
+            let card = line.unwrap_or_else(|| panic!("no example line for `{name}`:\n{text}"));
+            // A heading, then the card's lines.
+            assert!(card.contains("MARS / "), "{card}");
+        }
+        assert!(text.contains("#   optional-reversed  MARS / the red planet / <-> / Mars"));
+        assert!(text.contains("{{c1::Mars}}"));
+    }
+
+    #[test]
+    fn each_example_card_of_the_settings_reads_as_a_card_of_its_note_type() {
+        use crate::build::settings::NoteMapping;
+        use crate::settings::{Builtin, DeckSettings, NotetypeChoice};
+        for name in crate::notetype::BUILTIN_NAMES {
+            let line = settings_text().lines().find(|l| l.starts_with(&format!("#   {name} "))).unwrap();
+            // The card: from `MARS` to the two spaces before its description.
+            let card = line[line.find("MARS").unwrap()..].split("  ").next().unwrap();
+            let file = format!("Planets\n{}\n", card.replace(" / ", "\n"));
+            let deck = DeckSettings {
+                notetype: NotetypeChoice::Builtin(match name {
+                    "basic" => Builtin::Basic,
+                    "reversed" => Builtin::Reversed,
+                    "optional-reversed" => Builtin::OptionalReversed,
+                    "type-in" => Builtin::TypeIn,
+                    _ => Builtin::Cloze,
+                }),
+                ..DeckSettings::default()
+            };
+            let mapping = NoteMapping::of(&deck);
+            let parsed = crate::source::parse_with(
+                crate::source::Format::Txt,
+                Path::new("planets.txt"),
+                file.as_bytes(),
+                mapping.rules(),
+                |card| mapping.note_of(card),
+            );
+            assert!(parsed.diagnostics.is_empty(), "{name}: {card}: {:?}", parsed.diagnostics);
+            let notes = parsed.deck.unwrap().cards;
+            assert!(mapping.take_warnings(Path::new("planets.txt")).is_empty(), "{name}");
+            let notetype = crate::notetype::Notetype::builtin(name, None).unwrap();
+            let fields: Vec<&str> = notes[0].fields().collect();
+            let cards = notetype.card_ords(&fields, true).ords.len();
+            let expected = match name {
+                "reversed" | "optional-reversed" => 2,
+                _ => 1,
+            };
+            assert_eq!((notes.len(), cards), (1, expected), "{name}: {card}");
+        }
+    }
+}
