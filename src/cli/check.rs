@@ -201,7 +201,7 @@ fn shown(file: &Path, card: &source::CardText<'_>) -> String {
     let mut out = format!("{}:{}: {}\n", file.display(), card.line, card.section);
     for (side, lines) in [("front", card.front), ("back", card.back)] {
         if side == "back" && card.reverse {
-            out.push_str("  <->   | and a reverse card, back to front\n");
+            out.push_str("  <->   | asks for a reverse card, back to front\n");
         }
         for (i, line) in lines.iter().enumerate() {
             let label = if i == 0 { side } else { "" };

@@ -233,37 +233,6 @@ impl Settings {
         deck
     }
 
-    /// An error at the first `notetype` key (in file order) whose note type `supported` refuses:
-    /// for a build that cannot make every note type yet, said at the key rather than ignored.
-    pub fn unsupported_notetype(
-        &self,
-        supported: impl Fn(&NotetypeChoice) -> bool,
-        built: &str,
-    ) -> Option<SettingsError> {
-        let file = self.file.as_ref()?;
-        let layers = std::iter::once((None, &self.defaults))
-            .chain(self.decks.iter().map(|(stem, table)| (Some(stem), &table.layer)));
-        let (stem, choice, at) = layers
-            .filter_map(|(stem, layer)| Some((stem, layer.notetype.as_ref()?, layer.notetype_at?)))
-            .filter(|(_, choice, _)| !supported(choice))
-            .min_by_key(|(_, _, at)| (at.line, at.column))?;
-        let name = match choice {
-            NotetypeChoice::Builtin(b) => b.name(),
-            NotetypeChoice::Custom(c) => c.name.as_str(),
-        };
-        Some(SettingsError::Invalid {
-            problem: Problem::BadValue,
-            file: file.clone(),
-            at,
-            key: Some(match stem {
-                Some(stem) => format!("decks.{stem}.notetype"),
-                None => "defaults.notetype".to_string(),
-            }),
-            message: format!("the note type `{name}` is not supported by the build yet"),
-            hint: Some(format!("this version builds {built}: remove the key or choose one of them")),
-        })
-    }
-
     /// An error at the `notetype` key of the first deck among `stems` (in the given order) whose
     /// note type differs from the first deck's: for a build that makes one note type for all
     /// decks. `None` when every deck has the same one.
