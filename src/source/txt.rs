@@ -657,7 +657,7 @@ fn read_cards<'a, C>(
         reader.finish(line, &section);
     }
     if let Some(question) = reader.lone.take() {
-        reader.diagnostics.push(one_line(file, question, None));
+        reader.diagnostics.push(one_line(file, question, None, rules));
     }
     reader.cards
 }
@@ -688,7 +688,7 @@ impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
                 self.body.clear();
                 return;
             }
-            self.diagnostics.push(one_line(self.file, question, Some(section)));
+            self.diagnostics.push(one_line(self.file, question, Some(section), self.rules));
         }
         if is_lone {
             self.lone = Some(self.body[0].number);
@@ -712,8 +712,13 @@ impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
 }
 
 /// E006 at `line`; `next` is the heading after the card, which may be its answer in capitals.
-fn one_line(file: &Path, line: u32, next: Option<&str>) -> Diagnostic {
+fn one_line(file: &Path, line: u32, next: Option<&str>, rules: Rules) -> Diagnostic {
     let mut hint = String::from("put the answer on its own line, after the line that ends the question");
+    if rules.one_line_cloze {
+        hint.push_str(
+            ", or mark a cloze deletion in it (`{{c1::…}}`): a cloze card of one line needs no back",
+        );
+    }
     if let Some(next) = next {
         hint.push_str(&format!(
             "; if the next line, `{next}`, is the answer, write it as `\\{next}` (a line in capitals is a heading)"

@@ -1222,8 +1222,13 @@ fn in_a_cloze_deck_a_card_of_one_line_with_a_deletion_is_a_card_with_an_empty_ba
 #[test]
 fn in_a_cloze_deck_a_card_of_one_line_without_a_deletion_that_makes_a_card_is_still_e006() {
     for line in ["Paris is the capital.", "{{c0::Paris}} is the capital.", "{{c1:Paris}}", "{{c1::Paris"] {
-        let parsed = read_by(format!("Capitals\nEUROPE\n{line}\nASIA\nAsk\nAnswer.\n").as_bytes(), CLOZE);
+        let text = format!("Capitals\nEUROPE\n{line}\nASIA\nAsk\nAnswer.\n");
+        let parsed = read_by(text.as_bytes(), CLOZE);
         assert_eq!(found(&parsed), [(Code::E006, 3, 1)], "{line}");
+        // The hint says how a cloze card of one line is written, in a cloze deck only.
+        let hint = |parsed: &Parsed| parsed.diagnostics[0].hint.clone().unwrap();
+        assert!(hint(&parsed).contains("mark a cloze deletion in it (`{{c1::…}}`)"), "{}", hint(&parsed));
+        assert!(!hint(&read(&text)).contains("cloze"), "{}", hint(&read(&text)));
     }
     // The answer in capitals of a card of one line is still E011.
     let parsed = read_by(b"Capitals\nEUROPE\nThe police were the\nNKVD\nASIA\nAsk\nAnswer.\n", CLOZE);
