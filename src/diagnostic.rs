@@ -63,9 +63,9 @@ pub enum Code {
     /// W010: a note lost cards since the last build (a cloze deletion removed): Anki keeps them,
     /// blank, until its "Empty Cards" removes them.
     W010,
-    /// W011: a card asks for its reverse card (`<->`) in a deck whose note type does not make
+    /// W013: a card asks for its reverse card (`<->`) in a deck whose note type does not make
     /// one on request (every type but `optional-reversed`).
-    W011,
+    W013,
 }
 
 impl Code {
@@ -82,7 +82,7 @@ impl Code {
             | Code::W008
             | Code::W009
             | Code::W010
-            | Code::W011 => Severity::Warning,
+            | Code::W013 => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -1,7 +1,7 @@
 //! End-to-end tests of `optional-reversed` decks in the text format: a card asks for its reverse
 //! card with a line `<->` where `---` would end its front; the notes that ask get two cards, the
 //! others one; adding or removing the marker updates the same note; in a deck of any other note
-//! type the marker is warning W011 in `check` and `build` alike.
+//! type the marker is warning W013 in `check` and `build` alike.
 
 use std::path::Path;
 
@@ -118,7 +118,7 @@ fn a_reverse_separator_in_a_deck_of_another_note_type_is_w011_in_check_and_build
         let check = run(tmp.path(), &["check"]);
         assert_eq!(check.code, 0, "{}", check.stderr);
         let w011 = format!(
-            "source-cards/words.txt:3:1: warning[W011]: `<->` asks for a reverse card, {}",
+            "source-cards/words.txt:3:1: warning[W013]: `<->` asks for a reverse card, {}",
             match name {
                 "reversed" =>
                     "and every card of a `reversed` deck has one: it only ends the front".to_string(),
@@ -138,7 +138,7 @@ fn a_reverse_separator_in_a_deck_of_another_note_type_is_w011_in_check_and_build
         std::fs::write(tmp.path().join("source-cards/words.txt"), text.replace("<->", "---")).unwrap();
         let build = run(tmp.path(), &["build"]);
         assert!(build.stderr.contains("0 updated, 3 unchanged"), "{name}: {}", build.stderr);
-        assert!(!build.stderr.contains("W011"), "{}", build.stderr);
+        assert!(!build.stderr.contains("W013"), "{}", build.stderr);
         assert_eq!(dump(tmp.path()), with_marker, "{name}");
     }
 }

@@ -161,7 +161,7 @@ pub struct NoteMapping<'a> {
     /// (`optional-reversed`).
     add_reverse: bool,
     /// The heading lines of the cards that ask for a reverse card the note type does not make
-    /// on request (W011), in the order the (parallel) parser mapped them.
+    /// on request (W013), in the order the (parallel) parser mapped them.
     unused_reverse: std::sync::Mutex<Vec<u32>>,
 }
 
@@ -202,7 +202,7 @@ impl<'a> NoteMapping<'a> {
         }
     }
 
-    /// W011 for each card mapped so far that asked for a reverse card (`<->`) the deck's note
+    /// W013 for each card mapped so far that asked for a reverse card (`<->`) the deck's note
     /// type does not make on request, in line order; taken, so a second call gives none.
     pub fn take_warnings(&self, file: &Path) -> Vec<Diagnostic> {
         let mut lines = std::mem::take(&mut *self.unused_reverse.lock().unwrap_or_else(|p| p.into_inner()));
@@ -228,7 +228,7 @@ impl<'a> NoteMapping<'a> {
             ),
         };
         (lines.into_iter())
-            .map(|line| Diagnostic::new(Code::W011, file, line, message.clone()).with_hint(hint))
+            .map(|line| Diagnostic::new(Code::W013, file, line, message.clone()).with_hint(hint))
             .collect()
     }
 }
@@ -420,7 +420,7 @@ mod tests {
             mapping.note_of(CardText { reverse: true, ..card(&front, &back) });
             let warnings = mapping.take_warnings(Path::new("f.txt"));
             let found: Vec<(Code, u32)> = warnings.iter().map(|d| (d.code, d.line)).collect();
-            assert_eq!(found, [(Code::W011, 3), (Code::W011, 9)], "{builtin:?}");
+            assert_eq!(found, [(Code::W013, 3), (Code::W013, 9)], "{builtin:?}");
             assert!(
                 warnings[0].message.contains(&format!("`{}`", builtin.name())),
                 "{}",

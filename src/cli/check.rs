@@ -79,7 +79,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         let mapping = build::settings::NoteMapping::of(&deck_settings);
         let card_warnings = std::sync::Mutex::new(Vec::new());
         // A card asking for a reverse card is mapped too: the mapping notes those its deck does
-        // not make (W011).
+        // not make (W013).
         let lint_card = |card: &source::CardText<'_>| {
             if lint.is_none() && !card.reverse {
                 return;
@@ -92,7 +92,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                 }
             }
         };
-        // In `build`'s order: W011, then the warnings of each card in file order.
+        // In `build`'s order: W013, then the warnings of each card in file order.
         let card_warnings = || {
             let mut found = std::mem::take(&mut *card_warnings.lock().unwrap_or_else(|p| p.into_inner()));
             found.sort_by_key(|d| d.line);
