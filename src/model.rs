@@ -2,6 +2,7 @@
 //! Anki HTML, before any identity is assigned. It knows no source format: each reader in
 //! `source/` maps what it reads onto it.
 
+use std::io;
 use std::path::PathBuf;
 
 /// A deck ready to be identified: its notes in source order.
@@ -14,6 +15,111 @@ pub struct Deck {
     /// The source file.
     pub file: PathBuf,
     pub notes: Vec<Note>,
+}
+
+/// What [`NoteStore::for_each_batch`] calls with each batch: the notes' indices and the notes.
+pub type BatchFn<'f> = dyn FnMut(&[usize], &[NoteView<'_>]) -> io::Result<()> + 'f;
+
+/// Where a deck's notes are held while it is identified and written: in memory (a `Vec<Note>`)
+/// or, for a deck too large for that, in a spill file ([`crate::spill::Spill`]). Everything after
+/// parsing reads the notes through it, so one identify and one emit path serve both.
+pub trait NoteStore: Send + Sync + std::fmt::Debug {
+    /// How many notes it holds.
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Whether reading a note again costs no I/O: what is worked out from the text may then be
+    /// computed again rather than kept (a spilled deck keeps nothing per note it can avoid).
+    fn in_memory(&self) -> bool;
+    /// Calls `f` with the notes at `indices`, in that order, their text borrowed.
+    fn read(&self, indices: &[usize], f: &mut dyn FnMut(&[NoteView<'_>])) -> io::Result<()>;
+    /// Calls `f` with note `index`.
+    fn with_note(&self, index: usize, f: &mut dyn FnMut(&NoteView<'_>)) -> io::Result<()> {
+        self.read(&[index], &mut |notes| f(&notes[0]))
+    }
+    /// Calls `f` with every batch of notes ([`crate::spill::BATCH`] at most), in the order
+    /// `order` gives (source order when `None`): their indices and the notes.
+    fn for_each_batch(&self, order: Option<&[u32]>, f: &mut BatchFn<'_>) -> io::Result<()>;
+}
+
+impl dyn NoteStore {
+    /// The result of `f` on the notes at `indices`, in that order.
+    pub fn read_with<R>(&self, indices: &[usize], f: impl FnOnce(&[NoteView<'_>]) -> R) -> io::Result<R> {
+        let mut f = Some(f);
+        let mut result = None;
+        self.read(indices, &mut |notes| result = f.take().map(|f| f(notes)))?;
+        Ok(result.expect("read calls back once"))
+    }
+
+    /// The result of `f` on note `index`.
+    pub fn note_with<R>(&self, index: usize, f: impl FnOnce(&NoteView<'_>) -> R) -> io::Result<R> {
+        let mut f = Some(f);
+        let mut result = None;
+        self.with_note(index, &mut |note| result = f.take().map(|f| f(note)))?;
+        Ok(result.expect("with_note calls back once"))
+    }
+
+    /// Calls `f` with every note and its index, in the order `order` gives (source order when
+    /// `None`).
+    pub fn for_each(
+        &self,
+        order: Option<&[u32]>,
+        f: &mut dyn FnMut(usize, &NoteView<'_>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.for_each_batch(order, &mut |indices, notes| {
+            indices.iter().zip(notes).try_for_each(|(&i, note)| f(i, note))
+        })
+    }
+}
+
+impl NoteStore for Vec<Note> {
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    fn in_memory(&self) -> bool {
+        true
+    }
+
+    fn read(&self, indices: &[usize], f: &mut dyn FnMut(&[NoteView<'_>])) -> io::Result<()> {
+        let views = indices
+            .iter()
+            .map(|&i| self.get(i).map(Note::as_view).ok_or_else(|| missing(i)))
+            .collect::<io::Result<Vec<_>>>()?;
+        f(&views);
+        Ok(())
+    }
+
+    fn with_note(&self, index: usize, f: &mut dyn FnMut(&NoteView<'_>)) -> io::Result<()> {
+        f(&self.get(index).ok_or_else(|| missing(index))?.as_view());
+        Ok(())
+    }
+
+    fn for_each_batch(&self, order: Option<&[u32]>, f: &mut BatchFn<'_>) -> io::Result<()> {
+        let mut indices = Vec::with_capacity(crate::spill::BATCH.min(self.len()));
+        let mut views = Vec::with_capacity(indices.capacity());
+        let mut start = 0;
+        while start < self.len() {
+            let end = (start + crate::spill::BATCH).min(self.len());
+            indices.clear();
+            match order {
+                Some(order) => indices.extend(order[start..end].iter().map(|&i| i as usize)),
+                None => indices.extend(start..end),
+            }
+            views.clear();
+            for &i in &indices {
+                views.push(self.get(i).ok_or_else(|| missing(i))?.as_view());
+            }
+            f(&indices, &views)?;
+            start = end;
+        }
+        Ok(())
+    }
+}
+
+fn missing(index: usize) -> io::Error {
+    io::Error::other(format!("note {index} is not in the deck"))
 }
 
 /// One note: HTML field values in the note type's field order, and tags. Held compactly, as Anki

@@ -3,7 +3,7 @@
 //! for the collection, source order for the lock and the CSV). Only an offset per note stays in
 //! memory. The file has no name and disappears when it is closed.
 
-use crate::model::{Note, NoteView};
+use crate::model::{BatchFn, Note, NoteStore, NoteView};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -149,6 +149,24 @@ impl Spill {
             start = end;
         }
         Ok(())
+    }
+}
+
+impl NoteStore for Spill {
+    fn len(&self) -> usize {
+        Spill::len(self)
+    }
+
+    fn in_memory(&self) -> bool {
+        false
+    }
+
+    fn read(&self, indices: &[usize], f: &mut dyn FnMut(&[NoteView<'_>])) -> io::Result<()> {
+        self.read_with(indices, |notes| f(notes))
+    }
+
+    fn for_each_batch(&self, order: Option<&[u32]>, f: &mut BatchFn<'_>) -> io::Result<()> {
+        Spill::for_each_batch(self, order, f)
     }
 }
 

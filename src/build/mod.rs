@@ -21,10 +21,8 @@ pub use locked::{DeckChange, DeckChangeKind, LockChanges};
 use crate::diagnostic::Diagnostic;
 use crate::discover::{self, DiscoverError, SourceFile};
 use crate::emit::{self, Compression, EmitError, collection::CollectionInput};
-use crate::identify::streamed::{ScannedDeck, StreamedDeck};
-use crate::identify::{self, IdentifiedDeck, NoteKey};
+use crate::identify::{self, IdentifiedDeck, NoteKey, ReadDeck};
 use crate::lock::{Lock, LockError, NoteEntry, NotetypeEntry, RawSections, SpilledSection};
-use crate::model::Deck;
 use crate::notetype::Notetype;
 use crate::source::{self, stem_of};
 use crate::spill::SpillWriter;
@@ -50,7 +48,7 @@ pub struct BuildOptions {
     /// A source file larger than this many bytes is built from disk: read in blocks, its notes
     /// kept in a temporary file in `out`, so memory does not grow with the deck's text.
     pub stream_above: u64,
-    /// Also list each new and updated note of the decks built in memory (`--verbose`).
+    /// Also list each new and updated note (`--verbose`).
     pub detail: bool,
 }
 
@@ -106,7 +104,7 @@ pub struct Built {
     pub recovered_from: Option<String>,
     /// Notes that got new ids because notes of other decks had the same (a merge of two branches).
     pub new_ids: Option<NewIds>,
-    /// With [`BuildOptions::detail`], the new and updated notes of a deck built in memory.
+    /// With [`BuildOptions::detail`], the new and updated notes.
     pub changed: Vec<ChangedNote>,
 }
 
@@ -229,13 +227,9 @@ enum Prepared {
         name: String,
         cards: usize,
     },
+    /// A deck to build, read once: its notes in memory or, for one too large for that, on disk.
     Ready {
-        deck: Deck,
-        source: u128,
-    },
-    /// A deck too large to hold in memory, read once: its notes are on disk.
-    Streamed {
-        deck: ScannedDeck,
+        deck: ReadDeck,
         source: u128,
     },
     Invalid,
@@ -246,8 +240,7 @@ impl Prepared {
     /// How many cards the deck has to identify (none when it is not built).
     fn cards(&self) -> usize {
         match self {
-            Prepared::Ready { deck, .. } => deck.notes.len(),
-            Prepared::Streamed { deck, .. } => deck.keys.len(),
+            Prepared::Ready { deck, .. } => deck.len(),
             _ => 0,
         }
     }
@@ -489,7 +482,7 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
         };
         return Ok(report);
     }
-    let cards = identified.to_emit.iter().map(|p| p.deck.notes().len()).sum::<usize>();
+    let cards = identified.to_emit.iter().map(|p| p.deck.len()).sum::<usize>();
     progress.begin(Stage::Writing, cards as u64);
     let phase = Phase::start("emit", String::new);
     // The decks whose file is gone, with the entries no deck took over (a renamed deck's were
@@ -543,29 +536,31 @@ struct Identified<'a> {
     warnings: Vec<Diagnostic>,
 }
 
-/// Completes the lock entries of the decks to write: the sketches and previews of a deck in
-/// memory; the whole section of a deck on disk, written to a temporary file in `dir`.
+/// Makes the lock entries of the decks to write: a deck in memory gets its section in `lock`; one
+/// on disk, whose entries would take as much memory as its notes, has its section written to a
+/// temporary file in `dir`. The removed cards of a deck that keeps them follow its own.
 fn finish_entries(lock: &mut Lock, to_emit: &[Pending], dir: &Path) -> Result<(), BuildError> {
+    let cannot = |source| {
+        BuildError::Emit(EmitError::Io {
+            action: "cannot write the lock entries of a large deck to a temporary file in",
+            path: dir.to_path_buf(),
+            source,
+        })
+    };
     for pending in to_emit {
-        match &pending.deck {
-            DeckBody::Memory(deck) => {
-                if let Some(entries) = lock.notes.get_mut(&deck.key) {
-                    deck.finish_entries(entries);
-                }
-            }
-            DeckBody::Streamed(deck) => {
-                let section = SpilledSection::write(dir, &deck.key, &deck.deck, |f| {
-                    deck.for_each_lock_entry(f)
-                })
-                .map_err(|source| {
-                    BuildError::Emit(EmitError::Io {
-                        action: "cannot write the lock entries of a large deck to a temporary file in",
-                        path: dir.to_path_buf(),
-                        source,
-                    })
-                })?;
-                lock.spilled.insert(deck.key.clone(), section);
-            }
+        let deck = &pending.deck;
+        let removed: &[NoteEntry] = if pending.kept_removed { &deck.removed } else { &[] };
+        if deck.notes.in_memory() {
+            let mut entries = deck.lock_entries().map_err(cannot)?;
+            entries.extend(removed.iter().cloned());
+            lock.notes.insert(deck.key.clone(), entries);
+        } else {
+            let section = SpilledSection::write(dir, &deck.key, &deck.deck, |f| {
+                deck.for_each_lock_entry(f)?;
+                if removed.is_empty() { Ok(()) } else { f(removed) }
+            })
+            .map_err(cannot)?;
+            lock.spilled.insert(deck.key.clone(), section);
         }
     }
     Ok(())
@@ -577,7 +572,7 @@ impl DeckResult {
         let outcome = match prepared {
             Prepared::UpToDate { name, cards } => Outcome::UpToDate { name, cards },
             Prepared::Failed(message) => Outcome::Failed(message),
-            Prepared::Invalid | Prepared::Ready { .. } | Prepared::Streamed { .. } => Outcome::Invalid,
+            Prepared::Invalid | Prepared::Ready { .. } => Outcome::Invalid,
         };
         DeckResult { file: file.path.clone(), outcome }
     }
@@ -661,9 +656,9 @@ impl Run<'_> {
                 to_emit
                     .par_iter()
                     .map(|p| {
-                        let deck_settings = self.project.for_deck(p.deck.key());
+                        let deck_settings = self.project.for_deck(&p.deck.key);
                         let emitted = emit_deck(opts, self.notetype, notetype_entry, &deck_settings, p);
-                        self.progress.advance(p.deck.notes().len() as u64);
+                        self.progress.advance(p.deck.len() as u64);
                         emitted
                     })
                     .collect::<Vec<_>>()
@@ -680,13 +675,7 @@ impl Run<'_> {
         );
         // The notes are written out: free them on another thread while the packages are
         // flushed to disk (a deck of 100,000 notes takes tens of milliseconds to free).
-        let notes: Vec<_> = to_emit
-            .iter_mut()
-            .filter_map(|p| match &mut p.deck {
-                DeckBody::Memory(deck) => Some(std::mem::take(&mut deck.notes)),
-                DeckBody::Streamed(_) => None,
-            })
-            .collect();
+        let notes: Vec<_> = to_emit.iter_mut().map(|p| p.deck.take_notes()).collect();
         free_in_background(notes);
         // Without a lock to go with them, the new packages must not replace the old ones: the
         // identities of their new notes would be lost. (Their temporary files are removed.)
@@ -697,7 +686,7 @@ impl Run<'_> {
                 Ok(done) => written.push((pending, done)),
                 Err(message) => {
                     // The package was not written: the lock keeps what matches the old one.
-                    let stem = pending.deck.key();
+                    let stem = &pending.deck.key;
                     lock.decks.remove(stem);
                     lock.notes.remove(stem);
                     lock.spilled.remove(stem);
@@ -740,7 +729,7 @@ impl Run<'_> {
         let removed = written
             .iter()
             .filter(|(p, _)| !p.kept_removed)
-            .map(|(p, (built, _))| (p.deck.key(), &built.removed[..]));
+            .map(|(p, (built, _))| (p.deck.key.as_str(), &built.removed[..]));
         let removed = removed.chain(dropped.iter().map(|(key, entries)| (*key, *entries)));
         let mut unreported = journal::unreported(interrupted, removed);
         let mut journal_after = JournalAfter::Keep;
@@ -756,7 +745,7 @@ impl Run<'_> {
         let placed = place_outputs(opts, written, results)?;
         let notetype_line = notetype_fingerprint(notetype_entry);
         for (pending, built) in placed {
-            let stem = pending.deck.key();
+            let stem = &pending.deck.key;
             let section = match section_digests.get(stem) {
                 Some(digest) => *digest,
                 None => lock
@@ -782,7 +771,7 @@ impl Run<'_> {
             let failed: HashSet<&str> = to_emit
                 .iter()
                 .filter(|p| matches!(results[p.index].outcome, Outcome::Failed(_)))
-                .map(|p| p.deck.key())
+                .map(|p| p.deck.key.as_str())
                 .collect();
             unreported.retain(|deck| failed.contains(deck.key.as_str()));
             // Changed once the report is out (see `build_with`).
@@ -810,7 +799,7 @@ fn place_outputs<'p, 'a>(
     let out = &opts.out;
     let mut placed = Vec::with_capacity(written.len());
     for (pending, (built, files)) in written {
-        let stem = pending.deck.key();
+        let stem = &pending.deck.key;
         state::forget(out, stem);
         let stale = match opts.csv {
             true => Ok(None),
@@ -964,70 +953,81 @@ fn digest_of(mut reader: impl std::io::Read) -> std::io::Result<u128> {
     }
 }
 
-/// Parses one source file (reading it, unless the check did). The digest recorded for the next
-/// incremental check is of the bytes parsed here. A file larger than
-/// [`BuildOptions::stream_above`] is read in blocks and its notes are kept on disk.
+/// Parses one source file (reading it, unless the check did) into a deck to build. The digest
+/// recorded for the next incremental check is of the bytes parsed here. A file larger than
+/// [`BuildOptions::stream_above`] is read in blocks and its notes are kept on disk; either way
+/// the deck is one [`ReadDeck`], identified and written the same way.
 fn prepare(
     file: &SourceFile,
     read: Option<(Vec<u8>, u128)>,
     opts: &BuildOptions,
     deck_settings: &crate::settings::DeckSettings,
 ) -> (Prepared, Vec<Diagnostic>) {
-    let cannot = |e: std::io::Error| {
-        (Prepared::Failed(format!("cannot read {}: {e}", file.path.display())), Vec::new())
-    };
-    if read.is_none() {
-        match std::fs::metadata(&file.path) {
-            Ok(meta) if meta.len() > opts.stream_above => return prepare_streamed(file, opts, deck_settings),
-            Ok(_) => {}
-            Err(e) => return cannot(e),
+    let large = match (&read, std::fs::metadata(&file.path)) {
+        (Some(_), _) => false,
+        (None, Ok(meta)) => meta.len() > opts.stream_above,
+        (None, Err(e)) => {
+            return (Prepared::Failed(format!("cannot read {}: {e}", file.path.display())), Vec::new());
         }
-    }
-    let (bytes, digest) = match read.map_or_else(|| read_source(file), Ok) {
-        Ok(read) => read,
-        Err(message) => return (Prepared::Failed(message), Vec::new()),
     };
+    let read = match large {
+        true => read_to_disk(file, opts, deck_settings),
+        false => {
+            read.map_or_else(|| read_source(file), Ok).map(|read| read_in_memory(file, read, deck_settings))
+        }
+    };
+    match read {
+        Ok((Some(mut deck), source, diagnostics)) => {
+            deck.name = settings::deck_name(deck.name, deck_settings);
+            (Prepared::Ready { deck, source }, diagnostics)
+        }
+        Ok((None, _, diagnostics)) => (Prepared::Invalid, diagnostics),
+        Err(message) => (Prepared::Failed(message), Vec::new()),
+    }
+}
+
+/// What reading a source file gave: the deck (none if it has errors), the digest of its bytes,
+/// and the diagnostics; or why it could not be read.
+type ReadResult = Result<(Option<ReadDeck>, u128, Vec<Diagnostic>), String>;
+
+/// Parses a source file's bytes; its notes are kept in memory.
+fn read_in_memory(
+    file: &SourceFile,
+    (bytes, digest): (Vec<u8>, u128),
+    deck_settings: &crate::settings::DeckSettings,
+) -> (Option<ReadDeck>, u128, Vec<Diagnostic>) {
     let phase = Phase::start("parse", || stem_of(&file.path));
     let mapping = settings::NoteMapping::of(deck_settings);
     let parsed = source::parse_with(file.format, &file.path, &bytes, |card| mapping.note_of(card));
     drop(phase);
     drop(bytes);
     let has_errors = parsed.has_errors();
-    match parsed.deck {
-        Some(deck) if !has_errors => {
-            let mut deck = source::deck_of(deck);
-            deck.name = settings::deck_name(deck.name, deck_settings);
-            let mut diagnostics = parsed.diagnostics;
-            if let Some(notetype) = settings::card_lint(deck_settings) {
-                diagnostics.extend(
-                    deck.notes.iter().flat_map(|n| settings::card_warnings(&notetype, &file.path, n)),
-                );
-            }
-            (Prepared::Ready { deck, source: digest }, diagnostics)
+    let mut diagnostics = parsed.diagnostics;
+    let deck = parsed.deck.filter(|_| !has_errors).map(|deck| {
+        let deck = source::deck_of(deck);
+        if let Some(notetype) = settings::card_lint(deck_settings) {
+            diagnostics
+                .extend(deck.notes.iter().flat_map(|n| settings::card_warnings(&notetype, &file.path, n)));
         }
-        _ => (Prepared::Invalid, parsed.diagnostics),
-    }
+        ReadDeck::in_memory(deck)
+    });
+    (deck, digest, diagnostics)
 }
 
 /// Reads a large source file once, in blocks: each note goes to a spill file in `out` as it is
 /// made, and only its hashes and first-choice guid stay in memory.
-fn prepare_streamed(
+fn read_to_disk(
     file: &SourceFile,
     opts: &BuildOptions,
     deck_settings: &crate::settings::DeckSettings,
-) -> (Prepared, Vec<Diagnostic>) {
+) -> ReadResult {
     let _phase = Phase::start("scan", || stem_of(&file.path));
-    let failed = |what: &str, path: &Path, e: std::io::Error| {
-        (Prepared::Failed(format!("cannot {what} {}: {e}", path.display())), Vec::new())
-    };
-    let mut reader = match std::fs::File::open(&file.path) {
-        Ok(f) => f,
-        Err(e) => return failed("read", &file.path, e),
-    };
-    let mut spill = match std::fs::create_dir_all(&opts.out).and_then(|()| SpillWriter::new(&opts.out)) {
-        Ok(spill) => spill,
-        Err(e) => return failed("create a temporary file in", &opts.out, e),
-    };
+    let failed =
+        |what: &str, path: &Path, e: std::io::Error| format!("cannot {what} {}: {e}", path.display());
+    let mut reader = std::fs::File::open(&file.path).map_err(|e| failed("read", &file.path, e))?;
+    let mut spill = std::fs::create_dir_all(&opts.out)
+        .and_then(|()| SpillWriter::new(&opts.out))
+        .map_err(|e| failed("create a temporary file in", &opts.out, e))?;
     let key = stem_of(&file.path);
     let mut keys: Vec<NoteKey> = Vec::new();
     let mut guids: Vec<u64> = Vec::new();
@@ -1059,29 +1059,26 @@ fn prepare_streamed(
     });
     let (parsed, digest) = match streamed {
         Ok(done) => done,
-        Err(e) if spill_failed.is_some() => return failed("write a temporary file in", &opts.out, e),
-        Err(e) => return failed("read", &file.path, e),
+        Err(e) if spill_failed.is_some() => return Err(failed("write a temporary file in", &opts.out, e)),
+        Err(e) => return Err(failed("read", &file.path, e)),
     };
     let has_errors = parsed.has_errors();
+    let mut diagnostics = parsed.diagnostics;
     let Some(deck) = parsed.deck.filter(|_| !has_errors) else {
-        return (Prepared::Invalid, parsed.diagnostics);
+        return Ok((None, digest, diagnostics));
     };
-    let notes = match spill.finish() {
-        Ok(notes) => notes,
-        Err(e) => return failed("write a temporary file in", &opts.out, e),
-    };
-    let deck = ScannedDeck {
+    let notes = spill.finish().map_err(|e| failed("write a temporary file in", &opts.out, e))?;
+    let deck = ReadDeck {
         key: deck.stem,
-        name: settings::deck_name(deck.name, deck_settings),
+        name: deck.name,
         file: deck.file,
         keys,
         guids,
         tags: tags.into_iter().collect(),
-        notes,
+        notes: Box::new(notes),
     };
-    let mut diagnostics = parsed.diagnostics;
     diagnostics.extend(warnings);
-    (Prepared::Streamed { deck, source: digest }, diagnostics)
+    Ok((Some(deck), digest, diagnostics))
 }
 
 /// The package (and CSV) paths of a deck.
@@ -1098,52 +1095,10 @@ fn outputs_exist(opts: &BuildOptions, stem: &str) -> bool {
     output_paths(opts, stem).iter().all(|p| p.is_file())
 }
 
-/// Where a deck to identify is: in memory, or (its notes) on disk.
-enum Source {
-    Memory(Deck),
-    Disk(ScannedDeck),
-}
-
-/// An identified deck: in memory, or (its notes) on disk.
-enum DeckBody<'a> {
-    Memory(IdentifiedDeck),
-    Streamed(StreamedDeck<'a>),
-}
-
-impl DeckBody<'_> {
-    fn key(&self) -> &str {
-        match self {
-            DeckBody::Memory(deck) => &deck.key,
-            DeckBody::Streamed(deck) => &deck.key,
-        }
-    }
-
-    fn notes(&self) -> &dyn emit::DeckNotes {
-        match self {
-            DeckBody::Memory(deck) => deck,
-            DeckBody::Streamed(deck) => deck,
-        }
-    }
-
-    fn count(&self, change: identify::Change) -> usize {
-        match self {
-            DeckBody::Memory(deck) => deck.count(change),
-            DeckBody::Streamed(deck) => deck.count(change),
-        }
-    }
-
-    fn removed(&self) -> &[NoteEntry] {
-        match self {
-            DeckBody::Memory(deck) => &deck.removed,
-            DeckBody::Streamed(deck) => &deck.removed,
-        }
-    }
-}
-
 /// A deck identified and waiting to be written.
 struct Pending<'a> {
     index: usize,
-    deck: DeckBody<'a>,
+    deck: IdentifiedDeck<'a>,
     recovered_from: Option<String>,
     /// The deck key whose lock entries this deck took over (its file was renamed).
     taken_over: Option<String>,
@@ -1170,8 +1125,8 @@ fn emit_deck(
     deck_settings: &crate::settings::DeckSettings,
     pending: &Pending,
 ) -> Result<(Built, TempOutputs), String> {
-    let deck = pending.deck.notes();
-    let outputs = output_paths(opts, pending.deck.key());
+    let deck = &pending.deck;
+    let outputs = output_paths(opts, &deck.key);
     let subdecks = match deck_settings.subdecks {
         true => Some(emit::subdecks::Subdecks::of(deck).map_err(|e| e.to_string())?),
         false => None,
@@ -1193,38 +1148,33 @@ fn emit_deck(
     for (temp, dest) in &files {
         emit::seal(temp, dest).map_err(|e| e.to_string())?;
     }
-    let body = &pending.deck;
     // One card a note unless the note type makes several (counted only then: it asks for
     // every note's ids).
     let cards = match notetype.templates.len() == 1 && notetype.kind != crate::notetype::NotetypeKind::Cloze {
         true => deck.len(),
-        false => (0..deck.len()).map(|i| deck.ids(i).card_ids.len()).sum(),
+        false => (0..deck.len()).map(|i| deck.identity(i).2.len()).sum(),
     };
     let built = Built {
-        name: deck.name().to_string(),
+        name: deck.name.clone(),
         notes: deck.len(),
         cards,
-        new: body.count(identify::Change::New),
-        updated: body.count(identify::Change::Updated),
-        unchanged: body.count(identify::Change::Unchanged),
-        removed: body.removed().to_vec(),
+        new: deck.count(identify::Change::New),
+        updated: deck.count(identify::Change::Updated),
+        unchanged: deck.count(identify::Change::Unchanged),
+        removed: deck.removed.clone(),
         removed_kept: pending.kept_removed,
         moved: pending.moved.clone(),
         outputs,
         recovered_from: pending.recovered_from.clone(),
         new_ids: pending.new_ids.clone(),
-        changed: match body {
-            DeckBody::Memory(deck) if opts.detail => deck
-                .notes
-                .iter()
-                .filter(|n| n.change != identify::Change::Unchanged)
-                .map(|n| ChangedNote {
-                    change: n.change,
-                    line: n.note.line,
-                    preview: identify::preview(n.note.front()),
-                })
+        changed: match opts.detail {
+            true => deck
+                .changed()
+                .map_err(|e| format!("cannot read back the notes of {}: {e}", deck.file.display()))?
+                .into_iter()
+                .map(|(_, change, line, preview)| ChangedNote { change, line, preview })
                 .collect(),
-            _ => Vec::new(),
+            false => Vec::new(),
         },
     };
     Ok((built, files))

@@ -5,7 +5,7 @@
 
 use super::matching::{self, Leftovers, OldRef, Pool, Probe};
 #[cfg(test)]
-use super::{Context, IdentifiedDeck, InMemory, identify_deck};
+use super::{Change, Context, DeckText, IdentifiedDeck, IdentifiedNote, ReadDeck, identify};
 use super::{GuidSet, IdAllocator, NoteKey, NoteText, Sketches};
 use crate::ids::{self, CardIds, NoteId};
 use crate::lock::NoteEntry;
@@ -246,6 +246,30 @@ pub fn assign<T: NoteText>(
     Ok(Assignment { assigned, adopted, probes, gone_cards })
 }
 
+/// What identifying a deck gave, every note's identity and lock entry worked out (for tests: a
+/// build asks [`super::IdentifiedDeck`] note by note).
+#[cfg(test)]
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub notes: Vec<IdentifiedNote>,
+    /// Its finished lock entries, in source order.
+    pub entries: Vec<NoteEntry>,
+    pub removed: Vec<NoteEntry>,
+}
+
+#[cfg(test)]
+impl Snapshot {
+    /// The deck's lock entries after this build, in source order (a copy).
+    pub fn lock_entries(&self) -> Vec<NoteEntry> {
+        self.entries.clone()
+    }
+
+    /// How many notes changed in each way.
+    pub fn count(&self, change: Change) -> usize {
+        self.notes.iter().filter(|n| n.change == change).count()
+    }
+}
+
 /// Identifies one deck on its own against `old` (its lock entries), as a build of that deck
 /// alone does.
 #[cfg(test)]
@@ -255,7 +279,7 @@ pub fn identify_alone(
     now_secs: i64,
     ids: &mut IdAllocator,
     guids: &mut GuidSet,
-) -> IdentifiedDeck {
+) -> Snapshot {
     let mut decks = identify_together(vec![(deck, old)], &[], now_secs, ids, guids);
     decks.pop().expect("one deck")
 }
@@ -269,15 +293,50 @@ pub fn identify_together(
     now_secs: i64,
     ids: &mut IdAllocator,
     guids: &mut GuidSet,
-) -> Vec<IdentifiedDeck> {
-    let keys: Vec<Vec<NoteKey>> =
-        decks.iter().map(|(d, _)| d.notes.iter().map(NoteKey::of).collect()).collect();
-    let texts: Vec<InMemory> = decks.iter().map(|(d, _)| InMemory::new(d)).collect();
+) -> Vec<Snapshot> {
+    identified_together(decks, others, now_secs, ids, guids).into_iter().map(Snapshot::of).collect()
+}
+
+#[cfg(test)]
+impl Snapshot {
+    /// Every note's identity and lock entry of `deck`.
+    pub fn of(deck: IdentifiedDeck<'_>) -> Snapshot {
+        let notes = (0..deck.len())
+            .map(|i| {
+                let note = deck
+                    .notes
+                    .note_with(i, |n| {
+                        crate::model::Note::from_flds(n.flds().to_string(), n.tags_text().to_string(), n.line)
+                    })
+                    .expect("in memory");
+                let (_, note_id, card_ids, mtime, change) = deck.identity(i);
+                let mut buf = [0u8; 11];
+                let guid = deck.guid(i, &mut buf).to_string();
+                let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                IdentifiedNote { note, guid, note_id, card_ids, mtime, position, change }
+            })
+            .collect();
+        let entries = deck.lock_entries().expect("in memory");
+        Snapshot { notes, entries, removed: deck.removed }
+    }
+}
+
+/// [`identify_together`], the decks as a build holds them.
+#[cfg(test)]
+pub fn identified_together(
+    decks: Vec<(Deck, &[NoteEntry])>,
+    others: &[&[NoteEntry]],
+    now_secs: i64,
+    ids: &mut IdAllocator,
+    guids: &mut GuidSet,
+) -> Vec<IdentifiedDeck<'static>> {
+    let decks: Vec<(ReadDeck, &[NoteEntry])> =
+        decks.into_iter().map(|(d, old)| (ReadDeck::in_memory(d), old)).collect();
+    let texts: Vec<DeckText> = decks.iter().map(|(d, _)| DeckText::new(d)).collect();
     let to_match: Vec<ToMatch> = decks
         .iter()
-        .zip(&keys)
         .zip(&texts)
-        .map(|(((_, old), keys), text)| ToMatch { keys, text, own: old })
+        .map(|((deck, old), text)| ToMatch { keys: &deck.keys, text, own: old })
         .collect();
     let Matched { decks: matched, taken } = match_decks(&to_match, others);
     let pools: Vec<&[NoteEntry]> = decks.iter().map(|(_, old)| *old).chain(others.iter().copied()).collect();
@@ -286,19 +345,19 @@ pub fn identify_together(
         .zip(&texts)
         .enumerate()
         .map(|(d, (m, text))| {
-            let Ok(a) = assign(m, d, &pools, text, (&mut *ids, CardShape::Every(1)), guids);
-            a
+            assign(m, d, &pools, text, (&mut *ids, CardShape::Every(1)), guids).expect("in memory")
         })
         .collect();
     drop(texts);
     decks
         .into_iter()
-        .zip(keys)
         .zip(assignments)
         .zip(&taken)
-        .map(|((((deck, old), keys), assignment), taken)| {
+        .map(|(((deck, old), assignment), taken)| {
             let cx = Context { old_notes: old, taken, old_deck: None, now_secs };
-            identify_deck(deck, keys, assignment, cx)
+            let mut deck = identify(deck, assignment, cx);
+            deck.old_notes = std::borrow::Cow::Owned(old.to_vec());
+            deck
         })
         .collect()
 }

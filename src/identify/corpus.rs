@@ -424,7 +424,7 @@ fn corpus_of_real_edits_has_no_false_match() {
         &mut ids,
         &mut GuidSet::default(),
     );
-    let old: Vec<Vec<NoteEntry>> = built.iter().map(IdentifiedDeck::lock_entries).collect();
+    let old: Vec<Vec<NoteEntry>> = built.iter().map(Snapshot::lock_entries).collect();
     let origin_of: HashMap<&str, (usize, usize)> = old
         .iter()
         .enumerate()

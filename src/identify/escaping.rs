@@ -63,9 +63,7 @@ pub fn old_escaped(field: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{
-        Change, Deck, GuidSet, IdAllocator, IdentifiedDeck, identify_alone, identify_together,
-    };
+    use super::super::{Change, Deck, GuidSet, IdAllocator, Snapshot, identify_alone, identify_together};
     use super::*;
     use crate::lock::NoteEntry;
     use crate::model::Note;
@@ -86,7 +84,7 @@ mod tests {
 
     /// Builds `before` at 1000, then `after` at 2000 against its lock entries (without their
     /// sketches when `v1`, as read from a version-1 lock without its package).
-    fn rebuild(before: Vec<Note>, after: Vec<Note>, v1: bool) -> (IdentifiedDeck, IdentifiedDeck) {
+    fn rebuild(before: Vec<Note>, after: Vec<Note>, v1: bool) -> (Snapshot, Snapshot) {
         let mut ids = IdAllocator::new(1_000, 0);
         let first = identify_alone(deck("d", before), &[], 1_000, &mut ids, &mut GuidSet::default());
         let mut old = first.lock_entries();
