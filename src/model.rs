@@ -122,19 +122,22 @@ fn missing(index: usize) -> io::Error {
     io::Error::other(format!("note {index} is not in the deck"))
 }
 
-/// One note: HTML field values in the note type's field order, and tags. Held compactly, as Anki
-/// stores them: the fields joined by U+001F (the `flds` column), the tags joined by spaces; a
-/// deck of 100,000 notes is 200,000 allocations, not 600,000.
+/// One note: HTML field values in the note type's field order, tags, the guid a source pins (if
+/// any) and where the note starts in its source. Held compactly, as Anki stores them: the fields
+/// joined by U+001F (the `flds` column), the tags joined by spaces; a deck of 100,000 notes is
+/// 200,000 allocations, not 600,000.
+///
+/// The model knows no "front" or "back": which fields are the sides identity matching compares
+/// is the note type's to say ([`SideFields`], [`Note::sides`]).
 ///
 /// The text is a `String`, or, for a note read back from disk without copying, a `&str`
 /// ([`NoteView`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note<S = String> {
     flds: S,
-    /// Where the first and the second field end in `flds` (the hot fields, found once).
-    front_end: usize,
-    back_end: usize,
     tags: S,
+    /// The guid the source gives the note, which it keeps whatever its text ([`Note::pinned`]).
+    guid: Option<S>,
     /// 1-based source line where the note starts.
     pub line: u32,
 }
@@ -144,6 +147,19 @@ pub type NoteView<'a> = Note<&'a str>;
 
 /// Anki's field separator in `flds`.
 pub const FIELD_SEPARATOR: char = '\x1f';
+
+/// The fields identity matching reads as a note's question side and answer side (their indexes
+/// in the note type's field order), as its note type says ([`crate::notetype::Notetype::sides`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SideFields {
+    pub question: usize,
+    pub answer: usize,
+}
+
+impl SideFields {
+    /// The first two fields: every built-in note type's, and a custom one's.
+    pub const FIRST_TWO: SideFields = SideFields { question: 0, answer: 1 };
+}
 
 impl Note {
     /// The fields joined by U+001F, taken out of the note (no copy).
@@ -164,31 +180,35 @@ impl Note {
         let tags = tags.iter().map(AsRef::as_ref).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ");
         Note::from_flds(flds, tags, line)
     }
+
+    /// The note with its guid pinned: it keeps `guid` whatever its text, and no other note of
+    /// the project may pin the same (a reader fills it from the source, e.g. a CSV's guid column).
+    pub fn with_pinned(self, guid: String) -> Note {
+        Note { guid: Some(guid), ..self }
+    }
 }
 
 impl<S: AsRef<str>> Note<S> {
     /// A note from fields already joined by U+001F and tags joined by single spaces.
     pub fn from_flds(flds: S, tags: S, line: u32) -> Note<S> {
+        Note::from_parts(flds, tags, None, line)
+    }
+
+    /// A note from fields joined by U+001F, tags joined by single spaces, and its pinned guid.
+    pub fn from_parts(flds: S, tags: S, guid: Option<S>, line: u32) -> Note<S> {
         debug_assert!({
             let tags = tags.as_ref();
             !tags.starts_with(' ') && !tags.ends_with(' ') && !tags.contains("  ")
         });
-        let bytes = flds.as_ref().as_bytes();
-        let front_end = bytes.iter().position(|&b| b == 0x1f).unwrap_or(bytes.len());
-        let back_end = match bytes.get(front_end + 1..) {
-            Some(rest) => front_end + 1 + rest.iter().position(|&b| b == 0x1f).unwrap_or(rest.len()),
-            None => bytes.len(),
-        };
-        Note { flds, front_end, back_end, tags, line }
+        Note { flds, tags, guid, line }
     }
 
     /// The note with its text borrowed.
     pub fn as_view(&self) -> NoteView<'_> {
         Note {
             flds: self.flds.as_ref(),
-            front_end: self.front_end,
-            back_end: self.back_end,
             tags: self.tags.as_ref(),
+            guid: self.guid.as_ref().map(AsRef::as_ref),
             line: self.line,
         }
     }
@@ -208,15 +228,31 @@ impl<S: AsRef<str>> Note<S> {
         self.fields().nth(index).unwrap_or("")
     }
 
-    /// The HTML of the first field (the front).
-    pub fn front(&self) -> &str {
-        &self.flds()[..self.front_end]
+    /// The HTML of the question side and of the answer side ("" for a field the note lacks),
+    /// found in one pass over the fields.
+    pub fn sides(&self, sides: SideFields) -> (&str, &str) {
+        let flds = self.flds();
+        let last = sides.question.max(sides.answer);
+        let (mut question, mut answer) = ("", "");
+        let mut start = 0;
+        let ends = memchr::memchr_iter(0x1f, flds.as_bytes()).chain(std::iter::once(flds.len()));
+        for (index, end) in ends.enumerate().take(last + 1) {
+            // Ends are at U+001F, an ASCII byte, or the end: always char boundaries.
+            let field = &flds[start..end];
+            if index == sides.question {
+                question = field;
+            }
+            if index == sides.answer {
+                answer = field;
+            }
+            start = end + 1;
+        }
+        (question, answer)
     }
 
-    /// The HTML of the second field (the back), or "" for a note of one field.
-    pub fn back(&self) -> &str {
-        let start = (self.front_end + 1).min(self.back_end);
-        &self.flds()[start..self.back_end]
+    /// The guid the source pins, if it does.
+    pub fn pinned(&self) -> Option<&str> {
+        self.guid.as_ref().map(AsRef::as_ref)
     }
 
     /// The tags joined by single spaces ("" for none).
@@ -236,15 +272,27 @@ mod tests {
 
     #[test]
     fn note_keeps_fields_and_tags_apart() {
+        let two_sides = SideFields::FIRST_TWO;
         let note = Note::new(&["a<br>b", "", "S"], &["t1", "", "t2"], 3);
         assert_eq!(note.flds(), "a<br>b\x1f\x1fS");
         assert_eq!(note.fields().collect::<Vec<_>>(), ["a<br>b", "", "S"]);
-        assert_eq!((note.front(), note.back(), note.field(2), note.field(3)), ("a<br>b", "", "S", ""));
+        assert_eq!((note.sides(two_sides), note.field(2), note.field(3)), (("a<br>b", ""), "S", ""));
         assert_eq!(note.tags().collect::<Vec<_>>(), ["t1", "t2"]);
         assert_eq!(note.tags_text(), "t1 t2");
+        assert_eq!(note.pinned(), None);
         let one = Note::new(&["x"], &[] as &[&str], 1);
-        assert_eq!((one.front(), one.back(), one.tags().count()), ("x", "", 0));
+        assert_eq!((one.sides(two_sides), one.tags().count()), (("x", ""), 0));
         let two = Note::new(&["", "y"], &["t"], 1);
-        assert_eq!((two.front(), two.back(), two.field(2)), ("", "y", ""));
+        assert_eq!((two.sides(two_sides), two.field(2)), (("", "y"), ""));
+        let pinned = two.with_pinned("Ab1".into());
+        assert_eq!((pinned.pinned(), pinned.as_view().pinned()), (Some("Ab1"), Some("Ab1")));
+    }
+
+    #[test]
+    fn the_sides_are_the_fields_the_note_type_names() {
+        let note = Note::new(&["Text", "Extra", "Front", "Back"], &[] as &[&str], 1);
+        assert_eq!(note.sides(SideFields { question: 2, answer: 3 }), ("Front", "Back"));
+        assert_eq!(note.sides(SideFields { question: 3, answer: 0 }), ("Back", "Text"));
+        assert_eq!(note.sides(SideFields { question: 1, answer: 7 }), ("Extra", ""));
     }
 }

@@ -151,9 +151,23 @@ impl Run<'_> {
         let to_match: Vec<identify::ToMatch> = decks
             .iter()
             .zip(&texts)
-            .map(|((_, deck, _, old), text)| identify::ToMatch { keys: &deck.keys, text, own: &old.notes })
+            .map(|((_, deck, _, old), text)| identify::ToMatch {
+                keys: &deck.keys,
+                text,
+                own: &old.notes,
+                pinned: &deck.pinned,
+            })
             .collect();
+        // Pinned guids: none twice among the decks built, none that a note outside them has. A
+        // deck with such a note is not built (as one whose text cannot be read back, below).
+        let pins: Vec<(&std::path::Path, &[identify::pinned::Pin])> =
+            decks.iter().map(|(_, deck, _, _)| (deck.file.as_path(), deck.pinned.as_slice())).collect();
+        let mut pin_errors = identify::pinned::clashes(&pins);
         let matched = identify::match_decks(&to_match, &others);
+        pin_errors.extend(identify::pinned::reserve_new(&matched, &pins, &mut guids));
+        let pin_files: HashSet<std::path::PathBuf> =
+            pin_errors.iter().flat_map(|e| e.files()).map(|f| f.to_path_buf()).collect();
+        drop(pins);
         drop(to_match);
         let pools: Vec<&[NoteEntry]> =
             decks.iter().map(|(_, _, _, old)| &*old.notes).chain(others.iter().copied()).collect();
@@ -191,7 +205,7 @@ impl Run<'_> {
         }
         let failures: Vec<Option<std::io::Error>> = texts.into_iter().map(DeckText::failure).collect();
         let mut to_emit: Vec<Pending> = Vec::new();
-        let mut warnings = Vec::new();
+        let mut warnings: Vec<Diagnostic> = pin_errors.iter().map(|e| e.diagnostic()).collect();
         let zipped = decks.into_iter().zip(assignments).zip(failures).zip(exchanges).enumerate();
         for (d, ((((index, deck, source, old), assignment), failure), exchange)) in zipped {
             let cx = Context {
@@ -200,6 +214,18 @@ impl Run<'_> {
                 old_deck: old.deck.as_ref(),
                 now_secs: opts.now_secs,
             };
+            if pin_files.contains(&deck.file) {
+                let stem = stem_of(&results[index].file);
+                recover::keep_entries_of_unbuilt(
+                    old_lock,
+                    &stem,
+                    old.taken_over.as_deref(),
+                    &exchange,
+                    &mut lock,
+                );
+                results[index].outcome = Outcome::Invalid;
+                continue;
+            }
             let (assignment, moved) = match (assignment, failure) {
                 (Ok(assignment), None) => assignment,
                 (Err(e), _) | (Ok(_), Some(e)) => {

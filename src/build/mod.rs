@@ -23,6 +23,7 @@ use crate::discover::{self, DiscoverError, SourceFile};
 use crate::emit::{self, Compression, EmitError, collection::CollectionInput};
 use crate::identify::{self, IdentifiedDeck, NoteKey, ReadDeck};
 use crate::lock::{Lock, LockError, NoteEntry, NotetypeEntry, RawSections, SpilledSection};
+use crate::model::SideFields;
 use crate::notetype::Notetype;
 use crate::source::{self, stem_of};
 use crate::spill::SpillWriter;
@@ -440,7 +441,7 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
             && old_lock.clashes.contains_key(&key)
             && old_lock.parse_kept_clashing(&opts.lock, &key)
         {
-            *prepared = prepare(file, None, opts, &project.for_deck(&key));
+            *prepared = prepare(file, None, opts, &project.for_deck(&key), notetype.sides());
         }
     }
     let diagnostics: Vec<Diagnostic> =
@@ -609,17 +610,18 @@ impl Run<'_> {
 
     /// Reads and parses, in parallel, every file that must be built.
     fn prepare_all(&self, files: &[SourceFile], checked: Vec<Checked>) -> Vec<(Prepared, Vec<Diagnostic>)> {
+        let sides = self.notetype.sides();
         files
             .par_iter()
             .zip(checked)
             .map(|(file, checked)| {
                 let settings = self.project.for_deck(&stem_of(&file.path));
                 let prepared = match checked {
-                    Checked::Build(read) => prepare(file, read, self.opts, &settings),
+                    Checked::Build(read) => prepare(file, read, self.opts, &settings, sides),
                     // Parsed all the same, so that build reports what check does: the clash
                     // does not hide the file's own problems.
                     Checked::Invalid(diagnostic) => {
-                        let (_, parsed) = prepare(file, None, self.opts, &settings);
+                        let (_, parsed) = prepare(file, None, self.opts, &settings, sides);
                         (Prepared::Invalid, std::iter::once(diagnostic).chain(parsed).collect())
                     }
                     other => (other.into(), Vec::new()),
@@ -962,6 +964,7 @@ fn prepare(
     read: Option<(Vec<u8>, u128)>,
     opts: &BuildOptions,
     deck_settings: &crate::settings::DeckSettings,
+    sides: SideFields,
 ) -> (Prepared, Vec<Diagnostic>) {
     let large = match (&read, std::fs::metadata(&file.path)) {
         (Some(_), _) => false,
@@ -971,10 +974,10 @@ fn prepare(
         }
     };
     let read = match large {
-        true => read_to_disk(file, opts, deck_settings),
-        false => {
-            read.map_or_else(|| read_source(file), Ok).map(|read| read_in_memory(file, read, deck_settings))
-        }
+        true => read_to_disk(file, opts, deck_settings, sides),
+        false => read
+            .map_or_else(|| read_source(file), Ok)
+            .map(|read| read_in_memory(file, read, deck_settings, sides)),
     };
     match read {
         Ok((Some(mut deck), source, diagnostics)) => {
@@ -995,6 +998,7 @@ fn read_in_memory(
     file: &SourceFile,
     (bytes, digest): (Vec<u8>, u128),
     deck_settings: &crate::settings::DeckSettings,
+    sides: SideFields,
 ) -> (Option<ReadDeck>, u128, Vec<Diagnostic>) {
     let phase = Phase::start("parse", || stem_of(&file.path));
     let mapping = settings::NoteMapping::of(deck_settings);
@@ -1009,7 +1013,7 @@ fn read_in_memory(
             diagnostics
                 .extend(deck.notes.iter().flat_map(|n| settings::card_warnings(&notetype, &file.path, n)));
         }
-        ReadDeck::in_memory(deck)
+        ReadDeck::in_memory(deck, sides)
     });
     (deck, digest, diagnostics)
 }
@@ -1020,6 +1024,7 @@ fn read_to_disk(
     file: &SourceFile,
     opts: &BuildOptions,
     deck_settings: &crate::settings::DeckSettings,
+    sides: SideFields,
 ) -> ReadResult {
     let _phase = Phase::start("scan", || stem_of(&file.path));
     let failed =
@@ -1031,12 +1036,14 @@ fn read_to_disk(
     let key = stem_of(&file.path);
     let mut keys: Vec<NoteKey> = Vec::new();
     let mut guids: Vec<u64> = Vec::new();
+    let mut pinned = Vec::new();
     let mut tags: std::collections::BTreeSet<String> = Default::default();
     let mapping = settings::NoteMapping::of(deck_settings);
     let map = |card: source::CardText<'_>| {
         let note = mapping.note_of(card);
-        let guid = crate::ids::note_guid_value(&key, note.front(), note.back(), 1);
-        (NoteKey::of(&note), guid, note)
+        let (question, answer) = note.sides(sides);
+        let guid = crate::ids::note_guid_value(&key, question, answer, 1);
+        (NoteKey::of(&note, sides), guid, note)
     };
     let mut spill_failed = None;
     let lint = settings::card_lint(deck_settings);
@@ -1045,6 +1052,13 @@ fn read_to_disk(
         for (key, guid, note) in piece {
             if let Some(notetype) = &lint {
                 warnings.extend(settings::card_warnings(notetype, &file.path, &note));
+            }
+            if let Some(guid) = note.pinned() {
+                pinned.push(identify::pinned::Pin {
+                    index: keys.len(),
+                    line: note.line,
+                    guid: guid.to_string(),
+                });
             }
             keys.push(key);
             guids.push(guid);
@@ -1075,6 +1089,8 @@ fn read_to_disk(
         keys,
         guids,
         tags: tags.into_iter().collect(),
+        sides,
+        pinned,
         notes: Box::new(notes),
     };
     diagnostics.extend(warnings);

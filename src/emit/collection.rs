@@ -485,7 +485,8 @@ impl NoteRow<'_> {
     fn of<'a>(note: &'a NoteView<'_>) -> NoteRow<'a> {
         let tags = note.tags_text();
         let tags = if tags.is_empty() { String::new() } else { format!(" {tags} ") };
-        let sfld = html::strip_html_preserving_media_filenames(note.front());
+        // The sort field is the first (every note type's `sortf` is 0), as is the checksum's.
+        let sfld = html::strip_html_preserving_media_filenames(note.field(0));
         let csum = html::field_checksum(&sfld);
         NoteRow { tags, sfld, csum }
     }
@@ -570,6 +571,7 @@ mod tests {
         let mut ids = IdAllocator::new(NOW, old.iter().map(|e| e.card_ids.max()).max().unwrap_or(0));
         let mut guids: GuidSet = old.iter().map(|e| e.guid.as_str()).collect();
         identify::identified_together(vec![(deck, old)], &[], NOW, &mut ids, &mut guids)
+            .unwrap()
             .pop()
             .expect("one deck")
     }

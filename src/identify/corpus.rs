@@ -166,7 +166,7 @@ fn history() -> Vec<(String, String)> {
         crate::source::note_of,
     );
     let deck = parsed.deck.expect("the seed deck parses");
-    deck.cards.iter().map(|n| (n.front().to_string(), n.back().to_string())).collect()
+    deck.cards.iter().map(|n| (n.field(0).to_string(), n.field(1).to_string())).collect()
 }
 
 fn vocabulary(range: std::ops::Range<usize>) -> Vec<(String, String)> {

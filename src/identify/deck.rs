@@ -6,6 +6,7 @@
 //! note, and, when the outputs are written, the notes themselves.
 
 use super::escaping::Sketched;
+use super::pinned::{Pin, pins_of};
 use super::similar::Sides;
 use super::{
     Assigned, Assignment, Change, Context, NoteKey, NoteText, Olds, Sketches, carried, deck_entry,
@@ -13,7 +14,7 @@ use super::{
 };
 use crate::ids::{self, CardIds, NoteId};
 use crate::lock::{DeckEntry, NoteEntry};
-use crate::model::{Deck, Note, NoteStore, NoteView};
+use crate::model::{Deck, Note, NoteStore, NoteView, SideFields};
 use crate::notetype::Notetype;
 use crate::spill::BATCH;
 use rayon::prelude::*;
@@ -36,13 +37,17 @@ pub struct ReadDeck {
     pub guids: Vec<u64>,
     /// Every tag the notes use, sorted, each once.
     pub tags: Vec<String>,
+    /// Which fields are the notes' sides, as their note type says.
+    pub sides: SideFields,
+    /// The notes whose guid the source pins, in note order.
+    pub pinned: Vec<Pin>,
     pub notes: Box<dyn NoteStore>,
 }
 
 impl ReadDeck {
-    /// A parsed deck, its notes kept in memory.
-    pub fn in_memory(deck: Deck) -> ReadDeck {
-        let keys: Vec<NoteKey> = deck.notes.par_iter().map(NoteKey::of).collect();
+    /// A parsed deck of notes whose sides are `sides`, its notes kept in memory.
+    pub fn in_memory(deck: Deck, sides: SideFields) -> ReadDeck {
+        let keys: Vec<NoteKey> = deck.notes.par_iter().map(|note| NoteKey::of(note, sides)).collect();
         let mut tags: Vec<&str> = deck.notes.iter().flat_map(|n| n.tags()).collect();
         tags.sort_unstable();
         tags.dedup();
@@ -54,6 +59,8 @@ impl ReadDeck {
             keys,
             guids: Vec::new(),
             tags,
+            sides,
+            pinned: pins_of(deck.notes.iter()),
             notes: Box::new(deck.notes),
         }
     }
@@ -95,11 +102,9 @@ impl Sketches for DeckText<'_> {
     fn sketches(&self, indices: &[usize]) -> Vec<Sketched> {
         let mut sketches = Vec::with_capacity(indices.len());
         for batch in indices.chunks(BATCH) {
-            match self
-                .deck
-                .notes
-                .read_with(batch, |notes| notes.par_iter().map(Sketched::of).collect::<Vec<_>>())
-            {
+            match self.deck.notes.read_with(batch, |notes| {
+                notes.par_iter().map(|note| Sketched::of(note, self.deck.sides)).collect::<Vec<_>>()
+            }) {
                 Ok(batch) => sketches.extend(batch),
                 Err(e) => {
                     self.fail(e);
@@ -121,7 +126,8 @@ impl NoteText for DeckText<'_> {
             return Ok(guid);
         }
         self.deck.notes.note_with(index, |note| {
-            ids::note_guid_value(&self.deck.key, note.front(), note.back(), occurrence)
+            let (question, answer) = note.sides(self.deck.sides);
+            ids::note_guid_value(&self.deck.key, question, answer, occurrence)
         })
     }
 
@@ -152,6 +158,9 @@ pub struct IdentifiedDeck<'a> {
     pub assigned: Vec<Assigned>,
     pub now_secs: i64,
     pub tags: Vec<String>,
+    pub sides: SideFields,
+    /// The notes whose guid the source pins, in note order ([`Assigned::Pinned`] indexes it).
+    pub pinned: Vec<Pin>,
     pub notes: Box<dyn NoteStore>,
     /// The lock entries the notes were matched against (their guids, sketches and previews are
     /// carried over). [`identify`] leaves it empty for the caller, whose entries these are, to
@@ -188,6 +197,8 @@ pub fn identify(mut deck: ReadDeck, assignment: Assignment, cx: Context<'_>) -> 
         assigned,
         now_secs: cx.now_secs,
         tags: deck.tags,
+        sides: deck.sides,
+        pinned: deck.pinned,
         notes: deck.notes,
         old_notes: Cow::Borrowed(&[]),
         adopted,
@@ -237,6 +248,7 @@ impl IdentifiedDeck<'_> {
                 &Olds { own: &self.old_notes, adopted: &self.adopted }.get(*old).guid
             }
             Assigned::New { guid, .. } => ids::base91_in(*guid, buf),
+            Assigned::Pinned { pin, .. } => &self.pinned[*pin as usize].guid,
         }
     }
 
@@ -250,8 +262,8 @@ impl IdentifiedDeck<'_> {
             Some(self.sketched[at].1.clone())
         });
         let mut buf = [0u8; 11];
-        let sketch = sketch.unwrap_or_else(|| super::sides_of(note));
-        let preview = preview.map_or_else(|| super::preview(note.front()), str::to_string);
+        let sketch = sketch.unwrap_or_else(|| super::sides_of(note, self.sides));
+        let preview = preview.map_or_else(|| super::preview_of(note, self.sides), str::to_string);
         key.entry(self.guid(index, &mut buf).to_string(), (note_id, card_ids, mtime), sketch, preview)
     }
 
@@ -287,7 +299,7 @@ impl IdentifiedDeck<'_> {
             let indices: Vec<usize> = batch.iter().map(|(i, _)| *i).collect();
             self.notes.read_with(&indices, |notes| {
                 for ((i, change), note) in batch.iter().zip(notes) {
-                    out.push((*i, *change, note.line, super::preview(note.front())));
+                    out.push((*i, *change, note.line, super::preview_of(note, self.sides)));
                 }
             })?;
         }

@@ -7,7 +7,7 @@
 //! one byte scan of their fields, only when no entry of their deck matched them exactly.
 
 use super::similar::Sides;
-use super::{Note, hash, sides_of};
+use super::{Note, SideFields, hash};
 use crate::html;
 
 /// A note's fields as an earlier version escaped them: the hashes and sketches of its front and
@@ -29,8 +29,9 @@ pub struct Sketched {
 }
 
 impl Sketched {
-    pub fn of<S: AsRef<str>>(note: &Note<S>) -> Sketched {
-        Sketched { sides: sides_of(note), old: old_form(note.front(), note.back()).map(Box::new) }
+    pub fn of<S: AsRef<str>>(note: &Note<S>, sides: SideFields) -> Sketched {
+        let (question, answer) = note.sides(sides);
+        Sketched { sides: Sides::of(question, answer), old: old_form(question, answer).map(Box::new) }
     }
 }
 

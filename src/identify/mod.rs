@@ -10,6 +10,7 @@ pub mod across;
 pub mod deck;
 pub mod escaping;
 pub mod matching;
+pub mod pinned;
 pub mod similar;
 
 use crate::html;
@@ -17,11 +18,11 @@ use crate::ids::{self, CardId, CardIds, NoteId};
 use crate::lock::{DeckEntry, NoteEntry, NotetypeEntry};
 #[cfg(test)]
 use crate::model::Deck;
-use crate::model::Note;
+use crate::model::{Note, SideFields};
 use crate::notetype::Notetype;
 pub use across::{Assigned, Assignment, CardShape, DeckMatch, Matched, Olds, ToMatch, assign, match_decks};
 #[cfg(test)]
-pub use across::{Snapshot, identified_together, identify_alone, identify_together};
+pub use across::{Snapshot, identified_together, identify_alone, identify_together, try_identify_together};
 pub use deck::{DeckText, IdentifiedDeck, ReadDeck, identify};
 use escaping::Sketched;
 use similar::Sides;
@@ -168,8 +169,10 @@ pub struct NoteKey {
 }
 
 impl NoteKey {
-    pub fn of<S: AsRef<str>>(note: &Note<S>) -> NoteKey {
-        NoteKey { front: hash(note.front()), back: hash(note.back()), content: content_hash(note) }
+    /// The key of `note`, whose note type's sides are `sides`.
+    pub fn of<S: AsRef<str>>(note: &Note<S>, sides: SideFields) -> NoteKey {
+        let (question, answer) = note.sides(sides);
+        NoteKey { front: hash(question), back: hash(answer), content: content_hash(note) }
     }
 
     /// The lock entry of a note with this key: its guid, its note id, card ids and `mod`, the
@@ -254,7 +257,9 @@ pub fn identity_of<'a>(
                 (Some(old), old.note_id, ids, bumped(Some(old.mtime), now_secs), Change::Updated)
             }
         }
-        Assigned::New { note_id, card_ids, .. } => (None, *note_id, card_ids.clone(), now_secs, Change::New),
+        Assigned::New { note_id, card_ids, .. } | Assigned::Pinned { note_id, card_ids, .. } => {
+            (None, *note_id, card_ids.clone(), now_secs, Change::New)
+        }
     }
 }
 
@@ -286,12 +291,19 @@ pub fn content_hash<S: AsRef<str>>(note: &Note<S>) -> u64 {
     hasher.digest()
 }
 
-/// The word sketches of a note's front and of its back.
+/// The word sketches of a note's question side and of its answer side (`sides`: which fields
+/// they are).
 ///
 /// They read the field HTML as it is: markup and entity names become words too, the same way on
 /// both builds, which is all a comparison needs.
-pub fn sides_of<S: AsRef<str>>(note: &Note<S>) -> Sides {
-    Sides::of(note.front(), note.back())
+pub fn sides_of<S: AsRef<str>>(note: &Note<S>, sides: SideFields) -> Sides {
+    let (question, answer) = note.sides(sides);
+    Sides::of(question, answer)
+}
+
+/// The preview of a note ([`preview`] of its question side).
+pub fn preview_of<S: AsRef<str>>(note: &Note<S>, sides: SideFields) -> String {
+    preview(note.sides(sides).0)
 }
 
 /// Field HTML as plain text, line breaks as spaces.

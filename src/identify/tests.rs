@@ -251,7 +251,7 @@ fn unreadable_text_fails_assignment_instead_of_retrying() {
     let key = NoteKey { front: 1, back: 2, content: 3 };
     let mut ids = IdAllocator::new(1_000, 0);
     let mut guids = GuidSet::default();
-    let matched = match_decks(&[ToMatch { keys: &[key; 3], text: &Unreadable, own: &[] }], &[]);
+    let matched = match_decks(&[ToMatch { keys: &[key; 3], text: &Unreadable, own: &[], pinned: &[] }], &[]);
     let deck_match = matched.decks.into_iter().next().unwrap();
     assert_eq!(
         assign(deck_match, 0, &[&[]], &Unreadable, (&mut ids, CardShape::Every(1)), &mut guids).err(),
