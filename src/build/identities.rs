@@ -3,7 +3,7 @@
 //! the old entries of all of them and of the decks whose file is gone, so a card moved to another
 //! deck file keeps its note; guids and ids of new notes are given in file order.
 
-use super::{DeckResult, Identified, Outcome, Pending, Prepared, Run, moved, recover};
+use super::{DeckError, DeckResult, Identified, Outcome, Pending, Prepared, Run, moved, recover};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::discover::SourceFile;
 use crate::identify::{self, Context, DeckText, IdAllocator, ReadDeck};
@@ -232,9 +232,8 @@ impl Run<'_> {
                     let stem = stem_of(&results[index].file);
                     let taken_over = old.taken_over.as_deref();
                     recover::keep_entries_of_unbuilt(old_lock, &stem, taken_over, &exchange, &mut lock);
-                    let message =
-                        format!("cannot read back the notes of {}: {e}", results[index].file.display());
-                    results[index].outcome = Outcome::Failed(message);
+                    let error = DeckError::ReadBack { path: results[index].file.clone(), source: e };
+                    results[index].outcome = Outcome::Failed(error.to_string());
                     continue;
                 }
             };
