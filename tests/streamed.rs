@@ -387,3 +387,30 @@ fn a_card_removed_from_a_deck_from_disk_stays_in_the_lock_while_another_deck_is_
     let front = gone.lines[0].split(' ').take(2).collect::<Vec<_>>().join(" ");
     assert!(lock.contains(&front), "the removed card's entry is kept: {front}");
 }
+
+/// `--verbose` lists each new and updated note of a deck from disk, as of one in memory.
+#[test]
+fn a_deck_from_disk_lists_its_changed_notes_as_one_in_memory_does() {
+    let mut rng = Rng(0x7e5);
+    let pair = Pair::new();
+    let mut deck = cards(&mut rng, 40);
+    pair.write("listed.txt", &text("Listed", &deck));
+    pair.build(T1, 0, |_| {});
+    deck[3].lines[1] = "Changed.".into();
+    deck.insert(
+        9,
+        Card { section: "NEW".into(), lines: vec!["A new question and".into(), "Answer.".into()] },
+    );
+    pair.write("listed.txt", &text("Listed", &deck));
+    let changed = |report: &BuildReport| match &report.decks[0].outcome {
+        Outcome::Built(b) => {
+            b.changed.iter().map(|c| (c.change, c.line, c.preview.clone())).collect::<Vec<_>>()
+        }
+        other => panic!("{other:?}"),
+    };
+    let memory =
+        build::build(&BuildOptions { detail: true, ..pair.options("memory", T1 + 100, u64::MAX) }).unwrap();
+    let disk = build::build(&BuildOptions { detail: true, ..pair.options("disk", T1 + 100, 0) }).unwrap();
+    assert_eq!(changed(&memory).len(), 2, "{:?}", changed(&memory));
+    assert_eq!(changed(&disk), changed(&memory));
+}
