@@ -3,7 +3,7 @@
 //! order so the result does not depend on scheduling. One broken deck does not stop the others.
 //!
 //! This file holds the options, the report, the errors and the order of the phases
-//! ([`build_guarded`]); each phase is a file: `check.rs` (which decks are up to date),
+//! (`build_guarded`); each phase is a file: `check.rs` (which decks are up to date),
 //! `prepare.rs` (read and parse each deck to build), `identities.rs` (identify them together),
 //! `write.rs` (packages, CSVs and the lock, put in place in a crash-safe order).
 
