@@ -515,8 +515,8 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     }
     let Identified { lock: new_lock, results: decks, to_emit, .. } = identified;
     // The old and new identities are large; freeing them is work nobody waits for. (The decks
-    // written are freed here: their notes were freed while they were written, and a deck on
-    // disk borrows its old entries from the old lock.)
+    // written are freed here: their notes were freed while they were written, and they borrow
+    // their old entries from the old lock.)
     drop(to_emit);
     free_in_background((new_lock, old_lock));
     Ok(BuildReport { decks, diagnostics, lock, forgotten, gone, interrupted, refused: None, journal_after })

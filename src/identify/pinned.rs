@@ -281,4 +281,23 @@ mod tests {
         let errors = try_identify_together(vec![(d, &[])], &[], 2_000, &mut ids, &mut guids).unwrap_err();
         assert_eq!(errors, [PinError::InUse { guid: taken, file: "d.txt".into(), line: 3 }]);
     }
+
+    #[test]
+    fn a_guid_pinned_twice_is_an_error_at_the_later_note_naming_the_earlier() {
+        use crate::diagnostic::{Code, Severity};
+        let twice = PinError::Twice {
+            guid: "G".into(),
+            first: "a.txt".into(),
+            first_line: 2,
+            second: "b.txt".into(),
+            second_line: 7,
+        };
+        let d = twice.diagnostic();
+        assert_eq!(
+            (d.code, d.severity, d.file.as_path(), d.line),
+            (Code::E012, Severity::Error, Path::new("b.txt"), 7)
+        );
+        assert!(d.message.contains("`G`") && d.message.contains("a.txt:2"), "{}", d.message);
+        assert_eq!(twice.files(), [Path::new("a.txt"), Path::new("b.txt")]);
+    }
 }
