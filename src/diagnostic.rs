@@ -39,6 +39,9 @@ pub enum Code {
     /// E011: an answer in capitals read as a heading: a card of one line followed by a
     /// "heading" with no card of its own.
     E011,
+    /// E012: a note pins a guid that another note of the project has or pins too (they would be
+    /// one note in Anki).
+    E012,
     /// W001: the title was empty after dropping `Flashcards`; the file name is used.
     W001,
     /// W002: control characters (other than tab) were removed; one of them, U+001F, is
