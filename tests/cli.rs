@@ -320,7 +320,9 @@ fn edited_cards_keep_their_guids() {
     assert!(after.iter().all(|n| n.guid != removed.guid));
     assert!(run.stderr.contains("(1 new, 2 updated, 3 unchanged, 1 removed)"), "{}", run.stderr);
     assert!(
-        run.stderr.contains("\n      Which miner was held up as a model worker in 1935?"),
+        run.stderr.contains(
+            "\n      source-cards/soviet-history.txt:17: Which miner was held up as a model worker in 1935?"
+        ),
         "{}",
         run.stderr
     );

@@ -266,7 +266,10 @@ fn a_replaced_vocabulary_card_is_new_and_the_old_one_removed() {
     );
     let stderr = project.build(T2, &[], 0);
     assert!(stderr.contains("(1 new, 0 updated, 9 unchanged, 1 removed)"), "{stderr}");
-    assert!(stderr.contains("\n      What is the German word for dog"), "{stderr}");
+    assert!(
+        stderr.contains("\n      source-cards/german.txt:2: What is the German word for dog"),
+        "{stderr}"
+    );
     let after = project.guids("german");
     assert!(
         !after.values().any(|g| *g == before["What is the German word for dog"]),
@@ -425,4 +428,73 @@ fn a_deck_that_cannot_be_written_gives_back_what_it_took_and_keeps_what_it_gave(
     std::fs::remove_dir(&blocked).unwrap();
     project.build(T3, &[], 0);
     assert_eq!(kept(&before, &project.all_guids(&["a", "b"])), (25, 25));
+}
+
+/// The line of card `k` (0-based) of a file made by [`deck`], as the build names it: its
+/// heading's, after the title and the cards before it.
+fn card_line(k: usize) -> usize {
+    3 * k + 2
+}
+
+/// A removed card is named by its line in the source of the last build, from out/'s record of
+/// that build: after cards were inserted above it, its new line, not the one of the first build.
+fn removed_card_named_by_its_last_line(args: &[&str]) {
+    let project = Project::new();
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..6)]));
+    project.build(T1, args, 0);
+    // Three cards inserted at the top: card 3 of the farm moves from card 3 to card 6.
+    project.write("a.txt", &deck("Alpha", &[("navy", 0..3), ("farm", 0..6)]));
+    project.build(T2, args, 0);
+    project.write("a.txt", &deck("Alpha", &[("navy", 0..3), ("farm", 0..3), ("farm", 4..6)]));
+    let stderr = project.build(T3, args, 0);
+    let front = "In 1903 the farm committee number 3 decided that";
+    let expected = format!("\n      source-cards/a.txt:{}: {front}\n", card_line(6));
+    assert!(stderr.contains(&expected), "{expected:?} in:\n{stderr}");
+    assert!(!stderr.contains("source lines are not known"), "{stderr}");
+}
+
+#[test]
+fn a_removed_card_is_named_by_its_line_in_the_last_build() {
+    removed_card_named_by_its_last_line(&[]);
+}
+
+#[test]
+fn a_removed_card_is_named_by_its_line_in_the_last_build_from_disk() {
+    removed_card_named_by_its_last_line(&["--stream-above", "0"]);
+}
+
+#[test]
+fn without_out_a_removed_card_is_named_without_a_line_and_the_report_says_why() {
+    let project = Project::new();
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..6)]));
+    project.build(T1, &[], 0);
+    // A fresh clone: the lock is there, out/ is not.
+    std::fs::remove_dir_all(project.dir.path().join("out")).unwrap();
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..3), ("farm", 4..6)]));
+    let stderr = project.build(T2, &[], 0);
+    assert!(stderr.contains("\n      In 1903 the farm committee number 3 decided that\n"), "{stderr}");
+    assert!(!stderr.contains("a.txt:"), "{stderr}");
+    assert!(
+        stderr.contains("their source lines are not known: out/ has no record of the last build"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_lock_from_elsewhere_gives_a_removed_card_no_line_rather_than_a_wrong_one() {
+    let project = Project::new();
+    project.write("a.txt", &deck("Alpha", &[("farm", 0..6)]));
+    project.build(T1, &[], 0);
+    // Another clone inserts cards above and builds: its lock moves to this one (git pull), and
+    // this out/ still records card 3 of the farm on the line of the first build.
+    let other = Project::new();
+    other.write("a.txt", &deck("Alpha", &[("navy", 0..3), ("farm", 0..6)]));
+    std::fs::write(other.dir.path().join("ankideck.lock"), project.lock()).unwrap();
+    other.build(T2, &[], 0);
+    std::fs::write(project.dir.path().join("ankideck.lock"), other.lock()).unwrap();
+    project.write("a.txt", &deck("Alpha", &[("navy", 0..3), ("farm", 0..3), ("farm", 4..6)]));
+    let stderr = project.build(T3, &[], 0);
+    assert!(stderr.contains("\n      In 1903 the farm committee number 3 decided that\n"), "{stderr}");
+    assert!(!stderr.contains("a.txt:"), "{stderr}");
+    assert!(stderr.contains("their source lines are not known: the lock is not the one"), "{stderr}");
 }

@@ -6,6 +6,7 @@ pub mod durable;
 pub mod guard;
 mod identities;
 pub mod journal;
+pub mod lines;
 mod locked;
 mod lockfile;
 pub mod moved;
@@ -95,6 +96,8 @@ pub struct Built {
     pub updated: usize,
     pub unchanged: usize,
     pub removed: Vec<NoteEntry>,
+    /// Where the removed notes were in the deck's source, if `out/` knows.
+    pub removed_lines: lines::RemovedLines,
     /// Whether the removed cards stay in the lock (another deck was not built: they may have
     /// moved there), so they are not reported as gone yet.
     pub removed_kept: bool,
@@ -108,6 +111,9 @@ pub struct Built {
     pub new_ids: Option<NewIds>,
     /// With [`BuildOptions::detail`], the new and updated notes of a deck built in memory.
     pub changed: Vec<ChangedNote>,
+    /// Each note's source line, for the lines file ([`lines::records_of`]); taken when it is
+    /// written.
+    pub source_lines: String,
 }
 
 /// A new or updated note, for `--verbose`.
@@ -737,11 +743,18 @@ impl Run<'_> {
         // The notes this lock drops are reported only if the build gets to the end: they are
         // kept on disk until then.
         // (Removed cards kept in the lock are not dropped by it: nothing to report later.)
+        for (pending, (built, _)) in &mut written {
+            let key = pending.taken_over.as_deref().unwrap_or(pending.deck.key());
+            let file = &results[pending.index].file;
+            built.removed_lines =
+                lines::of_removed(&opts.out, key, old_section(old_lock, key), file, &built.removed);
+        }
         let removed = written
             .iter()
             .filter(|(p, _)| !p.kept_removed)
-            .map(|(p, (built, _))| (p.deck.key(), &built.removed[..]));
-        let removed = removed.chain(dropped.iter().map(|(key, entries)| (*key, *entries)));
+            .map(|(p, (built, _))| (p.deck.key(), &built.removed[..], &built.removed_lines));
+        let no_lines = lines::RemovedLines::NoRecord;
+        let removed = removed.chain(dropped.iter().map(|(key, entries)| (*key, *entries, &no_lines)));
         let mut unreported = journal::unreported(interrupted, removed);
         let mut journal_after = JournalAfter::Keep;
         let journal_error = |source| BuildError::Remove { path: opts.out.join(state::STATE_DIR), source };
@@ -755,7 +768,7 @@ impl Run<'_> {
         drop(phase);
         let placed = place_outputs(opts, written, results)?;
         let notetype_line = notetype_fingerprint(notetype_entry);
-        for (pending, built) in placed {
+        for (pending, mut built) in placed {
             let stem = pending.deck.key();
             let section = match section_digests.get(stem) {
                 Some(digest) => *digest,
@@ -769,6 +782,19 @@ impl Run<'_> {
                 notetype: &notetype_line,
                 lock_section: section,
             });
+            let mut source_lines = std::mem::take(&mut built.source_lines);
+            if pending.kept_removed {
+                let kept = built
+                    .removed
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, e)| built.removed_lines.line(i).map(|(_, line)| (e.note_id, line)));
+                lines::push_kept(&mut source_lines, &kept.collect::<Vec<_>>());
+            }
+            let file = &results[pending.index].file;
+            if lines::write(&opts.out, stem, section, file, &source_lines).is_err() {
+                let _ = lines::remove(&opts.out, stem);
+            }
             if pending.kept_removed
                 || state::record(&opts.out, stem, &fingerprint, built.cards, section, &built.name).is_err()
             {
@@ -793,6 +819,11 @@ impl Run<'_> {
         }
         Ok((status, gone, journal_after))
     }
+}
+
+/// The digest of deck `key`'s section in `lock` ([`Lock::deck_digest`]), if it has one.
+fn old_section(lock: &Lock, key: &str) -> Option<u128> {
+    lock.decks.contains_key(key).then(|| lock.deck_digest(key).ok()).flatten()
 }
 
 /// The temporary files of a deck's outputs, with their destinations.
@@ -1208,6 +1239,7 @@ fn emit_deck(
         updated: body.count(identify::Change::Updated),
         unchanged: body.count(identify::Change::Unchanged),
         removed: body.removed().to_vec(),
+        removed_lines: lines::RemovedLines::NoRecord,
         removed_kept: pending.kept_removed,
         moved: pending.moved.clone(),
         outputs,
@@ -1226,6 +1258,7 @@ fn emit_deck(
                 .collect(),
             _ => Vec::new(),
         },
+        source_lines: lines::records_of(deck).map_err(|e| e.to_string())?,
     };
     Ok((built, files))
 }

@@ -304,21 +304,34 @@ fn print_removed(built: &build::Built) {
         eprintln!(
             "    no longer in this deck; kept in the lock until every deck file builds (a card may have moved to one with errors):"
         );
-        for entry in &built.removed {
-            eprintln!("      {}", entry.preview);
-        }
+        print_removed_notes(built);
         return;
     }
     eprintln!("    removed since the last build (an import never deletes notes, they stay in Anki):");
-    // No line number: the lock does not keep them (a note's line changes with every card
-    // inserted above it).
-    for entry in &built.removed {
-        eprintln!("      {}", entry.preview);
-    }
+    print_removed_notes(built);
     eprintln!(
         "    to find them in Anki's browser, search: {}",
         nid_search(built.removed.iter().map(|e| e.note_id))
     );
+}
+
+/// Each removed note, by its line in the old source (`file:line: preview`) when `out/` knows it;
+/// when it does not, the previews and why their lines are not known (never a guessed line).
+fn print_removed_notes(built: &build::Built) {
+    use build::lines::RemovedLines;
+    for (i, entry) in built.removed.iter().enumerate() {
+        match built.removed_lines.line(i) {
+            Some((file, line)) => eprintln!("      {}:{line}: {}", file.display(), entry.preview),
+            None => eprintln!("      {}", entry.preview),
+        }
+    }
+    let why = match &built.removed_lines {
+        RemovedLines::Known { lines, .. } if lines.iter().all(|l| *l > 0) => return,
+        RemovedLines::Known { .. } => "out/ has no record of some of them",
+        RemovedLines::NoRecord => "out/ has no record of the last build (a fresh clone, or out/ was deleted)",
+        RemovedLines::OtherLock => "the lock is not the one the last build in out/ wrote (it came from git?)",
+    };
+    eprintln!("    (their source lines are not known: {why})");
 }
 
 /// Anki's browser search for these notes: `nid:1,2,3`.
