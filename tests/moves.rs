@@ -498,3 +498,118 @@ fn a_lock_from_elsewhere_gives_a_removed_card_no_line_rather_than_a_wrong_one() 
     assert!(!stderr.contains("a.txt:"), "{stderr}");
     assert!(stderr.contains("their source lines are not known: the lock is not the one"), "{stderr}");
 }
+
+/// A deck file whose cards are under the given headings: (heading, topic, cards).
+fn deck_in_sections(title: &str, sections: &[(&str, &str, std::ops::Range<usize>)]) -> String {
+    let mut text = format!("{title} Flashcards\n");
+    for (heading, topic, range) in sections {
+        for i in range.clone() {
+            text.push_str(&card(topic, i).replacen("SECTION", heading, 1));
+        }
+    }
+    text
+}
+
+impl Project {
+    fn settings(&self, toml: &str) {
+        std::fs::write(self.dir.path().join("ankideck.toml"), toml).unwrap();
+    }
+}
+
+/// The report lines of a deck's moved cards, from the count line to the last search.
+fn moves_said(stderr: &str) -> String {
+    let start = stderr.find("in another Anki deck before").map(|i| stderr[..i].rfind('\n').unwrap() + 1);
+    let Some(start) = start else { return String::new() };
+    let end = stderr.rfind("nid:").map(|i| i + stderr[i..].find('\n').unwrap() + 1).unwrap();
+    stderr[start..end].to_string()
+}
+
+/// The note ids a search names.
+fn nids(search_line: &str) -> Vec<String> {
+    search_line.trim().strip_prefix("nid:").unwrap().split(',').map(str::to_string).collect()
+}
+
+#[test]
+fn turning_subdecks_on_and_off_reports_every_card_moved_with_its_decks() {
+    for args in [&[][..], &["--stream-above", "0"][..]] {
+        let project = Project::new();
+        project
+            .write("a.txt", &deck_in_sections("Alpha", &[("FARMS", "farm", 0..3), ("ARMIES", "army", 0..2)]));
+        project.build(T1, args, 0);
+        project.settings("[defaults]\nsubdecks = true\n");
+        // The lock does not change: `--locked` builds, and says the same.
+        let locked: Vec<&str> = args.iter().copied().chain(["--locked"]).collect();
+        let said = moves_said(&project.build(T2, &locked, 0));
+        let lines: Vec<&str> = said.lines().collect();
+        assert_eq!(
+            lines[0],
+            "    5 cards were in another Anki deck before; an import keeps existing cards in their old deck:",
+            "{said}"
+        );
+        assert_eq!(lines[1], "      2 from \"Alpha\" to \"Alpha::ARMIES\"", "{said}");
+        assert_eq!(lines[2], "      3 from \"Alpha\" to \"Alpha::FARMS\"", "{said}");
+        assert!(lines[3].contains("open Browse; for each deck below, search for the line under it, select all, then Cards > Change Deck and choose that deck"), "{said}");
+        assert_eq!(lines[4], "      \"Alpha::ARMIES\":", "{said}");
+        assert_eq!(nids(lines[5]).len(), 2, "{said}");
+        assert_eq!(lines[6], "      \"Alpha::FARMS\":", "{said}");
+        assert_eq!(nids(lines[7]).len(), 3, "{said}");
+        // Nothing moved since: nothing said.
+        project
+            .write("a.txt", &deck_in_sections("Alpha", &[("FARMS", "farm", 0..4), ("ARMIES", "army", 0..2)]));
+        assert_eq!(moves_said(&project.build(T3, args, 0)), "");
+
+        // Off again: every card back in the deck itself, one deck to move them to.
+        project.settings("[defaults]\nsubdecks = false\n");
+        let said = moves_said(&project.build(T3 + 10, args, 0));
+        let lines: Vec<&str> = said.lines().collect();
+        assert_eq!(
+            lines[0],
+            "    6 cards were in another Anki deck before; an import keeps existing cards in their old deck:",
+            "{said}"
+        );
+        assert_eq!(
+            lines[1..3],
+            ["      2 from \"Alpha::ARMIES\"", "      4 from \"Alpha::FARMS\""],
+            "{said}"
+        );
+        assert!(lines[3].starts_with("    to move them to \"Alpha\": in Anki, open Browse"), "{said}");
+        assert_eq!(nids(lines[4]).len(), 6, "{said}");
+    }
+}
+
+#[test]
+fn a_card_moved_to_another_section_under_subdecks_is_reported() {
+    let project = Project::new();
+    project.settings("[defaults]\nsubdecks = true\n");
+    project.write("a.txt", &deck_in_sections("Alpha", &[("FARMS", "farm", 0..3), ("ARMIES", "army", 0..2)]));
+    project.build(T1, &[], 0);
+    let guids = project.guids("a");
+    // Farm card 2 goes under ARMIES: the same note (same text), another subdeck.
+    let moved = deck_in_sections(
+        "Alpha",
+        &[("FARMS", "farm", 0..2), ("ARMIES", "farm", 2..3), ("ARMIES", "army", 0..2)],
+    );
+    project.write("a.txt", &moved);
+    let stderr = project.build(T2, &[], 0);
+    let said = moves_said(&stderr);
+    assert!(said.starts_with("    1 card was in another Anki deck before;"), "{stderr}");
+    assert!(said.contains("\n      1 from \"Alpha::FARMS\"\n"), "{said}");
+    assert!(said.contains("    to move them to \"Alpha::ARMIES\": in Anki, open Browse"), "{said}");
+    assert_eq!(project.guids("a"), guids, "the card keeps its note");
+    let moved_nid = moves_said(&project.build(T2, &["--force"], 0));
+    assert_eq!(moved_nid, "", "the package now has it in its new subdeck");
+}
+
+#[test]
+fn a_deck_renamed_through_name_under_subdecks_names_each_subdeck() {
+    let project = Project::new();
+    project.settings("[defaults]\nsubdecks = true\n");
+    project.write("a.txt", &deck_in_sections("Alpha", &[("FARMS", "farm", 0..3), ("ARMIES", "army", 0..2)]));
+    project.build(T1, &[], 0);
+    project.settings("[defaults]\nsubdecks = true\n[decks.a]\nname = \"History::Alpha\"\n");
+    let said = moves_said(&project.build(T2, &[], 0));
+    assert!(said.starts_with("    5 cards were in another Anki deck before;"), "{said}");
+    assert!(said.contains("\n      2 from \"Alpha::ARMIES\" to \"History::Alpha::ARMIES\"\n"), "{said}");
+    assert!(said.contains("\n      3 from \"Alpha::FARMS\" to \"History::Alpha::FARMS\"\n"), "{said}");
+    assert!(!said.contains("from \"Alpha\""), "the lock's deck name is not where the cards are: {said}");
+}

@@ -2,9 +2,10 @@
 //! lock holds no line numbers since version 3 (a note's line changes with every card inserted
 //! above it, and the lock must change only where notes do), but a removed card is easiest found
 //! in the old source by its line. So each build writes `out/.ankideck-state/<deck>.lines`: the
-//! digest of the lock section it wrote, the deck's file name, then one record per note (its note
-//! id and line), each as the difference from the record before, so that a deck of 100,000 notes
-//! takes a few hundred kilobytes.
+//! digest of the lock section it wrote, whether its package has a subdeck per section (see
+//! [`super::moved`]), the deck's file name, then one record per note (its note id and line), each
+//! as the difference from the record before, so that a deck of 100,000 notes takes a few hundred
+//! kilobytes. It is removed before the deck's new outputs are put in place.
 //!
 //! The file vouches only for the lock section it names: a removed note's line is taken from it
 //! only when the lock's section is exactly the one that build wrote. A lock from elsewhere (a
@@ -20,6 +21,10 @@ use std::path::{Path, PathBuf};
 
 /// The first word of the header, and the format's version.
 const HEADER: &str = "ankideck lines 1";
+
+/// The header's word for a package with a subdeck per section, and for one without.
+const SUBDECKS: &str = "subdecks";
+const ONE_DECK: &str = "deck";
 
 /// The lines file of a deck.
 pub fn path(out: &Path, stem: &str) -> PathBuf {
@@ -69,20 +74,43 @@ fn read_records(body: &str) -> impl Iterator<Item = (i64, u32)> + '_ {
 }
 
 /// Writes a deck's lines file: `section` is the digest of the lock section the build wrote for
-/// it, `file` the deck's source file, `body` from [`records_of`]. Written whole or not at all
-/// (a temporary file renamed).
-pub fn write(out: &Path, stem: &str, section: u128, file: &Path, body: &str) -> std::io::Result<()> {
+/// it, `subdecks` whether its package has a subdeck per section, `file` the deck's source file,
+/// `body` from [`records_of`]. Written whole or not at all (a temporary file renamed).
+pub fn write(
+    out: &Path,
+    stem: &str,
+    section: u128,
+    subdecks: bool,
+    file: &Path,
+    body: &str,
+) -> std::io::Result<()> {
     use std::io::Write as _;
     let dest = path(out, stem);
     std::fs::create_dir_all(super::durable::parent_of(&dest))?;
     let name = file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
     let mut temp = crate::emit::temp_file_in(out).map_err(std::io::Error::other)?;
-    temp.write_all(format!("{HEADER} {section:032x} {name}\n").as_bytes())?;
+    let layout = if subdecks { SUBDECKS } else { ONE_DECK };
+    temp.write_all(format!("{HEADER} {section:032x} {layout} {name}\n").as_bytes())?;
     temp.write_all(body.as_bytes())?;
     temp.persist(dest).map(|_| ()).map_err(|e| e.error)
 }
 
-/// Forgets a deck's lines (its deck file is gone).
+/// Whether the package in `out/` of deck `stem` has a subdeck per section, as its lines file
+/// says (`None`: no lines file, e.g. one built by an older ankideck).
+pub fn had_subdecks(out: &Path, stem: &str) -> Option<bool> {
+    use std::io::BufRead as _;
+    let mut header = String::new();
+    let file = std::fs::File::open(path(out, stem)).ok()?;
+    std::io::BufReader::new(file).read_line(&mut header).ok()?;
+    let mut words = header.strip_prefix(HEADER)?.split(' ').skip(2);
+    match words.next()? {
+        SUBDECKS => Some(true),
+        ONE_DECK => Some(false),
+        _ => None,
+    }
+}
+
+/// Forgets a deck's lines (its deck file is gone, or its outputs are being replaced).
 pub fn remove(out: &Path, stem: &str) -> std::io::Result<bool> {
     super::durable::remove_file(&path(out, stem))
 }
@@ -133,8 +161,8 @@ pub fn of_removed(
     let Some((header, body)) = text.split_once('\n') else {
         return RemovedLines::NoRecord;
     };
-    let Some((digest, name)) = header.strip_prefix(HEADER).and_then(|h| h.trim_start().split_once(' '))
-    else {
+    let mut words = header.strip_prefix(HEADER).unwrap_or_default().trim_start().splitn(3, ' ');
+    let (Some(digest), Some(_layout), Some(name)) = (words.next(), words.next(), words.next()) else {
         return RemovedLines::NoRecord;
     };
     if section.is_none_or(|section| format!("{section:032x}") != digest) {
@@ -178,12 +206,14 @@ mod tests {
             push_record(&mut body, &mut last, id, line);
         }
         push_kept(&mut body, &[(NoteId(1764000000001), 40), (NoteId(1764000000003), 0)]);
-        write(out.path(), "deck", 42, Path::new("src/old-name.txt"), &body).unwrap();
+        write(out.path(), "deck", 42, true, Path::new("src/old name.txt"), &body).unwrap();
+        assert_eq!(had_subdecks(out.path(), "deck"), Some(true));
+        assert_eq!(had_subdecks(out.path(), "other"), None);
         let removed = [entry(1764000000002), entry(1764000000001), entry(1764000000003)];
         let file = Path::new("src/deck.txt");
         assert_eq!(
             of_removed(out.path(), "deck", Some(42), file, &removed),
-            RemovedLines::Known { file: "src/old-name.txt".into(), lines: vec![7, 40, 0] }
+            RemovedLines::Known { file: "src/old name.txt".into(), lines: vec![7, 40, 0] }
         );
         assert_eq!(of_removed(out.path(), "deck", Some(43), file, &removed), RemovedLines::OtherLock);
         assert_eq!(of_removed(out.path(), "deck", None, file, &removed), RemovedLines::OtherLock);

@@ -792,7 +792,8 @@ impl Run<'_> {
                 lines::push_kept(&mut source_lines, &kept.collect::<Vec<_>>());
             }
             let file = &results[pending.index].file;
-            if lines::write(&opts.out, stem, section, file, &source_lines).is_err() {
+            let subdecks = self.project.for_deck(stem).subdecks;
+            if lines::write(&opts.out, stem, section, subdecks, file, &source_lines).is_err() {
                 let _ = lines::remove(&opts.out, stem);
             }
             if pending.kept_removed
@@ -843,6 +844,7 @@ fn place_outputs<'p, 'a>(
     for (pending, (built, files)) in written {
         let stem = pending.deck.key();
         state::forget(out, stem);
+        let _ = lines::remove(out, stem);
         let stale = match opts.csv {
             true => Ok(None),
             false => stale::remove_stale_csv(out, stem)
@@ -1241,7 +1243,12 @@ fn emit_deck(
         removed: body.removed().to_vec(),
         removed_lines: lines::RemovedLines::NoRecord,
         removed_kept: pending.kept_removed,
-        moved: pending.moved.clone(),
+        moved: {
+            let old_key = pending.taken_over.as_deref().unwrap_or(pending.deck.key());
+            let package = opts.out.join(format!("{}.apkg", output_stem(old_key)));
+            let had_subdecks = lines::had_subdecks(&opts.out, old_key);
+            moved::in_anki(deck, subdecks.as_ref(), &pending.moved, &package, had_subdecks)
+        },
         outputs,
         recovered_from: pending.recovered_from.clone(),
         new_ids: pending.new_ids.clone(),

@@ -373,26 +373,43 @@ fn print_gone(gone: &build::stale::GoneDeck) {
     }
 }
 
-/// Names the cards whose note was in another Anki deck in the last build, and how to move them:
-/// an import never moves an existing card to another deck.
+/// Names the cards whose note was in another Anki deck in the last build (from which deck to
+/// which), and how to move them: an import never moves an existing card to another deck.
 fn print_moved(built: &build::Built) {
     if built.moved.is_empty() {
         return;
     }
-    let total: usize = built.moved.iter().map(|m| m.notes.len()).sum();
+    let total: usize = built.moved.iter().map(|m| m.cards).sum();
     eprintln!(
         "    {} in another Anki deck before; an import keeps existing cards in their old deck:",
         if total == 1 { "1 card was".to_string() } else { format!("{} cards were", count(total)) }
     );
-    for moved in &built.moved {
-        eprintln!("      {} from \"{}\"", count(moved.notes.len()), moved.from);
+    let mut targets: Vec<&str> = built.moved.iter().map(|m| m.to.as_str()).collect();
+    targets.sort_unstable();
+    targets.dedup();
+    // One target (no subdecks): the deck's name; its cards are counted by the deck they were in.
+    if let [target] = targets[..] {
+        for moved in &built.moved {
+            eprintln!("      {} from \"{}\"", count(moved.cards), moved.from);
+        }
+        // The search on a line of its own, so that it is copied without the sentence around it.
+        eprintln!(
+            "    to move them to \"{target}\": in Anki, open Browse, search for the line below, select all, then Cards > Change Deck",
+        );
+        eprintln!("      {}", nid_search(built.moved.iter().flat_map(|m| m.notes.iter().copied())));
+        return;
     }
-    // The search on a line of its own, so that it is copied without the sentence around it.
+    for moved in &built.moved {
+        eprintln!("      {} from \"{}\" to \"{}\"", count(moved.cards), moved.from, moved.to);
+    }
     eprintln!(
-        "    to move them to \"{}\": in Anki, open Browse, search for the line below, select all, then Cards > Change Deck",
-        built.name
+        "    to move them: in Anki, open Browse; for each deck below, search for the line under it, select all, then Cards > Change Deck and choose that deck"
     );
-    eprintln!("      {}", nid_search(built.moved.iter().flat_map(|m| m.notes.iter().copied())));
+    for target in targets {
+        let notes = built.moved.iter().filter(|m| m.to == target).flat_map(|m| m.notes.iter().copied());
+        eprintln!("      \"{target}\":");
+        eprintln!("        {}", nid_search(notes));
+    }
 }
 
 #[cfg(test)]
