@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const T1: i64 = 1_764_000_000;
 const T2: i64 = 1_764_100_000;
@@ -42,17 +41,13 @@ fn copy_project(from: &Path, to: &Path, with_out: bool) {
     }
 }
 
+mod common;
+
 /// Runs `ankideck ARGS` in `dir`; returns the exit code and stderr.
 fn run(dir: &Path, epoch: i64, args: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_ankideck"))
-        .args(args)
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", epoch.to_string())
-        .output()
-        .expect("the binary runs");
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (output.status.code().expect("exited"), stderr)
+    let run = common::run_at(dir, epoch, args);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    (run.code, run.stderr)
 }
 
 /// `ankideck build` in `dir`, expecting success; its stderr.
@@ -64,8 +59,7 @@ fn build(dir: &Path, epoch: i64) -> String {
 
 /// A package's notes: guid -> (note id, card id).
 fn ids(dir: &Path, apkg: &str) -> BTreeMap<String, (i64, i64)> {
-    let output = Command::new(env!("CARGO_BIN_EXE_ankideck")).args(["dump", apkg]).current_dir(dir).output();
-    let text = String::from_utf8(output.unwrap().stdout).unwrap();
+    let text = common::run_at(dir, T1, &["dump", apkg]).stdout;
     let mut card_of = BTreeMap::new();
     let mut notes = Vec::new();
     for line in text.lines() {
