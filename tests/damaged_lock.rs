@@ -457,7 +457,7 @@ fn version_1_lock_rebuilt(args: &[&str]) -> String {
     let project = Project::with_decks(&[]);
     project.write(
         "source-cards/soviet-history.txt",
-        &std::fs::read(fixture.join("soviet-history.txt")).unwrap(),
+        std::fs::read(fixture.join("soviet-history.txt")).unwrap(),
     );
     let v1 = std::fs::read_to_string(fixture.join("ankideck.lock")).unwrap();
     assert!(v1.contains("\nversion\t1\n") && !v1.contains("\nend\t"));
