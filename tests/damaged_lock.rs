@@ -455,8 +455,10 @@ fn version_1_lock_is_read_and_upgraded() {
 fn version_1_lock_rebuilt(args: &[&str]) -> String {
     let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lock-v1");
     let project = Project::with_decks(&[]);
-    project
-        .write("source-cards/soviet-history.txt", std::fs::read(fixture.join("soviet-history.txt")).unwrap());
+    project.write(
+        "source-cards/soviet-history.txt",
+        &std::fs::read(fixture.join("soviet-history.txt")).unwrap(),
+    );
     let v1 = std::fs::read_to_string(fixture.join("ankideck.lock")).unwrap();
     assert!(v1.contains("\nversion\t1\n") && !v1.contains("\nend\t"));
     project.write(LOCK, v1.as_bytes());

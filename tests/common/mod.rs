@@ -59,10 +59,10 @@ impl Project {
     }
 
     /// Writes a file of the project, making its folder.
-    pub fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) {
+    pub fn write(&self, rel: &str, bytes: &(impl AsRef<[u8]> + ?Sized)) {
         let path = self.path(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
+        std::fs::write(path, bytes.as_ref()).unwrap();
     }
 
     /// Writes deck file `name` in `source-cards/`.
