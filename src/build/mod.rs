@@ -430,6 +430,10 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
         sections: sections.iter().map(|(key, digest)| (key.to_string(), *digest)).collect(),
         notetypes: head.notetypes.clone(),
     });
+    // Each old section's digest, by deck: the lines of the notes a deck drops are taken from
+    // `out/` only for the very section they were recorded with ([`lines`]).
+    let old_sections: std::collections::HashMap<String, u128> =
+        sections.iter().map(|(key, digest)| (key.to_string(), *digest)).collect();
     drop(sections);
     drop(raw);
     drop(old_text);
@@ -509,8 +513,14 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
             (key.as_str(), left.map_or(&[][..], Vec::as_slice))
         })
         .collect();
-    let (lock, gone, journal_after) =
-        run.emit_all(&mut identified, &old_lock, old_digest, &dropped, &files, &interrupted)?;
+    let (lock, gone, journal_after) = run.emit_all(
+        &mut identified,
+        &old_lock,
+        (old_digest, &old_sections),
+        &dropped,
+        &files,
+        &interrupted,
+    )?;
     drop(phase);
     for (file, result) in files.iter().zip(&identified.results) {
         if matches!(result.outcome, Outcome::Invalid | Outcome::Failed(_) | Outcome::DamagedLock(_)) {
@@ -655,7 +665,7 @@ impl Run<'_> {
         &self,
         identified: &mut Identified<'_>,
         old_lock: &Lock,
-        old_digest: Option<u128>,
+        (old_digest, old_sections): (Option<u128>, &std::collections::HashMap<String, u128>),
         dropped: &[(&str, &[NoteEntry])],
         files: &[SourceFile],
         interrupted: &[journal::Unreported],
@@ -743,11 +753,11 @@ impl Run<'_> {
         // The notes this lock drops are reported only if the build gets to the end: they are
         // kept on disk until then.
         // (Removed cards kept in the lock are not dropped by it: nothing to report later.)
-        for (pending, (built, _)) in &mut written {
+        for (pending, (built, _)) in written.iter_mut().filter(|(_, (built, _))| !built.removed.is_empty()) {
             let key = pending.taken_over.as_deref().unwrap_or(pending.deck.key());
             let file = &results[pending.index].file;
-            built.removed_lines =
-                lines::of_removed(&opts.out, key, old_section(old_lock, key), file, &built.removed);
+            let section = old_sections.get(key).copied();
+            built.removed_lines = lines::of_removed(&opts.out, key, section, file, &built.removed);
         }
         let removed = written
             .iter()
@@ -820,11 +830,6 @@ impl Run<'_> {
         }
         Ok((status, gone, journal_after))
     }
-}
-
-/// The digest of deck `key`'s section in `lock` ([`Lock::deck_digest`]), if it has one.
-fn old_section(lock: &Lock, key: &str) -> Option<u128> {
-    lock.decks.contains_key(key).then(|| lock.deck_digest(key).ok()).flatten()
 }
 
 /// The temporary files of a deck's outputs, with their destinations.
