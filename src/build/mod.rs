@@ -12,6 +12,7 @@ pub mod durable;
 pub mod guard;
 mod identities;
 pub mod journal;
+pub mod lines;
 mod locked;
 mod lockfile;
 pub mod moved;
@@ -104,6 +105,8 @@ pub struct Built {
     pub updated: usize,
     pub unchanged: usize,
     pub removed: Vec<NoteEntry>,
+    /// Where the removed notes were in the deck's source, if `out/` knows.
+    pub removed_lines: lines::RemovedLines,
     /// Whether the removed cards stay in the lock (another deck was not built: they may have
     /// moved there), so they are not reported as gone yet.
     pub removed_kept: bool,
@@ -117,6 +120,9 @@ pub struct Built {
     pub new_ids: Option<NewIds>,
     /// With [`BuildOptions::detail`], the new and updated notes.
     pub changed: Vec<ChangedNote>,
+    /// Each note's source line, for the lines file ([`lines::records_of`]); taken when it is
+    /// written.
+    pub source_lines: String,
 }
 
 /// A new or updated note, for `--verbose`.
@@ -426,6 +432,10 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
         sections: sections.iter().map(|(key, digest)| (key.to_string(), *digest)).collect(),
         notetypes: head.notetypes.clone(),
     });
+    // Each old section's digest, by deck: the lines of the notes a deck drops are taken from
+    // `out/` only for the very section they were recorded with ([`lines`]).
+    let old_sections: std::collections::HashMap<String, u128> =
+        sections.iter().map(|(key, digest)| (key.to_string(), *digest)).collect();
     drop(sections);
     drop(raw);
     drop(old_text);
@@ -505,8 +515,14 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
             (key.as_str(), left.map_or(&[][..], Vec::as_slice))
         })
         .collect();
-    let (lock, gone, journal_after) =
-        run.emit_all(&mut identified, &old_lock, old_digest, &dropped, &files, &interrupted)?;
+    let (lock, gone, journal_after) = run.emit_all(
+        &mut identified,
+        &old_lock,
+        (old_digest, &old_sections),
+        &dropped,
+        &files,
+        &interrupted,
+    )?;
     drop(phase);
     for (file, result) in files.iter().zip(&identified.results) {
         if matches!(result.outcome, Outcome::Invalid | Outcome::Failed(_) | Outcome::DamagedLock(_)) {

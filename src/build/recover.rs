@@ -175,8 +175,9 @@ pub(super) fn old_identities<'a>(
         return from_damaged(opts, deck, notetype, damage);
     }
     if let Some(notes) = old_lock.notes.get(deck.key).filter(|n| !n.is_empty()) {
+        let from = old_lock.merged.get(deck.key).cloned();
         let deck = old_lock.decks.get(deck.key).cloned();
-        return Ok(OldIdentities { notes: notes.as_slice().into(), deck, ..OldIdentities::default() });
+        return Ok(OldIdentities { notes: notes.as_slice().into(), deck, from, ..OldIdentities::default() });
     }
     let renamed = forgotten.iter().find(|key| {
         !claimed.contains(*key)

@@ -70,6 +70,7 @@ pub(super) fn remove_gone_deck(
     }
     let state = state::state_path(out, key);
     durable::remove_file(&state).map_err(|e| (state, e))?;
+    super::lines::remove(out, key).map_err(|e| (super::lines::path(out, key), e))?;
     Ok(GoneDeck { key: key.to_string(), removed_files, note_ids })
 }
 

@@ -5,8 +5,8 @@
 use super::check::notetype_fingerprint;
 use super::{
     BuildError, BuildOptions, Built, ChangedNote, DeckError, DeckResult, Identified, JournalAfter,
-    LockStatus, NewIds, Outcome, Run, durable, free_in_background, journal, lockfile, moved, output_paths,
-    recover, stale, state,
+    LockStatus, NewIds, Outcome, Run, durable, free_in_background, journal, lines, lockfile, moved,
+    output_paths, output_stem, recover, stale, state,
 };
 use crate::discover::SourceFile;
 use crate::emit::{self, EmitError, collection::CollectionInput};
@@ -86,8 +86,14 @@ pub(super) fn emit_deck(
         updated: deck.count(identify::Change::Updated),
         unchanged: deck.count(identify::Change::Unchanged),
         removed: deck.removed.clone(),
+        removed_lines: lines::RemovedLines::NoRecord,
         removed_kept: pending.kept_removed,
-        moved: pending.moved.clone(),
+        moved: {
+            let old_key = pending.taken_over.as_deref().unwrap_or(deck.key.as_str());
+            let package = opts.out.join(format!("{}.apkg", output_stem(old_key)));
+            let had_subdecks = lines::had_subdecks(&opts.out, old_key);
+            moved::in_anki(deck, subdecks.as_ref(), &pending.moved, &package, had_subdecks)
+        },
         outputs,
         recovered_from: pending.recovered_from.clone(),
         new_ids: pending.new_ids.clone(),
@@ -100,6 +106,8 @@ pub(super) fn emit_deck(
                 .collect(),
             false => Vec::new(),
         },
+        source_lines: lines::records_of(deck)
+            .map_err(|source| DeckError::ReadBack { path: deck.file.clone(), source })?,
     };
     Ok((built, files))
 }
@@ -151,6 +159,7 @@ pub(super) fn place_outputs<'p, 'a>(
     for (pending, (built, files)) in written {
         let stem = &pending.deck.key;
         state::forget(out, stem);
+        let _ = lines::remove(out, stem);
         let stale = match opts.csv {
             true => Ok(None),
             false => stale::remove_stale_csv(out, stem)
@@ -188,7 +197,7 @@ impl Run<'_> {
         &self,
         identified: &mut Identified<'_>,
         old_lock: &Lock,
-        old_digest: Option<u128>,
+        (old_digest, old_sections): (Option<u128>, &std::collections::HashMap<String, u128>),
         dropped: &[(&str, &[NoteEntry])],
         files: &[SourceFile],
         interrupted: &[journal::Unreported],
@@ -270,11 +279,18 @@ impl Run<'_> {
         // The notes this lock drops are reported only if the build gets to the end: they are
         // kept on disk until then.
         // (Removed cards kept in the lock are not dropped by it: nothing to report later.)
+        for (pending, (built, _)) in written.iter_mut().filter(|(_, (built, _))| !built.removed.is_empty()) {
+            let key = pending.taken_over.as_deref().unwrap_or(pending.deck.key.as_str());
+            let file = &results[pending.index].file;
+            let section = old_sections.get(key).copied();
+            built.removed_lines = lines::of_removed(&opts.out, key, section, file, &built.removed);
+        }
         let removed = written
             .iter()
             .filter(|(p, _)| !p.kept_removed)
-            .map(|(p, (built, _))| (p.deck.key.as_str(), &built.removed[..]));
-        let removed = removed.chain(dropped.iter().map(|(key, entries)| (*key, *entries)));
+            .map(|(p, (built, _))| (p.deck.key.as_str(), &built.removed[..], &built.removed_lines));
+        let no_lines = lines::RemovedLines::NoRecord;
+        let removed = removed.chain(dropped.iter().map(|(key, entries)| (*key, *entries, &no_lines)));
         let mut unreported = journal::unreported(interrupted, removed);
         let mut journal_after = JournalAfter::Keep;
         let journal_error = |source| BuildError::Remove { path: opts.out.join(state::STATE_DIR), source };
@@ -288,7 +304,7 @@ impl Run<'_> {
         drop(phase);
         let placed = place_outputs(opts, written, results)?;
         let notetype_line = notetype_fingerprint(notetype_entry);
-        for (pending, built) in placed {
+        for (pending, mut built) in placed {
             let stem = &pending.deck.key;
             let section = match section_digests.get(stem) {
                 Some(digest) => *digest,
@@ -302,6 +318,20 @@ impl Run<'_> {
                 notetype: &notetype_line,
                 lock_section: section,
             });
+            let mut source_lines = std::mem::take(&mut built.source_lines);
+            if pending.kept_removed {
+                let kept = built
+                    .removed
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, e)| built.removed_lines.line(i).map(|(_, line)| (e.note_id, line)));
+                lines::push_kept(&mut source_lines, &kept.collect::<Vec<_>>());
+            }
+            let file = &results[pending.index].file;
+            let subdecks = self.project.for_deck(stem).subdecks;
+            if lines::write(&opts.out, stem, section, subdecks, file, &source_lines).is_err() {
+                let _ = lines::remove(&opts.out, stem);
+            }
             if pending.kept_removed
                 || state::record(&opts.out, stem, &fingerprint, built.cards, section, &built.name).is_err()
             {
