@@ -42,7 +42,8 @@ impl Run<'_> {
                     Prepared::Streamed { deck, .. } => recover::DeckName { key: &deck.key, name: &deck.name },
                     _ => return None,
                 };
-                Some(recover::old_identities(opts, old_lock, name, self.notetype, forgotten, &mut claimed))
+                let notetype = self.types.notetype(name.key);
+                Some(recover::old_identities(opts, old_lock, name, notetype, forgotten, &mut claimed))
             })
             .collect();
         forgotten.retain(|key| !claimed.contains(key));
@@ -67,7 +68,8 @@ impl Run<'_> {
             if old.from.is_some() || old.taken_over.is_some() || !lock_edited.contains(name.key) {
                 continue;
             }
-            for entry in recover::forgotten_by_lock(opts, name, self.notetype, &mut guids) {
+            let notetype = self.types.notetype(name.key);
+            for entry in recover::forgotten_by_lock(opts, name, notetype, &mut guids) {
                 if entry.note_id.0 > max_id && entry.card_ids.iter().all(|c| c.0 > max_id) {
                     old.notes.to_mut().push(entry);
                 } else {
@@ -100,13 +102,16 @@ impl Run<'_> {
             let key = old.taken_over.clone().unwrap_or_else(|| key.clone());
             old.new_ids = recover::renew_clashing_ids(old_lock, &key, &mut old.notes, &mut ids);
         }
-        let mut old_notetype = old_lock.notetypes.get(&self.notetype.id.0);
-        if old_notetype.is_none() {
-            // No note type in the lock: take the newest one recovered from a package, if any.
-            old_notetype =
-                olds.iter().flatten().flatten().filter_map(|o| o.notetype.as_ref()).max_by_key(|e| e.mtime);
-        }
-        let notetype_entry = identify::identify_notetype(self.notetype, old_notetype, opts.now_secs);
+        let recovered = || olds.iter().flatten().flatten().filter_map(|o| o.notetype.as_ref());
+        let notetype_entries: std::collections::HashMap<i64, crate::lock::NotetypeEntry> = (self.types.all())
+            .iter()
+            .map(|nt| {
+                // No such note type in the lock: take the newest one recovered from a package.
+                let old = (old_lock.notetypes.get(&nt.id.0))
+                    .or_else(|| recover::newest_of(recovered().filter(|e| e.id == nt.id)));
+                (nt.id.0, identify::identify_notetype(nt, old, opts.now_secs))
+            })
+            .collect();
 
         let mut lock = Lock::default();
         let mut results: Vec<DeckResult> = Vec::with_capacity(files.len());
@@ -149,11 +154,16 @@ impl Run<'_> {
                 Source::Memory(deck) => (deck.key.as_str(), deck.name.as_str()),
                 Source::Disk(deck) => (deck.key.as_str(), deck.name.as_str()),
             };
+            let notetype = self.types.notetype(key);
+            // Switched between cloze and normal: no note keeps its identity (the cards do not map).
+            if self.types.fresh(key) {
+                old.notes = Default::default();
+            }
             let key = old.taken_over.as_deref().unwrap_or(key);
             let name = old.deck.as_ref().map_or(name, |d| d.name.as_str());
             let notes = std::mem::take(&mut old.notes);
             old.notes =
-                recover::with_sketches(opts, old_lock, notes, recover::DeckName { key, name }, self.notetype);
+                recover::with_sketches(opts, old_lock, notes, recover::DeckName { key, name }, notetype);
         }
         let others: Vec<std::borrow::Cow<[NoteEntry]>> = forgotten
             .iter()
@@ -161,7 +171,8 @@ impl Run<'_> {
                 let mut notes = old_lock.notes.get(key).map_or(&[][..], Vec::as_slice).into();
                 recover::renew_clashing_ids(old_lock, key, &mut notes, &mut ids);
                 let name = old_lock.decks.get(key).map_or(key.as_str(), |d| d.name.as_str());
-                recover::with_sketches(opts, old_lock, notes, recover::DeckName { key, name }, self.notetype)
+                let notetype = self.types.notetype(key);
+                recover::with_sketches(opts, old_lock, notes, recover::DeckName { key, name }, notetype)
             })
             .collect();
         let others: Vec<&[NoteEntry]> = others.iter().map(|notes| &**notes).collect();
@@ -220,15 +231,16 @@ impl Run<'_> {
         // A new note gets a card id per card Anki makes for it. A note type of one template
         // makes card 1 of every note (Anki adds it even when it renders empty): no need to
         // look at the fields.
-        let cards = match (self.notetype.kind, self.notetype.templates.len()) {
-            (crate::notetype::NotetypeKind::Normal, 1) => identify::CardShape::Every(1),
-            _ => identify::CardShape::PerNote(self.notetype),
-        };
         let mut assignments = Vec::with_capacity(decks.len());
         for (d, (deck_match, text)) in matched.decks.into_iter().zip(&texts).enumerate() {
-            let name = match &decks[d].1 {
-                Source::Memory(deck) => &deck.name,
-                Source::Disk(deck) => &deck.name,
+            let (key, name) = match &decks[d].1 {
+                Source::Memory(deck) => (&deck.key, &deck.name),
+                Source::Disk(deck) => (&deck.key, &deck.name),
+            };
+            let notetype = self.types.notetype(key);
+            let cards = match (notetype.kind, notetype.templates.len()) {
+                (crate::notetype::NotetypeKind::Normal, 1) => identify::CardShape::Every(1),
+                _ => identify::CardShape::PerNote(notetype),
             };
             let moved = moved::from_other_decks(&deck_match, &pools, &pool_names, name);
             assignments.push(match text {
@@ -289,8 +301,9 @@ impl Run<'_> {
             let deck = match (deck, keys) {
                 (Source::Memory(deck), Some(keys)) => {
                     let mut deck = identify::identify_deck(deck, keys, assignment, cx);
+                    deck.deck.notetype = Some(self.types.notetype(&deck.key).id);
                     if lock_edited.contains(&deck.key) {
-                        super::reverted::newer_than_package(opts, self.notetype, &mut deck);
+                        super::reverted::newer_than_package(opts, self.types.notetype(&deck.key), &mut deck);
                     }
                     lock.decks.insert(deck.key.clone(), deck.deck.clone());
                     lock.notes.insert(deck.key.clone(), std::mem::take(&mut deck.entries));
@@ -298,6 +311,7 @@ impl Run<'_> {
                 }
                 (Source::Disk(deck), _) => {
                     let mut deck = streamed::identify_streamed(deck, assignment, cx);
+                    deck.deck.notetype = Some(self.types.notetype(&deck.key).id);
                     // Its section is written to a file by `finish_entries`.
                     lock.decks.insert(deck.key.clone(), deck.deck.clone());
                     deck.old_notes = old.notes;
@@ -352,7 +366,10 @@ impl Run<'_> {
                 recover::keep_untaken_entries(old_lock, &key, taken, &mut lock);
             }
         }
-        lock.notetypes.insert(notetype_entry.id.0, notetype_entry.clone());
-        Identified { lock, results, to_emit, notetype_entry, gone_left, warnings }
+        // The note types of the decks written, and those of the decks kept as they were.
+        lock.notetypes = old_lock.notetypes.clone();
+        lock.notetypes.extend(notetype_entries.iter().map(|(id, entry)| (*id, entry.clone())));
+        lock.prune_notetypes();
+        Identified { lock, results, to_emit, notetype_entries, gone_left, warnings }
     }
 }
