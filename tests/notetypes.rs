@@ -209,3 +209,50 @@ fn a_template_or_stylesheet_edit_updates_the_note_type_in_place_with_no_note_cha
     let head = |lock: &str| lock.lines().find(|l| l.starts_with("notetype\t")).unwrap().to_string();
     assert_ne!(head(&before), head(&after), "the note type's mod and hash move forward");
 }
+
+/// `lock` as a build of lock version 3 wrote it: no schema lines, no kind on the note type line,
+/// no note type on the deck lines (and the `end` lines' checksums to match).
+fn as_version_3(lock: &str) -> String {
+    let mut out = String::new();
+    let mut body = String::new();
+    for line in lock.lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        match cols[0] {
+            "version" => out.push_str("version\t3\n"),
+            "field" | "template" => {}
+            "notetype" | "deck" => {
+                let text = format!("{}\n", cols[..cols.len() - 1].join("\t"));
+                if cols[0] == "deck" { body.push_str(&text) } else { out.push_str(&text) }
+            }
+            "note" => body.push_str(&format!("{line}\n")),
+            "end" => {
+                let hash = xxhash_rust::xxh3::xxh3_64(body.as_bytes());
+                out.push_str(&body);
+                out.push_str(&format!("end\t{}\t{}\t{hash:016x}\n", cols[1], cols[2]));
+                body.clear();
+            }
+            _ => out.push_str(&format!("{line}\n")),
+        }
+    }
+    out
+}
+
+#[test]
+fn a_version_3_lock_of_one_note_type_is_upgraded_with_every_identity_and_no_warning() {
+    let tmp = project(Some("[defaults]\nnotetype = \"reversed\"\n"));
+    built(tmp.path(), &[]);
+    let v4 = lock(tmp.path());
+    let v3 = as_version_3(&v4);
+    assert!(v3.contains("\nversion\t3\n") && !v3.contains("\nfield\t"), "{v3}");
+    std::fs::write(tmp.path().join("ankideck.lock"), &v3).unwrap();
+    let build = built(tmp.path(), &[]);
+    assert!(!build.stderr.contains("W01"), "{}", build.stderr);
+    assert!(build.stderr.contains("0 new, 0 updated"), "{}", build.stderr);
+    assert_eq!(lock(tmp.path()), v4, "every identity kept, the deck's note type and the schema added");
+    // From a version-3 lock, a switch is seen all the same: its decks were of the head's type.
+    std::fs::write(tmp.path().join("ankideck.lock"), &v3).unwrap();
+    settings(tmp.path(), "[defaults]\nnotetype = \"type-in\"\n");
+    let build = built(tmp.path(), &[]);
+    assert_eq!(build.stderr.matches("W012").count(), 2, "{}", build.stderr);
+    assert!(build.stderr.contains("built as `ankideck Reversed`"), "{}", build.stderr);
+}
