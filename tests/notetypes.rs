@@ -256,3 +256,28 @@ fn a_version_3_lock_of_one_note_type_is_upgraded_with_every_identity_and_no_warn
     assert_eq!(build.stderr.matches("W012").count(), 2, "{}", build.stderr);
     assert!(build.stderr.contains("built as `ankideck Reversed`"), "{}", build.stderr);
 }
+
+#[test]
+fn a_card_moved_to_a_deck_of_another_note_type_keeps_its_guid_and_says_how_to_update_anki() {
+    let tmp = project(Some("[decks.hist]\nnotetype = \"reversed\"\n"));
+    built(tmp.path(), &[]);
+    let before = lock(tmp.path());
+    let river = notes(&before, "geo")[1].clone();
+    let (geo, card) = GEO.split_at(GEO.find("\nRIVERS").unwrap());
+    std::fs::write(tmp.path().join("source-cards/geo.txt"), format!("{geo}\n")).unwrap();
+    std::fs::write(tmp.path().join("source-cards/hist.txt"), format!("{HISTORY}{card}")).unwrap();
+    let build = built(tmp.path(), &[]);
+    let stderr = build.stderr.replace('\n', " ");
+    assert!(stderr.contains("hist.txt:1:"), "{}", build.stderr);
+    assert!(
+        stderr.contains("1 note(s) moved here from a deck built as `ankideck Flashcard`, and this deck is `ankideck Reversed`"),
+        "{}",
+        build.stderr
+    );
+    assert!(stderr.contains(&format!("search nid:{} in Browse", river.1)), "{}", build.stderr);
+    let moved = notes(&lock(tmp.path()), "hist").into_iter().find(|n| n.0 == river.0);
+    assert!(moved.is_some_and(|n| n.1 == river.1), "the moved note keeps its guid and id");
+    // Between decks of one note type, no such warning.
+    let again = built(tmp.path(), &["--force"]);
+    assert!(!again.stderr.contains("W012"), "{}", again.stderr);
+}

@@ -231,6 +231,27 @@ impl Run<'_> {
         // A new note gets a card id per card Anki makes for it. A note type of one template
         // makes card 1 of every note (Anki adds it even when it renders empty): no need to
         // look at the fields.
+        // The note type each pool's entries were built with (not the deck's own: a switch is
+        // reviewed before the build), for the notes that move across note types.
+        let pool_types: Vec<Option<(crate::ids::NotetypeId, &str)>> = (decks.iter())
+            .map(|(_, _, _, _)| None)
+            .chain(forgotten.iter().map(|key| {
+                let id = super::schema::old_notetype_of(old_lock, key, self.types.notetype(key).id)?;
+                Some((id, old_lock.notetypes.get(&id.0).map_or("(unknown)", |e| e.name.as_str())))
+            }))
+            .collect();
+        let own_types: Vec<Option<(crate::ids::NotetypeId, &str)>> = (decks.iter())
+            .map(|(_, deck, _, old)| {
+                let key = match deck {
+                    Source::Memory(deck) => &deck.key,
+                    Source::Disk(deck) => &deck.key,
+                };
+                let key = old.taken_over.as_deref().unwrap_or(key);
+                let id = super::schema::old_notetype_of(old_lock, key, self.types.notetype(key).id)?;
+                Some((id, old_lock.notetypes.get(&id.0).map_or("(unknown)", |e| e.name.as_str())))
+            })
+            .collect();
+        let mut warnings = Vec::new();
         let mut assignments = Vec::with_capacity(decks.len());
         for (d, (deck_match, text)) in matched.decks.into_iter().zip(&texts).enumerate() {
             let (key, name) = match &decks[d].1 {
@@ -243,6 +264,12 @@ impl Run<'_> {
                 _ => identify::CardShape::PerNote(notetype),
             };
             let moved = moved::from_other_decks(&deck_match, &pools, &pool_names, name);
+            let mut types = pool_types.clone();
+            for (other, own) in own_types.iter().enumerate().filter(|(other, _)| *other != d) {
+                types[other] = *own;
+            }
+            let path = &results[decks[d].0].file;
+            warnings.extend(super::schema::moved_across_types(&deck_match, &pools, &types, notetype, path));
             assignments.push(match text {
                 Text::Memory(text) => {
                     let Ok(a) = identify::assign(deck_match, d, &pools, text, (&mut ids, cards), &mut guids);
@@ -262,7 +289,6 @@ impl Run<'_> {
             })
             .collect();
         let mut to_emit: Vec<Pending> = Vec::new();
-        let mut warnings = Vec::new();
         let zipped = decks.into_iter().zip(keys).zip(assignments).zip(failures).zip(exchanges).enumerate();
         for (d, (((((index, deck, source, old), keys), assignment), failure), exchange)) in zipped {
             let cx = Context {

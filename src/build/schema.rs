@@ -201,6 +201,58 @@ pub(super) fn review(
     review
 }
 
+/// The note type the entries of a lock's deck `key` were built with (see [`old_notetype`]), if
+/// the lock has the deck.
+pub(super) fn old_notetype_of(lock: &Lock, key: &str, now: NotetypeId) -> Option<NotetypeId> {
+    let deck = lock.decks.get(key)?;
+    old_notetype(deck.notetype, lock, now)
+}
+
+/// W012 for the notes a deck took from other decks' entries that were built with another note
+/// type than the deck's (`notetype`): Anki skips them as conflicting until their type is changed.
+/// `pool_types` is the note type of each pool's entries (`None`: unknown, or the deck's own pool,
+/// which [`review`] covers), `pools` the entries.
+pub(super) fn moved_across_types(
+    matched: &crate::identify::DeckMatch,
+    pools: &[&[crate::lock::NoteEntry]],
+    pool_types: &[Option<(NotetypeId, &str)>],
+    notetype: &Notetype,
+    path: &Path,
+) -> Option<Diagnostic> {
+    if pool_types.iter().flatten().all(|(id, _)| *id == notetype.id) {
+        return None;
+    }
+    let mut from: Vec<&str> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    for r in matched.matched.iter().flatten() {
+        if let Some((id, name)) = pool_types[r.pool]
+            && id != notetype.id
+        {
+            if !from.contains(&name) {
+                from.push(name);
+            }
+            notes.push(pools[r.pool][r.index].note_id.0.to_string());
+        }
+    }
+    if notes.is_empty() {
+        return None;
+    }
+    let message = format!(
+        "{} note(s) moved here from a deck built as `{}`, and this deck is `{}`: Anki keeps a note's \
+         type on import and skips them as \"conflicting\"",
+        notes.len(),
+        from.join("`, `"),
+        notetype.name
+    );
+    let hint = format!(
+        "to keep their review history, after importing search nid:{} in Browse, select all, Notes > \
+         Change Note Type, choose `{}` (fields by name, Card 1 to Card 1), and import again",
+        notes.join(","),
+        notetype.name
+    );
+    Some(Diagnostic::new(Code::W012, path, 1, message).with_hint(hint))
+}
+
 /// W011: a note type's schema changed since the lock.
 fn schema_warning(settings_file: &Path, change: &crate::notetype::SchemaChange) -> Diagnostic {
     let hint = if change.kind_changed {
