@@ -281,3 +281,26 @@ fn a_card_moved_to_a_deck_of_another_note_type_keeps_its_guid_and_says_how_to_up
     let again = built(tmp.path(), &["--force"]);
     assert!(!again.stderr.contains("W012"), "{}", again.stderr);
 }
+
+#[test]
+fn a_switched_deck_whose_package_cannot_be_put_in_place_leaves_a_lock_that_names_every_note_type() {
+    let tmp = project(None);
+    built(tmp.path(), &[]);
+    settings(tmp.path(), "[defaults]\nnotetype = \"reversed\"\n");
+    // geo's package cannot be put in place (a folder is in its way).
+    let blocked = tmp.path().join("out/geo.apkg");
+    std::fs::remove_file(&blocked).unwrap();
+    std::fs::create_dir(&blocked).unwrap();
+    let build = run(tmp.path(), &["build"]);
+    assert_eq!(build.code, 2, "{}", build.stderr);
+    assert_eq!(build.stderr.matches("W012").count(), 2, "{}", build.stderr);
+    let after = lock(tmp.path());
+    // Every deck line's note type has its lines in the head.
+    for deck in after.lines().filter(|l| l.starts_with("deck\t")) {
+        let id = deck.rsplit('\t').next().unwrap();
+        assert!(after.contains(&format!("\nnotetype\t{id}\t")), "{deck}: {after}");
+    }
+    std::fs::remove_dir(&blocked).unwrap();
+    built(tmp.path(), &[]);
+    assert_eq!(notetype_names(&lock(tmp.path())), ["ankideck Reversed"]);
+}

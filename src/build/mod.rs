@@ -698,6 +698,8 @@ impl Run<'_> {
         }
         // A deck that failed to write put its old entries back: the staged lock is stale then.
         let mut staged = if written.len() < to_emit.len() {
+            // Its entries are of the note type of its last build.
+            lock.restore_notetypes(old_lock);
             lockfile::stage_lock(&opts.lock, &opts.out, lock)?
         } else {
             staged_lock

@@ -16,6 +16,15 @@ impl Lock {
         parsed.chain(kept)
     }
 
+    /// Takes back from `old` the note type lines this lock lacks and one of its decks uses (a
+    /// deck that kept its old entries), then drops those no deck uses.
+    pub fn restore_notetypes(&mut self, old: &Lock) {
+        for (id, entry) in &old.notetypes {
+            self.notetypes.entry(*id).or_insert_with(|| entry.clone());
+        }
+        self.prune_notetypes();
+    }
+
     /// Drops the note type lines no deck uses. When some deck's note type is unknown, every
     /// line is kept: it may be that deck's.
     pub fn prune_notetypes(&mut self) {
@@ -82,6 +91,29 @@ mod tests {
         // Kept as text, a section still says its deck's note type.
         let raw = RawSections::of(&text);
         assert_eq!(section_notetype(raw.decks["e"].text), Some(cloze.id));
+    }
+
+    /// A deck that keeps its old entries (its package could not be written) gets its old note
+    /// type's line back.
+    #[test]
+    fn a_deck_that_kept_its_old_entries_gets_its_note_type_line_back() {
+        let (basic, cloze) =
+            (Notetype::builtin("basic", None).unwrap(), Notetype::builtin("cloze", None).unwrap());
+        let mut old = sample();
+        old.notetypes = [(basic.id.0, entry(&basic))].into();
+        let mut new = old.clone();
+        new.notetypes = [(cloze.id.0, entry(&cloze))].into();
+        new.decks.get_mut("d\tx").unwrap().notetype = Some(basic.id);
+        new.decks.insert(
+            "e".into(),
+            DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(cloze.id) },
+        );
+        new.restore_notetypes(&old);
+        assert_eq!(new.notetypes.len(), 2);
+        assert_eq!(new.notetypes[&basic.id.0], entry(&basic));
+        new.decks.get_mut("d\tx").unwrap().notetype = Some(cloze.id);
+        new.restore_notetypes(&old);
+        assert_eq!(new.notetypes.keys().copied().collect::<Vec<_>>(), [cloze.id.0]);
     }
 
     #[test]
