@@ -319,8 +319,10 @@ impl Switch<'_> {
              have are skipped); (2) in Browse, search {search}, select all, Notes > Change Note \
              Type, choose `{new}`, map each field to the field of the same name and Card 1 to \
              Card 1; (3) import {package} again: Anki finds every note (as a duplicate) and adds \
-             the new cards. Change Note Type marks the notes modified, so an edit of their text \
-             made in this same build does not reach Anki: switch first, edit afterwards"
+             the new cards. Leave \"Merge note types\" unticked: with it Anki merges the two note \
+             types into one with every field twice and moves the history to a third card. Change \
+             Note Type marks the notes modified, so an edit of their text made in this same build \
+             does not reach Anki: switch first, edit afterwards"
         );
         Diagnostic::new(Code::W012, path, 1, message).with_hint(hint)
     }

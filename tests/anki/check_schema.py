@@ -135,7 +135,42 @@ def check_switch(report: c.Report, binary: Path, work: Path) -> None:
         col.close()
 
 
+def check_switch_with_merge(report: c.Report, binary: Path, work: Path) -> None:
+    """What W012 warns against: the switched package imported with "Merge note types" ticked.
+    Anki merges the two note types by field and template id; `basic`'s and `reversed`'s ids
+    differ, so the result has every field twice and the history on a third card. If Anki ever
+    changes this, the check fails and the warning's text must change with it."""
+    tag = "schema: a switch imported with Merge note types"
+    project = work / "schema-merge"
+    (project / "source-cards").mkdir(parents=True)
+    (project / "source-cards" / "words.txt").write_text(c.NOTETYPES_DECK, encoding="utf-8")
+    run_build(binary, project)
+    (work / "schema-merge-col").mkdir()
+    col = Collection(str(work / "schema-merge-col" / "x.anki2"))
+    try:
+        apkg = project / "out" / "words.apkg"
+        c.import_apkg(col, apkg)
+        first_cards = sorted(col.find_cards(""))
+        col.sched.set_due_date(first_cards, "7")
+        time.sleep(c.BUILD_SPACING_S)
+        (project / "ankideck.toml").write_text('[defaults]\nnotetype = "reversed"\n', encoding="utf-8")
+        run_build(binary, project)
+        request = c.ImportAnkiPackageRequest(package_path=str(apkg),
+                                             options=c.ImportAnkiPackageOptions(merge_notetypes=True))
+        report.equal(f"{tag}: the notes are updated", c.counts(col.import_anki_package(request).log),
+                     c.counts_zero(updated=2))
+        col.models._clear_cache()
+        merged = col.models.by_name("ankideck Reversed")
+        report.equal(f"{tag}: the note type gets every field twice (what W012 warns of)",
+                     [f["name"] for f in merged["flds"]], ["Front", "Back", "Section", "Front+", "Back+", "Section+"])
+        history = sorted(card.ord for cid in first_cards for card in [col.get_card(cid)])
+        report.equal(f"{tag}: the reviewed cards are now a third card", history, [2, 2])
+    finally:
+        col.close()
+
+
 def check_schema(report: c.Report, binary: Path, work: Path) -> None:
-    """Both checks above."""
+    """The checks above."""
     check_template_and_css_edit(report, binary, work)
     check_switch(report, binary, work)
+    check_switch_with_merge(report, binary, work)
