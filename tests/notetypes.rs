@@ -304,3 +304,20 @@ fn a_switched_deck_whose_package_cannot_be_put_in_place_leaves_a_lock_that_names
     built(tmp.path(), &[]);
     assert_eq!(notetype_names(&lock(tmp.path())), ["ankideck Reversed"]);
 }
+
+#[test]
+fn a_deck_file_renamed_and_switched_to_another_note_type_says_how_to_update_anki() {
+    let tmp = project(None);
+    built(tmp.path(), &[]);
+    std::fs::rename(tmp.path().join("source-cards/geo.txt"), tmp.path().join("source-cards/places.txt"))
+        .unwrap();
+    settings(tmp.path(), "[decks.places]\nnotetype = \"reversed\"\n");
+    let build = built(tmp.path(), &[]);
+    let stderr = build.stderr.replace('\n', " ");
+    assert!(stderr.contains("places.txt:1:"), "{}", build.stderr);
+    assert!(
+        stderr.contains("2 note(s) moved here from a deck built as `ankideck Flashcard`"),
+        "{}",
+        build.stderr
+    );
+}

@@ -265,7 +265,10 @@ impl Run<'_> {
             };
             let moved = moved::from_other_decks(&deck_match, &pools, &pool_names, name);
             let mut types = pool_types.clone();
-            for (other, own) in own_types.iter().enumerate().filter(|(other, _)| *other != d) {
+            // Its own entries too when they are a renamed file's (the review before the build
+            // compared only decks the lock has under their key).
+            let renamed = decks[d].3.taken_over.is_some();
+            for (other, own) in own_types.iter().enumerate().filter(|(other, _)| *other != d || renamed) {
                 types[other] = *own;
             }
             let path = &results[decks[d].0].file;
