@@ -321,3 +321,26 @@ fn a_deck_file_renamed_and_switched_to_another_note_type_says_how_to_update_anki
         build.stderr
     );
 }
+
+#[test]
+fn a_deck_switched_to_a_custom_note_type_is_told_which_field_takes_the_front_and_the_back() {
+    let tmp = project(None);
+    built(tmp.path(), &[]);
+    let custom = vocab_project("[\"Word\", \"Meaning\"]");
+    std::fs::rename(custom.path().join("t"), tmp.path().join("t")).unwrap();
+    settings(tmp.path(), &VOCAB.replace("FIELDS", "[\"Word\", \"Meaning\"]"));
+    let before = notes(&lock(tmp.path()), "geo");
+    let build = built(tmp.path(), &[]);
+    let stderr = build.stderr.replace('\n', " ");
+    assert!(
+        stderr.contains("map Front to Word, Back to Meaning and Card 1 to Recognise"),
+        "{}",
+        build.stderr
+    );
+    let after = notes(&lock(tmp.path()), "geo");
+    assert_eq!(
+        before.iter().map(|n| &n.0).collect::<Vec<_>>(),
+        after.iter().map(|n| &n.0).collect::<Vec<_>>(),
+        "the guids are kept: the custom type holds the front and the back"
+    );
+}

@@ -195,7 +195,18 @@ pub(super) fn review(
         if kind_changed {
             review.new_identities.insert(key.clone());
         }
-        let switch = Switch { deck_name: &deck_name, old_name, new: &new.name, kind_changed };
+        let old_fields: Option<Vec<&str>> = (head.notetypes.get(&old.0))
+            .and_then(|e| e.schema.as_ref())
+            .map(|schema| schema.fields.iter().map(|(_, name)| name.as_str()).collect());
+        let new_fields: Vec<&str> = new.fields.iter().map(|f| f.name.as_str()).collect();
+        let mut fields = field_mapping(old_fields.as_deref(), &new_fields);
+        // The first card keeps its history: its template to the new type's first.
+        let old_card = (head.notetypes.get(&old.0).and_then(|e| e.schema.as_ref()))
+            .and_then(|schema| schema.templates.first())
+            .map_or("Card 1", |(_, name)| name.as_str());
+        let new_card = new.templates.first().map_or("Card 1", |t| t.name.as_str());
+        fields.push_str(&format!(" and {old_card} to {new_card}"));
+        let switch = Switch { deck_name: &deck_name, old_name, new: &new.name, kind_changed, fields };
         review.warnings.push(switch.warning(path, key));
     }
     review
@@ -288,11 +299,33 @@ struct Switch<'a> {
     old_name: &'a str,
     new: &'a str,
     kind_changed: bool,
+    /// How to map the fields in Change Note Type.
+    fields: String,
+}
+
+/// How Change Note Type maps the fields of a note built with a note type of `old` fields (`None`:
+/// not known) to `new`'s: a card's front and back go to the first two fields other than
+/// `Section`, the heading to `Section` (`build::settings::NoteMapping`).
+fn field_mapping(old: Option<&[&str]>, new: &[&str]) -> String {
+    let same = "each field to the field of the same name".to_string();
+    let Some(old) = old else { return same };
+    let sides = |fields: &[&str]| -> Vec<String> {
+        fields.iter().filter(|f| **f != "Section").take(2).map(|f| f.to_string()).collect()
+    };
+    let (from, to) = (sides(old), sides(new));
+    if from == to || from.len() < 2 || to.len() < 2 {
+        return same;
+    }
+    let mut pairs: Vec<String> = from.iter().zip(&to).map(|(a, b)| format!("{a} to {b}")).collect();
+    if old.contains(&"Section") && new.contains(&"Section") {
+        pairs.push("Section to Section".to_string());
+    }
+    pairs.join(", ")
 }
 
 impl Switch<'_> {
     fn warning(&self, path: &Path, key: &str) -> Diagnostic {
-        let Switch { deck_name, old_name, new, .. } = self;
+        let Switch { deck_name, old_name, new, fields, .. } = self;
         let search =
             format!("\"deck:{}\" \"note:{}\"", anki_search_text(deck_name), anki_search_text(old_name));
         if self.kind_changed {
@@ -317,8 +350,7 @@ impl Switch<'_> {
         let hint = format!(
             "to keep the review history: (1) import {package} (Anki adds `{new}`; the notes you \
              have are skipped); (2) in Browse, search {search}, select all, Notes > Change Note \
-             Type, choose `{new}`, map each field to the field of the same name and Card 1 to \
-             Card 1; (3) import {package} again: Anki finds every note (as a duplicate) and adds \
+             Type, choose `{new}`, map {fields}; (3) import {package} again: Anki finds every note (as a duplicate) and adds \
              the new cards. Leave \"Merge note types\" unticked: with it Anki merges the two note \
              types into one with every field twice and moves the history to a third card. Change \
              Note Type marks the notes modified, so an edit of their text made in this same build \
@@ -363,6 +395,18 @@ mod tests {
         let cloze = Notetype::builtin("cloze", None).unwrap();
         assert_eq!(old_notetype(None, &two, cloze.id), Some(reversed.id), "the newest");
         assert_eq!(old_kind(cloze.id, &two), Some(NotetypeKind::Cloze));
+    }
+
+    #[test]
+    fn change_note_type_maps_the_front_and_back_fields_to_the_new_types() {
+        let basic = ["Front", "Back", "Section"];
+        assert_eq!(field_mapping(Some(&basic), &basic), "each field to the field of the same name");
+        assert_eq!(field_mapping(None, &["Word", "Meaning"]), "each field to the field of the same name");
+        assert_eq!(
+            field_mapping(Some(&basic), &["Word", "Section", "Meaning", "Example"]),
+            "Front to Word, Back to Meaning, Section to Section"
+        );
+        assert_eq!(field_mapping(Some(&["Word", "Meaning"]), &basic), "Word to Front, Meaning to Back");
     }
 
     #[test]
