@@ -66,6 +66,12 @@ pub enum Code {
     /// W010: a note lost cards since the last build (a cloze deletion removed): Anki keeps them,
     /// blank, until its "Empty Cards" removes them.
     W010,
+    /// W011: a note type's fields or templates changed since the lock (Anki forks it on import
+    /// unless "Merge note types" is ticked).
+    W011,
+    /// W012: a deck's note type changed since the lock (Anki skips notes it has under another
+    /// note type).
+    W012,
     /// W013: a card asks for its reverse card (`<->`) in a deck whose note type does not make
     /// one on request (every type but `optional-reversed`).
     W013,
@@ -85,6 +91,8 @@ impl Code {
             | Code::W008
             | Code::W009
             | Code::W010
+            | Code::W011
+            | Code::W012
             | Code::W013 => Severity::Warning,
             _ => Severity::Error,
         }

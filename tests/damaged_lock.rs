@@ -352,13 +352,13 @@ fn assert_trailers_are_right(lock: &str) {
     assert_eq!(ends, lock.lines().filter(|l| l.starts_with("deck\t")).count(), "{lock}");
 }
 
-/// A v3 lock round-trips: a forced rebuild and a `--locked` build leave every byte as it is.
+/// A v4 lock round-trips: a forced rebuild and a `--locked` build leave every byte as it is.
 #[test]
-fn version_3_lock_is_byte_stable() {
+fn version_4_lock_is_byte_stable() {
     let project = Project::with_decks(&[("a", 4), ("b", 2)]);
     project.build(T1, &["--csv"], 0);
     let lock = project.read(LOCK);
-    assert!(lock.contains("\nversion\t3\n"), "{lock}");
+    assert!(lock.contains("\nversion\t4\n"), "{lock}");
     assert_trailers_are_right(&lock);
     let before = project.files();
     project.build(T2, &["--csv", "--force"], 0);
@@ -468,7 +468,7 @@ fn version_1_lock_rebuilt(args: &[&str]) -> String {
     let run = project.build(T2, args, 0);
     assert!(run.stderr.contains("(0 new, 1 updated, 5 unchanged, 0 removed)"), "{}", run.stderr);
     let lock = project.read(LOCK);
-    assert!(lock.contains("\nversion\t3\n"), "{lock}");
+    assert!(lock.contains("\nversion\t4\n"), "{lock}");
     assert_trailers_are_right(&lock);
     // Every note keeps its guid and ids; the five unchanged ones their time and hashes too (the
     // sketch columns are version 3's; the line number is gone).
@@ -522,7 +522,7 @@ fn version_2_lock_is_read_and_upgraded() {
     let run = project.build(T2, &[], 0);
     assert!(run.stderr.contains("(0 new, 0 updated, 6 unchanged, 0 removed)"), "{}", run.stderr);
     let v3 = project.read(LOCK);
-    assert!(v3.contains("\nversion\t3\n"), "{v3}");
+    assert!(v3.contains("\nversion\t4\n"), "{v3}");
     assert_trailers_are_right(&v3);
     // A version-2 note line less its line number (the third column) is the version-3 line.
     let notes = |lock: &str, line_column: bool| -> Vec<String> {
@@ -538,10 +538,13 @@ fn version_2_lock_is_read_and_upgraded() {
     };
     assert_eq!(notes(&v3, false), notes(&v2, true));
     assert_eq!(notes(&v2, true).len(), 6);
-    let head = |lock: &str| {
-        lock.lines().filter(|l| !l.starts_with("version\t")).take(4).collect::<Vec<_>>().join("\n")
+    // Version 4 adds a column to each: the note type's kind, the deck's note type.
+    let head = |lock: &str, added: bool| -> Vec<String> {
+        (lock.lines().filter(|l| l.starts_with("notetype\t") || l.starts_with("deck\t")))
+            .map(|l| if added { l.rsplit_once('\t').unwrap().0 } else { l }.to_string())
+            .collect()
     };
-    assert_eq!(head(&v3), head(&v2), "the note type and deck lines are as they were");
+    assert_eq!(head(&v3, true), head(&v2, false), "the note type and deck lines are as they were");
     let run = project.build(T3, &["--force"], 0);
     assert!(run.stderr.contains("(0 new, 0 updated, 6 unchanged, 0 removed)"), "{}", run.stderr);
     assert_eq!(project.read(LOCK), v3);

@@ -291,9 +291,16 @@ fn v3_and_v2_merged(root: &Path, tamper: impl Fn(&str) -> String) -> (PathBuf, S
     // once, then A's note lines and `end` line, then B's.
     let lock_a = read(&a, LOCK);
     let start = lock_a.find("deck\tsoviet-history\t").unwrap();
-    assert!(lock_a[start..].starts_with(&deck_line), "the deck line is the same in both versions");
+    // Version 4 added the deck's note type at the end of its line: the merge keeps A's line
+    // (only A changed it), B's side vouches for the line without that column.
+    let a_deck_line = &lock_a[start..start + lock_a[start..].find('\n').unwrap() + 1];
+    assert_eq!(
+        a_deck_line.rsplit_once('\t').unwrap().0.to_string() + "\n",
+        deck_line,
+        "A's deck line is B's and its note type"
+    );
     let merged_lock = format!("{}{b_side}", lock_a);
-    assert!(lock_a.contains("\nversion\t3\n"));
+    assert!(lock_a.contains("\nversion\t4\n"));
     std::fs::create_dir_all(merged.join("out")).unwrap();
     copy_project(&a, &merged, true);
     std::fs::write(merged.join("source-cards/soviet-history.txt"), &source).unwrap();
@@ -318,7 +325,7 @@ fn a_version_3_and_version_2_lock_merged_keep_both_sides_identities() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("note identities carried over from both sides of a git merge in the lock (version 3, 6 notes and version 2, 7 notes; 1 only on one side)"),
+        stderr.contains("note identities carried over from both sides of a git merge in the lock (version 4, 6 notes and version 2, 7 notes; 1 only on one side)"),
         "{stderr}"
     );
     assert!(!stderr.contains("ankideck.lock:"), "reported as damage: {stderr}");

@@ -262,37 +262,6 @@ fn type_in_decks_get_one_card_of_the_type_in_note_type() {
 }
 
 #[test]
-fn decks_of_different_note_types_in_one_project_are_an_error_at_the_odd_decks_key() {
-    let tmp = project(Some("[defaults]\nnotetype = \"reversed\"\n\n[decks.hist]\nnotetype = \"basic\"\n"));
-    let build = run(tmp.path(), &["build"]);
-    assert_eq!(build.code, 1, "{}", build.stderr);
-    assert!(
-        build.stderr.contains("ankideck.toml:5:12: error: the deck `hist` is of the note type `basic` and the deck `geo` of `reversed`"),
-        "{}",
-        build.stderr
-    );
-    assert!(!tmp.path().join("out/geo.apkg").exists());
-}
-
-#[test]
-fn switching_the_note_type_of_built_decks_is_refused_and_writes_nothing() {
-    let tmp = project(None);
-    assert_eq!(run(tmp.path(), &["build"]).code, 0);
-    let before = out_files(tmp.path());
-    std::fs::write(tmp.path().join("ankideck.toml"), "[defaults]\nnotetype = \"reversed\"\n").unwrap();
-    let build = run(tmp.path(), &["build"]);
-    assert_eq!(build.code, 1, "{}", build.stderr);
-    assert!(
-        build.stderr.contains(
-            "are of the note type `ankideck Flashcard`, and the settings now ask for `ankideck Reversed`"
-        ),
-        "{}",
-        build.stderr
-    );
-    assert_eq!(out_files(tmp.path()), before);
-}
-
-#[test]
 fn a_reversed_note_whose_back_anki_sees_as_empty_has_no_reverse_card_until_it_gets_one() {
     let tmp = project(Some("[defaults]\nnotetype = \"reversed\"\nhtml = true\n"));
     std::fs::write(

@@ -119,7 +119,6 @@ impl Run<'_> {
         &self,
         files: &[SourceFile],
         sources: Vec<Option<SourceRead>>,
-        notetype_entry: &NotetypeEntry,
         sections: &std::collections::HashMap<&str, u128>,
     ) -> Vec<Checked> {
         let clashing = discover::case_clashes(files);
@@ -129,8 +128,9 @@ impl Run<'_> {
             .map(|(file, source)| match clashing.iter().find(|d| d.file == file.path) {
                 Some(diagnostic) => Checked::Invalid(diagnostic.clone()),
                 None => {
-                    let settings = self.deck_fingerprint(&stem_of(&file.path));
-                    check(file, source, notetype_entry, sections, &settings, &self.opts.out)
+                    let stem = stem_of(&file.path);
+                    let settings = self.deck_fingerprint(&stem);
+                    check(file, source, self.types.entry(&stem), sections, &settings, &self.opts.out)
                 }
             })
             .collect()

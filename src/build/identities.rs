@@ -33,7 +33,8 @@ impl Run<'_> {
                     Prepared::Ready { deck, .. } => recover::DeckName { key: &deck.key, name: &deck.name },
                     _ => return None,
                 };
-                Some(recover::old_identities(opts, old_lock, name, self.notetype, forgotten, &mut claimed))
+                let notetype = self.types.notetype(name.key);
+                Some(recover::old_identities(opts, old_lock, name, notetype, forgotten, &mut claimed))
             })
             .collect();
         forgotten.retain(|key| !claimed.contains(key));
@@ -57,7 +58,8 @@ impl Run<'_> {
             if old.from.is_some() || old.taken_over.is_some() || !lock_edited.contains(name.key) {
                 continue;
             }
-            for entry in recover::forgotten_by_lock(opts, name, self.notetype, &mut guids) {
+            let notetype = self.types.notetype(name.key);
+            for entry in recover::forgotten_by_lock(opts, name, notetype, &mut guids) {
                 if entry.note_id.0 > max_id && entry.card_ids.iter().all(|c| c.0 > max_id) {
                     old.notes.to_mut().push(entry);
                 } else {
@@ -89,13 +91,16 @@ impl Run<'_> {
             let key = old.taken_over.clone().unwrap_or_else(|| key.clone());
             old.new_ids = recover::renew_clashing_ids(old_lock, &key, &mut old.notes, &mut ids);
         }
-        let mut old_notetype = old_lock.notetypes.get(&self.notetype.id.0);
-        if old_notetype.is_none() {
-            // No note type in the lock: take the newest one recovered from a package, if any.
-            old_notetype =
-                olds.iter().flatten().flatten().filter_map(|o| o.notetype.as_ref()).max_by_key(|e| e.mtime);
-        }
-        let notetype_entry = identify::identify_notetype(self.notetype, old_notetype, opts.now_secs);
+        let recovered = || olds.iter().flatten().flatten().filter_map(|o| o.notetype.as_ref());
+        let notetype_entries: std::collections::HashMap<i64, crate::lock::NotetypeEntry> = (self.types.all())
+            .iter()
+            .map(|nt| {
+                // No such note type in the lock: take the newest one recovered from a package.
+                let old = (old_lock.notetypes.get(&nt.id.0))
+                    .or_else(|| recover::newest_of(recovered().filter(|e| e.id == nt.id)));
+                (nt.id.0, identify::identify_notetype(nt, old, opts.now_secs))
+            })
+            .collect();
 
         let mut lock = Lock::default();
         let mut results: Vec<DeckResult> = Vec::with_capacity(files.len());
@@ -131,11 +136,16 @@ impl Run<'_> {
         // Entries of a version-1 lock get their sketches per side from the previous packages.
         for (_, deck, _, old) in &mut decks {
             let (key, name) = (deck.key.as_str(), deck.name.as_str());
+            let notetype = self.types.notetype(key);
+            // Switched between cloze and normal: no note keeps its identity (the cards do not map).
+            if self.types.fresh(key) {
+                old.notes = Default::default();
+            }
             let key = old.taken_over.as_deref().unwrap_or(key);
             let name = old.deck.as_ref().map_or(name, |d| d.name.as_str());
             let notes = std::mem::take(&mut old.notes);
             old.notes =
-                recover::with_sketches(opts, old_lock, notes, recover::DeckName { key, name }, self.notetype);
+                recover::with_sketches(opts, old_lock, notes, recover::DeckName { key, name }, notetype);
         }
         let others: Vec<std::borrow::Cow<[NoteEntry]>> = forgotten
             .iter()
@@ -143,7 +153,8 @@ impl Run<'_> {
                 let mut notes = old_lock.notes.get(key).map_or(&[][..], Vec::as_slice).into();
                 recover::renew_clashing_ids(old_lock, key, &mut notes, &mut ids);
                 let name = old_lock.decks.get(key).map_or(key.as_str(), |d| d.name.as_str());
-                recover::with_sketches(opts, old_lock, notes, recover::DeckName { key, name }, self.notetype)
+                let notetype = self.types.notetype(key);
+                recover::with_sketches(opts, old_lock, notes, recover::DeckName { key, name }, notetype)
             })
             .collect();
         let others: Vec<&[NoteEntry]> = others.iter().map(|notes| &**notes).collect();
@@ -191,13 +202,42 @@ impl Run<'_> {
         // A new note gets a card id per card Anki makes for it. A note type of one template
         // makes card 1 of every note (Anki adds it even when it renders empty): no need to
         // look at the fields.
-        let cards = match (self.notetype.kind, self.notetype.templates.len()) {
-            (crate::notetype::NotetypeKind::Normal, 1) => identify::CardShape::Every(1),
-            _ => identify::CardShape::PerNote(self.notetype),
-        };
+        // The note type each pool's entries were built with (not the deck's own: a switch is
+        // reviewed before the build), for the notes that move across note types.
+        let pool_types: Vec<Option<(crate::ids::NotetypeId, &str)>> = (decks.iter())
+            .map(|(_, _, _, _)| None)
+            .chain(forgotten.iter().map(|key| {
+                let id = super::schema::old_notetype_of(old_lock, key, self.types.notetype(key).id)?;
+                Some((id, old_lock.notetypes.get(&id.0).map_or("(unknown)", |e| e.name.as_str())))
+            }))
+            .collect();
+        let own_types: Vec<Option<(crate::ids::NotetypeId, &str)>> = (decks.iter())
+            .map(|(_, deck, _, old)| {
+                let key = &deck.key;
+                let key = old.taken_over.as_deref().unwrap_or(key);
+                let id = super::schema::old_notetype_of(old_lock, key, self.types.notetype(key).id)?;
+                Some((id, old_lock.notetypes.get(&id.0).map_or("(unknown)", |e| e.name.as_str())))
+            })
+            .collect();
+        let mut warnings: Vec<Diagnostic> = pin_errors.iter().map(|e| e.diagnostic()).collect();
         let mut assignments = Vec::with_capacity(decks.len());
         for (d, (deck_match, text)) in matched.decks.into_iter().zip(&texts).enumerate() {
-            let moved = moved::from_other_decks(&deck_match, &pools, &pool_names, &decks[d].1.name);
+            let (key, name) = (&decks[d].1.key, &decks[d].1.name);
+            let notetype = self.types.notetype(key);
+            let cards = match (notetype.kind, notetype.templates.len()) {
+                (crate::notetype::NotetypeKind::Normal, 1) => identify::CardShape::Every(1),
+                _ => identify::CardShape::PerNote(notetype),
+            };
+            let moved = moved::from_other_decks(&deck_match, &pools, &pool_names, name);
+            let mut types = pool_types.clone();
+            // Its own entries too when they are a renamed file's (the review before the build
+            // compared only decks the lock has under their key).
+            let renamed = decks[d].3.taken_over.is_some();
+            for (other, own) in own_types.iter().enumerate().filter(|(other, _)| *other != d || renamed) {
+                types[other] = *own;
+            }
+            let path = &results[decks[d].0].file;
+            warnings.extend(super::schema::moved_across_types(&deck_match, &pools, &types, notetype, path));
             assignments.push(
                 identify::assign(deck_match, d, &pools, text, (&mut ids, cards), &mut guids)
                     .map(|a| (a, moved)),
@@ -205,7 +245,6 @@ impl Run<'_> {
         }
         let failures: Vec<Option<std::io::Error>> = texts.into_iter().map(DeckText::failure).collect();
         let mut to_emit: Vec<Pending> = Vec::new();
-        let mut warnings: Vec<Diagnostic> = pin_errors.iter().map(|e| e.diagnostic()).collect();
         let zipped = decks.into_iter().zip(assignments).zip(failures).zip(exchanges).enumerate();
         for (d, ((((index, deck, source, old), assignment), failure), exchange)) in zipped {
             let cx = Context {
@@ -250,9 +289,10 @@ impl Run<'_> {
                 warnings.push(Diagnostic::new(Code::W010, &results[index].file, at, message).with_hint(hint));
             }
             let mut deck = identify::identify(deck, assignment, cx);
+            deck.deck.notetype = Some(self.types.notetype(&deck.key).id);
             deck.old_notes = old.notes;
             if lock_edited.contains(&deck.key) {
-                super::reverted::newer_than_package(opts, self.notetype, &mut deck);
+                super::reverted::newer_than_package(opts, self.types.notetype(&deck.key), &mut deck);
             }
             // Its lock section is made from its notes by `finish_entries`.
             lock.decks.insert(deck.key.clone(), deck.deck.clone());
@@ -297,7 +337,10 @@ impl Run<'_> {
                 recover::keep_untaken_entries(old_lock, &key, taken, &mut lock);
             }
         }
-        lock.notetypes.insert(notetype_entry.id.0, notetype_entry.clone());
-        Identified { lock, results, to_emit, notetype_entry, gone_left, warnings }
+        // The note types of the decks written, and those of the decks kept as they were.
+        lock.notetypes = old_lock.notetypes.clone();
+        lock.notetypes.extend(notetype_entries.iter().map(|(id, entry)| (*id, entry.clone())));
+        lock.prune_notetypes();
+        Identified { lock, results, to_emit, notetype_entries, gone_left, warnings }
     }
 }

@@ -20,6 +20,7 @@ mod prepare;
 pub mod progress;
 pub mod recover;
 mod reverted;
+pub mod schema;
 pub mod settings;
 pub mod stale;
 pub mod state;
@@ -223,16 +224,6 @@ pub enum BuildError {
     /// `ankideck.toml` is wrong or cannot be read: nothing is built.
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
-    /// The decks' note type is not the one their notes in the lock were built with.
-    #[error(
-        "the notes in {} are of the note type `{old}`, and the settings now ask for `{new}`: \
-         switching a deck's note type is not supported yet (Anki keeps a note's type on import, \
-         so the notes would not be updated)\n  hint: set `notetype` back; or, to start over, \
-         delete {0} (every note gets a new identity: Anki imports them as new notes and the old \
-         ones keep their review history under `{old}`)",
-        lock.display()
-    )]
-    NotetypeSwitch { lock: PathBuf, old: String, new: String },
     /// A custom note type of `ankideck.toml` is wrong (the message names the file).
     #[error(transparent)]
     Notetype(settings::NotetypeOfError),
@@ -322,7 +313,9 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     }
     let project = settings::load(&opts.lock)?;
     let file_stems: Vec<String> = files.iter().map(|f| stem_of(&f.path)).collect();
-    let notetype = load_notetype(&opts.source, &project, &file_stems)?;
+    let mut types = schema::DeckTypes::load(&project, &file_stems, |stem| {
+        load_notetype(&opts.source, &project, &[stem.to_string()])
+    })?;
     let settings_warnings = settings::warnings(&project, file_stems.iter().map(String::as_str));
     // The lock and the sources whose outputs exist (the incremental check needs both) are read
     // at the same time.
@@ -344,21 +337,13 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     }
     let interrupted = journal::pending(&opts.out, old_text.as_deref());
     let head = Lock::parse(&opts.lock, raw.head)?;
-    // Notes built under one note type cannot move to another by rebuilding: Anki keeps a note's
-    // type on import, and the lock's card ids are the old type's cards.
-    if !raw.decks.is_empty() && !head.notetypes.is_empty() && !head.notetypes.contains_key(&notetype.id.0) {
-        let old = head.notetypes.values().max_by_key(|e| e.mtime).expect("not empty");
-        return Err(BuildError::NotetypeSwitch {
-            lock: opts.lock.clone(),
-            old: old.name.clone(),
-            new: notetype.name.clone(),
-        });
-    }
-    let notetype_entry =
-        identify::identify_notetype(&notetype, head.notetypes.get(&notetype.id.0), opts.now_secs);
+    // A note type whose schema changed, or a deck switched to another one: said before anything
+    // is written (W011, W012).
+    let review = types.review(&raw, &head, &files, &settings::settings_path(&opts.lock), opts.now_secs);
+    let settings_warnings = settings_warnings.into_iter().chain(review).collect::<Vec<_>>();
     let run = Run {
         opts,
-        notetype: &notetype,
+        types: &types,
         project: &project,
         settings: format!("compression={} csv={}", opts.compression.name(), opts.csv),
         progress,
@@ -369,7 +354,7 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     // decks' last builds wrote both need it.
     let sections: std::collections::HashMap<&str, u128> =
         raw.decks.par_iter().map(|(key, s)| (key.as_str(), state::section_digest(s.text))).collect();
-    let mut checked = run.check_all(&files, sources, &notetype_entry, &sections);
+    let mut checked = run.check_all(&files, sources, &sections);
     drop(phase);
     // A lock of an earlier version is written anew, each section parsed (none carried over as
     // it is): every deck is rebuilt once, so that each records the digest of its new section
@@ -459,7 +444,7 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
             && old_lock.clashes.contains_key(&key)
             && old_lock.parse_kept_clashing(&opts.lock, &key)
         {
-            *prepared = prepare(file, None, opts, &project.for_deck(&key), notetype.sides());
+            *prepared = prepare(file, None, opts, &project.for_deck(&key), types.notetype(&key).sides());
         }
     }
     let diagnostics: Vec<Diagnostic> =
@@ -541,7 +526,8 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
 /// What every phase of one build reads.
 struct Run<'a> {
     opts: &'a BuildOptions,
-    notetype: &'a Notetype,
+    /// Each deck's note type.
+    types: &'a schema::DeckTypes,
     /// The project's `ankideck.toml`.
     project: &'a crate::settings::Settings,
     /// The settings that change the outputs, as fingerprinted.
@@ -554,7 +540,8 @@ struct Identified<'a> {
     lock: Lock,
     results: Vec<DeckResult>,
     to_emit: Vec<Pending<'a>>,
-    notetype_entry: NotetypeEntry,
+    /// The entry of each note type this build writes, by id.
+    notetype_entries: std::collections::HashMap<i64, NotetypeEntry>,
     /// For each deck whose file is gone, its entries that no deck took (its removed notes).
     gone_left: std::collections::HashMap<String, Vec<NoteEntry>>,
     /// What identifying found to warn about (W010: cards a note no longer makes).
@@ -567,7 +554,7 @@ fn free_in_background<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new().name("ankideck-free".into()).spawn(move || drop(value));
 }
 
-/// The decks' note type (their settings'), with the project's `ankideck.css` if there is one.
+/// The note type of the decks `stems` (their settings'; one for all of them), with the project's `ankideck.css` if there is one.
 fn load_notetype(
     source: &Path,
     project: &crate::settings::Settings,

@@ -204,12 +204,13 @@ impl Run<'_> {
         files: &[SourceFile],
         checked: Vec<Checked>,
     ) -> Vec<(Prepared, Vec<Diagnostic>)> {
-        let sides = self.notetype.sides();
         files
             .par_iter()
             .zip(checked)
             .map(|(file, checked)| {
-                let settings = self.project.for_deck(&stem_of(&file.path));
+                let stem = stem_of(&file.path);
+                let settings = self.project.for_deck(&stem);
+                let sides = self.types.notetype(&stem).sides();
                 let prepared = match checked {
                     Checked::Build(read) => prepare(file, read, self.opts, &settings, sides),
                     // Parsed all the same, so that build reports what check does: the clash

@@ -63,6 +63,7 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
                 id: DeckId(d["id"].as_i64().unwrap_or(0)),
                 mtime: d["mod"].as_i64().unwrap_or(0),
                 name: deck_name.to_string(),
+                notetype: Some(notetype.id),
             },
         )
     });
@@ -75,9 +76,15 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
             // An unknown old definition: the hash 0 never matches, so the mod moves forward.
             hash: if same { notetype.definition_hash() } else { 0 },
             name: notetype.name.to_string(),
+            schema: crate::notetype::Schema::of_schema11(model),
         }
     });
     Ok(Recovered { notes: notes.into_iter().map(|(_, e)| e).collect(), deck, notetype })
+}
+
+/// The newest of `entries` (by `mod`).
+pub(super) fn newest_of<'a>(entries: impl Iterator<Item = &'a NotetypeEntry>) -> Option<&'a NotetypeEntry> {
+    entries.max_by_key(|e| e.mtime)
 }
 
 /// Fills in the sketches per side of lock entries read from a version-1 lock (which had one

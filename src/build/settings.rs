@@ -47,17 +47,14 @@ pub enum NotetypeOfError {
     TooFewFields { file: PathBuf, name: String, count: usize },
 }
 
-/// The note type of the decks `stems` (one for all of them; a project that mixes them is an
-/// error at the odd deck's key), with the project's `ankideck.css` (a built-in one) or its own
-/// files read (a custom one).
+/// The note type of the decks `stems` (the first one's: the build asks for one deck at a time,
+/// or for decks of one note type), with the project's `ankideck.css` (a built-in one) or its
+/// own files read (a custom one).
 pub fn notetype_of(
     settings: &Settings,
     stems: &[&str],
     extra_css: Option<&str>,
 ) -> Result<Notetype, NotetypeOfError> {
-    if let Some(error) = settings.mixed_notetypes(stems) {
-        return Err(error.into());
-    }
     let choice = stems.first().map(|stem| settings.for_deck(stem).notetype);
     Ok(match choice {
         Some(NotetypeChoice::Builtin(b)) => Notetype::builtin(b.name(), extra_css).expect("a built-in name"),

@@ -203,14 +203,16 @@ impl Run<'_> {
         interrupted: &[journal::Unreported],
     ) -> Result<(LockStatus, Vec<stale::GoneDeck>, JournalAfter), BuildError> {
         let opts = self.opts;
-        let Identified { lock, results, to_emit, notetype_entry, .. } = identified;
+        let Identified { lock, results, to_emit, notetype_entries, .. } = identified;
         let (emitted, staged_lock) = rayon::join(
             || {
                 to_emit
                     .par_iter()
                     .map(|p| {
                         let deck_settings = self.project.for_deck(&p.deck.key);
-                        let emitted = emit_deck(opts, self.notetype, notetype_entry, &deck_settings, p);
+                        let notetype = self.types.notetype(&p.deck.key);
+                        let entry = &notetype_entries[&notetype.id.0];
+                        let emitted = emit_deck(opts, notetype, entry, &deck_settings, p);
                         self.progress.advance(p.deck.len() as u64);
                         emitted
                     })
@@ -251,6 +253,8 @@ impl Run<'_> {
         }
         // A deck that failed to write put its old entries back: the staged lock is stale then.
         let mut staged = if written.len() < to_emit.len() {
+            // Its entries are of the note type of its last build.
+            lock.restore_notetypes(old_lock);
             lockfile::stage_lock(&opts.lock, &opts.out, lock)?
         } else {
             staged_lock
@@ -303,9 +307,9 @@ impl Run<'_> {
         let status = lockfile::commit_lock(&opts.lock, staged, old_digest)?;
         drop(phase);
         let placed = place_outputs(opts, written, results)?;
-        let notetype_line = notetype_fingerprint(notetype_entry);
         for (pending, mut built) in placed {
             let stem = &pending.deck.key;
+            let notetype_line = notetype_fingerprint(&notetype_entries[&self.types.notetype(stem).id.0]);
             let section = match section_digests.get(stem) {
                 Some(digest) => *digest,
                 None => lock

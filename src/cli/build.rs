@@ -96,9 +96,7 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
         Err(err) => {
             eprintln!("error: {err}");
             match err {
-                build::BuildError::NoDecks(_)
-                | build::BuildError::NotetypeSwitch { .. }
-                | build::BuildError::Notetype(_) => ExitCode::from(INPUT_ERROR),
+                build::BuildError::NoDecks(_) | build::BuildError::Notetype(_) => ExitCode::from(INPUT_ERROR),
                 build::BuildError::Discover(e) if e.is_input() => ExitCode::from(INPUT_ERROR),
                 build::BuildError::Lock(e) if e.is_input() => ExitCode::from(INPUT_ERROR),
                 build::BuildError::Stylesheet(e) if e.is_input() => ExitCode::from(INPUT_ERROR),

@@ -32,11 +32,13 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         }
     };
     let stems: Vec<String> = files.iter().map(|f| source::stem_of(&f.path)).collect();
-    // As `build`: the decks' note type must be one that can be made (one for all decks, a
-    // custom one's files readable and valid).
-    let stem_refs: Vec<&str> = stems.iter().map(String::as_str).collect();
-    match build::settings::notetype_of(&project, &stem_refs, None) {
-        Ok(_) => {}
+    // As `build`: each deck's note type must be one that can be made (a custom one's files
+    // readable and valid).
+    // And as `build`: what the lock says of a note type whose fields or templates changed, or
+    // of a deck switched to another note type (W011, W012).
+    let load = |stem: &str| build::settings::notetype_of(&project, &[stem], None);
+    let notetype_warnings = match build::schema::check_notetypes(&args.lock, &project, &files, load) {
+        Ok(warnings) => warnings,
         Err(build::settings::NotetypeOfError::Settings(err)) => {
             eprintln!("{}", build::settings::error_text(&err));
             return ExitCode::from(if err.is_input_error() { INPUT_ERROR } else { TOOL_ERROR });
@@ -49,11 +51,12 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             eprintln!("error: {err}");
             return ExitCode::from(INPUT_ERROR);
         }
-    }
+    };
     let mut decks = Vec::new();
     let mut cards = 0;
     let mut diagnostics = skipped;
     diagnostics.extend(build::settings::warnings(&project, stems.iter().map(String::as_str)));
+    diagnostics.extend(notetype_warnings);
     let mut unread: Vec<String> = Vec::new();
     // The stylesheet is part of every deck's note type: one `build` cannot use fails the
     // build, so `check` says so too (exit 1 for a wrong file, as `build`).

@@ -144,7 +144,13 @@ pub fn identify_notetype(notetype: &Notetype, old: Option<&NotetypeEntry>, now_s
         Some(old) if old.hash == hash => old.mtime,
         _ => bumped(old.map(|o| o.mtime), now_secs),
     };
-    NotetypeEntry { id: notetype.id, mtime, hash, name: notetype.name.to_string() }
+    NotetypeEntry {
+        id: notetype.id,
+        mtime,
+        hash,
+        name: notetype.name.to_string(),
+        schema: Some(crate::notetype::Schema::of(notetype)),
+    }
 }
 
 /// Everything the identify stage of one deck reads besides the deck and its [`Assignment`].
@@ -267,7 +273,9 @@ pub fn identity_of<'a>(
 pub fn deck_entry(old: Option<&DeckEntry>, name: &str, now_secs: i64) -> DeckEntry {
     match old {
         Some(old) if old.name == name => old.clone(),
-        _ => DeckEntry { id: ids::deck_id_for(name), mtime: now_secs, name: name.to_string() },
+        _ => {
+            DeckEntry { id: ids::deck_id_for(name), mtime: now_secs, name: name.to_string(), notetype: None }
+        }
     }
 }
 

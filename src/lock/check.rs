@@ -386,7 +386,15 @@ pub(super) fn merged_sides(section: &str, key: &str) -> Result<MergedSides, Opti
     for side in &sides {
         let side = match (side.starts_with("deck\t"), shared_deck_line) {
             (true, _) => side.clone(),
-            (false, Some(deck)) => format!("{deck}{side}"),
+            (false, Some(deck)) => {
+                let with_shared = format!("{deck}{side}");
+                // A side written by a lock of version 3 or older vouches for its deck line
+                // without the note type column that version 4 added to the line the merge kept.
+                match (check_section(&with_shared, key, 0), without_notetype_column(deck)) {
+                    (Err(_), Some(older)) => format!("{older}{side}"),
+                    _ => with_shared,
+                }
+            }
             (false, None) => return Err(None),
         };
         check_section(&side, key, 0).map_err(|_| None)?;
@@ -444,17 +452,33 @@ pub(super) fn merged_sides(section: &str, key: &str) -> Result<MergedSides, Opti
     Ok(merged)
 }
 
-/// A sound side's lock version (3, or 2 for lines with a source line number), deck entry and
+/// A version-4 deck line (`deck key id mod name notetype`) as versions 2 and 3 wrote it, without
+/// its note type column; `None` for a line without one.
+fn without_notetype_column(deck_line: &str) -> Option<String> {
+    let line = deck_line.trim_end_matches('\n').trim_end_matches('\r');
+    let cols: Vec<&str> = line.split('\t').collect();
+    (cols.len() == 6).then(|| cols[..5].join("\t") + "\n")
+}
+
+/// A sound side's lock version (4 for a deck line with its note type, 3, or 2 for lines with a
+/// source line number), deck entry and
 /// notes.
 fn parse_side(side: &str) -> Option<(u32, Option<super::DeckEntry>, Vec<super::NoteEntry>)> {
     let (mut version, mut deck, mut notes) = (None, None, Vec::new());
     for line in side.lines() {
         let cols: Vec<&str> = line.trim_end_matches('\r').split('\t').collect();
         match cols[0] {
-            "deck" => deck = Some(parse_deck(&cols)?.1),
+            "deck" => {
+                deck = Some(parse_deck(&cols)?.1);
+                // Version 4 added the note type column.
+                if cols.len() == 6 {
+                    version = Some(4);
+                }
+            }
             "note" => {
                 let this = if cols.len() == NOTE_COLUMNS { 3 } else { 2 };
-                if *version.get_or_insert(this) != this {
+                // Version 4's note lines are version 3's.
+                if (*version.get_or_insert(this)).min(3) != this {
                     return None;
                 }
                 notes.push(parse_note(&cols, this)?.1);

@@ -138,7 +138,15 @@ mod tests {
         let mut lock = sample();
         let mut other = lock.notes["d\tx"][0].clone();
         edit(&mut other);
-        lock.decks.insert("e".into(), DeckEntry { id: DeckId(10), mtime: 5, name: "E".into() });
+        lock.decks.insert(
+            "e".into(),
+            DeckEntry {
+                id: DeckId(10),
+                mtime: 5,
+                name: "E".into(),
+                notetype: Some(crate::ids::NotetypeId(7)),
+            },
+        );
         lock.notes.insert("e".into(), vec![other]);
         let text = lock.to_text().unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -235,7 +243,15 @@ mod tests {
         let mut two = one.clone();
         two.guid = "two".into();
         two.card_ids = CardIds::one(CardId(2002));
-        lock.decks.insert("e".into(), DeckEntry { id: DeckId(10), mtime: 5, name: "E".into() });
+        lock.decks.insert(
+            "e".into(),
+            DeckEntry {
+                id: DeckId(10),
+                mtime: 5,
+                name: "E".into(),
+                notetype: Some(crate::ids::NotetypeId(7)),
+            },
+        );
         lock.notes.insert("e".into(), vec![one, two]);
         let text = lock.to_text().unwrap();
         let dir = tempfile::tempdir().unwrap();

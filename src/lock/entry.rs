@@ -3,6 +3,7 @@
 //! and read once per note of every deck a build touches.
 
 use crate::ids::{CardIds, DeckId, NoteId, NotetypeId};
+use crate::notetype::Schema;
 use crate::sketch::Sketch;
 use std::fmt::Write as _;
 
@@ -13,6 +14,9 @@ pub struct NotetypeEntry {
     pub mtime: i64,
     pub hash: u64,
     pub name: String,
+    /// What Anki compares on import (kind, field and template ids): the next build compares it
+    /// with the note type it makes. `None` when read from a lock before version 4.
+    pub schema: Option<Schema>,
 }
 
 /// A deck's identity.
@@ -21,6 +25,9 @@ pub struct DeckEntry {
     pub id: DeckId,
     pub mtime: i64,
     pub name: String,
+    /// The note type its notes were built with; `None` when read from a lock before version 4
+    /// (one note type for every deck then).
+    pub notetype: Option<NotetypeId>,
 }
 
 /// A note's identity and what is needed to match it against the next build.
@@ -49,8 +56,31 @@ pub struct NoteEntry {
 }
 
 /// A deck's lock line (`key_text` is the escaped deck key).
+/// Since version 4 it ends with the deck's note type id (`-` if unknown: a deck kept from an
+/// older lock).
 pub(super) fn push_deck_line(line: &mut String, key_text: &str, deck: &DeckEntry) {
-    let _ = writeln!(line, "deck\t{key_text}\t{}\t{}\t{}", deck.id.0, deck.mtime, escape(&deck.name));
+    let _ = write!(line, "deck\t{key_text}\t{}\t{}\t{}\t", deck.id.0, deck.mtime, escape(&deck.name));
+    match deck.notetype {
+        Some(id) => push_int(line, id.0),
+        None => line.push('-'),
+    }
+    line.push('\n');
+}
+
+/// A note type's lines: `notetype`, id, mod, hash, name and (since version 4) kind, then a
+/// `field` and a `template` line for each of its fields and templates, in order (id and name).
+pub(super) fn push_notetype_lines(line: &mut String, nt: &NotetypeEntry) {
+    let _ = write!(line, "notetype\t{}\t{}\t{:016x}\t{}", nt.id.0, nt.mtime, nt.hash, escape(&nt.name));
+    let Some(schema) = &nt.schema else {
+        line.push('\n');
+        return;
+    };
+    let _ = writeln!(line, "\t{}", if schema.cloze { "cloze" } else { "normal" });
+    for (what, list) in [("field", &schema.fields), ("template", &schema.templates)] {
+        for (id, name) in list {
+            let _ = writeln!(line, "{what}\t{}\t{id}\t{}", nt.id.0, escape(name));
+        }
+    }
 }
 
 /// A note's lock line (`key_text` is the escaped deck key): key, guid, note id, card ids by
@@ -112,19 +142,59 @@ pub(crate) fn push_hex16(out: &mut String, n: u64) {
     }
 }
 
+/// A `notetype` line: five columns before version 4 (no schema), six since (the kind; its
+/// fields and templates follow on lines of their own, see [`push_schema_line`]).
 pub(super) fn parse_notetype(cols: &[&str]) -> Option<NotetypeEntry> {
-    let [_, id, mtime, hash, name] = cols else { return None };
+    let (id, mtime, hash, name, kind) = match cols {
+        [_, id, mtime, hash, name] => (id, mtime, hash, name, None),
+        [_, id, mtime, hash, name, kind] => (id, mtime, hash, name, Some(*kind)),
+        _ => return None,
+    };
+    let schema = match kind {
+        None => None,
+        Some("normal") => Some(Schema { cloze: false, fields: Vec::new(), templates: Vec::new() }),
+        Some("cloze") => Some(Schema { cloze: true, fields: Vec::new(), templates: Vec::new() }),
+        Some(_) => return None,
+    };
     Some(NotetypeEntry {
         id: NotetypeId(id.parse().ok()?),
         mtime: mtime.parse().ok()?,
         hash: u64::from_str_radix(hash, 16).ok()?,
         name: unescape(name),
+        schema,
     })
 }
 
+/// A `field` or `template` line (note type id, the field's or template's id, its name) added to
+/// the schema of its note type in `notetypes`; `None` if it is malformed or its note type has no
+/// line with a kind before it.
+pub(super) fn push_schema_line(
+    cols: &[&str],
+    notetypes: &mut std::collections::BTreeMap<i64, NotetypeEntry>,
+) -> Option<()> {
+    let [what, ntid, id, name] = cols else { return None };
+    let schema = notetypes.get_mut(&ntid.parse().ok()?)?.schema.as_mut()?;
+    let list = if *what == "field" { &mut schema.fields } else { &mut schema.templates };
+    list.push((id.parse().ok()?, unescape(name)));
+    Some(())
+}
+
+/// A `deck` line: five columns before version 4, six since (the note type id, or `-`).
 pub(super) fn parse_deck(cols: &[&str]) -> Option<(String, DeckEntry)> {
-    let [_, key, id, mtime, name] = cols else { return None };
-    let entry = DeckEntry { id: DeckId(id.parse().ok()?), mtime: mtime.parse().ok()?, name: unescape(name) };
+    let (key, id, mtime, name, notetype) = match cols {
+        [_, key, id, mtime, name] => (key, id, mtime, name, None),
+        [_, key, id, mtime, name, "-"] => (key, id, mtime, name, None),
+        [_, key, id, mtime, name, notetype] => {
+            (key, id, mtime, name, Some(NotetypeId(notetype.parse().ok()?)))
+        }
+        _ => return None,
+    };
+    let entry = DeckEntry {
+        id: DeckId(id.parse().ok()?),
+        mtime: mtime.parse().ok()?,
+        name: unescape(name),
+        notetype,
+    };
     Some((unescape(key), entry))
 }
 

@@ -1,7 +1,7 @@
 //! Reading a lock: the whole text, or the head and the few sections a build needs read again
 //! from the file; each deck's section checked before it is trusted.
 
-use super::entry::{parse_deck, parse_note, parse_notetype};
+use super::entry::{parse_deck, parse_note, parse_notetype, push_schema_line};
 #[cfg(test)]
 use super::raw::RawSections;
 use super::raw::{Detached, Run, SelectedSection, changed, kept_text, split};
@@ -349,6 +349,10 @@ impl Lock {
                 ("notetype", Some(_)) => {
                     let entry = parse_notetype(cols).ok_or_else(|| malformed("bad notetype entry"))?;
                     self.notetypes.insert(entry.id.0, entry);
+                }
+                ("field" | "template", Some(_)) => {
+                    push_schema_line(cols, &mut self.notetypes)
+                        .ok_or_else(|| malformed(&format!("bad {} entry", cols[0])))?;
                 }
                 // Checked with its section ([`check::check_section`]), before it is parsed.
                 ("end", Some(_)) => {}

@@ -6,8 +6,12 @@ use std::path::Path;
 
 pub(super) fn sample() -> Lock {
     let mut lock = Lock::default();
-    lock.notetypes.insert(7, NotetypeEntry { id: NotetypeId(7), mtime: 100, hash: 0xabc, name: "NT".into() });
-    lock.decks.insert("d\tx".into(), DeckEntry { id: DeckId(9), mtime: 100, name: "D".into() });
+    lock.notetypes.insert(
+        7,
+        NotetypeEntry { id: NotetypeId(7), mtime: 100, hash: 0xabc, name: "NT".into(), schema: None },
+    );
+    lock.decks
+        .insert("d\tx".into(), DeckEntry { id: DeckId(9), mtime: 100, name: "D".into(), notetype: None });
     lock.notes.entry("d\tx".into()).or_default().push(NoteEntry {
         guid: "g#,1".into(),
         note_id: NoteId(1000),
@@ -66,7 +70,10 @@ fn detached_sections_parse_from_the_file_as_from_the_text() {
         .collect();
     lock.notes.insert("big".into(), notes);
     // A deck without notes: its section is its deck line.
-    lock.decks.insert("empty".into(), DeckEntry { id: DeckId(11), mtime: 100, name: "E".into() });
+    lock.decks.insert(
+        "empty".into(),
+        DeckEntry { id: DeckId(11), mtime: 100, name: "E".into(), notetype: Some(NotetypeId(7)) },
+    );
     let text = lock.to_text().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ankideck.lock");
@@ -170,7 +177,10 @@ fn malformed_head_is_an_error_that_names_the_line() {
 #[test]
 fn raw_sections_equal_the_canonical_deck_sections() {
     let mut lock = sample();
-    lock.decks.insert("e".into(), DeckEntry { id: DeckId(10), mtime: 5, name: "E".into() });
+    lock.decks.insert(
+        "e".into(),
+        DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(NotetypeId(7)) },
+    );
     let text = lock.to_text().unwrap();
     let raw = RawSections::of(&text);
     assert_eq!(raw.decks.len(), 2);
@@ -189,7 +199,10 @@ fn raw_sections_equal_the_canonical_deck_sections() {
 #[test]
 fn a_deck_split_in_two_places_makes_the_lock_parse_whole() {
     let mut lock = sample();
-    lock.decks.insert("e".into(), DeckEntry { id: DeckId(10), mtime: 5, name: "E".into() });
+    lock.decks.insert(
+        "e".into(),
+        DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(NotetypeId(7)) },
+    );
     let text = lock.to_text().unwrap();
     // Move the deck line of `d\tx` to the end, after deck `e`.
     let deck_line = text.lines().find(|l| l.starts_with("deck\td")).unwrap().to_string();
@@ -218,14 +231,17 @@ fn kept_section_without_final_line_break_gets_one() {
 #[test]
 fn every_section_ends_with_its_count_and_checksum() {
     let mut lock = sample();
-    lock.decks.insert("e".into(), DeckEntry { id: DeckId(10), mtime: 5, name: "E".into() });
+    lock.decks.insert(
+        "e".into(),
+        DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(NotetypeId(7)) },
+    );
     let text = lock.to_text().unwrap();
     let section = lock.deck_section("d\tx");
     let (body, end) = section.split_at(section.rfind("end\t").unwrap());
     assert_eq!(end, format!("end\td\\tx\t1\t{:016x}\n", xxhash_rust::xxh3::xxh3_64(body.as_bytes())));
     assert!(text.ends_with(&format!(
-        "deck\te\t10\t5\tE\nend\te\t0\t{:016x}\n",
-        xxhash_rust::xxh3::xxh3_64(b"deck\te\t10\t5\tE\n")
+        "deck\te\t10\t5\tE\t7\nend\te\t0\t{:016x}\n",
+        xxhash_rust::xxh3::xxh3_64(b"deck\te\t10\t5\tE\t7\n")
     )));
     let raw = RawSections::of(&text);
     assert!(raw.canonical);
@@ -247,7 +263,10 @@ fn a_spilled_section_is_the_section_written_from_memory() {
 #[test]
 fn a_damaged_section_is_written_back_as_it_was() {
     let mut lock = sample();
-    lock.decks.insert("e".into(), DeckEntry { id: DeckId(10), mtime: 5, name: "E".into() });
+    lock.decks.insert(
+        "e".into(),
+        DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(NotetypeId(7)) },
+    );
     let text = lock.to_text().unwrap();
     let edited = text.replace("\tg#,1\t", "\tg#,2\t");
     for parsed in [

@@ -7,6 +7,10 @@
 //!   a deck that was not rebuilt was carried over as it was).
 //! - Version 3: a note line holds no source line number (so inserting a card changes one line
 //!   and the `end` line, not every line below it), and every card's id by template ordinal.
+//! - Version 4: a deck line ends with the deck's note type id, a `notetype` line with the kind
+//!   (`normal` or `cloze`), followed by a `field` and a `template` line for each of its fields
+//!   and templates (what Anki compares on import). A deck line of an earlier version names no
+//!   note type: the build takes the one the head has (one for every deck then).
 //!
 //! Before version 3 a note line was: `note`, key, line, guid, note id, card id, mod, content,
 //! front and back hashes, the sketches (two, or one in version 1), preview.
@@ -106,9 +110,9 @@ mod tests {
     }
 
     #[test]
-    fn a_version_2_lock_is_read_and_written_as_version_3() {
+    fn a_version_2_lock_is_read_and_written_as_the_current_version() {
         let v3 = sample().to_text().unwrap();
-        assert!(v3.contains("version\t3\n") && v3.contains("\nnote\td\\tx\tg#,1\t1000\t1001\t100\t"), "{v3}");
+        assert!(v3.contains("version\t4\n") && v3.contains("\nnote\td\\tx\tg#,1\t1000\t1001\t100\t"), "{v3}");
         for parsed in parsed_every_way(&version_2()) {
             assert!(parsed.kept.is_empty() && parsed.damaged.is_empty(), "{parsed:?}");
             assert_eq!(parsed, sample());
@@ -117,7 +121,7 @@ mod tests {
     }
 
     #[test]
-    fn a_version_1_lock_is_read_without_its_sketches_and_written_as_version_3() {
+    fn a_version_1_lock_is_read_without_its_sketches_and_written_as_the_current_version() {
         let mut expected = sample();
         for note in expected.notes.values_mut().flatten() {
             note.front_sketch = Sketch::default();
@@ -129,7 +133,7 @@ mod tests {
         for parsed in parsed_every_way(&v1) {
             assert_eq!(parsed, expected);
             let text = parsed.to_text().unwrap();
-            assert!(text.contains("version\t3\n") && text.contains("\t-\t-\tfront"), "{text}");
+            assert!(text.contains("version\t4\n") && text.contains("\t-\t-\tfront"), "{text}");
         }
         // Without `end` lines, a lock of a later version is damaged.
         let without = v1.replace("version\t1\n", "version\t2\n");

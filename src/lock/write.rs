@@ -1,7 +1,7 @@
 //! The lock's canonical text: written whole, streamed with its digests, or a deck's section
 //! written to a temporary file (a deck too large to hold in memory) and read back in blocks.
 
-use super::entry::{push_deck_line, push_note_line};
+use super::entry::{push_deck_line, push_note_line, push_notetype_lines};
 use super::{DeckEntry, NoteEntry};
 use super::{HEADER, Lock, VERSION, check, escape};
 use rayon::prelude::*;
@@ -193,14 +193,7 @@ impl Lock {
             sink(None, HEADER);
             let _ = writeln!(line, "version\t{VERSION}");
             for nt in self.notetypes.values() {
-                let _ = writeln!(
-                    line,
-                    "notetype\t{}\t{}\t{:016x}\t{}",
-                    nt.id.0,
-                    nt.mtime,
-                    nt.hash,
-                    escape(&nt.name)
-                );
+                push_notetype_lines(&mut line, nt);
             }
             sink(None, &line);
         }

@@ -81,6 +81,17 @@ impl Schema {
         }
     }
 
+    /// The schema of a note type as a package holds it (schema-11 JSON: `type`, `flds` and
+    /// `tmpls` with their `id` and `name`); `None` if a field or template has no id.
+    pub fn of_schema11(model: &serde_json::Value) -> Option<Schema> {
+        let list = |key: &str| -> Option<Vec<(i64, String)>> {
+            (model[key].as_array()?.iter())
+                .map(|item| Some((item["id"].as_i64()?, item["name"].as_str()?.to_string())))
+                .collect()
+        };
+        Some(Schema { cloze: model["type"].as_i64()? == 1, fields: list("flds")?, templates: list("tmpls")? })
+    }
+
     /// The change from `self` (last build) to `new`, or `None` if Anki updates it in place.
     pub fn change_to(&self, new: &Notetype) -> Option<SchemaChange> {
         let new_schema = Schema::of(new);
@@ -180,6 +191,13 @@ mod tests {
         let change = old.change_to(&vocab(&["Word"], true)).unwrap();
         assert!(change.kind_changed);
         assert!(change.to_string().contains("give the new note type another name"));
+    }
+
+    #[test]
+    fn a_packages_note_type_gives_the_same_schema() {
+        for nt in Notetype::all_builtin(None) {
+            assert_eq!(Schema::of_schema11(&nt.to_schema11(1)), Some(Schema::of(&nt)), "{}", nt.name);
+        }
     }
 
     #[test]

@@ -233,41 +233,6 @@ impl Settings {
         deck
     }
 
-    /// An error at the `notetype` key of the first deck among `stems` (in the given order) whose
-    /// note type differs from the first deck's: for a build that makes one note type for all
-    /// decks. `None` when every deck has the same one.
-    pub fn mixed_notetypes(&self, stems: &[&str]) -> Option<SettingsError> {
-        let first = self.for_deck(stems.first()?).notetype;
-        let other = stems.iter().find(|stem| self.for_deck(stem).notetype != first)?;
-        // Where a deck's note type is chosen: its own key, else the defaults'.
-        let chosen = |stem: &str| -> Option<(Option<String>, Position)> {
-            (self.decks.get(stem).and_then(|d| Some((Some(stem.to_string()), d.layer.notetype_at?))))
-                .or_else(|| Some((None, self.defaults.notetype_at?)))
-        };
-        let (key_stem, at) = chosen(other).or_else(|| chosen(stems[0]))?;
-        let name = |choice: &NotetypeChoice| match choice {
-            NotetypeChoice::Builtin(b) => b.name().to_string(),
-            NotetypeChoice::Custom(c) => c.name.clone(),
-        };
-        Some(SettingsError::Invalid {
-            problem: Problem::BadValue,
-            file: self.file.clone()?,
-            at,
-            key: Some(match key_stem {
-                Some(stem) => format!("decks.{stem}.notetype"),
-                None => "defaults.notetype".to_string(),
-            }),
-            message: format!(
-                "the deck `{other}` is of the note type `{}` and the deck `{}` of `{}`: this version builds \
-                 one note type for all the decks of a project",
-                name(&self.for_deck(other).notetype),
-                stems[0],
-                name(&first),
-            ),
-            hint: Some("set `notetype` once under [defaults] for every deck".to_string()),
-        })
-    }
-
     /// The custom note types, by name.
     pub fn notetypes(&self) -> impl Iterator<Item = &Arc<CustomNotetype>> {
         self.notetypes.values()

@@ -1,0 +1,416 @@
+//! Each deck's note type, and what Anki will do with the ones that changed since the lock.
+//!
+//! Decks of one project may use different note types: [`DeckTypes`] makes each one once and
+//! says which deck uses which. Against the lock ([`review`]) two changes are never silent:
+//!
+//! - **A schema change** (W011): a note type kept its id but its fields or templates were added,
+//!   removed or reordered, or it changed between cloze and normal. Anki compares the kind and
+//!   the field and template ids (`equal_schema`, `rslib/src/import_export/package/apkg/import/
+//!   notes.rs`): without "Merge note types" ticked it adds the package's note type as a copy
+//!   and skips the notes it already has; a cloze/normal change cannot merge at all.
+//! - **A switch** (W012): a deck's notes were built with another note type. Anki keeps a note's
+//!   type on import: a note whose guid it has under another note type id is skipped as
+//!   "conflicting" (`maybe_update_existing_note`), and so are its cards. Guids are kept where
+//!   the new type can hold the notes' content (both normal, or both cloze), so the user can
+//!   change the note type of the old notes in Anki (Browse > Notes > Change Note Type, which
+//!   keeps the cards it maps and their review history) and import again. Between cloze and
+//!   normal the cards do not map: the deck's notes get new identities and the old ones stay in
+//!   Anki under their old type.
+//!
+//! Template text and CSS edits keep the schema: Anki updates the note type in place (its `mod`
+//! moves forward) and no note changes.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ids::NotetypeId;
+use crate::lock::{Lock, NotetypeEntry, RawSections, section_notetype};
+use crate::notetype::{Notetype, NotetypeKind};
+use crate::settings::{NotetypeChoice, Settings};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// The note type of every deck of a build: each one made once.
+pub(super) struct DeckTypes {
+    types: Vec<Notetype>,
+    /// The entry (`mod`, hash, schema) this build gives each of `types`.
+    entries: Vec<NotetypeEntry>,
+    /// The index in `types` of each deck's note type, by deck key.
+    by_key: HashMap<String, usize>,
+    /// Decks switched between cloze and normal since the lock: their notes get new identities.
+    fresh: HashSet<String>,
+}
+
+impl DeckTypes {
+    /// Makes the note type of each deck of `stems` (one per distinct choice of the settings),
+    /// with `load` (which reads a custom type's files).
+    pub fn load<E>(
+        project: &Settings,
+        stems: &[String],
+        load: impl Fn(&str) -> Result<Notetype, E>,
+    ) -> Result<DeckTypes, E> {
+        let mut choices: Vec<NotetypeChoice> = Vec::new();
+        let mut types = Vec::new();
+        let mut by_key = HashMap::new();
+        for stem in stems {
+            let choice = project.for_deck(stem).notetype;
+            let index = match choices.iter().position(|c| *c == choice) {
+                Some(index) => index,
+                None => {
+                    types.push(load(stem)?);
+                    choices.push(choice);
+                    types.len() - 1
+                }
+            };
+            by_key.insert(stem.clone(), index);
+        }
+        if types.is_empty() {
+            types.push(load("")?);
+        }
+        Ok(DeckTypes { types, entries: Vec::new(), by_key, fresh: HashSet::new() })
+    }
+
+    fn index(&self, key: &str) -> usize {
+        self.by_key.get(key).copied().unwrap_or(0)
+    }
+
+    /// The note type of deck `key` (a deck without a file: the first deck's).
+    pub fn notetype(&self, key: &str) -> &Notetype {
+        &self.types[self.index(key)]
+    }
+
+    /// The entry of deck `key`'s note type.
+    pub fn entry(&self, key: &str) -> &NotetypeEntry {
+        &self.entries[self.index(key)]
+    }
+
+    /// The note types.
+    pub fn all(&self) -> &[Notetype] {
+        &self.types
+    }
+
+    /// Whether deck `key` was switched between cloze and normal: its old notes are not matched.
+    pub fn fresh(&self, key: &str) -> bool {
+        self.fresh.contains(key)
+    }
+
+    /// Gives each note type its entry as the lock's head has it (its `mod` moved forward if its
+    /// definition changed), and compares each deck's note type with the one the lock says its
+    /// notes were built with: what to warn about (W011, W012).
+    pub fn review(
+        &mut self,
+        raw: &RawSections<'_>,
+        head: &Lock,
+        files: &[crate::discover::SourceFile],
+        settings_file: &Path,
+        now_secs: i64,
+    ) -> Vec<Diagnostic> {
+        self.entries = (self.types.iter())
+            .map(|nt| crate::identify::identify_notetype(nt, head.notetypes.get(&nt.id.0), now_secs))
+            .collect();
+        let files: Vec<(&Path, String)> =
+            files.iter().map(|f| (f.path.as_path(), crate::source::stem_of(&f.path))).collect();
+        let found = review(raw, head, self, &files, settings_file);
+        self.fresh = found.new_identities;
+        found.warnings
+    }
+}
+
+/// For `check`: makes each deck's note type with `load` (as `build` does, one per distinct
+/// choice) and says what `build` would warn about them against the lock `lock` (W011, W012).
+/// A lock that cannot be read or parsed gives no warning: `build` reports it.
+pub fn check_notetypes<E>(
+    lock: &Path,
+    project: &Settings,
+    files: &[crate::discover::SourceFile],
+    load: impl Fn(&str) -> Result<Notetype, E>,
+) -> Result<Vec<Diagnostic>, E> {
+    let stems: Vec<String> = files.iter().map(|f| crate::source::stem_of(&f.path)).collect();
+    let mut types = DeckTypes::load(project, &stems, load)?;
+    let Ok(text) = std::fs::read_to_string(lock) else { return Ok(Vec::new()) };
+    let raw = RawSections::of(&text);
+    let Ok(head) = Lock::parse(lock, raw.head) else { return Ok(Vec::new()) };
+    Ok(types.review(&raw, &head, files, &super::settings::settings_path(lock), 0))
+}
+
+/// What the lock says about the decks' note types before a build.
+#[derive(Debug, Default)]
+pub(super) struct Review {
+    /// W011 and W012.
+    pub warnings: Vec<Diagnostic>,
+    /// Decks switched between cloze and normal: their notes get new identities.
+    pub new_identities: HashSet<String>,
+}
+
+/// The note type the notes of a deck of the lock were built with: its deck line's, or for a
+/// lock before version 4 (one note type for every deck) the head's only one, else the one the
+/// settings now choose if the head has it (the rule of those versions), else the newest.
+fn old_notetype(named: Option<NotetypeId>, head: &Lock, now: NotetypeId) -> Option<NotetypeId> {
+    if named.is_some() {
+        return named;
+    }
+    if head.notetypes.contains_key(&now.0) {
+        return Some(now);
+    }
+    head.notetypes.values().max_by_key(|e| e.mtime).map(|e| e.id)
+}
+
+/// The kind of the note type `id` of the lock: its schema's, or a built-in one's.
+fn old_kind(id: NotetypeId, head: &Lock) -> Option<NotetypeKind> {
+    let schema = head.notetypes.get(&id.0).and_then(|e| e.schema.as_ref());
+    match schema {
+        Some(schema) => Some(if schema.cloze { NotetypeKind::Cloze } else { NotetypeKind::Normal }),
+        None => Notetype::all_builtin(None).into_iter().find(|nt| nt.id == id).map(|nt| nt.kind),
+    }
+}
+
+/// Compares each deck's note type with the one the lock says its notes were built with. The
+/// decks are `files` (path and key); `settings_file` is where W011 points.
+pub(super) fn review(
+    raw: &RawSections<'_>,
+    head: &Lock,
+    types: &DeckTypes,
+    files: &[(&Path, String)],
+    settings_file: &Path,
+) -> Review {
+    let mut review = Review::default();
+    let mut reported: HashSet<i64> = HashSet::new();
+    for (path, key) in files {
+        let Some(section) = raw.decks.get(key) else { continue };
+        let new = types.notetype(key);
+        let named = section_notetype(section.text);
+        let Some(old) = old_notetype(named, head, new.id) else { continue };
+        if old == new.id {
+            let schema = head.notetypes.get(&old.0).and_then(|e| e.schema.as_ref());
+            if let Some(change) = schema.and_then(|s| s.change_to(new))
+                && reported.insert(old.0)
+            {
+                review.warnings.push(schema_warning(settings_file, &change));
+            }
+            continue;
+        }
+        let deck_name = (section.text.lines().next())
+            .and_then(crate::lock::parse_deck_line)
+            .map_or_else(|| key.clone(), |deck| deck.name);
+        let old_name = head.notetypes.get(&old.0).map_or("(unknown)", |e| e.name.as_str());
+        let kind_changed = old_kind(old, head).is_some_and(|kind| kind != new.kind);
+        if kind_changed {
+            review.new_identities.insert(key.clone());
+        }
+        let old_fields: Option<Vec<&str>> = (head.notetypes.get(&old.0))
+            .and_then(|e| e.schema.as_ref())
+            .map(|schema| schema.fields.iter().map(|(_, name)| name.as_str()).collect());
+        let new_fields: Vec<&str> = new.fields.iter().map(|f| f.name.as_str()).collect();
+        let mut fields = field_mapping(old_fields.as_deref(), &new_fields);
+        // The first card keeps its history: its template to the new type's first.
+        let old_card = (head.notetypes.get(&old.0).and_then(|e| e.schema.as_ref()))
+            .and_then(|schema| schema.templates.first())
+            .map_or("Card 1", |(_, name)| name.as_str());
+        let new_card = new.templates.first().map_or("Card 1", |t| t.name.as_str());
+        fields.push_str(&format!(" and {old_card} to {new_card}"));
+        let switch = Switch { deck_name: &deck_name, old_name, new: &new.name, kind_changed, fields };
+        review.warnings.push(switch.warning(path, key));
+    }
+    review
+}
+
+/// The note type the entries of a lock's deck `key` were built with (see [`old_notetype`]), if
+/// the lock has the deck.
+pub(super) fn old_notetype_of(lock: &Lock, key: &str, now: NotetypeId) -> Option<NotetypeId> {
+    let deck = lock.decks.get(key)?;
+    old_notetype(deck.notetype, lock, now)
+}
+
+/// W012 for the notes a deck took from other decks' entries that were built with another note
+/// type than the deck's (`notetype`): Anki skips them as conflicting until their type is changed.
+/// `pool_types` is the note type of each pool's entries (`None`: unknown, or the deck's own pool,
+/// which [`review`] covers), `pools` the entries.
+pub(super) fn moved_across_types(
+    matched: &crate::identify::DeckMatch,
+    pools: &[&[crate::lock::NoteEntry]],
+    pool_types: &[Option<(NotetypeId, &str)>],
+    notetype: &Notetype,
+    path: &Path,
+) -> Option<Diagnostic> {
+    if pool_types.iter().flatten().all(|(id, _)| *id == notetype.id) {
+        return None;
+    }
+    let mut from: Vec<&str> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    for r in matched.matched.iter().flatten() {
+        if let Some((id, name)) = pool_types[r.pool]
+            && id != notetype.id
+        {
+            if !from.contains(&name) {
+                from.push(name);
+            }
+            notes.push(pools[r.pool][r.index].note_id.0.to_string());
+        }
+    }
+    if notes.is_empty() {
+        return None;
+    }
+    let message = format!(
+        "{} note(s) moved here from a deck built as `{}`, and this deck is `{}`: Anki keeps a note's \
+         type on import and skips them as \"conflicting\"",
+        notes.len(),
+        from.join("`, `"),
+        notetype.name
+    );
+    let hint = format!(
+        "to keep their review history, after importing search nid:{} in Browse, select all, Notes > \
+         Change Note Type, choose `{}` (fields by name, Card 1 to Card 1), and import again",
+        notes.join(","),
+        notetype.name
+    );
+    Some(Diagnostic::new(Code::W012, path, 1, message).with_hint(hint))
+}
+
+/// W011: a note type's schema changed since the lock.
+fn schema_warning(settings_file: &Path, change: &crate::notetype::SchemaChange) -> Diagnostic {
+    let hint = if change.kind_changed {
+        "give the changed note type another name (a new note type, with new ids); the notes \
+         built before stay in Anki under the old one"
+            .to_string()
+    } else {
+        "with \"Merge note types\" ticked Anki updates the note type and the notes you have \
+         (fields matched by id) and keeps their review history"
+            .to_string()
+    };
+    Diagnostic::new(
+        Code::W011,
+        settings_file,
+        table_line(settings_file, &change.notetype),
+        change.to_string(),
+    )
+    .with_hint(hint)
+}
+
+/// The line of the table `[notetypes.<name>]` in the settings file (1 if it is not found: a
+/// built-in note type, or a name in quotes).
+fn table_line(settings_file: &Path, name: &str) -> u32 {
+    let table = format!("[notetypes.{name}]");
+    let text = std::fs::read_to_string(settings_file).unwrap_or_default();
+    let found = text.lines().position(|line| line.trim_start().starts_with(&table));
+    found.map_or(1, |index| index as u32 + 1)
+}
+
+/// A deck built with one note type and now with another.
+struct Switch<'a> {
+    deck_name: &'a str,
+    old_name: &'a str,
+    new: &'a str,
+    kind_changed: bool,
+    /// How to map the fields in Change Note Type.
+    fields: String,
+}
+
+/// How Change Note Type maps the fields of a note built with a note type of `old` fields (`None`:
+/// not known) to `new`'s: a card's front and back go to the first two fields other than
+/// `Section`, the heading to `Section` (`build::settings::NoteMapping`).
+fn field_mapping(old: Option<&[&str]>, new: &[&str]) -> String {
+    let same = "each field to the field of the same name".to_string();
+    let Some(old) = old else { return same };
+    let sides = |fields: &[&str]| -> Vec<String> {
+        fields.iter().filter(|f| **f != "Section").take(2).map(|f| f.to_string()).collect()
+    };
+    let (from, to) = (sides(old), sides(new));
+    if from == to || from.len() < 2 || to.len() < 2 {
+        return same;
+    }
+    let mut pairs: Vec<String> = from.iter().zip(&to).map(|(a, b)| format!("{a} to {b}")).collect();
+    if old.contains(&"Section") && new.contains(&"Section") {
+        pairs.push("Section to Section".to_string());
+    }
+    pairs.join(", ")
+}
+
+impl Switch<'_> {
+    fn warning(&self, path: &Path, key: &str) -> Diagnostic {
+        let Switch { deck_name, old_name, new, fields, .. } = self;
+        let search =
+            format!("\"deck:{}\" \"note:{}\"", anki_search_text(deck_name), anki_search_text(old_name));
+        if self.kind_changed {
+            let message = format!(
+                "the deck's notes were built as `{old_name}` and are now `{new}`: between cloze and \
+                 normal note types Anki cannot map the cards, so every note of the deck gets a new \
+                 identity; Anki imports them as new notes and the old ones keep their review \
+                 history under `{old_name}`"
+            );
+            let hint = format!(
+                "to remove the old notes from Anki after the import, search {search} in Browse and \
+                 delete them; or set `notetype` back"
+            );
+            return Diagnostic::new(Code::W012, path, 1, message).with_hint(hint);
+        }
+        let package = format!("{}.apkg", super::output_stem(key));
+        let message = format!(
+            "the deck's notes were built as `{old_name}` and are now `{new}`: they keep their \
+             identities, but Anki keeps a note's type on import and skips a note it has under \
+             another note type as \"conflicting\""
+        );
+        let hint = format!(
+            "to keep the review history: (1) import {package} (Anki adds `{new}`; the notes you \
+             have are skipped); (2) in Browse, search {search}, select all, Notes > Change Note \
+             Type, choose `{new}`, map {fields}; (3) import {package} again: Anki finds every note (as a duplicate) and adds \
+             the new cards. Leave \"Merge note types\" unticked: with it Anki merges the two note \
+             types into one with every field twice and moves the history to a third card. Change \
+             Note Type marks the notes modified, so an edit of their text made in this same build \
+             does not reach Anki: switch first, edit afterwards"
+        );
+        Diagnostic::new(Code::W012, path, 1, message).with_hint(hint)
+    }
+}
+
+/// Text for an Anki search term in double quotes: `"`, `*`, `_` and `\` escaped.
+fn anki_search_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '"' | '*' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(text: &str) -> Lock {
+        Lock::parse(Path::new("ankideck.lock"), text).unwrap()
+    }
+
+    #[test]
+    fn a_deck_of_a_version_3_lock_was_built_with_the_heads_only_note_type() {
+        let basic = Notetype::builtin("basic", None).unwrap();
+        let reversed = Notetype::builtin("reversed", None).unwrap();
+        let one = head(&format!("version\t3\nnotetype\t{}\t5\t00000000000000ab\tB\n", basic.id.0));
+        assert_eq!(old_notetype(None, &one, reversed.id), Some(basic.id));
+        assert_eq!(old_notetype(Some(reversed.id), &one, basic.id), Some(reversed.id));
+        let two = head(&format!(
+            "version\t3\nnotetype\t{}\t5\t00000000000000ab\tB\nnotetype\t{}\t9\t00000000000000ab\tR\n",
+            basic.id.0, reversed.id.0
+        ));
+        assert_eq!(old_notetype(None, &two, basic.id), Some(basic.id));
+        let cloze = Notetype::builtin("cloze", None).unwrap();
+        assert_eq!(old_notetype(None, &two, cloze.id), Some(reversed.id), "the newest");
+        assert_eq!(old_kind(cloze.id, &two), Some(NotetypeKind::Cloze));
+    }
+
+    #[test]
+    fn change_note_type_maps_the_front_and_back_fields_to_the_new_types() {
+        let basic = ["Front", "Back", "Section"];
+        assert_eq!(field_mapping(Some(&basic), &basic), "each field to the field of the same name");
+        assert_eq!(field_mapping(None, &["Word", "Meaning"]), "each field to the field of the same name");
+        assert_eq!(
+            field_mapping(Some(&basic), &["Word", "Section", "Meaning", "Example"]),
+            "Front to Word, Back to Meaning, Section to Section"
+        );
+        assert_eq!(field_mapping(Some(&["Word", "Meaning"]), &basic), "Word to Front, Meaning to Back");
+    }
+
+    #[test]
+    fn search_text_escapes_what_anki_reads_as_wildcards() {
+        assert_eq!(anki_search_text("a_b*c\"d\\"), "a\\_b\\*c\\\"d\\\\");
+    }
+}
