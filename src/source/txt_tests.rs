@@ -1012,6 +1012,56 @@ fn answers_in_capitals_are_found_wherever_a_large_file_is_cut() {
     }
 }
 
+#[test]
+fn answer_in_capitals_after_the_separator_is_one_error_at_the_answer() {
+    // The format doc's own example without its `\`: the question ends with `---` (or `<->`), and
+    // the answer in capitals reads as a heading with at most one line of its own.
+    for sep in ["---", "<->"] {
+        for (rest, line) in [("", 5), ("The People's Commissariat for Internal Affairs.\n", 5)] {
+            let text =
+                format!("Deck\nHEAD\nWhat was the police called?\n{sep}\nNKVD\n{rest}\nNEXT\nAsk\nAnswer.\n");
+            let parsed = read(&text);
+            assert_eq!(found(&parsed), [(Code::E011, line, 1)], "{text}");
+            let hint = parsed.diagnostics[0].hint.as_deref().unwrap();
+            assert!(hint.contains("`\\NKVD`"), "{hint}");
+            assert_eq!(parsed.deck.unwrap().cards.len(), 1, "the next card is read");
+        }
+        // At the end of the file too.
+        let parsed = read(&format!("Deck\nHEAD\nAsk\nAnswer.\nHEAD\nWhat is its short name?\n{sep}\nTV"));
+        assert_eq!(found(&parsed), [(Code::E011, 8, 1)]);
+    }
+}
+
+#[test]
+fn a_card_ending_with_its_separator_before_a_whole_card_is_e008_naming_the_heading_after_it() {
+    let parsed = read("Deck\nHEAD\nWhat was the police called?\n---\nNKVD\nAsk\nAnswer.\n");
+    assert_eq!(found(&parsed), [(Code::E008, 4, 1)]);
+    let hint = parsed.diagnostics[0].hint.as_deref().unwrap();
+    assert!(hint.contains("if the next line, `NKVD`, is the answer, write it as `\\NKVD`"), "{hint}");
+    assert_eq!(parsed.deck.unwrap().cards.len(), 1);
+}
+
+#[test]
+fn answers_in_capitals_after_a_separator_are_found_wherever_a_large_file_is_cut() {
+    let mut text = String::from("Deck\n");
+    for i in 0..20_000 {
+        if i % 3 == 0 {
+            text.push_str("HEAD\nWhat is its short name?\n---\nTV\n");
+        } else {
+            text.push_str(&format!(
+                "HEAD\nCard {i} asks something long enough to fill the chunks and\nends.\n"
+            ));
+        }
+    }
+    assert!(text.len() > CHUNK_BYTES);
+    let parsed = parse(Path::new(FILE), text.as_bytes());
+    assert_eq!(parsed.diagnostics.len(), 6_667);
+    assert!(parsed.diagnostics.iter().all(|d| d.code == Code::E011));
+    for block in [1000, 65_536] {
+        assert_streams_alike(text.as_bytes(), block, Rules::default(), &parsed);
+    }
+}
+
 // Headings typed wrong (W005).
 
 #[test]
