@@ -11,6 +11,7 @@ use crate::model::{FIELD_SEPARATOR, Note};
 use crate::notetype::Notetype;
 use crate::settings::{self, Builtin, DeckSettings, NotetypeChoice, Settings, SettingsError};
 use crate::source::CardText;
+use crate::source::txt::{self, REVERSE_SEPARATOR};
 use std::path::{Path, PathBuf};
 
 /// The settings file of the project whose lock file is `lock`.
@@ -217,18 +218,21 @@ impl<'a> NoteMapping<'a> {
                 format!(
                     "`<->` asks for a reverse card, and every card of a `{name}` deck has one: it only ends the front"
                 ),
-                "write `---` to end the front",
+                format!("write `---` to end the front; {}", txt::literal_separator(REVERSE_SEPARATOR)),
             ),
             false => (
                 format!(
                     "`<->` asks for a reverse card, which a deck of note type `{name}` does not make: it only ends the front"
                 ),
-                "write `---` to end the front; or, to make a reverse card for each card with `<->`, set \
-                 `notetype = \"optional-reversed\"` for the deck in ankideck.toml",
+                format!(
+                    "write `---` to end the front; or, to make a reverse card for each card with `<->`, set \
+                     `notetype = \"optional-reversed\"` for the deck in ankideck.toml; {}",
+                    txt::literal_separator(REVERSE_SEPARATOR)
+                ),
             ),
         };
         (lines.into_iter())
-            .map(|line| Diagnostic::new(Code::W013, file, line, message.clone()).with_hint(hint))
+            .map(|line| Diagnostic::new(Code::W013, file, line, message.clone()).with_hint(hint.clone()))
             .collect()
     }
 }
@@ -409,7 +413,7 @@ mod tests {
     }
 
     #[test]
-    fn a_reverse_marker_in_a_deck_that_makes_no_reverse_card_on_request_is_w011_per_card() {
+    fn a_reverse_marker_in_a_deck_that_makes_no_reverse_card_on_request_is_w013_per_card() {
         for builtin in [Builtin::Basic, Builtin::Reversed, Builtin::TypeIn, Builtin::Cloze] {
             let deck = deck_of_type(builtin);
             let mapping = NoteMapping::of(&deck);
@@ -426,6 +430,8 @@ mod tests {
                 "{}",
                 warnings[0].message
             );
+            let hint = warnings[0].hint.as_deref().unwrap();
+            assert!(hint.contains("a line that is the text `<->` is written `\\<->`"), "{hint}");
             assert!(mapping.take_warnings(Path::new("f.txt")).is_empty(), "taken once");
         }
     }

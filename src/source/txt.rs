@@ -775,8 +775,15 @@ fn capitals_hint(next: &str) -> String {
 
 /// E008 at the separator `marker` on `line`, which leaves the card's `side` empty.
 fn empty_side(file: &Path, line: u32, side: &str, marker: &str) -> Diagnostic {
-    Diagnostic::new(Code::E008, file, line, format!("the card's {side} is empty"))
-        .with_hint(format!("put `{marker}` on its own line between the front and the back"))
+    Diagnostic::new(Code::E008, file, line, format!("the card's {side} is empty")).with_hint(format!(
+        "put `{marker}` on its own line between the front and the back; {}",
+        literal_separator(marker)
+    ))
+}
+
+/// How a line that is the text of a separator is written (a card about arrows may need `<->`).
+pub fn literal_separator(marker: &str) -> String {
+    format!("a line that is the text `{marker}` is written `\\{marker}`")
 }
 
 /// E011: the heading at `line` follows a card of one line and has no card of its own: it is
@@ -840,13 +847,17 @@ fn split_body(
             let (message, hint) = if first == second {
                 (
                     format!("a second `{second}` in one card"),
-                    format!("a card has one `{second}` line, between its front and its back"),
+                    format!(
+                        "a card has one `{second}` line, between its front and its back; {}",
+                        literal_separator(second)
+                    ),
                 )
             } else {
                 (
                     format!("a `{second}` after a `{first}` in one card"),
                     format!(
-                        "a card has one separator line between its front and its back: `{REVERSE_SEPARATOR}` to ask for the reverse card, else `{SEPARATOR}`"
+                        "a card has one separator line between its front and its back: `{REVERSE_SEPARATOR}` to ask for the reverse card, else `{SEPARATOR}`; {}",
+                        literal_separator(second)
                     ),
                 )
             };

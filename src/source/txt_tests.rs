@@ -1231,6 +1231,20 @@ fn a_card_with_both_separators_is_an_error_at_the_second_naming_both() {
 }
 
 #[test]
+fn a_separator_meant_as_text_is_told_how_to_write_it() {
+    // An answer that is the text `<->` (or `---`): E008 or E007 at it, whose hint gives the `\`.
+    for sep in ["<->", "---"] {
+        let text = format!("Deck\nHEAD\nWhich arrow means if and only if?\n{sep}\n\nNEXT\nAsk\nAnswer.\n");
+        let twice = format!("Deck\nHEAD\nWhich arrow means if and only if?\n---\n{sep}\n");
+        for (parsed, code, line) in [(read(&text), Code::E008, 4), (read(&twice), Code::E007, 5)] {
+            assert_eq!(found(&parsed), [(code, line, 1)], "{sep}");
+            let hint = parsed.diagnostics[0].hint.as_deref().unwrap();
+            assert!(hint.contains(&format!("is written `\\{sep}`")), "{hint}");
+        }
+    }
+}
+
+#[test]
 fn a_card_of_one_line_with_a_reverse_separator_is_an_empty_side_error_not_a_lone_line() {
     let parsed = read("Deck\nHEAD\n<->\n");
     assert_eq!(found(&parsed), [(Code::E008, 3, 1)]);
