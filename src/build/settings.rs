@@ -340,10 +340,10 @@ pub fn card_warnings<S: AsRef<str>>(notetype: &Notetype, file: &Path, note: &Not
             "a cloze deletion in the field `{field}`, which the cloze template does not hide: Anki makes a \
              card for its number that hides nothing"
         );
-        warnings.push(
-            Diagnostic::new(Code::W009, file, note.line, message)
-                .with_hint("put cloze deletions in the front (the field `Text`) only"),
-        );
+        warnings.push(Diagnostic::new(Code::W009, file, note.line, message).with_hint(
+            "put cloze deletions in the front (the field `Text`) only: in a text file, a line `---` after \
+                     the card's last line puts every line in the front",
+        ));
     }
     warnings
 }

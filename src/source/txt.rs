@@ -461,25 +461,27 @@ fn chunks_at_headings(text: &str, first_index: usize, rules: Rules) -> Vec<(&str
 /// The byte offset of the first heading line after `from` that follows a card of two lines or
 /// more (or of one line that is a card by `rules`: a cloze) that does not end with its separator.
 /// The text may be cut there: a card of one line, or one ending with `---` or `<->`, is judged
-/// with the card after it (E011), and the two must be read together.
+/// with the card after it (E011), and the two must be read together; in a cloze deck, a card
+/// whose `---` follows a deletion is a card ([`cloze_without_back`]).
 fn next_heading_start(text: &str, from: usize, rules: Rules) -> Option<usize> {
     let mut offset = from + text.as_bytes()[from..].iter().position(|&b| b == b'\n')? + 1;
-    // The lines of the card being passed over, and whether they make a card whatever follows;
-    // none known before its heading is seen.
-    let mut body: Option<(usize, bool)> = None;
+    // The lines of the card being passed over, whether they make a card whatever follows, and
+    // whether one holds a cloze deletion that makes a card; none known before its heading is seen.
+    let mut body: Option<(usize, bool, bool)> = None;
     for line in text[offset..].split_inclusive('\n') {
         let trimmed = line.trim();
         if trimmed.is_empty() {
         } else if !trimmed.starts_with('\\') && is_heading(trimmed) {
-            if body.is_some_and(|(_, whole)| whole) {
+            if body.is_some_and(|(_, whole, _)| whole) {
                 return Some(offset);
             }
-            body = Some((0, false));
-        } else if let Some((lines, whole)) = &mut body {
+            body = Some((0, false, false));
+        } else if let Some((lines, whole, cloze)) = &mut body {
             *lines += 1;
             let separator = trimmed == SEPARATOR || trimmed == REVERSE_SEPARATOR;
-            *whole = (*lines >= 2 && !separator)
-                || is_one_line_card(trimmed.strip_prefix('\\').unwrap_or(trimmed), rules);
+            let deletion = is_one_line_card(trimmed.strip_prefix('\\').unwrap_or(trimmed), rules);
+            *whole = (*lines >= 2 && !separator) || deletion || (trimmed == SEPARATOR && *cloze);
+            *cloze |= deletion;
         }
         offset += line.len();
     }
@@ -723,6 +725,13 @@ impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
             self.body.clear();
             return;
         }
+        if let Some(front) = cloze_without_back(&self.body, self.rules) {
+            lint::heading_like_text(self.file, &self.body, self.diagnostics);
+            let lines: Vec<&str> = front.iter().map(Numbered::text).collect();
+            self.cards.push((self.map)(CardText { line, section, front: &lines, back: &[], reverse: false }));
+            self.body.clear();
+            return;
+        }
         // `---` (or `<->`) last, and no other separator (two are E007): the answer written after
         // it may have been read as the next heading.
         if let [before @ .., last] = self.body.as_slice()
@@ -748,6 +757,22 @@ impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
         });
         self.cards.extend(card);
         self.body.clear();
+    }
+}
+
+/// In a cloze deck, the front of a card that ends with `---` after a line holding a cloze
+/// deletion: its `Back Extra` is empty, as a card of one line's is. (Without it, a text of several
+/// lines that each hide something would put its last line in `Back Extra`, which hides nothing.)
+fn cloze_without_back<'b, 'a>(body: &'b [Numbered<'a>], rules: Rules) -> Option<&'b [Numbered<'a>]> {
+    match body {
+        [front @ .., last]
+            if last.line == Line::Separator
+                && !front.iter().any(Numbered::is_separator)
+                && front.iter().any(|n| is_one_line_card(n.text(), rules)) =>
+        {
+            Some(front)
+        }
+        _ => None,
     }
 }
 

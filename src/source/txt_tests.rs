@@ -1300,6 +1300,41 @@ fn in_a_cloze_deck_a_card_of_one_line_without_a_deletion_that_makes_a_card_is_st
 }
 
 #[test]
+fn in_a_cloze_deck_a_card_ending_with_its_separator_after_a_deletion_has_an_empty_back() {
+    // Two lines that each hide something: both belong in `Text`, and `---` last says so (the
+    // sentence rule alone would put the second one in `Back Extra`, which hides nothing).
+    let text = "Capitals\nEUROPE\n{{c1::Paris}} is the capital of France.\n{{c2::Berlin}} is the capital of Germany.\n---\n\
+                ASIA\nAsk\nAnswer.\n";
+    let parsed = read_by(text.as_bytes(), CLOZE);
+    assert_eq!(found(&parsed), []);
+    let cards = parsed.deck.unwrap().cards;
+    let lines = ["{{c1::Paris}} is the capital of France.", "{{c2::Berlin}} is the capital of Germany."];
+    assert_eq!(cards[0], card(2, "EUROPE", &lines, &[]));
+    // Without a deletion, with `<->`, or in a deck of another note type, the back is still empty.
+    let plain = text.replace("{{c1::Paris}}", "Paris").replace("{{c2::Berlin}}", "Berlin");
+    let reverse = text.replace("\n---\n", "\n<->\n");
+    for (text, rules) in [(&plain, CLOZE), (&reverse, CLOZE), (&text.to_string(), Rules::default())] {
+        assert_eq!(found(&read_by(text.as_bytes(), rules)), [(Code::E008, 5, 1)], "{text}");
+    }
+}
+
+#[test]
+fn a_file_of_cloze_cards_ending_with_their_separator_is_read_in_chunks() {
+    let mut text = String::from("Capitals\n");
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "PART {}\n{{{{c1::City {i}}}}} is a capital.\nIt has a river.\n---\n",
+            i / 100
+        ));
+    }
+    let body = &text["Capitals\n".len()..];
+    assert!(chunks_at_headings(body, 1, CLOZE).len() > 1);
+    let whole = parse_with(Path::new(FILE), text.as_bytes(), CLOZE, |card| card.to_card());
+    assert_eq!((found(&whole), whole.deck.as_ref().unwrap().cards.len()), (vec![], 20_000));
+    assert_streams_alike(text.as_bytes(), 1 << 12, CLOZE, &whole);
+}
+
+#[test]
 fn a_file_of_one_line_cloze_cards_is_read_in_blocks_and_chunks_that_start_at_its_headings() {
     let mut text = String::from("Capitals\n");
     for i in 0..50_000 {
