@@ -11,6 +11,7 @@ use crate::model::{FIELD_SEPARATOR, Note};
 use crate::notetype::Notetype;
 use crate::settings::{self, Builtin, DeckSettings, NotetypeChoice, Settings, SettingsError};
 use crate::source::CardText;
+use crate::source::txt::{self, REVERSE_SEPARATOR};
 use std::path::{Path, PathBuf};
 
 /// The settings file of the project whose lock file is `lock`.
@@ -214,18 +215,21 @@ impl<'a> NoteMapping<'a> {
                 format!(
                     "`<->` asks for a reverse card, and every card of a `{name}` deck has one: it only ends the front"
                 ),
-                "write `---` to end the front",
+                format!("write `---` to end the front; {}", txt::literal_separator(REVERSE_SEPARATOR)),
             ),
             false => (
                 format!(
                     "`<->` asks for a reverse card, which a deck of note type `{name}` does not make: it only ends the front"
                 ),
-                "write `---` to end the front; or, to make a reverse card for each card with `<->`, set \
-                 `notetype = \"optional-reversed\"` for the deck in ankideck.toml",
+                format!(
+                    "write `---` to end the front; or, to make a reverse card for each card with `<->`, set \
+                     `notetype = \"optional-reversed\"` for the deck in ankideck.toml; {}",
+                    txt::literal_separator(REVERSE_SEPARATOR)
+                ),
             ),
         };
         (lines.into_iter())
-            .map(|line| Diagnostic::new(Code::W013, file, line, message.clone()).with_hint(hint))
+            .map(|line| Diagnostic::new(Code::W013, file, line, message.clone()).with_hint(hint.clone()))
             .collect()
     }
 }
@@ -333,10 +337,10 @@ pub fn card_warnings<S: AsRef<str>>(notetype: &Notetype, file: &Path, note: &Not
             "a cloze deletion in the field `{field}`, which the cloze template does not hide: Anki makes a \
              card for its number that hides nothing"
         );
-        warnings.push(
-            Diagnostic::new(Code::W009, file, note.line, message)
-                .with_hint("put cloze deletions in the front (the field `Text`) only"),
-        );
+        warnings.push(Diagnostic::new(Code::W009, file, note.line, message).with_hint(
+            "put cloze deletions in the front (the field `Text`) only: in a text file, a line `---` after \
+                     the card's last line puts every line in the front",
+        ));
     }
     warnings
 }
@@ -406,7 +410,7 @@ mod tests {
     }
 
     #[test]
-    fn a_reverse_marker_in_a_deck_that_makes_no_reverse_card_on_request_is_w011_per_card() {
+    fn a_reverse_marker_in_a_deck_that_makes_no_reverse_card_on_request_is_w013_per_card() {
         for builtin in [Builtin::Basic, Builtin::Reversed, Builtin::TypeIn, Builtin::Cloze] {
             let deck = deck_of_type(builtin);
             let mapping = NoteMapping::of(&deck);
@@ -423,6 +427,8 @@ mod tests {
                 "{}",
                 warnings[0].message
             );
+            let hint = warnings[0].hint.as_deref().unwrap();
+            assert!(hint.contains("a line that is the text `<->` is written `\\<->`"), "{hint}");
             assert!(mapping.take_warnings(Path::new("f.txt")).is_empty(), "taken once");
         }
     }

@@ -5,10 +5,11 @@
 //! 2. the same front (the answer corrected): among several free entries with that front, the one
 //!    whose back is most similar;
 //! 3. the same back, and a front similar on its own (≥ [`similar::THRESHOLD`]), or a back of at
-//!    least [`LONG_BACK_WORDS`] distinct words: a short unchanged answer ("dog", "1924") is no
-//!    evidence that a replaced question is the same card, and a back without words (the empty
-//!    `Back Extra` of a cloze card of one line) none at all: the front alone must then be as
-//!    similar as each side must be in stage 4;
+//!    least [`LONG_BACK_WORDS`] distinct words that no other card has (a `Back Extra` that
+//!    several cards share, such as their source, tells them apart no better than a short one): a
+//!    short unchanged answer ("dog", "1924") is no evidence that a replaced question is the same
+//!    card, and a back without words (the empty `Back Extra` of a cloze card of one line) none at
+//!    all: the front alone must then be as similar as each side must be in stage 4;
 //! 4. both sides changed: each side similar on its own (≥ [`BOTH_CHANGED_THRESHOLD`]), best
 //!    pairs first.
 //!
@@ -29,7 +30,7 @@ use super::NoteKey;
 use super::escaping::OldForm;
 use super::similar::{self, Sides, Sketch};
 use crate::lock::NoteEntry;
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// A back with at least this many distinct words, unchanged, identifies its card even when the
 /// front was rewritten (stage 3). Measured on the corpus in `tests.rs`
@@ -194,13 +195,15 @@ pub fn match_leftovers(pools: &mut [Pool<'_>], decks: &[Leftovers]) -> Vec<Vec<O
     drop(fronts);
     // 3. The same back, and a similar front or a long back.
     let backs = Chains::new(&free, |r| entry(pools, r).1);
+    let shared = shared_long_backs(pools, decks);
     let same_back = |front: &Sides, p: &Probe, e: &NoteEntry| {
         let score = Sides::fronts(&front.front, &e.front_sketch);
         let needed = match front.back.values().is_empty() {
             true => BOTH_CHANGED_THRESHOLD,
             false => SAME_BACK_FRONT_THRESHOLD,
         };
-        (score >= needed || p.sketch.back.values().len() >= LONG_BACK_WORDS).then_some(score)
+        let long = p.sketch.back.values().len() >= LONG_BACK_WORDS && !shared.contains(&e.back);
+        (score >= needed || long).then_some(score)
     };
     for &scope in scopes {
         let candidates = |p: &Probe| backs.get(&free, p.back);
@@ -215,6 +218,31 @@ pub fn match_leftovers(pools: &mut [Pool<'_>], decks: &[Leftovers]) -> Vec<Vec<O
     drop(backs);
     both_similar(pools, decks, &mut found, &free);
     found
+}
+
+/// The backs of [`LONG_BACK_WORDS`] words or more that more than one card has, old or new: the
+/// long backs that do not identify a card (stage 3). Only the probes' long backs are counted, so
+/// the pass over every old entry is a lookup in a small map, and only when a probe has one.
+fn shared_long_backs(pools: &[Pool<'_>], decks: &[Leftovers]) -> HashSet<u64> {
+    let mut count: HashMap<u64, u32> = HashMap::default();
+    for p in decks.iter().flat_map(|d| &d.probes).filter(|p| p.sketch.back.values().len() >= LONG_BACK_WORDS)
+    {
+        *count.entry(p.back).or_default() += 1;
+        // The back as earlier versions escaped it is looked up too.
+        if let Some(old) = p.old.as_deref().filter(|o| o.back != p.back) {
+            *count.entry(old.back).or_default() += 1;
+        }
+    }
+    if count.is_empty() {
+        return HashSet::default();
+    }
+    for e in pools.iter().flat_map(|p| p.entries) {
+        if let Some(c) = count.get_mut(&e.back) {
+            *c += 1;
+        }
+    }
+    // A back of one card counts twice: its new note and its old entry.
+    count.into_iter().filter(|&(_, c)| c > 2).map(|(back, _)| back).collect()
 }
 
 /// The free entries grouped by a key, without a list per key (almost every key has one entry):

@@ -122,6 +122,40 @@ fn a_long_unchanged_answer_keeps_a_rewritten_question() {
 }
 
 #[test]
+fn a_long_answer_shared_by_several_cards_does_not_give_a_replacing_card_an_identity() {
+    // A cloze deck whose cards share a long Back Extra (their source): one card is deleted and
+    // an unrelated one added. The shared back says nothing about which card is which.
+    let source = "Source: Campbell Biology, eleventh edition, chapter six, pages one hundred and two.";
+    let before = vec![
+        note("The {{c1::nucleus}} holds the cell's DNA.", source),
+        note("The {{c1::mitochondria}} make ATP.", source),
+        note("The {{c1::cell membrane}} controls what enters the cell.", source),
+    ];
+    let after = vec![
+        note("The {{c1::nucleus}} holds the cell's DNA.", source),
+        note("The {{c1::cell membrane}} controls what enters the cell.", source),
+        note("{{c1::Ribosomes}} build proteins from amino acids.", source),
+    ];
+    let (first, second) = rebuild(before.clone(), after);
+    assert_eq!(second.notes[2].change, Change::New, "the ribosome card must not take the ATP card's history");
+    assert_eq!(second.removed.len(), 1);
+    assert_eq!(second.removed[0].guid, first.notes[1].guid);
+    // The same long back on one card only still keeps a question rewritten over it.
+    let after = vec![
+        note("The {{c1::nucleus}} holds the cell's DNA.", "It is the control centre."),
+        note("What do the {{c1::mitochondria}} produce for the cell?", source),
+        note("The {{c1::cell membrane}} controls what enters the cell.", "A lipid bilayer."),
+    ];
+    let before = vec![
+        note("The {{c1::nucleus}} holds the cell's DNA.", "It is the control centre."),
+        note("The {{c1::mitochondria}} make ATP.", source),
+        note("The {{c1::cell membrane}} controls what enters the cell.", "A lipid bilayer."),
+    ];
+    let (first, second) = rebuild(before, after);
+    assert_eq!(origin(&first, &second, 1), Some(1));
+}
+
+#[test]
 fn both_sides_lightly_edited_keep_the_card_only_if_each_side_is_similar() {
     let before = vec![
         note(

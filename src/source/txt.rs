@@ -459,24 +459,29 @@ fn chunks_at_headings(text: &str, first_index: usize, rules: Rules) -> Vec<(&str
 }
 
 /// The byte offset of the first heading line after `from` that follows a card of two lines or
-/// more (or of one line that is a card by `rules`: a cloze). The text may be cut there: a card of
-/// one line is judged with the card after it (E011), and the two must be read together.
+/// more (or of one line that is a card by `rules`: a cloze) that does not end with its separator.
+/// The text may be cut there: a card of one line, or one ending with `---` or `<->`, is judged
+/// with the card after it (E011), and the two must be read together; in a cloze deck, a card
+/// whose `---` follows a deletion is a card ([`cloze_without_back`]).
 fn next_heading_start(text: &str, from: usize, rules: Rules) -> Option<usize> {
     let mut offset = from + text.as_bytes()[from..].iter().position(|&b| b == b'\n')? + 1;
-    // The lines of the card being passed over, and whether they make a card whatever follows;
-    // none known before its heading is seen.
-    let mut body: Option<(usize, bool)> = None;
+    // The lines of the card being passed over, whether they make a card whatever follows, and
+    // whether one holds a cloze deletion that makes a card; none known before its heading is seen.
+    let mut body: Option<(usize, bool, bool)> = None;
     for line in text[offset..].split_inclusive('\n') {
         let trimmed = line.trim();
         if trimmed.is_empty() {
         } else if !trimmed.starts_with('\\') && is_heading(trimmed) {
-            if body.is_some_and(|(_, whole)| whole) {
+            if body.is_some_and(|(_, whole, _)| whole) {
                 return Some(offset);
             }
-            body = Some((0, false));
-        } else if let Some((lines, whole)) = &mut body {
+            body = Some((0, false, false));
+        } else if let Some((lines, whole, cloze)) = &mut body {
             *lines += 1;
-            *whole = *lines >= 2 || is_one_line_card(trimmed.strip_prefix('\\').unwrap_or(trimmed), rules);
+            let separator = trimmed == SEPARATOR || trimmed == REVERSE_SEPARATOR;
+            let deletion = is_one_line_card(trimmed.strip_prefix('\\').unwrap_or(trimmed), rules);
+            *whole = (*lines >= 2 && !separator) || deletion || (trimmed == SEPARATOR && *cloze);
+            *cloze |= deletion;
         }
         offset += line.len();
     }
@@ -623,7 +628,7 @@ fn read_cards<'a, C>(
     map: &impl Fn(CardText<'_>) -> C,
 ) -> Vec<C> {
     let mut reader =
-        CardReader { file, diagnostics, rules, map, cards: Vec::new(), body: Vec::new(), lone: None };
+        CardReader { file, diagnostics, rules, map, cards: Vec::new(), body: Vec::new(), pending: None };
     // The heading of the card being read.
     let mut current: Option<(u32, Cow<'a, str>)> = None;
     let mut reported_orphan = false;
@@ -656,8 +661,8 @@ fn read_cards<'a, C>(
     if let Some((line, section)) = current {
         reader.finish(line, &section);
     }
-    if let Some(question) = reader.lone.take() {
-        reader.diagnostics.push(one_line(file, question, None, rules));
+    if let Some(pending) = reader.pending.take() {
+        reader.diagnostics.push(pending.diagnostic(file, None, rules));
     }
     reader.cards
 }
@@ -671,9 +676,34 @@ struct CardReader<'f, 'a, 'd, C, M> {
     cards: Vec<C>,
     /// The body of the card being read; the buffer is reused card to card.
     body: Vec<Numbered<'a>>,
-    /// The line of a card of one line, whose error waits for the next card: if that one has no
-    /// text of its own either, the "heading" between them is the answer, in capitals (E011).
-    lone: Option<u32>,
+    /// A card without an answer, whose error waits for the next card: if that one has no text
+    /// of its own either, the "heading" between them is the answer, in capitals (E011).
+    pending: Option<Unanswered>,
+}
+
+/// A card whose answer may be the next heading, written in capitals.
+#[derive(Debug, Clone, Copy)]
+enum Unanswered {
+    /// A card of one line (E006), at the line of its text.
+    OneLine(u32),
+    /// A card whose last line is its separator, `---` or `<->` (E008), at the separator.
+    EndsWithSeparator(u32, &'static str),
+}
+
+impl Unanswered {
+    /// Its error, when the heading after it (`next`, if any) has a card of its own.
+    fn diagnostic(self, file: &Path, next: Option<&str>, rules: Rules) -> Diagnostic {
+        match self {
+            Unanswered::OneLine(line) => one_line(file, line, next, rules),
+            Unanswered::EndsWithSeparator(line, marker) => {
+                let mut diagnostic = empty_side(file, line, "back", marker);
+                if let (Some(hint), Some(next)) = (&mut diagnostic.hint, next) {
+                    hint.push_str(&capitals_hint(next));
+                }
+                diagnostic
+            }
+        }
+    }
 }
 
 impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
@@ -682,16 +712,35 @@ impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
         // A line alone that is a card by the rules (a cloze) is a card with an empty back.
         let one_line_card = self.body.len() == 1 && is_one_line_card(self.body[0].text(), self.rules);
         let is_lone = self.body.len() == 1 && !self.body[0].is_separator() && !one_line_card;
-        if let Some(question) = self.lone.take() {
+        if let Some(pending) = self.pending.take() {
             if self.body.is_empty() || is_lone {
                 self.diagnostics.push(capital_answer(self.file, line, section));
                 self.body.clear();
                 return;
             }
-            self.diagnostics.push(one_line(self.file, question, Some(section), self.rules));
+            self.diagnostics.push(pending.diagnostic(self.file, Some(section), self.rules));
         }
         if is_lone {
-            self.lone = Some(self.body[0].number);
+            self.pending = Some(Unanswered::OneLine(self.body[0].number));
+            self.body.clear();
+            return;
+        }
+        if let Some(front) = cloze_without_back(&self.body, self.rules) {
+            lint::heading_like_text(self.file, &self.body, self.diagnostics);
+            let lines: Vec<&str> = front.iter().map(Numbered::text).collect();
+            self.cards.push((self.map)(CardText { line, section, front: &lines, back: &[], reverse: false }));
+            self.body.clear();
+            return;
+        }
+        // `---` (or `<->`) last, and no other separator (two are E007): the answer written after
+        // it may have been read as the next heading.
+        if let [before @ .., last] = self.body.as_slice()
+            && !before.is_empty()
+            && last.is_separator()
+            && !before.iter().any(Numbered::is_separator)
+        {
+            let marker = if last.line == Line::Reverse { REVERSE_SEPARATOR } else { SEPARATOR };
+            self.pending = Some(Unanswered::EndsWithSeparator(last.number, marker));
             self.body.clear();
             return;
         }
@@ -711,6 +760,22 @@ impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
     }
 }
 
+/// In a cloze deck, the front of a card that ends with `---` after a line holding a cloze
+/// deletion: its `Back Extra` is empty, as a card of one line's is. (Without it, a text of several
+/// lines that each hide something would put its last line in `Back Extra`, which hides nothing.)
+fn cloze_without_back<'b, 'a>(body: &'b [Numbered<'a>], rules: Rules) -> Option<&'b [Numbered<'a>]> {
+    match body {
+        [front @ .., last]
+            if last.line == Line::Separator
+                && !front.iter().any(Numbered::is_separator)
+                && front.iter().any(|n| is_one_line_card(n.text(), rules)) =>
+        {
+            Some(front)
+        }
+        _ => None,
+    }
+}
+
 /// E006 at `line`; `next` is the heading after the card, which may be its answer in capitals.
 fn one_line(file: &Path, line: u32, next: Option<&str>, rules: Rules) -> Diagnostic {
     let mut hint = String::from("put the answer on its own line, after the line that ends the question");
@@ -720,12 +785,30 @@ fn one_line(file: &Path, line: u32, next: Option<&str>, rules: Rules) -> Diagnos
         );
     }
     if let Some(next) = next {
-        hint.push_str(&format!(
-            "; if the next line, `{next}`, is the answer, write it as `\\{next}` (a line in capitals is a heading)"
-        ));
+        hint.push_str(&capitals_hint(next));
     }
     Diagnostic::new(Code::E006, file, line, "the card has one line: it cannot be split into front and back")
         .with_hint(hint)
+}
+
+/// The end of a hint for a card without an answer followed by the heading `next`.
+fn capitals_hint(next: &str) -> String {
+    format!(
+        "; if the next line, `{next}`, is the answer, write it as `\\{next}` (a line in capitals is a heading)"
+    )
+}
+
+/// E008 at the separator `marker` on `line`, which leaves the card's `side` empty.
+fn empty_side(file: &Path, line: u32, side: &str, marker: &str) -> Diagnostic {
+    Diagnostic::new(Code::E008, file, line, format!("the card's {side} is empty")).with_hint(format!(
+        "put `{marker}` on its own line between the front and the back; {}",
+        literal_separator(marker)
+    ))
+}
+
+/// How a line that is the text of a separator is written (a card about arrows may need `<->`).
+pub fn literal_separator(marker: &str) -> String {
+    format!("a line that is the text `{marker}` is written `\\{marker}`")
 }
 
 /// E011: the heading at `line` follows a card of one line and has no card of its own: it is
@@ -777,11 +860,7 @@ fn split_body(
         (Some(at), None) => {
             if at == 0 || at == body.len() - 1 {
                 let side = if at == 0 { "front" } else { "back" };
-                let marker = body[at].text();
-                diagnostics.push(
-                    Diagnostic::new(Code::E008, file, body[at].number, format!("the card's {side} is empty"))
-                        .with_hint(format!("put `{marker}` on its own line between the front and the back")),
-                );
+                diagnostics.push(empty_side(file, body[at].number, side, body[at].text()));
                 return None;
             }
             lint::heading_like_text(file, body, diagnostics);
@@ -793,13 +872,17 @@ fn split_body(
             let (message, hint) = if first == second {
                 (
                     format!("a second `{second}` in one card"),
-                    format!("a card has one `{second}` line, between its front and its back"),
+                    format!(
+                        "a card has one `{second}` line, between its front and its back; {}",
+                        literal_separator(second)
+                    ),
                 )
             } else {
                 (
                     format!("a `{second}` after a `{first}` in one card"),
                     format!(
-                        "a card has one separator line between its front and its back: `{REVERSE_SEPARATOR}` to ask for the reverse card, else `{SEPARATOR}`"
+                        "a card has one separator line between its front and its back: `{REVERSE_SEPARATOR}` to ask for the reverse card, else `{SEPARATOR}`; {}",
+                        literal_separator(second)
                     ),
                 )
             };

@@ -1012,6 +1012,56 @@ fn answers_in_capitals_are_found_wherever_a_large_file_is_cut() {
     }
 }
 
+#[test]
+fn answer_in_capitals_after_the_separator_is_one_error_at_the_answer() {
+    // The format doc's own example without its `\`: the question ends with `---` (or `<->`), and
+    // the answer in capitals reads as a heading with at most one line of its own.
+    for sep in ["---", "<->"] {
+        for (rest, line) in [("", 5), ("The People's Commissariat for Internal Affairs.\n", 5)] {
+            let text =
+                format!("Deck\nHEAD\nWhat was the police called?\n{sep}\nNKVD\n{rest}\nNEXT\nAsk\nAnswer.\n");
+            let parsed = read(&text);
+            assert_eq!(found(&parsed), [(Code::E011, line, 1)], "{text}");
+            let hint = parsed.diagnostics[0].hint.as_deref().unwrap();
+            assert!(hint.contains("`\\NKVD`"), "{hint}");
+            assert_eq!(parsed.deck.unwrap().cards.len(), 1, "the next card is read");
+        }
+        // At the end of the file too.
+        let parsed = read(&format!("Deck\nHEAD\nAsk\nAnswer.\nHEAD\nWhat is its short name?\n{sep}\nTV"));
+        assert_eq!(found(&parsed), [(Code::E011, 8, 1)]);
+    }
+}
+
+#[test]
+fn a_card_ending_with_its_separator_before_a_whole_card_is_e008_naming_the_heading_after_it() {
+    let parsed = read("Deck\nHEAD\nWhat was the police called?\n---\nNKVD\nAsk\nAnswer.\n");
+    assert_eq!(found(&parsed), [(Code::E008, 4, 1)]);
+    let hint = parsed.diagnostics[0].hint.as_deref().unwrap();
+    assert!(hint.contains("if the next line, `NKVD`, is the answer, write it as `\\NKVD`"), "{hint}");
+    assert_eq!(parsed.deck.unwrap().cards.len(), 1);
+}
+
+#[test]
+fn answers_in_capitals_after_a_separator_are_found_wherever_a_large_file_is_cut() {
+    let mut text = String::from("Deck\n");
+    for i in 0..20_000 {
+        if i % 3 == 0 {
+            text.push_str("HEAD\nWhat is its short name?\n---\nTV\n");
+        } else {
+            text.push_str(&format!(
+                "HEAD\nCard {i} asks something long enough to fill the chunks and\nends.\n"
+            ));
+        }
+    }
+    assert!(text.len() > CHUNK_BYTES);
+    let parsed = parse(Path::new(FILE), text.as_bytes());
+    assert_eq!(parsed.diagnostics.len(), 6_667);
+    assert!(parsed.diagnostics.iter().all(|d| d.code == Code::E011));
+    for block in [1000, 65_536] {
+        assert_streams_alike(text.as_bytes(), block, Rules::default(), &parsed);
+    }
+}
+
 // Headings typed wrong (W005).
 
 #[test]
@@ -1181,6 +1231,20 @@ fn a_card_with_both_separators_is_an_error_at_the_second_naming_both() {
 }
 
 #[test]
+fn a_separator_meant_as_text_is_told_how_to_write_it() {
+    // An answer that is the text `<->` (or `---`): E008 or E007 at it, whose hint gives the `\`.
+    for sep in ["<->", "---"] {
+        let text = format!("Deck\nHEAD\nWhich arrow means if and only if?\n{sep}\n\nNEXT\nAsk\nAnswer.\n");
+        let twice = format!("Deck\nHEAD\nWhich arrow means if and only if?\n---\n{sep}\n");
+        for (parsed, code, line) in [(read(&text), Code::E008, 4), (read(&twice), Code::E007, 5)] {
+            assert_eq!(found(&parsed), [(code, line, 1)], "{sep}");
+            let hint = parsed.diagnostics[0].hint.as_deref().unwrap();
+            assert!(hint.contains(&format!("is written `\\{sep}`")), "{hint}");
+        }
+    }
+}
+
+#[test]
 fn a_card_of_one_line_with_a_reverse_separator_is_an_empty_side_error_not_a_lone_line() {
     let parsed = read("Deck\nHEAD\n<->\n");
     assert_eq!(found(&parsed), [(Code::E008, 3, 1)]);
@@ -1233,6 +1297,41 @@ fn in_a_cloze_deck_a_card_of_one_line_without_a_deletion_that_makes_a_card_is_st
     // The answer in capitals of a card of one line is still E011.
     let parsed = read_by(b"Capitals\nEUROPE\nThe police were the\nNKVD\nASIA\nAsk\nAnswer.\n", CLOZE);
     assert_eq!(found(&parsed), [(Code::E011, 4, 1)]);
+}
+
+#[test]
+fn in_a_cloze_deck_a_card_ending_with_its_separator_after_a_deletion_has_an_empty_back() {
+    // Two lines that each hide something: both belong in `Text`, and `---` last says so (the
+    // sentence rule alone would put the second one in `Back Extra`, which hides nothing).
+    let text = "Capitals\nEUROPE\n{{c1::Paris}} is the capital of France.\n{{c2::Berlin}} is the capital of Germany.\n---\n\
+                ASIA\nAsk\nAnswer.\n";
+    let parsed = read_by(text.as_bytes(), CLOZE);
+    assert_eq!(found(&parsed), []);
+    let cards = parsed.deck.unwrap().cards;
+    let lines = ["{{c1::Paris}} is the capital of France.", "{{c2::Berlin}} is the capital of Germany."];
+    assert_eq!(cards[0], card(2, "EUROPE", &lines, &[]));
+    // Without a deletion, with `<->`, or in a deck of another note type, the back is still empty.
+    let plain = text.replace("{{c1::Paris}}", "Paris").replace("{{c2::Berlin}}", "Berlin");
+    let reverse = text.replace("\n---\n", "\n<->\n");
+    for (text, rules) in [(&plain, CLOZE), (&reverse, CLOZE), (&text.to_string(), Rules::default())] {
+        assert_eq!(found(&read_by(text.as_bytes(), rules)), [(Code::E008, 5, 1)], "{text}");
+    }
+}
+
+#[test]
+fn a_file_of_cloze_cards_ending_with_their_separator_is_read_in_chunks() {
+    let mut text = String::from("Capitals\n");
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "PART {}\n{{{{c1::City {i}}}}} is a capital.\nIt has a river.\n---\n",
+            i / 100
+        ));
+    }
+    let body = &text["Capitals\n".len()..];
+    assert!(chunks_at_headings(body, 1, CLOZE).len() > 1);
+    let whole = parse_with(Path::new(FILE), text.as_bytes(), CLOZE, |card| card.to_card());
+    assert_eq!((found(&whole), whole.deck.as_ref().unwrap().cards.len()), (vec![], 20_000));
+    assert_streams_alike(text.as_bytes(), 1 << 12, CLOZE, &whole);
 }
 
 #[test]
