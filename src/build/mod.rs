@@ -8,6 +8,7 @@ mod identities;
 pub mod journal;
 mod locked;
 mod lockfile;
+pub mod media;
 pub mod moved;
 pub mod progress;
 pub mod recover;
@@ -354,6 +355,7 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
         project: &project,
         settings: format!("compression={} csv={}", opts.compression.name(), opts.csv),
         progress,
+        media: media::Packs::default(),
     };
     progress.begin(Stage::Reading, files.len() as u64);
     let phase = Phase::start("check", String::new);
@@ -447,7 +449,7 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
             && old_lock.clashes.contains_key(&key)
             && old_lock.parse_kept_clashing(&opts.lock, &key)
         {
-            *prepared = prepare(file, None, opts, &project.for_deck(&key));
+            *prepared = prepare(file, None, opts, &project.for_deck(&key), &run.media);
         }
     }
     let diagnostics: Vec<Diagnostic> =
@@ -529,6 +531,8 @@ struct Run<'a> {
     /// The settings that change the outputs, as fingerprinted.
     settings: String,
     progress: &'a dyn Progress,
+    /// The media files of the decks prepared, until they are written.
+    media: media::Packs,
 }
 
 /// The decks after the identify phase: the new lock, a result per file, the decks to write.
@@ -620,11 +624,11 @@ impl Run<'_> {
             .map(|(file, checked)| {
                 let settings = self.project.for_deck(&stem_of(&file.path));
                 let prepared = match checked {
-                    Checked::Build(read) => prepare(file, read, self.opts, &settings),
+                    Checked::Build(read) => prepare(file, read, self.opts, &settings, &self.media),
                     // Parsed all the same, so that build reports what check does: the clash
                     // does not hide the file's own problems.
                     Checked::Invalid(diagnostic) => {
-                        let (_, parsed) = prepare(file, None, self.opts, &settings);
+                        let (_, parsed) = prepare(file, None, self.opts, &settings, &self.media);
                         (Prepared::Invalid, std::iter::once(diagnostic).chain(parsed).collect())
                     }
                     other => (other.into(), Vec::new()),
@@ -662,7 +666,9 @@ impl Run<'_> {
                     .par_iter()
                     .map(|p| {
                         let deck_settings = self.project.for_deck(p.deck.key());
-                        let emitted = emit_deck(opts, self.notetype, notetype_entry, &deck_settings, p);
+                        let media = self.media.of(p.deck.key());
+                        let emitted =
+                            emit_deck(opts, self.notetype, notetype_entry, &deck_settings, p, &media);
                         self.progress.advance(p.deck.notes().len() as u64);
                         emitted
                     })
@@ -769,7 +775,9 @@ impl Run<'_> {
                 notetype: &notetype_line,
                 lock_section: section,
             });
+            let media = self.media.of(stem);
             if pending.kept_removed
+                || media::record(&opts.out, stem, &media).is_err()
                 || state::record(&opts.out, stem, &fingerprint, built.cards, section, &built.name).is_err()
             {
                 state::forget(&opts.out, stem);
@@ -913,7 +921,7 @@ fn check(
         Some(Ok(read)) => read,
     };
     let fingerprint = state::fingerprint(&state::FingerprintInput {
-        source: digest,
+        source: media::fold_recorded(digest, out, &stem),
         settings,
         notetype: &notetype_fingerprint(notetype_entry),
         lock_section: sections.get(stem.as_str()).copied().unwrap_or_else(|| state::section_digest("")),
@@ -972,13 +980,16 @@ fn prepare(
     read: Option<(Vec<u8>, u128)>,
     opts: &BuildOptions,
     deck_settings: &crate::settings::DeckSettings,
+    packs: &media::Packs,
 ) -> (Prepared, Vec<Diagnostic>) {
     let cannot = |e: std::io::Error| {
         (Prepared::Failed(format!("cannot read {}: {e}", file.path.display())), Vec::new())
     };
     if read.is_none() {
         match std::fs::metadata(&file.path) {
-            Ok(meta) if meta.len() > opts.stream_above => return prepare_streamed(file, opts, deck_settings),
+            Ok(meta) if meta.len() > opts.stream_above => {
+                return prepare_streamed(file, opts, deck_settings, packs);
+            }
             Ok(_) => {}
             Err(e) => return cannot(e),
         }
@@ -1005,7 +1016,16 @@ fn prepare(
                     deck.notes.iter().flat_map(|n| settings::card_warnings(&notetype, &file.path, n)),
                 );
             }
-            (Prepared::Ready { deck, source: digest }, diagnostics)
+            let files = match media::pack_notes(&mut deck.notes, &file.path, &opts.lock) {
+                Ok(files) => files,
+                Err(media::Refused::Input(found)) => {
+                    return (Prepared::Invalid, [diagnostics, found].concat());
+                }
+                Err(media::Refused::Failed(message)) => return (Prepared::Failed(message), diagnostics),
+            };
+            let source = media::fold(digest, &files);
+            packs.put(&deck.key, files);
+            (Prepared::Ready { deck, source }, diagnostics)
         }
         _ => (Prepared::Invalid, parsed.diagnostics),
     }
@@ -1017,6 +1037,7 @@ fn prepare_streamed(
     file: &SourceFile,
     opts: &BuildOptions,
     deck_settings: &crate::settings::DeckSettings,
+    packs: &media::Packs,
 ) -> (Prepared, Vec<Diagnostic>) {
     let _phase = Phase::start("scan", || stem_of(&file.path));
     let failed = |what: &str, path: &Path, e: std::io::Error| {
@@ -1044,12 +1065,20 @@ fn prepare_streamed(
     let lint = settings::card_lint(deck_settings);
     let mut warnings = Vec::new();
     let rules = mapping.rules();
+    let mut media = media::Streaming::new(&opts.lock, &file.path);
     let streamed =
         source::parse_stream(file.format, &file.path, &mut reader, STREAM_BLOCK, rules, map, |piece| {
-            for (key, guid, note) in piece {
+            for (mut note_key, mut guid, mut note) in piece {
                 if let Some(notetype) = &lint {
                     warnings.extend(settings::card_warnings(notetype, &file.path, &note));
                 }
+                // A note whose references were rewritten has new keys.
+                if let Some(packed) = media.note(&note) {
+                    note_key = NoteKey::of(&packed);
+                    guid = crate::ids::note_guid_value(&key, packed.front(), packed.back(), 1);
+                    note = packed;
+                }
+                let key = note_key;
                 keys.push(key);
                 guids.push(guid);
                 for tag in note.tags() {
@@ -1086,7 +1115,14 @@ fn prepare_streamed(
     let mut diagnostics = parsed.diagnostics;
     diagnostics.extend(mapping.take_warnings(&file.path));
     diagnostics.extend(warnings);
-    (Prepared::Streamed { deck, source: digest }, diagnostics)
+    let files = match media.finish() {
+        Ok(files) => files,
+        Err(media::Refused::Input(found)) => return (Prepared::Invalid, [diagnostics, found].concat()),
+        Err(media::Refused::Failed(message)) => return (Prepared::Failed(message), diagnostics),
+    };
+    let source = media::fold(digest, &files);
+    packs.put(&deck.key, files);
+    (Prepared::Streamed { deck, source }, diagnostics)
 }
 
 /// The package (and CSV) paths of a deck.
@@ -1174,6 +1210,7 @@ fn emit_deck(
     notetype_entry: &NotetypeEntry,
     deck_settings: &crate::settings::DeckSettings,
     pending: &Pending,
+    media: &[crate::media::MediaFile],
 ) -> Result<(Built, TempOutputs), String> {
     let deck = pending.deck.notes();
     let outputs = output_paths(opts, pending.deck.key());
@@ -1185,7 +1222,8 @@ fn emit_deck(
     let input = CollectionInput { deck, notetype, notetype_entry, description, subdecks: subdecks.as_ref() };
     // Both files are finished before either replaces the old one, so the package and the CSV
     // in out/ always come from the same build.
-    let package = emit::apkg::write_temp(&outputs[0], &input, opts.compression).map_err(|e| e.to_string())?;
+    let package =
+        emit::apkg::write_temp(&outputs[0], &input, media, opts.compression).map_err(|e| e.to_string())?;
     let csv = match outputs.get(1) {
         Some(path) => Some(emit::csv::write_temp(path, deck, notetype).map_err(|e| e.to_string())?),
         None => None,

@@ -44,6 +44,8 @@ pub struct MediaFile {
     pub name: String,
     /// The file, its symbolic links resolved.
     pub path: PathBuf,
+    /// The file as the (first) reference names it: the deck file's folder joined with it.
+    pub named: PathBuf,
     /// The path relative to the project folder, with `/`: to name it in messages and state.
     pub source: String,
     pub sha1: [u8; 20],
@@ -184,7 +186,7 @@ impl Resolver {
         let looked = match self.seen.get(&path) {
             Some(done) => done.clone(),
             None => {
-                let done = look_at(&path, reference, source);
+                let done = look_at(&path, &joined, reference, source);
                 self.seen.insert(path.clone(), done.clone());
                 done
             }
@@ -223,7 +225,12 @@ impl Resolver {
 }
 
 /// Reads a file once: its format and packed name, or why it cannot be packed.
-fn look_at(path: &Path, reference: &str, source: String) -> Result<(Format, MediaFile), ProblemKind> {
+fn look_at(
+    path: &Path,
+    named: &Path,
+    reference: &str,
+    source: String,
+) -> Result<(Format, MediaFile), ProblemKind> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         // A folder is not a media file.
@@ -234,7 +241,8 @@ fn look_at(path: &Path, reference: &str, source: String) -> Result<(Format, Medi
     let sha1: [u8; 20] = Sha1::digest(&bytes).into();
     let file_name = Path::new(reference).file_name().map_or(reference.into(), |n| n.to_string_lossy());
     let name = media_name(&file_name, &format, &sha1);
-    Ok((format, MediaFile { name, path: path.to_path_buf(), source, sha1, len: bytes.len() as u64 }))
+    let named = named.to_path_buf();
+    Ok((format, MediaFile { name, path: path.to_path_buf(), named, source, sha1, len: bytes.len() as u64 }))
 }
 
 #[cfg(test)]
