@@ -206,3 +206,42 @@ impl<'a> Streaming<'a> {
         }
     }
 }
+
+/// The folder beside a deck's CSV that holds its media, under the names the CSV uses: Anki's
+/// text import does not copy media (`rslib/src/import_export/text/import.rs` imports notes
+/// only), so the user copies them into the profile's `collection.media` folder.
+pub fn csv_folder(out: &Path, out_stem: &str) -> PathBuf {
+    out.join(format!("{out_stem}.media"))
+}
+
+/// Puts copies of a deck's media in its CSV's media folder (`files` empty: removes the folder),
+/// and removes the files there that the deck no longer references. A file of the right name and
+/// size is there already: names are content-derived.
+pub fn copy_for_csv(out: &Path, folder: &Path, files: &[MediaFile]) -> std::io::Result<()> {
+    if files.is_empty() {
+        return match std::fs::remove_dir_all(folder) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        };
+    }
+    std::fs::create_dir_all(folder)?;
+    for file in files {
+        let dest = folder.join(&file.name);
+        if std::fs::metadata(&dest).is_ok_and(|m| m.is_file() && m.len() == file.len) {
+            continue;
+        }
+        // Copied to a temporary file in `out/` (where a killed build's leftovers are removed),
+        // then renamed: a copy is whole or absent.
+        let temp = crate::emit::temp_file_in(out).map_err(std::io::Error::other)?;
+        std::io::copy(&mut std::fs::File::open(&file.path)?, &mut temp.as_file())?;
+        temp.persist(&dest).map_err(|e| e.error)?;
+    }
+    let names: std::collections::HashSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    for entry in std::fs::read_dir(folder)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() && !names.contains(entry.file_name().to_string_lossy().as_ref()) {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}

@@ -109,6 +109,8 @@ pub struct Built {
     pub new_ids: Option<NewIds>,
     /// With [`BuildOptions::detail`], the new and updated notes of a deck built in memory.
     pub changed: Vec<ChangedNote>,
+    /// The folder with the media of its CSV (a CSV written, of a deck with media).
+    pub csv_media: Option<PathBuf>,
 }
 
 /// A new or updated note, for `--verbose`.
@@ -1228,6 +1230,11 @@ fn emit_deck(
         Some(path) => Some(emit::csv::write_temp(path, deck, notetype).map_err(|e| e.to_string())?),
         None => None,
     };
+    // The CSV's media are copied beside it (a folder left by a build with `--csv` is removed).
+    let media_folder = media::csv_folder(&opts.out, &output_stem(pending.deck.key()));
+    let csv_media = if opts.csv { media } else { &[] };
+    media::copy_for_csv(&opts.out, &media_folder, csv_media)
+        .map_err(|e| format!("cannot copy the media of the CSV to {}: {e}", media_folder.display()))?;
     let mut files = vec![(package, outputs[0].clone())];
     if let (Some(csv), Some(path)) = (csv, outputs.get(1)) {
         files.push((csv, path.clone()));
@@ -1269,6 +1276,7 @@ fn emit_deck(
                 .collect(),
             _ => Vec::new(),
         },
+        csv_media: (!csv_media.is_empty()).then_some(media_folder),
     };
     Ok((built, files))
 }
