@@ -83,7 +83,7 @@ fn images_and_sound_are_packed_under_content_names_and_the_fields_reference_them
         format!("1-{}.png", hex12(PNG_BLUE)),
         format!("a b&c-{}.mp3", hex12(MP3)),
     );
-    let mut sorted = vec![red.clone(), blue.clone(), sound.clone()];
+    let mut sorted = [red.clone(), blue.clone(), sound.clone()];
     sorted.sort();
     let map: serde_json::Value = serde_json::from_slice(&members[4].1).expect("json map");
     let bytes_of = |name: &str| {
