@@ -804,6 +804,8 @@ def run_every_check(report: Report, binary: Path, work: Path, scenarios) -> None
     report.guard("note types: reversed, type-in, cloze and custom decks in Anki", check_notetypes, binary, work)
     import check_txt  # noqa: PLC0415 - it imports this module's helpers
     check_txt.run(report, binary, work)
+    import check_media  # noqa: PLC0415 - it imports this module's helpers
+    check_media.run(report, binary, work)
     global EXTRA_BUILD_ARGS
     EXTRA_BUILD_ARGS = ["--stream-above", "0"]
     (work / "from-disk").mkdir()
