@@ -220,3 +220,31 @@ fn a_csv_gets_its_media_copied_beside_it_and_the_report_says_so_once() {
     assert_eq!(run(dir.path(), &["build", "--force"]).code, 0);
     assert!(!dir.path().join("out/colours.media").exists());
 }
+
+#[test]
+fn the_readme_example_builds_as_written() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("README");
+    let start = readme.find("\n## Images and sound\n").expect("the README has the section");
+    let section = &readme[start..];
+    let section = &section[..section[1..].find("\n## ").map_or(section.len(), |end| end + 1)];
+    let block = |lang: &str| {
+        let open = format!("```{lang}\n");
+        let from = section.find(&open).expect("a block") + open.len();
+        section[from..from + section[from..].find("```").expect("closed")].to_string()
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "ankideck.toml", block("toml").as_bytes());
+    write(dir.path(), "source-cards/anatomy.txt", block("text").as_bytes());
+    write(dir.path(), "source-cards/_img/heart.png", PNG_RED);
+    write(dir.path(), "media/heart.mp3", MP3);
+    let build = run(dir.path(), &["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    assert!(!build.stderr.contains("warning"), "{}", build.stderr);
+    let members = members(&dir.path().join("out/anatomy.apkg"));
+    // In name order.
+    let mut names = [format!("heart-{}.mp3", hex12(MP3)), format!("heart-{}.png", hex12(PNG_RED))];
+    names.sort();
+    let map = format!(r#"{{"0":"{}","1":"{}"}}"#, names[0], names[1]);
+    assert_eq!(String::from_utf8_lossy(&members.last().expect("map").1), map);
+}
