@@ -248,3 +248,17 @@ fn the_readme_example_builds_as_written() {
     let map = format!(r#"{{"0":"{}","1":"{}"}}"#, names[0], names[1]);
     assert_eq!(String::from_utf8_lossy(&members.last().expect("map").1), map);
 }
+
+#[test]
+fn a_deck_whose_file_is_gone_takes_its_csv_media_with_it() {
+    let dir = project();
+    write(dir.path(), "source-cards/other.txt", b"Other\nONE\nA question?\nAn answer.\n");
+    assert_eq!(run(dir.path(), &["build", "--csv"]).code, 0);
+    assert!(dir.path().join("out/colours.media").is_dir());
+    std::fs::remove_file(dir.path().join("source-cards/colours.txt")).expect("remove");
+    let build = run(dir.path(), &["build", "--csv"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    assert!(build.stderr.contains("out/colours.media"), "{}", build.stderr);
+    assert!(!dir.path().join("out/colours.media").exists());
+    assert!(!dir.path().join("out/.ankideck-state/colours.media").exists());
+}

@@ -245,3 +245,19 @@ pub fn copy_for_csv(out: &Path, folder: &Path, files: &[MediaFile]) -> std::io::
     }
     Ok(())
 }
+
+/// Removes what a deck whose file is gone left of its media: the record of what it packed, and
+/// its CSV's media folder (returned if there was one).
+pub fn remove_gone(out: &Path, key: &str) -> Result<Option<PathBuf>, (PathBuf, std::io::Error)> {
+    let record = record_path(out, key);
+    match std::fs::remove_file(&record) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err((record, e)),
+        _ => {}
+    }
+    let folder = csv_folder(out, &super::output_stem(key));
+    match std::fs::remove_dir_all(&folder) {
+        Ok(()) => Ok(Some(folder)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err((folder, e)),
+    }
+}
