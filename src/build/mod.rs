@@ -1018,7 +1018,10 @@ fn prepare(
                     deck.notes.iter().flat_map(|n| settings::card_warnings(&notetype, &file.path, n)),
                 );
             }
-            let files = match media::pack_notes(&mut deck.notes, &file.path, &opts.lock) {
+            let phase = Phase::start("media", || stem_of(&file.path));
+            let packed = media::pack_notes(&mut deck.notes, &file.path, &opts.lock);
+            drop(phase);
+            let files = match packed {
                 Ok(files) => files,
                 Err(media::Refused::Input(found)) => {
                     return (Prepared::Invalid, [diagnostics, found].concat());
