@@ -262,3 +262,15 @@ fn a_deck_whose_file_is_gone_takes_its_csv_media_with_it() {
     assert!(!dir.path().join("out/colours.media").exists());
     assert!(!dir.path().join("out/.ankideck-state/colours.media").exists());
 }
+
+#[test]
+fn a_copy_packed_once_still_rebuilds_its_deck_when_it_alone_changes() {
+    let dir = project();
+    write(dir.path(), "source-cards/_other/1.png", PNG_RED);
+    assert_eq!(run(dir.path(), &["build"]).code, 0);
+    let members_before = members(&dir.path().join("out/colours.apkg"));
+    assert_eq!(members_before.len(), 4, "one file for the two copies, one sound, the map, the collection");
+    write(dir.path(), "source-cards/_other/1.png", PNG_BLUE);
+    let rebuilt = run(dir.path(), &["build"]);
+    assert!(rebuilt.stderr.contains("(0 new, 1 updated, 1 unchanged, 0 removed)"), "{}", rebuilt.stderr);
+}

@@ -10,7 +10,7 @@
 
 use super::state::STATE_DIR;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::media::{MediaError, MediaFile, Resolver};
+use crate::media::{MediaError, MediaFile, Packed, Resolver};
 use crate::model::Note;
 use sha1::{Digest, Sha1};
 use std::collections::HashMap;
@@ -19,15 +19,15 @@ use std::sync::Mutex;
 
 /// The media files of the decks being built, by deck key, from prepare to write.
 #[derive(Debug, Default)]
-pub struct Packs(Mutex<HashMap<String, Vec<MediaFile>>>);
+pub struct Packs(Mutex<HashMap<String, Packed>>);
 
 impl Packs {
-    pub fn put(&self, key: &str, files: Vec<MediaFile>) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_string(), files);
+    pub fn put(&self, key: &str, packed: Packed) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_string(), packed);
     }
 
-    /// The files of deck `key` (none if it has none).
-    pub fn of(&self, key: &str) -> Vec<MediaFile> {
+    /// What deck `key` packs (nothing if it has no media).
+    pub fn of(&self, key: &str) -> Packed {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned().unwrap_or_default()
     }
 }
@@ -54,8 +54,8 @@ pub fn pack_note(resolver: &mut Resolver, note: &Note, file: &Path) -> Result<Op
     resolver.note(note, dir, file).map_err(refused)
 }
 
-/// Rewrites the references of a deck's notes; returns the files to pack.
-pub fn pack_notes(notes: &mut [Note], file: &Path, lock: &Path) -> Result<Vec<MediaFile>, Refused> {
+/// Rewrites the references of a deck's notes; returns what to pack.
+pub fn pack_notes(notes: &mut [Note], file: &Path, lock: &Path) -> Result<Packed, Refused> {
     let mut resolver: Option<Resolver> = None;
     let mut diagnostics = Vec::new();
     for note in notes.iter_mut() {
@@ -74,7 +74,7 @@ pub fn pack_notes(notes: &mut [Note], file: &Path, lock: &Path) -> Result<Vec<Me
         }
     }
     match diagnostics.is_empty() {
-        true => Ok(resolver.map(Resolver::into_files).unwrap_or_default()),
+        true => Ok(resolver.map(Resolver::into_packed).unwrap_or_default()),
         false => Err(Refused::Input(diagnostics)),
     }
 }
@@ -94,9 +94,9 @@ pub fn diagnostic(error: &MediaError) -> Diagnostic {
 }
 
 /// The source digest with the media files' folded in (unchanged for a deck without media).
-pub fn fold(source: u128, files: &[MediaFile]) -> u128 {
+pub fn fold(source: u128, packed: &Packed) -> u128 {
     let mut named: Vec<(String, [u8; 20])> =
-        files.iter().map(|f| (f.named.to_string_lossy().into(), f.sha1)).collect();
+        packed.named.iter().map(|(path, sha1)| (path.to_string_lossy().into_owned(), *sha1)).collect();
     named.sort();
     fold_named(source, &named)
 }
@@ -138,15 +138,16 @@ pub fn fold_recorded(source: u128, out: &Path, stem: &str) -> u128 {
 
 /// Records the media files of a deck just built (removes the record of a deck without), before
 /// its state file is: the state vouches for them.
-pub fn record(out: &Path, stem: &str, files: &[MediaFile]) -> std::io::Result<()> {
+pub fn record(out: &Path, stem: &str, packed: &Packed) -> std::io::Result<()> {
     let path = record_path(out, stem);
-    if files.is_empty() {
+    if packed.named.is_empty() {
         return match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         };
     }
-    let mut named: Vec<String> = files.iter().map(|f| f.named.to_string_lossy().into_owned()).collect();
+    let mut named: Vec<String> =
+        packed.named.iter().map(|(path, _)| path.to_string_lossy().into_owned()).collect();
     named.sort();
     if named.iter().any(|n| n.contains('\n')) {
         return Err(std::io::Error::other("a media path holds a line break"));
@@ -198,11 +199,11 @@ impl<'a> Streaming<'a> {
     }
 
     /// The files to pack, or why the deck cannot be built.
-    pub fn finish(self) -> Result<Vec<MediaFile>, Refused> {
+    pub fn finish(self) -> Result<Packed, Refused> {
         match (self.failed, self.diagnostics.is_empty()) {
             (Some(message), _) => Err(Refused::Failed(message)),
             (None, false) => Err(Refused::Input(self.diagnostics)),
-            (None, true) => Ok(self.resolver.map(Resolver::into_files).unwrap_or_default()),
+            (None, true) => Ok(self.resolver.map(Resolver::into_packed).unwrap_or_default()),
         }
     }
 }

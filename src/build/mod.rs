@@ -670,7 +670,7 @@ impl Run<'_> {
                         let deck_settings = self.project.for_deck(p.deck.key());
                         let media = self.media.of(p.deck.key());
                         let emitted =
-                            emit_deck(opts, self.notetype, notetype_entry, &deck_settings, p, &media);
+                            emit_deck(opts, self.notetype, notetype_entry, &deck_settings, p, &media.files);
                         self.progress.advance(p.deck.notes().len() as u64);
                         emitted
                     })

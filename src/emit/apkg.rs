@@ -96,14 +96,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn file(name: &str) -> MediaFile {
-        MediaFile {
-            name: name.into(),
-            path: PathBuf::new(),
-            named: PathBuf::new(),
-            source: String::new(),
-            sha1: [0; 20],
-            len: 0,
-        }
+        MediaFile { name: name.into(), path: PathBuf::new(), source: String::new(), sha1: [0; 20], len: 0 }
     }
 
     #[test]

@@ -44,8 +44,6 @@ pub struct MediaFile {
     pub name: String,
     /// The file, its symbolic links resolved.
     pub path: PathBuf,
-    /// The file as the (first) reference names it: the deck file's folder joined with it.
-    pub named: PathBuf,
     /// The path relative to the project folder, with `/`: to name it in messages and state.
     pub source: String,
     pub sha1: [u8; 20],
@@ -117,6 +115,18 @@ pub struct Resolver {
     seen: HashMap<PathBuf, Result<(Format, MediaFile), ProblemKind>>,
     /// The files to pack, by name.
     files: BTreeMap<String, MediaFile>,
+    /// Every path a reference named (the deck file's folder joined with it) and the SHA-1 of
+    /// what it held: one file named by two paths is packed once, and either may change.
+    named: BTreeMap<PathBuf, [u8; 20]>,
+}
+
+/// What a deck's references need packed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Packed {
+    /// The files, sorted by name.
+    pub files: Vec<MediaFile>,
+    /// Every path the references named, sorted, with the SHA-1 of its bytes.
+    pub named: Vec<(PathBuf, [u8; 20])>,
 }
 
 /// A file's problem, kept to report it again at every reference (the reference differs).
@@ -131,7 +141,12 @@ impl Resolver {
     /// folder).
     pub fn new(root: &Path) -> std::io::Result<Resolver> {
         let root = if root.as_os_str().is_empty() { Path::new(".") } else { root };
-        Ok(Resolver { root: std::fs::canonicalize(root)?, seen: HashMap::new(), files: BTreeMap::new() })
+        Ok(Resolver {
+            root: std::fs::canonicalize(root)?,
+            seen: HashMap::new(),
+            files: BTreeMap::new(),
+            named: BTreeMap::new(),
+        })
     }
 
     /// The note with its references rewritten to the packed names (`None` if it has none),
@@ -173,7 +188,9 @@ impl Resolver {
         let joined = dir.join(named);
         let path = match std::fs::canonicalize(&joined) {
             Ok(path) => path,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(e)
+                if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) =>
+            {
                 return Err(Problem::Missing { reference: reference.to_string(), path: joined });
             }
             Err(source) => return Err(Problem::Unreadable { path: joined, source }),
@@ -186,7 +203,7 @@ impl Resolver {
         let looked = match self.seen.get(&path) {
             Some(done) => done.clone(),
             None => {
-                let done = look_at(&path, &joined, reference, source);
+                let done = look_at(&path, reference, source);
                 self.seen.insert(path.clone(), done.clone());
                 done
             }
@@ -203,6 +220,7 @@ impl Resolver {
         if let Some(wanted) = wants.filter(|&w| w != format.kind) {
             return Err(Problem::WrongKind { reference: reference.to_string(), found: format.kind, wanted });
         }
+        self.named.insert(joined, file.sha1);
         match self.files.get(&file.name) {
             Some(other) if other.sha1 != file.sha1 => Err(Problem::SameName {
                 reference: reference.to_string(),
@@ -222,15 +240,15 @@ impl Resolver {
     pub fn into_files(self) -> Vec<MediaFile> {
         self.files.into_values().collect()
     }
+
+    /// The files to pack and the paths that named them.
+    pub fn into_packed(self) -> Packed {
+        Packed { files: self.files.into_values().collect(), named: self.named.into_iter().collect() }
+    }
 }
 
 /// Reads a file once: its format and packed name, or why it cannot be packed.
-fn look_at(
-    path: &Path,
-    named: &Path,
-    reference: &str,
-    source: String,
-) -> Result<(Format, MediaFile), ProblemKind> {
+fn look_at(path: &Path, reference: &str, source: String) -> Result<(Format, MediaFile), ProblemKind> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         // A folder is not a media file.
@@ -241,8 +259,7 @@ fn look_at(
     let sha1: [u8; 20] = Sha1::digest(&bytes).into();
     let file_name = Path::new(reference).file_name().map_or(reference.into(), |n| n.to_string_lossy());
     let name = media_name(&file_name, &format, &sha1);
-    let named = named.to_path_buf();
-    Ok((format, MediaFile { name, path: path.to_path_buf(), named, source, sha1, len: bytes.len() as u64 }))
+    Ok((format, MediaFile { name, path: path.to_path_buf(), source, sha1, len: bytes.len() as u64 }))
 }
 
 #[cfg(test)]

@@ -180,3 +180,15 @@ fn every_bad_reference_of_a_note_is_reported() {
         rewrite(dir.path(), &mut resolver, &["[sound:a.mp3]", r#"<img src="/b.png">"#]).expect_err("refused");
     assert_eq!(errors.len(), 2);
 }
+
+#[test]
+fn one_file_named_by_two_paths_is_packed_once_and_both_paths_are_kept() {
+    let dir = project(&[("source-cards/a/1.png", PNG_A), ("source-cards/b/1.png", PNG_A)]);
+    let mut resolver = Resolver::new(dir.path()).expect("resolver");
+    rewrite(dir.path(), &mut resolver, &[r#"<img src="a/1.png"><img src="b/1.png">"#, ""]).expect("ok");
+    let packed = resolver.into_packed();
+    assert_eq!(packed.files.len(), 1);
+    let cards = dir.path().join("source-cards");
+    let sha1: [u8; 20] = Sha1::digest(PNG_A).into();
+    assert_eq!(packed.named, [(cards.join("a/1.png"), sha1), (cards.join("b/1.png"), sha1)]);
+}
