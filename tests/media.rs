@@ -204,6 +204,12 @@ fn a_bad_reference_is_e012_at_its_card_in_check_and_build_and_the_other_decks_ar
     assert_eq!(check.code, 1);
     let check_errors: Vec<&str> = check.stderr.lines().filter(|l| l.contains("error[E012]")).collect();
     assert_eq!(check_errors, errors);
+    let json = run(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(json.code, 1);
+    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    let e012 =
+        parsed["diagnostics"].as_array().expect("diagnostics").iter().filter(|d| d["code"] == "E012").count();
+    assert_eq!(e012, 4, "{}", json.stdout);
 }
 
 #[test]

@@ -118,10 +118,11 @@ pub fn media_name(file_name: &str, format: &Format, sha1: &[u8; 20]) -> String {
 }
 
 /// A stem with only what Anki keeps as it is in a name: letters and digits of any script, space
-/// and `-_.,()+&=!@#$%~` (NFC; no leading `.`, which would hide the file).
+/// and `-_.,()+&=!@#~` (NFC; no leading `.`, which would hide the file). Not `%`: Anki's card
+/// view percent-encodes a name's spaces but not its `%` (`encode_iri_paths` in
+/// `rslib/src/text.rs`), so `a%20b.png` would be shown as `a b.png`.
 fn safe_stem(stem: &str) -> String {
-    let kept: String =
-        stem.nfc().filter(|&c| c.is_alphanumeric() || " -_.,()+&=!@#$%~".contains(c)).collect();
+    let kept: String = stem.nfc().filter(|&c| c.is_alphanumeric() || " -_.,()+&=!@#~".contains(c)).collect();
     kept.trim_start_matches('.').trim().to_string()
 }
 
@@ -186,6 +187,7 @@ mod tests {
         assert_eq!(media_name("a b&c.png", &png, &sha1), "a b&c-010101010101.png");
         assert_eq!(media_name(r#"a:b"c[d]<e>|f?*^.png"#, &png, &sha1), "abcdef-010101010101.png");
         assert_eq!(media_name(".hidden.png", &png, &sha1), "hidden-010101010101.png");
+        assert_eq!(media_name("50%25 off$.png", &png, &sha1), "5025 off-010101010101.png");
         assert_eq!(media_name("'.png", &png, &sha1), "media-010101010101.png");
         // NFD input comes out NFC.
         assert_eq!(media_name("cafe\u{301}.png", &png, &sha1), "caf\u{e9}-010101010101.png");
