@@ -204,6 +204,10 @@ fn a_bad_reference_is_e012_at_its_card_in_check_and_build_and_the_other_decks_ar
     assert_eq!(check.code, 1);
     let check_errors: Vec<&str> = check.stderr.lines().filter(|l| l.contains("error[E012]")).collect();
     assert_eq!(check_errors, errors);
+    let streamed = run(dir.path(), &["build", "--stream-above", "0"]);
+    assert_eq!(streamed.code, 1);
+    let streamed_errors: Vec<&str> = streamed.stderr.lines().filter(|l| l.contains("error[E012]")).collect();
+    assert_eq!(streamed_errors, errors, "a deck built from disk reports the same");
     let json = run(dir.path(), &["check", "--format", "json"]);
     assert_eq!(json.code, 1);
     let parsed: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");

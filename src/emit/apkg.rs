@@ -100,6 +100,19 @@ mod tests {
     }
 
     #[test]
+    fn a_media_file_whose_bytes_changed_since_it_was_named_is_not_packed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("1.png");
+        std::fs::write(&path, b"abc").expect("write");
+        let named = |sha1: [u8; 20]| MediaFile { path: path.clone(), sha1, len: 3, ..file("1-x.png") };
+        let mut zip = ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let err = add_media_file(&mut zip, "0", &named([0; 20])).expect_err("other bytes");
+        assert!(err.to_string().contains("changed during the build"), "{err}");
+        add_media_file(&mut zip, "0", &named(Sha1::digest(b"abc").into()))
+            .expect("the bytes it was named by");
+    }
+
+    #[test]
     fn media_map_numbers_the_entries_in_order_as_json() {
         assert_eq!(media_map(&[]), "{}");
         let map = media_map(&[file("a \"b\"-1.png"), file("c-2.mp3")]);
