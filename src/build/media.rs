@@ -54,6 +54,14 @@ pub fn pack_note(resolver: &mut Resolver, note: &Note, file: &Path) -> Result<Op
     resolver.note(note, dir, file).map_err(refused)
 }
 
+/// Sets `found` if `note` may reference media (checked only until one does).
+pub fn note_may_reference(note: &Note, found: &std::sync::atomic::AtomicBool) {
+    use std::sync::atomic::Ordering::Relaxed;
+    if !found.load(Relaxed) && crate::media::may_reference(note.flds()) {
+        found.store(true, Relaxed);
+    }
+}
+
 /// Rewrites the references of a deck's notes; returns what to pack.
 pub fn pack_notes(notes: &mut [Note], file: &Path, lock: &Path) -> Result<Packed, Refused> {
     let mut resolver: Option<Resolver> = None;

@@ -1002,8 +1002,14 @@ fn prepare(
     };
     let phase = Phase::start("parse", || stem_of(&file.path));
     let mapping = settings::NoteMapping::of(deck_settings);
-    let parsed =
-        source::parse_with(file.format, &file.path, &bytes, mapping.rules(), |card| mapping.note_of(card));
+    // Whether any note may reference media, found while its text is fresh in the cache: a
+    // deck without is not read again for them.
+    let may_have_media = std::sync::atomic::AtomicBool::new(false);
+    let parsed = source::parse_with(file.format, &file.path, &bytes, mapping.rules(), |card| {
+        let note = mapping.note_of(card);
+        media::note_may_reference(&note, &may_have_media);
+        note
+    });
     drop(phase);
     drop(bytes);
     let has_errors = parsed.has_errors();
@@ -1019,7 +1025,10 @@ fn prepare(
                 );
             }
             let phase = Phase::start("media", || stem_of(&file.path));
-            let packed = media::pack_notes(&mut deck.notes, &file.path, &opts.lock);
+            let packed = match may_have_media.into_inner() {
+                true => media::pack_notes(&mut deck.notes, &file.path, &opts.lock),
+                false => Ok(Default::default()),
+            };
             drop(phase);
             let files = match packed {
                 Ok(files) => files,

@@ -44,11 +44,12 @@ const TAGS: [(&str, Option<Kind>); 5] = [
 
 /// Whether a text may hold a reference at all: the quick test every note goes through.
 pub fn may_reference(text: &str) -> bool {
+    // One pass for both bytes that can start a reference (most notes have neither).
     let bytes = text.as_bytes();
-    memchr::memmem::find(bytes, b"[sound:").is_some()
-        || memchr::memchr_iter(b'<', bytes).any(|i| {
-            matches!(bytes.get(i + 1).map(u8::to_ascii_lowercase), Some(b'i' | b'a' | b'v' | b's' | b'o'))
-        })
+    memchr::memchr2_iter(b'[', b'<', bytes).any(|i| match bytes[i] {
+        b'[' => bytes[i + 1..].starts_with(b"sound:"),
+        _ => matches!(bytes.get(i + 1).map(u8::to_ascii_lowercase), Some(b'i' | b'a' | b'v' | b's' | b'o')),
+    })
 }
 
 /// Every reference to a local file in `text`, in order. References to remote or `data:` URLs
