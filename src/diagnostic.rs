@@ -39,9 +39,9 @@ pub enum Code {
     /// E011: an answer in capitals read as a heading: a card of one line followed by a
     /// "heading" with no card of its own.
     E011,
-    /// E012: a media reference (`<img src>`, `[sound:…]`) that cannot be packed: a missing
+    /// E013: a media reference (`<img src>`, `[sound:…]`) that cannot be packed: a missing
     /// file, a path outside the project folder, a file that is not an image or audio.
-    E012,
+    E013,
     /// W001: the title was empty after dropping `Flashcards`; the file name is used.
     W001,
     /// W002: control characters (other than tab) were removed; one of them, U+001F, is

@@ -173,7 +173,7 @@ fn an_edited_image_rebuilds_its_deck_with_a_new_name_and_the_note_keeps_its_guid
     let gone = run(dir.path(), &["build"]);
     assert_eq!(gone.code, 1, "{}", gone.stderr);
     assert!(
-        gone.stderr.contains("error[E012]: the media file `../media/a b&c.mp3` is missing"),
+        gone.stderr.contains("error[E013]: the media file `../media/a b&c.mp3` is missing"),
         "{}",
         gone.stderr
     );
@@ -193,26 +193,26 @@ fn a_bad_reference_is_e012_at_its_card_in_check_and_build_and_the_other_decks_ar
     assert_eq!(build.code, 1, "{}", build.stderr);
     assert!(build.stderr.contains("Colours: 2 cards -> out/colours.apkg"), "{}", build.stderr);
     assert!(!dir.path().join("out/bad.apkg").exists());
-    let errors: Vec<&str> = build.stderr.lines().filter(|l| l.contains("error[E012]")).collect();
+    let errors: Vec<&str> = build.stderr.lines().filter(|l| l.contains("error[E013]")).collect();
     assert_eq!(errors.len(), 4, "{}", build.stderr);
     for (line, what) in [(2, "`nope.png`"), (5, "`../../etc/passwd`"), (8, "`bad.txt`"), (11, "`/etc/hosts`")]
     {
-        let at = format!("source-cards/bad.txt:{line}:1: error[E012]: ");
+        let at = format!("source-cards/bad.txt:{line}:1: error[E013]: ");
         assert!(errors.iter().any(|e| e.starts_with(&at) && e.contains(what)), "{at} {what}: {errors:?}");
     }
     let check = run(dir.path(), &["check"]);
     assert_eq!(check.code, 1);
-    let check_errors: Vec<&str> = check.stderr.lines().filter(|l| l.contains("error[E012]")).collect();
+    let check_errors: Vec<&str> = check.stderr.lines().filter(|l| l.contains("error[E013]")).collect();
     assert_eq!(check_errors, errors);
     let streamed = run(dir.path(), &["build", "--stream-above", "0"]);
     assert_eq!(streamed.code, 1);
-    let streamed_errors: Vec<&str> = streamed.stderr.lines().filter(|l| l.contains("error[E012]")).collect();
+    let streamed_errors: Vec<&str> = streamed.stderr.lines().filter(|l| l.contains("error[E013]")).collect();
     assert_eq!(streamed_errors, errors, "a deck built from disk reports the same");
     let json = run(dir.path(), &["check", "--format", "json"]);
     assert_eq!(json.code, 1);
     let parsed: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
     let e012 =
-        parsed["diagnostics"].as_array().expect("diagnostics").iter().filter(|d| d["code"] == "E012").count();
+        parsed["diagnostics"].as_array().expect("diagnostics").iter().filter(|d| d["code"] == "E013").count();
     assert_eq!(e012, 4, "{}", json.stdout);
 }
 

@@ -35,7 +35,7 @@ impl Packs {
 /// Why a deck's media cannot be packed.
 #[derive(Debug)]
 pub enum Refused {
-    /// Problems in the deck (E012): it is not built.
+    /// Problems in the deck (E013): it is not built.
     Input(Vec<Diagnostic>),
     /// A media file cannot be read: the deck fails.
     Failed(String),
@@ -95,9 +95,9 @@ fn refused(errors: Vec<MediaError>) -> Refused {
     Refused::Input(errors.iter().map(diagnostic).collect())
 }
 
-/// A media problem as diagnostic E012 at the note's line.
+/// A media problem as diagnostic E013 at the note's line.
 pub fn diagnostic(error: &MediaError) -> Diagnostic {
-    Diagnostic::new(Code::E012, &error.file, error.line, error.problem.to_string())
+    Diagnostic::new(Code::E013, &error.file, error.line, error.problem.to_string())
         .with_hint(error.problem.hint())
 }
 
