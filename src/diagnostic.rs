@@ -39,6 +39,9 @@ pub enum Code {
     /// E011: an answer in capitals read as a heading: a card of one line followed by a
     /// "heading" with no card of its own.
     E011,
+    /// E012: a note pins a guid that another note of the project has or pins too (they would be
+    /// one note in Anki).
+    E012,
     /// E013: a media reference (`<img src>`, `[sound:…]`) that cannot be packed: a missing
     /// file, a path outside the project folder, a file that is not an image or audio.
     E013,

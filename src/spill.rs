@@ -3,13 +3,16 @@
 //! for the collection, source order for the lock and the CSV). Only an offset per note stays in
 //! memory. The file has no name and disappears when it is closed.
 
-use crate::model::{Note, NoteView};
+use crate::model::{BatchFn, Note, NoteStore, NoteView};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 /// How many notes are read back at a time.
 pub const BATCH: usize = 8192;
+
+/// The bytes of a record's head: line, lengths of fields, tags and pinned guid.
+const HEAD: usize = 16;
 
 /// Writes notes to a new spill file, in order.
 pub struct SpillWriter {
@@ -27,19 +30,26 @@ impl SpillWriter {
         Ok(SpillWriter { out: BufWriter::with_capacity(1 << 20, file), offsets: Vec::new(), end: 0 })
     }
 
-    /// Appends a note: its line, the lengths of its fields and tags, then their bytes.
+    /// Appends a note: its line, the lengths of its fields, tags and pinned guid (plus one; 0 for
+    /// none), then their bytes.
     pub fn push(&mut self, note: &Note) -> io::Result<()> {
         let (flds, tags) = (note.flds().as_bytes(), note.tags_text().as_bytes());
+        let guid = note.pinned().map(str::as_bytes);
         let too_long = || io::Error::other("a note of more than 4 GiB");
-        let mut head = [0u8; 12];
+        let len = |bytes: &[u8]| u32::try_from(bytes.len()).map_err(|_| too_long());
+        let mut head = [0u8; HEAD];
         head[..4].copy_from_slice(&note.line.to_le_bytes());
-        head[4..8].copy_from_slice(&u32::try_from(flds.len()).map_err(|_| too_long())?.to_le_bytes());
-        head[8..].copy_from_slice(&u32::try_from(tags.len()).map_err(|_| too_long())?.to_le_bytes());
+        head[4..8].copy_from_slice(&len(flds)?.to_le_bytes());
+        head[8..12].copy_from_slice(&len(tags)?.to_le_bytes());
+        let guid_len = guid.map_or(Ok(0), |g| len(g)?.checked_add(1).ok_or_else(too_long))?;
+        head[12..].copy_from_slice(&guid_len.to_le_bytes());
+        let guid = guid.unwrap_or_default();
         self.out.write_all(&head)?;
         self.out.write_all(flds)?;
         self.out.write_all(tags)?;
+        self.out.write_all(guid)?;
         self.offsets.push(self.end);
-        self.end += (head.len() + flds.len() + tags.len()) as u64;
+        self.end += (head.len() + flds.len() + tags.len() + guid.len()) as u64;
         Ok(())
     }
 
@@ -76,7 +86,14 @@ impl Spill {
         self.read_with(indices, |views| {
             views
                 .iter()
-                .map(|v| Note::from_flds(v.flds().to_string(), v.tags_text().to_string(), v.line))
+                .map(|v| {
+                    Note::from_parts(
+                        v.flds().to_string(),
+                        v.tags_text().to_string(),
+                        v.pinned().map(str::to_string),
+                        v.line,
+                    )
+                })
                 .collect()
         })
     }
@@ -152,17 +169,38 @@ impl Spill {
     }
 }
 
+impl NoteStore for Spill {
+    fn len(&self) -> usize {
+        Spill::len(self)
+    }
+
+    fn in_memory(&self) -> bool {
+        false
+    }
+
+    fn read(&self, indices: &[usize], f: &mut dyn FnMut(&[NoteView<'_>])) -> io::Result<()> {
+        self.read_with(indices, |notes| f(notes))
+    }
+
+    fn for_each_batch(&self, order: Option<&[u32]>, f: &mut BatchFn<'_>) -> io::Result<()> {
+        Spill::for_each_batch(self, order, f)
+    }
+}
+
 /// One record, from the front of `rest`, its text borrowed.
 fn decode<'a>(rest: &mut &'a [u8]) -> io::Result<NoteView<'a>> {
     let corrupt = || io::Error::other("the spill file is corrupt");
-    let (head, tail) = rest.split_at_checked(12).ok_or_else(corrupt)?;
+    let (head, tail) = rest.split_at_checked(HEAD).ok_or_else(corrupt)?;
     let word = |i: usize| u32::from_le_bytes(head[i..i + 4].try_into().expect("4 bytes"));
-    let (line, flds_len, tags_len) = (word(0), word(4) as usize, word(8) as usize);
+    let (line, flds_len, tags_len, guid_len) =
+        (word(0), word(4) as usize, word(8) as usize, word(12) as usize);
     let (flds, tail) = tail.split_at_checked(flds_len).ok_or_else(corrupt)?;
     let (tags, tail) = tail.split_at_checked(tags_len).ok_or_else(corrupt)?;
+    let (guid, tail) = tail.split_at_checked(guid_len.saturating_sub(1)).ok_or_else(corrupt)?;
     *rest = tail;
     let text = |bytes: &'a [u8]| std::str::from_utf8(bytes).map_err(|_| corrupt());
-    Ok(Note::from_flds(text(flds)?, text(tags)?, line))
+    let guid = if guid_len == 0 { None } else { Some(text(guid)?) };
+    Ok(Note::from_parts(text(flds)?, text(tags)?, guid, line))
 }
 
 /// Reads `buf.len()` bytes at `offset`, without moving the file's position (so threads may share
@@ -195,7 +233,17 @@ mod tests {
         (0..n)
             .map(|i| {
                 let tags: Vec<String> = (0..i % 3).map(|t| format!("t{t}")).collect();
-                Note::new(&[format!("Front {i} é"), "x".repeat(i % 7), String::new()], &tags, i as u32 + 1)
+                let note = Note::new(
+                    &[format!("Front {i} é"), "x".repeat(i % 7), String::new()],
+                    &tags,
+                    i as u32 + 1,
+                );
+                // Some notes pin a guid, one of them empty.
+                match i % 5 {
+                    0 => note.with_pinned(format!("g{i}")),
+                    1 if i < 5 => note.with_pinned(String::new()),
+                    _ => note,
+                }
             })
             .collect()
     }
@@ -216,7 +264,15 @@ mod tests {
         let mut seen = Vec::new();
         spill
             .for_each(None, &mut |i, n| {
-                seen.push((i, Note::from_flds(n.flds().to_string(), n.tags_text().to_string(), n.line)));
+                seen.push((
+                    i,
+                    Note::from_parts(
+                        n.flds().to_string(),
+                        n.tags_text().to_string(),
+                        n.pinned().map(str::to_string),
+                        n.line,
+                    ),
+                ));
                 Ok(())
             })
             .unwrap();
@@ -225,7 +281,15 @@ mod tests {
         let mut back = Vec::new();
         spill
             .for_each(Some(&reversed), &mut |i, n| {
-                back.push((i, Note::from_flds(n.flds().to_string(), n.tags_text().to_string(), n.line)));
+                back.push((
+                    i,
+                    Note::from_parts(
+                        n.flds().to_string(),
+                        n.tags_text().to_string(),
+                        n.pinned().map(str::to_string),
+                        n.line,
+                    ),
+                ));
                 Ok(())
             })
             .unwrap();

@@ -2,7 +2,6 @@
 //! Each test snapshots the exit code, stderr and stdout, and a canonical text dump
 //! (`ankideck dump`) of what was written, never the bytes of a package.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -18,17 +17,8 @@ const SEED_APKG: &str = "out/stalin-opposition-1924-41.apkg";
 /// The edits fixture's package.
 const HISTORY_APKG: &str = "out/soviet-history.apkg";
 
-/// A project folder in a temp dir; the binary runs with it as the working directory.
-struct Project {
-    dir: tempfile::TempDir,
-}
-
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
+use common::{Project, Run};
 
 impl Run {
     /// Exit code, stderr and stdout, normalised, for a snapshot.
@@ -50,28 +40,8 @@ fn fixture(path: &str) -> PathBuf {
     repo().join("tests/fixtures").join(path)
 }
 
-/// Copies a file or a folder (recursively).
-fn copy_tree(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            copy_tree(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else {
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).unwrap();
-        }
-        // Not fs::copy: fixtures may be read-only in the checkout, and the tests edit the copies.
-        std::fs::write(to, std::fs::read(from).unwrap()).unwrap();
-    }
-}
-
+/// What these tests add to the shared project: its sources from a fixture.
 impl Project {
-    fn empty() -> Project {
-        Project { dir: tempfile::tempdir().unwrap() }
-    }
-
     /// A project whose `source-cards/` is a copy of the fixture folder `fixture`.
     fn with_sources(fixture_dir: &str) -> Project {
         let project = Project::empty();
@@ -85,101 +55,6 @@ impl Project {
         project.copy(&repo().join("source-cards"), "source-cards");
         project
     }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn copy(&self, from: &Path, rel: &str) {
-        copy_tree(from, &self.path(rel));
-    }
-
-    fn write(&self, rel: &str, bytes: &[u8]) {
-        let path = self.path(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
-    }
-
-    fn read(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
-    }
-
-    fn bytes(&self, rel: &str) -> Vec<u8> {
-        std::fs::read(self.path(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
-    }
-
-    fn exists(&self, rel: &str) -> bool {
-        self.path(rel).exists()
-    }
-
-    /// Runs `ankideck ARGS` at build time `epoch`.
-    fn run(&self, epoch: i64, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_ankideck"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("SOURCE_DATE_EPOCH", epoch.to_string())
-            .env_remove("RUST_BACKTRACE")
-            .output()
-            .expect("the binary runs");
-        Run {
-            code: output.status.code().expect("exited, not killed"),
-            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-        }
-    }
-
-    /// Runs `ankideck build ARGS` and expects exit code `code`.
-    fn build(&self, epoch: i64, args: &[&str], code: i32) -> Run {
-        let mut all = vec!["build"];
-        all.extend_from_slice(args);
-        let run = self.run(epoch, &all);
-        assert_eq!(run.code, code, "build {args:?}: unexpected exit code\n{}", run.stderr);
-        run
-    }
-
-    /// The canonical text dump of a package.
-    fn dump(&self, apkg: &str) -> String {
-        let run = self.run(T1, &["dump", apkg]);
-        assert_eq!(run.code, 0, "dump {apkg} failed:\n{}", run.stderr);
-        run.stdout
-    }
-
-    /// Every file under the project (relative path → bytes), to prove nothing was written.
-    fn files(&self) -> BTreeMap<PathBuf, Vec<u8>> {
-        fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    walk(&path, root, out);
-                } else {
-                    out.insert(path.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
-                }
-            }
-        }
-        let mut out = BTreeMap::new();
-        walk(self.dir.path(), self.dir.path(), &mut out);
-        out
-    }
-
-    /// Replaces the temp dir's path and the build's elapsed time with placeholders.
-    fn normalize(&self, text: &str) -> String {
-        let mut text = text.to_string();
-        for root in [self.dir.path().to_path_buf(), self.dir.path().canonicalize().unwrap()] {
-            text = text.replace(&root.display().to_string(), "[TMP]");
-        }
-        text.lines().map(|line| normalize_elapsed(line) + "\n").collect()
-    }
-}
-
-/// `... (0.02 s)` at the end of a line → `... ([ELAPSED] s)`.
-fn normalize_elapsed(line: &str) -> String {
-    if let Some(body) = line.strip_suffix(" s)")
-        && let Some(open) = body.rfind('(')
-        && body[open + 1..].chars().all(|c| c.is_ascii_digit() || c == '.')
-    {
-        return format!("{}([ELAPSED] s)", &body[..open]);
-    }
-    line.to_string()
 }
 
 /// A note line of a dump.
@@ -320,7 +195,9 @@ fn edited_cards_keep_their_guids() {
     assert!(after.iter().all(|n| n.guid != removed.guid));
     assert!(run.stderr.contains("(1 new, 2 updated, 3 unchanged, 1 removed)"), "{}", run.stderr);
     assert!(
-        run.stderr.contains("\n      Which miner was held up as a model worker in 1935?"),
+        run.stderr.contains(
+            "\n      source-cards/soviet-history.txt:17: Which miner was held up as a model worker in 1935?"
+        ),
         "{}",
         run.stderr
     );

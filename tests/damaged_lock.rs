@@ -3,85 +3,30 @@
 //! repeated line, or by a guid used twice; the deck's identities then come from its package in
 //! `out/`, or the deck is not built (exit 1). Merge-conflict markers stop the build.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 const T1: i64 = 1_764_000_000;
 const T2: i64 = 1_764_100_000;
 const T3: i64 = 1_764_200_000;
 const LOCK: &str = "ankideck.lock";
 
-struct Project {
-    dir: tempfile::TempDir,
-}
+mod common;
+use common::Project;
 
-struct Run {
-    code: i32,
-    stderr: String,
-}
-
+/// What these tests add to the shared project: decks of their own, and the notes of a package.
 impl Project {
     /// A project with one generated deck file per `(stem, cards)`.
     fn with_decks(decks: &[(&str, usize)]) -> Project {
-        let project = Project { dir: tempfile::tempdir().unwrap() };
+        let project = Project::empty();
         for (stem, cards) in decks {
             project.write(&format!("source-cards/{stem}.txt"), deck_text(stem, *cards).as_bytes());
         }
         project
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn write(&self, rel: &str, bytes: &[u8]) {
-        let path = self.path(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
-    }
-
-    fn read(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
-    }
-
-    fn exists(&self, rel: &str) -> bool {
-        self.path(rel).exists()
-    }
-
-    fn run(&self, epoch: i64, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_ankideck"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("SOURCE_DATE_EPOCH", epoch.to_string())
-            .output()
-            .expect("the binary runs");
-        Run {
-            code: output.status.code().expect("exited, not killed"),
-            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-        }
-    }
-
-    /// Runs `ankideck build ARGS` and expects exit code `code`.
-    fn build(&self, epoch: i64, args: &[&str], code: i32) -> Run {
-        let mut all = vec!["build"];
-        all.extend_from_slice(args);
-        let run = self.run(epoch, &all);
-        assert_eq!(run.code, code, "build {args:?}: unexpected exit code\n{}", run.stderr);
-        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-        run
-    }
-
     /// The identity of every note of a package: (guid, note id, mod, sort field), in id order.
     fn notes(&self, apkg: &str) -> Vec<(String, i64, i64, String)> {
-        let run = Command::new(env!("CARGO_BIN_EXE_ankideck"))
-            .args(["dump", apkg])
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap();
-        assert!(run.status.success(), "dump {apkg}: {}", String::from_utf8_lossy(&run.stderr));
-        String::from_utf8(run.stdout)
-            .unwrap()
+        self.dump(apkg)
             .lines()
             .filter_map(|line| line.strip_prefix("note "))
             .map(|line| {
@@ -99,23 +44,6 @@ impl Project {
                 )
             })
             .collect()
-    }
-
-    /// Every file under the project, to prove nothing was written.
-    fn files(&self) -> BTreeMap<PathBuf, Vec<u8>> {
-        fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    walk(&path, root, out);
-                } else {
-                    out.insert(path.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
-                }
-            }
-        }
-        let mut out = BTreeMap::new();
-        walk(self.dir.path(), self.dir.path(), &mut out);
-        out
     }
 }
 

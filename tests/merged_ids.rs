@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const T1: i64 = 1_764_000_000;
 const T2: i64 = 1_764_100_000;
@@ -42,17 +41,13 @@ fn copy_project(from: &Path, to: &Path, with_out: bool) {
     }
 }
 
+mod common;
+
 /// Runs `ankideck ARGS` in `dir`; returns the exit code and stderr.
 fn run(dir: &Path, epoch: i64, args: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_ankideck"))
-        .args(args)
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", epoch.to_string())
-        .output()
-        .expect("the binary runs");
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (output.status.code().expect("exited"), stderr)
+    let run = common::run_at(dir, epoch, args);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    (run.code, run.stderr)
 }
 
 /// `ankideck build` in `dir`, expecting success; its stderr.
@@ -64,8 +59,7 @@ fn build(dir: &Path, epoch: i64) -> String {
 
 /// A package's notes: guid -> (note id, card id).
 fn ids(dir: &Path, apkg: &str) -> BTreeMap<String, (i64, i64)> {
-    let output = Command::new(env!("CARGO_BIN_EXE_ankideck")).args(["dump", apkg]).current_dir(dir).output();
-    let text = String::from_utf8(output.unwrap().stdout).unwrap();
+    let text = common::run_at(dir, T1, &["dump", apkg]).stdout;
     let mut card_of = BTreeMap::new();
     let mut notes = Vec::new();
     for line in text.lines() {
@@ -246,4 +240,123 @@ fn merged_branches_with_both_packages_settle_in_one_build() {
     assert!(stderr.contains("DECK A: 5 cards -> out/a.apkg (1 new, 0 updated, 4 unchanged"), "{stderr}");
     assert!(stderr.contains("DECK B: up to date"), "{stderr}");
     assert!(!stderr.contains("ankideck.lock:") && !stderr.contains("had ids also used"), "{stderr}");
+}
+
+/// The `lock-v2` fixture's project (its source and version-2 lock), copied to `dir`.
+fn v2_project(dir: &Path) {
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lock-v2");
+    std::fs::create_dir_all(dir.join("source-cards")).unwrap();
+    std::fs::copy(fixture.join("soviet-history.txt"), dir.join("source-cards/soviet-history.txt")).unwrap();
+    std::fs::copy(fixture.join(LOCK), dir.join(LOCK)).unwrap();
+}
+
+/// A version-2 section's `end` line for its deck line and note lines `body`.
+fn v2_end(body: &str, notes: usize) -> String {
+    format!("end\tsoviet-history\t{notes}\t{:016x}\n", xxhash_rust::xxh3::xxh3_64(body.as_bytes()))
+}
+
+/// Branch A upgraded ankideck (its lock is version 3, its package in out/); branch B, still on
+/// the version-2 ankideck, added a card at the end of the deck (its lock section is version 2,
+/// its package holds the new note). The merge keeps both sides' lines of the section, A's then
+/// B's (`merge=union`, or "accept both"). `tamper` may change B's side (kept sound: its `end`
+/// line is made anew). Returns the merged project (with A's out/) and the new note's guid.
+fn v3_and_v2_merged(root: &Path, tamper: impl Fn(&str) -> String) -> (PathBuf, String) {
+    let (a, b, merged) = (root.join("A"), root.join("B"), root.join("merged"));
+    v2_project(&a);
+    build(&a, T2);
+    let added =
+        "THE FIRST FIVE-YEAR PLAN\nWhich canal was dug by prisoners from 1931?\nThe White Sea Canal.\n";
+    // Branch B's package and new note: what its (version-2) build gave; built here by this
+    // ankideck, its note line written back in version 2's form.
+    v2_project(&b);
+    let source = read(&b, "source-cards/soviet-history.txt") + added;
+    std::fs::write(b.join("source-cards/soviet-history.txt"), &source).unwrap();
+    build(&b, T2);
+    let v2_base = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lock-v2").join(LOCK),
+    )
+    .unwrap();
+    let built_b = read(&b, LOCK);
+    let new_line = built_b.lines().rfind(|l| l.starts_with("note\t")).unwrap();
+    let new_guid = new_line.split('\t').nth(2).unwrap().to_string();
+    assert!(!v2_base.contains(&new_guid));
+    let mut cols: Vec<&str> = new_line.split('\t').collect();
+    cols.insert(2, "20");
+    let deck_line = v2_base.lines().find(|l| l.starts_with("deck\t")).unwrap().to_string() + "\n";
+    let old_notes: String =
+        v2_base.lines().filter(|l| l.starts_with("note\t")).map(|l| format!("{l}\n")).collect();
+    let b_notes = tamper(&format!("{old_notes}{}\n", cols.join("\t")));
+    let b_side = format!("{b_notes}{}", v2_end(&(deck_line.clone() + &b_notes), 7));
+    // The merge: A's lock (version 3, it changed the version line), the section's deck line
+    // once, then A's note lines and `end` line, then B's.
+    let lock_a = read(&a, LOCK);
+    let start = lock_a.find("deck\tsoviet-history\t").unwrap();
+    assert!(lock_a[start..].starts_with(&deck_line), "the deck line is the same in both versions");
+    let merged_lock = format!("{}{b_side}", lock_a);
+    assert!(lock_a.contains("\nversion\t3\n"));
+    std::fs::create_dir_all(merged.join("out")).unwrap();
+    copy_project(&a, &merged, true);
+    std::fs::write(merged.join("source-cards/soviet-history.txt"), &source).unwrap();
+    std::fs::write(merged.join(LOCK), merged_lock).unwrap();
+    (merged, new_guid)
+}
+
+/// A git merge of a branch whose lock is version 3 with one still on version 2 that added a
+/// card, both sides' lines kept: each side is whole and sound (its own `end` line), so the
+/// section is read as both together. The card only branch B added keeps its guid (its note in
+/// Anki, if B's package was imported), every other note keeps its identity, the report says where
+/// they came from, and the next build is a no-op. (Before, the section was damaged and read back
+/// from A's package: B's card came back as a new note.)
+#[test]
+fn a_version_3_and_version_2_lock_merged_keep_both_sides_identities() {
+    let root = tempfile::tempdir().unwrap();
+    let (merged, new_guid) = v3_and_v2_merged(root.path(), str::to_string);
+    let before_a = ids(&root.path().join("A"), "out/soviet-history.apkg");
+    let stderr = build(&merged, T3);
+    assert!(
+        stderr.contains("7 cards -> out/soviet-history.apkg (0 new, 0 updated, 7 unchanged, 0 removed)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("note identities carried over from both sides of a git merge in the lock (version 3, 6 notes and version 2, 7 notes; 1 only on one side)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("ankideck.lock:"), "reported as damage: {stderr}");
+    let after = ids(&merged, "out/soviet-history.apkg");
+    assert!(after.contains_key(&new_guid), "branch B's card keeps its guid: {after:?}");
+    assert_eq!(after.len(), 7);
+    for (guid, ids) in &before_a {
+        assert_eq!(after.get(guid), Some(ids), "{guid} keeps its ids");
+    }
+    let lock = read(&merged, LOCK);
+    assert_eq!(lock.matches("\nend\t").count(), 1, "{lock}");
+    assert_eq!(lock.matches("\nnote\t").count(), 7, "{lock}");
+    let again = build(&merged, T4);
+    assert!(again.contains("0 built, 1 up to date"), "{again}");
+    assert_eq!(read(&merged, LOCK), lock);
+}
+
+/// Both sides sound but disagreeing on a note's ids (here B's side edited, its `end` line made
+/// anew): no build can tell which is right, so the section stays damaged, identities are read
+/// back from the package as before, and the message says exactly what to do.
+#[test]
+fn a_merged_lock_whose_sides_disagree_on_a_note_says_to_take_one_side() {
+    let root = tempfile::tempdir().unwrap();
+    let (merged, new_guid) =
+        v3_and_v2_merged(root.path(), |notes| notes.replacen("\t1764000000004\t", "\t1764000000099\t", 1));
+    let stderr = build(&merged, T3);
+    assert!(
+        stderr.contains("holds both sides of a git merge (each with its `end` line), and note `"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("has note id 1764000000004 on one side and 1764000000099 on the other"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Take the deck's lines (its deck line through its `end` line) whole from one side"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(1 new, 0 updated, 6 unchanged, 0 removed)"), "{stderr}");
+    assert!(!ids(&merged, "out/soviet-history.apkg").contains_key(&new_guid));
 }

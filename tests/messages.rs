@@ -2,8 +2,7 @@
 //! row, the errors for a wrong source, out folder or package (snapshots of stderr), `check` and
 //! `build` reporting the same problems, `--locked` saying what would change, `-q` and `-v`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 /// The build time of every run.
 const T1: i64 = 1_764_000_000;
@@ -13,63 +12,22 @@ const T2: i64 = 1_764_100_000;
 /// A small deck without problems.
 const GOOD: &str = "Good Deck\nFIRST\nWhat is the first card?\nThe first answer.\nSECOND\nWhat is the second card?\nThe second answer.\n";
 
-/// A project folder in a temp dir; the binary runs in it (or in `cwd` below it).
-struct Project {
-    dir: tempfile::TempDir,
-}
+mod common;
+use common::{Project, Run, normalize_elapsed};
 
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
+/// What these tests add to the shared project: a good deck, runs in a folder of it with an
+/// environment of their own, and the transcript of a run.
 impl Project {
-    fn new() -> Project {
-        Project { dir: tempfile::tempdir().unwrap() }
-    }
-
     /// A project with `source-cards/good.txt`.
     fn good() -> Project {
-        let project = Project::new();
+        let project = Project::empty();
         project.write("source-cards/good.txt", GOOD);
         project
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let path = self.path(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-
-    fn read(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.path(rel)).unwrap()
-    }
-
-    /// Runs `ankideck ARGS` in the project folder.
-    fn run(&self, args: &[&str]) -> Run {
-        self.run_in("", args, &[("SOURCE_DATE_EPOCH", &T1.to_string())])
-    }
-
     /// Runs `ankideck ARGS` in the folder `cwd` of the project, with `env`.
     fn run_in(&self, cwd: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_ankideck"));
-        command.args(args).current_dir(self.path(cwd)).env_remove("RUST_BACKTRACE");
-        command.env_remove("ANKIDECK_TIMINGS").env_remove("SOURCE_DATE_EPOCH");
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let output = command.output().expect("the binary runs");
-        Run {
-            code: output.status.code().expect("exited, not killed"),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
+        common::run_with(&self.path(cwd), args, env)
     }
 
     /// Stderr with the temp path and the elapsed time replaced by placeholders, and the exit code.
@@ -81,17 +39,6 @@ impl Project {
         let text: String = text.lines().map(|line| normalize_elapsed(line) + "\n").collect();
         format!("exit: {}\n{text}", run.code)
     }
-}
-
-/// `... (0.02 s)` at the end of a line → `... ([ELAPSED] s)`.
-fn normalize_elapsed(line: &str) -> String {
-    if let Some(body) = line.strip_suffix(" s)")
-        && let Some(open) = body.rfind('(')
-        && body[open + 1..].chars().all(|c| c.is_ascii_digit() || c == '.')
-    {
-        return format!("{}([ELAPSED] s)", &body[..open]);
-    }
-    line.to_string()
 }
 
 fn readme() -> String {
@@ -119,28 +66,28 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
     match when {
         w if w.starts_with("success") => {
             let project = good();
-            let build = project.run(&["build"]);
-            let check = project.run(&["check"]);
-            let dump = project.run(&["dump", "out/good.apkg"]);
+            let build = project.run(T1, &["build"]);
+            let check = project.run(T1, &["check"]);
+            let dump = project.run(T1, &["dump", "out/good.apkg"]);
             // Warnings do not make a failure.
             let warned = good();
             warned.write("source-cards/notes.md", "not a deck");
-            let with_warning = warned.run(&["build"]);
+            let with_warning = warned.run(T1, &["build"]);
             assert!(with_warning.stderr.contains("warning["), "{}", with_warning.stderr);
             vec![("build", build), ("check", check), ("dump", dump), ("build with a warning", with_warning)]
         }
         "a deck file has errors (the other decks are built)" => {
             let project = good();
             project.write("source-cards/broken.txt", "Broken\nONE\nonly one line\n");
-            let build = project.run(&["build"]);
+            let build = project.run(T1, &["build"]);
             assert!(project.path("out/good.apkg").exists(), "the good deck is built");
-            vec![("build", build), ("check", project.run(&["check"]))]
+            vec![("build", build), ("check", project.run(T1, &["check"]))]
         }
         "`ankideck.css` is not valid UTF-8 (nothing is built)" => {
             // The user's file is wrong, not unreadable: say what to do, as for a deck file.
             let project = good();
             std::fs::write(project.path("source-cards/ankideck.css"), b".card { color: \xff }").unwrap();
-            let (build, check) = (project.run(&["build"]), project.run(&["check"]));
+            let (build, check) = (project.run(T1, &["build"]), project.run(T1, &["check"]));
             for run in [&build, &check] {
                 let expected =
                     "error: source-cards/ankideck.css is not valid UTF-8\n  = hint: save it as UTF-8";
@@ -151,45 +98,45 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
         }
         w if w.starts_with("the lock is damaged") => {
             let damaged = good();
-            assert_eq!(damaged.run(&["build"]).code, 0);
+            assert_eq!(damaged.run(T1, &["build"]).code, 0);
             std::fs::remove_dir_all(damaged.path("out")).unwrap();
             // The deck's `end` line is cut off.
             let lock = damaged.read("ankideck.lock");
             let cut = &lock[..lock.trim_end().rfind('\n').unwrap() + 1];
             damaged.write("ankideck.lock", cut);
             let conflict = good();
-            assert_eq!(conflict.run(&["build"]).code, 0);
+            assert_eq!(conflict.run(T1, &["build"]).code, 0);
             let lock = conflict.read("ankideck.lock");
             conflict.write("ankideck.lock", &format!("<<<<<<< HEAD\n{lock}=======\n{lock}>>>>>>> theirs\n"));
-            vec![("damaged", damaged.run(&["build"])), ("conflict", conflict.run(&["build"]))]
+            vec![("damaged", damaged.run(T1, &["build"])), ("conflict", conflict.run(T1, &["build"]))]
         }
         w if w.starts_with("`build --locked`") => {
             let project = good();
-            vec![("no lock yet", project.run(&["build", "--locked"]))]
+            vec![("no lock yet", project.run(T1, &["build", "--locked"]))]
         }
         w if w.starts_with("the source folder is missing") => {
-            let project = Project::new();
+            let project = Project::empty();
             project.write("a-file", "x");
             std::fs::create_dir(project.path("empty")).unwrap();
             vec![
-                ("build, missing", project.run(&["build"])),
-                ("check, missing", project.run(&["check"])),
-                ("build, a file", project.run(&["build", "--source", "a-file"])),
-                ("check, a file", project.run(&["check", "--source", "a-file"])),
-                ("build, no decks", project.run(&["build", "--source", "empty"])),
-                ("check, no decks", project.run(&["check", "--source", "empty"])),
+                ("build, missing", project.run(T1, &["build"])),
+                ("check, missing", project.run(T1, &["check"])),
+                ("build, a file", project.run(T1, &["build", "--source", "a-file"])),
+                ("check, a file", project.run(T1, &["check", "--source", "a-file"])),
+                ("build, no decks", project.run(T1, &["build", "--source", "empty"])),
+                ("check, no decks", project.run(T1, &["check", "--source", "empty"])),
             ]
         }
         w if w.starts_with("`--out` names a file") => {
             let project = good();
             project.write("a-file", "x");
             vec![
-                ("a file", project.run(&["build", "--out", "a-file"])),
-                ("under a file", project.run(&["build", "--out", "a-file/out"])),
-                ("lock under a file", project.run(&["build", "--lock", "a-file/ankideck.lock"])),
-                ("lock in no folder", project.run(&["build", "--lock", "no-folder/ankideck.lock"])),
-                ("out is the source", project.run(&["build", "--out", "source-cards"])),
-                ("out inside the source", project.run(&["build", "--out", "source-cards/out"])),
+                ("a file", project.run(T1, &["build", "--out", "a-file"])),
+                ("under a file", project.run(T1, &["build", "--out", "a-file/out"])),
+                ("lock under a file", project.run(T1, &["build", "--lock", "a-file/ankideck.lock"])),
+                ("lock in no folder", project.run(T1, &["build", "--lock", "no-folder/ankideck.lock"])),
+                ("out is the source", project.run(T1, &["build", "--out", "source-cards"])),
+                ("out inside the source", project.run(T1, &["build", "--out", "source-cards/out"])),
             ]
         }
         w if w.starts_with("`SOURCE_DATE_EPOCH`") => {
@@ -201,23 +148,23 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
         w if w.starts_with("`ankideck.toml` has an error") => {
             let project = good();
             project.write("ankideck.toml", "[defaults]\nsubdecks = \"yes\"\n");
-            vec![("build", project.run(&["build"])), ("check", project.run(&["check"]))]
+            vec![("build", project.run(T1, &["build"])), ("check", project.run(T1, &["check"]))]
         }
         w if w.starts_with("`dump`") => {
             let project = good();
             project.write("text.apkg", "not a zip");
             vec![
-                ("missing", project.run(&["dump", "missing.apkg"])),
-                ("a folder", project.run(&["dump", "source-cards"])),
-                ("not a zip", project.run(&["dump", "text.apkg"])),
+                ("missing", project.run(T1, &["dump", "missing.apkg"])),
+                ("a folder", project.run(T1, &["dump", "source-cards"])),
+                ("not a zip", project.run(T1, &["dump", "text.apkg"])),
             ]
         }
         w if w.starts_with("the command line is wrong") => {
             let project = good();
             vec![
-                ("unknown command", project.run(&["bulid"])),
-                ("unknown flag", project.run(&["build", "--no-such-flag"])),
-                ("bad value", project.run(&["build", "--compression", "maximal"])),
+                ("unknown command", project.run(T1, &["bulid"])),
+                ("unknown flag", project.run(T1, &["build", "--no-such-flag"])),
+                ("bad value", project.run(T1, &["build", "--compression", "maximal"])),
             ]
         }
         w if w.starts_with("a file or folder cannot be read") => {
@@ -227,7 +174,7 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
             // A deck file whose reading fails (even as root): /proc/self/mem at offset 0.
             let deck = Project::good();
             std::os::unix::fs::symlink("/proc/self/mem", deck.path("source-cards/unreadable.txt")).unwrap();
-            let (build, check) = (deck.run(&["build"]), deck.run(&["check"]));
+            let (build, check) = (deck.run(T1, &["build"]), deck.run(T1, &["check"]));
             // Both name it and go on with the other decks.
             for run in [&build, &check] {
                 assert!(run.stderr.contains("cannot read source-cards/unreadable.txt: "), "{}", run.stderr);
@@ -236,14 +183,14 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
             // A stylesheet that cannot be read (a folder).
             let css = Project::good();
             std::fs::create_dir(css.path("source-cards/ankideck.css")).unwrap();
-            let (css_build, css_check) = (css.run(&["build"]), css.run(&["check"]));
+            let (css_build, css_check) = (css.run(T1, &["build"]), css.run(T1, &["check"]));
             for run in [&css_build, &css_check] {
                 assert!(run.stderr.contains("cannot read source-cards/ankideck.css: "), "{}", run.stderr);
             }
             // A settings file that cannot be read (a folder).
             let toml = Project::good();
             std::fs::create_dir(toml.path("ankideck.toml")).unwrap();
-            let (toml_build, toml_check) = (toml.run(&["build"]), toml.run(&["check"]));
+            let (toml_build, toml_check) = (toml.run(T1, &["build"]), toml.run(T1, &["check"]));
             for run in [&toml_build, &toml_check] {
                 assert!(
                     run.stderr.lines().any(|l| l.starts_with("error: cannot read ankideck.toml: ")),
@@ -252,7 +199,7 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
                 );
             }
             vec![
-                ("the lock", project.run(&["build"])),
+                ("the lock", project.run(T1, &["build"])),
                 ("the settings, build", toml_build),
                 ("the settings, check", toml_check),
                 ("a deck file, build", build),
@@ -265,9 +212,9 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
             let project = good();
             // A folder where the package goes: putting the package in place fails.
             std::fs::create_dir_all(project.path("out/good.apkg/inside")).unwrap();
-            let package = project.run(&["build"]);
+            let package = project.run(T1, &["build"]);
             // A folder that cannot be made (even as root: /proc takes no new folders).
-            let out = project.run(&["build", "--out", "/proc/ankideck-out"]);
+            let out = project.run(T1, &["build", "--out", "/proc/ankideck-out"]);
             vec![("a package", package), ("out/", out)]
         }
         other => panic!("the README's exit code table has a row this test does not know: {other:?}"),
@@ -294,7 +241,7 @@ fn every_row_of_the_readme_exit_code_table_is_what_the_binary_exits_with() {
 
 #[test]
 fn help_says_what_each_exit_code_means_in_one_line() {
-    let run = Project::new().run(&["--help"]);
+    let run = Project::empty().run(T1, &["--help"]);
     assert_eq!(run.code, 0);
     let line = run.stdout.lines().find(|l| l.starts_with("Exit codes:")).expect("an exit code line");
     for code in ["0 success", "1 an input is wrong", "2 reading or writing failed"] {
@@ -310,9 +257,9 @@ fn help_says_what_each_exit_code_means_in_one_line() {
 
 #[test]
 fn missing_source_folder_says_where_it_looked() {
-    let project = Project::new();
-    insta::assert_snapshot!("missing_source_build", project.transcript(&project.run(&["build"])));
-    insta::assert_snapshot!("missing_source_check", project.transcript(&project.run(&["check"])));
+    let project = Project::empty();
+    insta::assert_snapshot!("missing_source_build", project.transcript(&project.run(T1, &["build"])));
+    insta::assert_snapshot!("missing_source_check", project.transcript(&project.run(T1, &["check"])));
     assert!(!project.path("out").exists(), "a build from the wrong folder left out/ behind");
 }
 
@@ -340,18 +287,18 @@ fn run_from_inside_the_source_folder_hints_to_cd_up() {
 
 #[test]
 fn source_that_is_a_file_or_has_no_decks_is_named() {
-    let project = Project::new();
+    let project = Project::empty();
     project.write("cards.txt", "x");
     project.write("notes/readme.md", "x");
     insta::assert_snapshot!(
         "source_is_a_file",
-        project.transcript(&project.run(&["build", "--source", "cards.txt"]))
+        project.transcript(&project.run(T1, &["build", "--source", "cards.txt"]))
     );
     insta::assert_snapshot!(
         "source_without_decks",
-        project.transcript(&project.run(&["check", "--source", "notes"]))
+        project.transcript(&project.run(T1, &["check", "--source", "notes"]))
     );
-    let json = project.run(&["check", "--source", "notes", "--format", "json"]);
+    let json = project.run(T1, &["check", "--source", "notes", "--format", "json"]);
     assert_eq!(json.code, 1);
     let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(json["decks"].as_array().unwrap().len(), 0);
@@ -364,14 +311,14 @@ fn out_naming_a_file_says_so_and_writes_nothing() {
     project.write("packages", "a file");
     insta::assert_snapshot!(
         "out_is_a_file",
-        project.transcript(&project.run(&["build", "--out", "packages"]))
+        project.transcript(&project.run(T1, &["build", "--out", "packages"]))
     );
     insta::assert_snapshot!(
         "out_under_a_file",
-        project.transcript(&project.run(&["build", "--out", "packages/decks"]))
+        project.transcript(&project.run(T1, &["build", "--out", "packages/decks"]))
     );
     assert!(!project.path("ankideck.lock").exists());
-    let proc = project.run(&["build", "--out", "/proc/ankideck-out"]);
+    let proc = project.run(T1, &["build", "--out", "/proc/ankideck-out"]);
     assert_eq!(proc.code, 2);
     assert!(
         proc.stderr.contains("error: cannot create the out folder /proc/ankideck-out: "),
@@ -384,7 +331,7 @@ fn out_naming_a_file_says_so_and_writes_nothing() {
 fn lock_in_a_folder_that_is_a_file_or_missing_is_named_before_anything_is_written() {
     let project = Project::good();
     project.write("packages", "a file");
-    let run = project.run(&["build", "--lock", "packages/ankideck.lock"]);
+    let run = project.run(T1, &["build", "--lock", "packages/ankideck.lock"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     // The path at fault is the lock's folder, not out/ (which is fine).
     assert!(
@@ -394,7 +341,7 @@ fn lock_in_a_folder_that_is_a_file_or_missing_is_named_before_anything_is_writte
         "{}",
         run.stderr
     );
-    let run = project.run(&["build", "--lock", "locks/ankideck.lock"]);
+    let run = project.run(T1, &["build", "--lock", "locks/ankideck.lock"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stderr.contains("there is no folder locks\n  = hint: --lock names the lock file"),
@@ -418,12 +365,12 @@ fn dump_of_something_else_than_a_package_says_not_an_anki_package() {
     std::fs::write(project.path("empty.apkg"), zip_without_collection).unwrap();
     let mut transcript = String::new();
     for path in ["source-cards", "text.apkg", "empty.apkg", "missing.apkg"] {
-        transcript += &project.transcript(&project.run(&["dump", path]));
+        transcript += &project.transcript(&project.run(T1, &["dump", path]));
     }
     insta::assert_snapshot!("dump_not_a_package", transcript);
     // What Anki 2.1.50+ exports: the real collection in collection.anki21b, and a placeholder
     // collection.anki2 asking to update Anki, which must not be dumped as if it were the deck.
-    let good = project.run(&["build"]);
+    let good = project.run(T1, &["build"]);
     assert_eq!(good.code, 0, "{}", good.stderr);
     let placeholder = {
         let mut package =
@@ -440,7 +387,7 @@ fn dump_of_something_else_than_a_package_says_not_an_anki_package() {
         std::io::Write::write_all(&mut newer, &bytes).unwrap();
     }
     std::fs::write(project.path("newer.apkg"), newer.finish().unwrap().into_inner()).unwrap();
-    let run = project.run(&["dump", "newer.apkg"]);
+    let run = project.run(T1, &["dump", "newer.apkg"]);
     assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{}", run.stderr);
     assert!(
         run.stderr.starts_with("error: newer.apkg: an Anki package in a newer format (collection.anki21b)"),
@@ -451,30 +398,30 @@ fn dump_of_something_else_than_a_package_says_not_an_anki_package() {
 
 #[test]
 fn wrong_command_line_exits_1_and_help_exits_0() {
-    let project = Project::new();
-    assert_eq!(project.run(&["build", "--no-such-flag"]).code, 1);
-    assert_eq!(project.run(&["build", "--help"]).code, 0);
-    assert_eq!(project.run(&["--version"]).code, 0);
+    let project = Project::empty();
+    assert_eq!(project.run(T1, &["build", "--no-such-flag"]).code, 1);
+    assert_eq!(project.run(T1, &["build", "--help"]).code, 0);
+    assert_eq!(project.run(T1, &["--version"]).code, 0);
 }
 
 // The per-deck line and the summary at 1 card and at many.
 
 #[test]
 fn one_card_is_one_card_and_thousands_are_grouped() {
-    let project = Project::new();
+    let project = Project::empty();
     project.write("source-cards/one.txt", "One\nONLY\nWhat is the only card?\nThis one.\n");
     let mut many = String::from("Many\n");
     for i in 0..1234 {
         many += &format!("CARD\nWhat is card number {i}?\nIt is number {i}.\n");
     }
     project.write("source-cards/many.txt", &many);
-    let run = project.run(&["build"]);
+    let run = project.run(T1, &["build"]);
     insta::assert_snapshot!("one_and_many_build", project.transcript(&run));
-    let again = project.run(&["build"]);
+    let again = project.run(T1, &["build"]);
     assert!(again.stderr.contains("  One: up to date (1 card, "), "{}", again.stderr);
     assert!(again.stderr.contains("  Many: up to date (1,234 cards, "), "{}", again.stderr);
     assert!(again.stderr.contains(": 1,235 cards; "), "{}", again.stderr);
-    let check = project.run(&["check"]);
+    let check = project.run(T1, &["check"]);
     assert!(check.stderr.contains("2 decks, 1,235 cards, 0 errors, 0 warnings"), "{}", check.stderr);
 }
 
@@ -524,14 +471,14 @@ fn problem_project() -> Project {
 #[test]
 fn check_and_build_report_the_same_problems() {
     let project = problem_project();
-    let check = project.run(&["check"]);
+    let check = project.run(T1, &["check"]);
     let checked = diagnostic_lines(&check.stderr);
     // Every kind is there (the folder is not accidentally clean).
     for code in ["E010", "E006", "E004", "W006"] {
         assert!(checked.iter().any(|l| l.contains(&format!("[{code}]"))), "no {code}:\n{}", check.stderr);
     }
     assert!(checked.iter().any(|l| l.contains(": and ")), "no capped file:\n{}", check.stderr);
-    let build = project.run(&["build"]);
+    let build = project.run(T1, &["build"]);
     assert_eq!(
         diagnostic_lines(&build.stderr),
         checked,
@@ -541,10 +488,10 @@ fn check_and_build_report_the_same_problems() {
     );
     assert_eq!((check.code, build.code), (1, 1));
     // A deck built from disk reports the same.
-    let streamed = project.run(&["build", "--force", "--stream-above", "0"]);
+    let streamed = project.run(T1, &["build", "--force", "--stream-above", "0"]);
     assert_eq!(diagnostic_lines(&streamed.stderr), checked, "build from disk:\n{}", streamed.stderr);
     // JSON lists the same diagnostics.
-    let json = project.run(&["check", "--format", "json"]);
+    let json = project.run(T1, &["check", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     let codes = json["diagnostics"].as_array().unwrap().len();
     let shown = checked.iter().filter(|l| l.contains(": error[") || l.contains(": warning[")).count();
@@ -556,9 +503,9 @@ fn files_differing_only_in_case_do_not_hide_each_others_problems() {
     let project = Project::good();
     project.write("source-cards/Deck.txt", "Upper\nONE\nonly one line\n");
     project.write("source-cards/deck.txt", "Lower\nTWO\nalso one line\n");
-    let build = project.run(&["build"]);
+    let build = project.run(T1, &["build"]);
     insta::assert_snapshot!("case_clash_build", project.transcript(&build));
-    let check = project.run(&["check"]);
+    let check = project.run(T1, &["check"]);
     assert_eq!(diagnostic_lines(&build.stderr), diagnostic_lines(&check.stderr));
 }
 
@@ -569,7 +516,7 @@ fn locked_lists_per_deck_what_would_change_and_counts_the_refused_decks() {
     let project = Project::good();
     project.write("source-cards/other.txt", "Other\nONE\nWhat is one?\nOne.\n");
     project.write("source-cards/gone.txt", "Gone\nONE\nWhat is gone?\nThis.\n");
-    assert_eq!(project.run(&["build"]).code, 0);
+    assert_eq!(project.run(T1, &["build"]).code, 0);
     let lock = project.read("ankideck.lock");
     // An answer corrected and a card added in one deck, a deck file removed, one added, and
     // the stylesheet changed.
@@ -592,7 +539,7 @@ fn locked_lists_per_deck_what_would_change_and_counts_the_refused_decks() {
 #[test]
 fn out_in_the_source_folder_is_refused_before_anything_is_written() {
     let project = Project::good();
-    let run = project.run(&["build", "--out", "source-cards/out"]);
+    let run = project.run(T1, &["build", "--out", "source-cards/out"]);
     assert_eq!(run.code, 1);
     insta::assert_snapshot!("out_inside_source", project.transcript(&run));
     assert!(!project.path("source-cards/out").exists());
@@ -601,14 +548,14 @@ fn out_in_the_source_folder_is_refused_before_anything_is_written() {
 
 #[test]
 fn locked_names_a_lock_of_an_older_version() {
-    let project = Project::new();
+    let project = Project::empty();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lock-v1");
     project.write("ankideck.lock", &std::fs::read_to_string(fixtures.join("ankideck.lock")).unwrap());
     project.write(
         "source-cards/soviet-history.txt",
         &std::fs::read_to_string(fixtures.join("soviet-history.txt")).unwrap(),
     );
-    let run = project.run(&["build", "--locked"]);
+    let run = project.run(T1, &["build", "--locked"]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("    it is rewritten as lock version "), "{}", run.stderr);
     assert!(run.stderr.contains(", 1 deck refused by --locked: "), "{}", run.stderr);
@@ -622,22 +569,22 @@ fn quiet_prints_only_errors_the_number_of_warnings_and_the_summary() {
     project.write("source-cards/notes.md", "not a deck");
     project.write("source-cards/broken.txt", "Broken\nONE\nonly one line\n");
     project.write("source-cards/warned.txt", "Warned\nTWO\nWhat is this?\nIt is a card.\nThe end.\n");
-    let build = project.run(&["build", "--quiet"]);
+    let build = project.run(T1, &["build", "--quiet"]);
     insta::assert_snapshot!("quiet_build", project.transcript(&build));
-    let check = project.run(&["-q", "check"]);
+    let check = project.run(T1, &["-q", "check"]);
     insta::assert_snapshot!("quiet_check", project.transcript(&check));
     // Without errors or warnings, only the summary.
     let clean = Project::good();
-    let run = clean.run(&["-q", "build"]);
+    let run = clean.run(T1, &["-q", "build"]);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(run.stderr.starts_with("1 built, 0 up to date, 0 not built: 2 cards; "), "{}", run.stderr);
-    assert_eq!(clean.run(&["-q", "-v", "build"]).code, 1, "--quiet and --verbose together are refused");
+    assert_eq!(clean.run(T1, &["-q", "-v", "build"]).code, 1, "--quiet and --verbose together are refused");
 }
 
 #[test]
 fn verbose_adds_phase_timings_and_the_notes_behind_the_counts() {
     let project = Project::good();
-    assert_eq!(project.run(&["build"]).code, 0);
+    assert_eq!(project.run(T1, &["build"]).code, 0);
     project.write(
         "source-cards/good.txt",
         &(GOOD.replace("The first answer.", "The first answer, corrected.")

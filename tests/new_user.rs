@@ -5,7 +5,6 @@
 //! dir; messages are insta snapshots.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The build time of every run.
 const T1: i64 = 1_764_000_000;
@@ -16,23 +15,15 @@ fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/new-user").join(path)
 }
 
-/// A project folder in a temp dir.
-struct Project {
-    dir: tempfile::TempDir,
-}
+mod common;
+use common::{Project, Run};
 
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
+/// What these tests add to the shared project: decks copied from a fixture.
 impl Project {
     /// A project whose `source-cards/` holds copies of the `.txt` files of a fixture folder,
     /// each passed through `edit`.
     fn with_decks(from: &str, edit: impl Fn(&str) -> String) -> Project {
-        let project = Project { dir: tempfile::tempdir().unwrap() };
+        let project = Project::empty();
         for entry in std::fs::read_dir(fixture(from)).unwrap() {
             let path = entry.unwrap().path();
             let text = std::fs::read_to_string(&path).unwrap();
@@ -42,33 +33,6 @@ impl Project {
             );
         }
         project
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let path = self.dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-
-    fn run(&self, epoch: i64, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_ankideck"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("SOURCE_DATE_EPOCH", epoch.to_string())
-            .output()
-            .expect("the binary runs");
-        Run {
-            code: output.status.code().expect("exited"),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
-    }
-
-    /// The text dump of a package.
-    fn dump(&self, apkg: &str) -> String {
-        let run = self.run(T1, &["dump", apkg]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        run.stdout
     }
 }
 

@@ -343,3 +343,74 @@ fn a_renamed_deck_with_an_error_keeps_its_identities_until_it_builds() {
     assert_eq!(built(&fixed), [(0, 0, 50)]);
     assert_eq!(fixed.forgotten, Vec::<String>::new());
 }
+
+/// A lock checked out from before the last build (`git checkout`) holds a note's older `mod`
+/// while Anki has the newer text: a deck from disk, like one in memory, gives such a note a
+/// `mod` after its last package's, so Anki takes the text the user went back to.
+#[test]
+fn a_deck_from_disk_rebuilt_after_a_lock_went_back_is_the_deck_built_in_memory() {
+    let mut rng = Rng(0x4e7);
+    let pair = Pair::new();
+    let mut deck = cards(&mut rng, 60);
+    pair.write("back.txt", &text("Back", &deck));
+    assert_eq!(built(&pair.build(T1, 0, |_| {})), [(60, 0, 0)]);
+    let first_lock = std::fs::read(pair.root("memory").join("ankideck.lock")).unwrap();
+    let first_text = text("Back", &deck);
+    deck[7].lines[1] = "A newer answer.".into();
+    pair.write("back.txt", &text("Back", &deck));
+    assert_eq!(built(&pair.build(T1 + 100, 0, |_| {})), [(0, 1, 59)]);
+    // Source and lock go back to the first build's.
+    pair.write("back.txt", &first_text);
+    for side in ["memory", "disk"] {
+        std::fs::write(pair.root(side).join("ankideck.lock"), &first_lock).unwrap();
+    }
+    let report = pair.build(T1 + 200, 0, |_| {});
+    assert_eq!(built(&report), [(0, 1, 59)], "the card Anki has newer is updated: {}", summary(&report));
+}
+
+/// While another deck does not build, a card removed from a deck from disk stays in its lock
+/// section (it may have moved to the deck that did not build), as for a deck in memory.
+#[test]
+fn a_card_removed_from_a_deck_from_disk_stays_in_the_lock_while_another_deck_is_broken() {
+    let mut rng = Rng(0x6e3);
+    let pair = Pair::new();
+    let mut deck = cards(&mut rng, 50);
+    pair.write("kept.txt", &text("Kept", &deck));
+    pair.write("other.txt", &text("Other", &cards(&mut rng, 10)));
+    assert_eq!(built(&pair.build(T1, 0, |_| {})), [(50, 0, 0), (10, 0, 0)]);
+    let gone = deck.remove(12);
+    pair.write("kept.txt", &text("Kept", &deck));
+    pair.write("other.txt", "Other Flashcards\n\nA HEADING\nOnly one line.\n");
+    let report = pair.build(T1 + 100, 0, |_| {});
+    assert!(report.has_input_errors());
+    let lock = std::fs::read_to_string(pair.root("disk").join("ankideck.lock")).unwrap();
+    let front = gone.lines[0].split(' ').take(2).collect::<Vec<_>>().join(" ");
+    assert!(lock.contains(&front), "the removed card's entry is kept: {front}");
+}
+
+/// `--verbose` lists each new and updated note of a deck from disk, as of one in memory.
+#[test]
+fn a_deck_from_disk_lists_its_changed_notes_as_one_in_memory_does() {
+    let mut rng = Rng(0x7e5);
+    let pair = Pair::new();
+    let mut deck = cards(&mut rng, 40);
+    pair.write("listed.txt", &text("Listed", &deck));
+    pair.build(T1, 0, |_| {});
+    deck[3].lines[1] = "Changed.".into();
+    deck.insert(
+        9,
+        Card { section: "NEW".into(), lines: vec!["A new question and".into(), "Answer.".into()] },
+    );
+    pair.write("listed.txt", &text("Listed", &deck));
+    let changed = |report: &BuildReport| match &report.decks[0].outcome {
+        Outcome::Built(b) => {
+            b.changed.iter().map(|c| (c.change, c.line, c.preview.clone())).collect::<Vec<_>>()
+        }
+        other => panic!("{other:?}"),
+    };
+    let memory =
+        build::build(&BuildOptions { detail: true, ..pair.options("memory", T1 + 100, u64::MAX) }).unwrap();
+    let disk = build::build(&BuildOptions { detail: true, ..pair.options("disk", T1 + 100, 0) }).unwrap();
+    assert_eq!(changed(&memory).len(), 2, "{:?}", changed(&memory));
+    assert_eq!(changed(&disk), changed(&memory));
+}

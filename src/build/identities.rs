@@ -3,22 +3,14 @@
 //! the old entries of all of them and of the decks whose file is gone, so a card moved to another
 //! deck file keeps its note; guids and ids of new notes are given in file order.
 
-use super::{DeckBody, DeckResult, Identified, Outcome, Pending, Prepared, Run, Source, moved, recover};
+use super::{DeckError, DeckResult, Identified, Outcome, Pending, Prepared, Run, moved, recover};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::discover::SourceFile;
-use crate::identify::streamed;
-use crate::identify::{self, Context, IdAllocator, NoteKey};
+use crate::identify::{self, Context, DeckText, IdAllocator, ReadDeck};
 use crate::ids::NoteId;
 use crate::lock::{Lock, NoteEntry};
 use crate::source::stem_of;
-use rayon::prelude::*;
 use std::collections::HashSet;
-
-/// The text of a deck to identify, as identification reads it.
-enum Text<'a> {
-    Memory(identify::InMemory<'a>),
-    Disk(streamed::OnDisk<'a>),
-}
 
 impl Run<'_> {
     /// Gives every deck to build its identities. First every deck's old identities are found,
@@ -39,7 +31,6 @@ impl Run<'_> {
             .map(|(p, _)| {
                 let name = match p {
                     Prepared::Ready { deck, .. } => recover::DeckName { key: &deck.key, name: &deck.name },
-                    Prepared::Streamed { deck, .. } => recover::DeckName { key: &deck.key, name: &deck.name },
                     _ => return None,
                 };
                 Some(recover::old_identities(opts, old_lock, name, self.notetype, forgotten, &mut claimed))
@@ -60,7 +51,6 @@ impl Run<'_> {
         for (d, ((p, _), old)) in prepared.iter().zip(olds.iter_mut()).enumerate() {
             let name = match p {
                 Prepared::Ready { deck, .. } => recover::DeckName { key: &deck.key, name: &deck.name },
-                Prepared::Streamed { deck, .. } => recover::DeckName { key: &deck.key, name: &deck.name },
                 _ => continue,
             };
             let Some(Ok(old)) = old else { continue };
@@ -93,7 +83,6 @@ impl Run<'_> {
         for ((p, _), old) in prepared.iter().zip(olds.iter_mut()) {
             let key = match p {
                 Prepared::Ready { deck, .. } => &deck.key,
-                Prepared::Streamed { deck, .. } => &deck.key,
                 _ => continue,
             };
             let Some(Ok(old)) = old else { continue };
@@ -112,11 +101,10 @@ impl Run<'_> {
         let mut results: Vec<DeckResult> = Vec::with_capacity(files.len());
         // The decks to identify, with the place of their result, their source digest and their
         // old identities; the others keep their lock entries.
-        let mut decks: Vec<(usize, Source, u128, recover::OldIdentities<'l>)> = Vec::new();
+        let mut decks: Vec<(usize, ReadDeck, u128, recover::OldIdentities<'l>)> = Vec::new();
         for ((file, (prepared, _)), old) in files.iter().zip(prepared).zip(olds) {
             let (deck, source, old) = match (prepared, old) {
-                (Prepared::Ready { deck, source }, Some(Ok(old))) => (Source::Memory(deck), source, old),
-                (Prepared::Streamed { deck, source }, Some(Ok(old))) => (Source::Disk(deck), source, old),
+                (Prepared::Ready { deck, source }, Some(Ok(old))) => (deck, source, old),
                 (prepared, old) => {
                     recover::keep_old_entries(old_lock, &stem_of(&file.path), &mut lock);
                     results.push(match old {
@@ -133,10 +121,7 @@ impl Run<'_> {
             };
             // Until written, the deck is one `--locked` refuses (the outcome is replaced when
             // it is built).
-            let (name, cards) = match &deck {
-                Source::Memory(deck) => (deck.name.clone(), deck.notes.len()),
-                Source::Disk(deck) => (deck.name.clone(), deck.keys.len()),
-            };
+            let (name, cards) = (deck.name.clone(), deck.len());
             decks.push((results.len(), deck, source, old));
             results
                 .push(DeckResult { file: file.path.clone(), outcome: Outcome::NotWritten { name, cards } });
@@ -145,10 +130,7 @@ impl Run<'_> {
         // of the decks whose file is gone: a card moved to another file keeps its identity.
         // Entries of a version-1 lock get their sketches per side from the previous packages.
         for (_, deck, _, old) in &mut decks {
-            let (key, name) = match deck {
-                Source::Memory(deck) => (deck.key.as_str(), deck.name.as_str()),
-                Source::Disk(deck) => (deck.key.as_str(), deck.name.as_str()),
-            };
+            let (key, name) = (deck.key.as_str(), deck.name.as_str());
             let key = old.taken_over.as_deref().unwrap_or(key);
             let name = old.deck.as_ref().map_or(name, |d| d.name.as_str());
             let notes = std::mem::take(&mut old.notes);
@@ -165,38 +147,27 @@ impl Run<'_> {
             })
             .collect();
         let others: Vec<&[NoteEntry]> = others.iter().map(|notes| &**notes).collect();
-        let keys: Vec<Option<Vec<NoteKey>>> = decks
-            .iter()
-            .map(|(_, deck, _, _)| match deck {
-                Source::Memory(deck) => Some(deck.notes.par_iter().map(NoteKey::of).collect()),
-                Source::Disk(_) => None,
-            })
-            .collect();
-        let texts: Vec<Text> = decks
-            .iter()
-            .map(|(_, deck, _, _)| match deck {
-                Source::Memory(deck) => Text::Memory(identify::InMemory::new(deck)),
-                Source::Disk(deck) => Text::Disk(streamed::OnDisk::new(deck)),
-            })
-            .collect();
+        let texts: Vec<DeckText> = decks.iter().map(|(_, deck, _, _)| DeckText::new(deck)).collect();
         let to_match: Vec<identify::ToMatch> = decks
             .iter()
-            .zip(&keys)
             .zip(&texts)
-            .map(|(((_, deck, _, old), keys), text)| identify::ToMatch {
-                keys: match (deck, keys) {
-                    (Source::Disk(deck), _) => &deck.keys,
-                    (_, Some(keys)) => keys,
-                    (Source::Memory(_), None) => unreachable!("a deck in memory has its keys"),
-                },
-                text: match text {
-                    Text::Memory(text) => text,
-                    Text::Disk(text) => text,
-                },
+            .map(|((_, deck, _, old), text)| identify::ToMatch {
+                keys: &deck.keys,
+                text,
                 own: &old.notes,
+                pinned: &deck.pinned,
             })
             .collect();
+        // Pinned guids: none twice among the decks built, none that a note outside them has. A
+        // deck with such a note is not built (as one whose text cannot be read back, below).
+        let pins: Vec<(&std::path::Path, &[identify::pinned::Pin])> =
+            decks.iter().map(|(_, deck, _, _)| (deck.file.as_path(), deck.pinned.as_slice())).collect();
+        let mut pin_errors = identify::pinned::clashes(&pins);
         let matched = identify::match_decks(&to_match, &others);
+        pin_errors.extend(identify::pinned::reserve_new(&matched, &pins, &mut guids));
+        let pin_files: HashSet<std::path::PathBuf> =
+            pin_errors.iter().flat_map(|e| e.files()).map(|f| f.to_path_buf()).collect();
+        drop(pins);
         drop(to_match);
         let pools: Vec<&[NoteEntry]> =
             decks.iter().map(|(_, _, _, old)| &*old.notes).chain(others.iter().copied()).collect();
@@ -226,56 +197,48 @@ impl Run<'_> {
         };
         let mut assignments = Vec::with_capacity(decks.len());
         for (d, (deck_match, text)) in matched.decks.into_iter().zip(&texts).enumerate() {
-            let name = match &decks[d].1 {
-                Source::Memory(deck) => &deck.name,
-                Source::Disk(deck) => &deck.name,
-            };
-            let moved = moved::from_other_decks(&deck_match, &pools, &pool_names, name);
-            assignments.push(match text {
-                Text::Memory(text) => {
-                    let Ok(a) = identify::assign(deck_match, d, &pools, text, (&mut ids, cards), &mut guids);
-                    Ok((a, moved))
-                }
-                Text::Disk(text) => {
-                    identify::assign(deck_match, d, &pools, text, (&mut ids, cards), &mut guids)
-                        .map(|a| (a, moved))
-                }
-            });
+            let moved = moved::from_other_decks(&deck_match, &pools, &pool_names, &decks[d].1.name);
+            assignments.push(
+                identify::assign(deck_match, d, &pools, text, (&mut ids, cards), &mut guids)
+                    .map(|a| (a, moved)),
+            );
         }
-        let failures: Vec<Option<std::io::Error>> = texts
-            .into_iter()
-            .map(|text| match text {
-                Text::Memory(_) => None,
-                Text::Disk(text) => text.failure(),
-            })
-            .collect();
+        let failures: Vec<Option<std::io::Error>> = texts.into_iter().map(DeckText::failure).collect();
         let mut to_emit: Vec<Pending> = Vec::new();
-        let mut warnings = Vec::new();
-        let zipped = decks.into_iter().zip(keys).zip(assignments).zip(failures).zip(exchanges).enumerate();
-        for (d, (((((index, deck, source, old), keys), assignment), failure), exchange)) in zipped {
+        let mut warnings: Vec<Diagnostic> = pin_errors.iter().map(|e| e.diagnostic()).collect();
+        let zipped = decks.into_iter().zip(assignments).zip(failures).zip(exchanges).enumerate();
+        for (d, ((((index, deck, source, old), assignment), failure), exchange)) in zipped {
             let cx = Context {
                 old_notes: &old.notes,
                 taken: &matched.taken[d],
                 old_deck: old.deck.as_ref(),
                 now_secs: opts.now_secs,
             };
+            if pin_files.contains(&deck.file) {
+                let stem = stem_of(&results[index].file);
+                recover::keep_entries_of_unbuilt(
+                    old_lock,
+                    &stem,
+                    old.taken_over.as_deref(),
+                    &exchange,
+                    &mut lock,
+                );
+                results[index].outcome = Outcome::Invalid;
+                continue;
+            }
             let (assignment, moved) = match (assignment, failure) {
                 (Ok(assignment), None) => assignment,
                 (Err(e), _) | (Ok(_), Some(e)) => {
                     let stem = stem_of(&results[index].file);
                     let taken_over = old.taken_over.as_deref();
                     recover::keep_entries_of_unbuilt(old_lock, &stem, taken_over, &exchange, &mut lock);
-                    let message =
-                        format!("cannot read back the notes of {}: {e}", results[index].file.display());
-                    results[index].outcome = Outcome::Failed(message);
+                    let error = DeckError::ReadBack { path: results[index].file.clone(), source: e };
+                    results[index].outcome = Outcome::Failed(error.to_string());
                     continue;
                 }
             };
             for (i, gone) in &assignment.gone_cards {
-                let line = match &deck {
-                    Source::Memory(deck) => Ok(deck.notes[*i].line),
-                    Source::Disk(deck) => deck.notes.read_with(&[*i], |notes| notes[0].line),
-                };
+                let line = deck.notes.note_with(*i, |note| note.line);
                 let cards: Vec<String> = gone.iter().map(|ord| format!("card {}", ord + 1)).collect();
                 let message = format!(
                     "this note no longer makes its {}: Anki keeps {} blank after the import",
@@ -286,25 +249,13 @@ impl Run<'_> {
                 let at = line.unwrap_or(1);
                 warnings.push(Diagnostic::new(Code::W010, &results[index].file, at, message).with_hint(hint));
             }
-            let deck = match (deck, keys) {
-                (Source::Memory(deck), Some(keys)) => {
-                    let mut deck = identify::identify_deck(deck, keys, assignment, cx);
-                    if lock_edited.contains(&deck.key) {
-                        super::reverted::newer_than_package(opts, self.notetype, &mut deck);
-                    }
-                    lock.decks.insert(deck.key.clone(), deck.deck.clone());
-                    lock.notes.insert(deck.key.clone(), std::mem::take(&mut deck.entries));
-                    DeckBody::Memory(deck)
-                }
-                (Source::Disk(deck), _) => {
-                    let mut deck = streamed::identify_streamed(deck, assignment, cx);
-                    // Its section is written to a file by `finish_entries`.
-                    lock.decks.insert(deck.key.clone(), deck.deck.clone());
-                    deck.old_notes = old.notes;
-                    DeckBody::Streamed(deck)
-                }
-                (Source::Memory(_), None) => unreachable!("a deck in memory has its keys"),
-            };
+            let mut deck = identify::identify(deck, assignment, cx);
+            deck.old_notes = old.notes;
+            if lock_edited.contains(&deck.key) {
+                super::reverted::newer_than_package(opts, self.notetype, &mut deck);
+            }
+            // Its lock section is made from its notes by `finish_entries`.
+            lock.decks.insert(deck.key.clone(), deck.deck.clone());
             to_emit.push(Pending {
                 index,
                 deck,
@@ -338,15 +289,9 @@ impl Run<'_> {
         {
             // A card removed from a deck built now may have moved to a deck that is not built:
             // its entry stays in the lock until that deck builds, or it would come back new.
-            // (Not for a deck built from disk, whose section is written from its notes alone.)
+            // (`finish_entries` puts them after the deck's own.)
             for pending in &mut to_emit {
-                if let DeckBody::Memory(deck) = &pending.deck
-                    && !deck.removed.is_empty()
-                    && let Some(entries) = lock.notes.get_mut(&deck.key)
-                {
-                    entries.extend(deck.removed.iter().cloned());
-                    pending.kept_removed = true;
-                }
+                pending.kept_removed = !pending.deck.removed.is_empty();
             }
             for (key, taken) in forgotten.drain(..).zip(&matched.taken[first..]) {
                 recover::keep_untaken_entries(old_lock, &key, taken, &mut lock);

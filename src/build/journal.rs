@@ -7,6 +7,7 @@
 //! names, reports those notes as removed by the interrupted build (and carries them on until it
 //! has finished itself).
 
+use super::lines::RemovedLines;
 use super::{durable, state};
 use crate::ids::NoteId;
 use crate::lock::NoteEntry;
@@ -21,7 +22,7 @@ const HEADER: &str = "ankideck removed 1";
 pub struct RemovedNote {
     pub note_id: NoteId,
     /// Its source line in the build that last wrote it (0: unknown; the lock holds no line
-    /// numbers since version 3, so a note removed from a built deck has none).
+    /// numbers since version 3: they come from `out/`, see [`super::lines`]).
     pub line: u32,
     pub preview: String,
 }
@@ -43,11 +44,18 @@ pub struct Unreported {
 /// (deck key and entries).
 pub(super) fn unreported<'a>(
     interrupted: &[Unreported],
-    removed: impl Iterator<Item = (&'a str, &'a [NoteEntry])>,
+    removed: impl Iterator<Item = (&'a str, &'a [NoteEntry], &'a RemovedLines)>,
 ) -> Vec<Unreported> {
     let mut decks = interrupted.to_vec();
-    for (key, entries) in removed.filter(|(_, entries)| !entries.is_empty()) {
-        let notes = entries.iter().map(RemovedNote::from).collect();
+    for (key, entries, lines) in removed.filter(|(_, entries, _)| !entries.is_empty()) {
+        let notes = entries
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| RemovedNote {
+                line: lines.line(i).map_or(0, |(_, line)| line),
+                ..RemovedNote::from(entry)
+            })
+            .collect();
         decks.push(Unreported { key: key.to_string(), notes });
     }
     decks

@@ -59,8 +59,8 @@ pub(super) fn changes(
     to_emit: &[Pending],
 ) -> LockChanges {
     let counts = |key: &str| {
-        to_emit.iter().find(|p| p.deck.key() == key).map_or((0, 0, 0), |p| {
-            (p.deck.count(Change::New), p.deck.count(Change::Updated), p.deck.removed().len())
+        to_emit.iter().find(|p| p.deck.key == key).map_or((0, 0, 0), |p| {
+            (p.deck.count(Change::New), p.deck.count(Change::Updated), p.deck.removed.len())
         })
     };
     let mut keys: Vec<&String> = old.sections.keys().chain(new_sections.keys()).collect();

@@ -1,19 +1,33 @@
-//! Cards whose note was in another Anki deck in the last build: moved from another deck file, or
-//! in a deck whose title changed. Anki never moves an existing card on import (it keeps its deck,
-//! and a renamed deck is a new deck: docs/anki-format.md §4.4, §4.5), so the build report names
-//! them, with the search that selects them in Anki's browser.
+//! Cards whose note was in another Anki deck in the last build: moved from another deck file, in
+//! a deck whose title or `name` changed, or, with `subdecks`, in another subdeck (a card moved to
+//! another section, `subdecks` turned on or off). Anki never moves an existing card on import (it
+//! keeps its deck, and a renamed deck is a new deck: docs/anki-format.md §4.4, §4.5; rslib's
+//! `apkg/import/cards.rs` skips a card the collection has), so the build report names them, from
+//! which deck to which, with the search that selects them in Anki's browser.
+//!
+//! A card's old deck is the one of the lock when it came from another deck file or the deck was
+//! renamed. Subdecks are not in the lock (a section is the note's text): where a deck's cards
+//! were is read from its previous package in `out/`, which is what Anki got, whenever that
+//! package or this build has subdecks. Without the package (a fresh clone, out/ deleted) nothing
+//! is known of subdecks, and nothing is said of them.
 
+use crate::emit::DeckNotes;
+use crate::emit::subdecks::Subdecks;
 use crate::identify::DeckMatch;
 use crate::ids::NoteId;
 use crate::lock::NoteEntry;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
 
-/// The cards of a deck whose notes were in the Anki deck `from`.
+/// The cards of a deck whose notes were in the Anki deck `from` and now go to `to`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Moved {
     pub from: String,
+    pub to: String,
     /// Their note ids, in source order.
     pub notes: Vec<NoteId>,
+    /// How many cards of those notes are in `from`.
+    pub cards: usize,
 }
 
 /// The cards of a deck named `name` that matched an old entry of a deck with another name, by old
@@ -36,7 +50,81 @@ pub fn from_other_decks(
             by_deck.entry(old).or_default().push(pools[r.pool][r.index].note_id);
         }
     }
-    by_deck.into_iter().map(|(from, notes)| Moved { from: from.to_string(), notes }).collect()
+    by_deck
+        .into_iter()
+        .map(|(from, notes)| Moved {
+            from: from.to_string(),
+            to: name.to_string(),
+            cards: notes.len(),
+            notes,
+        })
+        .collect()
+}
+
+/// Every card of `deck` that is in another Anki deck than the one this build puts it in: those of
+/// `from_others` (found by [`from_other_decks`]) and, when the previous package `package` or this
+/// build has subdecks, those whose subdeck changed. `had_subdecks` is what the deck's lines file
+/// says of the previous package (`None`: not known, the package is read to find out).
+pub(super) fn in_anki(
+    deck: &dyn DeckNotes,
+    subdecks: Option<&Subdecks>,
+    from_others: &[Moved],
+    package: &Path,
+    had_subdecks: Option<bool>,
+) -> Vec<Moved> {
+    let to = |i: usize| match subdecks {
+        Some(s) => s.decks[&s.dids[i]].as_str(),
+        None => deck.name(),
+    };
+    let look = (subdecks.is_some() || had_subdecks != Some(false)) && package.is_file();
+    if !look && from_others.is_empty() {
+        return Vec::new();
+    }
+    let index: HashMap<NoteId, usize> = (0..deck.len()).map(|i| (deck.ids(i).note_id, i)).collect();
+    // (from, to) -> notes and cards.
+    let mut moves: BTreeMap<(String, String), (Vec<usize>, usize)> = BTreeMap::new();
+    let mut seen: HashSet<NoteId> = HashSet::new();
+    if look && let Ok(previous) = crate::emit::dump::read(package) {
+        let names: HashMap<i64, &str> = previous
+            .decks
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, d)| Some((d["id"].as_i64()?, d["name"].as_str()?)))
+            .collect();
+        for card in &previous.cards {
+            let (Some(&i), Some(&from)) = (index.get(&NoteId(card.nid)), names.get(&card.did)) else {
+                continue;
+            };
+            seen.insert(NoteId(card.nid));
+            if !same_anki_deck(from, to(i)) {
+                let (notes, cards) = moves.entry((from.to_string(), to(i).to_string())).or_default();
+                notes.push(i);
+                *cards += 1;
+            }
+        }
+    }
+    // Cards from other deck files that the previous package did not have: in the deck the lock
+    // names, which is their deck unless that deck had subdecks.
+    for moved in from_others {
+        for note in moved.notes.iter().filter(|n| !seen.contains(n)) {
+            let Some(&i) = index.get(note) else { continue };
+            if !same_anki_deck(&moved.from, to(i)) {
+                let (notes, cards) = moves.entry((moved.from.clone(), to(i).to_string())).or_default();
+                notes.push(i);
+                *cards += deck.ids(i).card_ids.len();
+            }
+        }
+    }
+    moves
+        .into_iter()
+        .map(|((from, to), (mut notes, cards))| {
+            notes.sort_unstable();
+            notes.dedup();
+            let notes = notes.into_iter().map(|i| deck.ids(i).note_id).collect();
+            Moved { from, to, notes, cards }
+        })
+        .collect()
 }
 
 /// Whether Anki takes two deck names for one deck: it matches them without case, with white

@@ -40,6 +40,7 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
             Some((nid, (CardIds::at_ords(ords.collect::<Option<Vec<_>>>()?)?, due)))
         })
         .collect();
+    let sides = notetype.sides();
     let mut notes: Vec<(i64, NoteEntry)> = package
         .notes
         .iter()
@@ -48,10 +49,10 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
             let (card_ids, due) = card_of.get(&n.id)?;
             let tags: Vec<&str> = n.tags.split_whitespace().collect();
             let note = Note::new(&n.fields, &tags, 0);
-            let key = identify::NoteKey::of(&note);
-            let sketch = identify::sides_of(&note);
+            let key = identify::NoteKey::of(&note, sides);
+            let sketch = identify::sides_of(&note, sides);
             let ids = (NoteId(n.id), card_ids.clone(), n.mtime);
-            let entry = key.entry(n.guid.clone(), ids, sketch, identify::preview(note.front()));
+            let entry = key.entry(n.guid.clone(), ids, sketch, identify::preview_of(&note, sides));
             Some((*due, entry))
         })
         .collect();
@@ -174,8 +175,9 @@ pub(super) fn old_identities<'a>(
         return from_damaged(opts, deck, notetype, damage);
     }
     if let Some(notes) = old_lock.notes.get(deck.key).filter(|n| !n.is_empty()) {
+        let from = old_lock.merged.get(deck.key).cloned();
         let deck = old_lock.decks.get(deck.key).cloned();
-        return Ok(OldIdentities { notes: notes.as_slice().into(), deck, ..OldIdentities::default() });
+        return Ok(OldIdentities { notes: notes.as_slice().into(), deck, from, ..OldIdentities::default() });
     }
     let renamed = forgotten.iter().find(|key| {
         !claimed.contains(*key)

@@ -56,24 +56,26 @@ pub(super) fn as_written(
 /// Gives every note of `deck` whose text differs from the previous package's a `mod` after the
 /// package's (in its lock entry too). A package that cannot be read changes nothing: the lock's
 /// times are all there is.
-pub(super) fn newer_than_package(opts: &BuildOptions, notetype: &Notetype, deck: &mut IdentifiedDeck) {
+pub(super) fn newer_than_package(opts: &BuildOptions, notetype: &Notetype, deck: &mut IdentifiedDeck<'_>) {
     let path = opts.out.join(format!("{}.apkg", output_stem(&deck.key)));
     let Ok(previous) = recover::from_package(&path, &deck.name, notetype) else { return };
     let built: HashMap<&str, (u64, i64)> =
         previous.notes.iter().map(|e| (e.guid.as_str(), (e.content, e.mtime))).collect();
-    for (note, entry) in deck.notes.iter_mut().zip(deck.entries.iter_mut()) {
-        let Some(&(content, mtime)) = built.get(note.guid.as_str()) else { continue };
-        if content == entry.content {
+    let mut revised = Vec::new();
+    for index in 0..deck.len() {
+        let mut buf = [0u8; 11];
+        let Some(&(content, mtime)) = built.get(deck.guid(index, &mut buf)) else { continue };
+        let (_, _, _, ours, _) = deck.identity(index);
+        if content == deck.keys[index].content {
             // What Anki last got: unchanged for it, so exactly its `mod` (an older one would let
             // the next edit fall behind Anki's; a newer one, e.g. a note added after the lock
             // that came back, which got fresh ids now, would make Anki report it updated).
-            note.mtime = mtime;
-            entry.mtime = mtime;
-            note.change = Change::Unchanged;
-        } else if mtime >= note.mtime {
-            note.mtime = opts.now_secs.max(mtime + 1);
-            entry.mtime = note.mtime;
-            note.change = Change::Updated;
+            revised.push((index, mtime, Change::Unchanged));
+        } else if mtime >= ours {
+            revised.push((index, opts.now_secs.max(mtime + 1), Change::Updated));
         }
+    }
+    for (index, mtime, change) in revised {
+        deck.revise(index, mtime, change);
     }
 }

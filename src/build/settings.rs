@@ -398,7 +398,7 @@ mod tests {
         assert_eq!(asks.flds(), "a &lt; b\x1fc\x1fy\x1fWAR TIME");
         assert_eq!(plain.flds(), "a &lt; b\x1fc\x1f\x1fWAR TIME");
         assert_eq!(
-            (asks.front(), asks.back(), asks.tags_text(), asks.line),
+            (asks.field(0), asks.field(1), asks.tags_text(), asks.line),
             ("a &lt; b", "c", "t WAR_TIME", 3)
         );
         // Anki's card generation: card 2 only for the note that asks.

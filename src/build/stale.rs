@@ -71,6 +71,7 @@ pub(super) fn remove_gone_deck(
     removed_files.extend(super::media::remove_gone(out, key)?);
     let state = state::state_path(out, key);
     durable::remove_file(&state).map_err(|e| (state, e))?;
+    super::lines::remove(out, key).map_err(|e| (super::lines::path(out, key), e))?;
     Ok(GoneDeck { key: key.to_string(), removed_files, note_ids })
 }
 

@@ -305,21 +305,34 @@ fn print_removed(built: &build::Built) {
         eprintln!(
             "    no longer in this deck; kept in the lock until every deck file builds (a card may have moved to one with errors):"
         );
-        for entry in &built.removed {
-            eprintln!("      {}", entry.preview);
-        }
+        print_removed_notes(built);
         return;
     }
     eprintln!("    removed since the last build (an import never deletes notes, they stay in Anki):");
-    // No line number: the lock does not keep them (a note's line changes with every card
-    // inserted above it).
-    for entry in &built.removed {
-        eprintln!("      {}", entry.preview);
-    }
+    print_removed_notes(built);
     eprintln!(
         "    to find them in Anki's browser, search: {}",
         nid_search(built.removed.iter().map(|e| e.note_id))
     );
+}
+
+/// Each removed note, by its line in the old source (`file:line: preview`) when `out/` knows it;
+/// when it does not, the previews and why their lines are not known (never a guessed line).
+fn print_removed_notes(built: &build::Built) {
+    use build::lines::RemovedLines;
+    for (i, entry) in built.removed.iter().enumerate() {
+        match built.removed_lines.line(i) {
+            Some((file, line)) => eprintln!("      {}:{line}: {}", file.display(), entry.preview),
+            None => eprintln!("      {}", entry.preview),
+        }
+    }
+    let why = match &built.removed_lines {
+        RemovedLines::Known { lines, .. } if lines.iter().all(|l| *l > 0) => return,
+        RemovedLines::Known { .. } => "out/ has no record of some of them",
+        RemovedLines::NoRecord => "out/ has no record of the last build (a fresh clone, or out/ was deleted)",
+        RemovedLines::OtherLock => "the lock is not the one the last build in out/ wrote (it came from git?)",
+    };
+    eprintln!("    (their source lines are not known: {why})");
 }
 
 /// Anki's browser search for these notes: `nid:1,2,3`.
@@ -361,26 +374,43 @@ fn print_gone(gone: &build::stale::GoneDeck) {
     }
 }
 
-/// Names the cards whose note was in another Anki deck in the last build, and how to move them:
-/// an import never moves an existing card to another deck.
+/// Names the cards whose note was in another Anki deck in the last build (from which deck to
+/// which), and how to move them: an import never moves an existing card to another deck.
 fn print_moved(built: &build::Built) {
     if built.moved.is_empty() {
         return;
     }
-    let total: usize = built.moved.iter().map(|m| m.notes.len()).sum();
+    let total: usize = built.moved.iter().map(|m| m.cards).sum();
     eprintln!(
         "    {} in another Anki deck before; an import keeps existing cards in their old deck:",
         if total == 1 { "1 card was".to_string() } else { format!("{} cards were", count(total)) }
     );
-    for moved in &built.moved {
-        eprintln!("      {} from \"{}\"", count(moved.notes.len()), moved.from);
+    let mut targets: Vec<&str> = built.moved.iter().map(|m| m.to.as_str()).collect();
+    targets.sort_unstable();
+    targets.dedup();
+    // One target (no subdecks): the deck's name; its cards are counted by the deck they were in.
+    if let [target] = targets[..] {
+        for moved in &built.moved {
+            eprintln!("      {} from \"{}\"", count(moved.cards), moved.from);
+        }
+        // The search on a line of its own, so that it is copied without the sentence around it.
+        eprintln!(
+            "    to move them to \"{target}\": in Anki, open Browse, search for the line below, select all, then Cards > Change Deck",
+        );
+        eprintln!("      {}", nid_search(built.moved.iter().flat_map(|m| m.notes.iter().copied())));
+        return;
     }
-    // The search on a line of its own, so that it is copied without the sentence around it.
+    for moved in &built.moved {
+        eprintln!("      {} from \"{}\" to \"{}\"", count(moved.cards), moved.from, moved.to);
+    }
     eprintln!(
-        "    to move them to \"{}\": in Anki, open Browse, search for the line below, select all, then Cards > Change Deck",
-        built.name
+        "    to move them: in Anki, open Browse; for each deck below, search for the line under it, select all, then Cards > Change Deck and choose that deck"
     );
-    eprintln!("      {}", nid_search(built.moved.iter().flat_map(|m| m.notes.iter().copied())));
+    for target in targets {
+        let notes = built.moved.iter().filter(|m| m.to == target).flat_map(|m| m.notes.iter().copied());
+        eprintln!("      \"{target}\":");
+        eprintln!("        {}", nid_search(notes));
+    }
 }
 
 /// Says once, under the decks, where the media of the CSVs written are: Anki's text import

@@ -485,7 +485,8 @@ impl NoteRow<'_> {
     fn of<'a>(note: &'a NoteView<'_>) -> NoteRow<'a> {
         let tags = note.tags_text();
         let tags = if tags.is_empty() { String::new() } else { format!(" {tags} ") };
-        let sfld = html::strip_html_preserving_media_filenames(note.front());
+        // The sort field is the first (every note type's `sortf` is 0), as is the checksum's.
+        let sfld = html::strip_html_preserving_media_filenames(note.field(0));
         let csum = html::field_checksum(&sfld);
         NoteRow { tags, sfld, csum }
     }
@@ -558,18 +559,29 @@ mod tests {
 
     /// The input of a deck without description or subdecks.
     fn plain_input<'a>(
-        deck: &'a IdentifiedDeck,
+        deck: &'a IdentifiedDeck<'_>,
         notetype: &'a Notetype,
         entry: &'a crate::lock::NotetypeEntry,
     ) -> CollectionInput<'a> {
         CollectionInput { deck, notetype, notetype_entry: entry, description: "", subdecks: None }
     }
 
-    fn identified(notes: Vec<Note>, old: &[crate::lock::NoteEntry]) -> IdentifiedDeck {
+    fn identified(notes: Vec<Note>, old: &[crate::lock::NoteEntry]) -> IdentifiedDeck<'static> {
         let deck = Deck { key: "k".into(), name: "Parent::Deck".into(), file: "k.txt".into(), notes };
         let mut ids = IdAllocator::new(NOW, old.iter().map(|e| e.card_ids.max()).max().unwrap_or(0));
         let mut guids: GuidSet = old.iter().map(|e| e.guid.as_str()).collect();
-        identify::identify_alone(deck, old, NOW, &mut ids, &mut guids)
+        identify::identified_together(vec![(deck, old)], &[], NOW, &mut ids, &mut guids)
+            .unwrap()
+            .pop()
+            .expect("one deck")
+    }
+
+    /// Gives new note `index` of `deck` these card ids.
+    fn set_card_ids(deck: &mut IdentifiedDeck<'_>, index: usize, ids: CardIds) {
+        match &mut deck.assigned[index] {
+            identify::Assigned::New { card_ids, .. } => *card_ids = ids,
+            other => panic!("not a new note: {other:?}"),
+        }
     }
 
     fn note(front: &str, back: &str, section: &str) -> Note {
@@ -642,8 +654,8 @@ mod tests {
     #[test]
     fn a_card_row_has_its_template_ordinal_when_ordinals_are_sparse() {
         let mut deck = identified(vec![note("Q", "A", "S"), note("Q2", "A2", "S")], &[]);
-        deck.notes[0].card_ids = CardIds::at_ords([(0, CardId(9_001)), (2, CardId(9_002))]).unwrap();
-        deck.notes[1].card_ids = CardIds::at_ords([(1, CardId(9_003))]).unwrap();
+        set_card_ids(&mut deck, 0, CardIds::at_ords([(0, CardId(9_001)), (2, CardId(9_002))]).unwrap());
+        set_card_ids(&mut deck, 1, CardIds::at_ords([(1, CardId(9_003))]).unwrap());
         let notetype = Notetype::flashcard(None);
         let entry = identify::identify_notetype(&notetype, None, NOW);
         let input = plain_input(&deck, &notetype, &entry);
@@ -670,10 +682,10 @@ mod tests {
     fn notes_with_two_cards_get_a_card_row_per_card_id() {
         let notes = (0..300).map(|i| note(&format!("Q{i}"), &format!("A{i}"), "S")).collect();
         let mut deck = identified(notes, &[]);
-        for (k, n) in deck.notes.iter_mut().enumerate() {
+        for k in 0..deck.len() {
             let base = 9_000_000 - 2 * k as i64;
             let (first, second) = if k % 7 == 3 { (base + 1, base) } else { (base, base + 1) };
-            n.card_ids = CardIds::from_ids([CardId(first), CardId(second)]).unwrap();
+            set_card_ids(&mut deck, k, CardIds::from_ids([CardId(first), CardId(second)]).unwrap());
         }
         let notetype = Notetype::flashcard(None);
         let entry = identify::identify_notetype(&notetype, None, NOW);
@@ -692,11 +704,9 @@ mod tests {
             .collect();
         assert_eq!(per_ord, [(0, 300), (1, 300)]);
         let swapped: (i64, i64) = db
-            .query_row(
-                "SELECT id, due FROM cards WHERE ord = 1 AND nid = ?1",
-                [deck.notes[3].note_id.0],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .query_row("SELECT id, due FROM cards WHERE ord = 1 AND nid = ?1", [deck.identity(3).1.0], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .unwrap();
         assert_eq!(swapped, (9_000_000 - 6, 4), "the second card's id, the note's position as due");
         for (_, index, table, sql) in SCHEMA_ENTRIES.iter().filter(|e| e.0 == "index" && e.2 == "cards") {
@@ -779,7 +789,7 @@ mod tests {
             note("Zürich ٣", &long, "Section with spaces"),
             note("Q1", "A1", "S"),
         ];
-        let deck = identified(notes, &first.entries);
+        let deck = identified(notes, &first.lock_entries().unwrap());
         let notetype = Notetype::flashcard(None);
         let entry = identify::identify_notetype(&notetype, None, NOW);
         let input = plain_input(&deck, &notetype, &entry);

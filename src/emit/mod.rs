@@ -12,14 +12,13 @@ pub mod subdecks;
 pub mod zipfile;
 
 use crate::identify::IdentifiedDeck;
-use crate::identify::streamed::StreamedDeck;
 use crate::ids::{CardIds, NoteId};
 use crate::lock::DeckEntry;
 use crate::model::NoteView;
 use std::path::{Path, PathBuf};
 
-/// An identified deck as the writers read it: held in memory ([`IdentifiedDeck`]) or on disk
-/// ([`StreamedDeck`]).
+/// An identified deck as the writers read it ([`IdentifiedDeck`], whose notes are in memory or
+/// on disk; tests may give their own).
 pub trait DeckNotes: Sync {
     /// The Anki deck name.
     fn name(&self) -> &str;
@@ -51,7 +50,7 @@ pub struct NoteIds {
     pub mtime: i64,
 }
 
-impl DeckNotes for IdentifiedDeck {
+impl DeckNotes for IdentifiedDeck<'_> {
     fn name(&self) -> &str {
         &self.name
     }
@@ -61,45 +60,7 @@ impl DeckNotes for IdentifiedDeck {
     }
 
     fn len(&self) -> usize {
-        self.notes.len()
-    }
-
-    fn ids(&self, index: usize) -> NoteIds {
-        let n = &self.notes[index];
-        NoteIds { note_id: n.note_id, card_ids: n.card_ids.clone(), mtime: n.mtime }
-    }
-
-    fn tags(&self) -> Vec<&str> {
-        let mut seen: Vec<&str> = self.notes.iter().flat_map(|n| n.note.tags()).collect();
-        seen.sort_unstable();
-        seen.dedup();
-        seen
-    }
-
-    fn each_note(
-        &self,
-        order: Option<&[u32]>,
-        f: &mut dyn FnMut(usize, &str, &NoteView<'_>) -> std::io::Result<()>,
-    ) -> std::io::Result<()> {
-        let mut visit = |i: usize| f(i, &self.notes[i].guid, &self.notes[i].note.as_view());
-        match order {
-            Some(order) => order.iter().try_for_each(|&i| visit(i as usize)),
-            None => (0..self.notes.len()).try_for_each(visit),
-        }
-    }
-}
-
-impl DeckNotes for StreamedDeck<'_> {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn entry(&self) -> &DeckEntry {
-        &self.deck
-    }
-
-    fn len(&self) -> usize {
-        StreamedDeck::len(self)
+        IdentifiedDeck::len(self)
     }
 
     fn ids(&self, index: usize) -> NoteIds {

@@ -4,8 +4,9 @@
 //! moved between deck files.
 
 use super::matching::{self, Leftovers, OldRef, Pool, Probe};
+use super::pinned::Pin;
 #[cfg(test)]
-use super::{Context, IdentifiedDeck, InMemory, identify_deck};
+use super::{Change, Context, DeckText, IdentifiedDeck, IdentifiedNote, ReadDeck, identify};
 use super::{GuidSet, IdAllocator, NoteKey, NoteText, Sketches};
 use crate::ids::{self, CardIds, NoteId};
 use crate::lock::NoteEntry;
@@ -20,6 +21,8 @@ pub struct ToMatch<'a> {
     pub keys: &'a [NoteKey],
     pub text: &'a dyn Sketches,
     pub own: &'a [NoteEntry],
+    /// Its notes whose guid the source pins ([`super::pinned`]), in note order.
+    pub pinned: &'a [Pin],
 }
 
 /// The old entry each note of a deck matched, and the sketches matching computed.
@@ -31,6 +34,9 @@ pub struct DeckMatch {
     /// The notes no entry of their own deck matched exactly, with their sketches (none when no
     /// old entry was left to match them against).
     pub probes: Vec<Probe>,
+    /// The pinned notes no old entry has the guid of (note index, index in the deck's pins), in
+    /// note order: new notes with that guid.
+    pub pins: Vec<(usize, u32)>,
 }
 
 /// What [`match_decks`] found for a build.
@@ -55,6 +61,8 @@ pub fn match_decks(decks: &[ToMatch<'_>], others: &[&[NoteEntry]]) -> Matched {
         own_matches.push(matched);
     }
     pools.extend(others.iter().map(|entries| Pool { entries, taken: vec![false; entries.len()] }));
+    // A pinned note takes the entry of its guid, and nothing else does.
+    let pinned = super::pinned::reserve(decks, &mut pools, &mut own_matches);
     // Sketches are computed only when some old entry is left for them.
     let any_free = pools.iter().any(|p| p.taken.iter().any(|t| !t));
     let leftovers: Vec<Leftovers> = decks
@@ -65,7 +73,11 @@ pub fn match_decks(decks: &[ToMatch<'_>], others: &[&[NoteEntry]]) -> Matched {
             if !any_free {
                 return Leftovers { own: Some(d), probes: Vec::new() };
             }
-            let unmatched: Vec<usize> = (0..matched.len()).filter(|&i| matched[i].is_none()).collect();
+            let is_pinned = |i: usize| deck.pinned.binary_search_by_key(&i, |p| p.index).is_ok();
+            let unmatched: Vec<usize> = match deck.pinned.is_empty() {
+                true => (0..matched.len()).filter(|&i| matched[i].is_none()).collect(),
+                false => (0..matched.len()).filter(|&i| matched[i].is_none() && !is_pinned(i)).collect(),
+            };
             let sketches = if unmatched.is_empty() { Vec::new() } else { deck.text.sketches(&unmatched) };
             let probes = unmatched
                 .into_iter()
@@ -87,14 +99,22 @@ pub fn match_decks(decks: &[ToMatch<'_>], others: &[&[NoteEntry]]) -> Matched {
         .into_iter()
         .zip(leftovers)
         .zip(found)
+        .zip(pinned)
         .enumerate()
-        .map(|(d, ((own, left), found))| {
+        .map(|(d, (((own, left), found), pinned))| {
             let mut matched: Vec<Option<OldRef>> =
                 own.into_iter().map(|m| m.map(|index| OldRef { pool: d, index })).collect();
             for (probe, found) in left.probes.iter().zip(found) {
                 matched[probe.index] = found;
             }
-            DeckMatch { matched, probes: left.probes }
+            let mut pins = Vec::new();
+            for (at, (index, old)) in pinned.into_iter().enumerate() {
+                matched[index] = old;
+                if old.is_none() {
+                    pins.push((index, at as u32));
+                }
+            }
+            DeckMatch { matched, probes: left.probes, pins }
         })
         .collect();
     Matched { decks, taken }
@@ -114,6 +134,12 @@ pub enum Assigned {
         note_id: NoteId,
         card_ids: CardIds,
     },
+    /// A new note whose guid its source pins: pin `pin` of its deck ([`super::pinned`]).
+    Pinned {
+        pin: u32,
+        note_id: NoteId,
+        card_ids: CardIds,
+    },
 }
 
 impl Assigned {
@@ -121,7 +147,7 @@ impl Assigned {
     pub fn old(&self) -> Option<usize> {
         match self {
             Assigned::Old(old) | Assigned::Reshaped { old, .. } => Some(*old),
-            Assigned::New { .. } => None,
+            Assigned::New { .. } | Assigned::Pinned { .. } => None,
         }
     }
 }
@@ -179,7 +205,13 @@ pub fn assign<T: NoteText>(
     (ids, shape): (&mut IdAllocator, CardShape<'_>),
     guids: &mut GuidSet,
 ) -> Result<Assignment, T::Error> {
-    let DeckMatch { matched, probes } = m;
+    let DeckMatch { matched, probes, pins } = m;
+    // The pin of note `i`, if it is a new pinned note (its guid is reserved: see
+    // [`super::pinned::reserve_new`]).
+    let pin_of = |i: usize| match pins.is_empty() {
+        true => None,
+        false => pins.binary_search_by_key(&i, |p| p.0).ok().map(|at| pins[at].1),
+    };
     // Each note's cards, when they depend on its fields.
     let ords = match shape {
         CardShape::Every(_) => None,
@@ -196,7 +228,7 @@ pub fn assign<T: NoteText>(
     let candidates: Vec<Option<u64>> = matched
         .par_iter()
         .enumerate()
-        .map(|(i, matched)| matched.is_none().then(|| text.guid(i, 1)).transpose())
+        .map(|(i, matched)| (matched.is_none() && pin_of(i).is_none()).then(|| text.guid(i, 1)).transpose())
         .collect::<Result<_, _>>()?;
     // The guid and ids of each new note: in note order, as ids and guid collisions depend on
     // it, but cheap.
@@ -210,6 +242,15 @@ pub fn assign<T: NoteText>(
             (Some(old), _) => {
                 adopted.push(pools[old.pool][old.index].clone());
                 reshaped(i, &pools[old.pool][old.index], own_len + adopted.len() - 1, ids)
+            }
+            (None, _) if let Some(pin) = pin_of(i) => {
+                let note_id = NoteId(ids.take());
+                let card_ids = match (&ords, shape) {
+                    (Some(ords), _) => ids.take_cards_at(&ords[i]),
+                    (None, CardShape::Every(cards)) => ids.take_cards(cards),
+                    (None, CardShape::PerNote(_)) => unreachable!("ords are computed for PerNote"),
+                };
+                Assigned::Pinned { pin, note_id, card_ids }
             }
             (None, candidate) => {
                 let mut occurrence = 1;
@@ -246,6 +287,30 @@ pub fn assign<T: NoteText>(
     Ok(Assignment { assigned, adopted, probes, gone_cards })
 }
 
+/// What identifying a deck gave, every note's identity and lock entry worked out (for tests: a
+/// build asks [`super::IdentifiedDeck`] note by note).
+#[cfg(test)]
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub notes: Vec<IdentifiedNote>,
+    /// Its finished lock entries, in source order.
+    pub entries: Vec<NoteEntry>,
+    pub removed: Vec<NoteEntry>,
+}
+
+#[cfg(test)]
+impl Snapshot {
+    /// The deck's lock entries after this build, in source order (a copy).
+    pub fn lock_entries(&self) -> Vec<NoteEntry> {
+        self.entries.clone()
+    }
+
+    /// How many notes changed in each way.
+    pub fn count(&self, change: Change) -> usize {
+        self.notes.iter().filter(|n| n.change == change).count()
+    }
+}
+
 /// Identifies one deck on its own against `old` (its lock entries), as a build of that deck
 /// alone does.
 #[cfg(test)]
@@ -255,7 +320,7 @@ pub fn identify_alone(
     now_secs: i64,
     ids: &mut IdAllocator,
     guids: &mut GuidSet,
-) -> IdentifiedDeck {
+) -> Snapshot {
     let mut decks = identify_together(vec![(deck, old)], &[], now_secs, ids, guids);
     decks.pop().expect("one deck")
 }
@@ -269,36 +334,98 @@ pub fn identify_together(
     now_secs: i64,
     ids: &mut IdAllocator,
     guids: &mut GuidSet,
-) -> Vec<IdentifiedDeck> {
-    let keys: Vec<Vec<NoteKey>> =
-        decks.iter().map(|(d, _)| d.notes.iter().map(NoteKey::of).collect()).collect();
-    let texts: Vec<InMemory> = decks.iter().map(|(d, _)| InMemory::new(d)).collect();
+) -> Vec<Snapshot> {
+    try_identify_together(decks, others, now_secs, ids, guids).expect("no pinned guid clashes")
+}
+
+/// [`identify_together`], or why the decks' pinned guids cannot be given.
+#[cfg(test)]
+pub fn try_identify_together(
+    decks: Vec<(Deck, &[NoteEntry])>,
+    others: &[&[NoteEntry]],
+    now_secs: i64,
+    ids: &mut IdAllocator,
+    guids: &mut GuidSet,
+) -> Result<Vec<Snapshot>, Vec<super::pinned::PinError>> {
+    Ok(identified_together(decks, others, now_secs, ids, guids)?.into_iter().map(Snapshot::of).collect())
+}
+
+#[cfg(test)]
+impl Snapshot {
+    /// Every note's identity and lock entry of `deck`.
+    pub fn of(deck: IdentifiedDeck<'_>) -> Snapshot {
+        let notes = (0..deck.len())
+            .map(|i| {
+                let note = deck
+                    .notes
+                    .note_with(i, |n| {
+                        crate::model::Note::from_flds(n.flds().to_string(), n.tags_text().to_string(), n.line)
+                    })
+                    .expect("in memory");
+                let (_, note_id, card_ids, mtime, change) = deck.identity(i);
+                let mut buf = [0u8; 11];
+                let guid = deck.guid(i, &mut buf).to_string();
+                let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                IdentifiedNote { note, guid, note_id, card_ids, mtime, position, change }
+            })
+            .collect();
+        let entries = deck.lock_entries().expect("in memory");
+        Snapshot { notes, entries, removed: deck.removed }
+    }
+}
+
+/// [`identify_together`], the decks as a build holds them.
+#[cfg(test)]
+pub fn identified_together(
+    decks: Vec<(Deck, &[NoteEntry])>,
+    others: &[&[NoteEntry]],
+    now_secs: i64,
+    ids: &mut IdAllocator,
+    guids: &mut GuidSet,
+) -> Result<Vec<IdentifiedDeck<'static>>, Vec<super::pinned::PinError>> {
+    let decks: Vec<(ReadDeck, &[NoteEntry])> = decks
+        .into_iter()
+        .map(|(d, old)| (ReadDeck::in_memory(d, crate::model::SideFields::FIRST_TWO), old))
+        .collect();
+    let pins: Vec<(&std::path::Path, &[super::pinned::Pin])> =
+        decks.iter().map(|(d, _)| (d.file.as_path(), d.pinned.as_slice())).collect();
+    let clashes = super::pinned::clashes(&pins);
+    if !clashes.is_empty() {
+        return Err(clashes);
+    }
+    let texts: Vec<DeckText> = decks.iter().map(|(d, _)| DeckText::new(d)).collect();
     let to_match: Vec<ToMatch> = decks
         .iter()
-        .zip(&keys)
         .zip(&texts)
-        .map(|(((_, old), keys), text)| ToMatch { keys, text, own: old })
+        .map(|((deck, old), text)| ToMatch { keys: &deck.keys, text, own: old, pinned: &deck.pinned })
         .collect();
-    let Matched { decks: matched, taken } = match_decks(&to_match, others);
+    let matched = match_decks(&to_match, others);
+    let in_use = super::pinned::reserve_new(&matched, &pins, guids);
+    if !in_use.is_empty() {
+        return Err(in_use);
+    }
+    drop(pins);
+    let Matched { decks: matched, taken } = matched;
     let pools: Vec<&[NoteEntry]> = decks.iter().map(|(_, old)| *old).chain(others.iter().copied()).collect();
     let assignments: Vec<Assignment> = matched
         .into_iter()
         .zip(&texts)
         .enumerate()
         .map(|(d, (m, text))| {
-            let Ok(a) = assign(m, d, &pools, text, (&mut *ids, CardShape::Every(1)), guids);
-            a
+            assign(m, d, &pools, text, (&mut *ids, CardShape::Every(1)), guids).expect("in memory")
         })
         .collect();
+    drop(to_match);
     drop(texts);
-    decks
+    Ok(decks
         .into_iter()
-        .zip(keys)
         .zip(assignments)
         .zip(&taken)
-        .map(|((((deck, old), keys), assignment), taken)| {
+        .map(|(((deck, old), assignment), taken)| {
             let cx = Context { old_notes: old, taken, old_deck: None, now_secs };
-            identify_deck(deck, keys, assignment, cx)
+            let mut deck = identify(deck, assignment, cx);
+            deck.old_notes = std::borrow::Cow::Owned(old.to_vec());
+            deck
         })
-        .collect()
+        .collect())
 }

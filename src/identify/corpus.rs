@@ -167,7 +167,7 @@ fn history() -> Vec<(String, String)> {
         crate::source::note_of,
     );
     let deck = parsed.deck.expect("the seed deck parses");
-    deck.cards.iter().map(|n| (n.front().to_string(), n.back().to_string())).collect()
+    deck.cards.iter().map(|n| (n.field(0).to_string(), n.field(1).to_string())).collect()
 }
 
 fn vocabulary(range: std::ops::Range<usize>) -> Vec<(String, String)> {
@@ -425,7 +425,7 @@ fn corpus_of_real_edits_has_no_false_match() {
         &mut ids,
         &mut GuidSet::default(),
     );
-    let old: Vec<Vec<NoteEntry>> = built.iter().map(IdentifiedDeck::lock_entries).collect();
+    let old: Vec<Vec<NoteEntry>> = built.iter().map(Snapshot::lock_entries).collect();
     let origin_of: HashMap<&str, (usize, usize)> = old
         .iter()
         .enumerate()

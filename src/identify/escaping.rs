@@ -7,7 +7,7 @@
 //! one byte scan of their fields, only when no entry of their deck matched them exactly.
 
 use super::similar::Sides;
-use super::{Note, hash, sides_of};
+use super::{Note, SideFields, hash};
 use crate::html;
 
 /// A note's fields as an earlier version escaped them: the hashes and sketches of its front and
@@ -29,8 +29,9 @@ pub struct Sketched {
 }
 
 impl Sketched {
-    pub fn of<S: AsRef<str>>(note: &Note<S>) -> Sketched {
-        Sketched { sides: sides_of(note), old: old_form(note.front(), note.back()).map(Box::new) }
+    pub fn of<S: AsRef<str>>(note: &Note<S>, sides: SideFields) -> Sketched {
+        let (question, answer) = note.sides(sides);
+        Sketched { sides: Sides::of(question, answer), old: old_form(question, answer).map(Box::new) }
     }
 }
 
@@ -63,9 +64,7 @@ pub fn old_escaped(field: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{
-        Change, Deck, GuidSet, IdAllocator, IdentifiedDeck, identify_alone, identify_together,
-    };
+    use super::super::{Change, Deck, GuidSet, IdAllocator, Snapshot, identify_alone, identify_together};
     use super::*;
     use crate::lock::NoteEntry;
     use crate::model::Note;
@@ -86,7 +85,7 @@ mod tests {
 
     /// Builds `before` at 1000, then `after` at 2000 against its lock entries (without their
     /// sketches when `v1`, as read from a version-1 lock without its package).
-    fn rebuild(before: Vec<Note>, after: Vec<Note>, v1: bool) -> (IdentifiedDeck, IdentifiedDeck) {
+    fn rebuild(before: Vec<Note>, after: Vec<Note>, v1: bool) -> (Snapshot, Snapshot) {
         let mut ids = IdAllocator::new(1_000, 0);
         let first = identify_alone(deck("d", before), &[], 1_000, &mut ids, &mut GuidSet::default());
         let mut old = first.lock_entries();

@@ -7,23 +7,25 @@
 //! its old `mod`, so Anki reports it unchanged. The same holds for the note type.
 
 pub mod across;
+pub mod deck;
 pub mod escaping;
 pub mod matching;
+pub mod pinned;
 pub mod similar;
-pub mod streamed;
 
 use crate::html;
 use crate::ids::{self, CardId, CardIds, NoteId};
 use crate::lock::{DeckEntry, NoteEntry, NotetypeEntry};
-use crate::model::{Deck, Note};
+#[cfg(test)]
+use crate::model::Deck;
+use crate::model::{Note, SideFields};
 use crate::notetype::Notetype;
 pub use across::{Assigned, Assignment, CardShape, DeckMatch, Matched, Olds, ToMatch, assign, match_decks};
 #[cfg(test)]
-pub use across::{identify_alone, identify_together};
+pub use across::{Snapshot, identified_together, identify_alone, identify_together, try_identify_together};
+pub use deck::{DeckText, IdentifiedDeck, ReadDeck, identify};
 use escaping::Sketched;
-use rayon::prelude::*;
 use similar::Sides;
-use std::path::PathBuf;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 /// The guids in use, held as 64-bit hashes (no copy of 100,000 strings). A hash collision can
@@ -60,7 +62,8 @@ pub enum Change {
     Unchanged,
 }
 
-/// A note with its identity.
+/// A note with its identity (as tests look at it: a build asks [`IdentifiedDeck`] note by note).
+#[cfg(test)]
 #[derive(Debug, Clone)]
 pub struct IdentifiedNote {
     pub note: Note,
@@ -73,61 +76,6 @@ pub struct IdentifiedNote {
     /// 1-based position in the deck: the new card's `due`.
     pub position: u32,
     pub change: Change,
-}
-
-/// A deck with its identity, its notes and the lock entries that no longer match a card.
-#[derive(Debug, Clone)]
-pub struct IdentifiedDeck {
-    pub key: String,
-    pub name: String,
-    pub file: PathBuf,
-    pub deck: DeckEntry,
-    pub notes: Vec<IdentifiedNote>,
-    /// The notes' lock entries after this build, in note order. Those listed in `unfinished`
-    /// lack their sketch or preview until [`IdentifiedDeck::finish_entries`] fills them in.
-    pub entries: Vec<NoteEntry>,
-    pub unfinished: Vec<Unfinished>,
-    /// Cards of the last build that this one no longer has.
-    pub removed: Vec<NoteEntry>,
-}
-
-impl IdentifiedDeck {
-    /// How many notes changed in each way.
-    pub fn count(&self, change: Change) -> usize {
-        self.notes.iter().filter(|n| n.change == change).count()
-    }
-
-    /// Computes the sketches and previews that identification left out of `entries` (this
-    /// deck's lock entries, wherever they are now): they are needed for the lock file only, so
-    /// they are made while the package is being written.
-    pub fn finish_entries(&self, entries: &mut [NoteEntry]) {
-        let done: Vec<(u32, Option<Sides>, Option<String>)> = self
-            .unfinished
-            .par_iter()
-            .map(|u| {
-                let note = &self.notes[u.index as usize].note;
-                (u.index, u.sketch.then(|| sides_of(note)), u.preview.then(|| preview(note.front())))
-            })
-            .collect();
-        for (index, sketch, preview) in done {
-            let entry = &mut entries[index as usize];
-            if let Some(sketch) = sketch {
-                entry.front_sketch = sketch.front;
-                entry.back_sketch = sketch.back;
-            }
-            if let Some(preview) = preview {
-                entry.preview = preview;
-            }
-        }
-    }
-
-    /// The deck's finished lock entries after this build, in source order (a copy, for tests).
-    #[cfg(test)]
-    pub fn lock_entries(&self) -> Vec<NoteEntry> {
-        let mut entries = self.entries.clone();
-        self.finish_entries(&mut entries);
-        entries
-    }
 }
 
 /// Hands out note and card ids: millisecond timestamps from the build time on, above every id
@@ -221,8 +169,10 @@ pub struct NoteKey {
 }
 
 impl NoteKey {
-    pub fn of<S: AsRef<str>>(note: &Note<S>) -> NoteKey {
-        NoteKey { front: hash(note.front()), back: hash(note.back()), content: content_hash(note) }
+    /// The key of `note`, whose note type's sides are `sides`.
+    pub fn of<S: AsRef<str>>(note: &Note<S>, sides: SideFields) -> NoteKey {
+        let (question, answer) = note.sides(sides);
+        NoteKey { front: hash(question), back: hash(answer), content: content_hash(note) }
     }
 
     /// The lock entry of a note with this key: its guid, its note id, card ids and `mod`, the
@@ -274,37 +224,6 @@ pub fn card_ords_of<S: AsRef<str>>(note: &crate::model::Note<S>, notetype: &Note
     notetype.card_ords(&fields, note.tags().next().is_some()).ords
 }
 
-/// Notes held in memory.
-pub struct InMemory<'a> {
-    key: &'a str,
-    notes: &'a [Note],
-}
-
-impl<'a> InMemory<'a> {
-    pub fn new(deck: &'a Deck) -> InMemory<'a> {
-        InMemory { key: &deck.key, notes: &deck.notes }
-    }
-}
-
-impl Sketches for InMemory<'_> {
-    fn sketches(&self, indices: &[usize]) -> Vec<Sketched> {
-        indices.par_iter().map(|&i| Sketched::of(&self.notes[i])).collect()
-    }
-}
-
-impl NoteText for InMemory<'_> {
-    type Error = std::convert::Infallible;
-
-    fn guid(&self, index: usize, occurrence: usize) -> Result<u64, Self::Error> {
-        let note = &self.notes[index];
-        Ok(ids::note_guid_value(self.key, note.front(), note.back(), occurrence))
-    }
-
-    fn card_ords(&self, count: usize, notetype: &Notetype) -> Result<Vec<Vec<u16>>, Self::Error> {
-        Ok(self.notes[..count].par_iter().map(|note| card_ords_of(note, notetype)).collect())
-    }
-}
-
 /// What a note keeps of its old lock entry: the sketches when neither side changed (and the
 /// entry has them: one read from a version-1 lock has not), the preview when the front did not.
 /// `None` where it must be computed from the text.
@@ -338,7 +257,9 @@ pub fn identity_of<'a>(
                 (Some(old), old.note_id, ids, bumped(Some(old.mtime), now_secs), Change::Updated)
             }
         }
-        Assigned::New { note_id, card_ids, .. } => (None, *note_id, card_ids.clone(), now_secs, Change::New),
+        Assigned::New { note_id, card_ids, .. } | Assigned::Pinned { note_id, card_ids, .. } => {
+            (None, *note_id, card_ids.clone(), now_secs, Change::New)
+        }
     }
 }
 
@@ -353,76 +274,6 @@ pub fn deck_entry(old: Option<&DeckEntry>, name: &str, now_secs: i64) -> DeckEnt
 /// The old entries of a deck that no note of the build took: cards removed since the last build.
 pub fn removed(own: &[NoteEntry], taken: &[bool]) -> Vec<NoteEntry> {
     own.iter().zip(taken).filter(|(_, t)| !**t).map(|(e, _)| e.clone()).collect()
-}
-
-/// Makes a deck's identified notes and lock entries from what [`assign`] gave them (`keys` are
-/// its notes' keys, [`NoteKey::of`]).
-pub fn identify_deck(
-    deck: Deck,
-    keys: Vec<NoteKey>,
-    assignment: Assignment,
-    cx: Context<'_>,
-) -> IdentifiedDeck {
-    let Assignment { assigned, adopted, probes, .. } = assignment;
-    // The rest of each note's identity and lock entry, in parallel. A sketch or preview that
-    // cannot be carried over is left for [`IdentifiedDeck::finish_entries`], off the path to
-    // the package.
-    let now_secs = cx.now_secs;
-    let olds = Olds { own: cx.old_notes, adopted: &adopted };
-    type Entries = (Vec<NoteEntry>, Vec<Option<Unfinished>>);
-    // The sketches matching computed (of notes no old entry matched exactly), by note index.
-    let computed = |index: usize| {
-        let at = probes.binary_search_by_key(&index, |p| p.index).ok()?;
-        Some(probes[at].sketch.clone())
-    };
-    let (notes, (entries, unfinished)): (Vec<IdentifiedNote>, Entries) = deck
-        .notes
-        .into_par_iter()
-        .zip(keys)
-        .zip(assigned)
-        .enumerate()
-        .map(|(index, ((note, key), assigned))| {
-            let (old, note_id, card_ids, mtime, change) = identity_of(&assigned, olds, key.content, now_secs);
-            let (sketch, preview) = carried(old, &key);
-            let sketch = sketch.or_else(|| computed(index));
-            let preview = preview.map(str::to_string);
-            let unfinished = (sketch.is_none() || preview.is_none()).then(|| Unfinished {
-                index: u32::try_from(index).unwrap_or(u32::MAX),
-                sketch: sketch.is_none(),
-                preview: preview.is_none(),
-            });
-            let guid = match (&assigned, old) {
-                (Assigned::New { guid, .. }, _) => ids::base91(*guid),
-                (_, Some(old)) => old.guid.clone(),
-                (_, None) => unreachable!("an old identity has its entry"),
-            };
-            let ids = (note_id, card_ids.clone(), mtime);
-            let entry = key.entry(guid.clone(), ids, sketch.unwrap_or_default(), preview.unwrap_or_default());
-            let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
-            (IdentifiedNote { note, guid, note_id, card_ids, mtime, position, change }, (entry, unfinished))
-        })
-        .unzip();
-    let unfinished: Vec<Unfinished> = unfinished.into_iter().flatten().collect();
-    let removed = removed(cx.old_notes, cx.taken);
-    let deck_entry = deck_entry(cx.old_deck, &deck.name, cx.now_secs);
-    IdentifiedDeck {
-        key: deck.key,
-        name: deck.name,
-        file: deck.file,
-        deck: deck_entry,
-        notes,
-        entries,
-        unfinished,
-        removed,
-    }
-}
-
-/// A lock entry whose sketch or preview is still to be computed from its note's text.
-#[derive(Debug, Clone, Copy)]
-pub struct Unfinished {
-    index: u32,
-    sketch: bool,
-    preview: bool,
 }
 
 /// The hash of a field's HTML.
@@ -440,12 +291,19 @@ pub fn content_hash<S: AsRef<str>>(note: &Note<S>) -> u64 {
     hasher.digest()
 }
 
-/// The word sketches of a note's front and of its back.
+/// The word sketches of a note's question side and of its answer side (`sides`: which fields
+/// they are).
 ///
 /// They read the field HTML as it is: markup and entity names become words too, the same way on
 /// both builds, which is all a comparison needs.
-pub fn sides_of<S: AsRef<str>>(note: &Note<S>) -> Sides {
-    Sides::of(note.front(), note.back())
+pub fn sides_of<S: AsRef<str>>(note: &Note<S>, sides: SideFields) -> Sides {
+    let (question, answer) = note.sides(sides);
+    Sides::of(question, answer)
+}
+
+/// The preview of a note ([`preview`] of its question side).
+pub fn preview_of<S: AsRef<str>>(note: &Note<S>, sides: SideFields) -> String {
+    preview(note.sides(sides).0)
 }
 
 /// Field HTML as plain text, line breaks as spaces.

@@ -13,7 +13,7 @@ fn deck(key: &str, notes: Vec<Note>) -> Deck {
 }
 
 /// Builds deck `d` alone at time 1000, then again at 2000 with `after`: the two builds.
-fn rebuild(before: Vec<Note>, after: Vec<Note>) -> (IdentifiedDeck, IdentifiedDeck) {
+fn rebuild(before: Vec<Note>, after: Vec<Note>) -> (Snapshot, Snapshot) {
     let mut ids = IdAllocator::new(1_000, 0);
     let first = identify_alone(deck("d", before), &[], 1_000, &mut ids, &mut GuidSet::default());
     let old = first.lock_entries();
@@ -25,7 +25,7 @@ fn rebuild(before: Vec<Note>, after: Vec<Note>) -> (IdentifiedDeck, IdentifiedDe
 
 /// What became of note `i` of the second build: the index of the first build's note whose
 /// identity it has, or `None` if it is new.
-fn origin(first: &IdentifiedDeck, second: &IdentifiedDeck, i: usize) -> Option<usize> {
+fn origin(first: &Snapshot, second: &Snapshot, i: usize) -> Option<usize> {
     first.notes.iter().position(|n| n.guid == second.notes[i].guid)
 }
 
@@ -168,7 +168,7 @@ fn an_entry_from_a_version_1_lock_is_matched_by_its_unchanged_sides_only() {
 
 /// Two decks built together at 1000 and again at 2000 with their new notes, the second time with
 /// `gone` (notes of a third deck whose file is gone, built the first time) in the pool.
-fn rebuild_two(before: [Vec<Note>; 3], after: [Vec<Note>; 2]) -> (Vec<IdentifiedDeck>, Vec<IdentifiedDeck>) {
+fn rebuild_two(before: [Vec<Note>; 3], after: [Vec<Note>; 2]) -> (Vec<Snapshot>, Vec<Snapshot>) {
     let mut ids = IdAllocator::new(1_000, 0);
     let [a, b, c] = before;
     let first = identify_together(
@@ -178,7 +178,7 @@ fn rebuild_two(before: [Vec<Note>; 3], after: [Vec<Note>; 2]) -> (Vec<Identified
         &mut ids,
         &mut GuidSet::default(),
     );
-    let old: Vec<Vec<NoteEntry>> = first.iter().map(IdentifiedDeck::lock_entries).collect();
+    let old: Vec<Vec<NoteEntry>> = first.iter().map(Snapshot::lock_entries).collect();
     let mut guids: GuidSet = old.iter().flatten().map(|e| e.guid.as_str()).collect();
     let mut ids = IdAllocator::new(2_000, 10_000_000);
     let [a, b] = after;

@@ -13,7 +13,7 @@ fn deck(notes: Vec<Note>) -> Deck {
 }
 
 /// Builds `notes` against `old` at time `now`, returning the identified deck.
-fn run(notes: Vec<Note>, old: &[NoteEntry], now: i64) -> IdentifiedDeck {
+fn run(notes: Vec<Note>, old: &[NoteEntry], now: i64) -> Snapshot {
     let max = old.iter().map(|e| e.card_ids.max()).max().unwrap_or(0);
     let mut ids = IdAllocator::new(now, max);
     let mut guids: GuidSet = old.iter().map(|e| e.guid.as_str()).collect();
@@ -33,7 +33,7 @@ const C: (&str, &str) = (
     "Ryutin led the second group with a platform of criticism.",
 );
 
-fn v1() -> IdentifiedDeck {
+fn v1() -> Snapshot {
     run(vec![note(A.0, A.1, 2), note(B.0, B.1, 5), note(C.0, C.1, 8)], &[], 1_000)
 }
 
@@ -251,7 +251,7 @@ fn unreadable_text_fails_assignment_instead_of_retrying() {
     let key = NoteKey { front: 1, back: 2, content: 3 };
     let mut ids = IdAllocator::new(1_000, 0);
     let mut guids = GuidSet::default();
-    let matched = match_decks(&[ToMatch { keys: &[key; 3], text: &Unreadable, own: &[] }], &[]);
+    let matched = match_decks(&[ToMatch { keys: &[key; 3], text: &Unreadable, own: &[], pinned: &[] }], &[]);
     let deck_match = matched.decks.into_iter().next().unwrap();
     assert_eq!(
         assign(deck_match, 0, &[&[]], &Unreadable, (&mut ids, CardShape::Every(1)), &mut guids).err(),

@@ -308,6 +308,163 @@ pub(super) fn duplicates<K: AsRef<str> + Sync>(sections: &[(K, NoteIds)]) -> Vec
     found
 }
 
+/// A deck section that holds both sides of a git merge, one after the other, each whole and
+/// sound: what a merge gives when both sides' lines are kept (`merge=union`, or "accept both")
+/// and each side rewrote the section, typically a branch that upgraded the lock to version 3
+/// merged with one still on version 2 that added a card. Each side ends with its own `end` line,
+/// whose count and checksum vouch that the side is exactly what a build wrote (a side that starts
+/// without its deck line shares the section's first one, kept once by the merge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct MergedSides {
+    pub deck: Option<super::DeckEntry>,
+    /// The notes of both sides, each guid once: the first side's, then the notes only a later
+    /// side has, in its order.
+    pub notes: Vec<super::NoteEntry>,
+    /// Each side's lock version and number of notes.
+    pub sides: Vec<(u32, usize)>,
+    /// How many notes only one side has.
+    pub one_side_only: usize,
+}
+
+/// What a section that failed its check (`damage`) is: both sides of a merge, read together, or
+/// damaged (with the exact problem when it holds two sound sides that disagree).
+pub(super) fn merged_or_damaged(section: &str, key: &str, damage: Damage) -> Result<MergedSides, Damage> {
+    merged_sides(section, key).map_err(|problem| match problem {
+        None => damage,
+        Some(problem) => Damage {
+            line: damage.line,
+            problem: format!(
+                "the section of deck `{key}` holds both sides of a git merge (each with its `end` line), \
+                 and {problem}: no build can tell which is right. Take the deck's lines (its deck line \
+                 through its `end` line) whole from one side, the one whose package was imported into \
+                 Anki, and build again"
+            ),
+        },
+    })
+}
+
+impl super::Lock {
+    /// Takes both sides of a merged section ([`MergedSides`]) as the deck's entries, and says so
+    /// in [`super::Lock::merged`].
+    pub(super) fn take_merged(&mut self, key: &str, merged: MergedSides) {
+        let sides: Vec<String> =
+            merged.sides.iter().map(|(version, notes)| format!("version {version}, {notes} notes")).collect();
+        let said = format!(
+            "both sides of a git merge in the lock ({}; {} only on one side), each side whole and sound",
+            sides.join(" and "),
+            merged.one_side_only
+        );
+        if let Some(deck) = merged.deck {
+            self.decks.insert(key.to_string(), deck);
+        }
+        self.notes.insert(key.to_string(), merged.notes);
+        self.merged.insert(key.to_string(), said);
+    }
+}
+
+/// Reads a damaged section as both sides of a merge ([`MergedSides`]). `Err(None)`: it is not
+/// one (fewer than two `end` lines, or a side that is not sound: the first damage stands).
+/// `Err(Some(problem))`: two sound sides that disagree on a note's identity, which no build can
+/// settle (when unsure, the section stays damaged and the message says what to do).
+pub(super) fn merged_sides(section: &str, key: &str) -> Result<MergedSides, Option<String>> {
+    // The sides: runs of lines, each closed by an `end` line.
+    let mut sides: Vec<String> = Vec::new();
+    let mut run = String::new();
+    for line in section.split_inclusive('\n') {
+        run.push_str(line);
+        if line.starts_with("end\t") {
+            sides.push(std::mem::take(&mut run));
+        }
+    }
+    if sides.len() < 2 || !run.trim().is_empty() {
+        return Err(None);
+    }
+    let shared_deck_line = section.split_inclusive('\n').next().filter(|l| l.starts_with("deck\t"));
+    let mut merged = MergedSides { deck: None, notes: Vec::new(), sides: Vec::new(), one_side_only: 0 };
+    let mut by_guid: HashMap<String, usize> = HashMap::new();
+    let mut in_sides: Vec<usize> = Vec::new();
+    for side in &sides {
+        let side = match (side.starts_with("deck\t"), shared_deck_line) {
+            (true, _) => side.clone(),
+            (false, Some(deck)) => format!("{deck}{side}"),
+            (false, None) => return Err(None),
+        };
+        check_section(&side, key, 0).map_err(|_| None)?;
+        let (version, deck, notes) = parse_side(&side).ok_or(None)?;
+        merged.sides.push((version, notes.len()));
+        match (&merged.deck, deck) {
+            (Some(old), Some(new)) if old.id != new.id => {
+                return Err(Some(format!(
+                    "the two sides give deck `{key}` different ids ({} and {})",
+                    old.id.0, new.id.0
+                )));
+            }
+            (Some(old), Some(new)) if new.mtime > old.mtime => merged.deck = Some(new),
+            (None, new) => merged.deck = new,
+            _ => {}
+        }
+        for note in notes {
+            match by_guid.get(&note.guid) {
+                None => {
+                    by_guid.insert(note.guid.clone(), merged.notes.len());
+                    merged.notes.push(note);
+                    in_sides.push(1);
+                }
+                Some(&at) => {
+                    let old = &mut merged.notes[at];
+                    if (old.note_id, &old.card_ids) != (note.note_id, &note.card_ids) {
+                        return Err(Some(format!(
+                            "note `{}` has note id {} on one side and {} on the other",
+                            note.guid, old.note_id.0, note.note_id.0
+                        )));
+                    }
+                    in_sides[at] += 1;
+                    // The later `mod` of the two: rebuilt from the text it goes with, it is
+                    // after what either side gave Anki. At the same `mod` with other text, the
+                    // note is taken as changed, so that it gets a later one.
+                    if note.mtime > old.mtime {
+                        *old = note;
+                    } else if note.mtime == old.mtime && note.content != old.content {
+                        old.content = !old.content;
+                    }
+                }
+            }
+        }
+    }
+    // A note id or card id of two notes (two branches that added a note at the same time):
+    // which note Anki has under it cannot be told.
+    let ids = ids_of_entries(&merged.notes, 0);
+    if let Some(d) = duplicates(&[("", ids)]).into_iter().find(|d| d.what != "guid") {
+        return Err(Some(format!(
+            "{} {} is used by two different notes, one from each side",
+            d.what, d.value
+        )));
+    }
+    merged.one_side_only = in_sides.iter().filter(|n| **n < sides.len()).count();
+    Ok(merged)
+}
+
+/// A sound side's lock version (3, or 2 for lines with a source line number), deck entry and
+/// notes.
+fn parse_side(side: &str) -> Option<(u32, Option<super::DeckEntry>, Vec<super::NoteEntry>)> {
+    let (mut version, mut deck, mut notes) = (None, None, Vec::new());
+    for line in side.lines() {
+        let cols: Vec<&str> = line.trim_end_matches('\r').split('\t').collect();
+        match cols[0] {
+            "deck" => deck = Some(parse_deck(&cols)?.1),
+            "note" => {
+                let this = if cols.len() == NOTE_COLUMNS { 3 } else { 2 };
+                if *version.get_or_insert(this) != this {
+                    return None;
+                }
+                notes.push(parse_note(&cols, this)?.1);
+            }
+            _ => {}
+        }
+    }
+    Some((version.unwrap_or(3), deck, notes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -445,6 +602,33 @@ mod tests {
                 Duplicate { what: "guid", value: g2, first: ("d".into(), 7), second: ("e".into(), 20) },
                 Duplicate { what: "card id", value: 1004, first: ("d".into(), 7), second: ("e".into(), 21) },
             ]
+        );
+    }
+
+    /// Two sides of a merge, each sound: the first side's notes, then those only the second has.
+    #[test]
+    fn both_sides_of_a_merge_are_read_together_only_when_each_is_sound() {
+        let deck = "deck\td\t9\t100\tD\n";
+        let notes = "note\td\tg1\t1000\t1001\t100\t01\t02\t03\t7750a39cf7e8\t-\tone\n\
+                     note\td\tg3\t1005\t1006\t200\t01\t02\t03\t7750a39cf7e8\t-\tthree\n";
+        let mut second = notes.to_string();
+        push_trailer(&mut second, "d", 2, xxhash_rust::xxh3::xxh3_64(format!("{deck}{notes}").as_bytes()));
+        let merged = merged_sides(&(section() + &second), "d").unwrap();
+        let guids: Vec<&str> = merged.notes.iter().map(|n| n.guid.as_str()).collect();
+        assert_eq!(guids, ["g1", "g2", "g3"]);
+        assert_eq!((merged.sides, merged.one_side_only), (vec![(3, 2), (3, 2)], 2));
+        // A side edited after it was written is not what a build wrote: the damage stands.
+        assert_eq!(merged_sides(&(section() + &second.replace("three", "Three")), "d"), Err(None));
+        assert_eq!(merged_sides(&section(), "d"), Err(None), "one side is no merge");
+        // The same guid with other ids on the two sides: no build can tell which is right.
+        let other = second.replace("\tg3\t", "\tg2\t");
+        let mut disagree = other.lines().take(2).map(|l| format!("{l}\n")).collect::<String>();
+        let hash = xxhash_rust::xxh3::xxh3_64(format!("{deck}{disagree}").as_bytes());
+        push_trailer(&mut disagree, "d", 2, hash);
+        let problem = merged_sides(&(section() + &disagree), "d").unwrap_err().unwrap();
+        assert!(
+            problem.contains("note `g2` has note id 1002 on one side and 1005 on the other"),
+            "{problem}"
         );
     }
 

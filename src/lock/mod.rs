@@ -59,6 +59,9 @@ pub struct Lock {
     /// Sound decks with notes whose note id or card id a note of an earlier deck of the lock
     /// (with another guid) also has: they get new ids in this build.
     pub clashes: BTreeMap<String, IdClash>,
+    /// Decks whose section held both sides of a git merge, each sound, read together: what the
+    /// report says of it.
+    pub merged: BTreeMap<String, String>,
 }
 
 /// Why a lock file could not be used.

@@ -110,11 +110,17 @@ impl<'a> RawSections<'a> {
                 );
                 let lines = match checked {
                     Ok(lines) => lines,
-                    Err(damage) => {
-                        detached.kept.insert(key.clone(), kept_text(section.text));
-                        detached.damaged.insert(key.clone(), damage);
-                        continue;
-                    }
+                    Err(damage) => match super::check::merged_or_damaged(section.text, key, damage) {
+                        // Both sides of a merge: read with the whole text ([`Lock::parse`]).
+                        Ok(_) => {
+                            return Detached { whole: Some(self.text.to_string()), ..Detached::default() };
+                        }
+                        Err(damage) => {
+                            detached.kept.insert(key.clone(), kept_text(section.text));
+                            detached.damaged.insert(key.clone(), damage);
+                            continue;
+                        }
+                    },
                 };
                 detached.selected.push(SelectedSection {
                     key: key.clone(),

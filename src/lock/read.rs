@@ -68,6 +68,11 @@ impl Lock {
                     lock.kept.insert(key.clone(), kept);
                     lock.damaged.insert(key, damage);
                 }
+                // (A merged section's text has each note twice: its entries are what counts.)
+                None if lock.merged.contains_key(&key) => {
+                    let ids = check::ids_of_entries(&lock.notes[&key], first_line + 2);
+                    sound.push((key, first_line, ids))
+                }
                 None => sound.push((key, first_line, check::ids_of_text(section, first_line, version))),
             }
         }
@@ -91,7 +96,15 @@ impl Lock {
         let diagnose =
             |damage: Damage| check::diagnose(whole, offset, section, first_line, version).or(Some(damage));
         if with_trailers && let Err(damage) = check::check_section(section, key, first_line) {
-            return diagnose(damage);
+            // Both sides of a merge, each sound, are read together.
+            return match check::merged_or_damaged(section, key, damage) {
+                Ok(merged) => {
+                    self.take_merged(key, merged);
+                    None
+                }
+                Err(damage) if damage.problem.contains("both sides of a git merge") => Some(damage),
+                Err(damage) => diagnose(damage),
+            };
         }
         let mut part = Lock::default();
         match part.parse_section(path, section, first_line, version) {

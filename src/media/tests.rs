@@ -85,7 +85,7 @@ fn an_edited_file_gets_a_new_name() {
         rewrite(dir, &mut resolver, &[r#"<img src="1.png">"#, ""])
             .expect("ok")
             .expect("rewritten")
-            .front()
+            .field(0)
             .to_string()
     };
     let before = name(dir.path());
@@ -101,8 +101,8 @@ fn names_with_ampersands_and_spaces_are_escaped_in_the_html() {
     let fields = [r#"<img src="a b&amp;c.png">"#, "[sound:d&amp;e f.mp3]"];
     let note = rewrite(dir.path(), &mut resolver, &fields).expect("ok").expect("rewritten");
     let (png, mp3) = (hex12(PNG_A), hex12(MP3));
-    assert_eq!(note.front(), format!(r#"<img src="a b&amp;c-{png}.png">"#));
-    assert_eq!(note.back(), format!("[sound:d&amp;e f-{mp3}.mp3]"));
+    assert_eq!(note.field(0), format!(r#"<img src="a b&amp;c-{png}.png">"#));
+    assert_eq!(note.field(1), format!("[sound:d&amp;e f-{mp3}.mp3]"));
     // Anki reads the references back as the packed names.
     let names: Vec<String> = references(note.flds()).iter().map(|r| r.name(note.flds())).collect();
     assert_eq!(names, [format!("a b&c-{png}.png"), format!("d&e f-{mp3}.mp3")]);
@@ -191,4 +191,14 @@ fn one_file_named_by_two_paths_is_packed_once_and_both_paths_are_kept() {
     let cards = dir.path().join("source-cards");
     let sha1: [u8; 20] = Sha1::digest(PNG_A).into();
     assert_eq!(packed.named, [(cards.join("a/1.png"), sha1), (cards.join("b/1.png"), sha1)]);
+}
+
+#[test]
+fn a_rewritten_note_keeps_its_pinned_guid_tags_and_line() {
+    let dir = project(&[("source-cards/1.png", PNG_A)]);
+    let mut resolver = Resolver::new(dir.path()).expect("resolver");
+    let note = Note::new(&[r#"<img src="1.png">"#, "b"], &["t"], 9).with_pinned("Ab1".into());
+    let cards = dir.path().join("source-cards");
+    let packed = resolver.note(&note, &cards, &cards.join("deck.txt")).expect("ok").expect("rewritten");
+    assert_eq!((packed.pinned(), packed.tags_text(), packed.line), (Some("Ab1"), "t", 9));
 }

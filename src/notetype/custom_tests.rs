@@ -144,3 +144,28 @@ fn two_templates_with_the_same_front_are_refused_unless_it_shows_the_card_name()
     }
     assert_eq!(Notetype::custom(&def).unwrap().card_ords(&["w"], false).ords, vec![0, 1]);
 }
+
+#[test]
+fn identity_compares_the_builtin_sides_by_name_and_a_custom_types_first_two_fields() {
+    use crate::model::SideFields;
+    for name in BUILTIN_NAMES {
+        let nt = Notetype::builtin(name, None).unwrap();
+        let (question, answer) = match nt.kind {
+            NotetypeKind::Normal => ("Front", "Back"),
+            NotetypeKind::Cloze => ("Text", "Back Extra"),
+        };
+        let sides = nt.sides();
+        assert_eq!(
+            (&*nt.fields[sides.question].name, &*nt.fields[sides.answer].name),
+            (question, answer),
+            "{name}"
+        );
+    }
+    // A custom type's own names mean nothing to identity: its first two fields are the sides,
+    // even when a later field is called "Front".
+    let def = CustomNotetype {
+        fields: vec!["Word".into(), "Back".into(), "Front".into()],
+        ..vocab("{{Word}}", "{{FrontSide}}<hr id=answer>{{Back}}{{Front}}")
+    };
+    assert_eq!(Notetype::custom(&def).unwrap().sides(), SideFields::FIRST_TWO);
+}

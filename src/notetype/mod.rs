@@ -98,6 +98,23 @@ pub struct Notetype {
 }
 
 impl Notetype {
+    /// The fields identity matching compares as a note's question side and answer side: Front
+    /// and Back for the basic family, Text and Back Extra for cloze, the first two fields of a
+    /// custom note type (which names its own fields).
+    pub fn sides(&self) -> crate::model::SideFields {
+        let builtin = Notetype::all_builtin(None).iter().any(|b| b.id == self.id);
+        let named = |question: &str, answer: &str| {
+            let index = |name: &str| self.fields.iter().position(|f| f.name == name);
+            Some(crate::model::SideFields { question: index(question)?, answer: index(answer)? })
+        };
+        let sides = match (builtin, self.kind) {
+            (false, _) => None,
+            (true, NotetypeKind::Normal) => named("Front", "Back"),
+            (true, NotetypeKind::Cloze) => named("Text", "Back Extra"),
+        };
+        sides.unwrap_or(crate::model::SideFields::FIRST_TWO)
+    }
+
     /// A hash of everything Anki compares when it updates a note type: names, ids, templates and
     /// CSS. When it changes, the note type's `mod` must move forward.
     pub fn definition_hash(&self) -> u64 {

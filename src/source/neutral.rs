@@ -59,8 +59,8 @@ mod tests {
             reverse: false,
         };
         let note = note_of(card);
-        assert_eq!(note.front(), "Is 1 &lt; 2<br>or \"not\"?");
-        assert_eq!(note.back(), "It's so.");
+        assert_eq!(note.field(0), "Is 1 &lt; 2<br>or \"not\"?");
+        assert_eq!(note.field(1), "It's so.");
         assert_eq!(note.field(2), "A &amp; B");
         assert_eq!(note.tags().collect::<Vec<_>>(), ["A_&_B"]);
         assert_eq!(note.line, 7);

@@ -816,6 +816,7 @@ def run_every_check(report: Report, binary: Path, work: Path, scenarios) -> None
     # (e) issue 9: identity through replaced answers, moves, splits, renames, swaps, a cut lock.
     scenarios.run_all(report, binary, work)
     report.guard("(f) card generation of every note type", check_cardgen)
+    report.guard("state: moved cards under subdecks in Anki", __import__("check_state").check_state, binary, work)
 
 
 def check_cardgen(report: Report) -> None:

@@ -1,0 +1,272 @@
+//! The read phase of a build: each deck to build is read once and parsed into one
+//! [`ReadDeck`], its notes in memory or, for a file larger than
+//! [`BuildOptions::stream_above`], on disk.
+
+use super::check::{Checked, read_source};
+use super::{BuildOptions, DeckError, DeckResult, Outcome, Run, STREAM_BLOCK, media, settings};
+use crate::diagnostic::Diagnostic;
+use crate::discover::SourceFile;
+use crate::identify::{self, NoteKey, ReadDeck};
+use crate::model::SideFields;
+use crate::source::{self, stem_of};
+use crate::spill::SpillWriter;
+use crate::timing::Phase;
+use rayon::prelude::*;
+use std::path::Path;
+
+/// A deck after the parallel read phase.
+pub(super) enum Prepared {
+    UpToDate {
+        name: String,
+        cards: usize,
+    },
+    /// A deck to build, read once: its notes in memory or, for one too large for that, on disk.
+    Ready {
+        deck: ReadDeck,
+        source: u128,
+    },
+    Invalid,
+    Failed(DeckError),
+}
+
+impl Prepared {
+    /// How many cards the deck has to identify (none when it is not built).
+    pub(super) fn cards(&self) -> usize {
+        match self {
+            Prepared::Ready { deck, .. } => deck.len(),
+            _ => 0,
+        }
+    }
+}
+
+impl DeckResult {
+    /// The result of a deck that is not written in this build.
+    pub(super) fn unbuilt(file: &SourceFile, prepared: Prepared) -> DeckResult {
+        let outcome = match prepared {
+            Prepared::UpToDate { name, cards } => Outcome::UpToDate { name, cards },
+            Prepared::Failed(e) => Outcome::Failed(e.to_string()),
+            Prepared::Invalid | Prepared::Ready { .. } => Outcome::Invalid,
+        };
+        DeckResult { file: file.path.clone(), outcome }
+    }
+}
+
+/// Parses one source file (reading it, unless the check did) into a deck to build. The digest
+/// recorded for the next incremental check is of the bytes parsed here. A file larger than
+/// [`BuildOptions::stream_above`] is read in blocks and its notes are kept on disk; either way
+/// the deck is one [`ReadDeck`], identified and written the same way.
+pub(super) fn prepare(
+    file: &SourceFile,
+    read: Option<(Vec<u8>, u128)>,
+    opts: &BuildOptions,
+    deck_settings: &crate::settings::DeckSettings,
+    sides: SideFields,
+    packs: &media::Packs,
+) -> (Prepared, Vec<Diagnostic>) {
+    let large = match (&read, std::fs::metadata(&file.path)) {
+        (Some(_), _) => false,
+        (None, Ok(meta)) => meta.len() > opts.stream_above,
+        (None, Err(e)) => {
+            return (Prepared::Failed(DeckError::io("read", &file.path)(e)), Vec::new());
+        }
+    };
+    let read = match large {
+        true => read_to_disk(file, opts, deck_settings, sides, packs),
+        false => read
+            .map_or_else(|| read_source(file), Ok)
+            .and_then(|read| read_in_memory(file, read, deck_settings, sides, (&opts.lock, packs))),
+    };
+    match read {
+        Ok((Some(mut deck), source, diagnostics)) => {
+            deck.name = settings::deck_name(deck.name, deck_settings);
+            (Prepared::Ready { deck, source }, diagnostics)
+        }
+        Ok((None, _, diagnostics)) => (Prepared::Invalid, diagnostics),
+        Err(e) => (Prepared::Failed(e), Vec::new()),
+    }
+}
+
+/// What reading a source file gave: the deck (none if it has errors), the digest of its bytes,
+/// and the diagnostics; or why it could not be read.
+pub(super) type ReadResult = Result<(Option<ReadDeck>, u128, Vec<Diagnostic>), DeckError>;
+
+/// Parses a source file's bytes; its notes are kept in memory. Their media references are
+/// rewritten, the files to pack go to `packs` (the project's lock file names the project folder).
+pub(super) fn read_in_memory(
+    file: &SourceFile,
+    (bytes, digest): (Vec<u8>, u128),
+    deck_settings: &crate::settings::DeckSettings,
+    sides: SideFields,
+    (lock, packs): (&Path, &media::Packs),
+) -> ReadResult {
+    let phase = Phase::start("parse", || stem_of(&file.path));
+    let mapping = settings::NoteMapping::of(deck_settings);
+    // Whether any note may reference media, found while its text is fresh in the cache: a
+    // deck without is not read again for them.
+    let may_have_media = std::sync::atomic::AtomicBool::new(false);
+    let parsed = source::parse_with(file.format, &file.path, &bytes, mapping.rules(), |card| {
+        let note = mapping.note_of(card);
+        media::note_may_reference(&note, &may_have_media);
+        note
+    });
+    drop(phase);
+    drop(bytes);
+    let has_errors = parsed.has_errors();
+    let mut diagnostics = parsed.diagnostics;
+    let Some(deck) = parsed.deck.filter(|_| !has_errors) else {
+        return Ok((None, digest, diagnostics));
+    };
+    let mut deck = source::deck_of(deck);
+    diagnostics.extend(mapping.take_warnings(&file.path));
+    if let Some(notetype) = settings::card_lint(deck_settings) {
+        diagnostics.extend(deck.notes.iter().flat_map(|n| settings::card_warnings(&notetype, &file.path, n)));
+    }
+    let phase = Phase::start("media", || stem_of(&file.path));
+    let packed = match may_have_media.into_inner() {
+        true => media::pack_notes(&mut deck.notes, &file.path, lock),
+        false => Ok(Default::default()),
+    };
+    drop(phase);
+    let packed = match packed {
+        Ok(packed) => packed,
+        Err(media::Refused::Input(found)) => {
+            diagnostics.extend(found);
+            return Ok((None, digest, diagnostics));
+        }
+        Err(media::Refused::Failed(message)) => return Err(DeckError::Media(message)),
+    };
+    let source = media::fold(digest, &packed);
+    packs.put(&deck.key, packed);
+    Ok((Some(ReadDeck::in_memory(deck, sides)), source, diagnostics))
+}
+
+/// Reads a large source file once, in blocks: each note goes to a spill file in `out` as it is
+/// made, and only its hashes and first-choice guid stay in memory.
+pub(super) fn read_to_disk(
+    file: &SourceFile,
+    opts: &BuildOptions,
+    deck_settings: &crate::settings::DeckSettings,
+    sides: SideFields,
+    packs: &media::Packs,
+) -> ReadResult {
+    let _phase = Phase::start("scan", || stem_of(&file.path));
+    let failed = |what: &'static str, path: &Path, e: std::io::Error| DeckError::io(what, path)(e);
+    let mut reader = std::fs::File::open(&file.path).map_err(|e| failed("read", &file.path, e))?;
+    let mut spill = std::fs::create_dir_all(&opts.out)
+        .and_then(|()| SpillWriter::new(&opts.out))
+        .map_err(|e| failed("create a temporary file in", &opts.out, e))?;
+    let key = stem_of(&file.path);
+    let mut keys: Vec<NoteKey> = Vec::new();
+    let mut guids: Vec<u64> = Vec::new();
+    let mut pinned = Vec::new();
+    let mut tags: std::collections::BTreeSet<String> = Default::default();
+    let mapping = settings::NoteMapping::of(deck_settings);
+    let map = |card: source::CardText<'_>| {
+        let note = mapping.note_of(card);
+        let (question, answer) = note.sides(sides);
+        let guid = crate::ids::note_guid_value(&key, question, answer, 1);
+        (NoteKey::of(&note, sides), guid, note)
+    };
+    let mut spill_failed = None;
+    let lint = settings::card_lint(deck_settings);
+    let mut warnings = Vec::new();
+    let rules = mapping.rules();
+    let mut media = media::Streaming::new(&opts.lock, &file.path);
+    let streamed =
+        source::parse_stream(file.format, &file.path, &mut reader, STREAM_BLOCK, rules, map, |piece| {
+            for (mut note_key, mut guid, mut note) in piece {
+                if let Some(notetype) = &lint {
+                    warnings.extend(settings::card_warnings(notetype, &file.path, &note));
+                }
+                // A note whose media references were rewritten has new keys.
+                if let Some(packed) = media.note(&note) {
+                    note_key = NoteKey::of(&packed, sides);
+                    let (question, answer) = packed.sides(sides);
+                    guid = crate::ids::note_guid_value(&key, question, answer, 1);
+                    note = packed;
+                }
+                let key = note_key;
+                if let Some(guid) = note.pinned() {
+                    pinned.push(identify::pinned::Pin {
+                        index: keys.len(),
+                        line: note.line,
+                        guid: guid.to_string(),
+                    });
+                }
+                keys.push(key);
+                guids.push(guid);
+                for tag in note.tags() {
+                    if !tags.contains(tag) {
+                        tags.insert(tag.to_string());
+                    }
+                }
+                spill.push(&note).inspect_err(|_| spill_failed = Some(()))?;
+            }
+            Ok(())
+        });
+    let (parsed, digest) = match streamed {
+        Ok(done) => done,
+        Err(e) if spill_failed.is_some() => return Err(failed("write a temporary file in", &opts.out, e)),
+        Err(e) => return Err(failed("read", &file.path, e)),
+    };
+    let has_errors = parsed.has_errors();
+    let mut diagnostics = parsed.diagnostics;
+    let Some(deck) = parsed.deck.filter(|_| !has_errors) else {
+        return Ok((None, digest, diagnostics));
+    };
+    let notes = spill.finish().map_err(|e| failed("write a temporary file in", &opts.out, e))?;
+    let deck = ReadDeck {
+        key: deck.stem,
+        name: deck.name,
+        file: deck.file,
+        keys,
+        guids,
+        tags: tags.into_iter().collect(),
+        sides,
+        pinned,
+        notes: Box::new(notes),
+    };
+    diagnostics.extend(mapping.take_warnings(&file.path));
+    diagnostics.extend(warnings);
+    let packed = match media.finish() {
+        Ok(packed) => packed,
+        Err(media::Refused::Input(found)) => {
+            diagnostics.extend(found);
+            return Ok((None, digest, diagnostics));
+        }
+        Err(media::Refused::Failed(message)) => return Err(DeckError::Media(message)),
+    };
+    let source = media::fold(digest, &packed);
+    packs.put(&deck.key, packed);
+    Ok((Some(deck), source, diagnostics))
+}
+
+impl Run<'_> {
+    /// Reads and parses, in parallel, every file that must be built.
+    pub(super) fn prepare_all(
+        &self,
+        files: &[SourceFile],
+        checked: Vec<Checked>,
+    ) -> Vec<(Prepared, Vec<Diagnostic>)> {
+        let sides = self.notetype.sides();
+        files
+            .par_iter()
+            .zip(checked)
+            .map(|(file, checked)| {
+                let settings = self.project.for_deck(&stem_of(&file.path));
+                let prepared = match checked {
+                    Checked::Build(read) => prepare(file, read, self.opts, &settings, sides, &self.media),
+                    // Parsed all the same, so that build reports what check does: the clash
+                    // does not hide the file's own problems.
+                    Checked::Invalid(diagnostic) => {
+                        let (_, parsed) = prepare(file, None, self.opts, &settings, sides, &self.media);
+                        (Prepared::Invalid, std::iter::once(diagnostic).chain(parsed).collect())
+                    }
+                    other => (other.into(), Vec::new()),
+                };
+                self.progress.advance(1);
+                prepared
+            })
+            .collect()
+    }
+}
