@@ -42,6 +42,9 @@ pub enum Code {
     /// E012: a note pins a guid that another note of the project has or pins too (they would be
     /// one note in Anki).
     E012,
+    /// E013: a media reference (`<img src>`, `[sound:…]`) that cannot be packed: a missing
+    /// file, a path outside the project folder, a file that is not an image or audio.
+    E013,
     /// W001: the title was empty after dropping `Flashcards`; the file name is used.
     W001,
     /// W002: control characters (other than tab) were removed; one of them, U+001F, is

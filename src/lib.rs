@@ -23,6 +23,7 @@ pub mod html;
 pub mod identify;
 pub mod ids;
 pub mod lock;
+pub mod media;
 pub mod model;
 pub mod notetype;
 pub mod settings;

@@ -15,6 +15,7 @@ pub mod journal;
 pub mod lines;
 mod locked;
 mod lockfile;
+pub mod media;
 pub mod moved;
 mod prepare;
 pub mod progress;
@@ -124,6 +125,8 @@ pub struct Built {
     /// Each note's source line, for the lines file ([`lines::records_of`]); taken when it is
     /// written.
     pub source_lines: String,
+    /// The folder with the media of its CSV (a CSV written, of a deck with media).
+    pub csv_media: Option<PathBuf>,
 }
 
 /// A new or updated note, for `--verbose`.
@@ -243,6 +246,9 @@ pub enum DeckError {
     /// The deck's notes could not be read back from their store (a spill file).
     #[error("cannot read back the notes of {}: {source}", path.display())]
     ReadBack { path: PathBuf, source: std::io::Error },
+    /// A media file (or the project folder) cannot be read: the message names it.
+    #[error("{0}")]
+    Media(String),
 }
 
 impl DeckError {
@@ -347,6 +353,7 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
         project: &project,
         settings: format!("compression={} csv={}", opts.compression.name(), opts.csv),
         progress,
+        media: media::Packs::default(),
     };
     progress.begin(Stage::Reading, files.len() as u64);
     let phase = Phase::start("check", String::new);
@@ -444,7 +451,8 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
             && old_lock.clashes.contains_key(&key)
             && old_lock.parse_kept_clashing(&opts.lock, &key)
         {
-            *prepared = prepare(file, None, opts, &project.for_deck(&key), types.notetype(&key).sides());
+            *prepared =
+                prepare(file, None, opts, &project.for_deck(&key), types.notetype(&key).sides(), &run.media);
         }
     }
     let diagnostics: Vec<Diagnostic> =
@@ -533,6 +541,8 @@ struct Run<'a> {
     /// The settings that change the outputs, as fingerprinted.
     settings: String,
     progress: &'a dyn Progress,
+    /// The media files of the decks prepared, until they are written.
+    media: media::Packs,
 }
 
 /// The decks after the identify phase: the new lock, a result per file, the decks to write.

@@ -3,7 +3,7 @@
 //! [`BuildOptions::stream_above`], on disk.
 
 use super::check::{Checked, read_source};
-use super::{BuildOptions, DeckError, DeckResult, Outcome, Run, STREAM_BLOCK, settings};
+use super::{BuildOptions, DeckError, DeckResult, Outcome, Run, STREAM_BLOCK, media, settings};
 use crate::diagnostic::Diagnostic;
 use crate::discover::SourceFile;
 use crate::identify::{self, NoteKey, ReadDeck};
@@ -61,6 +61,7 @@ pub(super) fn prepare(
     opts: &BuildOptions,
     deck_settings: &crate::settings::DeckSettings,
     sides: SideFields,
+    packs: &media::Packs,
 ) -> (Prepared, Vec<Diagnostic>) {
     let large = match (&read, std::fs::metadata(&file.path)) {
         (Some(_), _) => false,
@@ -70,10 +71,10 @@ pub(super) fn prepare(
         }
     };
     let read = match large {
-        true => read_to_disk(file, opts, deck_settings, sides),
+        true => read_to_disk(file, opts, deck_settings, sides, packs),
         false => read
             .map_or_else(|| read_source(file), Ok)
-            .map(|read| read_in_memory(file, read, deck_settings, sides)),
+            .and_then(|read| read_in_memory(file, read, deck_settings, sides, (&opts.lock, packs))),
     };
     match read {
         Ok((Some(mut deck), source, diagnostics)) => {
@@ -89,31 +90,54 @@ pub(super) fn prepare(
 /// and the diagnostics; or why it could not be read.
 pub(super) type ReadResult = Result<(Option<ReadDeck>, u128, Vec<Diagnostic>), DeckError>;
 
-/// Parses a source file's bytes; its notes are kept in memory.
+/// Parses a source file's bytes; its notes are kept in memory. Their media references are
+/// rewritten, the files to pack go to `packs` (the project's lock file names the project folder).
 pub(super) fn read_in_memory(
     file: &SourceFile,
     (bytes, digest): (Vec<u8>, u128),
     deck_settings: &crate::settings::DeckSettings,
     sides: SideFields,
-) -> (Option<ReadDeck>, u128, Vec<Diagnostic>) {
+    (lock, packs): (&Path, &media::Packs),
+) -> ReadResult {
     let phase = Phase::start("parse", || stem_of(&file.path));
     let mapping = settings::NoteMapping::of(deck_settings);
-    let parsed =
-        source::parse_with(file.format, &file.path, &bytes, mapping.rules(), |card| mapping.note_of(card));
+    // Whether any note may reference media, found while its text is fresh in the cache: a
+    // deck without is not read again for them.
+    let may_have_media = std::sync::atomic::AtomicBool::new(false);
+    let parsed = source::parse_with(file.format, &file.path, &bytes, mapping.rules(), |card| {
+        let note = mapping.note_of(card);
+        media::note_may_reference(&note, &may_have_media);
+        note
+    });
     drop(phase);
     drop(bytes);
     let has_errors = parsed.has_errors();
     let mut diagnostics = parsed.diagnostics;
-    let deck = parsed.deck.filter(|_| !has_errors).map(|deck| {
-        let deck = source::deck_of(deck);
-        diagnostics.extend(mapping.take_warnings(&file.path));
-        if let Some(notetype) = settings::card_lint(deck_settings) {
-            diagnostics
-                .extend(deck.notes.iter().flat_map(|n| settings::card_warnings(&notetype, &file.path, n)));
+    let Some(deck) = parsed.deck.filter(|_| !has_errors) else {
+        return Ok((None, digest, diagnostics));
+    };
+    let mut deck = source::deck_of(deck);
+    diagnostics.extend(mapping.take_warnings(&file.path));
+    if let Some(notetype) = settings::card_lint(deck_settings) {
+        diagnostics.extend(deck.notes.iter().flat_map(|n| settings::card_warnings(&notetype, &file.path, n)));
+    }
+    let phase = Phase::start("media", || stem_of(&file.path));
+    let packed = match may_have_media.into_inner() {
+        true => media::pack_notes(&mut deck.notes, &file.path, lock),
+        false => Ok(Default::default()),
+    };
+    drop(phase);
+    let packed = match packed {
+        Ok(packed) => packed,
+        Err(media::Refused::Input(found)) => {
+            diagnostics.extend(found);
+            return Ok((None, digest, diagnostics));
         }
-        ReadDeck::in_memory(deck, sides)
-    });
-    (deck, digest, diagnostics)
+        Err(media::Refused::Failed(message)) => return Err(DeckError::Media(message)),
+    };
+    let source = media::fold(digest, &packed);
+    packs.put(&deck.key, packed);
+    Ok((Some(ReadDeck::in_memory(deck, sides)), source, diagnostics))
 }
 
 /// Reads a large source file once, in blocks: each note goes to a spill file in `out` as it is
@@ -123,6 +147,7 @@ pub(super) fn read_to_disk(
     opts: &BuildOptions,
     deck_settings: &crate::settings::DeckSettings,
     sides: SideFields,
+    packs: &media::Packs,
 ) -> ReadResult {
     let _phase = Phase::start("scan", || stem_of(&file.path));
     let failed = |what: &'static str, path: &Path, e: std::io::Error| DeckError::io(what, path)(e);
@@ -146,12 +171,21 @@ pub(super) fn read_to_disk(
     let lint = settings::card_lint(deck_settings);
     let mut warnings = Vec::new();
     let rules = mapping.rules();
+    let mut media = media::Streaming::new(&opts.lock, &file.path);
     let streamed =
         source::parse_stream(file.format, &file.path, &mut reader, STREAM_BLOCK, rules, map, |piece| {
-            for (key, guid, note) in piece {
+            for (mut note_key, mut guid, mut note) in piece {
                 if let Some(notetype) = &lint {
                     warnings.extend(settings::card_warnings(notetype, &file.path, &note));
                 }
+                // A note whose media references were rewritten has new keys.
+                if let Some(packed) = media.note(&note) {
+                    note_key = NoteKey::of(&packed, sides);
+                    let (question, answer) = packed.sides(sides);
+                    guid = crate::ids::note_guid_value(&key, question, answer, 1);
+                    note = packed;
+                }
+                let key = note_key;
                 if let Some(guid) = note.pinned() {
                     pinned.push(identify::pinned::Pin {
                         index: keys.len(),
@@ -194,7 +228,17 @@ pub(super) fn read_to_disk(
     };
     diagnostics.extend(mapping.take_warnings(&file.path));
     diagnostics.extend(warnings);
-    Ok((Some(deck), digest, diagnostics))
+    let packed = match media.finish() {
+        Ok(packed) => packed,
+        Err(media::Refused::Input(found)) => {
+            diagnostics.extend(found);
+            return Ok((None, digest, diagnostics));
+        }
+        Err(media::Refused::Failed(message)) => return Err(DeckError::Media(message)),
+    };
+    let source = media::fold(digest, &packed);
+    packs.put(&deck.key, packed);
+    Ok((Some(deck), source, diagnostics))
 }
 
 impl Run<'_> {
@@ -212,11 +256,11 @@ impl Run<'_> {
                 let settings = self.project.for_deck(&stem);
                 let sides = self.types.notetype(&stem).sides();
                 let prepared = match checked {
-                    Checked::Build(read) => prepare(file, read, self.opts, &settings, sides),
+                    Checked::Build(read) => prepare(file, read, self.opts, &settings, sides, &self.media),
                     // Parsed all the same, so that build reports what check does: the clash
                     // does not hide the file's own problems.
                     Checked::Invalid(diagnostic) => {
-                        let (_, parsed) = prepare(file, None, self.opts, &settings, sides);
+                        let (_, parsed) = prepare(file, None, self.opts, &settings, sides, &self.media);
                         (Prepared::Invalid, std::iter::once(diagnostic).chain(parsed).collect())
                     }
                     other => (other.into(), Vec::new()),

@@ -68,6 +68,7 @@ pub(super) fn remove_gone_deck(
             Err(e) => return Err((path, e)),
         }
     }
+    removed_files.extend(super::media::remove_gone(out, key)?);
     let state = state::state_path(out, key);
     durable::remove_file(&state).map_err(|e| (state, e))?;
     super::lines::remove(out, key).map_err(|e| (super::lines::path(out, key), e))?;

@@ -48,6 +48,7 @@ pub(super) fn emit_deck(
     notetype_entry: &NotetypeEntry,
     deck_settings: &crate::settings::DeckSettings,
     pending: &Pending,
+    media: &[crate::media::MediaFile],
 ) -> Result<(Built, TempOutputs), DeckError> {
     let deck = &pending.deck;
     let outputs = output_paths(opts, &deck.key);
@@ -59,11 +60,17 @@ pub(super) fn emit_deck(
     let input = CollectionInput { deck, notetype, notetype_entry, description, subdecks: subdecks.as_ref() };
     // Both files are finished before either replaces the old one, so the package and the CSV
     // in out/ always come from the same build.
-    let package = emit::apkg::write_temp(&outputs[0], &input, opts.compression)?;
+    let package = emit::apkg::write_temp(&outputs[0], &input, media, opts.compression)?;
     let csv = match outputs.get(1) {
         Some(path) => Some(emit::csv::write_temp(path, deck, notetype)?),
         None => None,
     };
+    // The CSV's media are copied beside it (a folder left by a build with `--csv` is removed).
+    let media_folder = super::media::csv_folder(&opts.out, &output_stem(&deck.key));
+    let csv_media = if opts.csv { media } else { &[] };
+    super::media::copy_for_csv(&opts.out, &media_folder, csv_media).map_err(|e| {
+        DeckError::Media(format!("cannot copy the media of the CSV to {}: {e}", media_folder.display()))
+    })?;
     let mut files = vec![(package, outputs[0].clone())];
     if let (Some(csv), Some(path)) = (csv, outputs.get(1)) {
         files.push((csv, path.clone()));
@@ -108,6 +115,7 @@ pub(super) fn emit_deck(
         },
         source_lines: lines::records_of(deck)
             .map_err(|source| DeckError::ReadBack { path: deck.file.clone(), source })?,
+        csv_media: (!csv_media.is_empty()).then_some(media_folder),
     };
     Ok((built, files))
 }
@@ -212,7 +220,8 @@ impl Run<'_> {
                         let deck_settings = self.project.for_deck(&p.deck.key);
                         let notetype = self.types.notetype(&p.deck.key);
                         let entry = &notetype_entries[&notetype.id.0];
-                        let emitted = emit_deck(opts, notetype, entry, &deck_settings, p);
+                        let media = self.media.of(&p.deck.key);
+                        let emitted = emit_deck(opts, notetype, entry, &deck_settings, p, &media.files);
                         self.progress.advance(p.deck.len() as u64);
                         emitted
                     })
@@ -337,6 +346,7 @@ impl Run<'_> {
                 let _ = lines::remove(&opts.out, stem);
             }
             if pending.kept_removed
+                || super::media::record(&opts.out, stem, &self.media.of(stem)).is_err()
                 || state::record(&opts.out, stem, &fingerprint, built.cards, section, &built.name).is_err()
             {
                 state::forget(&opts.out, stem);

@@ -83,11 +83,17 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         let card_warnings = std::sync::Mutex::new(Vec::new());
         // A card asking for a reverse card is mapped too: the mapping notes those its deck does
         // not make (W013).
+        // As `build`: the media a card references must be files that can be packed.
+        let media = std::sync::Mutex::new(build::media::Streaming::new(&args.lock, &file.path));
         let lint_card = |card: &source::CardText<'_>| {
-            if lint.is_none() && !card.reverse {
+            let may_reference = card.front.iter().chain(card.back).any(|l| crate::media::may_reference(l));
+            if lint.is_none() && !card.reverse && !may_reference {
                 return;
             }
             let note = mapping.note_of(source::CardText { ..*card });
+            if may_reference {
+                media.lock().unwrap_or_else(|p| p.into_inner()).note(&note);
+            }
             if let Some(notetype) = &lint {
                 let found = build::settings::card_warnings(notetype, &file.path, &note);
                 if !found.is_empty() {
@@ -102,6 +108,25 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             let mut all = mapping.take_warnings(&file.path);
             all.extend(found);
             all
+        };
+        // In `build`'s order: the media problems after the cards' warnings, in file order.
+        // (A media file that cannot be read is named with the files that cannot be.)
+        let media_problems = |unread: &mut Vec<String>| {
+            let media = std::mem::replace(
+                &mut *media.lock().unwrap_or_else(|p| p.into_inner()),
+                build::media::Streaming::new(&args.lock, &file.path),
+            );
+            match media.finish() {
+                Ok(_) => Vec::new(),
+                Err(build::media::Refused::Input(mut found)) => {
+                    found.sort_by_key(|d| d.line);
+                    found
+                }
+                Err(build::media::Refused::Failed(message)) => {
+                    unread.push(message);
+                    Vec::new()
+                }
+            }
         };
         if args.format == OutputFormat::Text {
             // Only the diagnostics (and with --show, the cards) are printed: the file is read in
@@ -136,6 +161,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             cards += parsed.deck.map_or(0, |d| d.cards.len());
             diagnostics.extend(parsed.diagnostics);
             diagnostics.extend(card_warnings().into_iter().filter(|_| !has_errors));
+            diagnostics.extend(media_problems(&mut unread).into_iter().filter(|_| !has_errors));
             continue;
         }
         let bytes = match std::fs::read(&file.path) {
@@ -157,6 +183,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         }));
         diagnostics.extend(parsed.diagnostics);
         diagnostics.extend(card_warnings().into_iter().filter(|_| !has_errors));
+        diagnostics.extend(media_problems(&mut unread).into_iter().filter(|_| !has_errors));
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     match args.format {

@@ -191,6 +191,7 @@ pub(super) fn print_report(
             }
         }
     }
+    print_csv_media(report, verbosity);
     // Quiet, what was removed or moved is left out with the rest of the per-deck lines. (When
     // `--locked` refuses, nothing is dropped: the lock changes are listed below.)
     let refused_lock = report.lock == LockStatus::OutOfDate;
@@ -410,6 +411,25 @@ fn print_moved(built: &build::Built) {
         eprintln!("      \"{target}\":");
         eprintln!("        {}", nid_search(notes));
     }
+}
+
+/// Says once, under the decks, where the media of the CSVs written are: Anki's text import
+/// does not copy media.
+fn print_csv_media(report: &BuildReport, verbosity: Verbosity) {
+    let folders: Vec<String> = (report.decks.iter())
+        .filter_map(|d| match &d.outcome {
+            Outcome::Built(b) => b.csv_media.as_ref().map(|f| format!("{}/", f.display())),
+            _ => None,
+        })
+        .collect();
+    if folders.is_empty() || verbosity.quiet() {
+        return;
+    }
+    eprintln!(
+        "  note: Anki's CSV import does not copy media: before importing a CSV, copy the files of {} \
+         into the collection.media folder of your Anki profile (an .apkg carries its media)",
+        folders.join(", ")
+    );
 }
 
 #[cfg(test)]
