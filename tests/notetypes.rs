@@ -344,3 +344,23 @@ fn a_deck_switched_to_a_custom_note_type_is_told_which_field_takes_the_front_and
         "the guids are kept: the custom type holds the front and the back"
     );
 }
+
+/// A switch to a note type of fewer cards: Change Note Type has nowhere to put the old type's
+/// other cards and deletes them with their review history; the hint says so, card by card.
+#[test]
+fn a_deck_switched_to_a_note_type_of_fewer_cards_is_told_which_cards_anki_deletes() {
+    let tmp = project(Some("[decks.geo]\nnotetype = \"reversed\"\n"));
+    built(tmp.path(), &[]);
+    settings(tmp.path(), "[decks.geo]\nnotetype = \"type-in\"\n");
+    let check = run(tmp.path(), &["check"]);
+    let stderr = check.stderr.replace('\n', " ");
+    assert!(stderr.contains("Card 1 to Card 1, Card 2 to nothing"), "{}", check.stderr);
+    assert!(stderr.contains("Anki deletes those cards, and their review history"), "{}", check.stderr);
+    // The other way round, every old card has a place: nothing is said to be deleted.
+    let tmp = project(None);
+    built(tmp.path(), &[]);
+    settings(tmp.path(), "[decks.geo]\nnotetype = \"reversed\"\n");
+    let check = run(tmp.path(), &["check"]);
+    assert!(!check.stderr.contains("to nothing"), "{}", check.stderr);
+    assert!(check.stderr.replace('\n', " ").contains("Card 1 to Card 1"), "{}", check.stderr);
+}

@@ -206,6 +206,21 @@ pub(super) fn review(
             .map_or("Card 1", |(_, name)| name.as_str());
         let new_card = new.templates.first().map_or("Card 1", |t| t.name.as_str());
         fields.push_str(&format!(" and {old_card} to {new_card}"));
+        // The old type's other cards: Change Note Type maps them by position where the new type
+        // has as many cards, and deletes the rest with their review history.
+        let old_cards: Vec<&str> = (head.notetypes.get(&old.0).and_then(|e| e.schema.as_ref()))
+            .map(|schema| schema.templates.iter().map(|(_, name)| name.as_str()).collect())
+            .unwrap_or_default();
+        for (ord, old_card) in old_cards.iter().enumerate().skip(1) {
+            match new.templates.get(ord) {
+                Some(t) => fields.push_str(&format!(", {old_card} to {}", t.name)),
+                None => fields.push_str(&format!(
+                    ", {old_card} to nothing (`{}` has no such card: Anki deletes those cards, and \
+                     their review history)",
+                    new.name
+                )),
+            }
+        }
         let switch = Switch { deck_name: &deck_name, old_name, new: &new.name, kind_changed, fields };
         review.warnings.push(switch.warning(path, key));
     }
@@ -351,7 +366,7 @@ impl Switch<'_> {
             "to keep the review history: (1) import {package} (Anki adds `{new}`; the notes you \
              have are skipped); (2) in Browse, search {search}, select all, Notes > Change Note \
              Type, choose `{new}`, map {fields}; (3) import {package} again: Anki finds every note (as a duplicate) and adds \
-             the new cards. Leave \"Merge note types\" unticked: with it Anki merges the two note \
+             the cards it did not have. Leave \"Merge note types\" unticked: with it Anki merges the two note \
              types into one with every field twice and moves the history to a third card. Change \
              Note Type marks the notes modified, so an edit of their text made in this same build \
              does not reach Anki: switch first, edit afterwards"
