@@ -56,18 +56,33 @@ pub fn notetype_of(
     stems: &[&str],
     extra_css: Option<&str>,
 ) -> Result<Notetype, NotetypeOfError> {
-    let choice = stems.first().map(|stem| settings.for_deck(stem).notetype);
+    match stems.first().map(|stem| settings.for_deck(stem).notetype) {
+        Some(choice) => made(settings, &choice, extra_css),
+        None => Ok(Notetype::flashcard(extra_css)),
+    }
+}
+
+/// The note type `choice` of the settings, as [`notetype_of`] makes it (without the project's
+/// `ankideck.css`, which changes no card): for `check`, which counts the cards Anki makes.
+pub fn notetype_for(settings: &Settings, choice: &NotetypeChoice) -> Result<Notetype, NotetypeOfError> {
+    made(settings, choice, None)
+}
+
+fn made(
+    settings: &Settings,
+    choice: &NotetypeChoice,
+    extra_css: Option<&str>,
+) -> Result<Notetype, NotetypeOfError> {
     Ok(match choice {
-        Some(NotetypeChoice::Builtin(b)) => Notetype::builtin(b.name(), extra_css).expect("a built-in name"),
-        Some(NotetypeChoice::Custom(custom)) => {
+        NotetypeChoice::Builtin(b) => Notetype::builtin(b.name(), extra_css).expect("a built-in name"),
+        NotetypeChoice::Custom(custom) => {
             let count = custom.fields.iter().filter(|f| *f != "Section").count();
             if count < 2 {
                 let file = settings.file().unwrap_or(Path::new(settings::FILE_NAME)).to_path_buf();
                 return Err(NotetypeOfError::TooFewFields { file, name: custom.name.clone(), count });
             }
-            Notetype::custom(&read_custom(&custom)?)?
+            Notetype::custom(&read_custom(custom)?)?
         }
-        None => Notetype::flashcard(extra_css),
     })
 }
 
