@@ -78,3 +78,28 @@ fn check_counts_a_custom_note_types_cards_by_its_templates() {
     std::fs::write(tmp.path().join("b.html"), "{{Meaning}}").unwrap();
     assert_eq!(summary(&checked(tmp.path(), &[]).stderr), "1 deck, 2 cards of 1 note, 0 errors, 0 warnings");
 }
+
+#[test]
+fn check_show_names_each_side_by_the_field_of_the_decks_note_type() {
+    let toml = "[decks.cloze]\nnotetype = \"cloze\"\n[decks.words]\nnotetype = \"vocab\"\n\
+                [notetypes.vocab]\nfields = [\"Word\", \"Section\", \"Meaning\"]\n\
+                templates = [{ name = \"Recognise\", front = \"f.html\", back = \"b.html\" }]\n";
+    let cloze = "Cloze Flashcards\n\nSPACE\nThe {{c1::sun}} is a star.\n---\nSeen from Earth.\n";
+    let tmp = project(&[("cloze", cloze), ("words", WORDS), ("asks", ASKS)], toml);
+    std::fs::write(tmp.path().join("f.html"), "{{Word}}").unwrap();
+    std::fs::write(tmp.path().join("b.html"), "{{Meaning}}").unwrap();
+    let show = checked(tmp.path(), &["--show"]).stdout;
+    assert!(
+        show.contains("  Text       | The {{c1::sun}} is a star.\n  Back Extra | Seen from Earth.\n"),
+        "{show}"
+    );
+    assert!(show.contains("  Word    | le chat\n  Meaning | the cat\n"), "{show}");
+    // A deck of the default note type: its fields Front and Back; `<->` aligned with them.
+    assert!(
+        show.contains(
+            "  Front | the house\n  <->   | asks for a reverse card, back to front\n  Back  | das Haus\n"
+        ),
+        "{show}"
+    );
+    assert!(!show.contains("front |") && !show.contains("back  |"), "{show}");
+}

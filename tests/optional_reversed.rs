@@ -73,7 +73,7 @@ fn only_the_cards_with_a_reverse_separator_get_the_reverse_card() {
     // `check --show` says which cards ask.
     let show = run(tmp.path(), &["check", "--show"]);
     assert!(
-        show.stdout.contains("  front | the house\n  <->   | asks for a reverse card, back to front\n"),
+        show.stdout.contains("  Front | the house\n  <->   | asks for a reverse card, back to front\n"),
         "{}",
         show.stdout
     );

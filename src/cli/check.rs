@@ -87,7 +87,10 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         // A note type whose cards depend on the note's fields (more than one template, or
         // cloze): each card is mapped to its note and its cards counted, as `build` makes them.
         // (A note type that cannot be made was reported above: its cards count one each.)
-        let per_note = notetypes.of(&project, &deck_settings.notetype).filter(|t| makes_cards_per_note(t));
+        let notetype = notetypes.of(&project, &deck_settings.notetype);
+        let per_note = notetype.filter(|t| makes_cards_per_note(t));
+        // `--show` names each side by the field that holds it.
+        let sides = notetype.map_or(Sides::default(), Sides::of);
         let deck_cards = std::sync::atomic::AtomicUsize::new(0);
         let card_warnings = std::sync::Mutex::new(Vec::new());
         // A card asking for a reverse card is mapped too: the mapping notes those its deck does
@@ -154,7 +157,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                     mapping.rules(),
                     |card| {
                         lint_card(&card);
-                        if show { shown(&file.path, &card) } else { String::new() }
+                        if show { shown(&file.path, &card, &sides) } else { String::new() }
                     },
                     |piece| {
                         let mut stdout = std::io::stdout().lock();
@@ -281,16 +284,42 @@ fn makes_cards_per_note(notetype: &Notetype) -> bool {
     !(notetype.kind == NotetypeKind::Normal && notetype.templates.len() == 1)
 }
 
-/// A card as `check --show` lists it: where it starts, its section, its front and back.
-fn shown(file: &Path, card: &source::CardText<'_>) -> String {
+/// The names `check --show` gives a card's two sides: the fields of the deck's note type that
+/// take its front and its back (the first two besides `Section`, as the build maps them).
+struct Sides {
+    front: String,
+    back: String,
+}
+
+impl Default for Sides {
+    fn default() -> Sides {
+        Sides { front: "Front".into(), back: "Back".into() }
+    }
+}
+
+impl Sides {
+    fn of(notetype: &Notetype) -> Sides {
+        let mut names = notetype.fields.iter().map(|f| f.name.as_str()).filter(|n| *n != "Section");
+        match (names.next(), names.next()) {
+            (Some(front), Some(back)) => Sides { front: front.into(), back: back.into() },
+            _ => Sides::default(),
+        }
+    }
+}
+
+/// A card as `check --show` lists it: where it starts, its section, its front and back, each
+/// side named by its field.
+fn shown(file: &Path, card: &source::CardText<'_>, sides: &Sides) -> String {
     let mut out = format!("{}:{}: {}\n", file.display(), card.line, card.section);
-    for (side, lines) in [("front", card.front), ("back", card.back)] {
-        if side == "back" && card.reverse {
-            out.push_str("  <->   | asks for a reverse card, back to front\n");
+    let width = sides.front.chars().count().max(sides.back.chars().count()).max("<->".len());
+    for (at, (side, lines)) in [(&sides.front, card.front), (&sides.back, card.back)].into_iter().enumerate()
+    {
+        if at == 1 && card.reverse {
+            out.push_str(&format!("  {:<width$} | asks for a reverse card, back to front\n", "<->"));
         }
         for (i, line) in lines.iter().enumerate() {
-            let label = if i == 0 { side } else { "" };
-            out.push_str(&format!("  {label:<5} | {line}\n"));
+            let label = if i == 0 { side.as_str() } else { "" };
+            out.push_str(&format!("  {label:<width$} | {line}\n"));
         }
     }
     out.push('\n');
