@@ -81,31 +81,40 @@ fn made(
                 let file = settings.file().unwrap_or(Path::new(settings::FILE_NAME)).to_path_buf();
                 return Err(NotetypeOfError::TooFewFields { file, name: custom.name.clone(), count });
             }
-            Notetype::custom(&read_custom(custom)?)?
+            let file = settings.file().unwrap_or(Path::new(settings::FILE_NAME));
+            Notetype::custom(&read_custom(custom, file)?)?
         }
     })
 }
 
-/// A custom note type with its files read.
+/// A custom note type with its files read. A file that is not there (or is a folder) is a
+/// wrong path in the settings file `file`: an error at its key (exit 1); one that cannot be
+/// read, an I/O error (exit 2).
 fn read_custom(
     custom: &settings::CustomNotetype,
+    file: &Path,
 ) -> Result<crate::notetype::CustomNotetype, NotetypeOfError> {
     use crate::notetype::{CustomTemplate, NotetypeKind, SourceText};
-    let read = |path: &Path| {
-        std::fs::read_to_string(path)
-            .map(|text| SourceText::new(path, &text))
-            .map_err(|source| NotetypeOfError::Read { path: path.to_path_buf(), source })
+    let read = |path: &settings::ProjectPath, what: &str| {
+        std::fs::read_to_string(&path.path).map(|text| SourceText::new(&path.path, &text)).map_err(|source| {
+            match source.kind() {
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::IsADirectory => {
+                    NotetypeOfError::Settings(path.missing(file, what, &source))
+                }
+                _ => NotetypeOfError::Read { path: path.path.clone(), source },
+            }
+        })
     };
     let css = match &custom.css {
-        Some(css) => read(&css.path)?.text,
+        Some(css) => read(css, "the stylesheet")?.text,
         None => String::new(),
     };
     let templates = (custom.templates.iter())
         .map(|t| {
             Ok(CustomTemplate {
                 name: t.name.clone(),
-                front: read(&t.front.path)?,
-                back: read(&t.back.path)?,
+                front: read(&t.front, "the template")?,
+                back: read(&t.back, "the template")?,
             })
         })
         .collect::<Result<Vec<_>, NotetypeOfError>>()?;
