@@ -117,12 +117,15 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                 }
             }
         };
-        // In `build`'s order: W013, then the warnings of each card in file order.
-        let card_warnings = || {
-            let mut found = std::mem::take(&mut *card_warnings.lock().unwrap_or_else(|p| p.into_inner()));
-            found.sort_by_key(|d| d.line);
+        // In `build`'s order: W013 (even when the deck has errors: it is about the card's own
+        // text), then, when it has none, the warnings of each card in file order.
+        let card_warnings = |has_errors: bool| {
             let mut all = mapping.take_warnings(&file.path);
-            all.extend(found);
+            if !has_errors {
+                let mut found = std::mem::take(&mut *card_warnings.lock().unwrap_or_else(|p| p.into_inner()));
+                found.sort_by_key(|d| d.line);
+                all.extend(found);
+            }
             all
         };
         // In `build`'s order: the media problems after the cards' warnings, in file order.
@@ -182,7 +185,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                 parsed_notes
             };
             diagnostics.extend(parsed.diagnostics);
-            diagnostics.extend(card_warnings().into_iter().filter(|_| !has_errors));
+            diagnostics.extend(card_warnings(has_errors));
             diagnostics.extend(media_problems(&mut unread).into_iter().filter(|_| !has_errors));
             continue;
         }
@@ -211,7 +214,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             deck
         }));
         diagnostics.extend(parsed.diagnostics);
-        diagnostics.extend(card_warnings().into_iter().filter(|_| !has_errors));
+        diagnostics.extend(card_warnings(has_errors));
         diagnostics.extend(media_problems(&mut unread).into_iter().filter(|_| !has_errors));
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
