@@ -59,7 +59,9 @@ pub enum Code {
     W005,
     /// W006: a file or folder in the source folder that is not a deck was skipped.
     W006,
-    /// W007: a `[decks.X]` table of `ankideck.toml` for which there is no deck file `X.txt`.
+    /// W007: a part of `ankideck.toml` that applies to nothing and is probably a mistake: a
+    /// `[decks.X]` table for which there is no deck file `X.txt`, or a file named by a
+    /// `[notetypes.X]` that no deck uses and that is not there.
     W007,
     /// W008: a card of a cloze deck without a cloze deletion: Anki makes its card 1, blank.
     W008,

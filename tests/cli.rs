@@ -493,3 +493,23 @@ fn a_new_deck_never_reuses_a_guid_of_a_deck_that_is_up_to_date() {
     let b = notes(&project.dump("out/b.apkg"));
     assert_ne!(a[0].guid, b[0].guid, "two decks share a guid");
 }
+
+#[test]
+fn a_first_build_whose_decks_all_have_errors_writes_no_lock_and_says_nothing_of_it() {
+    let project = Project::empty();
+    project.write("source-cards/broken.txt", "Broken\nONE\nonly one line\n");
+    for args in [&["build"][..], &["build", "--locked"]] {
+        let build = project.run(T1, args);
+        assert_eq!(build.code, 1, "{args:?}: {}", build.stderr);
+        assert!(!project.path("ankideck.lock").exists(), "{args:?}");
+        assert!(!build.stderr.contains("ankideck.lock"), "{args:?}: {}", build.stderr);
+        let last = build.stderr.lines().last().unwrap();
+        assert!(last.starts_with("0 built, 0 up to date, 1 not built: 0 cards ("), "{args:?}: {last}");
+    }
+    // Once a deck builds, the lock is written.
+    project.write("source-cards/broken.txt", "Broken\nONE\nthe question?\nthe answer\n");
+    let build = project.run(T1, &["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    assert!(build.stderr.contains("; ankideck.lock updated ("), "{}", build.stderr);
+    assert!(project.path("ankideck.lock").exists());
+}

@@ -150,6 +150,30 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
             project.write("ankideck.toml", "[defaults]\nsubdecks = \"yes\"\n");
             vec![("build", project.run(T1, &["build"])), ("check", project.run(T1, &["check"]))]
         }
+        w if w.starts_with("a file that `ankideck.toml` names") => {
+            // A wrong path in the settings is the user's input: named at its key, exit 1.
+            let project = good();
+            project.write(
+                "ankideck.toml",
+                "[defaults]\nnotetype = \"vocab\"\n[notetypes.vocab]\nfields = [\"Word\", \"Meaning\"]\n\
+                 css = \"styles/vocab.css\"\n\
+                 templates = [{ name = \"Card 1\", front = \"f.html\", back = \"f.html\" }]\n",
+            );
+            project.write("f.html", "{{Word}}");
+            let (build, check) = (project.run(T1, &["build"]), project.run(T1, &["check"]));
+            std::fs::create_dir_all(project.path("styles/vocab.css")).unwrap();
+            let folder = project.run(T1, &["check"]);
+            for (run, what) in
+                [(&build, "does not exist"), (&check, "does not exist"), (&folder, "is a folder")]
+            {
+                let expected = format!(
+                    "ankideck.toml:5:7: error: the stylesheet styles/vocab.css {what} (key `notetypes.vocab.css`)"
+                );
+                assert!(run.stderr.contains(&expected), "{}", run.stderr);
+            }
+            assert!(!project.path("out/good.apkg").exists());
+            vec![("build", build), ("check", check), ("a folder", folder)]
+        }
         w if w.starts_with("`dump`") => {
             let project = good();
             project.write("text.apkg", "not a zip");

@@ -38,7 +38,7 @@ fn a_cloze_card_of_one_line_needs_no_back_in_check_and_build_in_memory_and_from_
     let tmp = project(CAPITALS, Some(CLOZE));
     let check = run(tmp.path(), &["check"]);
     assert_eq!(check.code, 0, "{}", check.stderr);
-    assert!(check.stderr.contains("1 deck, 3 cards, 0 errors, 0 warnings"), "{}", check.stderr);
+    assert!(check.stderr.contains("1 deck, 4 cards of 3 notes, 0 errors, 0 warnings"), "{}", check.stderr);
     let mut csvs = Vec::new();
     for args in [&["build", "--csv"][..], &["build", "--csv", "--force", "--stream-above", "0"]] {
         let build = run(tmp.path(), args);

@@ -73,7 +73,7 @@ fn only_the_cards_with_a_reverse_separator_get_the_reverse_card() {
     // `check --show` says which cards ask.
     let show = run(tmp.path(), &["check", "--show"]);
     assert!(
-        show.stdout.contains("  front | the house\n  <->   | asks for a reverse card, back to front\n"),
+        show.stdout.contains("  Front | the house\n  <->   | asks for a reverse card, back to front\n"),
         "{}",
         show.stdout
     );
@@ -118,7 +118,8 @@ fn a_reverse_separator_in_a_deck_of_another_note_type_is_w011_in_check_and_build
         let check = run(tmp.path(), &["check"]);
         assert_eq!(check.code, 0, "{}", check.stderr);
         let w011 = format!(
-            "source-cards/words.txt:3:1: warning[W013]: `<->` asks for a reverse card, {}",
+            // At the `<->` line, not the card's heading (line 3).
+            "source-cards/words.txt:5:1: warning[W013]: `<->` asks for a reverse card, {}",
             match name {
                 "reversed" =>
                     "and every card of a `reversed` deck has one: it only ends the front".to_string(),
@@ -140,5 +141,26 @@ fn a_reverse_separator_in_a_deck_of_another_note_type_is_w011_in_check_and_build
         assert!(build.stderr.contains("0 updated, 3 unchanged"), "{name}: {}", build.stderr);
         assert!(!build.stderr.contains("W013"), "{}", build.stderr);
         assert_eq!(dump(tmp.path()), with_marker, "{name}");
+    }
+}
+
+#[test]
+fn w013_is_said_at_its_marker_even_when_the_deck_has_errors() {
+    // A card of one line further down: E006, the deck is not built.
+    let tmp = project(&format!("{WORDS}\nNOUNS\nonly one line\n"), None);
+    let w013 = "source-cards/words.txt:5:1: warning[W013]: `<->` asks for a reverse card";
+    let e006 = "source-cards/words.txt:18:1: error[E006]";
+    let check = run(tmp.path(), &["check"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert!(check.stderr.contains(w013) && check.stderr.contains(e006), "{}", check.stderr);
+    for args in [&["build"][..], &["build", "--stream-above", "0"]] {
+        let build = run(tmp.path(), args);
+        assert_eq!(build.code, 1, "{}", build.stderr);
+        assert!(build.stderr.contains(w013) && build.stderr.contains(e006), "{args:?}: {}", build.stderr);
+        // What `check` says, in the same order.
+        let said = |stderr: &str| {
+            stderr.lines().filter(|l| l.contains("]: ")).map(str::to_string).collect::<Vec<_>>()
+        };
+        assert_eq!(said(&build.stderr), said(&check.stderr), "{args:?}");
     }
 }

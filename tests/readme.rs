@@ -61,7 +61,7 @@ fn readme_walk_through_builds_the_deck_and_the_rebuild_updates_the_edited_card()
     // The first block starts in the empty folder and makes the project, `my-decks`.
     let (shown, first) = run(&commands[0], &home);
     let project: PathBuf = home.join("my-decks");
-    assert!(shown.contains("front | What is the German word for cat?"), "check --show:\n{shown}");
+    assert!(shown.contains("Front | What is the German word for cat?"), "check --show:\n{shown}");
     assert!(first.contains("0 errors, 0 warnings"), "the example deck has no warnings:\n{first}");
     let expected = blocks(&section, "text");
     let deck_line = expected[0].lines().nth(1).expect("the README shows the build's deck line");

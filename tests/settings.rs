@@ -463,11 +463,48 @@ fn a_wrong_custom_template_stops_check_and_build_at_its_file_and_line() {
         assert!(r.stderr.contains("t/f.html:2: `Wort` is not a field of note type `vocab`"), "{}", r.stderr);
     }
     assert!(!tmp.path().join("out/geo.apkg").exists());
+    // A file that is not there: a wrong path in ankideck.toml, named at its key (exit 1).
     std::fs::remove_file(tmp.path().join("t/f.html")).unwrap();
+    let column = VOCAB_TOML.lines().nth(6).unwrap().find("\"t/f.html\"").unwrap() + 1;
+    for args in [&["check"][..], &["build"]] {
+        let r = run(tmp.path(), args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        let expected = format!(
+            "ankideck.toml:7:{column}: error: the template t/f.html does not exist \
+             (key `notetypes.vocab.templates[0].front`)\n  = hint: create the file, or correct the path"
+        );
+        assert!(r.stderr.contains(&expected), "{}", r.stderr);
+    }
+    // A file that cannot be read (reading /proc/self/mem at offset 0 fails, even as root): exit 2.
+    std::os::unix::fs::symlink("/proc/self/mem", tmp.path().join("t/f.html")).unwrap();
     for args in [&["check"][..], &["build"]] {
         let r = run(tmp.path(), args);
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert!(r.stderr.contains("cannot read t/f.html"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn a_missing_file_of_a_note_type_no_deck_uses_is_warning_w007_in_check_and_build() {
+    let tmp = vocab_project();
+    // No deck uses `vocab` any more; its stylesheet and a template are gone.
+    let toml = VOCAB_TOML.replace("[defaults]\nnotetype = \"vocab\"\n", "");
+    std::fs::write(tmp.path().join("ankideck.toml"), &toml).unwrap();
+    std::fs::remove_file(tmp.path().join("t/v.css")).unwrap();
+    std::fs::remove_file(tmp.path().join("t/b2.html")).unwrap();
+    for args in [&["check"][..], &["build"]] {
+        let r = run(tmp.path(), args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.contains("warning[")).collect();
+        assert_eq!(warnings.len(), 2, "{args:?}: {}", r.stderr);
+        assert!(
+            warnings[0].starts_with("ankideck.toml:4:7: warning[W007]: the stylesheet t/v.css does not exist; no deck uses the note type `vocab`"),
+            "{}",
+            r.stderr
+        );
+        assert!(warnings[0].ends_with("(key `notetypes.vocab.css`)"), "{}", r.stderr);
+        assert!(warnings[1].contains("the template t/b2.html does not exist"), "{}", r.stderr);
+        assert!(warnings[1].ends_with("(key `notetypes.vocab.templates[1].back`)"), "{}", r.stderr);
     }
 }
 

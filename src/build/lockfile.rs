@@ -36,8 +36,17 @@ impl StagedLock {
     }
 }
 
+/// Whether a lock whose text has the digest `digest` records nothing: no note type, deck or
+/// note (the text of an empty lock: its header and version line).
+pub(super) fn records_nothing(digest: u128) -> bool {
+    let empty = Lock::default().write_to(&mut std::io::sink()).map(|(digest, _)| digest);
+    empty.is_ok_and(|empty| empty == digest)
+}
+
 /// Puts a staged lock in place, unless its text is the same as the old one's, and makes the
-/// rename durable before anything else is written.
+/// rename durable before anything else is written. Without an old lock (`old_digest` `None`),
+/// a lock that records nothing is not written: a first build whose decks all have errors
+/// leaves no file behind.
 pub(super) fn commit_lock(
     path: &Path,
     staged: StagedLock,
@@ -45,6 +54,10 @@ pub(super) fn commit_lock(
 ) -> Result<LockStatus, EmitError> {
     if old_digest == Some(staged.digest) {
         return Ok(LockStatus::Unchanged);
+    }
+    if old_digest.is_none() && records_nothing(staged.digest) {
+        // The staged file is removed as it is dropped.
+        return Ok(LockStatus::NothingToRecord);
     }
     durable::step();
     match staged.temp.persist(path) {
@@ -102,6 +115,22 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&lock).unwrap(), "new");
         assert_eq!(names(root.path()), ["ankideck.lock", "out"]);
         assert!(names(&out).is_empty(), "{:?}", names(&out));
+    }
+
+    #[test]
+    fn an_empty_lock_is_not_written_where_there_was_none_and_is_where_there_was_one() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let lock = root.path().join("ankideck.lock");
+        let empty = || stage_lock(&lock, &out, &Lock::default()).unwrap();
+        assert_eq!(commit_lock(&lock, empty(), None).unwrap(), LockStatus::NothingToRecord);
+        assert_eq!(names(root.path()), ["out"]);
+        assert!(names(&out).is_empty(), "{:?}", names(&out));
+        // A lock that had decks and now has none is rewritten: it says they are gone.
+        std::fs::write(&lock, "old").unwrap();
+        assert_eq!(commit_lock(&lock, empty(), Some(2)).unwrap(), LockStatus::Written);
+        assert!(std::fs::read_to_string(&lock).unwrap().contains("version\t"));
     }
 
     #[test]

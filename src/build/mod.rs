@@ -158,6 +158,9 @@ pub struct DeckResult {
 pub enum LockStatus {
     Unchanged,
     Written,
+    /// There was no lock file and there is nothing to record in one (every deck has errors):
+    /// none was written.
+    NothingToRecord,
     /// `--locked` and the lock would change: nothing was written.
     OutOfDate,
 }
@@ -479,6 +482,7 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     if let Some(old) = &old_lock_summary
         && let (digest, new_sections) = new_digest()?
         && old_digest != Some(digest)
+        && !(old_digest.is_none() && lockfile::records_nothing(digest))
     {
         let refused = locked::changes(old, &new_sections, &identified.lock.notetypes, &identified.to_emit);
         let decks = identified.results;

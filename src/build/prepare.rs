@@ -113,11 +113,12 @@ pub(super) fn read_in_memory(
     drop(bytes);
     let has_errors = parsed.has_errors();
     let mut diagnostics = parsed.diagnostics;
+    // W013 is about the card's own text: said even when the deck has errors (as `check` does).
+    diagnostics.extend(mapping.take_warnings(&file.path));
     let Some(deck) = parsed.deck.filter(|_| !has_errors) else {
         return Ok((None, digest, diagnostics));
     };
     let mut deck = source::deck_of(deck);
-    diagnostics.extend(mapping.take_warnings(&file.path));
     if let Some(notetype) = settings::card_lint(deck_settings) {
         diagnostics.extend(deck.notes.iter().flat_map(|n| settings::card_warnings(&notetype, &file.path, n)));
     }
@@ -211,6 +212,8 @@ pub(super) fn read_to_disk(
     };
     let has_errors = parsed.has_errors();
     let mut diagnostics = parsed.diagnostics;
+    // W013 even when the deck has errors, as in memory.
+    diagnostics.extend(mapping.take_warnings(&file.path));
     let Some(deck) = parsed.deck.filter(|_| !has_errors) else {
         return Ok((None, digest, diagnostics));
     };
@@ -226,7 +229,6 @@ pub(super) fn read_to_disk(
         pinned,
         notes: Box::new(notes),
     };
-    diagnostics.extend(mapping.take_warnings(&file.path));
     diagnostics.extend(warnings);
     let packed = match media.finish() {
         Ok(packed) => packed,

@@ -56,41 +56,65 @@ pub fn notetype_of(
     stems: &[&str],
     extra_css: Option<&str>,
 ) -> Result<Notetype, NotetypeOfError> {
-    let choice = stems.first().map(|stem| settings.for_deck(stem).notetype);
+    match stems.first().map(|stem| settings.for_deck(stem).notetype) {
+        Some(choice) => made(settings, &choice, extra_css),
+        None => Ok(Notetype::flashcard(extra_css)),
+    }
+}
+
+/// The note type `choice` of the settings, as [`notetype_of`] makes it (without the project's
+/// `ankideck.css`, which changes no card): for `check`, which counts the cards Anki makes.
+pub fn notetype_for(settings: &Settings, choice: &NotetypeChoice) -> Result<Notetype, NotetypeOfError> {
+    made(settings, choice, None)
+}
+
+fn made(
+    settings: &Settings,
+    choice: &NotetypeChoice,
+    extra_css: Option<&str>,
+) -> Result<Notetype, NotetypeOfError> {
     Ok(match choice {
-        Some(NotetypeChoice::Builtin(b)) => Notetype::builtin(b.name(), extra_css).expect("a built-in name"),
-        Some(NotetypeChoice::Custom(custom)) => {
+        NotetypeChoice::Builtin(b) => Notetype::builtin(b.name(), extra_css).expect("a built-in name"),
+        NotetypeChoice::Custom(custom) => {
             let count = custom.fields.iter().filter(|f| *f != "Section").count();
             if count < 2 {
                 let file = settings.file().unwrap_or(Path::new(settings::FILE_NAME)).to_path_buf();
                 return Err(NotetypeOfError::TooFewFields { file, name: custom.name.clone(), count });
             }
-            Notetype::custom(&read_custom(&custom)?)?
+            let file = settings.file().unwrap_or(Path::new(settings::FILE_NAME));
+            Notetype::custom(&read_custom(custom, file)?)?
         }
-        None => Notetype::flashcard(extra_css),
     })
 }
 
-/// A custom note type with its files read.
+/// A custom note type with its files read. A file that is not there (or is a folder) is a
+/// wrong path in the settings file `file`: an error at its key (exit 1); one that cannot be
+/// read, an I/O error (exit 2).
 fn read_custom(
     custom: &settings::CustomNotetype,
+    file: &Path,
 ) -> Result<crate::notetype::CustomNotetype, NotetypeOfError> {
     use crate::notetype::{CustomTemplate, NotetypeKind, SourceText};
-    let read = |path: &Path| {
-        std::fs::read_to_string(path)
-            .map(|text| SourceText::new(path, &text))
-            .map_err(|source| NotetypeOfError::Read { path: path.to_path_buf(), source })
+    let read = |path: &settings::ProjectPath, what: &str| {
+        std::fs::read_to_string(&path.path).map(|text| SourceText::new(&path.path, &text)).map_err(|source| {
+            match source.kind() {
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::IsADirectory => {
+                    NotetypeOfError::Settings(path.missing(file, what, &source))
+                }
+                _ => NotetypeOfError::Read { path: path.path.clone(), source },
+            }
+        })
     };
     let css = match &custom.css {
-        Some(css) => read(&css.path)?.text,
+        Some(css) => read(css, "the stylesheet")?.text,
         None => String::new(),
     };
     let templates = (custom.templates.iter())
         .map(|t| {
             Ok(CustomTemplate {
                 name: t.name.clone(),
-                front: read(&t.front.path)?,
-                back: read(&t.back.path)?,
+                front: read(&t.front, "the template")?,
+                back: read(&t.back, "the template")?,
             })
         })
         .collect::<Result<Vec<_>, NotetypeOfError>>()?;
@@ -201,10 +225,22 @@ impl<'a> NoteMapping<'a> {
     }
 
     /// W013 for each card mapped so far that asked for a reverse card (`<->`) the deck's note
-    /// type does not make on request, in line order; taken, so a second call gives none.
+    /// type does not make on request, at its `<->` line, in line order; taken, so a second call
+    /// gives none.
     pub fn take_warnings(&self, file: &Path) -> Vec<Diagnostic> {
-        let mut lines = std::mem::take(&mut *self.unused_reverse.lock().unwrap_or_else(|p| p.into_inner()));
-        lines.sort_unstable();
+        let mut headings =
+            std::mem::take(&mut *self.unused_reverse.lock().unwrap_or_else(|p| p.into_inner()));
+        if headings.is_empty() {
+            return Vec::new();
+        }
+        headings.sort_unstable();
+        // A card knows its heading's line, not its separator's: the file is read again for
+        // them, which only a deck with such a card pays for (one that cannot be read again
+        // gets the headings' lines).
+        let lines = match std::fs::read(file) {
+            Ok(text) => reverse_marker_lines(&text, &headings),
+            Err(_) => headings,
+        };
         let name = match &self.deck.notetype {
             NotetypeChoice::Builtin(b) => b.name(),
             NotetypeChoice::Custom(c) => c.name.as_str(),
@@ -232,6 +268,22 @@ impl<'a> NoteMapping<'a> {
             .map(|line| Diagnostic::new(Code::W013, file, line, message.clone()).with_hint(hint.clone()))
             .collect()
     }
+}
+
+/// The line of each card's `<->` in the text-format file `text`, for the cards whose headings
+/// are at `headings` (ascending) and that asked for a reverse card: the first line after the
+/// heading that is `<->` once trimmed, as the reader classifies it (the card's front has no
+/// separator, and an escaped `\<->` is text). A heading without one keeps its own line.
+fn reverse_marker_lines(text: &[u8], headings: &[u32]) -> Vec<u32> {
+    let mut lines = text.split(|b| *b == b'\n').zip(1u32..);
+    let mut found = Vec::with_capacity(headings.len());
+    for &heading in headings {
+        let marker = lines.by_ref().skip_while(|(_, number)| *number <= heading).find(|(line, _)| {
+            line.len() < 64 && std::str::from_utf8(line).is_ok_and(|l| l.trim() == REVERSE_SEPARATOR)
+        });
+        found.push(marker.map_or(heading, |(_, number)| number));
+    }
+    found
 }
 
 /// A flashcard note (Front, Back, Section) in `optional-reversed`'s fields: Front, Back, Add
@@ -431,6 +483,24 @@ mod tests {
             assert!(hint.contains("a line that is the text `<->` is written `\\<->`"), "{hint}");
             assert!(mapping.take_warnings(Path::new("f.txt")).is_empty(), "taken once");
         }
+    }
+
+    #[test]
+    fn w013_is_at_the_reverse_marker_of_each_card_that_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("words.txt");
+        let text = "Words\n\nNOUNS\nthe house\n\\<->\n  <-> \r\ndas Haus\n\nNOUNS\nthe tree\n\nand more\n<->\nder Baum\n";
+        std::fs::write(&file, text).unwrap();
+        let deck = deck_of_type(Builtin::Basic);
+        let mapping = NoteMapping::of(&deck);
+        let (front, back) = (["a"], ["b"]);
+        // Mapped out of order, as the parallel reader may.
+        mapping.note_of(CardText { reverse: true, line: 9, ..card(&front, &back) });
+        mapping.note_of(CardText { reverse: true, line: 3, ..card(&front, &back) });
+        let lines: Vec<u32> = mapping.take_warnings(&file).iter().map(|d| d.line).collect();
+        assert_eq!(lines, [6, 13]);
+        // Headings with no marker after them (not this file's): their own lines.
+        assert_eq!(reverse_marker_lines(b"A\nB\n", &[1, 2]), [1, 2]);
     }
 
     #[test]

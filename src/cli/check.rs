@@ -2,6 +2,8 @@
 
 use super::report::{Verbosity, no_decks, plural, print_diagnostics, source_files};
 use super::{CheckArgs, INPUT_ERROR, OutputFormat, TOOL_ERROR};
+use crate::notetype::{Notetype, NotetypeKind};
+use crate::settings::{NotetypeChoice, Settings};
 use crate::{build, discover, source};
 use std::io::Write;
 use std::path::Path;
@@ -53,7 +55,9 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         }
     };
     let mut decks = Vec::new();
-    let mut cards = 0;
+    // Cards as `build` counts them (the cards Anki makes for each note), and the notes.
+    let (mut cards, mut notes) = (0, 0);
+    let mut notetypes = DeckNotetypes::default();
     let mut diagnostics = skipped;
     diagnostics.extend(build::settings::warnings(&project, stems.iter().map(String::as_str)));
     diagnostics.extend(notetype_warnings);
@@ -80,6 +84,14 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         let deck_settings = project.for_deck(&source::stem_of(&file.path));
         let lint = build::settings::card_lint(&deck_settings);
         let mapping = build::settings::NoteMapping::of(&deck_settings);
+        // A note type whose cards depend on the note's fields (more than one template, or
+        // cloze): each card is mapped to its note and its cards counted, as `build` makes them.
+        // (A note type that cannot be made was reported above: its cards count one each.)
+        let notetype = notetypes.of(&project, &deck_settings.notetype);
+        let per_note = notetype.filter(|t| makes_cards_per_note(t));
+        // `--show` names each side by the field that holds it.
+        let sides = notetype.map_or(Sides::default(), Sides::of);
+        let deck_cards = std::sync::atomic::AtomicUsize::new(0);
         let card_warnings = std::sync::Mutex::new(Vec::new());
         // A card asking for a reverse card is mapped too: the mapping notes those its deck does
         // not make (W013).
@@ -87,10 +99,14 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         let media = std::sync::Mutex::new(build::media::Streaming::new(&args.lock, &file.path));
         let lint_card = |card: &source::CardText<'_>| {
             let may_reference = card.front.iter().chain(card.back).any(|l| crate::media::may_reference(l));
-            if lint.is_none() && !card.reverse && !may_reference {
+            if lint.is_none() && !card.reverse && !may_reference && per_note.is_none() {
                 return;
             }
             let note = mapping.note_of(source::CardText { ..*card });
+            if let Some(notetype) = per_note {
+                let made = crate::identify::card_ords_of(&note, notetype).len();
+                deck_cards.fetch_add(made, std::sync::atomic::Ordering::Relaxed);
+            }
             if may_reference {
                 media.lock().unwrap_or_else(|p| p.into_inner()).note(&note);
             }
@@ -101,12 +117,15 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                 }
             }
         };
-        // In `build`'s order: W013, then the warnings of each card in file order.
-        let card_warnings = || {
-            let mut found = std::mem::take(&mut *card_warnings.lock().unwrap_or_else(|p| p.into_inner()));
-            found.sort_by_key(|d| d.line);
+        // In `build`'s order: W013 (even when the deck has errors: it is about the card's own
+        // text), then, when it has none, the warnings of each card in file order.
+        let card_warnings = |has_errors: bool| {
             let mut all = mapping.take_warnings(&file.path);
-            all.extend(found);
+            if !has_errors {
+                let mut found = std::mem::take(&mut *card_warnings.lock().unwrap_or_else(|p| p.into_inner()));
+                found.sort_by_key(|d| d.line);
+                all.extend(found);
+            }
             all
         };
         // In `build`'s order: the media problems after the cards' warnings, in file order.
@@ -141,7 +160,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                     mapping.rules(),
                     |card| {
                         lint_card(&card);
-                        if show { shown(&file.path, &card) } else { String::new() }
+                        if show { shown(&file.path, &card, &sides) } else { String::new() }
                     },
                     |piece| {
                         let mut stdout = std::io::stdout().lock();
@@ -158,9 +177,15 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                 }
             };
             let has_errors = parsed.has_errors();
-            cards += parsed.deck.map_or(0, |d| d.cards.len());
+            let parsed_notes = parsed.deck.map_or(0, |d| d.cards.len());
+            notes += parsed_notes;
+            cards += if per_note.is_some() {
+                deck_cards.load(std::sync::atomic::Ordering::Relaxed)
+            } else {
+                parsed_notes
+            };
             diagnostics.extend(parsed.diagnostics);
-            diagnostics.extend(card_warnings().into_iter().filter(|_| !has_errors));
+            diagnostics.extend(card_warnings(has_errors));
             diagnostics.extend(media_problems(&mut unread).into_iter().filter(|_| !has_errors));
             continue;
         }
@@ -176,13 +201,20 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             card.to_card()
         });
         let has_errors = parsed.has_errors();
+        let parsed_notes = parsed.deck.as_ref().map_or(0, |d| d.cards.len());
+        notes += parsed_notes;
+        cards += if per_note.is_some() {
+            deck_cards.load(std::sync::atomic::Ordering::Relaxed)
+        } else {
+            parsed_notes
+        };
         // The deck's name in Anki, as `build` makes it: the settings' `name` wins over the title.
         decks.extend(parsed.deck.map(|mut deck| {
             deck.name = build::settings::deck_name(deck.name, &project.for_deck(&deck.stem));
             deck
         }));
         diagnostics.extend(parsed.diagnostics);
-        diagnostics.extend(card_warnings().into_iter().filter(|_| !has_errors));
+        diagnostics.extend(card_warnings(has_errors));
         diagnostics.extend(media_problems(&mut unread).into_iter().filter(|_| !has_errors));
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -202,10 +234,14 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             for message in bad_css.iter().chain(&unread) {
                 eprintln!("error: {message}");
             }
+            // As `build` says a deck's size: the notes named when a note makes several cards.
+            let size = match notes == cards {
+                true => plural(cards, "card"),
+                false => format!("{} of {}", plural(cards, "card"), plural(notes, "note")),
+            };
             eprintln!(
-                "{}, {}, {}, {}",
+                "{}, {size}, {}, {}",
                 plural(files.len(), "deck"),
-                plural(cards, "card"),
                 plural(errors, "error"),
                 plural(diagnostics.len() - errors, "warning")
             );
@@ -226,16 +262,67 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
     }
 }
 
-/// A card as `check --show` lists it: where it starts, its section, its front and back.
-fn shown(file: &Path, card: &source::CardText<'_>) -> String {
+/// The note type of each deck's settings, each made once (a custom one reads its files).
+#[derive(Default)]
+struct DeckNotetypes(Vec<(NotetypeChoice, Option<Notetype>)>);
+
+impl DeckNotetypes {
+    /// The note type of `choice`, or `None` when it cannot be made (already reported).
+    fn of(&mut self, project: &Settings, choice: &NotetypeChoice) -> Option<&Notetype> {
+        let at = match self.0.iter().position(|(c, _)| c == choice) {
+            Some(at) => at,
+            None => {
+                let notetype = build::settings::notetype_for(project, choice).ok();
+                self.0.push((choice.clone(), notetype));
+                self.0.len() - 1
+            }
+        };
+        self.0[at].1.as_ref()
+    }
+}
+
+/// Whether the cards of a note of `notetype` depend on its fields: not for a normal note type
+/// of one template, whose card 1 Anki always makes (as `build` decides).
+fn makes_cards_per_note(notetype: &Notetype) -> bool {
+    !(notetype.kind == NotetypeKind::Normal && notetype.templates.len() == 1)
+}
+
+/// The names `check --show` gives a card's two sides: the fields of the deck's note type that
+/// take its front and its back (the first two besides `Section`, as the build maps them).
+struct Sides {
+    front: String,
+    back: String,
+}
+
+impl Default for Sides {
+    fn default() -> Sides {
+        Sides { front: "Front".into(), back: "Back".into() }
+    }
+}
+
+impl Sides {
+    fn of(notetype: &Notetype) -> Sides {
+        let mut names = notetype.fields.iter().map(|f| f.name.as_str()).filter(|n| *n != "Section");
+        match (names.next(), names.next()) {
+            (Some(front), Some(back)) => Sides { front: front.into(), back: back.into() },
+            _ => Sides::default(),
+        }
+    }
+}
+
+/// A card as `check --show` lists it: where it starts, its section, its front and back, each
+/// side named by its field.
+fn shown(file: &Path, card: &source::CardText<'_>, sides: &Sides) -> String {
     let mut out = format!("{}:{}: {}\n", file.display(), card.line, card.section);
-    for (side, lines) in [("front", card.front), ("back", card.back)] {
-        if side == "back" && card.reverse {
-            out.push_str("  <->   | asks for a reverse card, back to front\n");
+    let width = sides.front.chars().count().max(sides.back.chars().count()).max("<->".len());
+    for (at, (side, lines)) in [(&sides.front, card.front), (&sides.back, card.back)].into_iter().enumerate()
+    {
+        if at == 1 && card.reverse {
+            out.push_str(&format!("  {:<width$} | asks for a reverse card, back to front\n", "<->"));
         }
         for (i, line) in lines.iter().enumerate() {
-            let label = if i == 0 { side } else { "" };
-            out.push_str(&format!("  {label:<5} | {line}\n"));
+            let label = if i == 0 { side.as_str() } else { "" };
+            out.push_str(&format!("  {label:<width$} | {line}\n"));
         }
     }
     out.push('\n');

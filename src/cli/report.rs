@@ -214,8 +214,10 @@ pub(super) fn print_report(
         print_gone(gone);
     }
     let lock = match report.lock {
-        LockStatus::Unchanged => format!("{} unchanged", opts.lock.display()),
-        LockStatus::Written => format!("{} updated", opts.lock.display()),
+        LockStatus::Unchanged => format!("; {} unchanged", opts.lock.display()),
+        LockStatus::Written => format!("; {} updated", opts.lock.display()),
+        // No lock file was written, none was there: nothing to say of it.
+        LockStatus::NothingToRecord => String::new(),
         LockStatus::OutOfDate => {
             eprintln!(
                 "error: {} is out of date and --locked forbids changing it; run `ankideck build` and commit the lock file",
@@ -224,7 +226,7 @@ pub(super) fn print_report(
             if let Some(changes) = &report.refused {
                 print_lock_changes(&opts.lock, changes);
             }
-            format!("{} out of date", opts.lock.display())
+            format!("; {} out of date", opts.lock.display())
         }
     };
     // The decks `--locked` refused are counted only when it refused (a CI log's last line).
@@ -233,7 +235,7 @@ pub(super) fn print_report(
         _ => String::new(),
     };
     eprintln!(
-        "{built} built, {fresh} up to date, {failed} not built{refused}: {}; {lock} ({:.2} s)",
+        "{built} built, {fresh} up to date, {failed} not built{refused}: {}{lock} ({:.2} s)",
         plural(cards, "card"),
         elapsed.as_secs_f64()
     );

@@ -37,6 +37,8 @@ pub enum Problem {
     UnknownNotetype,
     /// A path that is absolute, empty or leaves the project folder.
     BadPath,
+    /// A path to a file that is not there (a custom note type's stylesheet or template).
+    MissingFile,
 }
 
 /// The settings file cannot be used.

@@ -64,6 +64,37 @@ pub struct ProjectPath {
     pub relative: String,
     /// The path to open (the settings file's folder joined with `relative`).
     pub path: PathBuf,
+    /// Where the settings file names it (its value), and the key's dotted path
+    /// (`notetypes.vocab.css`): a file that is not there is an error at that key.
+    pub at: Position,
+    pub key: String,
+}
+
+impl ProjectPath {
+    /// The error for this path when it names no file that can be read as one (it is missing,
+    /// or a folder), in the settings file `file`: a wrong path in the settings, so exit 1 at
+    /// the key that names it. `what` is what the file is (`the stylesheet`).
+    pub fn missing(&self, file: &Path, what: &str, error: &std::io::Error) -> SettingsError {
+        let why = match error.kind() {
+            std::io::ErrorKind::IsADirectory => "is a folder",
+            _ => "does not exist",
+        };
+        SettingsError::Invalid {
+            problem: Problem::MissingFile,
+            file: file.to_path_buf(),
+            at: self.at,
+            key: Some(self.key.clone()),
+            message: format!("{what} {} {why}", self.path.display()),
+            hint: Some(format!(
+                "{}, or correct the path: it is relative to the folder of {FILE_NAME} ({:?} here)",
+                match error.kind() {
+                    std::io::ErrorKind::IsADirectory => "name a file",
+                    _ => "create the file",
+                },
+                self.relative
+            )),
+        }
+    }
 }
 
 /// One template of a custom note type: its name and the files of its two sides.
@@ -260,7 +291,49 @@ impl Settings {
                 }),
             })
             .collect();
+        warnings.extend(self.unused_missing_files(stems));
         warnings.sort_by_key(|w| (w.at.line, w.at.column));
+        warnings
+    }
+
+    /// A warning for each file named by a `[notetypes.X]` that no deck of `stems` uses and that
+    /// is not there: nothing reads it in this build, and a deck switched to that note type
+    /// would fail (a used note type's missing file is an error, when it is read).
+    fn unused_missing_files(&self, stems: &[&str]) -> Vec<SettingsWarning> {
+        let Some(file) = &self.file else { return Vec::new() };
+        let used: Vec<NotetypeChoice> = stems.iter().map(|stem| self.for_deck(stem).notetype).collect();
+        let mut warnings = Vec::new();
+        for custom in self.notetypes.values() {
+            if used.iter().any(|u| matches!(u, NotetypeChoice::Custom(c) if c.name == custom.name)) {
+                continue;
+            }
+            let css = custom.css.iter().map(|p| (p, "the stylesheet"));
+            let templates =
+                custom.templates.iter().flat_map(|t| [(&t.front, "the template"), (&t.back, "the template")]);
+            for (path, what) in css.chain(templates) {
+                let error = match std::fs::metadata(&path.path) {
+                    Ok(meta) if meta.is_dir() => std::io::Error::from(std::io::ErrorKind::IsADirectory),
+                    Ok(_) => continue,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => e,
+                    // Not readable: the build that uses it says so.
+                    Err(_) => continue,
+                };
+                let SettingsError::Invalid { at, key, message, hint, .. } = path.missing(file, what, &error)
+                else {
+                    unreachable!("a missing file is an error in the settings")
+                };
+                warnings.push(SettingsWarning {
+                    file: file.clone(),
+                    at,
+                    key: key.unwrap_or_default(),
+                    message: format!(
+                        "{message}; no deck uses the note type `{}`, so nothing is built with it",
+                        custom.name
+                    ),
+                    hint,
+                });
+            }
+        }
         warnings
     }
 }

@@ -326,7 +326,9 @@ fn project_path(
     match why {
         None => {
             let relative = parts.join("/");
-            Ok(ProjectPath { path: base.join(&relative), relative })
+            let offset = check.tree.span_of(path, true).map_or(0, |s| s.start);
+            let (at, key) = (check.tree.position(offset), dotted(path));
+            Ok(ProjectPath { path: base.join(&relative), relative, at, key })
         }
         Some(why) => Err(check.error(
             Problem::BadPath,

@@ -1,0 +1,105 @@
+//! End-to-end tests of what `check` says of a deck's cards for each note type: its summary
+//! counts the cards Anki makes as `build` does (a cloze card per deletion number, a reversed
+//! note's two cards), and `check --show` names each side by the field of the deck's note type
+//! that holds it.
+
+use std::path::Path;
+
+mod common;
+
+use common::run;
+
+const CLOZE: &str = "Cloze Flashcards\n\nSPACE\nThe {{c1::sun}} is a {{c2::star}}.\n\n\
+                     WATER\nWater boils at {{c1::100}} degrees.\n";
+const WORDS: &str = "Words Flashcards\n\nNOUNS\nle chat\n---\nthe cat\n";
+const ASKS: &str = "Asks Flashcards\n\nNOUNS\nthe house\n<->\ndas Haus\n\nNOUNS\nthe tree\n---\nder Baum\n";
+
+/// A project with the decks `decks` (stem, text) and the settings `toml`.
+fn project(decks: &[(&str, &str)], toml: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("source-cards")).unwrap();
+    for (stem, text) in decks {
+        std::fs::write(tmp.path().join(format!("source-cards/{stem}.txt")), text).unwrap();
+    }
+    std::fs::write(tmp.path().join("ankideck.toml"), toml).unwrap();
+    tmp
+}
+
+/// The summary line of a run (its last line on stderr).
+fn summary(stderr: &str) -> &str {
+    stderr.lines().last().unwrap_or("")
+}
+
+fn checked(dir: &Path, args: &[&str]) -> common::Run {
+    let check = run(dir, &[&["check"], args].concat());
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    check
+}
+
+#[test]
+fn check_counts_the_cards_anki_makes_as_build_does() {
+    let toml = "[decks.cloze]\nnotetype = \"cloze\"\n[decks.words]\nnotetype = \"reversed\"\n\
+                [decks.asks]\nnotetype = \"optional-reversed\"\n";
+    let tmp = project(&[("cloze", CLOZE), ("words", WORDS), ("asks", ASKS)], toml);
+    let check = checked(tmp.path(), &[]);
+    // cloze: 2 + 1; reversed: 2; optional-reversed: 2 + 1.
+    assert_eq!(
+        summary(&check.stderr),
+        "3 decks, 8 cards of 5 notes, 0 errors, 0 warnings",
+        "{}",
+        check.stderr
+    );
+    let build = run(tmp.path(), &["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    assert!(build.stderr.contains("Cloze: 3 cards of 2 notes"), "{}", build.stderr);
+    assert!(build.stderr.contains("Words: 2 cards of 1 note"), "{}", build.stderr);
+    assert!(build.stderr.contains("Asks: 3 cards of 2 notes"), "{}", build.stderr);
+    assert!(summary(&build.stderr).contains(": 8 cards;"), "{}", build.stderr);
+    // The count does not depend on how the cards are printed.
+    let show = checked(tmp.path(), &["--show"]);
+    assert_eq!(summary(&show.stderr), summary(&check.stderr));
+}
+
+#[test]
+fn check_of_one_card_per_note_says_cards_only() {
+    let tmp = project(&[("words", WORDS)], "[defaults]\nnotetype = \"type-in\"\n");
+    assert_eq!(summary(&checked(tmp.path(), &[]).stderr), "1 deck, 1 card, 0 errors, 0 warnings");
+}
+
+#[test]
+fn check_counts_a_custom_note_types_cards_by_its_templates() {
+    let tmp = project(
+        &[("words", WORDS)],
+        "[defaults]\nnotetype = \"vocab\"\n[notetypes.vocab]\nfields = [\"Word\", \"Meaning\"]\n\
+         templates = [{ name = \"Recognise\", front = \"f.html\", back = \"b.html\" },\n\
+         { name = \"Recall\", front = \"b.html\", back = \"f.html\" }]\n",
+    );
+    std::fs::write(tmp.path().join("f.html"), "{{Word}}").unwrap();
+    std::fs::write(tmp.path().join("b.html"), "{{Meaning}}").unwrap();
+    assert_eq!(summary(&checked(tmp.path(), &[]).stderr), "1 deck, 2 cards of 1 note, 0 errors, 0 warnings");
+}
+
+#[test]
+fn check_show_names_each_side_by_the_field_of_the_decks_note_type() {
+    let toml = "[decks.cloze]\nnotetype = \"cloze\"\n[decks.words]\nnotetype = \"vocab\"\n\
+                [notetypes.vocab]\nfields = [\"Word\", \"Section\", \"Meaning\"]\n\
+                templates = [{ name = \"Recognise\", front = \"f.html\", back = \"b.html\" }]\n";
+    let cloze = "Cloze Flashcards\n\nSPACE\nThe {{c1::sun}} is a star.\n---\nSeen from Earth.\n";
+    let tmp = project(&[("cloze", cloze), ("words", WORDS), ("asks", ASKS)], toml);
+    std::fs::write(tmp.path().join("f.html"), "{{Word}}").unwrap();
+    std::fs::write(tmp.path().join("b.html"), "{{Meaning}}").unwrap();
+    let show = checked(tmp.path(), &["--show"]).stdout;
+    assert!(
+        show.contains("  Text       | The {{c1::sun}} is a star.\n  Back Extra | Seen from Earth.\n"),
+        "{show}"
+    );
+    assert!(show.contains("  Word    | le chat\n  Meaning | the cat\n"), "{show}");
+    // A deck of the default note type: its fields Front and Back; `<->` aligned with them.
+    assert!(
+        show.contains(
+            "  Front | the house\n  <->   | asks for a reverse card, back to front\n  Back  | das Haus\n"
+        ),
+        "{show}"
+    );
+    assert!(!show.contains("front |") && !show.contains("back  |"), "{show}");
+}
