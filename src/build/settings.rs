@@ -193,10 +193,16 @@ impl<'a> NoteMapping<'a> {
         if reverse && !self.add_reverse {
             self.unused_reverse.lock().unwrap_or_else(|p| p.into_inner()).push(card.line);
         }
-        match &self.layout {
+        // The layouts below make new notes: a pinned guid is put back after.
+        let pinned = card.markup.and_then(|m| m.pinned);
+        let note = match &self.layout {
             Some(layout) => custom_note(note_of_flashcard(card, self.deck), layout),
             None if self.add_reverse => with_add_reverse(note_of_flashcard(card, self.deck), reverse),
             None => note_of_flashcard(card, self.deck),
+        };
+        match pinned {
+            Some(guid) if note.pinned() != Some(guid) => note.with_pinned(guid.to_string()),
+            _ => note,
         }
     }
 
@@ -273,8 +279,19 @@ fn custom_note(note: Note, layout: &[Option<usize>]) -> Note {
 
 /// Maps one card onto the flashcard fields (front, back, section), with the deck's settings.
 fn note_of_flashcard(card: CardText<'_>, deck: &DeckSettings) -> Note {
-    if !deck.html && deck.tags.is_empty() {
+    if (!deck.html || card.markup.is_some()) && deck.tags.is_empty() {
         return crate::source::note_of(card);
+    }
+    if let Some(markup) = card.markup {
+        // HTML already: the deck's `html` setting changes nothing.
+        let own = markup.tags.iter().map(|t| t.to_string());
+        let tags = tags_of(card.section, &deck.tags.iter().cloned().chain(own).collect::<Vec<_>>());
+        let (line, pinned) = (card.line, markup.pinned);
+        let note = Note::from_flds(crate::source::note_of(card).into_flds(), tags, line);
+        return match pinned {
+            Some(guid) => note.with_pinned(guid.to_string()),
+            None => note,
+        };
     }
     let (section, line) = (card.section, card.line);
     let mut flds = String::new();
@@ -355,7 +372,7 @@ mod tests {
     use super::*;
 
     fn card<'a>(front: &'a [&'a str], back: &'a [&'a str]) -> CardText<'a> {
-        CardText { line: 3, section: "WAR TIME", front, back, reverse: false }
+        CardText { line: 3, section: "WAR TIME", front, back, reverse: false, markup: None }
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! [`SourceDeck`] plus diagnostics. Parsers never fail on bad content: they report it and return
 //! what they could read.
 
+pub mod markdown;
+mod markdown_render;
 mod neutral;
 pub mod txt;
 
@@ -89,6 +91,8 @@ pub fn stem_of(path: &Path) -> String {
 pub enum Format {
     /// `.txt`: the printed flashcard text format (headings, fronts cut mid-sentence).
     Txt,
+    /// `.md`: Markdown, a card a `Q:` line and an `A:` line, each side rendered as CommonMark.
+    Markdown,
 }
 
 impl Format {
@@ -96,6 +100,7 @@ impl Format {
     pub fn of(path: &Path) -> Option<Format> {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "txt" => Some(Format::Txt),
+            "md" => Some(Format::Markdown),
             _ => None,
         }
     }
@@ -126,6 +131,7 @@ pub fn parse_with<C: Send>(
 ) -> Parsed<C> {
     match format {
         Format::Txt => txt::parse_with(file, bytes, rules, map),
+        Format::Markdown => markdown::parse_with(file, bytes, rules, map),
     }
 }
 
@@ -143,6 +149,8 @@ pub fn parse_stream<C: Send>(
 ) -> std::io::Result<(Parsed<()>, u128)> {
     match format {
         Format::Txt => txt::parse_stream(file, reader, block, rules, map, sink),
+        // Read whole: see `markdown`'s module documentation.
+        Format::Markdown => markdown::parse_stream(file, reader, rules, map, sink),
     }
 }
 
@@ -155,6 +163,18 @@ pub struct CardText<'a> {
     pub back: &'a [&'a str],
     /// Whether the card asks for its reverse card (back → front): the text format's `<->`.
     pub reverse: bool,
+    /// For a format whose sides are HTML already (Markdown): its own tags and pinned guid.
+    /// `None` for the text format, whose lines are plain text.
+    pub markup: Option<Markup<'a>>,
+}
+
+/// What a card of a format written in markup (Markdown) has besides its sides, which are HTML.
+#[derive(Debug, Clone, Copy)]
+pub struct Markup<'a> {
+    /// The card's own tags, besides its section's.
+    pub tags: &'a [&'a str],
+    /// The guid its note keeps whatever its text (`<!-- id: … -->`).
+    pub pinned: Option<&'a str>,
 }
 
 impl CardText<'_> {
