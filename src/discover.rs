@@ -124,7 +124,9 @@ fn looks_like_a_source_folder(here: &Path, source: &Path) -> bool {
     let Ok(entries) = std::fs::read_dir(here) else { return false };
     entries.flatten().any(|entry| {
         let name = entry.file_name().to_string_lossy().into_owned();
-        !name.starts_with(['.', '_']) && Format::of(&entry.path()).is_some() && entry.path().is_file()
+        // Not `.md`: a project folder commonly holds a README.md.
+        let deck = Format::of(&entry.path()).is_some_and(|f| f != Format::Markdown);
+        !name.starts_with(['.', '_']) && deck && entry.path().is_file()
     })
 }
 
@@ -231,8 +233,8 @@ mod tests {
     #[test]
     fn symlinked_deck_files_are_deck_files() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("real.md"), "x").unwrap();
-        std::os::unix::fs::symlink(dir.path().join("real.md"), dir.path().join("linked.txt")).unwrap();
+        std::fs::write(dir.path().join("real.rtf"), "x").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("real.rtf"), dir.path().join("linked.txt")).unwrap();
         assert_eq!(discover(dir.path()).unwrap().len(), 1);
     }
 
@@ -254,6 +256,8 @@ mod tests {
         std::fs::write(dir.path().join("_README.txt"), "x").unwrap();
         std::fs::write(dir.path().join("notes.rtf"), "x").unwrap();
         assert!(!looks_like_a_source_folder(dir.path(), source), "only deck files count");
+        std::fs::write(dir.path().join("README.md"), "x").unwrap();
+        assert!(!looks_like_a_source_folder(dir.path(), source), "a project's README.md is no sign");
         std::fs::write(dir.path().join("history.txt"), "x").unwrap();
         assert!(looks_like_a_source_folder(dir.path(), source));
         let named = dir.path().join("source-cards");
