@@ -74,7 +74,9 @@ impl<'a> Iterator for Events<'a> {
                 continue;
             }
             return Some(match event {
-                Event::SoftBreak => Event::HardBreak,
+                // `<br>` as a text deck writes it (a hard break would write `<br />` and a
+                // new line).
+                Event::SoftBreak | Event::HardBreak => Event::InlineHtml(CowStr::Borrowed("<br>")),
                 Event::Start(Tag::Image { dest_url, title, .. }) => {
                     self.image = Some((dest_url, title, String::new()));
                     continue;

@@ -44,7 +44,8 @@ fn without_a_title_the_deck_is_named_after_the_file() {
 
 #[test]
 fn a_line_break_in_a_paragraph_stays_a_line_break_and_raw_html_is_kept() {
-    assert_eq!(render("one\ntwo"), "one<br />\ntwo");
+    assert_eq!(render("one\ntwo"), "one<br>two");
+    assert_eq!(render("one  \ntwo\\\nthree"), "one<br>two<br>three");
     assert_eq!(
         render("a <b>bold</b> <span class=\"x\">y</span>"),
         "a <b>bold</b> <span class=\"x\">y</span>"
