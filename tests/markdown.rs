@@ -214,3 +214,35 @@ fn a_markdown_deck_built_from_disk_gives_the_bytes_built_in_memory() {
     }
     assert_eq!(outputs(&disk), outputs(&memory));
 }
+
+#[test]
+fn sections_are_subdecks_when_the_settings_say_so() {
+    let project = Project::empty();
+    project.write("ankideck.toml", "[defaults]\nsubdecks = true\n");
+    project.write_source("sub.md", "# Sub\n\n## Part one\nQ: a\nA: b\n\n## Part two\nQ: c\nA: d\n");
+    project.build(T1, &[], 0);
+    let dump = project.dump("out/sub.apkg");
+    assert!(dump.contains("\"Sub::Part one\"") && dump.contains("\"Sub::Part two\""), "{dump}");
+}
+
+#[test]
+fn check_show_lists_each_card_with_its_tags_and_id() {
+    let project = Project::empty();
+    project.write_source("m.md", "Q: a *b*\nA: one\n\ntwo\nTags: x y\n<!-- id: k1 -->\n");
+    let text = project.run(T1, &["check", "--show"]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout.contains(
+            "source-cards/m.md:1: \n  front | a <em>b</em>\n  back  | <p>one</p>\n        | <p>two</p>\n  tags  | x y\n  id    | k1\n"
+        ),
+        "{}",
+        text.stdout
+    );
+    let json = project.run(T1, &["check", "--show", "--format", "json"]);
+    assert!(
+        json.stdout.contains("\"tags\": [\n            \"x\",\n            \"y\"\n          ]"),
+        "{}",
+        json.stdout
+    );
+    assert!(json.stdout.contains("\"id\": \"k1\""), "{}", json.stdout);
+}

@@ -233,9 +233,18 @@ fn shown(file: &Path, card: &source::CardText<'_>) -> String {
         if side == "back" && card.reverse {
             out.push_str("  <->   | asks for a reverse card, back to front\n");
         }
-        for (i, line) in lines.iter().enumerate() {
+        // A Markdown side is one piece of HTML, which may hold line breaks.
+        for (i, line) in lines.iter().flat_map(|l| l.split('\n')).enumerate() {
             let label = if i == 0 { side } else { "" };
             out.push_str(&format!("  {label:<5} | {line}\n"));
+        }
+    }
+    if let Some(markup) = card.markup {
+        if !markup.tags.is_empty() {
+            out.push_str(&format!("  tags  | {}\n", markup.tags.join(" ")));
+        }
+        if let Some(id) = markup.pinned {
+            out.push_str(&format!("  id    | {id}\n"));
         }
     }
     out.push('\n');

@@ -43,6 +43,12 @@ pub struct SourceCard {
     /// Whether the card asks for its reverse card (a `<->` separator). In JSON only when it does.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub reverse: bool,
+    /// The card's own tags (Markdown `Tags:`). In JSON only when it has some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// The guid the card pins (Markdown `<!-- id: … -->`). In JSON only when it pins one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 impl SourceCard {
@@ -186,6 +192,8 @@ impl CardText<'_> {
             front: self.front.join("\n"),
             back: self.back.join("\n"),
             reverse: self.reverse,
+            tags: self.markup.map_or_else(Vec::new, |m| m.tags.iter().map(|t| t.to_string()).collect()),
+            id: self.markup.and_then(|m| m.pinned).map(str::to_string),
         }
     }
 }
