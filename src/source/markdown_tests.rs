@@ -231,3 +231,10 @@ fn streaming_gives_what_reading_whole_gives() {
     assert_eq!(parsed.deck.unwrap().cards.len(), 2);
     assert_eq!(digest, crate::build::state::source_digest(text.as_bytes()));
 }
+
+#[test]
+fn a_question_line_written_with_a_space_first_is_text() {
+    let deck = parse_notes("Q: a\nA: b\n Q: not a card\n", Rules::default()).deck.unwrap();
+    assert_eq!(deck.cards.len(), 1);
+    assert_eq!(deck.cards[0].field(1), "b<br>Q: not a card");
+}
