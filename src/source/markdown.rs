@@ -179,6 +179,8 @@ fn read_cards(
     let mut fence: Option<(char, usize)> = None;
     // Text outside a card is warned about once per run of it.
     let mut outside_warned = false;
+    // Inside a comment of several lines outside a card.
+    let mut in_comment = false;
     let finish = |card: Option<RawCard>, cards: &mut Vec<RawCard>, diagnostics: &mut Vec<Diagnostic>| {
         if let Some(card) = card {
             if let Some(problem) = check_card(file, &card, rules) {
@@ -270,7 +272,13 @@ fn read_cards(
             }
             Line::Tags(_) | Line::Id(_) | Line::Text => {
                 if matches!(place, Place::Outside) {
-                    let is_comment = line.trim_start().starts_with("<!--");
+                    // A comment outside a card, over one line or several, is a note to the
+                    // reader, not lost text.
+                    let opens = line.trim_start().starts_with("<!--");
+                    let is_comment = opens || in_comment;
+                    if is_comment {
+                        in_comment = !line.contains("-->");
+                    }
                     if !line.trim().is_empty() && !outside_warned && !is_comment {
                         diagnostics.push(outside(file, number));
                         outside_warned = true;

@@ -238,3 +238,11 @@ fn a_question_line_written_with_a_space_first_is_text() {
     assert_eq!(deck.cards.len(), 1);
     assert_eq!(deck.cards[0].field(1), "b<br>Q: not a card");
 }
+
+#[test]
+fn a_comment_of_several_lines_outside_a_card_is_no_lost_text() {
+    let parsed = parse_notes("# T\n<!--\nmy notes\non this deck\n-->\nQ: a\nA: b\n", Rules::default());
+    assert_eq!(codes(&parsed), []);
+    let parsed = parse_notes("# T\n<!-- one line -->\nlost\nQ: a\nA: b\n", Rules::default());
+    assert_eq!(codes(&parsed), [(Code::W015, 3)]);
+}
