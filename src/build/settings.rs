@@ -451,6 +451,21 @@ mod tests {
     }
 
     #[test]
+    fn a_markdown_card_keeps_its_html_own_tags_and_pinned_guid_in_every_mapping() {
+        let (front, back) = (["<em>a</em> &lt; b"], ["<p>c</p>"]);
+        let tags = ["own"];
+        let markup = crate::source::Markup { tags: &tags, pinned: Some("pin-1") };
+        let md = |front, back| CardText { markup: Some(markup), ..card(front, back) };
+        let tagged = DeckSettings { tags: vec!["deck".into()], html: false, ..Default::default() };
+        for deck in [DeckSettings::default(), tagged, deck_of_type(Builtin::OptionalReversed)] {
+            let note = NoteMapping::of(&deck).note_of(md(&front, &back));
+            assert_eq!((note.field(0), note.field(1)), (front[0], back[0]), "{deck:?}");
+            assert_eq!(note.pinned(), Some("pin-1"), "{deck:?}");
+            assert!(note.tags().any(|t| t == "own") && note.tags().any(|t| t == "WAR_TIME"), "{deck:?}");
+        }
+    }
+
+    #[test]
     fn default_settings_add_nothing_to_the_fingerprint_and_any_change_does() {
         assert_eq!(fingerprint_part(&DeckSettings::default()), "");
         let tagged = DeckSettings { tags: vec!["x".into()], ..Default::default() };
