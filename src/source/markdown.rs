@@ -113,6 +113,17 @@ pub fn parse_with<C: Send>(
             &cleaned
         }
     };
+    // A CR that no LF follows ends a line (old Mac files), as in a text deck.
+    let unified: String;
+    let text =
+        match text.bytes().enumerate().any(|(i, b)| b == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n'))
+        {
+            false => text,
+            true => {
+                unified = text.replace("\r\n", "\n").replace('\r', "\n");
+                &unified
+            }
+        };
     if text.trim().is_empty() {
         parsed.diagnostics.push(
             Diagnostic::new(Code::E002, file, 1, "the file is empty")

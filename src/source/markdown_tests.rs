@@ -205,10 +205,12 @@ fn control_characters_are_removed_and_w002() {
 }
 
 #[test]
-fn crlf_files_read_as_lf_files() {
+fn crlf_and_cr_files_read_as_lf_files() {
     let lf = parse_notes("# T\nQ: a\nb\nA: c\n", Rules::default()).deck.unwrap();
     let crlf = parse_notes("# T\r\nQ: a\r\nb\r\nA: c\r\n", Rules::default()).deck.unwrap();
     assert_eq!(lf.cards, crlf.cards);
+    let cr = parse_notes("# T\rQ: a\rb\rA: c\r", Rules::default()).deck.unwrap();
+    assert_eq!(lf.cards, cr.cards);
 }
 
 #[test]
