@@ -37,7 +37,7 @@ fn render_in(markdown: &str, in_cloze: bool) -> String {
     restore(html, &saved)
 }
 
-/// Markdown's events, with a soft line break made a hard one (a line break in a paragraph stays
+/// Markdown's events, with a line break made `<br>` (a line break in a paragraph stays
 /// a line break on the card), and an image written as `<img src>` with its path as written:
 /// pulldown-cmark percent-encodes a URL (`my%20pic.png`), and Anki looks for media files by the
 /// name as written.
