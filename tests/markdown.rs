@@ -207,12 +207,18 @@ fn a_markdown_deck_built_from_disk_gives_the_bytes_built_in_memory() {
             .collect::<BTreeMap<_, _>>()
     };
     assert_eq!(outputs(&disk), outputs(&memory));
-    // And after an edit.
-    for (project, args) in [(&memory, &["--csv"][..]), (&disk, &["--csv", "--stream-above", "0"][..])] {
-        project.write_source("m.md", &text.replace("A: b", "A: c"));
-        project.build(T2, args, 0);
+    // And after an edit, then with a duplicate card and the sections in another order.
+    let edited = text.replace("A: b", "A: c");
+    let (head, more) = edited.split_once("## More").unwrap();
+    let reordered =
+        format!("# Other\n\n## More{more}\nQ: a\nA: c\n\n{}", head.trim_start_matches("# French vocabulary"));
+    for (edit, at) in [(edited.as_str(), T2), (reordered.as_str(), T2 + 100)] {
+        for (project, args) in [(&memory, &["--csv"][..]), (&disk, &["--csv", "--stream-above", "0"][..])] {
+            project.write_source("m.md", edit);
+            project.build(at, args, 0);
+        }
+        assert_eq!(outputs(&disk), outputs(&memory));
     }
-    assert_eq!(outputs(&disk), outputs(&memory));
 }
 
 #[test]
