@@ -45,6 +45,14 @@ pub enum Code {
     /// E013: a media reference (`<img src>`, `[sound:…]`) that cannot be packed: a missing
     /// file, a path outside the project folder, a file that is not an image or audio.
     E013,
+    /// E014: a Markdown `A:` with no `Q:` before it in its card (or a second one).
+    E014,
+    /// E015: a Markdown card with no answer, in a deck whose note type is not cloze.
+    E015,
+    /// E016: a Markdown `Q:` with no question.
+    E016,
+    /// E017: a Markdown `<!-- id: … -->` that cannot pin a guid (not one word, or a second one).
+    E017,
     /// W001: the title was empty after dropping `Flashcards`; the file name is used.
     W001,
     /// W002: control characters (other than tab) were removed; one of them, U+001F, is
@@ -80,6 +88,10 @@ pub enum Code {
     /// W013: a card asks for its reverse card (`<->`) in a deck whose note type does not make
     /// one on request (every type but `optional-reversed`).
     W013,
+    /// W014: a Markdown card with a cloze deletion in a deck whose note type is not cloze.
+    W014,
+    /// W015: Markdown text outside any card (before the first `Q:`, or after a heading).
+    W015,
 }
 
 impl Code {
@@ -98,7 +110,9 @@ impl Code {
             | Code::W010
             | Code::W011
             | Code::W012
-            | Code::W013 => Severity::Warning,
+            | Code::W013
+            | Code::W014
+            | Code::W015 => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -124,7 +124,9 @@ fn looks_like_a_source_folder(here: &Path, source: &Path) -> bool {
     let Ok(entries) = std::fs::read_dir(here) else { return false };
     entries.flatten().any(|entry| {
         let name = entry.file_name().to_string_lossy().into_owned();
-        !name.starts_with(['.', '_']) && Format::of(&entry.path()).is_some() && entry.path().is_file()
+        // Not `.md`: a project folder commonly holds a README.md.
+        let deck = Format::of(&entry.path()).is_some_and(|f| f != Format::Markdown);
+        !name.starts_with(['.', '_']) && deck && entry.path().is_file()
     })
 }
 
@@ -156,7 +158,7 @@ pub fn discover_all(dir: &Path) -> Result<(Vec<SourceFile>, Vec<Diagnostic>), Di
             files.push(SourceFile { path, format });
             continue;
         } else {
-            "not a deck: only `.txt` files are decks"
+            "not a deck: only `.txt` and `.md` files are decks"
         };
         skipped.push(
             Diagnostic::new(Code::W006, &path, 0, format!("skipped: {why}"))
@@ -197,7 +199,9 @@ mod tests {
     #[test]
     fn lists_deck_files_sorted_and_skips_the_rest() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["b.txt", "a.TXT", ".hidden.txt", "_README.txt", "notes.md", "deck.csv", "ankideck.css"] {
+        for name in
+            ["b.txt", "a.TXT", "c.md", ".hidden.txt", "_README.txt", "notes.rtf", "deck.csv", "ankideck.css"]
+        {
             std::fs::write(dir.path().join(name), "x").unwrap();
         }
         std::fs::create_dir(dir.path().join("sub.txt")).unwrap();
@@ -205,7 +209,7 @@ mod tests {
         let (files, skipped) = discover_all(dir.path()).unwrap();
         let names: Vec<String> =
             files.iter().map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned()).collect();
-        assert_eq!(names, ["a.TXT", "b.txt"]);
+        assert_eq!(names, ["a.TXT", "b.txt", "c.md"]);
         // What was not asked to be skipped is named, with the reason.
         let said: Vec<(String, &str)> = skipped
             .iter()
@@ -214,8 +218,8 @@ mod tests {
         assert_eq!(
             said,
             [
-                ("deck.csv".to_string(), "skipped: not a deck: only `.txt` files are decks"),
-                ("notes.md".to_string(), "skipped: not a deck: only `.txt` files are decks"),
+                ("deck.csv".to_string(), "skipped: not a deck: only `.txt` and `.md` files are decks"),
+                ("notes.rtf".to_string(), "skipped: not a deck: only `.txt` and `.md` files are decks"),
                 (
                     "sub.txt".to_string(),
                     "skipped: a folder is not read: decks are the `.txt` files of the source folder itself"
@@ -229,8 +233,8 @@ mod tests {
     #[test]
     fn symlinked_deck_files_are_deck_files() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("real.md"), "x").unwrap();
-        std::os::unix::fs::symlink(dir.path().join("real.md"), dir.path().join("linked.txt")).unwrap();
+        std::fs::write(dir.path().join("real.rtf"), "x").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("real.rtf"), dir.path().join("linked.txt")).unwrap();
         assert_eq!(discover(dir.path()).unwrap().len(), 1);
     }
 
@@ -250,8 +254,10 @@ mod tests {
         let source = Path::new("source-cards");
         assert!(!looks_like_a_source_folder(dir.path(), source));
         std::fs::write(dir.path().join("_README.txt"), "x").unwrap();
-        std::fs::write(dir.path().join("notes.md"), "x").unwrap();
+        std::fs::write(dir.path().join("notes.rtf"), "x").unwrap();
         assert!(!looks_like_a_source_folder(dir.path(), source), "only deck files count");
+        std::fs::write(dir.path().join("README.md"), "x").unwrap();
+        assert!(!looks_like_a_source_folder(dir.path(), source), "a project's README.md is no sign");
         std::fs::write(dir.path().join("history.txt"), "x").unwrap();
         assert!(looks_like_a_source_folder(dir.path(), source));
         let named = dir.path().join("source-cards");

@@ -71,7 +71,7 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
             let dump = project.run(T1, &["dump", "out/good.apkg"]);
             // Warnings do not make a failure.
             let warned = good();
-            warned.write("source-cards/notes.md", "not a deck");
+            warned.write("source-cards/notes.rtf", "not a deck");
             let with_warning = warned.run(T1, &["build"]);
             assert!(with_warning.stderr.contains("warning["), "{}", with_warning.stderr);
             vec![("build", build), ("check", check), ("dump", dump), ("build with a warning", with_warning)]
@@ -313,7 +313,7 @@ fn run_from_inside_the_source_folder_hints_to_cd_up() {
 fn source_that_is_a_file_or_has_no_decks_is_named() {
     let project = Project::empty();
     project.write("cards.txt", "x");
-    project.write("notes/readme.md", "x");
+    project.write("notes/readme.rtf", "x");
     insta::assert_snapshot!(
         "source_is_a_file",
         project.transcript(&project.run(T1, &["build", "--source", "cards.txt"]))
@@ -487,7 +487,7 @@ fn problem_project() -> Project {
         many += &format!("CARD\nWhat is card {i}?\nIt is a card.\nThe end.\n");
     }
     project.write("source-cards/many.txt", &many);
-    project.write("source-cards/notes.md", "not a deck");
+    project.write("source-cards/notes.rtf", "not a deck");
     std::fs::create_dir(project.path("source-cards/drafts")).unwrap();
     project
 }
@@ -590,7 +590,7 @@ fn locked_names_a_lock_of_an_older_version() {
 #[test]
 fn quiet_prints_only_errors_the_number_of_warnings_and_the_summary() {
     let project = Project::good();
-    project.write("source-cards/notes.md", "not a deck");
+    project.write("source-cards/notes.rtf", "not a deck");
     project.write("source-cards/broken.txt", "Broken\nONE\nonly one line\n");
     project.write("source-cards/warned.txt", "Warned\nTWO\nWhat is this?\nIt is a card.\nThe end.\n");
     let build = project.run(T1, &["build", "--quiet"]);

@@ -217,10 +217,16 @@ impl<'a> NoteMapping<'a> {
         if reverse && !self.add_reverse {
             self.unused_reverse.lock().unwrap_or_else(|p| p.into_inner()).push(card.line);
         }
-        match &self.layout {
+        // The layouts below make new notes: a pinned guid is put back after.
+        let pinned = card.markup.and_then(|m| m.pinned);
+        let note = match &self.layout {
             Some(layout) => custom_note(note_of_flashcard(card, self.deck), layout),
             None if self.add_reverse => with_add_reverse(note_of_flashcard(card, self.deck), reverse),
             None => note_of_flashcard(card, self.deck),
+        };
+        match pinned {
+            Some(guid) if note.pinned() != Some(guid) => note.with_pinned(guid.to_string()),
+            _ => note,
         }
     }
 
@@ -325,8 +331,19 @@ fn custom_note(note: Note, layout: &[Option<usize>]) -> Note {
 
 /// Maps one card onto the flashcard fields (front, back, section), with the deck's settings.
 fn note_of_flashcard(card: CardText<'_>, deck: &DeckSettings) -> Note {
-    if !deck.html && deck.tags.is_empty() {
+    if (!deck.html || card.markup.is_some()) && deck.tags.is_empty() {
         return crate::source::note_of(card);
+    }
+    if let Some(markup) = card.markup {
+        // HTML already: the deck's `html` setting changes nothing.
+        let own = markup.tags.iter().map(|t| t.to_string());
+        let tags = tags_of(card.section, &deck.tags.iter().cloned().chain(own).collect::<Vec<_>>());
+        let (line, pinned) = (card.line, markup.pinned);
+        let note = Note::from_flds(crate::source::note_of(card).into_flds(), tags, line);
+        return match pinned {
+            Some(guid) => note.with_pinned(guid.to_string()),
+            None => note,
+        };
     }
     let (section, line) = (card.section, card.line);
     let mut flds = String::new();
@@ -407,7 +424,7 @@ mod tests {
     use super::*;
 
     fn card<'a>(front: &'a [&'a str], back: &'a [&'a str]) -> CardText<'a> {
-        CardText { line: 3, section: "WAR TIME", front, back, reverse: false }
+        CardText { line: 3, section: "WAR TIME", front, back, reverse: false, markup: None }
     }
 
     #[test]
@@ -501,6 +518,21 @@ mod tests {
         assert_eq!(lines, [6, 13]);
         // Headings with no marker after them (not this file's): their own lines.
         assert_eq!(reverse_marker_lines(b"A\nB\n", &[1, 2]), [1, 2]);
+    }
+
+    #[test]
+    fn a_markdown_card_keeps_its_html_own_tags_and_pinned_guid_in_every_mapping() {
+        let (front, back) = (["<em>a</em> &lt; b"], ["<p>c</p>"]);
+        let tags = ["own"];
+        let markup = crate::source::Markup { tags: &tags, pinned: Some("pin-1") };
+        let md = |front, back| CardText { markup: Some(markup), ..card(front, back) };
+        let tagged = DeckSettings { tags: vec!["deck".into()], html: false, ..Default::default() };
+        for deck in [DeckSettings::default(), tagged, deck_of_type(Builtin::OptionalReversed)] {
+            let note = NoteMapping::of(&deck).note_of(md(&front, &back));
+            assert_eq!((note.field(0), note.field(1)), (front[0], back[0]), "{deck:?}");
+            assert_eq!(note.pinned(), Some("pin-1"), "{deck:?}");
+            assert!(note.tags().any(|t| t == "own") && note.tags().any(|t| t == "WAR_TIME"), "{deck:?}");
+        }
     }
 
     #[test]

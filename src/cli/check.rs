@@ -320,9 +320,18 @@ fn shown(file: &Path, card: &source::CardText<'_>, sides: &Sides) -> String {
         if at == 1 && card.reverse {
             out.push_str(&format!("  {:<width$} | asks for a reverse card, back to front\n", "<->"));
         }
-        for (i, line) in lines.iter().enumerate() {
+        // A Markdown side is one piece of HTML, which may hold line breaks.
+        for (i, line) in lines.iter().flat_map(|l| l.split('\n')).enumerate() {
             let label = if i == 0 { side.as_str() } else { "" };
             out.push_str(&format!("  {label:<width$} | {line}\n"));
+        }
+    }
+    if let Some(markup) = card.markup {
+        if !markup.tags.is_empty() {
+            out.push_str(&format!("  {:<width$} | {}\n", "Tags", markup.tags.join(" ")));
+        }
+        if let Some(id) = markup.pinned {
+            out.push_str(&format!("  {:<width$} | {id}\n", "id"));
         }
     }
     out.push('\n');

@@ -2,6 +2,8 @@
 //! [`SourceDeck`] plus diagnostics. Parsers never fail on bad content: they report it and return
 //! what they could read.
 
+pub mod markdown;
+mod markdown_render;
 mod neutral;
 pub mod txt;
 
@@ -41,6 +43,12 @@ pub struct SourceCard {
     /// Whether the card asks for its reverse card (a `<->` separator). In JSON only when it does.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub reverse: bool,
+    /// The card's own tags (Markdown `Tags:`). In JSON only when it has some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// The guid the card pins (Markdown `<!-- id: … -->`). In JSON only when it pins one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 impl SourceCard {
@@ -89,6 +97,8 @@ pub fn stem_of(path: &Path) -> String {
 pub enum Format {
     /// `.txt`: the printed flashcard text format (headings, fronts cut mid-sentence).
     Txt,
+    /// `.md`: Markdown, a card a `Q:` line and an `A:` line, each side rendered as CommonMark.
+    Markdown,
 }
 
 impl Format {
@@ -96,6 +106,7 @@ impl Format {
     pub fn of(path: &Path) -> Option<Format> {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "txt" => Some(Format::Txt),
+            "md" => Some(Format::Markdown),
             _ => None,
         }
     }
@@ -126,6 +137,7 @@ pub fn parse_with<C: Send>(
 ) -> Parsed<C> {
     match format {
         Format::Txt => txt::parse_with(file, bytes, rules, map),
+        Format::Markdown => markdown::parse_with(file, bytes, rules, map),
     }
 }
 
@@ -143,6 +155,8 @@ pub fn parse_stream<C: Send>(
 ) -> std::io::Result<(Parsed<()>, u128)> {
     match format {
         Format::Txt => txt::parse_stream(file, reader, block, rules, map, sink),
+        // Read whole: see `markdown`'s module documentation.
+        Format::Markdown => markdown::parse_stream(file, reader, rules, map, sink),
     }
 }
 
@@ -155,6 +169,18 @@ pub struct CardText<'a> {
     pub back: &'a [&'a str],
     /// Whether the card asks for its reverse card (back → front): the text format's `<->`.
     pub reverse: bool,
+    /// For a format whose sides are HTML already (Markdown): its own tags and pinned guid.
+    /// `None` for the text format, whose lines are plain text.
+    pub markup: Option<Markup<'a>>,
+}
+
+/// What a card of a format written in markup (Markdown) has besides its sides, which are HTML.
+#[derive(Debug, Clone, Copy)]
+pub struct Markup<'a> {
+    /// The card's own tags, besides its section's.
+    pub tags: &'a [&'a str],
+    /// The guid its note keeps whatever its text (`<!-- id: … -->`).
+    pub pinned: Option<&'a str>,
 }
 
 impl CardText<'_> {
@@ -166,6 +192,8 @@ impl CardText<'_> {
             front: self.front.join("\n"),
             back: self.back.join("\n"),
             reverse: self.reverse,
+            tags: self.markup.map_or_else(Vec::new, |m| m.tags.iter().map(|t| t.to_string()).collect()),
+            id: self.markup.and_then(|m| m.pinned).map(str::to_string),
         }
     }
 }

@@ -9,6 +9,9 @@ use crate::model::{Deck, FIELD_SEPARATOR, Note};
 /// Maps one card, as the parser reads it, onto the flashcard note type (Front, Back, Section):
 /// escaped fields, the section as a tag.
 pub fn note_of(card: CardText<'_>) -> Note {
+    if let Some(markup) = card.markup {
+        return note_of_markup(card, markup);
+    }
     let size = card.front.iter().chain(card.back).map(|l| l.len() + 4).sum::<usize>() + card.section.len();
     // Escaping grows text a little.
     let mut flds = String::with_capacity(size + size / 16 + 8);
@@ -18,6 +21,25 @@ pub fn note_of(card: CardText<'_>) -> Note {
     flds.push(FIELD_SEPARATOR);
     html::escape(card.section, &mut flds);
     Note::from_flds(flds, section_tag(card.section), card.line)
+}
+
+/// A card whose sides are HTML already (Markdown): its sides as they are, its section escaped,
+/// its section tag and own tags as Anki stores them, its guid pinned if it pins one.
+fn note_of_markup(card: CardText<'_>, markup: super::Markup<'_>) -> Note {
+    let mut flds =
+        String::with_capacity(card.front.iter().chain(card.back).map(|s| s.len()).sum::<usize>() + 16);
+    flds.push_str(&card.front.concat());
+    flds.push(FIELD_SEPARATOR);
+    flds.push_str(&card.back.concat());
+    flds.push(FIELD_SEPARATOR);
+    html::escape(card.section, &mut flds);
+    let tags = std::iter::once(section_tag(card.section)).chain(markup.tags.iter().map(|t| t.to_string()));
+    let tags = crate::settings::merge_tags(tags.filter(|t| !t.is_empty()).collect()).join(" ");
+    let note = Note::from_flds(flds, tags, card.line);
+    match markup.pinned {
+        Some(guid) => note.with_pinned(guid.to_string()),
+        None => note,
+    }
 }
 
 /// The deck of a parsed file whose cards were mapped with [`note_of`] (the flashcard note type's
@@ -57,6 +79,7 @@ mod tests {
             front: &["Is 1 < 2", "or \"not\"?"],
             back: &["It's so."],
             reverse: false,
+            markup: None,
         };
         let note = note_of(card);
         assert_eq!(note.field(0), "Is 1 &lt; 2<br>or \"not\"?");

@@ -728,7 +728,14 @@ impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
         if let Some(front) = cloze_without_back(&self.body, self.rules) {
             lint::heading_like_text(self.file, &self.body, self.diagnostics);
             let lines: Vec<&str> = front.iter().map(Numbered::text).collect();
-            self.cards.push((self.map)(CardText { line, section, front: &lines, back: &[], reverse: false }));
+            self.cards.push((self.map)(CardText {
+                line,
+                section,
+                front: &lines,
+                back: &[],
+                reverse: false,
+                markup: None,
+            }));
             self.body.clear();
             return;
         }
@@ -745,7 +752,14 @@ impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
             return;
         }
         if one_line_card {
-            let card = CardText { line, section, front: &[self.body[0].text()], back: &[], reverse: false };
+            let card = CardText {
+                line,
+                section,
+                front: &[self.body[0].text()],
+                back: &[],
+                reverse: false,
+                markup: None,
+            };
             self.cards.push((self.map)(card));
             self.body.clear();
             return;
@@ -753,7 +767,7 @@ impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
         let card = split_body(self.file, line, section, &self.body, self.diagnostics).map(|split| {
             let lines: Vec<&str> = self.body.iter().map(Numbered::text).collect();
             let (front, back) = (&lines[..split.front_end], &lines[split.back_start..]);
-            (self.map)(CardText { line, section, front, back, reverse: split.reverse })
+            (self.map)(CardText { line, section, front, back, reverse: split.reverse, markup: None })
         });
         self.cards.extend(card);
         self.body.clear();

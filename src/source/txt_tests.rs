@@ -72,6 +72,8 @@ fn card(line: u32, section: &str, front: &[&str], back: &[&str]) -> SourceCard {
         front: front.join("\n"),
         back: back.join("\n"),
         reverse: false,
+        tags: Vec::new(),
+        id: None,
     }
 }
 
