@@ -45,6 +45,20 @@ pub enum Code {
     /// E013: a media reference (`<img src>`, `[sound:…]`) that cannot be packed: a missing
     /// file, a path outside the project folder, a file that is not an image or audio.
     E013,
+    /// E020: a CSV/TSV header that cannot be read: a column that names no field of the deck's
+    /// note type (or one named twice), no column for its first field, a bad `#` header line.
+    E020,
+    /// E021: a CSV/TSV row that cannot be read: the wrong number of cells, broken quoting, a
+    /// field the note type does not have.
+    E021,
+    /// E022: a CSV/TSV row whose note has no first field (no front).
+    E022,
+    /// E023: a CSV/TSV file of another note type than the deck's (`#notetype:` or a notetype
+    /// column).
+    E023,
+    /// E024: two deck files with the same name but for their extension (`a.txt`, `a.csv`):
+    /// they would write the same outputs.
+    E024,
     /// W001: the title was empty after dropping `Flashcards`; the file name is used.
     W001,
     /// W002: control characters (other than tab) were removed; one of them, U+001F, is

@@ -2,6 +2,7 @@
 //! [`SourceDeck`] plus diagnostics. Parsers never fail on bad content: they report it and return
 //! what they could read.
 
+pub mod csv;
 mod neutral;
 pub mod txt;
 
@@ -89,6 +90,9 @@ pub fn stem_of(path: &Path) -> String {
 pub enum Format {
     /// `.txt`: the printed flashcard text format (headings, fronts cut mid-sentence).
     Txt,
+    /// `.csv`, `.tsv`: a table, a row per note ([`csv`]); read into notes directly, not
+    /// through [`CardText`].
+    Csv,
 }
 
 impl Format {
@@ -96,6 +100,7 @@ impl Format {
     pub fn of(path: &Path) -> Option<Format> {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "txt" => Some(Format::Txt),
+            "csv" | "tsv" => Some(Format::Csv),
             _ => None,
         }
     }
@@ -126,6 +131,7 @@ pub fn parse_with<C: Send>(
 ) -> Parsed<C> {
     match format {
         Format::Txt => txt::parse_with(file, bytes, rules, map),
+        Format::Csv => not_cards(file),
     }
 }
 
@@ -143,7 +149,16 @@ pub fn parse_stream<C: Send>(
 ) -> std::io::Result<(Parsed<()>, u128)> {
     match format {
         Format::Txt => txt::parse_stream(file, reader, block, rules, map, sink),
+        Format::Csv => Ok((not_cards(file), 0)),
     }
+}
+
+/// What the card readers give for a table: it has no front and back lines to map, its rows are
+/// notes ([`csv::read`]); the build and `check` read it so.
+fn not_cards<C>(file: &Path) -> Parsed<C> {
+    debug_assert!(false, "a table is read with source::csv::read");
+    let message = "a table is read with source::csv::read, not as cards";
+    Parsed { deck: None, diagnostics: vec![Diagnostic::new(crate::diagnostic::Code::E020, file, 0, message)] }
 }
 
 /// One card as a parser has just read it, its text borrowed.
