@@ -808,6 +808,7 @@ def run_every_check(report: Report, binary: Path, work: Path, scenarios) -> None
     report.guard("schema: a note type edited in place, a deck switched to another", check_schema.check_schema, binary, work)
     import check_media  # noqa: PLC0415 - it imports this module's helpers
     check_media.run(report, binary, work)
+    __import__("check_csv").run(report, binary, work)
     global EXTRA_BUILD_ARGS
     EXTRA_BUILD_ARGS = ["--stream-above", "0"]
     (work / "from-disk").mkdir()
