@@ -91,6 +91,8 @@ enum Column {
     Notetype,
     /// The deck Anki would put the row in: this file is one deck, so it is not read.
     Deck,
+    /// A label that names nothing (an error, reported).
+    Unknown,
 }
 
 /// The `#` lines at the top of a file.
@@ -178,8 +180,20 @@ fn read_meta(
                 Ok(None)
             }
             "deck" => {
-                meta.deck = Some(value.trim().to_string()).filter(|d| !d.is_empty());
-                Ok(None)
+                let name: Vec<&str> = value.split("::").map(str::trim).filter(|c| !c.is_empty()).collect();
+                match name.join("::") {
+                    name if name.eq_ignore_ascii_case("default") => Err(Diagnostic::new(
+                        Code::E009,
+                        file,
+                        at,
+                        "a deck cannot be named `Default`",
+                    )
+                    .with_hint("Anki would put these cards into the user's own Default deck; rename it in `#deck:`, or remove the line to name the deck after the file")),
+                    name => {
+                        meta.deck = Some(name).filter(|d| !d.is_empty());
+                        Ok(None)
+                    }
+                }
             }
             "columns" => {
                 meta.columns = Some((value.to_string(), at));
@@ -250,7 +264,7 @@ fn columns_of_labels(
                         ),
                     }),
                 );
-                columns.push(Column::Deck);
+                columns.push(Column::Unknown);
             }
         }
     }
@@ -266,6 +280,14 @@ fn columns_of_labels(
         );
     }
     columns
+}
+
+/// Whether a cell of a first row names a column (a field of the note type, or `section`, `tags`,
+/// `guid`, `notetype`, `deck`), as a header row's cells do.
+fn is_label(cell: &str, layout: &Layout) -> bool {
+    let cell = cell.trim();
+    ["section", "tags", "guid", "notetype", "deck"].iter().any(|l| cell.eq_ignore_ascii_case(l))
+        || layout.fields.iter().any(|f| f.eq_ignore_ascii_case(cell))
 }
 
 /// The columns of an Anki export (no labels): those a `#… column:` line claims, the others
@@ -341,6 +363,8 @@ pub fn read(
         columns = Some(found);
     }
     let labelled = meta.lines == 0;
+    // Whether the header has errors: then no row is read (set once, not looked for per row).
+    let mut header_bad = diagnostics.iter().any(|d| d.code == Code::E020);
     let mut record = ::csv::ByteRecord::new();
     let mut texts: Vec<String> = Vec::new();
     loop {
@@ -373,10 +397,13 @@ pub fn read(
             continue;
         }
         let Some(columns) = &columns else {
+            // A header row after `#` lines (written by hand) is labels too, not a note.
+            let labelled = labelled || texts.iter().all(|t| is_label(t, layout));
             columns = Some(match labelled {
                 true => columns_of_labels(&texts, layout, file, line, &mut diagnostics),
                 false => columns_of_claims(texts.len(), &meta),
             });
+            header_bad = diagnostics.iter().any(|d| d.code == Code::E020);
             if !labelled {
                 // Anki's export has no label row: this row is a note.
                 if wrong_notetype.is_none() {
@@ -394,7 +421,7 @@ pub fn read(
             }
             continue;
         };
-        if wrong_notetype.is_some() || diagnostics.iter().any(|d| d.code == Code::E020) {
+        if wrong_notetype.is_some() || header_bad {
             continue;
         }
         notes += row(file, line, &texts, columns, layout, html, &mut diagnostics, &mut sink)?;
@@ -495,7 +522,7 @@ fn row(
                 diagnostics.push(layout.wrong_notetype(file, line, cell));
                 return Ok(0);
             }
-            Column::Notetype | Column::Deck => {}
+            Column::Notetype | Column::Deck | Column::Unknown => {}
         }
     }
     // In an HTML table (`build --csv`'s) the section is HTML already: its tag is of its text.

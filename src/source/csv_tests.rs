@@ -224,3 +224,17 @@ fn a_bad_separator_line_is_e020() {
     let (_, diagnostics) = read_as("deck.csv", "#separator:semi\nfront,back\n", &basic());
     assert_eq!(said(&diagnostics)[0], (1, Code::E020, "`#separator:semi`: an unknown separator"));
 }
+
+#[test]
+fn a_header_row_after_hash_lines_is_labels_not_a_note() {
+    let (notes, diagnostics) = read_as("deck.csv", "#html:true\nBack,Front\n<b>b</b>,a\n", &basic());
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(notes.len(), 1);
+    assert_eq!((notes[0].flds(), notes[0].line), ("a\x1f<b>b</b>\x1f", 3));
+}
+
+#[test]
+fn a_deck_line_naming_default_is_e009() {
+    let (_, diagnostics) = read_as("deck.csv", "#deck: Default \n#columns:front,back\na,b\n", &basic());
+    assert_eq!(said(&diagnostics), [(1, Code::E009, "a deck cannot be named `Default`")]);
+}
