@@ -194,3 +194,27 @@ fn a_guid_column_pins_each_note_and_a_duplicate_is_e012() {
     let run = project.build(T2, &[], 1);
     assert!(run.stderr.contains("error[E012]"), "{}", run.stderr);
 }
+
+#[test]
+fn check_lists_a_tables_notes_in_json_and_with_show() {
+    let project = Project::empty();
+    project.write_source("vocab.csv", "Front,Back,Section\nla pomme,the apple,Food & drink\n");
+    let json = project.run(T1, &["check", "--format", "json"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let deck = &parsed["decks"][0];
+    assert_eq!((deck["stem"].as_str(), deck["name"].as_str()), (Some("vocab"), Some("vocab")));
+    let card = &deck["cards"][0];
+    assert_eq!(card["line"], 2);
+    assert_eq!(card["front"], serde_json::json!(["la pomme"]));
+    assert_eq!(card["back"], serde_json::json!(["the apple"]));
+    assert_eq!(card["section"], "Food &amp; drink");
+    let show = project.run(T1, &["check", "--show"]);
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    assert!(
+        show.stdout.contains("source-cards/vocab.csv:2: Food_&_drink\n  1     | la pomme\n"),
+        "{}",
+        show.stdout
+    );
+    assert!(show.stderr.contains("1 deck, 1 card, 0 errors, 0 warnings"), "{}", show.stderr);
+}

@@ -133,6 +133,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             let layout = build::settings::table_layout(&deck_settings);
             let mut listed = Vec::new();
             let mut linted = Vec::new();
+            let section_at = layout.fields.iter().position(|f| f == "Section");
             let (show, json) = (args.show, args.format == OutputFormat::Json);
             let read = std::fs::File::open(&file.path).and_then(|reader| {
                 source::csv::read(&file.path, reader, &layout, |note| {
@@ -148,7 +149,8 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                     if json {
                         listed.push(source::SourceCard {
                             line: note.line,
-                            section: note.tags_text().to_string(),
+                            // The Section field (HTML) where the note type has one.
+                            section: section_at.map_or("", |at| note.field(at)).to_string(),
                             front: note.field(0).to_string(),
                             back: note.field(1).to_string(),
                             reverse: false,
