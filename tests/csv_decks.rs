@@ -218,3 +218,28 @@ fn check_lists_a_tables_notes_in_json_and_with_show() {
     );
     assert!(show.stderr.contains("1 deck, 1 card, 0 errors, 0 warnings"), "{}", show.stderr);
 }
+
+#[test]
+fn a_cloze_table_takes_its_deck_settings_and_a_row_without_deletion_is_w008_at_its_line() {
+    let project = Project::empty();
+    project.write(
+        "ankideck.toml",
+        "[decks.capitals]\nnotetype = \"cloze\"\nhtml = true\ntags = [\"geo\"]\nname = \"Geo::Capitals\"\n",
+    );
+    project.write_source(
+        "capitals.csv",
+        "Text,Back Extra,Tags\n\"{{c1::Paris}} is <b>the</b> capital\",of France,europe\nno deletion here,,\n",
+    );
+    let check = project.run(T1, &["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    let w008 = "source-cards/capitals.csv:3:1: warning[W008]: the card has no cloze deletion";
+    assert!(check.stderr.contains(w008), "{}", check.stderr);
+    let build = project.build(T1, &[], 0);
+    assert!(build.stderr.contains(w008), "{}", build.stderr);
+    let dump = project.dump("out/capitals.apkg");
+    assert!(dump.contains("\"ankideck Cloze\" type=1"), "{dump}");
+    assert!(dump.contains("\"Geo::Capitals\""), "{dump}");
+    // The cell kept as HTML (`html = true`), the deck's tag added to the row's.
+    assert!(dump.contains("tags=\" europe geo \" sfld=\"{{c1::Paris}} is the capital\""), "{dump}");
+    assert!(dump.contains("\n  {{c1::Paris}} is <b>the</b> capital\n  of France\n"), "{dump}");
+}
