@@ -153,6 +153,10 @@ pub fn discover_all(dir: &Path) -> Result<(Vec<SourceFile>, Vec<Diagnostic>), Di
         } else if !path.is_file() {
             "not a file that can be read (a broken link?)"
         } else if let Some(format) = Format::of(&path) {
+            let format = match format {
+                Format::Txt if is_anki_export(&path) => Format::Csv,
+                format => format,
+            };
             files.push(SourceFile { path, format });
             continue;
         } else {
@@ -166,6 +170,23 @@ pub fn discover_all(dir: &Path) -> Result<(Vec<SourceFile>, Vec<Diagnostic>), Di
     files.sort_by(|a, b| a.path.file_name().cmp(&b.path.file_name()));
     skipped.sort_by(|a, b| a.file.file_name().cmp(&b.file.file_name()));
     Ok((files, skipped))
+}
+
+/// Whether a `.txt` file is Anki's "Notes in Plain Text" export, which Anki names `.txt`: its
+/// first line is `#separator:` (Anki's exporter writes it first; no printed-set title is). Such
+/// a file is read as a table. A file that cannot be read is left to the reader to report.
+fn is_anki_export(path: &Path) -> bool {
+    use std::io::Read;
+    const MARK: &[u8] = b"#separator:";
+    let mut start = [0u8; 3 + MARK.len()];
+    let Ok(file) = std::fs::File::open(path) else { return false };
+    let mut read = 0;
+    let mut file = file.take(start.len() as u64);
+    while let Ok(n @ 1..) = file.read(&mut start[read..]) {
+        read += n;
+    }
+    let start = &start[..read];
+    start.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(start).starts_with(MARK)
 }
 
 /// An error for each deck file whose name differs from another's only in case (E010) or only
@@ -256,6 +277,27 @@ mod tests {
             ]
         );
         assert!(skipped.iter().all(|d| d.code == Code::W006 && !d.is_error()));
+    }
+
+    #[test]
+    fn a_txt_file_starting_with_a_separator_line_is_an_anki_export_read_as_a_table() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("export.txt"), "#separator:tab\n#html:true\nx\ty\n").unwrap();
+        std::fs::write(dir.path().join("bom.txt"), "\u{feff}#separator:tab\n").unwrap();
+        std::fs::write(dir.path().join("deck.txt"), "History Flashcards\n\nHEADING\na\nb.\n").unwrap();
+        std::fs::write(dir.path().join("short.txt"), "#sep").unwrap();
+        let formats: Vec<(String, Format)> = (discover(dir.path()).unwrap().into_iter())
+            .map(|f| (f.path.file_name().unwrap().to_string_lossy().into_owned(), f.format))
+            .collect();
+        assert_eq!(
+            formats,
+            [
+                ("bom.txt".to_string(), Format::Csv),
+                ("deck.txt".to_string(), Format::Txt),
+                ("export.txt".to_string(), Format::Csv),
+                ("short.txt".to_string(), Format::Txt),
+            ]
+        );
     }
 
     #[test]

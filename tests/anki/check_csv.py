@@ -2,8 +2,8 @@
 
 - Anki's own "Notes in Plain Text" export, with guids, brought under ankideck: a collection with
   notes of stock Basic and Cloze (some reviewed) is exported through the anki API, a file per
-  note type, into a project's source-cards/ (the cloze one in a deck whose note type is
-  `cloze`); the build's packages keep every guid: imported into a new collection their fields
+  note type, into a project's source-cards/ (one `.tsv`, one `.txt` as Anki names it; the cloze
+  one in a deck whose note type is `cloze`); the build's packages keep every guid: imported into a new collection their fields
   and tags are the exported ones; imported into the collection they came from, they add no
   note, and every card keeps its review history and every note its fields.
 - A hand-written CSV deck (header row, quoting, a line break, `<`, `&`, tags, a section)
@@ -73,8 +73,11 @@ def check_anki_export(report: Report, binary: Path, work: Path) -> None:
         project = work / "csv-export"
         source = project / "source-cards"
         source.mkdir(parents=True)
+        # One file named as Anki names it (`.txt`: read as a table for its `#separator:` line),
+        # one renamed `.tsv`.
+        files = {"basic": source / "basic.tsv", "cloze": source / "cloze.txt"}
         for name, ids in [("basic", basic), ("cloze", cloze)]:
-            col.export_note_csv(out_path=str(source / f"{name}.tsv"), limit=NoteIdsLimit(note_ids=ids),
+            col.export_note_csv(out_path=str(files[name]), limit=NoteIdsLimit(note_ids=ids),
                                 with_html=True, with_tags=True, with_deck=True, with_notetype=True, with_guid=True)
         header = (source / "basic.tsv").read_text(encoding="utf-8").splitlines()[:6]
         print(f"    the export's header: {header}")
