@@ -92,6 +92,8 @@ pub enum Code {
     /// W013: a card asks for its reverse card (`<->`) in a deck whose note type does not make
     /// one on request (every type but `optional-reversed`).
     W013,
+    /// W020: the deck column of a CSV/TSV export names several decks; the file is one deck.
+    W020,
 }
 
 impl Code {
@@ -110,7 +112,8 @@ impl Code {
             | Code::W010
             | Code::W011
             | Code::W012
-            | Code::W013 => Severity::Warning,
+            | Code::W013
+            | Code::W020 => Severity::Warning,
             _ => Severity::Error,
         }
     }

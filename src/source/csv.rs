@@ -366,6 +366,7 @@ pub fn read(
     // Whether the header has errors: then no row is read (set once, not looked for per row).
     let mut header_bad = diagnostics.iter().any(|d| d.code == Code::E020);
     let mut record = ::csv::ByteRecord::new();
+    let mut decks = DeckColumn::default();
     let mut texts: Vec<String> = Vec::new();
     loop {
         match rows.read_byte_record(&mut record) {
@@ -407,6 +408,7 @@ pub fn read(
             if !labelled {
                 // Anki's export has no label row: this row is a note.
                 if wrong_notetype.is_none() {
+                    decks.see(file, line, &texts, columns.as_deref().unwrap_or(&[]), &mut diagnostics);
                     notes += row(
                         file,
                         line,
@@ -424,6 +426,7 @@ pub fn read(
         if wrong_notetype.is_some() || header_bad {
             continue;
         }
+        decks.see(file, line, &texts, columns, &mut diagnostics);
         notes += row(file, line, &texts, columns, layout, html, &mut diagnostics, &mut sink)?;
     }
     drop(rows);
@@ -462,6 +465,44 @@ fn labels_of(line: &str, separator: u8) -> Vec<String> {
     match reader.read_record(&mut record) {
         Ok(true) => record.iter().map(str::to_string).collect(),
         _ => Vec::new(),
+    }
+}
+
+/// The deck column of an export: a file is one deck, so when its rows name several decks in
+/// Anki, W020 says once that they become one.
+#[derive(Default)]
+struct DeckColumn {
+    first: Option<String>,
+    warned: bool,
+}
+
+impl DeckColumn {
+    fn see(
+        &mut self,
+        file: &Path,
+        line: u32,
+        cells: &[String],
+        columns: &[Column],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let Some(at) = columns.iter().position(|c| *c == Column::Deck) else { return };
+        let Some(deck) = cells.get(at).map(|d| d.trim()) else { return };
+        match &self.first {
+            None => self.first = Some(deck.to_string()),
+            Some(first) if first != deck && !self.warned => {
+                self.warned = true;
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::W020,
+                        file,
+                        line,
+                        format!("this row is of the deck `{deck}` in Anki, an earlier one of `{first}`: every row of this file goes to its one deck"),
+                    )
+                    .with_hint("export each deck to its own file to keep them apart"),
+                );
+            }
+            Some(_) => {}
+        }
     }
 }
 

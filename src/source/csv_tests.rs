@@ -171,7 +171,7 @@ fn an_anki_notes_in_plain_text_export_is_read_by_position() {
     // deck columns first, the fields padded to the largest note type's, the tags last.
     let text = "#separator:tab\n#html:true\n#guid column:1\n#notetype column:2\n#deck column:3\n#tags column:6\n\
                 Gx1\tBasic\tDefault\tla <i>pomme</i>\tthe apple\tfr\n\
-                Gx2\tBasic\tOther\t\"two\nlines\"\tb\t\n";
+                Gx2\tBasic\tDefault\t\"two\nlines\"\tb\t\n";
     let (notes, diagnostics) = read_as("export.tsv", text, &basic());
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     assert_eq!(notes.len(), 2);
@@ -237,4 +237,19 @@ fn a_header_row_after_hash_lines_is_labels_not_a_note() {
 fn a_deck_line_naming_default_is_e009() {
     let (_, diagnostics) = read_as("deck.csv", "#deck: Default \n#columns:front,back\na,b\n", &basic());
     assert_eq!(said(&diagnostics), [(1, Code::E009, "a deck cannot be named `Default`")]);
+}
+
+#[test]
+fn rows_of_several_decks_in_anki_are_one_deck_and_w020_says_so_once() {
+    let text = "#separator:tab\n#deck column:1\nA\ta\t1\nA\tb\t2\nB\tc\t3\nC\td\t4\n";
+    let (notes, diagnostics) = read_as("decks.tsv", text, &basic());
+    assert_eq!(notes.len(), 4);
+    assert_eq!(
+        said(&diagnostics),
+        [(
+            5,
+            Code::W020,
+            "this row is of the deck `B` in Anki, an earlier one of `A`: every row of this file goes to its one deck"
+        )]
+    );
 }
