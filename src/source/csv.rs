@@ -18,7 +18,7 @@
 use super::{Parsed, SourceDeck, section_tag};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::html;
-use crate::model::{FIELD_SEPARATOR, Note};
+use crate::model::Note;
 use std::io::{BufRead, Read};
 use std::path::Path;
 
@@ -580,23 +580,25 @@ fn row(
             false => html::escape(section, &mut fields[at]),
         }
     }
+    // As in a text deck: invisible control characters (U+001F, Anki's field separator, among
+    // them) are removed; a tab and a line break are text.
+    let removed = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    if fields.iter().any(|f| f.contains(removed)) {
+        for field in &mut fields {
+            field.retain(|c| !removed(c));
+        }
+        diagnostics.push(
+            Diagnostic::new(Code::W002, file, line, "control characters were removed from the text").with_hint(
+                "they are invisible and one of them would break Anki's import; check what the file was saved from",
+            ),
+        );
+    }
     if fields[0].trim().is_empty() {
         diagnostics.push(
             Diagnostic::new(Code::E022, file, line, format!("the note has no `{}`", layout.fields[0]))
                 .with_hint(format!("fill in its `{}` cell, or remove the row", layout.fields[0])),
         );
         return Ok(0);
-    }
-    if fields.iter().any(|f| f.contains(FIELD_SEPARATOR)) {
-        for field in &mut fields {
-            field.retain(|c| c != FIELD_SEPARATOR);
-        }
-        diagnostics.push(Diagnostic::new(
-            Code::W002,
-            file,
-            line,
-            "the control character U+001F was removed: Anki separates fields with it",
-        ));
     }
     let section_tag = section_tag(&section_text);
     let all = (tags.split_whitespace().map(str::to_string))

@@ -253,3 +253,11 @@ fn rows_of_several_decks_in_anki_are_one_deck_and_w020_says_so_once() {
         )]
     );
 }
+
+#[test]
+fn control_characters_are_removed_with_w002_at_the_row_and_a_tab_is_text() {
+    let (notes, diagnostics) =
+        read_as("deck.csv", "front,back\n\"a\u{1f}b\u{7}\",\"c\td\"\nok,fine\n", &basic());
+    assert_eq!(notes[0].flds(), "ab\x1fc\td\x1f");
+    assert_eq!(said(&diagnostics), [(2, Code::W002, "control characters were removed from the text")]);
+}
