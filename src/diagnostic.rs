@@ -53,6 +53,20 @@ pub enum Code {
     E016,
     /// E017: a Markdown `<!-- id: … -->` that cannot pin a guid (not one word, or a second one).
     E017,
+    /// E020: a CSV/TSV header that cannot be read: a column that names no field of the deck's
+    /// note type (or one named twice), no column for its first field, a bad `#` header line.
+    E020,
+    /// E021: a CSV/TSV row that cannot be read: the wrong number of cells, broken quoting, a
+    /// field the note type does not have.
+    E021,
+    /// E022: a CSV/TSV row whose note has no first field (no front).
+    E022,
+    /// E023: a CSV/TSV file of another note type than the deck's (`#notetype:` or a notetype
+    /// column).
+    E023,
+    /// E024: two deck files with the same name but for their extension (`a.txt`, `a.csv`):
+    /// they would write the same outputs.
+    E024,
     /// W001: the title was empty after dropping `Flashcards`; the file name is used.
     W001,
     /// W002: control characters (other than tab) were removed; one of them, U+001F, is
@@ -92,6 +106,8 @@ pub enum Code {
     W014,
     /// W015: Markdown text outside any card (before the first `Q:`, or after a heading).
     W015,
+    /// W020: the deck column of a CSV/TSV export names several decks; the file is one deck.
+    W020,
 }
 
 impl Code {
@@ -112,7 +128,8 @@ impl Code {
             | Code::W012
             | Code::W013
             | Code::W014
-            | Code::W015 => Severity::Warning,
+            | Code::W015
+            | Code::W020 => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -151,14 +151,18 @@ pub fn discover_all(dir: &Path) -> Result<(Vec<SourceFile>, Vec<Diagnostic>), Di
         }
         // `is_file` follows symbolic links: a linked deck file is a deck file.
         let why = if path.is_dir() {
-            "a folder is not read: decks are the `.txt` files of the source folder itself"
+            "a folder is not read: decks are the files of the source folder itself"
         } else if !path.is_file() {
             "not a file that can be read (a broken link?)"
         } else if let Some(format) = Format::of(&path) {
+            let format = match format {
+                Format::Txt if is_anki_export(&path) => Format::Csv,
+                format => format,
+            };
             files.push(SourceFile { path, format });
             continue;
         } else {
-            "not a deck: only `.txt` and `.md` files are decks"
+            "not a deck: only `.txt`, `.md`, `.csv` and `.tsv` files are decks"
         };
         skipped.push(
             Diagnostic::new(Code::W006, &path, 0, format!("skipped: {why}"))
@@ -170,9 +174,27 @@ pub fn discover_all(dir: &Path) -> Result<(Vec<SourceFile>, Vec<Diagnostic>), Di
     Ok((files, skipped))
 }
 
-/// An error (E010) for each deck file whose name differs from another's only in case: they
-/// would write the same outputs (the same file on a case-insensitive file system, and decks
-/// Anki may take for one), so none of them is built. `check` and `build` both report them.
+/// Whether a `.txt` file is Anki's "Notes in Plain Text" export, which Anki names `.txt`: its
+/// first line is `#separator:` (Anki's exporter writes it first; no printed-set title is). Such
+/// a file is read as a table. A file that cannot be read is left to the reader to report.
+fn is_anki_export(path: &Path) -> bool {
+    use std::io::Read;
+    const MARK: &[u8] = b"#separator:";
+    let mut start = [0u8; 3 + MARK.len()];
+    let Ok(file) = std::fs::File::open(path) else { return false };
+    let mut read = 0;
+    let mut file = file.take(start.len() as u64);
+    while let Ok(n @ 1..) = file.read(&mut start[read..]) {
+        read += n;
+    }
+    let start = &start[..read];
+    start.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(start).starts_with(MARK)
+}
+
+/// An error for each deck file whose name differs from another's only in case (E010) or only
+/// in its extension (E024, `a.txt` and `a.csv`): they would write the same outputs (the same
+/// file on a case-insensitive file system, and decks Anki may take for one) and share one
+/// deck key in the lock, so none of them is built. `check` and `build` both report them.
 pub fn case_clashes(files: &[SourceFile]) -> Vec<Diagnostic> {
     let mut by_name: std::collections::BTreeMap<String, Vec<&SourceFile>> = Default::default();
     for file in files {
@@ -182,11 +204,30 @@ pub fn case_clashes(files: &[SourceFile]) -> Vec<Diagnostic> {
     for group in by_name.values().filter(|g| g.len() > 1) {
         let names: Vec<String> = group.iter().map(|f| f.path.display().to_string()).collect();
         for file in group {
-            let message = format!("deck files whose names differ only in case: {}", names.join(", "));
-            clashes.push(
-                Diagnostic::new(Code::E010, &file.path, 0, message)
-                    .with_hint("rename one of them: each deck file names its own out/<name>.apkg"),
-            );
+            let stem = crate::source::stem_of(&file.path);
+            // Two formats of one deck (`a.txt`, `a.csv`), not only a case difference.
+            let same_stem = group
+                .iter()
+                .any(|other| other.path != file.path && crate::source::stem_of(&other.path) == stem);
+            let clash = match same_stem {
+                true => Diagnostic::new(
+                    Code::E024,
+                    &file.path,
+                    0,
+                    format!("deck files with the same name `{stem}` in two formats: {}", names.join(", ")),
+                )
+                .with_hint(format!(
+                    "keep one of them, or rename one: each deck file names its own out/<name>.apkg and its cards in ankideck.lock (`{stem}`)"
+                )),
+                false => Diagnostic::new(
+                    Code::E010,
+                    &file.path,
+                    0,
+                    format!("deck files whose names differ only in case: {}", names.join(", ")),
+                )
+                .with_hint("rename one of them: each deck file names its own out/<name>.apkg"),
+            };
+            clashes.push(clash);
         }
     }
     clashes
@@ -199,9 +240,17 @@ mod tests {
     #[test]
     fn lists_deck_files_sorted_and_skips_the_rest() {
         let dir = tempfile::tempdir().unwrap();
-        for name in
-            ["b.txt", "a.TXT", "c.md", ".hidden.txt", "_README.txt", "notes.rtf", "deck.csv", "ankideck.css"]
-        {
+        for name in [
+            "b.txt",
+            "a.TXT",
+            "c.md",
+            ".hidden.txt",
+            "_README.txt",
+            "notes.rtf",
+            "deck.csv",
+            "t.TSV",
+            "ankideck.css",
+        ] {
             std::fs::write(dir.path().join(name), "x").unwrap();
         }
         std::fs::create_dir(dir.path().join("sub.txt")).unwrap();
@@ -209,7 +258,9 @@ mod tests {
         let (files, skipped) = discover_all(dir.path()).unwrap();
         let names: Vec<String> =
             files.iter().map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned()).collect();
-        assert_eq!(names, ["a.TXT", "b.txt", "c.md"]);
+        assert_eq!(names, ["a.TXT", "b.txt", "c.md", "deck.csv", "t.TSV"]);
+        assert_eq!(files[3].format, Format::Csv);
+        assert_eq!(files[4].format, Format::Csv);
         // What was not asked to be skipped is named, with the reason.
         let said: Vec<(String, &str)> = skipped
             .iter()
@@ -218,15 +269,60 @@ mod tests {
         assert_eq!(
             said,
             [
-                ("deck.csv".to_string(), "skipped: not a deck: only `.txt` and `.md` files are decks"),
-                ("notes.rtf".to_string(), "skipped: not a deck: only `.txt` and `.md` files are decks"),
+                (
+                    "notes.rtf".to_string(),
+                    "skipped: not a deck: only `.txt`, `.md`, `.csv` and `.tsv` files are decks"
+                ),
                 (
                     "sub.txt".to_string(),
-                    "skipped: a folder is not read: decks are the `.txt` files of the source folder itself"
+                    "skipped: a folder is not read: decks are the files of the source folder itself"
                 ),
             ]
         );
         assert!(skipped.iter().all(|d| d.code == Code::W006 && !d.is_error()));
+    }
+
+    #[test]
+    fn a_txt_file_starting_with_a_separator_line_is_an_anki_export_read_as_a_table() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("export.txt"), "#separator:tab\n#html:true\nx\ty\n").unwrap();
+        std::fs::write(dir.path().join("bom.txt"), "\u{feff}#separator:tab\n").unwrap();
+        std::fs::write(dir.path().join("deck.txt"), "History Flashcards\n\nHEADING\na\nb.\n").unwrap();
+        std::fs::write(dir.path().join("short.txt"), "#sep").unwrap();
+        let formats: Vec<(String, Format)> = (discover(dir.path()).unwrap().into_iter())
+            .map(|f| (f.path.file_name().unwrap().to_string_lossy().into_owned(), f.format))
+            .collect();
+        assert_eq!(
+            formats,
+            [
+                ("bom.txt".to_string(), Format::Csv),
+                ("deck.txt".to_string(), Format::Txt),
+                ("export.txt".to_string(), Format::Csv),
+                ("short.txt".to_string(), Format::Txt),
+            ]
+        );
+    }
+
+    #[test]
+    fn deck_files_of_one_name_in_two_formats_are_e024_and_a_case_difference_stays_e010() {
+        let file = |name: &str| SourceFile {
+            path: PathBuf::from(name),
+            format: Format::of(Path::new(name)).unwrap(),
+        };
+        let files = [file("a.csv"), file("a.txt"), file("b.txt"), file("B.txt"), file("c.tsv")];
+        let clashes = case_clashes(&files);
+        let said: Vec<(&str, Code, &str)> =
+            clashes.iter().map(|d| (d.file.to_str().unwrap(), d.code, d.message.as_str())).collect();
+        assert_eq!(
+            said,
+            [
+                ("a.csv", Code::E024, "deck files with the same name `a` in two formats: a.csv, a.txt"),
+                ("a.txt", Code::E024, "deck files with the same name `a` in two formats: a.csv, a.txt"),
+                ("b.txt", Code::E010, "deck files whose names differ only in case: b.txt, B.txt"),
+                ("B.txt", Code::E010, "deck files whose names differ only in case: b.txt, B.txt"),
+            ]
+        );
+        assert!(clashes.iter().all(Diagnostic::is_error));
     }
 
     #[cfg(unix)]

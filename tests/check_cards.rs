@@ -103,3 +103,18 @@ fn check_show_names_each_side_by_the_field_of_the_decks_note_type() {
     );
     assert!(!show.contains("front |") && !show.contains("back  |"), "{show}");
 }
+
+/// A table's notes are counted as a text deck's are: each cloze row makes a card per deletion.
+#[test]
+fn check_counts_the_cards_of_a_cloze_table_as_build_does() {
+    let tmp = project(&[], "[defaults]\nnotetype = \"cloze\"\n");
+    std::fs::write(
+        tmp.path().join("source-cards/space.csv"),
+        "Text,Back Extra\nThe {{c1::sun}} is a {{c2::star}}.,\nWater boils at {{c1::100}} degrees.,\n",
+    )
+    .unwrap();
+    let check = checked(tmp.path(), &[]);
+    assert_eq!(summary(&check.stderr), "1 deck, 3 cards of 2 notes, 0 errors, 0 warnings");
+    let build = run(tmp.path(), &["build"]);
+    assert!(build.stderr.contains("3 cards of 2 notes"), "{}", build.stderr);
+}

@@ -98,8 +98,8 @@ fn build_every_example(doc: &str) {
         );
         // The package holds notes of the note type the example is about.
         let deck = example.files.iter().find_map(|(path, _)| path.strip_prefix("source-cards/")).unwrap();
-        let apkg = Path::new(deck).with_extension("apkg");
-        let dump = run(tmp.path(), &["dump", &format!("out/{}", apkg.display())]);
+        let stem = Path::new(deck).file_stem().unwrap().to_string_lossy();
+        let dump = run(tmp.path(), &["dump", &format!("out/{stem}.apkg")]);
         let name = match notetype(example).as_str() {
             "basic" => "ankideck Flashcard",
             "reversed" => "ankideck Reversed",

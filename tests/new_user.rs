@@ -187,7 +187,7 @@ fn escaped_quotes_rebuilt(args: &[&str]) -> String {
 fn files_that_are_not_decks_are_named_with_the_reason() {
     let project = Project::with_decks("fixed", str::to_string);
     project.write("source-cards/notes.rtf", "# my notes\n");
-    project.write("source-cards/deck.csv", "front,back\n");
+    project.write("source-cards/deck.xlsx", "PK");
     project.write("source-cards/old/history.txt", "Old\n");
     project.write("source-cards/_README.txt", "These are my decks.\n");
     project.write("source-cards/ankideck.css", ".card { color: red; }\n");

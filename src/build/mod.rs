@@ -221,7 +221,7 @@ pub enum BuildError {
     Read { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Stylesheet(#[from] discover::StylesheetError),
-    #[error("no deck files (*.txt) in {0}")]
+    #[error("no deck files (*.txt, *.csv, *.tsv) in {0}")]
     NoDecks(PathBuf),
     #[error("cannot take the build guard {path}: {source}")]
     Guard { path: PathBuf, source: std::io::Error },

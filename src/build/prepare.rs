@@ -104,11 +104,14 @@ pub(super) fn read_in_memory(
     // Whether any note may reference media, found while its text is fresh in the cache: a
     // deck without is not read again for them.
     let may_have_media = std::sync::atomic::AtomicBool::new(false);
-    let parsed = source::parse_with(file.format, &file.path, &bytes, mapping.rules(), |card| {
-        let note = mapping.note_of(card);
-        media::note_may_reference(&note, &may_have_media);
-        note
-    });
+    let parsed = match file.format {
+        source::Format::Csv => read_table(file, &bytes, deck_settings, &may_have_media),
+        _ => source::parse_with(file.format, &file.path, &bytes, mapping.rules(), |card| {
+            let note = mapping.note_of(card);
+            media::note_may_reference(&note, &may_have_media);
+            note
+        }),
+    };
     drop(phase);
     drop(bytes);
     let has_errors = parsed.has_errors();
@@ -141,6 +144,32 @@ pub(super) fn read_in_memory(
     Ok((Some(ReadDeck::in_memory(deck, sides)), source, diagnostics))
 }
 
+/// Reads a table's notes from its bytes (as [`read_to_disk`] does from its file, record by
+/// record: the same notes and diagnostics).
+fn read_table(
+    file: &SourceFile,
+    bytes: &[u8],
+    deck_settings: &crate::settings::DeckSettings,
+    may_have_media: &std::sync::atomic::AtomicBool,
+) -> source::Parsed<crate::model::Note> {
+    let layout = settings::table_layout(deck_settings);
+    let mut notes = Vec::new();
+    let read = source::csv::read(&file.path, bytes, &layout, |note| {
+        media::note_may_reference(&note, may_have_media);
+        notes.push(note);
+        Ok(())
+    });
+    // Reading from memory does not fail.
+    let (parsed, _) = read.expect("reading from memory");
+    let deck = parsed.deck.map(|deck| source::SourceDeck {
+        file: deck.file,
+        stem: deck.stem,
+        name: deck.name,
+        cards: notes,
+    });
+    source::Parsed { deck, diagnostics: parsed.diagnostics }
+}
+
 /// Reads a large source file once, in blocks: each note goes to a spill file in `out` as it is
 /// made, and only its hashes and first-choice guid stay in memory.
 pub(super) fn read_to_disk(
@@ -162,49 +191,50 @@ pub(super) fn read_to_disk(
     let mut pinned = Vec::new();
     let mut tags: std::collections::BTreeSet<String> = Default::default();
     let mapping = settings::NoteMapping::of(deck_settings);
-    let map = |card: source::CardText<'_>| {
-        let note = mapping.note_of(card);
+    let map_note = |note: crate::model::Note| {
         let (question, answer) = note.sides(sides);
         let guid = crate::ids::note_guid_value(&key, question, answer, 1);
         (NoteKey::of(&note, sides), guid, note)
     };
+    let map = |card: source::CardText<'_>| map_note(mapping.note_of(card));
     let mut spill_failed = None;
     let lint = settings::card_lint(deck_settings);
     let mut warnings = Vec::new();
     let rules = mapping.rules();
     let mut media = media::Streaming::new(&opts.lock, &file.path);
-    let streamed =
-        source::parse_stream(file.format, &file.path, &mut reader, STREAM_BLOCK, rules, map, |piece| {
-            for (mut note_key, mut guid, mut note) in piece {
-                if let Some(notetype) = &lint {
-                    warnings.extend(settings::card_warnings(notetype, &file.path, &note));
-                }
-                // A note whose media references were rewritten has new keys.
-                if let Some(packed) = media.note(&note) {
-                    note_key = NoteKey::of(&packed, sides);
-                    let (question, answer) = packed.sides(sides);
-                    guid = crate::ids::note_guid_value(&key, question, answer, 1);
-                    note = packed;
-                }
-                let key = note_key;
-                if let Some(guid) = note.pinned() {
-                    pinned.push(identify::pinned::Pin {
-                        index: keys.len(),
-                        line: note.line,
-                        guid: guid.to_string(),
-                    });
-                }
-                keys.push(key);
-                guids.push(guid);
-                for tag in note.tags() {
-                    if !tags.contains(tag) {
-                        tags.insert(tag.to_string());
-                    }
-                }
-                spill.push(&note).inspect_err(|_| spill_failed = Some(()))?;
+    let mut take = |(mut note_key, mut guid, mut note): (NoteKey, u64, crate::model::Note)| {
+        if let Some(notetype) = &lint {
+            warnings.extend(settings::card_warnings(notetype, &file.path, &note));
+        }
+        // A note whose media references were rewritten has new keys.
+        if let Some(packed) = media.note(&note) {
+            note_key = NoteKey::of(&packed, sides);
+            let (question, answer) = packed.sides(sides);
+            guid = crate::ids::note_guid_value(&key, question, answer, 1);
+            note = packed;
+        }
+        let key = note_key;
+        if let Some(guid) = note.pinned() {
+            pinned.push(identify::pinned::Pin { index: keys.len(), line: note.line, guid: guid.to_string() });
+        }
+        keys.push(key);
+        guids.push(guid);
+        for tag in note.tags() {
+            if !tags.contains(tag) {
+                tags.insert(tag.to_string());
             }
-            Ok(())
-        });
+        }
+        spill.push(&note).inspect_err(|_| spill_failed = Some(()))
+    };
+    let streamed = match file.format {
+        source::Format::Csv => {
+            let layout = settings::table_layout(deck_settings);
+            source::csv::read(&file.path, &mut reader, &layout, |note| take(map_note(note)))
+        }
+        _ => source::parse_stream(file.format, &file.path, &mut reader, STREAM_BLOCK, rules, map, |piece| {
+            piece.into_iter().try_for_each(&mut take)
+        }),
+    };
     let (parsed, digest) = match streamed {
         Ok(done) => done,
         Err(e) if spill_failed.is_some() => return Err(failed("write a temporary file in", &opts.out, e)),

@@ -167,6 +167,32 @@ pub fn fingerprint_part(deck: &DeckSettings) -> String {
     }
 }
 
+/// Stock Anki's names of the note types ankideck builds in, for an Anki export's `#notetype`.
+const STOCK_NAMES: [(&str, Builtin); 5] = [
+    ("Basic", Builtin::Basic),
+    ("Basic (and reversed card)", Builtin::Reversed),
+    ("Basic (optional reversed card)", Builtin::OptionalReversed),
+    ("Basic (type in the answer)", Builtin::TypeIn),
+    ("Cloze", Builtin::Cloze),
+];
+
+/// What a CSV/TSV deck of these settings is read into: its note type's fields, names and
+/// HTML setting, and the note types a file may name.
+pub fn table_layout(deck: &DeckSettings) -> crate::source::csv::Layout {
+    let (setting, anki_name, fields) = match &deck.notetype {
+        NotetypeChoice::Builtin(b) => {
+            let notetype = Notetype::builtin(b.name(), None).expect("a built-in name");
+            (b.name().to_string(), notetype.name, notetype.fields.into_iter().map(|f| f.name).collect())
+        }
+        NotetypeChoice::Custom(c) => (c.name.clone(), c.name.clone(), c.fields.clone()),
+    };
+    let mut known: Vec<(String, String)> = (crate::notetype::BUILTIN_NAMES.iter())
+        .map(|name| (Notetype::builtin(name, None).expect("a built-in name").name, name.to_string()))
+        .collect();
+    known.extend(STOCK_NAMES.iter().map(|(stock, b)| (stock.to_string(), b.name().to_string())));
+    crate::source::csv::Layout { setting, anki_name, fields, html: deck.html, tags: deck.tags.clone(), known }
+}
+
 /// Maps one card onto the flashcard note type as [`model::note_of`] does, with the deck's
 /// settings: its text kept as HTML (`html = true`), its extra tags added. For one card; a
 /// deck's cards go through one [`NoteMapping`].

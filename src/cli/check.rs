@@ -147,6 +147,68 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                 }
             }
         };
+        if file.format == source::Format::Csv {
+            // A table's rows are notes: read record by record, as `build` reads it.
+            let layout = build::settings::table_layout(&deck_settings);
+            let mut listed = Vec::new();
+            let mut linted = Vec::new();
+            let section_at = layout.fields.iter().position(|f| f == "Section");
+            let (show, json) = (args.show, args.format == OutputFormat::Json);
+            let read = std::fs::File::open(&file.path).and_then(|reader| {
+                source::csv::read(&file.path, reader, &layout, |note| {
+                    if let Some(notetype) = per_note {
+                        let made = crate::identify::card_ords_of(&note, notetype).len();
+                        deck_cards.fetch_add(made, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    if note.fields().any(crate::media::may_reference) {
+                        media.lock().unwrap_or_else(|p| p.into_inner()).note(&note);
+                    }
+                    if let Some(notetype) = &lint {
+                        linted.extend(build::settings::card_warnings(notetype, &file.path, &note));
+                    }
+                    if show && !json {
+                        std::io::stdout().lock().write_all(shown_note(&file.path, &note).as_bytes())?;
+                    }
+                    if json {
+                        listed.push(source::SourceCard {
+                            line: note.line,
+                            // The Section field (HTML) where the note type has one.
+                            section: section_at.map_or("", |at| note.field(at)).to_string(),
+                            front: note.field(0).to_string(),
+                            back: note.field(1).to_string(),
+                            reverse: false,
+                            tags: note.tags().map(str::to_string).collect(),
+                            id: note.pinned().map(str::to_string),
+                        });
+                    }
+                    Ok(())
+                })
+            });
+            let (parsed, _) = match read {
+                Ok(read) => read,
+                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+                Err(err) => {
+                    cannot_read(err);
+                    continue;
+                }
+            };
+            let has_errors = parsed.has_errors();
+            if let Some(deck) = parsed.deck {
+                notes += deck.cards.len();
+                cards += match per_note {
+                    Some(_) => deck_cards.load(std::sync::atomic::Ordering::Relaxed),
+                    None => deck.cards.len(),
+                };
+                if json {
+                    let name = build::settings::deck_name(deck.name, &deck_settings);
+                    decks.push(source::SourceDeck { file: deck.file, stem: deck.stem, name, cards: listed });
+                }
+            }
+            diagnostics.extend(parsed.diagnostics);
+            diagnostics.extend(linted.into_iter().filter(|_| !has_errors));
+            diagnostics.extend(media_problems(&mut unread).into_iter().filter(|_| !has_errors));
+            continue;
+        }
         if args.format == OutputFormat::Text {
             // Only the diagnostics (and with --show, the cards) are printed: the file is read in
             // blocks, its cards counted.
@@ -308,6 +370,16 @@ impl Sides {
             _ => Sides::default(),
         }
     }
+}
+
+/// A table's note as `check --show` lists it: where it is, its fields and tags.
+fn shown_note(file: &Path, note: &crate::model::Note) -> String {
+    let mut out = format!("{}:{}: {}\n", file.display(), note.line, note.tags_text());
+    for (i, field) in note.fields().enumerate() {
+        out.push_str(&format!("  {:<5} | {field}\n", i + 1));
+    }
+    out.push('\n');
+    out
 }
 
 /// A card as `check --show` lists it: where it starts, its section, its front and back, each

@@ -51,7 +51,7 @@ pub(super) fn source_files(source: &Path) -> Result<(Vec<SourceFile>, Vec<Diagno
 /// A source folder without deck files: an input error, for `build` and `check` alike.
 pub(super) fn no_decks(source: &Path) -> ExitCode {
     eprintln!("error: {}", build::BuildError::NoDecks(source.to_path_buf()));
-    eprintln!("  = hint: each `*.txt` file directly in {} is a deck", source.display());
+    eprintln!("  = hint: each `*.txt`, `*.csv` and `*.tsv` file directly in {} is a deck", source.display());
     ExitCode::from(super::INPUT_ERROR)
 }
 
