@@ -196,6 +196,13 @@ impl Resolver {
             Err(e)
                 if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) =>
             {
+                // `../../etc/passwd` is refused for where it points, whether or not it is there.
+                if leaves(&self.root, dir, named) {
+                    return Err(Problem::Outside {
+                        reference: reference.to_string(),
+                        root: self.root.clone(),
+                    });
+                }
                 return Err(Problem::Missing { reference: reference.to_string(), path: joined });
             }
             Err(source) => return Err(Problem::Unreadable { path: joined, source }),
@@ -250,6 +257,26 @@ impl Resolver {
     pub fn into_packed(self) -> Packed {
         Packed { files: self.files.into_values().collect(), named: self.named.into_iter().collect() }
     }
+}
+
+/// Whether `named`, relative to the folder `dir`, ends outside `root` with its `..` taken as
+/// written. Only for a file that is not there (a file that is, is resolved by the file system):
+/// it decides between two refusals, so a symbolic link in `named` cannot let anything through.
+fn leaves(root: &Path, dir: &Path, named: &Path) -> bool {
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let Ok(mut path) = std::fs::canonicalize(dir) else {
+        return false;
+    };
+    for component in named.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                path.pop();
+            }
+            std::path::Component::Normal(name) => path.push(name),
+            _ => {}
+        }
+    }
+    !path.starts_with(root)
 }
 
 /// Reads a file once: its format and packed name, or why it cannot be packed.

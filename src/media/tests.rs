@@ -119,6 +119,16 @@ fn a_path_leaving_the_project_is_refused() {
 }
 
 #[test]
+fn a_missing_file_outside_the_project_is_refused_as_outside_not_looked_for() {
+    let dir = project(&[]);
+    let error = problem(dir.path(), r#"<img src="../../etc/passwd">"#);
+    assert!(matches!(error.problem, Problem::Outside { .. }), "{error}");
+    // A missing file named through a folder that is there, inside, is still missing.
+    let error = problem(dir.path(), r#"<img src="../source-cards/gone.png">"#);
+    assert!(matches!(error.problem, Problem::Missing { .. }), "{error}");
+}
+
+#[test]
 fn an_absolute_path_is_refused_even_inside_the_project() {
     let dir = project(&[("source-cards/1.png", PNG_A)]);
     let absolute = dir.path().join("source-cards/1.png");
