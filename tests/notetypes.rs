@@ -258,6 +258,25 @@ fn a_version_3_lock_of_one_note_type_is_upgraded_with_every_identity_and_no_warn
 }
 
 #[test]
+fn locked_on_a_version_3_lock_says_it_is_upgraded_and_not_that_a_note_type_changed() {
+    let tmp = project(Some("[defaults]\nnotetype = \"reversed\"\n"));
+    built(tmp.path(), &[]);
+    let v3 = as_version_3(&lock(tmp.path()));
+    std::fs::write(tmp.path().join("ankideck.lock"), &v3).unwrap();
+    let locked = run(tmp.path(), &["build", "--locked"]);
+    assert_eq!(locked.code, 1, "{}", locked.stderr);
+    assert!(locked.stderr.contains("it is rewritten as lock version 4"), "{}", locked.stderr);
+    // Only the schema lines a version-3 lock did not have are added: no note type changed.
+    assert!(!locked.stderr.contains("note type"), "{}", locked.stderr);
+    // A deck switched at the same time: the note types' lines change, and it is said.
+    settings(tmp.path(), "[defaults]\nnotetype = \"reversed\"\n[decks.geo]\nnotetype = \"basic\"\n");
+    let locked = run(tmp.path(), &["build", "--locked"]);
+    assert_eq!(locked.code, 1, "{}", locked.stderr);
+    assert!(locked.stderr.contains("    the note types' lines ("), "{}", locked.stderr);
+    assert_eq!(lock(tmp.path()), v3, "--locked wrote nothing");
+}
+
+#[test]
 fn a_card_moved_to_a_deck_of_another_note_type_keeps_its_guid_and_says_how_to_update_anki() {
     let tmp = project(Some("[decks.hist]\nnotetype = \"reversed\"\n"));
     built(tmp.path(), &[]);
