@@ -277,6 +277,36 @@ fn locked_on_a_version_3_lock_says_it_is_upgraded_and_not_that_a_note_type_chang
 }
 
 #[test]
+fn a_switched_deck_whose_lock_section_is_damaged_or_lost_keeps_its_identities_from_its_package() {
+    let tmp = project(Some("[defaults]\nnotetype = \"reversed\"\n"));
+    built(tmp.path(), &[]);
+    let before = lock(tmp.path());
+    let guids = |lock: &str| notes(lock, "geo").into_iter().map(|n| (n.0, n.1)).collect::<Vec<_>>();
+    // Switched to `basic` (the package in out/ is `reversed`'s) with a note line of the lock lost
+    // (a cut, a bad merge): the identities are read back from the package, of the old type.
+    settings(tmp.path(), "[defaults]\nnotetype = \"reversed\"\n[decks.geo]\nnotetype = \"basic\"\n");
+    let cut =
+        before.lines().filter(|l| !l.ends_with("\tCapital of France?")).collect::<Vec<_>>().join("\n") + "\n";
+    assert_ne!(cut, before);
+    std::fs::write(tmp.path().join("ankideck.lock"), &cut).unwrap();
+    let build = built(tmp.path(), &[]);
+    assert!(build.stderr.contains("carried over from out/geo.apkg"), "{}", build.stderr);
+    assert!(build.stderr.contains("W012"), "{}", build.stderr);
+    assert!(build.stderr.contains("(0 new, "), "{}", build.stderr);
+    assert_eq!(guids(&lock(tmp.path())), guids(&before), "every note keeps its guid and id");
+    // The lock lost altogether, after the switch: the same.
+    std::fs::write(tmp.path().join("ankideck.lock"), &before).unwrap();
+    std::fs::remove_dir_all(tmp.path().join("out")).unwrap();
+    settings(tmp.path(), "[defaults]\nnotetype = \"reversed\"\n");
+    built(tmp.path(), &[]);
+    settings(tmp.path(), "[defaults]\nnotetype = \"reversed\"\n[decks.geo]\nnotetype = \"type-in\"\n");
+    std::fs::remove_file(tmp.path().join("ankideck.lock")).unwrap();
+    let build = built(tmp.path(), &[]);
+    assert!(build.stderr.contains("(0 new, "), "{}", build.stderr);
+    assert_eq!(guids(&lock(tmp.path())), guids(&before), "every note keeps its guid and id");
+}
+
+#[test]
 fn a_card_moved_to_a_deck_of_another_note_type_keeps_its_guid_and_says_how_to_update_anki() {
     let tmp = project(Some("[decks.hist]\nnotetype = \"reversed\"\n"));
     built(tmp.path(), &[]);

@@ -41,10 +41,20 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
         })
         .collect();
     let sides = notetype.sides();
+    // The notes of the deck's note type, or of the one the package was built with when the deck
+    // switched since: between two normal (or two cloze) note types a switch keeps the notes'
+    // guids (`schema.rs`), so a lock lost at the same time must not lose them. Of the same
+    // number of fields only: a note of another shape is not known to be the same (when unsure,
+    // a new identity).
+    let cloze = notetype.kind == crate::notetype::NotetypeKind::Cloze;
+    let same_kind = |mid: i64| {
+        mid == notetype.id.0
+            || package.models.get(mid.to_string()).is_some_and(|m| (m["type"].as_i64() == Some(1)) == cloze)
+    };
     let mut notes: Vec<(i64, NoteEntry)> = package
         .notes
         .iter()
-        .filter(|n| n.mid == notetype.id.0 && n.fields.len() == notetype.fields.len())
+        .filter(|n| same_kind(n.mid) && n.fields.len() == notetype.fields.len())
         .filter_map(|n| {
             let (card_ids, due) = card_of.get(&n.id)?;
             let tags: Vec<&str> = n.tags.split_whitespace().collect();
