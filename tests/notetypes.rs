@@ -307,6 +307,25 @@ fn a_switched_deck_whose_lock_section_is_damaged_or_lost_keeps_its_identities_fr
 }
 
 #[test]
+fn a_deck_switched_between_normal_and_cloze_with_its_lock_lost_gives_no_new_note_an_old_guid() {
+    let tmp = project(None);
+    built(tmp.path(), &[]);
+    let before = notes(&lock(tmp.path()), "geo");
+    // The lock lost and the deck switched to cloze: its notes are new notes (the cards do not
+    // map), so none may take the guid of a note Anki has under `basic` (guids are made from the
+    // content, which did not change): Anki would skip it as "conflicting".
+    std::fs::remove_file(tmp.path().join("ankideck.lock")).unwrap();
+    settings(tmp.path(), "[decks.geo]\nnotetype = \"cloze\"\n");
+    let build = built(tmp.path(), &[]);
+    assert!(build.stderr.contains("(2 new, "), "{}", build.stderr);
+    let after = notes(&lock(tmp.path()), "geo");
+    assert_eq!(after.len(), before.len());
+    for (guid, _, _) in &before {
+        assert!(after.iter().all(|n| &n.0 != guid), "{guid} given to a new note: {after:?}");
+    }
+}
+
+#[test]
 fn a_card_moved_to_a_deck_of_another_note_type_keeps_its_guid_and_says_how_to_update_anki() {
     let tmp = project(Some("[decks.hist]\nnotetype = \"reversed\"\n"));
     built(tmp.path(), &[]);

@@ -73,6 +73,9 @@ impl Run<'_> {
             ids.ensure_above(old.notes.iter().map(|n| n.note_id.0.max(n.card_ids.max())).max().unwrap_or(0));
             guids.extend(old.notes.iter().map(|n| n.guid.as_str()));
         }
+        for old in olds.iter().flatten().flatten() {
+            guids.extend(old.reserved.iter().map(String::as_str));
+        }
         for (d, mut entry) in to_renew {
             entry.note_id = NoteId(ids.take());
             entry.card_ids = ids.take_cards(entry.card_ids.len());
