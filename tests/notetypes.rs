@@ -351,6 +351,32 @@ fn a_card_moved_to_a_deck_of_another_note_type_keeps_its_guid_and_says_how_to_up
 }
 
 #[test]
+fn a_card_moved_between_a_normal_and_a_cloze_deck_is_told_that_anki_maps_fields_by_position() {
+    let tmp = project(Some("[decks.hist]\nnotetype = \"cloze\"\n"));
+    std::fs::write(
+        tmp.path().join("source-cards/hist.txt"),
+        "History\nWAR\nIt started in {{c1::1939}}.\n---\n",
+    )
+    .unwrap();
+    built(tmp.path(), &[]);
+    // geo's second card (built as `basic`) moved to the cloze deck.
+    let (geo, card) = GEO.split_at(GEO.find("\nRIVERS").unwrap());
+    std::fs::write(tmp.path().join("source-cards/geo.txt"), format!("{geo}\n")).unwrap();
+    let hist = format!("History\nWAR\nIt started in {{{{c1::1939}}}}.\n---\n{}", card.trim_start());
+    std::fs::write(tmp.path().join("source-cards/hist.txt"), hist).unwrap();
+    let build = built(tmp.path(), &[]);
+    let stderr = build.stderr.replace('\n', " ");
+    assert!(
+        stderr.contains("1 note(s) moved here from a deck built as `ankideck Flashcard`"),
+        "{}",
+        build.stderr
+    );
+    // `Front`, `Back` and `Text`, `Back Extra` share no name: "fields by name" maps nothing.
+    assert!(!stderr.contains("fields by name"), "{}", build.stderr);
+    assert!(stderr.contains("by position"), "{}", build.stderr);
+}
+
+#[test]
 fn a_switched_deck_whose_package_cannot_be_put_in_place_leaves_a_lock_that_names_every_note_type() {
     let tmp = project(None);
     built(tmp.path(), &[]);

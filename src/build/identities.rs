@@ -240,7 +240,17 @@ impl Run<'_> {
                 types[other] = *own;
             }
             let path = &results[decks[d].0].file;
-            warnings.extend(super::schema::moved_across_types(&deck_match, &pools, &types, notetype, path));
+            let cloze_of = |id: crate::ids::NotetypeId| {
+                old_lock.notetypes.get(&id.0).and_then(|e| e.schema.as_ref()).map(|s| s.cloze)
+            };
+            warnings.extend(super::schema::moved_across_types(
+                &deck_match,
+                &pools,
+                &types,
+                notetype,
+                cloze_of,
+                path,
+            ));
             assignments.push(
                 identify::assign(deck_match, d, &pools, text, (&mut ids, cards), &mut guids)
                     .map(|a| (a, moved)),
