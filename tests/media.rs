@@ -284,3 +284,35 @@ fn a_copy_packed_once_still_rebuilds_its_deck_when_it_alone_changes() {
     let rebuilt = run(dir.path(), &["build"]);
     assert!(rebuilt.stderr.contains("(0 new, 1 updated, 1 unchanged, 0 removed)"), "{}", rebuilt.stderr);
 }
+
+#[test]
+fn a_csv_media_folder_loses_only_the_copies_ankideck_made() {
+    let dir = project();
+    write(dir.path(), "source-cards/other.txt", b"Other\nONE\nA question?\nAn answer.\n");
+    // Files of the user's in out/: in the folder a deck without media would have, and in one
+    // that holds copies.
+    write(dir.path(), "out/other.media/mine.txt", b"mine");
+    write(dir.path(), "out/colours.media/notes.txt", b"notes");
+    write(dir.path(), "out/colours.media/keep/x.png", PNG_RED);
+    let build = run(dir.path(), &["build", "--csv"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    assert_eq!(std::fs::read(dir.path().join("out/other.media/mine.txt")).expect("kept"), b"mine");
+    assert_eq!(std::fs::read(dir.path().join("out/colours.media/notes.txt")).expect("kept"), b"notes");
+    // A copy no card references any more goes; the user's files stay, and so does the folder.
+    write(
+        dir.path(),
+        "source-cards/colours.txt",
+        b"Colours\nRED\nWhat colour is this? <img src=\"_img/1.png\">\nRed.\n",
+    );
+    assert_eq!(run(dir.path(), &["build", "--csv"]).code, 0);
+    let mut left: Vec<String> = std::fs::read_dir(dir.path().join("out/colours.media"))
+        .expect("folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, [format!("1-{}.png", hex12(PNG_RED)), "keep".to_string(), "notes.txt".to_string()]);
+    // Without --csv, the copies go; the folder stays for the user's files.
+    assert_eq!(run(dir.path(), &["build", "--force"]).code, 0);
+    assert!(dir.path().join("out/colours.media/notes.txt").is_file());
+    assert!(!dir.path().join(format!("out/colours.media/1-{}.png", hex12(PNG_RED))).exists());
+}

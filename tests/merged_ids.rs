@@ -367,3 +367,68 @@ fn a_merged_lock_whose_sides_disagree_on_a_note_says_to_take_one_side() {
     assert!(stderr.contains("(1 new, 0 updated, 6 unchanged, 0 removed)"), "{stderr}");
     assert!(!ids(&merged, "out/soviet-history.apkg").contains_key(&new_guid));
 }
+
+/// `lock` as a build of lock version 3 wrote it: no schema lines, no kind on the note type line,
+/// no note type on the deck lines (and the `end` lines' checksums to match).
+fn as_version_3(lock: &str) -> String {
+    let (mut out, mut body) = (String::new(), String::new());
+    for line in lock.lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        match cols[0] {
+            "version" => out.push_str("version\t3\n"),
+            "field" | "template" => {}
+            "notetype" => out.push_str(&format!("{}\n", cols[..cols.len() - 1].join("\t"))),
+            "deck" => body.push_str(&format!("{}\n", cols[..cols.len() - 1].join("\t"))),
+            "note" => body.push_str(&format!("{line}\n")),
+            "end" => {
+                let hash = xxhash_rust::xxh3::xxh3_64(body.as_bytes());
+                out.push_str(&std::mem::take(&mut body));
+                out.push_str(&format!("end\t{}\t{}\t{hash:016x}\n", cols[1], cols[2]));
+            }
+            _ => out.push_str(&format!("{line}\n")),
+        }
+    }
+    out
+}
+
+/// Branch A upgraded ankideck (its lock went from version 3 to 4: each deck line gained its note
+/// type, the note lines stayed as they were); branch B, still on version 3, added a card at the
+/// end of the deck. A union merge (`merge=union`, "accept both") keeps each line both sides have
+/// once: A's deck line (only A changed it), the note lines both have, then the lines in conflict,
+/// A's `end` line and B's new note line and `end` line. B's side is not whole (it shares A's note
+/// lines), yet it is sound once they are counted in: read as both sides together, in a fresh
+/// clone (no out/) too. (Before, the section was damaged and, without out/, the deck not built.)
+#[test]
+fn a_version_4_and_version_3_lock_merged_by_union_keep_both_sides_identities() {
+    let root = tempfile::tempdir().unwrap();
+    let (a, b, merged) = (root.path().join("A"), root.path().join("B"), root.path().join("merged"));
+    for dir in [&a, &b] {
+        std::fs::create_dir_all(dir.join("source-cards")).unwrap();
+        std::fs::write(dir.join("ankideck.toml"), "[defaults]\nnotetype = \"reversed\"\n").unwrap();
+        std::fs::write(dir.join("source-cards/d.txt"), deck_text("d", 3)).unwrap();
+    }
+    build(&a, T1);
+    let lock_a = read(&a, LOCK);
+    std::fs::write(b.join(LOCK), as_version_3(&lock_a)).unwrap();
+    std::fs::write(b.join("source-cards/d.txt"), deck_text("d", 4)).unwrap();
+    build(&b, T2);
+    let lock_b = as_version_3(&read(&b, LOCK));
+    let b_section = section(&lock_b, "d");
+    let (b_new, b_end): (Vec<&str>, Vec<&str>) = (b_section.lines())
+        .filter(|l| !l.starts_with("deck\t") && !lock_a.contains(&format!("{l}\n")))
+        .partition(|l| l.starts_with("note\t"));
+    assert_eq!((b_new.len(), b_end.len()), (1, 1), "{b_section}");
+    let a_end = lock_a.lines().find(|l| l.starts_with("end\td\t")).unwrap();
+    let merged_lock =
+        lock_a.replace(&format!("{a_end}\n"), &format!("{a_end}\n{}\n{}\n", b_new[0], b_end[0]));
+    std::fs::create_dir_all(&merged).unwrap();
+    copy_project(&b, &merged, false);
+    std::fs::write(merged.join(LOCK), &merged_lock).unwrap();
+    let stderr = build(&merged, T3);
+    assert!(stderr.contains("4 notes -> out/d.apkg (0 new, 0 updated, 4 unchanged, 0 removed)"), "{stderr}");
+    assert!(
+        stderr.contains("both sides of a git merge in the lock (version 4, 3 notes and version 3, 4 notes"),
+        "{stderr}"
+    );
+    assert_eq!(ids(&merged, "out/d.apkg"), ids(&b, "out/d.apkg"), "every note keeps B's identities");
+}

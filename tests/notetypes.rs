@@ -258,6 +258,74 @@ fn a_version_3_lock_of_one_note_type_is_upgraded_with_every_identity_and_no_warn
 }
 
 #[test]
+fn locked_on_a_version_3_lock_says_it_is_upgraded_and_not_that_a_note_type_changed() {
+    let tmp = project(Some("[defaults]\nnotetype = \"reversed\"\n"));
+    built(tmp.path(), &[]);
+    let v3 = as_version_3(&lock(tmp.path()));
+    std::fs::write(tmp.path().join("ankideck.lock"), &v3).unwrap();
+    let locked = run(tmp.path(), &["build", "--locked"]);
+    assert_eq!(locked.code, 1, "{}", locked.stderr);
+    assert!(locked.stderr.contains("it is rewritten as lock version 4"), "{}", locked.stderr);
+    // Only the schema lines a version-3 lock did not have are added: no note type changed.
+    assert!(!locked.stderr.contains("note type"), "{}", locked.stderr);
+    // A deck switched at the same time: the note types' lines change, and it is said.
+    settings(tmp.path(), "[defaults]\nnotetype = \"reversed\"\n[decks.geo]\nnotetype = \"basic\"\n");
+    let locked = run(tmp.path(), &["build", "--locked"]);
+    assert_eq!(locked.code, 1, "{}", locked.stderr);
+    assert!(locked.stderr.contains("    the note types' lines ("), "{}", locked.stderr);
+    assert_eq!(lock(tmp.path()), v3, "--locked wrote nothing");
+}
+
+#[test]
+fn a_switched_deck_whose_lock_section_is_damaged_or_lost_keeps_its_identities_from_its_package() {
+    let tmp = project(Some("[defaults]\nnotetype = \"reversed\"\n"));
+    built(tmp.path(), &[]);
+    let before = lock(tmp.path());
+    let guids = |lock: &str| notes(lock, "geo").into_iter().map(|n| (n.0, n.1)).collect::<Vec<_>>();
+    // Switched to `basic` (the package in out/ is `reversed`'s) with a note line of the lock lost
+    // (a cut, a bad merge): the identities are read back from the package, of the old type.
+    settings(tmp.path(), "[defaults]\nnotetype = \"reversed\"\n[decks.geo]\nnotetype = \"basic\"\n");
+    let cut =
+        before.lines().filter(|l| !l.ends_with("\tCapital of France?")).collect::<Vec<_>>().join("\n") + "\n";
+    assert_ne!(cut, before);
+    std::fs::write(tmp.path().join("ankideck.lock"), &cut).unwrap();
+    let build = built(tmp.path(), &[]);
+    assert!(build.stderr.contains("carried over from out/geo.apkg"), "{}", build.stderr);
+    assert!(build.stderr.contains("W012"), "{}", build.stderr);
+    assert!(build.stderr.contains("(0 new, "), "{}", build.stderr);
+    assert_eq!(guids(&lock(tmp.path())), guids(&before), "every note keeps its guid and id");
+    // The lock lost altogether, after the switch: the same.
+    std::fs::write(tmp.path().join("ankideck.lock"), &before).unwrap();
+    std::fs::remove_dir_all(tmp.path().join("out")).unwrap();
+    settings(tmp.path(), "[defaults]\nnotetype = \"reversed\"\n");
+    built(tmp.path(), &[]);
+    settings(tmp.path(), "[defaults]\nnotetype = \"reversed\"\n[decks.geo]\nnotetype = \"type-in\"\n");
+    std::fs::remove_file(tmp.path().join("ankideck.lock")).unwrap();
+    let build = built(tmp.path(), &[]);
+    assert!(build.stderr.contains("(0 new, "), "{}", build.stderr);
+    assert_eq!(guids(&lock(tmp.path())), guids(&before), "every note keeps its guid and id");
+}
+
+#[test]
+fn a_deck_switched_between_normal_and_cloze_with_its_lock_lost_gives_no_new_note_an_old_guid() {
+    let tmp = project(None);
+    built(tmp.path(), &[]);
+    let before = notes(&lock(tmp.path()), "geo");
+    // The lock lost and the deck switched to cloze: its notes are new notes (the cards do not
+    // map), so none may take the guid of a note Anki has under `basic` (guids are made from the
+    // content, which did not change): Anki would skip it as "conflicting".
+    std::fs::remove_file(tmp.path().join("ankideck.lock")).unwrap();
+    settings(tmp.path(), "[decks.geo]\nnotetype = \"cloze\"\n");
+    let build = built(tmp.path(), &[]);
+    assert!(build.stderr.contains("(2 new, "), "{}", build.stderr);
+    let after = notes(&lock(tmp.path()), "geo");
+    assert_eq!(after.len(), before.len());
+    for (guid, _, _) in &before {
+        assert!(after.iter().all(|n| &n.0 != guid), "{guid} given to a new note: {after:?}");
+    }
+}
+
+#[test]
 fn a_card_moved_to_a_deck_of_another_note_type_keeps_its_guid_and_says_how_to_update_anki() {
     let tmp = project(Some("[decks.hist]\nnotetype = \"reversed\"\n"));
     built(tmp.path(), &[]);
@@ -280,6 +348,32 @@ fn a_card_moved_to_a_deck_of_another_note_type_keeps_its_guid_and_says_how_to_up
     // Between decks of one note type, no such warning.
     let again = built(tmp.path(), &["--force"]);
     assert!(!again.stderr.contains("W012"), "{}", again.stderr);
+}
+
+#[test]
+fn a_card_moved_between_a_normal_and_a_cloze_deck_is_told_that_anki_maps_fields_by_position() {
+    let tmp = project(Some("[decks.hist]\nnotetype = \"cloze\"\n"));
+    std::fs::write(
+        tmp.path().join("source-cards/hist.txt"),
+        "History\nWAR\nIt started in {{c1::1939}}.\n---\n",
+    )
+    .unwrap();
+    built(tmp.path(), &[]);
+    // geo's second card (built as `basic`) moved to the cloze deck.
+    let (geo, card) = GEO.split_at(GEO.find("\nRIVERS").unwrap());
+    std::fs::write(tmp.path().join("source-cards/geo.txt"), format!("{geo}\n")).unwrap();
+    let hist = format!("History\nWAR\nIt started in {{{{c1::1939}}}}.\n---\n{}", card.trim_start());
+    std::fs::write(tmp.path().join("source-cards/hist.txt"), hist).unwrap();
+    let build = built(tmp.path(), &[]);
+    let stderr = build.stderr.replace('\n', " ");
+    assert!(
+        stderr.contains("1 note(s) moved here from a deck built as `ankideck Flashcard`"),
+        "{}",
+        build.stderr
+    );
+    // `Front`, `Back` and `Text`, `Back Extra` share no name: "fields by name" maps nothing.
+    assert!(!stderr.contains("fields by name"), "{}", build.stderr);
+    assert!(stderr.contains("by position"), "{}", build.stderr);
 }
 
 #[test]

@@ -73,6 +73,9 @@ impl Run<'_> {
             ids.ensure_above(old.notes.iter().map(|n| n.note_id.0.max(n.card_ids.max())).max().unwrap_or(0));
             guids.extend(old.notes.iter().map(|n| n.guid.as_str()));
         }
+        for old in olds.iter().flatten().flatten() {
+            guids.extend(old.reserved.iter().map(String::as_str));
+        }
         for (d, mut entry) in to_renew {
             entry.note_id = NoteId(ids.take());
             entry.card_ids = ids.take_cards(entry.card_ids.len());
@@ -237,7 +240,17 @@ impl Run<'_> {
                 types[other] = *own;
             }
             let path = &results[decks[d].0].file;
-            warnings.extend(super::schema::moved_across_types(&deck_match, &pools, &types, notetype, path));
+            let cloze_of = |id: crate::ids::NotetypeId| {
+                old_lock.notetypes.get(&id.0).and_then(|e| e.schema.as_ref()).map(|s| s.cloze)
+            };
+            warnings.extend(super::schema::moved_across_types(
+                &deck_match,
+                &pools,
+                &types,
+                notetype,
+                cloze_of,
+                path,
+            ));
             assignments.push(
                 identify::assign(deck_match, d, &pools, text, (&mut ids, cards), &mut guids)
                     .map(|a| (a, moved)),

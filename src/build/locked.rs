@@ -26,7 +26,8 @@ pub struct LockChanges {
     pub created: bool,
     /// The lock is of an older version and would be rewritten in the current one.
     pub upgraded: bool,
-    /// The note type's line changes (`ankideck.css` or the built-in templates changed).
+    /// The note types' lines change: a note type added or removed, or its stylesheet,
+    /// templates or fields changed (not the schema lines an upgrade adds).
     pub notetype: bool,
     /// The decks whose lines change, by key.
     pub decks: Vec<DeckChange>,
@@ -87,7 +88,19 @@ pub(super) fn changes(
     LockChanges {
         created: !old.exists,
         upgraded: old.exists && old.older_version,
-        notetype: old.exists && &old.notetypes != new_notetypes,
+        notetype: old.exists && !same_notetypes(&old.notetypes, new_notetypes),
         decks,
     }
+}
+
+/// Whether the new lock's note types are the old one's, counting a note type of a lock before
+/// version 4 (no schema lines) as the same when all else is: the upgrade adds those lines, and
+/// it is reported as such.
+fn same_notetypes(old: &BTreeMap<i64, NotetypeEntry>, new: &BTreeMap<i64, NotetypeEntry>) -> bool {
+    old.len() == new.len()
+        && old.iter().zip(new).all(|((old_id, old), (new_id, new))| {
+            old_id == new_id
+                && (old == new
+                    || (old.schema.is_none() && *old == NotetypeEntry { schema: None, ..new.clone() }))
+        })
 }

@@ -223,15 +223,12 @@ pub fn csv_folder(out: &Path, out_stem: &str) -> PathBuf {
     out.join(format!("{out_stem}.media"))
 }
 
-/// Puts copies of a deck's media in its CSV's media folder (`files` empty: removes the folder),
-/// and removes the files there that the deck no longer references. A file of the right name and
+/// Puts copies of a deck's media in its CSV's media folder (`files` empty: removes the copies),
+/// and removes the copies there that the deck no longer references. A file of the right name and
 /// size is there already: names are content-derived.
 pub fn copy_for_csv(out: &Path, folder: &Path, files: &[MediaFile]) -> std::io::Result<()> {
     if files.is_empty() {
-        return match std::fs::remove_dir_all(folder) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        };
+        return remove_copies(folder, &std::collections::HashSet::new());
     }
     std::fs::create_dir_all(folder)?;
     for file in files {
@@ -246,13 +243,46 @@ pub fn copy_for_csv(out: &Path, folder: &Path, files: &[MediaFile]) -> std::io::
         temp.persist(&dest).map_err(|e| e.error)?;
     }
     let names: std::collections::HashSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
-    for entry in std::fs::read_dir(folder)? {
+    remove_copies(folder, &names)
+}
+
+/// Removes from a CSV's media folder the copies ankideck made (a packed name,
+/// [`crate::media::media_name`]) but those of `keep`, then the folder if that left it empty.
+/// Anything else there is the user's: `out/` loses only what ankideck writes.
+fn remove_copies(folder: &Path, keep: &std::collections::HashSet<&str>) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(folder) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        entries => entries?,
+    };
+    for entry in entries {
         let entry = entry?;
-        if entry.file_type()?.is_file() && !names.contains(entry.file_name().to_string_lossy().as_ref()) {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if entry.file_type()?.is_file() && is_packed_name(&name) && !keep.contains(name.as_ref()) {
             std::fs::remove_file(entry.path())?;
         }
     }
-    Ok(())
+    match std::fs::remove_dir(folder) {
+        // Not empty: the user's files are in it.
+        Err(e)
+            if e.kind() != std::io::ErrorKind::DirectoryNotEmpty
+                && e.kind() != std::io::ErrorKind::NotFound =>
+        {
+            Err(e)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether `name` has the form of a packed name: `STEM-HHHHHHHHHHHH.EXT`, twelve lowercase hex
+/// digits of the file's SHA-1.
+fn is_packed_name(name: &str) -> bool {
+    let Some((base, ext)) = name.rsplit_once('.') else { return false };
+    let Some(hash) = base.len().checked_sub(12).and_then(|at| base.get(at..)) else { return false };
+    !ext.is_empty()
+        && base.len() > 12
+        && base.as_bytes()[base.len() - 13] == b'-'
+        && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Removes what a deck whose file is gone left of its media: the record of what it packed, and
@@ -264,9 +294,11 @@ pub fn remove_gone(out: &Path, key: &str) -> Result<Option<PathBuf>, (PathBuf, s
         _ => {}
     }
     let folder = csv_folder(out, &super::output_stem(key));
-    match std::fs::remove_dir_all(&folder) {
+    if !folder.is_dir() {
+        return Ok(None);
+    }
+    match remove_copies(&folder, &std::collections::HashSet::new()) {
         Ok(()) => Ok(Some(folder)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err((folder, e)),
     }
 }

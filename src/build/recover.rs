@@ -17,6 +17,9 @@ use std::path::Path;
 /// What a previous package tells about a deck.
 pub struct Recovered {
     pub notes: Vec<NoteEntry>,
+    /// The guids of the package's notes not taken (of a note type of the other kind): Anki has
+    /// them, so no new note may take one (guids are made from the content).
+    pub others: Vec<String>,
     pub deck: Option<DeckEntry>,
     pub notetype: Option<NotetypeEntry>,
 }
@@ -41,10 +44,20 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
         })
         .collect();
     let sides = notetype.sides();
+    // The notes of the deck's note type, or of the one the package was built with when the deck
+    // switched since: between two normal (or two cloze) note types a switch keeps the notes'
+    // guids (`schema.rs`), so a lock lost at the same time must not lose them. Of the same
+    // number of fields only: a note of another shape is not known to be the same (when unsure,
+    // a new identity).
+    let cloze = notetype.kind == crate::notetype::NotetypeKind::Cloze;
+    let same_kind = |mid: i64| {
+        mid == notetype.id.0
+            || package.models.get(mid.to_string()).is_some_and(|m| (m["type"].as_i64() == Some(1)) == cloze)
+    };
     let mut notes: Vec<(i64, NoteEntry)> = package
         .notes
         .iter()
-        .filter(|n| n.mid == notetype.id.0 && n.fields.len() == notetype.fields.len())
+        .filter(|n| same_kind(n.mid) && n.fields.len() == notetype.fields.len())
         .filter_map(|n| {
             let (card_ids, due) = card_of.get(&n.id)?;
             let tags: Vec<&str> = n.tags.split_whitespace().collect();
@@ -56,6 +69,9 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
             Some((*due, entry))
         })
         .collect();
+    let taken: HashSet<&str> = notes.iter().map(|(_, e)| e.guid.as_str()).collect();
+    let others =
+        package.notes.iter().filter(|n| !taken.contains(n.guid.as_str())).map(|n| n.guid.clone()).collect();
     notes.sort_by_key(|(due, e)| (*due, e.note_id));
     let deck = package.decks.as_object().and_then(|decks| {
         decks.values().find(|d| d["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(deck_name))).map(
@@ -79,7 +95,7 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
             schema: crate::notetype::Schema::of_schema11(model),
         }
     });
-    Ok(Recovered { notes: notes.into_iter().map(|(_, e)| e).collect(), deck, notetype })
+    Ok(Recovered { notes: notes.into_iter().map(|(_, e)| e).collect(), others, deck, notetype })
 }
 
 /// The newest of `entries` (by `mod`).
@@ -153,6 +169,9 @@ pub(super) struct OldIdentities<'a> {
     /// How many of them got new ids, because an earlier deck of the lock has notes with the same
     /// ids ([`crate::lock::IdClash`]).
     pub(super) new_ids: Option<super::NewIds>,
+    /// Guids no new note may take: those of the notes of a package read back that were not
+    /// taken ([`Recovered::others`]).
+    pub(super) reserved: Vec<String>,
 }
 
 /// Why a deck is not built for want of its old identities.
@@ -200,6 +219,7 @@ pub(super) fn old_identities<'a>(
             from: Some(format!("the lock entries of `{key}` (same deck name; its file is gone)")),
             taken_over: Some(key.clone()),
             new_ids: None,
+            reserved: Vec::new(),
         });
     }
     if let Some(old) = renamed_and_damaged(opts, old_lock, deck, notetype, forgotten, claimed) {
@@ -290,6 +310,7 @@ fn renamed_and_damaged<'a>(
 /// Identities recovered from a package, described by `from`.
 fn recovered<'a>(r: Recovered, from: String) -> OldIdentities<'a> {
     OldIdentities {
+        reserved: r.others,
         notes: r.notes.into(),
         deck: r.deck,
         notetype: r.notetype,

@@ -243,6 +243,7 @@ pub(super) fn moved_across_types(
     pools: &[&[crate::lock::NoteEntry]],
     pool_types: &[Option<(NotetypeId, &str)>],
     notetype: &Notetype,
+    cloze_of: impl Fn(NotetypeId) -> Option<bool>,
     path: &Path,
 ) -> Option<Diagnostic> {
     if pool_types.iter().flatten().all(|(id, _)| *id == notetype.id) {
@@ -250,10 +251,13 @@ pub(super) fn moved_across_types(
     }
     let mut from: Vec<&str> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
+    let cloze = notetype.kind == NotetypeKind::Cloze;
+    let mut across_kinds = false;
     for r in matched.matched.iter().flatten() {
         if let Some((id, name)) = pool_types[r.pool]
             && id != notetype.id
         {
+            across_kinds |= cloze_of(id).is_some_and(|c| c != cloze);
             if !from.contains(&name) {
                 from.push(name);
             }
@@ -270,9 +274,17 @@ pub(super) fn moved_across_types(
         from.join("`, `"),
         notetype.name
     );
+    // Between cloze and normal Anki proposes the fields by position and maps no card template
+    // (`default_field_map`, `default_template_map` in rslib/src/notetype/notetypechange.rs).
+    let mapping = match across_kinds {
+        false => "fields by name, Card 1 to Card 1",
+        true => {
+            "between cloze and normal Anki maps the fields by position, the first to the first: check them; each card keeps its number"
+        }
+    };
     let hint = format!(
         "to keep their review history, after importing search nid:{} in Browse, select all, Notes > \
-         Change Note Type, choose `{}` (fields by name, Card 1 to Card 1), and import again",
+         Change Note Type, choose `{}` ({mapping}), and import again",
         notes.join(","),
         notetype.name
     );

@@ -254,7 +254,9 @@ fn print_lock_changes(lock: &std::path::Path, changes: &build::LockChanges) {
         );
     }
     if changes.notetype {
-        eprintln!("    the note type's line (ankideck.css or this ankideck's card templates changed)");
+        eprintln!(
+            "    the note types' lines (a note type added or removed, or its stylesheet, templates or fields changed)"
+        );
     }
     for deck in &changes.decks {
         let what = match deck.kind {

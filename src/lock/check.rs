@@ -387,12 +387,22 @@ pub(super) fn merged_sides(section: &str, key: &str) -> Result<MergedSides, Opti
         let side = match (side.starts_with("deck\t"), shared_deck_line) {
             (true, _) => side.clone(),
             (false, Some(deck)) => {
-                let with_shared = format!("{deck}{side}");
                 // A side written by a lock of version 3 or older vouches for its deck line
                 // without the note type column that version 4 added to the line the merge kept.
-                match (check_section(&with_shared, key, 0), without_notetype_column(deck)) {
-                    (Err(_), Some(older)) => format!("{older}{side}"),
-                    _ => with_shared,
+                let older = without_notetype_column(deck);
+                let decks = std::iter::once(deck).chain(older.as_deref());
+                // A side may also share the first side's first note lines: a union merge keeps a
+                // line both sides have once (version 4 left the note lines of version 3 as they
+                // were), so a branch that added cards at the end has only those after the first
+                // side's `end` line. As many as its `end` line counts beyond its own; its
+                // checksum vouches for the guess.
+                let shared = shared_notes(&sides[0], side).unwrap_or_default();
+                let mut candidates: Vec<String> =
+                    decks.flat_map(|d| [format!("{d}{side}"), format!("{d}{shared}{side}")]).collect();
+                candidates.dedup();
+                match candidates.iter().position(|c| check_section(c, key, 0).is_ok()) {
+                    Some(found) => candidates.swap_remove(found),
+                    None => format!("{deck}{side}"),
                 }
             }
             (false, None) => return Err(None),
@@ -450,6 +460,18 @@ pub(super) fn merged_sides(section: &str, key: &str) -> Result<MergedSides, Opti
     }
     merged.one_side_only = in_sides.iter().filter(|n| **n < sides.len()).count();
     Ok(merged)
+}
+
+/// The first note lines of the section's first side (`first`, from its deck line) that a later
+/// side (`side`, without its deck line) counts in its `end` line beyond its own note lines, or
+/// `None` when it counts none, or more than `first` has.
+fn shared_notes(first: &str, side: &str) -> Option<String> {
+    let own = side.lines().filter(|l| l.starts_with("note\t")).count();
+    let counted: usize = side.lines().rfind(|l| l.starts_with("end\t"))?.split('\t').nth(2)?.parse().ok()?;
+    let wanted = counted.checked_sub(own).filter(|n| *n > 0)?;
+    let notes: Vec<&str> =
+        first.split_inclusive('\n').filter(|l| l.starts_with("note\t")).take(wanted).collect();
+    (notes.len() == wanted).then(|| notes.concat())
 }
 
 /// A version-4 deck line (`deck key id mod name notetype`) as versions 2 and 3 wrote it, without

@@ -13,7 +13,7 @@ mod refs;
 mod sniff;
 
 pub use refs::{Reference, may_reference, references};
-pub use sniff::{Format, MAX_NAME_BYTES, media_name, sniff};
+pub use sniff::{Format, MAX_NAME_BYTES, SNIFFED, media_name, sniff};
 
 use crate::model::Note;
 use sha1::{Digest, Sha1};
@@ -196,6 +196,13 @@ impl Resolver {
             Err(e)
                 if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) =>
             {
+                // `../../etc/passwd` is refused for where it points, whether or not it is there.
+                if leaves(&self.root, dir, named) {
+                    return Err(Problem::Outside {
+                        reference: reference.to_string(),
+                        root: self.root.clone(),
+                    });
+                }
                 return Err(Problem::Missing { reference: reference.to_string(), path: joined });
             }
             Err(source) => return Err(Problem::Unreadable { path: joined, source }),
@@ -252,19 +259,60 @@ impl Resolver {
     }
 }
 
-/// Reads a file once: its format and packed name, or why it cannot be packed.
-fn look_at(path: &Path, reference: &str, source: String) -> Result<(Format, MediaFile), ProblemKind> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        // A folder is not a media file.
-        Err(_) if path.is_dir() => return Err(ProblemKind::NotMedia),
-        Err(e) => return Err(ProblemKind::Unreadable(e.kind())),
+/// Whether `named`, relative to the folder `dir`, ends outside `root` with its `..` taken as
+/// written. Only for a file that is not there (a file that is, is resolved by the file system):
+/// it decides between two refusals, so a symbolic link in `named` cannot let anything through.
+fn leaves(root: &Path, dir: &Path, named: &Path) -> bool {
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let Ok(mut path) = std::fs::canonicalize(dir) else {
+        return false;
     };
-    let format = sniff(&bytes).ok_or(ProblemKind::NotMedia)?;
-    let sha1: [u8; 20] = Sha1::digest(&bytes).into();
+    for component in named.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                path.pop();
+            }
+            std::path::Component::Normal(name) => path.push(name),
+            _ => {}
+        }
+    }
+    !path.starts_with(root)
+}
+
+/// Reads a file once: its format and packed name, or why it cannot be packed.
+///
+/// Only its head is kept in memory (all [`sniff`] looks at); the rest is hashed as it is read,
+/// so a film of some gigabytes needs no more memory than an icon.
+fn look_at(path: &Path, reference: &str, source: String) -> Result<(Format, MediaFile), ProblemKind> {
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| match path.is_dir() {
+        // A folder is not a media file.
+        true => ProblemKind::NotMedia,
+        false => ProblemKind::Unreadable(e.kind()),
+    };
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut head = Vec::with_capacity(SNIFFED);
+    (&mut file).take(SNIFFED as u64).read_to_end(&mut head).map_err(unreadable)?;
+    let format = sniff(&head).ok_or(ProblemKind::NotMedia)?;
+    let mut hasher = Sha1::new();
+    hasher.update(&head);
+    let mut len = head.len() as u64;
+    let mut buffer = vec![0; 64 * 1024];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => {
+                hasher.update(&buffer[..n]);
+                len += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(unreadable(e)),
+        }
+    }
+    let sha1: [u8; 20] = hasher.finalize().into();
     let file_name = Path::new(reference).file_name().map_or(reference.into(), |n| n.to_string_lossy());
     let name = media_name(&file_name, &format, &sha1);
-    Ok((format, MediaFile { name, path: path.to_path_buf(), source, sha1, len: bytes.len() as u64 }))
+    Ok((format, MediaFile { name, path: path.to_path_buf(), source, sha1, len }))
 }
 
 #[cfg(test)]

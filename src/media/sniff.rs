@@ -26,6 +26,9 @@ const fn format(kind: Kind, extensions: &'static [&'static str]) -> Format {
 /// Anki's longest media file name, in bytes (`MAX_MEDIA_FILENAME_LENGTH`).
 pub const MAX_NAME_BYTES: usize = 120;
 
+/// How many bytes of a file's head [`sniff`] looks at, at most.
+pub const SNIFFED: usize = 4096;
+
 /// The format of a file from its first bytes; `None` for anything that is not an image or
 /// audio (or video, which Anki plays with `[sound:…]` too).
 pub fn sniff(bytes: &[u8]) -> Option<Format> {
@@ -64,7 +67,7 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
 /// Whether a text file is an SVG image: its first element (after an XML declaration, comments
 /// and a doctype) is `<svg`.
 fn is_svg(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(4096)];
+    let head = &bytes[..bytes.len().min(SNIFFED)];
     let Ok(text) = std::str::from_utf8(head).or_else(|e| std::str::from_utf8(&head[..e.valid_up_to()]))
     else {
         return false;

@@ -119,6 +119,35 @@ fn a_path_leaving_the_project_is_refused() {
 }
 
 #[test]
+fn a_file_longer_than_the_sniffed_head_is_named_and_measured_by_all_its_bytes() {
+    let mut long = PNG_A.to_vec();
+    long.resize(3 * SNIFFED + 17, b'x');
+    let mut edited = long.clone();
+    *edited.last_mut().unwrap() = b'y';
+    let dir = project(&[("source-cards/long.png", &long), ("source-cards/edited.png", &edited)]);
+    let mut resolver = Resolver::new(dir.path()).expect("resolver");
+    rewrite(dir.path(), &mut resolver, &[r#"<img src="long.png"><img src="edited.png">"#, ""]).expect("ok");
+    let files = resolver.into_files();
+    assert_eq!(
+        files.iter().map(|f| (f.name.clone(), f.len, f.sha1)).collect::<Vec<_>>(),
+        [
+            (format!("edited-{}.png", hex12(&edited)), edited.len() as u64, Sha1::digest(&edited).into()),
+            (format!("long-{}.png", hex12(&long)), long.len() as u64, Sha1::digest(&long).into()),
+        ]
+    );
+}
+
+#[test]
+fn a_missing_file_outside_the_project_is_refused_as_outside_not_looked_for() {
+    let dir = project(&[]);
+    let error = problem(dir.path(), r#"<img src="../../etc/passwd">"#);
+    assert!(matches!(error.problem, Problem::Outside { .. }), "{error}");
+    // A missing file named through a folder that is there, inside, is still missing.
+    let error = problem(dir.path(), r#"<img src="../source-cards/gone.png">"#);
+    assert!(matches!(error.problem, Problem::Missing { .. }), "{error}");
+}
+
+#[test]
 fn an_absolute_path_is_refused_even_inside_the_project() {
     let dir = project(&[("source-cards/1.png", PNG_A)]);
     let absolute = dir.path().join("source-cards/1.png");
