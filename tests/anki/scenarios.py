@@ -16,11 +16,18 @@ the card of v1 with the same key (edited when its text differs). Keys never reac
 the binary sees only text. Cards are found in Anki by their exact fields, so every card text in
 a scenario is unique.
 
+Every scenario runs three times, its decks written as `.txt`, as Markdown (`.md`: `# title`,
+`## section`, `Q:` / `A:`) and as CSV (`.csv`: Anki's `#deck:` and `#columns:` header lines, a
+row per card); only the card that breaks scenario 12's build differs in its syntax and error.
+No scenario is skipped for a format.
+
 check.py calls `run_all`; the helpers below come from it.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import subprocess
 import time
@@ -83,6 +90,59 @@ def vocab_deck(prefix: str, language: str, start: int, count: int) -> list[Card]
     return [vocab(f"{prefix}{i}", language, start + i) for i in range(count)]
 
 
+# ---------------------------------------------------------------- deck files by format
+
+# The format every Project writes its decks in: run_all runs every scenario once per format.
+FORMATS = ("txt", "md", "csv")
+FORMAT = "txt"
+DECK_SUFFIXES = {f".{f}" for f in FORMATS}
+
+
+def deck_text(title: str, cards: list[Card]) -> str:
+    """A deck file of `cards` named `title`, in the syntax of FORMAT (docs/format.md)."""
+    if FORMAT == "md":
+        return _markdown_deck(title, cards)
+    if FORMAT == "csv":
+        return _csv_header(title) + "".join(_csv_row(c) for c in cards)
+    return _text_deck(title, cards)
+
+
+def _text_deck(title: str, cards: list[Card]) -> str:
+    """The text format: a title line, then per card its section line, front and back."""
+    lines = [f"{title} Flashcards"]
+    for card in cards:
+        # The front stops mid-sentence, which ends it; `---` only where it does not.
+        separator = ["---"] if card.front.rstrip("\"')]»’”").endswith((".", "!", "?", "…")) else []
+        lines += ["", card.section, card.front, *separator, card.back]
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_deck(title: str, cards: list[Card]) -> str:
+    """Markdown: `# title`, a `## section` heading where the section changes, `Q:` / `A:`.
+    Scenario texts hold no Markdown syntax, so each side renders to its own text."""
+    lines = [f"# {title}"]
+    section = None
+    for card in cards:
+        if card.section != section:
+            lines += ["", f"## {card.section}"]
+            section = card.section
+        lines += ["", f"Q: {card.front}", f"A: {card.back}"]
+    return "\n".join(lines) + "\n"
+
+
+def _csv_header(title: str) -> str:
+    """A CSV table's header: Anki's `#` lines name the deck (a table is otherwise named after
+    its file, and scenarios rename decks) and the columns."""
+    return f"#separator:comma\n#deck:{title}\n#columns:Front,Back,Section\n"
+
+
+def _csv_row(card: Card) -> str:
+    """One RFC 4180 row (quoted where a cell needs it)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow([card.front, card.back, card.section])
+    return out.getvalue()
+
+
 # ---------------------------------------------------------------- the project
 
 class Project:
@@ -94,16 +154,16 @@ class Project:
         self.builds = 0
 
     def write(self, sources: Sources) -> None:
-        """Make source-cards/ hold exactly these deck files."""
-        for old in (self.root / "source-cards").glob("*.txt"):
-            old.unlink()
+        """Make source-cards/ hold exactly these deck files, in the format of this run."""
+        for old in (self.root / "source-cards").glob("*.*"):
+            if old.suffix in DECK_SUFFIXES:
+                old.unlink()
         for stem, (title, cards) in sources.items():
-            lines = [f"{title} Flashcards"]
-            for card in cards:
-                # The front stops mid-sentence, which ends it; `---` only where it does not.
-                separator = ["---"] if card.front.rstrip("\"')]»’”").endswith((".", "!", "?", "…")) else []
-                lines += ["", card.section, card.front, *separator, card.back]
-            (self.root / "source-cards" / f"{stem}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+            self.deck_path(stem).write_text(deck_text(title, cards), encoding="utf-8")
+
+    def deck_path(self, stem: str) -> Path:
+        """The deck file `stem` in the format of this run."""
+        return self.root / "source-cards" / f"{stem}.{FORMAT}"
 
     def build(self, sources: Sources, epoch: int, args: tuple[str, ...] = ()) -> str:
         """Build at a fixed time; check the binary read the cards as written and left no
@@ -564,9 +624,14 @@ def scenario_moved_into_error(report: Report, binary: Path, work: Path) -> None:
 
     def build_with_error(project: Project) -> None:
         project.write(v2)
-        path = project.root / "source-cards" / "b.txt"
+        path = project.deck_path("b")
+        # A card without its answer, as each format writes it: E006 (text), E015 (Markdown),
+        # E021 (a row of one cell where the header names three) at the card's first line.
+        broken_text, code = {"txt": (f"\n{broken.section}\n{broken.front}\n", "E006"),
+                             "md": (f"\nQ: {broken.front}\n", "E015"),
+                             "csv": (f"{broken.front}\n", "E021")}[FORMAT]
         with open(path, "a", encoding="utf-8") as deck:
-            deck.write(f"\n{broken.section}\n{broken.front}\n")
+            deck.write(broken_text)
         front_line = len(path.read_text(encoding="utf-8").splitlines())
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANKIDECK_") and k != "SOURCE_DATE_EPOCH"}
         env["SOURCE_DATE_EPOCH"] = str((EPOCH_V1 + EPOCH_V2) // 2)
@@ -576,7 +641,7 @@ def scenario_moved_into_error(report: Report, binary: Path, work: Path) -> None:
               end="")
         report.equal("12 moved into a file with an error: the build exits 1", proc.returncode, 1)
         report.check("12 moved into a file with an error: the build names the line of the error",
-                     f"b.txt:{front_line}:1: error[E006]" in proc.stderr, proc.stderr)
+                     f"b.{FORMAT}:{front_line}:1: error[{code}]" in proc.stderr, proc.stderr)
 
     run_scenario(report, binary, work, "12 card moved into a file with an error",
                  {"a": ("VELTISH", a), "b": ("DORISH", b)},
@@ -715,18 +780,33 @@ SCENARIOS = [
 
 
 def run_all(report: Report, binary: Path, work: Path, only: list[str] | None = None) -> None:
-    """Run every scenario (or those whose number is in `only`) in its own directory, then print
-    one table of them all."""
+    """Run every scenario (or those whose number is in `only`) once per deck format (text,
+    Markdown, CSV), each run in its own directory, then print one table of them all. The text
+    run's checks are named as they always were; the others' start with their format."""
+    global FORMAT  # noqa: PLW0603 - Project.write reads it; one run at a time
     RESULTS.clear()
-    for name, func in SCENARIOS:
-        if only and name.split()[0] not in only:
-            continue
-        directory = work / f"scenario-{name.split()[0]}"
-        directory.mkdir()
-        report.guard(f"(e) scenario {name}", func, binary, directory)
+    prefix = report.prefix
+    try:
+        for fmt in FORMATS:
+            FORMAT = fmt
+            report.prefix = prefix if fmt == "txt" else f"{prefix}[{fmt}] "
+            print(f"\n=== identity scenarios, decks in .{fmt} files")
+            for name, func in SCENARIOS:
+                if only and name.split()[0] not in only:
+                    continue
+                number = name.split()[0]
+                directory = work / (f"scenario-{number}" if fmt == "txt" else f"scenario-{number}-{fmt}")
+                directory.mkdir()
+                done = len(RESULTS)
+                report.guard(f"(e) scenario {name}", func, binary, directory)
+                if fmt != "txt":
+                    RESULTS[done:] = [(f"[{fmt}] {tag}", out) for tag, out in RESULTS[done:]]
+    finally:
+        FORMAT = "txt"
+        report.prefix = prefix
     if RESULTS:
         print()
-        print_table("identity scenarios in real Anki (issue 9)", *RESULTS)
+        print_table("identity scenarios in real Anki (issue 9), per deck format", *RESULTS)
 
 
 if __name__ == "__main__":  # pragma: no cover - run through check.py
