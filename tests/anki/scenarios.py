@@ -98,48 +98,60 @@ FORMAT = "txt"
 DECK_SUFFIXES = {f".{f}" for f in FORMATS}
 
 
-def deck_text(title: str, cards: list[Card]) -> str:
-    """A deck file of `cards` named `title`, in the syntax of FORMAT (docs/format.md)."""
+def deck_text(title: str, cards: list[Card], restyled: bool = False) -> str:
+    """A deck file of `cards` named `title`, in the syntax of FORMAT (docs/format.md);
+    `restyled`: the same cards written otherwise, as an editor or a spreadsheet may save them
+    (CRLF, other blank lines and quoting, a byte-order mark, columns in another order)."""
     if FORMAT == "md":
-        return _markdown_deck(title, cards)
-    if FORMAT == "csv":
-        return _csv_header(title) + "".join(_csv_row(c) for c in cards)
-    return _text_deck(title, cards)
+        text = _markdown_deck(title, cards, restyled)
+    elif FORMAT == "csv":
+        columns = ["Section", "Back", "Front"] if restyled else ["Front", "Back", "Section"]
+        text = _csv_header(title, columns) + "".join(_csv_row(c, columns, restyled) for c in cards)
+    else:
+        text = _text_deck(title, cards, restyled)
+    return ("\ufeff" + text.replace("\n", "\r\n")) if restyled else text
 
 
-def _text_deck(title: str, cards: list[Card]) -> str:
-    """The text format: a title line, then per card its section line, front and back."""
+def _text_deck(title: str, cards: list[Card], restyled: bool) -> str:
+    """The text format: a title line, then per card its section line, front and back
+    (restyled: two blank lines between cards)."""
     lines = [f"{title} Flashcards"]
     for card in cards:
         # The front stops mid-sentence, which ends it; `---` only where it does not.
         separator = ["---"] if card.front.rstrip("\"')]»’”").endswith((".", "!", "?", "…")) else []
-        lines += ["", card.section, card.front, *separator, card.back]
+        lines += ["", *([""] if restyled else []), card.section, card.front, *separator, card.back]
     return "\n".join(lines) + "\n"
 
 
-def _markdown_deck(title: str, cards: list[Card]) -> str:
-    """Markdown: `# title`, a `## section` heading where the section changes, `Q:` / `A:`.
+def _markdown_deck(title: str, cards: list[Card], restyled: bool) -> str:
+    """Markdown: `# title`, a `## section` heading where the section changes, `Q:` / `A:`
+    (restyled: a heading above every card, each side on the line below its `Q:` / `A:`).
     Scenario texts hold no Markdown syntax, so each side renders to its own text."""
     lines = [f"# {title}"]
     section = None
     for card in cards:
-        if card.section != section:
+        if card.section != section or restyled:
             lines += ["", f"## {card.section}"]
             section = card.section
-        lines += ["", f"Q: {card.front}", f"A: {card.back}"]
+        if restyled:
+            lines += ["", "Q:", card.front, "", "A:", card.back]
+        else:
+            lines += ["", f"Q: {card.front}", f"A: {card.back}"]
     return "\n".join(lines) + "\n"
 
 
-def _csv_header(title: str) -> str:
+def _csv_header(title: str, columns: list[str]) -> str:
     """A CSV table's header: Anki's `#` lines name the deck (a table is otherwise named after
     its file, and scenarios rename decks) and the columns."""
-    return f"#separator:comma\n#deck:{title}\n#columns:Front,Back,Section\n"
+    return f"#separator:comma\n#deck:{title}\n#columns:{','.join(columns)}\n"
 
 
-def _csv_row(card: Card) -> str:
-    """One RFC 4180 row (quoted where a cell needs it)."""
+def _csv_row(card: Card, columns: list[str], restyled: bool) -> str:
+    """One RFC 4180 row, quoted where a cell needs it (restyled: every cell quoted)."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow([card.front, card.back, card.section])
+    quoting = csv.QUOTE_ALL if restyled else csv.QUOTE_MINIMAL
+    cells = {"Front": card.front, "Back": card.back, "Section": card.section}
+    csv.writer(out, lineterminator="\n", quoting=quoting).writerow([cells[c] for c in columns])
     return out.getvalue()
 
 
@@ -152,6 +164,8 @@ class Project:
         self.report, self.binary, self.root, self.tag = report, binary, root, tag
         (root / "source-cards").mkdir(parents=True)
         self.builds = 0
+        # Write the decks in the other, equivalent syntax of the format (scenario 15).
+        self.restyled = False
 
     def write(self, sources: Sources) -> None:
         """Make source-cards/ hold exactly these deck files, in the format of this run."""
@@ -159,7 +173,7 @@ class Project:
             if old.suffix in DECK_SUFFIXES:
                 old.unlink()
         for stem, (title, cards) in sources.items():
-            self.deck_path(stem).write_text(deck_text(title, cards), encoding="utf-8")
+            self.deck_path(stem).write_bytes(deck_text(title, cards, self.restyled).encode("utf-8"))
 
     def deck_path(self, stem: str) -> Path:
         """The deck file `stem` in the format of this run."""
@@ -630,7 +644,7 @@ def scenario_moved_into_error(report: Report, binary: Path, work: Path) -> None:
         broken_text, code = {"txt": (f"\n{broken.section}\n{broken.front}\n", "E006"),
                              "md": (f"\nQ: {broken.front}\n", "E015"),
                              "csv": (f"{broken.front}\n", "E021")}[FORMAT]
-        with open(path, "a", encoding="utf-8") as deck:
+        with open(path, "a", encoding="utf-8", newline="") as deck:
             deck.write(broken_text)
         front_line = len(path.read_text(encoding="utf-8").splitlines())
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANKIDECK_") and k != "SOURCE_DATE_EPOCH"}
@@ -741,6 +755,29 @@ def scenario_older_lock_checked_out(report: Report, binary: Path, work: Path) ->
     RESULTS.append((tag, out))
 
 
+def scenario_restyled(report: Report, binary: Path, work: Path) -> None:
+    """15. The same cards saved in another syntax of their format, as another editor or a
+    spreadsheet writes them: a byte-order mark and CRLF line ends; for a text deck more blank
+    lines; for Markdown a heading above every card and each side on the line below `Q:`/`A:`;
+    for CSV every cell quoted and the columns in another order. No note is new or updated, and
+    the package is the same bytes as before."""
+    cards = vocab_deck("v", "Veltish", 0, 20) + [Card(f"f{i}", "HISTORY", front, back)
+                                                 for i, (front, back) in enumerate(_FACTS)]
+    sources: Sources = {"mixed": ("MIXED", cards)}
+    before: dict[str, bytes] = {}
+
+    def restyle(project: Project) -> None:
+        before["apkg"] = project.package("mixed").read_bytes()
+        project.restyled = True
+
+    out = run_scenario(report, binary, work, "15 same cards, restyled file", sources, sources,
+                       between=restyle, updated=0)
+    if out is not None:
+        after = (work / "project" / "out" / "mixed.apkg").read_bytes()
+        report.check("15 same cards, restyled file: the package is the same bytes", after == before["apkg"],
+                     "the v2 package differs from v1's")
+
+
 def check_leftover_temp_files(report: Report, binary: Path, work: Path) -> None:
     """Temporary files a killed build left (in out/, and in the project root where builds once
     staged the lock) are removed by the next build, which itself leaves none."""
@@ -775,6 +812,7 @@ SCENARIOS = [
     ("12 card moved into a file with an error", scenario_moved_into_error),
     ("13 git revert of an edit", scenario_git_revert),
     ("14 older lock checked out", scenario_older_lock_checked_out),
+    ("15 same cards, restyled file", scenario_restyled),
     ("tmp leftovers of a killed build", check_leftover_temp_files),
 ]
 
