@@ -19,7 +19,8 @@ a scenario is unique.
 Every scenario runs three times, its decks written as `.txt`, as Markdown (`.md`: `# title`,
 `## section`, `Q:` / `A:`) and as CSV (`.csv`: Anki's `#deck:` and `#columns:` header lines, a
 row per card); only the card that breaks scenario 12's build differs in its syntax and error.
-No scenario is skipped for a format.
+Scenario 15 saves the same cards in another syntax of each format; scenario 16 pins ids, which
+only Markdown and CSV can write: its `.txt` run is skipped, with the reason printed.
 
 check.py calls `run_all`; the helpers below come from it.
 """
@@ -31,7 +32,7 @@ import io
 import os
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from anki.collection import Collection
@@ -52,6 +53,9 @@ class Card:
     section: str
     front: str
     back: str
+    # The id the source pins the card's note with (Markdown `<!-- id: … -->`, a CSV `Guid`
+    # cell), if any: how the card is written, not what Anki shows.
+    pin: str = field(default="", compare=False)
 
     def fields(self) -> tuple[str, ...]:
         """The note fields Anki must show for this card."""
@@ -106,6 +110,7 @@ def deck_text(title: str, cards: list[Card], restyled: bool = False) -> str:
         text = _markdown_deck(title, cards, restyled)
     elif FORMAT == "csv":
         columns = ["Section", "Back", "Front"] if restyled else ["Front", "Back", "Section"]
+        columns += ["Guid"] if any(c.pin for c in cards) else []
         text = _csv_header(title, columns) + "".join(_csv_row(c, columns, restyled) for c in cards)
     else:
         text = _text_deck(title, cards, restyled)
@@ -137,6 +142,8 @@ def _markdown_deck(title: str, cards: list[Card], restyled: bool) -> str:
             lines += ["", "Q:", card.front, "", "A:", card.back]
         else:
             lines += ["", f"Q: {card.front}", f"A: {card.back}"]
+        if card.pin:
+            lines.append(f"<!-- id: {card.pin} -->")
     return "\n".join(lines) + "\n"
 
 
@@ -150,7 +157,7 @@ def _csv_row(card: Card, columns: list[str], restyled: bool) -> str:
     """One RFC 4180 row, quoted where a cell needs it (restyled: every cell quoted)."""
     out = io.StringIO()
     quoting = csv.QUOTE_ALL if restyled else csv.QUOTE_MINIMAL
-    cells = {"Front": card.front, "Back": card.back, "Section": card.section}
+    cells = {"Front": card.front, "Back": card.back, "Section": card.section, "Guid": card.pin}
     csv.writer(out, lineterminator="\n", quoting=quoting).writerow([cells[c] for c in columns])
     return out.getvalue()
 
@@ -778,6 +785,25 @@ def scenario_restyled(report: Report, binary: Path, work: Path) -> None:
                      "the v2 package differs from v1's")
 
 
+def scenario_pinned_rewritten(report: Report, binary: Path, work: Path) -> None:
+    """16. Cards pinned by id (Markdown `<!-- id: … -->`, a CSV `Guid` column), every card of
+    the deck: one is rewritten on both sides (no text left to match it by), two swap places and
+    one moves to a new file. The pin wins: the rewritten card updates its note in place, the
+    others keep theirs, every history is kept. The text format has no syntax to pin an id, so
+    its run is skipped, saying so."""
+    if FORMAT == "txt":
+        print("    SKIP for .txt decks: the text format has no syntax to pin a card's id "
+              "(only Markdown `<!-- id: … -->` and a table's `Guid` column do)")
+        return
+    v1 = [Card(f"f{i}", "HISTORY", front, back, pin=f"fact-{i}") for i, (front, back) in enumerate(_FACTS)]
+    rewritten = Card("f3", "HISTORY", "Which canal opened in 1869 links the Mediterranean to the Red Sea",
+                     "The Suez Canal, built by Ferdinand de Lesseps.", pin="fact-3")
+    v2 = [*v1[:3], rewritten, v1[4], v1[6], v1[5], *v1[7:9]]
+    run_scenario(report, binary, work, "16 pinned cards rewritten, swapped, moved",
+                 {"history": ("HISTORY FACTS", v1)},
+                 {"history": ("HISTORY FACTS", v2), "more": ("MORE FACTS", [v1[9]])}, updated=1)
+
+
 def check_leftover_temp_files(report: Report, binary: Path, work: Path) -> None:
     """Temporary files a killed build left (in out/, and in the project root where builds once
     staged the lock) are removed by the next build, which itself leaves none."""
@@ -813,6 +839,7 @@ SCENARIOS = [
     ("13 git revert of an edit", scenario_git_revert),
     ("14 older lock checked out", scenario_older_lock_checked_out),
     ("15 same cards, restyled file", scenario_restyled),
+    ("16 pinned cards rewritten, swapped, moved", scenario_pinned_rewritten),
     ("tmp leftovers of a killed build", check_leftover_temp_files),
 ]
 
