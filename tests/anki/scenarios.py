@@ -99,6 +99,9 @@ def vocab_deck(prefix: str, language: str, start: int, count: int) -> list[Card]
 # The format every Project writes its decks in: run_all runs every scenario once per format.
 FORMATS = ("txt", "md", "csv")
 FORMAT = "txt"
+# Added to every build: run_all runs every format once more with `--stream-above 0`, every deck
+# built from disk (the path of large decks).
+BUILD_ARGS: tuple[str, ...] = ()
 DECK_SUFFIXES = {f".{f}" for f in FORMATS}
 
 
@@ -193,7 +196,7 @@ class Project:
         name = f"{self.tag}: build {self.builds}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANKIDECK_") and k != "SOURCE_DATE_EPOCH"}
         env["SOURCE_DATE_EPOCH"] = str(epoch)
-        proc = subprocess.run([str(self.binary), "build", "--out", "out", *args], cwd=self.root, env=env,
+        proc = subprocess.run([str(self.binary), "build", "--out", "out", *BUILD_ARGS, *args], cwd=self.root, env=env,
                               capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"{name}: ankideck build exited {proc.returncode}:\n{proc.stderr}")
@@ -656,7 +659,7 @@ def scenario_moved_into_error(report: Report, binary: Path, work: Path) -> None:
         front_line = len(path.read_text(encoding="utf-8").splitlines())
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANKIDECK_") and k != "SOURCE_DATE_EPOCH"}
         env["SOURCE_DATE_EPOCH"] = str((EPOCH_V1 + EPOCH_V2) // 2)
-        proc = subprocess.run([str(project.binary), "build", "--out", "out"], cwd=project.root, env=env,
+        proc = subprocess.run([str(project.binary), "build", "--out", "out", *BUILD_ARGS], cwd=project.root, env=env,
                               capture_output=True, text=True)
         print("    build with the error:\n" + "".join(f"      {line[:160]}\n" for line in proc.stderr.splitlines()),
               end="")
@@ -846,28 +849,31 @@ SCENARIOS = [
 
 def run_all(report: Report, binary: Path, work: Path, only: list[str] | None = None) -> None:
     """Run every scenario (or those whose number is in `only`) once per deck format (text,
-    Markdown, CSV), each run in its own directory, then print one table of them all. The text
-    run's checks are named as they always were; the others' start with their format."""
-    global FORMAT  # noqa: PLW0603 - Project.write reads it; one run at a time
+    Markdown, CSV), then each format again with every deck built from disk, each run in its own
+    directory; then print one table of them all. The text run's checks are named as they always
+    were; the others' start with their format."""
+    global FORMAT, BUILD_ARGS  # noqa: PLW0603 - Project reads them; one run at a time
     RESULTS.clear()
     prefix = report.prefix
+    runs = [(fmt, ()) for fmt in FORMATS] + [(fmt, ("--stream-above", "0")) for fmt in FORMATS]
     try:
-        for fmt in FORMATS:
-            FORMAT = fmt
-            report.prefix = prefix if fmt == "txt" else f"{prefix}[{fmt}] "
-            print(f"\n=== identity scenarios, decks in .{fmt} files")
+        for fmt, args in runs:
+            FORMAT, BUILD_ARGS = fmt, args
+            label = "" if (fmt, args) == ("txt", ()) else f"[{fmt}{', from disk' if args else ''}] "
+            report.prefix = prefix + label
+            print(f"\n=== identity scenarios, decks in .{fmt} files{', built from disk' if args else ''}")
             for name, func in SCENARIOS:
                 if only and name.split()[0] not in only:
                     continue
                 number = name.split()[0]
-                directory = work / (f"scenario-{number}" if fmt == "txt" else f"scenario-{number}-{fmt}")
+                suffix = label.strip("[] ").replace(", from disk", "-disk")
+                directory = work / (f"scenario-{number}-{suffix}" if label else f"scenario-{number}")
                 directory.mkdir()
                 done = len(RESULTS)
                 report.guard(f"(e) scenario {name}", func, binary, directory)
-                if fmt != "txt":
-                    RESULTS[done:] = [(f"[{fmt}] {tag}", out) for tag, out in RESULTS[done:]]
+                RESULTS[done:] = [(label + tag, out) for tag, out in RESULTS[done:]]
     finally:
-        FORMAT = "txt"
+        FORMAT, BUILD_ARGS = "txt", ()
         report.prefix = prefix
     if RESULTS:
         print()
