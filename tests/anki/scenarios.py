@@ -20,7 +20,9 @@ Every scenario runs three times, its decks written as `.txt`, as Markdown (`.md`
 `## section`, `Q:` / `A:`) and as CSV (`.csv`: Anki's `#deck:` and `#columns:` header lines, a
 row per card); only the card that breaks scenario 12's build differs in its syntax and error.
 Scenario 15 saves the same cards in another syntax of each format; scenario 16 pins ids, which
-only Markdown and CSV can write: its `.txt` run is skipped, with the reason printed.
+only Markdown and CSV can write: its `.txt` run is skipped, with the reason printed; scenario 17
+sorts a deck's cards the other way round and renames a section. Each format runs twice: as a
+small deck is built (in memory) and with `--stream-above 0` (every deck built from disk).
 
 check.py calls `run_all`; the helpers below come from it.
 """
@@ -807,6 +809,19 @@ def scenario_pinned_rewritten(report: Report, binary: Path, work: Path) -> None:
                  {"history": ("HISTORY FACTS", v2), "more": ("MORE FACTS", [v1[9]])}, updated=1)
 
 
+def scenario_reordered_section_renamed(report: Report, binary: Path, work: Path) -> None:
+    """17. The cards of a deck sorted the other way round (as a spreadsheet sorts its rows) and
+    one section renamed (`ANIMALS` to `GERMAN ANIMALS`, its heading in Markdown, its cells in a
+    table): the renamed section's notes are updated in place, the others are unchanged, no note
+    is new and every history is kept."""
+    animals = [german(a, w) for a, w in _ANIMALS]
+    facts = [Card(f"f{i}", "HISTORY", front, back) for i, (front, back) in enumerate(_FACTS)]
+    renamed = [Card(c.key, "GERMAN ANIMALS", c.front, c.back) for c in animals]
+    run_scenario(report, binary, work, "17 cards reordered, a section renamed",
+                 {"mixed": ("MIXED", animals + facts)},
+                 {"mixed": ("MIXED", list(reversed(renamed + facts)))}, updated=len(animals))
+
+
 def check_leftover_temp_files(report: Report, binary: Path, work: Path) -> None:
     """Temporary files a killed build left (in out/, and in the project root where builds once
     staged the lock) are removed by the next build, which itself leaves none."""
@@ -843,6 +858,7 @@ SCENARIOS = [
     ("14 older lock checked out", scenario_older_lock_checked_out),
     ("15 same cards, restyled file", scenario_restyled),
     ("16 pinned cards rewritten, swapped, moved", scenario_pinned_rewritten),
+    ("17 cards reordered, a section renamed", scenario_reordered_section_renamed),
     ("tmp leftovers of a killed build", check_leftover_temp_files),
 ]
 
