@@ -21,7 +21,8 @@ Every scenario runs three times, its decks written as `.txt`, as Markdown (`.md`
 row per card); only the card that breaks scenario 12's build differs in its syntax and error.
 Scenario 15 saves the same cards in another syntax of each format; scenario 16 pins ids, which
 only Markdown and CSV can write: its `.txt` run is skipped, with the reason printed; scenario 17
-sorts a deck's cards the other way round and renames a section. Each format runs twice: as a
+sorts a deck's cards the other way round and renames a section; scenario 18 edits a cloze deck
+(`notetype = "cloze"`, a table's columns `Text`, `Back Extra`). Each format runs twice: as a
 small deck is built (in memory) and with `--stream-above 0` (every deck built from disk).
 
 check.py calls `run_all`; the helpers below come from it.
@@ -107,14 +108,16 @@ BUILD_ARGS: tuple[str, ...] = ()
 DECK_SUFFIXES = {f".{f}" for f in FORMATS}
 
 
-def deck_text(title: str, cards: list[Card], restyled: bool = False) -> str:
+def deck_text(title: str, cards: list[Card], restyled: bool = False, notetype: str = "basic") -> str:
     """A deck file of `cards` named `title`, in the syntax of FORMAT (docs/format.md);
     `restyled`: the same cards written otherwise, as an editor or a spreadsheet may save them
     (CRLF, other blank lines and quoting, a byte-order mark, columns in another order)."""
     if FORMAT == "md":
         text = _markdown_deck(title, cards, restyled)
     elif FORMAT == "csv":
-        columns = ["Section", "Back", "Front"] if restyled else ["Front", "Back", "Section"]
+        # A table's columns are named after the note type's fields.
+        first, second = ("Text", "Back Extra") if notetype == "cloze" else ("Front", "Back")
+        columns = ["Section", second, first] if restyled else [first, second, "Section"]
         columns += ["Guid"] if any(c.pin for c in cards) else []
         text = _csv_header(title, columns) + "".join(_csv_row(c, columns, restyled) for c in cards)
     else:
@@ -162,7 +165,8 @@ def _csv_row(card: Card, columns: list[str], restyled: bool) -> str:
     """One RFC 4180 row, quoted where a cell needs it (restyled: every cell quoted)."""
     out = io.StringIO()
     quoting = csv.QUOTE_ALL if restyled else csv.QUOTE_MINIMAL
-    cells = {"Front": card.front, "Back": card.back, "Section": card.section, "Guid": card.pin}
+    cells = {"Front": card.front, "Text": card.front, "Back": card.back, "Back Extra": card.back,
+             "Section": card.section, "Guid": card.pin}
     csv.writer(out, lineterminator="\n", quoting=quoting).writerow([cells[c] for c in columns])
     return out.getvalue()
 
@@ -172,9 +176,13 @@ def _csv_row(card: Card, columns: list[str], restyled: bool) -> str:
 class Project:
     """A temp project driven through the release binary; every build is checked for leftovers."""
 
-    def __init__(self, report: Report, binary: Path, root: Path, tag: str) -> None:
+    def __init__(self, report: Report, binary: Path, root: Path, tag: str, notetype: str = "basic") -> None:
         self.report, self.binary, self.root, self.tag = report, binary, root, tag
         (root / "source-cards").mkdir(parents=True)
+        # The note type of every deck (ankideck.toml's defaults): `basic` or `cloze`.
+        self.notetype = notetype
+        if notetype != "basic":
+            (root / "ankideck.toml").write_text(f'[defaults]\nnotetype = "{notetype}"\n', encoding="utf-8")
         self.builds = 0
         # Write the decks in the other, equivalent syntax of the format (scenario 15).
         self.restyled = False
@@ -185,7 +193,7 @@ class Project:
             if old.suffix in DECK_SUFFIXES:
                 old.unlink()
         for stem, (title, cards) in sources.items():
-            self.deck_path(stem).write_bytes(deck_text(title, cards, self.restyled).encode("utf-8"))
+            self.deck_path(stem).write_bytes(deck_text(title, cards, self.restyled, self.notetype).encode("utf-8"))
 
     def deck_path(self, stem: str) -> Path:
         """The deck file `stem` in the format of this run."""
@@ -300,9 +308,12 @@ def measure(col: Collection, v1: dict[str, Card], v1_nids: dict[str, int], revie
     with_history = set(col.db.list("select distinct cid from revlog"))
     kept_keys = [k for k in reviewed_keys if k in v2]
     # Kept: the v2 text is on the reviewed v1 note and on no other note (a duplicate would be the
-    # card the user studies from now on, without the history), and the reviews are still there.
+    # card the user studies from now on, without the history), and the reviews are still there:
+    # the note's reviewed cards are still its cards, with their revlog (a card the edit added,
+    # for a new cloze deletion, has none yet).
     kept = sum(1 for k in kept_keys if by_fields.get(v2[k].fields()) == [v1_nids[k]]
-               and set(col.get_note(v1_nids[k]).card_ids()) <= with_history)
+               and set(col.get_note(v1_nids[k]).card_ids()) & reviewed
+               and set(col.get_note(v1_nids[k]).card_ids()) & reviewed <= with_history)
     return Outcome(len(v2), len(new_nids), sum(1 for k in v2 if k not in v1), log.get("updated", 0),
                    duplicates, stolen, lost, kept, len(kept_keys), missing)
 
@@ -339,11 +350,13 @@ def judge(report: Report, tag: str, out: Outcome, updated: int | None = None) ->
 
 def run_scenario(report: Report, binary: Path, work: Path, tag: str, v1_sources: Sources, v2_sources: Sources,
                  reviewed_keys: set[str] | None = None, between=None, before_v1=None,
-                 updated: int | None = None, v1_args: tuple[str, ...] = ()) -> Outcome | None:
+                 updated: int | None = None, v1_args: tuple[str, ...] = (), notetype: str = "basic",
+                 after=None) -> Outcome | None:
     """Build v1 (with `v1_args`), import, review (`reviewed_keys`, default all), run
     `between(project)`, build v2, import into the same collection, Check Database, measure, print
-    and judge."""
-    project = Project(report, binary, work / "project", tag)
+    and judge; every deck is of `notetype`; `after(col, v1_nids)` checks more before the
+    collection closes."""
+    project = Project(report, binary, work / "project", tag, notetype)
     if before_v1 is not None:
         before_v1(project)
     v1, v2 = all_cards(v1_sources), all_cards(v2_sources)
@@ -371,6 +384,8 @@ def run_scenario(report: Report, binary: Path, work: Path, tag: str, v1_sources:
         message, ok = col.fix_integrity()
         report.check(f"{tag}: Check Database after the v2 import", ok, repr(message))
         out = measure(col, v1, v1_nids, reviewed, v2, log2)
+        if after is not None:
+            after(col, v1_nids)
     finally:
         col.close()
     print_table(tag, (tag, out))
@@ -822,6 +837,23 @@ def scenario_reordered_section_renamed(report: Report, binary: Path, work: Path)
                  {"mixed": ("MIXED", list(reversed(renamed + facts)))}, updated=len(animals))
 
 
+def scenario_cloze_edits(report: Report, binary: Path, work: Path) -> None:
+    """18. A cloze deck (`notetype = "cloze"`): one note gains a second deletion, one's Back
+    Extra is reworded, one is removed, one is added. The two edited notes are updated in place
+    (Anki adds the new deletion's card to its note), nothing is duplicated, histories are kept."""
+    v1 = [Card(f"c{i}", "CAPITALS", f"{{{{c1::{city}}}}} is the capital city of {country}.",
+               f"It lies on the river {river}.") for i, (country, city, river) in enumerate(_CAPITALS)]
+    v2 = list(v1)
+    v2[0] = Card("c0", "CAPITALS", "{{c1::Paris}} is the capital city of {{c2::France}}.", v1[0].back)
+    v2[2] = Card("c2", "CAPITALS", v1[2].front, "It lies on the river Tiber, in Lazio.")
+    del v2[4]
+    v2.append(Card("c9", "CAPITALS", "{{c1::Madrid}} is the capital city of Spain.", "It lies on the Manzanares."))
+    run_scenario(report, binary, work, "18 cloze deck edits",
+                 {"capitals": ("CAPITALS", v1)}, {"capitals": ("CAPITALS", v2)}, updated=2, notetype="cloze",
+                 after=lambda col, nids: report.equal("18 cloze deck edits: the note with a new deletion has 2 cards",
+                                                      len(col.get_note(nids["c0"]).card_ids()), 2))
+
+
 def check_leftover_temp_files(report: Report, binary: Path, work: Path) -> None:
     """Temporary files a killed build left (in out/, and in the project root where builds once
     staged the lock) are removed by the next build, which itself leaves none."""
@@ -859,6 +891,7 @@ SCENARIOS = [
     ("15 same cards, restyled file", scenario_restyled),
     ("16 pinned cards rewritten, swapped, moved", scenario_pinned_rewritten),
     ("17 cards reordered, a section renamed", scenario_reordered_section_renamed),
+    ("18 cloze deck edits", scenario_cloze_edits),
     ("tmp leftovers of a killed build", check_leftover_temp_files),
 ]
 
