@@ -22,7 +22,8 @@ row per card); only the card that breaks scenario 12's build differs in its synt
 Scenario 15 saves the same cards in another syntax of each format; scenario 16 pins ids, which
 only Markdown and CSV can write: its `.txt` run is skipped, with the reason printed; scenario 17
 sorts a deck's cards the other way round and renames a section; scenario 18 edits a cloze deck
-(`notetype = "cloze"`, a table's columns `Text`, `Back Extra`). Each format runs twice: as a
+(`notetype = "cloze"`, a table's columns `Text`, `Back Extra`); scenario 19 edits answers of several
+lines. Each format runs twice: as a
 small deck is built (in memory) and with `--stream-above 0` (every deck built from disk).
 
 check.py calls `run_all`; the helpers below come from it.
@@ -62,7 +63,8 @@ class Card:
 
     def fields(self) -> tuple[str, ...]:
         """The note fields Anki must show for this card."""
-        return tuple(expected_note({"section": self.section, "front": [self.front], "back": [self.back]})["fields"])
+        return tuple(expected_note({"section": self.section, "front": self.front.split("\n"),
+                                              "back": self.back.split("\n")})["fields"])
 
 
 # A deck file: (title, cards). Sources: file stem -> deck file.
@@ -211,9 +213,13 @@ class Project:
         if proc.returncode != 0:
             raise RuntimeError(f"{name}: ankideck build exited {proc.returncode}:\n{proc.stderr}")
         parsed = parse_source(self.binary, self.root)
-        got = {stem: (deck["name"], [(c["section"], c["front"], c["back"]) for c in deck["cards"]])
+        # A text deck's side is its lines; a Markdown or CSV side is one HTML string whose line
+        # breaks are <br> (scenario texts hold nothing else HTML would change).
+        got = {stem: (deck["name"], [(c["section"], "<br>".join(c["front"]), "<br>".join(c["back"]))
+                                    for c in deck["cards"]])
                for stem, deck in parsed.items()}
-        want = {stem: (title, [(c.section, [c.front], [c.back]) for c in cards])
+        want = {stem: (title, [(c.section, c.front.replace("\n", "<br>"), c.back.replace("\n", "<br>"))
+                                  for c in cards])
                 for stem, (title, cards) in sources.items()}
         self.report.equal(f"{name}: sources parsed as written", got, want)
         check_no_temp_files(self.report, self.root, name)
@@ -854,6 +860,22 @@ def scenario_cloze_edits(report: Report, binary: Path, work: Path) -> None:
                                                       len(col.get_note(nids["c0"]).card_ids()), 2))
 
 
+def scenario_multiline_answers(report: Report, binary: Path, work: Path) -> None:
+    """19. Answers of several lines (a line break kept on the card: lines of a text deck, one
+    Markdown paragraph, a quoted CSV cell): one answer gets a line more, one a line less, one a
+    line reworded. Each is updated in place; the others are unchanged."""
+    v1 = [Card(f"m{i}", "RIVERS", f"Name the three longest rivers of {country}",
+               "\n".join(f"{pseudo_word(40 * i + j).capitalize()}, {100 * (i + 1) + j} kilometres long"
+                         for j in range(3)))
+          for i, country in enumerate(["Veltia", "Dorland", "Kalomia", "Suvonia", "Ritania"])]
+    v2 = list(v1)
+    v2[0] = Card("m0", "RIVERS", v1[0].front, v1[0].back + "\nAll three flow into the sea")
+    v2[1] = Card("m1", "RIVERS", v1[1].front, "\n".join(v1[1].back.split("\n")[:2]))
+    v2[3] = Card("m3", "RIVERS", v1[3].front, v1[3].back.replace("kilometres long", "km long", 1))
+    run_scenario(report, binary, work, "19 answers of several lines edited",
+                 {"rivers": ("RIVERS", v1)}, {"rivers": ("RIVERS", v2)}, updated=3)
+
+
 def check_leftover_temp_files(report: Report, binary: Path, work: Path) -> None:
     """Temporary files a killed build left (in out/, and in the project root where builds once
     staged the lock) are removed by the next build, which itself leaves none."""
@@ -892,6 +914,7 @@ SCENARIOS = [
     ("16 pinned cards rewritten, swapped, moved", scenario_pinned_rewritten),
     ("17 cards reordered, a section renamed", scenario_reordered_section_renamed),
     ("18 cloze deck edits", scenario_cloze_edits),
+    ("19 answers of several lines edited", scenario_multiline_answers),
     ("tmp leftovers of a killed build", check_leftover_temp_files),
 ]
 
