@@ -23,8 +23,8 @@ Scenario 15 saves the same cards in another syntax of each format; scenario 16 p
 only Markdown and CSV can write: its `.txt` run is skipped, with the reason printed; scenario 17
 sorts a deck's cards the other way round and renames a section; scenario 18 edits a cloze deck
 (`notetype = "cloze"`, a table's columns `Text`, `Back Extra`); scenario 19 edits answers of
-several lines. Each format runs twice: as a small deck is built (in memory) and with
-`--stream-above 0` (every deck built from disk).
+several lines; scenario 20 converts a deck to another format. Each format runs twice: as a
+small deck is built (in memory) and with `--stream-above 0` (every deck built from disk).
 
 check.py calls `run_all`; the helpers below come from it.
 """
@@ -110,13 +110,14 @@ BUILD_ARGS: tuple[str, ...] = ()
 DECK_SUFFIXES = {f".{f}" for f in FORMATS}
 
 
-def deck_text(title: str, cards: list[Card], restyled: bool = False, notetype: str = "basic") -> str:
-    """A deck file of `cards` named `title`, in the syntax of FORMAT (docs/format.md);
+def deck_text(title: str, cards: list[Card], restyled: bool = False, notetype: str = "basic",
+              fmt: str = "txt") -> str:
+    """A deck file of `cards` named `title`, in the syntax of `fmt` (docs/format.md);
     `restyled`: the same cards written otherwise, as an editor or a spreadsheet may save them
     (CRLF, other blank lines and quoting, a byte-order mark, columns in another order)."""
-    if FORMAT == "md":
+    if fmt == "md":
         text = _markdown_deck(title, cards, restyled)
-    elif FORMAT == "csv":
+    elif fmt == "csv":
         # A table's columns are named after the note type's fields.
         first, second = ("Text", "Back Extra") if notetype == "cloze" else ("Front", "Back")
         columns = ["Section", second, first] if restyled else [first, second, "Section"]
@@ -188,6 +189,8 @@ class Project:
         self.builds = 0
         # Write the decks in the other, equivalent syntax of the format (scenario 15).
         self.restyled = False
+        # Write the decks in this format instead of the run's (scenario 20).
+        self.format: str | None = None
 
     def write(self, sources: Sources) -> None:
         """Make source-cards/ hold exactly these deck files, in the format of this run."""
@@ -195,11 +198,12 @@ class Project:
             if old.suffix in DECK_SUFFIXES:
                 old.unlink()
         for stem, (title, cards) in sources.items():
-            self.deck_path(stem).write_bytes(deck_text(title, cards, self.restyled, self.notetype).encode("utf-8"))
+            text = deck_text(title, cards, self.restyled, self.notetype, self.format or FORMAT)
+            self.deck_path(stem).write_bytes(text.encode("utf-8"))
 
     def deck_path(self, stem: str) -> Path:
         """The deck file `stem` in the format of this run."""
-        return self.root / "source-cards" / f"{stem}.{FORMAT}"
+        return self.root / "source-cards" / f"{stem}.{self.format or FORMAT}"
 
     def build(self, sources: Sources, epoch: int, args: tuple[str, ...] = ()) -> str:
         """Build at a fixed time; check the binary read the cards as written and left no
@@ -876,6 +880,21 @@ def scenario_multiline_answers(report: Report, binary: Path, work: Path) -> None
                  {"rivers": ("RIVERS", v1)}, {"rivers": ("RIVERS", v2)}, updated=3)
 
 
+def scenario_converted(report: Report, binary: Path, work: Path) -> None:
+    """20. A deck converted to another format under the same name (`.txt` to `.md`, `.md` to
+    `.csv`, `.csv` to `.txt`), one card edited on the way: the cards keep their notes (the
+    edited one updated in place), nothing is new, every history is kept."""
+    target = {"txt": "md", "md": "csv", "csv": "txt"}[FORMAT]
+    v1 = [Card(f"f{i}", "HISTORY", front, back) for i, (front, back) in enumerate(_FACTS)]
+    v2 = [*v1[:7], Card("f7", "HISTORY", v1[7].front, "Nikita Khrushchev, at the 20th Congress."), *v1[8:]]
+
+    def convert(project: Project) -> None:
+        project.format = target
+
+    run_scenario(report, binary, work, f"20 deck converted to .{target}",
+                 {"history": ("HISTORY FACTS", v1)}, {"history": ("HISTORY FACTS", v2)}, between=convert, updated=1)
+
+
 def check_leftover_temp_files(report: Report, binary: Path, work: Path) -> None:
     """Temporary files a killed build left (in out/, and in the project root where builds once
     staged the lock) are removed by the next build, which itself leaves none."""
@@ -915,6 +934,7 @@ SCENARIOS = [
     ("17 cards reordered, a section renamed", scenario_reordered_section_renamed),
     ("18 cloze deck edits", scenario_cloze_edits),
     ("19 answers of several lines edited", scenario_multiline_answers),
+    ("20 deck converted to another format", scenario_converted),
     ("tmp leftovers of a killed build", check_leftover_temp_files),
 ]
 
