@@ -21,11 +21,11 @@ Every scenario runs three times, its decks written as `.txt`, as Markdown (`.md`
 row per card); only the card that breaks scenario 12's build differs in its syntax and error.
 Scenario 15 saves the same cards in another syntax of each format; scenario 16 pins ids, which
 only Markdown and CSV can write, and 21 takes them out again: their `.txt` runs are skipped,
-with the reason printed; scenario 17
-sorts a deck's cards the other way round and renames a section; scenario 18 edits a cloze deck
-(`notetype = "cloze"`, a table's columns `Text`, `Back Extra`); scenario 19 edits answers of
-several lines; scenario 20 converts a deck to another format. Each format runs twice: as a
-small deck is built (in memory) and with `--stream-above 0` (every deck built from disk).
+with the reason printed; scenario 17 sorts a deck's cards the other way round and renames a
+section; scenario 18 edits a cloze deck (`notetype = "cloze"`, a table's columns `Text`,
+`Back Extra`); scenario 19 edits answers of several lines; scenario 20 converts a deck to
+another format. Each format runs twice: as a small deck is built (in memory) and with
+`--stream-above 0` (every deck built from disk).
 
 check.py calls `run_all`; the helpers below come from it.
 """
