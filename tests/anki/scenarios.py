@@ -16,9 +16,9 @@ the card of v1 with the same key (edited when its text differs). Keys never reac
 the binary sees only text. Cards are found in Anki by their exact fields, so every card text in
 a scenario is unique.
 
-Every scenario runs three times, its decks written as `.txt`, as Markdown (`.md`: `# title`,
-`## section`, `Q:` / `A:`) and as CSV (`.csv`: Anki's `#deck:` and `#columns:` header lines, a
-row per card); only the card that breaks scenario 12's build differs in its syntax and error.
+Every scenario runs four times, its decks written as `.txt`, as Markdown (`.md`: `# title`,
+`## section`, `Q:` / `A:`), as CSV and as TSV (`.csv`, `.tsv`: Anki's `#deck:` and `#columns:`
+header lines, a row per card); only the card that breaks scenario 12's build differs in its syntax and error.
 Scenario 15 saves the same cards in another syntax of each format; scenario 16 pins ids, which
 only Markdown and CSV can write, and 21 takes them out again: their `.txt` runs are skipped,
 with the reason printed; scenario 17 sorts a deck's cards the other way round and renames a
@@ -103,7 +103,7 @@ def vocab_deck(prefix: str, language: str, start: int, count: int) -> list[Card]
 # ---------------------------------------------------------------- deck files by format
 
 # The format every Project writes its decks in: run_all runs every scenario once per format.
-FORMATS = ("txt", "md", "csv")
+FORMATS = ("txt", "md", "csv", "tsv")
 FORMAT = "txt"
 # Added to every build: run_all runs every format once more with `--stream-above 0`, every deck
 # built from disk (the path of large decks).
@@ -118,12 +118,14 @@ def deck_text(title: str, cards: list[Card], restyled: bool = False, notetype: s
     (CRLF, other blank lines and quoting, a byte-order mark, columns in another order)."""
     if fmt == "md":
         text = _markdown_deck(title, cards, restyled)
-    elif fmt == "csv":
+    elif fmt in ("csv", "tsv"):
         # A table's columns are named after the note type's fields.
         first, second = ("Text", "Back Extra") if notetype == "cloze" else ("Front", "Back")
         columns = ["Section", second, first] if restyled else [first, second, "Section"]
         columns += ["Guid"] if any(c.pin for c in cards) else []
-        text = _csv_header(title, columns) + "".join(_csv_row(c, columns, restyled) for c in cards)
+        separator = "," if fmt == "csv" else "\t"
+        text = _csv_header(title, columns, separator) + "".join(_csv_row(c, columns, restyled, separator)
+                                                                for c in cards)
     else:
         text = _text_deck(title, cards, restyled)
     return ("\ufeff" + text.replace("\n", "\r\n")) if restyled else text
@@ -159,19 +161,20 @@ def _markdown_deck(title: str, cards: list[Card], restyled: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _csv_header(title: str, columns: list[str]) -> str:
+def _csv_header(title: str, columns: list[str], separator: str) -> str:
     """A CSV table's header: Anki's `#` lines name the deck (a table is otherwise named after
     its file, and scenarios rename decks) and the columns."""
-    return f"#separator:comma\n#deck:{title}\n#columns:{','.join(columns)}\n"
+    name = "comma" if separator == "," else "tab"
+    return f"#separator:{name}\n#deck:{title}\n#columns:{separator.join(columns)}\n"
 
 
-def _csv_row(card: Card, columns: list[str], restyled: bool) -> str:
+def _csv_row(card: Card, columns: list[str], restyled: bool, separator: str) -> str:
     """One RFC 4180 row, quoted where a cell needs it (restyled: every cell quoted)."""
     out = io.StringIO()
     quoting = csv.QUOTE_ALL if restyled else csv.QUOTE_MINIMAL
     cells = {"Front": card.front, "Text": card.front, "Back": card.back, "Back Extra": card.back,
              "Section": card.section, "Guid": card.pin}
-    csv.writer(out, lineterminator="\n", quoting=quoting).writerow([cells[c] for c in columns])
+    csv.writer(out, delimiter=separator, lineterminator="\n", quoting=quoting).writerow([cells[c] for c in columns])
     return out.getvalue()
 
 
@@ -681,7 +684,8 @@ def scenario_moved_into_error(report: Report, binary: Path, work: Path) -> None:
         # E021 (a row of one cell where the header names three) at the card's first line.
         broken_text, code = {"txt": (f"\n{broken.section}\n{broken.front}\n", "E006"),
                              "md": (f"\nQ: {broken.front}\n", "E015"),
-                             "csv": (f"{broken.front}\n", "E021")}[FORMAT]
+                             "csv": (f"{broken.front}\n", "E021"),
+                             "tsv": (f"{broken.front}\n", "E021")}[FORMAT]
         with open(path, "a", encoding="utf-8", newline="") as deck:
             deck.write(broken_text)
         front_line = len(path.read_text(encoding="utf-8").splitlines())
@@ -883,9 +887,9 @@ def scenario_multiline_answers(report: Report, binary: Path, work: Path) -> None
 
 def scenario_converted(report: Report, binary: Path, work: Path) -> None:
     """20. A deck converted to another format under the same name (`.txt` to `.md`, `.md` to
-    `.csv`, `.csv` to `.txt`), one card edited on the way: the cards keep their notes (the
-    edited one updated in place), nothing is new, every history is kept."""
-    target = {"txt": "md", "md": "csv", "csv": "txt"}[FORMAT]
+    `.csv`, `.csv` to `.tsv`, `.tsv` to `.txt`), one card edited on the way: the cards keep
+    their notes (the edited one updated in place), nothing is new, every history is kept."""
+    target = FORMATS[(FORMATS.index(FORMAT) + 1) % len(FORMATS)]
     v1 = [Card(f"f{i}", "HISTORY", front, back) for i, (front, back) in enumerate(_FACTS)]
     v2 = [*v1[:7], Card("f7", "HISTORY", v1[7].front, "Nikita Khrushchev, at the 20th Congress."), *v1[8:]]
 
