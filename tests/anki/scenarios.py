@@ -17,10 +17,11 @@ the binary sees only text. Cards are found in Anki by their exact fields, so eve
 a scenario is unique.
 
 Every scenario runs four times, its decks written as `.txt`, as Markdown (`.md`: `# title`,
-`## section`, `Q:` / `A:`), as CSV and as TSV (`.csv`, `.tsv`: Anki's `#deck:` and `#columns:`
-header lines, a row per card); only the card that breaks scenario 12's build differs in its syntax and error.
-Scenario 15 saves the same cards in another syntax of each format; scenario 16 pins ids, which
-only Markdown and CSV can write, and 21 takes them out again: their `.txt` runs are skipped,
+`## section`, `Q:` / `A:`), as CSV (a header row `Front,Back,Section`, the deck's name in
+ankideck.toml) and as TSV (Anki's `#deck:` and `#columns:` header lines), a row per card;
+only the card that breaks scenario 12's build differs in its syntax and error. Scenario 15
+saves the same cards in another syntax of each format; scenario 16 pins ids, which only
+Markdown and tables can write, and 21 takes them out again: their `.txt` runs are skipped,
 with the reason printed; scenario 17 sorts a deck's cards the other way round and renames a
 section; scenario 18 edits a cloze deck (`notetype = "cloze"`, a table's columns `Text`,
 `Back Extra`); scenario 19 edits answers of several lines; scenario 20 converts a deck to
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import subprocess
 import time
@@ -124,7 +126,10 @@ def deck_text(title: str, cards: list[Card], restyled: bool = False, notetype: s
         columns = ["Section", second, first] if restyled else [first, second, "Section"]
         columns += ["Guid"] if any(c.pin for c in cards) else []
         separator = "," if fmt == "csv" else "\t"
-        text = _csv_header(title, columns, separator) + "".join(_csv_row(c, columns, restyled, separator)
+        # A .csv deck starts with a header row as a user writes it; a .tsv deck with Anki's
+        # `#` header lines, as an export from Anki or `ankideck build --csv` does.
+        header = _csv_row_of(columns, False, separator) if fmt == "csv" else _csv_header(title, columns, separator)
+        text = header + "".join(_csv_row(c, columns, restyled, separator)
                                                                 for c in cards)
     else:
         text = _text_deck(title, cards, restyled)
@@ -170,11 +175,16 @@ def _csv_header(title: str, columns: list[str], separator: str) -> str:
 
 def _csv_row(card: Card, columns: list[str], restyled: bool, separator: str) -> str:
     """One RFC 4180 row, quoted where a cell needs it (restyled: every cell quoted)."""
-    out = io.StringIO()
-    quoting = csv.QUOTE_ALL if restyled else csv.QUOTE_MINIMAL
     cells = {"Front": card.front, "Text": card.front, "Back": card.back, "Back Extra": card.back,
              "Section": card.section, "Guid": card.pin}
-    csv.writer(out, delimiter=separator, lineterminator="\n", quoting=quoting).writerow([cells[c] for c in columns])
+    return _csv_row_of([cells[c] for c in columns], restyled, separator)
+
+
+def _csv_row_of(cells: list[str], quote_all: bool, separator: str) -> str:
+    """RFC 4180: cells quoted where they need it, or all of them."""
+    out = io.StringIO()
+    quoting = csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    csv.writer(out, delimiter=separator, lineterminator="\n", quoting=quoting).writerow(cells)
     return out.getvalue()
 
 
@@ -188,8 +198,6 @@ class Project:
         (root / "source-cards").mkdir(parents=True)
         # The note type of every deck (ankideck.toml's defaults): `basic` or `cloze`.
         self.notetype = notetype
-        if notetype != "basic":
-            (root / "ankideck.toml").write_text(f'[defaults]\nnotetype = "{notetype}"\n', encoding="utf-8")
         self.builds = 0
         # Write the decks in the other, equivalent syntax of the format (scenario 15).
         self.restyled = False
@@ -197,7 +205,19 @@ class Project:
         self.format: str | None = None
 
     def write(self, sources: Sources) -> None:
-        """Make source-cards/ hold exactly these deck files, in the format of this run."""
+        """Make source-cards/ hold exactly these deck files, in the format of this run, and
+        ankideck.toml the settings they need: the note type, and the names of `.csv` decks
+        (written with a plain header row, so named by the settings; `.tsv` decks name
+        themselves in Anki's `#deck:` header line)."""
+        fmt = self.format or FORMAT
+        settings = [f'[defaults]\nnotetype = "{self.notetype}"\n'] if self.notetype != "basic" else []
+        if fmt == "csv":
+            settings += [f"[decks.{stem}]\nname = {json.dumps(title)}\n" for stem, (title, _) in sources.items()]
+        toml = self.root / "ankideck.toml"
+        if settings:
+            toml.write_text("\n".join(settings), encoding="utf-8")
+        elif toml.exists():
+            toml.unlink()
         for old in (self.root / "source-cards").glob("*.*"):
             if old.suffix in DECK_SUFFIXES:
                 old.unlink()
