@@ -66,8 +66,9 @@ class Card:
 
     def fields(self) -> tuple[str, ...]:
         """The note fields Anki must show for this card."""
-        return tuple(expected_note({"section": self.section, "front": self.front.split("\n"),
-                                              "back": self.back.split("\n")})["fields"])
+        # A side of several lines is written so in every format; Anki shows them joined by <br>.
+        card = {"section": self.section, "front": self.front.split("\n"), "back": self.back.split("\n")}
+        return tuple(expected_note(card)["fields"])
 
 
 # A deck file: (title, cards). Sources: file stem -> deck file.
@@ -129,8 +130,7 @@ def deck_text(title: str, cards: list[Card], restyled: bool = False, notetype: s
         # A .csv deck starts with a header row as a user writes it; a .tsv deck with Anki's
         # `#` header lines, as an export from Anki or `ankideck build --csv` does.
         header = _csv_row_of(columns, False, separator) if fmt == "csv" else _csv_header(title, columns, separator)
-        text = header + "".join(_csv_row(c, columns, restyled, separator)
-                                                                for c in cards)
+        text = header + "".join(_csv_row(c, columns, restyled, separator) for c in cards)
     else:
         text = _text_deck(title, cards, restyled)
     return ("\ufeff" + text.replace("\n", "\r\n")) if restyled else text
@@ -167,8 +167,8 @@ def _markdown_deck(title: str, cards: list[Card], restyled: bool) -> str:
 
 
 def _csv_header(title: str, columns: list[str], separator: str) -> str:
-    """A CSV table's header: Anki's `#` lines name the deck (a table is otherwise named after
-    its file, and scenarios rename decks) and the columns."""
+    """A table's header as Anki's `#` lines: the separator, the deck's name (a table is
+    otherwise named after its file or the settings, and scenarios rename decks), the columns."""
     name = "comma" if separator == "," else "tab"
     return f"#separator:{name}\n#deck:{title}\n#columns:{separator.join(columns)}\n"
 
