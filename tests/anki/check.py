@@ -8,8 +8,9 @@ collection file inside the package, CSV import, and the rebuild scenario
 and the identity scenarios of scenarios.py (a replaced answer, cards moved
 between files, a split, a rename with a new title, a swap, a cut lock, a stale
 CSV, merged branches, template cards replaced, parallel language decks, a card
-moved into a file with an error, a git revert: no duplicate, stolen history or
-lost update in Anki), and the card generation cases of cardgen.py (every note
+moved into a file with an error, a git revert, ...: each with its decks in
+.txt, .md, .csv and .tsv files; no duplicate, stolen history or lost update in
+Anki), and the card generation cases of cardgen.py (every note
 type: the cards Anki creates are the ones ankideck expects). After every build,
 no `.ankideck-*.tmp` file is left in out/ or the project root.
 Expected field values are computed here from `ankideck check --format json`,

@@ -16,15 +16,30 @@ the card of v1 with the same key (edited when its text differs). Keys never reac
 the binary sees only text. Cards are found in Anki by their exact fields, so every card text in
 a scenario is unique.
 
+Every scenario runs four times, its decks written as `.txt`, as Markdown (`.md`: `# title`,
+`## section`, `Q:` / `A:`), as CSV (a header row `Front,Back,Section`, the deck's name in
+ankideck.toml) and as TSV (Anki's `#deck:` and `#columns:` header lines), a row per card;
+only the card that breaks scenario 12's build differs in its syntax and error. Scenario 15
+saves the same cards in another syntax of each format; scenario 16 pins ids, which only
+Markdown and tables can write, and 21 takes them out again: their `.txt` runs are skipped,
+with the reason printed; scenario 17 sorts a deck's cards the other way round and renames a
+section; scenario 18 edits a cloze deck (`notetype = "cloze"`, a table's columns `Text`,
+`Back Extra`); scenario 19 edits answers of several lines; scenario 20 converts a deck to
+another format. Each format runs twice: as a small deck is built (in memory) and with
+`--stream-above 0` (every deck built from disk).
+
 check.py calls `run_all`; the helpers below come from it.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from anki.collection import Collection
@@ -45,10 +60,15 @@ class Card:
     section: str
     front: str
     back: str
+    # The id the source pins the card's note with (Markdown `<!-- id: … -->`, a CSV `Guid`
+    # cell), if any: how the card is written, not what Anki shows.
+    pin: str = field(default="", compare=False)
 
     def fields(self) -> tuple[str, ...]:
         """The note fields Anki must show for this card."""
-        return tuple(expected_note({"section": self.section, "front": [self.front], "back": [self.back]})["fields"])
+        # A side of several lines is written so in every format; Anki shows them joined by <br>.
+        card = {"section": self.section, "front": self.front.split("\n"), "back": self.back.split("\n")}
+        return tuple(expected_note(card)["fields"])
 
 
 # A deck file: (title, cards). Sources: file stem -> deck file.
@@ -83,27 +103,131 @@ def vocab_deck(prefix: str, language: str, start: int, count: int) -> list[Card]
     return [vocab(f"{prefix}{i}", language, start + i) for i in range(count)]
 
 
+# ---------------------------------------------------------------- deck files by format
+
+# The format every Project writes its decks in: run_all runs every scenario once per format.
+FORMATS = ("txt", "md", "csv", "tsv")
+FORMAT = "txt"
+# Added to every build: run_all runs every format once more with `--stream-above 0`, every deck
+# built from disk (the path of large decks).
+BUILD_ARGS: tuple[str, ...] = ()
+DECK_SUFFIXES = {f".{f}" for f in FORMATS}
+
+
+def deck_text(title: str, cards: list[Card], restyled: bool = False, notetype: str = "basic",
+              fmt: str = "txt") -> str:
+    """A deck file of `cards` named `title`, in the syntax of `fmt` (docs/format.md);
+    `restyled`: the same cards written otherwise, as an editor or a spreadsheet may save them
+    (CRLF, other blank lines and quoting, a byte-order mark, columns in another order)."""
+    if fmt == "md":
+        text = _markdown_deck(title, cards, restyled)
+    elif fmt in ("csv", "tsv"):
+        # A table's columns are named after the note type's fields.
+        first, second = ("Text", "Back Extra") if notetype == "cloze" else ("Front", "Back")
+        columns = ["Section", second, first] if restyled else [first, second, "Section"]
+        columns += ["Guid"] if any(c.pin for c in cards) else []
+        separator = "," if fmt == "csv" else "\t"
+        # A .csv deck starts with a header row as a user writes it; a .tsv deck with Anki's
+        # `#` header lines, as an export from Anki or `ankideck build --csv` does.
+        header = _csv_row_of(columns, False, separator) if fmt == "csv" else _csv_header(title, columns, separator)
+        text = header + "".join(_csv_row(c, columns, restyled, separator) for c in cards)
+    else:
+        text = _text_deck(title, cards, restyled)
+    return ("\ufeff" + text.replace("\n", "\r\n")) if restyled else text
+
+
+def _text_deck(title: str, cards: list[Card], restyled: bool) -> str:
+    """The text format: a title line, then per card its section line, front and back
+    (restyled: two blank lines between cards)."""
+    lines = [f"{title} Flashcards"]
+    for card in cards:
+        # The front stops mid-sentence, which ends it; `---` only where it does not.
+        separator = ["---"] if card.front.rstrip("\"')]»’”").endswith((".", "!", "?", "…")) else []
+        lines += ["", *([""] if restyled else []), card.section, card.front, *separator, card.back]
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_deck(title: str, cards: list[Card], restyled: bool) -> str:
+    """Markdown: `# title`, a `## section` heading where the section changes, `Q:` / `A:`
+    (restyled: a heading above every card, each side on the line below its `Q:` / `A:`).
+    Scenario texts hold no Markdown syntax, so each side renders to its own text."""
+    lines = [f"# {title}"]
+    section = None
+    for card in cards:
+        if card.section != section or restyled:
+            lines += ["", f"## {card.section}"]
+            section = card.section
+        if restyled:
+            lines += ["", "Q:", card.front, "", "A:", card.back]
+        else:
+            lines += ["", f"Q: {card.front}", f"A: {card.back}"]
+        if card.pin:
+            lines.append(f"<!-- id: {card.pin} -->")
+    return "\n".join(lines) + "\n"
+
+
+def _csv_header(title: str, columns: list[str], separator: str) -> str:
+    """A table's header as Anki's `#` lines: the separator, the deck's name (a table is
+    otherwise named after its file or the settings, and scenarios rename decks), the columns."""
+    name = "comma" if separator == "," else "tab"
+    return f"#separator:{name}\n#deck:{title}\n#columns:{separator.join(columns)}\n"
+
+
+def _csv_row(card: Card, columns: list[str], restyled: bool, separator: str) -> str:
+    """One RFC 4180 row, quoted where a cell needs it (restyled: every cell quoted)."""
+    cells = {"Front": card.front, "Text": card.front, "Back": card.back, "Back Extra": card.back,
+             "Section": card.section, "Guid": card.pin}
+    return _csv_row_of([cells[c] for c in columns], restyled, separator)
+
+
+def _csv_row_of(cells: list[str], quote_all: bool, separator: str) -> str:
+    """RFC 4180: cells quoted where they need it, or all of them."""
+    out = io.StringIO()
+    quoting = csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    csv.writer(out, delimiter=separator, lineterminator="\n", quoting=quoting).writerow(cells)
+    return out.getvalue()
+
+
 # ---------------------------------------------------------------- the project
 
 class Project:
     """A temp project driven through the release binary; every build is checked for leftovers."""
 
-    def __init__(self, report: Report, binary: Path, root: Path, tag: str) -> None:
+    def __init__(self, report: Report, binary: Path, root: Path, tag: str, notetype: str = "basic") -> None:
         self.report, self.binary, self.root, self.tag = report, binary, root, tag
         (root / "source-cards").mkdir(parents=True)
+        # The note type of every deck (ankideck.toml's defaults): `basic` or `cloze`.
+        self.notetype = notetype
         self.builds = 0
+        # Write the decks in the other, equivalent syntax of the format (scenario 15).
+        self.restyled = False
+        # Write the decks in this format instead of the run's (scenario 20).
+        self.format: str | None = None
 
     def write(self, sources: Sources) -> None:
-        """Make source-cards/ hold exactly these deck files."""
-        for old in (self.root / "source-cards").glob("*.txt"):
-            old.unlink()
+        """Make source-cards/ hold exactly these deck files, in the format of this run, and
+        ankideck.toml the settings they need: the note type, and the names of `.csv` decks
+        (written with a plain header row, so named by the settings; `.tsv` decks name
+        themselves in Anki's `#deck:` header line)."""
+        fmt = self.format or FORMAT
+        settings = [f'[defaults]\nnotetype = "{self.notetype}"\n'] if self.notetype != "basic" else []
+        if fmt == "csv":
+            settings += [f"[decks.{stem}]\nname = {json.dumps(title)}\n" for stem, (title, _) in sources.items()]
+        toml = self.root / "ankideck.toml"
+        if settings:
+            toml.write_text("\n".join(settings), encoding="utf-8")
+        elif toml.exists():
+            toml.unlink()
+        for old in (self.root / "source-cards").glob("*.*"):
+            if old.suffix in DECK_SUFFIXES:
+                old.unlink()
         for stem, (title, cards) in sources.items():
-            lines = [f"{title} Flashcards"]
-            for card in cards:
-                # The front stops mid-sentence, which ends it; `---` only where it does not.
-                separator = ["---"] if card.front.rstrip("\"')]»’”").endswith((".", "!", "?", "…")) else []
-                lines += ["", card.section, card.front, *separator, card.back]
-            (self.root / "source-cards" / f"{stem}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+            text = deck_text(title, cards, self.restyled, self.notetype, self.format or FORMAT)
+            self.deck_path(stem).write_bytes(text.encode("utf-8"))
+
+    def deck_path(self, stem: str) -> Path:
+        """The deck file `stem` in the format of this run."""
+        return self.root / "source-cards" / f"{stem}.{self.format or FORMAT}"
 
     def build(self, sources: Sources, epoch: int, args: tuple[str, ...] = ()) -> str:
         """Build at a fixed time; check the binary read the cards as written and left no
@@ -112,14 +236,18 @@ class Project:
         name = f"{self.tag}: build {self.builds}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANKIDECK_") and k != "SOURCE_DATE_EPOCH"}
         env["SOURCE_DATE_EPOCH"] = str(epoch)
-        proc = subprocess.run([str(self.binary), "build", "--out", "out", *args], cwd=self.root, env=env,
+        proc = subprocess.run([str(self.binary), "build", "--out", "out", *BUILD_ARGS, *args], cwd=self.root, env=env,
                               capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"{name}: ankideck build exited {proc.returncode}:\n{proc.stderr}")
         parsed = parse_source(self.binary, self.root)
-        got = {stem: (deck["name"], [(c["section"], c["front"], c["back"]) for c in deck["cards"]])
+        # A text deck's side is its lines; a Markdown or CSV side is one HTML string whose line
+        # breaks are <br> (scenario texts hold nothing else HTML would change).
+        got = {stem: (deck["name"], [(c["section"], "<br>".join(c["front"]), "<br>".join(c["back"]))
+                                    for c in deck["cards"]])
                for stem, deck in parsed.items()}
-        want = {stem: (title, [(c.section, [c.front], [c.back]) for c in cards])
+        want = {stem: (title, [(c.section, c.front.replace("\n", "<br>"), c.back.replace("\n", "<br>"))
+                                  for c in cards])
                 for stem, (title, cards) in sources.items()}
         self.report.equal(f"{name}: sources parsed as written", got, want)
         check_no_temp_files(self.report, self.root, name)
@@ -214,9 +342,12 @@ def measure(col: Collection, v1: dict[str, Card], v1_nids: dict[str, int], revie
     with_history = set(col.db.list("select distinct cid from revlog"))
     kept_keys = [k for k in reviewed_keys if k in v2]
     # Kept: the v2 text is on the reviewed v1 note and on no other note (a duplicate would be the
-    # card the user studies from now on, without the history), and the reviews are still there.
+    # card the user studies from now on, without the history), and the reviews are still there:
+    # the note's reviewed cards are still its cards, with their revlog (a card the edit added,
+    # for a new cloze deletion, has none yet).
     kept = sum(1 for k in kept_keys if by_fields.get(v2[k].fields()) == [v1_nids[k]]
-               and set(col.get_note(v1_nids[k]).card_ids()) <= with_history)
+               and set(col.get_note(v1_nids[k]).card_ids()) & reviewed
+               and set(col.get_note(v1_nids[k]).card_ids()) & reviewed <= with_history)
     return Outcome(len(v2), len(new_nids), sum(1 for k in v2 if k not in v1), log.get("updated", 0),
                    duplicates, stolen, lost, kept, len(kept_keys), missing)
 
@@ -253,11 +384,13 @@ def judge(report: Report, tag: str, out: Outcome, updated: int | None = None) ->
 
 def run_scenario(report: Report, binary: Path, work: Path, tag: str, v1_sources: Sources, v2_sources: Sources,
                  reviewed_keys: set[str] | None = None, between=None, before_v1=None,
-                 updated: int | None = None, v1_args: tuple[str, ...] = ()) -> Outcome | None:
+                 updated: int | None = None, v1_args: tuple[str, ...] = (), notetype: str = "basic",
+                 after=None) -> Outcome | None:
     """Build v1 (with `v1_args`), import, review (`reviewed_keys`, default all), run
     `between(project)`, build v2, import into the same collection, Check Database, measure, print
-    and judge."""
-    project = Project(report, binary, work / "project", tag)
+    and judge; every deck is of `notetype`; `after(col, v1_nids)` checks more before the
+    collection closes."""
+    project = Project(report, binary, work / "project", tag, notetype)
     if before_v1 is not None:
         before_v1(project)
     v1, v2 = all_cards(v1_sources), all_cards(v2_sources)
@@ -285,6 +418,8 @@ def run_scenario(report: Report, binary: Path, work: Path, tag: str, v1_sources:
         message, ok = col.fix_integrity()
         report.check(f"{tag}: Check Database after the v2 import", ok, repr(message))
         out = measure(col, v1, v1_nids, reviewed, v2, log2)
+        if after is not None:
+            after(col, v1_nids)
     finally:
         col.close()
     print_table(tag, (tag, out))
@@ -564,19 +699,25 @@ def scenario_moved_into_error(report: Report, binary: Path, work: Path) -> None:
 
     def build_with_error(project: Project) -> None:
         project.write(v2)
-        path = project.root / "source-cards" / "b.txt"
-        with open(path, "a", encoding="utf-8") as deck:
-            deck.write(f"\n{broken.section}\n{broken.front}\n")
+        path = project.deck_path("b")
+        # A card without its answer, as each format writes it: E006 (text), E015 (Markdown),
+        # E021 (a row of one cell where the header names three) at the card's first line.
+        broken_text, code = {"txt": (f"\n{broken.section}\n{broken.front}\n", "E006"),
+                             "md": (f"\nQ: {broken.front}\n", "E015"),
+                             "csv": (f"{broken.front}\n", "E021"),
+                             "tsv": (f"{broken.front}\n", "E021")}[FORMAT]
+        with open(path, "a", encoding="utf-8", newline="") as deck:
+            deck.write(broken_text)
         front_line = len(path.read_text(encoding="utf-8").splitlines())
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANKIDECK_") and k != "SOURCE_DATE_EPOCH"}
         env["SOURCE_DATE_EPOCH"] = str((EPOCH_V1 + EPOCH_V2) // 2)
-        proc = subprocess.run([str(project.binary), "build", "--out", "out"], cwd=project.root, env=env,
+        proc = subprocess.run([str(project.binary), "build", "--out", "out", *BUILD_ARGS], cwd=project.root, env=env,
                               capture_output=True, text=True)
         print("    build with the error:\n" + "".join(f"      {line[:160]}\n" for line in proc.stderr.splitlines()),
               end="")
         report.equal("12 moved into a file with an error: the build exits 1", proc.returncode, 1)
         report.check("12 moved into a file with an error: the build names the line of the error",
-                     f"b.txt:{front_line}:1: error[E006]" in proc.stderr, proc.stderr)
+                     f"b.{FORMAT}:{front_line}:1: error[{code}]" in proc.stderr, proc.stderr)
 
     run_scenario(report, binary, work, "12 card moved into a file with an error",
                  {"a": ("VELTISH", a), "b": ("DORISH", b)},
@@ -676,6 +817,124 @@ def scenario_older_lock_checked_out(report: Report, binary: Path, work: Path) ->
     RESULTS.append((tag, out))
 
 
+def scenario_restyled(report: Report, binary: Path, work: Path) -> None:
+    """15. The same cards saved in another syntax of their format, as another editor or a
+    spreadsheet writes them: a byte-order mark and CRLF line ends; for a text deck more blank
+    lines; for Markdown a heading above every card and each side on the line below `Q:`/`A:`;
+    for CSV every cell quoted and the columns in another order. No note is new or updated, and
+    the package is the same bytes as before."""
+    cards = vocab_deck("v", "Veltish", 0, 20) + [Card(f"f{i}", "HISTORY", front, back)
+                                                 for i, (front, back) in enumerate(_FACTS)]
+    sources: Sources = {"mixed": ("MIXED", cards)}
+    before: dict[str, bytes] = {}
+
+    def restyle(project: Project) -> None:
+        before["apkg"] = project.package("mixed").read_bytes()
+        project.restyled = True
+
+    out = run_scenario(report, binary, work, "15 same cards, restyled file", sources, sources,
+                       between=restyle, updated=0)
+    if out is not None:
+        after = (work / "project" / "out" / "mixed.apkg").read_bytes()
+        report.check("15 same cards, restyled file: the package is the same bytes", after == before["apkg"],
+                     "the v2 package differs from v1's")
+
+
+def scenario_pinned_rewritten(report: Report, binary: Path, work: Path) -> None:
+    """16. Cards pinned by id (Markdown `<!-- id: … -->`, a CSV `Guid` column), every card of
+    the deck: one is rewritten on both sides (no text left to match it by), two swap places and
+    one moves to a new file. The pin wins: the rewritten card updates its note in place, the
+    others keep theirs, every history is kept. The text format has no syntax to pin an id, so
+    its run is skipped, saying so."""
+    if FORMAT == "txt":
+        print("    SKIP for .txt decks: the text format has no syntax to pin a card's id "
+              "(only Markdown `<!-- id: … -->` and a table's `Guid` column do)")
+        return
+    v1 = [Card(f"f{i}", "HISTORY", front, back, pin=f"fact-{i}") for i, (front, back) in enumerate(_FACTS)]
+    rewritten = Card("f3", "HISTORY", "Which canal opened in 1869 links the Mediterranean to the Red Sea",
+                     "The Suez Canal, built by Ferdinand de Lesseps.", pin="fact-3")
+    v2 = [*v1[:3], rewritten, v1[4], v1[6], v1[5], *v1[7:9]]
+    run_scenario(report, binary, work, "16 pinned cards rewritten, swapped, moved",
+                 {"history": ("HISTORY FACTS", v1)},
+                 {"history": ("HISTORY FACTS", v2), "more": ("MORE FACTS", [v1[9]])}, updated=1)
+
+
+def scenario_reordered_section_renamed(report: Report, binary: Path, work: Path) -> None:
+    """17. The cards of a deck sorted the other way round (as a spreadsheet sorts its rows) and
+    one section renamed (`ANIMALS` to `GERMAN ANIMALS`, its heading in Markdown, its cells in a
+    table): the renamed section's notes are updated in place, the others are unchanged, no note
+    is new and every history is kept."""
+    animals = [german(a, w) for a, w in _ANIMALS]
+    facts = [Card(f"f{i}", "HISTORY", front, back) for i, (front, back) in enumerate(_FACTS)]
+    renamed = [Card(c.key, "GERMAN ANIMALS", c.front, c.back) for c in animals]
+    run_scenario(report, binary, work, "17 cards reordered, a section renamed",
+                 {"mixed": ("MIXED", animals + facts)},
+                 {"mixed": ("MIXED", list(reversed(renamed + facts)))}, updated=len(animals))
+
+
+def scenario_cloze_edits(report: Report, binary: Path, work: Path) -> None:
+    """18. A cloze deck (`notetype = "cloze"`): one note gains a second deletion, one's Back
+    Extra is reworded, one is removed, one is added. The two edited notes are updated in place
+    (Anki adds the new deletion's card to its note), nothing is duplicated, histories are kept."""
+    v1 = [Card(f"c{i}", "CAPITALS", f"{{{{c1::{city}}}}} is the capital city of {country}.",
+               f"It lies on the river {river}.") for i, (country, city, river) in enumerate(_CAPITALS)]
+    v2 = list(v1)
+    v2[0] = Card("c0", "CAPITALS", "{{c1::Paris}} is the capital city of {{c2::France}}.", v1[0].back)
+    v2[2] = Card("c2", "CAPITALS", v1[2].front, "It lies on the river Tiber, in Lazio.")
+    del v2[4]
+    v2.append(Card("c9", "CAPITALS", "{{c1::Madrid}} is the capital city of Spain.", "It lies on the Manzanares."))
+    run_scenario(report, binary, work, "18 cloze deck edits",
+                 {"capitals": ("CAPITALS", v1)}, {"capitals": ("CAPITALS", v2)}, updated=2, notetype="cloze",
+                 after=lambda col, nids: report.equal("18 cloze deck edits: the note with a new deletion has 2 cards",
+                                                      len(col.get_note(nids["c0"]).card_ids()), 2))
+
+
+def scenario_multiline_answers(report: Report, binary: Path, work: Path) -> None:
+    """19. Answers of several lines (a line break kept on the card: lines of a text deck, one
+    Markdown paragraph, a quoted CSV cell): one answer gets a line more, one a line less, one a
+    line reworded. Each is updated in place; the others are unchanged."""
+    v1 = [Card(f"m{i}", "RIVERS", f"Name the three longest rivers of {country}",
+               "\n".join(f"{pseudo_word(40 * i + j).capitalize()}, {100 * (i + 1) + j} kilometres long"
+                         for j in range(3)))
+          for i, country in enumerate(["Veltia", "Dorland", "Kalomia", "Suvonia", "Ritania"])]
+    v2 = list(v1)
+    v2[0] = Card("m0", "RIVERS", v1[0].front, v1[0].back + "\nAll three flow into the sea")
+    v2[1] = Card("m1", "RIVERS", v1[1].front, "\n".join(v1[1].back.split("\n")[:2]))
+    v2[3] = Card("m3", "RIVERS", v1[3].front, v1[3].back.replace("kilometres long", "km long", 1))
+    run_scenario(report, binary, work, "19 answers of several lines edited",
+                 {"rivers": ("RIVERS", v1)}, {"rivers": ("RIVERS", v2)}, updated=3)
+
+
+def scenario_converted(report: Report, binary: Path, work: Path) -> None:
+    """20. A deck converted to another format under the same name (`.txt` to `.md`, `.md` to
+    `.csv`, `.csv` to `.tsv`, `.tsv` to `.txt`), one card edited on the way: the cards keep
+    their notes (the edited one updated in place), nothing is new, every history is kept."""
+    target = FORMATS[(FORMATS.index(FORMAT) + 1) % len(FORMATS)]
+    v1 = [Card(f"f{i}", "HISTORY", front, back) for i, (front, back) in enumerate(_FACTS)]
+    v2 = [*v1[:7], Card("f7", "HISTORY", v1[7].front, "Nikita Khrushchev, at the 20th Congress."), *v1[8:]]
+
+    def convert(project: Project) -> None:
+        project.format = target
+
+    run_scenario(report, binary, work, f"20 deck converted to .{target}",
+                 {"history": ("HISTORY FACTS", v1)}, {"history": ("HISTORY FACTS", v2)}, between=convert, updated=1)
+
+
+def scenario_pins_removed(report: Report, binary: Path, work: Path) -> None:
+    """21. Pins taken out again (the `<!-- id: … -->` lines deleted, the `Guid` column dropped),
+    one card's answer edited on the way: the notes are matched by their text as any card is, so
+    nothing is new and the edited card is updated in place. The text format has no pins: its run
+    is skipped, saying so."""
+    if FORMAT == "txt":
+        print("    SKIP for .txt decks: the text format has no syntax to pin a card's id")
+        return
+    v1 = [Card(f"f{i}", "HISTORY", front, back, pin=f"fact-{i}") for i, (front, back) in enumerate(_FACTS)]
+    v2 = [Card(c.key, c.section, c.front, c.back) for c in v1]
+    v2[8] = Card("f8", "HISTORY", v1[8].front, "New Economic Policy (NEP).")
+    run_scenario(report, binary, work, "21 pins removed, one card edited",
+                 {"history": ("HISTORY FACTS", v1)}, {"history": ("HISTORY FACTS", v2)}, updated=1)
+
+
 def check_leftover_temp_files(report: Report, binary: Path, work: Path) -> None:
     """Temporary files a killed build left (in out/, and in the project root where builds once
     staged the lock) are removed by the next build, which itself leaves none."""
@@ -710,23 +969,48 @@ SCENARIOS = [
     ("12 card moved into a file with an error", scenario_moved_into_error),
     ("13 git revert of an edit", scenario_git_revert),
     ("14 older lock checked out", scenario_older_lock_checked_out),
+    ("15 same cards, restyled file", scenario_restyled),
+    ("16 pinned cards rewritten, swapped, moved", scenario_pinned_rewritten),
+    ("17 cards reordered, a section renamed", scenario_reordered_section_renamed),
+    ("18 cloze deck edits", scenario_cloze_edits),
+    ("19 answers of several lines edited", scenario_multiline_answers),
+    ("20 deck converted to another format", scenario_converted),
+    ("21 pins removed, one card edited", scenario_pins_removed),
     ("tmp leftovers of a killed build", check_leftover_temp_files),
 ]
 
 
 def run_all(report: Report, binary: Path, work: Path, only: list[str] | None = None) -> None:
-    """Run every scenario (or those whose number is in `only`) in its own directory, then print
-    one table of them all."""
+    """Run every scenario (or those whose number is in `only`) once per deck format (text,
+    Markdown, CSV), then each format again with every deck built from disk, each run in its own
+    directory; then print one table of them all. The text run's checks are named as they always
+    were; the others' start with their format."""
+    global FORMAT, BUILD_ARGS  # noqa: PLW0603 - Project reads them; one run at a time
     RESULTS.clear()
-    for name, func in SCENARIOS:
-        if only and name.split()[0] not in only:
-            continue
-        directory = work / f"scenario-{name.split()[0]}"
-        directory.mkdir()
-        report.guard(f"(e) scenario {name}", func, binary, directory)
+    prefix = report.prefix
+    runs = [(fmt, ()) for fmt in FORMATS] + [(fmt, ("--stream-above", "0")) for fmt in FORMATS]
+    try:
+        for fmt, args in runs:
+            FORMAT, BUILD_ARGS = fmt, args
+            label = "" if (fmt, args) == ("txt", ()) else f"[{fmt}{', from disk' if args else ''}] "
+            report.prefix = prefix + label
+            print(f"\n=== identity scenarios, decks in .{fmt} files{', built from disk' if args else ''}")
+            for name, func in SCENARIOS:
+                if only and name.split()[0] not in only:
+                    continue
+                number = name.split()[0]
+                suffix = label.strip("[] ").replace(", from disk", "-disk")
+                directory = work / (f"scenario-{number}-{suffix}" if label else f"scenario-{number}")
+                directory.mkdir()
+                done = len(RESULTS)
+                report.guard(f"(e) scenario {name}", func, binary, directory)
+                RESULTS[done:] = [(label + tag, out) for tag, out in RESULTS[done:]]
+    finally:
+        FORMAT, BUILD_ARGS = "txt", ()
+        report.prefix = prefix
     if RESULTS:
         print()
-        print_table("identity scenarios in real Anki (issue 9)", *RESULTS)
+        print_table("identity scenarios in real Anki (issue 9), per deck format", *RESULTS)
 
 
 if __name__ == "__main__":  # pragma: no cover - run through check.py
