@@ -114,6 +114,20 @@ fn a_font_is_packed_under_a_versioned_underscore_name_with_the_decks_whose_style
 }
 
 #[test]
+fn a_custom_note_types_stylesheet_gets_the_font_too_and_a_deck_built_from_disk_the_same_bytes() {
+    let dir = project();
+    write(dir.path(), "plain.css", b"@font-face { font-family: I; src: url(fonts/Inter.woff2); }\n");
+    assert_eq!(run(dir.path(), &["build"]).code, 0);
+    let plain = dir.path().join("out/plain.apkg");
+    assert_eq!(packed_media(&plain), [(versioned(FONT), FONT.to_vec())]);
+    assert_eq!(css_of(&plain), format!("@font-face {{ font-family: I; src: url({}); }}\n", versioned(FONT)));
+    let first = std::fs::read(&plain).unwrap();
+    let streamed = run(dir.path(), &["build", "--force", "--stream-above", "0"]);
+    assert_eq!(streamed.code, 0, "{}", streamed.stderr);
+    assert!(std::fs::read(&plain).unwrap() == first);
+}
+
+#[test]
 fn an_edited_font_gets_a_new_name_and_rebuilds_only_the_decks_that_use_it() {
     let dir = project();
     assert_eq!(run(dir.path(), &["build"]).code, 0);
@@ -143,15 +157,17 @@ fn an_edited_font_gets_a_new_name_and_rebuilds_only_the_decks_that_use_it() {
 fn a_missing_or_outside_asset_is_an_error_at_its_key_and_nothing_is_built() {
     let dir = project();
     std::fs::remove_file(dir.path().join("fonts/Inter.woff2")).unwrap();
-    let missing = run(dir.path(), &["build"]);
-    assert_eq!(missing.code, 1, "{}", missing.stderr);
-    assert!(
-        missing.stderr.contains(
-            "ankideck.toml:2:11: error: the asset fonts/Inter.woff2 does not exist (key `defaults.assets[0]`)"
-        ),
-        "{}",
-        missing.stderr
-    );
+    for command in ["build", "check"] {
+        let missing = run(dir.path(), &[command]);
+        assert_eq!(missing.code, 1, "{command}: {}", missing.stderr);
+        assert!(
+            missing.stderr.contains(
+                "ankideck.toml:2:11: error: the asset fonts/Inter.woff2 does not exist (key `defaults.assets[0]`)"
+            ),
+            "{command}: {}",
+            missing.stderr
+        );
+    }
     assert!(!dir.path().join("out/words.apkg").exists());
 
     let dir = project();
