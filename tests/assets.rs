@@ -107,6 +107,7 @@ fn a_font_is_packed_under_a_versioned_underscore_name_with_the_decks_whose_style
     let css = css_of(&words);
     assert!(css.contains(&format!("src: url(\"{}\") format(\"woff2\")", versioned(FONT))), "{css}");
     assert!(!css.contains("fonts/Inter.woff2"), "{css}");
+    assert!(!build.stderr.contains("W007"), "{}", build.stderr);
     // The custom note type's stylesheet does not use it: its deck does not carry it.
     let plain = dir.path().join("out/plain.apkg");
     assert_eq!(packed_media(&plain), []);
@@ -206,4 +207,20 @@ fn two_assets_of_one_file_name_are_an_error_and_a_deck_table_has_no_assets() {
     let in_deck = run(dir.path(), &["build"]);
     assert_eq!(in_deck.code, 1, "{}", in_deck.stderr);
     assert!(in_deck.stderr.contains("unknown key `assets`"), "{}", in_deck.stderr);
+}
+
+#[test]
+fn an_asset_no_stylesheet_names_is_a_warning_at_its_key() {
+    let dir = project();
+    write(dir.path(), "source-cards/ankideck.css", b"@font-face { font-family: I; src: url(Intr.woff2); }\n");
+    let build = run(dir.path(), &["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    assert!(
+        build.stderr.contains(
+            "ankideck.toml:2:11: warning[W007]: no stylesheet names the asset fonts/Inter.woff2 in a `url(...)`, so no deck packs it (key `defaults.assets[0]`)"
+        ),
+        "{}",
+        build.stderr
+    );
+    assert_eq!(packed_media(&dir.path().join("out/words.apkg")), []);
 }

@@ -347,3 +347,27 @@ pub fn with_assets(mut files: Vec<MediaFile>, assets: &[MediaFile], css: &str) -
     files.sort_by(|a, b| a.name.cmp(&b.name));
     files
 }
+
+/// A warning (W007, at its line in the settings file) for each asset that no note type of the
+/// build names in its stylesheet: no package carries it, which is most likely a misspelt
+/// `url(...)`.
+pub fn unused_assets(
+    project: &crate::settings::Settings,
+    assets: &[MediaFile],
+    notetypes: &[crate::notetype::Notetype],
+) -> Vec<Diagnostic> {
+    let Some(file) = project.file() else { return Vec::new() };
+    (project.assets().iter().zip(assets))
+        .filter(|(_, asset)| !notetypes.iter().any(|t| t.css.contains(&asset.name)))
+        .map(|(path, _)| {
+            let name = path.relative.rsplit('/').next().unwrap_or_default();
+            let message = format!(
+                "no stylesheet names the asset {} in a `url(...)`, so no deck packs it (key `{}`)",
+                path.relative, path.key
+            );
+            Diagnostic::new(Code::W007, file, path.at.line, message).at_column(path.at.column).with_hint(format!(
+                "name it by its file name in source-cards/ankideck.css or a note type's css: `url(\"{name}\")`; or remove it from `assets`"
+            ))
+        })
+        .collect()
+}

@@ -326,7 +326,8 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     let mut types = schema::DeckTypes::load(&project, &file_stems, |stem| {
         load_notetype(&opts.source, &project, &[stem.to_string()], &assets)
     })?;
-    let settings_warnings = settings::warnings(&project, file_stems.iter().map(String::as_str));
+    let mut settings_warnings = settings::warnings(&project, file_stems.iter().map(String::as_str));
+    settings_warnings.extend(media::unused_assets(&project, &assets, types.all()));
     // The lock and the sources whose outputs exist (the incremental check needs both) are read
     // at the same time.
     let (old_text, sources) = rayon::join(
