@@ -10,7 +10,7 @@
 
 use super::state::STATE_DIR;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::media::{MediaError, MediaFile, Packed, Resolver};
+use crate::media::{AssetProblem, MediaError, MediaFile, Packed, Resolver};
 use crate::model::Note;
 use sha1::{Digest, Sha1};
 use std::collections::HashMap;
@@ -301,4 +301,73 @@ pub fn remove_gone(out: &Path, key: &str) -> Result<Option<PathBuf>, (PathBuf, s
         Ok(()) => Ok(Some(folder)),
         Err(e) => Err((folder, e)),
     }
+}
+
+/// The stylesheet assets of the project (`[defaults] assets`), read and named: an asset that is
+/// not there, or outside the project folder, is an error at its key in the settings file (exit
+/// 1); one that cannot be read, exit 2. Read once per build, and only when the settings list some.
+pub fn assets(project: &crate::settings::Settings) -> Result<Vec<MediaFile>, crate::settings::SettingsError> {
+    use crate::settings::{Problem, SettingsError};
+    let (Some(file), false) = (project.file(), project.assets().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let folder = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let root = std::fs::canonicalize(folder)
+        .map_err(|source| SettingsError::Read { path: folder.to_path_buf(), source })?;
+    let mut files = Vec::with_capacity(project.assets().len());
+    for asset in project.assets() {
+        let read = crate::media::read_asset(&root, &asset.path, &asset.relative);
+        files.push(read.map_err(|problem| match problem {
+            AssetProblem::Missing(e) => asset.missing(file, "the asset", &e),
+            AssetProblem::Unreadable { path, source } => SettingsError::Read { path, source },
+            outside @ AssetProblem::Outside { .. } => SettingsError::Invalid {
+                problem: Problem::BadPath,
+                file: file.to_path_buf(),
+                at: asset.at,
+                key: Some(asset.key.clone()),
+                message: format!("the asset {outside}"),
+                hint: Some("put the file itself in the project folder, not a link to one outside it".into()),
+            },
+        })?);
+    }
+    Ok(files)
+}
+
+/// What a deck's package holds: its notes' media and the assets its note type's stylesheet
+/// uses (their packed names are in it, [`crate::media::rewrite_css`]), in name order.
+pub fn with_assets(mut files: Vec<MediaFile>, assets: &[MediaFile], css: &str) -> Vec<MediaFile> {
+    if !assets.iter().any(|a| css.contains(&a.name)) {
+        return files;
+    }
+    for asset in assets.iter().filter(|a| css.contains(&a.name)) {
+        if !files.iter().any(|f| f.name == asset.name) {
+            files.push(asset.clone());
+        }
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    files
+}
+
+/// A warning (W007, at its line in the settings file) for each asset that no note type of the
+/// build names in its stylesheet: no package carries it, which is most likely a misspelt
+/// `url(...)`.
+pub fn unused_assets(
+    project: &crate::settings::Settings,
+    assets: &[MediaFile],
+    notetypes: &[crate::notetype::Notetype],
+) -> Vec<Diagnostic> {
+    let Some(file) = project.file() else { return Vec::new() };
+    (project.assets().iter().zip(assets))
+        .filter(|(_, asset)| !notetypes.iter().any(|t| t.css.contains(&asset.name)))
+        .map(|(path, _)| {
+            let name = path.relative.rsplit('/').next().unwrap_or_default();
+            let message = format!(
+                "no stylesheet names the asset {} in a `url(...)`, so no deck packs it (key `{}`)",
+                path.relative, path.key
+            );
+            Diagnostic::new(Code::W007, file, path.at.line, message).at_column(path.at.column).with_hint(format!(
+                "name it by its file name in source-cards/ankideck.css or a note type's css: `url(\"{name}\")`; or remove it from `assets`"
+            ))
+        })
+        .collect()
 }

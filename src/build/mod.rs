@@ -322,10 +322,12 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     }
     let project = settings::load(&opts.lock)?;
     let file_stems: Vec<String> = files.iter().map(|f| stem_of(&f.path)).collect();
+    let assets = media::assets(&project)?;
     let mut types = schema::DeckTypes::load(&project, &file_stems, |stem| {
-        load_notetype(&opts.source, &project, &[stem.to_string()])
+        load_notetype(&opts.source, &project, &[stem.to_string()], &assets)
     })?;
-    let settings_warnings = settings::warnings(&project, file_stems.iter().map(String::as_str));
+    let mut settings_warnings = settings::warnings(&project, file_stems.iter().map(String::as_str));
+    settings_warnings.extend(media::unused_assets(&project, &assets, types.all()));
     // The lock and the sources whose outputs exist (the incremental check needs both) are read
     // at the same time.
     let (old_text, sources) = rayon::join(
@@ -357,6 +359,7 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
         settings: format!("compression={} csv={}", opts.compression.name(), opts.csv),
         progress,
         media: media::Packs::default(),
+        assets,
     };
     progress.begin(Stage::Reading, files.len() as u64);
     let phase = Phase::start("check", String::new);
@@ -547,6 +550,8 @@ struct Run<'a> {
     progress: &'a dyn Progress,
     /// The media files of the decks prepared, until they are written.
     media: media::Packs,
+    /// The stylesheet assets, packed with each deck whose note type's CSS uses them.
+    assets: Vec<crate::media::MediaFile>,
 }
 
 /// The decks after the identify phase: the new lock, a result per file, the decks to write.
@@ -569,14 +574,23 @@ fn free_in_background<T: Send + 'static>(value: T) {
 }
 
 /// The note type of the decks `stems` (their settings'; one for all of them), with the project's `ankideck.css` if there is one.
+/// Its stylesheet names the `assets` by their packed names: an edited font changes the note
+/// type's CSS, so its `mod` and every deck using it.
 fn load_notetype(
     source: &Path,
     project: &crate::settings::Settings,
     stems: &[String],
+    assets: &[crate::media::MediaFile],
 ) -> Result<Notetype, BuildError> {
     let css = discover::read_stylesheet(source)?;
     let stems: Vec<&str> = stems.iter().map(String::as_str).collect();
-    settings::notetype_of(project, &stems, css.as_deref()).map_err(|e| match e {
+    let made = settings::notetype_of(project, &stems, css.as_deref()).map(|mut notetype| {
+        if !assets.is_empty() {
+            notetype.css = crate::media::rewrite_css(&notetype.css, assets);
+        }
+        notetype
+    });
+    made.map_err(|e| match e {
         settings::NotetypeOfError::Settings(e) => BuildError::Settings(e),
         settings::NotetypeOfError::Read { path, source } => BuildError::Read { path, source },
         e @ (settings::NotetypeOfError::Custom(_) | settings::NotetypeOfError::TooFewFields { .. }) => {

@@ -221,7 +221,8 @@ impl Run<'_> {
                         let notetype = self.types.notetype(&p.deck.key);
                         let entry = &notetype_entries[&notetype.id.0];
                         let media = self.media.of(&p.deck.key);
-                        let emitted = emit_deck(opts, notetype, entry, &deck_settings, p, &media.files);
+                        let files = super::media::with_assets(media.files, &self.assets, &notetype.css);
+                        let emitted = emit_deck(opts, notetype, entry, &deck_settings, p, &files);
                         self.progress.advance(p.deck.len() as u64);
                         emitted
                     })

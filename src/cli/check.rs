@@ -54,6 +54,11 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             return ExitCode::from(INPUT_ERROR);
         }
     };
+    // As `build`: a stylesheet asset that cannot be packed stops it.
+    if let Err(err) = build::media::assets(&project) {
+        eprintln!("{}", build::settings::error_text(&err));
+        return ExitCode::from(if err.is_input_error() { INPUT_ERROR } else { TOOL_ERROR });
+    }
     let mut decks = Vec::new();
     // Cards as `build` counts them (the cards Anki makes for each note), and the notes.
     let (mut cards, mut notes) = (0, 0);

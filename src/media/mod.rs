@@ -9,9 +9,11 @@
 //! to a file outside) is refused, so building a deck someone sent can never pack a file of
 //! theirs from elsewhere on the disk.
 
+mod assets;
 mod refs;
 mod sniff;
 
+pub use assets::{AssetProblem, asset_name, read_asset, rewrite_css};
 pub use refs::{Reference, may_reference, references};
 pub use sniff::{Format, MAX_NAME_BYTES, SNIFFED, media_name, sniff};
 

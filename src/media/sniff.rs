@@ -124,7 +124,7 @@ pub fn media_name(file_name: &str, format: &Format, sha1: &[u8; 20]) -> String {
 /// and `-_.,()+&=!@#~` (NFC; no leading `.`, which would hide the file). Not `%`: Anki's card
 /// view percent-encodes a name's spaces but not its `%` (`encode_iri_paths` in
 /// `rslib/src/text.rs`), so `a%20b.png` would be shown as `a b.png`.
-fn safe_stem(stem: &str) -> String {
+pub(super) fn safe_stem(stem: &str) -> String {
     let kept: String = stem.nfc().filter(|&c| c.is_alphanumeric() || " -_.,()+&=!@#~".contains(c)).collect();
     kept.trim_start_matches('.').trim().to_string()
 }

@@ -28,6 +28,8 @@ pub(super) struct DeckKeys {
     pub html: Option<bool>,
     pub name: Option<String>,
     pub description: Option<String>,
+    /// Only in `[defaults]` (the tree check refuses it in a deck's table).
+    pub assets: Option<Vec<String>>,
 }
 
 /// `[notetypes.<name>]`.
@@ -64,7 +66,7 @@ pub(super) struct TemplateKeys {
 /// The keys of the top level.
 pub(super) const FILE_KEYS: &[&str] = &["defaults", "decks", "notetypes"];
 /// The keys of `[defaults]`.
-pub(super) const DEFAULTS_KEYS: &[&str] = &["notetype", "tags", "subdecks", "html"];
+pub(super) const DEFAULTS_KEYS: &[&str] = &["notetype", "tags", "subdecks", "html", "assets"];
 /// The keys of `[decks.<stem>]`.
 pub(super) const DECK_KEYS: &[&str] = &["notetype", "tags", "subdecks", "html", "name", "description"];
 /// The keys of `[notetypes.<name>]`.

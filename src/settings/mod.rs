@@ -220,6 +220,8 @@ pub struct Settings {
     defaults: Layer,
     decks: BTreeMap<String, DeckTable>,
     notetypes: BTreeMap<String, Arc<CustomNotetype>>,
+    /// `[defaults] assets`: files the stylesheets use, packed under a versioned name.
+    assets: Vec<ProjectPath>,
 }
 
 impl Settings {
@@ -262,6 +264,11 @@ impl Settings {
         }
         deck.tags = resolve::merge_tags(deck.tags);
         deck
+    }
+
+    /// The stylesheet assets (`[defaults] assets`), in the order the file lists them.
+    pub fn assets(&self) -> &[ProjectPath] {
+        &self.assets
     }
 
     /// The custom note types, by name.

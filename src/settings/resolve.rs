@@ -111,7 +111,12 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<Settings, SettingsError> 
             Err(e) => errors.push(e),
         }
     }
-    let defaults = layer(&check, (&notetypes, &declared), vec![key("defaults")], raw.defaults)
+    let mut raw_defaults = raw.defaults;
+    let assets = assets(&check, base, raw_defaults.assets.take().unwrap_or_default()).unwrap_or_else(|e| {
+        errors.push(e);
+        Vec::new()
+    });
+    let defaults = layer(&check, (&notetypes, &declared), vec![key("defaults")], raw_defaults)
         .unwrap_or_else(|e| {
             errors.push(e);
             Layer::default()
@@ -131,7 +136,27 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<Settings, SettingsError> 
     if let Some(first) = errors.into_iter().min_by_key(SettingsError::position) {
         return Err(first);
     }
-    Ok(Settings { file: Some(file.to_path_buf()), defaults, decks, notetypes })
+    Ok(Settings { file: Some(file.to_path_buf()), defaults, decks, notetypes, assets })
+}
+
+/// `[defaults] assets`: the files the stylesheets use (fonts), each a path in the project; no
+/// two with one file name, since a stylesheet's `url(...)` is matched by file name.
+fn assets(check: &Checker<'_, '_>, base: &Path, raw: Vec<String>) -> Result<Vec<ProjectPath>, SettingsError> {
+    let mut assets: Vec<ProjectPath> = Vec::with_capacity(raw.len());
+    for (i, asset) in raw.iter().enumerate() {
+        let at = vec![key("defaults"), key("assets"), Step::Index(i)];
+        let path = project_path(check, base, &at, asset)?;
+        let name = |p: &ProjectPath| p.relative.rsplit('/').next().unwrap_or_default().to_string();
+        if let Some(other) = assets.iter().find(|a| name(a) == name(&path)) {
+            let message =
+                format!("the assets {:?} and {:?} have one file name", other.relative, path.relative);
+            let hint =
+                "a stylesheet's `url(...)` names an asset by its file name: rename one of them".to_string();
+            return Err(check.error(Problem::BadValue, &at, true, message, hint));
+        }
+        assets.push(path);
+    }
+    Ok(assets)
 }
 
 /// One `[defaults]` or `[decks.<stem>]` table, at `path`.
@@ -377,6 +402,7 @@ fn value_hint(path: &[Step]) -> String {
         Some("description") => "`description` takes text in quotes",
         Some("kind") => "`kind` takes \"standard\" or \"cloze\"",
         Some("fields") => "`fields` takes a list of field names: `fields = [\"Word\", \"Meaning\"]`",
+        Some("assets") => "`assets` takes a list of paths in quotes: `assets = [\"fonts/Inter.woff2\"]`",
         Some("css" | "front" | "back") => "a path in quotes, relative to the folder of ankideck.toml",
         _ if matches!(path, [Step::Key(_)]) => {
             "`[defaults]`, `[decks.<file stem>]` and `[notetypes.<name>]` are tables: the header on its own line, its keys under it"

@@ -246,6 +246,7 @@ notetype = "basic"
 tags = []
 subdecks = false
 html = false
+assets = ["fonts/a.woff2"]
 [decks.a]
 notetype = "basic"
 tags = []
