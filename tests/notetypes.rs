@@ -458,3 +458,59 @@ fn a_deck_switched_to_a_note_type_of_fewer_cards_is_told_which_cards_anki_delete
     assert!(!check.stderr.contains("to nothing"), "{}", check.stderr);
     assert!(check.stderr.replace('\n', " ").contains("Card 1 to Card 1"), "{}", check.stderr);
 }
+
+/// Runs git in `dir` (a committer of its own, no global settings needed).
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_checkout_whose_lock_names_another_note_type_than_the_last_package_says_how_to_update_anki() {
+    // main: `geo` is `reversed`, built and committed (out/ is not).
+    let tmp = project(Some("[decks.geo]\nnotetype = \"reversed\"\n"));
+    let dir = tmp.path();
+    std::fs::write(dir.join(".gitignore"), "out/\n").unwrap();
+    built(dir, &[]);
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "main"]);
+    // Branch b switches `geo` to `basic` and builds: out/geo.apkg holds `basic` notes.
+    git(dir, &["checkout", "-q", "-b", "b"]);
+    settings(dir, "[decks.geo]\nnotetype = \"basic\"\n");
+    let switched = built(dir, &[]);
+    assert!(switched.stderr.contains("W012"), "{}", switched.stderr);
+    git(dir, &["commit", "-q", "-am", "geo as basic"]);
+    // Back on main the lock says `reversed`, as the settings do; out/ says `basic`: said by
+    // `--locked` (which writes the decks, the lock being as it says)...
+    git(dir, &["checkout", "-q", "main"]);
+    let locked = run(dir, &["build", "--locked"]);
+    assert_eq!(locked.code, 0, "{}", locked.stderr);
+    assert_switch_told(&locked.stderr);
+    // ... once: out/ now holds what the lock says.
+    let again = built(dir, &[]);
+    assert!(!again.stderr.contains("W012"), "{}", again.stderr);
+    // And by `build`, on the next round trip.
+    git(dir, &["checkout", "-q", "b"]);
+    built(dir, &[]);
+    git(dir, &["checkout", "-q", "main"]);
+    assert_switch_told(&built(dir, &[]).stderr);
+    let again = built(dir, &["--force"]);
+    assert!(!again.stderr.contains("W012"), "{}", again.stderr);
+}
+
+/// Whether `stderr` tells that out/geo.apkg holds `basic` notes, with the steps to `reversed`.
+fn assert_switch_told(stderr: &str) {
+    let flat = stderr.replace('\n', " ");
+    assert!(flat.contains("source-cards/geo.txt:1:"), "{stderr}");
+    assert!(flat.contains("out/geo.apkg, the deck's last build"), "{stderr}");
+    assert!(flat.contains("holds `ankideck Flashcard` notes"), "{stderr}");
+    assert!(flat.contains("search \"deck:Geo\" \"note:ankideck Flashcard\""), "{stderr}");
+    assert!(flat.contains("Notes > Change Note Type, choose `ankideck Reversed`"), "{stderr}");
+    assert!(!stderr.contains("hist.txt:1:"), "hist kept its type: {stderr}");
+}
