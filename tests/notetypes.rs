@@ -504,6 +504,29 @@ fn a_checkout_whose_lock_names_another_note_type_than_the_last_package_says_how_
     assert!(!again.stderr.contains("W012"), "{}", again.stderr);
 }
 
+#[test]
+fn a_checkout_is_told_from_the_package_when_the_state_file_records_no_note_type() {
+    // As above, with state files an earlier version wrote (no note type line): the package is
+    // read because the lock section is not the one the last build wrote.
+    let tmp = project(Some("[decks.geo]\nnotetype = \"reversed\"\n"));
+    let dir = tmp.path();
+    std::fs::write(dir.join(".gitignore"), "out/\n").unwrap();
+    built(dir, &[]);
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "main"]);
+    git(dir, &["checkout", "-q", "-b", "b"]);
+    settings(dir, "[decks.geo]\nnotetype = \"basic\"\n");
+    built(dir, &[]);
+    git(dir, &["commit", "-q", "-am", "geo as basic"]);
+    let state = dir.join("out/.ankideck-state/geo.state");
+    let text = std::fs::read_to_string(&state).unwrap();
+    assert!(text.contains("\nnotetype "), "{text}");
+    std::fs::write(&state, text.lines().next().unwrap().to_string() + "\n").unwrap();
+    git(dir, &["checkout", "-q", "main"]);
+    assert_switch_told(&built(dir, &[]).stderr);
+}
+
 /// Whether `stderr` tells that out/geo.apkg holds `basic` notes, with the steps to `reversed`.
 fn assert_switch_told(stderr: &str) {
     let flat = stderr.replace('\n', " ");

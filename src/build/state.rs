@@ -116,3 +116,22 @@ pub fn record(
 pub fn forget(out: &Path, stem: &str) {
     let _ = super::durable::remove_file(&state_path(out, stem));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_file_records_its_note_type_and_one_of_an_earlier_version_reads_as_before() {
+        let out = tempfile::tempdir().unwrap();
+        record(out.path(), "geo", "f00d", 4, 0xab, "Geo Deck", 1_700_000_000_001).unwrap();
+        assert_eq!(recorded_notetype(out.path(), "geo"), Some(1_700_000_000_001));
+        assert_eq!(up_to_date(out.path(), "geo", "f00d"), Some((4, "Geo Deck".to_string())));
+        assert_eq!(recorded_section(out.path(), "geo"), Some(0xab));
+        // A state file of an earlier version: no note type, the rest as it was.
+        let earlier = format!("f00d 4 {:032x} Geo Deck\n", 0xab);
+        std::fs::write(state_path(out.path(), "geo"), earlier).unwrap();
+        assert_eq!(recorded_notetype(out.path(), "geo"), None);
+        assert_eq!(up_to_date(out.path(), "geo", "f00d"), Some((4, "Geo Deck".to_string())));
+    }
+}
