@@ -527,6 +527,31 @@ fn a_checkout_is_told_from_the_package_when_the_state_file_records_no_note_type(
     assert_switch_told(&built(dir, &[]).stderr);
 }
 
+#[test]
+fn a_checkout_back_from_a_cloze_branch_says_the_packages_cloze_notes_stay_in_anki() {
+    let tmp = project(None);
+    let dir = tmp.path();
+    std::fs::write(dir.join(".gitignore"), "out/\n").unwrap();
+    built(dir, &[]);
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "main"]);
+    git(dir, &["checkout", "-q", "-b", "b"]);
+    settings(dir, "[decks.geo]\nnotetype = \"cloze\"\n");
+    built(dir, &[]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "geo as cloze"]);
+    git(dir, &["checkout", "-q", "main"]);
+    let before = notes(&lock(dir), "geo");
+    let build = built(dir, &[]);
+    let stderr = build.stderr.replace('\n', " ");
+    assert!(stderr.contains("source-cards/geo.txt:1:"), "{}", build.stderr);
+    assert!(stderr.contains("holds `ankideck Cloze` notes"), "{}", build.stderr);
+    assert!(stderr.contains("Anki cannot map the cards"), "{}", build.stderr);
+    assert!(stderr.contains("search \"deck:Geo\" \"note:ankideck Cloze\""), "{}", build.stderr);
+    assert_eq!(notes(&lock(dir), "geo"), before, "main's identities are kept");
+}
+
 /// Whether `stderr` tells that out/geo.apkg holds `basic` notes, with the steps to `reversed`.
 fn assert_switch_told(stderr: &str) {
     let flat = stderr.replace('\n', " ");
