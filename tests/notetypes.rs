@@ -303,6 +303,10 @@ fn a_switched_deck_whose_lock_section_is_damaged_or_lost_keeps_its_identities_fr
     std::fs::remove_file(tmp.path().join("ankideck.lock")).unwrap();
     let build = built(tmp.path(), &[]);
     assert!(build.stderr.contains("(0 new, "), "{}", build.stderr);
+    // With no lock to say so, out/ does: the deck's name is the package's.
+    let stderr = build.stderr.replace('\n', " ");
+    assert!(stderr.contains("out/geo.apkg, the deck's last build"), "{}", build.stderr);
+    assert!(stderr.contains("search \"deck:Geo\" \"note:ankideck Reversed\""), "{}", build.stderr);
     assert_eq!(guids(&lock(tmp.path())), guids(&before), "every note keeps its guid and id");
 }
 

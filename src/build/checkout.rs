@@ -65,10 +65,13 @@ pub(super) fn switched_since_last_build(
             }),
             schema: schema.as_ref(),
         };
+        // The deck's name as the lock has it, else as the package does.
         let deck_name = section
             .and_then(|s| s.text.lines().next())
             .and_then(crate::lock::parse_deck_line)
-            .map_or_else(|| key.clone(), |deck| deck.name);
+            .map(|deck| deck.name)
+            .or_else(|| package_deck_name(&previous))
+            .unwrap_or_else(|| key.clone());
         warnings.push(switch_warning(&file.path, &key, &deck_name, &old, new, Some(&package)).0);
     }
     warnings
@@ -81,4 +84,15 @@ fn most_common_mid(notes: &[dump::NoteRow]) -> Option<i64> {
         *counts.entry(note.mid).or_default() += 1;
     }
     counts.into_iter().max_by_key(|(mid, count)| (*count, std::cmp::Reverse(*mid))).map(|(mid, _)| mid)
+}
+
+/// The name of the package's deck: of the decks its cards are in, the one the others are
+/// subdecks of (`None` if there is no such one).
+fn package_deck_name(package: &dump::Package) -> Option<String> {
+    let dids: std::collections::BTreeSet<i64> = package.cards.iter().map(|c| c.did).collect();
+    let names: Vec<&str> =
+        dids.iter().filter_map(|did| package.decks[did.to_string()]["name"].as_str()).collect();
+    let top = names.iter().min_by_key(|name| name.len())?;
+    let under = |name: &&str| *name == *top || name.strip_prefix(top).is_some_and(|r| r.starts_with("::"));
+    names.iter().all(under).then(|| top.to_string())
 }
