@@ -301,6 +301,8 @@ fn a_switched_deck_whose_lock_section_is_damaged_or_lost_keeps_its_identities_fr
     built(tmp.path(), &[]);
     settings(tmp.path(), "[defaults]\nnotetype = \"reversed\"\n[decks.geo]\nnotetype = \"type-in\"\n");
     std::fs::remove_file(tmp.path().join("ankideck.lock")).unwrap();
+    let check = run(tmp.path(), &["check"]);
+    assert!(check.stderr.contains("W012"), "`check` reads out/ with no lock too: {}", check.stderr);
     let build = built(tmp.path(), &[]);
     assert!(build.stderr.contains("(0 new, "), "{}", build.stderr);
     // With no lock to say so, out/ does: the deck's name is the package's.
@@ -493,6 +495,9 @@ fn a_checkout_whose_lock_names_another_note_type_than_the_last_package_says_how_
     // Back on main the lock says `reversed`, as the settings do; out/ says `basic`: said by
     // `--locked` (which writes the decks, the lock being as it says)...
     git(dir, &["checkout", "-q", "main"]);
+    let check = run(dir, &["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert_switch_told(&check.stderr);
     let locked = run(dir, &["build", "--locked"]);
     assert_eq!(locked.code, 0, "{}", locked.stderr);
     assert_switch_told(&locked.stderr);

@@ -115,20 +115,29 @@ impl DeckTypes {
 }
 
 /// For `check`: makes each deck's note type with `load` (as `build` does, one per distinct
-/// choice) and says what `build` would warn about them against the lock `lock` (W011, W012).
-/// A lock that cannot be read or parsed gives no warning: `build` reports it.
+/// choice) and says what `build` would warn about them against the lock `lock` (W011, W012), and
+/// against the decks' last packages in `out` (W012, [`super::checkout`]). A lock that cannot be
+/// read or parsed gives no warning: `build` reports it.
 pub fn check_notetypes<E>(
     lock: &Path,
+    out: &Path,
     project: &Settings,
     files: &[crate::discover::SourceFile],
     load: impl Fn(&str) -> Result<Notetype, E>,
 ) -> Result<Vec<Diagnostic>, E> {
     let stems: Vec<String> = files.iter().map(|f| crate::source::stem_of(&f.path)).collect();
     let mut types = DeckTypes::load(project, &stems, load)?;
-    let Ok(text) = std::fs::read_to_string(lock) else { return Ok(Vec::new()) };
+    // With no lock, as `build`: out/ may still say how the decks were built.
+    let text = match std::fs::read_to_string(lock) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(_) => return Ok(Vec::new()),
+    };
     let raw = RawSections::of(&text);
     let Ok(head) = Lock::parse(lock, raw.head) else { return Ok(Vec::new()) };
-    Ok(types.review(&raw, &head, files, &super::settings::settings_path(lock), 0))
+    let mut warnings = types.review(&raw, &head, files, &super::settings::settings_path(lock), 0);
+    warnings.extend(super::checkout::switched_since_last_build(out, &raw, &head, &types, files));
+    Ok(warnings)
 }
 
 /// What the lock says about the decks' note types before a build.
