@@ -301,8 +301,14 @@ fn a_switched_deck_whose_lock_section_is_damaged_or_lost_keeps_its_identities_fr
     built(tmp.path(), &[]);
     settings(tmp.path(), "[defaults]\nnotetype = \"reversed\"\n[decks.geo]\nnotetype = \"type-in\"\n");
     std::fs::remove_file(tmp.path().join("ankideck.lock")).unwrap();
+    let check = run(tmp.path(), &["check"]);
+    assert!(check.stderr.contains("W012"), "`check` reads out/ with no lock too: {}", check.stderr);
     let build = built(tmp.path(), &[]);
     assert!(build.stderr.contains("(0 new, "), "{}", build.stderr);
+    // With no lock to say so, out/ does: the deck's name is the package's.
+    let stderr = build.stderr.replace('\n', " ");
+    assert!(stderr.contains("out/geo.apkg, the deck's last build"), "{}", build.stderr);
+    assert!(stderr.contains("search \"deck:Geo\" \"note:ankideck Reversed\""), "{}", build.stderr);
     assert_eq!(guids(&lock(tmp.path())), guids(&before), "every note keeps its guid and id");
 }
 
@@ -457,4 +463,111 @@ fn a_deck_switched_to_a_note_type_of_fewer_cards_is_told_which_cards_anki_delete
     let check = run(tmp.path(), &["check"]);
     assert!(!check.stderr.contains("to nothing"), "{}", check.stderr);
     assert!(check.stderr.replace('\n', " ").contains("Card 1 to Card 1"), "{}", check.stderr);
+}
+
+/// Runs git in `dir` (a committer of its own, no global settings needed).
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_checkout_whose_lock_names_another_note_type_than_the_last_package_says_how_to_update_anki() {
+    // main: `geo` is `reversed`, built and committed (out/ is not).
+    let tmp = project(Some("[decks.geo]\nnotetype = \"reversed\"\n"));
+    let dir = tmp.path();
+    std::fs::write(dir.join(".gitignore"), "out/\n").unwrap();
+    built(dir, &[]);
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "main"]);
+    // Branch b switches `geo` to `basic` and builds: out/geo.apkg holds `basic` notes.
+    git(dir, &["checkout", "-q", "-b", "b"]);
+    settings(dir, "[decks.geo]\nnotetype = \"basic\"\n");
+    let switched = built(dir, &[]);
+    assert!(switched.stderr.contains("W012"), "{}", switched.stderr);
+    git(dir, &["commit", "-q", "-am", "geo as basic"]);
+    // Back on main the lock says `reversed`, as the settings do; out/ says `basic`: said by
+    // `--locked` (which writes the decks, the lock being as it says)...
+    git(dir, &["checkout", "-q", "main"]);
+    let check = run(dir, &["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert_switch_told(&check.stderr);
+    let locked = run(dir, &["build", "--locked"]);
+    assert_eq!(locked.code, 0, "{}", locked.stderr);
+    assert_switch_told(&locked.stderr);
+    // ... once: out/ now holds what the lock says.
+    let again = built(dir, &[]);
+    assert!(!again.stderr.contains("W012"), "{}", again.stderr);
+    // And by `build`, on the next round trip.
+    git(dir, &["checkout", "-q", "b"]);
+    built(dir, &[]);
+    git(dir, &["checkout", "-q", "main"]);
+    assert_switch_told(&built(dir, &[]).stderr);
+    let again = built(dir, &["--force"]);
+    assert!(!again.stderr.contains("W012"), "{}", again.stderr);
+}
+
+#[test]
+fn a_checkout_is_told_from_the_package_when_the_state_file_records_no_note_type() {
+    // As above, with state files an earlier version wrote (no note type line): the package is
+    // read because the lock section is not the one the last build wrote.
+    let tmp = project(Some("[decks.geo]\nnotetype = \"reversed\"\n"));
+    let dir = tmp.path();
+    std::fs::write(dir.join(".gitignore"), "out/\n").unwrap();
+    built(dir, &[]);
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "main"]);
+    git(dir, &["checkout", "-q", "-b", "b"]);
+    settings(dir, "[decks.geo]\nnotetype = \"basic\"\n");
+    built(dir, &[]);
+    git(dir, &["commit", "-q", "-am", "geo as basic"]);
+    let state = dir.join("out/.ankideck-state/geo.state");
+    let text = std::fs::read_to_string(&state).unwrap();
+    assert!(text.contains("\nnotetype "), "{text}");
+    std::fs::write(&state, text.lines().next().unwrap().to_string() + "\n").unwrap();
+    git(dir, &["checkout", "-q", "main"]);
+    assert_switch_told(&built(dir, &[]).stderr);
+}
+
+#[test]
+fn a_checkout_back_from_a_cloze_branch_says_the_packages_cloze_notes_stay_in_anki() {
+    let tmp = project(None);
+    let dir = tmp.path();
+    std::fs::write(dir.join(".gitignore"), "out/\n").unwrap();
+    built(dir, &[]);
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "main"]);
+    git(dir, &["checkout", "-q", "-b", "b"]);
+    settings(dir, "[decks.geo]\nnotetype = \"cloze\"\n");
+    built(dir, &[]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "geo as cloze"]);
+    git(dir, &["checkout", "-q", "main"]);
+    let before = notes(&lock(dir), "geo");
+    let build = built(dir, &[]);
+    let stderr = build.stderr.replace('\n', " ");
+    assert!(stderr.contains("source-cards/geo.txt:1:"), "{}", build.stderr);
+    assert!(stderr.contains("holds `ankideck Cloze` notes"), "{}", build.stderr);
+    assert!(stderr.contains("Anki cannot map the cards"), "{}", build.stderr);
+    assert!(stderr.contains("search \"deck:Geo\" \"note:ankideck Cloze\""), "{}", build.stderr);
+    assert_eq!(notes(&lock(dir), "geo"), before, "main's identities are kept");
+}
+
+/// Whether `stderr` tells that out/geo.apkg holds `basic` notes, with the steps to `reversed`.
+fn assert_switch_told(stderr: &str) {
+    let flat = stderr.replace('\n', " ");
+    assert!(flat.contains("source-cards/geo.txt:1:"), "{stderr}");
+    assert!(flat.contains("out/geo.apkg, the deck's last build"), "{stderr}");
+    assert!(flat.contains("holds `ankideck Flashcard` notes"), "{stderr}");
+    assert!(flat.contains("search \"deck:Geo\" \"note:ankideck Flashcard\""), "{stderr}");
+    assert!(flat.contains("Notes > Change Note Type, choose `ankideck Reversed`"), "{stderr}");
+    assert!(!stderr.contains("hist.txt:1:"), "hist kept its type: {stderr}");
 }

@@ -8,6 +8,7 @@
 //! `write.rs` (packages, CSVs and the lock, put in place in a crash-safe order).
 
 mod check;
+mod checkout;
 pub mod durable;
 pub mod guard;
 mod identities;
@@ -350,7 +351,9 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     let head = Lock::parse(&opts.lock, raw.head)?;
     // A note type whose schema changed, or a deck switched to another one: said before anything
     // is written (W011, W012).
-    let review = types.review(&raw, &head, &files, &settings::settings_path(&opts.lock), opts.now_secs);
+    let mut review = types.review(&raw, &head, &files, &settings::settings_path(&opts.lock), opts.now_secs);
+    // A deck whose last package holds another note type than the lock says (a git checkout).
+    review.extend(checkout::switched_since_last_build(&opts.out, &raw, &head, &types, &files));
     let settings_warnings = settings_warnings.into_iter().chain(review).collect::<Vec<_>>();
     let run = Run {
         opts,

@@ -115,20 +115,29 @@ impl DeckTypes {
 }
 
 /// For `check`: makes each deck's note type with `load` (as `build` does, one per distinct
-/// choice) and says what `build` would warn about them against the lock `lock` (W011, W012).
-/// A lock that cannot be read or parsed gives no warning: `build` reports it.
+/// choice) and says what `build` would warn about them against the lock `lock` (W011, W012), and
+/// against the decks' last packages in `out` (W012, [`super::checkout`]). A lock that cannot be
+/// read or parsed gives no warning: `build` reports it.
 pub fn check_notetypes<E>(
     lock: &Path,
+    out: &Path,
     project: &Settings,
     files: &[crate::discover::SourceFile],
     load: impl Fn(&str) -> Result<Notetype, E>,
 ) -> Result<Vec<Diagnostic>, E> {
     let stems: Vec<String> = files.iter().map(|f| crate::source::stem_of(&f.path)).collect();
     let mut types = DeckTypes::load(project, &stems, load)?;
-    let Ok(text) = std::fs::read_to_string(lock) else { return Ok(Vec::new()) };
+    // With no lock, as `build`: out/ may still say how the decks were built.
+    let text = match std::fs::read_to_string(lock) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(_) => return Ok(Vec::new()),
+    };
     let raw = RawSections::of(&text);
     let Ok(head) = Lock::parse(lock, raw.head) else { return Ok(Vec::new()) };
-    Ok(types.review(&raw, &head, files, &super::settings::settings_path(lock), 0))
+    let mut warnings = types.review(&raw, &head, files, &super::settings::settings_path(lock), 0);
+    warnings.extend(super::checkout::switched_since_last_build(out, &raw, &head, &types, files));
+    Ok(warnings)
 }
 
 /// What the lock says about the decks' note types before a build.
@@ -143,7 +152,7 @@ pub(super) struct Review {
 /// The note type the notes of a deck of the lock were built with: its deck line's, or for a
 /// lock before version 4 (one note type for every deck) the head's only one, else the one the
 /// settings now choose if the head has it (the rule of those versions), else the newest.
-fn old_notetype(named: Option<NotetypeId>, head: &Lock, now: NotetypeId) -> Option<NotetypeId> {
+pub(super) fn old_notetype(named: Option<NotetypeId>, head: &Lock, now: NotetypeId) -> Option<NotetypeId> {
     if named.is_some() {
         return named;
     }
@@ -190,41 +199,71 @@ pub(super) fn review(
         let deck_name = (section.text.lines().next())
             .and_then(crate::lock::parse_deck_line)
             .map_or_else(|| key.clone(), |deck| deck.name);
-        let old_name = head.notetypes.get(&old.0).map_or("(unknown)", |e| e.name.as_str());
-        let kind_changed = old_kind(old, head).is_some_and(|kind| kind != new.kind);
+        let entry = head.notetypes.get(&old.0);
+        let old_type = OldType {
+            name: entry.map_or("(unknown)", |e| e.name.as_str()),
+            schema: entry.and_then(|e| e.schema.as_ref()),
+            kind: old_kind(old, head),
+        };
+        let (warning, kind_changed) = switch_warning(path, key, &deck_name, &old_type, new, None);
         if kind_changed {
             review.new_identities.insert(key.clone());
         }
-        let old_fields: Option<Vec<&str>> = (head.notetypes.get(&old.0))
-            .and_then(|e| e.schema.as_ref())
-            .map(|schema| schema.fields.iter().map(|(_, name)| name.as_str()).collect());
-        let new_fields: Vec<&str> = new.fields.iter().map(|f| f.name.as_str()).collect();
-        let mut fields = field_mapping(old_fields.as_deref(), &new_fields);
-        // The first card keeps its history: its template to the new type's first.
-        let old_card = (head.notetypes.get(&old.0).and_then(|e| e.schema.as_ref()))
-            .and_then(|schema| schema.templates.first())
-            .map_or("Card 1", |(_, name)| name.as_str());
-        let new_card = new.templates.first().map_or("Card 1", |t| t.name.as_str());
-        fields.push_str(&format!(" and {old_card} to {new_card}"));
-        // The old type's other cards: Change Note Type maps them by position where the new type
-        // has as many cards, and deletes the rest with their review history.
-        let old_cards: Vec<&str> = (head.notetypes.get(&old.0).and_then(|e| e.schema.as_ref()))
-            .map(|schema| schema.templates.iter().map(|(_, name)| name.as_str()).collect())
-            .unwrap_or_default();
-        for (ord, old_card) in old_cards.iter().enumerate().skip(1) {
-            match new.templates.get(ord) {
-                Some(t) => fields.push_str(&format!(", {old_card} to {}", t.name)),
-                None => fields.push_str(&format!(
-                    ", {old_card} to nothing (`{}` has no such card: Anki deletes those cards, and \
-                     their review history)",
-                    new.name
-                )),
-            }
-        }
-        let switch = Switch { deck_name: &deck_name, old_name, new: &new.name, kind_changed, fields };
-        review.warnings.push(switch.warning(path, key));
+        review.warnings.push(warning);
     }
     review
+}
+
+/// The note type a deck's notes were last built with, as the lock or the package knows it.
+pub(super) struct OldType<'a> {
+    pub name: &'a str,
+    /// Its fields and templates, if known.
+    pub schema: Option<&'a crate::notetype::Schema>,
+    pub kind: Option<NotetypeKind>,
+}
+
+/// W012 for deck `key` (file `path`, Anki name `deck_name`) whose notes were built as `old` and
+/// are now `new`, and whether that is between cloze and normal. `package`: the package in out/
+/// that says so (the lock says otherwise), or `None` when the lock says so.
+pub(super) fn switch_warning(
+    path: &Path,
+    key: &str,
+    deck_name: &str,
+    old: &OldType<'_>,
+    new: &Notetype,
+    package: Option<&Path>,
+) -> (Diagnostic, bool) {
+    let kind_changed = old.kind.is_some_and(|kind| kind != new.kind);
+    let old_fields: Option<Vec<&str>> =
+        old.schema.map(|schema| schema.fields.iter().map(|(_, name)| name.as_str()).collect());
+    let new_fields: Vec<&str> = new.fields.iter().map(|f| f.name.as_str()).collect();
+    let mut fields = field_mapping(old_fields.as_deref(), &new_fields);
+    // The first card keeps its history: its template to the new type's first.
+    let old_card =
+        (old.schema.and_then(|schema| schema.templates.first())).map_or("Card 1", |(_, name)| name.as_str());
+    let new_card = new.templates.first().map_or("Card 1", |t| t.name.as_str());
+    fields.push_str(&format!(" and {old_card} to {new_card}"));
+    // The old type's other cards: Change Note Type maps them by position where the new type
+    // has as many cards, and deletes the rest with their review history.
+    let old_cards: Vec<&str> = (old.schema)
+        .map(|schema| schema.templates.iter().map(|(_, name)| name.as_str()).collect())
+        .unwrap_or_default();
+    for (ord, old_card) in old_cards.iter().enumerate().skip(1) {
+        match new.templates.get(ord) {
+            Some(t) => fields.push_str(&format!(", {old_card} to {}", t.name)),
+            None => fields.push_str(&format!(
+                ", {old_card} to nothing (`{}` has no such card: Anki deletes those cards, and \
+                 their review history)",
+                new.name
+            )),
+        }
+    }
+    let switch = Switch { deck_name, old_name: old.name, new: &new.name, kind_changed, fields };
+    let warning = match package {
+        None => switch.warning(path, key),
+        Some(package) => switch.package_warning(path, key, package),
+    };
+    (warning, kind_changed)
 }
 
 /// The note type the entries of a lock's deck `key` were built with (see [`old_notetype`]), if
@@ -352,9 +391,8 @@ fn field_mapping(old: Option<&[&str]>, new: &[&str]) -> String {
 
 impl Switch<'_> {
     fn warning(&self, path: &Path, key: &str) -> Diagnostic {
-        let Switch { deck_name, old_name, new, fields, .. } = self;
-        let search =
-            format!("\"deck:{}\" \"note:{}\"", anki_search_text(deck_name), anki_search_text(old_name));
+        let Switch { old_name, new, .. } = self;
+        let search = self.search();
         if self.kind_changed {
             let message = format!(
                 "the deck's notes were built as `{old_name}` and are now `{new}`: between cloze and \
@@ -368,13 +406,55 @@ impl Switch<'_> {
             );
             return Diagnostic::new(Code::W012, path, 1, message).with_hint(hint);
         }
-        let package = format!("{}.apkg", super::output_stem(key));
         let message = format!(
             "the deck's notes were built as `{old_name}` and are now `{new}`: they keep their \
              identities, but Anki keeps a note's type on import and skips a note it has under \
              another note type as \"conflicting\""
         );
-        let hint = format!(
+        Diagnostic::new(Code::W012, path, 1, message).with_hint(self.steps(key))
+    }
+
+    /// W012 when the deck's last package (`package`) holds notes of another note type than the
+    /// one the lock and this build say (the lock changed outside ankideck: a `git checkout`).
+    fn package_warning(&self, path: &Path, key: &str, package: &Path) -> Diagnostic {
+        let Switch { old_name, new, .. } = self;
+        let last = format!(
+            "{}, the deck's last build (what Anki may have), holds `{old_name}` notes, and this \
+             build makes them `{new}` as the lock says (it changed outside ankideck, e.g. by a git \
+             checkout)",
+            package.display()
+        );
+        if self.kind_changed {
+            let search = self.search();
+            let message = format!(
+                "{last}: between cloze and normal note types Anki cannot map the cards; the notes \
+                 of that package Anki has stay under `{old_name}` and this build's are imported \
+                 under `{new}`"
+            );
+            let hint = format!(
+                "to remove that package's notes from Anki after the import, search {search} in \
+                 Browse and delete them; or go back to the branch that builds `{old_name}`"
+            );
+            return Diagnostic::new(Code::W012, path, 1, message).with_hint(hint);
+        }
+        let message = format!(
+            "{last}: the notes keep their identities, but Anki keeps a note's type on import and \
+             skips a note it has under another note type as \"conflicting\""
+        );
+        Diagnostic::new(Code::W012, path, 1, message).with_hint(self.steps(key))
+    }
+
+    /// The search for the deck's notes of the old note type.
+    fn search(&self) -> String {
+        format!("\"deck:{}\" \"note:{}\"", anki_search_text(self.deck_name), anki_search_text(self.old_name))
+    }
+
+    /// How to keep the review history of a switch between normal note types.
+    fn steps(&self, key: &str) -> String {
+        let Switch { new, fields, .. } = self;
+        let search = self.search();
+        let package = format!("{}.apkg", super::output_stem(key));
+        format!(
             "to keep the review history: (1) import {package} (Anki adds `{new}`; the notes you \
              have are skipped); (2) in Browse, search {search}, select all, Notes > Change Note \
              Type, choose `{new}`, map {fields}; (3) import {package} again: Anki finds every note (as a duplicate) and adds \
@@ -382,8 +462,7 @@ impl Switch<'_> {
              types into one with every field twice and moves the history to a third card. Change \
              Note Type marks the notes modified, so an edit of their text made in this same build \
              does not reach Anki: switch first, edit afterwards"
-        );
-        Diagnostic::new(Code::W012, path, 1, message).with_hint(hint)
+        )
     }
 }
 

@@ -72,13 +72,24 @@ pub fn recorded_section(out: &Path, stem: &str) -> Option<u128> {
     u128::from_str_radix(fields(&text)?.2, 16).ok()
 }
 
-/// A state file's fields: fingerprint, card count, lock section digest, deck name.
+/// The id of the note type the deck's last build wrote its notes with, if its state file records
+/// one (a state file of an earlier version does not).
+pub fn recorded_notetype(out: &Path, stem: &str) -> Option<i64> {
+    let text = std::fs::read_to_string(state_path(out, stem)).ok()?;
+    let line = text.lines().skip(1).find_map(|line| line.strip_prefix("notetype "))?;
+    line.parse().ok()
+}
+
+/// A state file's fields (its first line): fingerprint, card count, lock section digest, deck
+/// name.
 fn fields(text: &str) -> Option<(&str, &str, &str, &str)> {
-    let mut parts = text.trim_end_matches('\n').splitn(4, ' ');
+    let mut parts = text.split('\n').next()?.splitn(4, ' ');
     Some((parts.next()?, parts.next()?, parts.next()?, parts.next()?))
 }
 
-/// Records a finished build of a deck, with the digest of the lock section it wrote. The state
+/// Records a finished build of a deck, with the digest of the lock section it wrote and the id
+/// of the note type of its notes (on a line of its own: a later build compares it with the one
+/// it writes without reading the package, [`super::checkout`]). The state
 /// file is written to a temporary file in `out` and renamed, so it is either the old one or the
 /// whole new one; call it only once the deck's outputs are in place and flushed.
 pub fn record(
@@ -88,6 +99,7 @@ pub fn record(
     cards: usize,
     section: u128,
     name: &str,
+    notetype: i64,
 ) -> std::io::Result<()> {
     use std::io::Write as _;
     let path = state_path(out, stem);
@@ -95,7 +107,7 @@ pub fn record(
         std::fs::create_dir_all(dir)?;
     }
     let mut temp = crate::emit::temp_file_in(out).map_err(std::io::Error::other)?;
-    temp.write_all(format!("{fingerprint} {cards} {section:032x} {name}\n").as_bytes())?;
+    temp.write_all(format!("{fingerprint} {cards} {section:032x} {name}\nnotetype {notetype}\n").as_bytes())?;
     super::durable::step();
     temp.persist(path).map(|_| ()).map_err(|e| e.error)
 }
@@ -103,4 +115,23 @@ pub fn record(
 /// Forgets a deck's state, so the next build rebuilds it.
 pub fn forget(out: &Path, stem: &str) {
     let _ = super::durable::remove_file(&state_path(out, stem));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_file_records_its_note_type_and_one_of_an_earlier_version_reads_as_before() {
+        let out = tempfile::tempdir().unwrap();
+        record(out.path(), "geo", "f00d", 4, 0xab, "Geo Deck", 1_700_000_000_001).unwrap();
+        assert_eq!(recorded_notetype(out.path(), "geo"), Some(1_700_000_000_001));
+        assert_eq!(up_to_date(out.path(), "geo", "f00d"), Some((4, "Geo Deck".to_string())));
+        assert_eq!(recorded_section(out.path(), "geo"), Some(0xab));
+        // A state file of an earlier version: no note type, the rest as it was.
+        let earlier = format!("f00d 4 {:032x} Geo Deck\n", 0xab);
+        std::fs::write(state_path(out.path(), "geo"), earlier).unwrap();
+        assert_eq!(recorded_notetype(out.path(), "geo"), None);
+        assert_eq!(up_to_date(out.path(), "geo", "f00d"), Some((4, "Geo Deck".to_string())));
+    }
 }

@@ -348,7 +348,16 @@ impl Run<'_> {
             }
             if pending.kept_removed
                 || super::media::record(&opts.out, stem, &self.media.of(stem)).is_err()
-                || state::record(&opts.out, stem, &fingerprint, built.cards, section, &built.name).is_err()
+                || state::record(
+                    &opts.out,
+                    stem,
+                    &fingerprint,
+                    built.cards,
+                    section,
+                    &built.name,
+                    self.types.notetype(stem).id.0,
+                )
+                .is_err()
             {
                 state::forget(&opts.out, stem);
             }

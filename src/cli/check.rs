@@ -37,9 +37,11 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
     // As `build`: each deck's note type must be one that can be made (a custom one's files
     // readable and valid).
     // And as `build`: what the lock says of a note type whose fields or templates changed, or
-    // of a deck switched to another note type (W011, W012).
+    // of a deck switched to another note type, or whose last package in out/ is of another
+    // (W011, W012).
     let load = |stem: &str| build::settings::notetype_of(&project, &[stem], None);
-    let notetype_warnings = match build::schema::check_notetypes(&args.lock, &project, &files, load) {
+    let checked = build::schema::check_notetypes(&args.lock, &args.out, &project, &files, load);
+    let notetype_warnings = match checked {
         Ok(warnings) => warnings,
         Err(build::settings::NotetypeOfError::Settings(err)) => {
             eprintln!("{}", build::settings::error_text(&err));

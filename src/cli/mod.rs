@@ -174,6 +174,10 @@ pub struct CheckArgs {
     /// lock itself is not read).
     #[arg(long, value_name = "FILE", default_value = "ankideck.lock")]
     pub lock: PathBuf,
+    /// The folder `build` writes to, as for `build`: a deck whose last package there holds
+    /// another note type than the lock says (a branch checked out) is told as `build` tells it.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
 }
 
 /// How `check` reports.
