@@ -132,10 +132,13 @@ impl Progress for TerminalProgress {
             }
         };
         let style = ProgressStyle::with_template(template).expect("the templates above are valid");
+        // The draw target first: the stage's first drawing (below) then reaches it, before the
+        // stage's work (which runs beside the drawing) can end it unseen.
+        self.show_once();
         self.bar.set_style(style);
         self.bar.set_length(total);
         self.bar.set_position(0);
-        self.show_once();
+        self.bar.tick();
     }
 
     fn advance(&self, done: u64) {
