@@ -8,6 +8,9 @@
   note, and every card keeps its review history and every note its fields.
 - A hand-written CSV deck (header row, quoting, a line break, `<`, `&`, tags, a section)
   imports with every field and tag as written, escaped.
+- A cloze CSV deck with `html = true`, an image, a sound, maths and per-row tags: each deletion
+  is a card, the maths arrives as MathJax, the tags as written, and both media files are in the
+  collection's media folder with their source bytes (Check Media: nothing missing or unused).
 
 check.py calls `run`; the helpers come from it.
 """
@@ -40,6 +43,7 @@ def run(report: Report, binary: Path, work: Path) -> None:
     """Every check of this module, each in its own directory under `work`."""
     report.guard("csv: Anki's Notes in Plain Text export comes back with 0 new notes", check_anki_export, binary, work)
     report.guard("csv: a hand-written CSV deck imports with every field right", check_hand_written, binary, work)
+    report.guard("csv: a cloze table with an image, a sound and maths", check_cloze_media, binary, work)
 
 
 def add_notes(col: Collection, notetype: str, rows: list[tuple[str, str, str]]) -> list[int]:
@@ -153,5 +157,56 @@ def check_hand_written(report: Report, binary: Path, work: Path) -> None:
         }
         report.equal(f"{tag}: fields and tags", {k: (list(n.fields), sorted(n.tags)) for k, n in got.items()}, expected)
         report.equal(f"{tag}: deck", sorted({col.decks.name(c.did) for n in got.values() for c in n.cards()}), ["hand"])
+    finally:
+        col.close()
+
+
+CLOZE_MEDIA = ("Text,Back Extra,Tags\n"
+               "\"The {{c1::Sun}} <img src=\"\"_img/sun.png\"\"> is a {{c2::star}}.\","
+               "\"[sound:_snd/sun.mp3] Its mass is \\(2 \\times 10^{30}\\) kg\",space stars\n")
+
+
+def check_cloze_media(report: Report, binary: Path, work: Path) -> None:
+    import re
+
+    from check_media import SOUND, check_files, png
+
+    tag = "cloze csv with media"
+    image = png((255, 200, 0))
+    project = work / "csv-media"
+    (project / "source-cards" / "_img").mkdir(parents=True)
+    (project / "source-cards" / "_snd").mkdir()
+    (project / "source-cards" / "_img" / "sun.png").write_bytes(image)
+    (project / "source-cards" / "_snd" / "sun.mp3").write_bytes(SOUND)
+    (project / "source-cards" / "sun.csv").write_text(CLOZE_MEDIA, encoding="utf-8")
+    (project / "ankideck.toml").write_text("[defaults]\nnotetype = \"cloze\"\nhtml = true\n", encoding="utf-8")
+    run_bin(binary, build_args(), project)
+    (work / "csv-media-col").mkdir()
+    col = Collection(str(work / "csv-media-col" / "x.anki2"))
+    try:
+        report.equal(f"{tag}: import log", counts(import_apkg(col, project / "out" / "sun.apkg")), counts_zero(new=1))
+        nids = col.find_notes("")
+        report.equal(f"{tag}: one note", len(nids), 1)
+        if len(nids) != 1:
+            return
+        note = col.get_note(nids[0])
+        report.equal(f"{tag}: a card per deletion", sorted(c.ord for c in note.cards()), [0, 1])
+        report.equal(f"{tag}: tags", sorted(note.tags), ["space", "stars"])
+        text, extra = note.fields[0], note.fields[1]
+        report.check(f"{tag}: the maths is MathJax", "\\(2 \\times 10^{30}\\)" in extra, repr(extra))
+        image_names = re.findall(r'src="([^"]+)"', text)
+        sound_names = re.findall(r"\[sound:([^\]]+)\]", extra)
+        report.check(f"{tag}: one image and one sound referenced", len(image_names) == 1 and len(sound_names) == 1,
+                     repr((text, extra)))
+        if len(image_names) != 1 or len(sound_names) != 1:
+            return
+        check_files(report, col, {image_names[0]: image, sound_names[0]: SOUND}, tag)
+        checked = col.media.check()
+        report.equal(f"{tag}: Check Media: nothing missing", list(checked.missing), [])
+        report.equal(f"{tag}: Check Media: nothing unused", list(checked.unused), [])
+        question = note.cards()[0].question()
+        report.check(f"{tag}: card 1 hides the Sun", "Sun" not in re.sub(r"<[^>]+>", "", question.split("<style>")[0])
+                     and "[...]" in question, repr(question))
+        check_integrity(report, col, f"{tag}: Check Database changes nothing")
     finally:
         col.close()
