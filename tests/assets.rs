@@ -4,29 +4,13 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::Command;
 
 const FONT: &[u8] = b"wOF2\0\x01\0\0 a font";
 const FONT_EDITED: &[u8] = b"wOF2\0\x01\0\0 the same font, hinted";
 
-struct Run {
-    code: i32,
-    stderr: String,
-}
+mod common;
 
-fn run(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_ankideck"))
-        .args(args)
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", "1764000000")
-        .env("ANKIDECK_PROGRESS", "never")
-        .output()
-        .expect("the binary runs");
-    Run {
-        code: output.status.code().expect("exited"),
-        stderr: String::from_utf8(output.stderr).expect("utf-8"),
-    }
-}
+use common::run;
 
 fn write(dir: &Path, path: &str, bytes: &[u8]) {
     let path = dir.join(path);

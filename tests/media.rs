@@ -3,32 +3,14 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::Command;
 
 const PNG_RED: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR red";
 const PNG_BLUE: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR blue";
 const MP3: &[u8] = b"ID3\x04\0\0\0\0\0\0 a sound";
 
-struct Run {
-    code: i32,
-    stderr: String,
-    stdout: String,
-}
+mod common;
 
-fn run(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_ankideck"))
-        .args(args)
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", "1764000000")
-        .env("ANKIDECK_PROGRESS", "never")
-        .output()
-        .expect("the binary runs");
-    Run {
-        code: output.status.code().expect("exited"),
-        stderr: String::from_utf8(output.stderr).expect("utf-8"),
-        stdout: String::from_utf8(output.stdout).expect("utf-8"),
-    }
-}
+use common::run;
 
 fn write(dir: &Path, path: &str, bytes: &[u8]) {
     let path = dir.join(path);
