@@ -208,7 +208,7 @@ pub struct NoteMapping<'a> {
     /// Whether the note type has the field `Add Reverse` that a card's `<->` fills
     /// (`optional-reversed`).
     add_reverse: bool,
-    /// The heading lines of the cards that ask for a reverse card the note type does not make
+    /// The `<->` lines of the cards that ask for a reverse card the note type does not make
     /// on request (W013), in the order the (parallel) parser mapped them.
     unused_reverse: std::sync::Mutex<Vec<u32>>,
 }
@@ -239,9 +239,11 @@ impl<'a> NoteMapping<'a> {
 
     /// The note of one card, as [`note_of`] maps it.
     pub fn note_of(&self, card: CardText<'_>) -> Note {
-        let reverse = card.reverse;
-        if reverse && !self.add_reverse {
-            self.unused_reverse.lock().unwrap_or_else(|p| p.into_inner()).push(card.line);
+        let reverse = card.reverse.is_some();
+        if let Some(line) = card.reverse
+            && !self.add_reverse
+        {
+            self.unused_reverse.lock().unwrap_or_else(|p| p.into_inner()).push(line);
         }
         // The layouts below make new notes: a pinned guid is put back after.
         let pinned = card.markup.and_then(|m| m.pinned);
@@ -260,19 +262,11 @@ impl<'a> NoteMapping<'a> {
     /// type does not make on request, at its `<->` line, in line order; taken, so a second call
     /// gives none.
     pub fn take_warnings(&self, file: &Path) -> Vec<Diagnostic> {
-        let mut headings =
-            std::mem::take(&mut *self.unused_reverse.lock().unwrap_or_else(|p| p.into_inner()));
-        if headings.is_empty() {
+        let mut lines = std::mem::take(&mut *self.unused_reverse.lock().unwrap_or_else(|p| p.into_inner()));
+        if lines.is_empty() {
             return Vec::new();
         }
-        headings.sort_unstable();
-        // A card knows its heading's line, not its separator's: the file is read again for
-        // them, which only a deck with such a card pays for (one that cannot be read again
-        // gets the headings' lines).
-        let lines = match std::fs::read(file) {
-            Ok(text) => reverse_marker_lines(&text, &headings),
-            Err(_) => headings,
-        };
+        lines.sort_unstable();
         let name = match &self.deck.notetype {
             NotetypeChoice::Builtin(b) => b.name(),
             NotetypeChoice::Custom(c) => c.name.as_str(),
@@ -300,22 +294,6 @@ impl<'a> NoteMapping<'a> {
             .map(|line| Diagnostic::new(Code::W013, file, line, message.clone()).with_hint(hint.clone()))
             .collect()
     }
-}
-
-/// The line of each card's `<->` in the text-format file `text`, for the cards whose headings
-/// are at `headings` (ascending) and that asked for a reverse card: the first line after the
-/// heading that is `<->` once trimmed, as the reader classifies it (the card's front has no
-/// separator, and an escaped `\<->` is text). A heading without one keeps its own line.
-fn reverse_marker_lines(text: &[u8], headings: &[u32]) -> Vec<u32> {
-    let mut lines = text.split(|b| *b == b'\n').zip(1u32..);
-    let mut found = Vec::with_capacity(headings.len());
-    for &heading in headings {
-        let marker = lines.by_ref().skip_while(|(_, number)| *number <= heading).find(|(line, _)| {
-            line.len() < 64 && std::str::from_utf8(line).is_ok_and(|l| l.trim() == REVERSE_SEPARATOR)
-        });
-        found.push(marker.map_or(heading, |(_, number)| number));
-    }
-    found
 }
 
 /// A flashcard note (Front, Back, Section) in `optional-reversed`'s fields: Front, Back, Add
@@ -450,7 +428,7 @@ mod tests {
     use super::*;
 
     fn card<'a>(front: &'a [&'a str], back: &'a [&'a str]) -> CardText<'a> {
-        CardText { line: 3, section: "WAR TIME", front, back, reverse: false, markup: None }
+        CardText { line: 3, section: "WAR TIME", front, back, reverse: None, markup: None }
     }
 
     #[test]
@@ -489,7 +467,7 @@ mod tests {
         let deck = DeckSettings { tags: vec!["t".into()], ..deck_of_type(Builtin::OptionalReversed) };
         let mapping = NoteMapping::of(&deck);
         let (front, back) = (["a < b"], ["c"]);
-        let asks = mapping.note_of(CardText { reverse: true, ..card(&front, &back) });
+        let asks = mapping.note_of(CardText { reverse: Some(4), ..card(&front, &back) });
         let plain = mapping.note_of(card(&front, &back));
         assert_eq!(asks.flds(), "a &lt; b\x1fc\x1fy\x1fWAR TIME");
         assert_eq!(plain.flds(), "a &lt; b\x1fc\x1f\x1fWAR TIME");
@@ -510,10 +488,10 @@ mod tests {
             let deck = deck_of_type(builtin);
             let mapping = NoteMapping::of(&deck);
             let (front, back) = (["a"], ["b"]);
-            let asks = mapping.note_of(CardText { reverse: true, line: 9, ..card(&front, &back) });
+            let asks = mapping.note_of(CardText { reverse: Some(9), line: 9, ..card(&front, &back) });
             // The card is the card `---` makes.
             assert_eq!(asks, mapping.note_of(CardText { line: 9, ..card(&front, &back) }));
-            mapping.note_of(CardText { reverse: true, ..card(&front, &back) });
+            mapping.note_of(CardText { reverse: Some(3), ..card(&front, &back) });
             let warnings = mapping.take_warnings(Path::new("f.txt"));
             let found: Vec<(Code, u32)> = warnings.iter().map(|d| (d.code, d.line)).collect();
             assert_eq!(found, [(Code::W013, 3), (Code::W013, 9)], "{builtin:?}");
@@ -530,20 +508,14 @@ mod tests {
 
     #[test]
     fn w013_is_at_the_reverse_marker_of_each_card_that_asked() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("words.txt");
-        let text = "Words\n\nNOUNS\nthe house\n\\<->\n  <-> \r\ndas Haus\n\nNOUNS\nthe tree\n\nand more\n<->\nder Baum\n";
-        std::fs::write(&file, text).unwrap();
         let deck = deck_of_type(Builtin::Basic);
         let mapping = NoteMapping::of(&deck);
         let (front, back) = (["a"], ["b"]);
-        // Mapped out of order, as the parallel reader may.
-        mapping.note_of(CardText { reverse: true, line: 9, ..card(&front, &back) });
-        mapping.note_of(CardText { reverse: true, line: 3, ..card(&front, &back) });
-        let lines: Vec<u32> = mapping.take_warnings(&file).iter().map(|d| d.line).collect();
+        // Mapped out of order, as the parallel reader may; each at its `<->` line.
+        mapping.note_of(CardText { reverse: Some(13), line: 9, ..card(&front, &back) });
+        mapping.note_of(CardText { reverse: Some(6), line: 3, ..card(&front, &back) });
+        let lines: Vec<u32> = mapping.take_warnings(Path::new("words.txt")).iter().map(|d| d.line).collect();
         assert_eq!(lines, [6, 13]);
-        // Headings with no marker after them (not this file's): their own lines.
-        assert_eq!(reverse_marker_lines(b"A\nB\n", &[1, 2]), [1, 2]);
     }
 
     #[test]

@@ -106,7 +106,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         let media = std::sync::Mutex::new(build::media::Streaming::new(&args.lock, &file.path));
         let lint_card = |card: &source::CardText<'_>| {
             let may_reference = card.front.iter().chain(card.back).any(|l| crate::media::may_reference(l));
-            if lint.is_none() && !card.reverse && !may_reference && per_note.is_none() {
+            if lint.is_none() && card.reverse.is_none() && !may_reference && per_note.is_none() {
                 return;
             }
             let note = mapping.note_of(source::CardText { ..*card });
@@ -396,7 +396,7 @@ fn shown(file: &Path, card: &source::CardText<'_>, sides: &Sides) -> String {
     let width = sides.front.chars().count().max(sides.back.chars().count()).max("<->".len());
     for (at, (side, lines)) in [(&sides.front, card.front), (&sides.back, card.back)].into_iter().enumerate()
     {
-        if at == 1 && card.reverse {
+        if at == 1 && card.reverse.is_some() {
             out.push_str(&format!("  {:<width$} | asks for a reverse card, back to front\n", "<->"));
         }
         // A Markdown side is one piece of HTML, which may hold line breaks.

@@ -149,7 +149,7 @@ pub fn parse_with<C: Send>(
             section: &card.section,
             front: &[&question],
             back: &[&answer],
-            reverse: false,
+            reverse: None,
             markup: Some(markup),
         }));
     }

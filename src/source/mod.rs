@@ -182,8 +182,9 @@ pub struct CardText<'a> {
     pub section: &'a str,
     pub front: &'a [&'a str],
     pub back: &'a [&'a str],
-    /// Whether the card asks for its reverse card (back → front): the text format's `<->`.
-    pub reverse: bool,
+    /// The line of the text format's `<->` when the card asks for its reverse card (back →
+    /// front); `None` when it does not.
+    pub reverse: Option<u32>,
     /// For a format whose sides are HTML already (Markdown): its own tags and pinned guid.
     /// `None` for the text format, whose lines are plain text.
     pub markup: Option<Markup<'a>>,
@@ -206,7 +207,7 @@ impl CardText<'_> {
             section: self.section.to_string(),
             front: self.front.join("\n"),
             back: self.back.join("\n"),
-            reverse: self.reverse,
+            reverse: self.reverse.is_some(),
             tags: self.markup.map_or_else(Vec::new, |m| m.tags.iter().map(|t| t.to_string()).collect()),
             id: self.markup.and_then(|m| m.pinned).map(str::to_string),
         }

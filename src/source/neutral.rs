@@ -78,7 +78,7 @@ mod tests {
             section: "A & B",
             front: &["Is 1 < 2", "or \"not\"?"],
             back: &["It's so."],
-            reverse: false,
+            reverse: None,
             markup: None,
         };
         let note = note_of(card);

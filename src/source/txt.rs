@@ -733,7 +733,7 @@ impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
                 section,
                 front: &lines,
                 back: &[],
-                reverse: false,
+                reverse: None,
                 markup: None,
             }));
             self.body.clear();
@@ -757,7 +757,7 @@ impl<C, M: Fn(CardText<'_>) -> C> CardReader<'_, '_, '_, C, M> {
                 section,
                 front: &[self.body[0].text()],
                 back: &[],
-                reverse: false,
+                reverse: None,
                 markup: None,
             };
             self.cards.push((self.map)(card));
@@ -841,8 +841,8 @@ struct Split {
     front_end: usize,
     /// The index of the back's first line (after the separator, if there is one).
     back_start: usize,
-    /// Whether the separator was [`REVERSE_SEPARATOR`].
-    reverse: bool,
+    /// The separator's line when it was [`REVERSE_SEPARATOR`].
+    reverse: Option<u32>,
 }
 
 /// Where a card's front ends and its back starts, or `None` after reporting why it has none.
@@ -904,7 +904,7 @@ fn split_body(
             return None;
         }
     };
-    let reverse = first_separator.is_some_and(|at| body[at].line == Line::Reverse);
+    let reverse = first_separator.filter(|at| body[*at].line == Line::Reverse).map(|at| body[at].number);
     Some(Split {
         front_end: split_at,
         back_start: split_at + usize::from(first_separator.is_some()),
