@@ -26,6 +26,7 @@ pub mod lock;
 pub mod media;
 pub mod model;
 pub mod notetype;
+pub mod preview;
 pub mod settings;
 pub mod sketch;
 pub mod source;

@@ -18,6 +18,7 @@ mod locked;
 mod lockfile;
 pub mod media;
 pub mod moved;
+pub mod peek;
 mod prepare;
 pub mod progress;
 pub mod recover;
@@ -300,7 +301,7 @@ pub fn build_with(
             |source| BuildError::Guard { path: durable::parent_of(&opts.lock).to_path_buf(), source },
         )?;
     let leftovers = guard::remove_leftovers(&[&opts.out, durable::parent_of(&opts.lock)]);
-    let report = leftovers.and_then(|_| build_guarded(opts, progress)).and_then(|report| {
+    let report = leftovers.and_then(|_| build_guarded(opts, progress, None)).and_then(|report| {
         deliver(&report);
         let done = match &report.journal_after {
             JournalAfter::Keep => Ok(()),
@@ -315,8 +316,13 @@ pub fn build_with(
     report
 }
 
-/// The build, once it holds the guard.
-fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport, BuildError> {
+/// The build, once it holds the guard. With `peek`, it stops once the decks are identified,
+/// hands them over and writes nothing ([`peek::peek`]).
+fn build_guarded(
+    opts: &BuildOptions,
+    progress: &dyn Progress,
+    peek: Option<&mut peek::HandOver<'_>>,
+) -> Result<BuildReport, BuildError> {
     let files = discover::discover(&opts.source)?;
     if files.is_empty() {
         return Err(BuildError::NoDecks(opts.source.clone()));
@@ -476,6 +482,10 @@ fn build_guarded(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildRe
     drop(phase);
     let mut diagnostics = diagnostics;
     diagnostics.append(&mut identified.warnings);
+    if let Some(hand_over) = peek {
+        hand_over(&run, &identified);
+        return Ok(peek::report(identified.results, diagnostics));
+    }
     if opts.locked {
         finish_entries(&mut identified.lock, &identified.to_emit, &opts.out)?;
     }

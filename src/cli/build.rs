@@ -107,7 +107,7 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
 }
 
 /// The build time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else the clock.
-fn build_time() -> Result<i64, String> {
+pub(super) fn build_time() -> Result<i64, String> {
     match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(value) => {
             value.trim().parse::<i64>().ok().filter(|t| *t > 0).ok_or_else(|| {

@@ -6,6 +6,7 @@ mod build;
 mod check;
 mod dump;
 mod init;
+mod preview;
 mod progress;
 mod report;
 
@@ -88,6 +89,15 @@ pub enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Show every card as Anki will: static HTML pages in OUT/preview/.
+    ///
+    /// Writes OUT/preview/index.html (the decks, linked) and a page per deck with every card's
+    /// question and answer side, with its note type's stylesheet, its images and sounds, maths
+    /// typeset by MathJax, and buttons for night mode and a phone-width view. Each card shows the
+    /// guid and card id it has in Anki; a card the lock does not have yet is marked "new, not
+    /// built yet". Reads the lock, never writes it; builds nothing. Works offline: open the
+    /// pages from the disk.
+    Preview(PreviewArgs),
 }
 
 /// The end of `build --help`: the environment and examples.
@@ -180,6 +190,25 @@ pub struct CheckArgs {
     pub out: PathBuf,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct PreviewArgs {
+    /// The decks to show, by file name without extension or by Anki name (default: every deck).
+    #[arg(value_name = "DECK")]
+    pub decks: Vec<String>,
+    /// Folder holding the deck files.
+    #[arg(long, value_name = "DIR", default_value = "source-cards")]
+    pub source: PathBuf,
+    /// The folder `build` writes to: the preview goes to OUT/preview/.
+    ///
+    /// Only OUT/preview/ is written; the previous packages in OUT are read, as `build` reads
+    /// them, for the identities the lock does not have.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// The lock file of note identities, as for `build` (read, never written).
+    #[arg(long, value_name = "FILE", default_value = "ankideck.lock")]
+    pub lock: PathBuf,
+}
+
 /// How `check` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -209,5 +238,6 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run_check(&args, verbosity),
         Command::Dump { package } => dump::run_dump(&package),
         Command::Init { dir } => init::run_init(&dir, verbosity),
+        Command::Preview(args) => preview::run_preview(args, verbosity),
     }
 }

@@ -1,0 +1,133 @@
+//! Puts the preview's files in place: every page and media file is written to a temporary file
+//! in the preview folder and renamed over the old one, so a page open in a browser (reloaded by
+//! `watch`) is never read half written. The page script and style and MathJax are part of the
+//! binary (nothing is fetched from the network) and are written to `_ankideck/` when they differ.
+
+use super::PreviewError;
+use crate::media::MediaFile;
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// What every deck page loads before the cards for maths: MathJax 3, typesetting `\(…\)` and
+/// `\[…\]` in the cards' sides only, as Anki's reviewer configures it (without its `noerrors`
+/// package: a formula that does not parse shows as an error, to be seen before Anki does).
+pub(super) const MATHJAX_SETUP: &str = r#"<script>
+window.MathJax = {
+  tex: { inlineMath: [["\\(", "\\)"]], displayMath: [["\\[", "\\]"]], processEscapes: false, processEnvironments: false, processRefs: false },
+  svg: { fontCache: "global" },
+  options: { ignoreHtmlClass: "tex2jax_ignore", processHtmlClass: "tex2jax_process" }
+};
+</script>
+<script src="_ankideck/mathjax/tex-svg-full.js" defer></script>
+"#;
+
+/// The files of `_ankideck/`: MathJax 3.2.2 (`es5/tex-svg-full.js` of the npm package `mathjax`,
+/// Apache-2.0, with its licence), the page script and the page style.
+const ASSETS: &[(&str, &[u8])] = &[
+    ("_ankideck/mathjax/tex-svg-full.js", include_bytes!("../../assets/mathjax/tex-svg-full.js")),
+    ("_ankideck/mathjax/LICENSE", include_bytes!("../../assets/mathjax/LICENSE")),
+    ("_ankideck/preview.js", include_bytes!("../../assets/preview/preview.js")),
+    ("_ankideck/preview.css", include_bytes!("../../assets/preview/preview.css")),
+];
+
+/// The file `watch` writes in the preview folder, which the pages poll: never removed here.
+pub const LIVE_FILE: &str = "_live.js";
+
+/// The prefix of the temporary files (removed when a preview ends, or by the next one).
+const TEMP_PREFIX: &str = ".ankideck-tmp";
+
+/// Writes the files of one preview, remembering their names.
+pub(super) struct Writer {
+    folder: PathBuf,
+    written: HashSet<String>,
+}
+
+impl Writer {
+    /// Makes the preview folder and puts the page assets in it.
+    pub(super) fn new(folder: &Path) -> Result<Writer, PreviewError> {
+        std::fs::create_dir_all(folder.join("_ankideck/mathjax")).map_err(|source| PreviewError::Write {
+            action: "create the folder",
+            path: folder.join("_ankideck/mathjax"),
+            source,
+        })?;
+        let mut writer = Writer { folder: folder.to_path_buf(), written: HashSet::new() };
+        for (name, bytes) in ASSETS {
+            let path = folder.join(name);
+            if std::fs::read(&path).is_ok_and(|old| old == *bytes) {
+                continue;
+            }
+            writer.replace(name, bytes).map_err(|source| PreviewError::Write {
+                action: "write",
+                path,
+                source,
+            })?;
+        }
+        writer.written.insert("_ankideck".into());
+        Ok(writer)
+    }
+
+    /// Writes page `name` (replacing the old one whole).
+    pub(super) fn page(&mut self, name: &str, html: &[u8]) -> std::io::Result<()> {
+        self.written.insert(name.to_string());
+        if std::fs::read(self.folder.join(name)).is_ok_and(|old| old == html) {
+            return Ok(());
+        }
+        self.replace(name, html)
+    }
+
+    /// Copies the media files a deck's package holds, under their names in the package (a
+    /// name is derived from the content: a file already there with its size is the same file).
+    pub(super) fn media(&mut self, files: &[MediaFile]) -> std::io::Result<()> {
+        for file in files {
+            self.written.insert(file.name.clone());
+            let path = self.folder.join(&file.name);
+            if std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == file.len) {
+                continue;
+            }
+            let bytes = std::fs::read(&file.path).map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("cannot read the media file {}: {e}", file.path.display()),
+                )
+            })?;
+            self.replace(&file.name, &bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Removes the temporary files left, and with `all` (every deck was previewed) every file
+    /// of the folder this preview did not write: pages of decks gone, media no card uses now.
+    pub(super) fn finish(self, all: bool) -> Result<(), PreviewError> {
+        let entries = std::fs::read_dir(&self.folder).map_err(|source| PreviewError::Write {
+            action: "read the folder",
+            path: self.folder.clone(),
+            source,
+        })?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let stale = all && !self.written.contains(&name) && name != LIVE_FILE;
+            if (name.starts_with(TEMP_PREFIX) || stale) && entry.file_type().is_ok_and(|t| t.is_file()) {
+                let path = entry.path();
+                std::fs::remove_file(&path).map_err(|source| PreviewError::Write {
+                    action: "remove",
+                    path,
+                    source,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `bytes` to a temporary file beside `name` and renames it over `name`.
+    fn replace(&self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.folder.join(name);
+        let dir = path.parent().unwrap_or(&self.folder);
+        let mut temp = tempfile::Builder::new().prefix(TEMP_PREFIX).tempfile_in(dir)?;
+        // Not synced: the renaming keeps a reader from a half-written page; after a crash the
+        // next preview writes it again.
+        temp.write_all(bytes)?;
+        temp.persist(&path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,145 @@
+//! `ankideck preview`: every card of every deck (or of the decks named) as static HTML in
+//! `out/preview/`, to look at before Anki does. The decks are identified as `build` would
+//! identify them ([`crate::build::peek`]: the lock is read, never written), so each card shows the
+//! guid and card id it has, or will have, in Anki; each card is rendered through one function,
+//! [`render`], Anki's renderer.
+//!
+//! What it writes (`page` makes the HTML, `files` puts it in place): `index.html` (the decks,
+//! their card counts, links), a page per deck `deck-<stem>.html` (each card's question and
+//! answer with the note type's stylesheet, night and phone views), the decks' media under the
+//! names the package gives them (so a field's `src` works as it is), and `_ankideck/` (the page
+//! script and style, MathJax). Every file is written to a temporary file and renamed into place:
+//! an open page is never half written. `_live.js`, which `watch` writes, is left alone.
+
+mod files;
+mod page;
+mod standin;
+
+pub use page::{ANSWER_MARKS, QUESTION_MARKS, rewrite_side};
+pub use standin::RenderedCard;
+
+use crate::build::peek::{PeekError, PeekedDeck, peek};
+use crate::build::{BuildOptions, BuildReport, Outcome};
+use crate::model::NoteView;
+use crate::notetype::Notetype;
+use std::path::{Path, PathBuf};
+
+/// The folder in `out/` the preview is written to.
+pub const PREVIEW_DIR: &str = "preview";
+
+/// Renders card `ord` of `note`: every card of the preview goes through here, so the renderer
+/// is swapped in one place.
+pub fn render(notetype: &Notetype, note: &NoteView<'_>, ord: u16, deck: &str) -> RenderedCard {
+    standin::render_card(notetype, note, ord, deck)
+}
+
+/// What `preview` is asked to do.
+#[derive(Debug, Clone)]
+pub struct PreviewOptions {
+    /// The build it shows (source, out, lock, build time).
+    pub build: BuildOptions,
+    /// The decks to show, by file stem or Anki name; every deck when empty.
+    pub decks: Vec<String>,
+}
+
+/// One deck previewed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewedDeck {
+    pub key: String,
+    pub name: String,
+    pub cards: usize,
+    /// Cards of notes the lock does not have yet.
+    pub new_cards: usize,
+    /// Its page, in the preview folder.
+    pub page: String,
+}
+
+/// What `preview` did.
+#[derive(Debug)]
+pub struct PreviewReport {
+    /// What the build found: each deck's outcome (those with errors are not previewed) and the
+    /// diagnostics.
+    pub build: BuildReport,
+    pub decks: Vec<PreviewedDeck>,
+    /// The index page.
+    pub index: PathBuf,
+}
+
+/// Why `preview` could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    #[error(transparent)]
+    Build(Box<crate::build::BuildError>),
+    #[error(
+        "no deck `{name}` in {}\n  = hint: name a deck by its file name without extension or by its \
+         Anki name; the decks are: {}",
+        folder.display(), known.join(", ")
+    )]
+    UnknownDeck { name: String, folder: PathBuf, known: Vec<String> },
+    #[error("cannot {action} {}: {source}", path.display())]
+    Write { action: &'static str, path: PathBuf, source: std::io::Error },
+}
+
+/// Writes the preview of `opts` into `OUT/preview`.
+pub fn preview(opts: &PreviewOptions) -> Result<PreviewReport, PreviewError> {
+    let folder = opts.build.out.join(PREVIEW_DIR);
+    let mut writer = files::Writer::new(&folder)?;
+    let mut decks = Vec::new();
+    let mut wanted = opts.decks.clone();
+    let mut visit = |peeked: PeekedDeck<'_>| -> std::io::Result<()> {
+        let named = |n: &String| *n == peeked.deck.key || *n == peeked.deck.name;
+        if !opts.decks.is_empty() && !opts.decks.iter().any(named) {
+            return Ok(());
+        }
+        wanted.retain(|n| !named(n));
+        let deck = page::deck_page(&peeked)?;
+        writer.page(&deck.file_name, deck.html.as_bytes())?;
+        writer.media(&peeked.media)?;
+        decks.push(PreviewedDeck {
+            key: peeked.deck.key.clone(),
+            name: peeked.deck.name.clone(),
+            cards: deck.cards,
+            new_cards: deck.new_cards,
+            page: deck.file_name,
+        });
+        Ok(())
+    };
+    let build = match peek(&opts.build, &mut visit) {
+        Ok(report) => report,
+        Err(PeekError::Build(e)) => return Err(PreviewError::Build(e)),
+        Err(PeekError::Visit(source)) => {
+            return Err(PreviewError::Write { action: "write the preview in", path: folder, source });
+        }
+    };
+    // A deck named that was not previewed: a deck with errors is known by its file, any other
+    // name is a mistake.
+    let stems: Vec<String> = build.decks.iter().map(|d| crate::source::stem_of(&d.file)).collect();
+    if let Some(name) = wanted.into_iter().find(|n| !stems.contains(n)) {
+        let mut known: Vec<String> = build.decks.iter().map(|d| deck_label(&d.file, &d.outcome)).collect();
+        known.sort();
+        return Err(PreviewError::UnknownDeck { name, folder: opts.build.source.clone(), known });
+    }
+    let unbuilt: Vec<(String, &Outcome)> = (build.decks.iter())
+        .filter(|d| !decks.iter().any(|p| p.key == crate::source::stem_of(&d.file)))
+        .filter(|d| opts.decks.is_empty() || opts.decks.contains(&crate::source::stem_of(&d.file)))
+        .map(|d| (crate::source::stem_of(&d.file), &d.outcome))
+        .collect();
+    let index = page::index_page(&decks, &unbuilt);
+    let index_path = folder.join("index.html");
+    writer.page("index.html", index.as_bytes()).map_err(|source| PreviewError::Write {
+        action: "write",
+        path: index_path.clone(),
+        source,
+    })?;
+    writer.finish(opts.decks.is_empty())?;
+    Ok(PreviewReport { build, decks, index: index_path })
+}
+
+/// A deck as the unknown-deck message lists it: its file stem, and its Anki name if known.
+fn deck_label(file: &Path, outcome: &Outcome) -> String {
+    let stem = crate::source::stem_of(file);
+    match outcome {
+        Outcome::NotWritten { name, .. } if *name != stem => format!("{stem} ({name})"),
+        _ => stem,
+    }
+}
