@@ -83,7 +83,9 @@ pub enum PreviewError {
 /// Writes the preview of `opts` into `OUT/preview`.
 pub fn preview(opts: &PreviewOptions) -> Result<PreviewReport, PreviewError> {
     let folder = opts.build.out.join(PREVIEW_DIR);
-    let mut writer = files::Writer::new(&folder)?;
+    // The pages are made first and written once every deck named is known to exist: a wrong
+    // name writes nothing.
+    let mut pages: Vec<(page::DeckPage, Vec<crate::media::MediaFile>)> = Vec::new();
     let mut decks = Vec::new();
     let mut wanted = opts.decks.clone();
     let mut visit = |peeked: PeekedDeck<'_>| -> std::io::Result<()> {
@@ -93,22 +95,21 @@ pub fn preview(opts: &PreviewOptions) -> Result<PreviewReport, PreviewError> {
         }
         wanted.retain(|n| !named(n));
         let deck = page::deck_page(&peeked)?;
-        writer.page(&deck.file_name, deck.html.as_bytes())?;
-        writer.media(&peeked.media)?;
         decks.push(PreviewedDeck {
             key: peeked.deck.key.clone(),
             name: peeked.deck.name.clone(),
             cards: deck.cards,
             new_cards: deck.new_cards,
-            page: deck.file_name,
+            page: deck.file_name.clone(),
         });
+        pages.push((deck, peeked.media));
         Ok(())
     };
     let build = match peek(&opts.build, &mut visit) {
         Ok(report) => report,
         Err(PeekError::Build(e)) => return Err(PreviewError::Build(e)),
         Err(PeekError::Visit(source)) => {
-            return Err(PreviewError::Write { action: "write the preview in", path: folder, source });
+            return Err(PreviewError::Write { action: "read the notes for", path: folder, source });
         }
     };
     // A deck named that was not previewed: a deck with errors is known by its file, any other
@@ -125,6 +126,12 @@ pub fn preview(opts: &PreviewOptions) -> Result<PreviewReport, PreviewError> {
         .map(|d| (crate::source::stem_of(&d.file), &d.outcome))
         .collect();
     let index = page::index_page(&decks, &unbuilt);
+    let mut writer = files::Writer::new(&folder)?;
+    for (deck, media) in &pages {
+        let path = folder.join(&deck.file_name);
+        let written = writer.page(&deck.file_name, deck.html.as_bytes()).and_then(|()| writer.media(media));
+        written.map_err(|source| PreviewError::Write { action: "write", path, source })?;
+    }
     let index_path = folder.join("index.html");
     writer.page("index.html", index.as_bytes()).map_err(|source| PreviewError::Write {
         action: "write",

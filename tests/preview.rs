@@ -1,0 +1,297 @@
+//! `ankideck preview` end to end: the pages hold every card Anki makes, each with the guid and
+//! card ids the lock gives it (or a build will), the sides as the renderer returns them between
+//! their markers, the decks' media under their package names; files are replaced whole; a wrong
+//! deck name is an error. The browser test (tests/browser/) looks at the same pages in Chromium.
+
+mod common;
+
+use common::Project;
+use std::collections::BTreeMap;
+
+const T0: i64 = 1_764_000_000;
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR a picture";
+const MP3: &[u8] = b"ID3\x04\0\0\0\0\0\0 a sound";
+
+/// A project with a basic deck, a cloze deck and a type-in deck.
+fn project() -> Project {
+    let project = Project::empty();
+    project.write(
+        "ankideck.toml",
+        "[decks.cloze]\nnotetype = \"cloze\"\n\n[decks.typed]\nnotetype = \"type-in\"\n",
+    );
+    project.write_source(
+        "capitals.txt",
+        "Capitals\n\nEUROPE\nThe capital of France?\n---\nParis\n\nEUROPE\nThe capital of Italy?\n---\nRome\n",
+    );
+    project.write_source(
+        "cloze.txt",
+        "Cloze\n\nEUROPE\n{{c1::Paris}} is the capital of {{c2::France}}.\n\n\
+         EUROPE\n{{c1::Rome}} is on the Tiber.\n---\nSince antiquity.\n",
+    );
+    project.write_source("typed.txt", "Typed\n\nEUROPE\nThe capital of Spain?\n---\nMadrid\n");
+    project
+}
+
+/// One card of a page, as the page holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Card {
+    guid: String,
+    ord: u16,
+    card_id: Option<i64>,
+    new: bool,
+    question: String,
+    answer: String,
+}
+
+/// `&amp;`, `&lt;`, `&gt;`, `&quot;` in an attribute, decoded.
+fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    Some(&tag[start..start + tag[start..].find('"')?])
+}
+
+fn between<'a>(text: &'a str, open: &str, close: &str) -> &'a str {
+    let start = text.find(open).unwrap_or_else(|| panic!("no {open} in {text}")) + open.len();
+    &text[start..start + text[start..].find(close).unwrap_or_else(|| panic!("no {close}"))]
+}
+
+/// The cards of a deck page, in page order.
+fn cards(page: &str) -> Vec<Card> {
+    page.split("<article ")
+        .skip(1)
+        .map(|article| {
+            let tag = &article[..article.find('>').expect("tag ends")];
+            assert!(article.contains("class=\"card card"), "{article}");
+            Card {
+                guid: unescape(attribute(tag, "data-guid").expect("data-guid")),
+                ord: attribute(tag, "data-ord").expect("data-ord").parse().expect("ord"),
+                card_id: attribute(tag, "data-card-id").map(|id| id.parse().expect("card id")),
+                new: tag.contains(" data-new=\"\""),
+                question: between(article, "<!--q-->", "<!--/q-->").to_string(),
+                answer: between(article, "<!--a-->", "<!--/a-->").to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Each note of the lock: guid → card ids by ordinal.
+fn lock_cards(lock: &str) -> BTreeMap<String, Vec<Option<i64>>> {
+    lock.lines()
+        .filter(|l| l.starts_with("note\t"))
+        .map(|line| {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let ids = cols[4].split(',').map(|id| id.parse().ok()).collect();
+            (cols[2].to_string(), ids)
+        })
+        .collect()
+}
+
+fn preview(project: &Project, args: &[&str], code: i32) -> common::Run {
+    let mut all = vec!["preview"];
+    all.extend_from_slice(args);
+    let run = project.run(T0, &all);
+    assert_eq!(run.code, code, "preview {args:?}:\n{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run
+}
+
+#[test]
+fn every_card_is_on_its_deck_page_with_the_guid_and_card_ids_the_build_gives_it() {
+    let project = project();
+    preview(&project, &[], 0);
+    let before: Vec<Vec<Card>> = ["capitals", "cloze", "typed"]
+        .iter()
+        .map(|deck| cards(&project.read(&format!("out/preview/deck-{deck}.html"))))
+        .collect();
+    // Cards as Anki makes them: one per note of a basic deck, one per cloze number.
+    let ords: Vec<Vec<u16>> = before.iter().map(|d| d.iter().map(|c| c.ord).collect()).collect();
+    assert_eq!(ords, [vec![0, 0], vec![0, 1, 0], vec![0]]);
+    assert!(before.iter().flatten().all(|c| c.new && c.card_id.is_none()), "{before:?}");
+    let index = project.read("out/preview/index.html");
+    assert!(index.contains("<a href=\"deck-cloze.html\">Cloze</a> <span class=\"ankideck-count\">3 cards, 3 new, not built yet"), "{index}");
+    assert!(!project.exists("ankideck.lock"), "preview writes no lock");
+    assert!(!project.exists("out/capitals.apkg"), "preview builds nothing");
+
+    project.build(T0, &[], 0);
+    let lock = lock_cards(&project.read("ankideck.lock"));
+    preview(&project, &[], 0);
+    let after: Vec<Card> = ["capitals", "cloze", "typed"]
+        .iter()
+        .flat_map(|deck| cards(&project.read(&format!("out/preview/deck-{deck}.html"))))
+        .collect();
+    // The guids the preview gave before the build are the ones the build gave.
+    let guids = |cards: &[Card]| cards.iter().map(|c| c.guid.clone()).collect::<Vec<_>>();
+    assert_eq!(guids(&after), guids(&before.concat()));
+    for card in &after {
+        let ids = lock.get(&card.guid).unwrap_or_else(|| panic!("{card:?} not in the lock"));
+        assert!(!card.new, "{card:?}");
+        assert_eq!(card.card_id, ids[usize::from(card.ord)], "{card:?}");
+    }
+    assert_eq!(lock.len(), 5, "every note of the lock is previewed");
+    assert!(!project.read("out/preview/index.html").contains("new, not built yet"));
+}
+
+#[test]
+fn each_side_between_its_markers_is_what_the_renderer_returns() {
+    use ankideck::build::{BuildOptions, peek::peek};
+    let project = project();
+    preview(&project, &[], 0);
+    let opts = BuildOptions {
+        source: project.path("source-cards"),
+        out: project.path("out"),
+        lock: project.path("ankideck.lock"),
+        csv: false,
+        locked: false,
+        force: false,
+        compression: ankideck::emit::Compression::Fast,
+        now_secs: T0,
+        stream_above: u64::MAX,
+        detail: false,
+    };
+    let mut checked = 0;
+    peek(&opts, &mut |peeked| {
+        let page = cards(&project.read(&format!("out/preview/deck-{}.html", peeked.deck.key)));
+        let mut at = 0;
+        peeked.deck.notes.for_each(None, &mut |_, note| {
+            for ord in ankideck::identify::card_ords_of(note, peeked.notetype) {
+                let rendered = ankideck::preview::render(peeked.notetype, note, ord, &peeked.deck.name);
+                let card = &page[at];
+                assert_eq!(card.ord, ord);
+                let field = |name: &str| {
+                    peeked.notetype.fields.iter().position(|f| f.name == name).map(|i| note.field(i))
+                };
+                if peeked.deck.key == "typed" {
+                    // The one rewrite of these decks: `[[type:Back]]` became a box.
+                    assert!(rendered.question.contains("[[type:Back]]"), "{}", rendered.question);
+                    assert!(card.question.contains("<input type=\"text\" class=\"ankideck-typeans\""));
+                    let rewritten = ankideck::preview::rewrite_side(&rendered.question, false, &field);
+                    assert_eq!(card.question, rewritten);
+                    let rewritten = ankideck::preview::rewrite_side(&rendered.answer, true, &field);
+                    assert_eq!(card.answer, rewritten);
+                } else {
+                    assert_eq!(card.question, rendered.question, "{}", peeked.deck.key);
+                    assert_eq!(card.answer, rendered.answer, "{}", peeked.deck.key);
+                }
+                at += 1;
+                checked += 1;
+            }
+            Ok(())
+        })?;
+        assert_eq!(at, page.len(), "every card of {} is on its page", peeked.deck.key);
+        Ok(())
+    })
+    .expect("peek");
+    assert_eq!(checked, 6);
+    assert!(!project.exists("ankideck.lock"), "peek writes no lock");
+}
+
+#[test]
+fn the_same_input_gives_the_same_files_and_a_changed_page_is_replaced_whole() {
+    use std::os::unix::fs::MetadataExt;
+    let project = project();
+    preview(&project, &[], 0);
+    let first = project.files();
+    let inode = |rel: &str| std::fs::metadata(project.path(rel)).expect("page").ino();
+    let (capitals, cloze) = (inode("out/preview/deck-capitals.html"), inode("out/preview/deck-cloze.html"));
+    // What `watch` writes, and what a killed preview left.
+    project.write("out/preview/_live.js", "window.ankideckLive && window.ankideckLive(\"1\")");
+    project.write("out/preview/.ankideck-tmpXYZ", "half a page");
+    preview(&project, &[], 0);
+    let mut second = project.files();
+    second.remove(std::path::Path::new("out/preview/_live.js")).expect("_live.js is left alone");
+    assert_eq!(first, second, "same input, same files; the temporary file is removed");
+
+    project.write_source("capitals.txt", "Capitals\n\nEUROPE\nThe capital of France?\n---\nParis!\n");
+    preview(&project, &[], 0);
+    // Written to a temporary file and renamed: a new file, never the old one rewritten in place.
+    assert_ne!(inode("out/preview/deck-capitals.html"), capitals);
+    assert!(project.read("out/preview/deck-capitals.html").contains("Paris!"));
+    assert_eq!(inode("out/preview/deck-cloze.html"), cloze, "an unchanged page is not rewritten");
+    let left: Vec<String> = std::fs::read_dir(project.path("out/preview"))
+        .expect("folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".ankideck-tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // A deck gone: its page goes with it.
+    std::fs::remove_file(project.path("source-cards/typed.txt")).expect("remove");
+    preview(&project, &[], 0);
+    assert!(!project.exists("out/preview/deck-typed.html"));
+    assert!(project.exists("out/preview/_live.js"));
+}
+
+#[test]
+fn the_media_of_a_deck_are_copied_under_their_package_names() {
+    let project = Project::empty();
+    project.write("ankideck.toml", "[defaults]\nhtml = true\n");
+    project.write("source-cards/_img/cat.png", PNG);
+    project.write("media/meow.mp3", MP3);
+    project.write_source(
+        "animals.txt",
+        "Animals\n\nCATS\nWhich animal is this? <img src=\"_img/cat.png\">\n---\nA cat [sound:../media/meow.mp3]\n",
+    );
+    preview(&project, &[], 0);
+    let hex = |bytes: &[u8]| -> String {
+        use sha1::Digest;
+        sha1::Sha1::digest(bytes)[..6].iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let (png, mp3) = (format!("cat-{}.png", hex(PNG)), format!("meow-{}.mp3", hex(MP3)));
+    assert_eq!(project.bytes(&format!("out/preview/{png}")), PNG);
+    assert_eq!(project.bytes(&format!("out/preview/{mp3}")), MP3);
+    let card = &cards(&project.read("out/preview/deck-animals.html"))[0];
+    assert!(card.question.contains(&format!("<img src=\"{png}\">")), "{}", card.question);
+    assert!(
+        card.answer.contains(&format!("<audio preload=\"metadata\" src=\"{mp3}\"></audio>")),
+        "{}",
+        card.answer
+    );
+    assert!(!card.answer.contains("[sound:"), "{}", card.answer);
+    // The package holds the same names.
+    project.build(T0, &[], 0);
+    let dump = project.dump("out/animals.apkg");
+    assert!(dump.contains(&png) && dump.contains(&mp3), "{dump}");
+}
+
+#[test]
+fn only_the_decks_named_are_previewed_and_an_unknown_name_is_an_error() {
+    let project = project();
+    let run = preview(&project, &["Cloze", "typed"], 0);
+    assert!(run.stderr.contains("Previewed 2 decks, 4 cards (4 new, not built yet)"), "{}", run.stderr);
+    assert!(project.exists("out/preview/deck-cloze.html") && project.exists("out/preview/deck-typed.html"));
+    assert!(!project.exists("out/preview/deck-capitals.html"));
+
+    let project = self::project();
+    let run = preview(&project, &["capitols"], 1);
+    assert_eq!(
+        project.normalize(&run.stderr),
+        "error: no deck `capitols` in source-cards\n  = hint: name a deck by its file name without extension or by \
+         its Anki name; the decks are: capitals (Capitals), cloze (Cloze), typed (Typed)\n"
+    );
+    assert!(!project.exists("out/preview"), "nothing is written");
+}
+
+#[test]
+fn a_deck_with_errors_is_listed_and_the_others_are_previewed() {
+    let project = project();
+    project.write_source("broken.txt", "Broken\n\nEUROPE\nA front without a back\n");
+    let run = preview(&project, &[], 1);
+    assert!(run.stderr.contains("broken.txt:4:1: error[E"), "{}", run.stderr);
+    let index = project.read("out/preview/index.html");
+    assert!(index.contains("<li class=\"ankideck-unbuilt\">broken: has errors"), "{index}");
+    assert!(project.exists("out/preview/deck-capitals.html"));
+}
+
+#[test]
+fn preview_help() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ankideck"))
+        .args(["preview", "--help"])
+        .env("COLUMNS", "100")
+        .output()
+        .expect("run ankideck");
+    assert!(out.status.success());
+    insta::assert_snapshot!("preview_long", String::from_utf8(out.stdout).expect("UTF-8"));
+}
