@@ -241,6 +241,21 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
             let out = project.run(T1, &["build", "--out", "/proc/ankideck-out"]);
             vec![("a package", package), ("out/", out)]
         }
+        w if w.starts_with("`preview` names a deck that is not in the source folder") => {
+            let project = good();
+            let unknown = project.run(T1, &["preview", "nowhere"]);
+            assert!(
+                unknown.stderr.contains("error: no deck `nowhere` in source-cards"),
+                "{}",
+                unknown.stderr
+            );
+            assert!(!project.exists("out/preview"), "nothing is written");
+            let broken = good();
+            broken.write_source("broken.txt", "Broken\n\nEUROPE\nA front without a back\n");
+            let with_errors = broken.run(T1, &["preview"]);
+            assert!(broken.exists("out/preview/index.html"), "the other decks are previewed");
+            vec![("an unknown deck", unknown), ("a deck with errors", with_errors)]
+        }
         other => panic!("the README's exit code table has a row this test does not know: {other:?}"),
     }
 }
