@@ -195,6 +195,9 @@ fn the_same_input_gives_the_same_files_and_a_changed_page_is_replaced_whole() {
     preview(&project, &[], 0);
     let first = project.files();
     let inode = |rel: &str| std::fs::metadata(project.path(rel)).expect("page").ino();
+    // Ordinary files, not the temporary files' private mode.
+    let mode = std::fs::metadata(project.path("out/preview/deck-capitals.html")).expect("page").mode();
+    assert_eq!(mode & 0o777, 0o644);
     let (capitals, cloze) = (inode("out/preview/deck-capitals.html"), inode("out/preview/deck-cloze.html"));
     // What `watch` writes, and what a killed preview left.
     project.write("out/preview/_live.js", "window.ankideckLive && window.ankideckLive(\"1\")");

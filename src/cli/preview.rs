@@ -1,7 +1,7 @@
 //! `ankideck preview`: the options, the printed summary and the exit code of a preview
 //! ([`crate::preview`] does the work).
 
-use super::report::{Verbosity, no_decks, plural, print_diagnostics, source_files};
+use super::report::{Verbosity, count, no_decks, plural, print_diagnostics, source_files};
 use super::{INPUT_ERROR, PreviewArgs, TOOL_ERROR};
 use crate::build::{self, BuildError, BuildOptions, Outcome};
 use crate::preview::{PreviewError, PreviewOptions, preview};
@@ -65,7 +65,7 @@ pub(super) fn run_preview(args: PreviewArgs, verbosity: Verbosity) -> ExitCode {
     if !verbosity.quiet() || code != ExitCode::SUCCESS {
         let new = match new {
             0 => String::new(),
-            n => format!(" ({n} new, not built yet)"),
+            n => format!(" ({} new, not built yet)", count(n)),
         };
         eprintln!(
             "Previewed {}, {}{new}: open {}",

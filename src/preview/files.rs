@@ -127,6 +127,12 @@ impl Writer {
         // Not synced: the renaming keeps a reader from a half-written page; after a crash the
         // next preview writes it again.
         temp.write_all(bytes)?;
+        // Temporary files are private (0600); the pages are ordinary files, as the packages.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            temp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        }
         temp.persist(&path).map_err(|e| e.error)?;
         Ok(())
     }
