@@ -260,6 +260,33 @@ fn the_media_of_a_deck_are_copied_under_their_package_names() {
 }
 
 #[test]
+fn a_stylesheet_font_is_copied_and_the_page_carries_the_note_type_css_naming_it() {
+    const FONT: &[u8] = b"wOF2\x00\x01\x00\x00 a font";
+    let project = Project::empty();
+    project.write("ankideck.toml", "[defaults]\nassets = [\"fonts/Inter.woff2\"]\nnotetype = \"reversed\"\n");
+    project.write("fonts/Inter.woff2", FONT);
+    project.write(
+        "source-cards/ankideck.css",
+        "@font-face { font-family: Inter; src: url(\"../fonts/Inter.woff2\"); }\n.card { font-family: Inter; }\n",
+    );
+    project.write_source("words.txt", "Words\n\nHELLO\nbonjour\n---\nhello\n");
+    preview(&project, &[], 0);
+    let name = {
+        use sha1::Digest;
+        let hex: String = sha1::Sha1::digest(FONT)[..6].iter().map(|b| format!("{b:02x}")).collect();
+        format!("_Inter-{hex}.woff2")
+    };
+    assert_eq!(project.bytes(&format!("out/preview/{name}")), FONT);
+    let page = project.read("out/preview/deck-words.html");
+    let style = between(&page, "<style>\n", "</style>");
+    assert!(style.contains(&format!("url(\"{name}\")")), "{style}");
+    // A reversed note makes two cards: front to back, back to front.
+    let cards = cards(&page);
+    assert_eq!(cards.iter().map(|c| c.ord).collect::<Vec<_>>(), [0, 1]);
+    assert!(cards[1].question.contains("hello") && !cards[1].question.contains("bonjour"), "{:?}", cards[1]);
+}
+
+#[test]
 fn only_the_decks_named_are_previewed_and_an_unknown_name_is_an_error() {
     let project = project();
     let run = preview(&project, &["Cloze", "typed"], 0);
