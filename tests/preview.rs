@@ -134,12 +134,10 @@ fn every_card_is_on_its_deck_page_with_the_guid_and_card_ids_the_build_gives_it(
     assert!(!project.read("out/preview/index.html").contains("new, not built yet"));
 }
 
-#[test]
-fn each_side_between_its_markers_is_what_the_renderer_returns() {
-    use ankideck::build::{BuildOptions, peek::peek};
-    let project = project();
-    preview(&project, &[], 0);
-    let opts = BuildOptions {
+/// The build options of `project` as the command line gives them, decks above `stream_above`
+/// bytes read from disk.
+fn options(project: &Project, stream_above: u64) -> ankideck::build::BuildOptions {
+    ankideck::build::BuildOptions {
         source: project.path("source-cards"),
         out: project.path("out"),
         lock: project.path("ankideck.lock"),
@@ -148,9 +146,36 @@ fn each_side_between_its_markers_is_what_the_renderer_returns() {
         force: false,
         compression: ankideck::emit::Compression::Fast,
         now_secs: T0,
-        stream_above: u64::MAX,
+        stream_above,
         detail: false,
-    };
+    }
+}
+
+#[test]
+fn decks_read_from_disk_give_the_same_pages() {
+    let (memory, disk) = (project(), project());
+    preview(&memory, &[], 0);
+    memory.build(T0, &[], 0);
+    preview(&memory, &[], 0);
+    disk.build(T0, &[], 0);
+    std::fs::remove_dir_all(disk.path("out")).expect("out removed");
+    let opts = ankideck::preview::PreviewOptions { build: options(&disk, 0), decks: Vec::new() };
+    let report = ankideck::preview::preview(&opts).expect("preview from disk");
+    assert_eq!(report.decks.len(), 3);
+    for deck in ["capitals", "cloze", "typed"] {
+        let page = format!("out/preview/deck-{deck}.html");
+        // The options name the files by absolute path, the command line by relative one.
+        let root = format!("{}/", disk.dir.path().display());
+        assert_eq!(disk.read(&page).replace(&root, ""), memory.read(&page), "{deck}");
+    }
+}
+
+#[test]
+fn each_side_between_its_markers_is_what_the_renderer_returns() {
+    use ankideck::build::peek::peek;
+    let project = project();
+    preview(&project, &[], 0);
+    let opts = options(&project, u64::MAX);
     let mut checked = 0;
     peek(&opts, &mut |peeked| {
         let page = cards(&project.read(&format!("out/preview/deck-{}.html", peeked.deck.key)));
