@@ -15,8 +15,8 @@ each is saved under target/preview-shots/, and the check fails on:
   container, phone width wider than a phone;
 - a page that does not reload when `_live.js` (which `watch` writes) brings a new stamp.
 
-Each run also proves the check can fail: a media file removed from the preview, a formula that
-does not parse and a script that throws must each be reported.
+Each run also proves the check can fail: an image and a sound removed from the preview, a formula
+that does not parse and a script that throws must each be reported.
 
 check.py calls `run`; `python check_preview.py --bin target/release/ankideck` runs it alone.
 """
@@ -244,12 +244,15 @@ def check_live_reload(report, driver, folder: Path) -> None:
 
 
 def check_can_fail(report, binary: Path, project: Path, driver) -> None:
-    """The check reports a missing image, a formula that does not parse and a script error."""
+    """The check reports a missing image and sound, a formula that does not parse and a script
+    error."""
     folder = project / "out" / "preview"
-    image = next(folder.glob("red-*.png"))
-    image.unlink()
+    next(folder.glob("red-*.png")).unlink()
+    next(folder.glob("beep-*.wav")).unlink()
     found = problems(load(driver, folder / "deck-media.html", "light"), "light", 0)
-    report.check("preview in Chromium: a media file removed is reported", any("image not loaded" in p for p in found),
+    report.check("preview in Chromium: an image removed is reported", any("image not loaded" in p for p in found),
+                 f"found only {found}")
+    report.check("preview in Chromium: a sound removed is reported", any("audio not loaded" in p for p in found),
                  f"found only {found}")
     (project / "source-cards" / "media.txt").write_text(MEDIA_DECK.replace("\\(x^2\\)", "\\(\\frac{x}\\)"))
     preview(binary, project)
