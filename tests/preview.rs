@@ -318,6 +318,16 @@ fn only_the_decks_named_are_previewed_and_an_unknown_name_is_an_error() {
     assert!(run.stderr.contains("Previewed 2 decks, 4 cards (4 new, not built yet)"), "{}", run.stderr);
     assert!(project.exists("out/preview/deck-cloze.html") && project.exists("out/preview/deck-typed.html"));
     assert!(!project.exists("out/preview/deck-capitals.html"));
+    // Previewed once whole, then one deck: the index still links the others' pages.
+    preview(&project, &[], 0);
+    preview(&project, &["cloze"], 0);
+    let index = project.read("out/preview/index.html");
+    assert!(
+        index.contains("<a href=\"deck-cloze.html\">Cloze</a> <span class=\"ankideck-count\">3 cards"),
+        "{index}"
+    );
+    assert!(index.contains("<a href=\"deck-capitals.html\">Capitals</a> <span class=\"ankideck-count\">not previewed this time"), "{index}");
+    assert!(project.exists("out/preview/deck-typed.html"));
 
     let project = self::project();
     let run = preview(&project, &["capitols"], 1);

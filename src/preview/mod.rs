@@ -125,7 +125,18 @@ pub fn preview(opts: &PreviewOptions) -> Result<PreviewReport, PreviewError> {
         .filter(|d| opts.decks.is_empty() || opts.decks.contains(&crate::source::stem_of(&d.file)))
         .map(|d| (crate::source::stem_of(&d.file), &d.outcome))
         .collect();
-    let index = page::index_page(&decks, &unbuilt);
+    // With decks named, the other decks' pages of an earlier preview stay: the index links them.
+    let earlier: Vec<(String, String)> = (build.decks.iter())
+        .filter(|_| !opts.decks.is_empty())
+        .filter_map(|d| match &d.outcome {
+            Outcome::NotWritten { name, .. } => Some((name, crate::source::stem_of(&d.file))),
+            _ => None,
+        })
+        .filter(|(_, key)| !decks.iter().any(|p| p.key == *key))
+        .map(|(name, key)| (name.clone(), page::page_name(&key)))
+        .filter(|(_, page)| folder.join(page).is_file())
+        .collect();
+    let index = page::index_page(&decks, &earlier, &unbuilt);
     let mut writer = files::Writer::new(&folder)?;
     for (deck, media) in &pages {
         let path = folder.join(&deck.file_name);

@@ -66,8 +66,13 @@ pub(super) fn deck_page(peeked: &PeekedDeck<'_>) -> std::io::Result<DeckPage> {
     );
     html.push_str(&body);
     html.push_str("</main>\n</body>\n</html>\n");
-    let file_name = format!("deck-{}.html", crate::build::output_stem(&deck.key));
+    let file_name = page_name(&deck.key);
     Ok(DeckPage { file_name, html, cards, new_cards })
+}
+
+/// The file name of deck `key`'s page.
+pub(super) fn page_name(key: &str) -> String {
+    format!("deck-{}.html", crate::build::output_stem(key))
 }
 
 /// One card to show.
@@ -178,8 +183,13 @@ pub fn rewrite_side<'f>(html: &str, answer: bool, field: &dyn Fn(&str) -> Option
     out
 }
 
-/// The index page: the decks previewed, with their card counts, and those that could not be.
-pub(super) fn index_page(decks: &[super::PreviewedDeck], unbuilt: &[(String, &Outcome)]) -> String {
+/// The index page: the decks previewed, with their card counts, the pages an earlier preview
+/// left of the `earlier` decks (name, page), and the decks that could not be previewed.
+pub(super) fn index_page(
+    decks: &[super::PreviewedDeck],
+    earlier: &[(String, String)],
+    unbuilt: &[(String, &Outcome)],
+) -> String {
     let mut html = head("Preview", None);
     html.push_str(
         "<header class=\"ankideck-bar\"><h1>Decks</h1></header>\n<main class=\"ankideck-index\">\n<ul>\n",
@@ -197,6 +207,15 @@ pub(super) fn index_page(decks: &[super::PreviewedDeck], unbuilt: &[(String, &Ou
                 0 => String::new(),
                 n => format!(", {n} new, not built yet"),
             }
+        );
+    }
+    for (name, page) in earlier {
+        let _ = writeln!(
+            html,
+            "<li><a href=\"{}\">{}</a> <span class=\"ankideck-count\">not previewed this time: the page may be \
+             out of date</span></li>",
+            attr(&url_path(page)),
+            attr(name)
         );
     }
     for (key, outcome) in unbuilt {
