@@ -13,10 +13,13 @@
 
 mod files;
 mod page;
+// Until `crate::render` lands: delete standin.rs and these two lines, and use
+// `crate::render as renderer` instead.
 mod standin;
+use standin as renderer;
 
 pub use page::{ANSWER_MARKS, QUESTION_MARKS, rewrite_side};
-pub use standin::RenderedCard;
+pub use renderer::RenderedCard;
 
 use crate::build::peek::{PeekError, PeekedDeck, peek};
 use crate::build::{BuildOptions, BuildReport, Outcome};
@@ -30,7 +33,7 @@ pub const PREVIEW_DIR: &str = "preview";
 /// Renders card `ord` of `note`: every card of the preview goes through here, so the renderer
 /// is swapped in one place.
 pub fn render(notetype: &Notetype, note: &NoteView<'_>, ord: u16, deck: &str) -> RenderedCard {
-    standin::render_card(notetype, note, ord, deck)
+    renderer::render_card(notetype, note, ord, deck)
 }
 
 /// What `preview` is asked to do.
