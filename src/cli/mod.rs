@@ -8,6 +8,7 @@ mod dump;
 mod init;
 mod progress;
 mod report;
+mod shown;
 
 use crate::emit::Compression;
 use clap::{Parser, Subcommand, ValueEnum};
