@@ -72,7 +72,8 @@ TEMPLATES = {
                 "{{text:Back}} {{hint:Extra}} {{furigana:Front}} {{kana:Front}} {{kanji:Front}}"
                 "<!-- a comment {{Front}} -->"),
     "b1.html": "{{FrontSide}}\n\n<hr id=answer>\n\n{{Back}} {{type:Back}} {{text:unknown:Back}}",
-    "f2.html": "{{#Back}}{{Back}} ({{Card}}){{/Back}}{{tts en_US:Front}}",
+    "f2.html": ("{{FrontSide}}{{#Back}}{{Back}} ({{Card}}){{/Back}}{{tts en_US:Front}} {{CardFlag}}"
+                "{{#c2}} card two{{/c2}}{{^c1}} not card one{{/c1}}{{#c1}} card one{{/c1}} {{text:Extra}}"),
     "b2.html": "{{FrontSide}}<hr id=answer>{{Front}} {{unknown:text:Front}} {{FrontSide}}",
     "cf.html": "{{cloze:Text}}<br>{{type:cloze:Text}} [{{cloze-only:Text}}]",
     "cb.html": "{{cloze:Text}}<br>{{type:cloze:Text}} [{{cloze-only:Text}}]<hr>{{Extra}}",
@@ -93,9 +94,10 @@ DECKS = {
                   "MATHS\nThe square \\(x^{{c1::2}}\\) and \\[{{c2::a<b}}\\] and {{c1::outer {{c3::inner}}}}\n"),
     "custom.csv": ("Front,Back,Extra,Section,Tags\n"
                    "\"日本[にほん] is Japan\",\"<b>Japan</b> [sound:_snd/hello.mp3]\",a hint,PLACES,zeta Alpha beta\n"
-                   "second,\"\",,OTHER,\n"
+                   "second,\"\",\"a &amp; b&nbsp;c <i>x</i>\",OTHER,\n"
+                   "fourth,4,\"&amp; &bogus; <i>y</i>\",OTHER,Tagged tagged\n"
                    "third,back <img src=\"_img/blue.png\">,,OTHER,\n"),
-    "clozeonly.txt": ("Cloze only\n\nONE\n{{c1::alpha}} and {{c2::beta::hint}} and {{c1::gamma}}\n---\nextra\n"),
+    "clozeonly.txt": ("Cloze only\n\nONE\n{{c1::alpha}} and {{c2::beta::hint}} and {{c1::gamma::a::b}} and {{c3::x}}}\n---\nextra\n"),
 }
 
 
