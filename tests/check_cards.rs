@@ -159,3 +159,38 @@ fn check_show_json_lists_each_card_rendered_as_anki_renders_it() {
     let plain = checked(tmp.path(), &["--format", "json"]).stdout;
     assert!(!plain.contains("\"answer\"") && !plain.contains("\"fields\""), "{plain}");
 }
+
+/// `check --show` lists every card as Anki shows it, in text: its name, note type and tags,
+/// its question and its answer (a deletion hidden on the question and in brackets on the
+/// answer, entities decoded, a sound as ♪, a type-in answer as a box).
+#[test]
+fn check_show_lists_each_card_as_a_user_sees_it() {
+    let toml = "[defaults]\nhtml = true\n[decks.cloze]\nnotetype = \"cloze\"\n[decks.words]\nnotetype = \"type-in\"\n";
+    let cloze = "Cloze Flashcards\n\nSPACE\nThe {{c1::sun}} is a {{c2::star::kind}}.\n---\nSeen &amp; <b>loved</b>. [sound:_a/x.mp3]\n";
+    let tmp = project(&[("cloze", cloze), ("words", WORDS)], toml);
+    std::fs::create_dir(tmp.path().join("source-cards/_a")).unwrap();
+    let mut sound = b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec();
+    sound.extend([0; 64]);
+    std::fs::write(tmp.path().join("source-cards/_a/x.mp3"), sound).unwrap();
+    let show = checked(tmp.path(), &["--show"]).stdout;
+    assert!(
+        show.contains(
+            "  Cloze 2 · ankideck Cloze · tags: SPACE\n    Q | SPACE\n      | The sun is a [kind].\n    \
+             A | SPACE\n      | The sun is a [star].\n      | ──────────\n      | Seen & loved. ♪ _a/x.mp3\n"
+        ),
+        "{show}"
+    );
+    assert!(
+        show.contains(
+            "  Cloze 1 · ankideck Cloze · tags: SPACE\n    Q | SPACE\n      | The [...] is a star.\n"
+        ),
+        "{show}"
+    );
+    assert!(
+        show.contains(
+            "  Card 1 · ankideck Type-in · tags: NOUNS\n    Q | NOUNS\n      | le chat\n      | [type: ____]\n    \
+             A | NOUNS\n      | le chat\n      | ──────────\n      | [type: the cat]\n\n"
+        ),
+        "{show}"
+    );
+}

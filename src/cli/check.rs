@@ -1,7 +1,7 @@
 //! `ankideck check`: parse and validate every deck, write nothing; `--show` lists the cards.
 
 use super::report::{Verbosity, no_decks, plural, print_diagnostics, source_files};
-use super::shown::{Listed, Packer};
+use super::shown::{Listed, Packer, cards_text, with_cards};
 use super::{CheckArgs, INPUT_ERROR, OutputFormat, TOOL_ERROR};
 use crate::notetype::{Notetype, NotetypeKind};
 use crate::settings::{NotetypeChoice, Settings};
@@ -176,7 +176,16 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                         linted.extend(build::settings::card_warnings(notetype, &file.path, &note));
                     }
                     if show && !json {
-                        std::io::stdout().lock().write_all(shown_note(&file.path, &note).as_bytes())?;
+                        let mut listed = shown_note(&file.path, &note);
+                        if let Some(notetype) = notetype {
+                            let deck =
+                                build::settings::deck_name(source::stem_of(&file.path), &deck_settings);
+                            listed = with_cards(
+                                listed,
+                                &cards_text(&note, notetype, &deck, deck_settings.subdecks),
+                            );
+                        }
+                        std::io::stdout().lock().write_all(listed.as_bytes())?;
                     }
                     if json {
                         let card = source::SourceCard {
@@ -226,6 +235,9 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             // Only the diagnostics (and with --show, the cards) are printed: the file is read in
             // blocks, its cards counted.
             let show = args.show;
+            // The deck's title is read with its cards: `{{Deck}}` shows the settings' name, else
+            // the file's stem.
+            let text_deck = deck_settings.name.clone().unwrap_or_else(|| source::stem_of(&file.path));
             let read = std::fs::File::open(&file.path).and_then(|mut reader| {
                 source::parse_stream(
                     file.format,
@@ -235,7 +247,20 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                     mapping.rules(),
                     |card| {
                         lint_card(&card);
-                        if show { shown(&file.path, &card, &sides) } else { String::new() }
+                        if !show {
+                            return String::new();
+                        }
+                        let listed = shown(&file.path, &card, &sides);
+                        match notetype {
+                            Some(notetype) => {
+                                let note = build::settings::note_of(card, &deck_settings);
+                                with_cards(
+                                    listed,
+                                    &cards_text(&note, notetype, &text_deck, deck_settings.subdecks),
+                                )
+                            }
+                            None => listed,
+                        }
                     },
                     |piece| {
                         let mut stdout = std::io::stdout().lock();

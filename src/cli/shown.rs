@@ -117,3 +117,60 @@ pub(super) fn rendered_cards(note: &Note, notetype: &Notetype, deck: &str, subde
         })
         .collect()
 }
+
+/// The cards of `note` as `check --show` prints them after its fields: per card its name, note
+/// type and tags, then its question and answer as a terminal shows them
+/// ([`render::text::side_text`]).
+pub(super) fn cards_text(note: &Note, notetype: &Notetype, deck: &str, subdecks: bool) -> String {
+    let mut out = String::new();
+    let tags = note.tags_text();
+    for card in rendered_cards(note, notetype, deck, subdecks) {
+        let name = match notetype.kind {
+            crate::notetype::NotetypeKind::Normal => card.name.clone(),
+            crate::notetype::NotetypeKind::Cloze => format!("{} {}", card.name, card.ord + 1),
+        };
+        out.push_str(&format!("  {name} · {}", notetype.name));
+        if !tags.is_empty() {
+            out.push_str(&format!(" · tags: {tags}"));
+        }
+        out.push('\n');
+        // What a type-in box of a field expects: the field's text, or the card's deletions.
+        let typed = |field: &str| {
+            let value = notetype.fields.iter().position(|f| f.name == field).map_or("", |at| note.field(at));
+            match notetype.kind {
+                crate::notetype::NotetypeKind::Cloze => {
+                    let deletions = crate::render::extract_cloze_for_typing(value, card.ord + 1);
+                    render::filters::strip_html(&deletions).into_owned()
+                }
+                crate::notetype::NotetypeKind::Normal => render::filters::strip_html(value).into_owned(),
+            }
+        };
+        let sides = [
+            ("Q", render::text::side_text(&card.question, None)),
+            ("A", render::text::side_text(&card.answer, Some(&typed))),
+        ];
+        for (label, lines) in sides {
+            if lines.is_empty() {
+                out.push_str(&format!("    {label} |\n"));
+            }
+            for (i, line) in lines.iter().enumerate() {
+                let label = if i == 0 { label } else { "" };
+                out.push_str(&format!("    {label:<1} | {line}\n"));
+            }
+        }
+    }
+    out
+}
+
+/// `listed` (a note as `check --show` prints it, ending with a blank line) with `cards` before
+/// that blank line.
+pub(super) fn with_cards(mut listed: String, cards: &str) -> String {
+    if listed.ends_with("\n\n") {
+        listed.pop();
+        listed.push_str(cards);
+        listed.push('\n');
+    } else {
+        listed.push_str(cards);
+    }
+    listed
+}

@@ -179,6 +179,21 @@ pub fn reveal_cloze_text(text: &str, ord: u16, question: bool) -> String {
 /// Anki's `reveal_cloze_text_only`: the hints (question) or texts (answer) of the deletions of
 /// ordinal `ord`, joined by ", ".
 pub fn reveal_cloze_text_only(text: &str, ord: u16, question: bool) -> String {
+    cloze_texts(text, ord, question).join(", ")
+}
+
+/// Anki's `extract_cloze_for_typing`: what a `type:cloze:` box of card `ord` (1-based) expects:
+/// the texts of its deletions joined by ", ", or one text when they are all the same.
+pub fn extract_cloze_for_typing(text: &str, ord: u16) -> String {
+    let mut texts = cloze_texts(text, ord, false);
+    if texts.iter().all(|t| *t == texts[0]) {
+        texts.truncate(1);
+    }
+    texts.join(", ")
+}
+
+/// The hints or texts of the deletions of ordinal `ord`, outer ones first.
+fn cloze_texts(text: &str, ord: u16, question: bool) -> Vec<String> {
     fn collect(part: &Part, ord: u16, question: bool, out: &mut Vec<String>) {
         if let Part::Cloze(cloze) = part {
             if cloze.ordinals.contains(&ord) {
@@ -199,7 +214,7 @@ pub fn reveal_cloze_text_only(text: &str, ord: u16, question: bool) -> String {
     for part in &parse(text) {
         collect(part, ord, question, &mut out);
     }
-    out.join(", ")
+    out
 }
 
 static MATHJAX: LazyLock<Regex> =
@@ -294,6 +309,14 @@ mod tests {
         assert_eq!(reveal_cloze_text_only("{{c1::foo}} {{c1::bar}}", 1, false), "foo, bar");
         let text = "{{c1,2::shared}} and {{c1::first}} vs {{c2::second}}";
         assert_eq!(reveal_cloze_text_only(text, 2, false), "shared, second");
+    }
+
+    /// Anki's test `clozes_for_typing`.
+    #[test]
+    fn a_type_in_box_expects_the_deletions_text_once_when_all_are_the_same() {
+        assert_eq!(extract_cloze_for_typing("{{c2::foo}}", 1), "");
+        assert_eq!(extract_cloze_for_typing("{{c1::foo}} {{c1::bar}} {{c1::foo}}", 1), "foo, bar, foo");
+        assert_eq!(extract_cloze_for_typing("{{c1::foo}} {{c1::foo}} {{c1::foo}}", 1), "foo");
     }
 
     #[test]

@@ -10,10 +10,12 @@
 
 mod cloze;
 pub mod filters;
+pub mod text;
 
 use crate::model::NoteView;
 use crate::notetype::template::{Node, ParsedTemplate, field_is_empty};
 use crate::notetype::{Notetype, NotetypeKind};
+pub use cloze::extract_cloze_for_typing;
 use std::borrow::Cow;
 
 /// A card's two sides as HTML.
