@@ -165,3 +165,33 @@ fn builtin_reversed_cards_render_each_direction() {
     );
     assert!(render(&nt, &["q", "a", "", "S"], &[], 1).is_empty);
 }
+
+/// The messages real Anki (26.9) renders for an answer side that does not parse, copied from
+/// `Note.ephemeral_card` with a custom template.
+#[test]
+fn an_answer_that_does_not_parse_shows_ankis_message() {
+    let message = |found: &str| {
+        format!(
+            "Back template has a problem:<br>{found}<br><a href='https://docs.ankiweb.net/templates/errors.html#template-syntax-error'>More information</a>"
+        )
+    };
+    let cases = [
+        ("{{#Front}}{{Front}}", "Missing &#x27;\u{2068}{{/Front}}\u{2069}&#x27;"),
+        (
+            "{{Front}}{{/Front}}",
+            "Found &#x27;\u{2068}{{/Front}}\u{2069}&#x27;, but missing &#x27;\u{2068}{{#Front}}\u{2069}&#x27; or &#x27;\u{2068}{{^Front}}\u{2069}&#x27;",
+        ),
+        (
+            "{{#Front}}{{/Back}}",
+            "Found &#x27;\u{2068}{{/Back}}\u{2069}&#x27;, but expected &#x27;\u{2068}{{/Front}}\u{2069}&#x27;",
+        ),
+    ];
+    for (answer, found) in cases {
+        let nt = notetype(NotetypeKind::Normal, &["Front", "Back"], &[("{{Front}}", answer)]);
+        let card = render(&nt, &["f", "b"], &[], 0);
+        assert_eq!(
+            (card.question.as_str(), card.answer.as_str()),
+            (message(found).as_str(), message(found).as_str())
+        );
+    }
+}
