@@ -12,7 +12,8 @@
 //!
 //! `build` runs the pipeline over a source folder; `cli` is the command line on top. A deck too
 //! large to hold in memory goes through the same stages with its notes on disk (`spill`): read
-//! in blocks, identified from hashes, written from the spill file.
+//! in blocks, identified from hashes, written from the spill file. `render` renders a card as
+//! Anki shows it (for `check --show` and the preview; the build never renders).
 
 pub mod build;
 pub mod cli;
@@ -27,6 +28,7 @@ pub mod media;
 pub mod model;
 pub mod notetype;
 pub mod preview;
+pub mod render;
 pub mod settings;
 pub mod sketch;
 pub mod source;

@@ -118,3 +118,79 @@ fn check_counts_the_cards_of_a_cloze_table_as_build_does() {
     let build = run(tmp.path(), &["build"]);
     assert!(build.stderr.contains("3 cards of 2 notes"), "{}", build.stderr);
 }
+
+/// `check --show --format json` gives, per note, its fields and every card Anki makes with its
+/// `ord` and its question and answer as Anki renders them (tests/anki/check_render.py compares
+/// them with Anki's); without `--show`, the cards are not rendered.
+#[test]
+fn check_show_json_lists_each_card_rendered_as_anki_renders_it() {
+    let toml = "[decks.cloze]\nnotetype = \"cloze\"\n[decks.words]\nnotetype = \"reversed\"\nname = \"Lang::Words\"\n";
+    let tmp = project(&[("cloze", CLOZE), ("words", WORDS)], toml);
+    let json = checked(tmp.path(), &["--show", "--format", "json"]).stdout;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let decks = json["decks"].as_array().unwrap();
+    let cloze = &decks.iter().find(|d| d["stem"] == "cloze").unwrap()["cards"][0];
+    assert_eq!(cloze["fields"], serde_json::json!(["The {{c1::sun}} is a {{c2::star}}.", "", "SPACE"]));
+    let cards = cloze["cards"].as_array().unwrap();
+    assert_eq!(cards.iter().map(|c| c["ord"].as_u64().unwrap()).collect::<Vec<_>>(), [0, 1]);
+    assert_eq!(
+        cards[1]["question"],
+        "<div class=\"ankideck\">\n<div class=\"section\">SPACE</div>\n<div class=\"front\">The \
+         <span class=\"cloze-inactive\" data-ordinal=\"1\">sun</span> is a \
+         <span class=\"cloze\" data-cloze=\"star\" data-ordinal=\"2\">[...]</span>.</div>\n</div>"
+    );
+    assert!(
+        cards[1]["answer"].as_str().unwrap().contains("<span class=\"cloze\" data-ordinal=\"2\">star</span>")
+    );
+    assert_eq!((&cards[0]["name"], &cards[0]["deck"]), (&"Cloze".into(), &"Cloze".into()));
+    let words = &decks.iter().find(|d| d["stem"] == "words").unwrap()["cards"][0]["cards"];
+    let reverse = &words[1];
+    assert_eq!(
+        (&reverse["ord"], &reverse["name"], &reverse["deck"]),
+        (&1.into(), &"Card 2".into(), &"Lang::Words".into())
+    );
+    assert!(reverse["question"].as_str().unwrap().contains("<div class=\"front\">the cat</div>"));
+    let answer = reverse["answer"].as_str().unwrap();
+    assert!(answer.ends_with("<hr id=answer>\n\n<div class=\"ankideck back\">le chat</div>"), "{answer}");
+    // The answer is its parts around `{{FrontSide}}`, joined by the question.
+    let parts: Vec<&str> =
+        reverse["answer_around_front"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(parts.join(reverse["question"].as_str().unwrap()), answer);
+    let plain = checked(tmp.path(), &["--format", "json"]).stdout;
+    assert!(!plain.contains("\"answer\"") && !plain.contains("\"fields\""), "{plain}");
+}
+
+/// `check --show` lists every card as Anki shows it, in text: its name, note type and tags,
+/// its question and its answer (a deletion hidden on the question and in brackets on the
+/// answer, entities decoded, a sound as ♪, a type-in answer as a box).
+#[test]
+fn check_show_lists_each_card_as_a_user_sees_it() {
+    let toml = "[defaults]\nhtml = true\n[decks.cloze]\nnotetype = \"cloze\"\n[decks.words]\nnotetype = \"type-in\"\n";
+    let cloze = "Cloze Flashcards\n\nSPACE\nThe {{c1::sun}} is a {{c2::star::kind}}.\n---\nSeen &amp; <b>loved</b>. [sound:_a/x.mp3]\n";
+    let tmp = project(&[("cloze", cloze), ("words", WORDS)], toml);
+    std::fs::create_dir(tmp.path().join("source-cards/_a")).unwrap();
+    let mut sound = b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec();
+    sound.extend([0; 64]);
+    std::fs::write(tmp.path().join("source-cards/_a/x.mp3"), sound).unwrap();
+    let show = checked(tmp.path(), &["--show"]).stdout;
+    assert!(
+        show.contains(
+            "  Cloze 2 · ankideck Cloze · tags: SPACE\n    Q | SPACE\n      | The sun is a [kind].\n    \
+             A | SPACE\n      | The sun is a [star].\n      | ──────────\n      | Seen & loved. ♪ _a/x.mp3\n"
+        ),
+        "{show}"
+    );
+    assert!(
+        show.contains(
+            "  Cloze 1 · ankideck Cloze · tags: SPACE\n    Q | SPACE\n      | The [...] is a star.\n"
+        ),
+        "{show}"
+    );
+    assert!(
+        show.contains(
+            "  Card 1 · ankideck Type-in · tags: NOUNS\n    Q | NOUNS\n      | le chat\n      | [type: ____]\n    \
+             A | NOUNS\n      | le chat\n      | ──────────\n      | [type: the cat]\n\n"
+        ),
+        "{show}"
+    );
+}

@@ -1,6 +1,7 @@
 //! `ankideck check`: parse and validate every deck, write nothing; `--show` lists the cards.
 
 use super::report::{Verbosity, no_decks, plural, print_diagnostics, source_files};
+use super::shown::{Listed, Packer, cards_text, with_cards};
 use super::{CheckArgs, INPUT_ERROR, OutputFormat, TOOL_ERROR};
 use crate::notetype::{Notetype, NotetypeKind};
 use crate::settings::{NotetypeChoice, Settings};
@@ -161,6 +162,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             let mut linted = Vec::new();
             let section_at = layout.fields.iter().position(|f| f == "Section");
             let (show, json) = (args.show, args.format == OutputFormat::Json);
+            let packer = Packer::new(&args.lock, &file.path);
             let read = std::fs::File::open(&file.path).and_then(|reader| {
                 source::csv::read(&file.path, reader, &layout, |note| {
                     if let Some(notetype) = per_note {
@@ -174,10 +176,19 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                         linted.extend(build::settings::card_warnings(notetype, &file.path, &note));
                     }
                     if show && !json {
-                        std::io::stdout().lock().write_all(shown_note(&file.path, &note).as_bytes())?;
+                        let mut listed = shown_note(&file.path, &note);
+                        if let Some(notetype) = notetype {
+                            let deck =
+                                build::settings::deck_name(source::stem_of(&file.path), &deck_settings);
+                            listed = with_cards(
+                                listed,
+                                &cards_text(&note, notetype, &deck, deck_settings.subdecks),
+                            );
+                        }
+                        std::io::stdout().lock().write_all(listed.as_bytes())?;
                     }
                     if json {
-                        listed.push(source::SourceCard {
+                        let card = source::SourceCard {
                             line: note.line,
                             // The Section field (HTML) where the note type has one.
                             section: section_at.map_or("", |at| note.field(at)).to_string(),
@@ -186,7 +197,8 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                             reverse: false,
                             tags: note.tags().map(str::to_string).collect(),
                             id: note.pinned().map(str::to_string),
-                        });
+                        };
+                        listed.push(Listed::new(card, show.then(|| packer.packed(note.clone()))));
                     }
                     Ok(())
                 })
@@ -208,6 +220,9 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                 };
                 if json {
                     let name = build::settings::deck_name(deck.name, &deck_settings);
+                    if let Some(notetype) = notetype {
+                        listed.iter_mut().for_each(|c| c.render(notetype, &name, deck_settings.subdecks));
+                    }
                     decks.push(source::SourceDeck { file: deck.file, stem: deck.stem, name, cards: listed });
                 }
             }
@@ -220,6 +235,9 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             // Only the diagnostics (and with --show, the cards) are printed: the file is read in
             // blocks, its cards counted.
             let show = args.show;
+            // The deck's title is read with its cards: `{{Deck}}` shows the settings' name, else
+            // the file's stem.
+            let text_deck = deck_settings.name.clone().unwrap_or_else(|| source::stem_of(&file.path));
             let read = std::fs::File::open(&file.path).and_then(|mut reader| {
                 source::parse_stream(
                     file.format,
@@ -229,7 +247,20 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                     mapping.rules(),
                     |card| {
                         lint_card(&card);
-                        if show { shown(&file.path, &card, &sides) } else { String::new() }
+                        if !show {
+                            return String::new();
+                        }
+                        let listed = shown(&file.path, &card, &sides);
+                        match notetype {
+                            Some(notetype) => {
+                                let note = build::settings::note_of(card, &deck_settings);
+                                with_cards(
+                                    listed,
+                                    &cards_text(&note, notetype, &text_deck, deck_settings.subdecks),
+                                )
+                            }
+                            None => listed,
+                        }
                     },
                     |piece| {
                         let mut stdout = std::io::stdout().lock();
@@ -265,9 +296,15 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                 continue;
             }
         };
+        let packer = Packer::new(&args.lock, &file.path);
         let parsed = source::parse_with(file.format, &file.path, &bytes, mapping.rules(), |card| {
             lint_card(&card);
-            card.to_card()
+            // With `--show`, the note is kept: its cards are rendered once the deck's name is
+            // known. (Mapped apart from `mapping`, which notes its warnings once per card.)
+            let note = args.show.then(|| {
+                packer.packed(build::settings::note_of(source::CardText { ..card }, &deck_settings))
+            });
+            Listed::new(card.to_card(), note)
         });
         let has_errors = parsed.has_errors();
         let parsed_notes = parsed.deck.as_ref().map_or(0, |d| d.cards.len());
@@ -280,6 +317,9 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         // The deck's name in Anki, as `build` makes it: the settings' `name` wins over the title.
         decks.extend(parsed.deck.map(|mut deck| {
             deck.name = build::settings::deck_name(deck.name, &project.for_deck(&deck.stem));
+            if let Some(notetype) = notetype {
+                deck.cards.iter_mut().for_each(|c| c.render(notetype, &deck.name, deck_settings.subdecks));
+            }
             deck
         }));
         diagnostics.extend(parsed.diagnostics);

@@ -9,6 +9,7 @@ mod init;
 mod preview;
 mod progress;
 mod report;
+mod shown;
 
 use crate::emit::Compression;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -175,9 +176,12 @@ pub struct CheckArgs {
     /// parsed decks, their cards and every problem on stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
-    /// Also list every card's front and back, as they were split.
+    /// Also list every card's front and back, as they were split, and each card as Anki shows it.
     ///
-    /// The cards are listed on stdout, to see a split before building. JSON lists them anyway.
+    /// The cards are listed on stdout, to see a split before building: each note's fields, then
+    /// each card Anki makes of it, its question and answer rendered with the note type's
+    /// templates, as text. JSON lists the cards anyway; with `--show` it adds each note's fields
+    /// and each card's question and answer HTML, as Anki renders them.
     #[arg(long)]
     pub show: bool,
     /// The project's lock file, as for `build`: ankideck.toml is read from its folder (the

@@ -13,10 +13,7 @@
 
 mod files;
 mod page;
-// Until `crate::render` lands: delete standin.rs and these two lines, and use
-// `crate::render as renderer` instead.
-mod standin;
-use standin as renderer;
+use crate::render as renderer;
 
 pub use page::{ANSWER_MARKS, QUESTION_MARKS, rewrite_side};
 pub use renderer::RenderedCard;
