@@ -134,7 +134,8 @@ fn card_html(card: &Card<'_>, notetype: &Notetype, out: &mut String) {
 
 /// A side's HTML as the page shows it: `[sound:NAME]` becomes an `<audio>` of the file and a
 /// button playing it; `[[type:Field]]` a type-in box (on the answer side, holding the field's
-/// text, which the reviewer compares with what was typed). Nothing else is changed.
+/// text, which the reviewer compares with what was typed). Each keeps the text it replaced in
+/// its `data-anki` attribute, so a check can undo the rewrite exactly. Nothing else is changed.
 pub fn rewrite_side<'f>(html: &str, answer: bool, field: &dyn Fn(&str) -> Option<&'f str>) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
@@ -151,12 +152,15 @@ pub fn rewrite_side<'f>(html: &str, answer: bool, field: &dyn Fn(&str) -> Option
         let Some(len) = rest[at + open.len()..].find(close) else { break };
         out.push_str(&rest[..at]);
         let inner = &rest[at + open.len()..at + open.len() + len];
+        // The text replaced, kept in `data-anki` so a check can put it back exactly.
+        let original = &rest[at..at + open.len() + len + close.len()];
         if is_sound {
             let name = crate::html::decode_entities(inner);
             let _ = write!(
                 out,
-                "<span class=\"ankideck-sound\"><audio preload=\"metadata\" src=\"{}\"></audio>\
+                "<span class=\"ankideck-sound\" data-anki=\"{}\"><audio preload=\"metadata\" src=\"{}\"></audio>\
                  <button type=\"button\" class=\"ankideck-play\" title=\"{}\">&#9654;</button></span>",
+                attr(original),
                 attr(&url_path(&name)),
                 attr(&name)
             );
@@ -171,7 +175,8 @@ pub fn rewrite_side<'f>(html: &str, answer: bool, field: &dyn Fn(&str) -> Option
             };
             let _ = write!(
                 out,
-                "<input type=\"text\" class=\"ankideck-typeans\" data-field=\"{}\" placeholder=\"type the answer\" value=\"{}\"{}>",
+                "<input type=\"text\" class=\"ankideck-typeans\" data-anki=\"{}\" data-field=\"{}\" placeholder=\"type the answer\" value=\"{}\"{}>",
+                attr(original),
                 attr(name),
                 attr(&expected),
                 if answer { " readonly" } else { "" }
@@ -301,7 +306,7 @@ mod tests {
         let out = rewrite_side("Hi [sound:a b#1.mp3] there", false, &|_| None);
         assert_eq!(
             out,
-            "Hi <span class=\"ankideck-sound\"><audio preload=\"metadata\" src=\"a%20b%231.mp3\"></audio>\
+            "Hi <span class=\"ankideck-sound\" data-anki=\"[sound:a b#1.mp3]\"><audio preload=\"metadata\" src=\"a%20b%231.mp3\"></audio>\
              <button type=\"button\" class=\"ankideck-play\" title=\"a b#1.mp3\">&#9654;</button></span> there"
         );
     }

@@ -20,7 +20,9 @@ check.py calls `run`; the helpers come from it.
 
 from __future__ import annotations
 
+import html as htmlmod
 import json
+import re
 from pathlib import Path
 
 from anki.collection import Collection
@@ -174,5 +176,66 @@ def check_render(report: Report, binary: Path, work: Path) -> None:
         report.check(f"{tag}: every card Anki made renders as ours, exactly", not differences, "\n".join(differences))
         unmade = sorted(set(ours) - seen)
         report.equal(f"{tag}: every card check --show lists is one Anki made", unmade, [])
+        check_preview_pages(report, binary, project, col)
     finally:
         col.close()
+
+
+ARTICLE = re.compile(r'<article class="ankideck-card" data-guid="([^"]*)" data-ord="(\d+)".*?</article>', re.S)
+QUESTION = re.compile(r"<!--q-->(.*?)<!--/q-->", re.S)
+ANSWER = re.compile(r"<!--a-->(.*?)<!--/a-->", re.S)
+# The preview's two rewrites, each keeping the text it replaced in `data-anki`.
+PLAY_CONTROL = re.compile(r'<span class="ankideck-sound" data-anki="([^"]*)">.*?</button></span>', re.S)
+TYPEANS = re.compile(r'<input type="text" class="ankideck-typeans" data-anki="([^"]*)"[^>]*>')
+
+
+def undo_rewrites(text: str) -> str:
+    """A side of the preview with its play controls and type-in boxes put back as the text they
+    replaced (`data-anki`)."""
+    text = PLAY_CONTROL.sub(lambda m: htmlmod.unescape(m.group(1)), text)
+    return TYPEANS.sub(lambda m: htmlmod.unescape(m.group(1)), text)
+
+
+def preview_cards(project: Path) -> dict[tuple[str, int], tuple[str, str]]:
+    """Every card of every deck page of `out/preview/`, by guid and ordinal: its question and
+    answer between the markers, with the rewrites undone."""
+    cards = {}
+    for page in sorted((project / "out" / "preview").glob("deck-*.html")):
+        for article in ARTICLE.finditer(page.read_text(encoding="utf-8")):
+            guid, ord_ = htmlmod.unescape(article.group(1)), int(article.group(2))
+            question = undo_rewrites(QUESTION.search(article.group(0)).group(1))
+            answer = undo_rewrites(ANSWER.search(article.group(0)).group(1))
+            cards[(guid, ord_)] = (question, answer)
+    return cards
+
+
+def check_preview_pages(report: Report, binary: Path, project: Path, col: Collection) -> None:
+    """`ankideck preview` of the same project: for EVERY card Anki made (by guid and ordinal),
+    the question and answer between the page's markers, with the preview's two rewrites undone
+    (play controls and type-in boxes back to `[sound:…]` and `[[type:…]]`), and Anki's own
+    av-tag replacement applied as to the JSON above (the answer split where it holds the
+    question), equal Anki's exactly."""
+    tag = "render: preview"
+    run_bin(binary, ["preview"], project)
+    pages = preview_cards(project)
+    differences = []
+    seen = set()
+    for cid in sorted(col.find_cards("")):
+        card = col.get_card(cid)
+        key = (card.note().guid, card.ord)
+        seen.add(key)
+        if key not in pages:
+            differences.append(f"{key}: not in the preview")
+            continue
+        question, answer = pages[key]
+        around = answer.split(question) if question else [answer]
+        ours = ours_as_anki_shows(col, {"question": question, "answer_around_front": around})
+        out = card.render_output(reload=True)
+        if out.question_text != ours[0]:
+            differences.append(f"{key}: question\n  anki:    {out.question_text!r}\n  preview: {ours[0]!r}")
+        if out.answer_text != ours[1]:
+            differences.append(f"{key}: answer\n  anki:    {out.answer_text!r}\n  preview: {ours[1]!r}")
+    print(f"    {len(seen)} preview cards compared")
+    report.check(f"{tag}: every card Anki made is on a page, its sides equal Anki's", not differences,
+                 "\n".join(differences))
+    report.equal(f"{tag}: every card on a page is one Anki made", sorted(set(pages) - seen), [])
