@@ -4,12 +4,14 @@
 //! `<!-- id: … -->` pins its note's guid. Each side is rendered with CommonMark
 //! ([`super::markdown_render`]). The rules are documented in `docs/format.md`.
 //!
-//! A Markdown deck is read whole, even from [`parse_stream`]: its notes can still go to disk, but
-//! its text is held in memory.
+//! A large deck is read a block at a time ([`parse_stream`]): the reading carries from one line to
+//! the next what the next line's meaning depends on ([`Reader`]), so a block may end at any line.
 
 use super::markdown_render::{has_cloze, render};
+use super::txt::{has_lone_cr, lone_crs_to_lf, read_full};
 use super::{CardText, Markup, Parsed, Rules, SourceDeck};
 use crate::diagnostic::{Code, Diagnostic};
+use rayon::prelude::*;
 use std::path::Path;
 
 /// The line that starts a card's question.
@@ -86,85 +88,110 @@ pub fn parse_with<C: Send>(
     rules: Rules,
     map: impl Fn(CardText<'_>) -> C + Sync,
 ) -> Parsed<C> {
-    let mut parsed = Parsed::default();
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(err) => {
-            let line = 1 + bytes[..err.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u32;
-            parsed.diagnostics.push(
-                Diagnostic::new(Code::E001, file, line, "the file is not valid UTF-8")
-                    .with_hint("save the file as UTF-8 (with or without a byte-order mark)"),
-            );
-            return parsed;
-        }
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // Control characters (one of them is Anki's field separator) are removed, and said so.
-    let cleaned: String;
-    let text = match text.find(|c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
-        None => text,
-        Some(at) => {
-            let line = 1 + text[..at].matches('\n').count() as u32;
-            parsed.diagnostics.push(
-                Diagnostic::new(Code::W002, file, line, "control characters were removed from the text")
-                    .with_hint("they are invisible and one of them would break Anki's import; check what the file was saved from"),
-            );
-            cleaned = text.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r')).collect();
-            &cleaned
-        }
-    };
     // A CR that no LF follows ends a line (old Mac files), as in a text deck.
-    let unified: String;
-    let text =
-        match text.bytes().enumerate().any(|(i, b)| b == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n'))
-        {
-            false => text,
-            true => {
-                unified = text.replace("\r\n", "\n").replace('\r', "\n");
-                &unified
+    let converted: Vec<u8>;
+    let bytes = match has_lone_cr(bytes) {
+        false => bytes,
+        true => {
+            converted = lone_crs_converted(bytes);
+            &converted
+        }
+    };
+    // The whole file is one block: read as `parse_stream` reads each of its blocks.
+    let mut reader = Reader::new(file, rules);
+    if let Err(not_utf8) = reader.block(bytes, true) {
+        return Parsed { deck: None, diagnostics: vec![not_utf8] };
+    }
+    reader.end_card();
+    let cards = reader.take_cards(&map);
+    let (name, diagnostics) = reader.into_result();
+    let deck =
+        name.map(|name| SourceDeck { file: file.to_path_buf(), stem: super::stem_of(file), name, cards });
+    Parsed { deck, diagnostics }
+}
+
+fn lone_crs_converted(bytes: &[u8]) -> Vec<u8> {
+    let mut converted = bytes.to_vec();
+    lone_crs_to_lf(&mut converted, true);
+    converted
+}
+
+/// Parses a Markdown deck from `reader` about `block` bytes at a time, so that a large file is
+/// never held whole, as [`super::txt::parse_stream`] does for the text format: each card is
+/// mapped once it has ended, the mapped cards go to `sink` in file order, and the cards and
+/// diagnostics are those [`parse_with`] gives for the whole file (the deck's `cards` only counts
+/// them); also returns the digest of every byte read. When the result has errors, what `sink`
+/// was given is not a deck. An error of `sink` stops the reading and is returned.
+pub fn parse_stream<C: Send>(
+    file: &Path,
+    reader: &mut impl std::io::Read,
+    block: usize,
+    rules: Rules,
+    map: impl Fn(CardText<'_>) -> C + Sync,
+    sink: impl FnMut(Vec<C>) -> std::io::Result<()> + Send,
+) -> std::io::Result<(Parsed<()>, u128)> {
+    super::stream_pieces(sink, |send| read_blocks(file, reader, block, rules, &map, send))
+}
+
+/// The loop of [`parse_stream`]: `deliver` takes each piece of cards, and says false to stop.
+fn read_blocks<C: Send>(
+    file: &Path,
+    input: &mut impl std::io::Read,
+    block: usize,
+    rules: Rules,
+    map: &(impl Fn(CardText<'_>) -> C + Sync),
+    deliver: &mut dyn FnMut(Vec<C>) -> bool,
+) -> std::io::Result<(Parsed<()>, u128)> {
+    let mut send = |cards: Vec<C>| match cards.is_empty() || deliver(cards) {
+        true => Ok(()),
+        false => Err(std::io::Error::other("the note writer stopped")),
+    };
+    let mut reader = Reader::new(file, rules);
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let block = block.max(1);
+    let mut buf: Vec<u8> = Vec::new();
+    let mut want = block;
+    let mut eof = false;
+    loop {
+        while buf.len() < want && !eof {
+            let start = buf.len();
+            buf.resize(want, 0);
+            let read = read_full(input, &mut buf[start..])?;
+            buf.truncate(start + read);
+            hasher.update(&buf[start..]);
+            eof = read < want - start;
+        }
+        // Converted in place: a line ending is a byte either way. A CR at the end of an
+        // unfinished block waits for the byte after it.
+        if has_lone_cr(&buf) {
+            lone_crs_to_lf(&mut buf, eof);
+        }
+        let read = match reader.block(&buf, eof) {
+            Ok(read) => read,
+            Err(not_utf8) => {
+                return Ok((Parsed { deck: None, diagnostics: vec![not_utf8] }, hasher.digest128()));
             }
         };
-    if text.trim().is_empty() {
-        parsed.diagnostics.push(
-            Diagnostic::new(Code::E002, file, 1, "the file is empty")
-                .with_hint("a Markdown deck holds cards, each a line `Q: question` then a line `A: answer`"),
-        );
-        return parsed;
-    }
-    let (title, raw) = read_cards(file, text, rules, &mut parsed.diagnostics);
-    let mut cards = Vec::with_capacity(raw.len());
-    for card in raw {
-        // A pinned id used twice is E012, found with the project's other pins by the build.
-        if !rules.one_line_cloze
-            && (has_cloze(&card.question) || card.answer.as_ref().is_some_and(|(_, a)| has_cloze(a)))
-        {
-            parsed.diagnostics.push(cloze_outside_cloze_decks(file, card.line));
+        send(reader.take_cards(map))?;
+        if eof {
+            break;
         }
-        let question = render(&card.question);
-        let answer = card.answer.as_ref().map(|(_, a)| render(a)).unwrap_or_default();
-        let tags: Vec<&str> = card.tags.iter().map(String::as_str).collect();
-        let markup = Markup { tags: &tags, pinned: card.pinned.as_ref().map(|(g, _)| g.as_str()) };
-        cards.push(map(CardText {
-            line: card.line,
-            section: &card.section,
-            front: &[&question],
-            back: &[&answer],
-            reverse: None,
-            markup: Some(markup),
-        }));
+        match read {
+            // No line ends in the block: it grows until one does.
+            0 => want = want.saturating_mul(2),
+            _ => {
+                buf.drain(..read);
+                want = block;
+            }
+        }
     }
-    let title_line = title.as_ref().map_or(1, |(_, line)| *line);
-    if cards.is_empty() && !parsed.has_errors() {
-        parsed.diagnostics.push(
-            Diagnostic::new(Code::E003, file, title_line, "the file has no cards")
-                .with_hint("each card is a line `Q: question` then a line `A: answer`; a file that is not a deck is skipped when its name starts with `_`"),
-        );
-    }
-    parsed.diagnostics.sort_by_key(|d| d.line);
+    reader.end_card();
+    send(reader.take_cards(map))?;
+    let count = reader.rendered;
+    let (name, diagnostics) = reader.into_result();
     let stem = super::stem_of(file);
-    let name = title.map(|(t, _)| t).filter(|t| !t.is_empty()).unwrap_or_else(|| stem.clone());
-    parsed.deck = Some(SourceDeck { file: file.to_path_buf(), stem, name, cards });
-    parsed
+    let deck = name.map(|name| SourceDeck { file: file.to_path_buf(), stem, name, cards: vec![(); count] });
+    Ok((Parsed { deck, diagnostics }, hasher.digest128()))
 }
 
 /// Where a line goes, as the file is read.
@@ -175,81 +202,166 @@ enum Place {
     Answer,
 }
 
-/// The title (and its line) and the cards of a Markdown text, with what is wrong in them.
-fn read_cards(
-    file: &Path,
-    text: &str,
+/// A reading of a Markdown deck, a line at a time. What a line is depends only on it and on the
+/// lines before it through what is kept here (the title, the section, the open card and which of
+/// its sides is being read, an open fence or comment), so a file read a block at a time, each
+/// block ending at any line, gives what the file read whole gives. A card's sides are rendered
+/// once the card has ended: Markdown that spans lines (a list, a code block, an HTML block) is
+/// rendered whole whatever the blocks.
+struct Reader<'f> {
+    file: &'f Path,
     rules: Rules,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> (Option<(String, u32)>, Vec<RawCard>) {
-    let mut title = None;
-    let mut section = String::new();
-    let mut cards: Vec<RawCard> = Vec::new();
-    let mut card: Option<RawCard> = None;
-    let mut place = Place::Outside;
-    let mut fence: Option<(char, usize)> = None;
-    // Text outside a card is warned about once per run of it.
-    let mut outside_warned = false;
-    // Inside a comment of several lines outside a card.
-    let mut in_comment = false;
-    let finish = |card: Option<RawCard>, cards: &mut Vec<RawCard>, diagnostics: &mut Vec<Diagnostic>| {
-        if let Some(card) = card {
-            if let Some(problem) = check_card(file, &card, rules) {
-                diagnostics.push(problem);
-            } else {
-                cards.push(card);
-            }
+    /// How many lines were read: the number of the last one.
+    lines: u32,
+    /// Whether the first line was read (a byte-order mark before it is not text).
+    started: bool,
+    /// The first `#` heading before any card, and its line.
+    title: Option<(String, u32)>,
+    section: String,
+    card: Option<RawCard>,
+    place: Place,
+    fence: Option<(char, usize)>,
+    /// Text outside a card is warned about once per run of it.
+    outside_warned: bool,
+    /// Inside a comment of several lines outside a card.
+    in_comment: bool,
+    /// Cards that have ended and are sound, not yet rendered.
+    ended: Vec<RawCard>,
+    /// How many cards were rendered.
+    rendered: usize,
+    /// Whether any text but white space was read.
+    any_text: bool,
+    /// W002 at the first control character.
+    control: Option<Diagnostic>,
+    /// What is wrong in the lines, in the order it was found.
+    found: Vec<Diagnostic>,
+    /// W014 for the rendered cards, in file order.
+    cloze: Vec<Diagnostic>,
+}
+
+/// Control characters (one of them is Anki's field separator) are removed from the text.
+fn is_removed(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+impl<'f> Reader<'f> {
+    fn new(file: &'f Path, rules: Rules) -> Reader<'f> {
+        Reader {
+            file,
+            rules,
+            lines: 0,
+            started: false,
+            title: None,
+            section: String::new(),
+            card: None,
+            place: Place::Outside,
+            fence: None,
+            outside_warned: false,
+            in_comment: false,
+            ended: Vec::new(),
+            rendered: 0,
+            any_text: false,
+            control: None,
+            found: Vec::new(),
+            cloze: Vec::new(),
         }
-    };
-    for (index, line) in text.lines().enumerate() {
-        let number = index as u32 + 1;
-        if let Some((c, n)) = fence {
+    }
+
+    /// Reads the whole lines of `bytes`, which start at a line after the lines read before, and
+    /// at the end of the file (`eof`) all of them. A CR that no LF follows must be an LF already.
+    /// Returns how many bytes were read (none when no line ends in them), or E001 when they are
+    /// not UTF-8.
+    fn block(&mut self, bytes: &[u8], eof: bool) -> Result<usize, Diagnostic> {
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            // A character cut in two at the end of the block: its rest comes with the next one.
+            Err(err) if err.error_len().is_none() && !eof => {
+                std::str::from_utf8(&bytes[..err.valid_up_to()]).expect("valid up to here")
+            }
+            Err(err) => {
+                let before = memchr::memchr_iter(b'\n', &bytes[..err.valid_up_to()]).count();
+                let line = self.lines.saturating_add(1).saturating_add(before as u32);
+                return Err(Diagnostic::new(Code::E001, self.file, line, "the file is not valid UTF-8")
+                    .with_hint("save the file as UTF-8 (with or without a byte-order mark)"));
+            }
+        };
+        let end = if eof { text.len() } else { text.rfind('\n').map_or(0, |at| at + 1) };
+        let mut text = &text[..end];
+        if !self.started && !text.is_empty() {
+            self.started = true;
+            text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        }
+        let cleaned: String;
+        if let Some(at) = text.find(is_removed) {
+            if self.control.is_none() {
+                let line =
+                    self.lines.saturating_add(1).saturating_add(text[..at].matches('\n').count() as u32);
+                self.control = Some(
+                    Diagnostic::new(Code::W002, self.file, line, "control characters were removed from the text")
+                        .with_hint("they are invisible and one of them would break Anki's import; check what the file was saved from"),
+                );
+            }
+            cleaned = text.chars().filter(|c| !is_removed(*c)).collect();
+            text = &cleaned;
+        }
+        self.any_text = self.any_text || text.chars().any(|c| !c.is_whitespace());
+        for line in text.lines() {
+            self.line(line);
+        }
+        Ok(end)
+    }
+
+    /// Reads the next line.
+    fn line(&mut self, line: &str) {
+        self.lines = self.lines.saturating_add(1);
+        let number = self.lines;
+        if let Some((c, n)) = self.fence {
             let closes = fence_marker(line).is_some_and(|(c2, n2)| c == c2 && n2 >= n);
             if closes && line.trim().chars().all(|x| x == c) {
-                fence = None;
+                self.fence = None;
             }
-            push_text(&mut card, &place, line);
-            continue;
+            self.push_text(line);
+            return;
         }
         if let Some(open) = fence_marker(line) {
-            fence = Some(open);
-            if matches!(place, Place::Outside) && !outside_warned {
-                diagnostics.push(outside(file, number));
-                outside_warned = true;
+            self.fence = Some(open);
+            if matches!(self.place, Place::Outside) && !self.outside_warned {
+                self.found.push(outside(self.file, number));
+                self.outside_warned = true;
             }
-            push_text(&mut card, &place, line);
-            continue;
+            self.push_text(line);
+            return;
         }
         match classify(line) {
-            Line::Heading(1, text) if title.is_none() && cards.is_empty() && card.is_none() => {
-                title = Some((text.to_string(), number));
-                outside_warned = false;
+            Line::Heading(1, text) if self.title.is_none() && self.no_cards_yet() && self.card.is_none() => {
+                self.title = Some((text.to_string(), number));
+                self.outside_warned = false;
             }
             Line::Heading(level, text) => {
-                finish(card.take(), &mut cards, diagnostics);
-                place = Place::Outside;
-                outside_warned = false;
+                self.end_card();
+                self.place = Place::Outside;
+                self.outside_warned = false;
                 if level == 2 {
-                    section = text.to_string();
+                    self.section = text.to_string();
                 }
             }
             Line::Question(rest) => {
-                finish(card.take(), &mut cards, diagnostics);
-                card = Some(RawCard {
+                self.end_card();
+                self.card = Some(RawCard {
                     line: number,
-                    section: section.clone(),
+                    section: self.section.clone(),
                     question: rest.to_string(),
                     ..Default::default()
                 });
-                place = Place::Question;
+                self.place = Place::Question;
             }
-            Line::Answer(rest) => match (&mut card, &place) {
+            Line::Answer(rest) => match (&mut self.card, &self.place) {
                 (Some(open), Place::Question) => {
                     open.answer = Some((number, rest.to_string()));
-                    place = Place::Answer;
+                    self.place = Place::Answer;
                 }
                 _ => {
-                    let (message, hint) = match place {
+                    let (message, hint) = match self.place {
                         Place::Answer => (
                             "a second `A:` in one card",
                             "a card has one answer; start a new card with a line `Q: …` before this one",
@@ -259,22 +371,22 @@ fn read_cards(
                             "start the card with a line `Q: question` above its answer",
                         ),
                     };
-                    diagnostics.push(Diagnostic::new(Code::E014, file, number, message).with_hint(hint));
+                    self.found.push(Diagnostic::new(Code::E014, self.file, number, message).with_hint(hint));
                 }
             },
-            Line::Tags(rest) if card.is_some() => {
-                let open = card.as_mut().expect("a card is open");
+            Line::Tags(rest) if self.card.is_some() => {
+                let open = self.card.as_mut().expect("a card is open");
                 open.tags.extend(rest.split_whitespace().map(super::section_tag));
             }
-            Line::Id(id) if card.is_some() => {
-                let open = card.as_mut().expect("a card is open");
+            Line::Id(id) if self.card.is_some() => {
+                let open = self.card.as_mut().expect("a card is open");
                 let valid = !id.is_empty() && !id.contains(char::is_whitespace);
                 if !valid || open.pinned.is_some() {
                     let message = match valid {
                         false => format!("`{id}` is not a usable id: it must be one word"),
                         true => "a second `<!-- id: … -->` in one card".to_string(),
                     };
-                    diagnostics.push(Diagnostic::new(Code::E017, file, number, message).with_hint(
+                    self.found.push(Diagnostic::new(Code::E017, self.file, number, message).with_hint(
                         "a card pins its note's id with one line `<!-- id: word -->` after its answer",
                     ));
                 } else {
@@ -282,38 +394,110 @@ fn read_cards(
                 }
             }
             Line::Tags(_) | Line::Id(_) | Line::Text => {
-                if matches!(place, Place::Outside) {
+                if matches!(self.place, Place::Outside) {
                     // A comment outside a card, over one line or several, is a note to the
                     // reader, not lost text.
                     let opens = line.trim_start().starts_with("<!--");
-                    let is_comment = opens || in_comment;
+                    let is_comment = opens || self.in_comment;
                     if is_comment {
-                        in_comment = !line.contains("-->");
+                        self.in_comment = !line.contains("-->");
                     }
-                    if !line.trim().is_empty() && !outside_warned && !is_comment {
-                        diagnostics.push(outside(file, number));
-                        outside_warned = true;
+                    if !line.trim().is_empty() && !self.outside_warned && !is_comment {
+                        self.found.push(outside(self.file, number));
+                        self.outside_warned = true;
                     }
                 } else {
-                    push_text(&mut card, &place, line);
+                    self.push_text(line);
                 }
             }
         }
     }
-    finish(card.take(), &mut cards, diagnostics);
-    (title, cards)
-}
 
-/// Adds a line to the open card's question or answer.
-fn push_text(card: &mut Option<RawCard>, place: &Place, line: &str) {
-    let Some(card) = card else { return };
-    let side = match place {
-        Place::Question => &mut card.question,
-        Place::Answer => &mut card.answer.as_mut().expect("an answer is open").1,
-        Place::Outside => return,
-    };
-    side.push('\n');
-    side.push_str(line);
+    /// Whether no card was read yet (a card with errors is none).
+    fn no_cards_yet(&self) -> bool {
+        self.rendered == 0 && self.ended.is_empty()
+    }
+
+    /// Ends the open card, if any: it is kept, or what is wrong with it is said.
+    fn end_card(&mut self) {
+        if let Some(card) = self.card.take() {
+            match check_card(self.file, &card, self.rules) {
+                Some(problem) => self.found.push(problem),
+                None => self.ended.push(card),
+            }
+        }
+    }
+
+    /// Adds a line to the open card's question or answer.
+    fn push_text(&mut self, line: &str) {
+        let Some(card) = &mut self.card else { return };
+        let side = match self.place {
+            Place::Question => &mut card.question,
+            Place::Answer => &mut card.answer.as_mut().expect("an answer is open").1,
+            Place::Outside => return,
+        };
+        side.push('\n');
+        side.push_str(line);
+    }
+
+    /// The cards that ended since the last call, rendered and mapped (in parallel), in file order.
+    fn take_cards<C: Send>(&mut self, map: &(impl Fn(CardText<'_>) -> C + Sync)) -> Vec<C> {
+        let ended = std::mem::take(&mut self.ended);
+        // A pinned id used twice is E012, found with the project's other pins by the build.
+        if !self.rules.one_line_cloze {
+            let cloze = |card: &&RawCard| {
+                has_cloze(&card.question) || card.answer.as_ref().is_some_and(|(_, a)| has_cloze(a))
+            };
+            let file = self.file;
+            self.cloze
+                .extend(ended.iter().filter(cloze).map(|card| cloze_outside_cloze_decks(file, card.line)));
+        }
+        self.rendered += ended.len();
+        ended
+            .into_par_iter()
+            .map(|card| {
+                let question = render(&card.question);
+                let answer = card.answer.as_ref().map(|(_, a)| render(a)).unwrap_or_default();
+                let tags: Vec<&str> = card.tags.iter().map(String::as_str).collect();
+                let markup = Markup { tags: &tags, pinned: card.pinned.as_ref().map(|(g, _)| g.as_str()) };
+                map(CardText {
+                    line: card.line,
+                    section: &card.section,
+                    front: &[&question],
+                    back: &[&answer],
+                    reverse: None,
+                    markup: Some(markup),
+                })
+            })
+            .collect()
+    }
+
+    /// The deck's name (none for a file of white space) and every diagnostic, by line; after
+    /// the last card was taken.
+    fn into_result(self) -> (Option<String>, Vec<Diagnostic>) {
+        debug_assert!(self.card.is_none() && self.ended.is_empty(), "every card was taken");
+        let mut diagnostics: Vec<Diagnostic> = self.control.into_iter().collect();
+        if !self.any_text {
+            diagnostics.push(
+                Diagnostic::new(Code::E002, self.file, 1, "the file is empty").with_hint(
+                    "a Markdown deck holds cards, each a line `Q: question` then a line `A: answer`",
+                ),
+            );
+            return (None, diagnostics);
+        }
+        diagnostics.extend(self.found);
+        diagnostics.extend(self.cloze);
+        let title_line = self.title.as_ref().map_or(1, |(_, line)| *line);
+        if self.rendered == 0 && !diagnostics.iter().any(Diagnostic::is_error) {
+            diagnostics.push(
+                Diagnostic::new(Code::E003, self.file, title_line, "the file has no cards")
+                    .with_hint("each card is a line `Q: question` then a line `A: answer`; a file that is not a deck is skipped when its name starts with `_`"),
+            );
+        }
+        diagnostics.sort_by_key(|d| d.line);
+        let name = self.title.map(|(t, _)| t).filter(|t| !t.is_empty());
+        (Some(name.unwrap_or_else(|| super::stem_of(self.file))), diagnostics)
+    }
 }
 
 /// What is wrong with a card as a whole, if anything: no question (E016); no answer (E015),
@@ -369,35 +553,6 @@ pub fn cloze_outside_cloze_decks(file: &Path, line: u32) -> Diagnostic {
     .with_hint(
         "set `notetype = \"cloze\"` for the deck in ankideck.toml (a deck has one note type: put cloze cards in a deck of their own)",
     )
-}
-
-/// Parses a Markdown deck from `reader`: it is read whole, then parsed as [`parse_with`] does,
-/// and its cards are handed to `sink` in one piece. Returns the digest of the bytes read.
-pub fn parse_stream<C: Send>(
-    file: &Path,
-    reader: &mut impl std::io::Read,
-    rules: Rules,
-    map: impl Fn(CardText<'_>) -> C + Sync,
-    mut sink: impl FnMut(Vec<C>) -> std::io::Result<()> + Send,
-) -> std::io::Result<(Parsed<()>, u128)> {
-    let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes)?;
-    let digest = crate::build::state::source_digest(&bytes);
-    let parsed = parse_with(file, &bytes, rules, map);
-    drop(bytes);
-    let has_errors = parsed.has_errors();
-    let (deck, diagnostics) = (parsed.deck, parsed.diagnostics);
-    let deck = match deck {
-        Some(deck) => {
-            let count = deck.cards.len();
-            if !has_errors {
-                sink(deck.cards)?;
-            }
-            Some(SourceDeck { file: deck.file, stem: deck.stem, name: deck.name, cards: vec![(); count] })
-        }
-        None => None,
-    };
-    Ok((Parsed { deck, diagnostics }, digest))
 }
 
 #[cfg(test)]
