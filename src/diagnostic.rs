@@ -108,6 +108,9 @@ pub enum Code {
     W015,
     /// W020: the deck column of a CSV/TSV export names several decks; the file is one deck.
     W020,
+    /// W021: a `#` line of a CSV/TSV file that means something to Anki's text import that a
+    /// package cannot carry (`#if matches:`, `#match scope:`, a `#deck:` that is a deck id).
+    W021,
 }
 
 impl Code {
@@ -129,7 +132,8 @@ impl Code {
             | Code::W013
             | Code::W014
             | Code::W015
-            | Code::W020 => Severity::Warning,
+            | Code::W020
+            | Code::W021 => Severity::Warning,
             _ => Severity::Error,
         }
     }
