@@ -223,8 +223,8 @@ struct Reader<'f> {
     fence: Option<(char, usize)>,
     /// Text outside a card is warned about once per run of it.
     outside_warned: bool,
-    /// Inside a comment of several lines outside a card.
-    in_comment: bool,
+    /// The line of a comment `<!--` of several lines that is not closed yet.
+    comment: Option<u32>,
     /// Cards that have ended and are sound, not yet rendered.
     ended: Vec<RawCard>,
     /// How many cards were rendered.
@@ -257,7 +257,7 @@ impl<'f> Reader<'f> {
             place: Place::Outside,
             fence: None,
             outside_warned: false,
-            in_comment: false,
+            comment: None,
             ended: Vec::new(),
             rendered: 0,
             any_text: false,
@@ -323,10 +323,19 @@ impl<'f> Reader<'f> {
             self.push_text(line);
             return;
         }
+        // Every line of a comment is the comment's, whatever it says: a card commented out is no
+        // card. In a card, the comment is in its side (Anki shows nothing of it).
+        if self.comment.is_some() {
+            if line.contains("-->") {
+                self.comment = None;
+            }
+            self.push_text(line);
+            return;
+        }
         if let Some(open) = fence_marker(line) {
             self.fence = Some(open);
             if matches!(self.place, Place::Outside) && !self.outside_warned {
-                self.found.push(outside(self.file, number));
+                self.found.push(outside_text(self.file, number));
                 self.outside_warned = true;
             }
             self.push_text(line);
@@ -394,20 +403,23 @@ impl<'f> Reader<'f> {
                 }
             }
             Line::Tags(_) | Line::Id(_) | Line::Text => {
-                if matches!(self.place, Place::Outside) {
-                    // A comment outside a card, over one line or several, is a note to the
-                    // reader, not lost text.
-                    let opens = line.trim_start().starts_with("<!--");
-                    let is_comment = opens || self.in_comment;
-                    if is_comment {
-                        self.in_comment = !line.contains("-->");
-                    }
-                    if !line.trim().is_empty() && !self.outside_warned && !is_comment {
-                        self.found.push(outside(self.file, number));
-                        self.outside_warned = true;
-                    }
-                } else {
+                let outside = matches!(self.place, Place::Outside);
+                // In a card, a comment starts a line as an HTML block does (up to three spaces
+                // in: more is code); outside, any indent.
+                let indent = line.len() - line.trim_start_matches(' ').len();
+                let opens = match outside {
+                    true => line.trim_start().starts_with("<!--"),
+                    false => indent <= 3 && line[indent..].starts_with("<!--"),
+                };
+                if opens && !line.contains("-->") {
+                    self.comment = Some(number);
+                }
+                if !outside {
                     self.push_text(line);
+                } else if !line.trim().is_empty() && !self.outside_warned && !opens {
+                    // A comment outside a card is a note to the reader, not lost text.
+                    self.found.push(outside_text(self.file, number));
+                    self.outside_warned = true;
                 }
             }
         }
@@ -487,6 +499,19 @@ impl<'f> Reader<'f> {
         }
         diagnostics.extend(self.found);
         diagnostics.extend(self.cloze);
+        if let Some(line) = self.comment {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E018,
+                    self.file,
+                    line,
+                    "a comment `<!--` that is never closed: every line after it is in it",
+                )
+                .with_hint(
+                    "end the comment with `-->` where it ends: the cards after it are no cards until then",
+                ),
+            );
+        }
         let title_line = self.title.as_ref().map_or(1, |(_, line)| *line);
         if self.rendered == 0 && !diagnostics.iter().any(Diagnostic::is_error) {
             diagnostics.push(
@@ -527,7 +552,7 @@ fn check_card(file: &Path, card: &RawCard, rules: Rules) -> Option<Diagnostic> {
 }
 
 /// W015: text that is on no card.
-fn outside(file: &Path, line: u32) -> Diagnostic {
+fn outside_text(file: &Path, line: u32) -> Diagnostic {
     Diagnostic::new(Code::W015, file, line, "text outside a card: it is on no card").with_hint(
         "a card starts with a line `Q: question`; notes that are not cards can go in `<!-- comments -->`",
     )

@@ -340,3 +340,24 @@ fn in_a_file_of_cr_line_endings_a_control_character_or_a_bad_byte_is_at_its_line
     assert_eq!(codes(&parse_notes("Q: a\rA: b\u{1}\r", Rules::default())), [(Code::W002, 2)]);
     assert_eq!(codes(&parse_bytes(b"Q: a\rA: \xff\r", Rules::default())), [(Code::E001, 2)]);
 }
+
+#[test]
+fn cards_between_comment_marks_are_commented_out_and_an_unclosed_comment_is_e018() {
+    // After an answer, the comment is in that answer (Anki shows nothing of it).
+    let parsed = parse_notes("# T\nQ: a\nA: b\n\n<!--\nQ: c\nA: d\n-->\n\nQ: e\nA: f\n", Rules::default());
+    assert_eq!(codes(&parsed), []);
+    let deck = parsed.deck.unwrap();
+    let fields: Vec<Vec<&str>> = deck.cards.iter().map(|n| n.fields().take(2).collect()).collect();
+    assert_eq!(fields, [vec!["a", "<p>b</p>\n<!--\nQ: c\nA: d\n-->"], vec!["e", "f"]]);
+    // After a heading, it is on no card, and no text outside one.
+    let parsed = parse_notes("## S\n<!--\nQ: c\nA: d\n## T\n-->\nQ: e\nA: f\n", Rules::default());
+    assert_eq!(codes(&parsed), []);
+    let deck = parsed.deck.unwrap();
+    assert_eq!(deck.cards.iter().map(|n| (n.field(0), n.field(2))).collect::<Vec<_>>(), [("e", "S")]);
+    // Never closed: it would take every card after it.
+    let parsed = parse_notes("Q: a\nA: b\n<!-- start\nQ: c\nA: d\n", Rules::default());
+    assert_eq!(codes(&parsed), [(Code::E018, 3)]);
+    // Four spaces in, in an answer, it is code: the card after it is a card.
+    let parsed = parse_notes("Q: a\nA: b\n\n    <!--\nQ: c\nA: d\n", Rules::default());
+    assert_eq!((codes(&parsed), parsed.deck.unwrap().cards.len()), (vec![], 2));
+}
