@@ -53,6 +53,8 @@ pub enum Code {
     E016,
     /// E017: a Markdown `<!-- id: … -->` that cannot pin a guid (not one word, or a second one).
     E017,
+    /// E018: a Markdown comment `<!--` never closed by `-->`: the rest of the file is in it.
+    E018,
     /// E020: a CSV/TSV header that cannot be read: a column that names no field of the deck's
     /// note type (or one named twice), no column for its first field, a bad `#` header line.
     E020,
@@ -108,6 +110,9 @@ pub enum Code {
     W015,
     /// W020: the deck column of a CSV/TSV export names several decks; the file is one deck.
     W020,
+    /// W021: a `#` line of a CSV/TSV file that means something to Anki's text import that a
+    /// package cannot carry (`#if matches:`, `#match scope:`, a `#deck:` that is a deck id).
+    W021,
 }
 
 impl Code {
@@ -129,7 +134,8 @@ impl Code {
             | Code::W013
             | Code::W014
             | Code::W015
-            | Code::W020 => Severity::Warning,
+            | Code::W020
+            | Code::W021 => Severity::Warning,
             _ => Severity::Error,
         }
     }

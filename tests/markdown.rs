@@ -252,3 +252,108 @@ fn check_show_lists_each_card_with_its_tags_and_id() {
     );
     assert!(json.stdout.contains("\"id\": \"k1\""), "{}", json.stdout);
 }
+
+/// A Markdown deck of `cards` cards with what a reading in blocks must carry from one line to the
+/// next: code blocks holding `Q:` lines and headings, lists, HTML blocks, maths, cloze deletions
+/// (`cloze`: each card has one), tags, pinned ids, images, a comment of several lines, CRLF line
+/// endings and a byte-order mark.
+fn large_deck(name: &str, cards: usize, cloze: bool) -> String {
+    let mut text = String::from("\u{feff}# Große Übung\r\n\r\n<!--\r\nmy notes\r\n-->\r\n");
+    for i in 0..cards {
+        if i % 25 == 0 {
+            text.push_str(&format!("## Part {} é\r\n\r\n", i / 25));
+        }
+        let deletion = match (cloze, i % 6) {
+            (false, _) => String::new(),
+            (true, 1) => format!(" $${{{{c2::\\frac{{1}}{{{i}}}}}}}$$ {{{{c1::word}}}}"),
+            (true, _) => format!(" {{{{c1::word {i}}}}}"),
+        };
+        text.push_str(&format!("Q: Card {i}{deletion}: what is *{i}* in café Zürich?\r\n"));
+        match i % 6 {
+            0 => text.push_str(&format!(
+                "A: this code\r\n\r\n```python\r\nQ: not a card {i}\r\n## nor a section\r\nA: nor an answer\r\n```\r\n\r\nafter it\r\n"
+            )),
+            1 => text.push_str(&format!(
+                "A: $x_{i} < y$ and $$\\frac{{1}}{{{i}}}$$\r\n\r\n- one\r\n- two\r\n  more\r\n"
+            )),
+            2 => text.push_str(&format!("A: ~~not~~ <div>\r\nan <b>html</b> block {i}\r\n</div>\r\n")),
+            3 => text.push_str(&format!("A: ![c](_media/c.png) and [sound:_media/s.mp3] {i}\r\n")),
+            4 => text.push_str(&format!("A: **{i}**\r\nTags: t{} Other\r\n<!-- id: {name}-{i} -->\r\n", i % 3)),
+            _ => text.push_str(&format!("A: {i}\r\nsecond line\r\n")),
+        }
+        text.push_str("\r\n");
+    }
+    text
+}
+
+#[test]
+fn a_large_markdown_deck_built_from_disk_in_blocks_gives_the_bytes_and_messages_built_in_memory() {
+    // A block of 4 KiB: each deck of a few hundred kilobytes is read in about a hundred blocks.
+    let block = [("ANKIDECK_TEST_STREAM_BLOCK", "4096")];
+    let broken = large_deck("broken", 300, false)
+        .replace("A: 11\r\n", "A: 11\u{7}\r\nA: again\r\n")
+        .replace("## Part 11 é\r\n", "## Part 11 é\r\nstray text\r\n")
+        + "Q: no answer\r\n";
+    let line_of = |text: &str| 1 + broken[..broken.find(text).unwrap()].matches('\n').count();
+    let memory = Project::empty();
+    let disk = Project::empty();
+    for project in [&memory, &disk] {
+        project.write("ankideck.toml", "[decks.cloze]\nnotetype = \"cloze\"\n");
+        project.write("source-cards/_media/c.png", b"\x89PNG\r\n\x1a\n0000");
+        project.write("source-cards/_media/s.mp3", b"ID3\x03\x00\x00\x00\x00\x00\x00");
+        project.write_source("basic.md", &large_deck("basic", 1500, false));
+        project.write_source("cloze.md", &large_deck("cloze", 1500, true));
+        project.write_source("broken.md", &broken);
+    }
+    let build = |project: &Project, epoch: i64, from_disk: bool| {
+        let epoch = epoch.to_string();
+        let mut env = vec![("SOURCE_DATE_EPOCH", epoch.as_str())];
+        let mut args = vec!["build", "--csv"];
+        if from_disk {
+            env.extend(block);
+            args.extend(["--stream-above", "0"]);
+        }
+        let run = common::run_with(project.dir.path(), &args, &env);
+        assert_eq!(run.code, 1, "the broken deck is an error: {}", run.stderr);
+        project.normalize(&run.stderr)
+    };
+    let outputs = |p: &Project| {
+        p.files()
+            .into_iter()
+            .filter(|(path, _)| !path.starts_with("source-cards"))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let said = build(&memory, T1, false);
+    assert_eq!(build(&disk, T1, true), said);
+    for (text, code) in [
+        ("A: 11\u{7}", "warning[W002]"),
+        ("A: again", "error[E014]"),
+        ("stray", "warning[W015]"),
+        ("Q: no answer", "error[E015]"),
+    ] {
+        let expected = format!("broken.md:{}:1: {code}", line_of(text));
+        assert!(said.contains(&expected), "{expected} in {said}");
+    }
+    assert_eq!(said.matches(": error[").count() + said.matches(": warning[").count(), 4, "{said}");
+    assert!(said.contains("1,750 cards of 1,500 notes -> out/cloze.apkg"), "{said}");
+    assert_eq!(outputs(&disk), outputs(&memory));
+    assert!(memory.exists("out/cloze.apkg") && memory.exists("out/basic.csv"));
+    // Edited: a card in the middle of a block reworded, one moved to the end, a section renamed.
+    let edit = |text: String| {
+        text.replace("A: 701\r\nsecond line", "A: 701\r\nanother line")
+            .replace("Q: Card 3:", "Q: Card three:")
+            .replace("## Part 30 é", "## Part thirty")
+    };
+    for project in [&memory, &disk] {
+        project.write_source("basic.md", &edit(large_deck("basic", 1500, false)));
+        project.write_source("cloze.md", &edit(large_deck("cloze", 1500, true)));
+    }
+    assert_eq!(build(&disk, T2, true), build(&memory, T2, false));
+    assert_eq!(outputs(&disk), outputs(&memory));
+    // And `check` says the same read in blocks as read in one.
+    let check = |env: &[(&str, &str)]| {
+        let run = common::run_with(disk.dir.path(), &["check", "--show"], env);
+        (run.code, run.stdout, disk.normalize(&run.stderr))
+    };
+    assert_eq!(check(&block), check(&[]));
+}

@@ -298,3 +298,35 @@ fn a_csv_media_folder_loses_only_the_copies_ankideck_made() {
     assert!(dir.path().join("out/colours.media/notes.txt").is_file());
     assert!(!dir.path().join(format!("out/colours.media/1-{}.png", hex12(PNG_RED))).exists());
 }
+
+#[test]
+fn a_deck_with_media_built_from_another_folder_is_up_to_date_and_still_sees_an_edited_image() {
+    let dir = project();
+    let first = run(dir.path(), &["build"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    // The record names each file as its reference does, relative to the deck file's folder.
+    let record =
+        std::fs::read_to_string(dir.path().join("out/.ankideck-state/colours.media")).expect("record");
+    assert_eq!(record, "../media/a b&c.mp3\n_img/1.png\n_other/1.png\n");
+    // The same project built from its parent folder (and from its source folder) is up to date.
+    let name = dir.path().file_name().expect("name").to_string_lossy().into_owned();
+    let parent = dir.path().parent().expect("parent");
+    let paths = [format!("{name}/source-cards"), format!("{name}/out"), format!("{name}/ankideck.lock")];
+    let from = |cwd: &Path, paths: &[String; 3]| {
+        let args = ["build", "--source", &paths[0], "--out", &paths[1], "--lock", &paths[2]];
+        let run = run(cwd, &args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stderr
+    };
+    let said = from(parent, &paths);
+    assert!(said.contains("0 built, 1 up to date"), "{said}");
+    let inside = [".".to_string(), "../out".to_string(), "../ankideck.lock".to_string()];
+    let said = from(&dir.path().join("source-cards"), &inside);
+    assert!(said.contains("0 built, 1 up to date"), "{said}");
+    // An edited image is seen from there too.
+    write(dir.path(), "media/a b&c.mp3", b"ID3\x04\0\0\0\0\0\0 another sound");
+    let said = from(parent, &paths);
+    assert!(said.contains("1 built"), "{said}");
+    let said = run(dir.path(), &["build"]).stderr;
+    assert!(said.contains("0 built, 1 up to date"), "{said}");
+}

@@ -56,7 +56,7 @@ pub(super) fn check(
         Some(Ok(read)) => read,
     };
     let fingerprint = state::fingerprint(&state::FingerprintInput {
-        source: super::media::fold_recorded(digest, out, &stem),
+        source: super::media::fold_recorded(digest, out, &file.path),
         settings,
         notetype: &notetype_fingerprint(notetype_entry),
         lock_section: sections.get(stem.as_str()).copied().unwrap_or_else(|| state::section_digest("")),

@@ -5,7 +5,8 @@
 //! A deck's outputs depend on its media files' bytes as much as on its source: the digest of
 //! those files is folded into the deck's source digest ([`fold`]). The check does not parse the
 //! deck, so each build records which files it packed (`out/.ankideck-state/<deck>.media`, one
-//! path a line, as the references name them); the check reads them again ([`recorded_digest`]).
+//! path a line, as the references name them: relative to the deck file's folder, not to the
+//! folder ankideck runs in); the check reads them again ([`fold_recorded`]).
 //! A deck without media has no record and the same fingerprint as before media existed.
 
 use super::state::STATE_DIR;
@@ -128,15 +129,18 @@ fn record_path(out: &Path, stem: &str) -> PathBuf {
     out.join(STATE_DIR).join(format!("{stem}.media"))
 }
 
-/// [`fold`] for the incremental check: `source` with the digest of the files the deck's last
-/// build packed, as they are now (a file gone or unreadable changes it).
-pub fn fold_recorded(source: u128, out: &Path, stem: &str) -> u128 {
-    let Ok(text) = std::fs::read_to_string(record_path(out, stem)) else {
+/// [`fold`] for the incremental check of the deck `file`: `source` with the digest of the files
+/// the deck's last build packed, as they are now (a file gone or unreadable changes it).
+pub fn fold_recorded(source: u128, out: &Path, file: &Path) -> u128 {
+    let stem = crate::source::stem_of(file);
+    let dir = file.parent().unwrap_or(Path::new(""));
+    let Ok(text) = std::fs::read_to_string(record_path(out, &stem)) else {
         return source;
     };
     let mut named: Vec<(String, [u8; 20])> = (text.lines())
         .map(|path| {
-            let sha1 = std::fs::read(path).map(|bytes| Sha1::digest(&bytes).into()).unwrap_or([0; 20]);
+            let sha1 =
+                std::fs::read(dir.join(path)).map(|bytes| Sha1::digest(&bytes).into()).unwrap_or([0; 20]);
             (path.to_string(), sha1)
         })
         .collect();

@@ -75,6 +75,16 @@ pub const STREAM_ABOVE: u64 = 64 << 20;
 /// How many bytes of a streamed source are read at a time.
 pub const STREAM_BLOCK: usize = 8 << 20;
 
+/// [`STREAM_BLOCK`], or the number of bytes in `ANKIDECK_TEST_STREAM_BLOCK`: tests set it so that
+/// a deck of a few hundred kilobytes is read in many blocks, as a large one is.
+pub fn stream_block() -> usize {
+    static BLOCK: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *BLOCK.get_or_init(|| {
+        let set = std::env::var("ANKIDECK_TEST_STREAM_BLOCK").ok().and_then(|v| v.parse().ok());
+        set.filter(|&n| n > 0).unwrap_or(STREAM_BLOCK)
+    })
+}
+
 /// What happened to one deck.
 #[derive(Debug, Clone)]
 pub enum Outcome {

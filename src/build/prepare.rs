@@ -3,7 +3,7 @@
 //! [`BuildOptions::stream_above`], on disk.
 
 use super::check::{Checked, read_source};
-use super::{BuildOptions, DeckError, DeckResult, Outcome, Run, STREAM_BLOCK, media, settings};
+use super::{BuildOptions, DeckError, DeckResult, Outcome, Run, media, settings, stream_block};
 use crate::diagnostic::Diagnostic;
 use crate::discover::SourceFile;
 use crate::identify::{self, NoteKey, ReadDeck};
@@ -231,9 +231,11 @@ pub(super) fn read_to_disk(
             let layout = settings::table_layout(deck_settings);
             source::csv::read(&file.path, &mut reader, &layout, |note| take(map_note(note)))
         }
-        _ => source::parse_stream(file.format, &file.path, &mut reader, STREAM_BLOCK, rules, map, |piece| {
-            piece.into_iter().try_for_each(&mut take)
-        }),
+        _ => {
+            source::parse_stream(file.format, &file.path, &mut reader, stream_block(), rules, map, |piece| {
+                piece.into_iter().try_for_each(&mut take)
+            })
+        }
     };
     let (parsed, digest) = match streamed {
         Ok(done) => done,

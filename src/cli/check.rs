@@ -243,7 +243,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                     file.format,
                     &file.path,
                     &mut reader,
-                    build::STREAM_BLOCK,
+                    build::stream_block(),
                     mapping.rules(),
                     |card| {
                         lint_card(&card);

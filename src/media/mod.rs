@@ -117,8 +117,9 @@ pub struct Resolver {
     seen: HashMap<PathBuf, Result<(Format, MediaFile), ProblemKind>>,
     /// The files to pack, by name.
     files: BTreeMap<String, MediaFile>,
-    /// Every path a reference named (the deck file's folder joined with it) and the SHA-1 of
-    /// what it held: one file named by two paths is packed once, and either may change.
+    /// Every path a reference named, as written (relative to the deck file's folder, so the same
+    /// from whatever folder ankideck runs), and the SHA-1 of what it held: one file named by two
+    /// paths is packed once, and either may change.
     named: BTreeMap<PathBuf, [u8; 20]>,
 }
 
@@ -127,7 +128,8 @@ pub struct Resolver {
 pub struct Packed {
     /// The files, sorted by name.
     pub files: Vec<MediaFile>,
-    /// Every path the references named, sorted, with the SHA-1 of its bytes.
+    /// Every path the references named, relative to the deck file's folder, sorted, with the
+    /// SHA-1 of its bytes.
     pub named: Vec<(PathBuf, [u8; 20])>,
 }
 
@@ -234,7 +236,7 @@ impl Resolver {
         if let Some(wanted) = wants.filter(|&w| w != format.kind) {
             return Err(Problem::WrongKind { reference: reference.to_string(), found: format.kind, wanted });
         }
-        self.named.insert(joined, file.sha1);
+        self.named.insert(named.to_path_buf(), file.sha1);
         match self.files.get(&file.name) {
             Some(other) if other.sha1 != file.sha1 => Err(Problem::SameName {
                 reference: reference.to_string(),

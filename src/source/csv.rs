@@ -7,7 +7,9 @@
 //! - `#` header lines as Anki's text import reads them (`rslib/src/import_export/text/csv/
 //!   metadata.rs`): `#separator:`, `#html:`, `#notetype:`, `#deck:`, `#columns:` (the labels,
 //!   as `ankideck build --csv` writes them), `#guid column:`, `#tags column:`,
-//!   `#notetype column:`, `#deck column:` (1-based);
+//!   `#notetype column:`, `#deck column:` (1-based), `#tags:` (tags for every note; also a first
+//!   line `tags:`); `#if matches:` and `#match scope:` are warned about where a package does not
+//!   do what they ask (W021);
 //! - the same `#` lines without `#columns:`: Anki's "Notes in Plain Text" export, which writes
 //!   no labels (`export.rs`): the columns that no `#… column:` line claims are the note type's
 //!   fields in order.
@@ -22,7 +24,9 @@ use super::{Parsed, SourceDeck, section_tag};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::html;
 use crate::model::Note;
-use header::{Column, columns_of_claims, columns_of_labels, is_label, labels_of, read_meta};
+use header::{
+    Column, columns_of_claims, columns_of_labels, import_option_warnings, is_label, labels_of, read_meta,
+};
 use std::io::Read;
 use std::path::Path;
 
@@ -57,6 +61,19 @@ impl Layout {
     /// The error for a note type that is not the deck's, saying what to set.
     fn wrong_notetype(&self, file: &Path, line: u32, name: &str) -> Diagnostic {
         let name = name.trim();
+        if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+            // Anki's text import takes a number for the id of a note type of its collection.
+            return Diagnostic::new(
+                Code::E023,
+                file,
+                line,
+                format!("`{name}` is the id of a note type in an Anki collection, which this build cannot look up"),
+            )
+            .with_hint(format!(
+                "write the note type's name instead (`#notetype:Basic`), or remove the line: this deck's note type is `{}` (ankideck.toml)",
+                self.setting
+            ));
+        }
         let stem = super::stem_of(file);
         let set = match self.known.iter().find(|(anki, _)| anki == name) {
             Some((_, setting)) => format!(
@@ -108,15 +125,25 @@ pub fn read(
     mut sink: impl FnMut(Note) -> std::io::Result<()>,
 ) -> std::io::Result<(Parsed<()>, u128)> {
     let mut digesting = Digesting { inner: reader, hasher: xxhash_rust::xxh3::Xxh3::new() };
-    // A byte order mark is dropped (the reader may give fewer bytes a read than it holds).
-    let mut start = Vec::with_capacity(3);
-    (&mut digesting).take(3).read_to_end(&mut start)?;
-    if start == b"\xEF\xBB\xBF" {
-        start.clear();
+    // A byte order mark is dropped (the reader may give fewer bytes a read than it holds). The
+    // first bytes are the reader's first buffer: the `#` lines look for `tags:` in it.
+    let mut start = Vec::with_capacity(8);
+    (&mut digesting).take(8).read_to_end(&mut start)?;
+    if start.starts_with(b"\xEF\xBB\xBF") {
+        start.drain(..3);
     }
     let mut reader = std::io::BufReader::with_capacity(1 << 16, std::io::Cursor::new(start).chain(digesting));
     let mut diagnostics = Vec::new();
     let meta = read_meta(&mut reader, file, &mut diagnostics)?;
+    // Tags Anki's import adds to every note: as the deck's own from the settings.
+    let with_tags;
+    let layout = match meta.tags.is_empty() {
+        true => layout,
+        false => {
+            with_tags = Layout { tags: [&meta.tags[..], &layout.tags].concat(), ..layout.clone() };
+            &with_tags
+        }
+    };
     // The file's own word wins: Anki's export and `build --csv` say `#html:true`.
     let html = meta.html.unwrap_or(layout.html);
     let mut notes = 0;
@@ -214,6 +241,9 @@ pub fn read(
     std::io::copy(&mut rest, &mut std::io::sink())?;
     let digest = rest.hasher.digest128();
     diagnostics.extend(wrong_notetype);
+    let has_guids = columns.as_ref().is_some_and(|c| c.contains(&Column::Guid))
+        || meta.at.iter().any(|(column, _, _)| *column == Column::Guid);
+    diagnostics.extend(import_option_warnings(&meta, has_guids, file));
     if columns.is_none() && !diagnostics.iter().any(Diagnostic::is_error) {
         diagnostics.push(Diagnostic::new(Code::E002, file, 0, "the file has no rows").with_hint(format!(
             "write a header row naming the columns ({}, …), then a row per note",

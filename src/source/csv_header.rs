@@ -29,6 +29,10 @@ pub(super) struct Meta {
     pub(super) notetype: Option<(String, u32)>,
     pub(super) deck: Option<String>,
     pub(super) columns: Option<(String, u32)>,
+    /// Tags Anki's import adds to every note (`#tags:`, or a first line `tags:`).
+    pub(super) tags: Vec<String>,
+    /// `#if matches:` and `#match scope:` lines: their key, value and line.
+    pub(super) import_options: Vec<(String, String, u32)>,
     /// 1-based columns named by `#guid column:` etc.
     pub(super) at: Vec<(Column, usize, u32)>,
     /// How many lines they take.
@@ -51,8 +55,21 @@ pub(super) fn separator_named(value: &str) -> Option<u8> {
         .map(|(_, byte)| *byte)
 }
 
-/// Reads the `#key:value` lines at the start of `reader`,
-/// leaving the reader at the first other line.
+/// Anki's value of a `#` line that names a separator, says `true`/`false` or gives a column: what
+/// a spreadsheet that saved the line as a row of cells added after it (`#html:true,,,`) cut off
+/// (`parse_meta_value` in `metadata.rs`: from the second character on, up to the first that is
+/// not an ASCII letter or digit).
+fn trimmed(value: &str) -> &str {
+    let Some((second, _)) = value.char_indices().nth(1) else { return value };
+    match value[second..].find(|c: char| !c.is_ascii_alphanumeric()) {
+        Some(end) => &value[..second + end],
+        None => value,
+    }
+}
+
+/// Reads the `#key:value` lines at the start of `reader` (and Anki's older first line `tags:`),
+/// leaving the reader at the first other line. The reader's first buffer must hold the first
+/// five bytes of the file, when it has them.
 pub(super) fn read_meta(
     reader: &mut impl BufRead,
     file: &Path,
@@ -61,7 +78,9 @@ pub(super) fn read_meta(
     let mut meta = Meta::default();
     loop {
         let buf = reader.fill_buf()?;
-        if !buf.starts_with(b"#") {
+        // Anki reads a first line `tags:a b` as `#tags:a b`.
+        let old_tags = meta.lines == 0 && buf.starts_with(b"tags:");
+        if !buf.starts_with(b"#") && !old_tags {
             return Ok(meta);
         }
         let mut line = Vec::new();
@@ -76,15 +95,16 @@ pub(super) fn read_meta(
             continue;
         };
         let line = line.trim_end_matches(['\r', '\n']);
-        let Some((key, value)) = line[1..].split_once(':') else { continue };
-        let column = |column| match value.trim().parse::<usize>() {
+        let after = if old_tags { line } else { &line[1..] };
+        let Some((key, value)) = after.split_once(':') else { continue };
+        let column = |column| match trimmed(value).trim().parse::<usize>() {
             Ok(n) if n > 0 => Ok((column, n, at)),
             _ => {
                 Err(Diagnostic::new(Code::E020, file, at, format!("`{line}`: the column is a number from 1")))
             }
         };
         let found = match key.trim().to_ascii_lowercase().as_str() {
-            "separator" => match separator_named(value) {
+            "separator" => match separator_named(trimmed(value)) {
                 Some(byte) => {
                     meta.separator = Some(byte);
                     Ok(None)
@@ -92,7 +112,7 @@ pub(super) fn read_meta(
                 None => Err(Diagnostic::new(Code::E020, file, at, format!("`{line}`: an unknown separator"))
                     .with_hint("write comma, semicolon, tab, space, pipe or colon")),
             },
-            "html" => match value.trim().to_ascii_lowercase().parse() {
+            "html" => match trimmed(value).trim().to_ascii_lowercase().parse() {
                 Ok(html) => {
                     meta.html = Some(html);
                     Ok(None)
@@ -105,21 +125,23 @@ pub(super) fn read_meta(
                 meta.notetype = Some((value.to_string(), at));
                 Ok(None)
             }
-            "deck" => {
-                let name: Vec<&str> = value.split("::").map(str::trim).filter(|c| !c.is_empty()).collect();
-                match name.join("::") {
-                    name if name.eq_ignore_ascii_case("default") => Err(Diagnostic::new(
-                        Code::E009,
-                        file,
-                        at,
-                        "a deck cannot be named `Default`",
-                    )
-                    .with_hint("Anki would put these cards into the user's own Default deck; rename it in `#deck:`, or remove the line to name the deck after the file")),
-                    name => {
-                        meta.deck = Some(name).filter(|d| !d.is_empty());
-                        Ok(None)
-                    }
+            // Freeform: not trimmed (Anki keeps `b,,,` of `#tags:a b,,,` as a tag).
+            "tags" => {
+                meta.tags = value.split_whitespace().map(str::to_string).collect();
+                Ok(None)
+            }
+            "deck" => deck_name(value, file, at).map(|name| {
+                if name.as_deref().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit())) {
+                    diagnostics.push(deck_id(file, at, line));
                 }
+                meta.deck = name;
+                None
+            }),
+            // What Anki's text import does with a note the collection has (W021, once the
+            // columns are known).
+            key @ ("if matches" | "match scope") => {
+                meta.import_options.push((key.to_string(), value.trim().to_string(), at));
+                Ok(None)
             }
             "columns" => {
                 meta.columns = Some((value.to_string(), at));
@@ -129,8 +151,7 @@ pub(super) fn read_meta(
             "tags column" => column(Column::Tags).map(Some),
             "notetype column" => column(Column::Notetype).map(Some),
             "deck column" => column(Column::Deck).map(Some),
-            // `#if matches:`, `#match scope:`, `#tags:` and comments: what Anki's import does
-            // with a file, not what the notes are.
+            // Keys Anki does not know, and comments.
             _ => Ok(None),
         };
         match found {
@@ -139,6 +160,91 @@ pub(super) fn read_meta(
             Err(d) => diagnostics.push(d),
         }
     }
+}
+
+/// The deck a `#deck:` line names, as Anki's text import makes it from the line (none for an
+/// empty line): each `::` part trimmed of spaces and colons (`NativeDeckName::from_human_name`).
+/// What Anki would name otherwise than written is an error, and a number, which Anki takes for
+/// the id of a deck of its collection when it has one, is said (W021).
+fn deck_name(value: &str, file: &Path, at: u32) -> Result<Option<String>, Diagnostic> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    let parts: Vec<&str> =
+        value.split("::").map(|p| p.trim_matches(|c: char| c.is_whitespace() || c == ':')).collect();
+    let name = parts.join("::");
+    let wrong =
+        |message: String, hint: &str| Err(Diagnostic::new(Code::E020, file, at, message).with_hint(hint));
+    if parts.iter().any(|p| p.is_empty()) {
+        return wrong(
+            format!(
+                "the deck name `{}` has an empty part between `::`: Anki would name it `blank`",
+                value.trim()
+            ),
+            "write `::` only between two names to make a subdeck: `#deck:History::Rome`",
+        );
+    }
+    if name.chars().any(char::is_control) {
+        return wrong(
+            format!("the deck name `{}` has a control character (a tab…), which Anki removes", value.trim()),
+            "write the deck name with spaces instead of tabs",
+        );
+    }
+    if name.eq_ignore_ascii_case("default") {
+        return Err(Diagnostic::new(Code::E009, file, at, "a deck cannot be named `Default`").with_hint(
+            "Anki would put these cards into the user's own Default deck; rename it in `#deck:`, or remove the line to name the deck after the file",
+        ));
+    }
+    Ok(Some(name))
+}
+
+/// W021 for the options of Anki's text import a package does not follow. A package's notes
+/// are matched by guid only, and one the collection has is updated when the package's copy is
+/// newer (or as the import dialog says): `#if matches:update current` (what `build --csv`
+/// writes) is what a package does for a table with guids; any other value is not, nor is
+/// matching by first field, which is what these lines ask of a table without guids.
+pub(super) fn import_option_warnings(meta: &Meta, has_guids: bool, file: &Path) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for (key, value, at) in &meta.import_options {
+        if key == "if matches" && value != "update current" {
+            found.push(
+                Diagnostic::new(
+                    Code::W021,
+                    file,
+                    *at,
+                    format!("`#if matches:{value}` is an option of Anki's text import that a package does not follow: Anki updates the notes it has from a newer package"),
+                )
+                .with_hint(
+                    "remove the line, and choose in Anki's import dialog (\"Update notes: never\" keeps the collection's notes as they are)",
+                ),
+            );
+        }
+    }
+    if let Some((key, value, at)) = meta.import_options.first().filter(|_| !has_guids) {
+        found.push(
+            Diagnostic::new(
+                Code::W021,
+                file,
+                *at,
+                format!("`#{key}:{value}`: Anki's text import matches a table's notes by first field, and a package by guid only: a note the collection has is added again, as this table has no guid column"),
+            )
+            .with_hint(
+                "export the notes from Anki with \"Include unique identifier\" ticked (a guid column), or remove the line if the notes are new to the collection",
+            ),
+        );
+    }
+    found
+}
+
+/// W021: a `#deck:` that is a number.
+fn deck_id(file: &Path, at: u32, line: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::W021,
+        file,
+        at,
+        format!("`{line}` is a number, which Anki's text import takes for the id of a deck of its collection: this deck is named with the number"),
+    )
+    .with_hint("write the deck's name (`#deck:Spanish::Verbs`): Anki finds a package's deck by its name")
 }
 
 /// The column of each label of a header row (or `#columns:`), or the errors saying which

@@ -261,3 +261,80 @@ fn control_characters_are_removed_with_w002_at_the_row_and_a_tab_is_text() {
     assert_eq!(notes[0].flds(), "ab\x1fc\td\x1f");
     assert_eq!(said(&diagnostics), [(2, Code::W002, "control characters were removed from the text")]);
 }
+
+#[test]
+fn tags_of_a_tags_line_go_to_every_note_besides_its_own_as_anki_adds_them() {
+    let text = "#separator:comma\n#tags:Global b::c\n#columns:front,back,tags\nx,y,own\nz,w,\n";
+    let extra = Layout { tags: vec!["extra".into()], ..basic() };
+    let (notes, diagnostics) = read_as("deck.csv", text, &extra);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(
+        notes.iter().map(|n| n.tags_text()).collect::<Vec<_>>(),
+        ["b::c extra Global own", "b::c extra Global"]
+    );
+    // Anki's older way: a first line `tags:` (after a byte-order mark), then the header row.
+    let (notes, diagnostics) = read_as("deck.csv", "\u{feff}tags:old one\nfront,back\nx,y\n", &basic());
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(notes[0].tags_text(), "old one");
+    assert_eq!(notes[0].line, 3);
+    // Only on the first line: later, `tags:` is a row (a note, in a table without labels).
+    let (notes, _) = read_as("deck.csv", "#html:false\ntags:x,y\n", &basic());
+    assert_eq!((notes[0].flds(), notes[0].tags_text()), ("tags:x\x1fy\x1f", ""));
+}
+
+#[test]
+fn what_a_spreadsheet_adds_after_a_hash_line_value_is_cut_off_as_anki_does() {
+    let text = "#separator:tab,,,\n#html:true\t\t\n#guid column:1\t\t\n#tags:a b,,\nG1\tx\ty\n";
+    let (notes, diagnostics) = read_as("sheet.tsv", text, &basic());
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!((notes[0].pinned(), notes[0].flds()), (Some("G1"), "x\x1fy\x1f"));
+    // Tags are freeform: Anki keeps what follows them.
+    assert_eq!(notes[0].tags_text(), "a b,,");
+}
+
+#[test]
+fn a_deck_line_is_trimmed_as_anki_names_decks_and_an_empty_part_or_a_number_is_said() {
+    let name = |line: &str| {
+        let text = format!("{line}\n#columns:front,back\na,b\n");
+        let (parsed, _) = read(Path::new("deck.csv"), text.as_bytes(), &basic(), |_| Ok(())).unwrap();
+        (
+            parsed.deck.unwrap().name,
+            said(&parsed.diagnostics).into_iter().map(|(l, c, _)| (l, c)).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(name("#deck: History :: :Rome: "), ("History::Rome".to_string(), vec![]));
+    assert_eq!(name("#deck:History::::Rome"), ("deck".to_string(), vec![(1, Code::E020)]));
+    assert_eq!(name("#deck:History::"), ("deck".to_string(), vec![(1, Code::E020)]));
+    assert_eq!(name("#deck:History\tRome"), ("deck".to_string(), vec![(1, Code::E020)]));
+    assert_eq!(name("#deck:1700000000123"), ("1700000000123".to_string(), vec![(1, Code::W021)]));
+}
+
+#[test]
+fn a_notetype_line_that_is_an_id_is_e023_saying_to_write_its_name() {
+    let (notes, diagnostics) = read_as("deck.csv", "#notetype:1700000000123\nfront,back\na,b\n", &basic());
+    assert!(notes.is_empty());
+    assert_eq!(
+        said(&diagnostics),
+        [(
+            1,
+            Code::E023,
+            "`1700000000123` is the id of a note type in an Anki collection, which this build cannot look up"
+        )]
+    );
+    assert!(diagnostics[0].hint.as_deref().unwrap().contains("`#notetype:Basic`"));
+}
+
+#[test]
+fn import_options_a_package_does_not_follow_are_w021() {
+    // `build --csv`'s own lines: what a package does for notes with guids.
+    let own = "#if matches:update current\n#match scope:notetype\n#guid column:1\nG1,a,b\n";
+    assert!(read_as("deck.csv", own, &basic()).1.is_empty());
+    let (notes, diagnostics) =
+        read_as("deck.csv", "#if matches:keep current\n#guid column:1\nG1,a,b\n", &basic());
+    assert_eq!(notes.len(), 1);
+    assert_eq!(said(&diagnostics).iter().map(|(l, c, _)| (*l, *c)).collect::<Vec<_>>(), [(1, Code::W021)]);
+    // Without guids, Anki's text import would match the notes by first field.
+    let (_, diagnostics) = read_as("deck.csv", "#match scope:notetype + deck\nfront,back\na,b\n", &basic());
+    assert_eq!(said(&diagnostics).iter().map(|(l, c, _)| (*l, *c)).collect::<Vec<_>>(), [(1, Code::W021)]);
+    assert!(diagnostics[0].message.contains("no guid column"), "{}", diagnostics[0].message);
+}

@@ -4,75 +4,17 @@
 //! `<!-- id: … -->` pins its note's guid. Each side is rendered with CommonMark
 //! ([`super::markdown_render`]). The rules are documented in `docs/format.md`.
 //!
-//! A Markdown deck is read whole, even from [`parse_stream`]: its notes can still go to disk, but
-//! its text is held in memory.
+//! A large deck is read a block at a time ([`parse_stream`]): the reading carries from one line to
+//! the next what the next line's meaning depends on ([`Reader`]), so a block may end at any line.
 
-use super::markdown_render::{has_cloze, render};
-use super::{CardText, Markup, Parsed, Rules, SourceDeck};
+#[path = "markdown_lines.rs"]
+mod lines;
+
+use super::txt::{has_lone_cr, lone_crs_to_lf, read_full};
+use super::{CardText, Parsed, Rules, SourceDeck};
 use crate::diagnostic::{Code, Diagnostic};
+use lines::Reader;
 use std::path::Path;
-
-/// The line that starts a card's question.
-const QUESTION: &str = "Q:";
-/// The line that starts a card's answer.
-const ANSWER: &str = "A:";
-/// The line, after the answer, that gives a card's tags.
-const TAGS: &str = "Tags:";
-
-/// A card as found in the file, its sides still Markdown.
-#[derive(Debug, Default)]
-struct RawCard {
-    /// 1-based line of its `Q:`.
-    line: u32,
-    section: String,
-    question: String,
-    /// The line of its `A:` and the answer, if it has one.
-    answer: Option<(u32, String)>,
-    tags: Vec<String>,
-    /// The pinned guid and the line of its comment.
-    pinned: Option<(String, u32)>,
-}
-
-/// What one line of the file is, outside code blocks.
-enum Line<'a> {
-    /// An ATX heading: its level and text.
-    Heading(usize, &'a str),
-    Question(&'a str),
-    Answer(&'a str),
-    Tags(&'a str),
-    /// `<!-- id: … -->`: the text between `id:` and `-->`.
-    Id(&'a str),
-    Text,
-}
-
-fn classify(line: &str) -> Line<'_> {
-    if let Some(rest) = line.strip_prefix(QUESTION) {
-        return Line::Question(rest.trim_start());
-    }
-    if let Some(rest) = line.strip_prefix(ANSWER) {
-        return Line::Answer(rest.trim_start());
-    }
-    if let Some(rest) = line.strip_prefix(TAGS) {
-        return Line::Tags(rest);
-    }
-    let trimmed = line.trim();
-    let comment = trimmed.strip_prefix("<!--").and_then(|r| r.strip_suffix("-->"));
-    if let Some(id) = comment.and_then(|c| c.trim().strip_prefix("id:")) {
-        return Line::Id(id.trim());
-    }
-    let indent = line.len() - line.trim_start_matches(' ').len();
-    let hashes = line[indent..].bytes().take_while(|b| *b == b'#').count();
-    let after = &line[indent + hashes..];
-    if indent <= 3 && (1..=6).contains(&hashes) && (after.is_empty() || after.starts_with([' ', '\t'])) {
-        // A closing sequence of `#` is not part of the heading.
-        let text = after.trim();
-        let text = text.trim_end_matches('#');
-        let text =
-            if text.is_empty() || text.ends_with([' ', '\t']) { text.trim_end() } else { after.trim() };
-        return Line::Heading(hashes, text);
-    }
-    Line::Text
-}
 
 /// Parses a Markdown deck.
 pub fn parse(file: &Path, bytes: &[u8]) -> Parsed {
@@ -86,276 +28,110 @@ pub fn parse_with<C: Send>(
     rules: Rules,
     map: impl Fn(CardText<'_>) -> C + Sync,
 ) -> Parsed<C> {
-    let mut parsed = Parsed::default();
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(err) => {
-            let line = 1 + bytes[..err.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u32;
-            parsed.diagnostics.push(
-                Diagnostic::new(Code::E001, file, line, "the file is not valid UTF-8")
-                    .with_hint("save the file as UTF-8 (with or without a byte-order mark)"),
-            );
-            return parsed;
-        }
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // Control characters (one of them is Anki's field separator) are removed, and said so.
-    let cleaned: String;
-    let text = match text.find(|c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
-        None => text,
-        Some(at) => {
-            let line = 1 + text[..at].matches('\n').count() as u32;
-            parsed.diagnostics.push(
-                Diagnostic::new(Code::W002, file, line, "control characters were removed from the text")
-                    .with_hint("they are invisible and one of them would break Anki's import; check what the file was saved from"),
-            );
-            cleaned = text.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r')).collect();
-            &cleaned
-        }
-    };
     // A CR that no LF follows ends a line (old Mac files), as in a text deck.
-    let unified: String;
-    let text =
-        match text.bytes().enumerate().any(|(i, b)| b == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n'))
-        {
-            false => text,
-            true => {
-                unified = text.replace("\r\n", "\n").replace('\r', "\n");
-                &unified
-            }
-        };
-    if text.trim().is_empty() {
-        parsed.diagnostics.push(
-            Diagnostic::new(Code::E002, file, 1, "the file is empty")
-                .with_hint("a Markdown deck holds cards, each a line `Q: question` then a line `A: answer`"),
-        );
-        return parsed;
-    }
-    let (title, raw) = read_cards(file, text, rules, &mut parsed.diagnostics);
-    let mut cards = Vec::with_capacity(raw.len());
-    for card in raw {
-        // A pinned id used twice is E012, found with the project's other pins by the build.
-        if !rules.one_line_cloze
-            && (has_cloze(&card.question) || card.answer.as_ref().is_some_and(|(_, a)| has_cloze(a)))
-        {
-            parsed.diagnostics.push(cloze_outside_cloze_decks(file, card.line));
+    let converted: Vec<u8>;
+    let bytes = match has_lone_cr(bytes) {
+        false => bytes,
+        true => {
+            converted = lone_crs_converted(bytes);
+            &converted
         }
-        let question = render(&card.question);
-        let answer = card.answer.as_ref().map(|(_, a)| render(a)).unwrap_or_default();
-        let tags: Vec<&str> = card.tags.iter().map(String::as_str).collect();
-        let markup = Markup { tags: &tags, pinned: card.pinned.as_ref().map(|(g, _)| g.as_str()) };
-        cards.push(map(CardText {
-            line: card.line,
-            section: &card.section,
-            front: &[&question],
-            back: &[&answer],
-            reverse: None,
-            markup: Some(markup),
-        }));
+    };
+    // The whole file is one block: read as `parse_stream` reads each of its blocks.
+    let mut reader = Reader::new(file, rules);
+    if let Err(not_utf8) = reader.block(bytes, true) {
+        return Parsed { deck: None, diagnostics: vec![not_utf8] };
     }
-    let title_line = title.as_ref().map_or(1, |(_, line)| *line);
-    if cards.is_empty() && !parsed.has_errors() {
-        parsed.diagnostics.push(
-            Diagnostic::new(Code::E003, file, title_line, "the file has no cards")
-                .with_hint("each card is a line `Q: question` then a line `A: answer`; a file that is not a deck is skipped when its name starts with `_`"),
-        );
-    }
-    parsed.diagnostics.sort_by_key(|d| d.line);
-    let stem = super::stem_of(file);
-    let name = title.map(|(t, _)| t).filter(|t| !t.is_empty()).unwrap_or_else(|| stem.clone());
-    parsed.deck = Some(SourceDeck { file: file.to_path_buf(), stem, name, cards });
-    parsed
+    reader.end_card();
+    let cards = reader.take_cards(&map);
+    let (name, diagnostics) = reader.into_result();
+    let deck =
+        name.map(|name| SourceDeck { file: file.to_path_buf(), stem: super::stem_of(file), name, cards });
+    Parsed { deck, diagnostics }
 }
 
-/// Where a line goes, as the file is read.
-enum Place {
-    /// Before any card, or after a heading: text here is on no card.
-    Outside,
-    Question,
-    Answer,
+fn lone_crs_converted(bytes: &[u8]) -> Vec<u8> {
+    let mut converted = bytes.to_vec();
+    lone_crs_to_lf(&mut converted, true);
+    converted
 }
 
-/// The title (and its line) and the cards of a Markdown text, with what is wrong in them.
-fn read_cards(
+/// Parses a Markdown deck from `reader` about `block` bytes at a time, so that a large file is
+/// never held whole, as [`super::txt::parse_stream`] does for the text format: each card is
+/// mapped once it has ended, the mapped cards go to `sink` in file order, and the cards and
+/// diagnostics are those [`parse_with`] gives for the whole file (the deck's `cards` only counts
+/// them); also returns the digest of every byte read. When the result has errors, what `sink`
+/// was given is not a deck. An error of `sink` stops the reading and is returned.
+pub fn parse_stream<C: Send>(
     file: &Path,
-    text: &str,
+    reader: &mut impl std::io::Read,
+    block: usize,
     rules: Rules,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> (Option<(String, u32)>, Vec<RawCard>) {
-    let mut title = None;
-    let mut section = String::new();
-    let mut cards: Vec<RawCard> = Vec::new();
-    let mut card: Option<RawCard> = None;
-    let mut place = Place::Outside;
-    let mut fence: Option<(char, usize)> = None;
-    // Text outside a card is warned about once per run of it.
-    let mut outside_warned = false;
-    // Inside a comment of several lines outside a card.
-    let mut in_comment = false;
-    let finish = |card: Option<RawCard>, cards: &mut Vec<RawCard>, diagnostics: &mut Vec<Diagnostic>| {
-        if let Some(card) = card {
-            if let Some(problem) = check_card(file, &card, rules) {
-                diagnostics.push(problem);
-            } else {
-                cards.push(card);
-            }
-        }
+    map: impl Fn(CardText<'_>) -> C + Sync,
+    sink: impl FnMut(Vec<C>) -> std::io::Result<()> + Send,
+) -> std::io::Result<(Parsed<()>, u128)> {
+    super::stream_pieces(sink, |send| read_blocks(file, reader, block, rules, &map, send))
+}
+
+/// The loop of [`parse_stream`]: `deliver` takes each piece of cards, and says false to stop.
+fn read_blocks<C: Send>(
+    file: &Path,
+    input: &mut impl std::io::Read,
+    block: usize,
+    rules: Rules,
+    map: &(impl Fn(CardText<'_>) -> C + Sync),
+    deliver: &mut dyn FnMut(Vec<C>) -> bool,
+) -> std::io::Result<(Parsed<()>, u128)> {
+    let mut send = |cards: Vec<C>| match cards.is_empty() || deliver(cards) {
+        true => Ok(()),
+        false => Err(std::io::Error::other("the note writer stopped")),
     };
-    for (index, line) in text.lines().enumerate() {
-        let number = index as u32 + 1;
-        if let Some((c, n)) = fence {
-            let closes = fence_marker(line).is_some_and(|(c2, n2)| c == c2 && n2 >= n);
-            if closes && line.trim().chars().all(|x| x == c) {
-                fence = None;
-            }
-            push_text(&mut card, &place, line);
-            continue;
+    let mut reader = Reader::new(file, rules);
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let block = block.max(1);
+    let mut buf: Vec<u8> = Vec::new();
+    let mut want = block;
+    let mut eof = false;
+    loop {
+        while buf.len() < want && !eof {
+            let start = buf.len();
+            buf.resize(want, 0);
+            let read = read_full(input, &mut buf[start..])?;
+            buf.truncate(start + read);
+            hasher.update(&buf[start..]);
+            eof = read < want - start;
         }
-        if let Some(open) = fence_marker(line) {
-            fence = Some(open);
-            if matches!(place, Place::Outside) && !outside_warned {
-                diagnostics.push(outside(file, number));
-                outside_warned = true;
-            }
-            push_text(&mut card, &place, line);
-            continue;
+        // Converted in place: a line ending is a byte either way. A CR at the end of an
+        // unfinished block waits for the byte after it.
+        if has_lone_cr(&buf) {
+            lone_crs_to_lf(&mut buf, eof);
         }
-        match classify(line) {
-            Line::Heading(1, text) if title.is_none() && cards.is_empty() && card.is_none() => {
-                title = Some((text.to_string(), number));
-                outside_warned = false;
+        let read = match reader.block(&buf, eof) {
+            Ok(read) => read,
+            Err(not_utf8) => {
+                return Ok((Parsed { deck: None, diagnostics: vec![not_utf8] }, hasher.digest128()));
             }
-            Line::Heading(level, text) => {
-                finish(card.take(), &mut cards, diagnostics);
-                place = Place::Outside;
-                outside_warned = false;
-                if level == 2 {
-                    section = text.to_string();
-                }
-            }
-            Line::Question(rest) => {
-                finish(card.take(), &mut cards, diagnostics);
-                card = Some(RawCard {
-                    line: number,
-                    section: section.clone(),
-                    question: rest.to_string(),
-                    ..Default::default()
-                });
-                place = Place::Question;
-            }
-            Line::Answer(rest) => match (&mut card, &place) {
-                (Some(open), Place::Question) => {
-                    open.answer = Some((number, rest.to_string()));
-                    place = Place::Answer;
-                }
-                _ => {
-                    let (message, hint) = match place {
-                        Place::Answer => (
-                            "a second `A:` in one card",
-                            "a card has one answer; start a new card with a line `Q: …` before this one",
-                        ),
-                        _ => (
-                            "an `A:` with no `Q:` before it",
-                            "start the card with a line `Q: question` above its answer",
-                        ),
-                    };
-                    diagnostics.push(Diagnostic::new(Code::E014, file, number, message).with_hint(hint));
-                }
-            },
-            Line::Tags(rest) if card.is_some() => {
-                let open = card.as_mut().expect("a card is open");
-                open.tags.extend(rest.split_whitespace().map(super::section_tag));
-            }
-            Line::Id(id) if card.is_some() => {
-                let open = card.as_mut().expect("a card is open");
-                let valid = !id.is_empty() && !id.contains(char::is_whitespace);
-                if !valid || open.pinned.is_some() {
-                    let message = match valid {
-                        false => format!("`{id}` is not a usable id: it must be one word"),
-                        true => "a second `<!-- id: … -->` in one card".to_string(),
-                    };
-                    diagnostics.push(Diagnostic::new(Code::E017, file, number, message).with_hint(
-                        "a card pins its note's id with one line `<!-- id: word -->` after its answer",
-                    ));
-                } else {
-                    open.pinned = Some((id.to_string(), number));
-                }
-            }
-            Line::Tags(_) | Line::Id(_) | Line::Text => {
-                if matches!(place, Place::Outside) {
-                    // A comment outside a card, over one line or several, is a note to the
-                    // reader, not lost text.
-                    let opens = line.trim_start().starts_with("<!--");
-                    let is_comment = opens || in_comment;
-                    if is_comment {
-                        in_comment = !line.contains("-->");
-                    }
-                    if !line.trim().is_empty() && !outside_warned && !is_comment {
-                        diagnostics.push(outside(file, number));
-                        outside_warned = true;
-                    }
-                } else {
-                    push_text(&mut card, &place, line);
-                }
-            }
-        }
-    }
-    finish(card.take(), &mut cards, diagnostics);
-    (title, cards)
-}
-
-/// Adds a line to the open card's question or answer.
-fn push_text(card: &mut Option<RawCard>, place: &Place, line: &str) {
-    let Some(card) = card else { return };
-    let side = match place {
-        Place::Question => &mut card.question,
-        Place::Answer => &mut card.answer.as_mut().expect("an answer is open").1,
-        Place::Outside => return,
-    };
-    side.push('\n');
-    side.push_str(line);
-}
-
-/// What is wrong with a card as a whole, if anything: no question (E016); no answer (E015),
-/// except in a cloze deck, where the deletions are the question and the answer.
-fn check_card(file: &Path, card: &RawCard, rules: Rules) -> Option<Diagnostic> {
-    if card.question.trim().is_empty() {
-        return Some(
-            Diagnostic::new(Code::E016, file, card.line, "a `Q:` with no question")
-                .with_hint("write the question after `Q:`, on its line or the lines below it"),
-        );
-    }
-    let has_answer = card.answer.as_ref().is_some_and(|(_, a)| !a.trim().is_empty());
-    if !has_answer && !rules.one_line_cloze {
-        let message = match card.answer {
-            None => "a card with no `A:` line: it has no answer",
-            Some(_) => "a card with an empty answer",
         };
-        let hint = match has_cloze(&card.question) {
-            true => {
-                "write its answer after a line `A:`; for a card whose cloze deletions are its answer, set `notetype = \"cloze\"` for the deck in ankideck.toml"
+        send(reader.take_cards(map))?;
+        if eof {
+            break;
+        }
+        match read {
+            // No line ends in the block: it grows until one does.
+            0 => want = want.saturating_mul(2),
+            _ => {
+                buf.drain(..read);
+                want = block;
             }
-            false => "write its answer after a line `A:`",
-        };
-        return Some(Diagnostic::new(Code::E015, file, card.line, message).with_hint(hint));
+        }
     }
-    None
-}
-
-/// W015: text that is on no card.
-fn outside(file: &Path, line: u32) -> Diagnostic {
-    Diagnostic::new(Code::W015, file, line, "text outside a card: it is on no card").with_hint(
-        "a card starts with a line `Q: question`; notes that are not cards can go in `<!-- comments -->`",
-    )
-}
-
-/// The fence a line opens or closes (```` ``` ```` or `~~~`, up to three spaces in), if any.
-fn fence_marker(line: &str) -> Option<(char, usize)> {
-    let indent = line.len() - line.trim_start_matches(' ').len();
-    let rest = &line[indent..];
-    let c = rest.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let n = rest.chars().take_while(|x| *x == c).count();
-    (indent <= 3 && n >= 3).then_some((c, n))
+    reader.end_card();
+    send(reader.take_cards(map))?;
+    let count = reader.rendered;
+    let (name, diagnostics) = reader.into_result();
+    let stem = super::stem_of(file);
+    let deck = name.map(|name| SourceDeck { file: file.to_path_buf(), stem, name, cards: vec![(); count] });
+    Ok((Parsed { deck, diagnostics }, hasher.digest128()))
 }
 
 /// W014 for each card holding a cloze deletion in a deck whose note type is not cloze.
@@ -369,35 +145,6 @@ pub fn cloze_outside_cloze_decks(file: &Path, line: u32) -> Diagnostic {
     .with_hint(
         "set `notetype = \"cloze\"` for the deck in ankideck.toml (a deck has one note type: put cloze cards in a deck of their own)",
     )
-}
-
-/// Parses a Markdown deck from `reader`: it is read whole, then parsed as [`parse_with`] does,
-/// and its cards are handed to `sink` in one piece. Returns the digest of the bytes read.
-pub fn parse_stream<C: Send>(
-    file: &Path,
-    reader: &mut impl std::io::Read,
-    rules: Rules,
-    map: impl Fn(CardText<'_>) -> C + Sync,
-    mut sink: impl FnMut(Vec<C>) -> std::io::Result<()> + Send,
-) -> std::io::Result<(Parsed<()>, u128)> {
-    let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes)?;
-    let digest = crate::build::state::source_digest(&bytes);
-    let parsed = parse_with(file, &bytes, rules, map);
-    drop(bytes);
-    let has_errors = parsed.has_errors();
-    let (deck, diagnostics) = (parsed.deck, parsed.diagnostics);
-    let deck = match deck {
-        Some(deck) => {
-            let count = deck.cards.len();
-            if !has_errors {
-                sink(deck.cards)?;
-            }
-            Some(SourceDeck { file: deck.file, stem: deck.stem, name: deck.name, cards: vec![(); count] })
-        }
-        None => None,
-    };
-    Ok((Parsed { deck, diagnostics }, digest))
 }
 
 #[cfg(test)]

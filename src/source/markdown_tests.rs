@@ -2,8 +2,45 @@ use super::*;
 use crate::model::Note;
 use crate::source::markdown_render::render;
 
+/// Reads a deck whole, and checks that reading it as a stream, in blocks of several sizes, gives
+/// the same notes and diagnostics: so every test here is a test of [`parse_stream`] too.
 fn parse_notes(text: &str, rules: Rules) -> Parsed<Note> {
-    parse_with(Path::new("deck.md"), text.as_bytes(), rules, crate::source::note_of)
+    parse_bytes(text.as_bytes(), rules)
+}
+
+fn parse_bytes(bytes: &[u8], rules: Rules) -> Parsed<Note> {
+    let whole = parse_with(Path::new("deck.md"), bytes, rules, crate::source::note_of);
+    for block in [1, 2, 5, 64, 1 << 20] {
+        assert_streams_alike(bytes, block, rules, &whole);
+    }
+    whole
+}
+
+fn stream(bytes: &[u8], block: usize, rules: Rules) -> (Parsed<()>, u128, Vec<Note>, usize) {
+    let (mut notes, mut pieces) = (Vec::new(), 0);
+    let (parsed, digest) =
+        parse_stream(Path::new("deck.md"), &mut &bytes[..], block, rules, crate::source::note_of, |piece| {
+            pieces += 1;
+            notes.extend(piece);
+            Ok(())
+        })
+        .unwrap();
+    (parsed, digest, notes, pieces)
+}
+
+fn assert_streams_alike(bytes: &[u8], block: usize, rules: Rules, whole: &Parsed<Note>) {
+    let (streamed, digest, notes, _) = stream(bytes, block, rules);
+    assert_eq!(streamed.diagnostics, whole.diagnostics, "block of {block} bytes");
+    match (&streamed.deck, &whole.deck) {
+        (Some(s), Some(w)) => {
+            assert_eq!((&s.name, &s.stem, s.cards.len()), (&w.name, &w.stem, w.cards.len()));
+            assert_eq!(digest, crate::build::state::source_digest(bytes), "the digest of every byte");
+            if !whole.has_errors() {
+                assert_eq!(notes, w.cards, "block of {block} bytes");
+            }
+        }
+        (s, w) => assert_eq!(s.is_some(), w.is_some(), "block of {block} bytes"),
+    }
 }
 
 fn codes(parsed: &Parsed<Note>) -> Vec<(Code, u32)> {
@@ -193,7 +230,7 @@ fn a_cloze_deletion_in_a_deck_of_another_type_is_w014() {
 
 #[test]
 fn not_utf8_is_e001_at_its_line() {
-    let parsed = parse_with(Path::new("d.md"), b"Q: a\nA: \xff\n", Rules::default(), crate::source::note_of);
+    let parsed = parse_bytes(b"Q: a\nA: \xff\n", Rules::default());
     assert_eq!(codes(&parsed), [(Code::E001, 2)]);
 }
 
@@ -214,27 +251,6 @@ fn crlf_and_cr_files_read_as_lf_files() {
 }
 
 #[test]
-fn streaming_gives_what_reading_whole_gives() {
-    let text = "# T\nQ: a\nA: b\nQ: c $x$\nA: d\n";
-    let whole = parse_notes(text, Rules::default());
-    let mut got = Vec::new();
-    let (parsed, digest) = parse_stream(
-        Path::new("deck.md"),
-        &mut text.as_bytes(),
-        Rules::default(),
-        crate::source::note_of,
-        |piece| {
-            got.extend(piece);
-            Ok(())
-        },
-    )
-    .unwrap();
-    assert_eq!(got, whole.deck.unwrap().cards);
-    assert_eq!(parsed.deck.unwrap().cards.len(), 2);
-    assert_eq!(digest, crate::build::state::source_digest(text.as_bytes()));
-}
-
-#[test]
 fn a_question_line_written_with_a_space_first_is_text() {
     let deck = parse_notes("Q: a\nA: b\n Q: not a card\n", Rules::default()).deck.unwrap();
     assert_eq!(deck.cards.len(), 1);
@@ -247,4 +263,101 @@ fn a_comment_of_several_lines_outside_a_card_is_no_lost_text() {
     assert_eq!(codes(&parsed), []);
     let parsed = parse_notes("# T\n<!-- one line -->\nlost\nQ: a\nA: b\n", Rules::default());
     assert_eq!(codes(&parsed), [(Code::W015, 3)]);
+}
+
+/// A deck with every kind of line whose meaning depends on the lines before it: a code block
+/// holding `Q:` lines and headings, a comment of several lines, a list and an HTML block in an
+/// answer, maths, cloze deletions, tags, pinned ids, non-ASCII text, CRLF line endings.
+fn generated_deck(cards: usize) -> String {
+    let mut text = String::from("\u{feff}# Große Übung\r\n\r\n<!--\r\nmy notes\r\n-->\r\n");
+    for i in 0..cards {
+        if i % 10 == 0 {
+            text.push_str(&format!("## Part {} é\r\n\r\n", i / 10));
+        }
+        text.push_str(&format!("Q: Card {i}: what is *{i}* in café Zürich 🦀?\r\n"));
+        match i % 5 {
+            0 => text.push_str(&format!(
+                "A: this code\r\n\r\n```python\r\nQ: not a card {i}\r\n## nor a section\r\nA: nor an answer\r\n```\r\n\r\nafter it\r\n"
+            )),
+            1 => text.push_str(&format!("A: $x_{i} < y$ and $$\\frac{{1}}{{{i}}}$$\r\n\r\n- one\r\n- two\r\n  more\r\n")),
+            2 => text.push_str(&format!("A: {{{{c1::{i}}}}} is ~~not~~ <div>\r\nan <b>html</b> block\r\n</div>\r\n")),
+            3 => text.push_str(&format!("A: ~~~\r\n~~~\r\n```\r\n# {i}\r\n```\r\n~~~\r\n")),
+            _ => text.push_str(&format!("A: **{i}**\r\nTags: t{} Other\r\n<!-- id: pin-{i} -->\r\n", i % 3)),
+        }
+        text.push_str("\r\n");
+    }
+    text
+}
+
+#[test]
+fn a_deck_read_in_blocks_ending_at_any_line_gives_what_the_whole_file_gives() {
+    let text = generated_deck(60);
+    let whole = parse_notes(&text, Rules::default());
+    let deck = whole.deck.as_ref().unwrap();
+    assert_eq!((deck.name.as_str(), deck.cards.len()), ("Große Übung", 60));
+    // A code block's `Q:` is code, inside the answer of its card; the only warnings are the
+    // cloze deletions of a basic deck.
+    assert!(
+        deck.cards[0].field(1).contains("Q: not a card 0\n## nor a section"),
+        "{}",
+        deck.cards[0].field(1)
+    );
+    assert!(whole.diagnostics.iter().all(|d| d.code == Code::W014), "{:?}", codes(&whole));
+    assert_eq!(whole.diagnostics.len(), 12);
+    assert_eq!(deck.cards[4].pinned(), Some("pin-4"));
+    for block in [3, 7, 100, 999, 4096] {
+        assert_streams_alike(text.as_bytes(), block, Rules::default(), &whole);
+        assert_streams_alike(text.as_bytes(), block, CLOZE, &parse_notes(&text, CLOZE));
+    }
+}
+
+#[test]
+fn a_large_deck_is_read_a_block_at_a_time_not_whole() {
+    let text = generated_deck(3000);
+    let (streamed, _, notes, pieces) = stream(text.as_bytes(), 1 << 12, CLOZE);
+    assert_eq!((streamed.deck.unwrap().cards.len(), notes.len()), (3000, 3000));
+    assert!(pieces > text.len() / (1 << 12) / 2, "read in blocks of 4 KiB, not whole: {pieces} pieces");
+    assert_eq!(streamed.diagnostics, []);
+}
+
+#[test]
+fn what_is_wrong_late_in_a_deck_read_in_blocks_is_at_its_line() {
+    let mut text = generated_deck(40).replace("\r\n", "\n");
+    let lines = text.lines().count() as u32;
+    text.push_str("Q: last\nA: x\u{7}y\nA: again\nstray\n");
+    let parsed = parse_notes(&text, Rules::default());
+    assert_eq!(
+        codes(&parsed).into_iter().filter(|(c, _)| *c != Code::W014).collect::<Vec<_>>(),
+        [(Code::W002, lines + 2), (Code::E014, lines + 3)]
+    );
+    let mut bytes = text.into_bytes();
+    bytes.extend(b"Q: more\nA: \xc3\n");
+    assert_eq!(codes(&parse_bytes(&bytes, Rules::default())), [(Code::E001, lines + 6)]);
+}
+
+#[test]
+fn in_a_file_of_cr_line_endings_a_control_character_or_a_bad_byte_is_at_its_line() {
+    assert_eq!(codes(&parse_notes("Q: a\rA: b\u{1}\r", Rules::default())), [(Code::W002, 2)]);
+    assert_eq!(codes(&parse_bytes(b"Q: a\rA: \xff\r", Rules::default())), [(Code::E001, 2)]);
+}
+
+#[test]
+fn cards_between_comment_marks_are_commented_out_and_an_unclosed_comment_is_e018() {
+    // After an answer, the comment is in that answer (Anki shows nothing of it).
+    let parsed = parse_notes("# T\nQ: a\nA: b\n\n<!--\nQ: c\nA: d\n-->\n\nQ: e\nA: f\n", Rules::default());
+    assert_eq!(codes(&parsed), []);
+    let deck = parsed.deck.unwrap();
+    let fields: Vec<Vec<&str>> = deck.cards.iter().map(|n| n.fields().take(2).collect()).collect();
+    assert_eq!(fields, [vec!["a", "<p>b</p>\n<!--\nQ: c\nA: d\n-->"], vec!["e", "f"]]);
+    // After a heading, it is on no card, and no text outside one.
+    let parsed = parse_notes("## S\n<!--\nQ: c\nA: d\n## T\n-->\nQ: e\nA: f\n", Rules::default());
+    assert_eq!(codes(&parsed), []);
+    let deck = parsed.deck.unwrap();
+    assert_eq!(deck.cards.iter().map(|n| (n.field(0), n.field(2))).collect::<Vec<_>>(), [("e", "S")]);
+    // Never closed: it would take every card after it.
+    let parsed = parse_notes("Q: a\nA: b\n<!-- start\nQ: c\nA: d\n", Rules::default());
+    assert_eq!(codes(&parsed), [(Code::E018, 3)]);
+    // Four spaces in, in an answer, it is code: the card after it is a card.
+    let parsed = parse_notes("Q: a\nA: b\n\n    <!--\nQ: c\nA: d\n", Rules::default());
+    assert_eq!((codes(&parsed), parsed.deck.unwrap().cards.len()), (vec![], 2));
 }

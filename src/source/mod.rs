@@ -161,10 +161,28 @@ pub fn parse_stream<C: Send>(
 ) -> std::io::Result<(Parsed<()>, u128)> {
     match format {
         Format::Txt => txt::parse_stream(file, reader, block, rules, map, sink),
-        // Read whole: see `markdown`'s module documentation.
-        Format::Markdown => markdown::parse_stream(file, reader, rules, map, sink),
+        Format::Markdown => markdown::parse_stream(file, reader, block, rules, map, sink),
         Format::Csv => Ok((not_cards(file), 0)),
     }
+}
+
+/// Runs `read`, which sends pieces of cards, and hands each piece to `sink` in order on a thread
+/// of its own (the next block is read meanwhile). `send` says false once `sink` has failed; then
+/// `sink`'s error is returned, the one worth reporting.
+fn stream_pieces<C: Send, R>(
+    mut sink: impl FnMut(Vec<C>) -> std::io::Result<()> + Send,
+    read: impl FnOnce(&mut dyn FnMut(Vec<C>) -> bool) -> std::io::Result<R>,
+) -> std::io::Result<R> {
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<C>>(4);
+        let sinker = std::thread::Builder::new()
+            .name("ankideck-notes".into())
+            .spawn_scoped(scope, move || receiver.into_iter().try_for_each(&mut sink))?;
+        let read = read(&mut |piece| sender.send(piece).is_ok());
+        drop(sender);
+        let sunk = sinker.join().unwrap_or_else(|_| Err(std::io::Error::other("the note writer panicked")));
+        sunk.and(read)
+    })
 }
 
 /// What the card readers give for a table: it has no front and back lines to map, its rows are

@@ -223,19 +223,9 @@ pub fn parse_stream<C: Send>(
     block: usize,
     rules: Rules,
     map: impl Fn(CardText<'_>) -> C + Sync,
-    mut sink: impl FnMut(Vec<C>) -> std::io::Result<()> + Send,
+    sink: impl FnMut(Vec<C>) -> std::io::Result<()> + Send,
 ) -> std::io::Result<(Parsed<()>, u128)> {
-    std::thread::scope(|scope| {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<C>>(4);
-        let sinker = std::thread::Builder::new()
-            .name("ankideck-notes".into())
-            .spawn_scoped(scope, move || receiver.into_iter().try_for_each(&mut sink))?;
-        let read = read_blocks(file, reader, block, rules, &map, &mut |piece| sender.send(piece).is_ok());
-        drop(sender);
-        let sunk = sinker.join().unwrap_or_else(|_| Err(std::io::Error::other("the note writer panicked")));
-        // A failed sink stops the reading: its error is the one worth reporting.
-        sunk.and(read)
-    })
+    super::stream_pieces(sink, |send| read_blocks(file, reader, block, rules, &map, send))
 }
 
 /// The loop of [`parse_stream`]: `send` takes each piece of cards, and says false to stop.
@@ -376,7 +366,7 @@ fn scan_chunk(text: &str) -> (Option<usize>, bool) {
 
 /// Whether the bytes hold a carriage return that is not followed by a line feed: a line ending
 /// of old Mac files (or a CRLF cut in two at the end of a block).
-fn has_lone_cr(bytes: &[u8]) -> bool {
+pub(super) fn has_lone_cr(bytes: &[u8]) -> bool {
     // A vectorised search from CR to CR: a file without CR costs one fast pass.
     memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
 }
@@ -384,7 +374,7 @@ fn has_lone_cr(bytes: &[u8]) -> bool {
 /// Turns each CR that is not followed by LF into LF, so that CR-only line endings are line
 /// endings. A CR at the very end is one only when nothing follows (`at_end`): otherwise its LF
 /// may come with the next block.
-fn lone_crs_to_lf(bytes: &mut [u8], at_end: bool) {
+pub(super) fn lone_crs_to_lf(bytes: &mut [u8], at_end: bool) {
     for i in 0..bytes.len() {
         if bytes[i] == b'\r' {
             match bytes.get(i + 1) {
@@ -404,7 +394,7 @@ fn line_after(block_start: usize, line: u32) -> u32 {
 }
 
 /// Fills `buf` from `reader`; fewer bytes only at the end of the input.
-fn read_full(reader: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+pub(super) fn read_full(reader: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match reader.read(&mut buf[filled..]) {
