@@ -23,12 +23,14 @@ pub mod progress;
 pub mod recover;
 mod reverted;
 pub mod schema;
+mod session;
 pub mod settings;
 pub mod stale;
 pub mod state;
 mod write;
 
 pub use locked::{DeckChange, DeckChangeKind, LockChanges};
+pub use session::Session;
 
 use check::{Checked, read_for_check};
 use prepare::{Prepared, prepare};
@@ -226,6 +228,13 @@ pub enum BuildError {
     NoDecks(PathBuf),
     #[error("cannot take the build guard {path}: {source}")]
     Guard { path: PathBuf, source: std::io::Error },
+    /// `ankideck watch` holds the project's build guard (`path`) for its whole session.
+    #[error(
+        "`ankideck watch`{} is running for this project and holds its build guard {}: it rebuilds \
+         the decks on every change, so this build would wait for ever",
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default(), path.display()
+    )]
+    Watched { path: PathBuf, pid: Option<u32> },
     #[error("cannot remove {path}: {source}")]
     Remove { path: PathBuf, source: std::io::Error },
     /// `ankideck.toml` is wrong or cannot be read: nothing is built.
@@ -281,20 +290,48 @@ pub fn build_with(
     deliver: &mut dyn FnMut(&BuildReport),
 ) -> Result<BuildReport, BuildError> {
     let _total = Phase::start("build", String::new);
-    // A lock reached through a symbolic link is the file it names: its folder is the one to
-    // guard, and it is replaced there (renaming onto the link would replace the link).
-    let resolved;
-    let opts = match std::fs::symlink_metadata(&opts.lock) {
+    let opts = resolve_lock(opts)?;
+    let guard = acquire_guard(&opts, guard::Holder::Build, waiting)?;
+    let report = build_held(&opts, waiting, progress, deliver);
+    guard.release();
+    report
+}
+
+/// The options with the lock reached through a symbolic link replaced by the file it names: its
+/// folder is the one to guard, and it is replaced there (renaming onto the link would replace
+/// the link).
+fn resolve_lock(opts: &BuildOptions) -> Result<std::borrow::Cow<'_, BuildOptions>, BuildError> {
+    match std::fs::symlink_metadata(&opts.lock) {
         Ok(meta) if meta.file_type().is_symlink() => {
             let lock = std::fs::canonicalize(&opts.lock)
                 .map_err(|source| BuildError::Read { path: opts.lock.clone(), source })?;
-            resolved = BuildOptions { lock, ..opts.clone() };
-            &resolved
+            Ok(std::borrow::Cow::Owned(BuildOptions { lock, ..opts.clone() }))
         }
-        _ => opts,
-    };
-    let guard = guard::BuildGuard::acquire(&opts.out, waiting)
-        .map_err(|source| BuildError::Guard { path: opts.out.join(guard::GUARD_FILE), source })?;
+        _ => Ok(std::borrow::Cow::Borrowed(opts)),
+    }
+}
+
+/// Takes the guard of `out/` for `holder`.
+fn acquire_guard(
+    opts: &BuildOptions,
+    holder: guard::Holder,
+    waiting: &dyn Fn(&Path),
+) -> Result<guard::BuildGuard, BuildError> {
+    let path = opts.out.join(guard::GUARD_FILE);
+    guard::BuildGuard::acquire(&opts.out, holder, waiting).map_err(|e| match e {
+        guard::GuardError::Io(source) => BuildError::Guard { path, source },
+        guard::GuardError::HeldByWatch { pid } => BuildError::Watched { path, pid },
+    })
+}
+
+/// A build, once the guard of `out/` is held: takes the lock folder's guard, removes what killed
+/// builds left, builds and delivers the report.
+fn build_held(
+    opts: &BuildOptions,
+    waiting: &dyn Fn(&Path),
+    progress: &dyn Progress,
+    deliver: &mut dyn FnMut(&BuildReport),
+) -> Result<BuildReport, BuildError> {
     let lock_folder =
         guard::FolderGuard::acquire(durable::parent_of(&opts.lock), &|_| waiting(&opts.lock)).map_err(
             |source| BuildError::Guard { path: durable::parent_of(&opts.lock).to_path_buf(), source },
@@ -311,7 +348,6 @@ pub fn build_with(
         Ok(report)
     });
     drop(lock_folder);
-    guard.release();
     report
 }
 
