@@ -31,3 +31,4 @@ pub mod sketch;
 pub mod source;
 pub mod spill;
 pub mod timing;
+pub mod watch;

@@ -211,6 +211,27 @@ impl BuildReport {
     }
 }
 
+#[cfg(test)]
+impl BuildReport {
+    /// A report of these decks, for the printers' tests.
+    pub(crate) fn for_tests(
+        decks: Vec<DeckResult>,
+        diagnostics: Vec<Diagnostic>,
+        lock: LockStatus,
+    ) -> BuildReport {
+        BuildReport {
+            decks,
+            diagnostics,
+            lock,
+            forgotten: Vec::new(),
+            gone: Vec::new(),
+            interrupted: Vec::new(),
+            refused: None,
+            journal_after: JournalAfter::Keep,
+        }
+    }
+}
+
 /// Why a build could not run at all.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -231,7 +252,8 @@ pub enum BuildError {
     /// `ankideck watch` holds the project's build guard (`path`) for its whole session.
     #[error(
         "`ankideck watch`{} is running for this project and holds its build guard {}: it rebuilds \
-         the decks on every change, so this build would wait for ever",
+         the decks on every change, so this build would wait for ever\n  = hint: leave it running (it \
+         keeps the decks current) or stop it with Ctrl-C in its terminal, then build",
         pid.map(|p| format!(" (pid {p})")).unwrap_or_default(), path.display()
     )]
     Watched { path: PathBuf, pid: Option<u32> },
