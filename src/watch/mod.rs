@@ -7,7 +7,7 @@
 //! that names it on, before the build of that batch reads it. File events come from the system
 //! (inotify, FSEvents, ReadDirectoryChangesW) through `notify`; where they are not available (a
 //! network drive, a container's mount, no inotify watches left) or with `--poll`, the folders
-//! are scanned every [`POLL_EVERY`] instead.
+//! are scanned every [`POLL_EVERY`] instead (`scan.rs`).
 //!
 //! A batch ends once no change came for [`QUIET`] (an editor's save by rename, a `git checkout`
 //! of many files: one batch), or [`MAX_WAIT`] after its first change when changes keep coming.
@@ -16,6 +16,7 @@
 
 pub mod filter;
 pub mod live;
+mod scan;
 
 use notify::RecursiveMode;
 use std::collections::BTreeSet;
@@ -138,10 +139,7 @@ impl Watcher {
         };
         let made: notify::Result<Box<dyn notify::Watcher + Send>> = match backend {
             Backend::Events => notify::recommended_watcher(handler).map(|w| Box::new(w) as _),
-            Backend::Scan => {
-                let config = notify::Config::default().with_poll_interval(POLL_EVERY);
-                notify::PollWatcher::new(handler, config).map(|w| Box::new(w) as _)
-            }
+            Backend::Scan => Ok(Box::new(scan::Scanner::start(handler, POLL_EVERY)) as _),
         };
         let inner = match made {
             Ok(inner) => inner,
