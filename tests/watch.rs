@@ -329,3 +329,20 @@ fn settings_and_folders_made_later_are_watched() {
     project.write("media/more.txt", "y");
     watching.build_line("media/more.txt");
 }
+
+#[test]
+fn a_source_folder_removed_and_made_again_is_still_watched() {
+    let project = project();
+    let mut watching = Watching::start(&project, &[]);
+    // As a checkout to a branch without the folder and back, within one batch.
+    let folder = project.path("source-cards");
+    std::fs::rename(&folder, project.path("elsewhere")).unwrap();
+    std::fs::create_dir(&folder).unwrap();
+    project.write_source("good.txt", GOOD);
+    watching.build_line("elsewhere, source-cards");
+    let since = watching.builds();
+    project.write_source("good.txt", &GOOD.replace("Magnitogorsk.", "Magnitogorsk, in the Urals."));
+    let line = watching.build_line("source-cards/good.txt");
+    assert!(line.contains("1 rebuilt"), "{line}");
+    assert_eq!(watching.builds() - since, 1);
+}

@@ -19,7 +19,7 @@ pub mod live;
 mod scan;
 
 use notify::RecursiveMode;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
@@ -94,8 +94,8 @@ pub struct Watcher {
     paths: ProjectPaths,
     messages: Receiver<Message>,
     sender: Sender<Message>,
-    /// The folders watched recursively.
-    watched: BTreeSet<PathBuf>,
+    /// The folders watched recursively, with their identity (device and inode) when watched.
+    watched: BTreeMap<PathBuf, Option<(u64, u64)>>,
     /// The lock file as the last build left it.
     lock_left: Option<FileStamp>,
 }
@@ -147,7 +147,7 @@ impl Watcher {
         };
         let seeing = if backend == Backend::Events { Seeing::Events } else { Seeing::Polling };
         let mut watcher =
-            Watcher { inner, seeing, paths, messages, sender, watched: BTreeSet::new(), lock_left: None };
+            Watcher { inner, seeing, paths, messages, sender, watched: BTreeMap::new(), lock_left: None };
         if let Err(reason) = watcher.watch_all() {
             let Watcher { messages, .. } = watcher;
             return Err(Fallback { reason, messages });
@@ -170,10 +170,12 @@ impl Watcher {
     }
 
     /// Watches the folders of the project folder not watched yet, and forgets those that are
-    /// gone. Returns what could not be watched.
+    /// gone. A folder removed and made again under the same name (a `git checkout` within one
+    /// batch) is another folder: its old watch sees nothing any more, so it is watched anew.
+    /// Returns what could not be watched.
     fn follow_folders(&mut self) -> Vec<String> {
         let mut problems = Vec::new();
-        let mut present = BTreeSet::new();
+        let mut present = BTreeMap::new();
         match std::fs::read_dir(&self.paths.root) {
             Ok(entries) => {
                 for entry in entries.flatten() {
@@ -183,20 +185,28 @@ impl Watcher {
                     // A folder that holds `out/` (`--out build/out`) is watched: its other files
                     // matter, and the changes in `out/` are dropped by the filter.
                     if is_dir && !ignored && path != self.paths.out {
-                        present.insert(path);
+                        let identity = FileStamp::of(&path).map(|s| s.identity());
+                        present.insert(path, identity);
                     }
                 }
             }
             Err(e) => problems.push(format!("cannot read the folder {}: {e}", self.paths.root.display())),
         }
-        for gone in self.watched.difference(&present).cloned().collect::<Vec<_>>() {
+        let stale: Vec<PathBuf> = (self.watched.iter())
+            .filter(|(path, identity)| present.get(*path) != Some(*identity))
+            .map(|(path, _)| path.clone())
+            .collect();
+        for gone in stale {
             let _ = self.inner.unwatch(&gone);
             self.watched.remove(&gone);
         }
-        for new in present.difference(&self.watched).cloned().collect::<Vec<_>>() {
+        for (new, identity) in present {
+            if self.watched.contains_key(&new) {
+                continue;
+            }
             match self.inner.watch(&new, RecursiveMode::Recursive) {
                 Ok(()) => {
-                    self.watched.insert(new);
+                    self.watched.insert(new, identity);
                 }
                 Err(e) => problems.push(watch_error(&new, e)),
             }
@@ -289,14 +299,17 @@ impl Watcher {
     }
 
     /// Whether a change of `path` is one to build for. A folder is only when it is a new one
-    /// of the project folder (made, or moved in): it is watched once the batch ends. (The
+    /// of the project folder (made, moved in, or removed and made again): it is watched once
+    /// the batch ends. (The
     /// changes in a folder name their files; a folder removed is no folder any more.)
     fn matters(&self, path: &Path) -> bool {
         if !filter::matters(path, &self.paths.root, &self.paths.out) {
             return false;
         }
         if path.is_dir() {
-            return path.parent() == Some(self.paths.root.as_path()) && !self.watched.contains(path);
+            let watched = self.watched.get(path);
+            return path.parent() == Some(self.paths.root.as_path())
+                && watched.is_none_or(|identity| *identity != FileStamp::of(path).map(|s| s.identity()));
         }
         // The lock as the last build left it: that build's own write.
         !(path == self.paths.lock && FileStamp::of(path) == self.lock_left)
@@ -334,18 +347,24 @@ fn watch_error(path: &Path, e: notify::Error) -> String {
 struct FileStamp {
     len: u64,
     modified: Option<std::time::SystemTime>,
-    #[cfg(unix)]
+    /// Device and inode (0 where the system has none to give).
+    dev: u64,
     ino: u64,
 }
 
 impl FileStamp {
     fn of(path: &Path) -> Option<FileStamp> {
         let meta = std::fs::metadata(path).ok()?;
-        Some(FileStamp {
-            len: meta.len(),
-            modified: meta.modified().ok(),
-            #[cfg(unix)]
-            ino: std::os::unix::fs::MetadataExt::ino(&meta),
-        })
+        #[cfg(unix)]
+        let (dev, ino) =
+            (std::os::unix::fs::MetadataExt::dev(&meta), std::os::unix::fs::MetadataExt::ino(&meta));
+        #[cfg(not(unix))]
+        let (dev, ino) = (0, 0);
+        Some(FileStamp { len: meta.len(), modified: meta.modified().ok(), dev, ino })
+    }
+
+    /// Which file it is, whatever its contents.
+    fn identity(&self) -> (u64, u64) {
+        (self.dev, self.ino)
     }
 }

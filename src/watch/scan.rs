@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-/// The folders scanned, and how.
-type Folders = Arc<Mutex<BTreeMap<PathBuf, RecursiveMode>>>;
+/// The folders scanned: how, and what their last scan saw.
+type Folders = Arc<Mutex<BTreeMap<PathBuf, (RecursiveMode, BTreeMap<PathBuf, Seen>)>>>;
 
 /// A watcher that scans.
 pub struct Scanner {
@@ -32,33 +32,24 @@ struct Seen {
 }
 
 impl Scanner {
-    /// Starts scanning every `every` (the folders watched so far, none yet) on a thread of its
-    /// own; each change is handed to `handler` as a file event.
+    /// Starts scanning every `every` the folders watched (none yet) on a thread of its own;
+    /// each change is handed to `handler` as a file event.
     pub fn start<F: EventHandler>(mut handler: F, every: Duration) -> Scanner {
         let folders: Folders = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let (watched, stopped) = (Arc::clone(&folders), Arc::clone(&stop));
         std::thread::spawn(move || {
-            let mut before: BTreeMap<PathBuf, BTreeMap<PathBuf, Seen>> = BTreeMap::new();
             while !stopped.load(Ordering::Relaxed) {
-                let now: Vec<(PathBuf, RecursiveMode)> = watched
-                    .lock()
-                    .map(|f| f.iter().map(|(p, m)| (p.clone(), *m)).collect())
-                    .unwrap_or_default();
-                let mut after = BTreeMap::new();
-                for (folder, mode) in now {
-                    let mut files = BTreeMap::new();
-                    list(&folder, mode == RecursiveMode::Recursive, &mut files);
-                    // A folder scanned for the first time is the baseline: no change.
-                    if let Some(old) = before.get(&folder) {
-                        for event in changes(old, &files) {
-                            handler.handle_event(Ok(event));
-                        }
-                    }
-                    after.insert(folder, files);
-                }
-                before = after;
                 std::thread::sleep(every);
+                let Ok(mut folders) = watched.lock() else { break };
+                for (folder, (mode, before)) in folders.iter_mut() {
+                    let mut now = BTreeMap::new();
+                    list(folder, *mode == RecursiveMode::Recursive, &mut now);
+                    for event in changes(before, &now) {
+                        handler.handle_event(Ok(event));
+                    }
+                    *before = now;
+                }
             }
         });
         Scanner { folders, stop }
@@ -74,8 +65,12 @@ impl notify::Watcher for Scanner {
         if !path.is_dir() {
             return Err(notify::Error::path_not_found().add_path(path.to_path_buf()));
         }
+        // The folder as it is now is what the first scan compares with: a change made right
+        // after `watch` returns is seen.
+        let mut now = BTreeMap::new();
+        list(path, mode == RecursiveMode::Recursive, &mut now);
         if let Ok(mut folders) = self.folders.lock() {
-            folders.insert(path.to_path_buf(), mode);
+            folders.insert(path.to_path_buf(), (mode, now));
         }
         Ok(())
     }
