@@ -38,11 +38,20 @@ struct Watching {
 }
 
 impl Watching {
+    /// Starts `ankideck watch ARGS` and waits for its first build.
     fn start(project: &Project, args: &[&str]) -> Watching {
+        let mut watching = Watching::spawn(project, args, &[]);
+        watching.build_line("first build");
+        watching
+    }
+
+    /// Starts `ankideck watch ARGS` with the environment variables `env`.
+    fn spawn(project: &Project, args: &[&str], env: &[(&str, &str)]) -> Watching {
         let mut all = vec!["watch"];
         all.extend_from_slice(args);
         let mut child = command(project.dir.path(), &all)
             .env("SOURCE_DATE_EPOCH", "1764000000")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -57,9 +66,7 @@ impl Watching {
                 }
             }
         });
-        let mut watching = Watching { child, lines, seen: Vec::new() };
-        watching.build_line("first build");
-        watching
+        Watching { child, lines, seen: Vec::new() }
     }
 
     /// Waits for a line that contains `text`, and returns it.
@@ -309,6 +316,19 @@ fn polling_sees_edits_too() {
     let project = project();
     let mut watching = Watching::start(&project, &["--poll"]);
     assert!(watching.seen.iter().any(|l| l.contains("by scanning it twice a second")), "{:?}", watching.seen);
+    project.write_source("good.txt", &format!("{GOOD}THE PURGES\nWho led the opposition?\nTrotsky.\n"));
+    let line = watching.build_line("source-cards/good.txt");
+    assert!(line.contains("1 rebuilt"), "{line}");
+}
+
+#[test]
+fn without_file_events_the_watch_says_so_and_scans() {
+    let project = project();
+    let mut watching = Watching::spawn(&project, &[], &[("ANKIDECK_TEST_NO_FILE_EVENTS", "1")]);
+    watching.line(
+        "by scanning it twice a second (file events are not available: ANKIDECK_TEST_NO_FILE_EVENTS is set)",
+    );
+    watching.build_line("first build");
     project.write_source("good.txt", &format!("{GOOD}THE PURGES\nWho led the opposition?\nTrotsky.\n"));
     let line = watching.build_line("source-cards/good.txt");
     assert!(line.contains("1 rebuilt"), "{line}");

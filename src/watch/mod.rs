@@ -33,6 +33,10 @@ pub const MAX_WAIT: Duration = Duration::from_secs(2);
 /// How often the folders are scanned when there are no file events.
 pub const POLL_EVERY: Duration = Duration::from_millis(500);
 
+/// The environment variable that makes file events unavailable (tests only): the watch then
+/// falls back to scanning as it does where the system has none.
+pub const NO_EVENTS_VAR: &str = "ANKIDECK_TEST_NO_FILE_EVENTS";
+
 /// The paths of a project that a watch needs.
 #[derive(Debug, Clone)]
 pub struct ProjectPaths {
@@ -138,6 +142,10 @@ impl Watcher {
             }
         };
         let made: notify::Result<Box<dyn notify::Watcher + Send>> = match backend {
+            // Tests make file events fail as a system without them does.
+            Backend::Events if std::env::var_os(NO_EVENTS_VAR).is_some() => {
+                Err(notify::Error::generic(&format!("{NO_EVENTS_VAR} is set")))
+            }
             Backend::Events => notify::recommended_watcher(handler).map(|w| Box::new(w) as _),
             Backend::Scan => Ok(Box::new(scan::Scanner::start(handler, POLL_EVERY)) as _),
         };
