@@ -303,6 +303,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 /// guard is still held. One build at a time: from before the lock is read until the report is
 /// delivered, the build holds the project's guard ([`guard`]); while it does, it removes what
 /// killed builds left: temporary files in `out/` and beside the lock (where they used to be).
+/// While `ankideck watch` holds the guard ([`Session`]) it fails at once with
+/// [`BuildError::Watched`] instead of waiting.
 /// Removed notes an interrupted build left unreported are forgotten only after `deliver`
 /// returns, so a kill before the report is out means they are reported again, never lost.
 pub fn build_with(
