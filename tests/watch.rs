@@ -366,3 +366,22 @@ fn a_source_folder_removed_and_made_again_is_still_watched() {
     assert!(line.contains("1 rebuilt"), "{line}");
     assert_eq!(watching.builds() - since, 1);
 }
+
+#[test]
+fn ctrl_c_during_a_build_lets_it_finish_and_leaves_no_temporary_file() {
+    let project = Project::empty();
+    let cards: String = (0..5000)
+        .map(|i| {
+            format!("SECTION {}\nCard {i} about the plan of the committee in\nAnswer {i}.\n", i / 25 + 1)
+        })
+        .collect();
+    project.write_source("big.txt", &format!("Big Flashcards\n{cards}"));
+    let mut watching = Watching::spawn(&project, &[], &[]);
+    watching.line("Watching");
+    // Most often the first build is under way here; if it is done already, the stop is
+    // simply between builds.
+    assert_eq!(watching.interrupt(), 0);
+    assert_eq!(temp_files(project.dir.path()), Vec::<String>::new());
+    assert!(project.dump("out/big.apkg").contains("Answer 4999."), "the package is whole");
+    assert!(!project.exists("out/.ankideck-watch"));
+}

@@ -16,7 +16,7 @@ use crate::emit::Compression;
 use crate::watch::{Changes, ProjectPaths, Seeing, Watcher, live};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, clap::Args)]
@@ -149,12 +149,19 @@ fn stop_on_ctrl_c(watcher: &Watcher) {
         if PRESSED.fetch_add(1, Ordering::SeqCst) > 0 {
             std::process::exit(130);
         }
+        // A long build would otherwise look as if the key did nothing.
+        if BUILDING.load(Ordering::SeqCst) {
+            eprintln!("stopping once the build under way is done (Ctrl-C again stops at once)");
+        }
         stop();
     });
     if let Err(e) = set {
         eprintln!("warning: Ctrl-C cannot be caught ({e}): it stops the watch at once");
     }
 }
+
+/// Whether a build is under way (for what Ctrl-C says).
+static BUILDING: AtomicBool = AtomicBool::new(false);
 
 /// One build of the session, and its line.
 struct Rebuild {
@@ -184,7 +191,9 @@ impl Rebuild {
             eprintln!("{}", outcome_line(&clock(), what, report, started.elapsed()));
             print_details(report, verbosity);
         };
+        BUILDING.store(true, Ordering::SeqCst);
         let result = session.build(now_secs, &waiting, &progress, &mut deliver);
+        BUILDING.store(false, Ordering::SeqCst);
         progress.finish();
         watcher.built();
         let opts = session.options();
