@@ -34,3 +34,4 @@ pub mod sketch;
 pub mod source;
 pub mod spill;
 pub mod timing;
+pub mod watch;

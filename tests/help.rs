@@ -45,10 +45,22 @@ fn dump_help() {
     insta::assert_snapshot!("dump_long", help(&["dump", "--help"]));
 }
 
+#[test]
+fn watch_help() {
+    insta::assert_snapshot!("watch_long", help(&["watch", "--help"]));
+}
+
 /// The installed binary has no README beside it: its help must not send the user there.
 #[test]
 fn no_help_text_points_to_the_readme() {
-    for args in [&["-h"][..], &["--help"], &["build", "--help"], &["check", "--help"], &["dump", "--help"]] {
+    for args in [
+        &["-h"][..],
+        &["--help"],
+        &["build", "--help"],
+        &["check", "--help"],
+        &["dump", "--help"],
+        &["watch", "--help"],
+    ] {
         let text = help(args);
         assert!(!text.contains("README"), "ankideck {args:?} mentions the README:\n{text}");
     }

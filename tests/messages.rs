@@ -256,6 +256,25 @@ fn cases_of(when: &str) -> Vec<(&'static str, Run)> {
             assert!(broken.exists("out/preview/index.html"), "the other decks are previewed");
             vec![("an unknown deck", unknown), ("a deck with errors", with_errors)]
         }
+        w if w.starts_with("`build` or `watch` while `ankideck watch` runs") => {
+            let project = good();
+            let mut watch = common::command(project.dir.path(), &["watch"])
+                .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            // It holds the guard once its record is written.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while !project.exists("out/.ankideck-watch") {
+                assert!(std::time::Instant::now() < deadline, "the watch did not start");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            let build = project.run(T1, &["build"]);
+            let second = project.run(T1, &["watch"]);
+            let _ = watch.kill();
+            let _ = watch.wait();
+            vec![("build", build), ("a second watch", second)]
+        }
         other => panic!("the README's exit code table has a row this test does not know: {other:?}"),
     }
 }

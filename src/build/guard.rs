@@ -2,6 +2,10 @@
 //! from before it reads the lock file until after it has recorded its state. A second build
 //! waits for it (the caller is told, to say so), so two builds never interleave their writes.
 //! While it holds the guard, a build removes the temporary files that killed builds left.
+//!
+//! `ankideck watch` holds the guard for its whole session and records its pid beside it
+//! ([`WATCH_FILE`]): a build started meanwhile would wait for ever, so it is refused instead,
+//! naming the watch ([`GuardError::HeldByWatch`]).
 
 use super::durable;
 use std::fs::{File, OpenOptions, TryLockError};
@@ -10,6 +14,32 @@ use std::path::{Path, PathBuf};
 /// The guard file in `out/`.
 pub const GUARD_FILE: &str = ".ankideck-build-guard";
 
+/// The file in `out/` where `ankideck watch` records its pid while it holds the guard. (Not in
+/// the guard file itself: where locks are mandatory (Windows), a held file cannot be read.)
+pub const WATCH_FILE: &str = ".ankideck-watch";
+
+/// How often a build waiting for the guard tries it again (and looks whether a watch took it).
+const RETRY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Who takes the guard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    /// One build: it lets the guard go when done.
+    Build,
+    /// `ankideck watch`, for its whole session: recorded in [`WATCH_FILE`].
+    Watch,
+}
+
+/// Why the guard could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum GuardError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// `ankideck watch` holds it (its pid when recorded), and keeps it until stopped.
+    #[error("held by `ankideck watch`")]
+    HeldByWatch { pid: Option<u32> },
+}
+
 /// Holds the project's build guard until dropped.
 pub(crate) struct BuildGuard {
     file: File,
@@ -17,35 +47,62 @@ pub(crate) struct BuildGuard {
     /// Whether `out/` was created to hold the guard (it is removed again if nothing else was
     /// written into it).
     created_out: bool,
+    holder: Holder,
 }
 
 impl BuildGuard {
-    /// Takes the guard of the project whose outputs go to `out`, creating `out` if needed.
-    /// If another build holds it, calls `waiting` with the guard's path once and waits.
-    pub(crate) fn acquire(out: &Path, waiting: &dyn Fn(&Path)) -> std::io::Result<BuildGuard> {
+    /// Takes the guard of the project whose outputs go to `out`, creating `out` if needed, for
+    /// `holder`. If another build holds it, calls `waiting` with the guard's path once and waits;
+    /// if a watch holds it, fails with [`GuardError::HeldByWatch`].
+    pub(crate) fn acquire(
+        out: &Path,
+        holder: Holder,
+        waiting: &dyn Fn(&Path),
+    ) -> Result<BuildGuard, GuardError> {
         let path = out.join(GUARD_FILE);
         let created_out = !out.is_dir();
         let mut told = false;
         loop {
             std::fs::create_dir_all(out)?;
             let file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path)?;
-            match file.try_lock() {
-                Ok(()) => {}
-                Err(TryLockError::WouldBlock) => {
-                    if !told {
-                        waiting(&path);
-                        told = true;
+            // Tried again and again rather than waited for: a watch that takes the guard
+            // meanwhile keeps it, and the build is then told so instead of waiting for ever.
+            loop {
+                match file.try_lock() {
+                    Ok(()) => break,
+                    Err(TryLockError::WouldBlock) => {
+                        if let Some(pid) = watching(out) {
+                            return Err(GuardError::HeldByWatch { pid });
+                        }
+                        if !told {
+                            waiting(&path);
+                            told = true;
+                        }
+                        std::thread::sleep(RETRY);
                     }
-                    file.lock()?;
+                    Err(TryLockError::Error(e)) => return Err(e.into()),
                 }
-                Err(TryLockError::Error(e)) => return Err(e),
             }
             // The build that held it may have removed the file (and `out/`) before letting it
             // go: a lock on a removed file guards nothing, so take the one now at the path.
             if is_same_file(&file, &path) {
-                return Ok(BuildGuard { file, path, created_out });
+                let watch_file = out.join(WATCH_FILE);
+                match holder {
+                    // No watch holds the guard now: a record left is a killed watch's.
+                    Holder::Build => match std::fs::remove_file(&watch_file) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                        _ => {}
+                    },
+                    Holder::Watch => std::fs::write(&watch_file, format!("{}\n", std::process::id()))?,
+                }
+                return Ok(BuildGuard { file, path, created_out, holder });
             }
         }
+    }
+
+    /// Whether the guard file held is still the one at its path (`out/` was not deleted).
+    pub(crate) fn is_current(&self) -> bool {
+        is_same_file(&self.file, &self.path)
     }
 
     /// The guard file's path.
@@ -58,6 +115,10 @@ impl BuildGuard {
     /// `--locked` build that found the lock out of date), removes the guard file and `out/`.
     pub(crate) fn release(self) {
         let out = durable::parent_of(&self.path);
+        // A watch's record goes first: nothing holds the guard now.
+        if self.holder == Holder::Watch {
+            let _ = std::fs::remove_file(out.join(WATCH_FILE));
+        }
         if self.created_out && only_holds_the_guard(out) {
             // Removed while still held: a waiting build notices and takes a new one.
             let _ = std::fs::remove_file(&self.path);
@@ -89,6 +150,33 @@ impl FolderGuard {
         }
         Ok(FolderGuard { _held: Some(file) })
     }
+}
+
+/// Whether a watch holds the guard of `out` (asked while the guard is held): its pid if it
+/// recorded one. A record whose process is gone is a killed watch's, and says nothing.
+fn watching(out: &Path) -> Option<Option<u32>> {
+    let text = match std::fs::read_to_string(out.join(WATCH_FILE)) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        // Unreadable: a watch wrote it; what else would have.
+        Err(_) => return Some(None),
+    };
+    // An empty record is one being written.
+    let Ok(pid) = text.trim().parse::<u32>() else { return Some(None) };
+    is_running(pid).then_some(Some(pid))
+}
+
+#[cfg(unix)]
+fn is_running(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
+    let status = unsafe { libc::kill(pid, 0) };
+    status == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn is_running(_pid: u32) -> bool {
+    true
 }
 
 fn only_holds_the_guard(dir: &Path) -> bool {
@@ -194,12 +282,12 @@ mod tests {
     fn a_second_guard_waits_until_the_first_is_released() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        let first = BuildGuard::acquire(&out, &|_| panic!("nobody holds it yet")).unwrap();
+        let first = BuildGuard::acquire(&out, Holder::Build, &|_| panic!("nobody holds it yet")).unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         let out2 = out.clone();
         let second = std::thread::spawn(move || {
             let told = std::cell::Cell::new(false);
-            let guard = BuildGuard::acquire(&out2, &|_| told.set(true)).unwrap();
+            let guard = BuildGuard::acquire(&out2, Holder::Build, &|_| told.set(true)).unwrap();
             tx.send(told.get()).unwrap();
             guard.release();
         });
@@ -214,9 +302,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
         // The first build created out/ and writes nothing else: it removes both on release.
-        let first = BuildGuard::acquire(&out, &|_| {}).unwrap();
+        let first = BuildGuard::acquire(&out, Holder::Build, &|_| {}).unwrap();
         let out2 = out.clone();
-        let second = std::thread::spawn(move || BuildGuard::acquire(&out2, &|_| {}).unwrap());
+        let second = std::thread::spawn(move || BuildGuard::acquire(&out2, Holder::Build, &|_| {}).unwrap());
         std::thread::sleep(std::time::Duration::from_millis(100));
         first.release();
         let second = second.join().unwrap();
@@ -226,5 +314,31 @@ mod tests {
             matches!(other.try_lock(), Err(TryLockError::WouldBlock)),
             "the file at the path is not locked"
         );
+    }
+
+    #[test]
+    fn a_killed_watchs_record_does_not_refuse_a_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let first = BuildGuard::acquire(&out, Holder::Build, &|_| {}).unwrap();
+        // The pid of a process that has exited: the record of a watch that was killed.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        std::fs::write(out.join(WATCH_FILE), format!("{dead}\n")).unwrap();
+        let out2 = out.clone();
+        let second = std::thread::spawn(move || BuildGuard::acquire(&out2, Holder::Build, &|_| {}));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        first.release();
+        let second = second.join().unwrap().expect("waited, not refused");
+        assert!(
+            !out.join(WATCH_FILE).exists(),
+            "the stale record is removed by the build that holds the guard"
+        );
+        // A live watch's record refuses.
+        std::fs::write(out.join(WATCH_FILE), format!("{}\n", std::process::id())).unwrap();
+        let refused = BuildGuard::acquire(&out, Holder::Build, &|_| {});
+        assert!(matches!(refused, Err(GuardError::HeldByWatch { pid: Some(_) })));
+        second.release();
     }
 }

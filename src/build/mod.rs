@@ -24,12 +24,14 @@ pub mod progress;
 pub mod recover;
 mod reverted;
 pub mod schema;
+mod session;
 pub mod settings;
 pub mod stale;
 pub mod state;
 mod write;
 
 pub use locked::{DeckChange, DeckChangeKind, LockChanges};
+pub use session::Session;
 
 use check::{Checked, read_for_check};
 use prepare::{Prepared, prepare};
@@ -220,6 +222,27 @@ impl BuildReport {
     }
 }
 
+#[cfg(test)]
+impl BuildReport {
+    /// A report of these decks, for the printers' tests.
+    pub(crate) fn for_tests(
+        decks: Vec<DeckResult>,
+        diagnostics: Vec<Diagnostic>,
+        lock: LockStatus,
+    ) -> BuildReport {
+        BuildReport {
+            decks,
+            diagnostics,
+            lock,
+            forgotten: Vec::new(),
+            gone: Vec::new(),
+            interrupted: Vec::new(),
+            refused: None,
+            journal_after: JournalAfter::Keep,
+        }
+    }
+}
+
 /// Why a build could not run at all.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -237,6 +260,14 @@ pub enum BuildError {
     NoDecks(PathBuf),
     #[error("cannot take the build guard {path}: {source}")]
     Guard { path: PathBuf, source: std::io::Error },
+    /// `ankideck watch` holds the project's build guard (`path`) for its whole session.
+    #[error(
+        "`ankideck watch`{} is running for this project and holds its build guard {}: it rebuilds \
+         the decks on every change, so this build would wait for ever\n  = hint: leave it running (it \
+         keeps the decks current) or stop it with Ctrl-C in its terminal, then build",
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default(), path.display()
+    )]
+    Watched { path: PathBuf, pid: Option<u32> },
     #[error("cannot remove {path}: {source}")]
     Remove { path: PathBuf, source: std::io::Error },
     /// `ankideck.toml` is wrong or cannot be read: nothing is built.
@@ -283,6 +314,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 /// guard is still held. One build at a time: from before the lock is read until the report is
 /// delivered, the build holds the project's guard ([`guard`]); while it does, it removes what
 /// killed builds left: temporary files in `out/` and beside the lock (where they used to be).
+/// While `ankideck watch` holds the guard ([`Session`]) it fails at once with
+/// [`BuildError::Watched`] instead of waiting.
 /// Removed notes an interrupted build left unreported are forgotten only after `deliver`
 /// returns, so a kill before the report is out means they are reported again, never lost.
 pub fn build_with(
@@ -292,20 +325,48 @@ pub fn build_with(
     deliver: &mut dyn FnMut(&BuildReport),
 ) -> Result<BuildReport, BuildError> {
     let _total = Phase::start("build", String::new);
-    // A lock reached through a symbolic link is the file it names: its folder is the one to
-    // guard, and it is replaced there (renaming onto the link would replace the link).
-    let resolved;
-    let opts = match std::fs::symlink_metadata(&opts.lock) {
+    let opts = resolve_lock(opts)?;
+    let guard = acquire_guard(&opts, guard::Holder::Build, waiting)?;
+    let report = build_held(&opts, waiting, progress, deliver);
+    guard.release();
+    report
+}
+
+/// The options with the lock reached through a symbolic link replaced by the file it names: its
+/// folder is the one to guard, and it is replaced there (renaming onto the link would replace
+/// the link).
+fn resolve_lock(opts: &BuildOptions) -> Result<std::borrow::Cow<'_, BuildOptions>, BuildError> {
+    match std::fs::symlink_metadata(&opts.lock) {
         Ok(meta) if meta.file_type().is_symlink() => {
             let lock = std::fs::canonicalize(&opts.lock)
                 .map_err(|source| BuildError::Read { path: opts.lock.clone(), source })?;
-            resolved = BuildOptions { lock, ..opts.clone() };
-            &resolved
+            Ok(std::borrow::Cow::Owned(BuildOptions { lock, ..opts.clone() }))
         }
-        _ => opts,
-    };
-    let guard = guard::BuildGuard::acquire(&opts.out, waiting)
-        .map_err(|source| BuildError::Guard { path: opts.out.join(guard::GUARD_FILE), source })?;
+        _ => Ok(std::borrow::Cow::Borrowed(opts)),
+    }
+}
+
+/// Takes the guard of `out/` for `holder`.
+fn acquire_guard(
+    opts: &BuildOptions,
+    holder: guard::Holder,
+    waiting: &dyn Fn(&Path),
+) -> Result<guard::BuildGuard, BuildError> {
+    let path = opts.out.join(guard::GUARD_FILE);
+    guard::BuildGuard::acquire(&opts.out, holder, waiting).map_err(|e| match e {
+        guard::GuardError::Io(source) => BuildError::Guard { path, source },
+        guard::GuardError::HeldByWatch { pid } => BuildError::Watched { path, pid },
+    })
+}
+
+/// A build, once the guard of `out/` is held: takes the lock folder's guard, removes what killed
+/// builds left, builds and delivers the report.
+fn build_held(
+    opts: &BuildOptions,
+    waiting: &dyn Fn(&Path),
+    progress: &dyn Progress,
+    deliver: &mut dyn FnMut(&BuildReport),
+) -> Result<BuildReport, BuildError> {
     let lock_folder =
         guard::FolderGuard::acquire(durable::parent_of(&opts.lock), &|_| waiting(&opts.lock)).map_err(
             |source| BuildError::Guard { path: durable::parent_of(&opts.lock).to_path_buf(), source },
@@ -322,7 +383,6 @@ pub fn build_with(
         Ok(report)
     });
     drop(lock_folder);
-    guard.release();
     report
 }
 

@@ -29,13 +29,8 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
             return ExitCode::from(INPUT_ERROR);
         }
     };
-    if let Err(err) = out_folder(&args.out).and_then(|()| out_apart_from_source(&args.out, &args.source)) {
-        eprintln!("error: {err}");
-        return ExitCode::from(if err.is_input() { INPUT_ERROR } else { TOOL_ERROR });
-    }
-    if let Err(message) = lock_folder(&args.lock) {
-        eprintln!("error: {message}");
-        return ExitCode::from(INPUT_ERROR);
+    if let Err(code) = check_out_and_lock(&args.out, &args.source, &args.lock) {
+        return code;
     }
     let when = match When::from_env() {
         Ok(when) => when,
@@ -82,18 +77,25 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
+        Err(err) => build_error(&opts, err),
+    }
+}
+
+/// Prints why a build could not run at all (`build` and `watch`); its exit code.
+pub(super) fn build_error(opts: &BuildOptions, err: build::BuildError) -> ExitCode {
+    match err {
         // The guard is the first thing a build writes, creating the out folder: if that
         // fails, the folder is what to name.
-        Err(build::BuildError::Guard { source, .. }) if !opts.out.is_dir() => {
+        build::BuildError::Guard { source, .. } if !opts.out.is_dir() => {
             eprintln!("error: {}", OutError::Create { out: opts.out.clone(), source });
             ExitCode::from(TOOL_ERROR)
         }
         // A settings error names its file, line and column itself, as a diagnostic does.
-        Err(build::BuildError::Settings(err)) => {
+        build::BuildError::Settings(err) => {
             eprintln!("{}", build::settings::error_text(&err));
             ExitCode::from(if err.is_input_error() { INPUT_ERROR } else { TOOL_ERROR })
         }
-        Err(err) => {
+        err => {
             eprintln!("error: {err}");
             match err {
                 build::BuildError::NoDecks(_) | build::BuildError::Notetype(_) => ExitCode::from(INPUT_ERROR),
@@ -104,6 +106,21 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
             }
         }
     }
+}
+
+/// Checks, before the guard is taken, that the out folder can be made and is not in the source
+/// folder, and that the lock file's folder is there (`build` and `watch`): the error printed
+/// and the exit code.
+pub(super) fn check_out_and_lock(out: &Path, source: &Path, lock: &Path) -> Result<(), ExitCode> {
+    if let Err(err) = out_folder(out).and_then(|()| out_apart_from_source(out, source)) {
+        eprintln!("error: {err}");
+        return Err(ExitCode::from(if err.is_input() { INPUT_ERROR } else { TOOL_ERROR }));
+    }
+    if let Err(message) = lock_folder(lock) {
+        eprintln!("error: {message}");
+        return Err(ExitCode::from(INPUT_ERROR));
+    }
+    Ok(())
 }
 
 /// The build time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else the clock.

@@ -10,6 +10,7 @@ mod preview;
 mod progress;
 mod report;
 mod shown;
+mod watch;
 
 use crate::emit::Compression;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -49,10 +50,12 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// Print only errors, the number of warnings and the summary line.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    // The two global flags have fixed places in each command's help (where they were when there
+    // were four commands): clap would otherwise move them down one place per command added.
+    #[arg(short, long, global = true, conflicts_with = "verbose", display_order = 4)]
     pub quiet: bool,
     /// Print more: for `build`, each phase's time and, per deck, the line of every new and updated note.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, display_order = 5)]
     pub verbose: bool,
 }
 
@@ -99,6 +102,18 @@ pub enum Command {
     /// built yet". Reads the lock, never writes it; builds nothing. Works offline: open the
     /// pages from the disk.
     Preview(PreviewArgs),
+    /// Build, then build again on every change of the project's files, until Ctrl-C.
+    ///
+    /// Watches the project folder (the lock file's: the deck files, ankideck.toml, note type
+    /// files, media and stylesheet assets; not OUT, target/, .git/ or editors' temporary files).
+    /// A burst of saves (an editor's save by rename, a `git checkout`) is one build, started
+    /// 150 ms after the last change. Each build is incremental, as `build`'s, and prints one
+    /// line: the time, what changed, how many decks were rebuilt, the errors, how long it took;
+    /// then the diagnostics. A deck with errors keeps its last good package. The preview
+    /// (OUT/preview/, as `preview` writes it) is written after the first build and brought up to
+    /// date after each build for the decks it rebuilt; open preview pages reload themselves. The watch holds the project's build guard until it stops: a `build` started
+    /// meanwhile is refused, and says so. Ctrl-C stops it once the build under way is done.
+    Watch(watch::WatchArgs),
 }
 
 /// The end of `build --help`: the environment and examples.
@@ -243,5 +258,6 @@ pub fn main() -> ExitCode {
         Command::Dump { package } => dump::run_dump(&package),
         Command::Init { dir } => init::run_init(&dir, verbosity),
         Command::Preview(args) => preview::run_preview(args, verbosity),
+        Command::Watch(args) => watch::run_watch(args, verbosity),
     }
 }

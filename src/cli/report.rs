@@ -299,7 +299,7 @@ pub(super) fn count(n: usize) -> String {
 }
 
 /// Names the cards of the last build that are gone, and how to find them in Anki.
-fn print_removed(built: &build::Built) {
+pub(super) fn print_removed(built: &build::Built) {
     if built.removed.is_empty() {
         return;
     }
@@ -346,7 +346,7 @@ fn nid_search(ids: impl Iterator<Item = crate::ids::NoteId>) -> String {
 }
 
 /// Names the notes an interrupted build removed without reporting them.
-fn print_interrupted(deck: &build::journal::Unreported) {
+pub(super) fn print_interrupted(deck: &build::journal::Unreported) {
     eprintln!(
         "  {}: removed by an earlier build that was interrupted before it reported them (an import never deletes notes, they stay in Anki):",
         deck.key
@@ -364,7 +364,7 @@ fn print_interrupted(deck: &build::journal::Unreported) {
 }
 
 /// Names the outputs of a deck whose source file is gone, and how to find its notes in Anki.
-fn print_gone(gone: &build::stale::GoneDeck) {
+pub(super) fn print_gone(gone: &build::stale::GoneDeck) {
     if !gone.removed_files.is_empty() {
         let files: Vec<String> = gone.removed_files.iter().map(|p| p.display().to_string()).collect();
         eprintln!("    removed {}", files.join(", "));
@@ -380,7 +380,7 @@ fn print_gone(gone: &build::stale::GoneDeck) {
 
 /// Names the cards whose note was in another Anki deck in the last build (from which deck to
 /// which), and how to move them: an import never moves an existing card to another deck.
-fn print_moved(built: &build::Built) {
+pub(super) fn print_moved(built: &build::Built) {
     if built.moved.is_empty() {
         return;
     }

@@ -164,3 +164,14 @@ pub fn copy_tree(from: &Path, to: &Path) {
         std::fs::write(to, std::fs::read(from).unwrap()).unwrap();
     }
 }
+
+/// The binary as a command to spawn in `dir` with `args` (a long-running one such as `watch`),
+/// without the caller's `ANKIDECK_*` settings, `RUST_BACKTRACE` or `SOURCE_DATE_EPOCH`.
+pub fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ankideck"));
+    command.args(args).current_dir(dir).env_remove("RUST_BACKTRACE").env_remove("SOURCE_DATE_EPOCH");
+    for (key, _) in std::env::vars().filter(|(key, _)| key.starts_with("ANKIDECK_")) {
+        command.env_remove(key);
+    }
+    command
+}
