@@ -239,7 +239,7 @@ impl NoteText for Unreadable {
         if occurrence == 1 { Ok(42) } else { Err("cannot read") }
     }
 
-    fn card_ords(&self, _: usize, _: &Notetype) -> Result<Vec<Vec<u16>>, Self::Error> {
+    fn card_ords(&self, _: usize, _: crate::notetype::NoteTypes<'_>) -> Result<Vec<Vec<u16>>, Self::Error> {
         Err("cannot read")
     }
 }

@@ -28,6 +28,10 @@ pub struct DeckEntry {
     /// The note type its notes were built with; `None` when read from a lock before version 4
     /// (one note type for every deck then).
     pub notetype: Option<NotetypeId>,
+    /// The note type of its cloze cards (the built-in `cloze`), when its own is not cloze and it
+    /// has some. Its note lines do not say which notes they are: their hashes and sketches are
+    /// seeded by their kind ([`crate::identify::NoteKey::of`]), so no other note matches them.
+    pub cloze_cards: Option<NotetypeId>,
 }
 
 /// A note's identity and what is needed to match it against the next build.
@@ -57,12 +61,17 @@ pub struct NoteEntry {
 
 /// A deck's lock line (`key_text` is the escaped deck key).
 /// Since version 4 it ends with the deck's note type id (`-` if unknown: a deck kept from an
-/// older lock).
+/// older lock), followed by `+` and the id of its cloze cards' note type when it has some
+/// (`1732999311601+1732999311605`; a deck without keeps the line it had).
 pub(super) fn push_deck_line(line: &mut String, key_text: &str, deck: &DeckEntry) {
     let _ = write!(line, "deck\t{key_text}\t{}\t{}\t{}\t", deck.id.0, deck.mtime, escape(&deck.name));
     match deck.notetype {
         Some(id) => push_int(line, id.0),
         None => line.push('-'),
+    }
+    if let Some(id) = deck.cloze_cards {
+        line.push('+');
+        push_int(line, id.0);
     }
     line.push('\n');
 }
@@ -179,21 +188,28 @@ pub(super) fn push_schema_line(
     Some(())
 }
 
-/// A `deck` line: five columns before version 4, six since (the note type id, or `-`).
+/// A `deck` line: five columns before version 4, six since (the note type id, or `-`, and
+/// `+` the note type id of its cloze cards if it has some).
 pub(super) fn parse_deck(cols: &[&str]) -> Option<(String, DeckEntry)> {
-    let (key, id, mtime, name, notetype) = match cols {
-        [_, key, id, mtime, name] => (key, id, mtime, name, None),
-        [_, key, id, mtime, name, "-"] => (key, id, mtime, name, None),
-        [_, key, id, mtime, name, notetype] => {
-            (key, id, mtime, name, Some(NotetypeId(notetype.parse().ok()?)))
-        }
+    let (key, id, mtime, name, types) = match cols {
+        [_, key, id, mtime, name] => (key, id, mtime, name, "-"),
+        [_, key, id, mtime, name, types] => (key, id, mtime, name, *types),
         _ => return None,
+    };
+    let (own, cloze_cards) = match types.split_once('+') {
+        Some((own, cloze)) => (own, Some(NotetypeId(cloze.parse().ok()?))),
+        None => (types, None),
+    };
+    let notetype = match own {
+        "-" => None,
+        own => Some(NotetypeId(own.parse().ok()?)),
     };
     let entry = DeckEntry {
         id: DeckId(id.parse().ok()?),
         mtime: mtime.parse().ok()?,
         name: unescape(name),
         notetype,
+        cloze_cards,
     };
     Some((unescape(key), entry))
 }

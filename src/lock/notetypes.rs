@@ -29,9 +29,18 @@ impl Lock {
     /// line is kept: it may be that deck's.
     pub fn prune_notetypes(&mut self) {
         let used: Option<BTreeSet<i64>> = self.deck_notetypes().map(|(_, id)| id.map(|id| id.0)).collect();
-        if let Some(used) = used {
+        if let Some(mut used) = used {
+            used.extend(self.cloze_card_types().map(|id| id.0));
             self.notetypes.retain(|id, _| used.contains(id));
         }
+    }
+
+    /// The note types of the decks' cloze cards (a deck line's id after `+`), parsed or kept.
+    pub fn cloze_card_types(&self) -> impl Iterator<Item = NotetypeId> + '_ {
+        let parsed = self.decks.values().filter_map(|deck| deck.cloze_cards);
+        let kept = (self.kept.iter().filter(|(key, _)| !self.decks.contains_key(*key)))
+            .filter_map(|(_, text)| parse_deck_line(text.lines().next()?)?.cloze_cards);
+        parsed.chain(kept)
     }
 }
 
@@ -73,7 +82,13 @@ mod tests {
         lock.decks.get_mut("d\tx").unwrap().notetype = Some(basic.id);
         lock.decks.insert(
             "e".into(),
-            DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(cloze.id) },
+            DeckEntry {
+                id: DeckId(10),
+                mtime: 5,
+                name: "E".into(),
+                notetype: Some(cloze.id),
+                cloze_cards: None,
+            },
         );
         let text = lock.to_text().unwrap();
         let field = basic.fields[1].id;
@@ -106,7 +121,13 @@ mod tests {
         new.decks.get_mut("d\tx").unwrap().notetype = Some(basic.id);
         new.decks.insert(
             "e".into(),
-            DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(cloze.id) },
+            DeckEntry {
+                id: DeckId(10),
+                mtime: 5,
+                name: "E".into(),
+                notetype: Some(cloze.id),
+                cloze_cards: None,
+            },
         );
         new.restore_notetypes(&old);
         assert_eq!(new.notetypes.len(), 2);

@@ -10,8 +10,10 @@ pub(super) fn sample() -> Lock {
         7,
         NotetypeEntry { id: NotetypeId(7), mtime: 100, hash: 0xabc, name: "NT".into(), schema: None },
     );
-    lock.decks
-        .insert("d\tx".into(), DeckEntry { id: DeckId(9), mtime: 100, name: "D".into(), notetype: None });
+    lock.decks.insert(
+        "d\tx".into(),
+        DeckEntry { id: DeckId(9), mtime: 100, name: "D".into(), notetype: None, cloze_cards: None },
+    );
     lock.notes.entry("d\tx".into()).or_default().push(NoteEntry {
         guid: "g#,1".into(),
         note_id: NoteId(1000),
@@ -72,7 +74,13 @@ fn detached_sections_parse_from_the_file_as_from_the_text() {
     // A deck without notes: its section is its deck line.
     lock.decks.insert(
         "empty".into(),
-        DeckEntry { id: DeckId(11), mtime: 100, name: "E".into(), notetype: Some(NotetypeId(7)) },
+        DeckEntry {
+            id: DeckId(11),
+            mtime: 100,
+            name: "E".into(),
+            notetype: Some(NotetypeId(7)),
+            cloze_cards: None,
+        },
     );
     let text = lock.to_text().unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -179,7 +187,13 @@ fn raw_sections_equal_the_canonical_deck_sections() {
     let mut lock = sample();
     lock.decks.insert(
         "e".into(),
-        DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(NotetypeId(7)) },
+        DeckEntry {
+            id: DeckId(10),
+            mtime: 5,
+            name: "E".into(),
+            notetype: Some(NotetypeId(7)),
+            cloze_cards: None,
+        },
     );
     let text = lock.to_text().unwrap();
     let raw = RawSections::of(&text);
@@ -201,7 +215,13 @@ fn a_deck_split_in_two_places_makes_the_lock_parse_whole() {
     let mut lock = sample();
     lock.decks.insert(
         "e".into(),
-        DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(NotetypeId(7)) },
+        DeckEntry {
+            id: DeckId(10),
+            mtime: 5,
+            name: "E".into(),
+            notetype: Some(NotetypeId(7)),
+            cloze_cards: None,
+        },
     );
     let text = lock.to_text().unwrap();
     // Move the deck line of `d\tx` to the end, after deck `e`.
@@ -233,7 +253,13 @@ fn every_section_ends_with_its_count_and_checksum() {
     let mut lock = sample();
     lock.decks.insert(
         "e".into(),
-        DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(NotetypeId(7)) },
+        DeckEntry {
+            id: DeckId(10),
+            mtime: 5,
+            name: "E".into(),
+            notetype: Some(NotetypeId(7)),
+            cloze_cards: None,
+        },
     );
     let text = lock.to_text().unwrap();
     let section = lock.deck_section("d\tx");
@@ -265,7 +291,13 @@ fn a_damaged_section_is_written_back_as_it_was() {
     let mut lock = sample();
     lock.decks.insert(
         "e".into(),
-        DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(NotetypeId(7)) },
+        DeckEntry {
+            id: DeckId(10),
+            mtime: 5,
+            name: "E".into(),
+            notetype: Some(NotetypeId(7)),
+            cloze_cards: None,
+        },
     );
     let text = lock.to_text().unwrap();
     let edited = text.replace("\tg#,1\t", "\tg#,2\t");

@@ -135,10 +135,14 @@ pub fn parse_with<C: Send>(
     let mut cards = Vec::with_capacity(raw.len());
     for card in raw {
         // A pinned id used twice is E012, found with the project's other pins by the build.
+        // A question with a deletion makes the card a cloze note in any deck (the build's
+        // mapping does); a deletion in the answer alone shows as written.
+        let cloze_card = rules.cloze_cards && has_cloze(&card.question);
         if !rules.one_line_cloze
+            && !cloze_card
             && (has_cloze(&card.question) || card.answer.as_ref().is_some_and(|(_, a)| has_cloze(a)))
         {
-            parsed.diagnostics.push(cloze_outside_cloze_decks(file, card.line));
+            parsed.diagnostics.push(cloze_outside_cloze_decks(file, card.line, has_cloze(&card.question)));
         }
         let question = render(&card.question);
         let answer = card.answer.as_ref().map(|(_, a)| render(a)).unwrap_or_default();
@@ -326,16 +330,21 @@ fn check_card(file: &Path, card: &RawCard, rules: Rules) -> Option<Diagnostic> {
         );
     }
     let has_answer = card.answer.as_ref().is_some_and(|(_, a)| !a.trim().is_empty());
-    if !has_answer && !rules.one_line_cloze {
+    // A cloze card needs no answer, in a deck of any note type (its deletions are its answer).
+    let cloze_card = rules.cloze_cards && has_cloze(&card.question);
+    if !has_answer && !rules.one_line_cloze && !cloze_card {
         let message = match card.answer {
             None => "a card with no `A:` line: it has no answer",
             Some(_) => "a card with an empty answer",
         };
         let hint = match has_cloze(&card.question) {
+            // Read without the build's rules (no cloze cards outside cloze decks).
             true => {
                 "write its answer after a line `A:`; for a card whose cloze deletions are its answer, set `notetype = \"cloze\"` for the deck in ankideck.toml"
             }
-            false => "write its answer after a line `A:`",
+            false => {
+                "write its answer after a line `A:`; or mark what to hide in the question as `{{c1::…}}`: a cloze card needs no answer"
+            }
         };
         return Some(Diagnostic::new(Code::E015, file, card.line, message).with_hint(hint));
     }
@@ -358,17 +367,29 @@ fn fence_marker(line: &str) -> Option<(char, usize)> {
     (indent <= 3 && n >= 3).then_some((c, n))
 }
 
-/// W014 for each card holding a cloze deletion in a deck whose note type is not cloze.
-pub fn cloze_outside_cloze_decks(file: &Path, line: u32) -> Diagnostic {
-    Diagnostic::new(
-        Code::W014,
-        file,
-        line,
-        "a cloze deletion `{{c…::…}}` in a deck whose note type is not cloze: it shows as written",
-    )
-    .with_hint(
-        "set `notetype = \"cloze\"` for the deck in ankideck.toml (a deck has one note type: put cloze cards in a deck of their own)",
-    )
+/// W014 for a card holding a cloze deletion that is built as a plain card (the deck's note type
+/// is not cloze): one whose answer holds a deletion and whose question none (a cloze note hides
+/// the deletions of its question, `Text`), or, read without the build's rules (`in_question`),
+/// any. The deletion shows as written.
+pub fn cloze_outside_cloze_decks(file: &Path, line: u32, in_question: bool) -> Diagnostic {
+    match in_question {
+        true => Diagnostic::new(
+            Code::W014,
+            file,
+            line,
+            "a cloze deletion `{{c…::…}}` in a deck whose note type is not cloze: it shows as written",
+        )
+        .with_hint("set `notetype = \"cloze\"` for the deck in ankideck.toml"),
+        false => Diagnostic::new(
+            Code::W014,
+            file,
+            line,
+            "a cloze deletion `{{c…::…}}` in the answer of a card whose question has none: it shows as written",
+        )
+        .with_hint(
+            "a card is a cloze note when its question holds a deletion: move the `{{c1::…}}` into the question (after `Q:`)",
+        ),
+    }
 }
 
 /// Parses a Markdown deck from `reader`: it is read whole, then parsed as [`parse_with`] does,

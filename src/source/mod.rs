@@ -124,6 +124,9 @@ pub struct Rules {
     /// The deck is a cloze deck: a card of one line holding a cloze deletion is a card with an
     /// empty back (`Back Extra`), not an error: the deletion is its question and its answer.
     pub one_line_cloze: bool,
+    /// A card whose question holds a cloze deletion is a cloze note whatever the deck's note
+    /// type (the build's mapping makes it one): it needs no answer, as in a cloze deck.
+    pub cloze_cards: bool,
 }
 
 /// Parses one file's bytes in the given format.
