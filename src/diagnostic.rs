@@ -106,6 +106,9 @@ pub enum Code {
     W014,
     /// W015: Markdown text outside any card (before the first `Q:`, or after a heading).
     W015,
+    /// W016: a card changed kind since the last build (it gained or lost a cloze deletion in a
+    /// deck whose note type is not cloze): a new note; the old one stays in Anki.
+    W016,
     /// W020: the deck column of a CSV/TSV export names several decks; the file is one deck.
     W020,
 }
@@ -129,6 +132,7 @@ impl Code {
             | Code::W013
             | Code::W014
             | Code::W015
+            | Code::W016
             | Code::W020 => Severity::Warning,
             _ => Severity::Error,
         }

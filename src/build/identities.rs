@@ -316,6 +316,11 @@ impl Run<'_> {
             deck.deck.cloze_cards =
                 self.types.of_deck(&deck.key).cloze.filter(|_| deck.cloze > 0).map(|nt| nt.id);
             deck.old_notes = old.notes;
+            let cloze_cards = self.types.of_deck(&deck.key).cloze.is_some();
+            // A note that cannot be read back here fails the deck when it is written.
+            warnings.extend(
+                super::kinds::changed_kind(&deck, &results[index].file, cloze_cards).unwrap_or_default(),
+            );
             if lock_edited.contains(&deck.key) {
                 super::reverted::newer_than_package(opts, self.types.notetype(&deck.key), &mut deck);
             }

@@ -13,6 +13,7 @@ pub mod durable;
 pub mod guard;
 mod identities;
 pub mod journal;
+mod kinds;
 pub mod lines;
 mod locked;
 mod lockfile;

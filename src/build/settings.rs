@@ -623,6 +623,31 @@ mod tests {
     }
 
     #[test]
+    fn a_card_whose_question_holds_a_deletion_is_a_cloze_note_in_a_deck_of_another_type() {
+        let (front, back) = (["The {{c1::Seine}} flows", "through Paris"], ["into the Channel"]);
+        for builtin in [Builtin::Basic, Builtin::Reversed, Builtin::OptionalReversed, Builtin::TypeIn] {
+            let deck = deck_of_type(builtin);
+            let mapping = NoteMapping::of(&deck);
+            assert_eq!(mapping.rules(), crate::source::Rules { one_line_cloze: false, cloze_cards: true });
+            let note = mapping.note_of(card(&front, &back));
+            // The cloze's fields (Text, Back Extra, Section), whatever the deck's own.
+            assert_eq!(note.kind(), NoteKind::Cloze, "{builtin:?}");
+            assert_eq!(
+                note.flds(),
+                "The {{c1::Seine}} flows<br>through Paris\x1finto the Channel\x1fWAR TIME"
+            );
+            // A deletion in the answer alone, or `c0` (no card), leaves a plain card.
+            let plain = mapping.note_of(card(&["The Seine {{c0::flows}}"], &["{{c1::x}}"]));
+            assert_eq!(plain.kind(), NoteKind::Own, "{builtin:?}");
+        }
+        // In a cloze deck every card is of the deck's own type.
+        let deck = deck_of_type(Builtin::Cloze);
+        let mapping = NoteMapping::of(&deck);
+        assert_eq!(mapping.rules(), crate::source::Rules { one_line_cloze: true, cloze_cards: false });
+        assert_eq!(mapping.note_of(card(&front, &back)).kind(), NoteKind::Own);
+    }
+
+    #[test]
     fn default_settings_add_nothing_to_the_fingerprint_and_any_change_does() {
         assert_eq!(fingerprint_part(&DeckSettings::default()), "");
         let tagged = DeckSettings { tags: vec!["x".into()], ..Default::default() };

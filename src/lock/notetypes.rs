@@ -108,6 +108,32 @@ mod tests {
         assert_eq!(section_notetype(raw.decks["e"].text), Some(cloze.id));
     }
 
+    /// A deck with cloze cards names their note type after its own (`basic+cloze`): it reads
+    /// back, from parsed and from kept sections, and its line keeps the cloze type in the head.
+    #[test]
+    fn a_deck_with_cloze_cards_names_their_note_type_and_keeps_its_line() {
+        let (basic, cloze) =
+            (Notetype::builtin("basic", None).unwrap(), Notetype::builtin("cloze", None).unwrap());
+        let mut lock = sample();
+        lock.notetypes = [(basic.id.0, entry(&basic)), (cloze.id.0, entry(&cloze))].into();
+        let deck = lock.decks.get_mut("d\tx").unwrap();
+        (deck.notetype, deck.cloze_cards) = (Some(basic.id), Some(cloze.id));
+        lock.prune_notetypes();
+        assert_eq!(lock.notetypes.len(), 2, "the cloze cards' type is used");
+        let text = lock.to_text().unwrap();
+        assert!(text.contains(&format!("\t{}+{}\n", basic.id.0, cloze.id.0)), "{text}");
+        let read = Lock::parse(Path::new("l"), &text).unwrap();
+        assert_eq!(read, lock);
+        let raw = RawSections::of(&text);
+        let kept = parse_deck_line(raw.decks["d\tx"].text.lines().next().unwrap()).unwrap();
+        assert_eq!((kept.notetype, kept.cloze_cards), (Some(basic.id), Some(cloze.id)));
+        // Without cloze cards, the line is as before and the cloze type goes.
+        lock.decks.get_mut("d\tx").unwrap().cloze_cards = None;
+        lock.prune_notetypes();
+        assert_eq!(lock.notetypes.keys().copied().collect::<Vec<_>>(), [basic.id.0]);
+        assert!(lock.to_text().unwrap().contains(&format!("\t{}\n", basic.id.0)));
+    }
+
     /// A deck that keeps its old entries (its package could not be written) gets its old note
     /// type's line back.
     #[test]
