@@ -201,3 +201,26 @@ fn an_anki_export_of_basic_and_cloze_notes_reads_each_row_as_its_note_type() {
     assert!(dump.contains("  {{c1::Paris}} is in {{c2::France}}\n  extra\n"), "{dump}");
     assert_eq!(cards(&project, "mixed").len(), 3, "{dump}");
 }
+
+#[test]
+fn a_pinned_card_that_changes_kind_keeps_its_guid_and_w016_says_anki_will_skip_it() {
+    let project = Project::empty();
+    let plain = "# Geography\n\nQ: What is the capital of France?\nA: Paris\n<!-- id: pinned-1 -->\n";
+    project.write_source("geo.md", plain);
+    project.build(T1, &[], 0);
+    let before = notes(&project, "geo");
+    project.write_source("geo.md", &plain.replace("of France?", "of {{c1::France}}?"));
+    let build = project.build(T2, &[], 0);
+    let flat = build.stderr.replace('\n', " ");
+    assert!(flat.contains("source-cards/geo.md:3:1: warning[W016]: this card keeps its pinned id"), "{flat}");
+    assert!(flat.contains("Anki skips it on import (\"conflicting\")"), "{flat}");
+    assert!(flat.contains(&format!("search nid:{}", before[0].id)), "{flat}");
+    assert!(flat.contains("Change Note Type to `ankideck Cloze`"), "{flat}");
+    let dump = project.dump("out/geo.apkg");
+    assert!(dump.contains(&format!("guid=pinned-1 mid={CLOZE_ID} ")), "{dump}");
+    // The lock says the note is a cloze card: a rebuild says nothing more.
+    let lock = project.read("ankideck.lock");
+    assert!(lock.lines().any(|l| l.contains("\tpinned-1\t") && l.ends_with("\tcloze")), "{lock}");
+    let again = project.build(T3, &[], 0);
+    assert!(!again.stderr.contains("W016"), "{}", again.stderr);
+}

@@ -316,11 +316,12 @@ impl Run<'_> {
             deck.deck.cloze_cards =
                 self.types.of_deck(&deck.key).cloze.filter(|_| deck.cloze > 0).map(|nt| nt.id);
             deck.old_notes = old.notes;
-            let cloze_cards = self.types.of_deck(&deck.key).cloze.is_some();
+            let types = self.types.of_deck(&deck.key);
             // A note that cannot be read back here fails the deck when it is written.
-            warnings.extend(
-                super::kinds::changed_kind(&deck, &results[index].file, cloze_cards).unwrap_or_default(),
-            );
+            let file = &results[index].file;
+            warnings
+                .extend(super::kinds::changed_kind(&deck, file, types.cloze.is_some()).unwrap_or_default());
+            warnings.extend(super::kinds::pinned_changed_kind(&deck, file, types).unwrap_or_default());
             if lock_edited.contains(&deck.key) {
                 super::reverted::newer_than_package(opts, self.types.notetype(&deck.key), &mut deck);
             }

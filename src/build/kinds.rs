@@ -53,6 +53,48 @@ pub fn changed_kind(
     Ok(warnings)
 }
 
+/// W016 for each note of `deck` that pins its guid and is not of the kind its lock entry says:
+/// Anki has the note under its old note type and skips it on import ("conflicting",
+/// `rslib/src/import_export/package/apkg/import/notes.rs`), so its text would not arrive. Only
+/// the pinned notes are read back. `types` are the deck's note types.
+pub fn pinned_changed_kind(
+    deck: &IdentifiedDeck<'_>,
+    file: &Path,
+    types: crate::notetype::NoteTypes<'_>,
+) -> std::io::Result<Vec<Diagnostic>> {
+    let olds = identify::Olds { own: &deck.old_notes, adopted: &deck.adopted };
+    let pinned: Vec<(usize, &NoteEntry)> = (deck.pinned.iter())
+        .filter_map(|pin| Some((pin.index, olds.get(deck.assigned[pin.index].old()?))))
+        .collect();
+    if pinned.is_empty() {
+        return Ok(Vec::new());
+    }
+    let indices: Vec<usize> = pinned.iter().map(|(i, _)| *i).collect();
+    let mut warnings = Vec::new();
+    deck.notes.read(&indices, &mut |notes| {
+        for (note, (_, old)) in notes.iter().zip(&pinned) {
+            if note.kind() == old.kind {
+                continue;
+            }
+            let name = |kind| &types.of(kind).name;
+            let message = format!(
+                "this card keeps its pinned id and is now a note of `{}`, and Anki has it as a note of `{}`: \
+                 Anki skips it on import (\"conflicting\"), so the change does not arrive",
+                name(note.kind()),
+                name(old.kind)
+            );
+            let hint = format!(
+                "before importing, change the note's type in Anki (Browse, search nid:{}, Notes > Change Note \
+                 Type to `{}`); or take its pinned id out to make it a new note",
+                old.note_id.0,
+                name(note.kind())
+            );
+            warnings.push(Diagnostic::new(Code::W016, file, note.line, message).with_hint(hint));
+        }
+    })?;
+    Ok(warnings)
+}
+
 /// Whether the removed entry `old` is the card whose key and sketches as its old kind are `key`
 /// and `sketch`: the same question, the same (non-empty) answer, or a question similar enough.
 fn same_card(old: &NoteEntry, key: &NoteKey, sketch: &Sides, empty_back: u64) -> bool {

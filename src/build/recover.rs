@@ -78,7 +78,7 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
             let key = identify::NoteKey::of(&note, sides);
             let sketch = identify::sides_of(&note, sides);
             let ids = (NoteId(n.id), card_ids.clone(), n.mtime);
-            let entry = key.entry(n.guid.clone(), ids, sketch, identify::preview_of(&note, sides));
+            let entry = key.entry((n.guid.clone(), kind), ids, sketch, identify::preview_of(&note, sides));
             Some((*due, entry))
         })
         .collect();

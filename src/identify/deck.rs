@@ -272,7 +272,8 @@ impl IdentifiedDeck<'_> {
         let mut buf = [0u8; 11];
         let sketch = sketch.unwrap_or_else(|| super::sides_of(note, self.sides));
         let preview = preview.map_or_else(|| super::preview_of(note, self.sides), str::to_string);
-        key.entry(self.guid(index, &mut buf).to_string(), (note_id, card_ids, mtime), sketch, preview)
+        let guid = self.guid(index, &mut buf).to_string();
+        key.entry((guid, note.kind()), (note_id, card_ids, mtime), sketch, preview)
     }
 
     /// Hands every lock entry, in source order, to `f`, a batch at a time (the entries of a batch

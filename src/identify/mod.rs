@@ -186,12 +186,12 @@ impl NoteKey {
         NoteKey { front: hash_of(question, kind), back: hash_of(answer, kind), content: content_hash(note) }
     }
 
-    /// The lock entry of a note with this key: its guid, its note id, card ids and `mod`, the
-    /// sketches of its sides and its preview. Every lock entry is made here (from a deck in
-    /// memory, on disk, or a package).
+    /// The lock entry of a note of kind `kind` with this key: its guid, its note id, card ids
+    /// and `mod`, the sketches of its sides and its preview. Every lock entry is made here (from
+    /// a deck in memory, on disk, or a package).
     pub fn entry(
         &self,
-        guid: String,
+        (guid, kind): (String, NoteKind),
         (note_id, card_ids, mtime): (NoteId, CardIds, i64),
         sketch: Sides,
         preview: String,
@@ -207,6 +207,7 @@ impl NoteKey {
             front_sketch: sketch.front,
             back_sketch: sketch.back,
             preview,
+            kind,
         }
     }
 }

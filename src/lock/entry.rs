@@ -3,6 +3,7 @@
 //! and read once per note of every deck a build touches.
 
 use crate::ids::{CardIds, DeckId, NoteId, NotetypeId};
+use crate::model::NoteKind;
 use crate::notetype::Schema;
 use crate::sketch::Sketch;
 use std::fmt::Write as _;
@@ -57,6 +58,9 @@ pub struct NoteEntry {
     pub back_sketch: Sketch,
     /// The start of the front as text, to name removed cards.
     pub preview: String,
+    /// Which of its deck's note types it is of: its own, or (a cloze card of a deck of another
+    /// note type) the one its deck line names after `+`.
+    pub kind: NoteKind,
 }
 
 /// A deck's lock line (`key_text` is the escaped deck key).
@@ -93,7 +97,8 @@ pub(super) fn push_notetype_lines(line: &mut String, nt: &NotetypeEntry) {
 }
 
 /// A note's lock line (`key_text` is the escaped deck key): key, guid, note id, card ids by
-/// ordinal (`1001,1002`), mod, the content, front and back hashes, the two sketches, preview.
+/// ordinal (`1001,1002`), mod, the content, front and back hashes, the two sketches, preview,
+/// and for a note of another note type than its deck's, a last column saying which (`cloze`).
 /// No source line number: a line changes only when its note does. Pushed by hand rather than
 /// with `writeln!`: this runs once per note.
 pub(super) fn push_note_line(line: &mut String, key_text: &str, n: &NoteEntry) {
@@ -115,6 +120,9 @@ pub(super) fn push_note_line(line: &mut String, key_text: &str, n: &NoteEntry) {
     n.back_sketch.push_hex(line);
     line.push('\t');
     push_escaped(line, &n.preview);
+    if n.kind == NoteKind::Cloze {
+        line.push_str("\tcloze");
+    }
     line.push('\n');
 }
 
@@ -223,12 +231,17 @@ pub(super) fn parse_note<'a>(cols: &[&'a str], version: u32) -> Option<(&'a str,
     if version < 3 {
         return super::upgrade::parse_old_note(cols);
     }
+    let (cols, kind) = match cols {
+        [cols @ .., "cloze"] if cols.len() == NOTE_COLUMNS => (cols, NoteKind::Cloze),
+        cols => (cols, NoteKind::Own),
+    };
     let [_, key, guid, nid, cids, mtime, content, front, back, front_sketch, back_sketch, preview] = cols
     else {
         return None;
     };
     let fields = NoteFields { guid, nid, cids, mtime, content, front, back, preview };
-    Some((key, fields.entry(front_sketch.parse().ok()?, back_sketch.parse().ok()?)?))
+    let entry = fields.entry(front_sketch.parse().ok()?, back_sketch.parse().ok()?)?;
+    Some((key, NoteEntry { kind, ..entry }))
 }
 
 /// The text columns of a note line that every version has.
@@ -259,6 +272,7 @@ impl NoteFields<'_> {
             front_sketch,
             back_sketch,
             preview: unescape(self.preview),
+            kind: NoteKind::Own,
         })
     }
 }

@@ -25,6 +25,7 @@ pub(super) fn sample() -> Lock {
         front_sketch: Sketch::of("a b c"),
         back_sketch: Sketch::of("d e"),
         preview: "front \\ with\ttab".into(),
+        kind: Default::default(),
     });
     lock
 }
@@ -124,6 +125,33 @@ fn a_two_card_entry_round_trips() {
     // The kept section's ids count as well.
     let kept = Lock::parse_selected(Path::new("l"), &RawSections::of(&text), |_| false).unwrap();
     assert_eq!(kept.kept_guids_and_max_id(), (vec!["g#,1"], 1002));
+}
+
+#[test]
+fn a_cloze_card_of_a_deck_of_another_type_says_so_on_its_line_and_reads_back() {
+    let mut lock = sample();
+    let plain = lock.notes["d\tx"][0].clone();
+    let cloze = NoteEntry {
+        guid: "c1".into(),
+        note_id: crate::ids::NoteId(2000),
+        card_ids: CardIds::parse("2001,2002").unwrap(),
+        kind: crate::model::NoteKind::Cloze,
+        ..plain.clone()
+    };
+    lock.notes.get_mut("d\tx").unwrap().push(cloze);
+    let text = lock.to_text().unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("note\t")).collect();
+    assert!(!lines[0].ends_with("\tcloze") && lines[1].ends_with("\tcloze"), "{text}");
+    assert_eq!(lines[1].split('\t').count(), 13);
+    // Parsed whole, checked as a section, and kept and parsed again: the same entries.
+    assert_eq!(Lock::parse(Path::new("l"), &text).unwrap(), lock);
+    let raw = RawSections::of(&text);
+    let parsed = Lock::parse_selected(Path::new("l"), &raw, |_| true).unwrap();
+    assert_eq!(parsed.notes, lock.notes);
+    // A plain note whose preview is the word `cloze` is no cloze card.
+    let mut odd = sample();
+    odd.notes.get_mut("d\tx").unwrap()[0].preview = "cloze".into();
+    assert_eq!(Lock::parse(Path::new("l"), &odd.to_text().unwrap()).unwrap(), odd);
 }
 
 #[test]
