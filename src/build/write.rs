@@ -228,7 +228,12 @@ impl Run<'_> {
                         let entry = &notetype_entries[&notetype.id.0];
                         let cloze = types.cloze.and_then(|nt| Some((nt, notetype_entries.get(&nt.id.0)?)));
                         let media = self.media.of(&p.deck.key);
-                        let files = super::media::with_assets(media.files, &self.assets, &notetype.css);
+                        let mut files = super::media::with_assets(media.files, &self.assets, &notetype.css);
+                        // The cloze cards' note type has the project's `ankideck.css`, which a
+                        // custom note type's stylesheet has not: its fonts too.
+                        if let Some((cloze, _)) = cloze.filter(|_| p.deck.cloze > 0) {
+                            files = super::media::with_assets(files, &self.assets, &cloze.css);
+                        }
                         let emitted = emit_deck(opts, (notetype, entry), cloze, &deck_settings, p, &files);
                         self.progress.advance(p.deck.len() as u64);
                         emitted
