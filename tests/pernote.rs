@@ -74,6 +74,19 @@ fn a_card_with_a_deletion_in_a_basic_deck_is_a_cloze_note_with_a_card_per_deleti
     assert_eq!(check.code, 0, "{}", check.stderr);
     // As build counts them: 4 cards of 3 notes in geo, 2 of 2 in hist.
     assert!(check.stderr.contains("2 decks, 6 cards of 5 notes, 0 errors, 0 warnings"), "{}", check.stderr);
+    // `--show` names a cloze card's sides by the cloze fields; JSON marks it.
+    let show = project.run(T1, &["check", "--show"]).stdout;
+    assert!(show.contains("  Text       | {{c1::Oslo}} is in Norway\n"), "{show}");
+    assert!(show.contains("  Front | What is the capital of France?\n"), "{show}");
+    let json = project.run(T1, &["check", "--format", "json"]).stdout;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let clozes: Vec<bool> = json["decks"][0]["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.get("cloze").and_then(|v| v.as_bool()).unwrap_or(false))
+        .collect();
+    assert_eq!(clozes, [false, true, true], "{json}");
     let build = project.build(T1, &[], 0);
     assert!(build.stderr.contains("Geography: 4 cards of 3 notes"), "{}", build.stderr);
     let geo = notes(&project, "geo");

@@ -213,6 +213,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                             reverse: false,
                             tags: note.tags().map(str::to_string).collect(),
                             id: note.pinned().map(str::to_string),
+                            cloze: note.kind() == crate::model::NoteKind::Cloze,
                         });
                     }
                     Ok(())
@@ -295,7 +296,8 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         };
         let parsed = source::parse_with(file.format, &file.path, &bytes, mapping.rules(), |card| {
             lint_card(&card);
-            card.to_card()
+            let cloze = mapping.is_cloze_card(&card);
+            source::SourceCard { cloze, ..card.to_card() }
         });
         let has_errors = parsed.has_errors();
         let parsed_notes = parsed.deck.as_ref().map_or(0, |d| d.cards.len());

@@ -50,6 +50,10 @@ pub struct SourceCard {
     /// The guid the card pins (Markdown `<!-- id: … -->`). In JSON only when it pins one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A cloze card of a deck whose note type is not cloze: a note of the built-in cloze. In
+    /// JSON only when it is one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cloze: bool,
 }
 
 impl SourceCard {
@@ -213,6 +217,7 @@ impl CardText<'_> {
             reverse: self.reverse.is_some(),
             tags: self.markup.map_or_else(Vec::new, |m| m.tags.iter().map(|t| t.to_string()).collect()),
             id: self.markup.and_then(|m| m.pinned).map(str::to_string),
+            cloze: false,
         }
     }
 }

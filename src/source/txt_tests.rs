@@ -74,6 +74,7 @@ fn card(line: u32, section: &str, front: &[&str], back: &[&str]) -> SourceCard {
         reverse: false,
         tags: Vec::new(),
         id: None,
+        cloze: false,
     }
 }
 
