@@ -213,6 +213,10 @@ fn an_anki_export_of_basic_and_cloze_notes_reads_each_row_as_its_note_type() {
     assert!(dump.contains(&format!("guid=Cd2 mid={CLOZE_ID} ")), "{dump}");
     assert!(dump.contains("  {{c1::Paris}} is in {{c2::France}}\n  extra\n"), "{dump}");
     assert_eq!(cards(&project, "mixed").len(), 3, "{dump}");
+    // Read record by record into the spill file: the same package.
+    let package = project.bytes("out/mixed.apkg");
+    project.build(T1, &["--force", "--stream-above", "0"], 0);
+    assert_eq!(project.bytes("out/mixed.apkg"), package, "built from disk");
 }
 
 #[test]
