@@ -108,6 +108,9 @@ pub enum Code {
     W014,
     /// W015: Markdown text outside any card (before the first `Q:`, or after a heading).
     W015,
+    /// W016: a card changed kind since the last build (it gained or lost a cloze deletion in a
+    /// deck whose note type is not cloze): a new note; the old one stays in Anki.
+    W016,
     /// W020: the deck column of a CSV/TSV export names several decks; the file is one deck.
     W020,
     /// W021: a `#` line of a CSV/TSV file that means something to Anki's text import that a
@@ -134,6 +137,7 @@ impl Code {
             | Code::W013
             | Code::W014
             | Code::W015
+            | Code::W016
             | Code::W020
             | Code::W021 => Severity::Warning,
             _ => Severity::Error,

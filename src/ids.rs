@@ -196,8 +196,20 @@ pub fn note_guid(deck_key: &str, front: &str, back: &str, occurrence: usize) -> 
 /// The guid of a new note held in 8 bytes (its text is [`base91`] of it): the first 8 bytes of
 /// the SHA-256 of its guid key, hashed piece by piece rather than built as one string first.
 pub fn note_guid_value(deck_key: &str, front: &str, back: &str, occurrence: usize) -> u64 {
+    guid_value_with("ankideck:1\x1f", deck_key, front, back, occurrence)
+}
+
+/// [`note_guid_value`] of a note of the built-in `cloze` in a deck of another note type: another
+/// guid than a plain note of the same text gets, because Anki skips a note whose guid it has
+/// under another note type ("conflicting"): a card that gained a deletion must not take the
+/// guid its plain self had.
+pub fn cloze_note_guid_value(deck_key: &str, front: &str, back: &str, occurrence: usize) -> u64 {
+    guid_value_with("ankideck:1:cloze\x1f", deck_key, front, back, occurrence)
+}
+
+fn guid_value_with(prefix: &str, deck_key: &str, front: &str, back: &str, occurrence: usize) -> u64 {
     let mut hasher = Sha256::new();
-    for part in ["ankideck:1\x1f", deck_key, "\x1f", front, "\x1f", back] {
+    for part in [prefix, deck_key, "\x1f", front, "\x1f", back] {
         hasher.update(part.as_bytes());
     }
     if occurrence > 1 {

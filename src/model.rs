@@ -140,6 +140,37 @@ pub struct Note<S = String> {
     guid: Option<S>,
     /// 1-based source line where the note starts.
     pub line: u32,
+    /// Its note type: an index into its deck's note types ([`NoteKind`]). A byte, in what was
+    /// padding: a note is no larger for it.
+    kind: NoteKind,
+}
+
+/// Which of its deck's note types a note is of. A deck has its own (its settings'), and the
+/// built-in `cloze` for the notes that need it: a card holding a cloze deletion `{{cN::…}}` in a
+/// deck whose note type is not cloze, or a row of an Anki export naming `Cloze`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub enum NoteKind {
+    /// The deck's own note type.
+    #[default]
+    Own,
+    /// The built-in `cloze` note type, in a deck of another one.
+    Cloze,
+}
+
+impl NoteKind {
+    /// Its index among the deck's note types (the spill file holds it so).
+    pub fn index(self) -> u8 {
+        self as u8
+    }
+
+    /// The kind of index `index`, if it is one.
+    pub fn from_index(index: u8) -> Option<NoteKind> {
+        match index {
+            0 => Some(NoteKind::Own),
+            1 => Some(NoteKind::Cloze),
+            _ => None,
+        }
+    }
 }
 
 /// A note whose text is borrowed.
@@ -188,6 +219,18 @@ impl Note {
     }
 }
 
+impl<S> Note<S> {
+    /// The note as a note of `kind` (of its deck's note types).
+    pub fn with_kind(self, kind: NoteKind) -> Note<S> {
+        Note { kind, ..self }
+    }
+
+    /// Which of its deck's note types it is of.
+    pub fn kind(&self) -> NoteKind {
+        self.kind
+    }
+}
+
 impl<S: AsRef<str>> Note<S> {
     /// A note from fields already joined by U+001F and tags joined by single spaces.
     pub fn from_flds(flds: S, tags: S, line: u32) -> Note<S> {
@@ -200,7 +243,7 @@ impl<S: AsRef<str>> Note<S> {
             let tags = tags.as_ref();
             !tags.starts_with(' ') && !tags.ends_with(' ') && !tags.contains("  ")
         });
-        Note { flds, tags, guid, line }
+        Note { flds, tags, guid, line, kind: NoteKind::Own }
     }
 
     /// The note with its text borrowed.
@@ -210,6 +253,7 @@ impl<S: AsRef<str>> Note<S> {
             tags: self.tags.as_ref(),
             guid: self.guid.as_ref().map(AsRef::as_ref),
             line: self.line,
+            kind: self.kind,
         }
     }
 
@@ -286,6 +330,19 @@ mod tests {
         assert_eq!((two.sides(two_sides), two.field(2)), (("", "y"), ""));
         let pinned = two.with_pinned("Ab1".into());
         assert_eq!((pinned.pinned(), pinned.as_view().pinned()), (Some("Ab1"), Some("Ab1")));
+        assert_eq!(pinned.kind(), NoteKind::Own);
+        let cloze = pinned.with_kind(NoteKind::Cloze);
+        assert_eq!((cloze.kind(), cloze.as_view().kind()), (NoteKind::Cloze, NoteKind::Cloze));
+    }
+
+    #[test]
+    fn a_note_of_another_kind_is_no_larger() {
+        // The kind sits in the padding after the line: 100,000 notes cost no more memory.
+        assert_eq!(std::mem::size_of::<Note>(), 3 * std::mem::size_of::<String>() + 8);
+        for kind in [NoteKind::Own, NoteKind::Cloze] {
+            assert_eq!(NoteKind::from_index(kind.index()), Some(kind));
+        }
+        assert_eq!(NoteKind::from_index(2), None);
     }
 
     #[test]

@@ -62,10 +62,17 @@ impl Sketch {
 
     /// The sketch of several texts together keeping the `k` (at most [`K`]) smallest values.
     pub fn of_k(parts: &[&str], k: usize) -> Sketch {
+        Sketch::of_seeded(parts, k, 0)
+    }
+
+    /// [`Sketch::of_k`] with each word's hash started from `seed` (0: the plain sketch): the
+    /// same words give other values, so two sketches of different seeds are not alike.
+    pub fn of_seeded(parts: &[&str], k: usize, seed: u64) -> Sketch {
         let k = k.min(K);
+        let start = FNV_OFFSET ^ seed;
         let mut sketch = Sketch::default();
         for part in parts {
-            let mut hash: u64 = FNV_OFFSET;
+            let mut hash: u64 = start;
             let mut in_word = false;
             for &b in part.as_bytes() {
                 let folded = WORD_BYTES[usize::from(b)];
@@ -74,7 +81,7 @@ impl Sketch {
                     in_word = true;
                 } else if in_word {
                     sketch.offer(fold(hash), k);
-                    hash = FNV_OFFSET;
+                    hash = start;
                     in_word = false;
                 }
             }

@@ -11,7 +11,8 @@ use std::path::Path;
 /// How many notes are read back at a time.
 pub const BATCH: usize = 8192;
 
-/// The bytes of a record's head: line, lengths of fields, tags and pinned guid.
+/// The bytes of a record's head: line, lengths of fields, tags and pinned guid (its top byte:
+/// the note's kind).
 const HEAD: usize = 16;
 
 /// Writes notes to a new spill file, in order.
@@ -42,6 +43,11 @@ impl SpillWriter {
         head[4..8].copy_from_slice(&len(flds)?.to_le_bytes());
         head[8..12].copy_from_slice(&len(tags)?.to_le_bytes());
         let guid_len = guid.map_or(Ok(0), |g| len(g)?.checked_add(1).ok_or_else(too_long))?;
+        // The note's kind in the top byte of the guid's length (a guid is never 16 MiB long).
+        if guid_len >= 1 << 24 {
+            return Err(io::Error::other("a pinned guid of 16 MiB or more"));
+        }
+        let guid_len = guid_len | u32::from(note.kind().index()) << 24;
         head[12..].copy_from_slice(&guid_len.to_le_bytes());
         let guid = guid.unwrap_or_default();
         self.out.write_all(&head)?;
@@ -93,6 +99,7 @@ impl Spill {
                         v.pinned().map(str::to_string),
                         v.line,
                     )
+                    .with_kind(v.kind())
                 })
                 .collect()
         })
@@ -192,15 +199,16 @@ fn decode<'a>(rest: &mut &'a [u8]) -> io::Result<NoteView<'a>> {
     let corrupt = || io::Error::other("the spill file is corrupt");
     let (head, tail) = rest.split_at_checked(HEAD).ok_or_else(corrupt)?;
     let word = |i: usize| u32::from_le_bytes(head[i..i + 4].try_into().expect("4 bytes"));
-    let (line, flds_len, tags_len, guid_len) =
-        (word(0), word(4) as usize, word(8) as usize, word(12) as usize);
+    let (line, flds_len, tags_len, guid_word) = (word(0), word(4) as usize, word(8) as usize, word(12));
+    let kind = crate::model::NoteKind::from_index((guid_word >> 24) as u8).ok_or_else(corrupt)?;
+    let guid_len = (guid_word & 0x00ff_ffff) as usize;
     let (flds, tail) = tail.split_at_checked(flds_len).ok_or_else(corrupt)?;
     let (tags, tail) = tail.split_at_checked(tags_len).ok_or_else(corrupt)?;
     let (guid, tail) = tail.split_at_checked(guid_len.saturating_sub(1)).ok_or_else(corrupt)?;
     *rest = tail;
     let text = |bytes: &'a [u8]| std::str::from_utf8(bytes).map_err(|_| corrupt());
     let guid = if guid_len == 0 { None } else { Some(text(guid)?) };
-    Ok(Note::from_parts(text(flds)?, text(tags)?, guid, line))
+    Ok(Note::from_parts(text(flds)?, text(tags)?, guid, line).with_kind(kind))
 }
 
 /// Reads `buf.len()` bytes at `offset`, without moving the file's position (so threads may share
@@ -238,10 +246,14 @@ mod tests {
                     &tags,
                     i as u32 + 1,
                 );
-                // Some notes pin a guid, one of them empty.
-                match i % 5 {
+                // Some notes pin a guid, one of them empty; some are of the deck's other kind.
+                let note = match i % 5 {
                     0 => note.with_pinned(format!("g{i}")),
                     1 if i < 5 => note.with_pinned(String::new()),
+                    _ => note,
+                };
+                match i % 4 {
+                    1 => note.with_kind(crate::model::NoteKind::Cloze),
                     _ => note,
                 }
             })
@@ -271,7 +283,8 @@ mod tests {
                         n.tags_text().to_string(),
                         n.pinned().map(str::to_string),
                         n.line,
-                    ),
+                    )
+                    .with_kind(n.kind()),
                 ));
                 Ok(())
             })
@@ -288,7 +301,8 @@ mod tests {
                         n.tags_text().to_string(),
                         n.pinned().map(str::to_string),
                         n.line,
-                    ),
+                    )
+                    .with_kind(n.kind()),
                 ));
                 Ok(())
             })

@@ -99,6 +99,16 @@ fn a_font_is_packed_under_a_versioned_underscore_name_with_the_decks_whose_style
 }
 
 #[test]
+fn a_cloze_card_of_a_custom_note_types_deck_brings_the_font_its_stylesheet_uses() {
+    let dir = project();
+    write(dir.path(), "source-cards/plain.txt", b"Plain\nONE\nun\none\n\nTWO\n{{c1::deux}} is two\n");
+    let build = run(dir.path(), &["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    // The cloze card's note type (the built-in cloze) has `ankideck.css`, which uses the font.
+    assert_eq!(packed_media(&dir.path().join("out/plain.apkg")), [(versioned(FONT), FONT.to_vec())]);
+}
+
+#[test]
 fn a_custom_note_types_stylesheet_gets_the_font_too_and_a_deck_built_from_disk_the_same_bytes() {
     let dir = project();
     write(dir.path(), "plain.css", b"@font-face { font-family: I; src: url(fonts/Inter.woff2); }\n");

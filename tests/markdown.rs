@@ -159,17 +159,21 @@ fn in_a_cloze_deck_a_card_is_a_cloze_note_with_its_answer_in_back_extra() {
 }
 
 #[test]
-fn a_cloze_deletion_in_a_basic_deck_is_w014_and_bad_cards_are_errors_at_their_line() {
+fn a_cloze_deletion_in_the_answer_alone_of_a_basic_deck_is_w014_and_bad_cards_are_errors_at_their_line() {
     let project = Project::empty();
-    project.write_source("m.md", "# M\n\nQ: {{c1::Paris}}\nA: x\n\nA: stray\n");
+    // The first card is a cloze note (its question holds the deletion); the second's deletion
+    // is in its answer only: it is a plain card, the deletion shown as written.
+    project.write_source("m.md", "# M\n\nQ: {{c1::Paris}}\nA: x\n\nQ: Rome\nA: {{c1::Italy}}\n\nA: stray\n");
     let check = project.run(T1, &["check"]);
     assert_eq!(check.code, 1);
-    assert!(check.stderr.contains("source-cards/m.md:3:1: warning[W014]"), "{}", check.stderr);
-    assert!(check.stderr.contains("source-cards/m.md:6:1: error[E014]"), "{}", check.stderr);
+    assert!(!check.stderr.contains("m.md:3:1: warning[W014]"), "{}", check.stderr);
+    assert!(check.stderr.contains("source-cards/m.md:6:1: warning[W014]"), "{}", check.stderr);
+    assert!(check.stderr.contains("in the answer of a card whose question has none"), "{}", check.stderr);
+    assert!(check.stderr.contains("source-cards/m.md:9:1: error[E014]"), "{}", check.stderr);
     let json = project.run(T1, &["check", "--format", "json"]);
     assert!(json.stdout.contains("\"W014\"") && json.stdout.contains("\"E014\""), "{}", json.stdout);
     let run = project.build(T1, &[], 1);
-    assert!(run.stderr.contains("source-cards/m.md:6:1: error[E014]"), "{}", run.stderr);
+    assert!(run.stderr.contains("source-cards/m.md:9:1: error[E014]"), "{}", run.stderr);
     assert!(!project.exists("out/m.apkg"));
 }
 

@@ -1,7 +1,8 @@
 //! End-to-end tests of cloze cards of one line: in a cloze deck, a card whose only line holds a
-//! cloze deletion needs no back (its `Back Extra` is empty); a card of one line without one, or
-//! in a deck of another note type, is still error E006; an edited card keeps its note and a card
-//! replaced by another is a new note, though neither has a back to match on.
+//! cloze deletion needs no back (its `Back Extra` is empty), and so in a deck of another note
+//! type, where it is a note of the built-in cloze; a card of one line without one is still error
+//! E006; an edited card keeps its note and a card replaced by another is a new note, though
+//! neither has a back to match on.
 
 use std::path::Path;
 
@@ -57,18 +58,32 @@ fn a_cloze_card_of_one_line_needs_no_back_in_check_and_build_in_memory_and_from_
 }
 
 #[test]
-fn a_card_of_one_line_is_e006_without_a_deletion_or_in_a_deck_of_another_note_type() {
+fn a_card_of_one_line_is_e006_without_a_deletion() {
     let no_deletion = CAPITALS.replace("The {{c1::Seine}} flows", "The Seine flows");
-    for (text, toml) in [
-        (no_deletion.as_str(), Some(CLOZE)),
-        (CAPITALS, None),
-        (CAPITALS, Some("[defaults]\nnotetype = \"reversed\"\n")),
-    ] {
+    for toml in [Some(CLOZE), None, Some("[defaults]\nnotetype = \"reversed\"\n")] {
         for args in [&["check"][..], &["build"]] {
-            let r = run(project(text, toml).path(), args);
+            let r = run(project(&no_deletion, toml).path(), args);
             assert_eq!(r.code, 1, "{toml:?} {args:?}: {}", r.stderr);
             assert!(r.stderr.contains(":11:1: error[E006]: the card has one line"), "{toml:?}: {}", r.stderr);
         }
+    }
+}
+
+#[test]
+fn in_a_deck_of_another_note_type_a_card_of_one_line_with_a_deletion_is_a_cloze_note() {
+    for toml in [None, Some("[defaults]\nnotetype = \"reversed\"\n")] {
+        let tmp = project(CAPITALS, toml);
+        let check = run(tmp.path(), &["check"]);
+        assert_eq!(check.code, 0, "{toml:?}: {}", check.stderr);
+        let build = run(tmp.path(), &["build"]);
+        assert_eq!(build.code, 0, "{toml:?}: {}", build.stderr);
+        assert!(build.stderr.contains("Capitals: 4 cards of 3 notes"), "{toml:?}: {}", build.stderr);
+        let dump = run(tmp.path(), &["dump", "out/capitals.apkg"]).stdout;
+        // Every card of this deck holds a deletion: all three are notes of the built-in cloze.
+        let cloze_notes =
+            dump.lines().filter(|l| l.starts_with("note ") && l.contains(" mid=1732999311605 "));
+        assert_eq!(cloze_notes.count(), 3, "{toml:?}: {dump}");
+        assert!(dump.contains("\"ankideck Cloze\" type=1"), "{dump}");
     }
 }
 

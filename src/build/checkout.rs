@@ -51,7 +51,15 @@ pub(super) fn switched_since_last_build(
         }
         // A package that cannot be read says nothing: the build reports what it has to.
         let Ok(previous) = dump::read(&package) else { continue };
-        let Some(mid) = most_common_mid(&previous.notes) else { continue };
+        // The deck's cloze cards (its lock line says it has some) are of the built-in cloze
+        // whatever its own note type: they say nothing of it.
+        let cloze_cards = (section.and_then(|s| s.text.lines().next()))
+            .and_then(crate::lock::parse_deck_line)
+            .and_then(|deck| deck.cloze_cards)
+            .map(|id| id.0);
+        let own_notes: Vec<&dump::NoteRow> =
+            previous.notes.iter().filter(|n| Some(n.mid) != cloze_cards).collect();
+        let Some(mid) = most_common_mid(&own_notes) else { continue };
         if mid == new.id.0 {
             continue;
         }
@@ -78,7 +86,7 @@ pub(super) fn switched_since_last_build(
 }
 
 /// The note type id most of `notes` have (the smallest of a tie, so the result is stable).
-fn most_common_mid(notes: &[dump::NoteRow]) -> Option<i64> {
+fn most_common_mid(notes: &[&dump::NoteRow]) -> Option<i64> {
     let mut counts: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
     for note in notes {
         *counts.entry(note.mid).or_default() += 1;

@@ -94,9 +94,14 @@ impl Run<'_> {
             let key = old.taken_over.clone().unwrap_or_else(|| key.clone());
             old.new_ids = recover::renew_clashing_ids(old_lock, &key, &mut old.notes, &mut ids);
         }
-        let recovered = || olds.iter().flatten().flatten().filter_map(|o| o.notetype.as_ref());
+        let recovered = || olds.iter().flatten().flatten().flat_map(|o| o.notetypes.iter());
+        // The built-in cloze of cloze cards only when a deck has some (else the lock and the
+        // packages are what they were).
+        let cloze_cards =
+            prepared.iter().any(|(p, _)| matches!(p, Prepared::Ready { deck, .. } if deck.cloze > 0));
         let notetype_entries: std::collections::HashMap<i64, crate::lock::NotetypeEntry> = (self.types.all())
             .iter()
+            .filter(|nt| cloze_cards || !self.types.only_for_cloze_cards(nt))
             .map(|nt| {
                 // No such note type in the lock: take the newest one recovered from a package.
                 let old = (old_lock.notetypes.get(&nt.id.0))
@@ -227,9 +232,14 @@ impl Run<'_> {
         for (d, (deck_match, text)) in matched.decks.into_iter().zip(&texts).enumerate() {
             let (key, name) = (&decks[d].1.key, &decks[d].1.name);
             let notetype = self.types.notetype(key);
-            let cards = match (notetype.kind, notetype.templates.len()) {
-                (crate::notetype::NotetypeKind::Normal, 1) => identify::CardShape::Every(1),
-                _ => identify::CardShape::PerNote(notetype),
+            // A deck with cloze cards of the built-in cloze: their cards are per note.
+            let types = match decks[d].1.cloze {
+                0 => crate::notetype::NoteTypes::only(notetype),
+                _ => self.types.of_deck(key),
+            };
+            let cards = match (notetype.kind, notetype.templates.len(), types.cloze) {
+                (crate::notetype::NotetypeKind::Normal, 1, None) => identify::CardShape::Every(1),
+                _ => identify::CardShape::PerNote(types),
             };
             let moved = moved::from_other_decks(&deck_match, &pools, &pool_names, name);
             let mut types = pool_types.clone();
@@ -303,7 +313,15 @@ impl Run<'_> {
             }
             let mut deck = identify::identify(deck, assignment, cx);
             deck.deck.notetype = Some(self.types.notetype(&deck.key).id);
+            deck.deck.cloze_cards =
+                self.types.of_deck(&deck.key).cloze.filter(|_| deck.cloze > 0).map(|nt| nt.id);
             deck.old_notes = old.notes;
+            let types = self.types.of_deck(&deck.key);
+            // A note that cannot be read back here fails the deck when it is written.
+            let file = &results[index].file;
+            warnings
+                .extend(super::kinds::changed_kind(&deck, file, types.cloze.is_some()).unwrap_or_default());
+            warnings.extend(super::kinds::pinned_changed_kind(&deck, file, types).unwrap_or_default());
             if lock_edited.contains(&deck.key) {
                 super::reverted::newer_than_package(opts, self.types.notetype(&deck.key), &mut deck);
             }

@@ -194,6 +194,7 @@ mod tests {
             front_sketch: Default::default(),
             back_sketch: Default::default(),
             preview: String::new(),
+            kind: Default::default(),
         }
     }
 

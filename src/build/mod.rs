@@ -13,6 +13,7 @@ pub mod durable;
 pub mod guard;
 mod identities;
 pub mod journal;
+mod kinds;
 pub mod lines;
 mod locked;
 mod lockfile;
@@ -400,8 +401,8 @@ fn build_guarded(
     let project = settings::load(&opts.lock)?;
     let file_stems: Vec<String> = files.iter().map(|f| stem_of(&f.path)).collect();
     let assets = media::assets(&project)?;
-    let mut types = schema::DeckTypes::load(&project, &file_stems, |stem| {
-        load_notetype(&opts.source, &project, &[stem.to_string()], &assets)
+    let mut types = schema::DeckTypes::load(&project, &file_stems, |choice| {
+        load_notetype(&opts.source, &project, choice, &assets)
     })?;
     let mut settings_warnings = settings::warnings(&project, file_stems.iter().map(String::as_str));
     settings_warnings.extend(media::unused_assets(&project, &assets, types.all()));
@@ -656,18 +657,17 @@ fn free_in_background<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new().name("ankideck-free".into()).spawn(move || drop(value));
 }
 
-/// The note type of the decks `stems` (their settings'; one for all of them), with the project's `ankideck.css` if there is one.
+/// The note type `choice` of the settings, with the project's `ankideck.css` if there is one.
 /// Its stylesheet names the `assets` by their packed names: an edited font changes the note
 /// type's CSS, so its `mod` and every deck using it.
 fn load_notetype(
     source: &Path,
     project: &crate::settings::Settings,
-    stems: &[String],
+    choice: &crate::settings::NotetypeChoice,
     assets: &[crate::media::MediaFile],
 ) -> Result<Notetype, BuildError> {
     let css = discover::read_stylesheet(source)?;
-    let stems: Vec<&str> = stems.iter().map(String::as_str).collect();
-    let made = settings::notetype_of(project, &stems, css.as_deref()).map(|mut notetype| {
+    let made = settings::notetype_with(project, choice, css.as_deref()).map(|mut notetype| {
         if !assets.is_empty() {
             notetype.css = crate::media::rewrite_css(&notetype.css, assets);
         }

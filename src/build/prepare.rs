@@ -122,8 +122,10 @@ pub(super) fn read_in_memory(
         return Ok((None, digest, diagnostics));
     };
     let mut deck = source::deck_of(deck);
-    if let Some(notetype) = settings::card_lint(deck_settings) {
-        diagnostics.extend(deck.notes.iter().flat_map(|n| settings::card_warnings(&notetype, &file.path, n)));
+    let lint = settings::CardLint::of(deck_settings);
+    let cloze_cards = deck.notes.iter().filter(|n| n.kind() == crate::model::NoteKind::Cloze).count();
+    if !lint.nothing_for(cloze_cards) {
+        diagnostics.extend(deck.notes.iter().flat_map(|n| lint.warnings(&file.path, n)));
     }
     let phase = Phase::start("media", || stem_of(&file.path));
     let packed = match may_have_media.into_inner() {
@@ -189,28 +191,25 @@ pub(super) fn read_to_disk(
     let mut keys: Vec<NoteKey> = Vec::new();
     let mut guids: Vec<u64> = Vec::new();
     let mut pinned = Vec::new();
+    let mut cloze = 0;
     let mut tags: std::collections::BTreeSet<String> = Default::default();
     let mapping = settings::NoteMapping::of(deck_settings);
     let map_note = |note: crate::model::Note| {
-        let (question, answer) = note.sides(sides);
-        let guid = crate::ids::note_guid_value(&key, question, answer, 1);
+        let guid = identify::guid_value(&key, &note, sides, 1);
         (NoteKey::of(&note, sides), guid, note)
     };
     let map = |card: source::CardText<'_>| map_note(mapping.note_of(card));
     let mut spill_failed = None;
-    let lint = settings::card_lint(deck_settings);
+    let lint = settings::CardLint::of(deck_settings);
     let mut warnings = Vec::new();
     let rules = mapping.rules();
     let mut media = media::Streaming::new(&opts.lock, &file.path);
     let mut take = |(mut note_key, mut guid, mut note): (NoteKey, u64, crate::model::Note)| {
-        if let Some(notetype) = &lint {
-            warnings.extend(settings::card_warnings(notetype, &file.path, &note));
-        }
+        warnings.extend(lint.warnings(&file.path, &note));
         // A note whose media references were rewritten has new keys.
         if let Some(packed) = media.note(&note) {
             note_key = NoteKey::of(&packed, sides);
-            let (question, answer) = packed.sides(sides);
-            guid = crate::ids::note_guid_value(&key, question, answer, 1);
+            guid = identify::guid_value(&key, &packed, sides, 1);
             note = packed;
         }
         let key = note_key;
@@ -219,6 +218,7 @@ pub(super) fn read_to_disk(
         }
         keys.push(key);
         guids.push(guid);
+        cloze += usize::from(note.kind() == crate::model::NoteKind::Cloze);
         for tag in note.tags() {
             if !tags.contains(tag) {
                 tags.insert(tag.to_string());
@@ -259,6 +259,7 @@ pub(super) fn read_to_disk(
         tags: tags.into_iter().collect(),
         sides,
         pinned,
+        cloze,
         notes: Box::new(notes),
     };
     diagnostics.extend(warnings);

@@ -9,7 +9,7 @@ use crate::emit::{EmitError, dump};
 use crate::identify;
 use crate::ids::{CardId, CardIds, DeckId, NoteId};
 use crate::lock::{DeckEntry, Lock, NoteEntry, NotetypeEntry};
-use crate::model::Note;
+use crate::model::{Note, NoteKind};
 use crate::notetype::Notetype;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -21,7 +21,9 @@ pub struct Recovered {
     /// them, so no new note may take one (guids are made from the content).
     pub others: Vec<String>,
     pub deck: Option<DeckEntry>,
-    pub notetype: Option<NotetypeEntry>,
+    /// The entries of the deck's note type and of its cloze cards' (the built-in `cloze`) that
+    /// the package holds.
+    pub notetypes: Vec<NotetypeEntry>,
 }
 
 /// Reads the identities of `notetype`'s notes from the package at `path`.
@@ -54,18 +56,29 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
         mid == notetype.id.0
             || package.models.get(mid.to_string()).is_some_and(|m| (m["type"].as_i64() == Some(1)) == cloze)
     };
+    // In a deck of another note type, the notes of the built-in `cloze` are its cloze cards
+    // ([`NoteKind::Cloze`]), with their hashes of that kind.
+    let cloze_notes = (!cloze).then(|| Notetype::builtin("cloze", None).expect("a built-in name"));
+    let kind_of = |n: &dump::NoteRow| match &cloze_notes {
+        Some(c) if n.mid == c.id.0 && n.fields.len() == c.fields.len() => Some(NoteKind::Cloze),
+        _ => (same_kind(n.mid) && n.fields.len() == notetype.fields.len()).then_some(NoteKind::Own),
+    };
     let mut notes: Vec<(i64, NoteEntry)> = package
         .notes
         .iter()
-        .filter(|n| same_kind(n.mid) && n.fields.len() == notetype.fields.len())
-        .filter_map(|n| {
+        .filter_map(|n| Some((n, kind_of(n)?)))
+        .filter_map(|(n, kind)| {
             let (card_ids, due) = card_of.get(&n.id)?;
             let tags: Vec<&str> = n.tags.split_whitespace().collect();
-            let note = Note::new(&n.fields, &tags, 0);
+            let note = Note::new(&n.fields, &tags, 0).with_kind(kind);
+            let sides = match kind {
+                NoteKind::Own => sides,
+                NoteKind::Cloze => crate::model::SideFields::FIRST_TWO,
+            };
             let key = identify::NoteKey::of(&note, sides);
             let sketch = identify::sides_of(&note, sides);
             let ids = (NoteId(n.id), card_ids.clone(), n.mtime);
-            let entry = key.entry(n.guid.clone(), ids, sketch, identify::preview_of(&note, sides));
+            let entry = key.entry((n.guid.clone(), kind), ids, sketch, identify::preview_of(&note, sides));
             Some((*due, entry))
         })
         .collect();
@@ -80,22 +93,27 @@ pub fn from_package(path: &Path, deck_name: &str, notetype: &Notetype) -> Result
                 mtime: d["mod"].as_i64().unwrap_or(0),
                 name: deck_name.to_string(),
                 notetype: Some(notetype.id),
+                cloze_cards: None,
             },
         )
     });
-    let notetype = package.models.get(notetype.id.0.to_string()).map(|model| {
+    let entry_of = |notetype: &Notetype| {
+        let model = package.models.get(notetype.id.0.to_string())?;
         let current = notetype.to_schema11(0);
         let same = ["css", "tmpls", "flds"].iter().all(|k| model[*k] == current[*k]);
-        NotetypeEntry {
+        Some(NotetypeEntry {
             id: notetype.id,
             mtime: model["mod"].as_i64().unwrap_or(0),
             // An unknown old definition: the hash 0 never matches, so the mod moves forward.
             hash: if same { notetype.definition_hash() } else { 0 },
             name: notetype.name.to_string(),
             schema: crate::notetype::Schema::of_schema11(model),
-        }
-    });
-    Ok(Recovered { notes: notes.into_iter().map(|(_, e)| e).collect(), others, deck, notetype })
+        })
+    };
+    // The cloze cards' note type is compared as made without the project's `ankideck.css`:
+    // with one, its `mod` moves forward once (Anki updates it in place).
+    let notetypes = std::iter::once(notetype).chain(cloze_notes.as_ref()).filter_map(entry_of).collect();
+    Ok(Recovered { notes: notes.into_iter().map(|(_, e)| e).collect(), others, deck, notetypes })
 }
 
 /// The newest of `entries` (by `mod`).
@@ -161,7 +179,7 @@ pub(super) struct DeckName<'a> {
 pub(super) struct OldIdentities<'a> {
     pub(super) notes: std::borrow::Cow<'a, [NoteEntry]>,
     pub(super) deck: Option<DeckEntry>,
-    pub(super) notetype: Option<NotetypeEntry>,
+    pub(super) notetypes: Vec<NotetypeEntry>,
     /// Where they came from, when not from the lock's entries for this deck.
     pub(super) from: Option<String>,
     /// The key of a deck whose file is gone and whose entries these are.
@@ -215,7 +233,7 @@ pub(super) fn old_identities<'a>(
         return Ok(OldIdentities {
             notes: old_lock.notes.get(key).map_or(&[][..], Vec::as_slice).into(),
             deck: old_lock.decks.get(key).cloned(),
-            notetype: None,
+            notetypes: Vec::new(),
             from: Some(format!("the lock entries of `{key}` (same deck name; its file is gone)")),
             taken_over: Some(key.clone()),
             new_ids: None,
@@ -313,7 +331,7 @@ fn recovered<'a>(r: Recovered, from: String) -> OldIdentities<'a> {
         reserved: r.others,
         notes: r.notes.into(),
         deck: r.deck,
-        notetype: r.notetype,
+        notetypes: r.notetypes,
         from: Some(from),
         taken_over: None,
         new_ids: None,

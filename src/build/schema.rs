@@ -35,37 +35,47 @@ pub(super) struct DeckTypes {
     entries: Vec<NotetypeEntry>,
     /// The index in `types` of each deck's note type, by deck key.
     by_key: HashMap<String, usize>,
+    /// The index in `types` of the built-in `cloze`, when a deck's note type is not cloze: the
+    /// note type of its cloze cards ([`crate::model::NoteKind::Cloze`]).
+    cloze: Option<usize>,
     /// Decks switched between cloze and normal since the lock: their notes get new identities.
     fresh: HashSet<String>,
 }
 
 impl DeckTypes {
     /// Makes the note type of each deck of `stems` (one per distinct choice of the settings),
-    /// with `load` (which reads a custom type's files).
+    /// with `load` (which reads a custom type's files), and the built-in `cloze` for the cloze
+    /// cards of decks of another note type.
     pub fn load<E>(
         project: &Settings,
         stems: &[String],
-        load: impl Fn(&str) -> Result<Notetype, E>,
+        load: impl Fn(&NotetypeChoice) -> Result<Notetype, E>,
     ) -> Result<DeckTypes, E> {
         let mut choices: Vec<NotetypeChoice> = Vec::new();
         let mut types = Vec::new();
         let mut by_key = HashMap::new();
-        for stem in stems {
-            let choice = project.for_deck(stem).notetype;
-            let index = match choices.iter().position(|c| *c == choice) {
+        let mut index_of = |choice: NotetypeChoice, types: &mut Vec<Notetype>| -> Result<usize, E> {
+            Ok(match choices.iter().position(|c| *c == choice) {
                 Some(index) => index,
                 None => {
-                    types.push(load(stem)?);
+                    types.push(load(&choice)?);
                     choices.push(choice);
                     types.len() - 1
                 }
-            };
+            })
+        };
+        for stem in stems {
+            let index = index_of(project.for_deck(stem).notetype, &mut types)?;
             by_key.insert(stem.clone(), index);
         }
         if types.is_empty() {
-            types.push(load("")?);
+            index_of(project.for_deck("").notetype, &mut types)?;
         }
-        Ok(DeckTypes { types, entries: Vec::new(), by_key, fresh: HashSet::new() })
+        let cloze = match types.iter().all(|t| t.kind == NotetypeKind::Cloze) {
+            true => None,
+            false => Some(index_of(NotetypeChoice::Builtin(crate::settings::Builtin::Cloze), &mut types)?),
+        };
+        Ok(DeckTypes { types, entries: Vec::new(), by_key, cloze, fresh: HashSet::new() })
     }
 
     fn index(&self, key: &str) -> usize {
@@ -75,6 +85,23 @@ impl DeckTypes {
     /// The note type of deck `key` (a deck without a file: the first deck's).
     pub fn notetype(&self, key: &str) -> &Notetype {
         &self.types[self.index(key)]
+    }
+
+    /// The note types of deck `key`'s notes, by [`crate::model::NoteKind`]: its own, and the
+    /// built-in `cloze` for its cloze cards when its own is not cloze.
+    pub fn of_deck(&self, key: &str) -> crate::notetype::NoteTypes<'_> {
+        let own = self.notetype(key);
+        let cloze = match own.kind {
+            NotetypeKind::Cloze => None,
+            NotetypeKind::Normal => self.cloze.map(|i| &self.types[i]),
+        };
+        crate::notetype::NoteTypes { own, cloze }
+    }
+
+    /// Whether `notetype` is the built-in `cloze` of cloze cards ([`DeckTypes::of_deck`]) and
+    /// no deck's own.
+    pub fn only_for_cloze_cards(&self, notetype: &Notetype) -> bool {
+        self.cloze.is_some_and(|i| self.types[i].id == notetype.id && !self.by_key.values().any(|&k| k == i))
     }
 
     /// The entry of deck `key`'s note type.
@@ -123,7 +150,7 @@ pub fn check_notetypes<E>(
     out: &Path,
     project: &Settings,
     files: &[crate::discover::SourceFile],
-    load: impl Fn(&str) -> Result<Notetype, E>,
+    load: impl Fn(&NotetypeChoice) -> Result<Notetype, E>,
 ) -> Result<Vec<Diagnostic>, E> {
     let stems: Vec<String> = files.iter().map(|f| crate::source::stem_of(&f.path)).collect();
     let mut types = DeckTypes::load(project, &stems, load)?;

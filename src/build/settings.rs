@@ -7,7 +7,7 @@
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::html;
-use crate::model::{FIELD_SEPARATOR, Note};
+use crate::model::{FIELD_SEPARATOR, Note, NoteKind};
 use crate::notetype::Notetype;
 use crate::settings::{self, Builtin, DeckSettings, NotetypeChoice, Settings, SettingsError};
 use crate::source::CardText;
@@ -66,6 +66,15 @@ pub fn notetype_of(
 /// `ankideck.css`, which changes no card): for `check`, which counts the cards Anki makes.
 pub fn notetype_for(settings: &Settings, choice: &NotetypeChoice) -> Result<Notetype, NotetypeOfError> {
     made(settings, choice, None)
+}
+
+/// The note type `choice` of the settings, with the project's `ankideck.css` (`extra_css`).
+pub fn notetype_with(
+    settings: &Settings,
+    choice: &NotetypeChoice,
+    extra_css: Option<&str>,
+) -> Result<Notetype, NotetypeOfError> {
+    made(settings, choice, extra_css)
 }
 
 fn made(
@@ -190,7 +199,19 @@ pub fn table_layout(deck: &DeckSettings) -> crate::source::csv::Layout {
         .map(|name| (Notetype::builtin(name, None).expect("a built-in name").name, name.to_string()))
         .collect();
     known.extend(STOCK_NAMES.iter().map(|(stock, b)| (stock.to_string(), b.name().to_string())));
-    crate::source::csv::Layout { setting, anki_name, fields, html: deck.html, tags: deck.tags.clone(), known }
+    let cloze = (!is_cloze(&deck.notetype)).then(|| {
+        let cloze = Notetype::builtin("cloze", None).expect("a built-in name");
+        cloze.fields.into_iter().map(|f| f.name).collect()
+    });
+    crate::source::csv::Layout {
+        setting,
+        anki_name,
+        fields,
+        html: deck.html,
+        tags: deck.tags.clone(),
+        known,
+        cloze,
+    }
 }
 
 /// Maps one card onto the flashcard note type as [`model::note_of`] does, with the deck's
@@ -204,6 +225,9 @@ pub fn note_of(card: CardText<'_>, deck: &DeckSettings) -> Note {
 /// ([`custom_layout`]), worked out once per deck rather than once per card.
 pub struct NoteMapping<'a> {
     deck: &'a DeckSettings,
+    /// The deck's note type is not cloze: a card whose question holds a cloze deletion becomes a
+    /// note of the built-in `cloze` ([`NoteKind::Cloze`]).
+    cloze_cards: bool,
     layout: Option<Vec<Option<usize>>>,
     /// Whether the note type has the field `Add Reverse` that a card's `<->` fills
     /// (`optional-reversed`).
@@ -221,6 +245,7 @@ impl<'a> NoteMapping<'a> {
     pub fn of(deck: &'a DeckSettings) -> NoteMapping<'a> {
         NoteMapping {
             deck,
+            cloze_cards: !is_cloze(&deck.notetype),
             layout: custom_layout(deck),
             add_reverse: matches!(deck.notetype, NotetypeChoice::Builtin(Builtin::OptionalReversed)),
             unused_reverse: Default::default(),
@@ -228,23 +253,37 @@ impl<'a> NoteMapping<'a> {
     }
 
     /// What the reader accepts for this deck: a card of one line holding a cloze deletion in a
-    /// deck of a cloze note type (built-in or custom).
+    /// deck of a cloze note type (built-in or custom), and, in a deck of another one, a card whose
+    /// question holds a deletion (a cloze note) without an answer.
     pub fn rules(&self) -> crate::source::Rules {
-        let cloze = match &self.deck.notetype {
-            NotetypeChoice::Builtin(b) => *b == Builtin::Cloze,
-            NotetypeChoice::Custom(c) => c.kind == settings::Kind::Cloze,
-        };
-        crate::source::Rules { one_line_cloze: cloze }
+        crate::source::Rules { one_line_cloze: !self.cloze_cards, cloze_cards: self.cloze_cards }
     }
 
-    /// The note of one card, as [`note_of`] maps it.
+    /// Whether the card becomes a note of the built-in cloze ([`NoteMapping::note_of`]).
+    pub fn is_cloze_card(&self, card: &CardText<'_>) -> bool {
+        self.cloze_cards && holds_deletion(card.front)
+    }
+
+    /// The note of one card, as [`note_of`] maps it. In a deck whose note type is not cloze, a
+    /// card whose question holds a cloze deletion that makes a card is a note of the built-in
+    /// `cloze` (question → `Text`, answer → `Back Extra`, section → `Section`: the flashcard
+    /// fields' places), whatever the deck's own fields.
     pub fn note_of(&self, card: CardText<'_>) -> Note {
-        let reverse = card.reverse.is_some();
+        let cloze = self.is_cloze_card(&card);
         if let Some(line) = card.reverse
-            && !self.add_reverse
+            && (cloze || !self.add_reverse)
         {
             self.unused_reverse.lock().unwrap_or_else(|p| p.into_inner()).push(line);
         }
+        if cloze {
+            let pinned = card.markup.and_then(|m| m.pinned);
+            let note = note_of_flashcard(card, self.deck).with_kind(NoteKind::Cloze);
+            return match pinned {
+                Some(guid) if note.pinned() != Some(guid) => note.with_pinned(guid.to_string()),
+                _ => note,
+            };
+        }
+        let reverse = card.reverse.is_some();
         // The layouts below make new notes: a pinned guid is put back after.
         let pinned = card.markup.and_then(|m| m.pinned);
         let note = match &self.layout {
@@ -294,6 +333,26 @@ impl<'a> NoteMapping<'a> {
             .map(|line| Diagnostic::new(Code::W013, file, line, message.clone()).with_hint(hint.clone()))
             .collect()
     }
+}
+
+/// Whether a note type choice is of the cloze kind (built-in or custom).
+pub fn is_cloze(choice: &NotetypeChoice) -> bool {
+    match choice {
+        NotetypeChoice::Builtin(b) => *b == Builtin::Cloze,
+        NotetypeChoice::Custom(c) => c.kind == settings::Kind::Cloze,
+    }
+}
+
+/// Whether a side's lines hold a cloze deletion that makes a card (`{{c1::…}}`, not `{{c0::…}}`).
+/// Most lines hold no `{{c`: a scan of the front and nothing more.
+fn holds_deletion(lines: &[&str]) -> bool {
+    lines.iter().any(|line| {
+        line.contains("{{c") && {
+            let mut numbers = Vec::new();
+            crate::notetype::add_cloze_numbers(line, &mut numbers);
+            !numbers.is_empty()
+        }
+    })
 }
 
 /// A flashcard note (Front, Back, Section) in `optional-reversed`'s fields: Front, Back, Add
@@ -384,6 +443,36 @@ fn tags_of(section: &str, extra: &[String]) -> String {
 pub fn card_lint(deck: &DeckSettings) -> Option<Notetype> {
     matches!(deck.notetype, NotetypeChoice::Builtin(Builtin::Cloze))
         .then(|| Notetype::builtin("cloze", None).expect("a built-in name"))
+}
+
+/// The note types whose cards need a look in a deck of these settings, by note kind: the deck's
+/// own ([`card_lint`]) and, in a deck of another note type, the built-in cloze of its cloze
+/// cards.
+pub struct CardLint {
+    own: Option<Notetype>,
+    cloze: Option<Notetype>,
+}
+
+impl CardLint {
+    pub fn of(deck: &DeckSettings) -> CardLint {
+        let cloze =
+            (!is_cloze(&deck.notetype)).then(|| Notetype::builtin("cloze", None).expect("a built-in name"));
+        CardLint { own: card_lint(deck), cloze }
+    }
+
+    /// What to warn about in `note` ([`card_warnings`] as a note of its kind's note type).
+    pub fn warnings<S: AsRef<str>>(&self, file: &Path, note: &Note<S>) -> Vec<Diagnostic> {
+        let notetype = match note.kind() {
+            NoteKind::Own => self.own.as_ref(),
+            NoteKind::Cloze => self.cloze.as_ref(),
+        };
+        notetype.map_or_else(Vec::new, |notetype| card_warnings(notetype, file, note))
+    }
+
+    /// Whether no note of a deck of `cloze_cards` cloze cards needs a look.
+    pub fn nothing_for(&self, cloze_cards: usize) -> bool {
+        self.own.is_none() && cloze_cards == 0
+    }
 }
 
 /// What to warn about in the cards Anki makes for `note` (of the file `file`) as a note of
@@ -531,6 +620,31 @@ mod tests {
             assert_eq!(note.pinned(), Some("pin-1"), "{deck:?}");
             assert!(note.tags().any(|t| t == "own") && note.tags().any(|t| t == "WAR_TIME"), "{deck:?}");
         }
+    }
+
+    #[test]
+    fn a_card_whose_question_holds_a_deletion_is_a_cloze_note_in_a_deck_of_another_type() {
+        let (front, back) = (["The {{c1::Seine}} flows", "through Paris"], ["into the Channel"]);
+        for builtin in [Builtin::Basic, Builtin::Reversed, Builtin::OptionalReversed, Builtin::TypeIn] {
+            let deck = deck_of_type(builtin);
+            let mapping = NoteMapping::of(&deck);
+            assert_eq!(mapping.rules(), crate::source::Rules { one_line_cloze: false, cloze_cards: true });
+            let note = mapping.note_of(card(&front, &back));
+            // The cloze's fields (Text, Back Extra, Section), whatever the deck's own.
+            assert_eq!(note.kind(), NoteKind::Cloze, "{builtin:?}");
+            assert_eq!(
+                note.flds(),
+                "The {{c1::Seine}} flows<br>through Paris\x1finto the Channel\x1fWAR TIME"
+            );
+            // A deletion in the answer alone, or `c0` (no card), leaves a plain card.
+            let plain = mapping.note_of(card(&["The Seine {{c0::flows}}"], &["{{c1::x}}"]));
+            assert_eq!(plain.kind(), NoteKind::Own, "{builtin:?}");
+        }
+        // In a cloze deck every card is of the deck's own type.
+        let deck = deck_of_type(Builtin::Cloze);
+        let mapping = NoteMapping::of(&deck);
+        assert_eq!(mapping.rules(), crate::source::Rules { one_line_cloze: true, cloze_cards: false });
+        assert_eq!(mapping.note_of(card(&front, &back)).kind(), NoteKind::Own);
     }
 
     #[test]

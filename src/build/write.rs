@@ -44,8 +44,8 @@ pub(super) struct Pending<'a> {
 /// their destinations, to be put in place once the lock is.
 pub(super) fn emit_deck(
     opts: &BuildOptions,
-    notetype: &Notetype,
-    notetype_entry: &NotetypeEntry,
+    (notetype, notetype_entry): (&Notetype, &NotetypeEntry),
+    cloze: Option<(&Notetype, &NotetypeEntry)>,
     deck_settings: &crate::settings::DeckSettings,
     pending: &Pending,
     media: &[crate::media::MediaFile],
@@ -57,12 +57,14 @@ pub(super) fn emit_deck(
         false => None,
     };
     let description = deck_settings.description.as_deref().unwrap_or("");
-    let input = CollectionInput { deck, notetype, notetype_entry, description, subdecks: subdecks.as_ref() };
+    let cloze = cloze.filter(|_| deck.cloze > 0);
+    let input =
+        CollectionInput { deck, notetype, notetype_entry, cloze, description, subdecks: subdecks.as_ref() };
     // Both files are finished before either replaces the old one, so the package and the CSV
     // in out/ always come from the same build.
     let package = emit::apkg::write_temp(&outputs[0], &input, media, opts.compression)?;
     let csv = match outputs.get(1) {
-        Some(path) => Some(emit::csv::write_temp(path, deck, notetype)?),
+        Some(path) => Some(emit::csv::write_temp(path, deck, notetype, cloze.map(|(nt, _)| nt))?),
         None => None,
     };
     // The CSV's media are copied beside it (a folder left by a build with `--csv` is removed).
@@ -81,7 +83,10 @@ pub(super) fn emit_deck(
     }
     // One card a note unless the note type makes several (counted only then: it asks for
     // every note's ids).
-    let cards = match notetype.templates.len() == 1 && notetype.kind != crate::notetype::NotetypeKind::Cloze {
+    let cards = match notetype.templates.len() == 1
+        && notetype.kind != crate::notetype::NotetypeKind::Cloze
+        && cloze.is_none()
+    {
         true => deck.len(),
         false => (0..deck.len()).map(|i| deck.identity(i).2.len()).sum(),
     };
@@ -218,11 +223,18 @@ impl Run<'_> {
                     .par_iter()
                     .map(|p| {
                         let deck_settings = self.project.for_deck(&p.deck.key);
-                        let notetype = self.types.notetype(&p.deck.key);
+                        let types = self.types.of_deck(&p.deck.key);
+                        let notetype = types.own;
                         let entry = &notetype_entries[&notetype.id.0];
+                        let cloze = types.cloze.and_then(|nt| Some((nt, notetype_entries.get(&nt.id.0)?)));
                         let media = self.media.of(&p.deck.key);
-                        let files = super::media::with_assets(media.files, &self.assets, &notetype.css);
-                        let emitted = emit_deck(opts, notetype, entry, &deck_settings, p, &files);
+                        let mut files = super::media::with_assets(media.files, &self.assets, &notetype.css);
+                        // The cloze cards' note type has the project's `ankideck.css`, which a
+                        // custom note type's stylesheet has not: its fonts too.
+                        if let Some((cloze, _)) = cloze.filter(|_| p.deck.cloze > 0) {
+                            files = super::media::with_assets(files, &self.assets, &cloze.css);
+                        }
+                        let emitted = emit_deck(opts, (notetype, entry), cloze, &deck_settings, p, &files);
                         self.progress.advance(p.deck.len() as u64);
                         emitted
                     })

@@ -40,7 +40,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
     // And as `build`: what the lock says of a note type whose fields or templates changed, or
     // of a deck switched to another note type, or whose last package in out/ is of another
     // (W011, W012).
-    let load = |stem: &str| build::settings::notetype_of(&project, &[stem], None);
+    let load = |choice: &crate::settings::NotetypeChoice| build::settings::notetype_for(&project, choice);
     let checked = build::schema::check_notetypes(&args.lock, &args.out, &project, &files, load);
     let notetype_warnings = match checked {
         Ok(warnings) => warnings,
@@ -95,11 +95,44 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         // A note type whose cards depend on the note's fields (more than one template, or
         // cloze): each card is mapped to its note and its cards counted, as `build` makes them.
         // (A note type that cannot be made was reported above: its cards count one each.)
-        let notetype = notetypes.of(&project, &deck_settings.notetype);
-        let per_note = notetype.filter(|t| makes_cards_per_note(t));
+        let notetype = notetypes.of(&project, &deck_settings.notetype).cloned();
+        let per_note = notetype.as_ref().filter(|t| makes_cards_per_note(t));
+        // In a deck of another note type, a card holding a deletion is a note of the built-in
+        // cloze: its cards counted and its warnings found as such.
+        let cloze_type = match build::settings::is_cloze(&deck_settings.notetype) {
+            true => None,
+            false => {
+                notetypes.of(&project, &NotetypeChoice::Builtin(crate::settings::Builtin::Cloze)).cloned()
+            }
+        };
+        let cloze_lint = cloze_type.as_ref().filter(|_| lint.is_none());
         // `--show` names each side by the field that holds it.
-        let sides = notetype.map_or(Sides::default(), Sides::of);
+        let sides = notetype.as_ref().map_or(Sides::default(), Sides::of);
+        let cloze_sides = cloze_type.as_ref().map_or(Sides::default(), Sides::of);
         let deck_cards = std::sync::atomic::AtomicUsize::new(0);
+        // The cards beyond one of the cloze cards of a deck whose cards are not counted per note.
+        let extra_cards = std::sync::atomic::AtomicUsize::new(0);
+        let count_cards = |note: &crate::model::Note| {
+            let counted = match note.kind() {
+                crate::model::NoteKind::Cloze => cloze_type.as_ref(),
+                crate::model::NoteKind::Own => per_note,
+            };
+            let Some(counted) = counted else { return };
+            let made = crate::identify::card_ords_of(note, counted).len();
+            match per_note {
+                Some(_) => deck_cards.fetch_add(made, std::sync::atomic::Ordering::Relaxed),
+                None => extra_cards.fetch_add(made.saturating_sub(1), std::sync::atomic::Ordering::Relaxed),
+            };
+        };
+        // The note type a note's cards are rendered with (`--show`).
+        let kind_notetype = |note: &crate::model::Note| match note.kind() {
+            crate::model::NoteKind::Cloze => cloze_type.as_ref(),
+            crate::model::NoteKind::Own => notetype.as_ref(),
+        };
+        let lint_of = |note: &crate::model::Note| match note.kind() {
+            crate::model::NoteKind::Cloze => cloze_lint.or(lint.as_ref()),
+            crate::model::NoteKind::Own => lint.as_ref(),
+        };
         let card_warnings = std::sync::Mutex::new(Vec::new());
         // A card asking for a reverse card is mapped too: the mapping notes those its deck does
         // not make (W013).
@@ -107,18 +140,20 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         let media = std::sync::Mutex::new(build::media::Streaming::new(&args.lock, &file.path));
         let lint_card = |card: &source::CardText<'_>| {
             let may_reference = card.front.iter().chain(card.back).any(|l| crate::media::may_reference(l));
-            if lint.is_none() && card.reverse.is_none() && !may_reference && per_note.is_none() {
+            if lint.is_none()
+                && card.reverse.is_none()
+                && !may_reference
+                && per_note.is_none()
+                && !mapping.is_cloze_card(card)
+            {
                 return;
             }
             let note = mapping.note_of(source::CardText { ..*card });
-            if let Some(notetype) = per_note {
-                let made = crate::identify::card_ords_of(&note, notetype).len();
-                deck_cards.fetch_add(made, std::sync::atomic::Ordering::Relaxed);
-            }
+            count_cards(&note);
             if may_reference {
                 media.lock().unwrap_or_else(|p| p.into_inner()).note(&note);
             }
-            if let Some(notetype) = &lint {
+            if let Some(notetype) = lint_of(&note) {
                 let found = build::settings::card_warnings(notetype, &file.path, &note);
                 if !found.is_empty() {
                     card_warnings.lock().unwrap_or_else(|p| p.into_inner()).extend(found);
@@ -165,19 +200,16 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             let packer = Packer::new(&args.lock, &file.path);
             let read = std::fs::File::open(&file.path).and_then(|reader| {
                 source::csv::read(&file.path, reader, &layout, |note| {
-                    if let Some(notetype) = per_note {
-                        let made = crate::identify::card_ords_of(&note, notetype).len();
-                        deck_cards.fetch_add(made, std::sync::atomic::Ordering::Relaxed);
-                    }
+                    count_cards(&note);
                     if note.fields().any(crate::media::may_reference) {
                         media.lock().unwrap_or_else(|p| p.into_inner()).note(&note);
                     }
-                    if let Some(notetype) = &lint {
+                    if let Some(notetype) = lint_of(&note) {
                         linted.extend(build::settings::card_warnings(notetype, &file.path, &note));
                     }
                     if show && !json {
                         let mut listed = shown_note(&file.path, &note);
-                        if let Some(notetype) = notetype {
+                        if let Some(notetype) = kind_notetype(&note) {
                             let deck =
                                 build::settings::deck_name(source::stem_of(&file.path), &deck_settings);
                             listed = with_cards(
@@ -197,6 +229,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                             reverse: false,
                             tags: note.tags().map(str::to_string).collect(),
                             id: note.pinned().map(str::to_string),
+                            cloze: note.kind() == crate::model::NoteKind::Cloze,
                         };
                         listed.push(Listed::new(card, show.then(|| packer.packed(note.clone()))));
                     }
@@ -217,12 +250,11 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                 cards += match per_note {
                     Some(_) => deck_cards.load(std::sync::atomic::Ordering::Relaxed),
                     None => deck.cards.len(),
-                };
+                } + extra_cards.load(std::sync::atomic::Ordering::Relaxed);
                 if json {
                     let name = build::settings::deck_name(deck.name, &deck_settings);
-                    if let Some(notetype) = notetype {
-                        listed.iter_mut().for_each(|c| c.render(notetype, &name, deck_settings.subdecks));
-                    }
+                    let (own, cloze) = (notetype.as_ref(), cloze_type.as_ref());
+                    listed.iter_mut().for_each(|c| c.render(own, cloze, &name, deck_settings.subdecks));
                     decks.push(source::SourceDeck { file: deck.file, stem: deck.stem, name, cards: listed });
                 }
             }
@@ -250,15 +282,14 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                         if !show {
                             return String::new();
                         }
-                        let listed = shown(&file.path, &card, &sides);
-                        match notetype {
-                            Some(notetype) => {
-                                let note = build::settings::note_of(card, &deck_settings);
-                                with_cards(
-                                    listed,
-                                    &cards_text(&note, notetype, &text_deck, deck_settings.subdecks),
-                                )
-                            }
+                        let cloze = mapping.is_cloze_card(&card);
+                        let listed = shown(&file.path, &card, if cloze { &cloze_sides } else { &sides });
+                        let note = build::settings::note_of(card, &deck_settings);
+                        match kind_notetype(&note) {
+                            Some(notetype) => with_cards(
+                                listed,
+                                &cards_text(&note, notetype, &text_deck, deck_settings.subdecks),
+                            ),
                             None => listed,
                         }
                     },
@@ -283,7 +314,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                 deck_cards.load(std::sync::atomic::Ordering::Relaxed)
             } else {
                 parsed_notes
-            };
+            } + extra_cards.load(std::sync::atomic::Ordering::Relaxed);
             diagnostics.extend(parsed.diagnostics);
             diagnostics.extend(card_warnings(has_errors));
             diagnostics.extend(media_problems(&mut unread).into_iter().filter(|_| !has_errors));
@@ -299,12 +330,13 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
         let packer = Packer::new(&args.lock, &file.path);
         let parsed = source::parse_with(file.format, &file.path, &bytes, mapping.rules(), |card| {
             lint_card(&card);
+            let cloze = mapping.is_cloze_card(&card);
             // With `--show`, the note is kept: its cards are rendered once the deck's name is
             // known. (Mapped apart from `mapping`, which notes its warnings once per card.)
             let note = args.show.then(|| {
                 packer.packed(build::settings::note_of(source::CardText { ..card }, &deck_settings))
             });
-            Listed::new(card.to_card(), note)
+            Listed::new(source::SourceCard { cloze, ..card.to_card() }, note)
         });
         let has_errors = parsed.has_errors();
         let parsed_notes = parsed.deck.as_ref().map_or(0, |d| d.cards.len());
@@ -313,13 +345,12 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             deck_cards.load(std::sync::atomic::Ordering::Relaxed)
         } else {
             parsed_notes
-        };
+        } + extra_cards.load(std::sync::atomic::Ordering::Relaxed);
         // The deck's name in Anki, as `build` makes it: the settings' `name` wins over the title.
         decks.extend(parsed.deck.map(|mut deck| {
             deck.name = build::settings::deck_name(deck.name, &project.for_deck(&deck.stem));
-            if let Some(notetype) = notetype {
-                deck.cards.iter_mut().for_each(|c| c.render(notetype, &deck.name, deck_settings.subdecks));
-            }
+            let (own, cloze) = (notetype.as_ref(), cloze_type.as_ref());
+            deck.cards.iter_mut().for_each(|c| c.render(own, cloze, &deck.name, deck_settings.subdecks));
             deck
         }));
         diagnostics.extend(parsed.diagnostics);

@@ -33,10 +33,17 @@ impl Listed {
         Listed { card, fields: None, cards: Vec::new(), note }
     }
 
-    /// Renders the note's cards (if kept) as notes of `notetype` in deck `deck`.
-    pub fn render(&mut self, notetype: &Notetype, deck: &str, subdecks: bool) {
+    /// Renders the note's cards (if kept) in deck `deck`, as notes of `own` (the deck's note
+    /// type) or, for a cloze card in a deck of another type, of `cloze`.
+    pub fn render(&mut self, own: Option<&Notetype>, cloze: Option<&Notetype>, deck: &str, subdecks: bool) {
         let Some(note) = self.note.take() else { return };
-        self.cards = rendered_cards(&note, notetype, deck, subdecks);
+        let notetype = match note.kind() {
+            crate::model::NoteKind::Own => own,
+            crate::model::NoteKind::Cloze => cloze,
+        };
+        if let Some(notetype) = notetype {
+            self.cards = rendered_cards(&note, notetype, deck, subdecks);
+        }
         self.fields = Some(note.fields().map(str::to_string).collect());
     }
 }

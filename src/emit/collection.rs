@@ -27,6 +27,9 @@ pub struct CollectionInput<'a> {
     pub deck: &'a dyn DeckNotes,
     pub notetype: &'a Notetype,
     pub notetype_entry: &'a NotetypeEntry,
+    /// The note type of the deck's cloze cards ([`crate::model::NoteKind::Cloze`]) and its
+    /// entry, when it has some: the package holds both note types.
+    pub cloze: Option<(&'a Notetype, &'a NotetypeEntry)>,
     /// The deck's description (`ankideck.toml`), "" for none.
     pub description: &'a str,
     /// With `subdecks = true`, each card's subdeck; `None`: every card in the deck.
@@ -104,7 +107,7 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
     let col_root = table.finish(&mut db)?;
 
     let deck = input.deck;
-    let mid = input.notetype.id.0;
+    let mids = input.mids();
     let did = deck.entry().id.0;
     let sorted_by = |key: &dyn Fn(usize) -> i64| -> Vec<u32> {
         let mut keyed: Vec<(i64, u32)> = (0..deck.len()).map(|i| (key(i), i as u32)).collect();
@@ -132,7 +135,7 @@ pub fn write_to<W: std::io::Write>(out: W, input: &CollectionInput<'_>) -> Resul
             &[
                 Val::Null,
                 Val::Text(guid),
-                Val::Int(mid),
+                Val::Int(mids[usize::from(note.kind().index())]),
                 Val::Int(ids.mtime),
                 Val::Int(-1),
                 Val::Text(&row.tags),
@@ -366,6 +369,13 @@ struct ColRow {
     tags: String,
 }
 
+impl CollectionInput<'_> {
+    /// The note type id of a note, by its kind's index ([`crate::model::NoteKind::index`]).
+    fn mids(&self) -> [i64; 2] {
+        [self.notetype.id.0, self.cloze.map_or(self.notetype.id.0, |(nt, _)| nt.id.0)]
+    }
+}
+
 impl ColRow {
     fn of(input: &CollectionInput<'_>) -> ColRow {
         let mtime = newest_mtime(input);
@@ -374,6 +384,9 @@ impl ColRow {
         let mut models = Map::new();
         models
             .insert(input.notetype.id.0.to_string(), input.notetype.to_schema11(input.notetype_entry.mtime));
+        if let Some((cloze, entry)) = input.cloze {
+            models.insert(cloze.id.0.to_string(), cloze.to_schema11(entry.mtime));
+        }
         let next_pos = input.deck.len() + 1;
         ColRow {
             crt,
@@ -417,7 +430,8 @@ fn write_with_sqlite(path: &Path, input: &CollectionInput<'_>) -> Result<(), Emi
 fn newest_mtime(input: &CollectionInput<'_>) -> i64 {
     let deck = input.deck;
     let notes = (0..deck.len()).map(|i| deck.ids(i).mtime).max().unwrap_or(0);
-    notes.max(input.notetype_entry.mtime).max(deck.entry().mtime)
+    let cloze = input.cloze.map_or(0, |(_, entry)| entry.mtime);
+    notes.max(input.notetype_entry.mtime).max(cloze).max(deck.entry().mtime)
 }
 
 #[cfg(test)]
@@ -439,7 +453,7 @@ fn insert_notes_and_cards(
     let mut card_stmt = tx.prepare(
         "INSERT INTO cards VALUES (?1, ?2, ?3, ?4, ?5, -1, 0, 0, ?6, 0, 0, 0, 0, 0, 0, 0, 0, '{}')",
     )?;
-    let mid = input.notetype.id.0;
+    let mids = input.mids();
     let deck = input.deck;
     let did = deck.entry().id.0;
     let mut failed = None;
@@ -449,7 +463,7 @@ fn insert_notes_and_cards(
         note_stmt.execute(params![
             ids.note_id.0,
             guid,
-            mid,
+            mids[usize::from(note.kind().index())],
             ids.mtime,
             row.tags,
             note.flds(),
@@ -563,7 +577,14 @@ mod tests {
         notetype: &'a Notetype,
         entry: &'a crate::lock::NotetypeEntry,
     ) -> CollectionInput<'a> {
-        CollectionInput { deck, notetype, notetype_entry: entry, description: "", subdecks: None }
+        CollectionInput {
+            deck,
+            notetype,
+            notetype_entry: entry,
+            cloze: None,
+            description: "",
+            subdecks: None,
+        }
     }
 
     fn identified(notes: Vec<Note>, old: &[crate::lock::NoteEntry]) -> IdentifiedDeck<'static> {
@@ -736,6 +757,7 @@ mod tests {
                 deck: &deck,
                 notetype: &notetype,
                 notetype_entry: &entry,
+                cloze: None,
                 description: "About",
                 subdecks: Some(&subdecks),
             };

@@ -12,7 +12,7 @@ use crate::ids::{self, CardIds, NoteId};
 use crate::lock::NoteEntry;
 #[cfg(test)]
 use crate::model::Deck;
-use crate::notetype::Notetype;
+use crate::notetype::NoteTypes;
 use rayon::prelude::*;
 
 /// One deck of a build, as matching sees it: its notes' keys, their sketches, its own old
@@ -158,8 +158,9 @@ pub enum CardShape<'a> {
     /// Every note the same cards: this many, one per template (for a note type of one
     /// template, whose card 1 Anki always makes).
     Every(usize),
-    /// Each note the cards Anki makes for its fields (`Notetype::card_ords`).
-    PerNote(&'a Notetype),
+    /// Each note the cards Anki makes for its fields as a note of its note type
+    /// (`Notetype::card_ords`).
+    PerNote(NoteTypes<'a>),
 }
 
 /// The old entries a deck's notes took: its own, then those it took from other decks, numbered
@@ -360,6 +361,7 @@ impl Snapshot {
                     .notes
                     .note_with(i, |n| {
                         crate::model::Note::from_flds(n.flds().to_string(), n.tags_text().to_string(), n.line)
+                            .with_kind(n.kind())
                     })
                     .expect("in memory");
                 let (_, note_id, card_ids, mtime, change) = deck.identity(i);

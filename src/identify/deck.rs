@@ -14,8 +14,8 @@ use super::{
 };
 use crate::ids::{self, CardIds, NoteId};
 use crate::lock::{DeckEntry, NoteEntry};
-use crate::model::{Deck, Note, NoteStore, NoteView, SideFields};
-use crate::notetype::Notetype;
+use crate::model::{Deck, Note, NoteKind, NoteStore, NoteView, SideFields};
+use crate::notetype::NoteTypes;
 use crate::spill::BATCH;
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -41,6 +41,8 @@ pub struct ReadDeck {
     pub sides: SideFields,
     /// The notes whose guid the source pins, in note order.
     pub pinned: Vec<Pin>,
+    /// How many notes are cloze cards of a deck of another note type ([`NoteKind::Cloze`]).
+    pub cloze: usize,
     pub notes: Box<dyn NoteStore>,
 }
 
@@ -61,6 +63,7 @@ impl ReadDeck {
             tags,
             sides,
             pinned: pins_of(deck.notes.iter()),
+            cloze: deck.notes.iter().filter(|n| n.kind() == NoteKind::Cloze).count(),
             notes: Box::new(deck.notes),
         }
     }
@@ -125,19 +128,21 @@ impl NoteText for DeckText<'_> {
         {
             return Ok(guid);
         }
-        self.deck.notes.note_with(index, |note| {
-            let (question, answer) = note.sides(self.deck.sides);
-            ids::note_guid_value(&self.deck.key, question, answer, occurrence)
-        })
+        self.deck
+            .notes
+            .note_with(index, |note| super::guid_value(&self.deck.key, note, self.deck.sides, occurrence))
     }
 
-    fn card_ords(&self, count: usize, notetype: &Notetype) -> io::Result<Vec<Vec<u16>>> {
+    fn card_ords(&self, count: usize, types: NoteTypes<'_>) -> io::Result<Vec<Vec<u16>>> {
         let indices: Vec<usize> = (0..count).collect();
         let mut ords = Vec::with_capacity(count);
         // In batches: a deck on disk need not be in memory at once.
         for batch in indices.chunks(BATCH) {
             let batch = self.deck.notes.read_with(batch, |notes| {
-                notes.par_iter().map(|note| super::card_ords_of(note, notetype)).collect::<Vec<_>>()
+                notes
+                    .par_iter()
+                    .map(|note| super::card_ords_of(note, types.of(note.kind())))
+                    .collect::<Vec<_>>()
             })?;
             ords.extend(batch);
         }
@@ -161,6 +166,8 @@ pub struct IdentifiedDeck<'a> {
     pub sides: SideFields,
     /// The notes whose guid the source pins, in note order ([`Assigned::Pinned`] indexes it).
     pub pinned: Vec<Pin>,
+    /// How many notes are cloze cards of a deck of another note type ([`NoteKind::Cloze`]).
+    pub cloze: usize,
     pub notes: Box<dyn NoteStore>,
     /// The lock entries the notes were matched against (their guids, sketches and previews are
     /// carried over). [`identify`] leaves it empty for the caller, whose entries these are, to
@@ -199,6 +206,7 @@ pub fn identify(mut deck: ReadDeck, assignment: Assignment, cx: Context<'_>) -> 
         tags: deck.tags,
         sides: deck.sides,
         pinned: deck.pinned,
+        cloze: deck.cloze,
         notes: deck.notes,
         old_notes: Cow::Borrowed(&[]),
         adopted,
@@ -264,7 +272,8 @@ impl IdentifiedDeck<'_> {
         let mut buf = [0u8; 11];
         let sketch = sketch.unwrap_or_else(|| super::sides_of(note, self.sides));
         let preview = preview.map_or_else(|| super::preview_of(note, self.sides), str::to_string);
-        key.entry(self.guid(index, &mut buf).to_string(), (note_id, card_ids, mtime), sketch, preview)
+        let guid = self.guid(index, &mut buf).to_string();
+        key.entry((guid, note.kind()), (note_id, card_ids, mtime), sketch, preview)
     }
 
     /// Hands every lock entry, in source order, to `f`, a batch at a time (the entries of a batch

@@ -31,7 +31,13 @@ pub struct Sketched {
 impl Sketched {
     pub fn of<S: AsRef<str>>(note: &Note<S>, sides: SideFields) -> Sketched {
         let (question, answer) = note.sides(sides);
-        Sketched { sides: Sides::of(question, answer), old: old_form(question, answer).map(Box::new) }
+        // A note of another kind than its deck's was never built by the versions that escaped
+        // quotes: it has no old form.
+        let old = match note.kind() {
+            crate::model::NoteKind::Own => old_form(question, answer).map(Box::new),
+            _ => None,
+        };
+        Sketched { sides: super::sides_of(note, sides), old }
     }
 }
 

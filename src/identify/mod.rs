@@ -18,8 +18,8 @@ use crate::ids::{self, CardId, CardIds, NoteId};
 use crate::lock::{DeckEntry, NoteEntry, NotetypeEntry};
 #[cfg(test)]
 use crate::model::Deck;
-use crate::model::{Note, SideFields};
-use crate::notetype::Notetype;
+use crate::model::{Note, NoteKind, SideFields};
+use crate::notetype::{NoteTypes, Notetype};
 pub use across::{Assigned, Assignment, CardShape, DeckMatch, Matched, Olds, ToMatch, assign, match_decks};
 #[cfg(test)]
 pub use across::{Snapshot, identified_together, identify_alone, identify_together, try_identify_together};
@@ -175,18 +175,23 @@ pub struct NoteKey {
 }
 
 impl NoteKey {
-    /// The key of `note`, whose note type's sides are `sides`.
+    /// The key of `note`, whose note type's sides are `sides`. A note of another kind than its
+    /// deck's ([`NoteKind`]) has its sides hashed with a seed of its kind: it matches no lock
+    /// entry of a note of the deck's own type (nor one of those, it), so a card that gained or
+    /// lost a cloze deletion is a new note (Anki would skip it as "conflicting" under the old
+    /// note's guid). Its lock entry holds these hashes, which is how the lock knows its kind.
     pub fn of<S: AsRef<str>>(note: &Note<S>, sides: SideFields) -> NoteKey {
         let (question, answer) = note.sides(sides);
-        NoteKey { front: hash(question), back: hash(answer), content: content_hash(note) }
+        let kind = note.kind();
+        NoteKey { front: hash_of(question, kind), back: hash_of(answer, kind), content: content_hash(note) }
     }
 
-    /// The lock entry of a note with this key: its guid, its note id, card ids and `mod`, the
-    /// sketches of its sides and its preview. Every lock entry is made here (from a deck in
-    /// memory, on disk, or a package).
+    /// The lock entry of a note of kind `kind` with this key: its guid, its note id, card ids
+    /// and `mod`, the sketches of its sides and its preview. Every lock entry is made here (from
+    /// a deck in memory, on disk, or a package).
     pub fn entry(
         &self,
-        guid: String,
+        (guid, kind): (String, NoteKind),
         (note_id, card_ids, mtime): (NoteId, CardIds, i64),
         sketch: Sides,
         preview: String,
@@ -202,6 +207,7 @@ impl NoteKey {
             front_sketch: sketch.front,
             back_sketch: sketch.back,
             preview,
+            kind,
         }
     }
 }
@@ -220,8 +226,9 @@ pub trait NoteText: Sketches {
     type Error: Send;
     /// The guid value ([`ids::note_guid_value`]) of note `index` for the n-th occurrence of its key.
     fn guid(&self, index: usize, occurrence: usize) -> Result<u64, Self::Error>;
-    /// The card ordinals Anki makes for each of the first `count` notes, as `notetype`'s.
-    fn card_ords(&self, count: usize, notetype: &Notetype) -> Result<Vec<Vec<u16>>, Self::Error>;
+    /// The card ordinals Anki makes for each of the first `count` notes, as notes of their note
+    /// type of `types`.
+    fn card_ords(&self, count: usize, types: NoteTypes<'_>) -> Result<Vec<Vec<u16>>, Self::Error>;
 }
 
 /// The card ordinals Anki makes for `note` as a note of `notetype`.
@@ -273,9 +280,13 @@ pub fn identity_of<'a>(
 pub fn deck_entry(old: Option<&DeckEntry>, name: &str, now_secs: i64) -> DeckEntry {
     match old {
         Some(old) if old.name == name => old.clone(),
-        _ => {
-            DeckEntry { id: ids::deck_id_for(name), mtime: now_secs, name: name.to_string(), notetype: None }
-        }
+        _ => DeckEntry {
+            id: ids::deck_id_for(name),
+            mtime: now_secs,
+            name: name.to_string(),
+            notetype: None,
+            cloze_cards: None,
+        },
     }
 }
 
@@ -287,6 +298,33 @@ pub fn removed(own: &[NoteEntry], taken: &[bool]) -> Vec<NoteEntry> {
 /// The hash of a field's HTML.
 pub fn hash(field: &str) -> u64 {
     xxh3_64(field.as_bytes())
+}
+
+/// The seed a note of another kind than its deck's has its sides hashed and sketched with
+/// ([`NoteKey::of`], [`sides_of`]).
+const KIND_SEED: u64 = 0x616e_6b69_6465_636b;
+
+/// The hash of a side of a note of kind `kind` ([`hash`] for the deck's own).
+pub fn hash_of(field: &str, kind: NoteKind) -> u64 {
+    match kind {
+        NoteKind::Own => hash(field),
+        other => xxhash_rust::xxh3::xxh3_64_with_seed(field.as_bytes(), KIND_SEED + u64::from(other.index())),
+    }
+}
+
+/// The guid value ([`ids::note_guid_value`]) of a new note of deck `deck_key`, for the n-th
+/// occurrence of its sides (another one for a note of another kind than its deck's).
+pub fn guid_value<S: AsRef<str>>(
+    deck_key: &str,
+    note: &Note<S>,
+    sides: SideFields,
+    occurrence: usize,
+) -> u64 {
+    let (question, answer) = note.sides(sides);
+    match note.kind() {
+        NoteKind::Own => ids::note_guid_value(deck_key, question, answer, occurrence),
+        NoteKind::Cloze => ids::cloze_note_guid_value(deck_key, question, answer, occurrence),
+    }
 }
 
 /// The hash of everything an Anki update of the note writes: fields and tags.
@@ -306,7 +344,11 @@ pub fn content_hash<S: AsRef<str>>(note: &Note<S>) -> u64 {
 /// both builds, which is all a comparison needs.
 pub fn sides_of<S: AsRef<str>>(note: &Note<S>, sides: SideFields) -> Sides {
     let (question, answer) = note.sides(sides);
-    Sides::of(question, answer)
+    match note.kind() {
+        NoteKind::Own => Sides::of(question, answer),
+        // Seeded as its hashes are ([`NoteKey::of`]): no similarity with a note of another kind.
+        other => Sides::seeded(question, answer, KIND_SEED + u64::from(other.index())),
+    }
 }
 
 /// The preview of a note ([`preview`] of its question side).

@@ -24,6 +24,12 @@ impl Sides {
         Sides { front: Sketch::of(front), back: Sketch::of_k(&[back], K_BACK) }
     }
 
+    /// The sketches of a front and a back whose words are hashed with `seed`: they share no
+    /// value with [`Sides::of`]'s but by chance (see [`crate::identify::sides_of`]).
+    pub fn seeded(front: &str, back: &str, seed: u64) -> Sides {
+        Sides { front: Sketch::of_seeded(&[front], K, seed), back: Sketch::of_seeded(&[back], K_BACK, seed) }
+    }
+
     /// The estimated similarity of two fronts' sketches.
     pub fn fronts(a: &Sketch, b: &Sketch) -> f64 {
         a.similarity_k(b, K)

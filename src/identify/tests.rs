@@ -239,7 +239,7 @@ impl NoteText for Unreadable {
         if occurrence == 1 { Ok(42) } else { Err("cannot read") }
     }
 
-    fn card_ords(&self, _: usize, _: &Notetype) -> Result<Vec<Vec<u16>>, Self::Error> {
+    fn card_ords(&self, _: usize, _: crate::notetype::NoteTypes<'_>) -> Result<Vec<Vec<u16>>, Self::Error> {
         Err("cannot read")
     }
 }
@@ -257,4 +257,33 @@ fn unreadable_text_fails_assignment_instead_of_retrying() {
         assign(deck_match, 0, &[&[]], &Unreadable, (&mut ids, CardShape::Every(1)), &mut guids).err(),
         Some("cannot read")
     );
+}
+
+#[test]
+fn a_note_of_the_other_kind_matches_no_entry_of_its_old_kind_by_any_stage() {
+    use crate::model::NoteKind;
+    let first = v1();
+    let cloze = |n: Note| n.with_kind(NoteKind::Cloze);
+    // The same text (stage 1), the same front (2), the same back and a similar front (3), both
+    // sides lightly edited (4): as a note of the other kind, each is a new note.
+    let edited = format!("{} too", A.0);
+    let again = run(
+        vec![
+            cloze(note(A.0, A.1, 2)),
+            cloze(note(B.0, "another back entirely", 5)),
+            cloze(note(&edited, A.1, 8)),
+            cloze(note(&format!("{} x", C.0), &format!("{} y", C.1), 9)),
+        ],
+        &first.lock_entries(),
+        2_000,
+    );
+    assert!(again.notes.iter().all(|n| n.change == Change::New), "{:?}", again.notes);
+    assert_eq!(again.removed.len(), 3);
+    let old_guids: HashSet<&String> = first.notes.iter().map(|n| &n.guid).collect();
+    assert!(again.notes.iter().all(|n| !old_guids.contains(&n.guid)), "no guid of the plain notes");
+    // Among notes of its own kind, a cloze card matches as any card does.
+    let cloze_first = run(vec![cloze(note(A.0, A.1, 2))], &[], 1_000);
+    let cloze_again = run(vec![cloze(note(&edited, A.1, 2))], &cloze_first.lock_entries(), 2_000);
+    assert_eq!(cloze_again.notes[0].change, Change::Updated);
+    assert_eq!(cloze_again.notes[0].guid, cloze_first.notes[0].guid);
 }

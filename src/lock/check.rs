@@ -132,6 +132,11 @@ pub(super) fn diagnose(
             continue;
         }
         let cols: Vec<&str> = line.split('\t').collect();
+        // Since version 3, a note of another note type than its deck's has one more: `cloze`.
+        let most = match version >= 3 && cols.last() == Some(&"cloze") {
+            true => NOTE_COLUMNS + 1,
+            false => most,
+        };
         let problem = match cols[0] {
             "end" => continue,
             "deck" if parse_deck(&cols).is_none() => {
@@ -498,7 +503,7 @@ fn parse_side(side: &str) -> Option<(u32, Option<super::DeckEntry>, Vec<super::N
                 }
             }
             "note" => {
-                let this = if cols.len() == NOTE_COLUMNS { 3 } else { 2 };
+                let this = if cols.len() == NOTE_COLUMNS || cols.last() == Some(&"cloze") { 3 } else { 2 };
                 // Version 4's note lines are version 3's.
                 if (*version.get_or_insert(this)).min(3) != this {
                     return None;

@@ -145,6 +145,7 @@ mod tests {
                 mtime: 5,
                 name: "E".into(),
                 notetype: Some(crate::ids::NotetypeId(7)),
+                cloze_cards: None,
             },
         );
         lock.notes.insert("e".into(), vec![other]);
@@ -250,6 +251,7 @@ mod tests {
                 mtime: 5,
                 name: "E".into(),
                 notetype: Some(crate::ids::NotetypeId(7)),
+                cloze_cards: None,
             },
         );
         lock.notes.insert("e".into(), vec![one, two]);

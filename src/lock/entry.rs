@@ -3,6 +3,7 @@
 //! and read once per note of every deck a build touches.
 
 use crate::ids::{CardIds, DeckId, NoteId, NotetypeId};
+use crate::model::NoteKind;
 use crate::notetype::Schema;
 use crate::sketch::Sketch;
 use std::fmt::Write as _;
@@ -28,6 +29,10 @@ pub struct DeckEntry {
     /// The note type its notes were built with; `None` when read from a lock before version 4
     /// (one note type for every deck then).
     pub notetype: Option<NotetypeId>,
+    /// The note type of its cloze cards (the built-in `cloze`), when its own is not cloze and it
+    /// has some. Its note lines do not say which notes they are: their hashes and sketches are
+    /// seeded by their kind ([`crate::identify::NoteKey::of`]), so no other note matches them.
+    pub cloze_cards: Option<NotetypeId>,
 }
 
 /// A note's identity and what is needed to match it against the next build.
@@ -53,16 +58,24 @@ pub struct NoteEntry {
     pub back_sketch: Sketch,
     /// The start of the front as text, to name removed cards.
     pub preview: String,
+    /// Which of its deck's note types it is of: its own, or (a cloze card of a deck of another
+    /// note type) the one its deck line names after `+`.
+    pub kind: NoteKind,
 }
 
 /// A deck's lock line (`key_text` is the escaped deck key).
 /// Since version 4 it ends with the deck's note type id (`-` if unknown: a deck kept from an
-/// older lock).
+/// older lock), followed by `+` and the id of its cloze cards' note type when it has some
+/// (`1732999311601+1732999311605`; a deck without keeps the line it had).
 pub(super) fn push_deck_line(line: &mut String, key_text: &str, deck: &DeckEntry) {
     let _ = write!(line, "deck\t{key_text}\t{}\t{}\t{}\t", deck.id.0, deck.mtime, escape(&deck.name));
     match deck.notetype {
         Some(id) => push_int(line, id.0),
         None => line.push('-'),
+    }
+    if let Some(id) = deck.cloze_cards {
+        line.push('+');
+        push_int(line, id.0);
     }
     line.push('\n');
 }
@@ -84,7 +97,8 @@ pub(super) fn push_notetype_lines(line: &mut String, nt: &NotetypeEntry) {
 }
 
 /// A note's lock line (`key_text` is the escaped deck key): key, guid, note id, card ids by
-/// ordinal (`1001,1002`), mod, the content, front and back hashes, the two sketches, preview.
+/// ordinal (`1001,1002`), mod, the content, front and back hashes, the two sketches, preview,
+/// and for a note of another note type than its deck's, a last column saying which (`cloze`).
 /// No source line number: a line changes only when its note does. Pushed by hand rather than
 /// with `writeln!`: this runs once per note.
 pub(super) fn push_note_line(line: &mut String, key_text: &str, n: &NoteEntry) {
@@ -106,6 +120,9 @@ pub(super) fn push_note_line(line: &mut String, key_text: &str, n: &NoteEntry) {
     n.back_sketch.push_hex(line);
     line.push('\t');
     push_escaped(line, &n.preview);
+    if n.kind == NoteKind::Cloze {
+        line.push_str("\tcloze");
+    }
     line.push('\n');
 }
 
@@ -179,21 +196,28 @@ pub(super) fn push_schema_line(
     Some(())
 }
 
-/// A `deck` line: five columns before version 4, six since (the note type id, or `-`).
+/// A `deck` line: five columns before version 4, six since (the note type id, or `-`, and
+/// `+` the note type id of its cloze cards if it has some).
 pub(super) fn parse_deck(cols: &[&str]) -> Option<(String, DeckEntry)> {
-    let (key, id, mtime, name, notetype) = match cols {
-        [_, key, id, mtime, name] => (key, id, mtime, name, None),
-        [_, key, id, mtime, name, "-"] => (key, id, mtime, name, None),
-        [_, key, id, mtime, name, notetype] => {
-            (key, id, mtime, name, Some(NotetypeId(notetype.parse().ok()?)))
-        }
+    let (key, id, mtime, name, types) = match cols {
+        [_, key, id, mtime, name] => (key, id, mtime, name, "-"),
+        [_, key, id, mtime, name, types] => (key, id, mtime, name, *types),
         _ => return None,
+    };
+    let (own, cloze_cards) = match types.split_once('+') {
+        Some((own, cloze)) => (own, Some(NotetypeId(cloze.parse().ok()?))),
+        None => (types, None),
+    };
+    let notetype = match own {
+        "-" => None,
+        own => Some(NotetypeId(own.parse().ok()?)),
     };
     let entry = DeckEntry {
         id: DeckId(id.parse().ok()?),
         mtime: mtime.parse().ok()?,
         name: unescape(name),
         notetype,
+        cloze_cards,
     };
     Some((unescape(key), entry))
 }
@@ -207,12 +231,17 @@ pub(super) fn parse_note<'a>(cols: &[&'a str], version: u32) -> Option<(&'a str,
     if version < 3 {
         return super::upgrade::parse_old_note(cols);
     }
+    let (cols, kind) = match cols {
+        [cols @ .., "cloze"] if cols.len() == NOTE_COLUMNS => (cols, NoteKind::Cloze),
+        cols => (cols, NoteKind::Own),
+    };
     let [_, key, guid, nid, cids, mtime, content, front, back, front_sketch, back_sketch, preview] = cols
     else {
         return None;
     };
     let fields = NoteFields { guid, nid, cids, mtime, content, front, back, preview };
-    Some((key, fields.entry(front_sketch.parse().ok()?, back_sketch.parse().ok()?)?))
+    let entry = fields.entry(front_sketch.parse().ok()?, back_sketch.parse().ok()?)?;
+    Some((key, NoteEntry { kind, ..entry }))
 }
 
 /// The text columns of a note line that every version has.
@@ -243,6 +272,7 @@ impl NoteFields<'_> {
             front_sketch,
             back_sketch,
             preview: unescape(self.preview),
+            kind: NoteKind::Own,
         })
     }
 }

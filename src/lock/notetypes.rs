@@ -29,9 +29,18 @@ impl Lock {
     /// line is kept: it may be that deck's.
     pub fn prune_notetypes(&mut self) {
         let used: Option<BTreeSet<i64>> = self.deck_notetypes().map(|(_, id)| id.map(|id| id.0)).collect();
-        if let Some(used) = used {
+        if let Some(mut used) = used {
+            used.extend(self.cloze_card_types().map(|id| id.0));
             self.notetypes.retain(|id, _| used.contains(id));
         }
+    }
+
+    /// The note types of the decks' cloze cards (a deck line's id after `+`), parsed or kept.
+    pub fn cloze_card_types(&self) -> impl Iterator<Item = NotetypeId> + '_ {
+        let parsed = self.decks.values().filter_map(|deck| deck.cloze_cards);
+        let kept = (self.kept.iter().filter(|(key, _)| !self.decks.contains_key(*key)))
+            .filter_map(|(_, text)| parse_deck_line(text.lines().next()?)?.cloze_cards);
+        parsed.chain(kept)
     }
 }
 
@@ -73,7 +82,13 @@ mod tests {
         lock.decks.get_mut("d\tx").unwrap().notetype = Some(basic.id);
         lock.decks.insert(
             "e".into(),
-            DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(cloze.id) },
+            DeckEntry {
+                id: DeckId(10),
+                mtime: 5,
+                name: "E".into(),
+                notetype: Some(cloze.id),
+                cloze_cards: None,
+            },
         );
         let text = lock.to_text().unwrap();
         let field = basic.fields[1].id;
@@ -93,6 +108,32 @@ mod tests {
         assert_eq!(section_notetype(raw.decks["e"].text), Some(cloze.id));
     }
 
+    /// A deck with cloze cards names their note type after its own (`basic+cloze`): it reads
+    /// back, from parsed and from kept sections, and its line keeps the cloze type in the head.
+    #[test]
+    fn a_deck_with_cloze_cards_names_their_note_type_and_keeps_its_line() {
+        let (basic, cloze) =
+            (Notetype::builtin("basic", None).unwrap(), Notetype::builtin("cloze", None).unwrap());
+        let mut lock = sample();
+        lock.notetypes = [(basic.id.0, entry(&basic)), (cloze.id.0, entry(&cloze))].into();
+        let deck = lock.decks.get_mut("d\tx").unwrap();
+        (deck.notetype, deck.cloze_cards) = (Some(basic.id), Some(cloze.id));
+        lock.prune_notetypes();
+        assert_eq!(lock.notetypes.len(), 2, "the cloze cards' type is used");
+        let text = lock.to_text().unwrap();
+        assert!(text.contains(&format!("\t{}+{}\n", basic.id.0, cloze.id.0)), "{text}");
+        let read = Lock::parse(Path::new("l"), &text).unwrap();
+        assert_eq!(read, lock);
+        let raw = RawSections::of(&text);
+        let kept = parse_deck_line(raw.decks["d\tx"].text.lines().next().unwrap()).unwrap();
+        assert_eq!((kept.notetype, kept.cloze_cards), (Some(basic.id), Some(cloze.id)));
+        // Without cloze cards, the line is as before and the cloze type goes.
+        lock.decks.get_mut("d\tx").unwrap().cloze_cards = None;
+        lock.prune_notetypes();
+        assert_eq!(lock.notetypes.keys().copied().collect::<Vec<_>>(), [basic.id.0]);
+        assert!(lock.to_text().unwrap().contains(&format!("\t{}\n", basic.id.0)));
+    }
+
     /// A deck that keeps its old entries (its package could not be written) gets its old note
     /// type's line back.
     #[test]
@@ -106,7 +147,13 @@ mod tests {
         new.decks.get_mut("d\tx").unwrap().notetype = Some(basic.id);
         new.decks.insert(
             "e".into(),
-            DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(cloze.id) },
+            DeckEntry {
+                id: DeckId(10),
+                mtime: 5,
+                name: "E".into(),
+                notetype: Some(cloze.id),
+                cloze_cards: None,
+            },
         );
         new.restore_notetypes(&old);
         assert_eq!(new.notetypes.len(), 2);

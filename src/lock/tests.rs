@@ -10,8 +10,10 @@ pub(super) fn sample() -> Lock {
         7,
         NotetypeEntry { id: NotetypeId(7), mtime: 100, hash: 0xabc, name: "NT".into(), schema: None },
     );
-    lock.decks
-        .insert("d\tx".into(), DeckEntry { id: DeckId(9), mtime: 100, name: "D".into(), notetype: None });
+    lock.decks.insert(
+        "d\tx".into(),
+        DeckEntry { id: DeckId(9), mtime: 100, name: "D".into(), notetype: None, cloze_cards: None },
+    );
     lock.notes.entry("d\tx".into()).or_default().push(NoteEntry {
         guid: "g#,1".into(),
         note_id: NoteId(1000),
@@ -23,6 +25,7 @@ pub(super) fn sample() -> Lock {
         front_sketch: Sketch::of("a b c"),
         back_sketch: Sketch::of("d e"),
         preview: "front \\ with\ttab".into(),
+        kind: Default::default(),
     });
     lock
 }
@@ -72,7 +75,13 @@ fn detached_sections_parse_from_the_file_as_from_the_text() {
     // A deck without notes: its section is its deck line.
     lock.decks.insert(
         "empty".into(),
-        DeckEntry { id: DeckId(11), mtime: 100, name: "E".into(), notetype: Some(NotetypeId(7)) },
+        DeckEntry {
+            id: DeckId(11),
+            mtime: 100,
+            name: "E".into(),
+            notetype: Some(NotetypeId(7)),
+            cloze_cards: None,
+        },
     );
     let text = lock.to_text().unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -116,6 +125,33 @@ fn a_two_card_entry_round_trips() {
     // The kept section's ids count as well.
     let kept = Lock::parse_selected(Path::new("l"), &RawSections::of(&text), |_| false).unwrap();
     assert_eq!(kept.kept_guids_and_max_id(), (vec!["g#,1"], 1002));
+}
+
+#[test]
+fn a_cloze_card_of_a_deck_of_another_type_says_so_on_its_line_and_reads_back() {
+    let mut lock = sample();
+    let plain = lock.notes["d\tx"][0].clone();
+    let cloze = NoteEntry {
+        guid: "c1".into(),
+        note_id: crate::ids::NoteId(2000),
+        card_ids: CardIds::parse("2001,2002").unwrap(),
+        kind: crate::model::NoteKind::Cloze,
+        ..plain.clone()
+    };
+    lock.notes.get_mut("d\tx").unwrap().push(cloze);
+    let text = lock.to_text().unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("note\t")).collect();
+    assert!(!lines[0].ends_with("\tcloze") && lines[1].ends_with("\tcloze"), "{text}");
+    assert_eq!(lines[1].split('\t').count(), 13);
+    // Parsed whole, checked as a section, and kept and parsed again: the same entries.
+    assert_eq!(Lock::parse(Path::new("l"), &text).unwrap(), lock);
+    let raw = RawSections::of(&text);
+    let parsed = Lock::parse_selected(Path::new("l"), &raw, |_| true).unwrap();
+    assert_eq!(parsed.notes, lock.notes);
+    // A plain note whose preview is the word `cloze` is no cloze card.
+    let mut odd = sample();
+    odd.notes.get_mut("d\tx").unwrap()[0].preview = "cloze".into();
+    assert_eq!(Lock::parse(Path::new("l"), &odd.to_text().unwrap()).unwrap(), odd);
 }
 
 #[test]
@@ -179,7 +215,13 @@ fn raw_sections_equal_the_canonical_deck_sections() {
     let mut lock = sample();
     lock.decks.insert(
         "e".into(),
-        DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(NotetypeId(7)) },
+        DeckEntry {
+            id: DeckId(10),
+            mtime: 5,
+            name: "E".into(),
+            notetype: Some(NotetypeId(7)),
+            cloze_cards: None,
+        },
     );
     let text = lock.to_text().unwrap();
     let raw = RawSections::of(&text);
@@ -201,7 +243,13 @@ fn a_deck_split_in_two_places_makes_the_lock_parse_whole() {
     let mut lock = sample();
     lock.decks.insert(
         "e".into(),
-        DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(NotetypeId(7)) },
+        DeckEntry {
+            id: DeckId(10),
+            mtime: 5,
+            name: "E".into(),
+            notetype: Some(NotetypeId(7)),
+            cloze_cards: None,
+        },
     );
     let text = lock.to_text().unwrap();
     // Move the deck line of `d\tx` to the end, after deck `e`.
@@ -233,7 +281,13 @@ fn every_section_ends_with_its_count_and_checksum() {
     let mut lock = sample();
     lock.decks.insert(
         "e".into(),
-        DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(NotetypeId(7)) },
+        DeckEntry {
+            id: DeckId(10),
+            mtime: 5,
+            name: "E".into(),
+            notetype: Some(NotetypeId(7)),
+            cloze_cards: None,
+        },
     );
     let text = lock.to_text().unwrap();
     let section = lock.deck_section("d\tx");
@@ -265,7 +319,13 @@ fn a_damaged_section_is_written_back_as_it_was() {
     let mut lock = sample();
     lock.decks.insert(
         "e".into(),
-        DeckEntry { id: DeckId(10), mtime: 5, name: "E".into(), notetype: Some(NotetypeId(7)) },
+        DeckEntry {
+            id: DeckId(10),
+            mtime: 5,
+            name: "E".into(),
+            notetype: Some(NotetypeId(7)),
+            cloze_cards: None,
+        },
     );
     let text = lock.to_text().unwrap();
     let edited = text.replace("\tg#,1\t", "\tg#,2\t");

@@ -178,12 +178,15 @@ impl Resolver {
             return Err(problems);
         }
         let flds = refs::rewrite(text, &refs, |i| names[i].clone());
-        Ok(Some(Note::from_parts(
-            flds,
-            note.tags_text().to_string(),
-            note.pinned().map(str::to_string),
-            note.line,
-        )))
+        Ok(Some(
+            Note::from_parts(
+                flds,
+                note.tags_text().to_string(),
+                note.pinned().map(str::to_string),
+                note.line,
+            )
+            .with_kind(note.kind()),
+        ))
     }
 
     /// The packed name of the file `reference` names, relative to `dir`.

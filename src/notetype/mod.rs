@@ -86,6 +86,31 @@ pub enum NotetypeKind {
     Cloze,
 }
 
+/// The note types of one deck's notes, by [`crate::model::NoteKind`]: the deck's own, and the
+/// built-in `cloze` of its cloze cards when its own is not cloze.
+#[derive(Debug, Clone, Copy)]
+pub struct NoteTypes<'a> {
+    pub own: &'a Notetype,
+    pub cloze: Option<&'a Notetype>,
+}
+
+impl<'a> NoteTypes<'a> {
+    /// A deck whose notes are all of its own note type.
+    pub fn only(own: &'a Notetype) -> NoteTypes<'a> {
+        NoteTypes { own, cloze: None }
+    }
+
+    /// The note type of a note of kind `kind`.
+    pub fn of(&self, kind: crate::model::NoteKind) -> &'a Notetype {
+        match kind {
+            crate::model::NoteKind::Own => self.own,
+            // A deck has cloze cards only when its own type is not cloze, and then the build
+            // gives it the built-in cloze.
+            crate::model::NoteKind::Cloze => self.cloze.unwrap_or(self.own),
+        }
+    }
+}
+
 /// A note type as ankideck defines it; `mod` comes from the lock file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notetype {

@@ -23,7 +23,7 @@ mod header;
 use super::{Parsed, SourceDeck, section_tag};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::html;
-use crate::model::Note;
+use crate::model::{Note, NoteKind};
 use header::{
     Column, columns_of_claims, columns_of_labels, import_option_warnings, is_label, labels_of, read_meta,
 };
@@ -46,6 +46,10 @@ pub struct Layout {
     /// Every note type a `#notetype:` may name, as (name in Anki, name in the settings): the
     /// built-in ones under ankideck's and stock Anki's names.
     pub known: Vec<(String, String)>,
+    /// The fields of the built-in `cloze` when the deck's note type is not cloze: a row whose
+    /// notetype column names it (`Cloze`, as Anki exports it, or `cloze`) is a cloze card of
+    /// the deck ([`NoteKind::Cloze`]), its field columns that note type's fields in order.
+    pub cloze: Option<Vec<String>>,
 }
 
 impl Layout {
@@ -56,6 +60,15 @@ impl Layout {
         name == self.anki_name
             || name.eq_ignore_ascii_case(&self.setting)
             || self.known.iter().any(|(anki, setting)| anki == name && *setting == self.setting)
+    }
+
+    /// Whether `name` (a notetype column's cell) names the built-in `cloze` of a deck whose
+    /// own note type is not cloze.
+    fn names_cloze_cards(&self, name: &str) -> bool {
+        let name = name.trim();
+        self.cloze.is_some()
+            && (name.eq_ignore_ascii_case("cloze")
+                || self.known.iter().any(|(anki, setting)| anki == name && setting == "cloze"))
     }
 
     /// The error for a note type that is not the deck's, saying what to set.
@@ -330,7 +343,16 @@ fn row(
         );
         return Ok(0);
     }
-    let mut fields = vec![String::new(); layout.fields.len()];
+    // A row of the deck's cloze cards is read into the built-in cloze's fields.
+    let kind = match columns.iter().position(|c| *c == Column::Notetype) {
+        Some(at) if layout.names_cloze_cards(&cells[at]) => NoteKind::Cloze,
+        _ => NoteKind::Own,
+    };
+    let (field_names, notetype_name) = match (kind, &layout.cloze) {
+        (NoteKind::Cloze, Some(cloze)) => (cloze, "cloze"),
+        _ => (&layout.fields, layout.setting.as_str()),
+    };
+    let mut fields = vec![String::new(); field_names.len()];
     let (mut section, mut tags, mut guid) = ("", "", "");
     for (cell, column) in cells.iter().zip(columns) {
         match column {
@@ -346,8 +368,8 @@ fn row(
                         format!(
                             "the row has a field {}, and the note type `{}` has {}",
                             at + 1,
-                            layout.setting,
-                            layout.fields.len()
+                            notetype_name,
+                            field_names.len()
                         ),
                     )
                     .with_hint("set the deck's note type to the one the notes were exported with"),
@@ -357,7 +379,7 @@ fn row(
             Column::Section => section = cell,
             Column::Tags => tags = cell,
             Column::Guid => guid = cell.trim(),
-            Column::Notetype if !layout.names_ours(cell) => {
+            Column::Notetype if kind == NoteKind::Own && !layout.names_ours(cell) => {
                 diagnostics.push(layout.wrong_notetype(file, line, cell));
                 return Ok(0);
             }
@@ -369,7 +391,7 @@ fn row(
         true => std::borrow::Cow::Owned(html::decode_entities(section)),
         false => std::borrow::Cow::Borrowed(section),
     };
-    if let Some(at) = layout.fields.iter().position(|f| f == "Section")
+    if let Some(at) = field_names.iter().position(|f| f == "Section")
         && !section.is_empty()
     {
         fields[at].clear();
@@ -393,8 +415,8 @@ fn row(
     }
     if fields[0].trim().is_empty() {
         diagnostics.push(
-            Diagnostic::new(Code::E022, file, line, format!("the note has no `{}`", layout.fields[0]))
-                .with_hint(format!("fill in its `{}` cell, or remove the row", layout.fields[0])),
+            Diagnostic::new(Code::E022, file, line, format!("the note has no `{}`", field_names[0]))
+                .with_hint(format!("fill in its `{}` cell, or remove the row", field_names[0])),
         );
         return Ok(0);
     }
@@ -404,7 +426,7 @@ fn row(
         .chain(layout.tags.iter().cloned())
         .collect();
     let tags = crate::settings::merge_tags(all);
-    let note = Note::new(&fields, &tags, line);
+    let note = Note::new(&fields, &tags, line).with_kind(kind);
     sink(match guid.is_empty() {
         true => note,
         false => note.with_pinned(guid.to_string()),

@@ -21,6 +21,8 @@ fn layout(setting: &str, anki_name: &str, fields: &[&str]) -> Layout {
             ("Basic".into(), "basic".into()),
             ("Cloze".into(), "cloze".into()),
         ],
+        // As the build makes it: a deck of another note type than cloze reads cloze rows.
+        cloze: (setting != "cloze").then(|| ["Text", "Back Extra", "Section"].map(String::from).to_vec()),
     }
 }
 
@@ -197,14 +199,45 @@ fn a_file_of_another_note_type_is_e023_saying_what_to_set() {
     // The same file in a cloze deck reads.
     let cloze = layout("cloze", "ankideck Cloze", &["Text", "Back Extra", "Section"]);
     assert_eq!(read_as("mixed.tsv", text, &cloze).0.len(), 1);
-    // A notetype column naming another type, row by row.
-    let text = "#separator:tab\n#notetype column:1\nBasic\ta\tb\nCloze\t{{c1::a}}\t\n";
+    // A notetype column naming another type than the deck's or cloze, row by row.
+    let text = "#separator:tab\n#notetype column:1\nBasic\ta\tb\nBasic (type in the answer)\ta\tb\n";
     let (notes, diagnostics) = read_as("mixed.tsv", text, &basic());
     assert_eq!(notes.len(), 1);
     assert_eq!(
         said(&diagnostics),
-        [(4, Code::E023, "the notes are of note type `Cloze`, and this deck's note type is `basic`")]
+        [(
+            4,
+            Code::E023,
+            "the notes are of note type `Basic (type in the answer)`, and this deck's note type is `basic`"
+        )]
     );
+}
+
+#[test]
+fn a_notetype_column_naming_cloze_makes_cloze_cards_of_a_deck_of_another_type() {
+    // Anki's export of Basic and Cloze notes: guid, note type, the fields (padded), tags.
+    let text = "#separator:tab\n#html:true\n#guid column:1\n#notetype column:2\n#tags column:5\n\
+                G1\tBasic\ta\tb\tt1\nG2\tCloze\t{{c1::x}} y\textra\tt2\nG3\tankideck Cloze\t{{c2::z}}\t\t\n";
+    let (notes, diagnostics) = read_as("mixed.tsv", text, &basic());
+    assert!(diagnostics.is_empty(), "{:?}", said(&diagnostics));
+    let kinds: Vec<NoteKind> = notes.iter().map(|n| n.kind()).collect();
+    assert_eq!(kinds, [NoteKind::Own, NoteKind::Cloze, NoteKind::Cloze]);
+    assert_eq!(notes[1].flds(), "{{c1::x}} y\x1fextra\x1f");
+    assert_eq!((notes[1].pinned(), notes[1].tags_text()), (Some("G2"), "t2"));
+    // A deck of a type of four fields reads a cloze row into the cloze's three.
+    let four = layout(
+        "optional-reversed",
+        "ankideck Optional Reversed",
+        &["Front", "Back", "Add Reverse", "Section"],
+    );
+    let text4 = text.replace("\tBasic\t", "\toptional-reversed\t");
+    let (notes, _) = read_as("mixed.tsv", &text4, &four);
+    assert_eq!((notes[0].flds(), notes[1].flds()), ("a\x1fb\x1f\x1f", "{{c1::x}} y\x1fextra\x1f"));
+    // In a cloze deck, a `Cloze` row is of the deck's own type, and `Basic` is another.
+    let cloze = layout("cloze", "ankideck Cloze", &["Text", "Back Extra", "Section"]);
+    let (notes, diagnostics) = read_as("mixed.tsv", text, &cloze);
+    assert!(notes.iter().all(|n| n.kind() == NoteKind::Own), "{notes:?}");
+    assert_eq!(said(&diagnostics).iter().map(|d| d.1).collect::<Vec<_>>(), [Code::E023]);
 }
 
 #[test]

@@ -134,17 +134,29 @@ fn read_blocks<C: Send>(
     Ok((Parsed { deck, diagnostics }, hasher.digest128()))
 }
 
-/// W014 for each card holding a cloze deletion in a deck whose note type is not cloze.
-pub fn cloze_outside_cloze_decks(file: &Path, line: u32) -> Diagnostic {
-    Diagnostic::new(
-        Code::W014,
-        file,
-        line,
-        "a cloze deletion `{{c…::…}}` in a deck whose note type is not cloze: it shows as written",
-    )
-    .with_hint(
-        "set `notetype = \"cloze\"` for the deck in ankideck.toml (a deck has one note type: put cloze cards in a deck of their own)",
-    )
+/// W014 for a card holding a cloze deletion that is built as a plain card (the deck's note type
+/// is not cloze): one whose answer holds a deletion and whose question none (a cloze note hides
+/// the deletions of its question, `Text`), or, read without the build's rules (`in_question`),
+/// any. The deletion shows as written.
+pub fn cloze_outside_cloze_decks(file: &Path, line: u32, in_question: bool) -> Diagnostic {
+    match in_question {
+        true => Diagnostic::new(
+            Code::W014,
+            file,
+            line,
+            "a cloze deletion `{{c…::…}}` in a deck whose note type is not cloze: it shows as written",
+        )
+        .with_hint("set `notetype = \"cloze\"` for the deck in ankideck.toml"),
+        false => Diagnostic::new(
+            Code::W014,
+            file,
+            line,
+            "a cloze deletion `{{c…::…}}` in the answer of a card whose question has none: it shows as written",
+        )
+        .with_hint(
+            "a card is a cloze note when its question holds a deletion: move the `{{c1::…}}` into the question (after `Q:`)",
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -332,13 +332,22 @@ impl<'f> Reader<'f> {
     pub(super) fn take_cards<C: Send>(&mut self, map: &(impl Fn(CardText<'_>) -> C + Sync)) -> Vec<C> {
         let ended = std::mem::take(&mut self.ended);
         // A pinned id used twice is E012, found with the project's other pins by the build.
+        // A question with a deletion makes the card a cloze note in any deck (the build's
+        // mapping does); a deletion in the answer alone shows as written.
         if !self.rules.one_line_cloze {
+            let rules = self.rules;
             let cloze = |card: &&RawCard| {
-                has_cloze(&card.question) || card.answer.as_ref().is_some_and(|(_, a)| has_cloze(a))
+                let cloze_card = rules.cloze_cards && has_cloze(&card.question);
+                !cloze_card
+                    && (has_cloze(&card.question) || card.answer.as_ref().is_some_and(|(_, a)| has_cloze(a)))
             };
             let file = self.file;
-            self.cloze
-                .extend(ended.iter().filter(cloze).map(|card| cloze_outside_cloze_decks(file, card.line)));
+            self.cloze.extend(
+                ended
+                    .iter()
+                    .filter(cloze)
+                    .map(|card| cloze_outside_cloze_decks(file, card.line, has_cloze(&card.question))),
+            );
         }
         self.rendered += ended.len();
         ended
@@ -411,16 +420,21 @@ fn check_card(file: &Path, card: &RawCard, rules: Rules) -> Option<Diagnostic> {
         );
     }
     let has_answer = card.answer.as_ref().is_some_and(|(_, a)| !a.trim().is_empty());
-    if !has_answer && !rules.one_line_cloze {
+    // A cloze card needs no answer, in a deck of any note type (its deletions are its answer).
+    let cloze_card = rules.cloze_cards && has_cloze(&card.question);
+    if !has_answer && !rules.one_line_cloze && !cloze_card {
         let message = match card.answer {
             None => "a card with no `A:` line: it has no answer",
             Some(_) => "a card with an empty answer",
         };
         let hint = match has_cloze(&card.question) {
+            // Read without the build's rules (no cloze cards outside cloze decks).
             true => {
                 "write its answer after a line `A:`; for a card whose cloze deletions are its answer, set `notetype = \"cloze\"` for the deck in ankideck.toml"
             }
-            false => "write its answer after a line `A:`",
+            false => {
+                "write its answer after a line `A:`; or mark what to hide in the question as `{{c1::…}}`: a cloze card needs no answer"
+            }
         };
         return Some(Diagnostic::new(Code::E015, file, card.line, message).with_hint(hint));
     }

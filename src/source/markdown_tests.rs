@@ -47,7 +47,7 @@ fn codes(parsed: &Parsed<Note>) -> Vec<(Code, u32)> {
     parsed.diagnostics.iter().map(|d| (d.code, d.line)).collect()
 }
 
-const CLOZE: Rules = Rules { one_line_cloze: true };
+const CLOZE: Rules = Rules { one_line_cloze: true, cloze_cards: false };
 
 #[test]
 fn title_sections_and_cards_are_read_with_each_side_rendered() {

@@ -50,6 +50,10 @@ pub struct SourceCard {
     /// The guid the card pins (Markdown `<!-- id: … -->`). In JSON only when it pins one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A cloze card of a deck whose note type is not cloze: a note of the built-in cloze. In
+    /// JSON only when it is one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cloze: bool,
 }
 
 impl SourceCard {
@@ -124,6 +128,9 @@ pub struct Rules {
     /// The deck is a cloze deck: a card of one line holding a cloze deletion is a card with an
     /// empty back (`Back Extra`), not an error: the deletion is its question and its answer.
     pub one_line_cloze: bool,
+    /// A card whose question holds a cloze deletion is a cloze note whatever the deck's note
+    /// type (the build's mapping makes it one): it needs no answer, as in a cloze deck.
+    pub cloze_cards: bool,
 }
 
 /// Parses one file's bytes in the given format.
@@ -228,6 +235,7 @@ impl CardText<'_> {
             reverse: self.reverse.is_some(),
             tags: self.markup.map_or_else(Vec::new, |m| m.tags.iter().map(|t| t.to_string()).collect()),
             id: self.markup.and_then(|m| m.pinned).map(str::to_string),
+            cloze: false,
         }
     }
 }

@@ -478,10 +478,11 @@ fn next_heading_start(text: &str, from: usize, rules: Rules) -> Option<usize> {
     None
 }
 
-/// Whether a line alone under its heading is a card by `rules`: in a cloze deck, a line holding
-/// a cloze deletion that makes a card (`{{c1::…}}`, not `{{c0::…}}`).
+/// Whether a line alone under its heading is a card by `rules`: in a cloze deck (or one whose
+/// cloze cards are cloze notes), a line holding a cloze deletion that makes a card (`{{c1::…}}`,
+/// not `{{c0::…}}`).
 fn is_one_line_card(text: &str, rules: Rules) -> bool {
-    rules.one_line_cloze && {
+    (rules.one_line_cloze || rules.cloze_cards) && {
         let mut numbers = Vec::new();
         crate::notetype::add_cloze_numbers(text, &mut numbers);
         !numbers.is_empty()
@@ -783,6 +784,7 @@ fn cloze_without_back<'b, 'a>(body: &'b [Numbered<'a>], rules: Rules) -> Option<
 /// E006 at `line`; `next` is the heading after the card, which may be its answer in capitals.
 fn one_line(file: &Path, line: u32, next: Option<&str>, rules: Rules) -> Diagnostic {
     let mut hint = String::from("put the answer on its own line, after the line that ends the question");
+    // Said in a cloze deck only: in another, a one-line cloze card is rarely what was meant.
     if rules.one_line_cloze {
         hint.push_str(
             ", or mark a cloze deletion in it (`{{c1::…}}`): a cloze card of one line needs no back",

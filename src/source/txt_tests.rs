@@ -74,6 +74,7 @@ fn card(line: u32, section: &str, front: &[&str], back: &[&str]) -> SourceCard {
         reverse: false,
         tags: Vec::new(),
         id: None,
+        cloze: false,
     }
 }
 
@@ -857,7 +858,7 @@ fn streamed_reading_matches_whole_file_reading() {
             let at = next(bytes.len() as u64) as usize;
             bytes[at] = 0xff;
         }
-        for rules in [Rules::default(), Rules { one_line_cloze: true }] {
+        for rules in [Rules::default(), Rules { one_line_cloze: true, cloze_cards: false }] {
             let whole = parse_with(Path::new(FILE), &bytes, rules, |card| card.to_card());
             for block in [1, 2, 3, 4, 5, 7, 11, 17, 30, 100, 4096] {
                 assert_streams_alike(&bytes, block, rules, &whole);
@@ -1262,7 +1263,7 @@ fn in_json_a_card_says_reverse_only_when_it_asks_for_the_reverse_card() {
 
 // Rule 5 in a cloze deck: a card of one line holding a cloze deletion has an empty back.
 
-const CLOZE: Rules = Rules { one_line_cloze: true };
+const CLOZE: Rules = Rules { one_line_cloze: true, cloze_cards: false };
 
 #[test]
 fn in_a_cloze_deck_a_card_of_one_line_with_a_deletion_is_a_card_with_an_empty_back() {

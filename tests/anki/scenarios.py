@@ -24,7 +24,7 @@ saves the same cards in another syntax of each format; scenario 16 pins ids, whi
 Markdown and tables can write, and 21 takes them out again: their `.txt` runs are skipped,
 with the reason printed; scenario 17 sorts a deck's cards the other way round and renames a
 section; scenario 18 edits a cloze deck (`notetype = "cloze"`, a table's columns `Text`,
-`Back Extra`); scenario 19 edits answers of several lines; scenario 20 converts a deck to
+`Back Extra`); scenario 22 edits a deck of plain and cloze cards; scenario 19 edits answers of several lines; scenario 20 converts a deck to
 another format. Each format runs twice: as a small deck is built (in memory) and with
 `--stream-above 0` (every deck built from disk).
 
@@ -889,6 +889,35 @@ def scenario_cloze_edits(report: Report, binary: Path, work: Path) -> None:
                                                       len(col.get_note(nids["c0"]).card_ids()), 2))
 
 
+def scenario_mixed_deck_edits(report: Report, binary: Path, work: Path) -> None:
+    """22. A deck of the default note type with plain cards and cloze cards (a deletion in the
+    question: in .txt and .md decks these are notes of the built-in cloze; a table with a plain
+    header row has one note type, so there they are plain cards): a plain card's answer is
+    edited, a cloze card gains a second deletion, another's Back Extra is reworded. Each is
+    updated in place, nothing is duplicated, histories are kept."""
+    v1 = [Card("p0", "RIVERS", "What is the longest river of Veltia?", "The Orvane, about 1000 km long."),
+          Card("p1", "RIVERS", "What is the capital of Dorland?", "Brask, on the Dorfjord."),
+          *[Card(f"z{i}", "CAPITALS", f"{{{{c1::{city}}}}} is the capital city of {country}.",
+                 f"It lies on the river {river}.") for i, (country, city, river) in enumerate(_CAPITALS[:3])]]
+    v2 = list(v1)
+    v2[0] = Card("p0", "RIVERS", v1[0].front, "The Orvane, about 1006 km long.")
+    country = _CAPITALS[0][0]
+    v2[2] = Card("z0", "CAPITALS", v1[2].front.replace(f"of {country}.", f"of {{{{c2::{country}}}}}."), v1[2].back)
+    v2[3] = Card("z1", "CAPITALS", v1[3].front, v1[3].back.replace(".", ", to the sea."))
+
+    def after(col, nids) -> None:
+        kinds = {k: col.get_note(nid).note_type()["name"] for k, nid in nids.items()}
+        cloze = FORMAT in ("txt", "md")
+        report.equal("22 mixed deck edits: each note's note type", kinds,
+                     {k: "ankideck Cloze" if cloze and k.startswith("z") else "ankideck Flashcard" for k in kinds})
+        if cloze:
+            report.equal("22 mixed deck edits: the cloze note with a new deletion has 2 cards",
+                         len(col.get_note(nids["z0"]).card_ids()), 2)
+
+    run_scenario(report, binary, work, "22 mixed deck edits",
+                 {"mixed": ("MIXED", v1)}, {"mixed": ("MIXED", v2)}, updated=3, after=after)
+
+
 def scenario_multiline_answers(report: Report, binary: Path, work: Path) -> None:
     """19. Answers of several lines (a line break kept on the card: lines of a text deck, one
     Markdown paragraph, a quoted CSV cell): one answer gets a line more, one a line less, one a
@@ -976,6 +1005,7 @@ SCENARIOS = [
     ("19 answers of several lines edited", scenario_multiline_answers),
     ("20 deck converted to another format", scenario_converted),
     ("21 pins removed, one card edited", scenario_pins_removed),
+    ("22 mixed deck edits", scenario_mixed_deck_edits),
     ("tmp leftovers of a killed build", check_leftover_temp_files),
 ]
 
