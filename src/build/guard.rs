@@ -17,6 +17,8 @@ pub(crate) struct BuildGuard {
     /// Whether `out/` was created to hold the guard (it is removed again if nothing else was
     /// written into it).
     created_out: bool,
+    /// Whether the guard file was made to take the guard (`--plan` removes it again).
+    created_file: bool,
 }
 
 impl BuildGuard {
@@ -25,6 +27,7 @@ impl BuildGuard {
     pub(crate) fn acquire(out: &Path, waiting: &dyn Fn(&Path)) -> std::io::Result<BuildGuard> {
         let path = out.join(GUARD_FILE);
         let created_out = !out.is_dir();
+        let created_file = !path.is_file();
         let mut told = false;
         loop {
             std::fs::create_dir_all(out)?;
@@ -43,7 +46,7 @@ impl BuildGuard {
             // The build that held it may have removed the file (and `out/`) before letting it
             // go: a lock on a removed file guards nothing, so take the one now at the path.
             if is_same_file(&file, &path) {
-                return Ok(BuildGuard { file, path, created_out });
+                return Ok(BuildGuard { file, path, created_out, created_file });
             }
         }
     }
@@ -61,6 +64,23 @@ impl BuildGuard {
         if self.created_out && only_holds_the_guard(out) {
             // Removed while still held: a waiting build notices and takes a new one.
             let _ = std::fs::remove_file(&self.path);
+            let _ = std::fs::remove_dir(out);
+        }
+        drop(self.file);
+    }
+}
+
+impl BuildGuard {
+    /// Lets the guard go, leaving `out/` as it was found (`build --plan` writes nothing): the
+    /// guard file is removed if it was made to take the guard, and `out/` if it was made and
+    /// is empty again.
+    pub(crate) fn release_as_found(self) {
+        let out = durable::parent_of(&self.path);
+        if self.created_file {
+            // Removed while still held: a waiting build notices and takes a new one.
+            let _ = std::fs::remove_file(&self.path);
+        }
+        if self.created_out {
             let _ = std::fs::remove_dir(out);
         }
         drop(self.file);

@@ -289,6 +289,7 @@ impl Run<'_> {
                     continue;
                 }
             };
+            let blank_cards = assignment.gone_cards.iter().map(|(_, gone)| gone.len()).sum();
             for (i, gone) in &assignment.gone_cards {
                 let line = deck.notes.note_with(*i, |note| note.line);
                 let cards: Vec<String> = gone.iter().map(|ord| format!("card {}", ord + 1)).collect();
@@ -319,6 +320,7 @@ impl Run<'_> {
                 exchange,
                 kept_removed: false,
                 new_ids: old.new_ids,
+                blank_cards,
             });
         }
         // A file that could not be read or has errors may be a renamed deck whose new name has

@@ -37,6 +37,23 @@ pub(super) struct DeckTypes {
     by_key: HashMap<String, usize>,
     /// Decks switched between cloze and normal since the lock: their notes get new identities.
     fresh: HashSet<String>,
+    /// What each deck's note type change since the lock does in Anki, by deck key (for the
+    /// import plan).
+    changes: HashMap<String, TypeChange>,
+}
+
+/// A deck's note type changed since the lock, as Anki's import sees it (the facts behind W011
+/// and W012; [`super::plan`] counts the notes Anki skips for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeChange {
+    /// W011: the note type kept its id but not its schema: without "Merge note types" Anki adds
+    /// the package's note type as a copy and skips the notes it has as "conflicting"; between
+    /// cloze and normal (`kind_changed`) it cannot merge at all.
+    Schema { notetype: String, kind_changed: bool },
+    /// W012: the deck's notes were built with another note type: Anki skips the notes it has as
+    /// "conflicting"; between cloze and normal (`kind_changed`) the notes get new identities
+    /// instead, and the old ones stay in Anki under `from`.
+    Switched { from: String, to: String, kind_changed: bool },
 }
 
 impl DeckTypes {
@@ -65,7 +82,7 @@ impl DeckTypes {
         if types.is_empty() {
             types.push(load("")?);
         }
-        Ok(DeckTypes { types, entries: Vec::new(), by_key, fresh: HashSet::new() })
+        Ok(DeckTypes { types, entries: Vec::new(), by_key, fresh: HashSet::new(), changes: HashMap::new() })
     }
 
     fn index(&self, key: &str) -> usize {
@@ -92,6 +109,11 @@ impl DeckTypes {
         self.fresh.contains(key)
     }
 
+    /// How deck `key`'s note type changed since the lock, if it did.
+    pub fn change(&self, key: &str) -> Option<&TypeChange> {
+        self.changes.get(key)
+    }
+
     /// Gives each note type its entry as the lock's head has it (its `mod` moved forward if its
     /// definition changed), and compares each deck's note type with the one the lock says its
     /// notes were built with: what to warn about (W011, W012).
@@ -110,6 +132,7 @@ impl DeckTypes {
             files.iter().map(|f| (f.path.as_path(), crate::source::stem_of(&f.path))).collect();
         let found = review(raw, head, self, &files, settings_file);
         self.fresh = found.new_identities;
+        self.changes = found.changes;
         found.warnings
     }
 }
@@ -147,6 +170,8 @@ pub(super) struct Review {
     pub warnings: Vec<Diagnostic>,
     /// Decks switched between cloze and normal: their notes get new identities.
     pub new_identities: HashSet<String>,
+    /// Each deck's note type change, by deck key.
+    pub changes: HashMap<String, TypeChange>,
 }
 
 /// The note type the notes of a deck of the lock were built with: its deck line's, or for a
@@ -189,10 +214,12 @@ pub(super) fn review(
         let Some(old) = old_notetype(named, head, new.id) else { continue };
         if old == new.id {
             let schema = head.notetypes.get(&old.0).and_then(|e| e.schema.as_ref());
-            if let Some(change) = schema.and_then(|s| s.change_to(new))
-                && reported.insert(old.0)
-            {
-                review.warnings.push(schema_warning(settings_file, &change));
+            if let Some(change) = schema.and_then(|s| s.change_to(new)) {
+                let (notetype, kind_changed) = (change.notetype.clone(), change.kind_changed);
+                review.changes.insert(key.clone(), TypeChange::Schema { notetype, kind_changed });
+                if reported.insert(old.0) {
+                    review.warnings.push(schema_warning(settings_file, &change));
+                }
             }
             continue;
         }
@@ -209,6 +236,8 @@ pub(super) fn review(
         if kind_changed {
             review.new_identities.insert(key.clone());
         }
+        let (from, to) = (old_type.name.to_string(), new.name.clone());
+        review.changes.insert(key.clone(), TypeChange::Switched { from, to, kind_changed });
         review.warnings.push(warning);
     }
     review

@@ -299,7 +299,7 @@ pub(super) fn count(n: usize) -> String {
 }
 
 /// Names the cards of the last build that are gone, and how to find them in Anki.
-fn print_removed(built: &build::Built) {
+pub(super) fn print_removed(built: &build::Built) {
     if built.removed.is_empty() {
         return;
     }
@@ -340,7 +340,7 @@ fn print_removed_notes(built: &build::Built) {
 }
 
 /// Anki's browser search for these notes: `nid:1,2,3`.
-fn nid_search(ids: impl Iterator<Item = crate::ids::NoteId>) -> String {
+pub(super) fn nid_search(ids: impl Iterator<Item = crate::ids::NoteId>) -> String {
     let ids: Vec<String> = ids.map(|id| id.0.to_string()).collect();
     format!("nid:{}", ids.join(","))
 }
@@ -380,7 +380,7 @@ fn print_gone(gone: &build::stale::GoneDeck) {
 
 /// Names the cards whose note was in another Anki deck in the last build (from which deck to
 /// which), and how to move them: an import never moves an existing card to another deck.
-fn print_moved(built: &build::Built) {
+pub(super) fn print_moved(built: &build::Built) {
     if built.moved.is_empty() {
         return;
     }
