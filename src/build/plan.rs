@@ -13,7 +13,9 @@
 //!   newer `mod` exactly when its content changed, so updated is the build's updated;
 //! - one it has under another note type id is **conflicting** and skipped with its cards: a deck
 //!   switched to another note type (W012), or a note type whose fields or templates changed
-//!   (W011), which Anki adds as a copy with a new id unless "Merge note types" is ticked;
+//!   (W011), which Anki adds as a copy with a new id unless "Merge note types" is ticked (then
+//!   it merges the note types; merging fields rewrites the notes it has, marking them modified,
+//!   so each is a duplicate and an edit made in the same build does not arrive);
 //! - a card is added only if its note was imported and the note has no card of that template:
 //!   existing cards stay in their deck (moved cards), and a card a note no longer makes stays,
 //!   blank (a removed cloze deletion);
@@ -86,7 +88,13 @@ fn counts(built: &Built, change: Option<&TypeChange>) -> (Counts, Option<Counts>
         Some(TypeChange::Switched { kind_changed: false, .. }) => (skipped, None),
         // Anki cannot merge between cloze and normal: the import fails with the option.
         Some(TypeChange::Schema { kind_changed: true, .. }) => (skipped, None),
-        Some(TypeChange::Schema { kind_changed: false, .. }) => (skipped, Some(own)),
+        // Merging the fields rewrites every note Anki has of the note type, marking it modified
+        // (rslib `update_notes_for_changed_fields`): newer than the package's, so each is a
+        // duplicate and this build's edits of them do not arrive.
+        Some(TypeChange::Schema { kind_changed: false, fields_changed: true, .. }) => {
+            (skipped, Some(Counts { unchanged: built.updated + built.unchanged, updated: 0, ..own }))
+        }
+        Some(TypeChange::Schema { kind_changed: false, fields_changed: false, .. }) => (skipped, Some(own)),
     }
 }
 
@@ -221,11 +229,21 @@ mod tests {
     }
 
     #[test]
-    fn a_note_type_whose_fields_changed_makes_anki_skip_the_notes_it_has_unless_merged() {
-        let change = TypeChange::Schema { notetype: "vocab".into(), kind_changed: false };
+    fn a_note_type_whose_schema_changed_makes_anki_skip_the_notes_it_has_unless_merged() {
+        let change =
+            TypeChange::Schema { notetype: "vocab".into(), kind_changed: false, fields_changed: false };
         let (anki, merged) = counts(&built(2, 3, 5), Some(&change));
         assert_eq!(anki, Counts { new: 2, updated: 0, unchanged: 0, conflicting: 8 });
         assert_eq!(merged, Some(Counts { new: 2, updated: 3, unchanged: 5, conflicting: 0 }));
+    }
+
+    #[test]
+    fn merging_changed_fields_leaves_no_note_updated() {
+        let change =
+            TypeChange::Schema { notetype: "vocab".into(), kind_changed: false, fields_changed: true };
+        let (anki, merged) = counts(&built(2, 3, 5), Some(&change));
+        assert_eq!(anki, Counts { new: 2, updated: 0, unchanged: 0, conflicting: 8 });
+        assert_eq!(merged, Some(Counts { new: 2, updated: 0, unchanged: 8, conflicting: 0 }));
     }
 
     #[test]
@@ -237,7 +255,7 @@ mod tests {
         );
         let across = TypeChange::Switched { from: "a".into(), to: "b".into(), kind_changed: true };
         assert_eq!(counts(&built(4, 0, 0), Some(&across)).0, Counts { new: 4, ..Counts::default() });
-        let cloze = TypeChange::Schema { notetype: "c".into(), kind_changed: true };
+        let cloze = TypeChange::Schema { notetype: "c".into(), kind_changed: true, fields_changed: false };
         assert_eq!(
             counts(&built(0, 1, 1), Some(&cloze)),
             (Counts { conflicting: 2, ..Counts::default() }, None)

@@ -49,7 +49,9 @@ pub enum TypeChange {
     /// W011: the note type kept its id but not its schema: without "Merge note types" Anki adds
     /// the package's note type as a copy and skips the notes it has as "conflicting"; between
     /// cloze and normal (`kind_changed`) it cannot merge at all.
-    Schema { notetype: String, kind_changed: bool },
+    /// `fields_changed`: its fields were added, removed or reordered (not only its templates):
+    /// merging them rewrites every note Anki has of it, which marks them modified.
+    Schema { notetype: String, kind_changed: bool, fields_changed: bool },
     /// W012: the deck's notes were built with another note type: Anki skips the notes it has as
     /// "conflicting"; between cloze and normal (`kind_changed`) the notes get new identities
     /// instead, and the old ones stay in Anki under `from`.
@@ -216,7 +218,12 @@ pub(super) fn review(
             let schema = head.notetypes.get(&old.0).and_then(|e| e.schema.as_ref());
             if let Some(change) = schema.and_then(|s| s.change_to(new)) {
                 let (notetype, kind_changed) = (change.notetype.clone(), change.kind_changed);
-                review.changes.insert(key.clone(), TypeChange::Schema { notetype, kind_changed });
+                let fields = &change.fields;
+                let fields_changed =
+                    !fields.added.is_empty() || !fields.removed.is_empty() || fields.reordered;
+                review
+                    .changes
+                    .insert(key.clone(), TypeChange::Schema { notetype, kind_changed, fields_changed });
                 if reported.insert(old.0) {
                     review.warnings.push(schema_warning(settings_file, &change));
                 }

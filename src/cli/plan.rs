@@ -153,7 +153,8 @@ fn print_deck(plan: &DeckPlan) {
         count(a.unchanged)
     );
     if let Some(change) = &plan.notetype {
-        for line in notetype_lines(change, a.conflicting, plan.with_merge.as_ref(), plan.left_behind) {
+        let numbers = (b.updated, plan.left_behind);
+        for line in notetype_lines(change, a.conflicting, plan.with_merge.as_ref(), numbers) {
             eprintln!("    {line}");
         }
     }
@@ -173,25 +174,31 @@ fn notetype_lines(
     change: &TypeChange,
     conflicting: usize,
     merged: Option<&Counts>,
-    left_behind: usize,
+    (updated, left_behind): (usize, usize),
 ) -> Vec<String> {
     let skipped = plural(conflicting, "note");
     match change {
-        TypeChange::Schema { notetype, kind_changed: false } => {
+        TypeChange::Schema { notetype, kind_changed: false, fields_changed } => {
             let mut lines = vec![format!(
                 "note type `{notetype}` has other fields or templates than Anki's copy (W011): the import adds it as a copy and skips the {skipped} Anki has as conflicting"
             )];
             if let Some(m) = merged {
                 lines.push(format!(
-                    "tick \"Merge note types\" in the import dialog to update the note type and those notes instead: then {} new, {} updated, {} unchanged",
+                    "tick \"Merge note types\" in the import dialog to update the note type and keep those notes instead: then {} new, {} updated, {} unchanged",
                     count(m.new),
                     count(m.updated),
                     count(m.unchanged)
                 ));
             }
+            if *fields_changed && updated > 0 {
+                lines.push(format!(
+                    "merging the fields marks every note Anki has of `{notetype}` modified, so the {} this build changes keep their old text in Anki: build and import the field change first, then edit",
+                    plural(updated, "note")
+                ));
+            }
             lines
         }
-        TypeChange::Schema { notetype, kind_changed: true } => vec![format!(
+        TypeChange::Schema { notetype, kind_changed: true, .. } => vec![format!(
             "note type `{notetype}` changed between cloze and normal (W011): the import adds it as a copy and skips the {skipped} Anki has as conflicting; Anki cannot merge the two (give the changed note type another name)"
         )],
         TypeChange::Switched { from, to, kind_changed: false } => vec![format!(
@@ -285,9 +292,9 @@ fn deck_json(file: &str, plan: &DeckPlan) -> Value {
         .map(|m| json!({ "from": m.from, "to": m.to, "cards": m.cards, "search": nid_search(m.notes.iter().copied()) }))
         .collect();
     let notetype = plan.notetype.as_ref().map(|change| match change {
-        TypeChange::Schema { notetype, kind_changed } => {
-            json!({ "change": "schema", "notetype": notetype, "cloze_normal": kind_changed })
-        }
+        TypeChange::Schema { notetype, kind_changed, fields_changed } => json!({
+            "change": "schema", "notetype": notetype, "cloze_normal": kind_changed, "fields_changed": fields_changed,
+        }),
         TypeChange::Switched { from, to, kind_changed } => {
             json!({ "change": "switched", "from": from, "to": to, "cloze_normal": kind_changed })
         }

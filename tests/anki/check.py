@@ -813,6 +813,7 @@ def run_every_check(report: Report, binary: Path, work: Path, scenarios) -> None
     check_md.run(report, binary, work)
     __import__("check_csv").run(report, binary, work)
     __import__("check_assets").run(report, binary, work)
+    __import__("check_plan").run(report, binary, work)
     global EXTRA_BUILD_ARGS
     EXTRA_BUILD_ARGS = ["--stream-above", "0"]
     (work / "from-disk").mkdir()

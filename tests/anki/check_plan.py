@@ -101,3 +101,136 @@ def compare(report, tag: str, planned: dict, col: Collection, before: set[int], 
                  len(before - touched))
     report.equal(f"{tag}: the plan's moved cards = the cards Anki keeps in another deck", totals["moved_cards"],
                  moved_in_anki(col, packages))
+
+
+# ---------------------------------------------------------------- note type changes, blank cards
+
+E1, E2 = 1_700_000_000, 1_700_086_400
+
+
+class _Project:
+    """A project of one deck, `words`, built at fixed times."""
+
+    def __init__(self, report, binary: Path, root: Path, tag: str) -> None:
+        self.report, self.binary, self.root, self.tag = report, binary, root, tag
+        (root / "source-cards").mkdir(parents=True)
+
+    def write(self, deck: str, toml: str = "", files: dict[str, str] | None = None) -> None:
+        (self.root / "source-cards" / "words.txt").write_text(deck, encoding="utf-8")
+        (self.root / "ankideck.toml").write_text(toml, encoding="utf-8")
+        for name, text in (files or {}).items():
+            (self.root / "t").mkdir(exist_ok=True)
+            (self.root / "t" / name).write_text(text, encoding="utf-8")
+
+    def build(self, epoch: int) -> str:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ANKIDECK_") and k != "SOURCE_DATE_EPOCH"}
+        env["SOURCE_DATE_EPOCH"] = str(epoch)
+        proc = subprocess.run([str(self.binary), "build", "--out", "out"], cwd=self.root, env=env,
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{self.tag}: ankideck build exited {proc.returncode}:\n{proc.stderr}")
+        return proc.stderr
+
+    def package(self) -> Path:
+        return self.root / "out" / "words.apkg"
+
+
+def _rebuild(report, binary: Path, work: Path, tag: str, v1: tuple, v2: tuple, merge: bool = False):
+    """Build `v1` (deck, toml, files), import it into a fresh collection, write `v2`, plan, build
+    and import it (with "Merge note types" if `merge`); compare the plan with the import. Returns
+    the plan and the open collection (the caller closes it)."""
+    from check import ImportAnkiPackageOptions, ImportAnkiPackageRequest, import_apkg  # noqa: PLC0415
+
+    project = _Project(report, binary, work / tag.replace(" ", "-").replace(":", ""), tag)
+    project.write(*v1)
+    project.build(E1)
+    col = Collection(str(project.root.parent / f"{project.root.name}.anki2"))
+    import_apkg(col, project.package())
+    project.write(*v2)
+    planned = plan(report, binary, project.root, E2, (), tag)
+    printed = project.build(E2)
+    print("    build:\n" + "".join(f"      {line[:160]}\n" for line in printed.splitlines()[1:]), end="")
+    before = set(col.find_notes(""))
+    options = ImportAnkiPackageOptions(merge_notetypes=merge)
+    log = col.import_anki_package(ImportAnkiPackageRequest(package_path=str(project.package()), options=options)).log
+    if merge:
+        # With the option, Anki does what the plan says it would.
+        deck = planned["decks"][0]
+        got = {key: len(getattr(log, key)) for key in ("new", "updated", "duplicate", "conflicting")}
+        want = deck["merge_note_types"] or {}
+        report.equal(f"{tag}: with Merge note types, Anki's import log = the plan's", got,
+                     {"new": want.get("new"), "updated": want.get("updated"), "duplicate": want.get("unchanged"),
+                      "conflicting": want.get("conflicting")})
+    else:
+        compare(report, tag, planned, col, before, [log], [project.package()])
+    return planned, col
+
+
+def check_schema_change(report, binary: Path, work: Path) -> None:
+    """A custom note type's schema changed (W011), one note edited: Anki adds the note type as a
+    copy and skips both notes as conflicting, as planned; with Merge note types it does what the
+    plan says it would: a field added rewrites both notes in Anki (no update arrives), a template
+    added updates the edited one."""
+    from check import CUSTOM_FILES, CUSTOM_TOML, NOTETYPES_DECK  # noqa: PLC0415
+
+    changes = {
+        "a field added": (CUSTOM_TOML.replace('"Example", "Section"', '"Example", "Source", "Section"'), True),
+        "a template added": (CUSTOM_TOML.replace('back = "t/b2.html" }]', 'back = "t/b2.html" },\n'
+                                                 '             { name = "Both", front = "t/f3.html", back = "t/b2.html" }]'),
+                             False),
+    }
+    edited = NOTETYPES_DECK.replace("hello", "hello (informal)")
+    for name, (toml, fields_changed) in changes.items():
+        assert toml != CUSTOM_TOML
+        for merge in (False, True):
+            tag = f"plan: {name} to a note type{', merged' if merge else ''}"
+            files = {**CUSTOM_FILES, "f3.html": "{{Front}} ({{Section}})"}
+            planned, col = _rebuild(report, binary, work, tag, (NOTETYPES_DECK, CUSTOM_TOML, CUSTOM_FILES),
+                                    (edited, toml, files), merge)
+            col.close()
+            report.equal(f"{tag}: the plan says the note type changed", planned["decks"][0]["notetype_change"],
+                         {"change": "schema", "notetype": "vocab", "cloze_normal": False,
+                          "fields_changed": fields_changed})
+            report.equal(f"{tag}: the plan has 2 conflicting notes", planned["totals"]["conflicting"], 2)
+
+
+def check_switches(report, binary: Path, work: Path) -> None:
+    """A deck switched from basic to reversed (W012: the notes Anki has are conflicting) and from
+    cloze to basic (new identities: every note new, the old ones left in Anki, removed)."""
+    from check import NOTETYPES_DECK  # noqa: PLC0415
+
+    tag = "plan: basic switched to reversed"
+    planned, col = _rebuild(report, binary, work, tag, (NOTETYPES_DECK,),
+                            (NOTETYPES_DECK, '[defaults]\nnotetype = "reversed"\n'))
+    col.close()
+    report.equal(f"{tag}: 2 conflicting", planned["totals"]["conflicting"], 2)
+    cloze = "Capitals\n\nEUROPE\n{{c1::Paris}} is the capital of France.\n---\nOn the Seine.\n\n" \
+            "EUROPE\n{{c1::Rome}} is the capital of Italy.\n---\nOn the Tiber.\n"
+    tag = "plan: cloze switched to basic"
+    planned, col = _rebuild(report, binary, work, tag, (cloze, '[defaults]\nnotetype = "cloze"\n'), (cloze,))
+    col.close()
+    report.equal(f"{tag}: 2 new, 2 removed", (planned["totals"]["new"], planned["totals"]["removed"]), (2, 2))
+
+
+def check_blank_cards(report, binary: Path, work: Path) -> None:
+    """A cloze deletion removed: the note is updated and its card 2 stays, blank: the plan's blank
+    cards are the cards Anki's Empty Cards finds."""
+    toml = '[defaults]\nnotetype = "cloze"\n'
+    v1 = "Capitals\n\nEUROPE\n{{c1::Paris}} is the capital of {{c2::France}}.\n---\nOn the Seine.\n"
+    v2 = v1.replace("{{c2::France}}", "France")
+    tag = "plan: a cloze deletion removed"
+    planned, col = _rebuild(report, binary, work, tag, (v1, toml), (v2, toml))
+    try:
+        empty = sum(len(note.card_ids) for note in col.get_empty_cards().notes)
+        report.equal(f"{tag}: the plan's blank cards = Anki's Empty Cards", planned["totals"]["blank_cards"], empty)
+        report.equal(f"{tag}: 1 blank card", empty, 1)
+    finally:
+        col.close()
+
+
+def run(report, binary: Path, work: Path) -> None:
+    """The plan against Anki for note type changes and blank cards (the rebuild scenarios call
+    `plan` and `compare` themselves)."""
+    report.guard("plan: a note type's fields changed (W011)", check_schema_change, binary, work)
+    report.guard("plan: decks switched to another note type (W012)", check_switches, binary, work)
+    report.guard("plan: a cloze deletion removed (W010)", check_blank_cards, binary, work)
