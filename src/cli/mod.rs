@@ -154,7 +154,10 @@ pub struct BuildArgs {
     /// state is written. With `--locked`, it also fails when the lock would change.
     #[arg(long)]
     pub plan: bool,
-    /// With `--plan`: `text` on stderr, or `json` on stdout for scripts (docs/plan.md).
+    /// With `--plan`: `text` on stderr, or `json` on stdout for scripts.
+    ///
+    /// The JSON has a `decks` list (each with its `status`, `new`, `updated`, `unchanged`,
+    /// `conflicting`, `removed`, `moved` and `blank_cards`), `gone`, `totals` and `lock`.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text, requires = "plan")]
     pub format: OutputFormat,
     /// How the package is compressed.
