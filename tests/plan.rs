@@ -182,7 +182,7 @@ fn a_deck_file_deleted_leaves_its_notes_in_anki_with_their_search() {
     assert!(
         run.stderr.contains("  beta: its source file is gone; the build would drop it from ankideck.lock\n")
     );
-    assert!(run.stderr.contains("    and remove out/beta.apkg\n"), "{}", run.stderr);
+    assert!(run.stderr.contains("    the build would remove out/beta.apkg\n"), "{}", run.stderr);
     assert!(run.stderr.contains("    its 1 note stay in Anki (an import never deletes notes); to find them in Anki's browser, search: nid:"));
 }
 

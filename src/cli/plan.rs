@@ -88,14 +88,17 @@ pub(super) fn print_plan(
         }
     }
     for gone in plan.gone.iter().filter(|_| !verbosity.quiet()) {
-        eprintln!(
-            "  {}: its source file is gone; the build would drop it from {}",
-            gone.key,
-            opts.lock.display()
-        );
+        match report.forgotten.contains(&gone.key) {
+            true => {
+                let lock = opts.lock.display();
+                eprintln!("  {}: its source file is gone; the build would drop it from {lock}", gone.key)
+            }
+            // Another deck took its entries over: the file was renamed.
+            false => eprintln!("  {}: its deck file was renamed (its notes went with it)", gone.key),
+        }
         if !gone.removed_files.is_empty() {
             let files: Vec<String> = gone.removed_files.iter().map(|p| p.display().to_string()).collect();
-            eprintln!("    and remove {}", files.join(", "));
+            eprintln!("    the build would remove {}", files.join(", "));
         }
         if !gone.note_ids.is_empty() {
             eprintln!(
@@ -152,6 +155,9 @@ fn print_deck(plan: &DeckPlan) {
         count(a.updated),
         count(a.unchanged)
     );
+    if let Some(from) = &b.recovered_from {
+        eprintln!("    note identities carried over from {from}");
+    }
     if let Some(change) = &plan.notetype {
         let numbers = (b.updated, plan.left_behind);
         for line in notetype_lines(change, a.conflicting, plan.with_merge.as_ref(), numbers) {
