@@ -547,13 +547,7 @@ fn build_guarded(
         let refused = (old_lock_summary.as_ref().filter(|_| lock_changes))
             .map(|old| locked::changes(old, &new_sections, &identified.lock.notetypes, &identified.to_emit));
         let decks = run.plan_decks(&identified.to_emit, &old_lock, &old_sections, &mut identified.results);
-        let dropped: Vec<(&str, &[NoteEntry])> = files_gone
-            .iter()
-            .map(|key| {
-                let left = forgotten.contains(key).then(|| identified.gone_left.get(key)).flatten();
-                (key.as_str(), left.map_or(&[][..], Vec::as_slice))
-            })
-            .collect();
+        let dropped = dropped_decks(&files_gone, &forgotten, &identified.gone_left);
         let gone = plan::gone_decks(opts, &dropped, &identified.lock, &stems);
         drop(dropped);
         let Identified { results, .. } = identified;
@@ -596,13 +590,7 @@ fn build_guarded(
     // all taken). Those the new lock still holds (a deck file with errors may be one of them
     // renamed) keep their outputs.
     let gone_left = std::mem::take(&mut identified.gone_left);
-    let dropped: Vec<(&str, &[NoteEntry])> = files_gone
-        .iter()
-        .map(|key| {
-            let left = forgotten.contains(key).then(|| gone_left.get(key)).flatten();
-            (key.as_str(), left.map_or(&[][..], Vec::as_slice))
-        })
-        .collect();
+    let dropped = dropped_decks(&files_gone, &forgotten, &gone_left);
     let (lock, gone, journal_after) = run.emit_all(
         &mut identified,
         &old_lock,
@@ -634,6 +622,21 @@ fn build_guarded(
         journal_after,
         plan: None,
     })
+}
+
+/// The decks whose file is gone (`files_gone`), each with its entries no deck took over
+/// (`gone_left`) if the lock drops it (it is still `forgotten`), else none.
+fn dropped_decks<'a>(
+    files_gone: &'a [String],
+    forgotten: &[String],
+    gone_left: &'a std::collections::HashMap<String, Vec<NoteEntry>>,
+) -> Vec<(&'a str, &'a [NoteEntry])> {
+    (files_gone.iter())
+        .map(|key| {
+            let left = forgotten.contains(key).then(|| gone_left.get(key)).flatten();
+            (key.as_str(), left.map_or(&[][..], Vec::as_slice))
+        })
+        .collect()
 }
 
 /// What every phase of one build reads.
