@@ -247,3 +247,20 @@ fn format_needs_plan() {
     assert!(run.stderr.contains("--plan"), "{}", run.stderr);
     assert!(!project.exists("out"));
 }
+
+#[test]
+fn a_card_moved_to_a_deck_of_another_note_type_is_conflicting_and_keeps_its_one_card() {
+    let project = Project::empty();
+    project.write("ankideck.toml", "[decks.two]\nnotetype = \"reversed\"\n");
+    project.write_source("one.txt", "ONE\n\nWORDS\nhola\n---\nhello\n\nWORDS\nadios\n---\nbye\n");
+    project.write_source("two.txt", "TWO\n\nWORDS\ngato\n---\ncat\n");
+    project.build(T1, &[], 0);
+    project.write_source("one.txt", "ONE\n\nWORDS\nhola\n---\nhello\n");
+    project.write_source("two.txt", "TWO\n\nWORDS\ngato\n---\ncat\n\nWORDS\nadios\n---\nbye\n");
+    let run = plan(&project, T2, &["--format", "json"], 0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let two = &json["decks"][1];
+    assert_eq!((two["conflicting"].as_u64(), two["unchanged"].as_u64()), (Some(1), Some(1)), "{two:#}");
+    // Anki has the note's one `basic` card in ONE; the `reversed` card 2 is not added.
+    assert_eq!(two["moved"][0]["cards"], 1, "{two:#}");
+}

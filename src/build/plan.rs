@@ -12,7 +12,7 @@
 //!   the collection's, else a **duplicate** (the plan's "unchanged"): the build gives a note a
 //!   newer `mod` exactly when its content changed, so updated is the build's updated;
 //! - one it has under another note type id is **conflicting** and skipped with its cards: a deck
-//!   switched to another note type (W012), or a note type whose fields or templates changed
+//!   switched to another note type or a note moved from a deck of another type (W012), or a note type whose fields or templates changed
 //!   (W011), which Anki adds as a copy with a new id unless "Merge note types" is ticked (then
 //!   it merges the note types; merging fields rewrites the notes it has, marking them modified,
 //!   so each is a duplicate and an edit made in the same build does not arrive);
@@ -24,6 +24,7 @@
 use super::schema::TypeChange;
 use super::write::{Pending, summary};
 use super::{Built, DeckError, Outcome, Run, output_paths, output_stem, stale};
+use crate::identify::Change;
 use crate::lock::{Lock, NoteEntry};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -151,7 +152,19 @@ impl Run<'_> {
                 file,
                 &built.removed,
             );
-            let (anki, with_merge) = counts(&built, change.as_ref());
+            let (mut anki, with_merge) = counts(&built, change.as_ref());
+            // Notes moved here from a deck of another note type: Anki has them under that one.
+            // (A change of the deck's own note type makes every note conflicting already.)
+            if change.is_none() {
+                for &i in &pending.across_types {
+                    match pending.deck.identity(i).4 {
+                        Change::Updated => anki.updated -= 1,
+                        Change::Unchanged => anki.unchanged -= 1,
+                        Change::New => continue,
+                    }
+                    anki.conflicting += 1;
+                }
+            }
             plans.push(DeckPlan {
                 index: pending.index,
                 built,

@@ -40,6 +40,9 @@ pub(super) struct Pending<'a> {
     pub(super) new_ids: Option<NewIds>,
     /// The cards its notes no longer make (W010), which Anki keeps, blank.
     pub(super) blank_cards: usize,
+    /// Its notes that were built with another note type (moved from a deck of another type,
+    /// W012), by index: Anki skips them as conflicting.
+    pub(super) across_types: Vec<usize>,
 }
 
 /// Writes a deck's package (and CSV) to temporary files and flushes them; returns them with

@@ -234,3 +234,40 @@ def run(report, binary: Path, work: Path) -> None:
     report.guard("plan: a note type's fields changed (W011)", check_schema_change, binary, work)
     report.guard("plan: decks switched to another note type (W012)", check_switches, binary, work)
     report.guard("plan: a cloze deletion removed (W010)", check_blank_cards, binary, work)
+    report.guard("plan: cards moved across note types (W012)", check_moved_across_types, binary, work)
+
+
+def check_moved_across_types(report, binary: Path, work: Path) -> None:
+    """A card moved from a deck of one note type to a deck of another (W012 at the deck it moved
+    to): Anki has its note under the old type and skips it as conflicting, as planned; the other
+    way round too."""
+    from check import import_apkg  # noqa: PLC0415
+
+    one = "ONE\n\nWORDS\nhola\n---\nhello\n\nWORDS\nadios\n---\nbye\n"
+    two = "TWO\n\nWORDS\ngato\n---\ncat\n"
+    moved_one = "ONE\n\nWORDS\nhola\n---\nhello\n"
+    moved_two = two + "\nWORDS\nadios\n---\nbye\n"
+    for first, second in (("basic", "reversed"), ("reversed", "basic")):
+        tag = f"plan: a card moved from a {first} deck to a {second} deck"
+        root = work / tag.replace(" ", "-").replace(":", "")
+        project = _Project(report, binary, root, tag)
+        toml = f'[decks.one]\nnotetype = "{first}"\n\n[decks.two]\nnotetype = "{second}"\n'
+        (root / "ankideck.toml").write_text(toml, encoding="utf-8")
+        (root / "source-cards" / "one.txt").write_text(one, encoding="utf-8")
+        (root / "source-cards" / "two.txt").write_text(two, encoding="utf-8")
+        project.build(E1)
+        col = Collection(str(root.parent / f"{root.name}.anki2"))
+        try:
+            for stem in ("one", "two"):
+                import_apkg(col, root / "out" / f"{stem}.apkg")
+            (root / "source-cards" / "one.txt").write_text(moved_one, encoding="utf-8")
+            (root / "source-cards" / "two.txt").write_text(moved_two, encoding="utf-8")
+            planned = plan(report, binary, root, E2, (), tag)
+            project.build(E2)
+            before = set(col.find_notes(""))
+            packages = [root / "out" / "one.apkg", root / "out" / "two.apkg"]
+            logs = [import_apkg(col, package) for package in packages]
+            compare(report, tag, planned, col, before, logs, packages)
+            report.equal(f"{tag}: 1 conflicting", planned["totals"]["conflicting"], 1)
+        finally:
+            col.close()
