@@ -264,3 +264,13 @@ fn a_card_moved_to_a_deck_of_another_note_type_is_conflicting_and_keeps_its_one_
     // Anki has the note's one `basic` card in ONE; the `reversed` card 2 is not added.
     assert_eq!(two["moved"][0]["cards"], 1, "{two:#}");
 }
+
+#[test]
+fn verbose_lists_the_new_and_updated_notes_and_quiet_only_the_summary() {
+    let project = edited_project();
+    let verbose = plan(&project, T2, &["--verbose"], 0);
+    assert!(verbose.stderr.contains("    updated line 2: The German word for dog\n"), "{}", verbose.stderr);
+    let quiet = plan(&project, T2, &["--quiet"], 0);
+    assert_eq!(quiet.stderr.lines().count(), 1, "{}", quiet.stderr);
+    assert!(quiet.stderr.starts_with("Plan: 0 new, 1 updated, 4 unchanged"), "{}", quiet.stderr);
+}

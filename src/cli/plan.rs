@@ -158,6 +158,11 @@ fn print_deck(plan: &DeckPlan) {
     if let Some(from) = &b.recovered_from {
         eprintln!("    note identities carried over from {from}");
     }
+    // Verbose: the notes behind the counts.
+    for note in &b.changed {
+        let change = if note.change == crate::identify::Change::New { "new" } else { "updated" };
+        eprintln!("    {change} line {}: {}", note.line, note.preview);
+    }
     if let Some(change) = &plan.notetype {
         let numbers = (b.updated, plan.left_behind);
         for line in notetype_lines(change, a.conflicting, plan.with_merge.as_ref(), numbers) {
