@@ -28,6 +28,11 @@ section; scenario 18 edits a cloze deck (`notetype = "cloze"`, a table's columns
 another format. Each format runs twice: as a small deck is built (in memory) and with
 `--stream-above 0` (every deck built from disk).
 
+Before each scenario's last build, `build --plan --format json` says what importing its
+packages will do; after the import, check_plan.py compares it with Anki's import log (new,
+updated, duplicate, conflicting), the notes no package touched (removed) and the cards Anki keeps
+in another deck (moved), and checks the plan wrote nothing.
+
 check.py calls `run_all`; the helpers below come from it.
 """
 
