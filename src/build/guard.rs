@@ -48,6 +48,8 @@ pub(crate) struct BuildGuard {
     /// written into it).
     created_out: bool,
     holder: Holder,
+    /// Whether the guard file was made to take the guard (`--plan` removes it again).
+    created_file: bool,
 }
 
 impl BuildGuard {
@@ -61,6 +63,7 @@ impl BuildGuard {
     ) -> Result<BuildGuard, GuardError> {
         let path = out.join(GUARD_FILE);
         let created_out = !out.is_dir();
+        let created_file = !path.is_file();
         let mut told = false;
         loop {
             std::fs::create_dir_all(out)?;
@@ -95,7 +98,7 @@ impl BuildGuard {
                     },
                     Holder::Watch => std::fs::write(&watch_file, format!("{}\n", std::process::id()))?,
                 }
-                return Ok(BuildGuard { file, path, created_out, holder });
+                return Ok(BuildGuard { file, path, created_out, holder, created_file });
             }
         }
     }
@@ -122,6 +125,23 @@ impl BuildGuard {
         if self.created_out && only_holds_the_guard(out) {
             // Removed while still held: a waiting build notices and takes a new one.
             let _ = std::fs::remove_file(&self.path);
+            let _ = std::fs::remove_dir(out);
+        }
+        drop(self.file);
+    }
+}
+
+impl BuildGuard {
+    /// Lets the guard go, leaving `out/` as it was found (`build --plan` writes nothing): the
+    /// guard file is removed if it was made to take the guard, and `out/` if it was made and
+    /// is empty again.
+    pub(crate) fn release_as_found(self) {
+        let out = durable::parent_of(&self.path);
+        if self.created_file {
+            // Removed while still held: a waiting build notices and takes a new one.
+            let _ = std::fs::remove_file(&self.path);
+        }
+        if self.created_out {
             let _ = std::fs::remove_dir(out);
         }
         drop(self.file);

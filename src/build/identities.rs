@@ -229,6 +229,9 @@ impl Run<'_> {
             .collect();
         let mut warnings: Vec<Diagnostic> = pin_errors.iter().map(|e| e.diagnostic()).collect();
         let mut assignments = Vec::with_capacity(decks.len());
+        // Per deck, its notes that matched an entry built with another note type (W012 below):
+        // Anki skips them as conflicting (the import plan counts them).
+        let mut across_types: Vec<Vec<usize>> = Vec::with_capacity(decks.len());
         for (d, (deck_match, text)) in matched.decks.into_iter().zip(&texts).enumerate() {
             let (key, name) = (&decks[d].1.key, &decks[d].1.name);
             let notetype = self.types.notetype(key);
@@ -253,6 +256,14 @@ impl Run<'_> {
             let cloze_of = |id: crate::ids::NotetypeId| {
                 old_lock.notetypes.get(&id.0).and_then(|e| e.schema.as_ref()).map(|s| s.cloze)
             };
+            across_types.push(
+                (deck_match.matched.iter().enumerate())
+                    .filter(|(_, r)| {
+                        r.as_ref().and_then(|r| types[r.pool]).is_some_and(|(id, _)| id != notetype.id)
+                    })
+                    .map(|(i, _)| i)
+                    .collect(),
+            );
             warnings.extend(super::schema::moved_across_types(
                 &deck_match,
                 &pools,
@@ -299,6 +310,7 @@ impl Run<'_> {
                     continue;
                 }
             };
+            let blank_cards = assignment.gone_cards.iter().map(|(_, gone)| gone.len()).sum();
             for (i, gone) in &assignment.gone_cards {
                 let line = deck.notes.note_with(*i, |note| note.line);
                 let cards: Vec<String> = gone.iter().map(|ord| format!("card {}", ord + 1)).collect();
@@ -337,6 +349,8 @@ impl Run<'_> {
                 exchange,
                 kept_removed: false,
                 new_ids: old.new_ids,
+                blank_cards,
+                across_types: std::mem::take(&mut across_types[d]),
             });
         }
         // A file that could not be read or has errors may be a renamed deck whose new name has

@@ -20,6 +20,7 @@ mod lockfile;
 pub mod media;
 pub mod moved;
 pub mod peek;
+pub mod plan;
 mod prepare;
 pub mod progress;
 pub mod recover;
@@ -197,6 +198,8 @@ pub struct BuildReport {
     /// What becomes of the journal of unreported removals once this report has been delivered
     /// (see [`build_with`]): changed before, a kill between the two would lose removals.
     journal_after: JournalAfter,
+    /// With `--plan` ([`plan_with`]): what importing the packages would do in Anki.
+    pub plan: Option<plan::Plan>,
 }
 
 /// The journal of unreported removals, once a report is delivered.
@@ -240,6 +243,7 @@ impl BuildReport {
             interrupted: Vec::new(),
             refused: None,
             journal_after: JournalAfter::Keep,
+            plan: None,
         }
     }
 }
@@ -325,11 +329,38 @@ pub fn build_with(
     progress: &dyn Progress,
     deliver: &mut dyn FnMut(&BuildReport),
 ) -> Result<BuildReport, BuildError> {
+    guarded(opts, waiting, progress, deliver, false)
+}
+
+/// `build --plan`: the build of [`build_with`] stopped before it writes anything (no package,
+/// CSV, lock, state or journal; `out/` and its guard file are left as they were found), its
+/// report holding [`BuildReport::plan`]: what importing each package would do in a collection
+/// that imported the previous build. It holds the project's guard like a build, so it does not
+/// read a lock that a build is writing.
+pub fn plan_with(
+    opts: &BuildOptions,
+    waiting: &dyn Fn(&Path),
+    deliver: &mut dyn FnMut(&BuildReport),
+) -> Result<BuildReport, BuildError> {
+    guarded(opts, waiting, &progress::NoProgress, deliver, true)
+}
+
+/// [`build_with`], or with `plan` [`plan_with`].
+fn guarded(
+    opts: &BuildOptions,
+    waiting: &dyn Fn(&Path),
+    progress: &dyn Progress,
+    deliver: &mut dyn FnMut(&BuildReport),
+    plan: bool,
+) -> Result<BuildReport, BuildError> {
     let _total = Phase::start("build", String::new);
     let opts = resolve_lock(opts)?;
     let guard = acquire_guard(&opts, guard::Holder::Build, waiting)?;
-    let report = build_held(&opts, waiting, progress, deliver);
-    guard.release();
+    let report = build_held(&opts, waiting, progress, deliver, plan);
+    match plan {
+        true => guard.release_as_found(),
+        false => guard.release(),
+    }
     report
 }
 
@@ -361,19 +392,24 @@ fn acquire_guard(
 }
 
 /// A build, once the guard of `out/` is held: takes the lock folder's guard, removes what killed
-/// builds left, builds and delivers the report.
+/// builds left (not for a `plan`, which writes nothing), builds and delivers the report.
 fn build_held(
     opts: &BuildOptions,
     waiting: &dyn Fn(&Path),
     progress: &dyn Progress,
     deliver: &mut dyn FnMut(&BuildReport),
+    plan: bool,
 ) -> Result<BuildReport, BuildError> {
     let lock_folder =
         guard::FolderGuard::acquire(durable::parent_of(&opts.lock), &|_| waiting(&opts.lock)).map_err(
             |source| BuildError::Guard { path: durable::parent_of(&opts.lock).to_path_buf(), source },
         )?;
-    let leftovers = guard::remove_leftovers(&[&opts.out, durable::parent_of(&opts.lock)]);
-    let report = leftovers.and_then(|_| build_guarded(opts, progress, None)).and_then(|report| {
+    // A plan leaves even a killed build's temporary files to the next build.
+    let leftovers = match plan {
+        true => Ok(0),
+        false => guard::remove_leftovers(&[&opts.out, durable::parent_of(&opts.lock)]),
+    };
+    let report = leftovers.and_then(|_| build_guarded(opts, progress, None, plan)).and_then(|report| {
         deliver(&report);
         let done = match &report.journal_after {
             JournalAfter::Keep => Ok(()),
@@ -388,11 +424,13 @@ fn build_held(
 }
 
 /// The build, once it holds the guard. With `peek`, it stops once the decks are identified,
-/// hands them over and writes nothing ([`peek::peek`]).
+/// hands them over and writes nothing ([`peek::peek`]); with `plan`, it stops before it writes
+/// anything ([`plan_with`]).
 fn build_guarded(
     opts: &BuildOptions,
     progress: &dyn Progress,
     peek: Option<&mut peek::HandOver<'_>>,
+    plan: bool,
 ) -> Result<BuildReport, BuildError> {
     let files = discover::discover(&opts.source)?;
     if files.is_empty() {
@@ -449,6 +487,16 @@ fn build_guarded(
         raw.decks.par_iter().map(|(key, s)| (key.as_str(), state::section_digest(s.text))).collect();
     let mut checked = run.check_all(&files, sources, &sections);
     drop(phase);
+    // The plan says how many notes the package of each deck that is up to date holds.
+    let up_to_date: std::collections::HashMap<usize, usize> = match plan {
+        true => (files.iter().zip(&checked).enumerate())
+            .filter(|(_, (_, c))| matches!(c, Checked::UpToDate { .. }))
+            .map(|(i, (f, _))| {
+                (i, raw.decks.get(&stem_of(&f.path)).map_or(0, |s| plan::notes_in_section(s.text)))
+            })
+            .collect(),
+        false => Default::default(),
+    };
     // A lock of an earlier version is written anew, each section parsed (none carried over as
     // it is): every deck is rebuilt once, so that each records the digest of its new section
     // (and one with version-1 lines gets its sketches from its package).
@@ -472,9 +520,14 @@ fn build_guarded(
             lock: LockStatus::Unchanged,
             forgotten,
             gone: Vec::new(),
-            journal_after: if interrupted.is_empty() { JournalAfter::Keep } else { JournalAfter::Clear },
+            journal_after: if interrupted.is_empty() || plan {
+                JournalAfter::Keep
+            } else {
+                JournalAfter::Clear
+            },
             interrupted,
             refused: None,
+            plan: plan.then(|| plan::Plan { up_to_date, ..Default::default() }),
         };
         return Ok(report);
     }
@@ -557,7 +610,7 @@ fn build_guarded(
         hand_over(&run, &identified);
         return Ok(peek::report(identified.results, diagnostics));
     }
-    if opts.locked {
+    if opts.locked || plan {
         finish_entries(&mut identified.lock, &identified.to_emit, &opts.out)?;
     }
     let new_digest = || {
@@ -566,6 +619,31 @@ fn build_guarded(
             .write_to(&mut std::io::sink())
             .map_err(|source| BuildError::Read { path: opts.lock.clone(), source })
     };
+    // The plan: the build stops here, before anything is written. (With `--locked` it also
+    // says how the lock would change, and fails as `--locked` does.)
+    if plan {
+        let (digest, new_sections) = new_digest()?;
+        let lock_changes =
+            old_digest != Some(digest) && !(old_digest.is_none() && lockfile::records_nothing(digest));
+        let refused = (old_lock_summary.as_ref().filter(|_| lock_changes))
+            .map(|old| locked::changes(old, &new_sections, &identified.lock.notetypes, &identified.to_emit));
+        let decks = run.plan_decks(&identified.to_emit, &old_lock, &old_sections, &mut identified.results);
+        let dropped = dropped_decks(&files_gone, &forgotten, &identified.gone_left);
+        let gone = plan::gone_decks(opts, &dropped, &identified.lock, &stems);
+        drop(dropped);
+        let Identified { results, .. } = identified;
+        return Ok(BuildReport {
+            decks: results,
+            diagnostics,
+            lock: if refused.is_some() { LockStatus::OutOfDate } else { LockStatus::Unchanged },
+            forgotten,
+            gone: Vec::new(),
+            interrupted,
+            refused,
+            journal_after: JournalAfter::Keep,
+            plan: Some(plan::Plan { decks, up_to_date, gone, lock_changes }),
+        });
+    }
     if let Some(old) = &old_lock_summary
         && let (digest, new_sections) = new_digest()?
         && old_digest != Some(digest)
@@ -582,6 +660,7 @@ fn build_guarded(
             interrupted: Vec::new(),
             refused: Some(refused),
             journal_after: JournalAfter::Keep,
+            plan: None,
         };
         return Ok(report);
     }
@@ -592,13 +671,7 @@ fn build_guarded(
     // all taken). Those the new lock still holds (a deck file with errors may be one of them
     // renamed) keep their outputs.
     let gone_left = std::mem::take(&mut identified.gone_left);
-    let dropped: Vec<(&str, &[NoteEntry])> = files_gone
-        .iter()
-        .map(|key| {
-            let left = forgotten.contains(key).then(|| gone_left.get(key)).flatten();
-            (key.as_str(), left.map_or(&[][..], Vec::as_slice))
-        })
-        .collect();
+    let dropped = dropped_decks(&files_gone, &forgotten, &gone_left);
     let (lock, gone, journal_after) = run.emit_all(
         &mut identified,
         &old_lock,
@@ -619,7 +692,32 @@ fn build_guarded(
     // their old entries from the old lock.)
     drop(to_emit);
     free_in_background((new_lock, old_lock));
-    Ok(BuildReport { decks, diagnostics, lock, forgotten, gone, interrupted, refused: None, journal_after })
+    Ok(BuildReport {
+        decks,
+        diagnostics,
+        lock,
+        forgotten,
+        gone,
+        interrupted,
+        refused: None,
+        journal_after,
+        plan: None,
+    })
+}
+
+/// The decks whose file is gone (`files_gone`), each with its entries no deck took over
+/// (`gone_left`) if the lock drops it (it is still `forgotten`), else none.
+fn dropped_decks<'a>(
+    files_gone: &'a [String],
+    forgotten: &[String],
+    gone_left: &'a std::collections::HashMap<String, Vec<NoteEntry>>,
+) -> Vec<(&'a str, &'a [NoteEntry])> {
+    (files_gone.iter())
+        .map(|key| {
+            let left = forgotten.contains(key).then(|| gone_left.get(key)).flatten();
+            (key.as_str(), left.map_or(&[][..], Vec::as_slice))
+        })
+        .collect()
 }
 
 /// What every phase of one build reads.

@@ -28,6 +28,10 @@ pub struct Moved {
     pub notes: Vec<NoteId>,
     /// How many cards of those notes are in `from`.
     pub cards: usize,
+    /// How many cards each of `notes` has in `from`, as its old entry says (filled by
+    /// [`from_other_decks`] only): Anki keeps those; a card the note makes only now is added to
+    /// `to` (or, for a note Anki skips as conflicting, not at all).
+    pub note_cards: Vec<usize>,
 }
 
 /// The cards of a deck named `name` that matched an old entry of a deck with another name, by old
@@ -44,10 +48,11 @@ pub fn from_other_decks(
     if other.iter().all(Option::is_none) {
         return Vec::new();
     }
-    let mut by_deck: BTreeMap<&str, Vec<NoteId>> = BTreeMap::new();
+    let mut by_deck: BTreeMap<&str, Vec<(NoteId, usize)>> = BTreeMap::new();
     for r in matched.matched.iter().flatten() {
         if let Some(old) = other[r.pool] {
-            by_deck.entry(old).or_default().push(pools[r.pool][r.index].note_id);
+            let entry = &pools[r.pool][r.index];
+            by_deck.entry(old).or_default().push((entry.note_id, entry.card_ids.len()));
         }
     }
     by_deck
@@ -55,8 +60,9 @@ pub fn from_other_decks(
         .map(|(from, notes)| Moved {
             from: from.to_string(),
             to: name.to_string(),
-            cards: notes.len(),
-            notes,
+            cards: notes.iter().map(|(_, cards)| cards).sum(),
+            note_cards: notes.iter().map(|(_, cards)| *cards).collect(),
+            notes: notes.into_iter().map(|(note, _)| note).collect(),
         })
         .collect()
 }
@@ -107,12 +113,15 @@ pub(super) fn in_anki(
     // Cards from other deck files that the previous package did not have: in the deck the lock
     // names, which is their deck unless that deck had subdecks.
     for moved in from_others {
-        for note in moved.notes.iter().filter(|n| !seen.contains(n)) {
+        for (note, old_cards) in moved.notes.iter().zip(&moved.note_cards).filter(|(n, _)| !seen.contains(n))
+        {
             let Some(&i) = index.get(note) else { continue };
             if !same_anki_deck(&moved.from, to(i)) {
                 let (notes, cards) = moves.entry((moved.from.clone(), to(i).to_string())).or_default();
                 notes.push(i);
-                *cards += deck.ids(i).card_ids.len();
+                // The cards Anki has of it: its old note's (a note moved from a deck of another
+                // note type keeps that type's cards).
+                *cards += old_cards;
             }
         }
     }
@@ -122,7 +131,7 @@ pub(super) fn in_anki(
             notes.sort_unstable();
             notes.dedup();
             let notes = notes.into_iter().map(|i| deck.ids(i).note_id).collect();
-            Moved { from, to, notes, cards }
+            Moved { from, to, notes, cards, note_cards: Vec::new() }
         })
         .collect()
 }

@@ -68,7 +68,7 @@ pub fn peek(opts: &BuildOptions, visit: &mut Visit<'_>) -> Result<BuildReport, P
             }
         }
     };
-    let report = super::build_guarded(&opts, &super::progress::NoProgress, Some(&mut hand_over))
+    let report = super::build_guarded(&opts, &super::progress::NoProgress, Some(&mut hand_over), false)
         .map_err(|e| PeekError::Build(Box::new(e)))?;
     match failed {
         Some(e) => Err(PeekError::Visit(e)),
@@ -87,5 +87,6 @@ pub(super) fn report(decks: Vec<DeckResult>, diagnostics: Vec<Diagnostic>) -> Bu
         interrupted: Vec::new(),
         refused: None,
         journal_after: JournalAfter::Keep,
+        plan: None,
     }
 }

@@ -40,6 +40,25 @@ pub(super) struct DeckTypes {
     cloze: Option<usize>,
     /// Decks switched between cloze and normal since the lock: their notes get new identities.
     fresh: HashSet<String>,
+    /// What each deck's note type change since the lock does in Anki, by deck key (for the
+    /// import plan).
+    changes: HashMap<String, TypeChange>,
+}
+
+/// A deck's note type changed since the lock, as Anki's import sees it (the facts behind W011
+/// and W012; [`super::plan`] counts the notes Anki skips for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeChange {
+    /// W011: the note type kept its id but not its schema: without "Merge note types" Anki adds
+    /// the package's note type as a copy and skips the notes it has as "conflicting"; between
+    /// cloze and normal (`kind_changed`) it cannot merge at all.
+    /// `fields_changed`: its fields were added, removed or reordered (not only its templates):
+    /// merging them rewrites every note Anki has of it, which marks them modified.
+    Schema { notetype: String, kind_changed: bool, fields_changed: bool },
+    /// W012: the deck's notes were built with another note type: Anki skips the notes it has as
+    /// "conflicting"; between cloze and normal (`kind_changed`) the notes get new identities
+    /// instead, and the old ones stay in Anki under `from`.
+    Switched { from: String, to: String, kind_changed: bool },
 }
 
 impl DeckTypes {
@@ -75,7 +94,14 @@ impl DeckTypes {
             true => None,
             false => Some(index_of(NotetypeChoice::Builtin(crate::settings::Builtin::Cloze), &mut types)?),
         };
-        Ok(DeckTypes { types, entries: Vec::new(), by_key, cloze, fresh: HashSet::new() })
+        Ok(DeckTypes {
+            types,
+            entries: Vec::new(),
+            by_key,
+            cloze,
+            fresh: HashSet::new(),
+            changes: HashMap::new(),
+        })
     }
 
     fn index(&self, key: &str) -> usize {
@@ -119,6 +145,11 @@ impl DeckTypes {
         self.fresh.contains(key)
     }
 
+    /// How deck `key`'s note type changed since the lock, if it did.
+    pub fn change(&self, key: &str) -> Option<&TypeChange> {
+        self.changes.get(key)
+    }
+
     /// Gives each note type its entry as the lock's head has it (its `mod` moved forward if its
     /// definition changed), and compares each deck's note type with the one the lock says its
     /// notes were built with: what to warn about (W011, W012).
@@ -137,6 +168,7 @@ impl DeckTypes {
             files.iter().map(|f| (f.path.as_path(), crate::source::stem_of(&f.path))).collect();
         let found = review(raw, head, self, &files, settings_file);
         self.fresh = found.new_identities;
+        self.changes = found.changes;
         found.warnings
     }
 }
@@ -174,6 +206,8 @@ pub(super) struct Review {
     pub warnings: Vec<Diagnostic>,
     /// Decks switched between cloze and normal: their notes get new identities.
     pub new_identities: HashSet<String>,
+    /// Each deck's note type change, by deck key.
+    pub changes: HashMap<String, TypeChange>,
 }
 
 /// The note type the notes of a deck of the lock were built with: its deck line's, or for a
@@ -216,10 +250,17 @@ pub(super) fn review(
         let Some(old) = old_notetype(named, head, new.id) else { continue };
         if old == new.id {
             let schema = head.notetypes.get(&old.0).and_then(|e| e.schema.as_ref());
-            if let Some(change) = schema.and_then(|s| s.change_to(new))
-                && reported.insert(old.0)
-            {
-                review.warnings.push(schema_warning(settings_file, &change));
+            if let Some(change) = schema.and_then(|s| s.change_to(new)) {
+                let (notetype, kind_changed) = (change.notetype.clone(), change.kind_changed);
+                let fields = &change.fields;
+                let fields_changed =
+                    !fields.added.is_empty() || !fields.removed.is_empty() || fields.reordered;
+                review
+                    .changes
+                    .insert(key.clone(), TypeChange::Schema { notetype, kind_changed, fields_changed });
+                if reported.insert(old.0) {
+                    review.warnings.push(schema_warning(settings_file, &change));
+                }
             }
             continue;
         }
@@ -236,6 +277,8 @@ pub(super) fn review(
         if kind_changed {
             review.new_identities.insert(key.clone());
         }
+        let (from, to) = (old_type.name.to_string(), new.name.clone());
+        review.changes.insert(key.clone(), TypeChange::Switched { from, to, kind_changed });
         review.warnings.push(warning);
     }
     review

@@ -47,7 +47,7 @@ impl Session {
             }
             self.guard = Some(acquire_guard(&self.opts, guard::Holder::Watch, waiting)?);
         }
-        build_held(&self.opts, waiting, progress, deliver)
+        build_held(&self.opts, waiting, progress, deliver, false)
     }
 
     /// Lets the guard go.

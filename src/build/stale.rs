@@ -40,7 +40,7 @@ impl LiveNames {
         LiveNames(stems.flat_map(|stem| [stem.to_lowercase(), output_stem(&stem).to_lowercase()]).collect())
     }
 
-    fn contains(&self, name: &str) -> bool {
+    pub(super) fn contains(&self, name: &str) -> bool {
         self.0.contains(&name.to_lowercase())
     }
 }

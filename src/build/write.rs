@@ -38,6 +38,11 @@ pub(super) struct Pending<'a> {
     pub(super) kept_removed: bool,
     /// Its notes that got new ids.
     pub(super) new_ids: Option<NewIds>,
+    /// The cards its notes no longer make (W010), which Anki keeps, blank.
+    pub(super) blank_cards: usize,
+    /// Its notes that were built with another note type (moved from a deck of another type,
+    /// W012), by index: Anki skips them as conflicting.
+    pub(super) across_types: Vec<usize>,
 }
 
 /// Writes a deck's package (and CSV) to temporary files and flushes them; returns them with
@@ -81,11 +86,27 @@ pub(super) fn emit_deck(
     for (temp, dest) in &files {
         emit::seal(temp, dest)?;
     }
+    let csv_media = (!csv_media.is_empty()).then_some(media_folder);
+    let built = summary(opts, notetype, pending, subdecks.as_ref(), outputs, csv_media)?;
+    Ok((built, files))
+}
+
+/// What the report says of a deck that is written, or that `--plan` says would be: its counts,
+/// removed notes and the cards whose note was in another Anki deck. Writes nothing.
+pub(super) fn summary(
+    opts: &BuildOptions,
+    notetype: &Notetype,
+    pending: &Pending,
+    subdecks: Option<&emit::subdecks::Subdecks>,
+    outputs: Vec<PathBuf>,
+    csv_media: Option<PathBuf>,
+) -> Result<Built, DeckError> {
+    let deck = &pending.deck;
     // One card a note unless the note type makes several (counted only then: it asks for
     // every note's ids).
     let cards = match notetype.templates.len() == 1
         && notetype.kind != crate::notetype::NotetypeKind::Cloze
-        && cloze.is_none()
+        && deck.cloze == 0
     {
         true => deck.len(),
         false => (0..deck.len()).map(|i| deck.identity(i).2.len()).sum(),
@@ -104,7 +125,7 @@ pub(super) fn emit_deck(
             let old_key = pending.taken_over.as_deref().unwrap_or(deck.key.as_str());
             let package = opts.out.join(format!("{}.apkg", output_stem(old_key)));
             let had_subdecks = lines::had_subdecks(&opts.out, old_key);
-            moved::in_anki(deck, subdecks.as_ref(), &pending.moved, &package, had_subdecks)
+            moved::in_anki(deck, subdecks, &pending.moved, &package, had_subdecks)
         },
         outputs,
         recovered_from: pending.recovered_from.clone(),
@@ -120,9 +141,9 @@ pub(super) fn emit_deck(
         },
         source_lines: lines::records_of(deck)
             .map_err(|source| DeckError::ReadBack { path: deck.file.clone(), source })?,
-        csv_media: (!csv_media.is_empty()).then_some(media_folder),
+        csv_media,
     };
-    Ok((built, files))
+    Ok(built)
 }
 
 /// Makes the lock entries of the decks to write: a deck in memory gets its section in `lock`; one

@@ -2,8 +2,9 @@
 
 use super::progress::{TerminalProgress, When};
 use super::report::{Verbosity, no_decks, print_diagnostics, print_report, source_files};
-use super::{BuildArgs, INPUT_ERROR, TOOL_ERROR};
+use super::{BuildArgs, INPUT_ERROR, OutputFormat, TOOL_ERROR};
 use crate::build::{self, BuildOptions};
+use crate::diagnostic::Diagnostic;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -52,6 +53,9 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
         detail: verbosity == Verbosity::Verbose,
     };
     let started = std::time::Instant::now();
+    if args.plan {
+        return run_plan(&opts, args.format, verbosity, &skipped);
+    }
     if !verbosity.quiet() {
         eprintln!("Building decks from {} into {}", opts.source.display(), opts.out.display());
     }
@@ -67,6 +71,29 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
     };
     let result = build::build_with(&opts, &waiting, &progress, &mut deliver);
     progress.finish();
+    exit_code(&opts, result)
+}
+
+/// `build --plan`: the build up to its write, printing what importing the packages would do.
+fn run_plan(
+    opts: &BuildOptions,
+    format: OutputFormat,
+    verbosity: Verbosity,
+    skipped: &[Diagnostic],
+) -> ExitCode {
+    let started = std::time::Instant::now();
+    let waiting = |guard: &Path| {
+        eprintln!("waiting for another ankideck build of this project to finish ({})", guard.display());
+    };
+    let mut deliver = |report: &build::BuildReport| match format {
+        OutputFormat::Text => super::plan::print_plan(opts, report, started.elapsed(), verbosity, skipped),
+        OutputFormat::Json => super::plan::print_plan_json(opts, report, skipped),
+    };
+    exit_code(opts, build::plan_with(opts, &waiting, &mut deliver))
+}
+
+/// The exit code of a build (or a plan) and the message of an error that stopped it.
+fn exit_code(opts: &BuildOptions, result: Result<build::BuildReport, build::BuildError>) -> ExitCode {
     match result {
         Ok(report) => {
             if report.has_failures() {
@@ -77,7 +104,7 @@ pub(super) fn run_build(args: BuildArgs, verbosity: Verbosity) -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Err(err) => build_error(&opts, err),
+        Err(err) => build_error(opts, err),
     }
 }
 

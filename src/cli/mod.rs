@@ -6,6 +6,7 @@ mod build;
 mod check;
 mod dump;
 mod init;
+mod plan;
 mod preview;
 mod progress;
 mod report;
@@ -128,6 +129,8 @@ Examples:
     ankideck build
   In CI: fail, writing nothing, when the committed lock file is out of date:
     ankideck build --locked
+  See what importing the packages would do in Anki, without writing anything:
+    ankideck build --plan
   Also write out/<deck>.csv for Anki's text import:
     ankideck build --csv
   A large deck with less memory: build every deck above 16 MiB from disk:
@@ -168,6 +171,21 @@ pub struct BuildArgs {
     /// Rebuild every deck, even those that are up to date.
     #[arg(long)]
     pub force: bool,
+    /// Write nothing; say what importing each package would do in Anki.
+    ///
+    /// Against a collection that imported the previous build, per deck: notes new, updated and
+    /// unchanged, notes Anki would skip as conflicting (a note type changed), notes removed from
+    /// the source (with the Anki search to find them), cards that stay in another deck (with the
+    /// search to move them) and cards left blank (Tools > Empty Cards). No package, CSV, lock or
+    /// state is written. With `--locked`, it also fails when the lock would change.
+    #[arg(long)]
+    pub plan: bool,
+    /// With `--plan`: `text` on stderr, or `json` on stdout for scripts.
+    ///
+    /// The JSON has a `decks` list (each with its `status`, `new`, `updated`, `unchanged`,
+    /// `conflicting`, `removed`, `moved` and `blank_cards`), `gone`, `totals` and `lock`.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text, requires = "plan")]
+    pub format: OutputFormat,
     /// How the package is compressed.
     #[arg(long, value_enum, default_value_t = Compression::Fast)]
     pub compression: Compression,

@@ -340,7 +340,7 @@ fn print_removed_notes(built: &build::Built) {
 }
 
 /// Anki's browser search for these notes: `nid:1,2,3`.
-fn nid_search(ids: impl Iterator<Item = crate::ids::NoteId>) -> String {
+pub(super) fn nid_search(ids: impl Iterator<Item = crate::ids::NoteId>) -> String {
     let ids: Vec<String> = ids.map(|id| id.0.to_string()).collect();
     format!("nid:{}", ids.join(","))
 }

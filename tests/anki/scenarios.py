@@ -28,6 +28,11 @@ section; scenario 18 edits a cloze deck (`notetype = "cloze"`, a table's columns
 another format. Each format runs twice: as a small deck is built (in memory) and with
 `--stream-above 0` (every deck built from disk).
 
+Before each scenario's last build, `build --plan --format json` says what importing its
+packages will do; after the import, check_plan.py compares it with Anki's import log (new,
+updated, duplicate, conflicting), the notes no package touched (removed) and the cards Anki keeps
+in another deck (moved), and checks the plan wrote nothing.
+
 check.py calls `run_all`; the helpers below come from it.
 """
 
@@ -44,6 +49,7 @@ from pathlib import Path
 
 from anki.collection import Collection
 
+import check_plan
 from check import Report, check_no_temp_files, counts, expected_note, import_apkg, import_csv, parse_source
 
 # Build times: v1 and v2 a day apart, both fixed so that every run writes the same bytes.
@@ -257,15 +263,32 @@ class Project:
         """The package of the deck file `stem`."""
         return self.root / "out" / f"{stem}.apkg"
 
+    def plan(self, epoch: int) -> dict:
+        """`build --plan --format json` as the next build at `epoch` runs (check_plan.py)."""
+        return check_plan.plan(self.report, self.binary, self.root, epoch, BUILD_ARGS, f"{self.tag}: plan")
+
+
+def import_planned(report: Report, col: Collection, project: Project, sources: Sources, planned: dict,
+                   tag: str) -> dict[str, int]:
+    """`import_all`, and the plan made before the build compared with what the packages' import did
+    (check_plan.py)."""
+    before = set(col.find_notes(""))
+    logs: list = []
+    total = import_all(col, project, sources, logs)
+    check_plan.compare(report, tag, planned, col, before, logs, [project.package(stem) for stem in sorted(sources)])
+    return total
+
 
 # ---------------------------------------------------------------- Anki side
 
-def import_all(col: Collection, project: Project, sources: Sources) -> dict[str, int]:
+def import_all(col: Collection, project: Project, sources: Sources, apkg_logs: list | None = None) -> dict[str, int]:
     """Import the package of every deck of `sources` (not stale ones of deleted decks), then its
     CSV where out/ has one, as a user who imports what out/ holds; return the summed import log
-    counts."""
+    counts (and add the packages' own logs to `apkg_logs`)."""
     total: dict[str, int] = {}
     logs = [import_apkg(col, project.package(stem)) for stem in sorted(sources)]
+    if apkg_logs is not None:
+        apkg_logs.extend(logs)
     csvs = [project.root / "out" / f"{stem}.csv" for stem in sorted(sources)]
     logs += [import_csv(col, csv) for csv in csvs if csv.exists()]
     for log in logs:
@@ -409,11 +432,12 @@ def run_scenario(report: Report, binary: Path, work: Path, tag: str, v1_sources:
         if between is not None:
             between(project)
         project.write(v2_sources)
+        planned = project.plan(EPOCH_V2)
         printed = project.build(v2_sources, EPOCH_V2)
         lines = printed.splitlines()[1:]
         shown = lines if len(lines) <= 16 else [*lines[:12], f"... ({len(lines) - 14} lines more)", *lines[-2:]]
         print("    v2 build:\n" + "".join(f"      {line[:160]}\n" for line in shown), end="")
-        log2 = import_all(col, project, v2_sources)
+        log2 = import_planned(report, col, project, v2_sources, planned, tag)
         print(f"    v2 import log: { {k: v for k, v in log2.items() if v} }")
         message, ok = col.fix_integrity()
         report.check(f"{tag}: Check Database after the v2 import", ok, repr(message))
@@ -629,11 +653,12 @@ def scenario_merged_branches(report: Report, binary: Path, work: Path) -> None:
         if not report.equal(f"{tag}: branch cards found in Anki", len(v1_nids), len(v1)):
             return
         reviewed = review(report, col, [v1_nids[k] for k in sorted(v1)], f"{tag} v1")
+        planned = merged.plan(EPOCH_V2)
         printed = merged.build(merged_sources, EPOCH_V2)
         print("    merged build:\n" + "".join(f"      {line[:160]}\n" for line in printed.splitlines()[1:]), end="")
         report.check(f"{tag}: the build says the later deck's note gets new ids",
                      "had ids also used in deck `VELTISH`" in printed, printed)
-        log2 = import_all(col, merged, merged_sources)
+        log2 = import_planned(report, col, merged, merged_sources, planned, tag)
         print(f"    merged import log: { {k: v for k, v in log2.items() if v} }")
         message, ok = col.fix_integrity()
         report.check(f"{tag}: Check Database after the merged import", ok, repr(message))
@@ -758,9 +783,10 @@ def scenario_git_revert(report: Report, binary: Path, work: Path) -> None:
         # The revert: sources and lock as committed in v1; out/ keeps the v2 package.
         (project.root / "ankideck.lock").write_bytes(v1_lock)
         project.write(v1_sources)
+        planned = project.plan(EPOCH_V2)
         printed = project.build(v1_sources, EPOCH_V2)
         print("    revert build:\n" + "".join(f"      {line[:160]}\n" for line in printed.splitlines()[1:]), end="")
-        log3 = import_all(col, project, v1_sources)
+        log3 = import_planned(report, col, project, v1_sources, planned, tag)
         print(f"    revert import log: { {k: v for k, v in log3.items() if v} }")
         message, ok = col.fix_integrity()
         report.check(f"{tag}: Check Database after the revert import", ok, repr(message))
@@ -804,9 +830,10 @@ def scenario_older_lock_checked_out(report: Report, binary: Path, work: Path) ->
         reviewed = review(report, col, [nids[c.key] for c in v2], f"{tag} v2")
         (project.root / "ankideck.lock").write_bytes(v1_lock)
         project.write(v3_sources)
+        planned = project.plan(EPOCH_V2)
         printed = project.build(v3_sources, EPOCH_V2)
         print("    build over the older lock:\n" + "".join(f"      {line[:160]}\n" for line in printed.splitlines()[1:]), end="")
-        log3 = import_all(col, project, v3_sources)
+        log3 = import_planned(report, col, project, v3_sources, planned, tag)
         message, ok = col.fix_integrity()
         report.check(f"{tag}: Check Database after the import", ok, repr(message))
         out = measure(col, all_cards(v2_sources), nids, reviewed, all_cards(v3_sources), log3)
