@@ -22,7 +22,11 @@ pub struct PeekedDeck<'a> {
     pub file: &'a Path,
     /// Its notes with the identities the build gives them.
     pub deck: &'a IdentifiedDeck<'a>,
+    /// Its note type.
     pub notetype: &'a Notetype,
+    /// The note type of each of its notes: its own, and the built-in `cloze` for its cloze cards
+    /// when its own is not cloze.
+    pub notetypes: crate::notetype::NoteTypes<'a>,
     pub settings: DeckSettings,
     /// What its package holds besides the collection: the notes' media under their packed
     /// names and the stylesheet assets its note type uses.
@@ -58,10 +62,15 @@ pub fn peek(opts: &BuildOptions, visit: &mut Visit<'_>) -> Result<BuildReport, P
         for pending in &identified.to_emit {
             let key = &pending.deck.key;
             let notetype = run.types.notetype(key);
-            let media = super::media::with_assets(run.media.of(key).files, &run.assets, &notetype.css);
+            let notetypes = run.types.of_deck(key);
+            let mut media = super::media::with_assets(run.media.of(key).files, &run.assets, &notetype.css);
+            // The cloze cards' note type has its own stylesheet, whose assets are packed too.
+            if let Some(cloze) = notetypes.cloze.filter(|_| pending.deck.cloze > 0) {
+                media = super::media::with_assets(media, &run.assets, &cloze.css);
+            }
             let file = identified.results[pending.index].file.as_path();
             let settings = run.project.for_deck(key);
-            let peeked = PeekedDeck { file, deck: &pending.deck, notetype, settings, media };
+            let peeked = PeekedDeck { file, deck: &pending.deck, notetype, notetypes, settings, media };
             if let Err(e) = visit(peeked) {
                 failed = Some(e);
                 return;

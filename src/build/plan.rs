@@ -116,7 +116,10 @@ impl Run<'_> {
             let notetype = self.types.notetype(key);
             let subdecks = match self.project.for_deck(key).subdecks {
                 true => {
-                    crate::emit::subdecks::Subdecks::of(&pending.deck).map(Some).map_err(DeckError::Subdecks)
+                    let types = self.types.of_deck(key);
+                    crate::emit::subdecks::Subdecks::of(&pending.deck, types)
+                        .map(Some)
+                        .map_err(DeckError::Subdecks)
                 }
                 false => Ok(None),
             };

@@ -6,8 +6,12 @@ use super::DeckNotes;
 use crate::ids;
 use std::collections::BTreeMap;
 
-/// The flashcard note type's field holding the section (Front, Back, Section).
-const SECTION_FIELD: usize = 2;
+/// The field of `notetype` holding a card's section (`Section`), if it has one: the third of
+/// the built-in basic, reversed, type-in and cloze, the fourth of optional-reversed (after
+/// `Add Reverse`), wherever a custom note type puts it.
+pub fn section_field(notetype: &crate::notetype::Notetype) -> Option<usize> {
+    notetype.fields.iter().position(|f| f.name == "Section")
+}
 
 /// The subdeck of every card of a deck.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,12 +23,19 @@ pub struct Subdecks {
 }
 
 impl Subdecks {
-    /// The subdecks of `deck`'s notes, read once in source order.
-    pub fn of(deck: &dyn DeckNotes) -> std::io::Result<Subdecks> {
+    /// The subdecks of `deck`'s notes (of `types`), read once in source order. A note whose
+    /// note type has no `Section` field stays in the deck itself.
+    pub fn of(deck: &dyn DeckNotes, types: crate::notetype::NoteTypes<'_>) -> std::io::Result<Subdecks> {
         let mut subdecks = Subdecks { dids: Vec::with_capacity(deck.len()), decks: BTreeMap::new() };
         let mut last: Option<(String, i64)> = None;
+        let own = section_field(types.own);
+        let cloze = types.cloze.and_then(section_field);
         deck.each_note(None, &mut |_, _, note| {
-            let section = note.field(SECTION_FIELD);
+            let at = match note.kind() {
+                crate::model::NoteKind::Own => own,
+                crate::model::NoteKind::Cloze => cloze,
+            };
+            let section = at.map_or("", |at| note.field(at));
             // Cards of one section are together: the name and its hash are made once per section.
             let did = match &last {
                 Some((s, did)) if s == section => *did,

@@ -35,16 +35,21 @@ pub(super) fn deck_page(peeked: &PeekedDeck<'_>) -> std::io::Result<DeckPage> {
         let guid = deck.guid(i, &mut buf);
         let (_, _, card_ids, _, change) = deck.identity(i);
         let new = change == Change::New;
+        // A cloze card of a deck of another note type is a note of the built-in cloze.
+        let notetype = peeked.notetypes.of(note.kind());
         let deck_name = match peeked.settings.subdecks {
-            true => crate::emit::subdecks::subdeck_name(&deck.name, note.field(2)),
+            true => {
+                let section = crate::emit::subdecks::section_field(notetype).map_or("", |at| note.field(at));
+                crate::emit::subdecks::subdeck_name(&deck.name, section)
+            }
             false => deck.name.clone(),
         };
-        for ord in crate::identify::card_ords_of(note, peeked.notetype) {
+        for ord in crate::identify::card_ords_of(note, notetype) {
             // A new note's card ids come from the build time: not shown, so the page is the same
             // bytes for the same input.
             let card_id = card_ids.iter_ords().find(|(o, _)| *o == ord).map(|(_, id)| id.0).filter(|_| !new);
             let card = Card { file: &file, note, guid, ord, card_id, new, deck: &deck_name };
-            card_html(&card, peeked.notetype, &mut body);
+            card_html(&card, notetype, &mut body);
             cards += 1;
             new_cards += usize::from(new);
         }
