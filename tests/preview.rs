@@ -362,3 +362,19 @@ fn preview_help() {
     assert!(out.status.success());
     insta::assert_snapshot!("preview_long", String::from_utf8(out.stdout).expect("UTF-8"));
 }
+
+#[test]
+fn an_out_folder_inside_the_source_folder_is_refused_as_build_refuses_it() {
+    let project = project();
+    let run = preview(&project, &["--out", "source-cards/out"], 1);
+    assert!(
+        run.stderr
+            .contains("error: the out folder source-cards/out is inside the source folder source-cards"),
+        "{}",
+        run.stderr
+    );
+    assert!(!project.exists("source-cards/out"), "nothing is written in the source folder");
+    project.write_source("_notes.txt", "x");
+    let run = preview(&project, &["--out", "source-cards/_notes.txt"], 1);
+    assert!(run.stderr.contains("is a file, not a folder"), "{}", run.stderr);
+}
