@@ -85,7 +85,9 @@ DECKS = {
     "basic.txt": ("Basics\n\nIMAGES AND SOUND\nWhat colour is this? <img src=\"_img/red.png\">\n---\n"
                   "red [sound:_snd/hello.mp3]\n\n"
                   "MATHS & ENTITIES\nThe value of \\(x^2\\) at \\(x = 3\\) &amp; more&nbsp;here\n---\n"
-                  "\\[9\\] <b>nine</b>\n"),
+                  "\\[9\\] <b>nine</b>\n\n"
+                  "FILE NAMES\nA name a URL must encode: <img src=\"_img/a #b été.png\">\n---\n"
+                  "and &amp; in one <img src='_img/x&amp;y.png'>\n"),
     "notes.md": ("# Markdown notes\n\n## Some Markdown\n\nQ: What is *this*? ![blue](_img/blue.png)\n"
                  "A: A **blue** square, `code` and $x_1$ [sound:_snd/hello.mp3]\nTags: md Colour\n"),
     "reversed.txt": "Reversed\n\nWORDS\nhola\n---\nhello [sound:_snd/hello.mp3]\n\nWORDS\nadios\n---\nbye, <b>goodbye</b>\n",
@@ -113,6 +115,8 @@ def write_project(project: Path) -> None:
     (project / "source-cards" / "_snd").mkdir()
     (project / "source-cards" / "_img" / "red.png").write_bytes(RED)
     (project / "source-cards" / "_img" / "blue.png").write_bytes(BLUE)
+    (project / "source-cards" / "_img" / "a #b été.png").write_bytes(RED)
+    (project / "source-cards" / "_img" / "x&y.png").write_bytes(BLUE)
     (project / "source-cards" / "_snd" / "hello.mp3").write_bytes(SOUND)
     (project / "ankideck.toml").write_text(TOML, encoding="utf-8")
     (project / "t").mkdir()
@@ -214,7 +218,9 @@ def check_preview_pages(report: Report, binary: Path, project: Path, col: Collec
     the question and answer between the page's markers, with the preview's two rewrites undone
     (play controls and type-in boxes back to `[sound:…]` and `[[type:…]]`), and Anki's own
     av-tag replacement applied as to the JSON above (the answer split where it holds the
-    question), equal Anki's exactly."""
+    question), equal Anki's exactly; Anki's side as its reviewer displays it
+    (`escape_media_filenames`: the file names of `<img src>` and the like percent-encoded, so a
+    `#` in one is no fragment)."""
     tag = "render: preview"
     run_bin(binary, ["preview"], project)
     pages = preview_cards(project)
@@ -231,10 +237,11 @@ def check_preview_pages(report: Report, binary: Path, project: Path, col: Collec
         around = answer.split(question) if question else [answer]
         ours = ours_as_anki_shows(col, {"question": question, "answer_around_front": around})
         out = card.render_output(reload=True)
-        if out.question_text != ours[0]:
-            differences.append(f"{key}: question\n  anki:    {out.question_text!r}\n  preview: {ours[0]!r}")
-        if out.answer_text != ours[1]:
-            differences.append(f"{key}: answer\n  anki:    {out.answer_text!r}\n  preview: {ours[1]!r}")
+        anki = [col.media.escape_media_filenames(side) for side in (out.question_text, out.answer_text)]
+        if anki[0] != ours[0]:
+            differences.append(f"{key}: question\n  anki:    {anki[0]!r}\n  preview: {ours[0]!r}")
+        if anki[1] != ours[1]:
+            differences.append(f"{key}: answer\n  anki:    {anki[1]!r}\n  preview: {ours[1]!r}")
     print(f"    {len(seen)} preview cards compared")
     report.check(f"{tag}: every card Anki made is on a page, its sides equal Anki's", not differences,
                  "\n".join(differences))
