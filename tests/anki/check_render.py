@@ -57,6 +57,10 @@ subdecks = true
 [decks.clozeonly]
 notetype = "myclozes"
 
+[decks.plain]
+html = false
+notetype = "type-in"
+
 [notetypes.two]
 fields = ["Front", "Back", "Extra", "Section"]
 templates = [{ name = "Forward", front = "t/f1.html", back = "t/b1.html" },
@@ -82,6 +86,8 @@ TEMPLATES = {
 }
 
 DECKS = {
+    "plain.txt": ("Plain text\n\nSYNTAX\nWhat does {{ mean in Jinja? <b>bold</b> & \"quotes\" {{c1::x}}\n---\n"
+                  "It opens }} an <i>expression</i>; {{Front}} &amp; [[type:Back]]\n"),
     "basic.txt": ("Basics\n\nIMAGES AND SOUND\nWhat colour is this? <img src=\"_img/red.png\">\n---\n"
                   "red [sound:_snd/hello.mp3]\n\n"
                   "MATHS & ENTITIES\nThe value of \\(x^2\\) at \\(x = 3\\) &amp; more&nbsp;here\n---\n"
@@ -95,6 +101,7 @@ DECKS = {
     "typein.txt": "Type in\n\nCAPITALS\nThe capital of France\n---\nParis\n",
     "cloze.txt": ("Clozes\n\nEUROPE\n{{c1::Paris}} is the capital of {{c3::France::a country}}.\nIn Europe.\n\n"
                   "EUROPE\n{{c2::Rome}} is in {{c1,2::Italy::a country}}.\n---\nOld <img src=\"_img/red.png\">.\n\n"
+                  "HINTS\nThe formula {{c1::\\(x^2\\)::power}} and {{c2::E = mc^2::<b>physics</b>}} hold.\n---\nextra\n\n"
                   "MATHS\nThe square \\(x^{{c1::2}}\\) and \\[{{c2::a<b}}\\] and {{c1::outer {{c3::inner}}}}\n"),
     "custom.csv": ("Front,Back,Extra,Section,Tags\n"
                    "\"日本[にほん] is Japan\",\"<b>Japan</b> [sound:_snd/hello.mp3]\",a hint,PLACES,zeta Alpha beta\n"
