@@ -378,3 +378,13 @@ fn an_out_folder_inside_the_source_folder_is_refused_as_build_refuses_it() {
     let run = preview(&project, &["--out", "source-cards/_notes.txt"], 1);
     assert!(run.stderr.contains("is a file, not a folder"), "{}", run.stderr);
 }
+
+#[test]
+fn a_deck_with_errors_named_by_its_title_is_listed_as_having_errors_and_its_errors_are_printed() {
+    let project = project();
+    project.write_source("broken.txt", "Broken Deck\n\nEUROPE\nA front without a back\n");
+    let run = preview(&project, &["Broken Deck"], 1);
+    assert!(run.stderr.contains("broken.txt:4:1: error[E006]"), "{}", run.stderr);
+    assert!(run.stderr.contains("the decks are: broken (has errors), capitals (Capitals)"), "{}", run.stderr);
+    assert!(!project.exists("out/preview"), "nothing is written");
+}

@@ -107,7 +107,9 @@ fn failed(err: PreviewError, skipped: &[crate::diagnostic::Diagnostic], verbosit
                 ExitCode::from(if input { INPUT_ERROR } else { TOOL_ERROR })
             }
         },
-        err @ PreviewError::UnknownDeck { .. } => {
+        PreviewError::UnknownDeck { ref diagnostics, .. } => {
+            // A deck with errors may be the one named: its errors say why it has no name.
+            print_diagnostics(diagnostics, verbosity);
             eprintln!("error: {err}");
             ExitCode::from(INPUT_ERROR)
         }

@@ -75,7 +75,14 @@ pub enum PreviewError {
          Anki name; the decks are: {}",
         folder.display(), known.join(", ")
     )]
-    UnknownDeck { name: String, folder: PathBuf, known: Vec<String> },
+    UnknownDeck {
+        name: String,
+        folder: PathBuf,
+        known: Vec<String>,
+        /// What the build found: a deck with errors, whose Anki name is unknown (so a name may
+        /// have been meant for it), is listed with them and its errors are printed.
+        diagnostics: Vec<crate::diagnostic::Diagnostic>,
+    },
     #[error("cannot {action} {}: {source}", path.display())]
     Write { action: &'static str, path: PathBuf, source: std::io::Error },
 }
@@ -118,7 +125,16 @@ pub fn preview(opts: &PreviewOptions) -> Result<PreviewReport, PreviewError> {
     if let Some(name) = wanted.into_iter().find(|n| !stems.contains(n)) {
         let mut known: Vec<String> = build.decks.iter().map(|d| deck_label(&d.file, &d.outcome)).collect();
         known.sort();
-        return Err(PreviewError::UnknownDeck { name, folder: opts.build.source.clone(), known });
+        let diagnostics = match build.decks.iter().any(|d| matches!(d.outcome, Outcome::Invalid)) {
+            true => build.diagnostics,
+            false => Vec::new(),
+        };
+        return Err(PreviewError::UnknownDeck {
+            name,
+            folder: opts.build.source.clone(),
+            known,
+            diagnostics,
+        });
     }
     let unbuilt: Vec<(String, &Outcome)> = (build.decks.iter())
         .filter(|d| !decks.iter().any(|p| p.key == crate::source::stem_of(&d.file)))
@@ -158,6 +174,8 @@ fn deck_label(file: &Path, outcome: &Outcome) -> String {
     let stem = crate::source::stem_of(file);
     match outcome {
         Outcome::NotWritten { name, .. } if *name != stem => format!("{stem} ({name})"),
+        // Its title was not read: it can only be named by its file.
+        Outcome::Invalid => format!("{stem} (has errors)"),
         _ => stem,
     }
 }
