@@ -176,7 +176,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                         linted.extend(build::settings::card_warnings(notetype, &file.path, &note));
                     }
                     if show && !json {
-                        let mut listed = shown_note(&file.path, &note);
+                        let mut listed = shown_note(&file.path, &note, notetype);
                         if let Some(notetype) = notetype {
                             let deck =
                                 build::settings::deck_name(source::stem_of(&file.path), &deck_settings);
@@ -419,11 +419,17 @@ impl Sides {
     }
 }
 
-/// A table's note as `check --show` lists it: where it is, its fields and tags.
-fn shown_note(file: &Path, note: &crate::model::Note) -> String {
+/// A table's note as `check --show` lists it: where it is, its tags, and its fields, each
+/// named by the note type's field (by its number if the note type could not be made).
+fn shown_note(file: &Path, note: &crate::model::Note, notetype: Option<&Notetype>) -> String {
     let mut out = format!("{}:{}: {}\n", file.display(), note.line, note.tags_text());
+    let name = |i: usize| match notetype.and_then(|t| t.fields.get(i)) {
+        Some(field) => field.name.clone(),
+        None => (i + 1).to_string(),
+    };
+    let width = (0..note.fields().count()).map(|i| name(i).chars().count()).max().unwrap_or(0).max(5);
     for (i, field) in note.fields().enumerate() {
-        out.push_str(&format!("  {:<5} | {field}\n", i + 1));
+        out.push_str(&format!("  {:<width$} | {field}\n", name(i)));
     }
     out.push('\n');
     out
