@@ -107,7 +107,10 @@ DECKS = {
                    "\"日本[にほん] is Japan\",\"<b>Japan</b> [sound:_snd/hello.mp3]\",a hint,PLACES,zeta Alpha beta\n"
                    "second,\"\",\"a &amp; b&nbsp;c <i>x</i>\",OTHER,\n"
                    "fourth,4,\"&amp; &bogus; <i>y</i>\",OTHER,Tagged tagged\n"
-                   "third,back <img src=\"_img/blue.png\">,,OTHER,\n"),
+                   "third,back <img src=\"_img/blue.png\">,,OTHER,\n"
+                   "fifth,5,\"<br> <div></div>\",OTHER,\n"
+                   "sixth,6,\"<BR/>&nbsp;\",OTHER,\n"
+                   "seventh,\" <br /> \",\"\u00a0\",OTHER,\n"),
     "clozeonly.txt": ("Cloze only\n\nONE\n{{c1::alpha}} and {{c2::beta::hint}} and {{c1::gamma::a::b}} and {{c3::x}}}\n---\nextra\n"),
 }
 
