@@ -245,11 +245,14 @@ fn the_same_input_gives_the_same_files_and_a_changed_page_is_replaced_whole() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 
-    // A deck gone: its page goes with it.
+    // A deck gone: its page goes with it; a file the preview never writes stays (with `--out .`
+    // the preview folder is `./preview`, maybe the user's).
     std::fs::remove_file(project.path("source-cards/typed.txt")).expect("remove");
+    project.write("out/preview/my notes.txt", "mine");
     preview(&project, &[], 0);
     assert!(!project.exists("out/preview/deck-typed.html"));
     assert!(project.exists("out/preview/_live.js"));
+    assert_eq!(project.read("out/preview/my notes.txt"), "mine");
 }
 
 #[test]
