@@ -281,13 +281,30 @@ fn head(title: &str, css: Option<&str>) -> String {
     let _ = writeln!(html, "<title>{}</title>", attr(title));
     html.push_str("<link rel=\"stylesheet\" href=\"_ankideck/preview.css\">\n");
     if let Some(css) = css {
-        // `</style` in a stylesheet would end the element early.
-        let _ = writeln!(html, "<style>\n{}\n</style>", css.replace("</style", "<\\/style"));
+        let _ = writeln!(html, "<style>\n{}\n</style>", style_text(css));
         html.push_str(super::files::MATHJAX_SETUP);
     }
     html.push_str("<script src=\"_ankideck/preview.js\"></script>\n");
     html.push_str("</head>\n<body class=\"tex2jax_ignore\">\n");
     html
+}
+
+/// A stylesheet as the text of a `<style>` element: a `</style` in it (in any case, as HTML
+/// reads it) would end the element early, so its `/` is escaped (`<\/style`, the same to CSS).
+fn style_text(css: &str) -> std::borrow::Cow<'_, str> {
+    let lower = css.to_ascii_lowercase();
+    if !lower.contains("</style") {
+        return std::borrow::Cow::Borrowed(css);
+    }
+    let mut out = String::with_capacity(css.len() + 8);
+    let mut last = 0;
+    for (at, _) in lower.match_indices("</style") {
+        out.push_str(&css[last..at + 1]);
+        out.push('\\');
+        last = at + 1;
+    }
+    out.push_str(&css[last..]);
+    std::borrow::Cow::Owned(out)
 }
 
 /// `1 card`, `2 cards`.
@@ -367,6 +384,12 @@ mod tests {
              <img src=\"https://x/a b#c\"> [sound:a b#1.mp3]"
         );
         assert!(matches!(encode_media_paths("<img src=\"a-1.png\">"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_closing_style_tag_in_a_stylesheet_in_any_case_cannot_end_the_element() {
+        assert_eq!(style_text("/* </style> </STYLE><b> */ .a{}"), "/* <\\/style> <\\/STYLE><b> */ .a{}");
+        assert!(matches!(style_text(".card { color: red }"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]
