@@ -102,6 +102,7 @@ DECKS = {
     "cloze.txt": ("Clozes\n\nEUROPE\n{{c1::Paris}} is the capital of {{c3::France::a country}}.\nIn Europe.\n\n"
                   "EUROPE\n{{c2::Rome}} is in {{c1,2::Italy::a country}}.\n---\nOld <img src=\"_img/red.png\">.\n\n"
                   "HINTS\nThe formula {{c1::\\(x^2\\)::power}} and {{c2::E = mc^2::<b>physics</b>}} hold.\n---\nextra\n\n"
+                  "ODD\nEmpty hint {{c1::a::}}, empty {{c2::}}, {{C3::upper}}, {{c0::zero}}, {{c10::ten}} {{c1::<b>b</b>::h<i>i</i>}}.\n---\nx\n\n"
                   "MATHS\nThe square \\(x^{{c1::2}}\\) and \\[{{c2::a<b}}\\] and {{c1::outer {{c3::inner}}}}\n"),
     "custom.csv": ("Front,Back,Extra,Section,Tags\n"
                    "\"日本[にほん] is Japan\",\"<b>Japan</b> [sound:_snd/hello.mp3]\",a hint,PLACES,zeta Alpha beta\n"
