@@ -353,6 +353,33 @@ fn a_deck_with_errors_is_listed_and_the_others_are_previewed() {
     let index = project.read("out/preview/index.html");
     assert!(index.contains("<li class=\"ankideck-unbuilt\">broken: has errors"), "{index}");
     assert!(project.exists("out/preview/deck-capitals.html"));
+
+    // A deck previewed, then broken for a while (as `watch` sees an edit half done): its last
+    // page stays, with its media, and the index links it.
+    project.write(
+        "ankideck.toml",
+        "[decks.cloze]\nnotetype = \"cloze\"\n\n[decks.typed]\nnotetype = \"type-in\"\n\n[decks.pics]\nhtml = true\n",
+    );
+    project.write("source-cards/_img/cat.png", PNG);
+    project.write_source("pics.txt", "Pics\n\nCATS\nWhich animal? <img src=\"_img/cat.png\">\n---\nA cat\n");
+    preview(&project, &["pics"], 1);
+    let page = project.read("out/preview/deck-pics.html");
+    project.write_source("pics.txt", "Pics\n\nCATS\nWhich animal? <img src=\"_img/cat.png\">\n");
+    preview(&project, &[], 1);
+    assert_eq!(project.read("out/preview/deck-pics.html"), page, "the last good page stays");
+    let image = page.split("<img src=\"").nth(1).and_then(|s| s.split('"').next()).expect("an image");
+    assert!(project.exists(&format!("out/preview/{image}")), "with its media");
+    let index = project.read("out/preview/index.html");
+    assert!(
+        index.contains("<li class=\"ankideck-unbuilt\"><a href=\"deck-pics.html\">pics</a>: has errors"),
+        "{index}"
+    );
+    // Fixed: the page is made again; a deck gone still loses its page.
+    project.write_source("pics.txt", "Pics\n\nCATS\nWhich animal?\n---\nA cat\n");
+    std::fs::remove_file(project.path("source-cards/broken.txt")).expect("remove");
+    preview(&project, &[], 0);
+    assert!(!project.read("out/preview/deck-pics.html").contains("<img"));
+    assert!(!project.exists(&format!("out/preview/{image}")), "media no card uses are removed");
 }
 
 #[test]

@@ -76,6 +76,11 @@ impl Writer {
         self.replace(name, html)
     }
 
+    /// Keeps file `name` of an earlier preview: [`Writer::finish`] does not remove it.
+    pub(super) fn keep(&mut self, name: &str) {
+        self.written.insert(name.to_string());
+    }
+
     /// Copies the media files a deck's package holds, under their names in the package (a
     /// name is derived from the content: a file already there with its size is the same file).
     pub(super) fn media(&mut self, files: &[MediaFile]) -> std::io::Result<()> {
@@ -99,8 +104,9 @@ impl Writer {
     /// Removes the temporary files left, and with `all` (every deck was previewed) every file
     /// of the folder this preview did not write that a preview writes: pages of decks gone,
     /// media no card uses now. A file of another name is not the preview's (`--out .` makes the
-    /// folder `./preview`, which may be the user's): it is left alone.
-    pub(super) fn finish(self, all: bool) -> Result<(), PreviewError> {
+    /// folder `./preview`, which may be the user's): it is left alone. Without `media`, the
+    /// media files are all kept (a page kept from an earlier preview may show them).
+    pub(super) fn finish(self, all: bool, media: bool) -> Result<(), PreviewError> {
         let entries = std::fs::read_dir(&self.folder).map_err(|source| PreviewError::Write {
             action: "read the folder",
             path: self.folder.clone(),
@@ -108,8 +114,12 @@ impl Writer {
         })?;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let stale =
-                all && !self.written.contains(&name) && name != LIVE_FILE && written_by_preview(&name);
+            let page = name.starts_with("deck-") && name.ends_with(".html");
+            let stale = all
+                && !self.written.contains(&name)
+                && name != LIVE_FILE
+                && written_by_preview(&name)
+                && (media || page);
             if (name.starts_with(TEMP_PREFIX) || stale) && entry.file_type().is_ok_and(|t| t.is_file()) {
                 let path = entry.path();
                 std::fs::remove_file(&path).map_err(|source| PreviewError::Write {

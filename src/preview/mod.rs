@@ -152,8 +152,18 @@ pub fn preview(opts: &PreviewOptions) -> Result<PreviewReport, PreviewError> {
         .map(|(name, key)| (name.clone(), page::page_name(&key)))
         .filter(|(_, page)| folder.join(page).is_file())
         .collect();
-    let index = page::index_page(&decks, &earlier, &unbuilt);
+    // A deck with errors keeps the page an earlier preview made of it (as `build` keeps its last
+    // good package), so a page open in a browser, reloaded by `watch`, is still there; the
+    // index links it.
+    let kept: Vec<String> = (unbuilt.iter())
+        .map(|(key, _)| page::page_name(key))
+        .filter(|page| folder.join(page).is_file())
+        .collect();
+    let index = page::index_page(&decks, &earlier, &unbuilt, &kept);
     let mut writer = files::Writer::new(&folder)?;
+    for page in &kept {
+        writer.keep(page);
+    }
     for (deck, media) in &pages {
         let path = folder.join(&deck.file_name);
         let written = writer.page(&deck.file_name, deck.html.as_bytes()).and_then(|()| writer.media(media));
@@ -165,7 +175,8 @@ pub fn preview(opts: &PreviewOptions) -> Result<PreviewReport, PreviewError> {
         path: index_path.clone(),
         source,
     })?;
-    writer.finish(opts.decks.is_empty())?;
+    // The media of a kept page are not known: with one, no media file is removed this time.
+    writer.finish(opts.decks.is_empty(), kept.is_empty())?;
     Ok(PreviewReport { build, decks, index: index_path })
 }
 

@@ -224,11 +224,13 @@ fn encode_media_paths(html: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// The index page: the decks previewed, with their card counts, the pages an earlier preview
-/// left of the `earlier` decks (name, page), and the decks that could not be previewed.
+/// left of the `earlier` decks (name, page), and the decks that could not be previewed, linking
+/// the pages `kept` of them from an earlier preview.
 pub(super) fn index_page(
     decks: &[super::PreviewedDeck],
     earlier: &[(String, String)],
     unbuilt: &[(String, &Outcome)],
+    kept: &[String],
 ) -> String {
     let mut html = head("Preview", None);
     html.push_str(
@@ -263,7 +265,21 @@ pub(super) fn index_page(
             Outcome::Failed(message) | Outcome::DamagedLock(message) => message.clone(),
             _ => "has errors: `ankideck check` lists them".to_string(),
         };
-        let _ = writeln!(html, "<li class=\"ankideck-unbuilt\">{}: {}</li>", attr(key), attr(&why));
+        let page = page_name(key);
+        match kept.contains(&page) {
+            true => {
+                let _ = writeln!(
+                    html,
+                    "<li class=\"ankideck-unbuilt\"><a href=\"{}\">{}</a>: {} (the page is an earlier preview's)</li>",
+                    attr(&url_path(&page)),
+                    attr(key),
+                    attr(&why)
+                );
+            }
+            false => {
+                let _ = writeln!(html, "<li class=\"ankideck-unbuilt\">{}: {}</li>", attr(key), attr(&why));
+            }
+        }
     }
     html.push_str("</ul>\n</main>\n</body>\n</html>\n");
     html
