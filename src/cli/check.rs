@@ -235,9 +235,20 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             // Only the diagnostics (and with --show, the cards) are printed: the file is read in
             // blocks, its cards counted.
             let show = args.show;
-            // The deck's title is read with its cards: `{{Deck}}` shows the settings' name, else
-            // the file's stem.
-            let text_deck = deck_settings.name.clone().unwrap_or_else(|| source::stem_of(&file.path));
+            // The deck's title is read with its cards: a note type showing `{{Deck}}` or
+            // `{{Subdeck}}` gets a stand-in for it, replaced by the deck's name once the file is
+            // read (its cards are held until then); the settings' name is known at once.
+            let names_deck = show
+                && deck_settings.name.is_none()
+                && notetype.is_some_and(|t| {
+                    t.templates.iter().any(|t| t.question().contains("Deck") || t.answer().contains("Deck"))
+                });
+            let text_deck = match &deck_settings.name {
+                Some(name) => name.clone(),
+                None if names_deck => DECK_STAND_IN.to_string(),
+                None => source::stem_of(&file.path),
+            };
+            let mut held: Vec<String> = Vec::new();
             let read = std::fs::File::open(&file.path).and_then(|mut reader| {
                 source::parse_stream(
                     file.format,
@@ -263,6 +274,10 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                         }
                     },
                     |piece| {
+                        if names_deck {
+                            held.extend(piece);
+                            return Ok(());
+                        }
                         let mut stdout = std::io::stdout().lock();
                         piece.iter().try_for_each(|card| stdout.write_all(card.as_bytes()))
                     },
@@ -276,6 +291,18 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                     continue;
                 }
             };
+            if !held.is_empty() {
+                let title =
+                    parsed.deck.as_ref().map_or_else(|| source::stem_of(&file.path), |d| d.name.clone());
+                let name = build::settings::deck_name(title, &deck_settings);
+                let mut stdout = std::io::stdout().lock();
+                let written = held
+                    .iter()
+                    .try_for_each(|card| stdout.write_all(card.replace(DECK_STAND_IN, &name).as_bytes()));
+                if written.is_err() {
+                    return ExitCode::SUCCESS;
+                }
+            }
             let has_errors = parsed.has_errors();
             let parsed_notes = parsed.deck.map_or(0, |d| d.cards.len());
             notes += parsed_notes;
@@ -389,6 +416,10 @@ impl DeckNotetypes {
         self.0[at].1.as_ref()
     }
 }
+
+/// What `check --show` renders `{{Deck}}` with while a deck's title is not known yet: letters
+/// only, so no rendering or text view changes it.
+const DECK_STAND_IN: &str = "ANKIDECKxDECKxNAMExSTANDxIN";
 
 /// Whether the cards of a note of `notetype` depend on its fields: not for a normal note type
 /// of one template, whose card 1 Anki always makes (as `build` decides).
