@@ -53,7 +53,10 @@ pub(super) fn emit_deck(
     let deck = &pending.deck;
     let outputs = output_paths(opts, &deck.key);
     let subdecks = match deck_settings.subdecks {
-        true => Some(emit::subdecks::Subdecks::of(deck).map_err(DeckError::Subdecks)?),
+        true => {
+            let section = emit::subdecks::section_field(notetype);
+            Some(emit::subdecks::Subdecks::of(deck, section).map_err(DeckError::Subdecks)?)
+        }
         false => None,
     };
     let description = deck_settings.description.as_deref().unwrap_or("");

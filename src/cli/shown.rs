@@ -85,14 +85,14 @@ pub(super) struct ShownCard {
     pub answer_around_front: Vec<String>,
 }
 
-/// The field `emit::subdecks` reads a card's section from.
-const SECTION_FIELD: usize = 2;
-
 /// The cards Anki makes for `note`, rendered; in deck `deck`, or with `subdecks` its section's
 /// subdeck (as the build files them: `emit::subdecks`).
 pub(super) fn rendered_cards(note: &Note, notetype: &Notetype, deck: &str, subdecks: bool) -> Vec<ShownCard> {
     let deck = match subdecks {
-        true => crate::emit::subdecks::subdeck_name(deck, note.field(SECTION_FIELD)),
+        true => {
+            let section = crate::emit::subdecks::section_field(notetype);
+            crate::emit::subdecks::subdeck_name(deck, section.map_or("", |at| note.field(at)))
+        }
         false => deck.to_string(),
     };
     let view = note.as_view();

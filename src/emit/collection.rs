@@ -730,7 +730,7 @@ mod tests {
         for size in [5usize, 631] {
             let notes = (0..size).map(|i| note(&format!("Q{i}"), "A", sections[i % 5])).collect();
             let deck = identified(notes, &[]);
-            let subdecks = Subdecks::of(&deck).unwrap();
+            let subdecks = Subdecks::of(&deck, crate::emit::subdecks::section_field(&notetype)).unwrap();
             assert_eq!(subdecks.decks.len(), 3);
             let input = CollectionInput {
                 deck: &deck,

@@ -6,8 +6,12 @@ use super::DeckNotes;
 use crate::ids;
 use std::collections::BTreeMap;
 
-/// The flashcard note type's field holding the section (Front, Back, Section).
-const SECTION_FIELD: usize = 2;
+/// The field of `notetype` holding a card's section: the one named `Section`, wherever it is
+/// (`optional-reversed` has `Add Reverse` before it, a custom note type any order); a note
+/// type without one puts every card in the deck itself.
+pub fn section_field(notetype: &crate::notetype::Notetype) -> Option<usize> {
+    notetype.fields.iter().position(|f| f.name == "Section")
+}
 
 /// The subdeck of every card of a deck.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,12 +23,13 @@ pub struct Subdecks {
 }
 
 impl Subdecks {
-    /// The subdecks of `deck`'s notes, read once in source order.
-    pub fn of(deck: &dyn DeckNotes) -> std::io::Result<Subdecks> {
+    /// The subdecks of `deck`'s notes, read once in source order; the section of each note is
+    /// its field `section` ([`section_field`]).
+    pub fn of(deck: &dyn DeckNotes, section: Option<usize>) -> std::io::Result<Subdecks> {
         let mut subdecks = Subdecks { dids: Vec::with_capacity(deck.len()), decks: BTreeMap::new() };
         let mut last: Option<(String, i64)> = None;
         deck.each_note(None, &mut |_, _, note| {
-            let section = note.field(SECTION_FIELD);
+            let section = section.map_or("", |at| note.field(at));
             // Cards of one section are together: the name and its hash are made once per section.
             let did = match &last {
                 Some((s, did)) if s == section => *did,

@@ -30,13 +30,14 @@ pub(super) fn deck_page(peeked: &PeekedDeck<'_>) -> std::io::Result<DeckPage> {
     let (mut cards, mut new_cards) = (0, 0);
     let mut body = String::new();
     let file = peeked.file.display().to_string();
+    let section = crate::emit::subdecks::section_field(peeked.notetype);
     deck.notes.for_each(None, &mut |i, note| {
         let mut buf = [0u8; 11];
         let guid = deck.guid(i, &mut buf);
         let (_, _, card_ids, _, change) = deck.identity(i);
         let new = change == Change::New;
         let deck_name = match peeked.settings.subdecks {
-            true => crate::emit::subdecks::subdeck_name(&deck.name, note.field(2)),
+            true => crate::emit::subdecks::subdeck_name(&deck.name, section.map_or("", |at| note.field(at))),
             false => deck.name.clone(),
         };
         for ord in crate::identify::card_ords_of(note, peeked.notetype) {
