@@ -53,7 +53,8 @@ pub enum Code {
     E016,
     /// E017: a Markdown `<!-- id: … -->` that cannot pin a guid (not one word, or a second one).
     E017,
-    /// E018: a Markdown comment `<!--` never closed by `-->`: the rest of the file is in it.
+    /// E018: a Markdown comment `<!--` never closed by `-->`, or a code fence never closed that
+    /// takes cards: the rest of the file is in it.
     E018,
     /// E020: a CSV/TSV header that cannot be read: a column that names no field of the deck's
     /// note type (or one named twice), no column for its first field, a bad `#` header line.

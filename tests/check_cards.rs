@@ -194,3 +194,19 @@ fn check_show_lists_each_card_as_a_user_sees_it() {
         "{show}"
     );
 }
+
+#[test]
+fn a_custom_note_type_showing_the_deck_shows_its_title_in_check_show() {
+    let project = common::Project::empty();
+    project.write(
+        "ankideck.toml",
+        "[defaults]\nnotetype = \"v\"\nsubdecks = true\n\n[notetypes.v]\nfields = [\"Front\", \"Back\", \"Section\"]\n\
+         templates = [{ name = \"R\", front = \"t/f.html\", back = \"t/b.html\" }]\n",
+    );
+    project.write("t/f.html", "{{Front}} in {{Deck}} / {{Subdeck}}");
+    project.write("t/b.html", "{{FrontSide}}<hr id=answer>{{Back}}");
+    project.write_source("v.txt", "Vocab Flashcards\n\nANIMALS\nle chat\n---\nthe cat\n");
+    let show = project.run(1_764_000_000, &["check", "--show"]);
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    assert!(show.stdout.contains("    Q | le chat in Vocab::ANIMALS / ANIMALS\n"), "{}", show.stdout);
+}

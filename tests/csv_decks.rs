@@ -212,7 +212,7 @@ fn check_lists_a_tables_notes_in_json_and_with_show() {
     let show = project.run(T1, &["check", "--show"]);
     assert_eq!(show.code, 0, "{}", show.stderr);
     assert!(
-        show.stdout.contains("source-cards/vocab.csv:2: Food_&_drink\n  1     | la pomme\n"),
+        show.stdout.contains("source-cards/vocab.csv:2: Food_&_drink\n  Front   | la pomme\n  Back    | the apple\n  Section | Food &amp; drink\n"),
         "{}",
         show.stdout
     );

@@ -164,3 +164,34 @@ fn w013_is_said_at_its_marker_even_when_the_deck_has_errors() {
         assert_eq!(said(&build.stderr), said(&check.stderr), "{args:?}");
     }
 }
+
+#[test]
+fn with_subdecks_each_card_goes_to_its_sections_subdeck_not_one_named_after_add_reverse() {
+    // `Add Reverse` comes before `Section` in this note type: the subdeck is the section's.
+    let project = common::Project::empty();
+    project.write("ankideck.toml", "[defaults]\nnotetype = \"optional-reversed\"\nsubdecks = true\n");
+    project.write_source("g.txt", "G\n\nHOUSE\nthe house\n<->\ndas Haus\n\nTREE\nthe tree\n---\nder Baum\n");
+    project.build(1_764_000_000, &[], 0);
+    let dump = project.dump("out/g.apkg");
+    assert!(dump.contains("\"G::HOUSE\"") && dump.contains("\"G::TREE\""), "{dump}");
+    assert!(!dump.contains("\"G::y\""), "{dump}");
+}
+
+#[test]
+fn with_subdecks_a_custom_note_type_takes_the_subdeck_from_its_section_field_wherever_it_is() {
+    let project = common::Project::empty();
+    project.write(
+        "ankideck.toml",
+        "[defaults]\nnotetype = \"v\"\nsubdecks = true\n\n[notetypes.v]\nfields = [\"Word\", \"Meaning\", \"Example\", \"Section\"]\n\
+         templates = [{ name = \"R\", front = \"t/f.html\", back = \"t/b.html\" }]\n",
+    );
+    project.write("t/f.html", "{{Word}} {{Deck}}");
+    project.write("t/b.html", "{{FrontSide}}<hr id=answer>{{Meaning}}");
+    project.write_source("v.csv", "Word,Meaning,Example,Section\nchat,cat,Le chat dort.,ANIMALS\n");
+    project.build(1_764_000_000, &[], 0);
+    let dump = project.dump("out/v.apkg");
+    assert!(dump.contains("\"v::ANIMALS\""), "{dump}");
+    assert!(!dump.contains("Le chat dort.\""), "the Example field names no deck: {dump}");
+    let show = project.run(1_764_000_000, &["check", "--show"]);
+    assert!(show.stdout.contains("chat v::ANIMALS"), "{}", show.stdout);
+}

@@ -245,11 +245,14 @@ fn the_same_input_gives_the_same_files_and_a_changed_page_is_replaced_whole() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 
-    // A deck gone: its page goes with it.
+    // A deck gone: its page goes with it; a file the preview never writes stays (with `--out .`
+    // the preview folder is `./preview`, maybe the user's).
     std::fs::remove_file(project.path("source-cards/typed.txt")).expect("remove");
+    project.write("out/preview/my notes.txt", "mine");
     preview(&project, &[], 0);
     assert!(!project.exists("out/preview/deck-typed.html"));
     assert!(project.exists("out/preview/_live.js"));
+    assert_eq!(project.read("out/preview/my notes.txt"), "mine");
 }
 
 #[test]
@@ -350,6 +353,33 @@ fn a_deck_with_errors_is_listed_and_the_others_are_previewed() {
     let index = project.read("out/preview/index.html");
     assert!(index.contains("<li class=\"ankideck-unbuilt\">broken: has errors"), "{index}");
     assert!(project.exists("out/preview/deck-capitals.html"));
+
+    // A deck previewed, then broken for a while (as `watch` sees an edit half done): its last
+    // page stays, with its media, and the index links it.
+    project.write(
+        "ankideck.toml",
+        "[decks.cloze]\nnotetype = \"cloze\"\n\n[decks.typed]\nnotetype = \"type-in\"\n\n[decks.pics]\nhtml = true\n",
+    );
+    project.write("source-cards/_img/cat.png", PNG);
+    project.write_source("pics.txt", "Pics\n\nCATS\nWhich animal? <img src=\"_img/cat.png\">\n---\nA cat\n");
+    preview(&project, &["pics"], 1);
+    let page = project.read("out/preview/deck-pics.html");
+    project.write_source("pics.txt", "Pics\n\nCATS\nWhich animal? <img src=\"_img/cat.png\">\n");
+    preview(&project, &[], 1);
+    assert_eq!(project.read("out/preview/deck-pics.html"), page, "the last good page stays");
+    let image = page.split("<img src=\"").nth(1).and_then(|s| s.split('"').next()).expect("an image");
+    assert!(project.exists(&format!("out/preview/{image}")), "with its media");
+    let index = project.read("out/preview/index.html");
+    assert!(
+        index.contains("<li class=\"ankideck-unbuilt\"><a href=\"deck-pics.html\">pics</a>: has errors"),
+        "{index}"
+    );
+    // Fixed: the page is made again; a deck gone still loses its page.
+    project.write_source("pics.txt", "Pics\n\nCATS\nWhich animal?\n---\nA cat\n");
+    std::fs::remove_file(project.path("source-cards/broken.txt")).expect("remove");
+    preview(&project, &[], 0);
+    assert!(!project.read("out/preview/deck-pics.html").contains("<img"));
+    assert!(!project.exists(&format!("out/preview/{image}")), "media no card uses are removed");
 }
 
 #[test]
@@ -361,4 +391,30 @@ fn preview_help() {
         .expect("run ankideck");
     assert!(out.status.success());
     insta::assert_snapshot!("preview_long", String::from_utf8(out.stdout).expect("UTF-8"));
+}
+
+#[test]
+fn an_out_folder_inside_the_source_folder_is_refused_as_build_refuses_it() {
+    let project = project();
+    let run = preview(&project, &["--out", "source-cards/out"], 1);
+    assert!(
+        run.stderr
+            .contains("error: the out folder source-cards/out is inside the source folder source-cards"),
+        "{}",
+        run.stderr
+    );
+    assert!(!project.exists("source-cards/out"), "nothing is written in the source folder");
+    project.write_source("_notes.txt", "x");
+    let run = preview(&project, &["--out", "source-cards/_notes.txt"], 1);
+    assert!(run.stderr.contains("is a file, not a folder"), "{}", run.stderr);
+}
+
+#[test]
+fn a_deck_with_errors_named_by_its_title_is_listed_as_having_errors_and_its_errors_are_printed() {
+    let project = project();
+    project.write_source("broken.txt", "Broken Deck\n\nEUROPE\nA front without a back\n");
+    let run = preview(&project, &["Broken Deck"], 1);
+    assert!(run.stderr.contains("broken.txt:4:1: error[E006]"), "{}", run.stderr);
+    assert!(run.stderr.contains("the decks are: broken (has errors), capitals (Capitals)"), "{}", run.stderr);
+    assert!(!project.exists("out/preview"), "nothing is written");
 }

@@ -166,7 +166,7 @@ pub(super) fn build_time() -> Result<i64, String> {
 
 /// Why the out folder cannot hold the packages.
 #[derive(Debug, thiserror::Error)]
-enum OutError {
+pub(super) enum OutError {
     #[error(
         "the out folder {} is a file, not a folder\n  = hint: --out names the folder the packages are \
          written to: name another one with `--out DIR`, or move the file {} away",
@@ -192,14 +192,14 @@ enum OutError {
 impl OutError {
     /// A file where the folder should be is the user's to move (1); a folder that cannot be
     /// created (permissions, a read-only disk) is a failure to write (2).
-    fn is_input(&self) -> bool {
+    pub(super) fn is_input(&self) -> bool {
         !matches!(self, OutError::Create { .. })
     }
 }
 
 /// Checks that the out folder is neither the source folder nor inside it: the packages and
 /// state written there would be taken for (or warned about as) files of the source folder.
-fn out_apart_from_source(out: &Path, source: &Path) -> Result<(), OutError> {
+pub(super) fn out_apart_from_source(out: &Path, source: &Path) -> Result<(), OutError> {
     let Ok(source_real) = source.canonicalize() else { return Ok(()) };
     // The out folder may not exist yet: its nearest existing ancestor decides.
     let Some((existing, _)) = out
@@ -243,7 +243,7 @@ fn lock_folder(lock: &Path) -> Result<(), String> {
 
 /// Checks that `out` is a folder or can be one: a file at `out` or above it is named. (The
 /// build creates it, unless `--locked` refuses to write anything.)
-fn out_folder(out: &Path) -> Result<(), OutError> {
+pub(super) fn out_folder(out: &Path) -> Result<(), OutError> {
     for at in out.ancestors().filter(|p| !p.as_os_str().is_empty()) {
         match std::fs::metadata(at) {
             Ok(meta) if meta.is_dir() => break,

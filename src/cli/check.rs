@@ -208,7 +208,7 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                         linted.extend(build::settings::card_warnings(notetype, &file.path, &note));
                     }
                     if show && !json {
-                        let mut listed = shown_note(&file.path, &note);
+                        let mut listed = shown_note(&file.path, &note, kind_notetype(&note));
                         if let Some(notetype) = kind_notetype(&note) {
                             let deck =
                                 build::settings::deck_name(source::stem_of(&file.path), &deck_settings);
@@ -267,9 +267,20 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
             // Only the diagnostics (and with --show, the cards) are printed: the file is read in
             // blocks, its cards counted.
             let show = args.show;
-            // The deck's title is read with its cards: `{{Deck}}` shows the settings' name, else
-            // the file's stem.
-            let text_deck = deck_settings.name.clone().unwrap_or_else(|| source::stem_of(&file.path));
+            // The deck's title is read with its cards: a note type showing `{{Deck}}` or
+            // `{{Subdeck}}` gets a stand-in for it, replaced by the deck's name once the file is
+            // read (its cards are held until then); the settings' name is known at once.
+            let names_deck = show
+                && deck_settings.name.is_none()
+                && notetype.as_ref().is_some_and(|t| {
+                    t.templates.iter().any(|t| t.question().contains("Deck") || t.answer().contains("Deck"))
+                });
+            let text_deck = match &deck_settings.name {
+                Some(name) => name.clone(),
+                None if names_deck => DECK_STAND_IN.to_string(),
+                None => source::stem_of(&file.path),
+            };
+            let mut held: Vec<String> = Vec::new();
             let read = std::fs::File::open(&file.path).and_then(|mut reader| {
                 source::parse_stream(
                     file.format,
@@ -294,6 +305,10 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                         }
                     },
                     |piece| {
+                        if names_deck {
+                            held.extend(piece);
+                            return Ok(());
+                        }
                         let mut stdout = std::io::stdout().lock();
                         piece.iter().try_for_each(|card| stdout.write_all(card.as_bytes()))
                     },
@@ -307,6 +322,18 @@ pub(super) fn run_check(args: &CheckArgs, verbosity: Verbosity) -> ExitCode {
                     continue;
                 }
             };
+            if !held.is_empty() {
+                let title =
+                    parsed.deck.as_ref().map_or_else(|| source::stem_of(&file.path), |d| d.name.clone());
+                let name = build::settings::deck_name(title, &deck_settings);
+                let mut stdout = std::io::stdout().lock();
+                let written = held
+                    .iter()
+                    .try_for_each(|card| stdout.write_all(card.replace(DECK_STAND_IN, &name).as_bytes()));
+                if written.is_err() {
+                    return ExitCode::SUCCESS;
+                }
+            }
             let has_errors = parsed.has_errors();
             let parsed_notes = parsed.deck.map_or(0, |d| d.cards.len());
             notes += parsed_notes;
@@ -421,6 +448,10 @@ impl DeckNotetypes {
     }
 }
 
+/// What `check --show` renders `{{Deck}}` with while a deck's title is not known yet: letters
+/// only, so no rendering or text view changes it.
+const DECK_STAND_IN: &str = "ANKIDECKxDECKxNAMExSTANDxIN";
+
 /// Whether the cards of a note of `notetype` depend on its fields: not for a normal note type
 /// of one template, whose card 1 Anki always makes (as `build` decides).
 fn makes_cards_per_note(notetype: &Notetype) -> bool {
@@ -450,11 +481,17 @@ impl Sides {
     }
 }
 
-/// A table's note as `check --show` lists it: where it is, its fields and tags.
-fn shown_note(file: &Path, note: &crate::model::Note) -> String {
+/// A table's note as `check --show` lists it: where it is, its tags, and its fields, each
+/// named by the note type's field (by its number if the note type could not be made).
+fn shown_note(file: &Path, note: &crate::model::Note, notetype: Option<&Notetype>) -> String {
     let mut out = format!("{}:{}: {}\n", file.display(), note.line, note.tags_text());
+    let name = |i: usize| match notetype.and_then(|t| t.fields.get(i)) {
+        Some(field) => field.name.clone(),
+        None => (i + 1).to_string(),
+    };
+    let width = (0..note.fields().count()).map(|i| name(i).chars().count()).max().unwrap_or(0).max(5);
     for (i, field) in note.fields().enumerate() {
-        out.push_str(&format!("  {:<5} | {field}\n", i + 1));
+        out.push_str(&format!("  {:<width$} | {field}\n", name(i)));
     }
     out.push('\n');
     out

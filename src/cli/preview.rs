@@ -16,6 +16,15 @@ pub(super) fn run_preview(args: PreviewArgs, verbosity: Verbosity) -> ExitCode {
         print_diagnostics(&skipped, verbosity);
         return no_decks(&args.source);
     }
+    // As `build`: the pages in an out folder inside the source folder would be taken for (or
+    // warned about as) files of the source folder, and a file where the folder should be is named.
+    let out = super::build::out_folder(&args.out)
+        .and_then(|()| super::build::out_apart_from_source(&args.out, &args.source));
+    if let Err(err) = out {
+        print_diagnostics(&skipped, verbosity);
+        eprintln!("error: {err}");
+        return ExitCode::from(if err.is_input() { INPUT_ERROR } else { TOOL_ERROR });
+    }
     let now_secs = match super::build::build_time() {
         Ok(t) => t,
         Err(message) => {
@@ -98,7 +107,9 @@ fn failed(err: PreviewError, skipped: &[crate::diagnostic::Diagnostic], verbosit
                 ExitCode::from(if input { INPUT_ERROR } else { TOOL_ERROR })
             }
         },
-        err @ PreviewError::UnknownDeck { .. } => {
+        PreviewError::UnknownDeck { ref diagnostics, .. } => {
+            // A deck with errors may be the one named: its errors say why it has no name.
+            print_diagnostics(diagnostics, verbosity);
             eprintln!("error: {err}");
             ExitCode::from(INPUT_ERROR)
         }

@@ -76,6 +76,11 @@ impl Writer {
         self.replace(name, html)
     }
 
+    /// Keeps file `name` of an earlier preview: [`Writer::finish`] does not remove it.
+    pub(super) fn keep(&mut self, name: &str) {
+        self.written.insert(name.to_string());
+    }
+
     /// Copies the media files a deck's package holds, under their names in the package (a
     /// name is derived from the content: a file already there with its size is the same file).
     pub(super) fn media(&mut self, files: &[MediaFile]) -> std::io::Result<()> {
@@ -97,8 +102,11 @@ impl Writer {
     }
 
     /// Removes the temporary files left, and with `all` (every deck was previewed) every file
-    /// of the folder this preview did not write: pages of decks gone, media no card uses now.
-    pub(super) fn finish(self, all: bool) -> Result<(), PreviewError> {
+    /// of the folder this preview did not write that a preview writes: pages of decks gone,
+    /// media no card uses now. A file of another name is not the preview's (`--out .` makes the
+    /// folder `./preview`, which may be the user's): it is left alone. Without `media`, the
+    /// media files are all kept (a page kept from an earlier preview may show them).
+    pub(super) fn finish(self, all: bool, media: bool) -> Result<(), PreviewError> {
         let entries = std::fs::read_dir(&self.folder).map_err(|source| PreviewError::Write {
             action: "read the folder",
             path: self.folder.clone(),
@@ -106,7 +114,12 @@ impl Writer {
         })?;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let stale = all && !self.written.contains(&name) && name != LIVE_FILE;
+            let page = name.starts_with("deck-") && name.ends_with(".html");
+            let stale = all
+                && !self.written.contains(&name)
+                && name != LIVE_FILE
+                && written_by_preview(&name)
+                && (media || page);
             if (name.starts_with(TEMP_PREFIX) || stale) && entry.file_type().is_ok_and(|t| t.is_file()) {
                 let path = entry.path();
                 std::fs::remove_file(&path).map_err(|source| PreviewError::Write {
@@ -135,5 +148,44 @@ impl Writer {
         }
         temp.persist(&path).map_err(|e| e.error)?;
         Ok(())
+    }
+}
+
+/// Whether a file of the preview folder has a name a preview gives: a deck page `deck-….html`,
+/// the index, or a media file or asset under its package name (`cat-3b37538efb87.png`: its
+/// name, `-` and 12 hex digits of its SHA-1, then its extension).
+fn written_by_preview(name: &str) -> bool {
+    if name == "index.html" || (name.starts_with("deck-") && name.ends_with(".html")) {
+        return true;
+    }
+    let stem = match name.rfind('.') {
+        Some(dot) if name[..dot].len() > 13 => &name[..dot],
+        _ => name,
+    };
+    let hex = stem.len().checked_sub(12).and_then(|at| stem.get(at..));
+    let dash = stem.len().checked_sub(13).and_then(|at| stem.get(at..at + 1));
+    dash == Some("-") && hex.is_some_and(|h| h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::written_by_preview;
+
+    #[test]
+    fn only_names_a_preview_gives_are_its_files() {
+        for name in [
+            "deck-a b.html",
+            "index.html",
+            "cat-3b37538efb87.png",
+            "_Inter-3b37538efb87.woff2",
+            "x-0123456789ab",
+        ] {
+            assert!(written_by_preview(name), "{name}");
+        }
+        for name in
+            ["notes.txt", "deck.html", "cat-3b37538efb8.png", "cat-3B37538EFB87.png", "photo.png", "é"]
+        {
+            assert!(!written_by_preview(name), "{name}");
+        }
     }
 }

@@ -75,7 +75,14 @@ pub enum PreviewError {
          Anki name; the decks are: {}",
         folder.display(), known.join(", ")
     )]
-    UnknownDeck { name: String, folder: PathBuf, known: Vec<String> },
+    UnknownDeck {
+        name: String,
+        folder: PathBuf,
+        known: Vec<String>,
+        /// What the build found: a deck with errors, whose Anki name is unknown (so a name may
+        /// have been meant for it), is listed with them and its errors are printed.
+        diagnostics: Vec<crate::diagnostic::Diagnostic>,
+    },
     #[error("cannot {action} {}: {source}", path.display())]
     Write { action: &'static str, path: PathBuf, source: std::io::Error },
 }
@@ -118,7 +125,16 @@ pub fn preview(opts: &PreviewOptions) -> Result<PreviewReport, PreviewError> {
     if let Some(name) = wanted.into_iter().find(|n| !stems.contains(n)) {
         let mut known: Vec<String> = build.decks.iter().map(|d| deck_label(&d.file, &d.outcome)).collect();
         known.sort();
-        return Err(PreviewError::UnknownDeck { name, folder: opts.build.source.clone(), known });
+        let diagnostics = match build.decks.iter().any(|d| matches!(d.outcome, Outcome::Invalid)) {
+            true => build.diagnostics,
+            false => Vec::new(),
+        };
+        return Err(PreviewError::UnknownDeck {
+            name,
+            folder: opts.build.source.clone(),
+            known,
+            diagnostics,
+        });
     }
     let unbuilt: Vec<(String, &Outcome)> = (build.decks.iter())
         .filter(|d| !decks.iter().any(|p| p.key == crate::source::stem_of(&d.file)))
@@ -136,8 +152,18 @@ pub fn preview(opts: &PreviewOptions) -> Result<PreviewReport, PreviewError> {
         .map(|(name, key)| (name.clone(), page::page_name(&key)))
         .filter(|(_, page)| folder.join(page).is_file())
         .collect();
-    let index = page::index_page(&decks, &earlier, &unbuilt);
+    // A deck with errors keeps the page an earlier preview made of it (as `build` keeps its last
+    // good package), so a page open in a browser, reloaded by `watch`, is still there; the
+    // index links it.
+    let kept: Vec<String> = (unbuilt.iter())
+        .map(|(key, _)| page::page_name(key))
+        .filter(|page| folder.join(page).is_file())
+        .collect();
+    let index = page::index_page(&decks, &earlier, &unbuilt, &kept);
     let mut writer = files::Writer::new(&folder)?;
+    for page in &kept {
+        writer.keep(page);
+    }
     for (deck, media) in &pages {
         let path = folder.join(&deck.file_name);
         let written = writer.page(&deck.file_name, deck.html.as_bytes()).and_then(|()| writer.media(media));
@@ -149,7 +175,8 @@ pub fn preview(opts: &PreviewOptions) -> Result<PreviewReport, PreviewError> {
         path: index_path.clone(),
         source,
     })?;
-    writer.finish(opts.decks.is_empty())?;
+    // The media of a kept page are not known: with one, no media file is removed this time.
+    writer.finish(opts.decks.is_empty(), kept.is_empty())?;
     Ok(PreviewReport { build, decks, index: index_path })
 }
 
@@ -158,6 +185,8 @@ fn deck_label(file: &Path, outcome: &Outcome) -> String {
     let stem = crate::source::stem_of(file);
     match outcome {
         Outcome::NotWritten { name, .. } if *name != stem => format!("{stem} ({name})"),
+        // Its title was not read: it can only be named by its file.
+        Outcome::Invalid => format!("{stem} (has errors)"),
         _ => stem,
     }
 }

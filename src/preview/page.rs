@@ -140,10 +140,13 @@ fn card_html(card: &Card<'_>, notetype: &Notetype, out: &mut String) {
 /// A side's HTML as the page shows it: `[sound:NAME]` becomes an `<audio>` of the file and a
 /// button playing it; `[[type:Field]]` a type-in box (on the answer side, holding the field's
 /// text, which the reviewer compares with what was typed). Each keeps the text it replaced in
-/// its `data-anki` attribute, so a check can undo the rewrite exactly. Nothing else is changed.
+/// its `data-anki` attribute, so a check can undo the rewrite exactly. And as Anki's reviewer
+/// shows a card (`prepare_card_text_for_display`), the file names of `<img src>` and the other
+/// media tags are percent-encoded ([`encode_media_paths`]). Nothing else is changed.
 pub fn rewrite_side<'f>(html: &str, answer: bool, field: &dyn Fn(&str) -> Option<&'f str>) -> String {
+    let html = encode_media_paths(html);
     let mut out = String::with_capacity(html.len());
-    let mut rest = html;
+    let mut rest = &*html;
     loop {
         let sound = rest.find("[sound:");
         let typein = rest.find("[[type:");
@@ -193,12 +196,46 @@ pub fn rewrite_side<'f>(html: &str, answer: bool, field: &dyn Fn(&str) -> Option
     out
 }
 
+/// `html` with the file names of its media tags percent-encoded where a URL needs it, as Anki's
+/// reviewer displays a card (`encode_iri_paths`: the bytes of the WHATWG fragment set, controls,
+/// space, `"`, `<`, `>`, `` ` `` and `#`; an IRI, so letters beyond ASCII stay). Anki stores the names
+/// unencoded, so without it `<img src="a#b.png">` would ask the browser for `a` (the rest a
+/// fragment) and show no image where Anki shows it. `[sound:…]` names are not URLs: left alone.
+fn encode_media_paths(html: &str) -> std::borrow::Cow<'_, str> {
+    let needs = |b: u8| b.is_ascii_control() || matches!(b, b' ' | b'"' | b'<' | b'>' | b'`' | b'#');
+    let refs: Vec<crate::media::Reference> = crate::media::references(html)
+        .into_iter()
+        .filter(|r| !html[..r.start].ends_with("[sound:") && r.raw(html).bytes().any(needs))
+        .collect();
+    if refs.is_empty() {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len() + 16);
+    let mut last = 0;
+    for r in &refs {
+        out.push_str(&html[last..r.start]);
+        for c in r.raw(html).chars() {
+            match c.is_ascii() && needs(c as u8) {
+                true => {
+                    let _ = write!(out, "%{:02X}", c as u8);
+                }
+                false => out.push(c),
+            }
+        }
+        last = r.end;
+    }
+    out.push_str(&html[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// The index page: the decks previewed, with their card counts, the pages an earlier preview
-/// left of the `earlier` decks (name, page), and the decks that could not be previewed.
+/// left of the `earlier` decks (name, page), and the decks that could not be previewed, linking
+/// the pages `kept` of them from an earlier preview.
 pub(super) fn index_page(
     decks: &[super::PreviewedDeck],
     earlier: &[(String, String)],
     unbuilt: &[(String, &Outcome)],
+    kept: &[String],
 ) -> String {
     let mut html = head("Preview", None);
     html.push_str(
@@ -233,7 +270,21 @@ pub(super) fn index_page(
             Outcome::Failed(message) | Outcome::DamagedLock(message) => message.clone(),
             _ => "has errors: `ankideck check` lists them".to_string(),
         };
-        let _ = writeln!(html, "<li class=\"ankideck-unbuilt\">{}: {}</li>", attr(key), attr(&why));
+        let page = page_name(key);
+        match kept.contains(&page) {
+            true => {
+                let _ = writeln!(
+                    html,
+                    "<li class=\"ankideck-unbuilt\"><a href=\"{}\">{}</a>: {} (the page is an earlier preview's)</li>",
+                    attr(&url_path(&page)),
+                    attr(key),
+                    attr(&why)
+                );
+            }
+            false => {
+                let _ = writeln!(html, "<li class=\"ankideck-unbuilt\">{}: {}</li>", attr(key), attr(&why));
+            }
+        }
     }
     html.push_str("</ul>\n</main>\n</body>\n</html>\n");
     html
@@ -251,13 +302,30 @@ fn head(title: &str, css: Option<&str>) -> String {
     let _ = writeln!(html, "<title>{}</title>", attr(title));
     html.push_str("<link rel=\"stylesheet\" href=\"_ankideck/preview.css\">\n");
     if let Some(css) = css {
-        // `</style` in a stylesheet would end the element early.
-        let _ = writeln!(html, "<style>\n{}\n</style>", css.replace("</style", "<\\/style"));
+        let _ = writeln!(html, "<style>\n{}\n</style>", style_text(css));
         html.push_str(super::files::MATHJAX_SETUP);
     }
     html.push_str("<script src=\"_ankideck/preview.js\"></script>\n");
     html.push_str("</head>\n<body class=\"tex2jax_ignore\">\n");
     html
+}
+
+/// A stylesheet as the text of a `<style>` element: a `</style` in it (in any case, as HTML
+/// reads it) would end the element early, so its `/` is escaped (`<\/style`, the same to CSS).
+fn style_text(css: &str) -> std::borrow::Cow<'_, str> {
+    let lower = css.to_ascii_lowercase();
+    if !lower.contains("</style") {
+        return std::borrow::Cow::Borrowed(css);
+    }
+    let mut out = String::with_capacity(css.len() + 8);
+    let mut last = 0;
+    for (at, _) in lower.match_indices("</style") {
+        out.push_str(&css[last..at + 1]);
+        out.push('\\');
+        last = at + 1;
+    }
+    out.push_str(&css[last..]);
+    std::borrow::Cow::Owned(out)
 }
 
 /// `1 card`, `2 cards`.
@@ -325,6 +393,24 @@ mod tests {
         assert!(answer.contains("data-field=\"Back\""), "{answer}");
         assert!(answer.contains("value=\"Paris\" readonly>"), "{answer}");
         assert!(answer.ends_with("> y"), "{answer}");
+    }
+
+    #[test]
+    fn a_media_file_name_is_percent_encoded_as_anki_displays_it_so_a_hash_is_no_fragment() {
+        let html = "<img src=\"a#b c-1.png\"><IMG alt=x src='été \"q\".png'> <img src=plain-2.png> \
+                    <img src=\"https://x/a b#c\"> [sound:a b#1.mp3]";
+        assert_eq!(
+            encode_media_paths(html),
+            "<img src=\"a%23b%20c-1.png\"><IMG alt=x src='été%20%22q%22.png'> <img src=plain-2.png> \
+             <img src=\"https://x/a b#c\"> [sound:a b#1.mp3]"
+        );
+        assert!(matches!(encode_media_paths("<img src=\"a-1.png\">"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_closing_style_tag_in_a_stylesheet_in_any_case_cannot_end_the_element() {
+        assert_eq!(style_text("/* </style> </STYLE><b> */ .a{}"), "/* <\\/style> <\\/STYLE><b> */ .a{}");
+        assert!(matches!(style_text(".card { color: red }"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

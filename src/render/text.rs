@@ -77,11 +77,22 @@ struct Lines {
     space: bool,
     /// For each open `<span>`: whether it is a revealed deletion (closed with `]`).
     spans: Vec<bool>,
+    /// How many `<pre>` are open: their text keeps its line breaks and spaces (code).
+    pre: usize,
 }
 
 impl Lines {
     fn text(&mut self, html: &str) {
         let text = super::filters::decode_entities(html);
+        if self.pre > 0 {
+            for (i, line) in text.split('\n').enumerate() {
+                if i > 0 {
+                    self.hard_break();
+                }
+                self.line.push_str(line);
+            }
+            return;
+        }
         for (i, word) in text.split(|c: char| c.is_ascii_whitespace()).enumerate() {
             if i > 0 {
                 self.space = true;
@@ -133,7 +144,14 @@ impl Lines {
             }
             "address" | "article" | "aside" | "blockquote" | "dd" | "div" | "dl" | "dt" | "figcaption"
             | "figure" | "footer" | "form" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "header" | "li"
-            | "main" | "nav" | "ol" | "p" | "pre" | "section" | "table" | "tr" | "ul" => self.soft_break(),
+            | "main" | "nav" | "ol" | "p" | "section" | "table" | "tr" | "ul" => self.soft_break(),
+            "pre" => {
+                self.soft_break();
+                match tag.starts_with('/') {
+                    true => self.pre = self.pre.saturating_sub(1),
+                    false => self.pre += 1,
+                }
+            }
             "td" | "th" => self.space = true,
             "span" => self.span(tag),
             _ => {}
@@ -195,6 +213,14 @@ mod tests {
         );
         assert_eq!(text("a<br><br><br>b"), ["a", "", "b"]);
         assert_eq!(text("<ul><li>one</li><li>two</li></ul>"), ["• one", "• two"]);
+    }
+
+    #[test]
+    fn code_keeps_its_lines_and_indentation() {
+        assert_eq!(
+            text("<p>See</p>\n<pre><code>fn a() {\n    b  &lt; c\n}\n</code></pre>\n<p>after  it</p>"),
+            ["See", "fn a() {", "    b  < c", "}", "after it"]
+        );
     }
 
     #[test]

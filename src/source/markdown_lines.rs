@@ -97,6 +97,8 @@ pub(super) struct Reader<'f> {
     card: Option<RawCard>,
     place: Place,
     fence: Option<(char, usize)>,
+    /// The line of the open fence, and whether a line `Q:` was taken into it.
+    fence_line: (u32, bool),
     /// Text outside a card is warned about once per run of it.
     outside_warned: bool,
     /// The line of a comment `<!--` of several lines that is not closed yet.
@@ -132,6 +134,7 @@ impl<'f> Reader<'f> {
             card: None,
             place: Place::Outside,
             fence: None,
+            fence_line: (0, false),
             outside_warned: false,
             comment: None,
             ended: Vec::new(),
@@ -195,6 +198,8 @@ impl<'f> Reader<'f> {
             let closes = fence_marker(line).is_some_and(|(c2, n2)| c == c2 && n2 >= n);
             if closes && line.trim().chars().all(|x| x == c) {
                 self.fence = None;
+            } else if matches!(classify(line), Line::Question(_)) {
+                self.fence_line.1 = true;
             }
             self.push_text(line);
             return;
@@ -210,6 +215,7 @@ impl<'f> Reader<'f> {
         }
         if let Some(open) = fence_marker(line) {
             self.fence = Some(open);
+            self.fence_line = (number, false);
             if matches!(self.place, Place::Outside) && !self.outside_warned {
                 self.found.push(outside_text(self.file, number));
                 self.outside_warned = true;
@@ -239,11 +245,13 @@ impl<'f> Reader<'f> {
                     ..Default::default()
                 });
                 self.place = Place::Question;
+                self.opens_in_side(rest, number);
             }
             Line::Answer(rest) => match (&mut self.card, &self.place) {
                 (Some(open), Place::Question) => {
                     open.answer = Some((number, rest.to_string()));
                     self.place = Place::Answer;
+                    self.opens_in_side(rest, number);
                 }
                 _ => {
                     let (message, hint) = match self.place {
@@ -298,6 +306,18 @@ impl<'f> Reader<'f> {
                     self.outside_warned = true;
                 }
             }
+        }
+    }
+
+    /// A side starts with the text after `Q:` or `A:`, so a fence or a comment opening there
+    /// opens in the side as on a line of its own: the lines after it are the side's, as the
+    /// side is rendered (a `Q:` in that code is code).
+    fn opens_in_side(&mut self, rest: &str, number: u32) {
+        if let Some(open) = fence_marker(rest) {
+            self.fence = Some(open);
+            self.fence_line = (number, false);
+        } else if rest.starts_with("<!--") && !rest.contains("-->") {
+            self.comment = Some(number);
         }
     }
 
@@ -397,6 +417,19 @@ impl<'f> Reader<'f> {
                 ),
             );
         }
+        // A fence never closed runs to the end of the file, as on GitHub: only an error when
+        // it took cards (an answer ending in code that is not closed is rendered all the same).
+        if let (Some(_), (line, true)) = (self.fence, self.fence_line) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E018,
+                    self.file,
+                    line,
+                    "a code fence that is never closed: every line after it is code, the cards too",
+                )
+                .with_hint("close the code block with a line of the same fence (```` ``` ```` or `~~~`) where it ends"),
+            );
+        }
         let title_line = self.title.as_ref().map_or(1, |(_, line)| *line);
         if self.rendered == 0 && !diagnostics.iter().any(Diagnostic::is_error) {
             diagnostics.push(
@@ -454,5 +487,7 @@ fn fence_marker(line: &str) -> Option<(char, usize)> {
     let rest = &line[indent..];
     let c = rest.chars().next().filter(|c| *c == '`' || *c == '~')?;
     let n = rest.chars().take_while(|x| *x == c).count();
-    (indent <= 3 && n >= 3).then_some((c, n))
+    // A backtick fence's info string holds no backtick (```` ```x``` ```` is code in a line).
+    let info_ok = c == '~' || !rest[n..].contains('`');
+    (indent <= 3 && n >= 3 && info_ok).then_some((c, n))
 }

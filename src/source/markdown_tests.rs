@@ -281,7 +281,8 @@ fn generated_deck(cards: usize) -> String {
             )),
             1 => text.push_str(&format!("A: $x_{i} < y$ and $$\\frac{{1}}{{{i}}}$$\r\n\r\n- one\r\n- two\r\n  more\r\n")),
             2 => text.push_str(&format!("A: {{{{c1::{i}}}}} is ~~not~~ <div>\r\nan <b>html</b> block\r\n</div>\r\n")),
-            3 => text.push_str(&format!("A: ~~~\r\n~~~\r\n```\r\n# {i}\r\n```\r\n~~~\r\n")),
+            // The fence opens after `A:` (the side starts there): the backticks and `#` are code.
+            3 => text.push_str(&format!("A: ~~~\r\n```\r\n# {i}\r\n```\r\n~~~\r\n")),
             _ => text.push_str(&format!("A: **{i}**\r\nTags: t{} Other\r\n<!-- id: pin-{i} -->\r\n", i % 3)),
         }
         text.push_str("\r\n");
@@ -360,4 +361,34 @@ fn cards_between_comment_marks_are_commented_out_and_an_unclosed_comment_is_e018
     // Four spaces in, in an answer, it is code: the card after it is a card.
     let parsed = parse_notes("Q: a\nA: b\n\n    <!--\nQ: c\nA: d\n", Rules::default());
     assert_eq!((codes(&parsed), parsed.deck.unwrap().cards.len()), (vec![], 2));
+}
+
+#[test]
+fn a_fence_opened_after_q_or_a_holds_the_lines_up_to_its_close_and_the_card_after_is_a_card() {
+    // The side starts with the text after `A:`: the fence opens there, and the line ``` after
+    // the code closes it (it was taken for a fence opening, which took the next card).
+    let parsed = parse_notes("Q: one\nA: ```\ncode\n```\n\nQ: two\nA: b\n", Rules::default());
+    assert_eq!(codes(&parsed), []);
+    let deck = parsed.deck.unwrap();
+    let fields: Vec<Vec<&str>> = deck.cards.iter().map(|n| n.fields().take(2).collect()).collect();
+    assert_eq!(fields, [vec!["one", "<pre><code>code\n</code></pre>"], vec!["two", "b"]]);
+    // In the question too, and a `Q:` in that code is code.
+    let parsed = parse_notes("Q: ~~~\nQ: not a card\n~~~\nA: a\n\nQ: two\nA: b\n", Rules::default());
+    assert_eq!((codes(&parsed), parsed.deck.unwrap().cards.len()), (vec![], 2));
+    // A comment opened after `A:` is the side's as on a line of its own.
+    let parsed = parse_notes("Q: one\nA: <!-- hidden\nQ: c\n-->\nshown\n\nQ: two\nA: b\n", Rules::default());
+    assert_eq!((codes(&parsed), parsed.deck.unwrap().cards.len()), (vec![], 2));
+}
+
+#[test]
+fn backticks_in_a_line_are_no_fence_and_a_fence_never_closed_taking_cards_is_e018() {
+    // ```x``` is code in a line (a fence's info string has no backtick): the card after is one.
+    let parsed = parse_notes("Q: one\nA: see\n```js``` here\n\nQ: two\nA: b\n", Rules::default());
+    assert_eq!((codes(&parsed), parsed.deck.unwrap().cards.len()), (vec![], 2));
+    // A fence never closed takes every line after it: an error when it took a card.
+    let parsed = parse_notes("Q: one\nA: see\n```\ncode\n\nQ: two\nA: b\n", Rules::default());
+    assert_eq!(codes(&parsed), [(Code::E018, 3)]);
+    // At the end of the last answer, it is that answer's code.
+    let parsed = parse_notes("Q: one\nA: see\n```\ncode\n", Rules::default());
+    assert_eq!((codes(&parsed), parsed.deck.unwrap().cards.len()), (vec![], 1));
 }

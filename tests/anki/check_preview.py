@@ -105,6 +105,11 @@ Which colour is this? <img src="_img/red.png">
 ---
 Red [sound:_snd/beep.wav]
 
+FILE NAMES
+A name a URL must encode, as Anki's reviewer does: <img src="_img/a #1 été.png">
+---
+Red again
+
 MATHS
 What is \\(x^2\\) when \\(x = 3\\)?
 ---
@@ -130,6 +135,7 @@ def make_project(work: Path) -> Path:
     (project / "source-cards" / "_snd").mkdir()
     (project / "ankideck.toml").write_text(SETTINGS)
     (project / "source-cards" / "_img" / "red.png").write_bytes(png_red())
+    (project / "source-cards" / "_img" / "a #1 été.png").write_bytes(png_red())
     (project / "source-cards" / "_snd" / "beep.wav").write_bytes(wav_tenth_second())
     (project / "source-cards" / "media.txt").write_text(MEDIA_DECK)
     (project / "source-cards" / "cloze.txt").write_text(CLOZE_DECK)

@@ -57,6 +57,10 @@ subdecks = true
 [decks.clozeonly]
 notetype = "myclozes"
 
+[decks.plain]
+html = false
+notetype = "type-in"
+
 [notetypes.two]
 fields = ["Front", "Back", "Extra", "Section"]
 templates = [{ name = "Forward", front = "t/f1.html", back = "t/b1.html" },
@@ -82,10 +86,14 @@ TEMPLATES = {
 }
 
 DECKS = {
+    "plain.txt": ("Plain text\n\nSYNTAX\nWhat does {{ mean in Jinja? <b>bold</b> & \"quotes\" {{c1::x}}\n---\n"
+                  "It opens }} an <i>expression</i>; {{Front}} &amp; [[type:Back]]\n"),
     "basic.txt": ("Basics\n\nIMAGES AND SOUND\nWhat colour is this? <img src=\"_img/red.png\">\n---\n"
                   "red [sound:_snd/hello.mp3]\n\n"
                   "MATHS & ENTITIES\nThe value of \\(x^2\\) at \\(x = 3\\) &amp; more&nbsp;here\n---\n"
-                  "\\[9\\] <b>nine</b>\n"),
+                  "\\[9\\] <b>nine</b>\n\n"
+                  "FILE NAMES\nA name a URL must encode: <img src=\"_img/a #b été.png\">\n---\n"
+                  "and &amp; in one <img src='_img/x&amp;y.png'>\n"),
     "notes.md": ("# Markdown notes\n\n## Some Markdown\n\nQ: What is *this*? ![blue](_img/blue.png)\n"
                  "A: A **blue** square, `code` and $x_1$ [sound:_snd/hello.mp3]\nTags: md Colour\n"),
     "reversed.txt": "Reversed\n\nWORDS\nhola\n---\nhello [sound:_snd/hello.mp3]\n\nWORDS\nadios\n---\nbye, <b>goodbye</b>\n",
@@ -93,12 +101,17 @@ DECKS = {
     "typein.txt": "Type in\n\nCAPITALS\nThe capital of France\n---\nParis\n",
     "cloze.txt": ("Clozes\n\nEUROPE\n{{c1::Paris}} is the capital of {{c3::France::a country}}.\nIn Europe.\n\n"
                   "EUROPE\n{{c2::Rome}} is in {{c1,2::Italy::a country}}.\n---\nOld <img src=\"_img/red.png\">.\n\n"
+                  "HINTS\nThe formula {{c1::\\(x^2\\)::power}} and {{c2::E = mc^2::<b>physics</b>}} hold.\n---\nextra\n\n"
+                  "ODD\nEmpty hint {{c1::a::}}, empty {{c2::}}, {{C3::upper}}, {{c0::zero}}, {{c10::ten}} {{c1::<b>b</b>::h<i>i</i>}}.\n---\nx\n\n"
                   "MATHS\nThe square \\(x^{{c1::2}}\\) and \\[{{c2::a<b}}\\] and {{c1::outer {{c3::inner}}}}\n"),
     "custom.csv": ("Front,Back,Extra,Section,Tags\n"
                    "\"日本[にほん] is Japan\",\"<b>Japan</b> [sound:_snd/hello.mp3]\",a hint,PLACES,zeta Alpha beta\n"
                    "second,\"\",\"a &amp; b&nbsp;c <i>x</i>\",OTHER,\n"
                    "fourth,4,\"&amp; &bogus; <i>y</i>\",OTHER,Tagged tagged\n"
-                   "third,back <img src=\"_img/blue.png\">,,OTHER,\n"),
+                   "third,back <img src=\"_img/blue.png\">,,OTHER,\n"
+                   "fifth,5,\"<br> <div></div>\",OTHER,\n"
+                   "sixth,6,\"<BR/>&nbsp;\",OTHER,\n"
+                   "seventh,\" <br /> \",\"\u00a0\",OTHER,\n"),
     "clozeonly.txt": ("Cloze only\n\nONE\n{{c1::alpha}} and {{c2::beta::hint}} and {{c1::gamma::a::b}} and {{c3::x}}}\n---\nextra\n"),
 }
 
@@ -113,6 +126,8 @@ def write_project(project: Path) -> None:
     (project / "source-cards" / "_snd").mkdir()
     (project / "source-cards" / "_img" / "red.png").write_bytes(RED)
     (project / "source-cards" / "_img" / "blue.png").write_bytes(BLUE)
+    (project / "source-cards" / "_img" / "a #b été.png").write_bytes(RED)
+    (project / "source-cards" / "_img" / "x&y.png").write_bytes(BLUE)
     (project / "source-cards" / "_snd" / "hello.mp3").write_bytes(SOUND)
     (project / "ankideck.toml").write_text(TOML, encoding="utf-8")
     (project / "t").mkdir()
@@ -214,7 +229,9 @@ def check_preview_pages(report: Report, binary: Path, project: Path, col: Collec
     the question and answer between the page's markers, with the preview's two rewrites undone
     (play controls and type-in boxes back to `[sound:…]` and `[[type:…]]`), and Anki's own
     av-tag replacement applied as to the JSON above (the answer split where it holds the
-    question), equal Anki's exactly."""
+    question), equal Anki's exactly; Anki's side as its reviewer displays it
+    (`escape_media_filenames`: the file names of `<img src>` and the like percent-encoded, so a
+    `#` in one is no fragment)."""
     tag = "render: preview"
     run_bin(binary, ["preview"], project)
     pages = preview_cards(project)
@@ -231,10 +248,11 @@ def check_preview_pages(report: Report, binary: Path, project: Path, col: Collec
         around = answer.split(question) if question else [answer]
         ours = ours_as_anki_shows(col, {"question": question, "answer_around_front": around})
         out = card.render_output(reload=True)
-        if out.question_text != ours[0]:
-            differences.append(f"{key}: question\n  anki:    {out.question_text!r}\n  preview: {ours[0]!r}")
-        if out.answer_text != ours[1]:
-            differences.append(f"{key}: answer\n  anki:    {out.answer_text!r}\n  preview: {ours[1]!r}")
+        anki = [col.media.escape_media_filenames(side) for side in (out.question_text, out.answer_text)]
+        if anki[0] != ours[0]:
+            differences.append(f"{key}: question\n  anki:    {anki[0]!r}\n  preview: {ours[0]!r}")
+        if anki[1] != ours[1]:
+            differences.append(f"{key}: answer\n  anki:    {anki[1]!r}\n  preview: {ours[1]!r}")
     print(f"    {len(seen)} preview cards compared")
     report.check(f"{tag}: every card Anki made is on a page, its sides equal Anki's", not differences,
                  "\n".join(differences))
