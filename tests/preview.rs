@@ -418,3 +418,35 @@ fn a_deck_with_errors_named_by_its_title_is_listed_as_having_errors_and_its_erro
     assert!(run.stderr.contains("the decks are: broken (has errors), capitals (Capitals)"), "{}", run.stderr);
     assert!(!project.exists("out/preview"), "nothing is written");
 }
+
+#[test]
+fn a_cloze_card_of_a_deck_of_another_note_type_is_shown_as_the_cloze_note_it_is() {
+    // An optional-reversed deck with subdecks: its cloze card is a note of the built-in cloze
+    // (a card per deletion, each question hiding its own), filed under its section's subdeck
+    // as the build files it.
+    let project = Project::empty();
+    project.write("ankideck.toml", "[decks.words]\nnotetype = \"optional-reversed\"\nsubdecks = true\n");
+    project.write_source(
+        "words.txt",
+        "Words\n\nHOUSE\nthe house\n<->\ndas Haus\n\nGRAMMAR\n{{c1::Der}} Hund und {{c2::die}} Katze.\n",
+    );
+    preview(&project, &[], 0);
+    let page = project.read("out/preview/deck-words.html");
+    let shown = cards(&page);
+    let ords: Vec<u16> = shown.iter().map(|c| c.ord).collect();
+    assert_eq!(ords, [0, 1, 0, 1], "{shown:#?}");
+    let (first, second) = (&shown[2], &shown[3]);
+    assert!(
+        first.question.contains("<span class=\"cloze\" data-cloze=\"Der\" data-ordinal=\"1\">[...]</span>"),
+        "{first:?}"
+    );
+    assert!(first.question.contains("die"), "card 1 shows deletion 2: {first:?}");
+    assert!(second.question.contains("data-ordinal=\"2\">[...]</span>"), "{second:?}");
+    assert!(!page.contains("{{c1::"), "a deletion shown as written:\n{page}");
+    // The build files the cloze note under its section, as the card says.
+    project.build(T0, &[], 0);
+    let dump = project.dump("out/words.apkg");
+    assert!(dump.contains("Words::GRAMMAR"), "{dump}");
+    assert!(dump.contains("Words::HOUSE"), "{dump}");
+    assert!(!dump.contains("Words::y"), "the Add Reverse field is no section:\n{dump}");
+}

@@ -93,9 +93,12 @@ DECKS = {
                   "MATHS & ENTITIES\nThe value of \\(x^2\\) at \\(x = 3\\) &amp; more&nbsp;here\n---\n"
                   "\\[9\\] <b>nine</b>\n\n"
                   "FILE NAMES\nA name a URL must encode: <img src=\"_img/a #b été.png\">\n---\n"
-                  "and &amp; in one <img src='_img/x&amp;y.png'>\n"),
+                  "and &amp; in one <img src='_img/x&amp;y.png'>\n\n"
+                  "A CLOZE CARD IN A BASIC DECK\n{{c1::Paris}} is the capital of {{c2::France::a country}}.\n---\n"
+                  "In Europe.\n"),
     "notes.md": ("# Markdown notes\n\n## Some Markdown\n\nQ: What is *this*? ![blue](_img/blue.png)\n"
-                 "A: A **blue** square, `code` and $x_1$ [sound:_snd/hello.mp3]\nTags: md Colour\n"),
+                 "A: A **blue** square, `code` and $x_1$ [sound:_snd/hello.mp3]\nTags: md Colour\n\n"
+                 "Q: A Markdown cloze card: $x^{{c1::2}}$ and **{{c2::bold}}**\nA: Its *Back Extra*.\n"),
     "reversed.txt": "Reversed\n\nWORDS\nhola\n---\nhello [sound:_snd/hello.mp3]\n\nWORDS\nadios\n---\nbye, <b>goodbye</b>\n",
     "optional.txt": "Optional\n\nHOUSE\nthe house\n<->\ndas Haus\n\nCAT\nthe cat\n---\ndie Katze\n",
     "typein.txt": "Type in\n\nCAPITALS\nThe capital of France\n---\nParis\n",
