@@ -266,6 +266,29 @@ fn a_card_moved_to_a_deck_of_another_note_type_is_conflicting_and_keeps_its_one_
 }
 
 #[test]
+fn a_cloze_card_moved_to_a_deck_of_another_note_type_stays_a_cloze_note_and_is_not_conflicting() {
+    // Both decks make it a note of the built-in cloze: Anki has it under that note type and
+    // matches it as usual (a duplicate), so no W012 and no "Change Note Type" advice.
+    let project = Project::empty();
+    project.write("ankideck.toml", "[decks.two]\nnotetype = \"optional-reversed\"\n");
+    let cloze = "WAR\nThe war began in {{c1::1914}} and ended in {{c2::1918}}.\nthe great war\n";
+    project.write_source("one.txt", &format!("ONE\n\nWORDS\nhola\n---\nhello\n\n{cloze}"));
+    project.write_source("two.txt", "TWO\n\nWORDS\ngato\n<->\ncat\n");
+    project.build(T1, &[], 0);
+    project.write_source("one.txt", "ONE\n\nWORDS\nhola\n---\nhello\n");
+    project.write_source("two.txt", &format!("TWO\n\nWORDS\ngato\n<->\ncat\n\n{cloze}"));
+    let run = plan(&project, T2, &["--format", "json"], 0);
+    assert!(!run.stderr.contains("W012"), "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let two = &json["decks"][1];
+    assert_eq!((two["conflicting"].as_u64(), two["unchanged"].as_u64()), (Some(0), Some(2)), "{two:#}");
+    // Its two cards stay in ONE, where Anki has them.
+    assert_eq!(two["moved"][0]["cards"], 2, "{two:#}");
+    let run = project.build(T2, &[], 0);
+    assert!(!run.stderr.contains("W012"), "{}", run.stderr);
+}
+
+#[test]
 fn verbose_lists_the_new_and_updated_notes_and_quiet_only_the_summary() {
     let project = edited_project();
     let verbose = plan(&project, T2, &["--verbose"], 0);

@@ -259,7 +259,8 @@ impl Run<'_> {
             across_types.push(
                 (deck_match.matched.iter().enumerate())
                     .filter(|(_, r)| {
-                        r.as_ref().and_then(|r| types[r.pool]).is_some_and(|(id, _)| id != notetype.id)
+                        r.as_ref().is_some_and(|r| super::schema::of_deck_type(&pools[r.pool][r.index]))
+                            && r.as_ref().and_then(|r| types[r.pool]).is_some_and(|(id, _)| id != notetype.id)
                     })
                     .map(|(i, _)| i)
                     .collect(),
