@@ -289,6 +289,22 @@ fn a_cloze_card_moved_to_a_deck_of_another_note_type_stays_a_cloze_note_and_is_n
 }
 
 #[test]
+fn a_deck_switched_to_another_note_type_leaves_its_cloze_cards_out_of_the_conflicting() {
+    // Its cloze cards are notes of the built-in cloze before and after: Anki matches them as
+    // usual (here a duplicate); only the plain card's note is skipped as conflicting.
+    let project = Project::empty();
+    let deck = "ONE\n\nWORDS\nhola\n---\nhello\n\nWAR\nThe war began in {{c1::1914}}.\nthe great war\n";
+    project.write_source("one.txt", deck);
+    project.build(T1, &[], 0);
+    project.write("ankideck.toml", "[decks.one]\nnotetype = \"reversed\"\n");
+    let run = plan(&project, T2, &["--format", "json"], 0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let one = &json["decks"][0];
+    let counts = ["new", "updated", "unchanged", "conflicting"].map(|k| one[k].as_u64().unwrap());
+    assert_eq!(counts, [0, 0, 1, 1], "{one:#}");
+}
+
+#[test]
 fn verbose_lists_the_new_and_updated_notes_and_quiet_only_the_summary() {
     let project = edited_project();
     let verbose = plan(&project, T2, &["--verbose"], 0);
