@@ -305,6 +305,23 @@ fn a_deck_switched_to_another_note_type_leaves_its_cloze_cards_out_of_the_confli
 }
 
 #[test]
+fn a_pinned_card_that_changes_kind_is_conflicting_as_w016_says() {
+    // It keeps its guid, and Anki has it under the old note type: skipped ("conflicting").
+    let project = Project::empty();
+    let plain = "# Geography\n\nQ: What is the capital of France?\nA: Paris\n<!-- id: pinned-1 -->\n\n\
+                 Q: What is the capital of Spain?\nA: Madrid\n";
+    project.write_source("geo.md", plain);
+    project.build(T1, &[], 0);
+    project.write_source("geo.md", &plain.replace("of France?", "of {{c1::France}}?"));
+    let run = plan(&project, T2, &["--format", "json"], 0);
+    assert!(run.stdout.contains("W016"), "{}", run.stdout);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let geo = &json["decks"][0];
+    let counts = ["new", "updated", "unchanged", "conflicting"].map(|k| geo[k].as_u64().unwrap());
+    assert_eq!(counts, [0, 0, 1, 1], "{geo:#}");
+}
+
+#[test]
 fn verbose_lists_the_new_and_updated_notes_and_quiet_only_the_summary() {
     let project = edited_project();
     let verbose = plan(&project, T2, &["--verbose"], 0);
