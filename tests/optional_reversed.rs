@@ -111,10 +111,14 @@ fn a_reverse_separator_in_a_deck_of_another_note_type_is_w011_in_check_and_build
     for toml in
         [None, Some("[defaults]\nnotetype = \"reversed\"\n"), Some("[defaults]\nnotetype = \"cloze\"\n")]
     {
-        // Every front has a deletion, so that a cloze deck has nothing else to warn about.
-        let text = WORDS.replace("the ", "the {{c1::very}} ");
-        let tmp = project(&text, toml);
         let name = toml.map_or("basic", |t| t.split('"').nth(1).unwrap());
+        // In the cloze deck every front has a deletion, so that it has nothing else to warn
+        // about (elsewhere a deletion makes a cloze card: see the test below).
+        let text = match name {
+            "cloze" => WORDS.replace("the ", "the {{c1::very}} "),
+            _ => WORDS.to_string(),
+        };
+        let tmp = project(&text, toml);
         let check = run(tmp.path(), &["check"]);
         assert_eq!(check.code, 0, "{}", check.stderr);
         let w011 = format!(
@@ -141,6 +145,25 @@ fn a_reverse_separator_in_a_deck_of_another_note_type_is_w011_in_check_and_build
         assert!(build.stderr.contains("0 updated, 3 unchanged"), "{name}: {}", build.stderr);
         assert!(!build.stderr.contains("W013"), "{}", build.stderr);
         assert_eq!(dump(tmp.path()), with_marker, "{name}");
+    }
+}
+
+#[test]
+fn a_reverse_separator_in_a_cloze_card_of_a_deck_of_another_note_type_says_it_gets_no_reverse() {
+    // The card is a note of the built-in cloze: no reverse card, even in an optional-reversed or
+    // reversed deck (W013 said that the deck's note type makes none, or that it makes one).
+    for toml in [Some(OPTIONAL_REVERSED), Some("[defaults]\nnotetype = \"reversed\"\n"), None] {
+        let text =
+            "Words Flashcards\n\nNOUNS\nthe {{c1::house}}\n<->\ndas Haus\n\nNOUNS\nthe tree\n<->\nder Baum\n";
+        let tmp = project(text, toml);
+        let build = run(tmp.path(), &["build"]);
+        assert_eq!(build.code, 0, "{}", build.stderr);
+        let w013 = "source-cards/words.txt:5:1: warning[W013]: `<->` asks for a reverse card, which a cloze card \
+                    does not get (it is a note of the built-in cloze: a card per deletion number): it only ends the front";
+        assert!(build.stderr.contains(w013), "{toml:?}: {}", build.stderr);
+        // The plain card's `<->` is said as before (none in an optional-reversed deck).
+        let plain = build.stderr.matches("warning[W013]").count();
+        assert_eq!(plain, if toml == Some(OPTIONAL_REVERSED) { 1 } else { 2 }, "{toml:?}: {}", build.stderr);
     }
 }
 

@@ -266,6 +266,62 @@ fn a_card_moved_to_a_deck_of_another_note_type_is_conflicting_and_keeps_its_one_
 }
 
 #[test]
+fn a_cloze_card_moved_to_a_deck_of_another_note_type_stays_a_cloze_note_and_is_not_conflicting() {
+    // Both decks make it a note of the built-in cloze: Anki has it under that note type and
+    // matches it as usual (a duplicate), so no W012 and no "Change Note Type" advice.
+    let project = Project::empty();
+    project.write("ankideck.toml", "[decks.two]\nnotetype = \"optional-reversed\"\n");
+    let cloze = "WAR\nThe war began in {{c1::1914}} and ended in {{c2::1918}}.\nthe great war\n";
+    project.write_source("one.txt", &format!("ONE\n\nWORDS\nhola\n---\nhello\n\n{cloze}"));
+    project.write_source("two.txt", "TWO\n\nWORDS\ngato\n<->\ncat\n");
+    project.build(T1, &[], 0);
+    project.write_source("one.txt", "ONE\n\nWORDS\nhola\n---\nhello\n");
+    project.write_source("two.txt", &format!("TWO\n\nWORDS\ngato\n<->\ncat\n\n{cloze}"));
+    let run = plan(&project, T2, &["--format", "json"], 0);
+    assert!(!run.stderr.contains("W012"), "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let two = &json["decks"][1];
+    assert_eq!((two["conflicting"].as_u64(), two["unchanged"].as_u64()), (Some(0), Some(2)), "{two:#}");
+    // Its two cards stay in ONE, where Anki has them.
+    assert_eq!(two["moved"][0]["cards"], 2, "{two:#}");
+    let run = project.build(T2, &[], 0);
+    assert!(!run.stderr.contains("W012"), "{}", run.stderr);
+}
+
+#[test]
+fn a_deck_switched_to_another_note_type_leaves_its_cloze_cards_out_of_the_conflicting() {
+    // Its cloze cards are notes of the built-in cloze before and after: Anki matches them as
+    // usual (here a duplicate); only the plain card's note is skipped as conflicting.
+    let project = Project::empty();
+    let deck = "ONE\n\nWORDS\nhola\n---\nhello\n\nWAR\nThe war began in {{c1::1914}}.\nthe great war\n";
+    project.write_source("one.txt", deck);
+    project.build(T1, &[], 0);
+    project.write("ankideck.toml", "[decks.one]\nnotetype = \"reversed\"\n");
+    let run = plan(&project, T2, &["--format", "json"], 0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let one = &json["decks"][0];
+    let counts = ["new", "updated", "unchanged", "conflicting"].map(|k| one[k].as_u64().unwrap());
+    assert_eq!(counts, [0, 0, 1, 1], "{one:#}");
+}
+
+#[test]
+fn a_pinned_card_that_changes_kind_is_conflicting_as_w016_says() {
+    // It keeps its guid, and Anki has it under the old note type: skipped ("conflicting").
+    let project = Project::empty();
+    let plain = "# Geography\n\nQ: What is the capital of France?\nA: Paris\n<!-- id: pinned-1 -->\n\n\
+                 Q: What is the capital of Spain?\nA: Madrid\n";
+    project.write_source("geo.md", plain);
+    project.build(T1, &[], 0);
+    project.write_source("geo.md", &plain.replace("of France?", "of {{c1::France}}?"));
+    let run = plan(&project, T2, &["--format", "json"], 0);
+    assert!(run.stdout.contains("W016"), "{}", run.stdout);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let geo = &json["decks"][0];
+    let counts = ["new", "updated", "unchanged", "conflicting"].map(|k| geo[k].as_u64().unwrap());
+    assert_eq!(counts, [0, 0, 1, 1], "{geo:#}");
+}
+
+#[test]
 fn verbose_lists_the_new_and_updated_notes_and_quiet_only_the_summary() {
     let project = edited_project();
     let verbose = plan(&project, T2, &["--verbose"], 0);

@@ -259,7 +259,8 @@ impl Run<'_> {
             across_types.push(
                 (deck_match.matched.iter().enumerate())
                     .filter(|(_, r)| {
-                        r.as_ref().and_then(|r| types[r.pool]).is_some_and(|(id, _)| id != notetype.id)
+                        r.as_ref().is_some_and(|r| super::schema::of_deck_type(&pools[r.pool][r.index]))
+                            && r.as_ref().and_then(|r| types[r.pool]).is_some_and(|(id, _)| id != notetype.id)
                     })
                     .map(|(i, _)| i)
                     .collect(),
@@ -333,7 +334,13 @@ impl Run<'_> {
             let file = &results[index].file;
             warnings
                 .extend(super::kinds::changed_kind(&deck, file, types.cloze.is_some()).unwrap_or_default());
-            warnings.extend(super::kinds::pinned_changed_kind(&deck, file, types).unwrap_or_default());
+            for (i, warning) in super::kinds::pinned_changed_kind(&deck, file, types).unwrap_or_default() {
+                // Anki has it under its old note type: skipped as conflicting, as a moved note is.
+                if !across_types[d].contains(&i) {
+                    across_types[d].push(i);
+                }
+                warnings.push(warning);
+            }
             if lock_edited.contains(&deck.key) {
                 super::reverted::newer_than_package(opts, self.types.notetype(&deck.key), &mut deck);
             }

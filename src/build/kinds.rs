@@ -53,15 +53,16 @@ pub fn changed_kind(
     Ok(warnings)
 }
 
-/// W016 for each note of `deck` that pins its guid and is not of the kind its lock entry says:
-/// Anki has the note under its old note type and skips it on import ("conflicting",
-/// `rslib/src/import_export/package/apkg/import/notes.rs`), so its text would not arrive. Only
-/// the pinned notes are read back. `types` are the deck's note types.
+/// W016 for each note of `deck` that pins its guid and is not of the kind its lock entry says,
+/// with the note's index: Anki has the note under its old note type and skips it on import
+/// ("conflicting", `rslib/src/import_export/package/apkg/import/notes.rs`), so its text would
+/// not arrive (the import plan counts it so). Only the pinned notes are read back. `types` are
+/// the deck's note types.
 pub fn pinned_changed_kind(
     deck: &IdentifiedDeck<'_>,
     file: &Path,
     types: crate::notetype::NoteTypes<'_>,
-) -> std::io::Result<Vec<Diagnostic>> {
+) -> std::io::Result<Vec<(usize, Diagnostic)>> {
     let olds = identify::Olds { own: &deck.old_notes, adopted: &deck.adopted };
     let pinned: Vec<(usize, &NoteEntry)> = (deck.pinned.iter())
         .filter_map(|pin| Some((pin.index, olds.get(deck.assigned[pin.index].old()?))))
@@ -72,7 +73,7 @@ pub fn pinned_changed_kind(
     let indices: Vec<usize> = pinned.iter().map(|(i, _)| *i).collect();
     let mut warnings = Vec::new();
     deck.notes.read(&indices, &mut |notes| {
-        for (note, (_, old)) in notes.iter().zip(&pinned) {
+        for (note, (index, old)) in notes.iter().zip(&pinned) {
             if note.kind() == old.kind {
                 continue;
             }
@@ -89,7 +90,7 @@ pub fn pinned_changed_kind(
                 old.note_id.0,
                 name(note.kind())
             );
-            warnings.push(Diagnostic::new(Code::W016, file, note.line, message).with_hint(hint));
+            warnings.push((*index, Diagnostic::new(Code::W016, file, note.line, message).with_hint(hint)));
         }
     })?;
     Ok(warnings)

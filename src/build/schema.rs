@@ -343,6 +343,14 @@ pub(super) fn old_notetype_of(lock: &Lock, key: &str, now: NotetypeId) -> Option
     old_notetype(deck.notetype, lock, now)
 }
 
+/// Whether a lock entry was built as a note of its deck's note type. A cloze card of a deck of
+/// another note type (`NoteKind::Cloze`) is a note of the built-in cloze in every such deck, and
+/// only a note of that kind matches it (their hashes are seeded by kind): moved between decks of
+/// different note types it keeps its note type, and Anki matches it as usual.
+pub(super) fn of_deck_type(entry: &crate::lock::NoteEntry) -> bool {
+    entry.kind == crate::model::NoteKind::Own
+}
+
 /// W012 for the notes a deck took from other decks' entries that were built with another note
 /// type than the deck's (`notetype`): Anki skips them as conflicting until their type is changed.
 /// `pool_types` is the note type of each pool's entries (`None`: unknown, or the deck's own pool,
@@ -362,7 +370,7 @@ pub(super) fn moved_across_types(
     let mut notes: Vec<String> = Vec::new();
     let cloze = notetype.kind == NotetypeKind::Cloze;
     let mut across_kinds = false;
-    for r in matched.matched.iter().flatten() {
+    for r in matched.matched.iter().flatten().filter(|r| of_deck_type(&pools[r.pool][r.index])) {
         if let Some((id, name)) = pool_types[r.pool]
             && id != notetype.id
         {

@@ -234,7 +234,7 @@ pub struct NoteMapping<'a> {
     add_reverse: bool,
     /// The `<->` lines of the cards that ask for a reverse card the note type does not make
     /// on request (W013), in the order the (parallel) parser mapped them.
-    unused_reverse: std::sync::Mutex<Vec<u32>>,
+    unused_reverse: std::sync::Mutex<Vec<(u32, bool)>>,
 }
 
 /// What `optional-reversed`'s field `Add Reverse` holds for a card that asks for its reverse
@@ -273,7 +273,7 @@ impl<'a> NoteMapping<'a> {
         if let Some(line) = card.reverse
             && (cloze || !self.add_reverse)
         {
-            self.unused_reverse.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+            self.unused_reverse.lock().unwrap_or_else(|p| p.into_inner()).push((line, cloze));
         }
         if cloze {
             let pinned = card.markup.and_then(|m| m.pinned);
@@ -311,6 +311,14 @@ impl<'a> NoteMapping<'a> {
             NotetypeChoice::Custom(c) => c.name.as_str(),
         };
         let already = matches!(self.deck.notetype, NotetypeChoice::Builtin(Builtin::Reversed));
+        // A cloze card of a deck of another note type is a note of the built-in cloze, which
+        // makes a card per deletion and none reversed, whatever the deck's note type.
+        let cloze_card = (
+            "`<->` asks for a reverse card, which a cloze card does not get (it is a note of the \
+             built-in cloze: a card per deletion number): it only ends the front"
+                .to_string(),
+            format!("write `---` to end the front; {}", txt::literal_separator(REVERSE_SEPARATOR)),
+        );
         let (message, hint) = match already {
             true => (
                 format!(
@@ -330,7 +338,14 @@ impl<'a> NoteMapping<'a> {
             ),
         };
         (lines.into_iter())
-            .map(|line| Diagnostic::new(Code::W013, file, line, message.clone()).with_hint(hint.clone()))
+            .map(|(line, cloze)| {
+                let (message, hint) = if cloze && !is_cloze(&self.deck.notetype) {
+                    (&cloze_card.0, &cloze_card.1)
+                } else {
+                    (&message, &hint)
+                };
+                Diagnostic::new(Code::W013, file, line, message.clone()).with_hint(hint.clone())
+            })
             .collect()
     }
 }

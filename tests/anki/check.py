@@ -818,6 +818,7 @@ def run_every_check(report: Report, binary: Path, work: Path, scenarios) -> None
     __import__("check_mdstream").run(report, binary, work)
     __import__("check_pernote").run(report, binary, work)
     __import__("check_plan").run(report, binary, work)
+    __import__("check_rev2").run(report, binary, work)
     global EXTRA_BUILD_ARGS
     EXTRA_BUILD_ARGS = ["--stream-above", "0"]
     (work / "from-disk").mkdir()
