@@ -496,3 +496,24 @@ fn a_preview_of_some_decks_removes_the_media_their_old_pages_showed_and_no_page_
     let cat = after.iter().find(|n| n.starts_with("cat-")).unwrap();
     assert!(page.contains(cat.as_str()), "the page shows the new picture");
 }
+
+/// A basic deck's page with a cloze card carries the cloze rules (`.cloze`), as Anki shows that
+/// card with the cloze note type's stylesheet: the deletion was plain text on the page. A basic
+/// deck without one keeps its own stylesheet.
+#[test]
+fn a_cloze_card_of_a_basic_deck_is_styled_as_a_cloze_card() {
+    let project = Project::empty();
+    project.write_source(
+        "geo.txt",
+        "Geo\n\nEUROPE\n{{c1::Paris}} is in France.\n\nEUROPE\nCapital of Italy?\nRome\n",
+    );
+    project.write_source("plain.txt", "Plain\n\nEUROPE\nCapital of Spain?\nMadrid\n");
+    project.write_source("ankideck.css", ".cloze { color: red; }\n");
+    preview(&project, &[], 0);
+    let style = |page: &str| between(&project.read(page), "<style>", "</style>").to_string();
+    let geo = style("out/preview/deck-geo.html");
+    let at = |rule: &str| geo.find(rule).unwrap_or_else(|| panic!("no `{rule}` in:\n{geo}"));
+    // The built-in rule, then ankideck.css's, which wins as in Anki.
+    assert!(at(".cloze {\n  font-weight: 700;") < at(".cloze { color: red; }"), "{geo}");
+    assert!(!style("out/preview/deck-plain.html").contains("font-weight: 700"));
+}
