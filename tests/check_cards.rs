@@ -210,3 +210,15 @@ fn a_custom_note_type_showing_the_deck_shows_its_title_in_check_show() {
     assert_eq!(show.code, 0, "{}", show.stderr);
     assert!(show.stdout.contains("    Q | le chat in Vocab::ANIMALS / ANIMALS\n"), "{}", show.stdout);
 }
+
+/// A table's row without tags is named by its file and line alone: it was `t.csv:2: ` with a
+/// trailing space and nothing after it.
+#[test]
+fn show_names_a_table_row_without_tags_by_its_place_alone() {
+    let project = common::Project::empty();
+    project.write_source("t.csv", "Front,Back\nHello,Hallo\n");
+    let show = project.run(1_764_000_000, &["check", "--show"]);
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    assert!(show.stdout.starts_with("source-cards/t.csv:2\n  Front "), "{}", show.stdout);
+    assert!(!show.stdout.lines().any(|l| l.ends_with(": ")), "{}", show.stdout);
+}

@@ -241,3 +241,37 @@ fn a_pinned_card_that_changes_kind_keeps_its_guid_and_w016_says_anki_will_skip_i
     let again = project.build(T3, &[], 0);
     assert!(!again.stderr.contains("W016"), "{}", again.stderr);
 }
+
+/// The cloze cards of a deck of a custom note type are notes of the built-in cloze, whose
+/// stylesheet has the project's `ankideck.css` (the custom type's has not): an edit of
+/// `ankideck.css` rebuilds that deck, whose package then equals a forced rebuild's. (It was
+/// "up to date", its package keeping the old stylesheet, and so did the watch's preview.)
+#[test]
+fn an_edit_of_ankideck_css_rebuilds_a_custom_type_deck_with_cloze_cards() {
+    let project = Project::empty();
+    project.write(
+        "ankideck.toml",
+        "[notetypes.vocab]\nfields = [\"Word\", \"Meaning\"]\ncss = \"vocab.css\"\n\
+         templates = [{ name = \"R\", front = \"f.html\", back = \"b.html\" }]\n\
+         [decks.german]\nnotetype = \"vocab\"\n",
+    );
+    project.write("vocab.css", ".card { color: navy; }\n");
+    project.write("f.html", "{{Word}}");
+    project.write("b.html", "{{FrontSide}}<hr id=answer>{{Meaning}}");
+    project.write_source(
+        "german.txt",
+        "German\n\nANIMALS\nder Hund\nthe dog\n\nANIMALS\n{{c1::die Katze}} is the cat.\n",
+    );
+    project.write_source("ankideck.css", ".card { font-size: 20px; }\n");
+    project.build(T1, &[], 0);
+    project.write_source("ankideck.css", ".card { font-size: 31px; }\n");
+    let rebuilt = project.build(T2, &[], 0);
+    assert!(rebuilt.stderr.contains("German: 2 cards -> out/german.apkg"), "{}", rebuilt.stderr);
+    let incremental = project.bytes("out/german.apkg");
+    assert!(project.dump("out/german.apkg").contains("ankideck Cloze"));
+    project.build(T2, &["--force"], 0);
+    assert!(incremental == project.bytes("out/german.apkg"), "the package differs from a forced rebuild's");
+    // With nothing changed, the deck is up to date again.
+    let again = project.build(T3, &[], 0);
+    assert!(again.stderr.contains("German: up to date"), "{}", again.stderr);
+}

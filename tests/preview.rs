@@ -450,3 +450,70 @@ fn a_cloze_card_of_a_deck_of_another_note_type_is_shown_as_the_cloze_note_it_is(
     assert!(dump.contains("Words::HOUSE"), "{dump}");
     assert!(!dump.contains("Words::y"), "the Add Reverse field is no section:\n{dump}");
 }
+
+/// A preview of some decks (what `watch` writes after each build: the decks it rebuilt) removes
+/// the media a page it rewrote showed and no page shows now: an image replaced was left in
+/// `out/preview/` for good, one more file at every save. An image another deck's page still
+/// shows stays.
+#[test]
+fn a_preview_of_some_decks_removes_the_media_their_old_pages_showed_and_no_page_shows() {
+    let project = Project::empty();
+    project.write("ankideck.toml", "[defaults]\nhtml = true\n");
+    project.write("source-cards/_img/cat.png", PNG);
+    project.write("source-cards/_img/shared.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR shared");
+    project.write_source(
+        "animals.txt",
+        "Animals\n\nCATS\nWhich animal is this? <img src=\"_img/cat.png\">\n---\nA cat <img src=\"_img/shared.png\">\n",
+    );
+    project.write_source(
+        "birds.txt",
+        "Birds\n\nOWLS\nWhich bird is this?\n---\nAn owl <img src=\"_img/shared.png\">\n",
+    );
+    preview(&project, &[], 0);
+    let media = |project: &Project| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(project.path("out/preview"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".png"))
+            .collect();
+        names.sort();
+        names
+    };
+    let before = media(&project);
+    assert_eq!(before.len(), 2, "{before:?}");
+    // The cat picture is replaced; the animals deck no longer shows the shared one.
+    project.write("source-cards/_img/cat.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR another cat");
+    project.write_source(
+        "animals.txt",
+        "Animals\n\nCATS\nWhich animal is this? <img src=\"_img/cat.png\">\n---\nA cat\n",
+    );
+    preview(&project, &["animals"], 0);
+    let after = media(&project);
+    assert_eq!(after.len(), 2, "the old cat picture is gone, the shared one stays: {after:?}");
+    assert!(after.iter().any(|n| n.starts_with("shared-")), "{after:?}");
+    assert!(!after.contains(before.iter().find(|n| n.starts_with("cat-")).unwrap()), "{after:?}");
+    let page = project.read("out/preview/deck-animals.html");
+    let cat = after.iter().find(|n| n.starts_with("cat-")).unwrap();
+    assert!(page.contains(cat.as_str()), "the page shows the new picture");
+}
+
+/// A basic deck's page with a cloze card carries the cloze rules (`.cloze`), as Anki shows that
+/// card with the cloze note type's stylesheet: the deletion was plain text on the page. A basic
+/// deck without one keeps its own stylesheet.
+#[test]
+fn a_cloze_card_of_a_basic_deck_is_styled_as_a_cloze_card() {
+    let project = Project::empty();
+    project.write_source(
+        "geo.txt",
+        "Geo\n\nEUROPE\n{{c1::Paris}} is in France.\n\nEUROPE\nCapital of Italy?\nRome\n",
+    );
+    project.write_source("plain.txt", "Plain\n\nEUROPE\nCapital of Spain?\nMadrid\n");
+    project.write_source("ankideck.css", ".cloze { color: red; }\n");
+    preview(&project, &[], 0);
+    let style = |page: &str| between(&project.read(page), "<style>", "</style>").to_string();
+    let geo = style("out/preview/deck-geo.html");
+    let at = |rule: &str| geo.find(rule).unwrap_or_else(|| panic!("no `{rule}` in:\n{geo}"));
+    // The built-in rule, then ankideck.css's, which wins as in Anki.
+    assert!(at(".cloze {\n  font-weight: 700;") < at(".cloze { color: red; }"), "{geo}");
+    assert!(!style("out/preview/deck-plain.html").contains("font-weight: 700"));
+}

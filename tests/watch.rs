@@ -415,3 +415,25 @@ fn the_preview_is_written_by_the_first_build_and_follows_each_edit() {
     eventually(|| !project.exists("out/preview/deck-other.html"), "the deleted deck's page stayed");
     assert!(project.read("out/preview/index.html").contains("deck-good.html"));
 }
+
+/// The preview's index lists a deck with errors as `ankideck preview` does, and no longer once
+/// it is deleted: the watch refreshed the preview only after a deck was rebuilt or removed, so a
+/// new deck half typed was missing from the index, and one deleted before it ever built stayed
+/// listed.
+#[test]
+fn the_preview_index_follows_the_decks_with_errors() {
+    let project = project();
+    let mut watching = Watching::start(&project, &[]);
+    watching.line("preview: open ");
+    let index = "out/preview/index.html";
+    project.write_source("half.txt", "HALF\nSECTION\nA card with one line\n");
+    watching.build_line("source-cards/half.txt");
+    eventually(
+        || project.read(index).contains("half: has errors"),
+        "the index does not list the deck with errors",
+    );
+    std::fs::remove_file(project.path("source-cards/half.txt")).unwrap();
+    watching.build_line("source-cards/half.txt (removed)");
+    eventually(|| !project.read(index).contains("half"), "the index still lists the deleted deck");
+    assert!(project.read(index).contains("deck-good.html"));
+}

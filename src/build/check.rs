@@ -15,6 +15,17 @@ pub(super) fn notetype_fingerprint(entry: &NotetypeEntry) -> String {
     format!("{}\t{}\t{:016x}", entry.id.0, entry.mtime, entry.hash)
 }
 
+/// The note type part of a deck's fingerprint: its own note type's entry and, when it has cloze
+/// cards of the built-in cloze (`cloze`), that one's too. That stylesheet has the project's
+/// `ankideck.css`, which a custom note type's has not: without it, an edit of `ankideck.css` left
+/// such a deck "up to date" with the old stylesheet in its package.
+pub(super) fn notetypes_fingerprint(own: &NotetypeEntry, cloze: Option<&NotetypeEntry>) -> String {
+    match cloze {
+        Some(cloze) => format!("{}\t+{}", notetype_fingerprint(own), notetype_fingerprint(cloze)),
+        None => notetype_fingerprint(own),
+    }
+}
+
 /// What the incremental check found for one source file.
 pub(super) enum Checked {
     UpToDate {
@@ -44,7 +55,7 @@ impl From<Checked> for Prepared {
 pub(super) fn check(
     file: &SourceFile,
     source: Option<SourceRead>,
-    notetype_entry: &NotetypeEntry,
+    notetype: &str,
     sections: &std::collections::HashMap<&str, u128>,
     settings: &str,
     out: &Path,
@@ -58,7 +69,7 @@ pub(super) fn check(
     let fingerprint = state::fingerprint(&state::FingerprintInput {
         source: super::media::fold_recorded(digest, out, &file.path),
         settings,
-        notetype: &notetype_fingerprint(notetype_entry),
+        notetype,
         lock_section: sections.get(stem.as_str()).copied().unwrap_or_else(|| state::section_digest("")),
     });
     match state::up_to_date(out, &stem, &fingerprint) {
@@ -120,6 +131,7 @@ impl Run<'_> {
         files: &[SourceFile],
         sources: Vec<Option<SourceRead>>,
         sections: &std::collections::HashMap<&str, u128>,
+        raw: &crate::lock::RawSections<'_>,
     ) -> Vec<Checked> {
         let clashing = discover::case_clashes(files);
         files
@@ -130,7 +142,16 @@ impl Run<'_> {
                 None => {
                     let stem = stem_of(&file.path);
                     let settings = self.deck_fingerprint(&stem);
-                    check(file, source, self.types.entry(&stem), sections, &settings, &self.opts.out)
+                    // The lock's deck line names the cloze type after `+` when the deck's last
+                    // build had cloze cards (a source that gains or loses them changes anyway).
+                    let cloze_cards = (raw.decks.get(&stem))
+                        .and_then(|s| crate::lock::parse_deck_line(s.text.lines().next()?))
+                        .is_some_and(|deck| deck.cloze_cards.is_some());
+                    let cloze = (self.types.of_deck(&stem).cloze)
+                        .and(self.types.cloze_entry())
+                        .filter(|_| cloze_cards);
+                    let notetype = notetypes_fingerprint(self.types.entry(&stem), cloze);
+                    check(file, source, &notetype, sections, &settings, &self.opts.out)
                 }
             })
             .collect()

@@ -485,7 +485,7 @@ fn build_guarded(
     // decks' last builds wrote both need it.
     let sections: std::collections::HashMap<&str, u128> =
         raw.decks.par_iter().map(|(key, s)| (key.as_str(), state::section_digest(s.text))).collect();
-    let mut checked = run.check_all(&files, sources, &sections);
+    let mut checked = run.check_all(&files, sources, &sections, &raw);
     drop(phase);
     // The plan says how many notes the package of each deck that is up to date holds.
     let up_to_date: std::collections::HashMap<usize, usize> = match plan {

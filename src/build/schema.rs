@@ -135,6 +135,12 @@ impl DeckTypes {
         &self.entries[self.index(key)]
     }
 
+    /// The entry of the built-in `cloze` of the cloze cards of decks of another note type, if
+    /// one is made.
+    pub fn cloze_entry(&self) -> Option<&NotetypeEntry> {
+        self.cloze.map(|i| &self.entries[i])
+    }
+
     /// The note types.
     pub fn all(&self) -> &[Notetype] {
         &self.types

@@ -2,7 +2,7 @@
 //! files while the lock is, then everything is put in place in the order that keeps the lock on
 //! disk knowing every identity any output holds.
 
-use super::check::notetype_fingerprint;
+use super::check::notetypes_fingerprint;
 use super::{
     BuildError, BuildOptions, Built, ChangedNote, DeckError, DeckResult, Identified, JournalAfter,
     LockStatus, NewIds, Outcome, Run, durable, free_in_background, journal, lines, lockfile, moved,
@@ -355,7 +355,10 @@ impl Run<'_> {
         let placed = place_outputs(opts, written, results)?;
         for (pending, mut built) in placed {
             let stem = &pending.deck.key;
-            let notetype_line = notetype_fingerprint(&notetype_entries[&self.types.notetype(stem).id.0]);
+            let cloze = (self.types.of_deck(stem).cloze.filter(|_| pending.deck.cloze > 0))
+                .and_then(|nt| notetype_entries.get(&nt.id.0));
+            let notetype_line =
+                notetypes_fingerprint(&notetype_entries[&self.types.notetype(stem).id.0], cloze);
             let section = match section_digests.get(stem) {
                 Some(digest) => *digest,
                 None => lock

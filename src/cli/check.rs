@@ -484,7 +484,11 @@ impl Sides {
 /// A table's note as `check --show` lists it: where it is, its tags, and its fields, each
 /// named by the note type's field (by its number if the note type could not be made).
 fn shown_note(file: &Path, note: &crate::model::Note, notetype: Option<&Notetype>) -> String {
-    let mut out = format!("{}:{}: {}\n", file.display(), note.line, note.tags_text());
+    // A row without tags is named by its place alone (not `file:2: ` with nothing after it).
+    let mut out = match note.tags_text() {
+        "" => format!("{}:{}\n", file.display(), note.line),
+        tags => format!("{}:{}: {tags}\n", file.display(), note.line),
+    };
     let name = |i: usize| match notetype.and_then(|t| t.fields.get(i)) {
         Some(field) => field.name.clone(),
         None => (i + 1).to_string(),

@@ -152,7 +152,8 @@ fn made(dir: &Path, has_decks: bool, gitignore: Option<bool>) -> String {
         "  ankideck check --show           shows how every card is split into front and back\n\
          \x20 ankideck build                  writes {apkg}, and ankideck.lock: commit the lock with your decks\n\
          \x20 then import {apkg} into Anki: File > Import (or open the file with AnkiDroid)\n\
-         \x20 after an edit, build and import again: the notes are updated, their reviews kept\n"
+         \x20 after an edit, build and import again: the notes are updated, their reviews kept\n\
+         \x20 ankideck watch                  builds again on every save; out/preview/index.html shows every card\n"
     ));
     text
 }

@@ -104,7 +104,7 @@ pub(super) fn run_watch(args: WatchArgs, verbosity: Verbosity) -> ExitCode {
             opts.out.display()
         );
     }
-    let mut rebuild = Rebuild { when, verbosity, builds: 0 };
+    let mut rebuild = Rebuild { when, verbosity, builds: 0, with_errors: Default::default() };
     rebuild.run(&mut session, &mut watcher, "first build");
     while let Some(changes) = watcher.next_changes() {
         for problem in &changes.problems {
@@ -169,6 +169,8 @@ struct Rebuild {
     verbosity: Verbosity,
     /// Builds so far: part of the preview's stamp.
     builds: u64,
+    /// The decks with errors at the last build (the preview's index lists them).
+    with_errors: std::collections::BTreeSet<String>,
 }
 
 impl Rebuild {
@@ -200,7 +202,10 @@ impl Rebuild {
         match result {
             Ok(report) => {
                 let first = self.builds == 1;
-                match live::refresh_preview(opts, &report, first) {
+                let refreshed = live::refresh_preview(opts, &report, first, &self.with_errors);
+                self.with_errors = live::with_errors(&report);
+                let previewed = matches!(refreshed, Ok(Some(_)));
+                match refreshed {
                     Ok(Some(preview)) if first && !verbosity.quiet() => {
                         eprintln!(
                             "preview: open {} (it reloads itself after each build)",
@@ -211,7 +216,9 @@ impl Rebuild {
                     Err(e) => eprintln!("warning: the preview is not up to date: {e}"),
                 }
                 let stamp = live::stamp(self.builds);
-                if let Err(e) = live::after_build(opts, &report, &stamp, first) {
+                // A preview written (the index, when only the decks with errors changed) is one
+                // the open pages reload.
+                if let Err(e) = live::after_build(opts, &report, &stamp, first || previewed) {
                     eprintln!("warning: the preview pages are not told to reload: {e}");
                 }
             }

@@ -41,6 +41,9 @@ const TEMP_PREFIX: &str = ".ankideck-tmp";
 pub(super) struct Writer {
     folder: PathBuf,
     written: HashSet<String>,
+    /// The earlier versions of the deck pages this preview rewrote: the media they showed and
+    /// no page shows now are removed ([`Writer::finish`]).
+    replaced: Vec<Vec<u8>>,
 }
 
 impl Writer {
@@ -51,7 +54,8 @@ impl Writer {
             path: folder.join("_ankideck/mathjax"),
             source,
         })?;
-        let mut writer = Writer { folder: folder.to_path_buf(), written: HashSet::new() };
+        let mut writer =
+            Writer { folder: folder.to_path_buf(), written: HashSet::new(), replaced: Vec::new() };
         for (name, bytes) in ASSETS {
             let path = folder.join(name);
             if std::fs::read(&path).is_ok_and(|old| old == *bytes) {
@@ -70,8 +74,10 @@ impl Writer {
     /// Writes page `name` (replacing the old one whole).
     pub(super) fn page(&mut self, name: &str, html: &[u8]) -> std::io::Result<()> {
         self.written.insert(name.to_string());
-        if std::fs::read(self.folder.join(name)).is_ok_and(|old| old == html) {
-            return Ok(());
+        match std::fs::read(self.folder.join(name)) {
+            Ok(old) if old == html => return Ok(()),
+            Ok(old) if name.starts_with("deck-") => self.replaced.push(old),
+            _ => {}
         }
         self.replace(name, html)
     }
@@ -112,14 +118,17 @@ impl Writer {
             path: self.folder.clone(),
             source,
         })?;
-        for entry in entries.flatten() {
+        let entries: Vec<std::fs::DirEntry> = entries.flatten().collect();
+        let dropped = self.dropped_media(&entries);
+        for entry in entries {
             let name = entry.file_name().to_string_lossy().into_owned();
             let page = name.starts_with("deck-") && name.ends_with(".html");
-            let stale = all
+            let stale = (all
                 && !self.written.contains(&name)
                 && name != LIVE_FILE
                 && written_by_preview(&name)
-                && (media || page);
+                && (media || page))
+                || dropped.contains(&name);
             if (name.starts_with(TEMP_PREFIX) || stale) && entry.file_type().is_ok_and(|t| t.is_file()) {
                 let path = entry.path();
                 std::fs::remove_file(&path).map_err(|source| PreviewError::Write {
@@ -130,6 +139,39 @@ impl Writer {
             }
         }
         Ok(())
+    }
+
+    /// The media files a page rewritten by this preview showed before and no page shows now (an
+    /// image replaced while `watch` previews only the decks it rebuilt: the old one was left in
+    /// the folder for good). A file is known by the end of its name's stem, `-` and 12 hex digits
+    /// of its SHA-1, which percent-encoding leaves as it is; when unsure (a page that cannot be
+    /// read), it is kept.
+    fn dropped_media(&self, entries: &[std::fs::DirEntry]) -> HashSet<String> {
+        if self.replaced.is_empty() {
+            return HashSet::new();
+        }
+        let shown_before: HashSet<&[u8]> = self.replaced.iter().flat_map(|old| hashes_in(old)).collect();
+        let mut dropped: HashSet<String> = (entries.iter())
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.ends_with(".html") && !self.written.contains(name) && name != LIVE_FILE)
+            .filter(|name| written_by_preview(name))
+            .filter(|name| media_hash(name).is_some_and(|h| shown_before.contains(h.as_bytes())))
+            .collect();
+        // The pages this preview did not write (other decks', a deck with errors' kept page)
+        // may still show them.
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if dropped.is_empty() {
+                break;
+            }
+            if !name.ends_with(".html") || self.written.contains(&name) {
+                continue;
+            }
+            let Ok(page) = std::fs::read(entry.path()) else { return HashSet::new() };
+            let shown: HashSet<&[u8]> = hashes_in(&page).collect();
+            dropped.retain(|media| media_hash(media).is_some_and(|h| !shown.contains(h.as_bytes())));
+        }
+        dropped
     }
 
     /// Writes `bytes` to a temporary file beside `name` and renames it over `name`.
@@ -165,6 +207,27 @@ fn written_by_preview(name: &str) -> bool {
     let hex = stem.len().checked_sub(12).and_then(|at| stem.get(at..));
     let dash = stem.len().checked_sub(13).and_then(|at| stem.get(at..at + 1));
     dash == Some("-") && hex.is_some_and(|h| h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+}
+
+/// The end of a media file's package name's stem, `-` and 12 hex digits: `-3b37538efb87` of
+/// `a #1-3b37538efb87.png`.
+fn media_hash(name: &str) -> Option<&str> {
+    let stem_end = match name.rfind('.') {
+        Some(dot) if name[..dot].len() > 13 => dot,
+        _ => name.len(),
+    };
+    name.get(stem_end.checked_sub(13)?..stem_end)
+}
+
+/// Every `-` followed by exactly 12 lowercase hex digits in `page`: the media it may show.
+fn hashes_in(page: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let hex = |b: &u8| matches!(b, b'0'..=b'9' | b'a'..=b'f');
+    (0..page.len()).filter_map(move |at| {
+        let found = page[at] == b'-'
+            && page.get(at + 1..at + 13).is_some_and(|h| h.iter().all(hex))
+            && !page.get(at + 13).is_some_and(hex);
+        found.then(|| &page[at..at + 13])
+    })
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ pub(super) struct DeckPage {
 pub(super) fn deck_page(peeked: &PeekedDeck<'_>) -> std::io::Result<DeckPage> {
     let deck = peeked.deck;
     let (mut cards, mut new_cards) = (0, 0);
+    let mut cloze_cards = false;
     let mut body = String::new();
     let file = peeked.file.display().to_string();
     deck.notes.for_each(None, &mut |i, note| {
@@ -37,6 +38,7 @@ pub(super) fn deck_page(peeked: &PeekedDeck<'_>) -> std::io::Result<DeckPage> {
         let new = change == Change::New;
         // A cloze card of a deck of another note type is a note of the built-in cloze.
         let notetype = peeked.notetypes.of(note.kind());
+        cloze_cards |= notetype.id != peeked.notetype.id;
         let deck_name = match peeked.settings.subdecks {
             true => {
                 let section = crate::emit::subdecks::section_field(notetype).map_or("", |at| note.field(at));
@@ -56,7 +58,7 @@ pub(super) fn deck_page(peeked: &PeekedDeck<'_>) -> std::io::Result<DeckPage> {
         Ok(())
     })?;
     let title = format!("{} ({})", deck.name, plural(cards, "card"));
-    let mut html = head(&title, Some(&peeked.notetype.css));
+    let mut html = head(&title, Some(page_css(peeked, cloze_cards)));
     let _ = write!(
         html,
         "<header class=\"ankideck-bar\"><a href=\"index.html\">All decks</a> <h1>{}</h1> <span>{} \
@@ -73,6 +75,19 @@ pub(super) fn deck_page(peeked: &PeekedDeck<'_>) -> std::io::Result<DeckPage> {
     html.push_str("</main>\n</body>\n</html>\n");
     let file_name = page_name(&deck.key);
     Ok(DeckPage { file_name, html, cards, new_cards })
+}
+
+/// The stylesheet of a deck's page: its note type's. A deck of a built-in normal note type with
+/// cloze cards takes the built-in cloze's, which is the same with the cloze rules added (`.cloze`
+/// in day and night mode), as Anki shows those cards; with its own, a deletion was plain text.
+/// (A custom note type's stylesheet is the user's own: its cloze cards are shown with it.)
+fn page_css<'a>(peeked: &'a PeekedDeck<'_>, cloze_cards: bool) -> &'a str {
+    let own = peeked.notetype;
+    let builtin = || Notetype::all_builtin(None).iter().any(|b| b.id == own.id);
+    match peeked.notetypes.cloze {
+        Some(cloze) if cloze_cards && builtin() => &cloze.css,
+        _ => &own.css,
+    }
 }
 
 /// The file name of deck `key`'s page.

@@ -4,6 +4,7 @@
 //! that changed something; it is replaced in one rename, so a page never reads half of it.
 
 use crate::build::{BuildOptions, BuildReport, Outcome};
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -51,22 +52,43 @@ pub fn after_build(
     Ok(true)
 }
 
+/// The decks of a build's report that have errors (not built), by file stem: the preview's index
+/// lists them, so a change of this set is one the preview shows.
+pub fn with_errors(report: &BuildReport) -> BTreeSet<String> {
+    (report.decks.iter())
+        .filter(|d| matches!(d.outcome, Outcome::Invalid))
+        .map(|d| crate::source::stem_of(&d.file))
+        .collect()
+}
+
 /// Brings the preview up to date after a build of the watch: every deck after the session's
-/// first build or when a deck's source is gone (its page goes), else only the decks rebuilt
-/// (none: nothing to do). Returns the preview written, if one was. The pages are read as
-/// `ankideck preview` reads them: identified again from the lock just written.
+/// first build or when a deck's source is gone (its page goes), else the decks rebuilt and
+/// those with errors (which the index lists), when a deck was rebuilt or the decks with errors
+/// are not those of the build before (`had_errors`: a deck half typed, or fixed back to its last
+/// build); nothing else to do: `None`. Returns the preview written, if one was. The pages are
+/// read as `ankideck preview` reads them: identified again from the lock just written.
 pub fn refresh_preview(
     opts: &BuildOptions,
     report: &BuildReport,
     first: bool,
+    had_errors: &BTreeSet<String>,
 ) -> Result<Option<crate::preview::PreviewReport>, crate::preview::PreviewError> {
     let (decks, changed) = rebuilt(report);
-    let every = first || !report.forgotten.is_empty() || !report.gone.is_empty();
-    if !every && (!changed || decks.is_empty()) {
+    let errors = with_errors(report);
+    let errors_changed = errors != *had_errors;
+    let mut every = first || !report.forgotten.is_empty() || !report.gone.is_empty();
+    if !every && !errors_changed && (!changed || decks.is_empty()) {
         return Ok(None);
     }
+    let stems: BTreeSet<String> = report.decks.iter().map(|d| crate::source::stem_of(&d.file)).collect();
+    let mut named: Vec<String> = decks.into_iter().map(str::to_string).collect();
+    named.extend(errors.iter().cloned());
+    // A deck fixed back to its last build is up to date, not rebuilt: its page is made again.
+    named.extend(had_errors.iter().filter(|k| stems.contains(*k) && !errors.contains(*k)).cloned());
+    // Nothing to name (a deck with errors deleted): the index is made with every deck.
+    every |= named.is_empty();
     let build = BuildOptions { force: true, csv: false, locked: false, detail: false, ..opts.clone() };
-    let decks = if every { Vec::new() } else { decks.into_iter().map(str::to_string).collect() };
+    let decks = if every { Vec::new() } else { named };
     crate::preview::preview(&crate::preview::PreviewOptions { build, decks }).map(Some)
 }
 
