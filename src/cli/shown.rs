@@ -96,10 +96,7 @@ pub(super) struct ShownCard {
 /// subdeck (as the build files them: `emit::subdecks`).
 pub(super) fn rendered_cards(note: &Note, notetype: &Notetype, deck: &str, subdecks: bool) -> Vec<ShownCard> {
     let deck = match subdecks {
-        true => {
-            let section = crate::emit::subdecks::section_field(notetype).map_or("", |at| note.field(at));
-            crate::emit::subdecks::subdeck_name(deck, section)
-        }
+        true => crate::emit::subdecks::subdeck_of(deck, notetype, note),
         false => deck.to_string(),
     };
     let view = note.as_view();

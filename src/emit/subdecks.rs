@@ -54,6 +54,16 @@ impl Subdecks {
     }
 }
 
+/// The deck a card of `note` (of `notetype`) is filed in under `subdecks = true`: its section's
+/// subdeck of `deck`, as [`Subdecks::of`] files it.
+pub fn subdeck_of<S: AsRef<str>>(
+    deck: &str,
+    notetype: &crate::notetype::Notetype,
+    note: &crate::model::Note<S>,
+) -> String {
+    subdeck_name(deck, section_field(notetype).map_or("", |at| note.field(at)))
+}
+
 /// `Deck::Section`, from the Section field's HTML (the heading, escaped): `::` in a heading
 /// would make a deeper subdeck, so it is written `:` there.
 pub fn subdeck_name(deck: &str, section_html: &str) -> String {

@@ -40,10 +40,7 @@ pub(super) fn deck_page(peeked: &PeekedDeck<'_>) -> std::io::Result<DeckPage> {
         let notetype = peeked.notetypes.of(note.kind());
         cloze_cards |= notetype.id != peeked.notetype.id;
         let deck_name = match peeked.settings.subdecks {
-            true => {
-                let section = crate::emit::subdecks::section_field(notetype).map_or("", |at| note.field(at));
-                crate::emit::subdecks::subdeck_name(&deck.name, section)
-            }
+            true => crate::emit::subdecks::subdeck_of(&deck.name, notetype, note),
             false => deck.name.clone(),
         };
         for ord in crate::identify::card_ords_of(note, notetype) {

@@ -8,9 +8,6 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The preview's folder in `out/`.
-pub const PREVIEW_DIR: &str = crate::preview::PREVIEW_DIR;
-
 /// The script the preview pages poll.
 pub const LIVE_FILE: &str = "_live.js";
 
@@ -99,7 +96,7 @@ pub fn live_script(stamp: &str) -> String {
 
 /// Replaces `out/preview/_live.js` in one step, making the folder if needed.
 pub fn write_live(out: &Path, stamp: &str) -> Result<(), LiveError> {
-    let dir = out.join(PREVIEW_DIR);
+    let dir = out.join(crate::preview::PREVIEW_DIR);
     let path = dir.join(LIVE_FILE);
     let error = |source| LiveError { path: path.clone(), source };
     std::fs::create_dir_all(&dir).map_err(error)?;
@@ -138,7 +135,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_live(dir.path(), "1-1").unwrap();
         write_live(dir.path(), "2-2").unwrap();
-        let preview = dir.path().join(PREVIEW_DIR);
+        let preview = dir.path().join(crate::preview::PREVIEW_DIR);
         assert_eq!(std::fs::read_to_string(preview.join(LIVE_FILE)).unwrap(), live_script("2-2"));
         let names: Vec<_> = std::fs::read_dir(&preview).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, [LIVE_FILE]);
